@@ -1,0 +1,62 @@
+/* sc/template.h: the template language of system-container images.
+ *
+ * Python's string.Template, as atomic renders /exports/ *.template files:
+ * `$NAME` and `${NAME}` substitute, `$$` is a literal `$`, and an
+ * identifier is [A-Za-z_][A-Za-z0-9_]*.  A `$` followed by anything else is
+ * an error ("bad placeholder"), and so is a variable with no value.
+ * Positions are 1-based lines and 1-based columns counted in characters
+ * (UTF-8 code points), as GCC reports them. */
+#ifndef SC_TEMPLATE_H
+#define SC_TEMPLATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sc/error.h>
+#include <sc/values.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  SC_PLACEHOLDER_VARIABLE, /* $NAME or ${NAME} */
+  SC_PLACEHOLDER_INVALID,  /* a `$` not followed by `$`, an identifier or {identifier} */
+} sc_placeholder_kind;
+
+typedef struct sc_placeholder {
+  sc_placeholder_kind kind;
+  const char *name; /* points into the template; not NUL-terminated */
+  size_t name_len;  /* 0 for SC_PLACEHOLDER_INVALID */
+  bool braced;      /* written ${NAME} */
+  size_t offset;    /* byte offset of the `$` */
+  int line;
+  int col;
+} sc_placeholder;
+
+/* Called for each placeholder in order; a non-zero return stops the scan
+ * and is returned by sc_template_scan. */
+typedef int (*sc_placeholder_fn)(const sc_placeholder *placeholder, void *user);
+
+SC_PUBLIC int sc_template_scan(const char *text, size_t len, sc_placeholder_fn fn, void *user);
+
+enum {
+  /* Refuse values that would add a line (newline, carriage return): for
+   * unit and tmpfiles files, where a value must stay data. */
+  SC_TEMPLATE_SINGLE_LINE_VALUES = 1u << 0,
+};
+
+/* Render text (read from `file`, used in messages) with values.  On
+ * success *out is a newly allocated NUL-terminated string of *out_len bytes.
+ * On the first problem, err names the file, the line and column of the
+ * placeholder and the variable. */
+SC_PUBLIC int sc_template_render(const char *text, size_t len, const char *file,
+                                 const sc_values *values, unsigned flags, char **out,
+                                 size_t *out_len, sc_error *err);
+
+/* True when name is a valid template identifier. */
+SC_PUBLIC bool sc_template_is_identifier(const char *name, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

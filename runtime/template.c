@@ -1,0 +1,195 @@
+/* template.c: Python string.Template semantics (DESIGN.md section 2). */
+#include <sc/template.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+typedef enum { TOKEN_TEXT, TOKEN_DOLLAR, TOKEN_PLACEHOLDER, TOKEN_END } token_kind;
+
+typedef struct token {
+  token_kind kind;
+  const char *start; /* TOKEN_TEXT: the literal text */
+  size_t len;
+  sc_placeholder placeholder; /* TOKEN_PLACEHOLDER */
+} token;
+
+typedef struct lexer {
+  const char *text;
+  size_t len;
+  size_t pos;
+  int line; /* of text[pos] */
+  int col;
+} lexer;
+
+static bool is_ident_start(char c)
+{
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static bool is_ident_char(char c)
+{
+  return is_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+bool sc_template_is_identifier(const char *name, size_t len)
+{
+  if (len == 0 || !is_ident_start(name[0]))
+    return false;
+  for (size_t i = 1; i < len; i++)
+    if (!is_ident_char(name[i]))
+      return false;
+  return true;
+}
+
+/* Move over n bytes, keeping line and column (columns count UTF-8 code
+ * points: continuation bytes 10xxxxxx do not start a character). */
+static void lexer_advance(lexer *lx, size_t n)
+{
+  for (size_t i = 0; i < n && lx->pos < lx->len; i++) {
+    unsigned char c = (unsigned char)lx->text[lx->pos++];
+    if (c == '\n') {
+      lx->line++;
+      lx->col = 1;
+    } else if ((c & 0xC0) != 0x80) {
+      lx->col++;
+    }
+  }
+}
+
+static size_t ident_length(const lexer *lx, size_t at)
+{
+  if (at >= lx->len || !is_ident_start(lx->text[at]))
+    return 0;
+  size_t n = 1;
+  while (at + n < lx->len && is_ident_char(lx->text[at + n]))
+    n++;
+  return n;
+}
+
+/* Read the `$...` construct at lx->pos into tok. */
+static void lex_dollar(lexer *lx, token *tok)
+{
+  sc_placeholder *ph = &tok->placeholder;
+  *ph = (sc_placeholder){.kind = SC_PLACEHOLDER_INVALID,
+                         .offset = lx->pos,
+                         .line = lx->line,
+                         .col = lx->col};
+  size_t next = lx->pos + 1;
+  if (next < lx->len && lx->text[next] == '$') {
+    tok->kind = TOKEN_DOLLAR;
+    lexer_advance(lx, 2);
+    return;
+  }
+  tok->kind = TOKEN_PLACEHOLDER;
+  size_t n = ident_length(lx, next);
+  if (n > 0) {
+    ph->kind = SC_PLACEHOLDER_VARIABLE;
+    ph->name = lx->text + next;
+    ph->name_len = n;
+    lexer_advance(lx, 1 + n);
+    return;
+  }
+  if (next < lx->len && lx->text[next] == '{') {
+    n = ident_length(lx, next + 1);
+    if (n > 0 && next + 1 + n < lx->len && lx->text[next + 1 + n] == '}') {
+      ph->kind = SC_PLACEHOLDER_VARIABLE;
+      ph->name = lx->text + next + 1;
+      ph->name_len = n;
+      ph->braced = true;
+      lexer_advance(lx, 3 + n);
+      return;
+    }
+  }
+  /* Invalid: Python stops here; callers stop at the first invalid one
+   * when rendering, and skip the lone `$` when scanning. */
+  lexer_advance(lx, 1);
+}
+
+static void lexer_next(lexer *lx, token *tok)
+{
+  if (lx->pos >= lx->len) {
+    tok->kind = TOKEN_END;
+    return;
+  }
+  if (lx->text[lx->pos] == '$') {
+    lex_dollar(lx, tok);
+    return;
+  }
+  const char *dollar = memchr(lx->text + lx->pos, '$', lx->len - lx->pos);
+  size_t end = dollar ? (size_t)(dollar - lx->text) : lx->len;
+  tok->kind = TOKEN_TEXT;
+  tok->start = lx->text + lx->pos;
+  tok->len = end - lx->pos;
+  lexer_advance(lx, tok->len);
+}
+
+int sc_template_scan(const char *text, size_t len, sc_placeholder_fn fn, void *user)
+{
+  lexer lx = {.text = text, .len = len, .line = 1, .col = 1};
+  for (;;) {
+    token tok = {0};
+    lexer_next(&lx, &tok);
+    if (tok.kind == TOKEN_END)
+      return 0;
+    if (tok.kind != TOKEN_PLACEHOLDER)
+      continue;
+    int r = fn(&tok.placeholder, user);
+    if (r != 0)
+      return r;
+  }
+}
+
+static bool value_adds_line(const char *value)
+{
+  return strpbrk(value, "\n\r") != NULL;
+}
+
+static int render_placeholder(const sc_placeholder *ph, const char *file, const sc_values *values,
+                              unsigned flags, sc_buf *out, sc_error *err)
+{
+  if (ph->kind == SC_PLACEHOLDER_INVALID)
+    return sc_error_set_at(err, SC_E_INVALID, file, ph->line, ph->col,
+                           "invalid placeholder: `$` must be followed by a name, `{name}` or "
+                           "`$` (write `$$` for a literal dollar sign)");
+  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
+  const char *value = sc_values_get(values, name);
+  if (value == NULL)
+    return sc_error_set_at(err, SC_E_INVALID, file, ph->line, ph->col,
+                           "undefined variable '%s': give it a default in manifest.json "
+                           "defaultValues or a value with --set %s=VALUE",
+                           name, name);
+  if ((flags & SC_TEMPLATE_SINGLE_LINE_VALUES) && value_adds_line(value))
+    return sc_error_set_at(err, SC_E_INVALID, file, ph->line, ph->col,
+                           "the value of '%s' contains a line break, which would add a line "
+                           "to %s: values are data, not file syntax",
+                           name, file ? file : "the file");
+  sc_buf_puts(out, value);
+  return 0;
+}
+
+int sc_template_render(const char *text, size_t len, const char *file, const sc_values *values,
+                       unsigned flags, char **out, size_t *out_len, sc_error *err)
+{
+  lexer lx = {.text = text, .len = len, .line = 1, .col = 1};
+  sc_buf buf = SC_BUF_INIT;
+  for (;;) {
+    token tok = {0};
+    lexer_next(&lx, &tok);
+    if (tok.kind == TOKEN_END)
+      break;
+    if (tok.kind == TOKEN_TEXT) {
+      sc_buf_append(&buf, tok.start, tok.len);
+    } else if (tok.kind == TOKEN_DOLLAR) {
+      sc_buf_putc(&buf, '$');
+    } else if (render_placeholder(&tok.placeholder, file, values, flags, &buf, err) < 0) {
+      sc_buf_free(&buf);
+      return -1;
+    }
+  }
+  if (out_len)
+    *out_len = buf.len;
+  *out = sc_buf_steal(&buf);
+  return 0;
+}

@@ -1,0 +1,93 @@
+/* util.h: internal helpers shared by libscruntime and libscbuild (not
+ * installed): scope cleanup, allocation, string building and
+ * directory-fd-relative file I/O. */
+#ifndef SC_UTIL_H
+#define SC_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <sc/error.h>
+
+/* ---- scope cleanup (systemd/crun style) ---- */
+void sc_freep(void *p);
+void sc_closep(int *fd);
+void sc_fclosep(FILE **f);
+void sc_strvfreep(char ***v);
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(sc_freep)
+#define _cleanup_close_ _cleanup_(sc_closep)
+#define _cleanup_fclose_ _cleanup_(sc_fclosep)
+#define _cleanup_strv_ _cleanup_(sc_strvfreep)
+
+/* Hand ownership out of a cleanup variable. */
+#define steal_pointer(pp)                                                                          \
+  ({                                                                                               \
+    __typeof__(*(pp)) _tmp = *(pp);                                                                \
+    *(pp) = NULL;                                                                                  \
+    _tmp;                                                                                          \
+  })
+#define steal_fd(fdp)                                                                              \
+  ({                                                                                               \
+    int _tmp = *(fdp);                                                                             \
+    *(fdp) = -1;                                                                                   \
+    _tmp;                                                                                          \
+  })
+
+/* ---- allocation: out of memory aborts, as in git and glib ---- */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) SC_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* ---- growable string ---- */
+typedef struct sc_buf {
+  char *data; /* always NUL-terminated when non-NULL */
+  size_t len;
+  size_t cap;
+} sc_buf;
+#define SC_BUF_INIT {NULL, 0, 0}
+void sc_buf_append(sc_buf *b, const void *data, size_t len);
+void sc_buf_puts(sc_buf *b, const char *s);
+void sc_buf_putc(sc_buf *b, char c);
+void sc_buf_printf(sc_buf *b, const char *fmt, ...) SC_PRINTF(2, 3);
+char *sc_buf_steal(sc_buf *b); /* never NULL */
+void sc_buf_free(sc_buf *b);
+
+/* ---- string vectors (NULL-terminated) ---- */
+size_t sc_strv_length(char *const *v);
+void sc_strv_push(char ***v, const char *s);
+void sc_strv_free(char **v);
+bool sc_strv_contains(char *const *v, const char *s);
+
+bool sc_str_has_prefix(const char *s, const char *prefix);
+bool sc_str_has_suffix(const char *s, const char *suffix);
+
+/* ---- files, relative to a directory fd ---- */
+/* Read a whole regular file (not through a final symlink). */
+int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc_error *err);
+/* Write data to path atomically: temp file in the same directory, fsync,
+ * rename over path, fsync the directory. */
+int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
+                     sc_error *err);
+/* Write all of buf to fd, retrying on EINTR and short writes. */
+int sc_write_all(int fd, const void *buf, size_t len);
+/* mkdir -p relative to dirfd; components must not be symlinks. */
+int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err);
+/* rm -rf relative to dirfd, never following symlinks. ENOENT is success. */
+int sc_rm_rf_at(int dirfd, const char *path, sc_error *err);
+/* Directory part / last part of a path, newly allocated. */
+char *sc_path_dirname(const char *path);
+char *sc_path_basename(const char *path);
+/* Join two path parts with one '/'. */
+char *sc_path_join(const char *a, const char *b);
+
+/* Random hex string of n characters (n <= 64), from getrandom(). */
+void sc_random_hex(char *out, size_t n);
+
+#endif
