@@ -72,10 +72,8 @@ static size_t ident_length(const lexer *lx, size_t at)
 static void lex_dollar(lexer *lx, token *tok)
 {
   sc_placeholder *ph = &tok->placeholder;
-  *ph = (sc_placeholder){.kind = SC_PLACEHOLDER_INVALID,
-                         .offset = lx->pos,
-                         .line = lx->line,
-                         .col = lx->col};
+  *ph = (sc_placeholder){
+      .kind = SC_PLACEHOLDER_INVALID, .offset = lx->pos, .line = lx->line, .col = lx->col};
   size_t next = lx->pos + 1;
   if (next < lx->len && lx->text[next] == '$') {
     tok->kind = TOKEN_DOLLAR;
@@ -146,8 +144,33 @@ static bool value_adds_line(const char *value)
   return strpbrk(value, "\n\r") != NULL;
 }
 
+static bool value_breaks_json_string(const char *value)
+{
+  for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+    if (*p == '"' || *p == '\\' || *p < 0x20)
+      return true;
+  return false;
+}
+
+/* Follow whether the rendered text so far ends inside a JSON string.  It is
+ * fed the output (literal text and values alike), so that a backslash just
+ * before a placeholder escapes the value's first character, not the quote
+ * after it, and a raw value holding quotes moves the state as it will for
+ * the JSON parser. */
+static void track_json_string(const char *text, size_t len, bool *in_string, bool *escaped)
+{
+  for (size_t i = 0; i < len; i++) {
+    if (*escaped)
+      *escaped = false;
+    else if (*in_string && text[i] == '\\')
+      *escaped = true;
+    else if (text[i] == '"')
+      *in_string = !*in_string;
+  }
+}
+
 static int render_placeholder(const sc_placeholder *ph, const char *file, const sc_values *values,
-                              unsigned flags, sc_buf *out, sc_error *err)
+                              unsigned flags, bool in_json_string, sc_buf *out, sc_error *err)
 {
   if (ph->kind == SC_PLACEHOLDER_INVALID)
     return sc_error_set_at(err, SC_E_INVALID, file, ph->line, ph->col,
@@ -165,6 +188,12 @@ static int render_placeholder(const sc_placeholder *ph, const char *file, const 
                            "the value of '%s' contains a line break, which would add a line "
                            "to %s: values are data, not file syntax",
                            name, file ? file : "the file");
+  if ((flags & SC_TEMPLATE_JSON_STRING_VALUES) && in_json_string && value_breaks_json_string(value))
+    return sc_error_set_at(err, SC_E_INVALID, file, ph->line, ph->col,
+                           "the value of '%s' would break out of its JSON string in %s (it holds "
+                           "a quote, a backslash or a control character): values are data, not "
+                           "JSON syntax",
+                           name, file ? file : "the file");
   sc_buf_puts(out, value);
   return 0;
 }
@@ -174,19 +203,24 @@ int sc_template_render(const char *text, size_t len, const char *file, const sc_
 {
   lexer lx = {.text = text, .len = len, .line = 1, .col = 1};
   sc_buf buf = SC_BUF_INIT;
+  bool in_string = false, escaped = false;
   for (;;) {
     token tok = {0};
     lexer_next(&lx, &tok);
     if (tok.kind == TOKEN_END)
       break;
+    size_t rendered_from = buf.len;
     if (tok.kind == TOKEN_TEXT) {
       sc_buf_append(&buf, tok.start, tok.len);
     } else if (tok.kind == TOKEN_DOLLAR) {
       sc_buf_putc(&buf, '$');
-    } else if (render_placeholder(&tok.placeholder, file, values, flags, &buf, err) < 0) {
+    } else if (render_placeholder(&tok.placeholder, file, values, flags, in_string, &buf, err) <
+               0) {
       sc_buf_free(&buf);
       return -1;
     }
+    if ((flags & SC_TEMPLATE_JSON_STRING_VALUES) && buf.len > rendered_from)
+      track_json_string(buf.data + rendered_from, buf.len - rendered_from, &in_string, &escaped);
   }
   if (out_len)
     *out_len = buf.len;

@@ -125,13 +125,20 @@ int sc_values_parse_assignment(sc_values *values, const char *arg, sc_error *err
 /* ---- built-in variables ---- */
 
 static const char *const forced_variables[] = {
-    "DESTDIR",  "NAME",     "EXEC_START", "EXEC_STOP",  "EXEC_STARTPRE",
-    "EXEC_STOPPOST", "HOST_UID", "HOST_GID", "IMAGE_ID", "IMAGE_NAME", NULL,
+    "DESTDIR",  "NAME",     "EXEC_START", "EXEC_STOP", "EXEC_STARTPRE", "EXEC_STOPPOST", "HOST_UID",
+    "HOST_GID", "IMAGE_ID", "IMAGE_NAME", NULL,
 };
 
 static const char *const os_default_variables[] = {
-    "RUN_DIRECTORY", "PIDFILE", "CONF_DIRECTORY", "STATE_DIRECTORY",
-    "ALL_PROCESS_CAPABILITIES", "RUNTIME", "ATOMIC", "UUID", NULL,
+    "RUN_DIRECTORY",
+    "PIDFILE",
+    "CONF_DIRECTORY",
+    "STATE_DIRECTORY",
+    "ALL_PROCESS_CAPABILITIES",
+    "RUNTIME",
+    "ATOMIC",
+    "UUID",
+    NULL,
 };
 
 static bool in_list(const char *const *list, const char *name)
@@ -154,16 +161,46 @@ bool sc_values_is_builtin(const char *name)
 
 /* Linux capability names by number (linux/capability.h). */
 static const char *const capability_names[] = {
-    "CAP_CHOWN",          "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-    "CAP_FSETID",         "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-    "CAP_SETPCAP",        "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",      "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",     "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",      "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",   "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-    "CAP_LEASE",          "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",   "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",  "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
     "CAP_CHECKPOINT_RESTORE",
 };
 #define CAPABILITY_COUNT ((int)(sizeof capability_names / sizeof capability_names[0]))
@@ -181,8 +218,8 @@ char *sc_capabilities_value(int last_cap)
 static int read_last_cap(const char *path)
 {
   _cleanup_free_ char *text = NULL;
-  if (sc_read_file_at(AT_FDCWD, path ? path : "/proc/sys/kernel/cap_last_cap", &text, NULL,
-                      NULL) < 0)
+  if (sc_read_file_at(AT_FDCWD, path ? path : "/proc/sys/kernel/cap_last_cap", &text, NULL, NULL) <
+      0)
     return CAPABILITY_COUNT - 1;
   char *end = NULL;
   long n = strtol(text, &end, 10);
@@ -223,7 +260,13 @@ static void set_manifest_defaults(const sc_values_context *ctx, sc_values *v, sc
 {
   for (size_t i = 0; i < sc_values_count(ctx->defaults); i++) {
     const char *key = sc_values_key_at(ctx->defaults, i);
-    if (sc_values_is_builtin(key) && warnings)
+    /* atomic fills UUID after the manifest defaults, so a manifest UUID is
+     * used, unlike the other built-ins. */
+    if (strcmp(key, "UUID") == 0 && warnings)
+      sc_diags_add(warnings, SC_DIAG_WARNING, "manifest.json", 0, 0,
+                   "defaultValues sets built-in variable 'UUID': every install of the image "
+                   "would share one UUID instead of a random one per container");
+    else if (sc_values_is_builtin(key) && warnings)
       sc_diags_add(warnings, SC_DIAG_WARNING, "manifest.json", 0, 0,
                    "defaultValues sets built-in variable '%s', which an install sets itself: "
                    "the default is ignored",

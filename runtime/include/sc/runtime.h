@@ -11,5 +11,6 @@
 #include <sc/diag.h>
 #include <sc/values.h>
 #include <sc/template.h>
+#include <sc/manifest.h>
 
 #endif

@@ -43,6 +43,11 @@ enum {
   /* Refuse values that would add a line (newline, carriage return): for
    * unit and tmpfiles files, where a value must stay data. */
   SC_TEMPLATE_SINGLE_LINE_VALUES = 1u << 0,
+  /* For config.json.template: a value placed inside a JSON string literal
+   * of the template must not end the string or hold control characters
+   * (`"`, `\`, below U+0020), so that it cannot add JSON keys.  Values
+   * outside strings stay raw: `[${ALL_PROCESS_CAPABILITIES}]`. */
+  SC_TEMPLATE_JSON_STRING_VALUES = 1u << 1,
 };
 
 /* Render text (read from `file`, used in messages) with values.  On

@@ -1,0 +1,30 @@
+/* exports.h: the /exports files of a checked-out image, read without ever
+ * following a symlink out of its rootfs. */
+#ifndef SC_EXPORTS_H
+#define SC_EXPORTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include <sc/error.h>
+#include <sc/values.h>
+
+typedef struct sc_exports {
+  json_t *manifest; /* manifest.json, {} when the image has none */
+  char *config;     /* config.json or config.json.template */
+  size_t config_len;
+  bool config_is_template; /* false for a plain config.json (copied verbatim) */
+  char *service;           /* service.template, or atomic's default unit */
+  size_t service_len;
+  char *tmpfiles; /* tmpfiles.template, or NULL */
+  size_t tmpfiles_len;
+} sc_exports;
+
+int sc_exports_read(int rootfs_fd, sc_exports *out, sc_error *err);
+void sc_exports_clear(sc_exports *exports);
+/* manifest.json defaultValues as values (strings only). */
+int sc_exports_default_values(const sc_exports *exports, sc_values **out, sc_error *err);
+/* A manifest.json boolean with its default. */
+bool sc_exports_manifest_bool(const sc_exports *exports, const char *key, bool fallback);
+
+#endif

@@ -1,0 +1,385 @@
+/* image-ostree.c: open and check out images stored in an OSTree repository
+ * as containers/image's `ostree:` transport stores them
+ * (reference/atomic-system-containers.md 4.1-4.4; DESIGN.md section 3). */
+#include "image-ostree.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ostree.h>
+
+#include "sha256.h"
+#include "util.h"
+
+/* Manifests and configs are small; a larger one is refused, not parsed. */
+#define MAX_DOCUMENT_SIZE (4 << 20)
+
+struct sc_image_ostree {
+  OstreeRepo *repo;
+  char *repo_path; /* absolute */
+};
+
+void sc_image_ostree_free(sc_image_ostree *backend)
+{
+  if (backend == NULL)
+    return;
+  g_clear_object(&backend->repo);
+  free(backend->repo_path);
+  free(backend);
+}
+
+int sc_error_from_gerror(sc_error *err, GError *gerror, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *context = xvasprintf(fmt, ap);
+  va_end(ap);
+  int code = SC_E_INVALID;
+  if (gerror && gerror->domain == G_IO_ERROR && gerror->code == G_IO_ERROR_NOT_FOUND)
+    code = ENOENT;
+  sc_error_set(err, code, "%s: %s", context, gerror ? gerror->message : "unknown error");
+  g_clear_error(&gerror);
+  return -1;
+}
+
+/* ---- names ---- */
+
+static bool ref_byte_is_plain(unsigned char c)
+{
+  return isascii(c) && (isalnum(c) || c == '.' || c == '-');
+}
+
+char *sc_ostree_encode_ref(const char *name)
+{
+  sc_buf b = SC_BUF_INIT;
+  sc_buf_puts(&b, "");
+  for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+    if (ref_byte_is_plain(*p))
+      sc_buf_putc(&b, (char)*p);
+    else
+      sc_buf_printf(&b, "_%02X", *p);
+  }
+  return sc_buf_steal(&b);
+}
+
+static int hex_value(char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+char *sc_ostree_decode_ref(const char *encoded)
+{
+  sc_buf b = SC_BUF_INIT;
+  sc_buf_puts(&b, "");
+  for (const char *p = encoded; *p; p++) {
+    if (*p != '_') {
+      if (!ref_byte_is_plain((unsigned char)*p))
+        goto invalid;
+      sc_buf_putc(&b, *p);
+      continue;
+    }
+    int hi = hex_value(p[1]), lo = hi < 0 ? -1 : hex_value(p[2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+      goto invalid;
+    sc_buf_putc(&b, (char)(hi * 16 + lo));
+    p += 2;
+  }
+  return sc_buf_steal(&b);
+invalid:
+  sc_buf_free(&b);
+  return NULL;
+}
+
+int sc_ostree_normalize_name(const char *name, char **out, sc_error *err)
+{
+  if (name[0] == '\0')
+    return sc_error_set(err, SC_E_USAGE, "an empty image name");
+  /* containers/image ostree transport: "digest references are not supported". */
+  if (strchr(name, '@'))
+    return sc_error_set(err, SC_E_USAGE, "'%s': an OSTree image is named NAME:TAG, not by digest",
+                        name);
+  const char *slash = strrchr(name, '/');
+  const char *last = slash ? slash + 1 : name;
+  *out = strchr(last, ':') ? xstrdup(name) : xasprintf("%s:latest", name);
+  return 0;
+}
+
+int sc_ostree_parse_reference(const char *reference, char **name, char **repo, sc_error *err)
+{
+  const char *rest = reference;
+  if (sc_str_has_prefix(rest, SC_OSTREE_TRANSPORT))
+    rest += strlen(SC_OSTREE_TRANSPORT);
+  /* containers-transports(5): ostree:docker-reference[@/absolute/repo/path].
+   * A name holds no '@' (digests are refused), so the last '@' starts REPO. */
+  const char *at = strrchr(rest, '@');
+  _cleanup_free_ char *image = at ? xstrndup(rest, (size_t)(at - rest)) : xstrdup(rest);
+  if (at && at[1] == '\0')
+    return sc_error_set(err, SC_E_USAGE, "'%s' names no repository after '@'", reference);
+  if (sc_ostree_normalize_name(image, name, err) < 0)
+    return sc_error_prefix(err, "%s", reference);
+  *repo = xstrdup(at ? at + 1 : SC_OSTREE_DEFAULT_REPO);
+  return 0;
+}
+
+/* ---- reading commits ---- */
+
+int sc_ostree_resolve_branch(struct OstreeRepo *repo, const char *branch, char **out, sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autofree char *rev = NULL;
+  *out = NULL;
+  if (!ostree_repo_resolve_rev(repo, branch, TRUE, &rev, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "branch %s", branch);
+  *out = rev ? xstrdup(rev) : NULL;
+  return 0;
+}
+
+int sc_ostree_commit_metadata(struct OstreeRepo *repo, const char *commit, const char *key,
+                              char **out, sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GVariant) variant = NULL;
+  *out = NULL;
+  if (!ostree_repo_load_variant(repo, OSTREE_OBJECT_TYPE_COMMIT, commit, &variant, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "commit %s", commit);
+  g_autoptr(GVariant) metadata = g_variant_get_child_value(variant, 0);
+  const char *value = NULL;
+  if (g_variant_lookup(metadata, key, "&s", &value))
+    *out = xstrdup(value);
+  return 0;
+}
+
+static int parse_descriptor(json_t *json, const char *what, sc_descriptor *out, sc_error *err)
+{
+  const char *media_type = NULL, *digest = NULL;
+  json_int_t size = -1;
+  if (!json_is_object(json) || json_unpack(json, "{s?s, s:s, s:I}", "mediaType", &media_type,
+                                           "digest", &digest, "size", &size) < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: not a valid descriptor", what);
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "%s: unsupported or malformed digest '%s'", what,
+                        digest);
+  if (size < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: negative size", what);
+  out->media_type = xstrdup(media_type ? media_type : "");
+  out->digest = xstrdup(digest);
+  out->size = size;
+  return 0;
+}
+
+/* The manifest from the image commit's docker.manifest, checked against
+ * docker.digest (containers/image ostree_dest.go writes both). */
+static int load_manifest(sc_image *image, const char *branch, sc_error *err)
+{
+  OstreeRepo *repo = image->ostree->repo;
+  _cleanup_free_ char *text = NULL, *digest = NULL;
+  if (sc_ostree_commit_metadata(repo, image->ostree_commit, "docker.manifest", &text, err) < 0 ||
+      sc_ostree_commit_metadata(repo, image->ostree_commit, "docker.digest", &digest, err) < 0)
+    return -1;
+  if (text == NULL || digest == NULL)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: the commit of %s has no docker.manifest or docker.digest metadata: "
+                        "not an image imported by sc-build import or skopeo",
+                        image->ostree->repo_path, branch);
+  char actual[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(text, strlen(text), actual);
+  if (strcmp(actual, digest) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: %s: the manifest's digest is %s, its docker.digest says %s",
+                        image->ostree->repo_path, branch, actual, digest);
+  json_error_t jerr;
+  image->manifest = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+  if (!json_is_object(image->manifest))
+    return sc_error_set(err, SC_E_INVALID, "%s: %s: docker.manifest is not a JSON object: %s",
+                        image->ostree->repo_path, branch, jerr.text);
+  image->manifest_digest = steal_pointer(&digest);
+  return 0;
+}
+
+/* Layers and config descriptors from an OCI or Docker schema2 manifest. */
+static int load_descriptors(sc_image *image, sc_error *err)
+{
+  json_t *layers = json_object_get(image->manifest, "layers");
+  if (json_integer_value(json_object_get(image->manifest, "schemaVersion")) != 2 ||
+      !json_is_array(layers))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: manifest %s is not an OCI or Docker schema 2 manifest",
+                        image->ostree->repo_path, image->manifest_digest);
+  if (parse_descriptor(json_object_get(image->manifest, "config"), "manifest config",
+                       &image->config_descriptor, err) < 0)
+    return -1;
+  image->layer_count = json_array_size(layers);
+  image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
+  for (size_t i = 0; i < image->layer_count; i++)
+    if (parse_descriptor(json_array_get(layers, i), "manifest layer", &image->layers[i], err) < 0)
+      return -1;
+  return 0;
+}
+
+/* The bytes of file `content` in the config blob's branch. */
+static int read_config_content(sc_image *image, const char *commit, GBytes **out, sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GFile) root = NULL;
+  if (!ostree_repo_read_commit(image->ostree->repo, commit, &root, NULL, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "config commit %s", commit);
+  g_autoptr(GFile) content = g_file_get_child(root, "content");
+  g_autoptr(GFileInfo) info = g_file_query_info(content, G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                                                G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &gerror);
+  if (info == NULL)
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "config commit %s", commit);
+  if (g_file_info_get_size(info) > MAX_DOCUMENT_SIZE)
+    return sc_error_set(err, SC_E_INVALID, "config commit %s: content is too large", commit);
+  *out = g_file_load_bytes(content, NULL, NULL, &gerror);
+  if (*out == NULL)
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "config commit %s", commit);
+  return 0;
+}
+
+/* atomic reads the labels from the config branch's /content
+ * (reference 4.2); its digest must be the manifest's config digest. */
+static int load_config(sc_image *image, sc_error *err)
+{
+  const sc_descriptor *d = &image->config_descriptor;
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", d->digest + 7);
+  _cleanup_free_ char *commit = NULL;
+  if (sc_ostree_resolve_branch(image->ostree->repo, branch, &commit, err) < 0)
+    return -1;
+  if (commit == NULL)
+    return sc_error_set(err, ENOENT,
+                        "%s: config %s not found (no branch %s): build or import the image again",
+                        image->ostree->repo_path, d->digest, branch);
+  g_autoptr(GBytes) bytes = NULL;
+  if (read_config_content(image, commit, &bytes, err) < 0)
+    return sc_error_prefix(err, "%s", image->ostree->repo_path);
+  gsize len = 0;
+  const char *data = g_bytes_get_data(bytes, &len);
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(data ? data : "", len, digest);
+  if ((int64_t)len != d->size || strcmp(digest, d->digest) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: %s/content does not match the config descriptor (size %zu, digest "
+                        "%s): the repository is corrupt",
+                        image->ostree->repo_path, branch, (size_t)len, digest);
+  json_error_t jerr;
+  image->config = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!json_is_object(image->config))
+    return sc_error_set(err, SC_E_INVALID, "%s: %s/content is not a JSON object: %s",
+                        image->ostree->repo_path, branch, jerr.text);
+  return 0;
+}
+
+static int open_repo(const char *path, sc_image_ostree **out, sc_error *err)
+{
+  char absolute[PATH_MAX];
+  if (realpath(path, absolute) == NULL)
+    return sc_error_set_errno(err, errno, "cannot open OSTree repository %s", path);
+  g_autoptr(GError) gerror = NULL;
+  OstreeRepo *repo = ostree_repo_open_at(AT_FDCWD, absolute, NULL, &gerror);
+  if (repo == NULL)
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "cannot open OSTree repository %s",
+                                absolute);
+  *out = xcalloc(1, sizeof **out);
+  (*out)->repo = repo;
+  (*out)->repo_path = xstrdup(absolute);
+  return 0;
+}
+
+static int open_image(sc_image *image, const char *repo_path, sc_error *err)
+{
+  if (open_repo(repo_path, &image->ostree, err) < 0)
+    return -1;
+  free(image->reference);
+  image->reference = xasprintf(SC_OSTREE_TRANSPORT "%s@%s", image->name, image->ostree->repo_path);
+  _cleanup_free_ char *encoded = sc_ostree_encode_ref(image->name);
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", encoded);
+  if (sc_ostree_resolve_branch(image->ostree->repo, branch, &image->ostree_commit, err) < 0)
+    return -1;
+  if (image->ostree_commit == NULL)
+    return sc_error_set(err, ENOENT, "%s has no image %s (no branch %s)", image->ostree->repo_path,
+                        image->name, branch);
+  if (load_manifest(image, branch, err) < 0 || load_descriptors(image, err) < 0)
+    return -1;
+  return load_config(image, err);
+}
+
+int sc_image_ostree_open(const char *reference, sc_image **out, sc_error *err)
+{
+  sc_image *image = xcalloc(1, sizeof *image);
+  image->kind = SC_IMAGE_OSTREE;
+  image->layout_fd = -1;
+  image->reference = xstrdup(reference);
+  _cleanup_free_ char *repo_path = NULL;
+  if (sc_ostree_parse_reference(reference, &image->name, &repo_path, err) < 0) {
+    sc_image_free(image);
+    return -1;
+  }
+  /* The tag field names the image as index.json's ref name does for OCI
+   * layouts, so that callers (install's default container name) treat both
+   * kinds alike. */
+  image->tag = xstrdup(image->name);
+  if (open_image(image, repo_path, err) < 0) {
+    sc_image_free(image);
+    return -1;
+  }
+  *out = image;
+  return 0;
+}
+
+/* ---- checkout ---- */
+
+/* atomic _checkout_layer: union the layer over what is there, apply
+ * whiteouts, hard-link objects where the repository allows it.  Unlike
+ * atomic (no_copy_fallback = True), copy when the repository is on another
+ * filesystem rather than fail. */
+static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
+{
+  const sc_descriptor *layer = &image->layers[index];
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", layer->digest + 7);
+  _cleanup_free_ char *commit = NULL;
+  if (sc_ostree_resolve_branch(image->ostree->repo, branch, &commit, err) < 0)
+    return -1;
+  if (commit == NULL)
+    return sc_error_set(err, ENOENT, "%s: layer %s not found: build or import the image again",
+                        image->ostree->repo_path, layer->digest);
+  OstreeRepoCheckoutAtOptions options = {0};
+  options.mode = geteuid() == 0 ? OSTREE_REPO_CHECKOUT_MODE_NONE : OSTREE_REPO_CHECKOUT_MODE_USER;
+  options.overwrite_mode = OSTREE_REPO_CHECKOUT_OVERWRITE_UNION_FILES;
+  options.process_whiteouts = TRUE;
+  options.no_copy_fallback = FALSE;
+  g_autoptr(GError) gerror = NULL;
+  if (!ostree_repo_checkout_at(image->ostree->repo, &options, rootfs_fd, ".", commit, NULL,
+                               &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "checking out layer %zu of %zu (%s)",
+                                index + 1, image->layer_count, layer->digest);
+  return 0;
+}
+
+int sc_image_ostree_checkout(const sc_image *image, int rootfs_fd,
+                             const sc_checkout_options *options, sc_error *err)
+{
+  /* One syncfs() after the last layer instead of an fsync per file, as
+   * atomic does (disable_fsync = True); this handle only reads. */
+  ostree_repo_set_disable_fsync(image->ostree->repo, TRUE);
+  for (size_t i = 0; i < image->layer_count; i++) {
+    if (options && options->interrupted && *options->interrupted)
+      return sc_error_set(err, SC_E_INTERRUPTED, "checkout interrupted");
+    if (checkout_layer(image, i, rootfs_fd, err) < 0)
+      return -1;
+  }
+  if (syncfs(rootfs_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the checked out rootfs");
+  return 0;
+}

@@ -1,0 +1,375 @@
+/* image.c: open images from OCI image layouts (image-spec image-layout.md,
+ * manifest.md, descriptor.md), treating every document as hostile. */
+#include <sc/image.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "image-ostree.h"
+#include "sha256.h"
+#include "unpack.h"
+#include "util.h"
+
+#define MEDIA_TYPE_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define MEDIA_TYPE_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MEDIA_TYPE_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+/* Manifests and configs are small; a larger one is refused, not read. */
+#define MAX_DOCUMENT_SIZE (4 << 20)
+
+static void descriptor_clear(sc_descriptor *d)
+{
+  free(d->media_type);
+  free(d->digest);
+  *d = (sc_descriptor){0};
+}
+
+void sc_image_free(sc_image *image)
+{
+  if (image == NULL)
+    return;
+  free(image->reference);
+  free(image->name);
+  free(image->layout_path);
+  free(image->tag);
+  if (image->layout_fd >= 0)
+    close(image->layout_fd);
+  free(image->manifest_digest);
+  json_decref(image->manifest);
+  json_decref(image->config);
+  descriptor_clear(&image->config_descriptor);
+  for (size_t i = 0; i < image->layer_count; i++)
+    descriptor_clear(&image->layers[i]);
+  free(image->layers);
+  sc_image_ostree_free(image->ostree);
+  free(image->ostree_commit);
+  free(image);
+}
+
+static int parse_descriptor(json_t *json, const char *what, sc_descriptor *out, sc_error *err)
+{
+  const char *media_type = NULL, *digest = NULL;
+  json_int_t size = -1;
+  if (!json_is_object(json) || json_unpack(json, "{s?s, s:s, s:I}", "mediaType", &media_type,
+                                           "digest", &digest, "size", &size) < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: not a valid descriptor", what);
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "%s: unsupported or malformed digest '%s'", what,
+                        digest);
+  if (size < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: negative size", what);
+  out->media_type = xstrdup(media_type ? media_type : "");
+  out->digest = xstrdup(digest);
+  out->size = size;
+  return 0;
+}
+
+int sc_image_open_blob(const sc_image *image, const char *digest, sc_error *err)
+{
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+  int fd = openat(image->layout_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "%s: missing blob %s", image->layout_path, digest);
+  return fd;
+}
+
+/* Read a small blob named by a descriptor, check size and digest, parse it. */
+static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t **out,
+                          sc_error *err)
+{
+  if (d->size > MAX_DOCUMENT_SIZE)
+    return sc_error_set(err, SC_E_INVALID, "%s: document %s is too large (%lld bytes)",
+                        image->layout_path, d->digest, (long long)d->size);
+  _cleanup_close_ int fd = sc_image_open_blob(image, d->digest, err);
+  if (fd < 0)
+    return -1;
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", d->digest + 7);
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(image->layout_fd, path, &data, &len, err) < 0)
+    return -1;
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(data, len, digest);
+  if ((int64_t)len != d->size || strcmp(digest, d->digest) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: blob %s does not match its descriptor (size %zu, digest %s): the "
+                        "layout is corrupt",
+                        image->layout_path, d->digest, len, digest);
+  json_error_t jerr;
+  *out = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (*out == NULL || !json_is_object(*out)) {
+    json_decref(*out);
+    *out = NULL;
+    return sc_error_set(err, SC_E_INVALID, "%s: blob %s is not a JSON object: %s",
+                        image->layout_path, d->digest, jerr.text);
+  }
+  return 0;
+}
+
+static const char *ref_name_of(json_t *descriptor)
+{
+  return json_string_value(
+      json_object_get(json_object_get(descriptor, "annotations"), ANNOTATION_REF_NAME));
+}
+
+static char *list_ref_names(json_t *manifests)
+{
+  sc_buf b = SC_BUF_INIT;
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    const char *name = ref_name_of(m);
+    sc_buf_printf(&b, "%s%s", b.len ? ", " : "", name ? name : "(untagged)");
+  }
+  return sc_buf_steal(&b);
+}
+
+/* The manifest descriptor for tag (or the only one) in index.json. */
+static json_t *find_in_index(json_t *manifests, const char *tag, const char *layout, sc_error *err)
+{
+  size_t n = json_array_size(manifests);
+  if (tag == NULL) {
+    if (n == 1)
+      return json_array_get(manifests, 0);
+    _cleanup_free_ char *names = list_ref_names(manifests);
+    sc_error_set(err, SC_E_INVALID, "%s holds %zu images: name one as oci:%s:TAG (tags: %s)",
+                 layout, n, layout, names);
+    return NULL;
+  }
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    const char *name = ref_name_of(m);
+    if (name && strcmp(name, tag) == 0)
+      return m;
+  }
+  _cleanup_free_ char *names = list_ref_names(manifests);
+  sc_error_set(err, ENOENT, "%s has no image tagged '%s' (tags: %s)", layout, tag,
+               names[0] ? names : "none");
+  return NULL;
+}
+
+static const char *host_architecture(void)
+{
+  static const struct {
+    const char *machine, *goarch;
+  } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},   {"armv7l", "arm"}, {"ppc64le", "ppc64le"},
+             {"s390x", "s390x"},  {"riscv64", "riscv64"}, {"i686", "386"}};
+  struct utsname u;
+  if (uname(&u) == 0)
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+      if (strcmp(u.machine, map[i].machine) == 0)
+        return map[i].goarch;
+  return "amd64";
+}
+
+/* From an image index, the manifest for linux on this machine. */
+static json_t *pick_platform(json_t *index, const char *layout, sc_error *err)
+{
+  const char *arch = host_architecture();
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    json_t *platform = json_object_get(m, "platform");
+    const char *os = json_string_value(json_object_get(platform, "os"));
+    const char *a = json_string_value(json_object_get(platform, "architecture"));
+    if (os && a && strcmp(os, "linux") == 0 && strcmp(a, arch) == 0)
+      return m;
+  }
+  sc_error_set(err, ENOENT, "%s: the image index has no manifest for linux/%s", layout, arch);
+  return NULL;
+}
+
+static bool is_index_type(const char *media_type)
+{
+  return strcmp(media_type, MEDIA_TYPE_OCI_INDEX) == 0 ||
+         strcmp(media_type, MEDIA_TYPE_DOCKER_LIST) == 0;
+}
+
+static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)
+{
+  sc_descriptor d = {0};
+  for (int depth = 0;; depth++) {
+    descriptor_clear(&d);
+    if (parse_descriptor(descriptor, "index.json", &d, err) < 0)
+      return -1;
+    json_decref(image->manifest);
+    image->manifest = NULL;
+    if (read_json_blob(image, &d, &image->manifest, err) < 0) {
+      descriptor_clear(&d);
+      return -1;
+    }
+    const char *mt = json_string_value(json_object_get(image->manifest, "mediaType"));
+    if (!is_index_type(d.media_type) && !(mt && is_index_type(mt)))
+      break;
+    if (depth > 2) {
+      descriptor_clear(&d);
+      return sc_error_set(err, SC_E_INVALID, "%s: image indexes nest too deep", image->layout_path);
+    }
+    descriptor = pick_platform(image->manifest, image->layout_path, err);
+    if (descriptor == NULL) {
+      descriptor_clear(&d);
+      return -1;
+    }
+  }
+  image->manifest_digest = steal_pointer(&d.digest);
+  descriptor_clear(&d);
+  return 0;
+}
+
+static int load_layers_and_config(sc_image *image, sc_error *err)
+{
+  json_t *layers = json_object_get(image->manifest, "layers");
+  if (!json_is_array(layers))
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s has no layers array",
+                        image->layout_path, image->manifest_digest);
+  if (parse_descriptor(json_object_get(image->manifest, "config"), "manifest config",
+                       &image->config_descriptor, err) < 0)
+    return -1;
+  image->layer_count = json_array_size(layers);
+  image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
+  for (size_t i = 0; i < image->layer_count; i++)
+    if (parse_descriptor(json_array_get(layers, i), "manifest layer", &image->layers[i], err) < 0)
+      return -1;
+  return read_json_blob(image, &image->config_descriptor, &image->config, err);
+}
+
+/* "oci:PATH[:TAG]" or a bare layout PATH -> path and tag. */
+static int parse_reference(const char *reference, char **path, char **tag, sc_error *err)
+{
+  const char *rest = reference;
+  if (sc_str_has_prefix(reference, "oci:")) {
+    rest = reference + 4;
+  } else if (strstr(reference, "://") || sc_str_has_prefix(reference, "oci-archive:") ||
+             sc_str_has_prefix(reference, "docker-archive:") ||
+             sc_str_has_prefix(reference, "ostree:")) {
+    return sc_error_set(err, SC_E_USAGE,
+                        "cannot open '%s' here: give an OCI layout as oci:PATH[:TAG]", reference);
+  } else {
+    *path = xstrdup(reference);
+    *tag = NULL;
+    return 0;
+  }
+  const char *colon = strchr(rest, ':');
+  *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
+  *tag = colon && colon[1] ? xstrdup(colon + 1) : NULL;
+  if ((*path)[0] == '\0') {
+    free(*path);
+    free(*tag);
+    return sc_error_set(err, SC_E_USAGE, "'%s' names no layout directory", reference);
+  }
+  return 0;
+}
+
+static int open_layout(sc_image *image, sc_error *err)
+{
+  image->layout_fd = open(image->layout_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (image->layout_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open image layout %s", image->layout_path);
+  struct stat st;
+  if (fstatat(image->layout_fd, "oci-layout", &st, 0) < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s is not an OCI image layout (no oci-layout file)",
+                        image->layout_path);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(image->layout_fd, "index.json", &text, &len, err) < 0)
+    return sc_error_prefix(err, "%s", image->layout_path);
+  json_error_t jerr;
+  json_t *index = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (index == NULL)
+    return sc_error_set_at(err, SC_E_INVALID, "index.json", jerr.line, jerr.column,
+                           "%s/index.json: %s", image->layout_path, jerr.text);
+  json_t *descriptor =
+      find_in_index(json_object_get(index, "manifests"), image->tag, image->layout_path, err);
+  int r = descriptor ? load_manifest(image, descriptor, err) : -1;
+  json_decref(index);
+  return r;
+}
+
+int sc_image_open(const char *reference, sc_image **out, sc_error *err)
+{
+  if (sc_str_has_prefix(reference, SC_OSTREE_TRANSPORT))
+    return sc_image_ostree_open(reference, out, err);
+  sc_image *image = xcalloc(1, sizeof *image);
+  image->layout_fd = -1;
+  image->reference = xstrdup(reference);
+  if (parse_reference(reference, &image->layout_path, &image->tag, err) < 0) {
+    sc_image_free(image);
+    return -1;
+  }
+  /* Recorded in info and $IMAGE_NAME: absolute, so update can reopen it
+   * from anywhere. */
+  char absolute[PATH_MAX];
+  if (realpath(image->layout_path, absolute)) {
+    free(image->layout_path);
+    image->layout_path = xstrdup(absolute);
+  }
+  image->name =
+      image->tag ? xasprintf("%s:%s", image->layout_path, image->tag) : xstrdup(image->layout_path);
+  free(image->reference);
+  image->reference = xasprintf("oci:%s", image->name);
+  if (open_layout(image, err) < 0 || load_layers_and_config(image, err) < 0) {
+    sc_image_free(image);
+    return -1;
+  }
+  *out = image;
+  return 0;
+}
+
+const char *sc_image_id(const sc_image *image)
+{
+  return image->manifest_digest + 7;
+}
+
+const char *sc_image_label(const sc_image *image, const char *key)
+{
+  json_t *labels = json_object_get(json_object_get(image->config, "config"), "Labels");
+  return json_string_value(json_object_get(labels, key));
+}
+
+static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
+                               const sc_checkout_options *options, sc_error *err)
+{
+  bool privileged = geteuid() == 0;
+  for (size_t i = 0; i < image->layer_count; i++) {
+    const sc_descriptor *layer = &image->layers[i];
+    _cleanup_free_ char *what =
+        xasprintf("layer %zu of %zu (%s)", i + 1, image->layer_count, layer->digest);
+    sc_unpack_options opts = {
+        .keep_owners = privileged,
+        .allow_devices = privileged,
+        .interrupted = options ? options->interrupted : NULL,
+        .expected_digest = layer->digest,
+    };
+    _cleanup_close_ int fd = sc_image_open_blob(image, layer->digest, err);
+    if (fd < 0 || sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sc_image_checkout(const sc_image *image, int rootfs_fd, const sc_checkout_options *options,
+                      sc_error *err)
+{
+  switch (image->kind) {
+  case SC_IMAGE_OCI_LAYOUT:
+    return checkout_oci_layers(image, rootfs_fd, options, err);
+  case SC_IMAGE_OSTREE:
+    return sc_image_ostree_checkout(image, rootfs_fd, options, err);
+  default:
+    return sc_error_set(err, SC_E_INVALID, "%s: checking out this kind of image is not supported",
+                        image->reference);
+  }
+}

@@ -1,0 +1,73 @@
+/* sc/image.h: reading images for install: OCI image layouts
+ * (image-spec image-layout.md) by containers-transports(5) references. */
+#ifndef SC_IMAGE_H
+#define SC_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <sc/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct sc_descriptor {
+  char *media_type;
+  char *digest; /* "sha256:<hex>", checked */
+  int64_t size;
+} sc_descriptor;
+
+typedef enum {
+  SC_IMAGE_OCI_LAYOUT, /* oci:PATH[:TAG] */
+  SC_IMAGE_OSTREE,     /* ostree:NAME:TAG@REPO (containers/image's ostree: transport) */
+} sc_image_kind;
+
+typedef struct sc_image {
+  sc_image_kind kind;
+  char *reference;       /* "oci:/abs/hello.oci:hello-world:latest" (path made absolute) */
+  char *name;            /* the reference without its transport ($IMAGE_NAME) */
+  char *layout_path;     /* the OCI layout directory, absolute */
+  char *tag;             /* ref name in index.json, or NULL when the only image was taken */
+  int layout_fd;         /* the layout directory */
+  char *manifest_digest; /* "sha256:<hex>" */
+  json_t *manifest;
+  json_t *config;
+  sc_descriptor config_descriptor;
+  sc_descriptor *layers; /* base first */
+  size_t layer_count;
+  /* SC_IMAGE_OSTREE only (NULL otherwise): the repository and branches,
+   * opaque outside the backend, and the image branch's commit (atomic's
+   * info "ostree-commit"). */
+  struct sc_image_ostree *ostree;
+  char *ostree_commit;
+} sc_image;
+
+/* Open `oci:PATH[:TAG]`, or a bare PATH of an OCI layout directory.
+ * Without TAG the layout must hold exactly one image.  `ostree:NAME[:TAG]@REPO`
+ * opens an image in an OSTree repository (see SC_IMAGE_OSTREE).  The manifest and
+ * config are read and checked against their digests. */
+SC_PUBLIC int sc_image_open(const char *reference, sc_image **out, sc_error *err);
+SC_PUBLIC void sc_image_free(sc_image *image);
+/* Open a blob of the image for reading; the digest names the file only
+ * after it is checked to be a well-formed sha256 digest. */
+SC_PUBLIC int sc_image_open_blob(const sc_image *image, const char *digest, sc_error *err);
+/* Options for checking an image's layers out into a rootfs. */
+typedef struct sc_checkout_options {
+  volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
+} sc_checkout_options;
+
+/* Apply the image's layers, base first, onto the directory rootfs_fd, with
+ * OCI whiteouts; every layer's content is checked against its digest. */
+SC_PUBLIC int sc_image_checkout(const sc_image *image, int rootfs_fd,
+                                const sc_checkout_options *options, sc_error *err);
+
+/* The manifest digest without "sha256:" ($IMAGE_ID). */
+SC_PUBLIC const char *sc_image_id(const sc_image *image);
+/* config.Labels[key], or NULL. */
+SC_PUBLIC const char *sc_image_label(const sc_image *image, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,73 @@
+/* sc/install.h: the install lifecycle of system containers under a root
+ * directory (DESIGN.md section 4): install, update, rollback, uninstall,
+ * list.  Layout under ROOT:
+ *
+ *   var/lib/containers/atomic/NAME -> NAME.0   active deployment (symlink)
+ *   var/lib/containers/atomic/NAME.N/          rootfs/ config.json info NAME.service
+ *                                              tmpfiles-NAME.conf
+ *   etc/systemd/system/NAME.service
+ *   etc/tmpfiles.d/NAME.conf
+ *
+ * Every step that can fail runs before the active deployment changes: a
+ * failure leaves the previous deployment active and untouched and removes
+ * the partial one. */
+#ifndef SC_INSTALL_H
+#define SC_INSTALL_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <sc/error.h>
+#include <sc/image.h>
+#include <sc/values.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SC_CONTAINERS_DIR "var/lib/containers/atomic"
+#define SC_UNIT_DIR "etc/systemd/system"
+#define SC_TMPFILES_DIR "etc/tmpfiles.d"
+
+typedef struct sc_install_options {
+  const char *root;           /* install root; NULL or "/" for the host */
+  const char *name;           /* container name */
+  const sc_values *set;       /* --set values, or NULL */
+  const char *runtime_path;   /* OCI runtime; NULL: /usr/bin/runc */
+  const char *installer_path; /* $ATOMIC; NULL: /usr/bin/sc-build */
+  /* How EXEC_START is written: with --systemd-cgroup when the runtime's
+   * --help offers it (probed) unless no_systemd_cgroup is set. */
+  bool no_systemd_cgroup;
+  volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
+} sc_install_options;
+
+typedef struct sc_install_result {
+  char *deployment;   /* absolute path of the deployment directory */
+  int index;          /* 0 or 1 */
+  bool nothing_to_do; /* update: neither image nor values changed */
+  char **kept_files;  /* uninstall: host files changed since install, kept */
+  json_t *info;       /* the deployment's info document */
+} sc_install_result;
+
+SC_PUBLIC void sc_install_result_clear(sc_install_result *result);
+
+SC_PUBLIC bool sc_container_name_is_valid(const char *name);
+
+SC_PUBLIC int sc_install(const sc_image *image, const sc_install_options *options,
+                         sc_install_result *result, sc_error *err);
+/* image may be NULL: re-deploy the image recorded in info (values only). */
+SC_PUBLIC int sc_update(const sc_image *image, const sc_install_options *options,
+                        sc_install_result *result, sc_error *err);
+SC_PUBLIC int sc_rollback(const sc_install_options *options, sc_install_result *result,
+                          sc_error *err);
+SC_PUBLIC int sc_uninstall(const sc_install_options *options, sc_install_result *result,
+                           sc_error *err);
+/* The containers installed under root: an array of objects (name,
+ * deployment, image, revision, created, values, ...). */
+SC_PUBLIC int sc_list(const char *root, json_t **out, sc_error *err);
+/* The info document of the active deployment of name. */
+SC_PUBLIC int sc_read_info(const char *root, const char *name, json_t **out, sc_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,510 @@
+/* install.c: install and update (DESIGN.md section 4).  A deployment is
+ * built in a hidden staging directory, then renamed into its slot; the
+ * unit, the tmpfiles file and the NAME symlink change only after that. */
+#include <sc/install.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sc/template.h>
+#include "deploy.h"
+#include "exports.h"
+#include "hostfs.h"
+#include "process.h"
+#include "util.h"
+
+#define DEFAULT_RUNTIME "/usr/bin/runc"
+
+typedef struct deploy_job {
+  const sc_image *image;
+  const sc_install_options *options;
+  sc_root *root;
+  int index;
+  json_t *saved_info; /* update: info of the deployment being replaced as active */
+  char *staging;      /* name under the containers dir */
+  int staging_fd;
+  int rootfs_fd;
+  sc_exports exports;
+  sc_values *values;
+  bool has_service;
+  sc_hostfs_record hostfs;
+  json_t *info;
+} deploy_job;
+
+static void job_clear(deploy_job *job)
+{
+  if (job->rootfs_fd >= 0)
+    close(job->rootfs_fd);
+  if (job->staging_fd >= 0)
+    close(job->staging_fd);
+  if (job->staging)
+    sc_rm_rf_at(job->root->containers_fd, job->staging, NULL);
+  free(job->staging);
+  sc_exports_clear(&job->exports);
+  sc_values_free(job->values);
+  sc_hostfs_record_clear(&job->hostfs);
+  json_decref(job->info);
+}
+
+static const char *runtime_path(const sc_install_options *options)
+{
+  return options->runtime_path ? options->runtime_path : DEFAULT_RUNTIME;
+}
+
+/* atomic adds --systemd-cgroup when the runtime's --help offers it. */
+static bool runtime_offers_systemd_cgroup(const sc_install_options *options)
+{
+  if (options->no_systemd_cgroup)
+    return false;
+  char *argv[] = {(char *)runtime_path(options), (char *)"--help", NULL};
+  sc_spawn_result result = {0};
+  if (sc_spawn_capture(argv, NULL, 1 << 20, &result, NULL) < 0)
+    return false;
+  bool offers = strstr(result.output, "--systemd-cgroup") != NULL;
+  sc_spawn_result_clear(&result);
+  return offers;
+}
+
+static int prepare_staging(deploy_job *job, sc_error *err)
+{
+  char rnd[17];
+  sc_random_hex(rnd, 16);
+  job->staging = xasprintf(".%s.%d.staging-%s", job->options->name, job->index, rnd);
+  if (mkdirat(job->root->containers_fd, job->staging, 0700) < 0) {
+    free(steal_pointer(&job->staging));
+    return sc_error_set_errno(err, errno, "cannot create a staging directory in %s/%s",
+                              job->root->path, SC_CONTAINERS_DIR);
+  }
+  job->staging_fd = openat(job->root->containers_fd, job->staging,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (job->staging_fd < 0 || fchmod(job->staging_fd, 0755) < 0)
+    return sc_error_set_errno(err, errno, "cannot open the staging directory");
+  if (mkdirat(job->staging_fd, "rootfs", 0755) < 0)
+    return sc_error_set_errno(err, errno, "cannot create rootfs");
+  job->rootfs_fd = openat(job->staging_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (job->rootfs_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open rootfs");
+  return 0;
+}
+
+static int checkout_layers(deploy_job *job, sc_error *err)
+{
+  sc_checkout_options options = {.interrupted = job->options->interrupted};
+  return sc_image_checkout(job->image, job->rootfs_fd, &options, err);
+}
+
+static json_t *saved_values_json(const deploy_job *job)
+{
+  return job->saved_info ? json_object_get(job->saved_info, "values") : NULL;
+}
+
+static sc_values *values_from_json(json_t *object)
+{
+  sc_values *values = sc_values_new();
+  const char *key;
+  json_t *value;
+  json_object_foreach(object, key, value)
+  {
+    if (json_is_string(value))
+      sc_values_set(values, key, json_string_value(value));
+  }
+  return values;
+}
+
+static int compute_values(deploy_job *job, sc_error *err)
+{
+  sc_values *defaults = NULL;
+  if (sc_exports_default_values(&job->exports, &defaults, err) < 0)
+    return -1;
+  sc_values *saved = job->saved_info ? values_from_json(saved_values_json(job)) : NULL;
+  _cleanup_free_ char *destdir = sc_deploy_destdir(job->root, job->options->name, job->index);
+  sc_values_context ctx = {
+      .name = job->options->name,
+      .destdir = destdir,
+      .runtime_path = runtime_path(job->options),
+      .runtime_systemd_cgroup = runtime_offers_systemd_cgroup(job->options),
+      .installer_path = job->options->installer_path,
+      .image_name = job->image->name,
+      .image_id = sc_image_id(job->image),
+      .service_template = job->exports.service,
+      .host_uid = (unsigned)getuid(),
+      .host_gid = (unsigned)getgid(),
+      .saved = saved,
+      .set = job->options->set,
+      .defaults = defaults,
+  };
+  int r = sc_values_compute(&ctx, &job->values, NULL, err);
+  sc_values_free(defaults);
+  sc_values_free(saved);
+  return r;
+}
+
+/* atomic's _check_oci_configuration_file. */
+static int check_config(const char *text, size_t len, sc_error *err)
+{
+  json_error_t jerr;
+  json_t *config = json_loadb(text, len, 0, &jerr);
+  if (config == NULL)
+    return sc_error_set_at(err, SC_E_INVALID, "config.json", jerr.line, jerr.column,
+                           "the rendered config.json is not JSON: %s", jerr.text);
+  json_t *root = json_object_get(config, "root");
+  const char *path = json_string_value(json_object_get(root, "path"));
+  bool path_ok = path && strcmp(path, "rootfs") == 0;
+  bool readonly = json_is_true(json_object_get(root, "readonly"));
+  bool empty = json_object_size(config) == 0; /* atomic accepts {} */
+  json_decref(config);
+  if (!empty && !path_ok)
+    return sc_error_set(err, SC_E_INVALID, "config.json: root.path must be \"rootfs\"");
+  if (!empty && !readonly)
+    return sc_error_set(err, SC_E_INVALID,
+                        "config.json: root.readonly must be true (only read-only images are "
+                        "supported)");
+  return 0;
+}
+
+static int render_to(deploy_job *job, const char *text, size_t len, const char *label,
+                     unsigned flags, const char *dest, char **out, size_t *out_len, sc_error *err)
+{
+  if (sc_template_render(text, len, label, job->values, flags, out, out_len, err) < 0)
+    return -1;
+  return sc_write_file_at(job->staging_fd, dest, *out, *out_len, 0644, err);
+}
+
+static int render_files(deploy_job *job, sc_error *err)
+{
+  const char *name = job->options->name;
+  _cleanup_free_ char *config = NULL, *unit = NULL, *tmpfiles = NULL;
+  size_t len = 0;
+  if (job->exports.config_is_template) {
+    if (render_to(job, job->exports.config, job->exports.config_len,
+                  "/exports/config.json.template", SC_TEMPLATE_JSON_STRING_VALUES, "config.json",
+                  &config, &len, err) < 0)
+      return -1;
+  } else {
+    len = job->exports.config_len;
+    config = xstrndup(job->exports.config, len);
+    if (sc_write_file_at(job->staging_fd, "config.json", config, len, 0644, err) < 0)
+      return -1;
+  }
+  if (check_config(config, len, err) < 0)
+    return -1;
+  job->has_service = !sc_exports_manifest_bool(&job->exports, "noContainerService", false);
+  _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
+  if (job->has_service &&
+      render_to(job, job->exports.service, job->exports.service_len, "/exports/service.template",
+                SC_TEMPLATE_SINGLE_LINE_VALUES, unit_name, &unit, &len, err) < 0)
+    return -1;
+  _cleanup_free_ char *tmpfiles_name = xasprintf("tmpfiles-%s.conf", name);
+  if (job->exports.tmpfiles &&
+      render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len, "/exports/tmpfiles.template",
+                SC_TEMPLATE_SINGLE_LINE_VALUES, tmpfiles_name, &tmpfiles, &len, err) < 0)
+    return -1;
+  return 0;
+}
+
+static json_t *values_to_json(const sc_values *values)
+{
+  json_t *o = json_object();
+  for (size_t i = 0; i < sc_values_count(values); i++)
+    json_object_set_new(o, sc_values_key_at(values, i), json_string(sc_values_value_at(values, i)));
+  return o;
+}
+
+/* The info file: atomic's keys, so that its tools can read ours. */
+static json_t *build_info(const deploy_job *job)
+{
+  json_t *manifest = job->exports.manifest;
+  json_t *templated = json_object_get(manifest, "installedFilesTemplate");
+  return json_pack(
+      "{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
+      job->image->reference, "revision", sc_image_id(job->image), "ostree-commit",
+      job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
+      values_to_json(job->values), "has-container-service", job->has_service, "installed-files",
+      job->hostfs.files, "installed-files-checksum", job->hostfs.checksums,
+      "installed-files-template", json_is_array(templated) ? json_incref(templated) : json_array(),
+      "rename-installed-files", job->hostfs.renamed, "rpm-installed", "system-package", "no",
+      "remote", "use-links", sc_exports_manifest_bool(&job->exports, "useLinks", true), "runtime",
+      runtime_path(job->options));
+}
+
+static int install_hostfs_from(const sc_root *root, int rootfs_fd, const sc_exports *exports,
+                               const sc_values *values, sc_hostfs_record *record, sc_error *err)
+{
+  sc_hostfs_plan plan = {
+      .values = values,
+      .templated = json_object_get(exports->manifest, "installedFilesTemplate"),
+      .rename = json_object_get(exports->manifest, "renameFiles"),
+      .use_links = sc_exports_manifest_bool(exports, "useLinks", true),
+  };
+  return sc_hostfs_install(rootfs_fd, root->fd, &plan, record, err);
+}
+
+static int install_hostfs(deploy_job *job, sc_error *err)
+{
+  return install_hostfs_from(job->root, job->rootfs_fd, &job->exports, job->values, &job->hostfs,
+                             err);
+}
+
+int sc_deploy_reinstall_hostfs(const sc_root *root, const char *name, int index, json_t *info,
+                               sc_error *err)
+{
+  _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", name, index);
+  _cleanup_close_ int rootfs_fd =
+      openat(root->containers_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rootfs_fd < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", rootfs);
+  sc_exports exports;
+  if (sc_exports_read(rootfs_fd, &exports, err) < 0)
+    return -1;
+  sc_values *values = values_from_json(json_object_get(info, "values"));
+  sc_hostfs_record record = {0};
+  int r = install_hostfs_from(root, rootfs_fd, &exports, values, &record, err);
+  sc_values_free(values);
+  sc_exports_clear(&exports);
+  sc_hostfs_record_clear(&record);
+  return r;
+}
+
+static int write_info(deploy_job *job, sc_error *err)
+{
+  job->info = build_info(job);
+  _cleanup_free_ char *text = json_dumps(job->info, JSON_INDENT(4) | JSON_SORT_KEYS);
+  _cleanup_free_ char *with_newline = xasprintf("%s\n", text);
+  if (sc_write_file_at(job->staging_fd, "info", with_newline, strlen(with_newline), 0644, err) < 0)
+    return -1;
+  if (syncfs(job->staging_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the new deployment");
+  return 0;
+}
+
+/* Build everything of the deployment in staging; nothing outside it
+ * changes here, except hostfs files, which are removed again on failure. */
+static int build_deployment(deploy_job *job, sc_error *err)
+{
+  if (prepare_staging(job, err) < 0 || checkout_layers(job, err) < 0 ||
+      sc_exports_read(job->rootfs_fd, &job->exports, err) < 0 || compute_values(job, err) < 0 ||
+      render_files(job, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Copy a file of the deployment to the host (unit, tmpfiles), or remove the
+ * host's copy when the deployment has none. */
+static int publish_file(deploy_job *job, const char *src, const char *dir, const char *dest,
+                        sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("%s/%s", dir, dest);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  sc_error local = SC_ERROR_INIT;
+  if (sc_read_file_at(job->staging_fd, src, &text, &len, &local) < 0) {
+    bool missing = local.code == ENOENT;
+    sc_error_move(err, &local);
+    if (!missing)
+      return -1;
+    sc_error_clear(err);
+    if (unlinkat(job->root->fd, path, 0) < 0 && errno != ENOENT)
+      return sc_error_set_errno(err, errno, "cannot remove %s/%s", job->root->path, path);
+    return 0;
+  }
+  return sc_write_file_at(job->root->fd, path, text, len, 0644, err);
+}
+
+/* Move staging into NAME.N (replacing an older deployment there), publish
+ * the unit and tmpfiles file, then switch the NAME symlink. */
+static int commit_deployment(deploy_job *job, sc_error *err)
+{
+  const char *name = job->options->name;
+  /* On update, the files the replaced deployment put on the host give way
+   * to the new ones; files the admin changed are kept (and then refused
+   * as destinations, naming them). */
+  if (job->saved_info &&
+      sc_hostfs_remove(job->root->fd, json_object_get(job->saved_info, "installed-files"),
+                       json_object_get(job->saved_info, "installed-files-checksum"), NULL, err) < 0)
+    return -1;
+  if (install_hostfs(job, err) < 0)
+    return -1;
+  if (!job->has_service && sc_rm_rf_at(job->staging_fd, "rootfs", err) < 0)
+    return -1;
+  if (write_info(job, err) < 0)
+    return -1;
+  _cleanup_free_ char *slot = sc_deploy_dirname(name, job->index);
+  _cleanup_free_ char *trash = NULL;
+  if (sc_deploy_exists(job->root, name, job->index)) {
+    trash = xasprintf(".%s.old-%d", slot, (int)getpid());
+    if (renameat(job->root->containers_fd, slot, job->root->containers_fd, trash) < 0)
+      return sc_error_set_errno(err, errno, "cannot move the old deployment %s aside", slot);
+  }
+  if (renameat(job->root->containers_fd, job->staging, job->root->containers_fd, slot) < 0)
+    return sc_error_set_errno(err, errno, "cannot move the new deployment into %s", slot);
+  free(steal_pointer(&job->staging));
+  fsync(job->root->containers_fd);
+  _cleanup_free_ char *unit_src = xasprintf("%s.service", name);
+  _cleanup_free_ char *tmp_src = xasprintf("tmpfiles-%s.conf", name);
+  _cleanup_free_ char *tmp_dest = xasprintf("%s.conf", name);
+  if (publish_file(job, unit_src, SC_UNIT_DIR, unit_src, err) < 0 ||
+      publish_file(job, tmp_src, SC_TMPFILES_DIR, tmp_dest, err) < 0 ||
+      sc_deploy_switch(job->root, name, job->index, err) < 0)
+    return -1;
+  if (trash)
+    sc_rm_rf_at(job->root->containers_fd, trash, NULL);
+  return 0;
+}
+
+static void fill_result(deploy_job *job, sc_install_result *result)
+{
+  result->deployment = sc_deploy_destdir(job->root, job->options->name, job->index);
+  result->index = job->index;
+  result->info = json_incref(job->info);
+}
+
+static int run_job(deploy_job *job, sc_install_result *result, sc_error *err)
+{
+  int r = build_deployment(job, err);
+  if (r == 0)
+    r = commit_deployment(job, err);
+  if (r == 0)
+    fill_result(job, result);
+  else if (job->hostfs.files)
+    sc_hostfs_remove(job->root->fd, job->hostfs.files, job->hostfs.checksums, NULL, NULL);
+  job_clear(job);
+  return r;
+}
+
+static int refuse_existing(const sc_root *root, const char *name, sc_error *err)
+{
+  int active = sc_deploy_active(root, name, err);
+  if (active < -1)
+    return -1;
+  if (active >= 0)
+    return sc_error_set(err, SC_E_EXISTS,
+                        "a container '%s' is already installed in %s: use 'sc-build update %s' "
+                        "or uninstall it first",
+                        name, root->path[0] ? root->path : "/", name);
+  for (int i = 0; i < 2; i++)
+    if (sc_deploy_exists(root, name, i))
+      return sc_error_set(err, SC_E_EXISTS,
+                          "%s/%s/%s.%d exists without an active link: remove the leftover "
+                          "deployment first",
+                          root->path, SC_CONTAINERS_DIR, name, i);
+  const char *files[][2] = {{SC_UNIT_DIR, ".service"}, {SC_TMPFILES_DIR, ".conf"}};
+  for (size_t i = 0; i < 2; i++) {
+    _cleanup_free_ char *path = xasprintf("%s/%s%s", files[i][0], name, files[i][1]);
+    struct stat st;
+    if (fstatat(root->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
+      return sc_error_set(err, SC_E_EXISTS, "the file %s/%s already exists", root->path, path);
+  }
+  return 0;
+}
+
+int sc_install(const sc_image *image, const sc_install_options *options, sc_install_result *result,
+               sc_error *err)
+{
+  *result = (sc_install_result){0};
+  if (!sc_container_name_is_valid(options->name))
+    return sc_error_set(err, SC_E_USAGE,
+                        "invalid container name '%s': use letters, digits, '_', '-' and '.'",
+                        options->name ? options->name : "");
+  sc_root root;
+  if (sc_root_open(options->root, true, &root, err) < 0 ||
+      refuse_existing(&root, options->name, err) < 0) {
+    sc_root_close(&root);
+    return -1;
+  }
+  deploy_job job = {.image = image,
+                    .options = options,
+                    .root = &root,
+                    .index = 0,
+                    .staging_fd = -1,
+                    .rootfs_fd = -1};
+  int r = run_job(&job, result, err);
+  sc_root_close(&root);
+  return r < 0 ? sc_error_prefix(err, "installing %s", options->name) : 0;
+}
+
+/* atomic: "Latest version already installed" when the image is the same and
+ * every --set value equals the saved one. */
+static bool update_changes_nothing(const sc_image *image, json_t *info, const sc_values *set)
+{
+  const char *revision = json_string_value(json_object_get(info, "revision"));
+  if (revision == NULL || strcmp(revision, sc_image_id(image)) != 0)
+    return false;
+  json_t *saved = json_object_get(info, "values");
+  for (size_t i = 0; i < sc_values_count(set); i++) {
+    const char *old = json_string_value(json_object_get(saved, sc_values_key_at(set, i)));
+    if (old == NULL || strcmp(old, sc_values_value_at(set, i)) != 0)
+      return false;
+  }
+  return true;
+}
+
+static int update_in_root(sc_root *root, const sc_image *image, const sc_install_options *options,
+                          sc_install_result *result, sc_error *err)
+{
+  int active = sc_deploy_active(root, options->name, err);
+  if (active < -1)
+    return -1;
+  if (active == -1)
+    return sc_error_set(err, ENOENT, "no container '%s' is installed in %s", options->name,
+                        root->path[0] ? root->path : "/");
+  json_t *info = NULL;
+  if (sc_deploy_read_info(root, options->name, active, &info, err) < 0)
+    return -1;
+  sc_image *reopened = NULL;
+  if (image == NULL) {
+    const char *ref = json_string_value(json_object_get(info, "image"));
+    if (ref == NULL || sc_image_open(ref, &reopened, err) < 0) {
+      json_decref(info);
+      return ref ? sc_error_prefix(err, "reopening the installed image")
+                 : sc_error_set(err, SC_E_INVALID, "the deployment's info names no image");
+    }
+    image = reopened;
+  }
+  int r = 0;
+  if (update_changes_nothing(image, info, options->set)) {
+    result->nothing_to_do = true;
+    result->index = active;
+    result->deployment = sc_deploy_destdir(root, options->name, active);
+    result->info = json_incref(info);
+  } else {
+    deploy_job job = {.image = image,
+                      .options = options,
+                      .root = root,
+                      .index = 1 - active,
+                      .saved_info = info,
+                      .staging_fd = -1,
+                      .rootfs_fd = -1};
+    r = run_job(&job, result, err);
+  }
+  sc_image_free(reopened);
+  json_decref(info);
+  return r;
+}
+
+int sc_update(const sc_image *image, const sc_install_options *options, sc_install_result *result,
+              sc_error *err)
+{
+  *result = (sc_install_result){0};
+  if (!sc_container_name_is_valid(options->name))
+    return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
+                        options->name ? options->name : "");
+  sc_root root;
+  int r = sc_root_open(options->root, true, &root, err);
+  if (r == 0)
+    r = update_in_root(&root, image, options, result, err);
+  sc_root_close(&root);
+  return r < 0 ? sc_error_prefix(err, "updating %s", options->name) : 0;
+}
+
+void sc_install_result_clear(sc_install_result *result)
+{
+  free(result->deployment);
+  sc_strv_free(result->kept_files);
+  json_decref(result->info);
+  *result = (sc_install_result){0};
+}

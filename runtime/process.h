@@ -1,0 +1,26 @@
+/* process.h: run programs with argv arrays (posix_spawn), never a shell. */
+#ifndef SC_PROCESS_H
+#define SC_PROCESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sc/error.h>
+
+typedef struct sc_spawn_result {
+  int exit_status; /* exit code, or 128 + signal number */
+  char *output;    /* stdout and stderr together (capped), NUL-terminated */
+  size_t output_len;
+} sc_spawn_result;
+
+/* Run argv[0] (looked up in PATH when it has no '/') with stdin from
+ * /dev/null, capture stdout+stderr (at most max_output bytes kept), wait
+ * for it.  Fails only when it cannot be started. */
+int sc_spawn_capture(char *const argv[], const char *cwd, size_t max_output,
+                     sc_spawn_result *result, sc_error *err);
+void sc_spawn_result_clear(sc_spawn_result *result);
+
+/* Run argv with stdin from /dev/null and stdout+stderr to out_fd, in cwd
+ * (or ours), and wait: *exit_status is the exit code or 128 + signal. */
+int sc_spawn_wait(char *const argv[], const char *cwd, int out_fd, int *exit_status, sc_error *err);
+
+#endif

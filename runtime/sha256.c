@@ -1,0 +1,90 @@
+/* sha256.c: SHA-256 via OpenSSL's EVP interface. */
+#include "sha256.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+struct sc_sha256 {
+  EVP_MD_CTX *ctx;
+};
+
+sc_sha256 *sc_sha256_new(void)
+{
+  sc_sha256 *h = xmalloc(sizeof *h);
+  h->ctx = EVP_MD_CTX_new();
+  if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+    abort();
+  return h;
+}
+
+void sc_sha256_update(sc_sha256 *h, const void *data, size_t len)
+{
+  if (len && EVP_DigestUpdate(h->ctx, data, len) != 1)
+    abort();
+}
+
+void sc_sha256_free(sc_sha256 *h)
+{
+  if (h == NULL)
+    return;
+  EVP_MD_CTX_free(h->ctx);
+  free(h);
+}
+
+void sc_sha256_finish(sc_sha256 *h, char out[SC_DIGEST_LEN + 1])
+{
+  static const char hex[] = "0123456789abcdef";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != 32)
+    abort();
+  memcpy(out, "sha256:", 7);
+  for (unsigned i = 0; i < 32; i++) {
+    out[7 + 2 * i] = hex[md[i] >> 4];
+    out[7 + 2 * i + 1] = hex[md[i] & 0xf];
+  }
+  out[SC_DIGEST_LEN] = '\0';
+  sc_sha256_free(h);
+}
+
+void sc_sha256_digest(const void *data, size_t len, char out[SC_DIGEST_LEN + 1])
+{
+  sc_sha256 *h = sc_sha256_new();
+  sc_sha256_update(h, data, len);
+  sc_sha256_finish(h, out);
+}
+
+int sc_sha256_fd(int fd, char out[SC_DIGEST_LEN + 1], sc_error *err)
+{
+  sc_sha256 *h = sc_sha256_new();
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int e = errno;
+      sc_sha256_free(h);
+      return sc_error_set_errno(err, e, "cannot read for checksum");
+    }
+    if (n == 0)
+      break;
+    sc_sha256_update(h, buf, (size_t)n);
+  }
+  sc_sha256_finish(h, out);
+  return 0;
+}
+
+bool sc_digest_is_valid(const char *s)
+{
+  if (s == NULL || strncmp(s, "sha256:", 7) != 0 || strlen(s) != SC_DIGEST_LEN)
+    return false;
+  for (const char *p = s + 7; *p; p++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+      return false;
+  return true;
+}
