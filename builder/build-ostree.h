@@ -1,0 +1,14 @@
+/* build-ostree.h: `sc-build build --format ostree --repo REPO`: the image
+ * built as an OCI layout in a temporary directory, then committed into the
+ * OSTree repository as containers/image's ostree: transport lays it out. */
+#ifndef SC_BUILD_OSTREE_H
+#define SC_BUILD_OSTREE_H
+
+#include "build.h"
+#include "ostree-import.h"
+
+int sc_build_ostree(const sc_project *project, const sc_build_options *options,
+                    const char *repo_path, sc_ostree_mode mode, sc_build_result *build,
+                    sc_ostree_import_result *result, sc_error *err);
+
+#endif

@@ -1,0 +1,495 @@
+/* build.c: `sc-build build`: layer, config, manifest and index, written
+ * atomically in one of three forms (DESIGN.md section 3). */
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <sc/image.h>
+
+#include "digest.h"
+#include "image-archive.h"
+#include "oci.h"
+#include "util.h"
+
+#define MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define MEDIA_TYPE_DOCKER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+#define MEDIA_TYPE_OCI_FOREIGN "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+
+typedef struct build_ctx {
+  const sc_project *project;
+  const sc_build_options *opts;
+  sc_build_result *result;
+  int64_t mtime;
+  char created[32];
+  int parent_fd;   /* the directory DEST is in */
+  char *dest_base; /* DEST's last component */
+  char *tmp_dir;   /* hidden layout dir in parent_fd, NULL when writing in place */
+  char *tmp_file;  /* hidden archive file in parent_fd, or NULL */
+  int layout_fd;
+  int blobs_fd;
+  sc_image *base;
+  json_t *layers; /* manifest layer descriptors */
+  json_t *config;
+  json_t *manifest;
+  json_t *manifest_descriptor;
+} build_ctx;
+
+void sc_build_result_clear(sc_build_result *result)
+{
+  free(result->path);
+  free(result->reference);
+  free(result->tag);
+  json_decref(result->layers);
+  *result = (sc_build_result){0};
+}
+
+static const char *const format_names[] = {"oci", "oci-archive", "docker-archive"};
+
+int sc_image_format_parse(const char *name, sc_image_format *out, sc_error *err)
+{
+  for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
+    if (strcmp(name, format_names[i]) == 0) {
+      *out = (sc_image_format)i;
+      return 0;
+    }
+  return sc_error_set(err, SC_E_USAGE,
+                      "unknown format '%s' (choose oci, oci-archive or docker-archive)", name);
+}
+
+const char *sc_image_format_name(sc_image_format format)
+{
+  return format_names[format];
+}
+
+char *sc_host_architecture(void)
+{
+  /* image-spec config.md: architecture values are Go's GOARCH names. */
+  static const struct {
+    const char *machine, *goarch;
+  } map[] = {{"x86_64", "amd64"},    {"aarch64", "arm64"},      {"armv7l", "arm"},
+             {"armv6l", "arm"},      {"ppc64le", "ppc64le"},    {"s390x", "s390x"},
+             {"riscv64", "riscv64"}, {"i686", "386"},           {"i386", "386"},
+             {"mips64", "mips64"},   {"loongarch64", "loong64"}};
+  struct utsname u;
+  if (uname(&u) < 0)
+    return xstrdup("amd64");
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strcmp(u.machine, map[i].machine) == 0)
+      return xstrdup(map[i].goarch);
+  return xstrdup(u.machine);
+}
+
+static int check_interrupted(const build_ctx *c, sc_error *err)
+{
+  if (c->opts->interrupted && *c->opts->interrupted)
+    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  return 0;
+}
+
+/* ---- where the output goes ---- */
+
+static char *default_dest(const sc_project *project, sc_image_format format)
+{
+  static const char *const suffixes[] = {".oci", ".oci.tar", ".docker.tar"};
+  return xasprintf("%s%s", project->image_name, suffixes[format]);
+}
+
+static int make_tmp_layout(build_ctx *c, sc_error *err)
+{
+  char rnd[13];
+  sc_random_hex(rnd, 12);
+  c->tmp_dir = xasprintf(".%s.tmp-%s", c->dest_base, rnd);
+  if (mkdirat(c->parent_fd, c->tmp_dir, 0755) < 0) {
+    int e = errno;
+    free(c->tmp_dir);
+    c->tmp_dir = NULL;
+    return sc_error_set_errno(err, e, "cannot create a temporary directory next to %s",
+                              c->result->path);
+  }
+  c->layout_fd = openat(c->parent_fd, c->tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (c->layout_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", c->tmp_dir);
+  return sc_oci_layout_init(c->layout_fd, err);
+}
+
+/* An existing DEST: a layout to add to (oci), a file to replace (archives),
+ * anything else refused. */
+static int open_existing_dest(build_ctx *c, const struct stat *st, sc_error *err)
+{
+  const char *dest = c->result->path;
+  if (c->opts->format != SC_FORMAT_OCI) {
+    if (!S_ISREG(st->st_mode))
+      return sc_error_set(err, SC_E_EXISTS, "%s exists and is not a file; choose another -o", dest);
+    return make_tmp_layout(c, err);
+  }
+  if (!S_ISDIR(st->st_mode))
+    return sc_error_set(err, SC_E_EXISTS,
+                        "%s exists and is not an OCI image layout; remove it or choose another -o",
+                        dest);
+  c->layout_fd =
+      openat(c->parent_fd, c->dest_base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (c->layout_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", dest);
+  if (!sc_oci_is_layout(c->layout_fd))
+    return sc_error_set(err, SC_E_EXISTS,
+                        "%s exists and is not an OCI image layout (no oci-layout file); remove "
+                        "it or choose another -o",
+                        dest);
+  return 0;
+}
+
+static int prepare_dest(build_ctx *c, sc_error *err)
+{
+  const char *dest = c->result->path;
+  _cleanup_free_ char *parent = sc_path_dirname(dest);
+  c->dest_base = sc_path_basename(dest);
+  if (c->dest_base[0] == '\0' || strcmp(c->dest_base, ".") == 0 || strcmp(c->dest_base, "..") == 0)
+    return sc_error_set(err, SC_E_USAGE, "'%s' cannot be an output path", dest);
+  c->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c->parent_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open directory %s", parent);
+  struct stat st;
+  if (fstatat(c->parent_fd, c->dest_base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+    return open_existing_dest(c, &st, err);
+  if (errno != ENOENT)
+    return sc_error_set_errno(err, errno, "cannot stat %s", dest);
+  return make_tmp_layout(c, err);
+}
+
+/* ---- the base image (--from) ---- */
+
+/* Docker media types of a base manifest become their OCI equivalents
+ * (image-spec media-types.md, compatibility matrix). */
+static const char *oci_layer_media_type(const char *media_type)
+{
+  if (media_type == NULL || media_type[0] == '\0' ||
+      strcmp(media_type, MEDIA_TYPE_DOCKER_LAYER) == 0)
+    return SC_MEDIA_TYPE_LAYER_GZIP;
+  if (strcmp(media_type, MEDIA_TYPE_DOCKER_FOREIGN) == 0)
+    return MEDIA_TYPE_OCI_FOREIGN;
+  return media_type;
+}
+
+static int open_base(build_ctx *c, sc_error *err)
+{
+  const char *from = c->opts->from;
+  if (!sc_str_has_prefix(from, "oci:"))
+    return sc_error_set(err, SC_E_USAGE, "--from '%s': give the base image as oci:PATH[:TAG]",
+                        from);
+  if (sc_image_open(from, &c->base, err) < 0)
+    return sc_error_prefix(err, "base image %s", from);
+  json_t *diff_ids = json_object_get(json_object_get(c->base->config, "rootfs"), "diff_ids");
+  if (json_array_size(diff_ids) != c->base->layer_count)
+    return sc_error_set(err, SC_E_INVALID,
+                        "base image %s: its config has %zu diff_ids for %zu layers", from,
+                        json_array_size(diff_ids), c->base->layer_count);
+  return 0;
+}
+
+static int copy_base_layers(build_ctx *c, sc_error *err)
+{
+  _cleanup_close_ int from_blobs = sc_oci_open_blobs(c->base->layout_fd, err);
+  if (from_blobs < 0)
+    return sc_error_prefix(err, "base image");
+  for (size_t i = 0; i < c->base->layer_count; i++) {
+    const sc_descriptor *d = &c->base->layers[i];
+    if (check_interrupted(c, err) < 0 ||
+        sc_oci_copy_blob(from_blobs, c->blobs_fd, d->digest, d->size, err) < 0)
+      return sc_error_prefix(err, "copying base layer %s", d->digest);
+    json_array_append_new(c->layers, json_pack("{s:s,s:s,s:I}", "mediaType",
+                                               oci_layer_media_type(d->media_type), "digest",
+                                               d->digest, "size", (json_int_t)d->size));
+  }
+  return 0;
+}
+
+/* ---- layer, config, manifest ---- */
+
+static int write_layer(build_ctx *c, sc_layer_result *layer, sc_error *err)
+{
+  const sc_project *p = c->project;
+  const struct {
+    const char *name;
+    const sc_text *text;
+  } files[] = {{SC_FILE_CONFIG_TEMPLATE, &p->config_template},
+               {SC_FILE_MANIFEST, &p->manifest},
+               {SC_FILE_SERVICE_TEMPLATE, &p->service_template},
+               {SC_FILE_TMPFILES_TEMPLATE, &p->tmpfiles_template}};
+  sc_layer_file exports[4];
+  size_t n = 0;
+  for (size_t i = 0; i < 4; i++)
+    if (files[i].text->data)
+      exports[n++] = (sc_layer_file){files[i].name, files[i].text->data, files[i].text->len};
+  sc_layer_options lo = {
+      .rootfs_fd = p->rootfs_fd,
+      .hostfs_fd = p->hostfs_fd,
+      .exports = exports,
+      .export_count = n,
+      .allow_special = c->opts->allow_special,
+      .mtime = c->mtime,
+      .compression = c->opts->compression,
+      .interrupted = c->opts->interrupted,
+      .warnings = c->opts->warnings,
+  };
+  if (sc_layer_write(&lo, c->blobs_fd, layer, err) < 0)
+    return sc_error_prefix(err, "building the layer");
+  json_array_append_new(c->layers,
+                        json_pack("{s:s,s:s,s:I}", "mediaType", layer->media_type, "digest",
+                                  layer->digest, "size", (json_int_t)layer->size));
+  return 0;
+}
+
+static void set_labels(build_ctx *c, json_t *labels)
+{
+  /* atomic reads atomic.type=system to install an image as a system
+   * container; user labels follow, later ones winning. */
+  json_object_set_new(labels, "atomic.type", json_string("system"));
+  const sc_values *sets[] = {c->project->labels, c->opts->labels};
+  for (size_t s = 0; s < 2; s++)
+    for (size_t i = 0; sets[s] && i < sc_values_count(sets[s]); i++)
+      json_object_set_new(labels, sc_values_key_at(sets[s], i),
+                          json_string(sc_values_value_at(sets[s], i)));
+}
+
+/* image-spec config.md: architecture, os, created, config.Labels,
+ * rootfs.diff_ids and history, extending the base image's when there is
+ * one (its Env, Cmd, ... are kept). */
+static json_t *make_config(build_ctx *c, const sc_layer_result *layer)
+{
+  json_t *config = c->base ? json_deep_copy(c->base->config) : json_object();
+  /* --arch, else the base image's, else the host's. */
+  if (c->opts->arch) {
+    json_object_set_new(config, "architecture", json_string(c->opts->arch));
+  } else if (!json_is_string(json_object_get(config, "architecture"))) {
+    _cleanup_free_ char *host = sc_host_architecture();
+    json_object_set_new(config, "architecture", json_string(host));
+  }
+  json_object_set_new(config, "os", json_string("linux"));
+  json_object_set_new(config, "created", json_string(c->created));
+  json_t *inner = json_object_get(config, "config");
+  if (!json_is_object(inner)) {
+    inner = json_object();
+    json_object_set_new(config, "config", inner);
+  }
+  json_t *labels = json_object_get(inner, "Labels");
+  if (!json_is_object(labels)) {
+    labels = json_object();
+    json_object_set_new(inner, "Labels", labels);
+  }
+  set_labels(c, labels);
+  json_t *rootfs = json_object_get(config, "rootfs");
+  json_t *diff_ids = json_object_get(rootfs, "diff_ids");
+  if (!json_is_array(diff_ids)) {
+    rootfs = json_pack("{s:s,s:[]}", "type", "layers", "diff_ids");
+    json_object_set_new(config, "rootfs", rootfs);
+    diff_ids = json_object_get(rootfs, "diff_ids");
+  }
+  json_array_append_new(diff_ids, json_string(layer->diff_id));
+  json_t *history = json_object_get(config, "history");
+  if (!json_is_array(history)) {
+    history = json_array();
+    json_object_set_new(config, "history", history);
+  }
+  json_array_append_new(
+      history, json_pack("{s:s,s:s}", "created", c->created, "created_by", "sc-build build"));
+  return config;
+}
+
+static int write_config_and_manifest(build_ctx *c, const sc_layer_result *layer, sc_error *err)
+{
+  c->config = make_config(c, layer);
+  _cleanup_(json_decrefp) json_t *config_descriptor =
+      sc_oci_write_json_blob(c->blobs_fd, c->config, SC_MEDIA_TYPE_OCI_CONFIG, err);
+  if (config_descriptor == NULL)
+    return sc_error_prefix(err, "writing the image config");
+  /* image-spec manifest.md */
+  c->manifest =
+      json_pack("{s:i,s:s,s:O,s:O}", "schemaVersion", 2, "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST,
+                "config", config_descriptor, "layers", c->layers);
+  c->manifest_descriptor =
+      sc_oci_write_json_blob(c->blobs_fd, c->manifest, SC_MEDIA_TYPE_OCI_MANIFEST, err);
+  if (c->manifest_descriptor == NULL)
+    return sc_error_prefix(err, "writing the image manifest");
+  /* image-spec annotations.md: ref.name is the tag exactly as given. */
+  json_object_set_new(c->manifest_descriptor, "annotations",
+                      json_pack("{s:s}", SC_ANNOTATION_REF_NAME, c->result->tag));
+  json_object_set_new(c->manifest_descriptor, "platform",
+                      json_pack("{s:O,s:s}", "architecture",
+                                json_object_get(c->config, "architecture"), "os", "linux"));
+  snprintf(c->result->config_digest, sizeof c->result->config_digest, "%s",
+           json_string_value(json_object_get(config_descriptor, "digest")));
+  snprintf(c->result->manifest_digest, sizeof c->result->manifest_digest, "%s",
+           json_string_value(json_object_get(c->manifest_descriptor, "digest")));
+  c->result->size = json_integer_value(json_object_get(config_descriptor, "size"));
+  size_t i;
+  json_t *l;
+  json_array_foreach(c->layers, i, l) c->result->size +=
+      json_integer_value(json_object_get(l, "size"));
+  return 0;
+}
+
+/* ---- committing ---- */
+
+static int update_index(build_ctx *c, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (sc_oci_index_read(c->layout_fd, &index, err) < 0)
+    return sc_error_prefix(err, "%s", c->result->path);
+  _cleanup_(json_decrefp) json_t *replaced =
+      sc_oci_index_set_tag(index, c->result->tag, c->manifest_descriptor);
+  if (check_interrupted(c, err) < 0 || sc_oci_index_write(c->layout_fd, index, err) < 0)
+    return -1;
+  if (replaced && sc_oci_remove_unreferenced(c->layout_fd, index, replaced, err) < 0)
+    return sc_error_prefix(err, "%s", c->result->path);
+  return 0;
+}
+
+static int rename_into_place(build_ctx *c, const char *tmp, unsigned flags, sc_error *err)
+{
+  if (renameat2(c->parent_fd, tmp, c->parent_fd, c->dest_base, flags) < 0)
+    return sc_error_set_errno(err, errno, "cannot move the image into place as %s",
+                              c->result->path);
+  if (fsync(c->parent_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the directory of %s", c->result->path);
+  return 0;
+}
+
+static int write_archive(build_ctx *c, sc_error *err)
+{
+  char rnd[13];
+  sc_random_hex(rnd, 12);
+  c->tmp_file = xasprintf(".%s.tmp-%s.tar", c->dest_base, rnd);
+  _cleanup_close_ int fd =
+      openat(c->parent_fd, c->tmp_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot create %s", c->tmp_file);
+  int r;
+  if (c->opts->format == SC_FORMAT_OCI_ARCHIVE)
+    r = sc_oci_archive_write(c->layout_fd, fd, c->mtime, c->opts->interrupted, err);
+  else
+    r = sc_docker_archive_write(c->blobs_fd, c->manifest,
+                                json_object_get(json_object_get(c->config, "rootfs"), "diff_ids"),
+                                c->result->tag, fd, c->mtime, c->opts->interrupted, err);
+  if (r < 0)
+    return sc_error_prefix(err, "writing %s", c->result->path);
+  if (fsync(fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot write %s", c->result->path);
+  if (rename_into_place(c, c->tmp_file, 0, err) < 0)
+    return -1;
+  free(c->tmp_file);
+  c->tmp_file = NULL;
+  return 0;
+}
+
+static int commit(build_ctx *c, sc_error *err)
+{
+  if (check_interrupted(c, err) < 0)
+    return -1;
+  if (c->tmp_dir == NULL)
+    return update_index(c, err);
+  _cleanup_(json_decrefp) json_t *index =
+      json_pack("{s:i,s:[O]}", "schemaVersion", 2, "manifests", c->manifest_descriptor);
+  if (sc_oci_index_write(c->layout_fd, index, err) < 0)
+    return -1;
+  if (c->opts->format != SC_FORMAT_OCI)
+    return write_archive(c, err);
+  /* RENAME_NOREPLACE: never clobber a DEST that appeared meanwhile. */
+  if (rename_into_place(c, c->tmp_dir, RENAME_NOREPLACE, err) < 0)
+    return -1;
+  free(c->tmp_dir);
+  c->tmp_dir = NULL;
+  return 0;
+}
+
+static void format_created(int64_t epoch, char out[32])
+{
+  time_t t = (time_t)epoch;
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void fill_result(build_ctx *c)
+{
+  sc_build_result *r = c->result;
+  if (c->opts->format == SC_FORMAT_DOCKER_ARCHIVE)
+    r->reference = xasprintf("docker-archive:%s", r->path);
+  else
+    r->reference = xasprintf("%s:%s:%s", sc_image_format_name(c->opts->format), r->path, r->tag);
+  r->layers = json_incref(c->layers);
+}
+
+static int run_build(build_ctx *c, sc_error *err)
+{
+  sc_layer_result layer = {0};
+  if (sc_source_date_epoch(&c->mtime, err) < 0)
+    return -1;
+  format_created(c->mtime, c->created);
+  if (c->opts->from && open_base(c, err) < 0)
+    return -1;
+  if (prepare_dest(c, err) < 0)
+    return -1;
+  c->blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
+  if (c->blobs_fd < 0)
+    return -1;
+  if (c->base && copy_base_layers(c, err) < 0)
+    return -1;
+  if (write_layer(c, &layer, err) < 0 || write_config_and_manifest(c, &layer, err) < 0)
+    return -1;
+  return commit(c, err);
+}
+
+static void cleanup_ctx(build_ctx *c)
+{
+  if (c->tmp_file)
+    unlinkat(c->parent_fd, c->tmp_file, 0);
+  if (c->tmp_dir)
+    sc_rm_rf_at(c->parent_fd, c->tmp_dir, NULL);
+  free(c->tmp_file);
+  free(c->tmp_dir);
+  free(c->dest_base);
+  if (c->blobs_fd >= 0)
+    close(c->blobs_fd);
+  if (c->layout_fd >= 0)
+    close(c->layout_fd);
+  if (c->parent_fd >= 0)
+    close(c->parent_fd);
+  sc_image_free(c->base);
+  json_decref(c->layers);
+  json_decref(c->config);
+  json_decref(c->manifest);
+  json_decref(c->manifest_descriptor);
+}
+
+int sc_build_image(const sc_project *project, const sc_build_options *options,
+                   sc_build_result *result, sc_error *err)
+{
+  *result = (sc_build_result){0};
+  result->format = sc_image_format_name(options->format);
+  result->path = options->dest ? xstrdup(options->dest) : default_dest(project, options->format);
+  result->tag = options->tag ? xstrdup(options->tag)
+                             : xasprintf("%s:%s", project->image_name, project->image_tag);
+  build_ctx c = {
+      .project = project,
+      .opts = options,
+      .result = result,
+      .parent_fd = -1,
+      .layout_fd = -1,
+      .blobs_fd = -1,
+      .layers = json_array(),
+  };
+  int r = run_build(&c, err);
+  if (r == 0)
+    fill_result(&c);
+  cleanup_ctx(&c);
+  if (r < 0)
+    sc_build_result_clear(result);
+  return r;
+}

@@ -1,0 +1,63 @@
+/* build.h: `sc-build build`: a project into an image (DESIGN.md section 3)
+ * as an OCI layout, an oci-archive or a docker-archive.
+ *
+ * The caller validates the project first (validate.h); sc_build_image
+ * only builds.  Output is atomic: a new DEST appears complete or not at
+ * all; an existing layout gets its new blobs and then, in one rename, its
+ * new index.json. */
+#ifndef SC_BUILD_H
+#define SC_BUILD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <sc/diag.h>
+#include <sc/error.h>
+#include <sc/values.h>
+
+#include "layer.h"
+#include "project.h"
+
+typedef enum {
+  SC_FORMAT_OCI,            /* an image layout directory */
+  SC_FORMAT_OCI_ARCHIVE,    /* a tar of the layout */
+  SC_FORMAT_DOCKER_ARCHIVE, /* `docker save` format */
+} sc_image_format;
+
+typedef struct sc_build_options {
+  const char *dest; /* NULL: ./NAME.oci, ./NAME.oci.tar or ./NAME.docker.tar */
+  sc_image_format format;
+  const char *tag;         /* NULL: NAME:TAG from the project */
+  const sc_values *labels; /* --label values (win over sc-build.json's), or NULL */
+  const char *from;        /* base image "oci:PATH[:TAG]", or NULL */
+  const char *arch;        /* NULL: the host's (Go names: amd64, arm64, ...) */
+  bool allow_special;      /* device nodes and FIFOs in rootfs */
+  sc_compression compression;
+  volatile const int *interrupted;
+  sc_diags *warnings; /* may be NULL */
+} sc_build_options;
+
+typedef struct sc_build_result {
+  const char *format; /* "oci", "oci-archive", "docker-archive" */
+  char *path;         /* DEST as written */
+  char *reference;    /* "oci:hello-world.oci:hello-world:latest" */
+  char *tag;
+  char manifest_digest[SC_DIGEST_LEN + 1];
+  char config_digest[SC_DIGEST_LEN + 1];
+  json_t *layers; /* the manifest's layer descriptors, base first */
+  int64_t size;   /* config + layers (compressed), in bytes, as inspect shows */
+} sc_build_result;
+
+void sc_build_result_clear(sc_build_result *result);
+
+/* Parse "oci", "oci-archive", "docker-archive". */
+int sc_image_format_parse(const char *name, sc_image_format *out, sc_error *err);
+const char *sc_image_format_name(sc_image_format format);
+/* The host architecture in Go's names (image-spec config.md), newly
+ * allocated. */
+char *sc_host_architecture(void);
+
+int sc_build_image(const sc_project *project, const sc_build_options *options,
+                   sc_build_result *result, sc_error *err);
+
+#endif

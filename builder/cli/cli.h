@@ -1,0 +1,76 @@
+/* cli.h: what every sc-build command shares: global options, output. */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <sc/diag.h>
+#include <sc/error.h>
+
+/* Exit codes (DESIGN.md section 7). */
+enum { SC_EXIT_OK = 0, SC_EXIT_FAILED = 1, SC_EXIT_USAGE = 2 };
+
+typedef struct sc_cli {
+  const char *argv0;
+  bool json;     /* one JSON document on stdout */
+  bool quiet;    /* errors only */
+  bool verbose;  /* more detail */
+  bool color;    /* stderr is a terminal and NO_COLOR is unset */
+  bool progress; /* stderr is a terminal and not --json/--quiet */
+} sc_cli;
+
+typedef int (*sc_command_fn)(sc_cli *cli, int argc, char **argv);
+
+/* One per builder/cli/cmd-NAME.c. argv[0] is the command name. */
+int sc_cmd_init(sc_cli *cli, int argc, char **argv);
+int sc_cmd_validate(sc_cli *cli, int argc, char **argv);
+int sc_cmd_build(sc_cli *cli, int argc, char **argv);
+int sc_cmd_inspect(sc_cli *cli, int argc, char **argv);
+int sc_cmd_import(sc_cli *cli, int argc, char **argv);
+int sc_cmd_install(sc_cli *cli, int argc, char **argv);
+int sc_cmd_update(sc_cli *cli, int argc, char **argv);
+int sc_cmd_rollback(sc_cli *cli, int argc, char **argv);
+int sc_cmd_uninstall(sc_cli *cli, int argc, char **argv);
+int sc_cmd_list(sc_cli *cli, int argc, char **argv);
+int sc_cmd_test(sc_cli *cli, int argc, char **argv);
+
+/* Turn SIGINT/SIGTERM into a flag that long operations poll (signals.c). */
+volatile const int *sc_cli_catch_interrupts(void);
+
+/* Parse a global option (--json, --quiet, --verbose) met inside a command's
+ * own option loop; returns true when it was one. Commands call it from their
+ * getopt_long loop for the SC_CLI_GLOBAL_OPTIONS entries. */
+#define SC_OPT_JSON 0x1001
+#define SC_OPT_QUIET 0x1002
+#define SC_OPT_VERBOSE 0x1003
+#define SC_OPT_HELP 'h'
+#define SC_CLI_GLOBAL_OPTIONS                                                                      \
+  {"json", no_argument, NULL, SC_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},                     \
+      {"verbose", no_argument, NULL, 'v'},                                                         \
+  {                                                                                                \
+    "help", no_argument, NULL, 'h'                                                                 \
+  }
+#define SC_CLI_GLOBAL_SHORT "qvh"
+bool sc_cli_global_option(sc_cli *cli, int opt);
+/* Recompute color/progress after options are parsed. */
+void sc_cli_finish_options(sc_cli *cli);
+
+/* Print an error once: "FILE:LINE:COL: error: msg" or "sc-build: error: msg",
+ * or a JSON document {"ok": false, "error": {...}} with --json.  Returns the
+ * exit code for err (2 for SC_E_USAGE, else 1). */
+int sc_cli_fail(sc_cli *cli, const sc_error *err);
+/* Report a usage error ("see sc-build CMD --help") and return 2. */
+int sc_cli_usage_error(sc_cli *cli, const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Print diagnostics as a compiler does, one per line on stderr. */
+void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);
+/* Diagnostics as a JSON array. */
+json_t *sc_cli_diags_json(const sc_diags *diags);
+json_t *sc_cli_error_json(const sc_error *err);
+/* Print a JSON document on stdout (indented, sorted keys) and free it. */
+void sc_cli_print_json(json_t *doc);
+/* Progress/info line on stderr unless --quiet or --json. */
+void sc_cli_info(sc_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

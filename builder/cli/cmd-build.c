@@ -1,0 +1,309 @@
+/* cmd-build.c: `sc-build build [DIR] [-o DEST] [--format F] [--tag T] ...`:
+ * validate the project, then build its image (build.h). */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-ostree.h"
+#include "build.h"
+#include "project.h"
+#include "util.h"
+#include "validate.h"
+
+static const char build_usage[] =
+    "usage: sc-build build [DIR] [-o DEST] [--format oci|oci-archive|docker-archive]\n"
+    "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
+    "                      [--tag NAME:TAG] [--label K=V]... [--from oci:PATH[:TAG]]\n"
+    "                      [--arch ARCH] [--compression gzip|zstd] [--allow-special]\n"
+    "                      [--set K=V]...\n"
+    "\n"
+    "Validate the project in DIR (default: the current directory) and build its\n"
+    "image: one layer with rootfs/ at / and the project files at /exports/.\n"
+    "The build is reproducible: set SOURCE_DATE_EPOCH to date it (default 1970).\n"
+    "\n"
+    "  -o, --output DEST    where to write (default NAME.oci, NAME.oci.tar or\n"
+    "                       NAME.docker.tar); an existing layout gets the new tag\n"
+    "  -f, --format F       oci (default), oci-archive, docker-archive or ostree\n"
+    "      --repo REPO      with --format ostree: the OSTree repository (made if missing)\n"
+    "      --ostree-mode M  bare, bare-user or archive, for a new repository\n"
+    "  -t, --tag NAME:TAG   the image's ref name (default NAME:TAG of sc-build.json)\n"
+    "  -l, --label K=V      add an image label (repeatable; wins over sc-build.json)\n"
+    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG]\n"
+    "      --arch ARCH      the image architecture (default: the host's, e.g. amd64)\n"
+    "      --compression C  gzip (default) or zstd\n"
+    "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
+    "      --set K=V        a value an install would give, for validation (repeatable)\n"
+    "      --json           print one JSON document on stdout\n"
+    "  -q, --quiet          print errors only\n"
+    "  -v, --verbose        more detail\n"
+    "  -h, --help           show this help\n";
+
+enum {
+  OPT_FROM = 0x2001,
+  OPT_ARCH,
+  OPT_ALLOW_SPECIAL,
+  OPT_SET,
+  OPT_COMPRESSION,
+  OPT_REPO,
+  OPT_OSTREE_MODE,
+};
+
+typedef struct build_args {
+  const char *dir;
+  bool ostree;      /* --format ostree */
+  const char *repo; /* --repo */
+  sc_ostree_mode ostree_mode;
+  sc_build_options build;
+  sc_values *labels;
+  sc_values *set;
+} build_args;
+
+static int parse_pair(sc_cli *cli, sc_values **values, const char *option, const char *arg)
+{
+  sc_error err = SC_ERROR_INIT;
+  if (*values == NULL)
+    *values = sc_values_new();
+  if (sc_values_parse_assignment(*values, arg, &err) < 0) {
+    sc_error_clear(&err);
+    return sc_cli_usage_error(cli, "build", "%s '%s': expected KEY=VALUE", option, arg);
+  }
+  return 0;
+}
+
+static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
+{
+  sc_error err = SC_ERROR_INIT;
+  switch (opt) {
+  case 'o':
+    a->build.dest = optarg;
+    return 0;
+  case 'f':
+    a->ostree = strcmp(optarg, "ostree") == 0;
+    if (!a->ostree && sc_image_format_parse(optarg, &a->build.format, &err) < 0) {
+      int rc = sc_cli_fail(cli, &err);
+      sc_error_clear(&err);
+      return rc;
+    }
+    return 0;
+  case 't':
+    if (optarg[0] == '\0')
+      return sc_cli_usage_error(cli, "build", "--tag needs a value");
+    a->build.tag = optarg;
+    return 0;
+  case 'l':
+    return parse_pair(cli, &a->labels, "--label", optarg);
+  case OPT_SET:
+    return parse_pair(cli, &a->set, "--set", optarg);
+  case OPT_FROM:
+    a->build.from = optarg;
+    return 0;
+  case OPT_ARCH:
+    a->build.arch = optarg;
+    return 0;
+  case OPT_REPO:
+    a->repo = optarg;
+    return 0;
+  case OPT_OSTREE_MODE:
+    if (sc_ostree_mode_parse(optarg, &a->ostree_mode, &err) < 0) {
+      sc_error_clear(&err);
+      return sc_cli_usage_error(cli, "build", "--ostree-mode must be bare, bare-user or archive");
+    }
+    return 0;
+  case OPT_ALLOW_SPECIAL:
+    a->build.allow_special = true;
+    return 0;
+  case OPT_COMPRESSION:
+    if (strcmp(optarg, "gzip") == 0)
+      a->build.compression = SC_COMPRESSION_GZIP;
+    else if (strcmp(optarg, "zstd") == 0)
+      a->build.compression = SC_COMPRESSION_ZSTD;
+    else
+      return sc_cli_usage_error(cli, "build", "--compression must be gzip or zstd");
+    return 0;
+  case '?':
+    return sc_cli_usage_error(cli, "build", "unknown option or missing value '%s'",
+                              argv[optind - 1]);
+  default:
+    if (!sc_cli_global_option(cli, opt))
+      return sc_cli_usage_error(cli, "build", "unknown option '%s'", argv[optind - 1]);
+    return 0;
+  }
+}
+
+static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
+{
+  static const struct option options[] = {
+      {"output", required_argument, NULL, 'o'},
+      {"format", required_argument, NULL, 'f'},
+      {"tag", required_argument, NULL, 't'},
+      {"label", required_argument, NULL, 'l'},
+      {"from", required_argument, NULL, OPT_FROM},
+      {"arch", required_argument, NULL, OPT_ARCH},
+      {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
+      {"set", required_argument, NULL, OPT_SET},
+      {"compression", required_argument, NULL, OPT_COMPRESSION},
+      {"repo", required_argument, NULL, OPT_REPO},
+      {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
+      SC_CLI_GLOBAL_OPTIONS,
+      {NULL, 0, NULL, 0},
+  };
+  int opt;
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, "o:f:t:l:" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      *help = true;
+      return 0;
+    }
+    int rc = parse_option(cli, a, opt, argv);
+    if (rc != 0)
+      return rc;
+  }
+  sc_cli_finish_options(cli);
+  if (argc - optind > 1)
+    return sc_cli_usage_error(cli, "build", "one project directory only (got '%s' and '%s')",
+                              argv[optind], argv[optind + 1]);
+  a->dir = optind < argc ? argv[optind] : ".";
+  a->build.labels = a->labels;
+  if (a->ostree != (a->repo != NULL))
+    return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
+  if (a->ostree && a->build.dest)
+    return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
+  return 0;
+}
+
+/* DESIGN.md section 7: build refuses a project that validate rejects. */
+static int validate_first(sc_cli *cli, const sc_project *project, const sc_values *set,
+                          sc_diags *diags)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_validate_options vo = {.set = set};
+  if (sc_validate_project(project, &vo, diags, &err) < 0) {
+    int rc = sc_cli_fail(cli, &err);
+    sc_error_clear(&err);
+    return rc;
+  }
+  size_t errors = sc_diags_count(diags, SC_DIAG_ERROR);
+  if (errors == 0)
+    return 0;
+  if (cli->json) {
+    sc_cli_print_json(json_pack("{s:b,s:o,s:{s:s}}", "ok", 0, "diagnostics",
+                                sc_cli_diags_json(diags), "error", "message",
+                                "the project has errors; nothing was built"));
+  } else {
+    sc_cli_print_diags(cli, diags);
+    fprintf(stderr, "sc-build: error: %s has %zu error%s; nothing was built\n", project->path,
+            errors, errors == 1 ? "" : "s");
+  }
+  return SC_EXIT_FAILED;
+}
+
+static void print_result(sc_cli *cli, const sc_build_result *r, const sc_diags *diags)
+{
+  if (cli->json) {
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:o}", "ok", 1, "format",
+                                r->format, "path", r->path, "reference", r->reference, "tag",
+                                r->tag, "digest", r->manifest_digest, "config_digest",
+                                r->config_digest, "layers", r->layers, "size", (json_int_t)r->size,
+                                "diagnostics", sc_cli_diags_json(diags)));
+    return;
+  }
+  sc_cli_print_diags(cli, diags);
+  if (cli->quiet)
+    return;
+  printf("Built %s\n", r->reference);
+  printf("  path:    %s (%s)\n", r->path, r->format);
+  printf("  tag:     %s\n", r->tag);
+  printf("  digest:  %s\n", r->manifest_digest);
+  printf("  config:  %s\n", r->config_digest);
+  printf("  size:    %lld bytes in %zu layer%s\n", (long long)r->size, json_array_size(r->layers),
+         json_array_size(r->layers) == 1 ? "" : "s");
+}
+
+static void print_ostree_result(sc_cli *cli, const sc_build_result *b,
+                                const sc_ostree_import_result *r, const sc_diags *diags)
+{
+  if (cli->json) {
+    json_t *branches = json_array();
+    for (size_t i = 0; i < r->branch_count; i++)
+      json_array_append_new(branches,
+                            json_pack("{s:s,s:s,s:b}", "branch", r->branches[i].name, "commit",
+                                      r->branches[i].commit, "reused", r->branches[i].reused));
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "ok", 1, "format", "ostree",
+                                "repo", r->repo_path, "reference", r->reference, "tag", b->tag,
+                                "digest", b->manifest_digest, "branches", branches, "diagnostics",
+                                sc_cli_diags_json(diags)));
+    return;
+  }
+  sc_cli_print_diags(cli, diags);
+  if (cli->quiet)
+    return;
+  printf("Built %s\n", r->reference);
+  printf("  repo:    %s (%s%s)\n", r->repo_path, r->mode, r->created ? ", created" : "");
+  printf("  digest:  %s\n", b->manifest_digest);
+  for (size_t i = 0; i < r->branch_count; i++)
+    printf("  branch:  %s %.12s%s\n", r->branches[i].name, r->branches[i].commit,
+           r->branches[i].reused ? " (reused)" : "");
+}
+
+static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build_result *result,
+                 const sc_diags *diags, sc_error *err)
+{
+  if (!a->ostree) {
+    if (sc_build_image(project, &a->build, result, err) < 0)
+      return -1;
+    print_result(cli, result, diags);
+    return 0;
+  }
+  sc_ostree_import_result imported = {0};
+  int r = sc_build_ostree(project, &a->build, a->repo, a->ostree_mode, result, &imported, err);
+  if (r == 0)
+    print_ostree_result(cli, result, &imported, diags);
+  sc_ostree_import_result_clear(&imported);
+  return r;
+}
+
+static int run(sc_cli *cli, build_args *a)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_project *project = NULL;
+  sc_diags diags = SC_DIAGS_INIT;
+  sc_build_result result = {0};
+  int rc = SC_EXIT_OK;
+  if (sc_project_open(a->dir, &project, &err) < 0) {
+    rc = sc_cli_fail(cli, &err);
+    goto out;
+  }
+  if ((rc = validate_first(cli, project, a->set, &diags)) != 0)
+    goto out;
+  a->build.interrupted = sc_cli_catch_interrupts();
+  a->build.warnings = &diags;
+  if (cli->progress)
+    fprintf(stderr, "sc-build: building %s\n", project->path);
+  if (build(cli, a, project, &result, &diags, &err) < 0) {
+    if (!cli->json)
+      sc_cli_print_diags(cli, &diags);
+    rc = sc_cli_fail(cli, &err);
+  }
+out:
+  sc_build_result_clear(&result);
+  sc_diags_clear(&diags);
+  sc_project_free(project);
+  sc_error_clear(&err);
+  return rc;
+}
+
+int sc_cmd_build(sc_cli *cli, int argc, char **argv)
+{
+  build_args a = {0};
+  bool help = false;
+  int rc = parse_args(cli, &a, argc, argv, &help);
+  if (rc == 0 && help)
+    fputs(build_usage, stdout);
+  else if (rc == 0)
+    rc = run(cli, &a);
+  sc_values_free(a.labels);
+  sc_values_free(a.set);
+  return rc;
+}

@@ -1,0 +1,105 @@
+/* cmd-import.c: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode MODE] */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sc/image.h>
+
+#include "cli.h"
+#include "ostree-import.h"
+
+static const char usage[] =
+    "usage: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode bare|bare-user|archive]\n"
+    "                       [--json]\n\n"
+    "Import IMAGE (oci:PATH[:TAG]) into the OSTree repository REPO as skopeo's ostree:\n"
+    "transport does, creating REPO when missing (mode: bare as root, bare-user otherwise).\n"
+    "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
+    "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
+    "install it from: ostree:NAME:TAG@REPO.\n";
+
+enum { OPT_REPO = 0x1200, OPT_TAG, OPT_MODE };
+
+static json_t *result_json(const sc_ostree_import_result *result)
+{
+  json_t *branches = json_array();
+  for (size_t i = 0; i < result->branch_count; i++)
+    json_array_append_new(branches, json_pack("{s:s, s:s, s:b}", "branch", result->branches[i].name,
+                                              "commit", result->branches[i].commit, "reused",
+                                              result->branches[i].reused));
+  return json_pack("{s:b, s:s, s:s, s:s, s:b, s:o}", "ok", 1, "reference", result->reference,
+                   "repo", result->repo_path, "mode", result->mode, "created", result->created,
+                   "branches", branches);
+}
+
+static void print_result(sc_cli *cli, const sc_ostree_import_result *result)
+{
+  if (!cli->quiet) {
+    fprintf(stderr, "imported into %s (%s%s):\n", result->repo_path, result->mode,
+            result->created ? ", created" : "");
+    for (size_t i = 0; i < result->branch_count; i++)
+      fprintf(stderr, "  %s %s%s\n", result->branches[i].name, result->branches[i].commit,
+              result->branches[i].reused ? " (already there)" : "");
+  }
+  /* stdout holds only the reference, for `ref=$(sc-build import ...)`. */
+  printf("%s\n", result->reference);
+}
+
+static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
+                      const sc_ostree_import_options *options)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_image *image = NULL;
+  sc_ostree_import_result result = {0};
+  int rc = SC_EXIT_OK;
+  if (sc_image_open(image_ref, &image, &err) < 0 ||
+      sc_ostree_import(image, repo, options, &result, &err) < 0)
+    rc = sc_cli_fail(cli, &err);
+  else if (cli->json)
+    sc_cli_print_json(result_json(&result));
+  else
+    print_result(cli, &result);
+  sc_ostree_import_result_clear(&result);
+  sc_image_free(image);
+  sc_error_clear(&err);
+  return rc;
+}
+
+int sc_cmd_import(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      {"repo", required_argument, NULL, OPT_REPO},
+      {"tag", required_argument, NULL, OPT_TAG},
+      {"mode", required_argument, NULL, OPT_MODE},
+      {NULL, 0, NULL, 0},
+  };
+  sc_ostree_import_options import_options = {.interrupted = sc_cli_catch_interrupts()};
+  const char *repo = NULL;
+  int opt;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return SC_EXIT_OK;
+    }
+    if (opt == OPT_REPO) {
+      repo = optarg;
+    } else if (opt == OPT_TAG) {
+      import_options.tag = optarg;
+    } else if (opt == OPT_MODE) {
+      sc_error err = SC_ERROR_INIT;
+      if (sc_ostree_mode_parse(optarg, &import_options.mode, &err) < 0) {
+        int rc = sc_cli_fail(cli, &err);
+        sc_error_clear(&err);
+        return rc;
+      }
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "import", "unknown option");
+    }
+  }
+  sc_cli_finish_options(cli);
+  if (optind != argc - 1)
+    return sc_cli_usage_error(cli, "import", "import takes one IMAGE");
+  if (repo == NULL)
+    return sc_cli_usage_error(cli, "import", "--repo REPO is required");
+  return run_import(cli, argv[optind], repo, &import_options);
+}

@@ -1,0 +1,99 @@
+/* cmd-inspect.c: `sc-build inspect IMAGE [--json]`. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect.h"
+#include "util.h"
+
+static const char inspect_usage[] =
+    "usage: sc-build inspect IMAGE\n"
+    "\n"
+    "Show an image: reference, manifest digest, creation time, platform, labels,\n"
+    "layers, size, and which of the four /exports/ files it has.  IMAGE is\n"
+    "oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH, or the path of\n"
+    "an OCI layout directory.\n"
+    "\n"
+    "      --json     print one JSON document on stdout\n"
+    "  -q, --quiet    print errors only\n"
+    "  -h, --help     show this help\n";
+
+static const char *string_or(const json_t *doc, const char *key, const char *fallback)
+{
+  const char *s = json_string_value(json_object_get(doc, key));
+  return s ? s : fallback;
+}
+
+static void print_plain(const json_t *doc)
+{
+  printf("Reference:     %s\n", string_or(doc, "reference", "?"));
+  if (json_object_get(doc, "tag"))
+    printf("Tag:           %s\n", string_or(doc, "tag", "?"));
+  if (json_object_get(doc, "repo_tags")) {
+    json_t *tags = json_object_get(doc, "repo_tags");
+    size_t i;
+    json_t *t;
+    printf("Tags:         ");
+    json_array_foreach(tags, i, t) printf(" %s", json_string_value(t) ? json_string_value(t) : "");
+    printf("\n");
+  }
+  if (json_object_get(doc, "digest"))
+    printf("Digest:        %s\n", string_or(doc, "digest", "?"));
+  printf("Config:        %s\n", string_or(doc, "config_digest", "?"));
+  printf("Created:       %s\n", string_or(doc, "created", "unknown"));
+  printf("Platform:      %s/%s\n", string_or(doc, "os", "?"), string_or(doc, "architecture", "?"));
+  printf("Labels:\n");
+  const char *key;
+  json_t *v;
+  json_object_foreach((json_t *)json_object_get(doc, "labels"), key, v)
+      printf("  %s=%s\n", key, json_string_value(v) ? json_string_value(v) : "");
+  printf("Layers:\n");
+  size_t i;
+  json_array_foreach(json_object_get(doc, "layers"), i, v) printf(
+      "  %s  %lld  %s\n", string_or(v, "digest", "?"),
+      (long long)json_integer_value(json_object_get(v, "size")), string_or(v, "mediaType", "?"));
+  printf("Size:          %lld bytes\n",
+         (long long)json_integer_value(json_object_get(doc, "size")));
+  printf("Exports:\n");
+  json_object_foreach((json_t *)json_object_get(doc, "exports"), key, v)
+      printf("  %-22s %s\n", key, json_is_true(v) ? "present" : "missing");
+}
+
+int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      {NULL, 0, NULL, 0},
+  };
+  int opt;
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(inspect_usage, stdout);
+      return SC_EXIT_OK;
+    }
+    if (opt == '?' || !sc_cli_global_option(cli, opt))
+      return sc_cli_usage_error(cli, "inspect", "unknown option '%s'", argv[optind - 1]);
+  }
+  sc_cli_finish_options(cli);
+  if (argc - optind != 1)
+    return sc_cli_usage_error(cli, "inspect", "expected one IMAGE");
+  sc_error err = SC_ERROR_INIT;
+  json_t *doc = NULL;
+  if (sc_inspect_image(argv[optind], &doc, &err) < 0) {
+    int rc = sc_cli_fail(cli, &err);
+    sc_error_clear(&err);
+    return rc;
+  }
+  if (cli->json) {
+    json_object_set_new(doc, "ok", json_true());
+    sc_cli_print_json(doc);
+    return SC_EXIT_OK;
+  }
+  if (!cli->quiet)
+    print_plain(doc);
+  json_decref(doc);
+  return SC_EXIT_OK;
+}

@@ -1,0 +1,92 @@
+/* cmd-install.c: sc-build install IMAGE [--name N] [--root R] [--set K=V]... */
+#include <stdlib.h>
+#include <string.h>
+
+#include "install-args.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: sc-build install IMAGE [--name NAME] [--root ROOT] [--set NAME=VALUE]...\n"
+    "                        [--runtime PATH] [--no-systemd-cgroup] [--json]\n\n"
+    "Install IMAGE (oci:PATH[:TAG]) as the system container NAME under ROOT (default /):\n"
+    "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
+    "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n"
+    "NAME defaults to the image's name (with -TAG unless the tag is latest).\n";
+
+/* atomic's default name: the image's last path component, "-TAG" appended
+ * unless the tag is "latest". */
+static char *default_name(const sc_image *image)
+{
+  const char *ref = image->tag ? image->tag : image->layout_path;
+  const char *slash = strrchr(ref, '/');
+  const char *last = slash ? slash + 1 : ref;
+  const char *colon = strchr(last, ':');
+  if (colon == NULL)
+    return xstrdup(last);
+  if (strcmp(colon + 1, "latest") == 0)
+    return xstrndup(last, (size_t)(colon - last));
+  char *name = xstrdup(last);
+  name[colon - last] = '-';
+  return name;
+}
+
+static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)
+{
+  sc_image *image = NULL;
+  if (sc_image_open(reference, &image, err) < 0)
+    return sc_cli_fail(cli, err);
+  _cleanup_free_ char *name = args->options.name ? NULL : default_name(image);
+  if (name)
+    args->options.name = name;
+  sc_install_result result = {0};
+  int rc;
+  if (sc_install(image, &args->options, &result, err) < 0)
+    rc = sc_cli_fail(cli, err);
+  else
+    rc = sc_install_print_result(cli, "installed", args->options.name, &result);
+  sc_install_result_clear(&result);
+  sc_image_free(image);
+  return rc;
+}
+
+int sc_cmd_install(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      SC_INSTALL_OPTIONS,
+      {"name", required_argument, NULL, SC_OPT_NAME},
+      {NULL, 0, NULL, 0},
+  };
+  sc_install_args args;
+  sc_install_args_init(&args, sc_cli_catch_interrupts());
+  sc_error err = SC_ERROR_INIT;
+  int rc = SC_EXIT_OK, opt;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      goto out;
+    }
+    if (opt == SC_OPT_NAME) {
+      args.options.name = optarg;
+      continue;
+    }
+    int r = sc_install_args_option(&args, opt, optarg, &err);
+    if (r < 0) {
+      rc = sc_cli_fail(cli, &err);
+      goto out;
+    }
+    if (r == 0 && !sc_cli_global_option(cli, opt)) {
+      rc = sc_cli_usage_error(cli, "install", "unknown option");
+      goto out;
+    }
+  }
+  sc_cli_finish_options(cli);
+  if (optind != argc - 1)
+    rc = sc_cli_usage_error(cli, "install", "install takes one IMAGE");
+  else
+    rc = install_image(cli, argv[optind], &args, &err);
+out:
+  sc_error_clear(&err);
+  sc_install_args_clear(&args);
+  return rc;
+}

@@ -1,0 +1,54 @@
+/* cmd-list.c: sc-build list [--root ROOT] [--json] */
+#include "install-args.h"
+
+static const char usage[] = "usage: sc-build list [--root ROOT] [--json]\n\n"
+                            "List the system containers installed under ROOT (default /).\n";
+
+static void print_table(json_t *list)
+{
+  printf("%-20s %-4s %-14s %s\n", "NAME", "DEPL", "IMAGE ID", "IMAGE");
+  size_t i;
+  json_t *c;
+  json_array_foreach(list, i, c)
+  {
+    const char *revision = json_string_value(json_object_get(c, "revision"));
+    printf("%-20s %-4lld %-14.12s %s\n", json_string_value(json_object_get(c, "name")),
+           (long long)json_integer_value(json_object_get(c, "deployment")),
+           revision ? revision : "-", json_string_value(json_object_get(c, "image")));
+  }
+}
+
+int sc_cmd_list(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS, {"root", required_argument, NULL, SC_OPT_ROOT}, {NULL, 0, NULL, 0}};
+  const char *root = NULL;
+  int opt;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return SC_EXIT_OK;
+    }
+    if (opt == SC_OPT_ROOT)
+      root = optarg;
+    else if (!sc_cli_global_option(cli, opt))
+      return sc_cli_usage_error(cli, "list", "unknown option");
+  }
+  sc_cli_finish_options(cli);
+  if (optind != argc)
+    return sc_cli_usage_error(cli, "list", "list takes no arguments");
+  json_t *list = NULL;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_list(root, &list, &err) < 0) {
+    int rc = sc_cli_fail(cli, &err);
+    sc_error_clear(&err);
+    return rc;
+  }
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b, s:o}", "ok", 1, "containers", list));
+  else {
+    print_table(list);
+    json_decref(list);
+  }
+  return SC_EXIT_OK;
+}

@@ -1,0 +1,19 @@
+/* cmd-rollback.c: sc-build rollback NAME */
+#include "install-args.h"
+
+static const char usage[] =
+    "usage: sc-build rollback NAME [--root ROOT] [--json]\n\n"
+    "Switch NAME back to its other deployment and restore that deployment's unit and\n"
+    "tmpfiles file. Running it twice returns to where it started.\n";
+
+static int rollback(const char *image_ref, const sc_install_options *options,
+                    sc_install_result *result, sc_error *err)
+{
+  (void)image_ref;
+  return sc_rollback(options, result, err);
+}
+
+int sc_cmd_rollback(sc_cli *cli, int argc, char **argv)
+{
+  return sc_install_run_named(cli, argc, argv, usage, false, "rolled back", rollback);
+}

@@ -1,0 +1,185 @@
+/* cmd-test.c: sc-build test [DIR|IMAGE] [--probe P]... [--set K=V]... */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "install-args.h"
+#include "probe.h"
+#include "smoke.h"
+#include "test-source.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
+    "                     [--keep] [--runtime PATH] [--json]\n\n"
+    "Install the image (a project DIR is built first, into a temporary store) into a fresh\n"
+    "temporary root, start it with the OCI runtime as its unit would, run the probes, and\n"
+    "remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND,\n"
+    "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
+    "--probe, the project's sc-build.json probes are used, else alive:2.\n";
+
+enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_KEEP };
+
+typedef struct test_args {
+  sc_install_args install;
+  json_t *probes; /* from --probe */
+  double timeout;
+  bool keep;
+  const char *source;
+} test_args;
+
+static void on_event(void *user, const char *kind, const char *text)
+{
+  sc_cli *cli = user;
+  if (cli->json || cli->quiet)
+    return;
+  if (strcmp(kind, "probe") == 0)
+    printf("%s\n", text);
+  else
+    fprintf(stderr, "%s%s\n", strcmp(kind, "note") == 0 ? "note: " : "", text);
+  fflush(stdout);
+}
+
+static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      SC_INSTALL_OPTIONS,
+      {"probe", required_argument, NULL, OPT_PROBE},
+      {"timeout", required_argument, NULL, OPT_TIMEOUT},
+      {"keep", no_argument, NULL, OPT_KEEP},
+      {NULL, 0, NULL, 0},
+  };
+  int opt;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return 1;
+    }
+    if (opt == OPT_PROBE) {
+      json_t *probe = sc_probe_flag_to_json(optarg, err);
+      if (probe == NULL)
+        return -1;
+      json_array_append_new(a->probes, probe);
+    } else if (opt == OPT_TIMEOUT) {
+      char *end = NULL;
+      a->timeout = strtod(optarg, &end);
+      if (end == optarg || *end || a->timeout <= 0)
+        return sc_error_set(err, SC_E_USAGE, "--timeout wants a number of seconds, not '%s'",
+                            optarg);
+    } else if (opt == OPT_KEEP) {
+      a->keep = true;
+    } else {
+      int r = sc_install_args_option(&a->install, opt, optarg, err);
+      if (r < 0)
+        return -1;
+      if (r == 0 && !sc_cli_global_option(cli, opt))
+        return sc_error_set(err, SC_E_USAGE, "unknown option (see 'sc-build test --help')");
+    }
+  }
+  sc_cli_finish_options(cli);
+  if (argc - optind > 1)
+    return sc_error_set(err, SC_E_USAGE, "test takes one DIR or IMAGE");
+  a->source = optind < argc ? argv[optind] : ".";
+  return 0;
+}
+
+static json_t *report_json(const sc_smoke_report *report)
+{
+  json_t *probes = json_array();
+  for (size_t i = 0; i < report->probe_count; i++) {
+    const sc_smoke_probe_report *p = &report->probes[i];
+    json_t *o =
+        json_pack("{s:s, s:b, s:f}", "probe", p->label, "passed", p->passed, "seconds", p->seconds);
+    if (p->reason)
+      json_object_set_new(o, "reason", json_string(p->reason));
+    json_array_append_new(probes, o);
+  }
+  json_t *notes = json_array();
+  for (size_t i = 0; report->notes && report->notes[i]; i++)
+    json_array_append_new(notes, json_string(report->notes[i]));
+  json_t *doc = json_pack("{s:b, s:s?, s:s?, s:f, s:o, s:o}", "ok", report->passed, "container",
+                          report->id, "runtime", report->runtime, "seconds", report->seconds,
+                          "probes", probes, "notes", notes);
+  if (report->log_tail)
+    json_object_set_new(doc, "log_tail", json_string(report->log_tail));
+  return doc;
+}
+
+static void print_summary(sc_cli *cli, const sc_smoke_report *report)
+{
+  if (cli->quiet)
+    return;
+  for (size_t i = 0; report->notes && report->notes[i]; i++)
+    fprintf(stderr, "note: %s\n", report->notes[i]);
+  if (report->log_tail)
+    fprintf(stderr, "last lines of the container's output:\n%s\n", report->log_tail);
+  size_t passed = 0;
+  for (size_t i = 0; i < report->probe_count; i++)
+    passed += report->probes[i].passed;
+  printf("%s: %zu of %zu probes passed in %.1fs\n", report->passed ? "PASS" : "FAIL", passed,
+         report->probe_count, report->seconds);
+}
+
+static int run_test(sc_cli *cli, test_args *a, sc_error *err)
+{
+  sc_test_source source;
+  if (sc_test_source_open(a->source, &source, err) < 0)
+    return -1;
+  json_t *probes = json_array_size(a->probes) ? a->probes : source.probes;
+  if (json_array_size(probes) == 0)
+    json_array_append_new(probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
+  sc_values *set = sc_values_copy(source.set);
+  for (size_t i = 0; i < sc_values_count(a->install.set); i++)
+    sc_values_set(set, sc_values_key_at(a->install.set, i), sc_values_value_at(a->install.set, i));
+  sc_smoke_options options = {
+      .image = source.image,
+      .name = source.name,
+      .set = set,
+      .probes = probes,
+      .timeout = a->timeout > 0 ? a->timeout : source.timeout,
+      .keep = a->keep,
+      .runtime_path = a->install.options.runtime_path,
+      .interrupted = a->install.options.interrupted,
+      .on_event = on_event,
+      .user = cli,
+  };
+  sc_smoke_report report;
+  int r = sc_smoke_run(&options, &report, err);
+  if (r == 0) {
+    if (cli->json)
+      sc_cli_print_json(report_json(&report));
+    else
+      print_summary(cli, &report);
+    r = report.passed ? 0 : 1;
+  } else if (report.log_tail && !cli->json) {
+    fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);
+  }
+  sc_smoke_report_clear(&report);
+  sc_values_free(set);
+  sc_test_source_close(&source);
+  return r;
+}
+
+int sc_cmd_test(sc_cli *cli, int argc, char **argv)
+{
+  test_args a = {.probes = json_array()};
+  sc_install_args_init(&a.install, sc_cli_catch_interrupts());
+  sc_error err = SC_ERROR_INIT;
+  int rc = parse_args(cli, argc, argv, &a, &err);
+  if (rc == 1) {
+    rc = SC_EXIT_OK; /* --help */
+  } else if (rc == 0) {
+    rc = run_test(cli, &a, &err);
+    if (rc < 0)
+      rc = sc_cli_fail(cli, &err);
+  } else if (rc < 0) {
+    rc = sc_cli_fail(cli, &err);
+  }
+  sc_error_clear(&err);
+  json_decref(a.probes);
+  sc_install_args_clear(&a.install);
+  return rc;
+}

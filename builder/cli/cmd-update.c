@@ -1,0 +1,25 @@
+/* cmd-update.c: sc-build update NAME [--image IMAGE] [--set K=V]... */
+#include "install-args.h"
+
+static const char usage[] =
+    "usage: sc-build update NAME [--image IMAGE] [--set NAME=VALUE]... [--root ROOT] [--json]\n\n"
+    "Deploy IMAGE (default: the installed image, re-read) with the saved values plus the\n"
+    "new --set values into the other deployment (NAME.1 when NAME.0 is active), then\n"
+    "switch to it; the previous deployment is kept for 'sc-build rollback'. Nothing is\n"
+    "done when neither the image nor any value changes.\n";
+
+static int update(const char *image_ref, const sc_install_options *options,
+                  sc_install_result *result, sc_error *err)
+{
+  sc_image *image = NULL;
+  if (image_ref && sc_image_open(image_ref, &image, err) < 0)
+    return -1;
+  int r = sc_update(image, options, result, err);
+  sc_image_free(image);
+  return r;
+}
+
+int sc_cmd_update(sc_cli *cli, int argc, char **argv)
+{
+  return sc_install_run_named(cli, argc, argv, usage, true, "updated", update);
+}

@@ -1,0 +1,52 @@
+/* install-args.h: options shared by install, update, rollback, uninstall and
+ * list (--root, --set, --runtime, --no-systemd-cgroup), and how their
+ * results are printed. */
+#ifndef SC_CLI_INSTALL_ARGS_H
+#define SC_CLI_INSTALL_ARGS_H
+
+#include <getopt.h>
+#include <limits.h>
+#include <sc/install.h>
+#include "cli.h"
+
+enum {
+  SC_OPT_ROOT = 0x1100,
+  SC_OPT_SET,
+  SC_OPT_RUNTIME,
+  SC_OPT_NO_SYSTEMD_CGROUP,
+  SC_OPT_NAME,
+  SC_OPT_IMAGE,
+};
+
+#define SC_INSTALL_OPTIONS                                                                         \
+  {"root", required_argument, NULL, SC_OPT_ROOT}, {"set", required_argument, NULL, SC_OPT_SET},    \
+      {"runtime", required_argument, NULL, SC_OPT_RUNTIME},                                        \
+  {                                                                                                \
+    "no-systemd-cgroup", no_argument, NULL, SC_OPT_NO_SYSTEMD_CGROUP                               \
+  }
+
+typedef struct sc_install_args {
+  sc_install_options options;
+  sc_values *set;
+  char installer_path[PATH_MAX]; /* $ATOMIC: this executable */
+} sc_install_args;
+
+void sc_install_args_init(sc_install_args *args, volatile const int *interrupted);
+void sc_install_args_clear(sc_install_args *args);
+/* Handle one of SC_INSTALL_OPTIONS; 1 when handled, 0 when not ours, -1 on
+ * a bad value (err set). */
+int sc_install_args_option(sc_install_args *args, int opt, const char *arg, sc_error *err);
+/* Print "VERB NAME: deployment ..." (or JSON) for a lifecycle result. */
+int sc_install_print_result(sc_cli *cli, const char *verb, const char *name,
+                            const sc_install_result *result);
+
+/* A lifecycle operation on an installed NAME; image_ref is --image or NULL. */
+typedef int (*sc_lifecycle_fn)(const char *image_ref, const sc_install_options *options,
+                               sc_install_result *result, sc_error *err);
+
+/* Parse `COMMAND NAME [options]` (with --image when accepts_image), run fn,
+ * print its result with verb. Returns the exit code. */
+int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, bool accepts_image,
+                         const char *verb, sc_lifecycle_fn fn);
+
+#endif

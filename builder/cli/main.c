@@ -1,0 +1,80 @@
+/* main.c: sc-build's command table. Commands live in cmd-NAME.c. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct command {
+  const char *name;
+  sc_command_fn fn;
+  const char *summary;
+} command;
+
+static const command commands[] = {
+    {"init", sc_cmd_init, "create a project directory from a skeleton"},
+    {"validate", sc_cmd_validate, "check a project and report every problem"},
+    {"build", sc_cmd_build, "build an OCI image from a project"},
+    {"inspect", sc_cmd_inspect, "show what is in an image"},
+    {"import", sc_cmd_import, "import an OCI image into an OSTree repository"},
+    {"install", sc_cmd_install, "install an image as a system container under a root"},
+    {"update", sc_cmd_update, "deploy a new image or new values, keeping the old for rollback"},
+    {"rollback", sc_cmd_rollback, "switch back to the previous deployment"},
+    {"uninstall", sc_cmd_uninstall, "remove an installed system container"},
+    {"list", sc_cmd_list, "list installed system containers"},
+    {"test", sc_cmd_test, "install an image in a temporary root, start it with runc, probe it"},
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out)
+{
+  fprintf(out, "usage: sc-build [--json] [--quiet] [--verbose] COMMAND [ARGS...]\n\n"
+               "Build, check and test system-container images.\n\ncommands:\n");
+  for (const command *c = commands; c->name; c++)
+    fprintf(out, "  %-10s %s\n", c->name, c->summary);
+  fprintf(out, "\nRun 'sc-build COMMAND --help' for a command's options; see sc-build(1).\n");
+}
+
+int main(int argc, char **argv)
+{
+  sc_cli cli = {.argv0 = "sc-build"};
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      {"version", no_argument, NULL, 'V'},
+      {NULL, 0, NULL, 0},
+  };
+  int opt;
+  /* '+': stop at the command name; its options are its own. */
+  while ((opt = getopt_long(argc, argv, "+" SC_CLI_GLOBAL_SHORT "V", options, NULL)) != -1) {
+    if (opt == 'h') {
+      print_usage(stdout);
+      return SC_EXIT_OK;
+    }
+    if (opt == 'V') {
+      printf("sc-build %s\n", SC_VERSION);
+      return SC_EXIT_OK;
+    }
+    if (!sc_cli_global_option(&cli, opt)) {
+      print_usage(stderr);
+      return SC_EXIT_USAGE;
+    }
+  }
+  if (optind >= argc) {
+    print_usage(stderr);
+    return SC_EXIT_USAGE;
+  }
+  const char *name = argv[optind];
+  for (const command *c = commands; c->name; c++) {
+    if (strcmp(c->name, name) == 0) {
+      int sub_argc = argc - optind;
+      char **sub_argv = argv + optind;
+      optind = 0; /* reset getopt for the command's own parsing */
+      sc_cli_finish_options(&cli);
+      return c->fn(&cli, sub_argc, sub_argv);
+    }
+  }
+  fprintf(stderr, "sc-build: error: unknown command '%s'\n\n", name);
+  print_usage(stderr);
+  return SC_EXIT_USAGE;
+}

@@ -1,0 +1,146 @@
+/* output.c: how sc-build prints errors, diagnostics and JSON. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+bool sc_cli_global_option(sc_cli *cli, int opt)
+{
+  switch (opt) {
+  case SC_OPT_JSON:
+    cli->json = true;
+    return true;
+  case 'q':
+    cli->quiet = true;
+    return true;
+  case 'v':
+    cli->verbose = true;
+    return true;
+  default:
+    return false;
+  }
+}
+
+void sc_cli_finish_options(sc_cli *cli)
+{
+  bool tty = isatty(STDERR_FILENO);
+  const char *no_color = getenv("NO_COLOR");
+  cli->color = tty && (no_color == NULL || no_color[0] == '\0');
+  cli->progress = tty && !cli->json && !cli->quiet;
+}
+
+static void print_location(FILE *out, const char *file, int line, int col)
+{
+  if (file == NULL) {
+    fputs("sc-build: ", out);
+    return;
+  }
+  fputs(file, out);
+  if (line > 0) {
+    fprintf(out, ":%d", line);
+    if (col > 0)
+      fprintf(out, ":%d", col);
+  }
+  fputs(": ", out);
+}
+
+static void print_severity(sc_cli *cli, FILE *out, const char *severity)
+{
+  bool is_error = strcmp(severity, "error") == 0;
+  if (cli->color)
+    fprintf(out, "\033[1;%sm%s:\033[0m ", is_error ? "31" : "35", severity);
+  else
+    fprintf(out, "%s: ", severity);
+}
+
+json_t *sc_cli_error_json(const sc_error *err)
+{
+  json_t *o = json_pack("{s:s}", "message", err->msg ? err->msg : "unknown error");
+  if (err->file)
+    json_object_set_new(o, "file", json_string(err->file));
+  if (err->line > 0)
+    json_object_set_new(o, "line", json_integer(err->line));
+  if (err->col > 0)
+    json_object_set_new(o, "column", json_integer(err->col));
+  return o;
+}
+
+void sc_cli_print_json(json_t *doc)
+{
+  json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+  fputc('\n', stdout);
+  fflush(stdout);
+  json_decref(doc);
+}
+
+int sc_cli_fail(sc_cli *cli, const sc_error *err)
+{
+  if (cli->json) {
+    sc_cli_print_json(json_pack("{s:b,s:o}", "ok", 0, "error", sc_cli_error_json(err)));
+  } else {
+    print_location(stderr, err->file, err->line, err->col);
+    print_severity(cli, stderr, "error");
+    fprintf(stderr, "%s\n", err->msg ? err->msg : "unknown error");
+  }
+  return err->code == SC_E_USAGE ? SC_EXIT_USAGE : SC_EXIT_FAILED;
+}
+
+int sc_cli_usage_error(sc_cli *cli, const char *command, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  char *msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0)
+    abort();
+  va_end(ap);
+  sc_error err = {.code = SC_E_USAGE};
+  if (asprintf(&err.msg, "%s (see 'sc-build %s --help')", msg, command) < 0)
+    abort();
+  free(msg);
+  int rc = sc_cli_fail(cli, &err);
+  sc_error_clear(&err);
+  return rc;
+}
+
+void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags)
+{
+  for (size_t i = 0; i < diags->count; i++) {
+    const sc_diag *d = &diags->items[i];
+    if (cli->quiet && d->severity != SC_DIAG_ERROR)
+      continue;
+    print_location(stderr, d->file, d->line, d->col);
+    print_severity(cli, stderr, sc_diag_severity_name(d->severity));
+    fprintf(stderr, "%s\n", d->msg);
+  }
+}
+
+json_t *sc_cli_diags_json(const sc_diags *diags)
+{
+  json_t *a = json_array();
+  for (size_t i = 0; i < diags->count; i++) {
+    const sc_diag *d = &diags->items[i];
+    json_t *o =
+        json_pack("{s:s,s:s}", "severity", sc_diag_severity_name(d->severity), "message", d->msg);
+    if (d->file)
+      json_object_set_new(o, "file", json_string(d->file));
+    if (d->line > 0)
+      json_object_set_new(o, "line", json_integer(d->line));
+    if (d->col > 0)
+      json_object_set_new(o, "column", json_integer(d->col));
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
+void sc_cli_info(sc_cli *cli, const char *fmt, ...)
+{
+  if (cli->quiet || cli->json)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}

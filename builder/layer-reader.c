@@ -1,0 +1,135 @@
+/* layer-reader.c: a layer blob read through two libarchive readers, both
+ * streams hashed on the way (as runtime/unpack.c hashes the blob with its
+ * own read callback). */
+#include "layer-reader.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "util.h"
+
+/* The blob as read: compressed bytes, hashed and counted. */
+typedef struct blob_stream {
+  int fd;
+  sc_sha256 *hash;
+  uint64_t size;
+  char buffer[1 << 16];
+} blob_stream;
+
+/* The uncompressed tar, pulled from the decompressor, hashed and counted. */
+typedef struct tar_stream {
+  struct archive *decompressor;
+  volatile const int *interrupted;
+  sc_sha256 *hash;
+  uint64_t size;
+} tar_stream;
+
+struct sc_layer_reader {
+  blob_stream blob;
+  tar_stream tar;
+  struct archive *tar_archive;
+};
+
+static la_ssize_t blob_stream_read(struct archive *a, void *user, const void **buf)
+{
+  blob_stream *s = user;
+  for (;;) {
+    ssize_t n = read(s->fd, s->buffer, sizeof s->buffer);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      if (a)
+        archive_set_error(a, errno, "read error");
+      return -1;
+    }
+    sc_sha256_update(s->hash, s->buffer, (size_t)n);
+    s->size += (uint64_t)n;
+    *buf = s->buffer;
+    return n;
+  }
+}
+
+static la_ssize_t tar_stream_read(struct archive *a, void *user, const void **buf)
+{
+  tar_stream *s = user;
+  if (s->interrupted && *s->interrupted) {
+    if (a)
+      archive_set_error(a, EINTR, "interrupted");
+    return -1;
+  }
+  size_t len = 0;
+  la_int64_t offset;
+  int r = archive_read_data_block(s->decompressor, buf, &len, &offset);
+  if (r == ARCHIVE_EOF)
+    return 0;
+  if (r < ARCHIVE_WARN) {
+    if (a)
+      archive_set_error(a, archive_errno(s->decompressor), "%s",
+                        archive_error_string(s->decompressor));
+    return -1;
+  }
+  sc_sha256_update(s->hash, *buf, len);
+  s->size += len;
+  return (la_ssize_t)len;
+}
+
+void sc_layer_reader_free(sc_layer_reader *reader)
+{
+  if (reader == NULL)
+    return;
+  archive_read_free(reader->tar_archive);
+  archive_read_free(reader->tar.decompressor);
+  sc_sha256_free(reader->blob.hash);
+  sc_sha256_free(reader->tar.hash);
+  if (reader->blob.fd >= 0)
+    close(reader->blob.fd);
+  free(reader);
+}
+
+/* The "raw" format undoes whatever compression the blob has (or none) and
+ * yields the tar, which the second reader parses. */
+int sc_layer_reader_open(int fd, volatile const int *interrupted, sc_layer_reader **out,
+                         sc_error *err)
+{
+  sc_layer_reader *r = xcalloc(1, sizeof *r);
+  r->blob.fd = fd;
+  r->blob.hash = sc_sha256_new();
+  r->tar.hash = sc_sha256_new();
+  r->tar.interrupted = interrupted;
+  r->tar.decompressor = archive_read_new();
+  archive_read_support_filter_all(r->tar.decompressor);
+  archive_read_support_format_raw(r->tar.decompressor);
+  r->tar_archive = archive_read_new();
+  archive_read_support_format_tar(r->tar_archive);
+  *out = r;
+  struct archive_entry *entry;
+  if (archive_read_open(r->tar.decompressor, &r->blob, NULL, blob_stream_read, NULL) !=
+          ARCHIVE_OK ||
+      archive_read_next_header(r->tar.decompressor, &entry) != ARCHIVE_OK)
+    return sc_error_set(err, SC_E_INVALID, "%s", archive_error_string(r->tar.decompressor));
+  if (archive_read_open(r->tar_archive, &r->tar, NULL, tar_stream_read, NULL) != ARCHIVE_OK)
+    return sc_error_set(err, SC_E_INVALID, "%s", archive_error_string(r->tar_archive));
+  return 0;
+}
+
+struct archive *sc_layer_reader_tar(sc_layer_reader *reader)
+{
+  return reader->tar_archive;
+}
+
+void sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums)
+{
+  const void *buf;
+  while (tar_stream_read(NULL, &reader->tar, &buf) > 0)
+    ;
+  while (blob_stream_read(NULL, &reader->blob, &buf) > 0)
+    ;
+  sc_sha256_finish(steal_pointer(&reader->blob.hash), sums->digest);
+  sc_sha256_finish(steal_pointer(&reader->tar.hash), sums->diff_id);
+  sums->size = reader->blob.size;
+  sums->uncompressed_size = reader->tar.size;
+}

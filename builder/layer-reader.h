@@ -1,0 +1,35 @@
+/* layer-reader.h: read an image layer blob as a tar with libarchive while
+ * computing what its descriptor and the image config promise about it: the
+ * blob's digest and size, and the digest and size of the uncompressed tar
+ * (image-spec config.md rootfs.diff_ids). */
+#ifndef SC_LAYER_READER_H
+#define SC_LAYER_READER_H
+
+#include <stdint.h>
+#include <sc/error.h>
+
+#include "sha256.h"
+
+struct archive;
+typedef struct sc_layer_reader sc_layer_reader;
+
+typedef struct sc_layer_sums {
+  char digest[SC_DIGEST_LEN + 1]; /* of the blob as stored (compressed) */
+  uint64_t size;
+  char diff_id[SC_DIGEST_LEN + 1]; /* of the uncompressed tar */
+  uint64_t uncompressed_size;
+} sc_layer_sums;
+
+/* Read the blob from fd (taken over: closed by sc_layer_reader_free), tar
+ * optionally compressed with any filter libarchive knows.  Reading stops
+ * with an error when *interrupted becomes non-zero. */
+int sc_layer_reader_open(int fd, volatile const int *interrupted, sc_layer_reader **out,
+                         sc_error *err);
+/* The tar reader, opened: read its entries (archive_read_next_header). */
+struct archive *sc_layer_reader_tar(sc_layer_reader *reader);
+/* Read what the tar reader left (end-of-archive padding, the end of the
+ * compressed stream) and fill sums.  Call once, after the entries. */
+void sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums);
+void sc_layer_reader_free(sc_layer_reader *reader);
+
+#endif

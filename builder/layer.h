@@ -1,0 +1,59 @@
+/* layer.h: the one layer of a system-container image (DESIGN.md section 3):
+ * rootfs/ at `/`, the project's files at /exports/ and hostfs/ at
+ * /exports/hostfs/, written as a reproducible tar in a single streaming pass
+ * (image-spec layer.md), compressed, and stored as a blob. */
+#ifndef SC_LAYER_H
+#define SC_LAYER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sc/diag.h>
+#include <sc/error.h>
+
+#include "sha256.h"
+
+#define SC_MEDIA_TYPE_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
+#define SC_MEDIA_TYPE_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
+#define SC_MEDIA_TYPE_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
+
+typedef enum { SC_COMPRESSION_GZIP, SC_COMPRESSION_ZSTD } sc_compression;
+
+/* A file placed under /exports/: its name there and its bytes. */
+typedef struct sc_layer_file {
+  const char *name;
+  const char *data;
+  size_t len;
+} sc_layer_file;
+
+typedef struct sc_layer_options {
+  int rootfs_fd;                /* the tree stored at `/`, or -1 for none */
+  int hostfs_fd;                /* stored at /exports/hostfs/, or -1 */
+  const sc_layer_file *exports; /* stored at /exports/NAME, 0644 */
+  size_t export_count;
+  bool allow_special; /* store device nodes and FIFOs; skip sockets */
+  int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
+  sc_compression compression;
+  volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
+  sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
+} sc_layer_options;
+
+typedef struct sc_layer_result {
+  char digest[SC_DIGEST_LEN + 1];  /* of the compressed blob */
+  char diff_id[SC_DIGEST_LEN + 1]; /* of the uncompressed tar (config.md rootfs.diff_ids) */
+  int64_t size;                    /* compressed bytes */
+  int64_t uncompressed_size;
+  const char *media_type; /* static string */
+  uint64_t entries;
+} sc_layer_result;
+
+/* Write the layer as blobs_fd/<hex> (blobs_fd is a layout's blobs/sha256/):
+ * a temp file in that directory, fsynced and renamed once complete. */
+int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_result *result,
+                   sc_error *err);
+
+/* SOURCE_DATE_EPOCH (reproducible-builds.org) as the layer mtime: 0 when
+ * unset or empty, an error when it is not a non-negative integer. */
+int sc_source_date_epoch(int64_t *out, sc_error *err);
+
+#endif

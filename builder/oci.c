@@ -1,0 +1,258 @@
+/* oci.c: OCI image layout writing (image-spec v1.0.2 image-layout.md,
+ * manifest.md, descriptor.md). */
+#include "oci.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "util.h"
+
+#define MAX_DOCUMENT_SIZE (4 << 20)
+
+bool sc_oci_is_layout(int dirfd)
+{
+  struct stat st;
+  return fstatat(dirfd, "oci-layout", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode);
+}
+
+char *sc_oci_json_dump(const json_t *doc, size_t *len)
+{
+  char *s = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+  if (s == NULL)
+    abort();
+  if (len)
+    *len = strlen(s);
+  return s;
+}
+
+int sc_oci_layout_init(int dirfd, sc_error *err)
+{
+  /* image-layout.md: oci-layout marks the directory and names its version. */
+  static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}";
+  static const char index[] = "{\"manifests\":[],\"schemaVersion\":2}";
+  if (sc_mkdir_p_at(dirfd, SC_BLOBS_DIR, 0755, err) < 0 ||
+      sc_write_file_at(dirfd, "oci-layout", layout, sizeof layout - 1, 0644, err) < 0 ||
+      sc_write_file_at(dirfd, "index.json", index, sizeof index - 1, 0644, err) < 0)
+    return sc_error_prefix(err, "creating an image layout");
+  return 0;
+}
+
+int sc_oci_open_blobs(int layout_fd, sc_error *err)
+{
+  int fd = openat(layout_fd, SC_BLOBS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s of the image layout", SC_BLOBS_DIR);
+  return fd;
+}
+
+int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC_DIGEST_LEN + 1],
+                      sc_error *err)
+{
+  sc_sha256_digest(data, len, digest);
+  return sc_write_file_at(blobs_fd, sc_digest_hex(digest), data, len, 0644, err);
+}
+
+json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *media_type,
+                               sc_error *err)
+{
+  size_t len = 0;
+  _cleanup_free_ char *text = sc_oci_json_dump(doc, &len);
+  char digest[SC_DIGEST_LEN + 1];
+  if (sc_oci_write_blob(blobs_fd, text, len, digest, err) < 0)
+    return NULL;
+  return json_pack("{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size",
+                   (json_int_t)len);
+}
+
+/* Copy with the digest and size checked, to a temp name then renamed. */
+static int copy_blob_checked(int from_fd, int to_blobs_fd, const char *digest, int64_t size,
+                             sc_error *err)
+{
+  char rnd[17];
+  sc_random_hex(rnd, 16);
+  _cleanup_free_ char *tmp = xasprintf(".tmp-copy-%s", rnd);
+  _cleanup_close_ int out =
+      openat(to_blobs_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (out < 0)
+    return sc_error_set_errno(err, errno, "cannot create a blob");
+  sc_digest_writer w;
+  sc_digest_writer_init(&w, out);
+  char buf[1 << 16];
+  int r = 0;
+  for (;;) {
+    ssize_t n = read(from_fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      r = sc_error_set_errno(err, errno, "cannot read blob %s", digest);
+    if (n <= 0)
+      break;
+    if ((r = sc_digest_writer_write(&w, buf, (size_t)n, err)) < 0)
+      break;
+  }
+  char got[SC_DIGEST_LEN + 1];
+  sc_digest_writer_finish(&w, got);
+  if (r == 0 && (w.size != size || strcmp(got, digest) != 0))
+    r = sc_error_set(err, SC_E_INVALID,
+                     "blob %s does not match its descriptor (size %lld, digest %s)", digest,
+                     (long long)w.size, got);
+  if (r == 0 && fsync(out) < 0)
+    r = sc_error_set_errno(err, errno, "cannot write blob %s", digest);
+  if (r == 0 && renameat(to_blobs_fd, tmp, to_blobs_fd, sc_digest_hex(digest)) < 0)
+    r = sc_error_set_errno(err, errno, "cannot store blob %s", digest);
+  if (r < 0)
+    unlinkat(to_blobs_fd, tmp, 0);
+  return r;
+}
+
+int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int64_t size,
+                     sc_error *err)
+{
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
+  const char *hex = sc_digest_hex(digest);
+  struct stat st;
+  if (fstatat(to_blobs_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+      st.st_size == size)
+    return 0; /* content-addressed: already there */
+  _cleanup_close_ int in = openat(from_blobs_fd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (in < 0)
+    return sc_error_set_errno(err, errno, "missing blob %s", digest);
+  if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != size)
+    return sc_error_set(err, SC_E_INVALID, "blob %s does not have the size %lld of its descriptor",
+                        digest, (long long)size);
+  /* Same filesystem: share the inode; blobs are never written in place. */
+  if (linkat(from_blobs_fd, hex, to_blobs_fd, hex, 0) == 0)
+    return 0;
+  return copy_blob_checked(in, to_blobs_fd, digest, size, err);
+}
+
+int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(layout_fd, "index.json", &text, &len, err) < 0)
+    return -1;
+  json_error_t jerr;
+  json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  if (doc == NULL || !json_is_object(doc) || !json_is_array(json_object_get(doc, "manifests"))) {
+    json_decref(doc);
+    return sc_error_set_at(err, SC_E_INVALID, "index.json", jerr.line, jerr.column,
+                           "index.json is not an image index%s%s", doc ? "" : ": ",
+                           doc ? "" : jerr.text);
+  }
+  *index = doc;
+  return 0;
+}
+
+int sc_oci_index_write(int layout_fd, const json_t *index, sc_error *err)
+{
+  size_t len = 0;
+  _cleanup_free_ char *text = sc_oci_json_dump(index, &len);
+  return sc_write_file_at(layout_fd, "index.json", text, len, 0644, err);
+}
+
+static const char *ref_name(const json_t *descriptor)
+{
+  return json_string_value(
+      json_object_get(json_object_get(descriptor, "annotations"), SC_ANNOTATION_REF_NAME));
+}
+
+json_t *sc_oci_index_set_tag(json_t *index, const char *tag, json_t *descriptor)
+{
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    const char *name = ref_name(m);
+    if (name && strcmp(name, tag) == 0) {
+      json_t *old = json_incref(m);
+      json_array_set(manifests, i, descriptor);
+      return old;
+    }
+  }
+  json_array_append(manifests, descriptor);
+  return NULL;
+}
+
+static int read_manifest(int blobs_fd, const char *digest, json_t **out, sc_error *err)
+{
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(blobs_fd, sc_digest_hex(digest), &text, &len, err) < 0)
+    return -1;
+  if (len > MAX_DOCUMENT_SIZE)
+    return sc_error_set(err, SC_E_INVALID, "manifest %s is too large", digest);
+  *out = json_loadb(text, len, 0, NULL);
+  if (!json_is_object(*out)) {
+    json_decref(*out);
+    return sc_error_set(err, SC_E_INVALID, "manifest %s is not a JSON object", digest);
+  }
+  return 0;
+}
+
+/* The digests a manifest names: its own, its config's and its layers'. */
+static void add_manifest_blobs(json_t *set, const char *digest, const json_t *manifest)
+{
+  json_object_set_new(set, digest, json_true());
+  const char *config =
+      json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
+  if (config)
+    json_object_set_new(set, config, json_true());
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(manifest, "layers"), i, l)
+  {
+    const char *d = json_string_value(json_object_get(l, "digest"));
+    if (d)
+      json_object_set_new(set, d, json_true());
+  }
+}
+
+int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
+                               sc_error *err)
+{
+  const char *gone = json_string_value(json_object_get(replaced, "digest"));
+  if (gone == NULL)
+    return 0;
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(layout_fd, err);
+  if (blobs_fd < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *kept = json_object();
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    _cleanup_(json_decrefp) json_t *manifest = NULL;
+    /* Anything we cannot follow (a nested index, a missing blob) keeps
+     * every blob: removing too little is safe, too much is not. */
+    if (d == NULL || read_manifest(blobs_fd, d, &manifest, NULL) < 0 ||
+        json_object_get(manifest, "manifests"))
+      return 0;
+    add_manifest_blobs(kept, d, manifest);
+  }
+  _cleanup_(json_decrefp) json_t *old = NULL;
+  if (json_object_get(kept, gone) || read_manifest(blobs_fd, gone, &old, NULL) < 0)
+    return 0;
+  _cleanup_(json_decrefp) json_t *candidates = json_object();
+  add_manifest_blobs(candidates, gone, old);
+  const char *d;
+  json_t *v;
+  json_object_foreach(candidates, d, v)
+  {
+    if (json_object_get(kept, d) || !sc_digest_is_valid(d))
+      continue;
+    if (unlinkat(blobs_fd, sc_digest_hex(d), 0) < 0 && errno != ENOENT)
+      return sc_error_set_errno(err, errno, "cannot remove unreferenced blob %s", d);
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+/* oci.h: writing OCI image layouts (image-spec v1.0.2 image-layout.md):
+ * `oci-layout`, `index.json` and content-addressed `blobs/sha256/<hex>`.
+ * Every file is written to a temp name in its directory, fsynced and
+ * renamed, so a reader never sees a partial blob or index.  Reading images
+ * back goes through the runtime's sc_image_open (sc/image.h). */
+#ifndef SC_OCI_H
+#define SC_OCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <sc/error.h>
+
+#include "sha256.h"
+
+#define SC_MEDIA_TYPE_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define SC_MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define SC_MEDIA_TYPE_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define SC_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define SC_BLOBS_DIR "blobs/sha256"
+
+/* True when dirfd holds an `oci-layout` file. */
+bool sc_oci_is_layout(int dirfd);
+/* Make the empty directory dirfd a layout with no images. */
+int sc_oci_layout_init(int dirfd, sc_error *err);
+/* Open blobs/sha256/ of a layout. */
+int sc_oci_open_blobs(int layout_fd, sc_error *err);
+
+/* A JSON document as stored: compact, keys sorted, so digests are stable. */
+char *sc_oci_json_dump(const json_t *doc, size_t *len);
+/* Store bytes as a blob; digest receives "sha256:<hex>". */
+int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC_DIGEST_LEN + 1],
+                      sc_error *err);
+/* Store a JSON document as a blob and return its descriptor
+ * (descriptor.md: mediaType, digest, size). */
+json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *media_type,
+                               sc_error *err);
+/* Copy the blob `digest` of `size` bytes from one blobs dir to another:
+ * a hardlink when both are on one filesystem, else a checked copy. */
+int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int64_t size,
+                     sc_error *err);
+
+int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err);
+int sc_oci_index_write(int layout_fd, const json_t *index, sc_error *err);
+/* Make descriptor the index entry for tag (annotation ref.name), replacing
+ * the entry that had that tag, which is returned (new reference) or NULL. */
+json_t *sc_oci_index_set_tag(json_t *index, const char *tag, json_t *descriptor);
+/* After `replaced` (a manifest descriptor) left the index: remove its
+ * blobs that no manifest still in the index references. */
+int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
+                               sc_error *err);
+
+#endif

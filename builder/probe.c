@@ -1,0 +1,408 @@
+/* probe.c: alive, tcp, http (libcurl), exec (runtime exec) and exit probes. */
+#include "probe.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sc/template.h>
+#include "util.h"
+
+#define POLL_INTERVAL 0.1
+
+double sc_now(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sc_probe_clear(sc_probe *probe)
+{
+  free(probe->label);
+  free(probe->host);
+  free(probe->url);
+  free(probe->body);
+  sc_strv_free(probe->argv);
+  *probe = (sc_probe){0};
+}
+
+/* ---- parsing ---- */
+
+static int render_field(json_t *spec, const char *key, const sc_values *values, bool required,
+                        char **out, sc_error *err)
+{
+  json_t *v = json_object_get(spec, key);
+  *out = NULL;
+  if (v == NULL)
+    return required ? sc_error_set(err, SC_E_INVALID, "probe: \"%s\" is required", key) : 0;
+  if (!json_is_string(v))
+    return sc_error_set(err, SC_E_INVALID, "probe: \"%s\" must be a string", key);
+  const char *text = json_string_value(v);
+  if (sc_template_render(text, strlen(text), "probe", values, SC_TEMPLATE_SINGLE_LINE_VALUES, out,
+                         NULL, err) < 0)
+    return sc_error_prefix(err, "probe \"%s\"", key);
+  return 0;
+}
+
+static int parse_tcp(json_t *spec, const sc_values *values, sc_probe *p, sc_error *err)
+{
+  _cleanup_free_ char *address = NULL;
+  if (render_field(spec, "address", values, true, &address, err) < 0)
+    return -1;
+  const char *colon = strrchr(address, ':');
+  char *end = NULL;
+  long port = colon ? strtol(colon + 1, &end, 10) : 0;
+  if (colon == NULL || end == colon + 1 || *end || port <= 0 || port > 65535)
+    return sc_error_set(err, SC_E_INVALID, "tcp probe: \"%s\" is not HOST:PORT", address);
+  p->host = xstrndup(address, (size_t)(colon - address));
+  p->port = (int)port;
+  p->label = xasprintf("tcp %s", address);
+  return 0;
+}
+
+static int parse_http(json_t *spec, const sc_values *values, sc_probe *p, sc_error *err)
+{
+  if (render_field(spec, "url", values, true, &p->url, err) < 0 ||
+      render_field(spec, "body", values, false, &p->body, err) < 0)
+    return -1;
+  json_t *status = json_object_get(spec, "status");
+  if (status && !json_is_integer(status))
+    return sc_error_set(err, SC_E_INVALID, "http probe: \"status\" must be an integer");
+  p->status = status ? (long)json_integer_value(status) : 200;
+  p->label = xasprintf("http %s", p->url);
+  return 0;
+}
+
+static int parse_exec(json_t *spec, const sc_values *values, sc_probe *p, sc_error *err)
+{
+  json_t *command = json_object_get(spec, "command");
+  if (!json_is_array(command) || json_array_size(command) == 0)
+    return sc_error_set(err, SC_E_INVALID, "exec probe: \"command\" must be a non-empty array");
+  size_t i;
+  json_t *word;
+  sc_buf label = SC_BUF_INIT;
+  sc_buf_puts(&label, "exec");
+  json_array_foreach(command, i, word)
+  {
+    const char *w = json_string_value(word);
+    _cleanup_free_ char *rendered = NULL;
+    if (w == NULL ||
+        sc_template_render(w, strlen(w), "probe", values, 0, &rendered, NULL, err) < 0) {
+      sc_buf_free(&label);
+      return w ? -1 : sc_error_set(err, SC_E_INVALID, "exec probe: command words are strings");
+    }
+    sc_strv_push(&p->argv, rendered);
+    sc_buf_printf(&label, " %s", rendered);
+  }
+  p->label = sc_buf_steal(&label);
+  return 0;
+}
+
+static int parse_number(json_t *spec, const char *key, double *out, sc_error *err)
+{
+  json_t *v = json_object_get(spec, key);
+  if (v == NULL)
+    return 0;
+  if (!json_is_number(v) || json_number_value(v) < 0)
+    return sc_error_set(err, SC_E_INVALID, "probe: \"%s\" must be a number of seconds", key);
+  *out = json_number_value(v);
+  return 0;
+}
+
+int sc_probe_from_json(json_t *spec, const sc_values *values, double default_timeout, sc_probe *out,
+                       sc_error *err)
+{
+  *out = (sc_probe){.timeout = default_timeout};
+  const char *type = json_string_value(json_object_get(spec, "type"));
+  int r = -1;
+  if (!json_is_object(spec) || type == NULL)
+    return sc_error_set(err, SC_E_INVALID, "a probe is an object with a \"type\"");
+  if (parse_number(spec, "timeout", &out->timeout, err) < 0)
+    return -1;
+  if (strcmp(type, "alive") == 0) {
+    out->type = SC_PROBE_ALIVE;
+    out->timeout = 2;
+    r = parse_number(spec, "seconds", &out->timeout, err);
+    out->label = xasprintf("alive %gs", out->timeout);
+  } else if (strcmp(type, "tcp") == 0) {
+    out->type = SC_PROBE_TCP;
+    r = parse_tcp(spec, values, out, err);
+  } else if (strcmp(type, "http") == 0) {
+    out->type = SC_PROBE_HTTP;
+    r = parse_http(spec, values, out, err);
+  } else if (strcmp(type, "exec") == 0) {
+    out->type = SC_PROBE_EXEC;
+    r = parse_exec(spec, values, out, err);
+  } else if (strcmp(type, "exit") == 0) {
+    out->type = SC_PROBE_EXIT;
+    json_t *status = json_object_get(spec, "status");
+    out->exit_code = status ? (int)json_integer_value(status) : 0;
+    out->label = xasprintf("exit %d", out->exit_code);
+    r = status && !json_is_integer(status)
+            ? sc_error_set(err, SC_E_INVALID, "exit probe: \"status\" must be an integer")
+            : 0;
+  } else {
+    return sc_error_set(err, SC_E_INVALID, "unknown probe type '%s' (alive, tcp, http, exec, exit)",
+                        type);
+  }
+  if (r < 0)
+    sc_probe_clear(out);
+  return r;
+}
+
+json_t *sc_probe_flag_to_json(const char *flag, sc_error *err)
+{
+  if (flag[0] == '{') {
+    json_error_t jerr;
+    json_t *j = json_loads(flag, 0, &jerr);
+    if (j == NULL)
+      sc_error_set(err, SC_E_USAGE, "--probe: invalid JSON at column %d: %s", jerr.column,
+                   jerr.text);
+    return j;
+  }
+  const char *colon = strchr(flag, ':');
+  _cleanup_free_ char *type = colon ? xstrndup(flag, (size_t)(colon - flag)) : xstrdup(flag);
+  const char *arg = colon ? colon + 1 : "";
+  if (strcmp(type, "alive") == 0)
+    return json_pack("{s:s, s:f}", "type", "alive", "seconds", arg[0] ? atof(arg) : 2.0);
+  if (strcmp(type, "tcp") == 0)
+    return json_pack("{s:s, s:s}", "type", "tcp", "address", arg);
+  if (strcmp(type, "http") == 0)
+    return json_pack("{s:s, s:s}", "type", "http", "url", arg);
+  if (strcmp(type, "exit") == 0)
+    return json_pack("{s:s, s:i}", "type", "exit", "status", atoi(arg));
+  if (strcmp(type, "exec") == 0 && arg[0]) {
+    json_t *command = json_array();
+    _cleanup_free_ char *copy = xstrdup(arg);
+    char *save = NULL;
+    for (char *w = strtok_r(copy, " ", &save); w; w = strtok_r(NULL, " ", &save))
+      json_array_append_new(command, json_string(w));
+    return json_pack("{s:s, s:o}", "type", "exec", "command", command);
+  }
+  sc_error_set(err, SC_E_USAGE,
+               "--probe '%s': use alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND, "
+               "exit:STATUS or a JSON object",
+               flag);
+  return NULL;
+}
+
+/* ---- the container ---- */
+
+void sc_probe_target_poll(sc_probe_target *target)
+{
+  if (target->exited || target->pid <= 0)
+    return;
+  int status = 0;
+  pid_t r = waitpid(target->pid, &status, WNOHANG);
+  if (r == target->pid) {
+    target->exited = true;
+    target->exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  } else if (r < 0 && errno == ECHILD) {
+    /* Not our child (no subreaper): fall back to whether it exists. */
+    if (kill(target->pid, 0) < 0 && errno == ESRCH) {
+      target->exited = true;
+      target->exit_status = -1;
+    }
+  }
+}
+
+void sc_probe_sleep(sc_probe_target *target, double seconds)
+{
+  double end = sc_now() + seconds;
+  while (sc_now() < end && !(target->interrupted && *target->interrupted)) {
+    sc_probe_target_poll(target);
+    if (target->exited)
+      return;
+    double left = end - sc_now();
+    usleep((useconds_t)((left < POLL_INTERVAL ? left : POLL_INTERVAL) * 1e6));
+  }
+}
+
+static bool interrupted(const sc_probe_target *t)
+{
+  return t->interrupted && *t->interrupted;
+}
+
+static char *exited_reason(const sc_probe_target *t)
+{
+  return t->exit_status >= 0 ? xasprintf("the container exited with status %d", t->exit_status)
+                             : xstrdup("the container exited");
+}
+
+/* ---- probes ---- */
+
+static bool tcp_connects(const char *host, int port)
+{
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+  char service[16];
+  snprintf(service, sizeof service, "%d", port);
+  struct addrinfo *res = NULL;
+  if (getaddrinfo(host, service, &hints, &res) != 0)
+    return false;
+  bool ok = false;
+  for (struct addrinfo *a = res; a && !ok; a = a->ai_next) {
+    int fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+    if (fd < 0)
+      continue;
+    ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    close(fd);
+  }
+  freeaddrinfo(res);
+  return ok;
+}
+
+static void run_tcp(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  double end = sc_now() + p->timeout;
+  while (!interrupted(t)) {
+    if (tcp_connects(p->host, p->port)) {
+      r->passed = true;
+      return;
+    }
+    sc_probe_target_poll(t);
+    if (t->exited) {
+      r->reason = exited_reason(t);
+      return;
+    }
+    if (sc_now() >= end)
+      break;
+    usleep((useconds_t)(POLL_INTERVAL * 1e6));
+  }
+  r->reason =
+      xasprintf("nothing accepted connections on %s:%d within %gs", p->host, p->port, p->timeout);
+}
+
+static size_t collect_body(char *data, size_t size, size_t n, void *user)
+{
+  sc_buf *b = user;
+  if (b->len < (1 << 20))
+    sc_buf_append(b, data, size * n);
+  return size * n;
+}
+
+/* One GET; *status 0 when no answer came. */
+static void http_get(const char *url, double timeout, long *status, sc_buf *body, char *error)
+{
+  CURL *curl = curl_easy_init();
+  *status = 0;
+  if (curl == NULL)
+    return;
+  curl_easy_setopt(curl, CURLOPT_URL, url);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)(timeout * 1000) + 1);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  if (curl_easy_perform(curl) == CURLE_OK)
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, status);
+  curl_easy_cleanup(curl);
+}
+
+static void run_http(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  double end = sc_now() + p->timeout;
+  char error[CURL_ERROR_SIZE] = "";
+  long status = 0;
+  sc_buf body = SC_BUF_INIT;
+  while (!interrupted(t)) {
+    sc_buf_free(&body);
+    double left = end - sc_now();
+    http_get(p->url, left > 1 ? 1 : (left > 0.1 ? left : 0.1), &status, &body, error);
+    if (status != 0)
+      break;
+    sc_probe_target_poll(t);
+    if (t->exited) {
+      r->reason = exited_reason(t);
+      sc_buf_free(&body);
+      return;
+    }
+    if (sc_now() >= end)
+      break;
+    usleep((useconds_t)(POLL_INTERVAL * 1e6));
+  }
+  if (status == 0)
+    r->reason = xasprintf("no HTTP answer within %gs (%s)", p->timeout, error[0] ? error : "-");
+  else if (status != p->status)
+    r->reason = xasprintf("answered status %ld, expected %ld", status, p->status);
+  else if (p->body && (body.data == NULL || strstr(body.data, p->body) == NULL))
+    r->reason = xasprintf("the body does not contain \"%s\" (it was \"%.200s\")", p->body,
+                          body.data ? body.data : "");
+  else
+    r->passed = true;
+  sc_buf_free(&body);
+}
+
+static void run_alive(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  sc_probe_sleep(t, p->timeout);
+  if (t->exited)
+    r->reason = exited_reason(t);
+  else if (interrupted(t))
+    r->reason = xstrdup("interrupted");
+  else
+    r->passed = true;
+}
+
+static void run_exit(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  sc_probe_sleep(t, p->timeout);
+  if (!t->exited)
+    r->reason = xasprintf("still running after %gs", p->timeout);
+  else if (t->exit_status != p->exit_code)
+    r->reason = xasprintf("exited with status %d, expected %d", t->exit_status, p->exit_code);
+  else
+    r->passed = true;
+}
+
+static void run_exec(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  int status = 0;
+  _cleanup_free_ char *output = NULL;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_runtime_exec(t->runtime, t->id, p->argv, &status, &output, &err) < 0) {
+    r->reason = xstrdup(err.msg);
+    sc_error_clear(&err);
+    return;
+  }
+  if (status == 0)
+    r->passed = true;
+  else
+    r->reason = xasprintf("exited with status %d: %.300s", status, output ? output : "");
+}
+
+void sc_probe_run(const sc_probe *probe, sc_probe_target *target, sc_probe_result *result)
+{
+  *result = (sc_probe_result){0};
+  double start = sc_now();
+  switch (probe->type) {
+  case SC_PROBE_ALIVE:
+    run_alive(probe, target, result);
+    break;
+  case SC_PROBE_TCP:
+    run_tcp(probe, target, result);
+    break;
+  case SC_PROBE_HTTP:
+    run_http(probe, target, result);
+    break;
+  case SC_PROBE_EXEC:
+    run_exec(probe, target, result);
+    break;
+  case SC_PROBE_EXIT:
+    run_exit(probe, target, result);
+    break;
+  }
+  if (!result->passed && result->reason == NULL)
+    result->reason = xstrdup(interrupted(target) ? "interrupted" : "failed");
+  result->seconds = sc_now() - start;
+}

@@ -1,0 +1,376 @@
+/* smoke.c: the smoke test of an image, leaving nothing behind. */
+#include "smoke.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sc/install.h>
+#include <sc/runc.h>
+#include "probe.h"
+#include "tmpfiles-apply.h"
+#include "util.h"
+
+#define STOP_GRACE_SECONDS 10.0
+#define LOG_TAIL_LINES 20
+
+static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...) SC_PRINTF(3, 4);
+static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...)
+{
+  if (o->on_event == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *text = xvasprintf(fmt, ap);
+  va_end(ap);
+  o->on_event(o->user, kind, text);
+}
+
+static const char *tmp_base(const char *tmpdir)
+{
+  if (tmpdir)
+    return tmpdir;
+  const char *env = getenv("TMPDIR");
+  return env && env[0] ? env : "/var/tmp";
+}
+
+/* A temp directory by its real path: runc refuses a bundle rootfs reached
+ * through a symlink. */
+static char *make_temp_dir(const char *tmpdir, const char *prefix, sc_error *err)
+{
+  _cleanup_free_ char *template = xasprintf("%s/%s.XXXXXX", tmp_base(tmpdir), prefix);
+  if (mkdtemp(template) == NULL) {
+    sc_error_set_errno(err, errno, "cannot create a temporary directory in %s", tmp_base(tmpdir));
+    return NULL;
+  }
+  char real[PATH_MAX];
+  if (realpath(template, real) == NULL) {
+    sc_error_set_errno(err, errno, "cannot resolve %s", template);
+    return NULL;
+  }
+  return xstrdup(real);
+}
+
+static char *find_in_path(const char *program)
+{
+  if (strchr(program, '/'))
+    return access(program, X_OK) == 0 ? realpath(program, NULL) : NULL;
+  const char *path = getenv("PATH");
+  _cleanup_free_ char *copy = xstrdup(path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
+  char *save = NULL;
+  for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+    _cleanup_free_ char *candidate = sc_path_join(dir, program);
+    if (access(candidate, X_OK) == 0)
+      return xstrdup(candidate);
+  }
+  return NULL;
+}
+
+/* ---- preflight ---- */
+
+static const char preflight_config[] =
+    "{\"ociVersion\": \"1.0.2\","
+    " \"process\": {\"terminal\": false, \"user\": {\"uid\": 0, \"gid\": 0},"
+    "  \"args\": [\"/bin/true\"], \"env\": [\"PATH=/usr/bin:/bin\"], \"cwd\": \"/\"},"
+    " \"root\": {\"path\": \"rootfs\", \"readonly\": true},"
+    " \"mounts\": [{\"destination\": \"/usr\", \"type\": \"bind\", \"source\": \"/usr\","
+    "   \"options\": [\"rbind\", \"ro\"]},"
+    "  {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}],"
+    " \"linux\": {\"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": "
+    "\"mount\"}]}}";
+
+/* A bundle that runs the host's /bin/true with /usr bound read-only (a
+ * merged-/usr layout: bin, lib and lib64 are links into usr). */
+static int write_preflight_bundle(const char *dir, sc_error *err)
+{
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || mkdirat(fd, "rootfs", 0755) < 0 || mkdirat(fd, "rootfs/usr", 0755) < 0)
+    return sc_error_set_errno(err, errno, "cannot make the preflight bundle");
+  symlinkat("usr/bin", fd, "rootfs/bin");
+  symlinkat("usr/lib", fd, "rootfs/lib");
+  symlinkat("usr/lib64", fd, "rootfs/lib64");
+  return sc_write_file_at(fd, "config.json", preflight_config, strlen(preflight_config), 0644, err);
+}
+
+static char *read_tail(const char *path, int lines)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(AT_FDCWD, path, &text, &len, NULL) < 0 || len == 0)
+    return NULL;
+  while (len > 0 && text[len - 1] == '\n')
+    text[--len] = '\0';
+  const char *p = text + len;
+  for (int n = 0; p > text; p--)
+    if (p[-1] == '\n' && ++n == lines)
+      break;
+  return xstrdup(p);
+}
+
+static int run_preflight(const char *runtime, const char *dir, sc_error *err)
+{
+  if (write_preflight_bundle(dir, err) < 0)
+    return -1;
+  _cleanup_free_ char *state = xasprintf("%s/state", dir);
+  _cleanup_free_ char *bundle = xasprintf("%s", dir);
+  _cleanup_free_ char *log = xasprintf("%s/log", dir);
+  _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  char id[40] = "sc-build-preflight-";
+  sc_random_hex(id + strlen(id), 8);
+  sc_runtime rt = {.path = runtime, .state_root = state};
+  int status = -1;
+  if (log_fd < 0 || sc_runtime_run(&rt, bundle, id, log_fd, &status, err) < 0)
+    return log_fd < 0 ? sc_error_set_errno(err, errno, "cannot open %s", log) : -1;
+  sc_runtime_delete(&rt, id, true, NULL);
+  if (status == 0)
+    return 0;
+  _cleanup_free_ char *tail = read_tail(log, 5);
+  return sc_error_set(err, SC_E_CHECK,
+                      "%s cannot run containers on this machine: a trivial container failed "
+                      "with status %d: %s",
+                      runtime, status, tail ? tail : "(no output)");
+}
+
+int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **resolved, sc_error *err)
+{
+  const char *wanted = runtime_path ? runtime_path : "runc";
+  _cleanup_free_ char *runtime = find_in_path(wanted);
+  if (runtime == NULL)
+    return sc_error_set(err, ENOENT,
+                        "OCI runtime '%s' not found: install runc (apt-get install runc) or "
+                        "name one with --runtime PATH",
+                        wanted);
+  _cleanup_free_ char *dir = make_temp_dir(tmpdir, "sc-build-preflight", err);
+  if (dir == NULL)
+    return -1;
+  int r = run_preflight(runtime, dir, err);
+  sc_rm_rf_at(AT_FDCWD, dir, NULL);
+  if (r == 0 && resolved)
+    *resolved = steal_pointer(&runtime);
+  return r;
+}
+
+/* ---- the run ---- */
+
+typedef struct smoke_run {
+  const sc_smoke_options *options;
+  sc_smoke_report *report;
+  sc_values *set; /* the user's values plus the root-confined directories */
+  sc_install_result install;
+  bool installed;
+  sc_runtime runtime;
+  char *state_root;
+  char *log_path;
+  sc_probe_target target;
+  bool started;
+} smoke_run;
+
+static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
+{
+  if (!sc_values_has(set, key)) {
+    _cleanup_free_ char *value = xasprintf("%s%s", root, sub);
+    sc_values_set(set, key, value);
+  }
+}
+
+static int install_into_root(smoke_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  const char *root = run->report->root;
+  run->set = sc_values_copy(o->set);
+  /* Keep what the service writes inside the root (DESIGN.md section 5). */
+  set_default(run->set, "RUN_DIRECTORY", root, "/run");
+  set_default(run->set, "STATE_DIRECTORY", root, "/var/lib");
+  set_default(run->set, "CONF_DIRECTORY", root, "/etc");
+  sc_install_options install = {
+      .root = root,
+      .name = run->report->id,
+      .set = run->set,
+      .runtime_path = run->report->runtime,
+      .no_systemd_cgroup = !run->runtime.systemd_cgroup,
+      .interrupted = o->interrupted,
+  };
+  emit(o, "step", "installing %s into %s", o->image->reference, root);
+  if (sc_install(o->image, &install, &run->install, err) < 0)
+    return -1;
+  run->installed = true;
+  return 0;
+}
+
+static int apply_tmpfiles(smoke_run *run, sc_error *err)
+{
+  _cleanup_free_ char *path =
+      xasprintf("%s/etc/tmpfiles.d/%s.conf", run->report->root, run->report->id);
+  _cleanup_free_ char *text = NULL;
+  if (sc_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+    return 0; /* the image has no tmpfiles.template */
+  return sc_tmpfiles_apply(run->report->root, text, &run->report->notes, err);
+}
+
+static int start_container(smoke_run *run, sc_error *err)
+{
+  const char *root = run->report->root;
+  run->state_root = xasprintf("%s/run/runc-state", root);
+  run->log_path = xasprintf("%s/var/log/%s.log", root, run->report->id);
+  _cleanup_free_ char *log_dir = sc_path_dirname(run->log_path);
+  if (sc_mkdir_p_at(AT_FDCWD, log_dir, 0755, err) < 0)
+    return -1;
+  _cleanup_close_ int log_fd = open(run->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (log_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", run->log_path);
+  run->runtime.path = run->report->runtime;
+  run->runtime.state_root = run->state_root;
+  _cleanup_free_ char *pid_file = xasprintf("%s/run/container-%s.pid", root, run->report->id);
+  /* The container's init becomes our child when the runtime exits, so its
+   * exit status can be read (a one-shot service's result). */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  emit(run->options, "step", "starting %s with %s run -d", run->report->id, run->report->runtime);
+  if (sc_runtime_run_detached(&run->runtime, run->install.deployment, run->report->id, pid_file,
+                              log_fd, &run->target.pid, err) < 0)
+    return -1;
+  run->started = true;
+  run->target.runtime = &run->runtime;
+  run->target.id = run->report->id;
+  run->target.interrupted = run->options->interrupted;
+  return 0;
+}
+
+static int run_probes(smoke_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  sc_values *values = sc_values_new();
+  json_t *saved = json_object_get(run->install.info, "values");
+  const char *key;
+  json_t *value;
+  json_object_foreach(saved, key, value)
+  {
+    sc_values_set(values, key, json_string_value(value) ? json_string_value(value) : "");
+  }
+  size_t n = json_array_size(o->probes);
+  run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
+  int r = 0;
+  run->report->passed = true;
+  for (size_t i = 0; i < n; i++) {
+    sc_probe probe;
+    if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
+      r = sc_error_prefix(err, "probe %zu", i + 1);
+      break;
+    }
+    sc_probe_result result;
+    sc_probe_run(&probe, &run->target, &result);
+    sc_smoke_probe_report *p = &run->report->probes[run->report->probe_count++];
+    *p = (sc_smoke_probe_report){.label = steal_pointer(&probe.label),
+                                 .passed = result.passed,
+                                 .seconds = result.seconds,
+                                 .reason = result.reason};
+    run->report->passed &= result.passed;
+    emit(o, "probe", "%s %s (%.2fs)%s%s", result.passed ? "PASS" : "FAIL", p->label, p->seconds,
+         p->reason ? ": " : "", p->reason ? p->reason : "");
+    sc_probe_clear(&probe);
+  }
+  sc_values_free(values);
+  return r;
+}
+
+/* TERM, a grace period, KILL, then delete: a service may ignore SIGTERM as
+ * PID 1. */
+static void stop_container(smoke_run *run)
+{
+  if (!run->started)
+    return;
+  sc_probe_target_poll(&run->target);
+  if (!run->target.exited) {
+    sc_runtime_kill(&run->runtime, run->report->id, "TERM", NULL);
+    run->target.interrupted = NULL; /* this wait happens after Ctrl-C too */
+    sc_probe_sleep(&run->target, STOP_GRACE_SECONDS);
+    if (!run->target.exited) {
+      sc_runtime_kill(&run->runtime, run->report->id, "KILL", NULL);
+      sc_probe_sleep(&run->target, 5);
+    }
+  }
+  sc_runtime_delete(&run->runtime, run->report->id, true, NULL);
+}
+
+static void teardown(smoke_run *run)
+{
+  const sc_smoke_options *o = run->options;
+  stop_container(run);
+  if (run->log_path && !run->report->passed)
+    run->report->log_tail = read_tail(run->log_path, LOG_TAIL_LINES);
+  if (o->keep) {
+    emit(o, "note", "kept the test root %s", run->report->root);
+    return;
+  }
+  if (run->installed) {
+    sc_install_options u = {.root = run->report->root, .name = run->report->id};
+    sc_install_result result;
+    sc_uninstall(&u, &result, NULL);
+    sc_install_result_clear(&result);
+  }
+  sc_rm_rf_at(AT_FDCWD, run->report->root, NULL);
+}
+
+static int prepare(smoke_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  if (sc_smoke_preflight(o->runtime_path, o->tmpdir, &run->report->runtime, err) < 0)
+    return -1;
+  run->runtime.systemd_cgroup = sc_systemd_is_running();
+  if (!run->runtime.systemd_cgroup)
+    sc_strv_push(&run->report->notes, "systemd is not running here: the container runs "
+                                      "without --systemd-cgroup, unlike under its unit");
+  char suffix[7];
+  sc_random_hex(suffix, 6);
+  run->report->id = xasprintf("%s-test-%s", o->name ? o->name : "image", suffix);
+  run->report->root = make_temp_dir(o->tmpdir, "sc-build-test", err);
+  return run->report->root ? 0 : -1;
+}
+
+int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err)
+{
+  *report = (sc_smoke_report){0};
+  smoke_run run = {.options = options, .report = report};
+  double start = sc_now();
+  int r = prepare(&run, err);
+  if (r == 0 && (install_into_root(&run, err) < 0 || apply_tmpfiles(&run, err) < 0 ||
+                 start_container(&run, err) < 0 || run_probes(&run, err) < 0))
+    r = -1;
+  if (r < 0)
+    report->passed = false;
+  if (options->interrupted && *options->interrupted && r == 0) {
+    report->passed = false;
+    r = sc_error_set(err, SC_E_INTERRUPTED,
+                     "interrupted: the container was stopped and the "
+                     "test root removed");
+  }
+  if (report->root)
+    teardown(&run);
+  sc_values_free(run.set);
+  sc_install_result_clear(&run.install);
+  free(run.state_root);
+  free(run.log_path);
+  report->seconds = sc_now() - start;
+  return r;
+}
+
+void sc_smoke_report_clear(sc_smoke_report *report)
+{
+  free(report->root);
+  free(report->id);
+  free(report->runtime);
+  for (size_t i = 0; i < report->probe_count; i++) {
+    free(report->probes[i].label);
+    free(report->probes[i].reason);
+  }
+  free(report->probes);
+  sc_strv_free(report->notes);
+  free(report->log_tail);
+  *report = (sc_smoke_report){0};
+}

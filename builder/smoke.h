@@ -1,0 +1,59 @@
+/* smoke.h: `sc-build test`: install an image into a fresh temporary root,
+ * start its bundle with the OCI runtime as the unit's ExecStart would, run
+ * probes, and tear everything down (DESIGN.md section 5). */
+#ifndef SC_SMOKE_H
+#define SC_SMOKE_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include <sc/error.h>
+#include <sc/image.h>
+#include <sc/values.h>
+
+/* Progress, as it happens (the library never prints): kind is "step",
+ * "note" or "probe". */
+typedef void (*sc_smoke_event_fn)(void *user, const char *kind, const char *text);
+
+typedef struct sc_smoke_options {
+  const sc_image *image;
+  const char *name;         /* base of the container name; "-test-XXXXXX" is appended */
+  const sc_values *set;     /* --set values (RUN_, STATE_, CONF_DIRECTORY default into the root) */
+  json_t *probes;           /* array of probe objects (docs/sc-build-json.md) */
+  double timeout;           /* default per-probe timeout, seconds */
+  bool keep;                /* leave the root (and stop the container) for inspection */
+  const char *runtime_path; /* NULL: runc from PATH */
+  const char *tmpdir;       /* where the root is made; NULL: $TMPDIR or /var/tmp */
+  volatile const int *interrupted;
+  sc_smoke_event_fn on_event;
+  void *user;
+} sc_smoke_options;
+
+typedef struct sc_smoke_probe_report {
+  char *label;
+  bool passed;
+  double seconds;
+  char *reason;
+} sc_smoke_probe_report;
+
+typedef struct sc_smoke_report {
+  char *root;    /* the temporary root (removed unless keep) */
+  char *id;      /* container name and runtime id */
+  char *runtime; /* the runtime's absolute path */
+  bool passed;   /* every probe passed */
+  double seconds;
+  sc_smoke_probe_report *probes;
+  size_t probe_count;
+  char **notes;   /* things worth saying (no systemd, skipped tmpfiles lines, ...) */
+  char *log_tail; /* last lines of the container's output, on failure */
+} sc_smoke_report;
+
+/* Resolve the runtime (PATH lookup) and run it once on a trivial bundle:
+ * fails with the reason it cannot run containers here. */
+int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **resolved,
+                       sc_error *err);
+/* Run the whole test; 0 when it ran (look at report->passed), -1 when it
+ * could not (err). Teardown happens in both cases. */
+int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err);
+void sc_smoke_report_clear(sc_smoke_report *report);
+
+#endif

@@ -1,0 +1,53 @@
+/* test-build.c: a project built for `sc-build test`, validated first as
+ * `sc-build build` does, into a temporary OCI layout. */
+#include "test-build.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "build.h"
+#include "util.h"
+#include "validate.h"
+
+static int refuse_invalid(const sc_project *project, sc_error *err)
+{
+  sc_diags diags = SC_DIAGS_INIT;
+  int r = sc_validate_project(project, NULL, &diags, err);
+  size_t errors = sc_diags_count(&diags, SC_DIAG_ERROR);
+  for (size_t i = 0; r == 0 && i < diags.count; i++) {
+    const sc_diag *d = &diags.items[i];
+    if (d->severity == SC_DIAG_ERROR) {
+      r = sc_error_set_at(err, SC_E_CHECK, d->file, d->line, d->col,
+                          "%s (%zu error%s in all: run 'sc-build validate %s')", d->msg, errors,
+                          errors == 1 ? "" : "s", project->path);
+      break;
+    }
+  }
+  sc_diags_clear(&diags);
+  return r;
+}
+
+int sc_test_build_project(const sc_project *project, char **build_dir, char **reference,
+                          sc_error *err)
+{
+  *build_dir = NULL;
+  *reference = NULL;
+  if (refuse_invalid(project, err) < 0)
+    return -1;
+  const char *tmp = getenv("TMPDIR");
+  char *dir = xasprintf("%s/sc-build-test-image.XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp");
+  if (mkdtemp(dir) == NULL) {
+    int e = errno;
+    free(dir);
+    return sc_error_set_errno(err, e, "cannot create a temporary directory");
+  }
+  *build_dir = dir;
+  _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
+  sc_build_options options = {.dest = dest, .format = SC_FORMAT_OCI};
+  sc_build_result result = {0};
+  if (sc_build_image(project, &options, &result, err) < 0)
+    return sc_error_prefix(err, "building %s for the test", project->path);
+  *reference = xstrdup(result.reference);
+  sc_build_result_clear(&result);
+  return 0;
+}

@@ -1,0 +1,100 @@
+/* test-source.c: open what `sc-build test` tests. */
+#include "test-source.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "project.h"
+#include "test-build.h"
+#include "util.h"
+
+#define DEFAULT_PROBE_TIMEOUT 30.0
+
+static bool is_project_dir(const char *path)
+{
+  struct stat st;
+  _cleanup_free_ char *config = sc_path_join(path, SC_FILE_CONFIG_TEMPLATE);
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
+}
+
+/* sc-build.json "test": {"probes": [...], "set": {...}, "timeout": N}. */
+static int read_test_settings(const sc_project *project, sc_test_source *out, sc_error *err)
+{
+  json_t *test = json_object_get(project->settings, "test");
+  if (test == NULL)
+    return 0;
+  _cleanup_free_ char *file = sc_project_file_path(project, SC_FILE_SETTINGS);
+  json_t *probes = json_object_get(test, "probes");
+  json_t *set = json_object_get(test, "set");
+  json_t *timeout = json_object_get(test, "timeout");
+  if ((probes && !json_is_array(probes)) || (set && !json_is_object(set)) ||
+      (timeout && !json_is_number(timeout)))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: \"test\" has probes (an array), set (an object) and timeout (a "
+                        "number): see docs/sc-build-json.md",
+                        file);
+  if (probes)
+    json_array_extend(out->probes, probes);
+  const char *key;
+  json_t *value;
+  json_object_foreach(set, key, value)
+  {
+    if (!json_is_string(value))
+      return sc_error_set(err, SC_E_INVALID, "%s: test.set.%s must be a string", file, key);
+    sc_values_set(out->set, key, json_string_value(value));
+  }
+  if (timeout)
+    out->timeout = json_number_value(timeout);
+  return 0;
+}
+
+static int open_project(const char *path, sc_test_source *out, sc_error *err)
+{
+  sc_project *project = NULL;
+  if (sc_project_open(path, &project, err) < 0)
+    return -1;
+  out->name = xstrdup(project->image_name);
+  int r = read_test_settings(project, out, err);
+  _cleanup_free_ char *reference = NULL;
+  if (r == 0)
+    r = sc_test_build_project(project, &out->build_dir, &reference, err);
+  if (r == 0)
+    r = sc_image_open(reference, &out->image, err);
+  sc_project_free(project);
+  return r;
+}
+
+int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err)
+{
+  *out = (sc_test_source){
+      .probes = json_array(), .set = sc_values_new(), .timeout = DEFAULT_PROBE_TIMEOUT};
+  int r;
+  if (is_project_dir(source)) {
+    r = open_project(source, out, err);
+  } else {
+    r = sc_image_open(source, &out->image, err);
+    if (r == 0) {
+      const char *tag = out->image->tag ? out->image->tag : "image";
+      out->name = xstrndup(tag, strcspn(tag, ":"));
+    }
+  }
+  if (r < 0)
+    sc_test_source_close(out);
+  return r;
+}
+
+void sc_test_source_close(sc_test_source *source)
+{
+  sc_image_free(source->image);
+  free(source->name);
+  json_decref(source->probes);
+  sc_values_free(source->set);
+  if (source->build_dir)
+    sc_rm_rf_at(AT_FDCWD, source->build_dir, NULL);
+  free(source->build_dir);
+  *source = (sc_test_source){0};
+}

@@ -1,0 +1,38 @@
+/* validate-checks.h: the checks of `sc-build validate`, split by file
+ * (internal to validate*.c). */
+#ifndef SC_VALIDATE_CHECKS_H
+#define SC_VALIDATE_CHECKS_H
+
+#include <jansson.h>
+#include <sc/diag.h>
+#include <sc/manifest.h>
+#include <sc/values.h>
+#include "jsonpos.h"
+#include "validate.h"
+
+typedef struct sc_validation {
+  const sc_project *project;
+  const sc_validate_options *options;
+  sc_diags *diags;
+  sc_manifest *manifest; /* NULL when missing or unparsable */
+  sc_values *values;     /* what an install would render with; NULL when unknown */
+} sc_validation;
+
+/* Add a diagnostic about the project file `name` ("manifest.json"), shown
+ * as PROJECT/name. */
+void sc_validation_report(sc_validation *v, sc_diag_severity severity, const char *name, int line,
+                          int col, const char *fmt, ...) SC_PRINTF(6, 7);
+/* The same at a key path of JSON-like text: at the key or at its value. */
+void sc_validation_report_path(sc_validation *v, sc_diag_severity severity, const char *name,
+                               const char *text, const sc_jsonpos_step *path, size_t depth,
+                               bool at_key, const char *fmt, ...) SC_PRINTF(8, 9);
+
+/* config.json as rendered (validate-config.c). */
+void sc_validate_config(sc_validation *v, json_t *config);
+/* service.template and tmpfiles.template (rendered), sc-build.json
+ * (validate-files.c). */
+void sc_validate_service(sc_validation *v);
+void sc_validate_tmpfiles(sc_validation *v, const char *rendered);
+void sc_validate_settings(sc_validation *v);
+
+#endif

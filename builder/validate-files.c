@@ -1,0 +1,290 @@
+/* validate-files.c: checks on service.template, the rendered
+ * tmpfiles.template and sc-build.json (DESIGN.md sections 1 and 2). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sc/values.h>
+
+#include "util.h"
+#include "validate-checks.h"
+
+/* ---- service.template (reference 1.5) ---- */
+
+typedef struct unit_scan {
+  int service_line; /* of [Service], 0 when absent */
+  bool exec_start, exec_stop, exec_stoppost, pidfile, working_directory;
+} unit_scan;
+
+static bool setting_is(const char *line, size_t len, const char *key, const char *variable)
+{
+  size_t klen = strlen(key);
+  if (len <= klen || memcmp(line, key, klen) != 0 || line[klen] != '=')
+    return false;
+  const char *value = line + klen + 1;
+  size_t vlen = len - klen - 1;
+  /* systemd.service(5): Exec lines may start with the prefixes - @ : + !
+   * ("ExecStop=-$EXEC_STOP" ignores a failing stop). */
+  if (strncmp(key, "Exec", 4) == 0)
+    while (vlen > 0 && strchr("-@:+!", *value)) {
+      value++;
+      vlen--;
+    }
+  while (vlen > 0 && (value[vlen - 1] == ' ' || value[vlen - 1] == '\t' || value[vlen - 1] == '\r'))
+    vlen--;
+  _cleanup_free_ char *plain = xasprintf("$%s", variable);
+  _cleanup_free_ char *braced = xasprintf("${%s}", variable);
+  return (vlen == strlen(plain) && memcmp(value, plain, vlen) == 0) ||
+         (vlen == strlen(braced) && memcmp(value, braced, vlen) == 0);
+}
+
+static void scan_unit_line(unit_scan *u, const char *line, size_t len, int number, bool *in_service)
+{
+  line += strspn(line, " \t");
+  len = strcspn(line, "\n");
+  if (len > 0 && line[0] == '[') {
+    *in_service = len >= 9 && memcmp(line, "[Service]", 9) == 0;
+    if (*in_service && u->service_line == 0)
+      u->service_line = number;
+    return;
+  }
+  if (!*in_service)
+    return;
+  u->exec_start |= setting_is(line, len, "ExecStart", "EXEC_START");
+  u->exec_stop |= setting_is(line, len, "ExecStop", "EXEC_STOP");
+  u->exec_stoppost |= setting_is(line, len, "ExecStopPost", "EXEC_STOPPOST");
+  u->pidfile |= setting_is(line, len, "PIDFile", "PIDFILE");
+  u->working_directory |= setting_is(line, len, "WorkingDirectory", "DESTDIR");
+}
+
+#define unit_warn(v, line, ...)                                                                    \
+  sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_SERVICE_TEMPLATE, line, 1, __VA_ARGS__)
+
+void sc_validate_service(sc_validation *v)
+{
+  const char *text = v->project->service_template.data;
+  unit_scan u = {0};
+  bool in_service = false;
+  int number = 1;
+  for (const char *line = text; *line; number++) {
+    size_t len = strcspn(line, "\n");
+    scan_unit_line(&u, line, len, number, &in_service);
+    line += len + (line[len] == '\n');
+  }
+  if (u.service_line == 0) {
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_SERVICE_TEMPLATE, 1, 1,
+                         "no [Service] section: the unit must run the container with "
+                         "ExecStart=$EXEC_START");
+    return;
+  }
+  int at = u.service_line;
+  if (!u.exec_start)
+    unit_warn(v, at,
+              "[Service] has no ExecStart=$EXEC_START: the install writes the runc "
+              "command line in it");
+  if (sc_service_template_uses_pidfile(text)) {
+    if (!u.exec_stoppost)
+      unit_warn(v, at,
+                "pidfile mode ($EXEC_STOPPOST and $PIDFILE used) without "
+                "ExecStopPost=$EXEC_STOPPOST: the container is not deleted on stop");
+    if (!u.pidfile)
+      unit_warn(v, at,
+                "pidfile mode ($EXEC_STOPPOST and $PIDFILE used) without "
+                "PIDFile=$PIDFILE: systemd cannot follow the container");
+  } else if (!u.exec_stop) {
+    unit_warn(v, at,
+              "[Service] has no ExecStop=$EXEC_STOP: the container is not stopped with "
+              "runc kill");
+  }
+  if (!u.working_directory)
+    unit_warn(v, at,
+              "[Service] has no WorkingDirectory=$DESTDIR: runc finds the bundle "
+              "(config.json, rootfs) in the working directory");
+}
+
+/* ---- tmpfiles.template, rendered (tmpfiles.d(5)) ---- */
+
+#define MAX_FIELDS 8
+
+typedef struct fields {
+  const char *start[MAX_FIELDS];
+  size_t len[MAX_FIELDS];
+  int col[MAX_FIELDS];
+  size_t count; /* may exceed MAX_FIELDS: only the first ones are kept */
+} fields;
+
+/* Split a line at blanks; columns in characters. */
+static void split_fields(const char *line, size_t len, fields *f)
+{
+  *f = (fields){0};
+  int col = 1;
+  size_t i = 0;
+  while (i < len) {
+    if (line[i] == ' ' || line[i] == '\t') {
+      i++, col++;
+      continue;
+    }
+    size_t start = i;
+    int start_col = col;
+    for (; i < len && line[i] != ' ' && line[i] != '\t'; i++)
+      col += ((unsigned char)line[i] & 0xC0) != 0x80;
+    if (f->count < MAX_FIELDS) {
+      f->start[f->count] = line + start;
+      f->len[f->count] = i - start;
+      f->col[f->count] = start_col;
+    }
+    f->count++;
+  }
+}
+
+static const char *line_at(const char *text, int number, size_t *len)
+{
+  for (int n = 1; n < number && text; n++) {
+    text = strchr(text, '\n');
+    text = text ? text + 1 : NULL;
+  }
+  *len = text ? strcspn(text, "\n") : 0;
+  return text ? text : "";
+}
+
+static bool type_is_valid(const char *type, size_t len)
+{
+  if (len == 0 || strchr("fFwdDevqQpLcbCxXrRzZtThHaA", type[0]) == NULL)
+    return false;
+  for (size_t i = 1; i < len; i++)
+    if (strchr("!-+=~^$", type[i]) == NULL || type[i] == '\0')
+      return false;
+  return true;
+}
+
+static bool mode_is_valid(const char *mode, size_t len)
+{
+  if (len == 1 && mode[0] == '-')
+    return true;
+  size_t i = 0;
+  while (i < len && (mode[i] == '~' || mode[i] == ':'))
+    i++;
+  if (len - i < 3 || len - i > 4)
+    return false;
+  for (; i < len; i++)
+    if (mode[i] < '0' || mode[i] > '7')
+      return false;
+  return true;
+}
+
+#define tmpfiles_error(v, line, col, ...)                                                          \
+  sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_TMPFILES_TEMPLATE, line, col, __VA_ARGS__)
+
+static void check_tmpfiles_line(sc_validation *v, const fields *r, const int *cols, int number)
+{
+  if (r->count < 2 || r->count > 7) {
+    tmpfiles_error(v, number, r->count > 7 ? cols[7] : cols[0],
+                   "a tmpfiles.d line has 2 to 7 fields (type path mode user group age "
+                   "argument), this one has %zu",
+                   r->count);
+    return;
+  }
+  if (!type_is_valid(r->start[0], r->len[0]))
+    tmpfiles_error(v, number, cols[0],
+                   "unknown tmpfiles.d type '%.*s': a letter of fFwdDevqQpLcbCxXrRzZtThHaA, "
+                   "then modifiers !-+=~^$",
+                   (int)r->len[0], r->start[0]);
+  else if (strchr("wcbaAhHtT", r->start[0][0]) && r->count < 7)
+    tmpfiles_error(v, number, cols[0], "tmpfiles.d type '%c' needs an argument (the 7th field)",
+                   r->start[0][0]);
+  if (r->start[1][0] != '/' && r->start[1][0] != '%')
+    tmpfiles_error(v, number, cols[1], "the path '%.*s' must be absolute after rendering",
+                   (int)r->len[1], r->start[1]);
+  if (r->count > 2 && !mode_is_valid(r->start[2], r->len[2]))
+    tmpfiles_error(v, number, cols[2], "the mode '%.*s' is not an octal mode or '-'",
+                   (int)r->len[2], r->start[2]);
+}
+
+void sc_validate_tmpfiles(sc_validation *v, const char *rendered)
+{
+  const char *template = v->project->tmpfiles_template.data;
+  int number = 1;
+  for (const char *line = rendered; *line; number++) {
+    size_t len = strcspn(line, "\n");
+    const char *body = line + strspn(line, " \t");
+    if (body < line + len && *body != '#') {
+      fields r, t;
+      split_fields(line, len, &r);
+      size_t tlen;
+      const char *tline = line_at(template, number, &tlen);
+      split_fields(tline, tlen, &t);
+      /* Columns from the template line when its fields line up with the
+       * rendered ones (a value with a blank would shift them). */
+      check_tmpfiles_line(v, &r, t.count == r.count ? t.col : r.col, number);
+    }
+    line += len + (line[len] == '\n');
+  }
+}
+
+/* ---- sc-build.json ---- */
+
+#define settings_report(v, severity, path, depth, at_key, ...)                                     \
+  sc_validation_report_path(v, severity, SC_FILE_SETTINGS, (v)->project->settings_text.data, path, \
+                            depth, at_key, __VA_ARGS__)
+
+static void check_labels(sc_validation *v, json_t *labels)
+{
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("labels"), SC_JSONPOS_KEY(NULL)};
+  if (!json_is_object(labels)) {
+    settings_report(v, SC_DIAG_ERROR, path, 1, false,
+                    "\"labels\" must be an object of label names to string values");
+    return;
+  }
+  const char *key;
+  json_t *value;
+  json_object_foreach(labels, key, value)
+  {
+    path[1].key = key;
+    if (key[0] == '\0')
+      settings_report(v, SC_DIAG_ERROR, path, 2, true, "a label name cannot be empty");
+    if (!json_is_string(value))
+      settings_report(v, SC_DIAG_ERROR, path, 2, false, "label '%s' must be a string", key);
+  }
+}
+
+static void check_settings_member(sc_validation *v, const char *key, json_t *value)
+{
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY(key)};
+  if (strcmp(key, "name") == 0 || strcmp(key, "tag") == 0) {
+    const char *s = json_string_value(value);
+    if (s == NULL || s[0] == '\0')
+      settings_report(v, SC_DIAG_ERROR, path, 1, false, "\"%s\" must be a non-empty string", key);
+  } else if (strcmp(key, "labels") == 0) {
+    check_labels(v, value);
+  } else if (strcmp(key, "test") != 0) {
+    settings_report(v, SC_DIAG_WARNING, path, 1, true,
+                    "unknown key \"%s\" (sc-build.json has name, tag, labels, test): it is "
+                    "ignored",
+                    key);
+  }
+}
+
+void sc_validate_settings(sc_validation *v)
+{
+  const sc_text *t = &v->project->settings_text;
+  if (t->data == NULL)
+    return;
+  json_error_t jerr;
+  json_t *doc = json_loadb(t->data, t->len, 0, &jerr);
+  if (doc == NULL) {
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_SETTINGS, jerr.line,
+                         jerr.column > 0 ? jerr.column : 1, "not valid JSON: %s", jerr.text);
+    return;
+  }
+  if (!json_is_object(doc)) {
+    settings_report(v, SC_DIAG_ERROR, NULL, 0, false,
+                    "sc-build.json must be a JSON object ({\"name\": ..., \"tag\": ...})");
+  } else {
+    const char *key;
+    json_t *value;
+    json_object_foreach(doc, key, value)
+    {
+      check_settings_member(v, key, value);
+    }
+  }
+  json_decref(doc);
+}

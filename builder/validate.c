@@ -1,0 +1,404 @@
+/* validate.c: `sc-build validate` (DESIGN.md section 2): the project's
+ * layout, manifest.json, the values an install would use, and every
+ * template's placeholders; the per-file checks are in validate-*.c. */
+#include "validate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sc/template.h>
+
+#include "util.h"
+#include "validate-checks.h"
+
+void sc_validation_report(sc_validation *v, sc_diag_severity severity, const char *name, int line,
+                          int col, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+  va_end(ap);
+  _cleanup_free_ char *file = name ? sc_project_file_path(v->project, name) : NULL;
+  sc_diags_add(v->diags, severity, file, line, col, "%s", msg);
+}
+
+void sc_validation_report_path(sc_validation *v, sc_diag_severity severity, const char *name,
+                               const char *text, const sc_jsonpos_step *path, size_t depth,
+                               bool at_key, const char *fmt, ...)
+{
+  sc_jsonpos pos;
+  sc_jsonpos_find(text, strlen(text), path, depth, &pos);
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *msg = xvasprintf(fmt, ap);
+  va_end(ap);
+  sc_validation_report(v, severity, name, at_key ? pos.key_line : pos.value_line,
+                       at_key ? pos.key_col : pos.value_col, "%s", msg);
+}
+
+/* ---- layout ---- */
+
+static bool exists_at(int dirfd, const char *path)
+{
+  struct stat st;
+  return dirfd >= 0 && fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+static void check_rootfs(sc_validation *v)
+{
+  const sc_project *p = v->project;
+  if (p->rootfs_fd < 0) {
+    sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0,
+                         exists_at(p->dirfd, "rootfs")
+                             ? "rootfs is not a directory: it holds the image's filesystem"
+                             : "missing rootfs/: the image's filesystem, as seen at / in the "
+                               "container");
+    return;
+  }
+  if (exists_at(p->rootfs_fd, "exports/config.json"))
+    sc_validation_report(v, SC_DIAG_ERROR, "rootfs/exports/config.json", 1, 1,
+                         "a plain config.json does not support template substitutions: use "
+                         "config.json.template in the project directory");
+  if (exists_at(p->rootfs_fd, "exports"))
+    sc_validation_report(v, SC_DIAG_ERROR, "rootfs/exports", 0, 0,
+                         "rootfs/exports exists, but sc-build writes /exports itself from the "
+                         "project's files: move them to the project directory");
+}
+
+static void check_layout(sc_validation *v)
+{
+  const sc_project *p = v->project;
+  if (exists_at(p->dirfd, "config.json"))
+    sc_validation_report(v, SC_DIAG_ERROR, "config.json", 1, 1,
+                         "a plain config.json does not support template substitutions: rename "
+                         "it config.json.template");
+  if (p->config_template.data == NULL)
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, 0, 0,
+                         "missing: every system container needs its runc configuration");
+  if (p->service_template.data == NULL)
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_SERVICE_TEMPLATE, 0, 0,
+                         "missing: every system container needs its systemd unit template");
+  if (p->manifest.data == NULL)
+    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
+                         "missing: the image will have no default values; write "
+                         "{\"version\": \"1.0\", \"defaultValues\": {}}");
+  check_rootfs(v);
+}
+
+/* ---- manifest and values ---- */
+
+static void load_manifest(sc_validation *v)
+{
+  const sc_text *t = &v->project->manifest;
+  if (t->data == NULL)
+    return;
+  _cleanup_free_ char *file = sc_project_file_path(v->project, SC_FILE_MANIFEST);
+  sc_error err = SC_ERROR_INIT;
+  if (sc_manifest_parse(t->data, t->len, file, &v->manifest, v->diags, &err) < 0) {
+    sc_diags_add_error(v->diags, SC_DIAG_ERROR, &err);
+    sc_error_clear(&err);
+  }
+}
+
+/* The values an install of the built image would render with: the image
+ * named as sc-build names it, the first deployment, runc at its usual path. */
+static void compute_values(sc_validation *v)
+{
+  const sc_project *p = v->project;
+  _cleanup_free_ char *destdir = xasprintf("/var/lib/containers/atomic/%s.0", p->image_name);
+  _cleanup_free_ char *image_name = xasprintf("%s:%s", p->image_name, p->image_tag);
+  sc_values_context ctx = {
+      .name = p->image_name,
+      .destdir = destdir,
+      .runtime_path = "/usr/bin/runc",
+      .runtime_systemd_cgroup = true,
+      .installer_path = "/usr/bin/atomic",
+      .image_name = image_name,
+      .image_id = "0000000000000000000000000000000000000000000000000000000000000000",
+      .service_template = p->service_template.data,
+      .uuid = "00000000-0000-4000-8000-000000000000",
+      .set = v->options ? v->options->set : NULL,
+      .defaults = v->manifest ? v->manifest->default_values : NULL,
+  };
+  sc_error err = SC_ERROR_INIT;
+  /* Built-in defaults are reported below with their position instead. */
+  if (sc_values_compute(&ctx, &v->values, NULL, &err) < 0) {
+    sc_diags_add_error(v->diags, SC_DIAG_ERROR, &err);
+    sc_error_clear(&err);
+    v->values = NULL;
+  }
+}
+
+static void check_defaults(sc_validation *v, const sc_values *used)
+{
+  if (v->manifest == NULL)
+    return;
+  const sc_values *defaults = v->manifest->default_values;
+  const char *text = v->project->manifest.data;
+  for (size_t i = 0; i < sc_values_count(defaults); i++) {
+    const char *key = sc_values_key_at(defaults, i);
+    sc_jsonpos_step path[] = {SC_JSONPOS_KEY("defaultValues"), SC_JSONPOS_KEY(key)};
+    if (sc_values_is_builtin(key))
+      sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
+                                "default value '%s' names a built-in variable, which an install "
+                                "sets itself: this default is never used",
+                                key);
+    else if (!sc_values_has(used, key))
+      sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
+                                "default value '%s' is not used by any template", key);
+  }
+}
+
+/* ---- placeholders ---- */
+
+static void values_freep(sc_values **values)
+{
+  sc_values_free(*values);
+}
+
+typedef struct scan_state {
+  sc_validation *v;
+  const char *name; /* project file */
+  const char *text;
+  unsigned flags;
+  sc_values *used;
+  size_t errors;
+} scan_state;
+
+/* The text of an invalid placeholder, for the message: `${PORT:-8081}`. */
+static char *placeholder_excerpt(const char *text, size_t offset)
+{
+  size_t n = 1;
+  if (text[offset + 1] == '{') {
+    while (n < 40 && text[offset + n] && text[offset + n] != '}' && text[offset + n] != '\n')
+      n++;
+    if (text[offset + n] == '}')
+      n++;
+  } else if (text[offset + 1] && !strchr(" \t\n", text[offset + 1])) {
+    n = 2;
+  }
+  return xstrndup(text + offset, n);
+}
+
+static int check_placeholder(const sc_placeholder *ph, void *user)
+{
+  scan_state *s = user;
+  if (ph->kind == SC_PLACEHOLDER_INVALID) {
+    _cleanup_free_ char *bad = placeholder_excerpt(s->text, ph->offset);
+    sc_validation_report(s->v, SC_DIAG_ERROR, s->name, ph->line, ph->col,
+                         "invalid placeholder '%s': `$` must be followed by a name, `{name}` "
+                         "or `$` (write `$$` for a literal dollar sign)",
+                         bad);
+    s->errors++;
+    return 0;
+  }
+  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
+  sc_values_set(s->used, name, "");
+  if (s->v->values == NULL)
+    return 0;
+  const char *value = sc_values_get(s->v->values, name);
+  /* DESIGN.md section 2 calls a variable with neither a default nor a
+   * built-in value a warning, "it must then be given with --set".  But an
+   * install without that --set fails (atomic refuses to render), so it is an
+   * error unless this validation was given the --set: then it is fine. */
+  if (value == NULL) {
+    sc_validation_report(s->v, SC_DIAG_ERROR, s->name, ph->line, ph->col,
+                         "undefined variable '%s': an install would fail; give it a default in "
+                         "manifest.json defaultValues or pass --set %s=...",
+                         name, name);
+    s->errors++;
+  } else if ((s->flags & SC_TEMPLATE_SINGLE_LINE_VALUES) && strpbrk(value, "\n\r")) {
+    sc_validation_report(s->v, SC_DIAG_ERROR, s->name, ph->line, ph->col,
+                         "the value of '%s' contains a line break, which would add a line to "
+                         "%s: values are data, not file syntax",
+                         name, s->name);
+    s->errors++;
+  }
+  return 0;
+}
+
+/* Report every bad placeholder and undefined variable; returns how many. */
+static size_t scan_template(sc_validation *v, const char *name, const char *text, size_t len,
+                            unsigned flags, sc_values *used)
+{
+  scan_state s = {v, name, text, flags, used, 0};
+  sc_template_scan(text, len, check_placeholder, &s);
+  return s.errors;
+}
+
+/* hostfs files rendered at install, and renameFiles values. */
+static void scan_hostfs(sc_validation *v, sc_values *used)
+{
+  const sc_manifest *m = v->manifest;
+  if (m == NULL)
+    return;
+  for (size_t i = 0; i < sc_values_count(m->rename_files); i++) {
+    const char *value = sc_values_value_at(m->rename_files, i);
+    sc_diags ignored = SC_DIAGS_INIT;
+    sc_validation quiet = {v->project, v->options, &ignored, NULL, NULL};
+    scan_template(&quiet, SC_FILE_MANIFEST, value, strlen(value), 0, used);
+    sc_diags_clear(&ignored);
+  }
+  for (size_t i = 0; v->project->hostfs_fd >= 0 && i < m->installed_files_count; i++) {
+    const char *path = m->installed_files_template[i];
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    /* A renamed file is matched after renaming: it may not be found here. */
+    if (sc_read_file_at(v->project->hostfs_fd, path + 1, &text, &len, NULL) < 0)
+      continue;
+    _cleanup_free_ char *name = sc_path_join("hostfs", path);
+    scan_template(v, name, text, len, 0, used);
+  }
+}
+
+/* ---- rendering ---- */
+
+typedef struct offset_map {
+  const char *text;
+  const sc_values *values;
+  size_t target;  /* byte offset in the rendered text */
+  size_t tpos;    /* template offset reached */
+  size_t rpos;    /* rendered offset reached */
+  size_t result;  /* template offset of target */
+  char *variable; /* target fell inside this variable's value */
+  bool found;
+} offset_map;
+
+/* Walk literal template text up to `end`, where `$$` renders as `$`. */
+static bool map_literal(offset_map *m, size_t end)
+{
+  while (m->tpos < end) {
+    if (m->rpos == m->target) {
+      m->result = m->tpos;
+      return m->found = true;
+    }
+    m->tpos += m->text[m->tpos] == '$' && m->tpos + 1 < end ? 2 : 1;
+    m->rpos++;
+  }
+  return false;
+}
+
+static int map_placeholder(const sc_placeholder *ph, void *user)
+{
+  offset_map *m = user;
+  if (map_literal(m, ph->offset))
+    return 1;
+  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
+  const char *value = sc_values_get(m->values, name);
+  size_t vlen = value ? strlen(value) : 0;
+  if (m->target < m->rpos + vlen) {
+    m->result = ph->offset;
+    m->variable = steal_pointer(&name);
+    m->found = true;
+    return 1;
+  }
+  m->rpos += vlen;
+  m->tpos = ph->offset + ph->name_len + (ph->braced ? 3 : 1);
+  return 0;
+}
+
+/* Where a JSON error in the rendered config.json comes from in the
+ * template: the literal text there, or the placeholder whose value holds it. */
+static void report_config_json_error(sc_validation *v, const char *text, size_t len,
+                                     const json_error_t *jerr)
+{
+  offset_map m = {.text = text,
+                  .values = v->values,
+                  .target = jerr->position > 0 ? (size_t)jerr->position - 1 : 0};
+  if (sc_template_scan(text, len, map_placeholder, &m) == 0 && !map_literal(&m, len))
+    m.result = len;
+  int line, col;
+  sc_text_position(text, len, m.result, &line, &col);
+  sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, line, col,
+                       "after rendering with the values an install would use, config.json is "
+                       "not JSON: %s (rendered line %d, column %d%s%s%s)",
+                       jerr->text, jerr->line, jerr->column,
+                       m.variable ? ", in the value of '" : "", m.variable ? m.variable : "",
+                       m.variable ? "'" : "");
+  free(m.variable);
+}
+
+static void render_config(sc_validation *v)
+{
+  const sc_text *t = &v->project->config_template;
+  _cleanup_free_ char *file = sc_project_file_path(v->project, SC_FILE_CONFIG_TEMPLATE);
+  _cleanup_free_ char *rendered = NULL;
+  size_t len = 0;
+  sc_error err = SC_ERROR_INIT;
+  /* As the install renders it (runtime/install.c). */
+  if (sc_template_render(t->data, t->len, file, v->values, SC_TEMPLATE_JSON_STRING_VALUES,
+                         &rendered, &len, &err) < 0) {
+    sc_diags_add_error(v->diags, SC_DIAG_ERROR, &err);
+    sc_error_clear(&err);
+    return;
+  }
+  json_error_t jerr;
+  json_t *config = json_loadb(rendered, len, 0, &jerr);
+  if (config == NULL) {
+    report_config_json_error(v, t->data, t->len, &jerr);
+    return;
+  }
+  sc_validate_config(v, config);
+  json_decref(config);
+}
+
+static void render_tmpfiles(sc_validation *v)
+{
+  const sc_text *t = &v->project->tmpfiles_template;
+  _cleanup_free_ char *file = sc_project_file_path(v->project, SC_FILE_TMPFILES_TEMPLATE);
+  _cleanup_free_ char *rendered = NULL;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_template_render(t->data, t->len, file, v->values, SC_TEMPLATE_SINGLE_LINE_VALUES,
+                         &rendered, NULL, &err) < 0) {
+    sc_diags_add_error(v->diags, SC_DIAG_ERROR, &err);
+    sc_error_clear(&err);
+    return;
+  }
+  sc_validate_tmpfiles(v, rendered);
+}
+
+/* Scan every template, then render those whose placeholders all resolve. */
+static void check_templates(sc_validation *v)
+{
+  const sc_project *p = v->project;
+  _cleanup_(values_freep) sc_values *used = sc_values_new();
+  size_t config_errors = 0, tmpfiles_errors = 0;
+  if (p->config_template.data)
+    config_errors = scan_template(v, SC_FILE_CONFIG_TEMPLATE, p->config_template.data,
+                                  p->config_template.len, 0, used);
+  if (p->service_template.data)
+    scan_template(v, SC_FILE_SERVICE_TEMPLATE, p->service_template.data, p->service_template.len,
+                  SC_TEMPLATE_SINGLE_LINE_VALUES, used);
+  if (p->tmpfiles_template.data)
+    tmpfiles_errors = scan_template(v, SC_FILE_TMPFILES_TEMPLATE, p->tmpfiles_template.data,
+                                    p->tmpfiles_template.len, SC_TEMPLATE_SINGLE_LINE_VALUES, used);
+  scan_hostfs(v, used);
+  check_defaults(v, used);
+  if (v->values && p->config_template.data && config_errors == 0)
+    render_config(v);
+  if (p->service_template.data)
+    sc_validate_service(v);
+  if (v->values && p->tmpfiles_template.data && tmpfiles_errors == 0)
+    render_tmpfiles(v);
+}
+
+int sc_validate_project(const sc_project *project, const sc_validate_options *options,
+                        sc_diags *diags, sc_error *err)
+{
+  if (project == NULL || diags == NULL)
+    return sc_error_set(err, EINVAL, "validate: no project");
+  sc_validation v = {.project = project, .options = options, .diags = diags};
+  check_layout(&v);
+  load_manifest(&v);
+  compute_values(&v);
+  check_templates(&v);
+  sc_validate_settings(&v);
+  sc_manifest_free(v.manifest);
+  sc_values_free(v.values);
+  return 0;
+}

@@ -1,0 +1,21 @@
+/* validate.h: every check `sc-build validate` makes (DESIGN.md section 2). */
+#ifndef SC_VALIDATE_H
+#define SC_VALIDATE_H
+
+#include <sc/diag.h>
+#include <sc/error.h>
+#include <sc/values.h>
+#include "project.h"
+
+typedef struct sc_validate_options {
+  const sc_values *set; /* --set values an install would be given, or NULL */
+} sc_validate_options;
+
+/* Check the project and add every problem found to diags, errors and
+ * warnings, each with FILE:LINE:COL where known.  Returns 0 when the checks
+ * ran (the verdict is sc_diags_count(diags, SC_DIAG_ERROR) == 0) and -1
+ * only when they could not run at all. */
+int sc_validate_project(const sc_project *project, const sc_validate_options *options,
+                        sc_diags *diags, sc_error *err);
+
+#endif
