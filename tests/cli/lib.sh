@@ -70,3 +70,69 @@ test_done() {
   echo "$TEST_PASSED passed, $TEST_FAILED failed"
   [ "$TEST_FAILED" -eq 0 ]
 }
+
+# Make a small valid project in $1 (image name $2, default "svc") around the
+# static hello-server CMake builds: PORT and RECEIVER defaults, a tmpfiles
+# line and a hostfs file rendered at install.
+test_make_project() {
+  local dir=$1 name=${2:-svc}
+  mkdir -p "$dir/rootfs/usr/bin" "$dir/hostfs/etc/$name"
+  cp "$SC_BUILD_DIR/services/hello-server" "$dir/rootfs/usr/bin/hello-server"
+  cat >"$dir/config.json.template" <<'JSON'
+{
+  "ociVersion": "1.0.2",
+  "process": {
+    "terminal": false,
+    "user": {"uid": 0, "gid": 0},
+    "args": ["/usr/bin/hello-server"],
+    "env": ["PATH=/usr/bin:/bin", "PORT=$PORT", "RECEIVER=$RECEIVER"],
+    "cwd": "/",
+    "noNewPrivileges": true
+  },
+  "root": {"path": "rootfs", "readonly": true},
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}
+  ],
+  "linux": {"namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "mount"}]}
+}
+JSON
+  cat >"$dir/manifest.json" <<'JSON'
+{
+  "version": "1.0",
+  "defaultValues": {"PORT": "8081", "RECEIVER": "World"},
+  "installedFilesTemplate": ["/etc/${NAME}/greeting.conf"]
+}
+JSON
+  cat >"$dir/service.template" <<'UNIT'
+[Unit]
+Description=Test service $NAME
+
+[Service]
+ExecStart=$EXEC_START
+ExecStop=$EXEC_STOP
+Restart=on-failure
+WorkingDirectory=$DESTDIR
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  printf 'd    ${STATE_DIRECTORY}/${NAME}   0700 - - - -\n' >"$dir/tmpfiles.template"
+  printf 'receiver=$RECEIVER\nport=$PORT\n' >"$dir/hostfs/etc/$name/greeting.conf"
+  printf '{"name": "%s", "tag": "latest"}\n' "$name" >"$dir/sc-build.json"
+}
+
+# A TCP port nothing listens on right now, on 127.0.0.1.
+test_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# PIDs of processes whose environment holds the marker string.
+test_pids_with_env() {
+  local marker=$1 p
+  for p in /proc/[0-9]*; do
+    if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qx -- "$marker"; then
+      echo "${p#/proc/}"
+    fi
+  done
+}

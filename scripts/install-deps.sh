@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# install-deps.sh: install sc-build's build and test dependencies with apt
+# (Debian 12 / Ubuntu), only those that are missing.  Does nothing when all
+# are present, so it is cheap to run before every build.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake pkg-config
+  libarchive-dev libjansson-dev libssl-dev libostree-dev libcurl4-openssl-dev
+  libglib2.0-dev libcmocka-dev
+  # tests: image tools, runtimes, OSTree, HTTP
+  skopeo umoci oci-image-tool runc ostree curl python3 file
+  docker-registry apache2-utils crun
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+  [ "$status" = installed ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt_install() {
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+# Update the package lists first when apt does not know a missing package
+# (a fresh container has no lists); else install right away, and update and
+# retry once if the lists turn out to be stale.
+needs_update=false
+for p in "${missing[@]}"; do
+  apt-cache show "$p" >/dev/null 2>&1 || { needs_update=true; break; }
+done
+if $needs_update; then
+  "${sudo[@]}" apt-get update -q
+fi
+if ! apt_install; then
+  "${sudo[@]}" apt-get update -q
+  apt_install
+fi

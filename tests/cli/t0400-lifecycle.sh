@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# t0400-lifecycle: install, update, rollback, uninstall and list under a
+# temporary root (DESIGN.md section 4), from an OCI layout built by sc-build.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require systemd-analyze systemd-tmpfiles python3
+
+R=$TEST_TMP/root
+A=var/lib/containers/atomic
+# A real root has these; uninstall must leave the root as it found it.
+mkdir -p "$R/etc/systemd/system" "$R/etc/tmpfiles.d" "$R/$A"
+
+test_make_project proj svc
+sc_build build proj -o img.oci --tag svc:1 >/dev/null 2>&1
+# The second image: a new file, and a new default that update must not
+# apply over the saved value (atomic: saved values, then --set, then defaults).
+cp -a proj proj2
+mkdir -p proj2/rootfs/etc && echo 2 >proj2/rootfs/etc/version
+sed -i 's/"World"/"Moon"/' proj2/manifest.json
+sc_build build proj2 -o img.oci --tag svc:2 >/dev/null 2>&1
+
+snapshot() { (cd "$R" && find . -printf '%p %y %m\n' | sort); }
+snapshot >"$TEST_TMP/before"
+
+test_expect_success 'install lays out the deployment, unit and tmpfiles of DESIGN section 4' '
+  sc_build install oci:img.oci:svc:1 --name svc --root "$R" --set PORT=9123 &&
+  [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
+  [ -x "$R/$A/svc.0/rootfs/usr/bin/hello-server" ] &&
+  [ -f "$R/$A/svc.0/rootfs/exports/manifest.json" ] &&
+  for f in config.json info svc.service tmpfiles-svc.conf; do [ -f "$R/$A/svc.0/$f" ] || exit 1; done &&
+  cmp "$R/$A/svc.0/svc.service" "$R/etc/systemd/system/svc.service" &&
+  cmp "$R/$A/svc.0/tmpfiles-svc.conf" "$R/etc/tmpfiles.d/svc.conf"
+'
+
+test_expect_success 'config.json is JSON and reflects --set and the defaults' '
+  python3 -c "
+import json,sys
+c = json.load(open(sys.argv[1]))
+env = c[\"process\"][\"env\"]
+assert \"PORT=9123\" in env, env
+assert \"RECEIVER=World\" in env, env
+assert c[\"root\"] == {\"path\": \"rootfs\", \"readonly\": True}
+" "$R/$A/svc.0/config.json"
+'
+
+test_expect_success 'info holds the values, the image and the revision' '
+  python3 -c "
+import json,sys
+i = json.load(open(sys.argv[1]))
+v = i[\"values\"]
+assert v[\"PORT\"] == \"9123\" and v[\"RECEIVER\"] == \"World\", v
+assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"].endswith(\"/var/lib/containers/atomic/svc.0\"), v
+assert i[\"image\"].startswith(\"oci:/\") and i[\"image\"].endswith(\"img.oci:svc:1\"), i[\"image\"]
+assert len(i[\"revision\"]) == 64 and v[\"IMAGE_ID\"] == i[\"revision\"]
+assert i[\"has-container-service\"] is True
+assert i[\"installed-files\"] == [\"/etc/svc\", \"/etc/svc/greeting.conf\"], i[\"installed-files\"]
+" "$R/$A/svc.0/info"
+'
+
+test_expect_success 'the hostfs file listed in installedFilesTemplate is rendered onto the host' '
+  grep -qx "receiver=World" "$R/etc/svc/greeting.conf" &&
+  grep -qx "port=9123" "$R/etc/svc/greeting.conf"
+'
+
+test_expect_success 'the rendered unit passes systemd-analyze verify' '
+  grep -qx "ExecStart=/usr/bin/runc.* run .svc." "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=$R/$A/svc.0" "$R/etc/systemd/system/svc.service" &&
+  systemd-analyze verify "$R/etc/systemd/system/svc.service"
+'
+
+test_expect_success 'systemd-tmpfiles accepts the tmpfiles file and creates its directory' '
+  systemd-tmpfiles --root="$R" --create "$R/etc/tmpfiles.d/svc.conf" &&
+  [ -d "$R/var/lib/svc" ] && rmdir "$R/var/lib/svc"
+'
+
+test_expect_success 'installing over an existing name is refused and changes nothing' '
+  before=$(snapshot) &&
+  expect_exit 1 sc_build install oci:img.oci:svc:2 --name svc --root "$R" &&
+  expect_grep "already installed" "$TEST_TMP/.stderr" &&
+  [ "$before" = "$(snapshot)" ]
+'
+
+test_expect_success 'a --set of a forced variable is refused (exit 2)' '
+  expect_exit 2 sc_build install oci:img.oci:svc:1 --name other --root "$R" --set NAME=x &&
+  expect_grep "NAME" "$TEST_TMP/.stderr" &&
+  [ ! -e "$R/$A/other" ]
+'
+
+test_expect_success 'a failed update leaves the active deployment untouched and no staging dir' '
+  before=$(snapshot) &&
+  expect_exit 1 sc_build update svc --root "$R" --image oci:img.oci:svc:2 --set "RECEIVER=a
+ExecStartPre=/bin/evil" &&
+  expect_grep "RECEIVER" "$TEST_TMP/.stderr" &&
+  [ "$before" = "$(snapshot)" ] &&
+  ! grep -q evil "$R/etc/systemd/system/svc.service"
+'
+
+test_expect_success 'update to a new image deploys .1, keeps .0 and the saved values' '
+  sc_build update svc --root "$R" --image oci:img.oci:svc:2 &&
+  [ "$(readlink "$R/$A/svc")" = svc.1 ] &&
+  [ -d "$R/$A/svc.0" ] &&
+  [ "$(cat "$R/$A/svc.1/rootfs/etc/version")" = 2 ] &&
+  [ ! -e "$R/$A/svc.0/rootfs/etc/version" ] &&
+  grep -q "PORT=9123" "$R/$A/svc.1/config.json" &&
+  grep -q "RECEIVER=World" "$R/$A/svc.1/config.json" &&
+  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "port=9123" "$R/etc/svc/greeting.conf" &&
+  uuid0=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.0/info") &&
+  uuid1=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.1/info") &&
+  [ "$uuid0" = "$uuid1" ]
+'
+
+test_expect_success 'update with the same image and values has nothing to do' '
+  before=$(snapshot) &&
+  sc_build update svc --root "$R" --set PORT=9123 2>"$TEST_TMP/err" &&
+  expect_grep "nothing to do" "$TEST_TMP/err" &&
+  [ "$(readlink "$R/$A/svc")" = svc.1 ] &&
+  [ "$before" = "$(snapshot)" ]
+'
+
+test_expect_success 'update with --set renders the new value into unit files and host files' '
+  sc_build update svc --root "$R" --set RECEIVER=Mars &&
+  [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
+  grep -q "RECEIVER=Mars" "$R/$A/svc.0/config.json" &&
+  grep -qx "receiver=Mars" "$R/etc/svc/greeting.conf" &&
+  [ -f "$R/$A/svc.0/rootfs/etc/version" ]
+'
+
+test_expect_success 'rollback switches deployments with their own unit and host files' '
+  sc_build rollback svc --root "$R" &&
+  [ "$(readlink "$R/$A/svc")" = svc.1 ] &&
+  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "receiver=World" "$R/etc/svc/greeting.conf" &&
+  sc_build rollback svc --root "$R" && [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
+  grep -qx "receiver=Mars" "$R/etc/svc/greeting.conf"
+'
+
+test_expect_success 'list shows the container, its image and deployment (plain and --json)' '
+  sc_build list --root "$R" >"$TEST_TMP/list" &&
+  expect_grep "^svc +0 " "$TEST_TMP/list" &&
+  sc_build list --root "$R" --json | python3 -c "
+import json,sys
+d = json.load(sys.stdin)
+[c] = d[\"containers\"]
+assert c[\"name\"] == \"svc\" and c[\"deployment\"] == 0 and c[\"has-rollback\"] is True, c
+assert c[\"values\"][\"PORT\"] == \"9123\" and c[\"values\"][\"RECEIVER\"] == \"Mars\"
+"
+'
+
+test_expect_success 'uninstall keeps a host file the admin changed, and reports it' '
+  echo "# local change" >>"$R/etc/svc/greeting.conf" &&
+  sc_build uninstall svc --root "$R" 2>"$TEST_TMP/err" &&
+  expect_grep "kept /etc/svc/greeting.conf" "$TEST_TMP/err" &&
+  [ -f "$R/etc/svc/greeting.conf" ] &&
+  rm -r "$R/etc/svc"
+'
+
+test_expect_success 'after uninstall nothing is left but what was there before' '
+  snapshot >"$TEST_TMP/after" &&
+  diff "$TEST_TMP/before" "$TEST_TMP/after"
+'
+
+test_expect_success 'lifecycle commands on a missing container fail clearly' '
+  expect_exit 1 sc_build rollback nope --root "$R" &&
+  expect_grep "no container .nope. is installed" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build uninstall nope --root "$R"
+'
+
+test_done

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# t0600-smoke-test: `sc-build test` installs into a temporary root, runs the
+# bundle with the real runc, probes it, and leaves nothing behind
+# (DESIGN.md section 5).
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require runc python3 curl
+[ "$(id -u)" = 0 ] || { echo "skip: runc needs root here"; exit 77; }
+
+# Every temporary root of these runs is made here, so "nothing left" is
+# checkable.
+export TMPDIR=$TEST_TMP/tmp
+mkdir -p "$TMPDIR"
+
+sc_build init hello-world >/dev/null 2>&1
+sc_build init oneshot >/dev/null 2>&1
+# An entrypoint chosen by a value, so a test can name one that is missing.
+cp -a hello-world hw-entry
+sed -i 's|"/usr/bin/hello-server"|"$ENTRYPOINT"|' hw-entry/config.json.template
+python3 - hw-entry/manifest.json <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["defaultValues"]["ENTRYPOINT"] = "/usr/bin/hello-server"
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
+
+nothing_left() {
+  local marker=$1
+  [ -z "$(ls -A "$TMPDIR")" ] || { echo "left in TMPDIR:"; ls -la "$TMPDIR"; return 1; }
+  [ -z "$(test_pids_with_env "$marker")" ] || { echo "a process survived"; return 1; }
+  ! runc list 2>/dev/null | grep -q -- "-test-" || { echo "runc state left"; runc list; return 1; }
+  ! grep -q "$TMPDIR" /proc/self/mountinfo || { echo "a mount survived"; return 1; }
+}
+
+test_expect_success 'hello-world from sc-build init passes its own HTTP probe' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port --set RECEIVER=Marker$$ >out 2>err &&
+  expect_grep "^PASS http http://127.0.0.1:$port/" out &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  nothing_left RECEIVER=Marker$$
+'
+
+test_expect_success 'the answer really comes from the container (RECEIVER set at install)' '
+  port=$(test_free_port) && who=Probe$RANDOM &&
+  sc_build test hello-world --set PORT=$port --set RECEIVER=$who \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:\${PORT}/\", \"body\": \"Hello $who\"}" >out 2>err &&
+  expect_grep "^PASS http" out &&
+  nothing_left RECEIVER=$who
+'
+
+test_expect_success 'say that systemd is not running and the cgroup flag is dropped' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port --probe alive:1 >out 2>err &&
+  if [ -d /run/systemd/system ]; then true; else expect_grep "without --systemd-cgroup" err; fi
+'
+
+test_expect_success '--json gives one document with each probe' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --json --set PORT=$port --probe tcp:127.0.0.1:$port --probe alive:1 >out &&
+  python3 -c "
+import json,sys
+d = json.load(open(\"out\"))
+assert d[\"ok\"] is True, d
+assert [p[\"passed\"] for p in d[\"probes\"]] == [True, True], d
+assert d[\"probes\"][0][\"probe\"] == \"tcp 127.0.0.1:$port\"
+"
+'
+
+test_expect_success 'a missing entrypoint fails, with the runtime error shown, and leaves nothing' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hw-entry --set PORT=$port --set ENTRYPOINT=/usr/bin/missing --set RECEIVER=Entry$$ &&
+  expect_grep "/usr/bin/missing" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=Entry$$
+'
+
+test_expect_success 'a process that exits at once fails the alive probe with its status' '
+  expect_exit 1 sc_build test oneshot --set RECEIVER=Once$$ --probe alive:2 &&
+  expect_grep "^FAIL alive 2s .*exited with status 0" "$TEST_TMP/.stdout" &&
+  expect_grep "Hello Once$$" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=Once$$
+'
+
+test_expect_success 'a port that never opens fails the tcp probe after the timeout' '
+  port=$(test_free_port) && other=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Port$$ --probe tcp:127.0.0.1:$other --timeout 2 &&
+  expect_grep "^FAIL tcp 127.0.0.1:$other .*nothing accepted connections" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Port$$
+'
+
+test_expect_success 'a wrong HTTP body fails and quotes what came back' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Body$$ \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:$port/\", \"body\": \"Goodbye\"}" &&
+  expect_grep "^FAIL http .*does not contain \"Goodbye\".*Hello Body$$" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Body$$
+'
+
+test_expect_success 'a one-shot that exits non-zero fails the exit probe' '
+  expect_exit 1 sc_build test oneshot --set EXIT_CODE=3 --set RECEIVER=Three$$ --probe exit:0 &&
+  expect_grep "^FAIL exit 0 .*exited with status 3, expected 0" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Three$$
+'
+
+test_expect_success 'the one-shot skeleton passes its own exit probe' '
+  sc_build test oneshot --set RECEIVER=Ok$$ >out 2>err &&
+  expect_grep "^PASS exit 0" out &&
+  nothing_left RECEIVER=Ok$$
+'
+
+test_expect_success 'SIGINT during the probe wait still tears everything down' '
+  port=$(test_free_port) &&
+  { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Int$$ --probe alive:60 >out 2>err & pid=$!; } &&
+  for i in $(seq 100); do grep -q "^starting" err && break; sleep 0.2; done &&
+  sleep 1 && kill -INT $pid &&
+  rc=0 && wait $pid || rc=$? &&
+  [ "$rc" -ne 0 ] &&
+  expect_grep "interrupted" err &&
+  nothing_left RECEIVER=Int$$
+'
+
+test_expect_success 'a runtime that is not installed is named, with what to install' '
+  expect_exit 1 sc_build test hello-world --runtime /nonexistent/runc &&
+  expect_grep "not found: install runc" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'crun: the preflight says why it cannot run here, or hello-world passes with it' '
+  if ! command -v crun >/dev/null; then echo "crun not installed"; exit 0; fi
+  port=$(test_free_port) &&
+  if sc_build test hello-world --runtime crun --set PORT=$port --set RECEIVER=Crun$$ >out 2>err; then
+    expect_grep "^PASS http" out
+  else
+    expect_grep "crun cannot run containers on this machine" err &&
+    ! grep -q "^FAIL" out
+  fi &&
+  nothing_left RECEIVER=Crun$$
+'
+
+test_done
