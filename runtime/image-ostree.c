@@ -14,6 +14,7 @@
 
 #include <ostree.h>
 
+#include "descriptor.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -161,24 +162,6 @@ int sc_ostree_commit_metadata(struct OstreeRepo *repo, const char *commit, const
   return 0;
 }
 
-static int parse_descriptor(json_t *json, const char *what, sc_descriptor *out, sc_error *err)
-{
-  const char *media_type = NULL, *digest = NULL;
-  json_int_t size = -1;
-  if (!json_is_object(json) || json_unpack(json, "{s?s, s:s, s:I}", "mediaType", &media_type,
-                                           "digest", &digest, "size", &size) < 0)
-    return sc_error_set(err, SC_E_INVALID, "%s: not a valid descriptor", what);
-  if (!sc_digest_is_valid(digest))
-    return sc_error_set(err, SC_E_INVALID, "%s: unsupported or malformed digest '%s'", what,
-                        digest);
-  if (size < 0)
-    return sc_error_set(err, SC_E_INVALID, "%s: negative size", what);
-  out->media_type = xstrdup(media_type ? media_type : "");
-  out->digest = xstrdup(digest);
-  out->size = size;
-  return 0;
-}
-
 /* The manifest from the image commit's docker.manifest, checked against
  * docker.digest (containers/image ostree_dest.go writes both). */
 static int load_manifest(sc_image *image, const char *branch, sc_error *err)
@@ -217,13 +200,14 @@ static int load_descriptors(sc_image *image, sc_error *err)
     return sc_error_set(err, SC_E_INVALID,
                         "%s: manifest %s is not an OCI or Docker schema 2 manifest",
                         image->ostree->repo_path, image->manifest_digest);
-  if (parse_descriptor(json_object_get(image->manifest, "config"), "manifest config",
-                       &image->config_descriptor, err) < 0)
+  if (sc_descriptor_parse(json_object_get(image->manifest, "config"), "manifest config",
+                          &image->config_descriptor, err) < 0)
     return -1;
   image->layer_count = json_array_size(layers);
   image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
   for (size_t i = 0; i < image->layer_count; i++)
-    if (parse_descriptor(json_array_get(layers, i), "manifest layer", &image->layers[i], err) < 0)
+    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", &image->layers[i], err) <
+        0)
       return -1;
   return 0;
 }

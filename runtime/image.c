@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "image-ostree.h"
+#include "descriptor.h"
 #include "sha256.h"
 #include "unpack.h"
 #include "util.h"
@@ -24,7 +25,7 @@
 /* Manifests and configs are small; a larger one is refused, not read. */
 #define MAX_DOCUMENT_SIZE (4 << 20)
 
-static void descriptor_clear(sc_descriptor *d)
+void sc_descriptor_clear(sc_descriptor *d)
 {
   free(d->media_type);
   free(d->digest);
@@ -44,16 +45,16 @@ void sc_image_free(sc_image *image)
   free(image->manifest_digest);
   json_decref(image->manifest);
   json_decref(image->config);
-  descriptor_clear(&image->config_descriptor);
+  sc_descriptor_clear(&image->config_descriptor);
   for (size_t i = 0; i < image->layer_count; i++)
-    descriptor_clear(&image->layers[i]);
+    sc_descriptor_clear(&image->layers[i]);
   free(image->layers);
   sc_image_ostree_free(image->ostree);
   free(image->ostree_commit);
   free(image);
 }
 
-static int parse_descriptor(json_t *json, const char *what, sc_descriptor *out, sc_error *err)
+int sc_descriptor_parse(json_t *json, const char *what, sc_descriptor *out, sc_error *err)
 {
   const char *media_type = NULL, *digest = NULL;
   json_int_t size = -1;
@@ -202,30 +203,30 @@ static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)
 {
   sc_descriptor d = {0};
   for (int depth = 0;; depth++) {
-    descriptor_clear(&d);
-    if (parse_descriptor(descriptor, "index.json", &d, err) < 0)
+    sc_descriptor_clear(&d);
+    if (sc_descriptor_parse(descriptor, "index.json", &d, err) < 0)
       return -1;
     json_decref(image->manifest);
     image->manifest = NULL;
     if (read_json_blob(image, &d, &image->manifest, err) < 0) {
-      descriptor_clear(&d);
+      sc_descriptor_clear(&d);
       return -1;
     }
     const char *mt = json_string_value(json_object_get(image->manifest, "mediaType"));
     if (!is_index_type(d.media_type) && !(mt && is_index_type(mt)))
       break;
     if (depth > 2) {
-      descriptor_clear(&d);
+      sc_descriptor_clear(&d);
       return sc_error_set(err, SC_E_INVALID, "%s: image indexes nest too deep", image->layout_path);
     }
     descriptor = pick_platform(image->manifest, image->layout_path, err);
     if (descriptor == NULL) {
-      descriptor_clear(&d);
+      sc_descriptor_clear(&d);
       return -1;
     }
   }
   image->manifest_digest = steal_pointer(&d.digest);
-  descriptor_clear(&d);
+  sc_descriptor_clear(&d);
   return 0;
 }
 
@@ -235,13 +236,14 @@ static int load_layers_and_config(sc_image *image, sc_error *err)
   if (!json_is_array(layers))
     return sc_error_set(err, SC_E_INVALID, "%s: manifest %s has no layers array",
                         image->layout_path, image->manifest_digest);
-  if (parse_descriptor(json_object_get(image->manifest, "config"), "manifest config",
-                       &image->config_descriptor, err) < 0)
+  if (sc_descriptor_parse(json_object_get(image->manifest, "config"), "manifest config",
+                          &image->config_descriptor, err) < 0)
     return -1;
   image->layer_count = json_array_size(layers);
   image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
   for (size_t i = 0; i < image->layer_count; i++)
-    if (parse_descriptor(json_array_get(layers, i), "manifest layer", &image->layers[i], err) < 0)
+    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", &image->layers[i], err) <
+        0)
       return -1;
   return read_json_blob(image, &image->config_descriptor, &image->config, err);
 }
@@ -339,6 +341,16 @@ const char *sc_image_label(const sc_image *image, const char *key)
   return json_string_value(json_object_get(labels, key));
 }
 
+/* config.md: rootfs.diff_ids[i] is the digest of layer i uncompressed. */
+static const char *config_diff_id(const sc_image *image, size_t i)
+{
+  json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
+  if (json_array_size(diff_ids) != image->layer_count)
+    return NULL;
+  const char *diff_id = json_string_value(json_array_get(diff_ids, i));
+  return sc_digest_is_valid(diff_id) ? diff_id : NULL;
+}
+
 static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
                                const sc_checkout_options *options, sc_error *err)
 {
@@ -352,6 +364,7 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
         .allow_devices = privileged,
         .interrupted = options ? options->interrupted : NULL,
         .expected_digest = layer->digest,
+        .expected_diff_id = config_diff_id(image, i),
     };
     _cleanup_close_ int fd = sc_image_open_blob(image, layer->digest, err);
     if (fd < 0 || sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0)

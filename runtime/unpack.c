@@ -12,7 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include "layer-reader.h"
 #include "util.h"
 
 #define WHITEOUT_PREFIX ".wh."
@@ -166,46 +166,20 @@ static int remove_existing(int parent_fd, const char *base, bool keep_directory,
 
 /* ---- entries ---- */
 
-/* The blob as libarchive reads it, hashed on the way (the digest covers the
- * compressed bytes, up to the end of the file). */
-typedef struct blob_reader {
-  int fd;
-  sc_sha256 *hash;
-  char buffer[1 << 16];
-} blob_reader;
-
-static la_ssize_t blob_read(struct archive *a, void *user, const void **buf)
+/* The blob's digest (compressed bytes, as stored) and, when the config is
+ * known, its diff_id (the uncompressed tar) against what was promised. */
+static int check_sums(const sc_layer_sums *sums, const sc_unpack_options *options, const char *what,
+                      sc_error *err)
 {
-  blob_reader *r = user;
-  for (;;) {
-    ssize_t n = read(r->fd, r->buffer, sizeof r->buffer);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      if (a)
-        archive_set_error(a, errno, "read error");
-      return -1;
-    }
-    if (r->hash)
-      sc_sha256_update(r->hash, r->buffer, (size_t)n);
-    *buf = r->buffer;
-    return n;
-  }
-}
-
-/* After the tar's end: hash what is left and compare with the expected digest. */
-static int blob_check_digest(blob_reader *r, const char *what, const char *expected, sc_error *err)
-{
-  const void *buf;
-  while (blob_read(NULL, r, &buf) > 0)
-    ;
-  char digest[SC_DIGEST_LEN + 1];
-  sc_sha256_finish(steal_pointer(&r->hash), digest);
-  if (strcmp(digest, expected) != 0)
+  if (options->expected_digest && strcmp(sums->digest, options->expected_digest) != 0)
     return sc_error_set(err, SC_E_INVALID,
                         "%s: content digest %s does not match the expected %s: the blob is "
                         "corrupt or was tampered with",
-                        what, digest, expected);
+                        what, sums->digest, options->expected_digest);
+  if (options->expected_diff_id && strcmp(sums->diff_id, options->expected_diff_id) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: uncompressed digest %s does not match the config's diff_id %s", what,
+                        sums->diff_id, options->expected_diff_id);
   return 0;
 }
 
@@ -438,23 +412,23 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
 {
   sc_unpack_stats local = {0};
   sc_unpack_options defaults = {0};
+  options = options ? options : &defaults;
+  int own_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (own_fd < 0)
+    return sc_error_set_errno(err, errno, "%s: cannot read", what);
+  sc_layer_reader *reader = NULL;
+  if (sc_layer_reader_open(own_fd, options->interrupted, &reader, err) < 0) {
+    sc_layer_reader_free(reader);
+    return sc_error_prefix(err, "%s", what);
+  }
   unpack_ctx ctx = {
-      .archive = archive_read_new(),
+      .archive = sc_layer_reader_tar(reader),
       .rootfs_fd = rootfs_fd,
       .what = what,
-      .options = options ? options : &defaults,
+      .options = options,
       .stats = stats ? stats : &local,
   };
-  blob_reader *reader = xcalloc(1, sizeof *reader);
-  reader->fd = fd;
-  reader->hash = ctx.options->expected_digest ? sc_sha256_new() : NULL;
-  archive_read_support_filter_all(ctx.archive);
-  archive_read_support_format_tar(ctx.archive);
   int ret = 0;
-  if (archive_read_open(ctx.archive, reader, NULL, blob_read, NULL) != ARCHIVE_OK) {
-    ret = sc_error_set(err, SC_E_INVALID, "%s: %s", what, archive_error_string(ctx.archive));
-    goto out;
-  }
   for (;;) {
     struct archive_entry *entry;
     int r = archive_read_next_header(ctx.archive, &entry);
@@ -464,19 +438,19 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
       ret = sc_error_set(err, SC_E_INVALID, "%s: %s", what, archive_error_string(ctx.archive));
       break;
     }
-    if (ctx.options->interrupted && *ctx.options->interrupted) {
+    if (options->interrupted && *options->interrupted) {
       ret = sc_error_set(err, SC_E_INTERRUPTED, "%s: interrupted", what);
       break;
     }
     if ((ret = unpack_next(&ctx, entry, err)) < 0)
       break;
   }
-  if (ret == 0 && reader->hash)
-    ret = blob_check_digest(reader, what, ctx.options->expected_digest, err);
-out:
+  if (ret == 0) {
+    sc_layer_sums sums;
+    sc_layer_reader_finish(reader, &sums);
+    ret = check_sums(&sums, options, what, err);
+  }
   path_set_clear(&ctx.written);
-  archive_read_free(ctx.archive);
-  sc_sha256_free(reader->hash);
-  free(reader);
+  sc_layer_reader_free(reader);
   return ret;
 }

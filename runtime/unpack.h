@@ -18,6 +18,7 @@ typedef struct sc_unpack_options {
   bool allow_devices;              /* create device nodes (as root) */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   const char *expected_digest;     /* "sha256:<hex>" of the blob as read, or NULL */
+  const char *expected_diff_id;    /* "sha256:<hex>" of the uncompressed tar, or NULL */
 } sc_unpack_options;
 
 typedef struct sc_unpack_stats {

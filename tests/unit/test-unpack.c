@@ -275,6 +275,14 @@ static void test_digest_checked_while_reading(void **state)
   assert_int_equal(sc_unpack_layer_fd(fd, f->rootfs_fd, "layer", &opts, NULL, &err), -1);
   assert_non_null(strstr(err.msg, "does not match"));
   sc_error_clear(&err);
+
+  /* The right blob whose tar is not the one the config promises. */
+  lseek(fd, 0, SEEK_SET);
+  opts.expected_digest = digest;
+  opts.expected_diff_id = "sha256:1111111111111111111111111111111111111111111111111111111111111111";
+  assert_int_equal(sc_unpack_layer_fd(fd, f->rootfs_fd, "layer", &opts, NULL, &err), -1);
+  assert_non_null(strstr(err.msg, "diff_id"));
+  sc_error_clear(&err);
   close(fd);
 }
 

@@ -1,6 +1,6 @@
 /* layer-reader.c: a layer blob read through two libarchive readers, both
- * streams hashed on the way (as runtime/unpack.c hashes the blob with its
- * own read callback). */
+ * streams hashed on the way: what install (unpack.c) and OSTree import
+ * check layers with. */
 #include "layer-reader.h"
 
 #include <archive.h>
