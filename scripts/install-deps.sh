@@ -11,7 +11,7 @@ packages=(
   libglib2.0-dev libcmocka-dev
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
-  docker-registry apache2-utils crun
+  docker-registry apache2-utils openssl crun
 )
 
 missing=()

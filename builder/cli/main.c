@@ -24,6 +24,7 @@ static const command commands[] = {
     {"uninstall", sc_cmd_uninstall, "remove an installed system container"},
     {"list", sc_cmd_list, "list installed system containers"},
     {"test", sc_cmd_test, "install an image in a temporary root, start it with runc, probe it"},
+    {"push", sc_cmd_push, "push an image to a registry over the OCI distribution API"},
     {NULL, NULL, NULL},
 };
 

@@ -159,6 +159,24 @@ test_expect_success 'after uninstall nothing is left but what was there before' 
   diff "$TEST_TMP/before" "$TEST_TMP/after"
 '
 
+test_expect_success 'noContainerService: host files only, no unit, no rootfs kept' '
+  test_make_project files files &&
+  python3 - files/manifest.json <<-\PY &&
+	import json, sys
+	m = json.load(open(sys.argv[1]))
+	m["noContainerService"] = True
+	json.dump(m, open(sys.argv[1], "w"))
+	PY
+  sc_build build files -o files.oci >/dev/null 2>&1 &&
+  sc_build install oci:files.oci:files:latest --root "$R" &&
+  [ ! -e "$R/etc/systemd/system/files.service" ] &&
+  [ ! -e "$R/$A/files.0/rootfs" ] &&
+  grep -qx "receiver=World" "$R/etc/files/greeting.conf" &&
+  python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"has-container-service\"] is False" "$R/$A/files.0/info" &&
+  sc_build uninstall files --root "$R" &&
+  [ ! -e "$R/etc/files" ] && [ ! -e "$R/$A/files.0" ]
+'
+
 test_expect_success 'lifecycle commands on a missing container fail clearly' '
   expect_exit 1 sc_build rollback nope --root "$R" &&
   expect_grep "no container .nope. is installed" "$TEST_TMP/.stderr" &&

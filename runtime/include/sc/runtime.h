@@ -12,5 +12,8 @@
 #include <sc/values.h>
 #include <sc/template.h>
 #include <sc/manifest.h>
+#include <sc/image.h>
+#include <sc/install.h>
+#include <sc/runc.h>
 
 #endif

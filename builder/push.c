@@ -1,0 +1,568 @@
+/* push.c: an image to a registry, blobs first, manifest last (push.h). */
+#include "push.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <sc/image.h>
+
+#include "image-archive.h"
+#include "oci.h"
+
+#define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
+#define MIN_CHUNK_SIZE (64 * 1024)
+#define MAX_MANIFEST_SIZE (4 * 1024 * 1024)
+#define MAX_CACHE_SIZE (16 * 1024 * 1024)
+#define UPLOAD_RESTARTS 3
+
+typedef struct push_ctx {
+  const sc_push_options *options;
+  sc_registry *registry;
+  sc_registry_ref ref;
+  const sc_image *image;
+  char *scope;   /* repository:REPO:pull,push */
+  json_t *cache; /* {"HOST": {"sha256:...": ["repo", ...]}} */
+  sc_push_result *result;
+  int64_t chunk_size;
+} push_ctx;
+
+void sc_push_result_clear(sc_push_result *result)
+{
+  free(result->destination);
+  memset(result, 0, sizeof *result);
+}
+
+static void report(push_ctx *ctx, const char *digest, sc_push_blob_state state, int64_t done,
+                   int64_t total)
+{
+  if (ctx->options->progress)
+    ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+}
+
+/* ---- the local record of which repositories hold which blobs ---- */
+
+static char *cache_path(const sc_push_options *options)
+{
+  if (options->cache_path)
+    return xstrdup(options->cache_path);
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  if (xdg && xdg[0] == '/')
+    return sc_path_join(xdg, "sc-build/registry-blobs.json");
+  const char *home = getenv("HOME");
+  return home ? xasprintf("%s/.cache/sc-build/registry-blobs.json", home) : NULL;
+}
+
+/* A missing or unreadable record only costs uploads: never an error. */
+static json_t *cache_load(const sc_push_options *options)
+{
+  _cleanup_free_ char *path = cache_path(options);
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  json_t *doc = NULL;
+  if (path && sc_read_file_at(AT_FDCWD, path, &data, &len, NULL) == 0 && len < MAX_CACHE_SIZE)
+    doc = json_loadb(data, len, 0, NULL);
+  if (!json_is_object(doc)) {
+    json_decref(doc);
+    doc = json_object();
+  }
+  return doc;
+}
+
+static void cache_save(const sc_push_options *options, const json_t *cache)
+{
+  _cleanup_free_ char *path = cache_path(options);
+  if (path == NULL)
+    return;
+  _cleanup_free_ char *dir = sc_path_dirname(path);
+  _cleanup_free_ char *text = json_dumps(cache, JSON_COMPACT | JSON_SORT_KEYS);
+  if (sc_mkdir_p_at(AT_FDCWD, dir, 0700, NULL) == 0)
+    sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0600, NULL);
+}
+
+static void cache_add(push_ctx *ctx, const char *digest)
+{
+  json_t *host = json_object_get(ctx->cache, ctx->ref.host);
+  if (!json_is_object(host)) {
+    host = json_object();
+    json_object_set_new(ctx->cache, ctx->ref.host, host);
+  }
+  json_t *repos = json_object_get(host, digest);
+  if (!json_is_array(repos)) {
+    repos = json_array();
+    json_object_set_new(host, digest, repos);
+  }
+  size_t i;
+  json_t *v;
+  json_array_foreach(repos, i, v) if (json_is_string(v) && strcmp(json_string_value(v),
+                                                                  ctx->ref.repository) == 0) return;
+  json_array_append_new(repos, json_string(ctx->ref.repository));
+}
+
+/* Another repository of this registry we pushed digest to, or NULL. */
+static const char *cache_mount_source(push_ctx *ctx, const char *digest)
+{
+  json_t *repos = json_object_get(json_object_get(ctx->cache, ctx->ref.host), digest);
+  size_t i;
+  json_t *v;
+  json_array_foreach(repos, i, v)
+  {
+    const char *repo = json_string_value(v);
+    if (repo && strcmp(repo, ctx->ref.repository) != 0 && strlen(repo) < 256 &&
+        strspn(repo, "abcdefghijklmnopqrstuvwxyz0123456789._-/") == strlen(repo))
+      return repo;
+  }
+  return NULL;
+}
+
+/* ---- one request, its failure described ---- */
+
+static int request(push_ctx *ctx, sc_http_request *req, sc_http_response *resp, sc_error *err)
+{
+  if (req->scope == NULL)
+    req->scope = ctx->scope;
+  int rc = sc_registry_request(ctx->registry, req, resp, err);
+  if (rc < 0)
+    sc_http_response_clear(resp);
+  return rc;
+}
+
+static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
+{
+  const char *hint = "";
+  if (resp->status == 401)
+    hint = ctx->options->creds ? " (the credentials were refused)"
+                               : " (no credentials: use --creds or an auth file)";
+  else if (resp->status == 403)
+    hint = " (the credentials lack push access to this repository)";
+  sc_registry_error(err, resp, "%s", what);
+  _cleanup_free_ char *msg = steal_pointer(&err->msg);
+  return sc_error_set(err, err->code, "%s%s", msg, hint);
+}
+
+/* Location of an upload session, resolved and checked. */
+static char *upload_location(push_ctx *ctx, const sc_http_response *resp, sc_error *err)
+{
+  char *url = sc_registry_resolve_location(ctx->registry, resp->location);
+  if (url == NULL)
+    sc_error_set(err, SC_E_INVALID, "%s: registry gave a missing or unusable upload Location",
+                 ctx->ref.host);
+  return url;
+}
+
+static char *with_digest(const char *url, const char *digest)
+{
+  return xasprintf("%s%cdigest=%s", url, strchr(url, '?') ? '&' : '?', digest);
+}
+
+/* Bytes the registry holds of an upload: Range "0-N" means N+1 bytes
+ * (spec.md "Pushing a blob in chunks"); "0-0" is read as none, which at
+ * worst costs one 416 and a restart. */
+static int64_t range_end(const char *range)
+{
+  if (range == NULL || strncmp(range, "0-", 2) != 0)
+    return -1;
+  char *end;
+  errno = 0;
+  long long n = strtoll(range + 2, &end, 10);
+  if (errno || *end != '\0' || n < 0)
+    return -1;
+  return n == 0 ? 0 : n + 1;
+}
+
+/* ---- uploads ---- */
+
+typedef struct blob_progress {
+  push_ctx *ctx;
+  const char *digest;
+  int64_t base, total;
+} blob_progress;
+
+static void on_sent(int64_t sent, void *user)
+{
+  blob_progress *p = user;
+  report(p->ctx, p->digest, SC_PUSH_BLOB_UPLOADING, p->base + sent, p->total);
+}
+
+/* POST /v2/REPO/blobs/uploads/ (spec.md "Obtain a session ID"): 202 with Location. */
+static char *start_upload(push_ctx *ctx, sc_error *err)
+{
+  _cleanup_free_ char *target = xasprintf("/v2/%s/blobs/uploads/", ctx->ref.repository);
+  sc_http_request req = {.method = "POST", .target = target, .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  char *url = NULL;
+  if (request(ctx, &req, &resp, err) == 0) {
+    if (resp.status == 202)
+      url = upload_location(ctx, &resp, err);
+    else
+      unexpected(ctx, &resp, "starting a blob upload", err);
+  }
+  sc_http_response_clear(&resp);
+  return url;
+}
+
+/* PUT LOCATION?digest=D, with the body or (after chunks) without. */
+static int finish_upload(push_ctx *ctx, const char *url, const sc_descriptor *d,
+                         const sc_http_body *body, blob_progress *progress, sc_error *err)
+{
+  _cleanup_free_ char *target = with_digest(url, d->digest);
+  sc_http_request req = {.method = "PUT",
+                         .target = target,
+                         .content_type = "application/octet-stream",
+                         .body = body,
+                         .progress = on_sent,
+                         .progress_user = progress};
+  sc_http_response resp = {.content_length = -1};
+  int rc = request(ctx, &req, &resp, err);
+  if (rc == 0 && resp.status != 201)
+    rc = unexpected(ctx, &resp, "completing the blob upload", err);
+  else if (rc == 0 && resp.docker_content_digest &&
+           strcmp(resp.docker_content_digest, d->digest) != 0)
+    rc = sc_error_set(err, SC_E_INVALID, "registry stored blob %s as %.80s", d->digest,
+                      resp.docker_content_digest);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* GET the upload URL (spec.md "Resuming an upload"): 204 with Range and a
+ * fresh Location.  Returns the bytes held, or -1 (ESTALE: start over). */
+static int64_t upload_status(push_ctx *ctx, char **url, sc_error *err)
+{
+  sc_http_request req = {.method = "GET", .target = *url, .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  int64_t held = -1;
+  if (request(ctx, &req, &resp, err) == 0) {
+    held = resp.status == 204 ? range_end(resp.range) : -1;
+    char *next = held >= 0 && resp.location ? upload_location(ctx, &resp, err) : NULL;
+    if (held >= 0 && next) {
+      free(*url);
+      *url = next;
+    } else {
+      free(next);
+      held = -1;
+      /* distribution cancels a session whose PATCH broke off mid-body */
+      sc_error_set(err, ESTALE, "upload session lost (HTTP %ld)", resp.status);
+    }
+  }
+  sc_http_response_clear(&resp);
+  return held;
+}
+
+/* PATCH one chunk with Content-Range (spec.md "Pushing a blob in chunks").
+ * Returns the bytes the registry now holds, or -1. */
+static int64_t send_chunk(push_ctx *ctx, char **url, int fd, int64_t offset, int64_t len,
+                          blob_progress *progress, sc_error *err)
+{
+  char range[64];
+  snprintf(range, sizeof range, "%lld-%lld", (long long)offset, (long long)(offset + len - 1));
+  sc_http_body body = {.fd = fd, .offset = offset, .length = len};
+  progress->base = offset;
+  sc_http_request req = {.method = "PATCH",
+                         .target = *url,
+                         .content_type = "application/octet-stream",
+                         .content_range = range,
+                         .body = &body,
+                         .progress = on_sent,
+                         .progress_user = progress};
+  sc_http_response resp = {.content_length = -1};
+  int64_t held = -1;
+  if (request(ctx, &req, &resp, err) < 0) {
+    /* fall through: the caller resumes from the registry's Range */
+  } else if (resp.status == 413 && ctx->chunk_size / 2 >= MIN_CHUNK_SIZE) {
+    ctx->chunk_size /= 2; /* a proxy's body limit: smaller chunks */
+    held = offset;
+  } else if (resp.status == 416) {
+    held = upload_status(ctx, url, err);
+  } else if (resp.status != 202) {
+    unexpected(ctx, &resp, "uploading a chunk", err);
+  } else {
+    char *next = upload_location(ctx, &resp, err);
+    int64_t end = range_end(resp.range);
+    if (next) {
+      free(*url);
+      *url = next;
+      held = end >= 0 && end <= offset + len ? end : offset + len;
+    }
+  }
+  sc_http_response_clear(&resp);
+  return held;
+}
+
+static int upload_chunked(push_ctx *ctx, char **url, const sc_descriptor *d, int fd,
+                          blob_progress *progress, sc_error *err)
+{
+  int64_t offset = 0;
+  int failures = 0;
+  while (offset < d->size) {
+    int64_t len = d->size - offset < ctx->chunk_size ? d->size - offset : ctx->chunk_size;
+    int64_t held = send_chunk(ctx, url, fd, offset, len, progress, err);
+    while (held < 0 && err->code == EAGAIN && failures++ < 5) {
+      /* dropped connection: wait, then ask the registry where we are */
+      long ms = sc_registry_retry_delay_ms(
+          failures - 1, ctx->options->backoff_ms ? ctx->options->backoff_ms : 500, NULL, 0);
+      struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+      nanosleep(&ts, NULL);
+      sc_error_clear(err);
+      held = upload_status(ctx, url, err);
+    }
+    if (held < 0)
+      return -1;
+    if (held > d->size)
+      return sc_error_set(err, SC_E_INVALID, "registry claims %lld bytes of a %lld-byte blob",
+                          (long long)held, (long long)d->size);
+    offset = held;
+  }
+  progress->base = d->size;
+  return finish_upload(ctx, *url, d, NULL, progress, err);
+}
+
+static int upload_blob(push_ctx *ctx, char *url, const sc_descriptor *d, sc_error *err)
+{
+  _cleanup_close_ int fd = sc_image_open_blob(ctx->image, d->digest, err);
+  if (fd < 0) {
+    free(url);
+    return -1;
+  }
+  blob_progress progress = {ctx, d->digest, 0, d->size};
+  int rc = -1;
+  for (int attempt = 0; attempt < UPLOAD_RESTARTS; attempt++) {
+    if (url == NULL && (url = start_upload(ctx, err)) == NULL)
+      break;
+    if (d->size <= ctx->chunk_size) {
+      sc_http_body body = {.fd = fd, .offset = 0, .length = d->size};
+      rc = finish_upload(ctx, url, d, &body, &progress, err);
+    } else {
+      rc = upload_chunked(ctx, &url, d, fd, &progress, err);
+    }
+    free(url);
+    url = NULL;
+    bool restart = err->code == EAGAIN || err->code == ESTALE;
+    if (rc == 0 || !restart || attempt + 1 == UPLOAD_RESTARTS)
+      break;
+    sc_error_clear(err); /* the session is gone: start a new one */
+  }
+  free(url);
+  return rc;
+}
+
+/* HEAD (spec.md "Checking if content exists"), then a mount, then an upload. */
+static int push_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
+{
+  report(ctx, d->digest, SC_PUSH_BLOB_CHECKING, 0, d->size);
+  _cleanup_free_ char *head = xasprintf("/v2/%s/blobs/%s", ctx->ref.repository, d->digest);
+  sc_http_request req = {.method = "HEAD", .target = head, .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (request(ctx, &req, &resp, err) < 0)
+    return -1;
+  long status = resp.status;
+  if (status != 200 && status != 404) {
+    int rc = unexpected(ctx, &resp, "checking for a blob", err);
+    sc_http_response_clear(&resp);
+    return rc;
+  }
+  sc_http_response_clear(&resp);
+  if (status == 200) {
+    ctx->result->blobs_existing++;
+    report(ctx, d->digest, SC_PUSH_BLOB_EXISTS, d->size, d->size);
+    return 0;
+  }
+  char *url = NULL;
+  const char *from = cache_mount_source(ctx, d->digest);
+  if (from) {
+    /* spec.md "Mounting a blob from another repository": 201 mounted; 202
+     * means the registry would not, and the answer is an upload session. */
+    _cleanup_free_ char *target =
+        xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", ctx->ref.repository, d->digest, from);
+    _cleanup_free_ char *scope = xasprintf("%s repository:%s:pull", ctx->scope, from);
+    sc_http_request mount = {.method = "POST", .target = target, .scope = scope, .retry = true};
+    if (request(ctx, &mount, &resp, err) < 0)
+      return -1;
+    status = resp.status;
+    if (status == 202)
+      url = upload_location(ctx, &resp, err);
+    else if (status != 201)
+      unexpected(ctx, &resp, "mounting a blob", err);
+    sc_http_response_clear(&resp);
+    if (status == 201) {
+      ctx->result->blobs_mounted++;
+      report(ctx, d->digest, SC_PUSH_BLOB_MOUNTED, d->size, d->size);
+      return 0;
+    }
+    if (url == NULL)
+      return -1;
+  }
+  if (upload_blob(ctx, url, d, err) < 0)
+    return sc_error_prefix(err, "blob %s", d->digest);
+  ctx->result->blobs_uploaded++;
+  ctx->result->bytes_uploaded += d->size;
+  report(ctx, d->digest, SC_PUSH_BLOB_UPLOADED, d->size, d->size);
+  return 0;
+}
+
+/* The manifest's bytes as stored: their digest is the image's. */
+static int read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", image->manifest_digest + 7);
+  if (sc_read_file_at(image->layout_fd, path, data, len, err) < 0)
+    return -1;
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(*data, *len, digest);
+  if (*len > MAX_MANIFEST_SIZE || strcmp(digest, image->manifest_digest) != 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest blob does not match its digest",
+                        image->layout_path);
+  return 0;
+}
+
+/* PUT /v2/REPO/manifests/REF with the manifest's media type (spec.md
+ * "Pushing Manifests"); the registry's Docker-Content-Digest must be ours. */
+static int push_manifest(push_ctx *ctx, sc_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  if (read_manifest(ctx->image, &data, &len, err) < 0)
+    return -1;
+  const char *media_type = json_string_value(json_object_get(ctx->image->manifest, "mediaType"));
+  if (ctx->ref.digest && strcmp(ctx->ref.digest, ctx->image->manifest_digest) != 0)
+    return sc_error_set(err, SC_E_USAGE, "destination digest %s is not the image's (%s)",
+                        ctx->ref.digest, ctx->image->manifest_digest);
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository,
+                                          ctx->ref.digest ? ctx->ref.digest : ctx->ref.tag);
+  sc_http_body body = {.data = data, .data_len = len, .fd = -1};
+  sc_http_request req = {.method = "PUT",
+                         .target = target,
+                         .content_type = media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST,
+                         .body = &body,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  int rc = request(ctx, &req, &resp, err);
+  if (rc == 0 && resp.status != 201)
+    rc = unexpected(ctx, &resp, "pushing the manifest", err);
+  else if (rc == 0 && (resp.docker_content_digest == NULL ||
+                       strcmp(resp.docker_content_digest, ctx->image->manifest_digest) != 0))
+    rc = sc_error_set(err, SC_E_INVALID, "registry answered manifest digest %.80s, not %s",
+                      resp.docker_content_digest ? resp.docker_content_digest : "(none)",
+                      ctx->image->manifest_digest);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+static int push_image(push_ctx *ctx, sc_error *err)
+{
+  const sc_image *image = ctx->image;
+  size_t count = image->layer_count + 1;
+  for (size_t i = 0; i < count; i++) {
+    const sc_descriptor *d = i == 0 ? &image->config_descriptor : &image->layers[i - 1];
+    bool seen = false; /* a layer listed twice goes once */
+    for (size_t j = 1; j < i && !seen; j++)
+      seen = strcmp(image->layers[j - 1].digest, d->digest) == 0;
+    if (seen)
+      continue;
+    if (ctx->options->interrupted && *ctx->options->interrupted)
+      return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+    if (push_blob(ctx, d, err) < 0)
+      return -1;
+    cache_add(ctx, d->digest);
+  }
+  return push_manifest(ctx, err);
+}
+
+/* ---- the source image ---- */
+
+typedef struct source {
+  sc_image *image;
+  char *tmpdir; /* an extracted oci-archive, removed at the end */
+} source;
+
+static void source_clear(source *s)
+{
+  sc_image_free(s->image);
+  if (s->tmpdir) {
+    _cleanup_free_ char *parent = sc_path_dirname(s->tmpdir);
+    _cleanup_free_ char *base = sc_path_basename(s->tmpdir);
+    _cleanup_close_ int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (parent_fd >= 0)
+      sc_rm_rf_at(parent_fd, base, NULL);
+    free(s->tmpdir);
+  }
+}
+
+static int open_archive(const char *rest, source *s, sc_error *err)
+{
+  const char *colon = strchr(rest, ':');
+  _cleanup_free_ char *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", path);
+  const char *tmp = getenv("TMPDIR");
+  s->tmpdir = xasprintf("%s/sc-push.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (mkdtemp(s->tmpdir) == NULL) {
+    free(s->tmpdir);
+    s->tmpdir = NULL;
+    return sc_error_set_errno(err, errno, "cannot create a temporary directory");
+  }
+  _cleanup_close_ int dir_fd = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0 || sc_oci_archive_extract(fd, dir_fd, err) < 0)
+    return dir_fd < 0 ? sc_error_set_errno(err, errno, "%s", s->tmpdir)
+                      : sc_error_prefix(err, "%s", path);
+  _cleanup_free_ char *ref = colon && colon[1] ? xasprintf("oci:%s:%s", s->tmpdir, colon + 1)
+                                               : xasprintf("oci:%s", s->tmpdir);
+  return sc_image_open(ref, &s->image, err) < 0 ? sc_error_prefix(err, "%s", path) : 0;
+}
+
+static int open_source(const char *reference, source *s, sc_error *err)
+{
+  if (sc_str_has_prefix(reference, "oci-archive:"))
+    return open_archive(reference + 12, s, err);
+  if (sc_str_has_prefix(reference, "ostree:"))
+    return sc_error_set(err, SC_E_USAGE,
+                        "pushing from ostree: is not supported (its layers are stored unpacked); "
+                        "push the oci: layout or oci-archive: it came from");
+  if (sc_str_has_prefix(reference, "docker:") || sc_str_has_prefix(reference, "docker-archive:"))
+    return sc_error_set(err, SC_E_USAGE, "%s: push takes oci:PATH[:TAG] or oci-archive:PATH[:TAG]",
+                        reference);
+  return sc_image_open(reference, &s->image, err);
+}
+
+int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
+            sc_push_result *result, sc_error *err)
+{
+  memset(result, 0, sizeof *result);
+  push_ctx ctx = {.options = options, .result = result};
+  source src = {0};
+  int rc = -1;
+  if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)
+    return -1;
+  sc_registry_options ropts = {.tls_verify = options->tls_verify,
+                               .cert_dir = options->cert_dir,
+                               .creds = options->creds,
+                               .backoff_ms = options->backoff_ms,
+                               .log = options->log,
+                               .log_user = options->log_user,
+                               .interrupted = options->interrupted};
+  ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
+  ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
+  if (open_source(image_ref, &src, err) < 0) {
+    sc_error_prefix(err, "reading %s", image_ref);
+  } else if (sc_registry_open(ctx.ref.host, &ropts, &ctx.registry, err) == 0) {
+    ctx.image = src.image;
+    ctx.cache = cache_load(options);
+    rc = push_image(&ctx, err);
+    cache_save(options, ctx.cache); /* blobs that made it help the next push */
+    if (rc < 0)
+      sc_error_prefix(err, "pushing to %s/%s", ctx.ref.host, ctx.ref.repository);
+  }
+  if (rc == 0) {
+    memcpy(result->manifest_digest, src.image->manifest_digest, SC_DIGEST_LEN + 1);
+    result->destination =
+        xasprintf("docker://%s/%s@%s", ctx.ref.host, ctx.ref.repository, result->manifest_digest);
+  }
+  json_decref(ctx.cache);
+  sc_registry_free(ctx.registry);
+  source_clear(&src);
+  sc_registry_ref_clear(&ctx.ref);
+  free(ctx.scope);
+  return rc;
+}

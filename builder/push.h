@@ -1,0 +1,61 @@
+/* push.h: `sc-build push` (DESIGN.md section 6): copy an image from an OCI
+ * layout or an oci-archive to a registry over the OCI distribution API
+ * (distribution-spec v1.0 spec.md "Push").
+ *
+ * Blobs go first, one at a time: HEAD, skipped when the registry has it;
+ * else a cross-repository mount from a repository of the same registry we
+ * pushed it to before (recorded in $XDG_CACHE_HOME/sc-build/
+ * registry-blobs.json); else an upload, monolithic below the chunk size,
+ * chunked PATCHes above it, resumed from the registry's Range after a
+ * dropped connection.  The manifest goes last, so no reader sees it before
+ * its blobs, and the digest the registry answers with is checked. */
+#ifndef SC_PUSH_H
+#define SC_PUSH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sc/error.h>
+
+#include "registry.h"
+#include "sha256.h"
+
+typedef enum {
+  SC_PUSH_BLOB_CHECKING,
+  SC_PUSH_BLOB_EXISTS,    /* the registry had it */
+  SC_PUSH_BLOB_MOUNTED,   /* mounted from another repository */
+  SC_PUSH_BLOB_UPLOADING, /* done/total bytes so far */
+  SC_PUSH_BLOB_UPLOADED,
+} sc_push_blob_state;
+
+typedef void (*sc_push_progress_fn)(const char *digest, sc_push_blob_state state, int64_t done,
+                                    int64_t total, void *user);
+
+typedef struct sc_push_options {
+  const sc_registry_creds *creds; /* NULL: anonymous */
+  bool tls_verify;
+  const char *cert_dir;
+  int64_t chunk_size;     /* 0: 32 MiB */
+  const char *cache_path; /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
+  long backoff_ms;        /* first retry delay; 0: 500 ms */
+  sc_registry_log_fn log;
+  void *log_user;
+  sc_push_progress_fn progress;
+  void *progress_user;
+  volatile const int *interrupted;
+} sc_push_options;
+
+typedef struct sc_push_result {
+  char manifest_digest[SC_DIGEST_LEN + 1];
+  char *destination; /* docker://HOST/REPO@sha256:... */
+  int blobs_existing, blobs_mounted, blobs_uploaded;
+  int64_t bytes_uploaded;
+} sc_push_result;
+
+void sc_push_result_clear(sc_push_result *result);
+
+/* Push image (oci:PATH[:TAG] or oci-archive:PATH[:TAG]) to destination
+ * (docker://HOST[:PORT]/REPO[:TAG|@DIGEST]). */
+int sc_push(const char *image, const char *destination, const sc_push_options *options,
+            sc_push_result *result, sc_error *err);
+
+#endif

@@ -1,0 +1,390 @@
+/* registry-auth.c: registry credentials, auth files, WWW-Authenticate
+ * challenges and token answers (see registry-auth.h). */
+#include "registry-auth.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "util.h"
+
+/* An auth file is a small JSON document; refuse anything bigger. */
+#define MAX_AUTH_FILE_SIZE (1024 * 1024)
+
+static void free_secret(char *s)
+{
+  if (s == NULL)
+    return;
+  explicit_bzero(s, strlen(s));
+  free(s);
+}
+
+void sc_registry_creds_clear(sc_registry_creds *creds)
+{
+  free(creds->username);
+  free_secret(creds->password);
+  free(creds->source);
+  creds->username = creds->password = creds->source = NULL;
+}
+
+int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_password,
+                            sc_error *err)
+{
+  const char *colon = strchr(text, ':');
+  size_t user_len = colon ? (size_t)(colon - text) : strlen(text);
+  if (user_len == 0)
+    return sc_error_set(err, SC_E_USAGE, "--creds needs a user name: USER[:PASSWORD]");
+  out->username = xstrndup(text, user_len);
+  out->password = xstrdup(colon ? colon + 1 : "");
+  out->source = xstrdup("--creds");
+  *has_password = colon != NULL;
+  return 0;
+}
+
+/* base64(user:pass) as docker config.json stores it; never echoed. */
+static int decode_auth_field(const char *b64, sc_registry_creds *out, const char *path,
+                             sc_error *err)
+{
+  size_t len = strlen(b64);
+  if (len == 0 || len % 4 != 0 || len > 8192)
+    return sc_error_set(err, SC_E_INVALID, "%s: malformed \"auth\" value (not base64)", path);
+  _cleanup_free_ unsigned char *raw = xmalloc(len / 4 * 3 + 1);
+  int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
+  if (n < 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: malformed \"auth\" value (not base64)", path);
+  /* EVP_DecodeBlock counts the bytes that padding stands for. */
+  for (size_t i = len; i > 0 && b64[i - 1] == '='; i--)
+    n--;
+  raw[n] = '\0';
+  char *colon = memchr(raw, ':', (size_t)n);
+  if (colon == NULL || colon == (char *)raw || memchr(raw, '\0', (size_t)n) != NULL) {
+    explicit_bzero(raw, (size_t)n);
+    return sc_error_set(err, SC_E_INVALID, "%s: \"auth\" value is not base64(user:password)", path);
+  }
+  out->username = xstrndup((char *)raw, (size_t)(colon - (char *)raw));
+  out->password = xstrdup(colon + 1);
+  explicit_bzero(raw, (size_t)n);
+  return 0;
+}
+
+/* The "auths" entry for host: keyed "HOST[:PORT]", or as docker once wrote
+ * it, "https://HOST[:PORT]" with an optional path. */
+static json_t *find_auth_entry(json_t *auths, const char *host)
+{
+  json_t *entry = json_object_get(auths, host);
+  if (entry)
+    return entry;
+  const char *key;
+  json_t *value;
+  size_t host_len = strlen(host);
+  json_object_foreach(auths, key, value)
+  {
+    const char *k = key;
+    if (sc_str_has_prefix(k, "https://"))
+      k += 8;
+    else if (sc_str_has_prefix(k, "http://"))
+      k += 7;
+    else
+      continue;
+    if (strncmp(k, host, host_len) == 0 && (k[host_len] == '\0' || k[host_len] == '/'))
+      return value;
+  }
+  return NULL;
+}
+
+static int read_auth_file(const char *path, json_t **out, sc_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  if (sc_read_file_at(AT_FDCWD, path, &data, &len, err) < 0)
+    return -1;
+  if (len > MAX_AUTH_FILE_SIZE)
+    return sc_error_set(err, SC_E_INVALID, "%s: auth file too large", path);
+  json_error_t jerr;
+  *out = json_loadb(data, len, 0, &jerr);
+  if (*out == NULL || !json_is_object(*out)) {
+    json_decref(*out);
+    *out = NULL;
+    return sc_error_set_at(err, SC_E_INVALID, path, jerr.line, jerr.column, "not a JSON object: %s",
+                           jerr.text);
+  }
+  return 0;
+}
+
+int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *out, sc_error *err)
+{
+  if (access(path, F_OK) != 0)
+    return 0;
+  json_t *doc = NULL;
+  if (read_auth_file(path, &doc, err) < 0)
+    return -1;
+  json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host);
+  const char *auth = json_string_value(json_object_get(entry, "auth"));
+  int rc = 0;
+  if (auth && auth[0] != '\0') {
+    rc = decode_auth_field(auth, out, path, err) < 0 ? -1 : 1;
+    if (rc == 1)
+      out->source = xstrdup(path);
+  }
+  json_decref(doc);
+  return rc;
+}
+
+static char *env_path(const char *var, const char *suffix)
+{
+  const char *dir = getenv(var);
+  if (dir == NULL || dir[0] == '\0')
+    return NULL;
+  return suffix ? sc_path_join(dir, suffix) : xstrdup(dir);
+}
+
+int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *err)
+{
+  char *paths[3] = {
+      env_path("REGISTRY_AUTH_FILE", NULL),
+      env_path("XDG_RUNTIME_DIR", "containers/auth.json"),
+      getenv("DOCKER_CONFIG") ? env_path("DOCKER_CONFIG", "config.json")
+                              : env_path("HOME", ".docker/config.json"),
+  };
+  int rc = 0;
+  for (size_t i = 0; i < 3 && rc == 0; i++)
+    if (paths[i] != NULL)
+      rc = sc_auth_file_lookup(paths[i], host, out, err);
+  for (size_t i = 0; i < 3; i++)
+    free(paths[i]);
+  return rc;
+}
+
+char *sc_auth_file_default_path(sc_error *err)
+{
+  char *path = env_path("REGISTRY_AUTH_FILE", NULL);
+  if (path == NULL)
+    path = env_path("XDG_RUNTIME_DIR", "containers/auth.json");
+  if (path == NULL)
+    sc_error_set(err, SC_E_USAGE, "set REGISTRY_AUTH_FILE or XDG_RUNTIME_DIR for the auth file");
+  return path;
+}
+
+char *sc_basic_auth_value(const sc_registry_creds *creds)
+{
+  _cleanup_free_ char *plain = xasprintf("%s:%s", creds->username, creds->password);
+  size_t len = strlen(plain);
+  char *out = xmalloc(6 + (len + 2) / 3 * 4 + 1);
+  memcpy(out, "Basic ", 6);
+  EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)len);
+  explicit_bzero(plain, len);
+  return out;
+}
+
+static char *encode_auth_field(const sc_registry_creds *creds)
+{
+  char *value = sc_basic_auth_value(creds);
+  memmove(value, value + 6, strlen(value + 6) + 1);
+  return value;
+}
+
+int sc_auth_file_store(const char *path, const char *host, const sc_registry_creds *creds,
+                       sc_error *err)
+{
+  json_t *doc = NULL;
+  if (access(path, F_OK) == 0) {
+    if (read_auth_file(path, &doc, err) < 0)
+      return -1;
+  } else {
+    doc = json_object();
+  }
+  json_t *auths = json_object_get(doc, "auths");
+  if (!json_is_object(auths)) {
+    auths = json_object();
+    json_object_set_new(doc, "auths", auths);
+  }
+  int rc = 0;
+  if (creds) {
+    char *field = encode_auth_field(creds);
+    json_object_set_new(auths, host, json_pack("{s:s}", "auth", field));
+    free_secret(field);
+  } else if (json_object_del(auths, host) != 0) {
+    rc = 1;
+  }
+  char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+  json_decref(doc);
+  _cleanup_free_ char *dir = sc_path_dirname(path);
+  if (sc_mkdir_p_at(AT_FDCWD, dir, 0700, err) < 0 ||
+      sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0600, err) < 0)
+    rc = -1;
+  free_secret(text);
+  return rc;
+}
+
+/* ---- WWW-Authenticate (RFC 7235 section 2.1: auth-param = token "=" ( token / quoted-string )) */
+
+static const char *skip_space(const char *p)
+{
+  while (*p == ' ' || *p == '\t' || *p == ',')
+    p++;
+  return p;
+}
+
+static bool is_token_char(char c)
+{
+  return c != '\0' && (isalnum((unsigned char)c) || strchr("!#$%&'*+-.^_`|~/:", c) != NULL);
+}
+
+/* Read key=value at p into key/value (newly allocated); returns the end. */
+static const char *parse_param(const char *p, char **key, char **value)
+{
+  const char *k = p;
+  while (is_token_char(*p) && *p != '/' && *p != ':')
+    p++;
+  if (p == k || *p != '=')
+    return NULL;
+  *key = xstrndup(k, (size_t)(p - k));
+  p++;
+  sc_buf v = SC_BUF_INIT;
+  sc_buf_puts(&v, "");
+  if (*p == '"') {
+    for (p++; *p && *p != '"'; p++) {
+      if (*p == '\\' && p[1])
+        p++;
+      sc_buf_putc(&v, *p);
+    }
+    if (*p != '"') {
+      sc_buf_free(&v);
+      free(*key);
+      *key = NULL;
+      return NULL;
+    }
+    p++;
+  } else {
+    while (is_token_char(*p) || *p == '=')
+      sc_buf_putc(&v, *p++);
+  }
+  *value = sc_buf_steal(&v);
+  return p;
+}
+
+static void take_param(sc_auth_challenge *c, char *key, char *value)
+{
+  char **slot = NULL;
+  if (strcasecmp(key, "realm") == 0)
+    slot = &c->realm;
+  else if (strcasecmp(key, "service") == 0)
+    slot = &c->service;
+  else if (strcasecmp(key, "scope") == 0)
+    slot = &c->scope;
+  else if (strcasecmp(key, "error") == 0)
+    slot = &c->error;
+  if (slot && *slot == NULL)
+    *slot = steal_pointer(&value);
+  free(value);
+  free(key);
+}
+
+int sc_auth_challenge_parse(const char *header, sc_auth_challenge *out, sc_error *err)
+{
+  memset(out, 0, sizeof *out);
+  const char *p = skip_space(header);
+  const char *scheme = p;
+  while (is_token_char(*p))
+    p++;
+  size_t scheme_len = (size_t)(p - scheme);
+  if (scheme_len == 5 && strncasecmp(scheme, "Basic", 5) == 0)
+    out->scheme = SC_AUTH_BASIC;
+  else if (scheme_len == 6 && strncasecmp(scheme, "Bearer", 6) == 0)
+    out->scheme = SC_AUTH_BEARER;
+  else
+    return sc_error_set(err, SC_E_INVALID, "unsupported authentication scheme '%.*s'",
+                        (int)(scheme_len > 32 ? 32 : scheme_len), scheme);
+  for (p = skip_space(p); *p; p = skip_space(p)) {
+    char *key = NULL, *value = NULL;
+    const char *next = parse_param(p, &key, &value);
+    if (next == NULL)
+      break; /* a further challenge or garbage: keep what we have */
+    take_param(out, key, value);
+    p = next;
+  }
+  if (out->scheme == SC_AUTH_BEARER && (out->realm == NULL || out->realm[0] == '\0')) {
+    sc_auth_challenge_clear(out);
+    return sc_error_set(err, SC_E_INVALID, "Bearer challenge without a realm");
+  }
+  return 0;
+}
+
+void sc_auth_challenge_clear(sc_auth_challenge *challenge)
+{
+  free(challenge->realm);
+  free(challenge->service);
+  free(challenge->scope);
+  free(challenge->error);
+  memset(challenge, 0, sizeof *challenge);
+}
+
+char *sc_auth_token_parse(const char *body, size_t len, sc_error *err)
+{
+  json_error_t jerr;
+  json_t *doc = json_loadb(body, len, 0, &jerr);
+  if (doc == NULL || !json_is_object(doc)) {
+    json_decref(doc);
+    sc_error_set(err, SC_E_INVALID, "token endpoint answered with no JSON object");
+    return NULL;
+  }
+  const char *token = json_string_value(json_object_get(doc, "token"));
+  if (token == NULL || token[0] == '\0')
+    token = json_string_value(json_object_get(doc, "access_token"));
+  char *out = NULL;
+  /* The token goes into a header line: refuse what would break it. */
+  if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL || strlen(token) > 65536)
+    sc_error_set(err, SC_E_INVALID, "token endpoint answered without a usable token");
+  else
+    out = xstrdup(token);
+  json_decref(doc);
+  return out;
+}
+
+const char *sc_token_cache_get(const sc_token_cache *cache, const char *scope)
+{
+  for (size_t i = 0; i < cache->count; i++)
+    if (strcmp(cache->scopes[i], scope) == 0)
+      return cache->tokens[i];
+  return NULL;
+}
+
+void sc_token_cache_drop(sc_token_cache *cache, const char *scope)
+{
+  for (size_t i = 0; i < cache->count; i++) {
+    if (strcmp(cache->scopes[i], scope) != 0)
+      continue;
+    free(cache->scopes[i]);
+    free_secret(cache->tokens[i]);
+    cache->count--;
+    cache->scopes[i] = cache->scopes[cache->count];
+    cache->tokens[i] = cache->tokens[cache->count];
+    return;
+  }
+}
+
+void sc_token_cache_put(sc_token_cache *cache, const char *scope, const char *token)
+{
+  sc_token_cache_drop(cache, scope);
+  cache->scopes = xrealloc(cache->scopes, (cache->count + 1) * sizeof *cache->scopes);
+  cache->tokens = xrealloc(cache->tokens, (cache->count + 1) * sizeof *cache->tokens);
+  cache->scopes[cache->count] = xstrdup(scope);
+  cache->tokens[cache->count] = xstrdup(token);
+  cache->count++;
+}
+
+void sc_token_cache_clear(sc_token_cache *cache)
+{
+  for (size_t i = 0; i < cache->count; i++) {
+    free(cache->scopes[i]);
+    free_secret(cache->tokens[i]);
+  }
+  free(cache->scopes);
+  free(cache->tokens);
+  memset(cache, 0, sizeof *cache);
+}

@@ -1,0 +1,789 @@
+/* registry.c: docker:// references, and an HTTP client for one registry
+ * over libcurl with authentication, TLS options and retries (registry.h). */
+#include "registry.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "sha256.h"
+
+/* Bounds on what a registry may send us. */
+#define MAX_BODY_KEPT (1024 * 1024)
+#define MAX_HEADER_VALUE 8192
+#define MAX_REF_LENGTH 4096
+
+struct sc_registry {
+  char *host;     /* as the user wrote it: auth file key, certs.d name */
+  char *base_url; /* scheme://host */
+  sc_registry_options options;
+  CURL *curl;
+  char errbuf[CURL_ERROR_SIZE];
+  char *ca_blob; /* the *.crt files of the cert dir, concatenated */
+  char *client_cert, *client_key;
+  sc_auth_scheme auth;   /* what the registry asked for in its last challenge */
+  char *realm, *service; /* of the Bearer challenge */
+  sc_token_cache tokens;
+  CURLcode last_rc; /* of the last exchange, to tell a TLS handshake failure */
+};
+
+/* ---- references ---- */
+
+static bool is_host_component(const char *s, size_t len)
+{
+  /* distribution reference: a domain has a '.' or a ':' port, or is localhost */
+  return memchr(s, '.', len) || memchr(s, ':', len) || (len == 9 && !memcmp(s, "localhost", 9));
+}
+
+static bool host_is_valid(const char *h)
+{
+  if (h[0] == '[') { /* [IPv6]:port */
+    const char *end = strchr(h, ']');
+    if (end == NULL || strspn(h + 1, "0123456789abcdefABCDEF:") != (size_t)(end - h - 1))
+      return false;
+    h = end + 1;
+    return h[0] == '\0' || (h[0] == ':' && h[1] && strspn(h + 1, "0123456789") == strlen(h + 1));
+  }
+  size_t name = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+  if (name == 0 || h[0] == '-' || h[0] == '.')
+    return false;
+  h += name;
+  return h[0] == '\0' || (h[0] == ':' && h[1] && strspn(h + 1, "0123456789") == strlen(h + 1) &&
+                          strlen(h + 1) <= 5);
+}
+
+/* distribution reference grammar: path-component = [a-z0-9]+ (separator [a-z0-9]+)*,
+ * separator = [_.] | __ | [-]* */
+static bool repository_is_valid(const char *r)
+{
+  if (r[0] == '\0' || strlen(r) > 255)
+    return false;
+  for (const char *p = r; *p;) {
+    if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
+      return false;
+    while (islower((unsigned char)*p) || isdigit((unsigned char)*p))
+      p++;
+    size_t sep = strspn(p, "._-");
+    if (sep > 0) {
+      bool ok = (sep == 1) || (sep == 2 && p[0] == '_' && p[1] == '_') || strspn(p, "-") == sep;
+      if (!ok || p[sep] == '\0' || p[sep] == '/')
+        return false;
+      p += sep;
+    } else if (*p == '/') {
+      p++;
+      if (*p == '\0')
+        return false;
+    } else if (*p) {
+      return false;
+    }
+  }
+  return true;
+}
+
+static bool tag_is_valid(const char *t)
+{
+  size_t len = strlen(t);
+  return len > 0 && len <= 128 && (isalnum((unsigned char)t[0]) || t[0] == '_') &&
+         strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
+}
+
+static int split_name(char *name, sc_registry_ref *out, const char *text, sc_error *err)
+{
+  char *slash = strchr(name, '/');
+  if (slash && is_host_component(name, (size_t)(slash - name))) {
+    out->host = xstrndup(name, (size_t)(slash - name));
+    out->repository = xstrdup(slash + 1);
+  } else {
+    /* docker.io, whose one-component names live under library/ */
+    out->host = xstrdup("docker.io");
+    out->repository = slash ? xstrdup(name) : xasprintf("library/%s", name);
+  }
+  if (!host_is_valid(out->host))
+    return sc_error_set(err, SC_E_USAGE, "%s: invalid registry host '%s'", text, out->host);
+  if (!repository_is_valid(out->repository))
+    return sc_error_set(err, SC_E_USAGE,
+                        "%s: invalid repository name '%s' (lower-case letters, digits and "
+                        "separators . _ - /)",
+                        text, out->repository);
+  return 0;
+}
+
+int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err)
+{
+  memset(out, 0, sizeof *out);
+  if (!sc_str_has_prefix(text, "docker://"))
+    return sc_error_set(err, SC_E_USAGE, "%s: destination must be docker://HOST[:PORT]/REPO[:TAG]",
+                        text);
+  if (strlen(text) > MAX_REF_LENGTH)
+    return sc_error_set(err, SC_E_USAGE, "reference too long");
+  _cleanup_free_ char *name = xstrdup(text + 9);
+  char *at = strchr(name, '@');
+  if (at) {
+    *at = '\0';
+    if (!sc_digest_is_valid(at + 1))
+      return sc_error_set(err, SC_E_USAGE, "%s: invalid digest (want sha256:<64 hex>)", text);
+    out->digest = xstrdup(at + 1);
+  }
+  char *last_slash = strrchr(name, '/');
+  char *colon = strrchr(last_slash ? last_slash : name, ':');
+  /* "HOST:PORT" alone has no repository: the colon is not a tag's. */
+  if (colon && last_slash) {
+    *colon = '\0';
+    if (!tag_is_valid(colon + 1)) {
+      int rc = sc_error_set(err, SC_E_USAGE, "%s: invalid tag '%s'", text, colon + 1);
+      sc_registry_ref_clear(out);
+      return rc;
+    }
+    if (out->digest == NULL)
+      out->tag = xstrdup(colon + 1);
+  } else if (colon && !last_slash) {
+    *colon = '\0';
+    if (out->digest == NULL)
+      out->tag = xstrdup(colon + 1);
+  }
+  if (out->tag == NULL && out->digest == NULL)
+    out->tag = xstrdup("latest");
+  if (split_name(name, out, text, err) < 0) {
+    sc_registry_ref_clear(out);
+    return -1;
+  }
+  return 0;
+}
+
+void sc_registry_ref_clear(sc_registry_ref *ref)
+{
+  free(ref->host);
+  free(ref->repository);
+  free(ref->tag);
+  free(ref->digest);
+  memset(ref, 0, sizeof *ref);
+}
+
+/* ---- retries ---- */
+
+long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now)
+{
+  if (retry_after && retry_after[0]) {
+    long ms = -1;
+    if (strspn(retry_after, "0123456789") == strlen(retry_after)) {
+      ms = strlen(retry_after) > 3 ? 60000 : atol(retry_after) * 1000;
+    } else {
+      time_t when = curl_getdate(retry_after, NULL);
+      if (when != (time_t)-1)
+        ms = when <= now ? 0 : (long)(when - now) * 1000;
+    }
+    if (ms >= 0)
+      return ms > 60000 ? 60000 : ms;
+  }
+  long ms = base_ms;
+  for (int i = 0; i < attempt && ms < 30000; i++)
+    ms *= 2;
+  return ms > 30000 ? 30000 : ms;
+}
+
+static bool sleep_ms(long ms, volatile const int *interrupted)
+{
+  for (; ms > 0; ms -= 50) {
+    if (interrupted && *interrupted)
+      return false;
+    struct timespec ts = {0, (ms < 50 ? ms : 50) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+  return !(interrupted && *interrupted);
+}
+
+/* ---- responses ---- */
+
+void sc_http_response_clear(sc_http_response *r)
+{
+  free(r->location);
+  free(r->range);
+  free(r->docker_content_digest);
+  free(r->www_authenticate);
+  free(r->retry_after);
+  sc_buf_free(&r->body);
+  memset(r, 0, sizeof *r);
+  r->content_length = -1;
+}
+
+static void set_header(char **slot, const char *value, size_t len)
+{
+  free(*slot);
+  *slot = xstrndup(value, len > MAX_HEADER_VALUE ? MAX_HEADER_VALUE : len);
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *user)
+{
+  sc_http_response *r = user;
+  size_t len = size * n;
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new answer (after 100 Continue) */
+    sc_http_response_clear(r);
+    return len;
+  }
+  const char *colon = memchr(data, ':', len);
+  if (colon == NULL)
+    return len;
+  size_t name_len = (size_t)(colon - data);
+  const char *v = colon + 1;
+  size_t vlen = len - name_len - 1;
+  while (vlen && (*v == ' ' || *v == '\t'))
+    v++, vlen--;
+  while (vlen && (v[vlen - 1] == '\r' || v[vlen - 1] == '\n' || v[vlen - 1] == ' '))
+    vlen--;
+  static const struct {
+    const char *name;
+    size_t offset;
+  } wanted[] = {
+      {"Location", offsetof(sc_http_response, location)},
+      {"Range", offsetof(sc_http_response, range)},
+      {"Docker-Content-Digest", offsetof(sc_http_response, docker_content_digest)},
+      {"WWW-Authenticate", offsetof(sc_http_response, www_authenticate)},
+      {"Retry-After", offsetof(sc_http_response, retry_after)},
+  };
+  for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+    if (strlen(wanted[i].name) == name_len && strncasecmp(data, wanted[i].name, name_len) == 0)
+      set_header((char **)((char *)r + wanted[i].offset), v, vlen);
+  if (name_len == 14 && strncasecmp(data, "Content-Length", 14) == 0 && vlen < 20)
+    r->content_length = strtoll(v, NULL, 10);
+  return len;
+}
+
+static size_t on_body(char *data, size_t size, size_t n, void *user)
+{
+  sc_http_response *r = user;
+  size_t len = size * n;
+  if (r->body.len < MAX_BODY_KEPT)
+    sc_buf_append(&r->body, data,
+                  len < MAX_BODY_KEPT - r->body.len ? len : MAX_BODY_KEPT - r->body.len);
+  return len;
+}
+
+/* ---- request bodies ---- */
+
+typedef struct body_reader {
+  const sc_http_body *body;
+  int64_t pos;
+  const sc_http_request *request;
+  volatile const int *interrupted;
+} body_reader;
+
+static int64_t body_length(const sc_http_body *b)
+{
+  return b->fd >= 0 ? b->length : (int64_t)b->data_len;
+}
+
+static size_t on_read(char *buf, size_t size, size_t n, void *user)
+{
+  body_reader *r = user;
+  int64_t left = body_length(r->body) - r->pos;
+  size_t want = size * n;
+  if ((int64_t)want > left)
+    want = (size_t)left;
+  if (want == 0)
+    return 0;
+  if (r->body->fd < 0) {
+    memcpy(buf, (const char *)r->body->data + r->pos, want);
+  } else {
+    ssize_t got = pread(r->body->fd, buf, want, r->body->offset + r->pos);
+    if (got <= 0)
+      return CURL_READFUNC_ABORT;
+    want = (size_t)got;
+  }
+  r->pos += (int64_t)want;
+  return want;
+}
+
+static int on_seek(void *user, curl_off_t offset, int origin)
+{
+  body_reader *r = user;
+  if (origin != SEEK_SET || offset < 0 || offset > body_length(r->body))
+    return CURL_SEEKFUNC_CANTSEEK;
+  r->pos = offset;
+  return CURL_SEEKFUNC_OK;
+}
+
+static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
+{
+  body_reader *r = user;
+  if (r->interrupted && *r->interrupted)
+    return 1;
+  if (r->request->progress && ulnow > 0)
+    r->request->progress(ulnow, r->request->progress_user);
+  return 0;
+}
+
+/* ---- the client ---- */
+
+const char *sc_registry_base_url(const sc_registry *registry)
+{
+  return registry->base_url;
+}
+
+static bool same_origin(const sc_registry *r, const char *url)
+{
+  size_t n = strlen(r->base_url);
+  return strncmp(url, r->base_url, n) == 0 && (url[n] == '/' || url[n] == '\0' || url[n] == '?');
+}
+
+char *sc_registry_resolve_location(const sc_registry *r, const char *location)
+{
+  if (location == NULL || location[0] == '\0' || strpbrk(location, " \r\n\t") != NULL)
+    return NULL;
+  if (location[0] == '/' && location[1] != '/')
+    return xasprintf("%s%s", r->base_url, location);
+  bool https = sc_str_has_prefix(location, "https://");
+  bool http = sc_str_has_prefix(location, "http://");
+  /* An upload may be sent elsewhere (distribution-spec: "the Location may
+   * be an absolute URL"), but never from https down to plain http. */
+  if (https || (http && sc_str_has_prefix(r->base_url, "http://")))
+    return xstrdup(location);
+  return NULL;
+}
+
+/* "/v2/hw/blobs/uploads/?mount=...&from=..." without secrets or opaque
+ * state: only the digest, mount and from query parameters are kept. */
+static char *loggable_path(const char *url)
+{
+  const char *p = strstr(url, "://");
+  p = p ? strchr(p + 3, '/') : NULL;
+  if (p == NULL)
+    return xstrdup("/");
+  const char *q = strchr(p, '?');
+  sc_buf b = SC_BUF_INIT;
+  sc_buf_append(&b, p, q ? (size_t)(q - p) : strlen(p));
+  char sep = '?';
+  for (const char *param = q; param; param = strchr(param + 1, '&')) {
+    const char *k = param + 1;
+    size_t len = strcspn(k, "&");
+    if (sc_str_has_prefix(k, "digest=") || sc_str_has_prefix(k, "mount=") ||
+        sc_str_has_prefix(k, "from=")) {
+      sc_buf_putc(&b, sep);
+      sc_buf_append(&b, k, len);
+      sep = '&';
+    }
+  }
+  return sc_buf_steal(&b);
+}
+
+static bool is_loopback(const char *host)
+{
+  return sc_str_has_prefix(host, "localhost") || sc_str_has_prefix(host, "127.") ||
+         sc_str_has_prefix(host, "[::1]");
+}
+
+static bool is_transient(CURLcode rc)
+{
+  switch (rc) {
+  case CURLE_COULDNT_CONNECT:
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_OPERATION_TIMEDOUT:
+  case CURLE_GOT_NOTHING:
+  case CURLE_PARTIAL_FILE:
+  case CURLE_HTTP2:
+  case CURLE_HTTP2_STREAM:
+    return true;
+  default:
+    return false;
+  }
+}
+
+static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *err)
+{
+  const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
+  _cleanup_free_ char *path = loggable_path(url);
+  if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: TLS certificate verification failed: %s (give the registry's CA "
+                        "with --cert-dir DIR, or use --tls-verify=false)",
+                        r->host, why);
+  if (rc == CURLE_ABORTED_BY_CALLBACK)
+    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  return sc_error_set(err, is_transient(rc) ? EAGAIN : EIO, "%s%s: %s", r->host, path, why);
+}
+
+/* The *.crt (CAs) and *.cert and *.key (client certificate) of a
+ * containers-certs.d(5) directory. */
+static int load_cert_dir(sc_registry *r, const char *dir, bool required, sc_error *err)
+{
+  DIR *d = opendir(dir);
+  if (d == NULL)
+    return required ? sc_error_set_errno(err, errno, "--cert-dir %s", dir) : 0;
+  sc_buf cas = SC_BUF_INIT;
+  struct dirent *e;
+  int rc = 0;
+  while ((e = readdir(d)) != NULL && rc == 0) {
+    _cleanup_free_ char *path = sc_path_join(dir, e->d_name);
+    if (sc_str_has_suffix(e->d_name, ".crt")) {
+      _cleanup_free_ char *pem = NULL;
+      size_t len = 0;
+      rc = sc_read_file_at(AT_FDCWD, path, &pem, &len, err);
+      if (rc == 0) {
+        sc_buf_append(&cas, pem, len);
+        sc_buf_putc(&cas, '\n');
+      }
+    } else if (sc_str_has_suffix(e->d_name, ".cert") && r->client_cert == NULL) {
+      r->client_cert = xstrdup(path);
+      r->client_key = xasprintf("%.*s.key", (int)(strlen(path) - 5), path);
+      if (access(r->client_key, R_OK) != 0)
+        rc = sc_error_set(err, SC_E_INVALID, "%s: no matching .key for %s", dir, e->d_name);
+    }
+  }
+  closedir(d);
+  if (cas.len > 0)
+    r->ca_blob = sc_buf_steal(&cas);
+  sc_buf_free(&cas);
+  return rc;
+}
+
+static void set_tls(sc_registry *r, CURL *c, const char *url)
+{
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, r->options.tls_verify ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, r->options.tls_verify ? 2L : 0L);
+  if (r->ca_blob) {
+    struct curl_blob blob = {r->ca_blob, strlen(r->ca_blob), CURL_BLOB_COPY};
+    curl_easy_setopt(c, CURLOPT_CAINFO_BLOB, &blob);
+  }
+  if (r->client_cert && same_origin(r, url)) {
+    curl_easy_setopt(c, CURLOPT_SSLCERT, r->client_cert);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, r->client_key);
+  }
+}
+
+static void set_body(CURL *c, const char *method, body_reader *reader)
+{
+  int64_t len = reader->body ? body_length(reader->body) : 0;
+  if (strcmp(method, "HEAD") == 0) {
+    curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+  } else if (strcmp(method, "POST") == 0) {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+  } else if (strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+  }
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+  curl_easy_setopt(c, CURLOPT_READDATA, reader);
+  curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+  curl_easy_setopt(c, CURLOPT_SEEKDATA, reader);
+}
+
+/* One HTTP exchange, no retries; headers is a curl list (may be NULL). */
+static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *url,
+                        struct curl_slist *headers, sc_http_response *resp)
+{
+  static const sc_http_body empty = {.fd = -1};
+  body_reader reader = {req->body ? req->body : &empty, 0, req, r->options.interrupted};
+  CURL *c = r->curl;
+  curl_easy_reset(c); /* keeps the connection cache */
+  r->errbuf[0] = '\0';
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+  /* a stalled registry: under 1 byte/s for a minute */
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "sc-build/" SC_VERSION);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &reader);
+  set_tls(r, c, url);
+  set_body(c, req->method, &reader);
+  CURLcode rc = curl_easy_perform(c);
+  r->last_rc = rc;
+  resp->status = 0;
+  if (rc == CURLE_OK)
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+  if (r->options.log) {
+    _cleanup_free_ char *path = loggable_path(url);
+    r->options.log(req->method, path, resp->status, r->options.log_user);
+  }
+  return rc;
+}
+
+static void append_query(sc_buf *b, CURL *c, const char *key, const char *value, char *sep)
+{
+  char *escaped = curl_easy_escape(c, value, 0);
+  sc_buf_printf(b, "%c%s=%s", *sep, key, escaped);
+  curl_free(escaped);
+  *sep = '&';
+}
+
+/* token.md "Requesting a Token": GET realm?service=...&scope=... (one
+ * scope parameter per space-separated scope), with Basic credentials when
+ * we have some. */
+static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
+{
+  if (!sc_str_has_prefix(r->realm, "https://") && !sc_str_has_prefix(r->realm, "http://"))
+    return sc_error_set(err, SC_E_INVALID, "%s: token realm is not an http(s) URL", r->host);
+  if (r->options.creds && sc_str_has_prefix(r->realm, "http://") &&
+      !sc_str_has_prefix(r->base_url, "http://"))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: refusing to send credentials to a plain-http token realm", r->host);
+  sc_buf url = SC_BUF_INIT;
+  sc_buf_puts(&url, r->realm);
+  char sep = strchr(r->realm, '?') ? '&' : '?';
+  if (r->service)
+    append_query(&url, r->curl, "service", r->service, &sep);
+  _cleanup_free_ char *scopes = xstrdup(scope);
+  for (char *save = NULL, *s = strtok_r(scopes, " ", &save); s; s = strtok_r(NULL, " ", &save))
+    append_query(&url, r->curl, "scope", s, &sep);
+  struct curl_slist *headers = NULL;
+  if (r->options.creds) {
+    _cleanup_free_ char *basic = sc_basic_auth_value(r->options.creds);
+    _cleanup_free_ char *line = xasprintf("Authorization: %s", basic);
+    headers = curl_slist_append(headers, line);
+    explicit_bzero(line, strlen(line));
+    explicit_bzero(basic, strlen(basic));
+  }
+  sc_http_request req = {.method = "GET"};
+  sc_http_response resp = {.content_length = -1};
+  CURLcode rc = perform(r, &req, url.data, headers, &resp);
+  curl_slist_free_all(headers); /* its copy of the credentials goes with it */
+  int ret = -1;
+  if (rc != CURLE_OK)
+    curl_failure(r, rc, url.data, err);
+  else if (resp.status != 200)
+    sc_registry_error(err, &resp, "%s: token request for scope \"%s\"%s", r->host, scope,
+                      resp.status == 401 ? " (wrong or missing credentials)" : "");
+  else {
+    _cleanup_free_ char *token =
+        sc_auth_token_parse(resp.body.data ? resp.body.data : "", resp.body.len, err);
+    if (token) {
+      sc_token_cache_put(&r->tokens, scope, token);
+      explicit_bzero(token, strlen(token));
+      ret = 0;
+    }
+  }
+  sc_http_response_clear(&resp);
+  sc_buf_free(&url);
+  return ret;
+}
+
+/* The Authorization line for a request to url, or NULL. */
+static int auth_line(sc_registry *r, const char *url, const char *scope, char **out, sc_error *err)
+{
+  *out = NULL;
+  if (!same_origin(r, url)) /* never hand credentials to another host */
+    return 0;
+  if (r->auth == SC_AUTH_BASIC && r->options.creds) {
+    _cleanup_free_ char *basic = sc_basic_auth_value(r->options.creds);
+    *out = xasprintf("Authorization: %s", basic);
+    explicit_bzero(basic, strlen(basic));
+  } else if (r->auth == SC_AUTH_BEARER && scope) {
+    if (sc_token_cache_get(&r->tokens, scope) == NULL && fetch_token(r, scope, err) < 0)
+      return -1;
+    *out = xasprintf("Authorization: Bearer %s", sc_token_cache_get(&r->tokens, scope));
+  }
+  return 0;
+}
+
+static struct curl_slist *request_headers(const sc_http_request *req, const char *auth)
+{
+  struct curl_slist *h = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
+  _cleanup_free_ char *ct =
+      req->content_type ? xasprintf("Content-Type: %s", req->content_type) : NULL;
+  _cleanup_free_ char *cr =
+      req->content_range ? xasprintf("Content-Range: %s", req->content_range) : NULL;
+  if (ct)
+    h = curl_slist_append(h, ct);
+  if (cr)
+    h = curl_slist_append(h, cr);
+  if (auth)
+    h = curl_slist_append(h, auth);
+  return h;
+}
+
+/* A 401 with a challenge we can answer: remember it; true to resend. */
+static bool take_challenge(sc_registry *r, const sc_http_response *resp, const char *scope)
+{
+  sc_auth_challenge ch;
+  if (resp->www_authenticate == NULL ||
+      sc_auth_challenge_parse(resp->www_authenticate, &ch, NULL) < 0)
+    return false;
+  bool again = false;
+  if (ch.scheme == SC_AUTH_BEARER) {
+    bool first = r->auth != SC_AUTH_BEARER;
+    r->auth = SC_AUTH_BEARER;
+    free(r->realm);
+    free(r->service);
+    r->realm = steal_pointer(&ch.realm);
+    r->service = steal_pointer(&ch.service);
+    if (scope) {
+      /* A cached token may have expired: fetch once more. */
+      again = first || sc_token_cache_get(&r->tokens, scope) != NULL;
+      sc_token_cache_drop(&r->tokens, scope);
+    }
+  } else if (ch.scheme == SC_AUTH_BASIC) {
+    again = r->auth != SC_AUTH_BASIC && r->options.creds != NULL;
+    r->auth = SC_AUTH_BASIC;
+  }
+  sc_auth_challenge_clear(&ch);
+  return again;
+}
+
+static char *request_url(const sc_registry *r, const char *target)
+{
+  return target[0] == '/' ? xasprintf("%s%s", r->base_url, target) : xstrdup(target);
+}
+
+int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_response *resp,
+                        sc_error *err)
+{
+  _cleanup_free_ char *url = request_url(r, req->target);
+  int max = req->retry ? (r->options.max_attempts > 0 ? r->options.max_attempts : 5) : 1;
+  bool auth_retried = false;
+  for (int attempt = 0;; attempt++) {
+    sc_http_response_clear(resp);
+    _cleanup_free_ char *auth = NULL;
+    if (auth_line(r, url, req->scope, &auth, err) < 0)
+      return -1;
+    struct curl_slist *headers = request_headers(req, auth);
+    if (auth)
+      explicit_bzero(auth, strlen(auth));
+    CURLcode rc = perform(r, req, url, headers, resp);
+    curl_slist_free_all(headers);
+    long delay = -1;
+    if (rc != CURLE_OK) {
+      if (!is_transient(rc) || attempt + 1 >= max)
+        return curl_failure(r, rc, url, err);
+      delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0);
+    } else if (resp->status == 401 && !auth_retried && take_challenge(r, resp, req->scope)) {
+      auth_retried = true;
+      attempt--;
+      continue;
+    } else if ((resp->status >= 500 || resp->status == 429) && attempt + 1 < max) {
+      delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, resp->retry_after,
+                                         (long)time(NULL));
+    } else {
+      return 0;
+    }
+    if (!sleep_ms(delay, r->options.interrupted))
+      return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  }
+}
+
+static void append_sanitized(sc_buf *b, const char *s, size_t max)
+{
+  for (size_t i = 0; s[i] && i < max; i++)
+    sc_buf_putc(b, isprint((unsigned char)s[i]) ? s[i] : '?');
+}
+
+int sc_registry_error(sc_error *err, const sc_http_response *resp, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *what = xvasprintf(fmt, ap);
+  va_end(ap);
+  sc_buf b = SC_BUF_INIT;
+  sc_buf_printf(&b, "%s: HTTP %ld", what, resp->status);
+  json_t *doc = resp->body.data ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
+  json_t *first = json_array_get(json_object_get(doc, "errors"), 0);
+  const char *code = json_string_value(json_object_get(first, "code"));
+  const char *message = json_string_value(json_object_get(first, "message"));
+  if (code) {
+    sc_buf_puts(&b, " ");
+    append_sanitized(&b, code, 64);
+  }
+  if (message) {
+    sc_buf_puts(&b, ": ");
+    append_sanitized(&b, message, 512);
+  }
+  json_decref(doc);
+  int code_out = resp->status == 404                          ? ENOENT
+                 : resp->status == 401 || resp->status == 403 ? EACCES
+                                                              : EIO;
+  int rc = sc_error_set(err, code_out, "%s", b.data);
+  sc_buf_free(&b);
+  return rc;
+}
+
+/* GET /v2/ (distribution-spec "Determining support"): 200 or 401 with a
+ * challenge.  With Basic credentials the ping checks them right away. */
+static int ping(sc_registry *r, sc_error *err)
+{
+  sc_http_request req = {.method = "GET", .target = "/v2/", .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  int rc = sc_registry_request(r, &req, &resp, err);
+  if (rc == 0 && resp.status == 401 && r->auth == SC_AUTH_BASIC && r->options.creds)
+    rc = sc_registry_error(err, &resp, "%s: authentication failed (credentials from %s)", r->host,
+                           r->options.creds->source ? r->options.creds->source : "?");
+  else if (rc == 0 && resp.status != 200 && resp.status != 401)
+    rc = sc_registry_error(err, &resp, "%s: GET /v2/: not an OCI registry", r->host);
+  else if (rc == 0 && resp.status == 401 && r->auth == SC_AUTH_NONE)
+    take_challenge(r, &resp, NULL);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+int sc_registry_open(const char *host, const sc_registry_options *options, sc_registry **out,
+                     sc_error *err)
+{
+  static bool curl_ready;
+  if (!curl_ready) {
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    curl_ready = true;
+  }
+  sc_registry *r = xcalloc(1, sizeof *r);
+  r->host = xstrdup(host);
+  r->options = *options;
+  if (r->options.backoff_ms <= 0)
+    r->options.backoff_ms = 500;
+  r->curl = curl_easy_init();
+  const char *api_host = strcmp(host, "docker.io") == 0 ? "registry-1.docker.io" : host;
+  r->base_url = xasprintf("https://%s", api_host);
+  _cleanup_free_ char *default_dir = sc_path_join("/etc/containers/certs.d", host);
+  int rc = options->cert_dir ? load_cert_dir(r, options->cert_dir, true, err)
+                             : load_cert_dir(r, default_dir, false, err);
+  sc_error first = SC_ERROR_INIT;
+  if (rc == 0 && (rc = ping(r, &first)) < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
+      (!options->tls_verify || is_loopback(host))) {
+    /* podman's rule for insecure and loopback registries: https first, then plain http. */
+    free(r->base_url);
+    r->base_url = xasprintf("http://%s", api_host);
+    rc = ping(r, err);
+  } else if (rc < 0) {
+    sc_error_move(err, &first);
+  }
+  sc_error_clear(&first);
+  if (rc < 0) {
+    sc_registry_free(r);
+    return -1;
+  }
+  *out = r;
+  return 0;
+}
+
+void sc_registry_free(sc_registry *r)
+{
+  if (r == NULL)
+    return;
+  if (r->curl)
+    curl_easy_cleanup(r->curl);
+  sc_token_cache_clear(&r->tokens);
+  free(r->host);
+  free(r->base_url);
+  free(r->ca_blob);
+  free(r->client_cert);
+  free(r->client_key);
+  free(r->realm);
+  free(r->service);
+  free(r);
+}

@@ -1,0 +1,115 @@
+/* registry.h: talking to a container registry over the OCI distribution
+ * API (distribution-spec v1.0 spec.md) with libcurl: `docker://` reference
+ * parsing, one connection per client, authentication (anonymous, Basic, and
+ * Bearer tokens per distribution's docs/spec/auth/token.md), TLS options as
+ * containers-certs.d(5) describes them, and bounded retries.
+ *
+ * Every answer is treated as hostile: bodies and headers are bounded,
+ * Location headers are checked, and credentials are only ever sent to the
+ * registry's own host (or the token realm the registry named). */
+#ifndef SC_REGISTRY_H
+#define SC_REGISTRY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sc/error.h>
+
+#include "registry-auth.h"
+#include "util.h"
+
+/* docker://HOST[:PORT]/REPO[:TAG|@DIGEST] */
+typedef struct sc_registry_ref {
+  char *host;       /* "HOST[:PORT]" as written: the key for auth files */
+  char *repository; /* "library/busybox", lower case */
+  char *tag;        /* NULL when digest is set; "latest" when neither was given */
+  char *digest;     /* "sha256:<hex>" or NULL */
+} sc_registry_ref;
+
+int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err);
+void sc_registry_ref_clear(sc_registry_ref *ref);
+
+/* How long to wait before retry number `attempt` (0-based): exponential
+ * backoff from base_ms, capped at 30 s, unless the answer carried a
+ * Retry-After of seconds or an HTTP-date (RFC 9110 section 10.2.3), which
+ * wins, capped at 60 s.  now is the current time in seconds. */
+long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now);
+
+/* Called once per HTTP exchange: method, URL path (query values other
+ * than digest, mount and from are left out) and status (0: no answer). */
+typedef void (*sc_registry_log_fn)(const char *method, const char *path, long status, void *user);
+
+typedef struct sc_registry_options {
+  bool tls_verify;                /* default true */
+  const char *cert_dir;           /* NULL: /etc/containers/certs.d/HOST[:PORT] when present */
+  const sc_registry_creds *creds; /* NULL: anonymous */
+  int max_attempts;               /* per request, for transient failures; 0: 5 */
+  long backoff_ms;                /* first retry delay; 0: 500 */
+  sc_registry_log_fn log;
+  void *log_user;
+  volatile const int *interrupted;
+} sc_registry_options;
+
+typedef struct sc_registry sc_registry;
+
+/* Connect to host: choose the scheme (https; on a loopback host or with
+ * tls_verify off, http when the TLS handshake fails) and ping /v2/. */
+int sc_registry_open(const char *host, const sc_registry_options *options, sc_registry **out,
+                     sc_error *err);
+void sc_registry_free(sc_registry *registry);
+/* "https://HOST:PORT" or "http://...", as chosen. */
+const char *sc_registry_base_url(const sc_registry *registry);
+
+/* A request body: bytes in memory, or `length` bytes of fd from `offset`. */
+typedef struct sc_http_body {
+  const void *data;
+  size_t data_len;
+  int fd; /* -1 when data is used */
+  off_t offset;
+  int64_t length;
+} sc_http_body;
+
+typedef struct sc_http_response {
+  long status;
+  char *location;
+  char *range;
+  char *docker_content_digest;
+  char *www_authenticate;
+  char *retry_after;
+  int64_t content_length; /* -1 when not given */
+  sc_buf body;            /* at most 1 MiB kept */
+} sc_http_response;
+
+void sc_http_response_clear(sc_http_response *response);
+
+typedef struct sc_http_request {
+  const char *method;
+  const char *target;        /* "/v2/..." or an absolute URL from a Location */
+  const char *scope;         /* token scope, e.g. "repository:hw:pull,push" */
+  const char *content_type;  /* NULL: none */
+  const char *content_range; /* NULL: none */
+  const sc_http_body *body;  /* NULL: no body */
+  bool retry;                /* retry transient failures (not for PATCH of a chunk) */
+  /* Bytes of the body sent so far, for progress; may be NULL. */
+  void (*progress)(int64_t sent, void *user);
+  void *progress_user;
+} sc_http_request;
+
+/* Send a request, authenticating as the registry asks.  Returns 0 with the
+ * answer's status (any status) in response, or -1 when no answer came;
+ * err->code is then EAGAIN when the failure is a transient transport
+ * error (connection refused or dropped, timeout). */
+int sc_registry_request(sc_registry *registry, const sc_http_request *request,
+                        sc_http_response *response, sc_error *err);
+
+/* Describe a failed answer: "HTTP 401: UNAUTHORIZED: authentication
+ * required" from the registry's {"errors": [{"code", "message"}]} body. */
+int sc_registry_error(sc_error *err, const sc_http_response *response, const char *fmt, ...)
+    SC_PRINTF(3, 4);
+
+/* Resolve a Location header against the registry: a path on the registry,
+ * or an absolute http(s) URL (no downgrade from https).  NULL when it is
+ * neither. */
+char *sc_registry_resolve_location(const sc_registry *registry, const char *location);
+
+#endif

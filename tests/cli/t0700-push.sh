@@ -1,0 +1,203 @@
+#!/bin/bash
+# t0700-push: `sc-build push` to Debian's docker-registry (distribution 2.8)
+# on loopback: what skopeo reads back, skipped and mounted blobs, chunked
+# uploads, Basic and Bearer auth from every credential source, TLS
+# verification, and a registry dying in the middle of a push.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+. "$SC_SOURCE_DIR/tests/registry/registry.sh"
+test_require docker-registry skopeo umoci htpasswd openssl python3 curl
+
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+# Requests of one kind in a --verbose log: count_requests FILE 'PATCH /v2/hw/'
+count_requests() { grep -c -- "^$2" "$1" || true; }
+export XDG_CACHE_HOME=$TEST_TMP/cache SC_PUSH_BACKOFF_MS=100
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG
+export XDG_RUNTIME_DIR=$TEST_TMP/run HOME=$TEST_TMP/home
+mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
+
+sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
+
+PORT=$(test_free_port)
+R=127.0.0.1:$PORT
+registry_config "$TEST_TMP/reg" "$PORT"
+test_cleanup_add "registry_stop '$TEST_TMP/reg'"
+registry_start "$TEST_TMP/reg" "$PORT"
+
+test_expect_success 'push prints the digest skopeo sees, with label atomic.type=system' '
+  sc_build --verbose push oci:hw.oci docker://$R/hw:latest --digestfile hw.digest >out 2>err &&
+  digest=$(cat out) && expect_grep "^sha256:[0-9a-f]{64}$" out &&
+  test "$(cat hw.digest)" = "$digest" &&
+  skopeo inspect --tls-verify=false docker://$R/hw:latest >inspect.json &&
+  test "$(json_get inspect.json "d[\"Digest\"]")" = "$digest" &&
+  test "$(json_get inspect.json "d[\"Labels\"][\"atomic.type\"]")" = system &&
+  test "$(count_requests err "PUT /v2/hw/blobs/uploads/")" = 2
+'
+
+test_expect_success 'skopeo copies it back to the same rootfs' '
+  skopeo copy -q --src-tls-verify=false docker://$R/hw:latest oci:back:latest &&
+  umoci unpack --image back:latest b1 >/dev/null && umoci unpack --image hw.oci:hello-world:latest b0 >/dev/null &&
+  diff -r b0/rootfs b1/rootfs
+'
+
+test_expect_success 'a second push uploads no blob' '
+  sc_build --verbose push oci:hw.oci docker://$R/hw:latest >out 2>err &&
+  test "$(count_requests err "POST /v2/hw/blobs/uploads")" = 0 &&
+  test "$(count_requests err "PUT /v2/hw/blobs/")" = 0 &&
+  test "$(count_requests err "HEAD /v2/hw/blobs/.* 200")" = 2
+'
+
+test_expect_success 'a push to a second repository mounts the blobs' '
+  sc_build --verbose push oci:hw.oci docker://$R/other/hw:v1 >out 2>err &&
+  test "$(count_requests err "POST /v2/other/hw/blobs/uploads/?mount=sha256:[0-9a-f]*&from=hw 201")" = 2 &&
+  test "$(count_requests err "PUT /v2/other/hw/blobs/")" = 0 &&
+  skopeo inspect --tls-verify=false docker://$R/other/hw:v1 >i2.json &&
+  test "$(json_get i2.json "d[\"Digest\"]")" = "$(cat hw.digest)"
+'
+
+test_expect_success 'an oci-archive pushes the same digest; --json reports the counts' '
+  sc_build build hello-world --format oci-archive -o hw.tar >/dev/null 2>&1 &&
+  sc_build --json push oci-archive:hw.tar docker://$R/arch:latest >j.json &&
+  test "$(json_get j.json "d[\"digest\"]")" = "$(cat hw.digest)" &&
+  test "$(json_get j.json "d[\"blobs_mounted\"]")" = 2
+'
+
+test_expect_success 'a small --chunk-size uploads in PATCH chunks' '
+  mkdir -p big/rootfs/data && cp -r hello-world/* big/ &&
+  head -c 3000000 /dev/urandom >big/rootfs/data/random &&
+  sc_build build big -o big.oci >/dev/null 2>&1 &&
+  sc_build --verbose push --chunk-size 512k oci:big.oci docker://$R/chunks:latest >out 2>err &&
+  test "$(count_requests err "PATCH /v2/chunks/blobs/uploads/.* 202")" -ge 6 &&
+  skopeo inspect --tls-verify=false docker://$R/chunks:latest >/dev/null
+'
+
+test_expect_success 'usage errors exit 2; a bad reference is named' '
+  expect_exit 2 sc_build push oci:hw.oci &&
+  expect_exit 2 sc_build push oci:hw.oci docker://$R/Bad:latest &&
+  expect_grep "invalid repository name" .stderr &&
+  expect_exit 2 sc_build push ostree:hw:latest@repo docker://$R/hw:latest &&
+  expect_grep "not supported" .stderr
+'
+
+# ---- Basic auth (htpasswd) ----
+BPORT=$(test_free_port)
+B=127.0.0.1:$BPORT
+PASS=s3cret-Pa55word
+htpasswd -Bbn user "$PASS" >"$TEST_TMP/htpasswd"
+registry_config "$TEST_TMP/breg" "$BPORT" htpasswd "$TEST_TMP/htpasswd"
+test_cleanup_add "registry_stop '$TEST_TMP/breg'"
+registry_start "$TEST_TMP/breg" "$BPORT"
+auth_json() { printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$B" "$(printf "user:$1" | base64 -w0)"; }
+
+test_expect_success 'Basic auth: --creds works, wrong creds fail with a clear 401' '
+  sc_build --verbose push --creds "user:$PASS" oci:hw.oci docker://$B/hw:latest >>all.out 2>>all.err &&
+  expect_exit 1 sc_build --verbose push --creds user:wrong oci:hw.oci docker://$B/hw:latest &&
+  expect_grep "authentication failed.*HTTP 401 UNAUTHORIZED" .stderr &&
+  expect_exit 1 sc_build push oci:hw.oci docker://$B/anon:latest &&
+  expect_grep "HTTP 401.*no credentials" .stderr
+'
+
+test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG' '
+  auth_json "$PASS" >authfile.json &&
+  REGISTRY_AUTH_FILE=$PWD/authfile.json sc_build --verbose push oci:hw.oci docker://$B/a1:latest >>all.out 2>>all.err &&
+  mkdir -p $XDG_RUNTIME_DIR/containers && auth_json "$PASS" >$XDG_RUNTIME_DIR/containers/auth.json &&
+  sc_build --json --verbose push oci:hw.oci docker://$B/a2:latest >>all.out 2>>all.err &&
+  rm $XDG_RUNTIME_DIR/containers/auth.json &&
+  mkdir dockercfg && auth_json "$PASS" >dockercfg/config.json &&
+  DOCKER_CONFIG=$PWD/dockercfg sc_build --verbose push oci:hw.oci docker://$B/a3:latest >>all.out 2>>all.err &&
+  auth_json wrong >dockercfg/config.json &&
+  ! DOCKER_CONFIG=$PWD/dockercfg sc_build --json push oci:hw.oci docker://$B/a4:latest >>all.out 2>>all.err &&
+  skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a3:latest >/dev/null
+'
+
+test_expect_success 'the password appears in no output' '
+  cat .stdout .stderr >>all.err &&
+  ! grep -r -- "$PASS" all.out all.err &&
+  ! grep -r -- "$(printf "user:$PASS" | base64 -w0)" all.out all.err
+'
+
+# ---- Bearer tokens ----
+TPORT=$(test_free_port)
+openssl req -x509 -newkey rsa:2048 -nodes -keyout issuer.key -out issuer.crt -days 2 \
+  -subj /CN=sc-test-issuer 2>/dev/null
+python3 "$SC_SOURCE_DIR/tests/registry/token-issuer.py" "$TPORT" issuer.key issuer.crt \
+  "$TEST_TMP/tokens.log" "user:$PASS" &
+test_cleanup_add "kill $! 2>/dev/null"
+KPORT=$(test_free_port)
+K=127.0.0.1:$KPORT
+registry_config "$TEST_TMP/kreg" "$KPORT" token "http://127.0.0.1:$TPORT/token" "$TEST_TMP/issuer.crt"
+test_cleanup_add "registry_stop '$TEST_TMP/kreg'"
+registry_start "$TEST_TMP/kreg" "$KPORT"
+
+test_expect_success 'Bearer: one token request per scope, and the push lands' '
+  : >tokens.log &&
+  sc_build --verbose push --creds "user:$PASS" oci:hw.oci docker://$K/hw:latest >out 2>err &&
+  test "$(grep -c "scope=repository:hw:pull,push auth=basic" tokens.log)" = 1 &&
+  test "$(wc -l <tokens.log)" = 1 &&
+  sc_build --verbose push --creds "user:$PASS" oci:hw.oci docker://$K/hw2:latest >out 2>err &&
+  expect_grep "mount=.* 201" err &&
+  test "$(wc -l <tokens.log)" = 3 &&
+  skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$K/hw2:latest >/dev/null &&
+  ! grep -- "$PASS" out err
+'
+
+test_expect_success 'Bearer: wrong credentials are refused by the token endpoint' '
+  expect_exit 1 sc_build push --creds user:wrong oci:hw.oci docker://$K/hw:latest &&
+  expect_grep "token request.*401" .stderr
+'
+
+# ---- TLS ----
+SPORT=$(test_free_port)
+S=127.0.0.1:$SPORT
+openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.crt -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null
+registry_config "$TEST_TMP/sreg" "$SPORT" tls "$TEST_TMP/tls.crt" "$TEST_TMP/tls.key"
+test_cleanup_add "registry_stop '$TEST_TMP/sreg'"
+registry_start "$TEST_TMP/sreg" "$SPORT" https
+
+test_expect_success 'TLS: a self-signed registry is refused by default' '
+  expect_exit 1 sc_build push oci:hw.oci docker://$S/hw:latest &&
+  expect_grep "certificate verification failed.*--cert-dir" .stderr
+'
+
+test_expect_success 'TLS: --cert-dir with its CA, or --tls-verify=false, pushes over https' '
+  mkdir certs && cp tls.crt certs/ca.crt &&
+  sc_build --verbose push --cert-dir certs oci:hw.oci docker://$S/hw:latest >out 2>err &&
+  skopeo inspect --cert-dir certs docker://$S/hw:latest >/dev/null &&
+  sc_build push --tls-verify=false oci:hw.oci docker://$S/hw3:latest >/dev/null
+'
+
+# ---- a registry that dies mid-push ----
+test_expect_success 'a push cut off by a dead registry leaves no manifest; re-running completes' '
+  mkdir -p large/rootfs/data && cp -r hello-world/* large/ &&
+  head -c 40000000 /dev/urandom >large/rootfs/data/random &&
+  sc_build build large -o large.oci >/dev/null 2>&1 &&
+  (sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/large:latest >l.out 2>l.err; echo $? >l.rc) &
+  pid=$! &&
+  for i in $(seq 400); do
+    [ "$(count_requests l.err PATCH)" -ge 5 ] && break; sleep 0.02
+  done &&
+  registry_stop "$TEST_TMP/reg" && wait $pid &&
+  test "$(cat l.rc)" = 1 &&
+  ! skopeo inspect --tls-verify=false docker://$R/large:latest >/dev/null 2>&1 &&
+  registry_start "$TEST_TMP/reg" "$PORT" &&
+  ! skopeo inspect --tls-verify=false docker://$R/large:latest >/dev/null 2>&1 &&
+  sc_build push --chunk-size 256k oci:large.oci docker://$R/large:latest >l2.out &&
+  skopeo inspect --tls-verify=false docker://$R/large:latest >il.json &&
+  test "$(json_get il.json "d[\"Digest\"]")" = "$(cat l2.out)"
+'
+
+test_expect_success 'a registry restarted during a push: the same run asks for the Range and completes' '
+  (XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/resume:latest >r.out 2>r.err; echo $? >r.rc) &
+  pid=$! &&
+  for i in $(seq 400); do
+    [ "$(count_requests r.err PATCH)" -ge 5 ] && break; sleep 0.02
+  done &&
+  registry_stop "$TEST_TMP/reg" && registry_start "$TEST_TMP/reg" "$PORT" && wait $pid &&
+  test "$(cat r.rc)" = 0 &&
+  expect_grep "^PATCH /v2/resume/blobs/uploads/[^ ]* 0$" r.err &&
+  expect_grep "^GET /v2/resume/blobs/uploads/[^ ]* (204|404)$" r.err &&
+  skopeo inspect --tls-verify=false docker://$R/resume:latest >ir.json &&
+  test "$(json_get ir.json "d[\"Digest\"]")" = "$(cat r.out)"
+'
+
+test_done

@@ -1,0 +1,226 @@
+/* test-registry.c: docker:// reference parsing, WWW-Authenticate
+ * challenges, auth files and retry delays (registry.h, registry-auth.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "registry-auth.h"
+#include "registry.h"
+#include "util.h"
+
+static void expect_ref(const char *text, const char *host, const char *repo, const char *tag,
+                       const char *digest)
+{
+  sc_registry_ref ref;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registry_ref_parse(text, &ref, &err), 0);
+  assert_string_equal(ref.host, host);
+  assert_string_equal(ref.repository, repo);
+  if (tag)
+    assert_string_equal(ref.tag, tag);
+  else
+    assert_null(ref.tag);
+  if (digest)
+    assert_string_equal(ref.digest, digest);
+  else
+    assert_null(ref.digest);
+  sc_registry_ref_clear(&ref);
+}
+
+static void expect_bad_ref(const char *text)
+{
+  sc_registry_ref ref;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registry_ref_parse(text, &ref, &err), -1);
+  assert_int_equal(err.code, SC_E_USAGE);
+  sc_error_clear(&err);
+}
+
+#define D "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_ref_parse(void **state)
+{
+  expect_ref("docker://127.0.0.1:5000/hw:latest", "127.0.0.1:5000", "hw", "latest", NULL);
+  expect_ref("docker://127.0.0.1:5000/hw", "127.0.0.1:5000", "hw", "latest", NULL);
+  expect_ref("docker://quay.io/a/b-c/d_e:v1.2", "quay.io", "a/b-c/d_e", "v1.2", NULL);
+  expect_ref("docker://localhost/hw@" D, "localhost", "hw", NULL, D);
+  expect_ref("docker://busybox", "docker.io", "library/busybox", "latest", NULL);
+  expect_ref("docker://user/img:1", "docker.io", "user/img", "1", NULL);
+  expect_ref("docker://[::1]:5000/hw:x", "[::1]:5000", "hw", "x", NULL);
+  expect_bad_ref("oci:hw");
+  expect_bad_ref("docker://127.0.0.1:5000/Upper:latest");
+  expect_bad_ref("docker://127.0.0.1:5000/hw:");
+  expect_bad_ref("docker://127.0.0.1:5000/hw:-bad");
+  expect_bad_ref("docker://127.0.0.1:5000/hw@sha256:short");
+  expect_bad_ref("docker://127.0.0.1:5000/a//b");
+  expect_bad_ref("docker://127.0.0.1:5000/a-/b");
+  expect_bad_ref("docker://ho st:5000/a");
+  expect_bad_ref("docker://host:99x/a");
+}
+
+static void test_challenge_parse(void **state)
+{
+  sc_auth_challenge c;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_auth_challenge_parse("Bearer realm=\"https://auth.example/token\","
+                                           "service=\"registry.example\","
+                                           "scope=\"repository:a/b:pull,push\","
+                                           "error=\"insufficient_scope\"",
+                                           &c, &err),
+                   0);
+  assert_int_equal(c.scheme, SC_AUTH_BEARER);
+  assert_string_equal(c.realm, "https://auth.example/token");
+  assert_string_equal(c.service, "registry.example");
+  assert_string_equal(c.scope, "repository:a/b:pull,push");
+  assert_string_equal(c.error, "insufficient_scope");
+  sc_auth_challenge_clear(&c);
+
+  assert_int_equal(sc_auth_challenge_parse("basic realm=\"a \\\"quoted\\\" realm\"", &c, &err), 0);
+  assert_int_equal(c.scheme, SC_AUTH_BASIC);
+  assert_string_equal(c.realm, "a \"quoted\" realm");
+  sc_auth_challenge_clear(&c);
+
+  assert_int_equal(sc_auth_challenge_parse("Bearer realm=token-host,service=s", &c, &err), 0);
+  assert_string_equal(c.realm, "token-host");
+  assert_string_equal(c.service, "s");
+  sc_auth_challenge_clear(&c);
+
+  assert_int_equal(sc_auth_challenge_parse("Bearer service=\"s\"", &c, &err), -1);
+  sc_error_clear(&err);
+  assert_int_equal(sc_auth_challenge_parse("Negotiate abc", &c, &err), -1);
+  sc_error_clear(&err);
+  assert_int_equal(sc_auth_challenge_parse("Bearer realm=\"unterminated", &c, &err), -1);
+  sc_error_clear(&err);
+}
+
+static char *write_temp(const char *text)
+{
+  char *path = xstrdup("/tmp/sc-test-auth.XXXXXX");
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  assert_int_equal(sc_write_all(fd, text, strlen(text)), 0);
+  close(fd);
+  return path;
+}
+
+static void test_auth_file(void **state)
+{
+  /* base64("user:pa:ss") */
+  char *path = write_temp("{\"auths\": {\"reg.example:5000\": {\"auth\": \"dXNlcjpwYTpzcw==\"},"
+                          " \"https://other.example\": {\"auth\": \"dTpw\"},"
+                          " \"bad.example\": {\"auth\": \"!!!!\"}}}");
+  sc_registry_creds creds = {0};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_auth_file_lookup(path, "reg.example:5000", &creds, &err), 1);
+  assert_string_equal(creds.username, "user");
+  assert_string_equal(creds.password, "pa:ss");
+  sc_registry_creds_clear(&creds);
+  assert_int_equal(sc_auth_file_lookup(path, "other.example", &creds, &err), 1);
+  assert_string_equal(creds.username, "u");
+  assert_string_equal(creds.password, "p");
+  sc_registry_creds_clear(&creds);
+  assert_int_equal(sc_auth_file_lookup(path, "none.example", &creds, &err), 0);
+  assert_int_equal(sc_auth_file_lookup(path, "bad.example", &creds, &err), -1);
+  assert_null(strstr(err.msg, "!!!!"));
+  sc_error_clear(&err);
+  assert_int_equal(sc_auth_file_lookup("/nonexistent/auth.json", "x", &creds, &err), 0);
+  unlink(path);
+  free(path);
+
+  path = write_temp("not json");
+  assert_int_equal(sc_auth_file_lookup(path, "x", &creds, &err), -1);
+  sc_error_clear(&err);
+  /* login writes an entry the lookup reads back, mode 0600 */
+  sc_registry_creds in = {.username = "me", .password = "secret"};
+  unlink(path);
+  assert_int_equal(sc_auth_file_store(path, "h:1", &in, &err), 0);
+  assert_int_equal(sc_auth_file_lookup(path, "h:1", &creds, &err), 1);
+  assert_string_equal(creds.password, "secret");
+  sc_registry_creds_clear(&creds);
+  assert_int_equal(sc_auth_file_store(path, "h:1", NULL, &err), 0);
+  assert_int_equal(sc_auth_file_lookup(path, "h:1", &creds, &err), 0);
+  unlink(path);
+  free(path);
+}
+
+static void test_creds_parse(void **state)
+{
+  sc_registry_creds c = {0};
+  bool has;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registry_creds_parse("u:p:q", &c, &has, &err), 0);
+  assert_true(has);
+  assert_string_equal(c.password, "p:q");
+  sc_registry_creds_clear(&c);
+  assert_int_equal(sc_registry_creds_parse("u", &c, &has, &err), 0);
+  assert_false(has);
+  sc_registry_creds_clear(&c);
+  assert_int_equal(sc_registry_creds_parse(":p", &c, &has, &err), -1);
+  sc_error_clear(&err);
+  sc_registry_creds basic = {.username = "user", .password = "pass"};
+  char *v = sc_basic_auth_value(&basic);
+  assert_string_equal(v, "Basic dXNlcjpwYXNz");
+  free(v);
+}
+
+static void test_token_parse(void **state)
+{
+  sc_error err = SC_ERROR_INIT;
+  const char *a = "{\"token\": \"t1\", \"access_token\": \"t2\"}";
+  char *t = sc_auth_token_parse(a, strlen(a), &err);
+  assert_string_equal(t, "t1");
+  free(t);
+  const char *b = "{\"access_token\": \"t2\"}";
+  t = sc_auth_token_parse(b, strlen(b), &err);
+  assert_string_equal(t, "t2");
+  free(t);
+  const char *c = "{\"token\": \"a\\r\\nX-Evil: 1\"}";
+  assert_null(sc_auth_token_parse(c, strlen(c), &err));
+  sc_error_clear(&err);
+  assert_null(sc_auth_token_parse("[]", 2, &err));
+  sc_error_clear(&err);
+  sc_token_cache cache = {0};
+  sc_token_cache_put(&cache, "s1", "a");
+  sc_token_cache_put(&cache, "s2", "b");
+  sc_token_cache_put(&cache, "s1", "c");
+  assert_string_equal(sc_token_cache_get(&cache, "s1"), "c");
+  sc_token_cache_drop(&cache, "s1");
+  assert_null(sc_token_cache_get(&cache, "s1"));
+  assert_string_equal(sc_token_cache_get(&cache, "s2"), "b");
+  sc_token_cache_clear(&cache);
+}
+
+static void test_retry_delay(void **state)
+{
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, NULL, 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(1, 500, NULL, 0), 1000);
+  assert_int_equal(sc_registry_retry_delay_ms(3, 500, NULL, 0), 4000);
+  assert_int_equal(sc_registry_retry_delay_ms(40, 500, NULL, 0), 30000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "3", 0), 3000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "0", 0), 0);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "99999999999", 0), 60000);
+  /* HTTP-date: 784111777 is Sun, 06 Nov 1994 08:49:37 GMT */
+  assert_int_equal(
+      sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 - 7), 7000);
+  assert_int_equal(
+      sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 + 5), 0);
+  assert_int_equal(sc_registry_retry_delay_ms(2, 500, "soon", 0), 2000);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_challenge_parse),
+      cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
+      cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
