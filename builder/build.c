@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 #include <sc/image.h>
@@ -66,24 +65,6 @@ int sc_image_format_parse(const char *name, sc_image_format *out, sc_error *err)
 const char *sc_image_format_name(sc_image_format format)
 {
   return format_names[format];
-}
-
-char *sc_host_architecture(void)
-{
-  /* image-spec config.md: architecture values are Go's GOARCH names. */
-  static const struct {
-    const char *machine, *goarch;
-  } map[] = {{"x86_64", "amd64"},    {"aarch64", "arm64"},      {"armv7l", "arm"},
-             {"armv6l", "arm"},      {"ppc64le", "ppc64le"},    {"s390x", "s390x"},
-             {"riscv64", "riscv64"}, {"i686", "386"},           {"i386", "386"},
-             {"mips64", "mips64"},   {"loongarch64", "loong64"}};
-  struct utsname u;
-  if (uname(&u) < 0)
-    return xstrdup("amd64");
-  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-    if (strcmp(u.machine, map[i].machine) == 0)
-      return xstrdup(map[i].goarch);
-  return xstrdup(u.machine);
 }
 
 static int check_interrupted(const build_ctx *c, sc_error *err)

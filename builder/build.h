@@ -53,9 +53,7 @@ void sc_build_result_clear(sc_build_result *result);
 /* Parse "oci", "oci-archive", "docker-archive". */
 int sc_image_format_parse(const char *name, sc_image_format *out, sc_error *err);
 const char *sc_image_format_name(sc_image_format format);
-/* The host architecture in Go's names (image-spec config.md), newly
- * allocated. */
-char *sc_host_architecture(void);
+/* The host architecture: sc_host_architecture() in <sc/image.h>. */
 
 int sc_build_image(const sc_project *project, const sc_build_options *options,
                    sc_build_result *result, sc_error *err);

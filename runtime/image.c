@@ -161,24 +161,28 @@ static json_t *find_in_index(json_t *manifests, const char *tag, const char *lay
   return NULL;
 }
 
-static const char *host_architecture(void)
+char *sc_host_architecture(void)
 {
+  /* image-spec config.md: architecture values are Go's GOARCH names. */
   static const struct {
     const char *machine, *goarch;
-  } map[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"},   {"armv7l", "arm"}, {"ppc64le", "ppc64le"},
-             {"s390x", "s390x"},  {"riscv64", "riscv64"}, {"i686", "386"}};
+  } map[] = {{"x86_64", "amd64"},    {"aarch64", "arm64"},      {"armv7l", "arm"},
+             {"armv6l", "arm"},      {"ppc64le", "ppc64le"},    {"s390x", "s390x"},
+             {"riscv64", "riscv64"}, {"i686", "386"},           {"i386", "386"},
+             {"mips64", "mips64"},   {"loongarch64", "loong64"}};
   struct utsname u;
-  if (uname(&u) == 0)
-    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-      if (strcmp(u.machine, map[i].machine) == 0)
-        return map[i].goarch;
-  return "amd64";
+  if (uname(&u) < 0)
+    return xstrdup("amd64");
+  for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+    if (strcmp(u.machine, map[i].machine) == 0)
+      return xstrdup(map[i].goarch);
+  return xstrdup(u.machine);
 }
 
 /* From an image index, the manifest for linux on this machine. */
 static json_t *pick_platform(json_t *index, const char *layout, sc_error *err)
 {
-  const char *arch = host_architecture();
+  _cleanup_free_ char *arch = sc_host_architecture();
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(index, "manifests"), i, m)

@@ -62,6 +62,10 @@ typedef struct sc_checkout_options {
 SC_PUBLIC int sc_image_checkout(const sc_image *image, int rootfs_fd,
                                 const sc_checkout_options *options, sc_error *err);
 
+/* This machine's architecture in Go's GOARCH names, as image configs and
+ * indexes use them (image-spec config.md), newly allocated. */
+SC_PUBLIC char *sc_host_architecture(void);
+
 /* The manifest digest without "sha256:" ($IMAGE_ID). */
 SC_PUBLIC const char *sc_image_id(const sc_image *image);
 /* config.Labels[key], or NULL. */
