@@ -46,6 +46,7 @@ void sc_build_result_clear(sc_build_result *result)
   free(result->reference);
   free(result->tag);
   json_decref(result->layers);
+  sc_pull_result_clear(&result->base_pull);
   *result = (sc_build_result){0};
 }
 
@@ -158,13 +159,26 @@ static const char *oci_layer_media_type(const char *media_type)
   return media_type;
 }
 
+/* A docker:// base goes through the pull cache and is read from there. */
 static int open_base(build_ctx *c, sc_error *err)
 {
   const char *from = c->opts->from;
-  if (!sc_str_has_prefix(from, "oci:"))
-    return sc_error_set(err, SC_E_USAGE, "--from '%s': give the base image as oci:PATH[:TAG]",
+  const char *local = from;
+  if (sc_str_has_prefix(from, "docker://")) {
+    static const sc_pull_options defaults = {.tls_verify = true};
+    sc_pull_options pull = c->opts->pull ? *c->opts->pull : defaults;
+    if (pull.interrupted == NULL)
+      pull.interrupted = c->opts->interrupted;
+    if (sc_pull(from, &pull, &c->result->base_pull, err) < 0)
+      return sc_error_prefix(err, "base image");
+    local = c->result->base_pull.oci_reference;
+  } else if (!sc_str_has_prefix(from, "oci:")) {
+    return sc_error_set(err, SC_E_USAGE,
+                        "--from '%s': give the base image as oci:PATH[:TAG] or "
+                        "docker://HOST/REPO[:TAG|@DIGEST]",
                         from);
-  if (sc_image_open(from, &c->base, err) < 0)
+  }
+  if (sc_image_open(local, &c->base, err) < 0)
     return sc_error_prefix(err, "base image %s", from);
   json_t *diff_ids = json_object_get(json_object_get(c->base->config, "rootfs"), "diff_ids");
   if (json_array_size(diff_ids) != c->base->layer_count)

@@ -17,6 +17,7 @@
 
 #include "layer.h"
 #include "project.h"
+#include "pull.h"
 
 typedef enum {
   SC_FORMAT_OCI,            /* an image layout directory */
@@ -29,7 +30,8 @@ typedef struct sc_build_options {
   sc_image_format format;
   const char *tag;         /* NULL: NAME:TAG from the project */
   const sc_values *labels; /* --label values (win over sc-build.json's), or NULL */
-  const char *from;        /* base image "oci:PATH[:TAG]", or NULL */
+  const char *from;        /* base image "oci:PATH[:TAG]" or "docker://...", or NULL */
+  const sc_pull_options *pull; /* for a docker:// base (NULL: defaults, anonymous) */
   const char *arch;        /* NULL: the host's (Go names: amd64, arm64, ...) */
   bool allow_special;      /* device nodes and FIFOs in rootfs */
   sc_compression compression;
@@ -46,6 +48,7 @@ typedef struct sc_build_result {
   char config_digest[SC_DIGEST_LEN + 1];
   json_t *layers; /* the manifest's layer descriptors, base first */
   int64_t size;   /* config + layers (compressed), in bytes, as inspect shows */
+  sc_pull_result base_pull; /* what a docker:// base took (oci_reference NULL otherwise) */
 } sc_build_result;
 
 void sc_build_result_clear(sc_build_result *result);

@@ -48,3 +48,12 @@ int sc_datadir_sub(const char *sub, char **out, sc_error *err)
   *out = path;
   return 0;
 }
+
+char *sc_user_cache_path(const char *leaf)
+{
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  if (xdg && xdg[0] == '/')
+    return xasprintf("%s/sc-build/%s", xdg, leaf);
+  const char *home = getenv("HOME");
+  return home && home[0] == '/' ? xasprintf("%s/.cache/sc-build/%s", home, leaf) : NULL;
+}

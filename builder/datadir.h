@@ -11,4 +11,8 @@ char *sc_datadir(void);
 /* <datadir>/<sub>, checked to be a directory. */
 int sc_datadir_sub(const char *sub, char **out, sc_error *err);
 
+/* $XDG_CACHE_HOME/sc-build/<leaf> (XDG_CACHE_HOME when absolute), else
+ * ~/.cache/sc-build/<leaf>; NULL when there is no HOME either. */
+char *sc_user_cache_path(const char *leaf);
+
 #endif

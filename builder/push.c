@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <sc/image.h>
 
+#include "datadir.h"
 #include "image-archive.h"
 #include "oci.h"
 
@@ -49,11 +50,7 @@ static char *cache_path(const sc_push_options *options)
 {
   if (options->cache_path)
     return xstrdup(options->cache_path);
-  const char *xdg = getenv("XDG_CACHE_HOME");
-  if (xdg && xdg[0] == '/')
-    return sc_path_join(xdg, "sc-build/registry-blobs.json");
-  const char *home = getenv("HOME");
-  return home ? xasprintf("%s/.cache/sc-build/registry-blobs.json", home) : NULL;
+  return sc_user_cache_path("registry-blobs.json");
 }
 
 /* A missing or unreadable record only costs uploads: never an error. */
@@ -132,15 +129,7 @@ static int request(push_ctx *ctx, sc_http_request *req, sc_http_response *resp, 
 
 static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
 {
-  const char *hint = "";
-  if (resp->status == 401)
-    hint = ctx->options->creds ? " (the credentials were refused)"
-                               : " (no credentials: use --creds or an auth file)";
-  else if (resp->status == 403)
-    hint = " (the credentials lack push access to this repository)";
-  sc_registry_error(err, resp, "%s", what);
-  _cleanup_free_ char *msg = steal_pointer(&err->msg);
-  return sc_error_set(err, err->code, "%s%s", msg, hint);
+  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "push", what);
 }
 
 /* Location of an upload session, resolved and checked. */

@@ -1,5 +1,5 @@
-/* registry.c: docker:// references, and an HTTP client for one registry
- * over libcurl with authentication, TLS options and retries (registry.h). */
+/* registry.c: an HTTP client for one registry over libcurl with
+ * authentication, TLS options and retries (registry.h). */
 #include "registry.h"
 
 #include <ctype.h>
@@ -19,7 +19,6 @@
 /* Bounds on what a registry may send us. */
 #define MAX_BODY_KEPT (1024 * 1024)
 #define MAX_HEADER_VALUE 8192
-#define MAX_REF_LENGTH 4096
 
 struct sc_registry {
   char *host;     /* as the user wrote it: auth file key, certs.d name */
@@ -35,159 +34,6 @@ struct sc_registry {
   CURLcode last_rc; /* of the last exchange, to tell a TLS handshake failure */
 };
 
-/* ---- references ---- */
-
-static bool is_host_component(const char *s, size_t len)
-{
-  /* distribution reference: a domain has a '.' or a ':' port, or is localhost */
-  return memchr(s, '.', len) || memchr(s, ':', len) || (len == 9 && !memcmp(s, "localhost", 9));
-}
-
-static bool host_is_valid(const char *h)
-{
-  if (h[0] == '[') { /* [IPv6]:port */
-    const char *end = strchr(h, ']');
-    if (end == NULL || strspn(h + 1, "0123456789abcdefABCDEF:") != (size_t)(end - h - 1))
-      return false;
-    h = end + 1;
-    return h[0] == '\0' || (h[0] == ':' && h[1] && strspn(h + 1, "0123456789") == strlen(h + 1));
-  }
-  size_t name = strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
-  if (name == 0 || h[0] == '-' || h[0] == '.')
-    return false;
-  h += name;
-  return h[0] == '\0' || (h[0] == ':' && h[1] && strspn(h + 1, "0123456789") == strlen(h + 1) &&
-                          strlen(h + 1) <= 5);
-}
-
-/* distribution reference grammar: path-component = [a-z0-9]+ (separator [a-z0-9]+)*,
- * separator = [_.] | __ | [-]* */
-static bool repository_is_valid(const char *r)
-{
-  if (r[0] == '\0' || strlen(r) > 255)
-    return false;
-  for (const char *p = r; *p;) {
-    if (!islower((unsigned char)*p) && !isdigit((unsigned char)*p))
-      return false;
-    while (islower((unsigned char)*p) || isdigit((unsigned char)*p))
-      p++;
-    size_t sep = strspn(p, "._-");
-    if (sep > 0) {
-      bool ok = (sep == 1) || (sep == 2 && p[0] == '_' && p[1] == '_') || strspn(p, "-") == sep;
-      if (!ok || p[sep] == '\0' || p[sep] == '/')
-        return false;
-      p += sep;
-    } else if (*p == '/') {
-      p++;
-      if (*p == '\0')
-        return false;
-    } else if (*p) {
-      return false;
-    }
-  }
-  return true;
-}
-
-static bool tag_is_valid(const char *t)
-{
-  size_t len = strlen(t);
-  return len > 0 && len <= 128 && (isalnum((unsigned char)t[0]) || t[0] == '_') &&
-         strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
-}
-
-static int split_name(char *name, sc_registry_ref *out, const char *text, sc_error *err)
-{
-  char *slash = strchr(name, '/');
-  if (slash && is_host_component(name, (size_t)(slash - name))) {
-    out->host = xstrndup(name, (size_t)(slash - name));
-    out->repository = xstrdup(slash + 1);
-  } else {
-    /* docker.io, whose one-component names live under library/ */
-    out->host = xstrdup("docker.io");
-    out->repository = slash ? xstrdup(name) : xasprintf("library/%s", name);
-  }
-  if (!host_is_valid(out->host))
-    return sc_error_set(err, SC_E_USAGE, "%s: invalid registry host '%s'", text, out->host);
-  if (!repository_is_valid(out->repository))
-    return sc_error_set(err, SC_E_USAGE,
-                        "%s: invalid repository name '%s' (lower-case letters, digits and "
-                        "separators . _ - /)",
-                        text, out->repository);
-  return 0;
-}
-
-int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err)
-{
-  memset(out, 0, sizeof *out);
-  if (!sc_str_has_prefix(text, "docker://"))
-    return sc_error_set(err, SC_E_USAGE, "%s: destination must be docker://HOST[:PORT]/REPO[:TAG]",
-                        text);
-  if (strlen(text) > MAX_REF_LENGTH)
-    return sc_error_set(err, SC_E_USAGE, "reference too long");
-  _cleanup_free_ char *name = xstrdup(text + 9);
-  char *at = strchr(name, '@');
-  if (at) {
-    *at = '\0';
-    if (!sc_digest_is_valid(at + 1))
-      return sc_error_set(err, SC_E_USAGE, "%s: invalid digest (want sha256:<64 hex>)", text);
-    out->digest = xstrdup(at + 1);
-  }
-  char *last_slash = strrchr(name, '/');
-  char *colon = strrchr(last_slash ? last_slash : name, ':');
-  /* "HOST:PORT" alone has no repository: the colon is not a tag's. */
-  if (colon && last_slash) {
-    *colon = '\0';
-    if (!tag_is_valid(colon + 1)) {
-      int rc = sc_error_set(err, SC_E_USAGE, "%s: invalid tag '%s'", text, colon + 1);
-      sc_registry_ref_clear(out);
-      return rc;
-    }
-    if (out->digest == NULL)
-      out->tag = xstrdup(colon + 1);
-  } else if (colon && !last_slash) {
-    *colon = '\0';
-    if (out->digest == NULL)
-      out->tag = xstrdup(colon + 1);
-  }
-  if (out->tag == NULL && out->digest == NULL)
-    out->tag = xstrdup("latest");
-  if (split_name(name, out, text, err) < 0) {
-    sc_registry_ref_clear(out);
-    return -1;
-  }
-  return 0;
-}
-
-void sc_registry_ref_clear(sc_registry_ref *ref)
-{
-  free(ref->host);
-  free(ref->repository);
-  free(ref->tag);
-  free(ref->digest);
-  memset(ref, 0, sizeof *ref);
-}
-
-/* ---- retries ---- */
-
-long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now)
-{
-  if (retry_after && retry_after[0]) {
-    long ms = -1;
-    if (strspn(retry_after, "0123456789") == strlen(retry_after)) {
-      ms = strlen(retry_after) > 3 ? 60000 : atol(retry_after) * 1000;
-    } else {
-      time_t when = curl_getdate(retry_after, NULL);
-      if (when != (time_t)-1)
-        ms = when <= now ? 0 : (long)(when - now) * 1000;
-    }
-    if (ms >= 0)
-      return ms > 60000 ? 60000 : ms;
-  }
-  long ms = base_ms;
-  for (int i = 0; i < attempt && ms < 30000; i++)
-    ms *= 2;
-  return ms > 30000 ? 30000 : ms;
-}
 
 static bool sleep_ms(long ms, volatile const int *interrupted)
 {
@@ -209,6 +55,8 @@ void sc_http_response_clear(sc_http_response *r)
   free(r->docker_content_digest);
   free(r->www_authenticate);
   free(r->retry_after);
+  free(r->content_type);
+  free(r->content_range);
   sc_buf_free(&r->body);
   memset(r, 0, sizeof *r);
   r->content_length = -1;
@@ -220,12 +68,32 @@ static void set_header(char **slot, const char *value, size_t len)
   *slot = xstrndup(value, len > MAX_HEADER_VALUE ? MAX_HEADER_VALUE : len);
 }
 
+/* What the callbacks of one exchange share. */
+typedef struct exchange {
+  const sc_http_request *request;
+  sc_http_response *response;
+  volatile const int *interrupted;
+} exchange;
+
+/* "HTTP/1.1 200 OK" -> 200 */
+static long status_of(const char *line, size_t len)
+{
+  const char *sp = memchr(line, ' ', len);
+  if (sp == NULL || (size_t)(sp - line) + 4 > len)
+    return 0;
+  long status = 0;
+  for (int i = 1; i <= 3; i++)
+    status = status * 10 + (isdigit((unsigned char)sp[i]) ? sp[i] - '0' : 0);
+  return status;
+}
+
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
-  sc_http_response *r = user;
+  sc_http_response *r = ((exchange *)user)->response;
   size_t len = size * n;
-  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new answer (after 100 Continue) */
+  if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new answer (100 Continue, redirects) */
     sc_http_response_clear(r);
+    r->status = status_of(data, len);
     return len;
   }
   const char *colon = memchr(data, ':', len);
@@ -247,6 +115,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
       {"Docker-Content-Digest", offsetof(sc_http_response, docker_content_digest)},
       {"WWW-Authenticate", offsetof(sc_http_response, www_authenticate)},
       {"Retry-After", offsetof(sc_http_response, retry_after)},
+      {"Content-Type", offsetof(sc_http_response, content_type)},
+      {"Content-Range", offsetof(sc_http_response, content_range)},
   };
   for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
     if (strlen(wanted[i].name) == name_len && strncasecmp(data, wanted[i].name, name_len) == 0)
@@ -258,8 +128,13 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
 
 static size_t on_body(char *data, size_t size, size_t n, void *user)
 {
-  sc_http_response *r = user;
+  exchange *x = user;
+  sc_http_response *r = x->response;
   size_t len = size * n;
+  if (x->request->sink && r->status >= 200 && r->status < 300) {
+    /* 0 stops the transfer with CURLE_WRITE_ERROR; the sink keeps why. */
+    return x->request->sink(data, len, x->request->sink_user) < 0 ? 0 : len;
+  }
   if (r->body.len < MAX_BODY_KEPT)
     sc_buf_append(&r->body, data,
                   len < MAX_BODY_KEPT - r->body.len ? len : MAX_BODY_KEPT - r->body.len);
@@ -271,8 +146,6 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
 typedef struct body_reader {
   const sc_http_body *body;
   int64_t pos;
-  const sc_http_request *request;
-  volatile const int *interrupted;
 } body_reader;
 
 static int64_t body_length(const sc_http_body *b)
@@ -313,11 +186,12 @@ static int on_seek(void *user, curl_off_t offset, int origin)
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
-  body_reader *r = user;
-  if (r->interrupted && *r->interrupted)
+  exchange *x = user;
+  if (x->interrupted && *x->interrupted)
     return 1;
-  if (r->request->progress && ulnow > 0)
-    r->request->progress(ulnow, r->request->progress_user);
+  curl_off_t now = x->request->sink ? dlnow : ulnow;
+  if (x->request->progress && now > 0)
+    x->request->progress(now, x->request->progress_user);
   return 0;
 }
 
@@ -478,12 +352,27 @@ static void set_body(CURL *c, const char *method, body_reader *reader)
   curl_easy_setopt(c, CURLOPT_SEEKDATA, reader);
 }
 
+/* Follow a blob download to where the registry stores it (distribution
+ * redirects GETs to S3 and the like): at most 5 hops, no downgrade to
+ * http from https.  libcurl sends a custom Authorization header to the
+ * first host only (CURLOPT_UNRESTRICTED_AUTH stays off). */
+static void set_redirects(sc_registry *r, CURL *c, const sc_http_request *req)
+{
+  if (req->sink == NULL)
+    return;
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
+                   sc_str_has_prefix(r->base_url, "https://") ? "https" : "http,https");
+}
+
 /* One HTTP exchange, no retries; headers is a curl list (may be NULL). */
 static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *url,
                         struct curl_slist *headers, sc_http_response *resp)
 {
   static const sc_http_body empty = {.fd = -1};
-  body_reader reader = {req->body ? req->body : &empty, 0, req, r->options.interrupted};
+  body_reader reader = {req->body ? req->body : &empty, 0};
+  exchange x = {req, resp, r->options.interrupted};
   CURL *c = r->curl;
   curl_easy_reset(c); /* keeps the connection cache */
   r->errbuf[0] = '\0';
@@ -498,14 +387,15 @@ static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *
   curl_easy_setopt(c, CURLOPT_USERAGENT, "sc-build/" SC_VERSION);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, resp);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
   curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &reader);
+  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
   set_tls(r, c, url);
   set_body(c, req->method, &reader);
+  set_redirects(r, c, req);
   CURLcode rc = curl_easy_perform(c);
   r->last_rc = rc;
   resp->status = 0;
@@ -602,10 +492,16 @@ static struct curl_slist *request_headers(const sc_http_request *req, const char
       req->content_type ? xasprintf("Content-Type: %s", req->content_type) : NULL;
   _cleanup_free_ char *cr =
       req->content_range ? xasprintf("Content-Range: %s", req->content_range) : NULL;
+  _cleanup_free_ char *accept = req->accept ? xasprintf("Accept: %s", req->accept) : NULL;
+  _cleanup_free_ char *range = req->range ? xasprintf("Range: %s", req->range) : NULL;
   if (ct)
     h = curl_slist_append(h, ct);
   if (cr)
     h = curl_slist_append(h, cr);
+  if (accept)
+    h = curl_slist_append(h, accept);
+  if (range)
+    h = curl_slist_append(h, range);
   if (auth)
     h = curl_slist_append(h, auth);
   return h;
@@ -713,6 +609,21 @@ int sc_registry_error(sc_error *err, const sc_http_response *resp, const char *f
   int rc = sc_error_set(err, code_out, "%s", b.data);
   sc_buf_free(&b);
   return rc;
+}
+
+int sc_registry_unexpected(sc_error *err, const sc_http_response *resp, bool have_creds,
+                           const char *access, const char *what)
+{
+  const char *hint = "";
+  if (resp->status == 401)
+    hint = have_creds ? " (the credentials were refused)"
+                      : " (no credentials: use --creds, `sc-build login` or an auth file)";
+  _cleanup_free_ char *denied =
+      resp->status == 403 ? xasprintf(" (the credentials lack %s access to this repository)", access)
+                          : NULL;
+  sc_registry_error(err, resp, "%s", what);
+  _cleanup_free_ char *msg = steal_pointer(&err->msg);
+  return sc_error_set(err, err->code, "%s%s", msg, denied ? denied : hint);
 }
 
 /* GET /v2/ (distribution-spec "Determining support"): 200 or 401 with a

@@ -76,6 +76,8 @@ typedef struct sc_http_response {
   char *docker_content_digest;
   char *www_authenticate;
   char *retry_after;
+  char *content_type;
+  char *content_range;
   int64_t content_length; /* -1 when not given */
   sc_buf body;            /* at most 1 MiB kept */
 } sc_http_response;
@@ -89,8 +91,16 @@ typedef struct sc_http_request {
   const char *content_type;  /* NULL: none */
   const char *content_range; /* NULL: none */
   const sc_http_body *body;  /* NULL: no body */
+  const char *accept;        /* Accept header value, or NULL */
+  const char *range;         /* Range header value ("bytes=N-"), or NULL */
   bool retry;                /* retry transient failures (not for PATCH of a chunk) */
-  /* Bytes of the body sent so far, for progress; may be NULL. */
+  /* Where the body of a 2xx answer goes instead of response->body (a
+   * blob download): return 0 to go on, -1 to stop the transfer.  Redirects
+   * are followed for such requests (blob storage elsewhere), never to
+   * plain http from https, and without our Authorization header. */
+  int (*sink)(const void *data, size_t len, void *user);
+  void *sink_user;
+  /* Bytes of the body sent (or, for a sink, received) so far; may be NULL. */
   void (*progress)(int64_t sent, void *user);
   void *progress_user;
 } sc_http_request;
@@ -106,6 +116,11 @@ int sc_registry_request(sc_registry *registry, const sc_http_request *request,
  * required" from the registry's {"errors": [{"code", "message"}]} body. */
 int sc_registry_error(sc_error *err, const sc_http_response *response, const char *fmt, ...)
     SC_PRINTF(3, 4);
+
+/* The same, with a hint for 401 and 403: whether credentials were given,
+ * and the access ("push", "pull") the operation needs. */
+int sc_registry_unexpected(sc_error *err, const sc_http_response *response, bool have_creds,
+                           const char *access, const char *what);
 
 /* Resolve a Location header against the registry: a path on the registry,
  * or an absolute http(s) URL (no downgrade from https).  NULL when it is

@@ -3,6 +3,7 @@
 #define SC_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <jansson.h>
 #include <sc/diag.h>
@@ -71,6 +72,12 @@ json_t *sc_cli_diags_json(const sc_diags *diags);
 json_t *sc_cli_error_json(const sc_error *err);
 /* Print a JSON document on stdout (indented, sorted keys) and free it. */
 void sc_cli_print_json(json_t *doc);
+/* One line of per-blob progress on stderr, rewritten in place; final
+ * ends the line.  Only for a terminal (cli->progress). */
+void sc_cli_blob_progress(const char *digest, const char *state, int64_t done, int64_t total,
+                          bool final);
+/* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
+void sc_cli_log_request(const char *method, const char *path, long status, void *user);
 /* Progress/info line on stderr unless --quiet or --json. */
 void sc_cli_info(sc_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

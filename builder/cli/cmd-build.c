@@ -9,13 +9,14 @@
 #include "build-ostree.h"
 #include "build.h"
 #include "project.h"
+#include "registry-args.h"
 #include "util.h"
 #include "validate.h"
 
 static const char build_usage[] =
     "usage: sc-build build [DIR] [-o DEST] [--format oci|oci-archive|docker-archive]\n"
     "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
-    "                      [--tag NAME:TAG] [--label K=V]... [--from oci:PATH[:TAG]]\n"
+    "                      [--tag NAME:TAG] [--label K=V]... [--from IMAGE]\n"
     "                      [--arch ARCH] [--compression gzip|zstd] [--allow-special]\n"
     "                      [--set K=V]...\n"
     "\n"
@@ -58,6 +59,8 @@ typedef struct build_args {
   sc_build_options build;
   sc_values *labels;
   sc_values *set;
+  sc_cli_registry_args reg; /* for a docker:// base */
+  sc_pull_options pull;
 } build_args;
 
 static int parse_pair(sc_cli *cli, sc_values **values, const char *option, const char *arg)
@@ -125,10 +128,12 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
   case '?':
     return sc_cli_usage_error(cli, "build", "unknown option or missing value '%s'",
                               argv[optind - 1]);
-  default:
-    if (!sc_cli_global_option(cli, opt))
+  default: {
+    int taken = sc_cli_registry_option(cli, "build", &a->reg, opt, optarg);
+    if (taken == 0 && !sc_cli_global_option(cli, opt))
       return sc_cli_usage_error(cli, "build", "unknown option '%s'", argv[optind - 1]);
-    return 0;
+    return taken == 1 ? 0 : taken;
+  }
   }
 }
 
@@ -146,6 +151,7 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       {"compression", required_argument, NULL, OPT_COMPRESSION},
       {"repo", required_argument, NULL, OPT_REPO},
       {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
+      SC_CLI_REGISTRY_OPTIONS,
       SC_CLI_GLOBAL_OPTIONS,
       {NULL, 0, NULL, 0},
   };
@@ -199,14 +205,35 @@ static int validate_first(sc_cli *cli, const sc_project *project, const sc_value
   return SC_EXIT_FAILED;
 }
 
-static void print_result(sc_cli *cli, const sc_build_result *r, const sc_diags *diags)
+/* What pulling a docker:// base took, or NULL. */
+static json_t *base_pull_json(const build_args *a, const sc_pull_result *p)
+{
+  if (p->oci_reference == NULL)
+    return json_null();
+  return json_pack("{s:s,s:s,s:s,s:i,s:i,s:I,s:b}", "source", a->build.from, "digest",
+                   p->manifest_digest, "cache", p->oci_reference, "blobs_downloaded",
+                   p->blobs_downloaded, "blobs_cached", p->blobs_cached, "bytes_downloaded",
+                   (json_int_t)p->bytes_downloaded, "offline", p->offline);
+}
+
+static void print_base_pull(const build_args *a, const sc_pull_result *p)
+{
+  if (p->oci_reference)
+    printf("  base:    %s@%s (%d blobs downloaded, %d cached%s)\n", a->build.from,
+           p->manifest_digest, p->blobs_downloaded, p->blobs_cached,
+           p->offline ? ", no network needed" : "");
+}
+
+static void print_result(sc_cli *cli, const build_args *a, const sc_build_result *r,
+                         const sc_diags *diags)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:o}", "ok", 1, "format",
-                                r->format, "path", r->path, "reference", r->reference, "tag",
-                                r->tag, "digest", r->manifest_digest, "config_digest",
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:o,s:o}", "ok", 1,
+                                "format", r->format, "path", r->path, "reference", r->reference,
+                                "tag", r->tag, "digest", r->manifest_digest, "config_digest",
                                 r->config_digest, "layers", r->layers, "size", (json_int_t)r->size,
-                                "diagnostics", sc_cli_diags_json(diags)));
+                                "base_pull", base_pull_json(a, &r->base_pull), "diagnostics",
+                                sc_cli_diags_json(diags)));
     return;
   }
   sc_cli_print_diags(cli, diags);
@@ -219,9 +246,10 @@ static void print_result(sc_cli *cli, const sc_build_result *r, const sc_diags *
   printf("  config:  %s\n", r->config_digest);
   printf("  size:    %lld bytes in %zu layer%s\n", (long long)r->size, json_array_size(r->layers),
          json_array_size(r->layers) == 1 ? "" : "s");
+  print_base_pull(a, &r->base_pull);
 }
 
-static void print_ostree_result(sc_cli *cli, const sc_build_result *b,
+static void print_ostree_result(sc_cli *cli, const build_args *a, const sc_build_result *b,
                                 const sc_ostree_import_result *r, const sc_diags *diags)
 {
   if (cli->json) {
@@ -230,9 +258,10 @@ static void print_ostree_result(sc_cli *cli, const sc_build_result *b,
       json_array_append_new(branches,
                             json_pack("{s:s,s:s,s:b}", "branch", r->branches[i].name, "commit",
                                       r->branches[i].commit, "reused", r->branches[i].reused));
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:o}", "ok", 1, "format", "ostree",
-                                "repo", r->repo_path, "reference", r->reference, "tag", b->tag,
-                                "digest", b->manifest_digest, "branches", branches, "diagnostics",
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "ok", 1, "format",
+                                "ostree", "repo", r->repo_path, "reference", r->reference, "tag",
+                                b->tag, "digest", b->manifest_digest, "branches", branches,
+                                "base_pull", base_pull_json(a, &b->base_pull), "diagnostics",
                                 sc_cli_diags_json(diags)));
     return;
   }
@@ -245,6 +274,7 @@ static void print_ostree_result(sc_cli *cli, const sc_build_result *b,
   for (size_t i = 0; i < r->branch_count; i++)
     printf("  branch:  %s %.12s%s\n", r->branches[i].name, r->branches[i].commit,
            r->branches[i].reused ? " (reused)" : "");
+  print_base_pull(a, &b->base_pull);
 }
 
 static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build_result *result,
@@ -253,15 +283,40 @@ static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build
   if (!a->ostree) {
     if (sc_build_image(project, &a->build, result, err) < 0)
       return -1;
-    print_result(cli, result, diags);
+    print_result(cli, a, result, diags);
     return 0;
   }
   sc_ostree_import_result imported = {0};
   int r = sc_build_ostree(project, &a->build, a->repo, a->ostree_mode, result, &imported, err);
   if (r == 0)
-    print_ostree_result(cli, result, &imported, diags);
+    print_ostree_result(cli, a, result, &imported, diags);
   sc_ostree_import_result_clear(&imported);
   return r;
+}
+
+static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64_t done,
+                             int64_t total, void *user)
+{
+  static const char *const names[] = {"cached", "pulling", "pulled"};
+  sc_cli_blob_progress(digest, names[state], done, total, state != SC_PULL_BLOB_DOWNLOADING);
+}
+
+/* Registry options and credentials for a docker:// base. */
+static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
+{
+  if (sc_cli_registry_creds_for(&a->reg, a->build.from, err) < 0)
+    return -1;
+  a->pull = (sc_pull_options){.creds = a->reg.have_creds ? &a->reg.creds : NULL,
+                              .tls_verify = a->reg.tls_verify,
+                              .cert_dir = a->reg.cert_dir,
+                              .architecture = a->build.arch,
+                              .interrupted = a->build.interrupted};
+  if (cli->verbose)
+    a->pull.log = sc_cli_log_request;
+  else if (cli->progress)
+    a->pull.progress = on_pull_progress;
+  a->build.pull = &a->pull;
+  return 0;
 }
 
 static int run(sc_cli *cli, build_args *a)
@@ -279,6 +334,11 @@ static int run(sc_cli *cli, build_args *a)
     goto out;
   a->build.interrupted = sc_cli_catch_interrupts();
   a->build.warnings = &diags;
+  if (a->build.from && sc_str_has_prefix(a->build.from, "docker://") &&
+      prepare_pull(cli, a, &err) < 0) {
+    rc = sc_cli_fail(cli, &err);
+    goto out;
+  }
   if (cli->progress)
     fprintf(stderr, "sc-build: building %s\n", project->path);
   if (build(cli, a, project, &result, &diags, &err) < 0) {
@@ -296,7 +356,7 @@ out:
 
 int sc_cmd_build(sc_cli *cli, int argc, char **argv)
 {
-  build_args a = {0};
+  build_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   bool help = false;
   int rc = parse_args(cli, &a, argc, argv, &help);
   if (rc == 0 && help)
@@ -305,5 +365,6 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
     rc = run(cli, &a);
   sc_values_free(a.labels);
   sc_values_free(a.set);
+  sc_cli_registry_args_clear(&a.reg);
   return rc;
 }

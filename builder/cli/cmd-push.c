@@ -4,11 +4,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "push.h"
+#include "registry-args.h"
 #include "util.h"
 
 static const char usage[] =
@@ -23,69 +23,15 @@ static const char usage[] =
     "--jobs is accepted for skopeo compatibility and ignored.  --verbose lists each\n"
     "request (method, path, status) on stderr.\n";
 
-enum { OPT_CREDS = 0x1300, OPT_TLS_VERIFY, OPT_CERT_DIR, OPT_CHUNK_SIZE, OPT_DIGESTFILE, OPT_JOBS };
+enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };
 
 static const char *const state_names[] = {"checking", "exists", "mounted", "uploading", "uploaded"};
 
 static void on_progress(const char *digest, sc_push_blob_state state, int64_t done, int64_t total,
                         void *user)
 {
-  fprintf(stderr, "\r%.19s %-9s %lld/%lld MB\033[K", digest, state_names[state],
-          (long long)(done >> 20), (long long)(total >> 20));
-  if (state != SC_PUSH_BLOB_UPLOADING && state != SC_PUSH_BLOB_CHECKING)
-    fputc('\n', stderr);
-}
-
-static void on_request(const char *method, const char *path, long status, void *user)
-{
-  fprintf(stderr, "%s %s %ld\n", method, path, status);
-}
-
-/* The password for --creds USER, from the terminal with echo off. */
-static int ask_password(sc_registry_creds *creds, sc_error *err)
-{
-  if (!isatty(STDIN_FILENO))
-    return sc_error_set(err, SC_E_USAGE, "--creds %s has no password and stdin is not a terminal",
-                        creds->username);
-  struct termios old, quiet;
-  if (tcgetattr(STDIN_FILENO, &old) < 0)
-    return sc_error_set_errno(err, errno, "reading the terminal");
-  quiet = old;
-  quiet.c_lflag &= ~(tcflag_t)ECHO;
-  fprintf(stderr, "Password for %s: ", creds->username);
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-  char buf[1024];
-  bool ok = fgets(buf, sizeof buf, stdin) != NULL;
-  tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-  fputc('\n', stderr);
-  if (!ok)
-    return sc_error_set(err, SC_E_USAGE, "no password given");
-  buf[strcspn(buf, "\n")] = '\0';
-  explicit_bzero(creds->password, strlen(creds->password));
-  free(creds->password);
-  creds->password = xstrdup(buf);
-  explicit_bzero(buf, sizeof buf);
-  return 0;
-}
-
-static int find_creds(const char *creds_arg, const char *dest, sc_registry_creds *creds,
-                      bool *found, sc_error *err)
-{
-  *found = false;
-  if (creds_arg) {
-    bool has_password;
-    if (sc_registry_creds_parse(creds_arg, creds, &has_password, err) < 0)
-      return -1;
-    *found = true;
-    return has_password ? 0 : ask_password(creds, err);
-  }
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(dest, &ref, err) < 0)
-    return -1;
-  int rc = sc_registry_creds_find(ref.host, creds, err);
-  sc_registry_ref_clear(&ref);
-  *found = rc == 1;
-  return rc < 0 ? -1 : 0;
+  sc_cli_blob_progress(digest, state_names[state], done, total,
+                       state != SC_PUSH_BLOB_UPLOADING && state != SC_PUSH_BLOB_CHECKING);
 }
 
 static int write_digestfile(const char *path, const char *digest, sc_error *err)
@@ -94,19 +40,19 @@ static int write_digestfile(const char *path, const char *digest, sc_error *err)
   return sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
 }
 
-static int run_push(sc_cli *cli, const char *image, const char *dest, const char *creds_arg,
+static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_registry_args *reg,
                     const char *digestfile, sc_push_options *options)
 {
   sc_error err = SC_ERROR_INIT;
-  sc_registry_creds creds = {0};
   sc_push_result result = {0};
-  bool have_creds = false;
   int rc = SC_EXIT_OK;
-  if (find_creds(creds_arg, dest, &creds, &have_creds, &err) < 0) {
+  if (sc_cli_registry_creds_for(reg, dest, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  options->creds = have_creds ? &creds : NULL;
+  options->creds = reg->have_creds ? &reg->creds : NULL;
+  options->tls_verify = reg->tls_verify;
+  options->cert_dir = reg->cert_dir;
   if (sc_push(image, dest, options, &result, &err) < 0 ||
       (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0)) {
     rc = sc_cli_fail(cli, &err);
@@ -124,7 +70,7 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, const char
   }
 out:
   sc_push_result_clear(&result);
-  sc_registry_creds_clear(&creds);
+  sc_cli_registry_args_clear(reg);
   sc_error_clear(&err);
   return rc;
 }
@@ -148,29 +94,23 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS,
-      {"creds", required_argument, NULL, OPT_CREDS},
-      {"tls-verify", optional_argument, NULL, OPT_TLS_VERIFY},
-      {"cert-dir", required_argument, NULL, OPT_CERT_DIR},
+      SC_CLI_REGISTRY_OPTIONS,
       {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
       {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
       {"jobs", required_argument, NULL, OPT_JOBS},
       {NULL, 0, NULL, 0},
   };
-  sc_push_options push = {.tls_verify = true, .interrupted = sc_cli_catch_interrupts()};
-  const char *creds = NULL, *digestfile = NULL;
-  int opt;
+  sc_push_options push = {.interrupted = sc_cli_catch_interrupts()};
+  sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
+  const char *digestfile = NULL;
+  int opt, taken;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
-    } else if (opt == OPT_CREDS) {
-      creds = optarg;
-    } else if (opt == OPT_TLS_VERIFY) {
-      if (optarg && strcmp(optarg, "false") != 0 && strcmp(optarg, "true") != 0)
-        return sc_cli_usage_error(cli, "push", "--tls-verify takes true or false");
-      push.tls_verify = optarg == NULL || strcmp(optarg, "true") == 0;
-    } else if (opt == OPT_CERT_DIR) {
-      push.cert_dir = optarg;
+    } else if ((taken = sc_cli_registry_option(cli, "push", &reg, opt, optarg)) != 0) {
+      if (taken != 1)
+        return taken;
     } else if (opt == OPT_CHUNK_SIZE) {
       if (parse_size(optarg, &push.chunk_size) < 0)
         return sc_cli_usage_error(cli, "push", "--chunk-size takes a size in bytes (or Nk, NM)");
@@ -187,11 +127,11 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
   if (cli->verbose)
-    push.log = on_request;
+    push.log = sc_cli_log_request;
   if (cli->progress && !cli->verbose)
     push.progress = on_progress;
   const char *backoff = getenv("SC_PUSH_BACKOFF_MS"); /* tests make retries quick */
   if (backoff)
     push.backoff_ms = atol(backoff);
-  return run_push(cli, argv[optind], argv[optind + 1], creds, digestfile, &push);
+  return run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
 }

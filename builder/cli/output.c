@@ -144,3 +144,17 @@ void sc_cli_info(sc_cli *cli, const char *fmt, ...)
   va_end(ap);
   fputc('\n', stderr);
 }
+
+void sc_cli_blob_progress(const char *digest, const char *state, int64_t done, int64_t total,
+                          bool final)
+{
+  fprintf(stderr, "\r%.19s %-9s %lld/%lld MB\033[K", digest, state, (long long)(done >> 20),
+          (long long)(total >> 20));
+  if (final)
+    fputc('\n', stderr);
+}
+
+void sc_cli_log_request(const char *method, const char *path, long status, void *user)
+{
+  fprintf(stderr, "%s %s %ld\n", method, path, status);
+}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pull.h"
 #include "registry-auth.h"
 #include "registry.h"
 #include "util.h"
@@ -215,12 +216,44 @@ static void test_retry_delay(void **state)
   assert_int_equal(sc_registry_retry_delay_ms(2, 500, "soon", 0), 2000);
 }
 
+/* An index (or Docker manifest list) resolves to the first entry for the
+ * platform; a variant, when asked for, must match; no match lists them. */
+static void test_select_platform(void **state)
+{
+  (void)state;
+  json_t *index = json_loads(
+      "{\"manifests\": ["
+      "{\"digest\": \"sha256:a\", \"platform\": {\"os\": \"linux\", \"architecture\": \"arm\", "
+      "\"variant\": \"v6\"}},"
+      "{\"digest\": \"sha256:b\", \"platform\": {\"os\": \"linux\", \"architecture\": \"arm\", "
+      "\"variant\": \"v7\"}},"
+      "{\"digest\": \"sha256:c\", \"platform\": {\"os\": \"windows\", \"architecture\": "
+      "\"amd64\"}},"
+      "{\"digest\": \"sha256:d\", \"platform\": {\"os\": \"linux\", \"architecture\": \"amd64\"}},"
+      "{\"digest\": \"sha256:e\"}]}",
+      0, NULL);
+  assert_non_null(index);
+  sc_error err = SC_ERROR_INIT;
+  json_t *m = sc_pull_select_platform(index, "linux", "amd64", NULL, &err);
+  assert_string_equal(json_string_value(json_object_get(m, "digest")), "sha256:d");
+  m = sc_pull_select_platform(index, "linux", "arm", "v7", &err);
+  assert_string_equal(json_string_value(json_object_get(m, "digest")), "sha256:b");
+  m = sc_pull_select_platform(index, "linux", "arm", NULL, &err);
+  assert_string_equal(json_string_value(json_object_get(m, "digest")), "sha256:a");
+  assert_null(sc_pull_select_platform(index, "linux", "s390x", NULL, &err));
+  assert_non_null(strstr(err.msg, "no manifest for linux/s390x (it has: linux/arm/v6, "
+                                  "linux/arm/v7, windows/amd64, linux/amd64)"));
+  sc_error_clear(&err);
+  json_decref(index);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_challenge_parse),
       cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
+      cmocka_unit_test(test_select_platform),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,95 @@
+/* registry-args.c: registry options shared by commands (registry-args.h). */
+#include "registry-args.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "registry.h"
+#include "util.h"
+
+int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
+                           const char *arg)
+{
+  switch (opt) {
+  case SC_OPT_CREDS:
+    a->creds_arg = arg;
+    return 1;
+  case SC_OPT_TLS_VERIFY:
+    if (arg && strcmp(arg, "false") != 0 && strcmp(arg, "true") != 0)
+      return sc_cli_usage_error(cli, command, "--tls-verify takes true or false");
+    a->tls_verify = arg == NULL || strcmp(arg, "true") == 0;
+    return 1;
+  case SC_OPT_CERT_DIR:
+    a->cert_dir = arg;
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+int sc_cli_ask_password(const char *username, char **out, sc_error *err)
+{
+  if (!isatty(STDIN_FILENO))
+    return sc_error_set(err, SC_E_USAGE, "no password for %s and stdin is not a terminal",
+                        username);
+  struct termios old, quiet;
+  if (tcgetattr(STDIN_FILENO, &old) < 0)
+    return sc_error_set_errno(err, errno, "reading the terminal");
+  quiet = old;
+  quiet.c_lflag &= ~(tcflag_t)ECHO;
+  fprintf(stderr, "Password for %s: ", username);
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  char buf[1024];
+  bool ok = fgets(buf, sizeof buf, stdin) != NULL;
+  tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+  fputc('\n', stderr);
+  if (!ok)
+    return sc_error_set(err, SC_E_USAGE, "no password given");
+  buf[strcspn(buf, "\n")] = '\0';
+  *out = xstrdup(buf);
+  explicit_bzero(buf, sizeof buf);
+  return 0;
+}
+
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err)
+{
+  if (a->creds_arg) {
+    bool has_password;
+    if (sc_registry_creds_parse(a->creds_arg, &a->creds, &has_password, err) < 0)
+      return -1;
+    a->have_creds = true;
+    if (has_password)
+      return 0;
+    char *password = NULL;
+    if (sc_cli_ask_password(a->creds.username, &password, err) < 0)
+      return -1;
+    if (a->creds.password)
+      explicit_bzero(a->creds.password, strlen(a->creds.password));
+    free(a->creds.password);
+    a->creds.password = password;
+    return 0;
+  }
+  int rc = sc_registry_creds_find(host, &a->creds, err);
+  a->have_creds = rc == 1;
+  return rc < 0 ? -1 : 0;
+}
+
+int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(reference, &ref, err) < 0)
+    return -1;
+  int rc = sc_cli_registry_creds(a, ref.host, err);
+  sc_registry_ref_clear(&ref);
+  return rc;
+}
+
+void sc_cli_registry_args_clear(sc_cli_registry_args *a)
+{
+  sc_registry_creds_clear(&a->creds);
+  a->have_creds = false;
+}

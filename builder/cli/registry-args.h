@@ -1,0 +1,47 @@
+/* registry-args.h: the registry options push, build --from docker:// and
+ * login share: --creds, --tls-verify, --cert-dir, and where credentials
+ * come from when --creds is not given. */
+#ifndef SC_CLI_REGISTRY_ARGS_H
+#define SC_CLI_REGISTRY_ARGS_H
+
+#include <stdbool.h>
+
+#include "cli.h"
+#include "registry-auth.h"
+
+enum { SC_OPT_CREDS = 0x1500, SC_OPT_TLS_VERIFY, SC_OPT_CERT_DIR };
+
+#define SC_CLI_REGISTRY_OPTIONS                                                                    \
+  {"creds", required_argument, NULL, SC_OPT_CREDS},                                                \
+      {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
+  {                                                                                                \
+    "cert-dir", required_argument, NULL, SC_OPT_CERT_DIR                                           \
+  }
+
+typedef struct sc_cli_registry_args {
+  const char *creds_arg; /* --creds USER[:PASS] */
+  bool tls_verify;       /* --tls-verify[=true|false], default true */
+  const char *cert_dir;  /* --cert-dir DIR */
+  sc_registry_creds creds;
+  bool have_creds;
+} sc_cli_registry_args;
+
+#define SC_CLI_REGISTRY_ARGS_INIT {.tls_verify = true}
+
+/* Take opt when it is one of SC_CLI_REGISTRY_OPTIONS: 1 when it was, 0
+ * when not, or the usage exit code (2) for a bad value. */
+int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
+                           const char *arg);
+
+/* Credentials for host: --creds (asking for the password on a terminal
+ * when it has none), else the auth files (registry-auth.h). */
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err);
+/* The same for a docker:// reference. */
+int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err);
+
+/* Read a password from the terminal with echo off. */
+int sc_cli_ask_password(const char *username, char **out, sc_error *err);
+
+void sc_cli_registry_args_clear(sc_cli_registry_args *a);
+
+#endif

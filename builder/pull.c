@@ -1,0 +1,607 @@
+/* pull.c: a base image from a registry into the local cache (pull.h). */
+#include "pull.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <jansson.h>
+#include <sc/image.h>
+
+#include "datadir.h"
+#include "descriptor.h"
+#include "digest.h"
+#include "oci.h"
+
+#define MAX_MANIFEST_SIZE (1024 * 1024) /* what registry.c keeps of a body */
+#define DOWNLOAD_ATTEMPTS 5
+#define TMP_PREFIX ".tmp-pull-"
+
+#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1"
+
+/* Every manifest media type we can read, best first. */
+static const char accept_manifests[] = SC_MEDIA_TYPE_OCI_MANIFEST ", " SC_MEDIA_TYPE_OCI_INDEX
+                                                                  ", " MT_DOCKER_MANIFEST
+                                                                  ", " MT_DOCKER_LIST;
+
+typedef struct pull_ctx {
+  const sc_pull_options *options;
+  const char *source;
+  sc_registry_ref ref;
+  sc_registry *registry; /* opened on the first request that needs it */
+  char *scope;           /* repository:REPO:pull */
+  char *cache_path;
+  int layout_fd, blobs_fd;
+  sc_pull_result *result;
+} pull_ctx;
+
+void sc_pull_result_clear(sc_pull_result *result)
+{
+  free(result->oci_reference);
+  memset(result, 0, sizeof *result);
+}
+
+static void report(pull_ctx *ctx, const char *digest, sc_pull_blob_state state, int64_t done,
+                   int64_t total)
+{
+  if (ctx->options->progress)
+    ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+}
+
+static bool interrupted(const pull_ctx *ctx)
+{
+  return ctx->options->interrupted && *ctx->options->interrupted;
+}
+
+/* ---- platforms ---- */
+
+static bool platform_matches(json_t *platform, const char *os, const char *arch,
+                             const char *variant)
+{
+  const char *o = json_string_value(json_object_get(platform, "os"));
+  const char *a = json_string_value(json_object_get(platform, "architecture"));
+  const char *v = json_string_value(json_object_get(platform, "variant"));
+  return o && a && strcmp(o, os) == 0 && strcmp(a, arch) == 0 &&
+         (variant == NULL || (v && strcmp(v, variant) == 0));
+}
+
+json_t *sc_pull_select_platform(json_t *index, const char *os, const char *architecture,
+                                const char *variant, sc_error *err)
+{
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    if (platform_matches(json_object_get(m, "platform"), os, architecture, variant))
+      return m;
+  }
+  sc_buf there = SC_BUF_INIT;
+  json_array_foreach(manifests, i, m)
+  {
+    json_t *p = json_object_get(m, "platform");
+    const char *o = json_string_value(json_object_get(p, "os"));
+    const char *a = json_string_value(json_object_get(p, "architecture"));
+    const char *v = json_string_value(json_object_get(p, "variant"));
+    if (o && a && there.len < 1024)
+      sc_buf_printf(&there, "%s%.32s/%.32s%s%.32s", there.len ? ", " : "", o, a, v ? "/" : "",
+                    v ? v : "");
+  }
+  sc_error_set(err, ENOENT, "the image index has no manifest for %s/%s%s%s (it has: %s)", os,
+               architecture, variant ? "/" : "", variant ? variant : "",
+               there.len ? there.data : "none");
+  sc_buf_free(&there);
+  return NULL;
+}
+
+/* ---- the cache ---- */
+
+/* Open (and make) the cache layout, locked against other pulls, and drop
+ * what killed pulls left (only a lock holder writes temporary files). */
+static int open_cache(pull_ctx *ctx, sc_error *err)
+{
+  ctx->cache_path = ctx->options->cache_dir ? xstrdup(ctx->options->cache_dir)
+                                            : sc_user_cache_path("bases");
+  if (ctx->cache_path == NULL)
+    return sc_error_set(err, SC_E_USAGE,
+                        "no cache directory for pulled images: set XDG_CACHE_HOME or HOME");
+  if (strchr(ctx->cache_path, ':'))
+    return sc_error_set(err, SC_E_USAGE,
+                        "cache directory %s has a ':', which an oci: reference cannot hold: "
+                        "set XDG_CACHE_HOME to another path",
+                        ctx->cache_path);
+  if (sc_mkdir_p_at(AT_FDCWD, ctx->cache_path, 0700, err) < 0)
+    return sc_error_prefix(err, "cache %s", ctx->cache_path);
+  ctx->layout_fd = open(ctx->cache_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (ctx->layout_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open cache %s", ctx->cache_path);
+  if (flock(ctx->layout_fd, LOCK_EX) < 0)
+    return sc_error_set_errno(err, errno, "cannot lock cache %s", ctx->cache_path);
+  if (!sc_oci_is_layout(ctx->layout_fd) && sc_oci_layout_init(ctx->layout_fd, err) < 0)
+    return sc_error_prefix(err, "cache %s", ctx->cache_path);
+  ctx->blobs_fd = sc_oci_open_blobs(ctx->layout_fd, err);
+  if (ctx->blobs_fd < 0)
+    return sc_error_prefix(err, "cache %s", ctx->cache_path);
+  DIR *d = fdopendir(dup(ctx->blobs_fd));
+  for (struct dirent *e; d && (e = readdir(d)) != NULL;)
+    if (sc_str_has_prefix(e->d_name, TMP_PREFIX))
+      unlinkat(ctx->blobs_fd, e->d_name, 0);
+  if (d)
+    closedir(d);
+  return 0;
+}
+
+static bool blob_cached(pull_ctx *ctx, const char *digest, int64_t size)
+{
+  struct stat st;
+  return fstatat(ctx->blobs_fd, sc_digest_hex(digest), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+}
+
+/* Name the manifest in the cache's index.json by its digest's hex. */
+static int cache_record(pull_ctx *ctx, const char *media_type, int64_t size, sc_error *err)
+{
+  json_t *index = NULL;
+  if (sc_oci_index_read(ctx->layout_fd, &index, err) < 0)
+    return sc_error_prefix(err, "cache %s", ctx->cache_path);
+  const char *hex = sc_digest_hex(ctx->result->manifest_digest);
+  json_t *descriptor = json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type, "digest",
+                                 ctx->result->manifest_digest, "size", (json_int_t)size,
+                                 "annotations", "org.opencontainers.image.ref.name", hex);
+  json_decref(sc_oci_index_set_tag(index, hex, descriptor));
+  json_decref(descriptor);
+  int rc = sc_oci_index_write(ctx->layout_fd, index, err);
+  json_decref(index);
+  ctx->result->oci_reference = xasprintf("oci:%s:%s", ctx->cache_path, hex);
+  return rc;
+}
+
+/* ---- talking to the registry ---- */
+
+static int need_registry(pull_ctx *ctx, sc_error *err)
+{
+  if (ctx->registry)
+    return 0;
+  const sc_pull_options *o = ctx->options;
+  sc_registry_options ropts = {.tls_verify = o->tls_verify,
+                               .cert_dir = o->cert_dir,
+                               .creds = o->creds,
+                               .backoff_ms = o->backoff_ms,
+                               .log = o->log,
+                               .log_user = o->log_user,
+                               .interrupted = o->interrupted};
+  ctx->result->offline = false;
+  return sc_registry_open(ctx->ref.host, &ropts, &ctx->registry, err);
+}
+
+static int unexpected(pull_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
+{
+  if (resp->status == 404)
+    return sc_registry_error(err, resp, "%s: %s not found", ctx->source, what);
+  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "pull", what);
+}
+
+/* ---- manifests ---- */
+
+typedef struct manifest_bytes {
+  char *data;
+  size_t len;
+  char digest[SC_DIGEST_LEN + 1];
+  json_t *doc;
+  const char *media_type; /* in doc, or a static string */
+} manifest_bytes;
+
+static void manifest_bytes_clear(manifest_bytes *m)
+{
+  free(m->data);
+  json_decref(m->doc);
+  memset(m, 0, sizeof *m);
+}
+
+/* The media type from the document, else the Content-Type (without
+ * parameters) the registry sent. */
+static const char *media_type_of(json_t *doc, const char *content_type, char *buf, size_t size)
+{
+  const char *mt = json_string_value(json_object_get(doc, "mediaType"));
+  if (mt)
+    return mt;
+  if (content_type == NULL)
+    return NULL;
+  snprintf(buf, size, "%.*s", (int)strcspn(content_type, "; "), content_type);
+  return buf;
+}
+
+static int parse_manifest(pull_ctx *ctx, manifest_bytes *m, const char *content_type,
+                          sc_error *err)
+{
+  json_error_t jerr;
+  m->doc = json_loadb(m->data, m->len, JSON_REJECT_DUPLICATES, &jerr);
+  if (!json_is_object(m->doc))
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s is not a JSON object: %s",
+                        ctx->source, m->digest, jerr.text);
+  char buf[128];
+  const char *mt = media_type_of(m->doc, content_type, buf, sizeof buf);
+  if (mt && sc_str_has_prefix(mt, MT_DOCKER_V1))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: a Docker schema 1 manifest, which sc-build does not read: push the "
+                        "base again with a current tool (schema 2 or OCI)",
+                        ctx->source);
+  static const char *const known[] = {SC_MEDIA_TYPE_OCI_MANIFEST, SC_MEDIA_TYPE_OCI_INDEX,
+                                      MT_DOCKER_MANIFEST, MT_DOCKER_LIST};
+  m->media_type = NULL;
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (mt && strcmp(mt, known[i]) == 0)
+      m->media_type = known[i];
+  /* An OCI manifest may leave mediaType out: tell it by its fields. */
+  if (m->media_type == NULL && mt == NULL)
+    m->media_type = json_object_get(m->doc, "manifests") ? SC_MEDIA_TYPE_OCI_INDEX
+                                                         : SC_MEDIA_TYPE_OCI_MANIFEST;
+  if (m->media_type == NULL)
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest of unknown media type '%.100s'",
+                        ctx->source, mt);
+  return 0;
+}
+
+static int read_cached_manifest(pull_ctx *ctx, const char *digest, manifest_bytes *m,
+                                sc_error *err)
+{
+  if (sc_read_file_at(ctx->blobs_fd, sc_digest_hex(digest), &m->data, &m->len, err) < 0)
+    return -1;
+  sc_sha256_digest(m->data, m->len, m->digest);
+  if (strcmp(m->digest, digest) != 0) /* damaged: fetch it again */
+    return sc_error_set(err, SC_E_INVALID, "cached manifest %s is damaged", digest);
+  return parse_manifest(ctx, m, NULL, err);
+}
+
+/* GET /v2/REPO/manifests/REFERENCE (spec.md "Pulling manifests"): the
+ * bytes must hash to the digest asked for, or to the one the registry
+ * says (Docker-Content-Digest) when asking by tag. */
+static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expected,
+                          manifest_bytes *m, sc_error *err)
+{
+  if (need_registry(ctx, err) < 0)
+    return -1;
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository, reference);
+  sc_http_request req = {.method = "GET",
+                         .target = target,
+                         .scope = ctx->scope,
+                         .accept = accept_manifests,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(ctx->registry, &req, &resp, err) < 0)
+    return -1;
+  int rc = 0;
+  if (resp.status != 200) {
+    _cleanup_free_ char *what = xasprintf("manifest %s", reference);
+    rc = unexpected(ctx, &resp, what, err);
+  } else if (resp.body.len >= MAX_MANIFEST_SIZE) {
+    rc = sc_error_set(err, SC_E_INVALID, "%s: manifest %s is larger than %d bytes", ctx->source,
+                      reference, MAX_MANIFEST_SIZE);
+  } else {
+    m->len = resp.body.len;
+    m->data = sc_buf_steal(&resp.body);
+    if (m->data == NULL)
+      m->data = xstrdup("");
+    sc_sha256_digest(m->data, m->len, m->digest);
+    const char *want = expected ? expected : resp.docker_content_digest;
+    if (want && sc_str_has_prefix(want, "sha256:") && strcmp(want, m->digest) != 0)
+      rc = sc_error_set(err, SC_E_INVALID,
+                        "%s: the manifest the registry sent hashes to %s, not %.80s: refusing it",
+                        ctx->source, m->digest, want);
+    else if (expected && !sc_str_has_prefix(expected, "sha256:"))
+      rc = sc_error_set(err, SC_E_INVALID, "%s: only sha256 digests are supported", ctx->source);
+    else
+      rc = parse_manifest(ctx, m, resp.content_type, err);
+  }
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* A manifest by digest from the cache when it is there, else the registry;
+ * by tag always from the registry (a tag moves). */
+static int load_manifest(pull_ctx *ctx, const char *reference, const char *digest,
+                         manifest_bytes *m, sc_error *err)
+{
+  if (digest && blob_cached(ctx, digest, -1)) {
+    sc_error cached = SC_ERROR_INIT;
+    int rc = read_cached_manifest(ctx, digest, m, &cached);
+    sc_error_clear(&cached);
+    if (rc == 0)
+      return 0;
+    manifest_bytes_clear(m);
+  }
+  if (fetch_manifest(ctx, reference, digest, m, err) < 0)
+    return -1;
+  return sc_oci_write_blob(ctx->blobs_fd, m->data, m->len, m->digest, err);
+}
+
+/* ---- blobs ---- */
+
+typedef struct download {
+  pull_ctx *ctx;
+  const sc_descriptor *d;
+  int fd;
+  sc_sha256 *hash;
+  int64_t pos;   /* bytes in the file */
+  int64_t start; /* where this attempt started */
+  bool started;  /* this attempt has seen body bytes */
+  const sc_http_response *resp;
+  sc_error err; /* why the sink stopped the transfer */
+} download;
+
+static int restart_download(download *dl)
+{
+  if (ftruncate(dl->fd, 0) < 0 || lseek(dl->fd, 0, SEEK_SET) < 0)
+    return sc_error_set_errno(&dl->err, errno, "cannot rewind a download");
+  sc_sha256_free(dl->hash);
+  dl->hash = sc_sha256_new();
+  dl->pos = dl->start = 0;
+  return 0;
+}
+
+/* The first bytes of an answer: a 206 must continue where we are, a 200
+ * is the whole blob again. */
+static int check_answer(download *dl)
+{
+  dl->started = true;
+  if (dl->resp->status == 200)
+    return dl->pos == 0 ? 0 : restart_download(dl);
+  _cleanup_free_ char *want = xasprintf("bytes %lld-", (long long)dl->pos);
+  if (dl->resp->status != 206 || dl->resp->content_range == NULL ||
+      !sc_str_has_prefix(dl->resp->content_range, want))
+    return sc_error_set(&dl->err, SC_E_INVALID, "%s: blob %s: the registry answered a range "
+                        "request with %ld and Content-Range '%.64s'",
+                        dl->ctx->source, dl->d->digest, dl->resp->status,
+                        dl->resp->content_range ? dl->resp->content_range : "");
+  return 0;
+}
+
+static int on_data(const void *data, size_t len, void *user)
+{
+  download *dl = user;
+  if (!dl->started && check_answer(dl) < 0)
+    return -1;
+  if (dl->pos + (int64_t)len > dl->d->size)
+    return sc_error_set(&dl->err, SC_E_INVALID,
+                        "%s: blob %s: the registry sent more than its size of %lld bytes",
+                        dl->ctx->source, dl->d->digest, (long long)dl->d->size);
+  if (sc_write_all(dl->fd, data, len) < 0)
+    return sc_error_set_errno(&dl->err, errno, "cannot write to cache %s", dl->ctx->cache_path);
+  sc_sha256_update(dl->hash, data, len);
+  dl->pos += (int64_t)len;
+  return 0;
+}
+
+static void on_received(int64_t received, void *user)
+{
+  download *dl = user;
+  report(dl->ctx, dl->d->digest, SC_PULL_BLOB_DOWNLOADING, dl->start + received, dl->d->size);
+}
+
+/* One GET of the rest of the blob.  0: the answer came (any status);
+ * -1 with EAGAIN: the connection dropped, try again from dl->pos. */
+static int get_rest(download *dl, sc_http_response *resp, sc_error *err)
+{
+  pull_ctx *ctx = dl->ctx;
+  _cleanup_free_ char *target = xasprintf("/v2/%s/blobs/%s", ctx->ref.repository, dl->d->digest);
+  _cleanup_free_ char *range = dl->pos > 0 ? xasprintf("bytes=%lld-", (long long)dl->pos) : NULL;
+  dl->start = dl->pos;
+  dl->started = false;
+  dl->resp = resp;
+  sc_http_request req = {.method = "GET",
+                         .target = target,
+                         .scope = ctx->scope,
+                         .range = range,
+                         .sink = on_data,
+                         .sink_user = dl,
+                         .progress = on_received,
+                         .progress_user = dl};
+  int rc = sc_registry_request(ctx->registry, &req, resp, err);
+  if (dl->err.msg) { /* the sink's reason wins over curl's "write error" */
+    sc_error_clear(err);
+    sc_error_move(err, &dl->err);
+    return -1;
+  }
+  return rc;
+}
+
+static int download_attempts(download *dl, sc_error *err)
+{
+  pull_ctx *ctx = dl->ctx;
+  for (int attempt = 0;; attempt++) {
+    sc_http_response resp = {.content_length = -1};
+    int rc = get_rest(dl, &resp, err);
+    long status = resp.status;
+    if (rc == 0 && status == 416 && dl->pos > 0) { /* the range is gone: start over */
+      sc_http_response_clear(&resp);
+      if (restart_download(dl) < 0) {
+        sc_error_move(err, &dl->err);
+        return -1;
+      }
+      continue;
+    }
+    if (rc == 0 && status != 200 && status != 206) {
+      _cleanup_free_ char *what = xasprintf("blob %s", dl->d->digest);
+      rc = unexpected(ctx, &resp, what, err);
+    }
+    sc_http_response_clear(&resp);
+    if (rc == 0 && dl->pos == dl->d->size)
+      return 0;
+    if (rc == 0) /* the answer ended early without an error */
+      sc_error_set(err, EAGAIN, "%s: blob %s: %lld of %lld bytes came", ctx->source, dl->d->digest,
+                   (long long)dl->pos, (long long)dl->d->size);
+    if (err->code != EAGAIN || attempt + 1 >= DOWNLOAD_ATTEMPTS || interrupted(ctx))
+      return -1;
+    sc_error_clear(err);
+    long delay = sc_registry_retry_delay_ms(attempt, ctx->options->backoff_ms > 0
+                                                         ? ctx->options->backoff_ms
+                                                         : 500,
+                                            NULL, 0);
+    struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* GET /v2/REPO/blobs/DIGEST (spec.md "Pulling blobs") into a temporary
+ * file, checked, then renamed to its digest. */
+static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
+{
+  if (need_registry(ctx, err) < 0)
+    return -1;
+  char rnd[17];
+  sc_random_hex(rnd, 16);
+  _cleanup_free_ char *tmp = xasprintf(TMP_PREFIX "%s", rnd);
+  download dl = {.ctx = ctx, .d = d, .err = SC_ERROR_INIT};
+  dl.fd = openat(ctx->blobs_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (dl.fd < 0)
+    return sc_error_set_errno(err, errno, "cannot create a file in cache %s", ctx->cache_path);
+  dl.hash = sc_sha256_new();
+  int rc = download_attempts(&dl, err);
+  char got[SC_DIGEST_LEN + 1];
+  sc_sha256_finish(dl.hash, got); /* frees the hash */
+  if (rc == 0 && strcmp(got, d->digest) != 0)
+    rc = sc_error_set(err, SC_E_INVALID,
+                      "%s: blob %s: the registry sent content that hashes to %s: refusing it",
+                      ctx->source, d->digest, got);
+  if (rc == 0 && fsync(dl.fd) < 0)
+    rc = sc_error_set_errno(err, errno, "cannot write to cache %s", ctx->cache_path);
+  if (rc == 0 && renameat(ctx->blobs_fd, tmp, ctx->blobs_fd, sc_digest_hex(d->digest)) < 0)
+    rc = sc_error_set_errno(err, errno, "cannot store blob %s in cache", d->digest);
+  if (rc < 0)
+    unlinkat(ctx->blobs_fd, tmp, 0);
+  sc_error_clear(&dl.err);
+  close(dl.fd);
+  return rc;
+}
+
+static int fetch_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
+{
+  if (interrupted(ctx))
+    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  if (blob_cached(ctx, d->digest, d->size)) {
+    ctx->result->blobs_cached++;
+    report(ctx, d->digest, SC_PULL_BLOB_CACHED, d->size, d->size);
+    return 0;
+  }
+  if (download_blob(ctx, d, err) < 0)
+    return -1;
+  ctx->result->blobs_downloaded++;
+  ctx->result->bytes_downloaded += d->size;
+  report(ctx, d->digest, SC_PULL_BLOB_DOWNLOADED, d->size, d->size);
+  return 0;
+}
+
+/* The config and every layer of an image manifest. */
+static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
+{
+  sc_descriptor d = {0};
+  if (sc_descriptor_parse(json_object_get(manifest, "config"), "config", &d, err) < 0 ||
+      fetch_blob(ctx, &d, err) < 0) {
+    sc_descriptor_clear(&d);
+    return sc_error_prefix(err, "%s", ctx->source);
+  }
+  sc_descriptor_clear(&d);
+  json_t *layers = json_object_get(manifest, "layers");
+  if (!json_is_array(layers))
+    return sc_error_set(err, SC_E_INVALID, "%s: the manifest has no layers array", ctx->source);
+  size_t i;
+  json_t *layer;
+  json_array_foreach(layers, i, layer)
+  {
+    if (json_object_get(layer, "urls"))
+      return sc_error_set(err, SC_E_INVALID,
+                          "%s: layer %zu is a foreign layer stored outside the registry, which "
+                          "sc-build does not fetch",
+                          ctx->source, i);
+    _cleanup_free_ char *what = xasprintf("layer %zu", i);
+    int rc = sc_descriptor_parse(layer, what, &d, err);
+    if (rc == 0)
+      rc = fetch_blob(ctx, &d, err);
+    sc_descriptor_clear(&d);
+    if (rc < 0)
+      return sc_error_prefix(err, "%s", ctx->source);
+  }
+  return 0;
+}
+
+/* ---- the whole pull ---- */
+
+static bool is_index(const manifest_bytes *m)
+{
+  return strcmp(m->media_type, SC_MEDIA_TYPE_OCI_INDEX) == 0 ||
+         strcmp(m->media_type, MT_DOCKER_LIST) == 0;
+}
+
+/* From an index to the platform's manifest, checked against its descriptor. */
+static int resolve_platform(pull_ctx *ctx, manifest_bytes *m, sc_error *err)
+{
+  const sc_pull_options *o = ctx->options;
+  _cleanup_free_ char *host_arch = o->architecture ? NULL : sc_host_architecture();
+  json_t *chosen = sc_pull_select_platform(m->doc, o->os ? o->os : "linux",
+                                           o->architecture ? o->architecture : host_arch,
+                                           o->variant, err);
+  sc_descriptor d = {0};
+  if (chosen == NULL || sc_descriptor_parse(chosen, "index entry", &d, err) < 0)
+    return sc_error_prefix(err, "%s", ctx->source);
+  manifest_bytes platform = {0};
+  int rc = load_manifest(ctx, d.digest, d.digest, &platform, err);
+  if (rc == 0 && (int64_t)platform.len != d.size)
+    rc = sc_error_set(err, SC_E_INVALID, "%s: manifest %s is %zu bytes, its index says %lld",
+                      ctx->source, d.digest, platform.len, (long long)d.size);
+  if (rc == 0 && is_index(&platform))
+    rc = sc_error_set(err, SC_E_INVALID, "%s: the index entry for the platform is an index too",
+                      ctx->source);
+  sc_descriptor_clear(&d);
+  manifest_bytes_clear(m);
+  *m = platform;
+  return rc;
+}
+
+static int pull(pull_ctx *ctx, sc_error *err)
+{
+  if (open_cache(ctx, err) < 0)
+    return -1;
+  ctx->result->offline = true; /* until a request is made */
+  manifest_bytes m = {0};
+  const char *reference = ctx->ref.digest ? ctx->ref.digest : ctx->ref.tag;
+  int rc = load_manifest(ctx, reference, ctx->ref.digest, &m, err);
+  if (rc == 0 && is_index(&m))
+    rc = resolve_platform(ctx, &m, err);
+  if (rc == 0)
+    rc = fetch_blobs(ctx, m.doc, err);
+  if (rc == 0) {
+    memcpy(ctx->result->manifest_digest, m.digest, sizeof m.digest);
+    rc = cache_record(ctx, m.media_type, (int64_t)m.len, err);
+  }
+  manifest_bytes_clear(&m);
+  return rc;
+}
+
+int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
+            sc_error *err)
+{
+  memset(result, 0, sizeof *result);
+  pull_ctx ctx = {.options = options, .source = source, .layout_fd = -1, .blobs_fd = -1,
+                  .result = result};
+  int rc = sc_registry_ref_parse(source, &ctx.ref, err);
+  if (rc == 0) {
+    ctx.scope = xasprintf("repository:%s:pull", ctx.ref.repository);
+    rc = pull(&ctx, err);
+  }
+  sc_registry_free(ctx.registry);
+  sc_registry_ref_clear(&ctx.ref);
+  free(ctx.scope);
+  free(ctx.cache_path);
+  if (ctx.blobs_fd >= 0)
+    close(ctx.blobs_fd);
+  if (ctx.layout_fd >= 0)
+    close(ctx.layout_fd); /* releases the lock */
+  return rc;
+}

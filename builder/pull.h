@@ -1,0 +1,74 @@
+/* pull.h: fetch a base image from a registry (`sc-build build --from
+ * docker://...`) into a local cache, over the OCI distribution API
+ * (distribution-spec v1.0 spec.md "Pull").
+ *
+ * The cache is one OCI image layout, $XDG_CACHE_HOME/sc-build/bases (or
+ * ~/.cache/sc-build/bases), shared by every pull and locked (flock) while
+ * one writes it.  Each pulled manifest is an index.json entry whose ref
+ * name is the manifest digest's hex, so the build opens it as an oci:
+ * reference like any local base.
+ *
+ * The manifest is asked for in every media type we read (OCI and Docker
+ * schema 2, manifests and indexes); an index is resolved to the manifest
+ * for the wanted platform (default: linux and this machine's
+ * architecture).  Every blob streams to a temporary file while its sha256
+ * is computed, and is renamed into the cache only when digest and size
+ * match its descriptor; a dropped download resumes with a Range request.
+ * A reference by digest whose blobs are all cached needs no network. */
+#ifndef SC_PULL_H
+#define SC_PULL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <sc/error.h>
+
+#include "registry.h"
+#include "sha256.h"
+
+typedef enum {
+  SC_PULL_BLOB_CACHED,      /* already in the cache */
+  SC_PULL_BLOB_DOWNLOADING, /* done/total bytes so far */
+  SC_PULL_BLOB_DOWNLOADED,
+} sc_pull_blob_state;
+
+typedef void (*sc_pull_progress_fn)(const char *digest, sc_pull_blob_state state, int64_t done,
+                                    int64_t total, void *user);
+
+typedef struct sc_pull_options {
+  const sc_registry_creds *creds; /* NULL: anonymous */
+  bool tls_verify;
+  const char *cert_dir;
+  const char *cache_dir;    /* NULL: $XDG_CACHE_HOME/sc-build/bases */
+  const char *os;           /* NULL: "linux" */
+  const char *architecture; /* NULL: this machine's (sc_host_architecture) */
+  const char *variant;      /* NULL: any */
+  long backoff_ms;          /* first retry delay; 0: 500 ms */
+  sc_registry_log_fn log;
+  void *log_user;
+  sc_pull_progress_fn progress;
+  void *progress_user;
+  volatile const int *interrupted;
+} sc_pull_options;
+
+typedef struct sc_pull_result {
+  char *oci_reference; /* "oci:CACHE:HEX", for sc_image_open */
+  char manifest_digest[SC_DIGEST_LEN + 1];
+  int blobs_cached, blobs_downloaded;
+  int64_t bytes_downloaded;
+  bool offline; /* resolved from the cache alone */
+} sc_pull_result;
+
+void sc_pull_result_clear(sc_pull_result *result);
+
+/* Pull source (docker://HOST[:PORT]/REPO[:TAG|@DIGEST]) into the cache. */
+int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
+            sc_error *err);
+
+/* Pick the manifest for os/architecture[/variant] from an image index
+ * (image-spec image-index.md, or a Docker manifest list): the descriptor
+ * of the first match, or NULL with err listing the platforms there are. */
+json_t *sc_pull_select_platform(json_t *index, const char *os, const char *architecture,
+                                const char *variant, sc_error *err);
+
+#endif
