@@ -682,6 +682,21 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
   return 0;
 }
 
+sc_auth_scheme sc_registry_auth_scheme(const sc_registry *r)
+{
+  return r->auth;
+}
+
+int sc_registry_check_login(sc_registry *r, sc_error *err)
+{
+  if (r->auth != SC_AUTH_BEARER || r->options.creds == NULL)
+    return 0;
+  if (fetch_token(r, "", err) < 0)
+    return -1;
+  sc_token_cache_drop(&r->tokens, "");
+  return 0;
+}
+
 void sc_registry_free(sc_registry *r)
 {
   if (r == NULL)

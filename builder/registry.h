@@ -57,6 +57,13 @@ typedef struct sc_registry sc_registry;
 int sc_registry_open(const char *host, const sc_registry_options *options, sc_registry **out,
                      sc_error *err);
 void sc_registry_free(sc_registry *registry);
+/* What the registry asked for when it was opened: SC_AUTH_NONE (no
+ * credentials needed), SC_AUTH_BASIC or SC_AUTH_BEARER. */
+sc_auth_scheme sc_registry_auth_scheme(const sc_registry *registry);
+/* Check the credentials the registry was opened with (`sc-build login`):
+ * Basic ones were checked by the ping already; for Bearer, ask the token
+ * endpoint for a token without a scope, as podman login does. */
+int sc_registry_check_login(sc_registry *registry, sc_error *err);
 /* "https://HOST:PORT" or "http://...", as chosen. */
 const char *sc_registry_base_url(const sc_registry *registry);
 

@@ -36,6 +36,8 @@ int sc_cmd_uninstall(sc_cli *cli, int argc, char **argv);
 int sc_cmd_list(sc_cli *cli, int argc, char **argv);
 int sc_cmd_test(sc_cli *cli, int argc, char **argv);
 int sc_cmd_push(sc_cli *cli, int argc, char **argv);
+int sc_cmd_login(sc_cli *cli, int argc, char **argv);
+int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
 
 /* Turn SIGINT/SIGTERM into a flag that long operations poll (signals.c). */
 volatile const int *sc_cli_catch_interrupts(void);

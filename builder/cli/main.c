@@ -25,6 +25,8 @@ static const command commands[] = {
     {"list", sc_cmd_list, "list installed system containers"},
     {"test", sc_cmd_test, "install an image in a temporary root, start it with runc, probe it"},
     {"push", sc_cmd_push, "push an image to a registry over the OCI distribution API"},
+    {"login", sc_cmd_login, "check registry credentials and store them in auth.json"},
+    {"logout", sc_cmd_logout, "remove a registry's credentials from auth.json"},
     {NULL, NULL, NULL},
 };
 

@@ -109,6 +109,23 @@ test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CON
   skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a3:latest >/dev/null
 '
 
+test_expect_success 'login checks the password and writes auth.json 0600; push uses it; logout removes it' '
+  echo wrong | expect_exit 1 sc_build login --username user --password-stdin $B &&
+  expect_grep "authentication failed.*401" .stderr && cat .stdout .stderr >>all.err &&
+  test ! -e $XDG_RUNTIME_DIR/containers/auth.json &&
+  echo "$PASS" | sc_build login --username user --password-stdin $B >>all.out 2>>all.err &&
+  test "$(stat -c %a $XDG_RUNTIME_DIR/containers/auth.json)" = 600 &&
+  json_get $XDG_RUNTIME_DIR/containers/auth.json "d[\"auths\"][\"$B\"][\"auth\"]" >entry &&
+  test "$(base64 -d entry)" = "user:$PASS" &&
+  sc_build push oci:hw.oci docker://$B/l1:latest >>all.out 2>>all.err &&
+  sc_build logout $B >>all.out 2>>all.err &&
+  test "$(json_get $XDG_RUNTIME_DIR/containers/auth.json "len(d[\"auths\"])")" = 0 &&
+  expect_exit 1 sc_build push oci:hw.oci docker://$B/l2:latest &&
+  expect_grep "no credentials" .stderr &&
+  expect_exit 1 sc_build logout $B && expect_grep "not logged in to $B" .stderr &&
+  expect_exit 2 sc_build login --username user docker://$B/x
+'
+
 test_expect_success 'the password appears in no output' '
   cat .stdout .stderr >>all.err &&
   ! grep -r -- "$PASS" all.out all.err &&
@@ -143,6 +160,14 @@ test_expect_success 'Bearer: one token request per scope, and the push lands' '
 test_expect_success 'Bearer: wrong credentials are refused by the token endpoint' '
   expect_exit 1 sc_build push --creds user:wrong oci:hw.oci docker://$K/hw:latest &&
   expect_grep "token request.*401" .stderr
+'
+
+test_expect_success 'Bearer: login asks the token endpoint, and only stores what it accepted' '
+  expect_exit 1 sc_build login --authfile af.json --creds user:wrong $K &&
+  expect_grep "token request.*401" .stderr && test ! -e af.json &&
+  sc_build login --authfile af.json --creds "user:$PASS" $K >out 2>err &&
+  REGISTRY_AUTH_FILE=$PWD/af.json sc_build push oci:hw.oci docker://$K/viaauth:latest >/dev/null &&
+  ! grep -- "$PASS" out err
 '
 
 # ---- TLS ----

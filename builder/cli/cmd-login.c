@@ -1,0 +1,150 @@
+/* cmd-login.c: sc-build login [--username U] [--password-stdin] HOST[:PORT]:
+ * check the credentials against the registry, then store them in the auth
+ * file (containers-auth.json(5)) that push and build --from read. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "registry-args.h"
+#include "registry.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: sc-build login [--username USER] [--password-stdin] [--creds USER[:PASS]]\n"
+    "                      [--authfile F] [--tls-verify=false] [--cert-dir DIR] HOST[:PORT]\n\n"
+    "Check credentials against the registry at HOST and store them in the auth file:\n"
+    "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
+    "(written with mode 0600; other entries are kept).  The password comes from\n"
+    "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
+    "the terminal.  `sc-build push` and `build --from docker://` then find it.\n";
+
+enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN, OPT_AUTHFILE };
+
+/* A host as auth files name it: "HOST[:PORT]", nothing else. */
+static int check_host(const char *host, sc_error *err)
+{
+  _cleanup_free_ char *text = xasprintf("docker://%s/x", host);
+  sc_registry_ref ref;
+  if (strchr(host, '/') || sc_registry_ref_parse(text, &ref, err) < 0)
+    return sc_error_set(err, SC_E_USAGE, "'%s' is not a registry HOST[:PORT]", host);
+  sc_registry_ref_clear(&ref);
+  return 0;
+}
+
+static int read_password_stdin(char **out, sc_error *err)
+{
+  sc_buf b = SC_BUF_INIT;
+  char buf[512];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, stdin)) > 0 && b.len < 8192)
+    sc_buf_append(&b, buf, n);
+  explicit_bzero(buf, sizeof buf);
+  while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
+    b.data[--b.len] = '\0';
+  if (b.len == 0) {
+    sc_buf_free(&b);
+    return sc_error_set(err, SC_E_USAGE, "--password-stdin: no password on stdin");
+  }
+  *out = sc_buf_steal(&b);
+  return 0;
+}
+
+typedef struct login_args {
+  sc_cli_registry_args reg;
+  const char *username;
+  bool password_stdin;
+  const char *authfile;
+  const char *host;
+} login_args;
+
+/* The credentials to check, from --creds, --username/--password-stdin or
+ * the terminal. */
+static int gather_creds(login_args *a, sc_error *err)
+{
+  if (a->reg.creds_arg)
+    return sc_cli_registry_creds(&a->reg, a->host, err);
+  if (a->username == NULL)
+    return sc_error_set(err, SC_E_USAGE, "give --username USER (or --creds USER[:PASS])");
+  sc_registry_creds *c = &a->reg.creds;
+  c->username = xstrdup(a->username);
+  c->source = xstrdup(a->password_stdin ? "--password-stdin" : "the terminal");
+  a->reg.have_creds = true;
+  return a->password_stdin ? read_password_stdin(&c->password, err)
+                           : sc_cli_ask_password(c->username, &c->password, err);
+}
+
+static int login(sc_cli *cli, login_args *a, sc_error *err)
+{
+  _cleanup_free_ char *path = a->authfile ? xstrdup(a->authfile) : sc_auth_file_default_path(err);
+  if (path == NULL || check_host(a->host, err) < 0 || gather_creds(a, err) < 0)
+    return -1;
+  sc_registry_options options = {.tls_verify = a->reg.tls_verify,
+                                 .cert_dir = a->reg.cert_dir,
+                                 .creds = &a->reg.creds,
+                                 .interrupted = sc_cli_catch_interrupts()};
+  if (cli->verbose)
+    options.log = sc_cli_log_request;
+  sc_registry *registry = NULL;
+  if (sc_registry_open(a->host, &options, &registry, err) < 0)
+    return -1;
+  bool needs_auth = sc_registry_auth_scheme(registry) != SC_AUTH_NONE;
+  int rc = sc_registry_check_login(registry, err);
+  sc_registry_free(registry);
+  if (rc < 0 || sc_auth_file_store(path, a->host, &a->reg.creds, err) < 0)
+    return -1;
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:b}", "ok", 1, "registry", a->host, "username",
+                                a->reg.creds.username, "authfile", path, "registry_asks_for_auth",
+                                needs_auth));
+  else
+    sc_cli_info(cli, "Login to %s as %s succeeded%s; credentials stored in %s", a->host,
+                a->reg.creds.username,
+                needs_auth ? "" : " (the registry asks for no credentials)", path);
+  return 0;
+}
+
+int sc_cmd_login(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS,
+      {"username", required_argument, NULL, OPT_USERNAME},
+      {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+      {"authfile", required_argument, NULL, OPT_AUTHFILE},
+      {NULL, 0, NULL, 0},
+  };
+  login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
+  int opt, taken;
+  while ((opt = getopt_long(argc, argv, "u:" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return SC_EXIT_OK;
+    } else if ((taken = sc_cli_registry_option(cli, "login", &a.reg, opt, optarg)) != 0) {
+      if (taken != 1)
+        return taken;
+    } else if (opt == OPT_USERNAME || opt == 'u') {
+      a.username = optarg;
+    } else if (opt == OPT_PASSWORD_STDIN) {
+      a.password_stdin = true;
+    } else if (opt == OPT_AUTHFILE) {
+      a.authfile = optarg;
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "login", "unknown option");
+    }
+  }
+  sc_cli_finish_options(cli);
+  if (optind != argc - 1)
+    return sc_cli_usage_error(cli, "login", "login takes one registry HOST[:PORT]");
+  if (a.password_stdin && a.reg.creds_arg)
+    return sc_cli_usage_error(cli, "login", "--password-stdin and --creds do not go together");
+  a.host = argv[optind];
+  sc_error err = SC_ERROR_INIT;
+  int rc = login(cli, &a, &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
+  sc_error_clear(&err);
+  sc_cli_registry_args_clear(&a.reg);
+  return rc;
+}

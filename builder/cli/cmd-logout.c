@@ -1,0 +1,63 @@
+/* cmd-logout.c: sc-build logout [--authfile F] HOST[:PORT]: remove the
+ * host's entry from the auth file `sc-build login` writes. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "registry-auth.h"
+#include "util.h"
+
+static const char usage[] =
+    "usage: sc-build logout [--authfile F] HOST[:PORT]\n\n"
+    "Remove HOST's credentials from the auth file (--authfile, else\n"
+    "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
+    "Other entries are kept.  Fails when there was no entry for HOST.\n";
+
+enum { OPT_AUTHFILE = 0x1700 };
+
+static int logout(sc_cli *cli, const char *authfile, const char *host, sc_error *err)
+{
+  _cleanup_free_ char *path = authfile ? xstrdup(authfile) : sc_auth_file_default_path(err);
+  if (path == NULL)
+    return -1;
+  int rc = sc_auth_file_store(path, host, NULL, err);
+  if (rc < 0)
+    return -1;
+  if (rc == 1)
+    return sc_error_set(err, ENOENT, "not logged in to %s (no entry in %s)", host, path);
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s}", "ok", 1, "registry", host, "authfile", path));
+  else
+    sc_cli_info(cli, "Removed the credentials for %s from %s", host, path);
+  return 0;
+}
+
+int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      {"authfile", required_argument, NULL, OPT_AUTHFILE},
+      {NULL, 0, NULL, 0},
+  };
+  const char *authfile = NULL;
+  int opt;
+  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return SC_EXIT_OK;
+    } else if (opt == OPT_AUTHFILE) {
+      authfile = optarg;
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "logout", "unknown option");
+    }
+  }
+  sc_cli_finish_options(cli);
+  if (optind != argc - 1)
+    return sc_cli_usage_error(cli, "logout", "logout takes one registry HOST[:PORT]");
+  sc_error err = SC_ERROR_INIT;
+  int rc = logout(cli, authfile, argv[optind], &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
+  sc_error_clear(&err);
+  return rc;
+}
