@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -19,6 +20,7 @@
 #define MAX_MANIFEST_SIZE (4 * 1024 * 1024)
 #define MAX_CACHE_SIZE (16 * 1024 * 1024)
 #define UPLOAD_RESTARTS 3
+#define DEFAULT_JOBS 4
 
 typedef struct push_ctx {
   const sc_push_options *options;
@@ -29,6 +31,9 @@ typedef struct push_ctx {
   json_t *cache; /* {"HOST": {"sha256:...": ["repo", ...]}} */
   sc_push_result *result;
   int64_t chunk_size;
+  /* Guards cache, result and progress reports: workers of a parallel
+   * push share them (each has its own copy of this struct). */
+  pthread_mutex_t *lock;
 } push_ctx;
 
 void sc_push_result_clear(sc_push_result *result)
@@ -40,8 +45,11 @@ void sc_push_result_clear(sc_push_result *result)
 static void report(push_ctx *ctx, const char *digest, sc_push_blob_state state, int64_t done,
                    int64_t total)
 {
-  if (ctx->options->progress)
-    ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+  if (ctx->options->progress == NULL)
+    return;
+  pthread_mutex_lock(ctx->lock);
+  ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+  pthread_mutex_unlock(ctx->lock);
 }
 
 /* ---- the local record of which repositories hold which blobs ---- */
@@ -80,7 +88,7 @@ static void cache_save(const sc_push_options *options, const json_t *cache)
     sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0600, NULL);
 }
 
-static void cache_add(push_ctx *ctx, const char *digest)
+static void cache_add_locked(push_ctx *ctx, const char *digest)
 {
   json_t *host = json_object_get(ctx->cache, ctx->ref.host);
   if (!json_is_object(host)) {
@@ -99,8 +107,24 @@ static void cache_add(push_ctx *ctx, const char *digest)
   json_array_append_new(repos, json_string(ctx->ref.repository));
 }
 
-/* Another repository of this registry we pushed digest to, or NULL. */
-static const char *cache_mount_source(push_ctx *ctx, const char *digest)
+/* Note that the repository holds digest now, count it, and report it. */
+static void blob_done(push_ctx *ctx, const sc_descriptor *d, sc_push_blob_state state)
+{
+  pthread_mutex_lock(ctx->lock);
+  cache_add_locked(ctx, d->digest);
+  if (state == SC_PUSH_BLOB_EXISTS)
+    ctx->result->blobs_existing++;
+  else if (state == SC_PUSH_BLOB_MOUNTED)
+    ctx->result->blobs_mounted++;
+  else {
+    ctx->result->blobs_uploaded++;
+    ctx->result->bytes_uploaded += d->size;
+  }
+  pthread_mutex_unlock(ctx->lock);
+  report(ctx, d->digest, state, d->size, d->size);
+}
+
+static const char *cache_mount_source_locked(push_ctx *ctx, const char *digest)
 {
   json_t *repos = json_object_get(json_object_get(ctx->cache, ctx->ref.host), digest);
   size_t i;
@@ -113,6 +137,16 @@ static const char *cache_mount_source(push_ctx *ctx, const char *digest)
       return repo;
   }
   return NULL;
+}
+
+/* Another repository of this registry we pushed digest to (a copy), or NULL. */
+static char *cache_mount_source(push_ctx *ctx, const char *digest)
+{
+  pthread_mutex_lock(ctx->lock);
+  const char *repo = cache_mount_source_locked(ctx, digest);
+  char *copy = repo ? xstrdup(repo) : NULL;
+  pthread_mutex_unlock(ctx->lock);
+  return copy;
 }
 
 /* ---- one request, its failure described ---- */
@@ -337,8 +371,9 @@ static int upload_blob(push_ctx *ctx, char *url, const sc_descriptor *d, sc_erro
   return rc;
 }
 
-/* HEAD (spec.md "Checking if content exists"), then a mount, then an upload. */
-static int push_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
+/* HEAD (spec.md "Checking if content exists"): 1 when the registry has
+ * the blob, 0 when not. */
+static int blob_exists(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
 {
   report(ctx, d->digest, SC_PUSH_BLOB_CHECKING, 0, d->size);
   _cleanup_free_ char *head = xasprintf("/v2/%s/blobs/%s", ctx->ref.repository, d->digest);
@@ -346,49 +381,126 @@ static int push_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   if (request(ctx, &req, &resp, err) < 0)
     return -1;
-  long status = resp.status;
-  if (status != 200 && status != 404) {
-    int rc = unexpected(ctx, &resp, "checking for a blob", err);
-    sc_http_response_clear(&resp);
-    return rc;
-  }
+  int rc = resp.status == 200 ? 1 : 0;
+  if (resp.status != 200 && resp.status != 404)
+    rc = unexpected(ctx, &resp, "checking for a blob", err);
   sc_http_response_clear(&resp);
-  if (status == 200) {
-    ctx->result->blobs_existing++;
-    report(ctx, d->digest, SC_PUSH_BLOB_EXISTS, d->size, d->size);
-    return 0;
-  }
+  return rc;
+}
+
+/* spec.md "Mounting a blob from another repository": 1 when mounted; 0
+ * with *url set when the registry would not and opened an upload session
+ * instead (202). */
+static int mount_blob(push_ctx *ctx, const sc_descriptor *d, const char *from, char **url,
+                      sc_error *err)
+{
+  _cleanup_free_ char *target =
+      xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", ctx->ref.repository, d->digest, from);
+  _cleanup_free_ char *scope = xasprintf("%s repository:%s:pull", ctx->scope, from);
+  sc_http_request mount = {.method = "POST", .target = target, .scope = scope, .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (request(ctx, &mount, &resp, err) < 0)
+    return -1;
+  int rc = resp.status == 201 ? 1 : 0;
+  if (resp.status == 202 && (*url = upload_location(ctx, &resp, err)) == NULL)
+    rc = -1;
+  else if (resp.status != 201 && resp.status != 202)
+    rc = unexpected(ctx, &resp, "mounting a blob", err);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* A blob the registry lacks: a mount when we pushed it to another
+ * repository of the registry, else an upload. */
+static int send_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
+{
   char *url = NULL;
-  const char *from = cache_mount_source(ctx, d->digest);
-  if (from) {
-    /* spec.md "Mounting a blob from another repository": 201 mounted; 202
-     * means the registry would not, and the answer is an upload session. */
-    _cleanup_free_ char *target =
-        xasprintf("/v2/%s/blobs/uploads/?mount=%s&from=%s", ctx->ref.repository, d->digest, from);
-    _cleanup_free_ char *scope = xasprintf("%s repository:%s:pull", ctx->scope, from);
-    sc_http_request mount = {.method = "POST", .target = target, .scope = scope, .retry = true};
-    if (request(ctx, &mount, &resp, err) < 0)
-      return -1;
-    status = resp.status;
-    if (status == 202)
-      url = upload_location(ctx, &resp, err);
-    else if (status != 201)
-      unexpected(ctx, &resp, "mounting a blob", err);
-    sc_http_response_clear(&resp);
-    if (status == 201) {
-      ctx->result->blobs_mounted++;
-      report(ctx, d->digest, SC_PUSH_BLOB_MOUNTED, d->size, d->size);
-      return 0;
-    }
-    if (url == NULL)
-      return -1;
+  _cleanup_free_ char *from = cache_mount_source(ctx, d->digest);
+  int mounted = from ? mount_blob(ctx, d, from, &url, err) : 0;
+  if (mounted < 0)
+    return -1;
+  if (mounted == 1) {
+    blob_done(ctx, d, SC_PUSH_BLOB_MOUNTED);
+    return 0;
   }
   if (upload_blob(ctx, url, d, err) < 0)
     return sc_error_prefix(err, "blob %s", d->digest);
-  ctx->result->blobs_uploaded++;
-  ctx->result->bytes_uploaded += d->size;
-  report(ctx, d->digest, SC_PUSH_BLOB_UPLOADED, d->size, d->size);
+  blob_done(ctx, d, SC_PUSH_BLOB_UPLOADED);
   return 0;
+}
+
+/* ---- parallel uploads ---- */
+
+typedef struct upload_pool {
+  push_ctx *ctx;
+  const sc_descriptor **blobs;
+  size_t count, next;
+  bool failed;
+  sc_error err; /* the first failure */
+} upload_pool;
+
+/* Take the next blob, or NULL when all are taken or one failed. */
+static const sc_descriptor *pool_take(upload_pool *pool)
+{
+  pthread_mutex_lock(pool->ctx->lock);
+  const sc_descriptor *d = pool->failed || pool->next == pool->count ? NULL
+                                                                     : pool->blobs[pool->next++];
+  pthread_mutex_unlock(pool->ctx->lock);
+  return d;
+}
+
+static void pool_fail(upload_pool *pool, sc_error *err)
+{
+  pthread_mutex_lock(pool->ctx->lock);
+  if (!pool->failed) {
+    pool->failed = true;
+    sc_error_move(&pool->err, err);
+  }
+  pthread_mutex_unlock(pool->ctx->lock);
+}
+
+/* One worker: its own connection (sharing the tokens), blobs until none
+ * are left. */
+static void *upload_worker(void *arg)
+{
+  upload_pool *pool = arg;
+  push_ctx worker = *pool->ctx;
+  worker.registry = sc_registry_clone(pool->ctx->registry);
+  for (const sc_descriptor *d; (d = pool_take(pool)) != NULL;) {
+    sc_error err = SC_ERROR_INIT;
+    if (send_blob(&worker, d, &err) < 0)
+      pool_fail(pool, &err);
+    sc_error_clear(&err);
+  }
+  sc_registry_free(worker.registry);
+  return NULL;
+}
+
+static int send_blobs(push_ctx *ctx, const sc_descriptor **blobs, size_t count, sc_error *err)
+{
+  size_t jobs = ctx->options->jobs > 0 ? (size_t)ctx->options->jobs : DEFAULT_JOBS;
+  if (jobs > count)
+    jobs = count;
+  if (jobs <= 1) {
+    for (size_t i = 0; i < count; i++)
+      if (send_blob(ctx, blobs[i], err) < 0)
+        return -1;
+    return 0;
+  }
+  upload_pool pool = {.ctx = ctx, .blobs = blobs, .count = count, .err = SC_ERROR_INIT};
+  pthread_t *threads = xcalloc(jobs, sizeof *threads);
+  size_t started = 0;
+  while (started < jobs && pthread_create(&threads[started], NULL, upload_worker, &pool) == 0)
+    started++;
+  if (started == 0) /* no thread to be had: this one does the work */
+    upload_worker(&pool);
+  for (size_t i = 0; i < started; i++)
+    pthread_join(threads[i], NULL);
+  free(threads);
+  if (!pool.failed)
+    return 0;
+  sc_error_move(err, &pool.err);
+  return -1;
 }
 
 /* The manifest's bytes as stored: their digest is the image's. */
@@ -438,10 +550,13 @@ static int push_manifest(push_ctx *ctx, sc_error *err)
   return rc;
 }
 
+/* Check every blob (one connection: cheap requests), send the missing
+ * ones (in parallel), then the manifest. */
 static int push_image(push_ctx *ctx, sc_error *err)
 {
   const sc_image *image = ctx->image;
-  size_t count = image->layer_count + 1;
+  size_t count = image->layer_count + 1, missing = 0;
+  _cleanup_free_ const sc_descriptor **to_send = xcalloc(count, sizeof *to_send);
   for (size_t i = 0; i < count; i++) {
     const sc_descriptor *d = i == 0 ? &image->config_descriptor : &image->layers[i - 1];
     bool seen = false; /* a layer listed twice goes once */
@@ -451,10 +566,16 @@ static int push_image(push_ctx *ctx, sc_error *err)
       continue;
     if (ctx->options->interrupted && *ctx->options->interrupted)
       return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-    if (push_blob(ctx, d, err) < 0)
+    int exists = blob_exists(ctx, d, err);
+    if (exists < 0)
       return -1;
-    cache_add(ctx, d->digest);
+    if (exists)
+      blob_done(ctx, d, SC_PUSH_BLOB_EXISTS);
+    else
+      to_send[missing++] = d;
   }
+  if (send_blobs(ctx, to_send, missing, err) < 0)
+    return -1;
   return push_manifest(ctx, err);
 }
 
@@ -519,7 +640,8 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
             sc_push_result *result, sc_error *err)
 {
   memset(result, 0, sizeof *result);
-  push_ctx ctx = {.options = options, .result = result};
+  pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  push_ctx ctx = {.options = options, .result = result, .lock = &lock};
   source src = {0};
   int rc = -1;
   if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)

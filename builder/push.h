@@ -2,10 +2,11 @@
  * layout or an oci-archive to a registry over the OCI distribution API
  * (distribution-spec v1.0 spec.md "Push").
  *
- * Blobs go first, one at a time: HEAD, skipped when the registry has it;
- * else a cross-repository mount from a repository of the same registry we
- * pushed it to before (recorded in $XDG_CACHE_HOME/sc-build/
- * registry-blobs.json); else an upload, monolithic below the chunk size,
+ * Blobs go first: a HEAD of each, skipped when the registry has it; then
+ * the missing ones, up to `jobs` at once on connections of their own
+ * (sharing Bearer tokens): a cross-repository mount from a repository of
+ * the same registry we pushed it to before (recorded in
+ * $XDG_CACHE_HOME/sc-build/registry-blobs.json); else an upload, monolithic below the chunk size,
  * chunked PATCHes above it, resumed from the registry's Range after a
  * dropped connection.  The manifest goes last, so no reader sees it before
  * its blobs, and the digest the registry answers with is checked. */
@@ -35,6 +36,7 @@ typedef struct sc_push_options {
   bool tls_verify;
   const char *cert_dir;
   int64_t chunk_size;     /* 0: 32 MiB */
+  int jobs;               /* blobs uploaded at once; 0: 4 */
   const char *cache_path; /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
   long backoff_ms;        /* first retry delay; 0: 500 ms */
   sc_registry_log_fn log;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <jansson.h>
 
 #include "sha256.h"
@@ -19,6 +20,16 @@
 /* Bounds on what a registry may send us. */
 #define MAX_BODY_KEPT (1024 * 1024)
 #define MAX_HEADER_VALUE 8192
+
+/* What a registry asked for, and the tokens we got: shared by a client and
+ * its clones (parallel uploads), so one token serves every connection. */
+typedef struct registry_auth {
+  pthread_mutex_t lock;
+  int refs;
+  sc_auth_scheme scheme; /* what the registry asked for in its last challenge */
+  char *realm, *service; /* of the Bearer challenge */
+  sc_token_cache tokens;
+} registry_auth;
 
 struct sc_registry {
   char *host;     /* as the user wrote it: auth file key, certs.d name */
@@ -28,9 +39,7 @@ struct sc_registry {
   char errbuf[CURL_ERROR_SIZE];
   char *ca_blob; /* the *.crt files of the cert dir, concatenated */
   char *client_cert, *client_key;
-  sc_auth_scheme auth;   /* what the registry asked for in its last challenge */
-  char *realm, *service; /* of the Bearer challenge */
-  sc_token_cache tokens;
+  registry_auth *shared; /* with the clones of this client */
   CURLcode last_rc; /* of the last exchange, to tell a TLS handshake failure */
 };
 
@@ -196,6 +205,29 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
 }
 
 /* ---- the client ---- */
+
+static registry_auth *new_auth(void)
+{
+  registry_auth *a = xcalloc(1, sizeof *a);
+  pthread_mutex_init(&a->lock, NULL);
+  a->refs = 1;
+  return a;
+}
+
+static void release_auth(registry_auth *a)
+{
+  pthread_mutex_lock(&a->lock);
+  bool last = --a->refs == 0;
+  pthread_mutex_unlock(&a->lock);
+  if (!last)
+    return;
+  sc_token_cache_clear(&a->tokens);
+  free(a->realm);
+  free(a->service);
+  pthread_mutex_destroy(&a->lock);
+  free(a);
+}
+
 
 const char *sc_registry_base_url(const sc_registry *registry)
 {
@@ -421,17 +453,17 @@ static void append_query(sc_buf *b, CURL *c, const char *key, const char *value,
  * we have some. */
 static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
 {
-  if (!sc_str_has_prefix(r->realm, "https://") && !sc_str_has_prefix(r->realm, "http://"))
+  if (!sc_str_has_prefix(r->shared->realm, "https://") && !sc_str_has_prefix(r->shared->realm, "http://"))
     return sc_error_set(err, SC_E_INVALID, "%s: token realm is not an http(s) URL", r->host);
-  if (r->options.creds && sc_str_has_prefix(r->realm, "http://") &&
+  if (r->options.creds && sc_str_has_prefix(r->shared->realm, "http://") &&
       !sc_str_has_prefix(r->base_url, "http://"))
     return sc_error_set(err, SC_E_INVALID,
                         "%s: refusing to send credentials to a plain-http token realm", r->host);
   sc_buf url = SC_BUF_INIT;
-  sc_buf_puts(&url, r->realm);
-  char sep = strchr(r->realm, '?') ? '&' : '?';
-  if (r->service)
-    append_query(&url, r->curl, "service", r->service, &sep);
+  sc_buf_puts(&url, r->shared->realm);
+  char sep = strchr(r->shared->realm, '?') ? '&' : '?';
+  if (r->shared->service)
+    append_query(&url, r->curl, "service", r->shared->service, &sep);
   _cleanup_free_ char *scopes = xstrdup(scope);
   for (char *save = NULL, *s = strtok_r(scopes, " ", &save); s; s = strtok_r(NULL, " ", &save))
     append_query(&url, r->curl, "scope", s, &sep);
@@ -457,7 +489,7 @@ static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
     _cleanup_free_ char *token =
         sc_auth_token_parse(resp.body.data ? resp.body.data : "", resp.body.len, err);
     if (token) {
-      sc_token_cache_put(&r->tokens, scope, token);
+      sc_token_cache_put(&r->shared->tokens, scope, token);
       explicit_bzero(token, strlen(token));
       ret = 0;
     }
@@ -468,21 +500,29 @@ static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
 }
 
 /* The Authorization line for a request to url, or NULL. */
+static int auth_line_locked(sc_registry *r, const char *scope, char **out, sc_error *err)
+{
+  if (r->shared->scheme == SC_AUTH_BASIC && r->options.creds) {
+    _cleanup_free_ char *basic = sc_basic_auth_value(r->options.creds);
+    *out = xasprintf("Authorization: %s", basic);
+    explicit_bzero(basic, strlen(basic));
+  } else if (r->shared->scheme == SC_AUTH_BEARER && scope) {
+    if (sc_token_cache_get(&r->shared->tokens, scope) == NULL && fetch_token(r, scope, err) < 0)
+      return -1;
+    *out = xasprintf("Authorization: Bearer %s", sc_token_cache_get(&r->shared->tokens, scope));
+  }
+  return 0;
+}
+
 static int auth_line(sc_registry *r, const char *url, const char *scope, char **out, sc_error *err)
 {
   *out = NULL;
   if (!same_origin(r, url)) /* never hand credentials to another host */
     return 0;
-  if (r->auth == SC_AUTH_BASIC && r->options.creds) {
-    _cleanup_free_ char *basic = sc_basic_auth_value(r->options.creds);
-    *out = xasprintf("Authorization: %s", basic);
-    explicit_bzero(basic, strlen(basic));
-  } else if (r->auth == SC_AUTH_BEARER && scope) {
-    if (sc_token_cache_get(&r->tokens, scope) == NULL && fetch_token(r, scope, err) < 0)
-      return -1;
-    *out = xasprintf("Authorization: Bearer %s", sc_token_cache_get(&r->tokens, scope));
-  }
-  return 0;
+  pthread_mutex_lock(&r->shared->lock);
+  int rc = auth_line_locked(r, scope, out, err);
+  pthread_mutex_unlock(&r->shared->lock);
+  return rc;
 }
 
 static struct curl_slist *request_headers(const sc_http_request *req, const char *auth)
@@ -515,22 +555,24 @@ static bool take_challenge(sc_registry *r, const sc_http_response *resp, const c
       sc_auth_challenge_parse(resp->www_authenticate, &ch, NULL) < 0)
     return false;
   bool again = false;
+  pthread_mutex_lock(&r->shared->lock);
   if (ch.scheme == SC_AUTH_BEARER) {
-    bool first = r->auth != SC_AUTH_BEARER;
-    r->auth = SC_AUTH_BEARER;
-    free(r->realm);
-    free(r->service);
-    r->realm = steal_pointer(&ch.realm);
-    r->service = steal_pointer(&ch.service);
+    bool first = r->shared->scheme != SC_AUTH_BEARER;
+    r->shared->scheme = SC_AUTH_BEARER;
+    free(r->shared->realm);
+    free(r->shared->service);
+    r->shared->realm = steal_pointer(&ch.realm);
+    r->shared->service = steal_pointer(&ch.service);
     if (scope) {
       /* A cached token may have expired: fetch once more. */
-      again = first || sc_token_cache_get(&r->tokens, scope) != NULL;
-      sc_token_cache_drop(&r->tokens, scope);
+      again = first || sc_token_cache_get(&r->shared->tokens, scope) != NULL;
+      sc_token_cache_drop(&r->shared->tokens, scope);
     }
   } else if (ch.scheme == SC_AUTH_BASIC) {
-    again = r->auth != SC_AUTH_BASIC && r->options.creds != NULL;
-    r->auth = SC_AUTH_BASIC;
+    again = r->shared->scheme != SC_AUTH_BASIC && r->options.creds != NULL;
+    r->shared->scheme = SC_AUTH_BASIC;
   }
+  pthread_mutex_unlock(&r->shared->lock);
   sc_auth_challenge_clear(&ch);
   return again;
 }
@@ -633,12 +675,12 @@ static int ping(sc_registry *r, sc_error *err)
   sc_http_request req = {.method = "GET", .target = "/v2/", .retry = true};
   sc_http_response resp = {.content_length = -1};
   int rc = sc_registry_request(r, &req, &resp, err);
-  if (rc == 0 && resp.status == 401 && r->auth == SC_AUTH_BASIC && r->options.creds)
+  if (rc == 0 && resp.status == 401 && r->shared->scheme == SC_AUTH_BASIC && r->options.creds)
     rc = sc_registry_error(err, &resp, "%s: authentication failed (credentials from %s)", r->host,
                            r->options.creds->source ? r->options.creds->source : "?");
   else if (rc == 0 && resp.status != 200 && resp.status != 401)
     rc = sc_registry_error(err, &resp, "%s: GET /v2/: not an OCI registry", r->host);
-  else if (rc == 0 && resp.status == 401 && r->auth == SC_AUTH_NONE)
+  else if (rc == 0 && resp.status == 401 && r->shared->scheme == SC_AUTH_NONE)
     take_challenge(r, &resp, NULL);
   sc_http_response_clear(&resp);
   return rc;
@@ -653,6 +695,7 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
     curl_ready = true;
   }
   sc_registry *r = xcalloc(1, sizeof *r);
+  r->shared = new_auth();
   r->host = xstrdup(host);
   r->options = *options;
   if (r->options.backoff_ms <= 0)
@@ -682,19 +725,37 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
   return 0;
 }
 
+sc_registry *sc_registry_clone(const sc_registry *r)
+{
+  sc_registry *c = xcalloc(1, sizeof *c);
+  c->host = xstrdup(r->host);
+  c->base_url = xstrdup(r->base_url);
+  c->options = r->options;
+  c->curl = curl_easy_init();
+  c->ca_blob = r->ca_blob ? xstrdup(r->ca_blob) : NULL;
+  c->client_cert = r->client_cert ? xstrdup(r->client_cert) : NULL;
+  c->client_key = r->client_key ? xstrdup(r->client_key) : NULL;
+  c->shared = r->shared;
+  pthread_mutex_lock(&c->shared->lock);
+  c->shared->refs++;
+  pthread_mutex_unlock(&c->shared->lock);
+  return c;
+}
+
 sc_auth_scheme sc_registry_auth_scheme(const sc_registry *r)
 {
-  return r->auth;
+  return r->shared->scheme;
 }
 
 int sc_registry_check_login(sc_registry *r, sc_error *err)
 {
-  if (r->auth != SC_AUTH_BEARER || r->options.creds == NULL)
+  if (r->shared->scheme != SC_AUTH_BEARER || r->options.creds == NULL)
     return 0;
-  if (fetch_token(r, "", err) < 0)
-    return -1;
-  sc_token_cache_drop(&r->tokens, "");
-  return 0;
+  pthread_mutex_lock(&r->shared->lock);
+  int rc = fetch_token(r, "", err);
+  sc_token_cache_drop(&r->shared->tokens, "");
+  pthread_mutex_unlock(&r->shared->lock);
+  return rc;
 }
 
 void sc_registry_free(sc_registry *r)
@@ -703,13 +764,11 @@ void sc_registry_free(sc_registry *r)
     return;
   if (r->curl)
     curl_easy_cleanup(r->curl);
-  sc_token_cache_clear(&r->tokens);
+  release_auth(r->shared);
   free(r->host);
   free(r->base_url);
   free(r->ca_blob);
   free(r->client_cert);
   free(r->client_key);
-  free(r->realm);
-  free(r->service);
   free(r);
 }

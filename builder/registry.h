@@ -57,6 +57,11 @@ typedef struct sc_registry sc_registry;
 int sc_registry_open(const char *host, const sc_registry_options *options, sc_registry **out,
                      sc_error *err);
 void sc_registry_free(sc_registry *registry);
+/* A second connection to the same registry for another thread: same
+ * scheme, TLS settings and options; the authentication state (scheme,
+ * Bearer tokens) is shared, under a lock, with the original.  Each client
+ * is used by one thread at a time. */
+sc_registry *sc_registry_clone(const sc_registry *registry);
 /* What the registry asked for when it was opened: SC_AUTH_NONE (no
  * credentials needed), SC_AUTH_BASIC or SC_AUTH_BEARER. */
 sc_auth_scheme sc_registry_auth_scheme(const sc_registry *registry);

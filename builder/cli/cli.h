@@ -74,10 +74,18 @@ json_t *sc_cli_diags_json(const sc_diags *diags);
 json_t *sc_cli_error_json(const sc_error *err);
 /* Print a JSON document on stdout (indented, sorted keys) and free it. */
 void sc_cli_print_json(json_t *doc);
-/* One line of per-blob progress on stderr, rewritten in place; final
- * ends the line.  Only for a terminal (cli->progress). */
-void sc_cli_blob_progress(const char *digest, const char *state, int64_t done, int64_t total,
-                          bool final);
+/* Per-blob progress on a terminal (cli->progress): one line per blob on
+ * stderr, each rewritten in place (ANSI cursor moves) as its blob moves,
+ * so blobs sent in parallel each keep their own bar. */
+typedef struct sc_cli_progress {
+  char **keys;
+  char **lines; /* what each line shows now */
+  size_t count;
+} sc_cli_progress;
+
+void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state,
+                            int64_t done, int64_t total);
+void sc_cli_progress_clear(sc_cli_progress *p);
 /* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
 void sc_cli_log_request(const char *method, const char *path, long status, void *user);
 /* Progress/info line on stderr unless --quiet or --json. */

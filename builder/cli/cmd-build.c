@@ -61,6 +61,7 @@ typedef struct build_args {
   sc_values *set;
   sc_cli_registry_args reg; /* for a docker:// base */
   sc_pull_options pull;
+  sc_cli_progress bars;
 } build_args;
 
 static int parse_pair(sc_cli *cli, sc_values **values, const char *option, const char *arg)
@@ -298,7 +299,7 @@ static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64
                              int64_t total, void *user)
 {
   static const char *const names[] = {"cached", "pulling", "pulled"};
-  sc_cli_blob_progress(digest, names[state], done, total, state != SC_PULL_BLOB_DOWNLOADING);
+  sc_cli_progress_update(user, digest, names[state], done, total);
 }
 
 /* Registry options and credentials for a docker:// base. */
@@ -313,8 +314,10 @@ static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
                               .interrupted = a->build.interrupted};
   if (cli->verbose)
     a->pull.log = sc_cli_log_request;
-  else if (cli->progress)
+  else if (cli->progress) {
     a->pull.progress = on_pull_progress;
+    a->pull.progress_user = &a->bars;
+  }
   a->build.pull = &a->pull;
   return 0;
 }
@@ -366,5 +369,6 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_values_free(a.labels);
   sc_values_free(a.set);
   sc_cli_registry_args_clear(&a.reg);
+  sc_cli_progress_clear(&a.bars);
   return rc;
 }

@@ -19,9 +19,9 @@ static const char usage[] =
     "distribution API and print the manifest digest.  Blobs the registry has are skipped,\n"
     "blobs pushed before to another repository of the registry are mounted.  Credentials\n"
     "come from --creds, else REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
-    "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  Blobs go one at a time:\n"
-    "--jobs is accepted for skopeo compatibility and ignored.  --verbose lists each\n"
-    "request (method, path, status) on stderr.\n";
+    "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  Up to --jobs blobs (default\n"
+    "4) upload at once; the manifest goes last.  --verbose lists each request\n"
+    "(method, path, status) on stderr.\n";
 
 enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };
 
@@ -30,8 +30,7 @@ static const char *const state_names[] = {"checking", "exists", "mounted", "uplo
 static void on_progress(const char *digest, sc_push_blob_state state, int64_t done, int64_t total,
                         void *user)
 {
-  sc_cli_blob_progress(digest, state_names[state], done, total,
-                       state != SC_PUSH_BLOB_UPLOADING && state != SC_PUSH_BLOB_CHECKING);
+  sc_cli_progress_update(user, digest, state_names[state], done, total);
 }
 
 static int write_digestfile(const char *path, const char *digest, sc_error *err)
@@ -117,8 +116,9 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     } else if (opt == OPT_DIGESTFILE) {
       digestfile = optarg;
     } else if (opt == OPT_JOBS) {
-      if (atoi(optarg) < 1)
-        return sc_cli_usage_error(cli, "push", "--jobs takes a positive number");
+      push.jobs = atoi(optarg);
+      if (push.jobs < 1 || push.jobs > 64)
+        return sc_cli_usage_error(cli, "push", "--jobs takes a number from 1 to 64");
     } else if (!sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "push", "unknown option");
     }
@@ -128,10 +128,15 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
   if (cli->verbose)
     push.log = sc_cli_log_request;
-  if (cli->progress && !cli->verbose)
+  sc_cli_progress bars = {0};
+  if (cli->progress && !cli->verbose) {
     push.progress = on_progress;
+    push.progress_user = &bars;
+  }
   const char *backoff = getenv("SC_PUSH_BACKOFF_MS"); /* tests make retries quick */
   if (backoff)
     push.backoff_ms = atol(backoff);
-  return run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
+  int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
+  sc_cli_progress_clear(&bars);
+  return rc;
 }

@@ -1,5 +1,6 @@
 /* output.c: how sc-build prints errors, diagnostics and JSON. */
 #include "cli.h"
+#include "util.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -145,13 +146,51 @@ void sc_cli_info(sc_cli *cli, const char *fmt, ...)
   fputc('\n', stderr);
 }
 
-void sc_cli_blob_progress(const char *digest, const char *state, int64_t done, int64_t total,
-                          bool final)
+static char *progress_line(const char *digest, const char *state, int64_t done, int64_t total)
 {
-  fprintf(stderr, "\r%.19s %-9s %lld/%lld MB\033[K", digest, state, (long long)(done >> 20),
-          (long long)(total >> 20));
-  if (final)
-    fputc('\n', stderr);
+  int width = 24;
+  int filled = total > 0 ? (int)(done * width / total) : width;
+  char bar[32];
+  for (int i = 0; i < width; i++)
+    bar[i] = i < filled ? '#' : '.';
+  bar[width] = '\0';
+  return xasprintf("%.19s %-9s [%s] %lld/%lld MB", digest, state, bar, (long long)(done >> 20),
+                   (long long)(total >> 20));
+}
+
+void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state,
+                            int64_t done, int64_t total)
+{
+  _cleanup_free_ char *line = progress_line(digest, state, done, total);
+  size_t i = 0;
+  while (i < p->count && strcmp(p->keys[i], digest) != 0)
+    i++;
+  if (i == p->count) { /* a new blob: a new line at the bottom */
+    p->keys = xrealloc(p->keys, (p->count + 1) * sizeof *p->keys);
+    p->lines = xrealloc(p->lines, (p->count + 1) * sizeof *p->lines);
+    p->keys[i] = xstrdup(digest);
+    p->lines[i] = xstrdup(line);
+    p->count++;
+    fprintf(stderr, "%s\n", line);
+    return;
+  }
+  if (strcmp(p->lines[i], line) == 0)
+    return; /* nothing a reader would see changed */
+  free(p->lines[i]);
+  p->lines[i] = xstrdup(line);
+  size_t up = p->count - i;
+  fprintf(stderr, "\033[%zuA\r%s\033[K\033[%zuB\r", up, line, up);
+}
+
+void sc_cli_progress_clear(sc_cli_progress *p)
+{
+  for (size_t i = 0; i < p->count; i++) {
+    free(p->keys[i]);
+    free(p->lines[i]);
+  }
+  free(p->keys);
+  free(p->lines);
+  memset(p, 0, sizeof *p);
 }
 
 void sc_cli_log_request(const char *method, const char *path, long status, void *user)
