@@ -523,7 +523,7 @@ static int write_all_entries(layer_ctx *c, sc_error *err)
     return write_exports(c, err);
   sc_buf rel = SC_BUF_INIT;
   sc_buf_puts(&rel, "");
-  int r = walk_dir(c, c->opts->rootfs_fd, &rel, true, err);
+  int r = walk_dir(c, c->opts->rootfs_fd, &rel, !c->opts->plain_tree, err);
   sc_buf_free(&rel);
   return r;
 }

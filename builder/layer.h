@@ -32,6 +32,7 @@ typedef struct sc_layer_options {
   const sc_layer_file *exports; /* stored at /exports/NAME, 0644 */
   size_t export_count;
   bool allow_special; /* store device nodes and FIFOs; skip sockets */
+  bool plain_tree;    /* rootfs_fd is a whole layer's tree: no /exports of the project */
   int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */

@@ -13,6 +13,7 @@
 
 #include "datadir.h"
 #include "image-archive.h"
+#include "ostree-export.h"
 #include "oci.h"
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
@@ -599,13 +600,9 @@ static void source_clear(source *s)
   }
 }
 
-static int open_archive(const char *rest, source *s, sc_error *err)
+/* A temporary directory for an OCI layout made from the source. */
+static int make_tmpdir(source *s, sc_error *err)
 {
-  const char *colon = strchr(rest, ':');
-  _cleanup_free_ char *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
   const char *tmp = getenv("TMPDIR");
   s->tmpdir = xasprintf("%s/sc-push.XXXXXX", tmp && *tmp ? tmp : "/tmp");
   if (mkdtemp(s->tmpdir) == NULL) {
@@ -613,25 +610,59 @@ static int open_archive(const char *rest, source *s, sc_error *err)
     s->tmpdir = NULL;
     return sc_error_set_errno(err, errno, "cannot create a temporary directory");
   }
-  _cleanup_close_ int dir_fd = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0 || sc_oci_archive_extract(fd, dir_fd, err) < 0)
-    return dir_fd < 0 ? sc_error_set_errno(err, errno, "%s", s->tmpdir)
-                      : sc_error_prefix(err, "%s", path);
+  int fd = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "%s", s->tmpdir);
+  return fd;
+}
+
+static int open_archive(const char *rest, source *s, sc_error *err)
+{
+  const char *colon = strchr(rest, ':');
+  _cleanup_free_ char *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", path);
+  _cleanup_close_ int dir_fd = make_tmpdir(s, err);
+  if (dir_fd < 0)
+    return -1;
+  if (sc_oci_archive_extract(fd, dir_fd, err) < 0)
+    return sc_error_prefix(err, "%s", path);
   _cleanup_free_ char *ref = colon && colon[1] ? xasprintf("oci:%s:%s", s->tmpdir, colon + 1)
                                                : xasprintf("oci:%s", s->tmpdir);
   return sc_image_open(ref, &s->image, err) < 0 ? sc_error_prefix(err, "%s", path) : 0;
 }
 
-static int open_source(const char *reference, source *s, sc_error *err)
+/* ostree:NAME:TAG@REPO: its layers packed again into a temporary layout. */
+static int open_ostree(const char *reference, source *s, volatile const int *interrupted,
+                       sc_error *err)
+{
+  sc_image *stored = NULL;
+  if (sc_image_open(reference, &stored, err) < 0)
+    return -1;
+  sc_ostree_export_result exported = {0};
+  int dir_fd = make_tmpdir(s, err);
+  int rc = dir_fd < 0 ? -1 : sc_ostree_export(stored, dir_fd, "image", interrupted, &exported, err);
+  sc_image_free(stored);
+  if (dir_fd >= 0)
+    close(dir_fd);
+  if (rc < 0)
+    return -1;
+  _cleanup_free_ char *ref = xasprintf("oci:%s:image", s->tmpdir);
+  return sc_image_open(ref, &s->image, err);
+}
+
+static int open_source(const char *reference, source *s, volatile const int *interrupted,
+                       sc_error *err)
 {
   if (sc_str_has_prefix(reference, "oci-archive:"))
     return open_archive(reference + 12, s, err);
   if (sc_str_has_prefix(reference, "ostree:"))
-    return sc_error_set(err, SC_E_USAGE,
-                        "pushing from ostree: is not supported (its layers are stored unpacked); "
-                        "push the oci: layout or oci-archive: it came from");
+    return open_ostree(reference, s, interrupted, err);
   if (sc_str_has_prefix(reference, "docker:") || sc_str_has_prefix(reference, "docker-archive:"))
-    return sc_error_set(err, SC_E_USAGE, "%s: push takes oci:PATH[:TAG] or oci-archive:PATH[:TAG]",
+    return sc_error_set(err, SC_E_USAGE,
+                        "%s: push takes oci:PATH[:TAG], oci-archive:PATH[:TAG] or "
+                        "ostree:NAME[:TAG][@REPO]",
                         reference);
   return sc_image_open(reference, &s->image, err);
 }
@@ -655,7 +686,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
                                .interrupted = options->interrupted};
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
-  if (open_source(image_ref, &src, err) < 0) {
+  if (open_source(image_ref, &src, options->interrupted, err) < 0) {
     sc_error_prefix(err, "reading %s", image_ref);
   } else if (sc_registry_open(ctx.ref.host, &ropts, &ctx.registry, err) == 0) {
     ctx.image = src.image;

@@ -213,7 +213,8 @@ static int load_descriptors(sc_image *image, sc_error *err)
 }
 
 /* The bytes of file `content` in the config blob's branch. */
-static int read_config_content(sc_image *image, const char *commit, GBytes **out, sc_error *err)
+static int read_config_content(const sc_image *image, const char *commit, GBytes **out,
+                               sc_error *err)
 {
   g_autoptr(GError) gerror = NULL;
   g_autoptr(GFile) root = NULL;
@@ -328,16 +329,24 @@ int sc_image_ostree_open(const char *reference, sc_image **out, sc_error *err)
  * whiteouts, hard-link objects where the repository allows it.  Unlike
  * atomic (no_copy_fallback = True), copy when the repository is on another
  * filesystem rather than fail. */
-static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
+static int layer_commit(const sc_image *image, size_t index, char **commit, sc_error *err)
 {
   const sc_descriptor *layer = &image->layers[index];
   _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", layer->digest + 7);
-  _cleanup_free_ char *commit = NULL;
-  if (sc_ostree_resolve_branch(image->ostree->repo, branch, &commit, err) < 0)
+  if (sc_ostree_resolve_branch(image->ostree->repo, branch, commit, err) < 0)
     return -1;
-  if (commit == NULL)
+  if (*commit == NULL)
     return sc_error_set(err, ENOENT, "%s: layer %s not found: build or import the image again",
                         image->ostree->repo_path, layer->digest);
+  return 0;
+}
+
+static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
+{
+  const sc_descriptor *layer = &image->layers[index];
+  _cleanup_free_ char *commit = NULL;
+  if (layer_commit(image, index, &commit, err) < 0)
+    return -1;
   OstreeRepoCheckoutAtOptions options = {0};
   options.mode = geteuid() == 0 ? OSTREE_REPO_CHECKOUT_MODE_NONE : OSTREE_REPO_CHECKOUT_MODE_USER;
   options.overwrite_mode = OSTREE_REPO_CHECKOUT_OVERWRITE_UNION_FILES;
@@ -365,5 +374,70 @@ int sc_image_ostree_checkout(const sc_image *image, int rootfs_fd,
   }
   if (syncfs(rootfs_fd) < 0)
     return sc_error_set_errno(err, errno, "cannot sync the checked out rootfs");
+  return 0;
+}
+
+/* ---- export ---- */
+
+int sc_image_ostree_checkout_layer_copy(const sc_image *image, size_t index, int dirfd,
+                                        sc_error *err)
+{
+  _cleanup_free_ char *commit = NULL;
+  if (layer_commit(image, index, &commit, err) < 0)
+    return -1;
+  OstreeRepoCheckoutAtOptions options = {0};
+  options.mode = geteuid() == 0 ? OSTREE_REPO_CHECKOUT_MODE_NONE : OSTREE_REPO_CHECKOUT_MODE_USER;
+  options.force_copy = TRUE; /* files of their own: a tar of them has no hard links */
+  options.overwrite_mode = OSTREE_REPO_CHECKOUT_OVERWRITE_UNION_FILES; /* into the empty dirfd */
+  g_autoptr(GError) gerror = NULL;
+  if (!ostree_repo_checkout_at(image->ostree->repo, &options, dirfd, ".", commit, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "checking out layer %zu (%s)",
+                                index + 1, image->layers[index].digest);
+  return 0;
+}
+
+int sc_image_ostree_read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err)
+{
+  if (sc_ostree_commit_metadata(image->ostree->repo, image->ostree_commit, "docker.manifest", data,
+                                err) < 0)
+    return -1;
+  if (*data == NULL)
+    return sc_error_set(err, SC_E_INVALID, "%s: no docker.manifest", image->ostree->repo_path);
+  *len = strlen(*data);
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(*data, *len, digest);
+  if (strcmp(digest, image->manifest_digest) != 0) {
+    free(*data);
+    *data = NULL;
+    return sc_error_set(err, SC_E_INVALID, "%s: the stored manifest changed since it was opened",
+                        image->ostree->repo_path);
+  }
+  return 0;
+}
+
+int sc_image_ostree_read_config(const sc_image *image, char **data, size_t *len, sc_error *err)
+{
+  const sc_descriptor *d = &image->config_descriptor;
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", d->digest + 7);
+  _cleanup_free_ char *commit = NULL;
+  if (sc_ostree_resolve_branch(image->ostree->repo, branch, &commit, err) < 0)
+    return -1;
+  if (commit == NULL)
+    return sc_error_set(err, ENOENT, "%s: config %s not found", image->ostree->repo_path,
+                        d->digest);
+  g_autoptr(GBytes) bytes = NULL;
+  if (read_config_content(image, commit, &bytes, err) < 0)
+    return -1;
+  gsize n = 0;
+  const char *p = g_bytes_get_data(bytes, &n);
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(p ? p : "", n, digest);
+  if (strcmp(digest, d->digest) != 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: config %s does not match its digest",
+                        image->ostree->repo_path, d->digest);
+  *data = xmalloc(n + 1);
+  memcpy(*data, p ? p : "", n);
+  (*data)[n] = '\0';
+  *len = n;
   return 0;
 }

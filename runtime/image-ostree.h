@@ -63,4 +63,14 @@ int sc_image_ostree_checkout(const sc_image *image, int rootfs_fd,
                              const sc_checkout_options *options, sc_error *err);
 void sc_image_ostree_free(sc_image_ostree *backend);
 
+/* For exporting an SC_IMAGE_OSTREE image back to OCI (push from ostree:):
+ * layer `index` checked out into the empty directory dirfd as stored, as
+ * plain copies (no hard links into the repository) with whiteout files
+ * left as files; and the stored bytes of the manifest and of the config,
+ * each checked against its digest. */
+int sc_image_ostree_checkout_layer_copy(const sc_image *image, size_t index, int dirfd,
+                                        sc_error *err);
+int sc_image_ostree_read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err);
+int sc_image_ostree_read_config(const sc_image *image, char **data, size_t *len, sc_error *err);
+
 #endif

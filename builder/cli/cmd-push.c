@@ -15,12 +15,14 @@ static const char usage[] =
     "usage: sc-build push IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n\n"
-    "Push IMAGE (oci:PATH[:TAG] or oci-archive:PATH[:TAG]) to a registry over the OCI\n"
-    "distribution API and print the manifest digest.  Blobs the registry has are skipped,\n"
-    "blobs pushed before to another repository of the registry are mounted.  Credentials\n"
-    "come from --creds, else REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json,\n"
-    "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  Up to --jobs blobs (default\n"
-    "4) upload at once; the manifest goes last.  --verbose lists each request\n"
+    "Push IMAGE (oci:PATH[:TAG], oci-archive:PATH[:TAG] or ostree:NAME[:TAG][@REPO]) to a\n"
+    "registry over the OCI distribution API and print the manifest digest.\n\n"
+    "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
+    "the registry are mounted; the others upload, up to --jobs (default 4) at once, and\n"
+    "the manifest goes last.  An ostree: image's layers are packed again and must match\n"
+    "the config's diff_ids.  Credentials come from --creds, else REGISTRY_AUTH_FILE,\n"
+    "$XDG_RUNTIME_DIR/containers/auth.json (see sc-build login),\n"
+    "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  --verbose lists each request\n"
     "(method, path, status) on stderr.\n";
 
 enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };

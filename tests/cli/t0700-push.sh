@@ -96,8 +96,34 @@ test_expect_success 'usage errors exit 2; a bad reference is named' '
   expect_exit 2 sc_build push oci:hw.oci &&
   expect_exit 2 sc_build push oci:hw.oci docker://$R/Bad:latest &&
   expect_grep "invalid repository name" .stderr &&
-  expect_exit 2 sc_build push ostree:hw:latest@repo docker://$R/hw:latest &&
-  expect_grep "not supported" .stderr
+  expect_exit 2 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
+  expect_grep "push takes oci:PATH" .stderr
+'
+
+test_expect_success 'push from ostree: packs the layers again to the same digests as the OCI build' '
+  sc_build build hello-world --format ostree --repo repo >/dev/null 2>&1 &&
+  sc_build push ostree:hello-world:latest@repo docker://$R/fromostree:v1 >o1.out 2>/dev/null &&
+  test "$(cat o1.out)" = "$(cat hw.digest)" &&
+  export SOURCE_DATE_EPOCH=1700000000 &&
+  sc_build init oneshot >/dev/null && sc_build build oneshot --from oci:hw.oci -o os.oci >/dev/null 2>&1 &&
+  sc_build build oneshot --from oci:hw.oci --format ostree --repo repo -t os:v1 >/dev/null 2>&1 &&
+  sc_build push oci:os.oci docker://$R/fromoci:v2 >o2.out 2>/dev/null &&
+  sc_build push ostree:os:v1@repo docker://$R/fromostree:v2 >o3.out 2>/dev/null &&
+  test "$(cat o2.out)" = "$(cat o3.out)" &&
+  skopeo inspect --tls-verify=false docker://$R/fromostree:v2 >io.json &&
+  test "$(json_get io.json "d[\"Digest\"]")" = "$(cat o2.out)" &&
+  ! ls -d ${TMPDIR:-/tmp}/sc-push.* 2>/dev/null
+'
+
+test_expect_success 'push from ostree: a layer another tool wrote is refused by name, nothing is pushed' '
+  cp -r hw.oci um.oci && umoci unpack --image um.oci:hello-world:latest uo >/dev/null &&
+  echo extra >uo/rootfs/extra-file && touch -d 2001-02-03 uo/rootfs/extra-file &&
+  umoci repack --image um.oci:umoci uo >/dev/null &&
+  sc_build import oci:um.oci:umoci --repo repo --tag um:v1 >/dev/null 2>&1 &&
+  expect_exit 1 sc_build push ostree:um:v1@repo docker://$R/umoci:v1 &&
+  expect_grep "layer 2 \(sha256:[0-9a-f]+\) cannot be rebuilt byte for byte from OSTree" .stderr &&
+  ! skopeo inspect --tls-verify=false docker://$R/umoci:v1 >/dev/null 2>&1 &&
+  ! ls -d ${TMPDIR:-/tmp}/sc-push.* 2>/dev/null
 '
 
 # ---- Basic auth (htpasswd) ----
