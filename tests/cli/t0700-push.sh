@@ -70,26 +70,30 @@ test_expect_success 'a small --chunk-size uploads in PATCH chunks' '
   skopeo inspect --tls-verify=false docker://$R/chunks:latest >/dev/null
 '
 
-# The line number of the Nth line matching a pattern: nth_line FILE PATTERN N
-nth_line() { grep -n -E -- "$2" "$1" | sed -n "$3p" | cut -d: -f1; }
+# Upload sessions of a --verbose log whose PATCHes interleave: prints the
+# number of runs of PATCHes to one session, and the number of sessions
+# (equal when the uploads went one after another).
+patch_runs() {
+  local patches
+  patches=$(grep -oE -- "^PATCH /v2/$2/blobs/uploads/[^ ?]+" "$1")
+  echo "$(uniq <<<"$patches" | wc -l) $(sort -u <<<"$patches" | wc -l)"
+}
 
 test_expect_success '--jobs uploads blobs side by side; --jobs 1 one after another' '
   mkdir -p big2/rootfs/data && cp -r hello-world/* big2/ &&
   head -c 3000000 /dev/urandom >big2/rootfs/data/random2 &&
   sc_build build big2 --from oci:big.oci -o par.oci >/dev/null 2>&1 &&
   XDG_CACHE_HOME=$TEST_TMP/c-par sc_build --verbose push --jobs 3 --chunk-size 256k oci:par.oci docker://$R/par:latest >par.out 2>par.err &&
-  second_post=$(nth_line par.err "^POST /v2/par/blobs/uploads/ 202" 2) &&
-  first_put=$(nth_line par.err "^PUT /v2/par/blobs/uploads/.*digest=.* 201" 1) &&
-  test "$second_post" -lt "$first_put" &&
+  read runs sessions <<<"$(patch_runs par.err par)" &&
+  test "$sessions" = 2 && test "$runs" -gt 2 &&
   test "$(count_requests par.err "PUT /v2/par/blobs/uploads/.*digest=.* 201")" = 3 &&
   skopeo copy -q --src-tls-verify=false docker://$R/par:latest oci:par-back:latest &&
   umoci unpack --image par-back:latest pb >/dev/null && cmp pb/rootfs/data/random2 big2/rootfs/data/random2 &&
   cmp pb/rootfs/data/random big/rootfs/data/random &&
   test "$(json_get <(skopeo inspect --tls-verify=false docker://$R/par:latest) "d[\"Digest\"]")" = "$(cat par.out)" &&
   XDG_CACHE_HOME=$TEST_TMP/c-seq sc_build --verbose push --jobs 1 --chunk-size 256k oci:par.oci docker://$R/seq:latest >seq.out 2>seq.err &&
-  second_post=$(nth_line seq.err "^POST /v2/seq/blobs/uploads/ 202" 2) &&
-  first_put=$(nth_line seq.err "^PUT /v2/seq/blobs/uploads/.*digest=.* 201" 1) &&
-  test "$second_post" -gt "$first_put"
+  read runs sessions <<<"$(patch_runs seq.err seq)" &&
+  test "$sessions" = 2 && test "$runs" = 2
 '
 
 test_expect_success 'usage errors exit 2; a bad reference is named' '
