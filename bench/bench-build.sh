@@ -11,26 +11,11 @@
 # SC_BUILD=/path/to/sc-build.
 set -euo pipefail
 
-size_mb=${1:-300}
-nfiles=${2:-20000}
-seed=${3:-1}
-runs=${4:-3}
-repo=$(cd "$(dirname "$0")/.." && pwd)
-sc_build=${SC_BUILD:-$repo/build/bin/sc-build}
-gen=${GEN_ROOTFS:-$repo/../shared/bench/gen-rootfs.py}
-for tool in hyperfine umoci pigz python3 /usr/bin/time; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
-done
-[ -x "$sc_build" ] || { echo "bench: no sc-build at $sc_build: build first" >&2; exit 1; }
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/sc-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-echo "== generating ${size_mb} MB / ${nfiles} files (seed $seed)"
+. "$(dirname "$0")/lib.sh"
+bench_args "$@"
+bench_setup build hyperfine umoci pigz python3 /usr/bin/time
 "$sc_build" --quiet init hello-world >/dev/null
-python3 "$gen" hello-world/rootfs "$size_mb" "$nfiles" "$seed"
-du -sh hello-world/rootfs
+bench_rootfs hello-world/rootfs
 
 tar_layer="tar -C hello-world/rootfs --sort=name --owner=0 --group=0 --numeric-owner --mtime=@0 -cf - ."
 umoci init --layout base.oci >/dev/null && umoci new --image base.oci:t >/dev/null
@@ -48,13 +33,5 @@ rm -rf out.oci
 /usr/bin/time -f '%e %M' -o rss.txt "$sc_build" --quiet build hello-world -o out.oci
 read -r secs rss_kb < rss.txt
 
-python3 - "$secs" "$rss_kb" <<'PY'
-import json, sys
-res = {r["command"]: r for r in json.load(open("times.json"))["results"]}
-base = res["sc-build"]["median"]
-print("\n%-14s %10s %10s" % ("tool", "median s", "ratio"))
-for name, r in res.items():
-    print("%-14s %10.2f %9.2fx" % (name, r["median"], r["median"] / base))
-print("\nratio = tool time / sc-build time (above 1: sc-build is faster)")
-print("sc-build peak RSS: %.1f MB (one run, %.2f s)" % (int(sys.argv[2]) / 1024, float(sys.argv[1])))
-PY
+bench_report times.json "tar|gzip:sc-build" "tar|pigz:sc-build" "umoci insert:sc-build"
+echo "sc-build peak RSS: $((rss_kb / 1024)) MB (one run, $secs s)"

@@ -1,0 +1,58 @@
+# lib.sh: what the benchmarks share.  Source it with the script's
+# arguments: bench_setup NAME TOOL... parses [SIZE_MB=300] [NFILES=20000]
+# [SEED=1] [RUNS=3], checks the tools and sc-build (build/bin/sc-build or
+# $SC_BUILD), and makes and enters a work directory removed at exit;
+# bench_rootfs DIR fills DIR with the synthetic tree of
+# ../shared/bench/gen-rootfs.py, the same on every machine.
+
+bench_setup() {
+  local name=$1 tool
+  shift
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  sc_build=${SC_BUILD:-$repo/build/bin/sc-build}
+  gen=${GEN_ROOTFS:-$repo/../shared/bench/gen-rootfs.py}
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null ||
+      { echo "bench: $tool is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
+  done
+  [ -x "$sc_build" ] || { echo "bench: no sc-build at $sc_build: build first" >&2; exit 1; }
+  work=$(mktemp -d "${TMPDIR:-/var/tmp}/sc-bench-$name.XXXXXX")
+  trap 'bench_cleanup' EXIT
+  cd "$work"
+}
+
+bench_cleanups=()
+bench_cleanup() {
+  local c
+  for c in "${bench_cleanups[@]}"; do eval "$c" || true; done
+  rm -rf "$work"
+}
+
+bench_args() {
+  size_mb=${1:-300}
+  nfiles=${2:-20000}
+  seed=${3:-1}
+  runs=${4:-3}
+}
+
+bench_rootfs() {
+  echo "== generating ${size_mb} MB / ${nfiles} files (seed $seed)"
+  python3 "$gen" "$1" "$size_mb" "$nfiles" "$seed"
+  du -sh "$1"
+}
+
+# bench_report TIMES.JSON "PEER:SC-BUILD" ...: medians, then each ratio
+# (peer time / sc-build time; above 1: sc-build is faster).
+bench_report() {
+  python3 - "$@" <<'PY'
+import json, sys
+res = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+print("\n%-32s %10s" % ("command", "median s"))
+for name, t in res.items():
+    print("%-32s %10.3f" % (name, t))
+print("\nratios (peer time / sc-build time; above 1: sc-build is faster):")
+for pair in sys.argv[2:]:
+    peer, ours = pair.split(":")
+    print("  %-26s / %-24s %6.2fx" % (peer, ours, res[peer] / res[ours]))
+PY
+}
