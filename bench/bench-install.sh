@@ -17,8 +17,11 @@ bench_setup install hyperfine umoci ostree python3
 bench_rootfs hello-world/rootfs
 "$sc_build" --quiet build hello-world -o hw.oci
 "$sc_build" --quiet build hello-world --format ostree --repo repo
-layer=$(ostree --repo=repo refs | grep -E '^ociimage/[0-9a-f]{64}$' | while read -r ref; do
-  ostree --repo=repo ls "$ref" /usr >/dev/null 2>&1 && echo "$ref"; done | head -n 1)
+# The layer commit holding the rootfs (the other branch is the config's).
+layer=
+for ref in $(ostree --repo=repo refs | grep -E '^ociimage/[0-9a-f]{64}$'); do
+  if ostree --repo=repo ls "$ref" /usr >/dev/null 2>&1; then layer=$ref; break; fi
+done
 
 hyperfine --runs "$runs" --warmup 1 --export-json times.json \
   --prepare 'rm -rf r1' --prepare 'rm -rf co' --prepare 'rm -rf r2' --prepare 'rm -rf bundle' \
