@@ -484,7 +484,10 @@ static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
     curl_failure(r, rc, url.data, err);
   else if (resp.status != 200)
     sc_registry_error(err, &resp, "%s: token request for scope \"%s\"%s", r->host, scope,
-                      resp.status == 401 ? " (wrong or missing credentials)" : "");
+                      resp.status != 401 && resp.status != 403 ? ""
+                      : r->options.creds
+                          ? " (the credentials were refused)"
+                          : " (no credentials: use --creds, `sc-build login` or an auth file)");
   else {
     _cleanup_free_ char *token =
         sc_auth_token_parse(resp.body.data ? resp.body.data : "", resp.body.len, err);

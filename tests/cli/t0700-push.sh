@@ -39,6 +39,14 @@ test_expect_success 'skopeo copies it back to the same rootfs' '
   diff -r b0/rootfs b1/rootfs
 '
 
+test_expect_success 'progress bars on a terminal only; a pipe gets one line' '
+  XDG_CACHE_HOME=$TEST_TMP/c-tty script -qec "$SC_BUILD push oci:hw.oci docker://$R/tty:latest" /dev/null >tty.out &&
+  expect_grep "sha256:[0-9a-f]{12} uploaded +\[#+\]" tty.out &&
+  XDG_CACHE_HOME=$TEST_TMP/c-pipe sc_build push oci:hw.oci docker://$R/pipe:latest >pipe.out 2>pipe.err &&
+  test "$(wc -l <pipe.err)" = 1 && expect_grep "^pushed docker://" pipe.err &&
+  ! grep -q "$(printf "\r")" pipe.err
+'
+
 test_expect_success 'a second push uploads no blob' '
   sc_build --verbose push oci:hw.oci docker://$R/hw:latest >out 2>err &&
   test "$(count_requests err "POST /v2/hw/blobs/uploads")" = 0 &&
@@ -220,6 +228,17 @@ test_expect_success 'Bearer: login asks the token endpoint, and only stores what
   sc_build login --authfile af.json --creds "user:$PASS" $K >out 2>err &&
   REGISTRY_AUTH_FILE=$PWD/af.json sc_build push oci:hw.oci docker://$K/viaauth:latest >/dev/null &&
   ! grep -- "$PASS" out err
+'
+
+test_expect_success 'Bearer: build --from pulls a private base with a pull-scoped token' '
+  : >tokens.log &&
+  { test -d oneshot || sc_build init oneshot >/dev/null; } &&
+  XDG_CACHE_HOME=$TEST_TMP/c-k expect_exit 1 sc_build build oneshot --from docker://$K/hw:latest -o kb.oci &&
+  expect_grep "token request .*no credentials: use --creds.*HTTP 401" .stderr &&
+  XDG_CACHE_HOME=$TEST_TMP/c-k sc_build --json build oneshot --creds "user:$PASS" --from docker://$K/hw:latest -o kb.oci >kb.json 2>kb.err &&
+  test "$(json_get kb.json "d[\"base_pull\"][\"digest\"]")" = "$(cat hw.digest)" &&
+  grep -q "scope=repository:hw:pull auth=basic" tokens.log &&
+  ! grep -- "$PASS" kb.json kb.err
 '
 
 # ---- TLS ----
