@@ -295,29 +295,14 @@ static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build
   return r;
 }
 
-static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64_t done,
-                             int64_t total, void *user)
-{
-  static const char *const names[] = {"cached", "pulling", "pulled"};
-  sc_cli_progress_update(user, digest, names[state], done, total);
-}
-
 /* Registry options and credentials for a docker:// base. */
 static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
 {
   if (sc_cli_registry_creds_for(&a->reg, a->build.from, err) < 0)
     return -1;
-  a->pull = (sc_pull_options){.creds = a->reg.have_creds ? &a->reg.creds : NULL,
-                              .tls_verify = a->reg.tls_verify,
-                              .cert_dir = a->reg.cert_dir,
-                              .architecture = a->build.arch,
-                              .interrupted = a->build.interrupted};
-  if (cli->verbose)
-    a->pull.log = sc_cli_log_request;
-  else if (cli->progress) {
-    a->pull.progress = on_pull_progress;
-    a->pull.progress_user = &a->bars;
-  }
+  a->pull = sc_cli_pull_options(cli, &a->reg, &a->bars);
+  a->pull.architecture = a->build.arch;
+  a->pull.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
   return 0;
 }

@@ -1,5 +1,7 @@
 /* cmd-inspect.c: `sc-build inspect IMAGE [--json]`. */
 #include "cli.h"
+#include "registry-args.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -13,8 +15,9 @@ static const char inspect_usage[] =
     "\n"
     "Show an image: reference, manifest digest, creation time, platform, labels,\n"
     "layers, size, and which of the four /exports/ files it has.  IMAGE is\n"
-    "oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH, or the path of\n"
-    "an OCI layout directory.\n"
+    "oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH, the path of an\n"
+    "OCI layout directory, or docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache\n"
+    "(--creds USER[:PASS], --tls-verify=false and --cert-dir DIR as for push).\n"
     "\n"
     "      --json     print one JSON document on stdout\n"
     "  -q, --quiet    print errors only\n"
@@ -65,27 +68,41 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
   };
-  int opt;
+  sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
+  int opt, taken;
   opterr = 0;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(inspect_usage, stdout);
       return SC_EXIT_OK;
     }
-    if (opt == '?' || !sc_cli_global_option(cli, opt))
+    if ((taken = sc_cli_registry_option(cli, "inspect", &reg, opt, optarg)) != 0) {
+      if (taken != 1)
+        return taken;
+    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "inspect", "unknown option '%s'", argv[optind - 1]);
+    }
   }
   sc_cli_finish_options(cli);
   if (argc - optind != 1)
     return sc_cli_usage_error(cli, "inspect", "expected one IMAGE");
   sc_error err = SC_ERROR_INIT;
   json_t *doc = NULL;
-  if (sc_inspect_image(argv[optind], &doc, &err) < 0) {
+  _cleanup_free_ char *local = NULL, *name = NULL;
+  int failed = sc_cli_resolve_image(cli, &reg, argv[optind], &local, &name, &err) < 0 ||
+               sc_inspect_image(local, &doc, &err) < 0;
+  sc_cli_registry_args_clear(&reg);
+  if (failed) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
     return rc;
+  }
+  if (name) { /* show what the user named, not the cache's tag */
+    json_object_set_new(doc, "reference", json_string(argv[optind]));
+    json_object_del(doc, "tag");
   }
   if (cli->json) {
     json_object_set_new(doc, "ok", json_true());

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "install-args.h"
 #include "probe.h"
+#include "registry-args.h"
 #include "smoke.h"
 #include "test-source.h"
 #include "util.h"
@@ -14,7 +15,8 @@
 static const char usage[] =
     "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
     "                     [--keep] [--runtime PATH] [--json]\n\n"
-    "Install the image (a project DIR is built first, into a temporary store) into a fresh\n"
+    "Install the image (a project DIR is built first, into a temporary store; a\n"
+    "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a fresh\n"
     "temporary root, start it with the OCI runtime as its unit would, run the probes, and\n"
     "remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND,\n"
     "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
@@ -28,6 +30,7 @@ typedef struct test_args {
   double timeout;
   bool keep;
   const char *source;
+  sc_cli_registry_args reg; /* for a docker:// IMAGE */
 } test_args;
 
 static void on_event(void *user, const char *kind, const char *text)
@@ -50,9 +53,10 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
       {"probe", required_argument, NULL, OPT_PROBE},
       {"timeout", required_argument, NULL, OPT_TIMEOUT},
       {"keep", no_argument, NULL, OPT_KEEP},
+      SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
   };
-  int opt;
+  int opt, taken;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
@@ -71,6 +75,9 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
                             optarg);
     } else if (opt == OPT_KEEP) {
       a->keep = true;
+    } else if ((taken = sc_cli_registry_option(cli, "test", &a->reg, opt, optarg)) != 0) {
+      if (taken != 1)
+        return 2;
     } else {
       int r = sc_install_args_option(&a->install, opt, optarg, err);
       if (r < 0)
@@ -125,9 +132,16 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report)
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 {
-  sc_test_source source;
-  if (sc_test_source_open(a->source, &source, err) < 0)
+  _cleanup_free_ char *local = NULL, *name = NULL;
+  if (sc_cli_resolve_image(cli, &a->reg, a->source, &local, &name, err) < 0)
     return -1;
+  sc_test_source source;
+  if (sc_test_source_open(local, &source, err) < 0)
+    return -1;
+  if (name) { /* a pulled image: named after its repository, not its cache tag */
+    free(source.name);
+    source.name = steal_pointer(&name);
+  }
   json_t *probes = json_array_size(a->probes) ? a->probes : source.probes;
   if (json_array_size(probes) == 0)
     json_array_append_new(probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
@@ -165,7 +179,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 
 int sc_cmd_test(sc_cli *cli, int argc, char **argv)
 {
-  test_args a = {.probes = json_array()};
+  test_args a = {.probes = json_array(), .reg = SC_CLI_REGISTRY_ARGS_INIT};
   sc_install_args_init(&a.install, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = parse_args(cli, argc, argv, &a, &err);
@@ -181,5 +195,6 @@ int sc_cmd_test(sc_cli *cli, int argc, char **argv)
   sc_error_clear(&err);
   json_decref(a.probes);
   sc_install_args_clear(&a.install);
+  sc_cli_registry_args_clear(&a.reg);
   return rc;
 }

@@ -8,6 +8,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "pull.h"
 #include "registry.h"
 #include "util.h"
 
@@ -92,4 +93,54 @@ void sc_cli_registry_args_clear(sc_cli_registry_args *a)
 {
   sc_registry_creds_clear(&a->creds);
   a->have_creds = false;
+}
+
+static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64_t done,
+                             int64_t total, void *user)
+{
+  static const char *const names[] = {"cached", "pulling", "pulled"};
+  sc_cli_progress_update(user, digest, names[state], done, total);
+}
+
+/* Pull options from the registry arguments and the CLI's output settings. */
+sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars)
+{
+  sc_pull_options o = {.creds = a->have_creds ? &a->creds : NULL,
+                       .tls_verify = a->tls_verify,
+                       .cert_dir = a->cert_dir,
+                       .interrupted = sc_cli_catch_interrupts()};
+  if (cli->verbose) {
+    o.log = sc_cli_log_request;
+  } else if (cli->progress) {
+    o.progress = on_pull_progress;
+    o.progress_user = bars;
+  }
+  return o;
+}
+
+int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
+                         char **name, sc_error *err)
+{
+  *name = NULL;
+  if (!sc_str_has_prefix(image, "docker://")) {
+    *local = xstrdup(image);
+    return 0;
+  }
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(image, &ref, err) < 0)
+    return -1;
+  *name = sc_path_basename(ref.repository);
+  int rc = sc_cli_registry_creds(a, ref.host, err);
+  sc_registry_ref_clear(&ref);
+  if (rc < 0)
+    return -1;
+  sc_cli_progress bars = {0};
+  sc_pull_options options = sc_cli_pull_options(cli, a, &bars);
+  sc_pull_result pulled;
+  rc = sc_pull(image, &options, &pulled, err);
+  if (rc == 0)
+    *local = steal_pointer(&pulled.oci_reference);
+  sc_pull_result_clear(&pulled);
+  sc_cli_progress_clear(&bars);
+  return rc;
 }

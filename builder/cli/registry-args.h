@@ -7,6 +7,7 @@
 #include <stdbool.h>
 
 #include "cli.h"
+#include "pull.h"
 #include "registry-auth.h"
 
 enum { SC_OPT_CREDS = 0x1500, SC_OPT_TLS_VERIFY, SC_OPT_CERT_DIR };
@@ -43,5 +44,18 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc
 int sc_cli_ask_password(const char *username, char **out, sc_error *err);
 
 void sc_cli_registry_args_clear(sc_cli_registry_args *a);
+
+/* Pull options from the registry arguments: credentials (already looked
+ * up), TLS, interrupts, and progress bars into `bars` on a terminal or the
+ * requests with --verbose. */
+sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars);
+
+/* IMAGE as a reference sc_image_open reads: a docker:// reference is
+ * pulled into the base cache first (pull.h; progress on a terminal, the
+ * requests with --verbose) and *local names the cached image; any other
+ * reference is copied as it is.  *name is the repository's last
+ * component for a docker:// reference, else NULL. */
+int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
+                         char **name, sc_error *err);
 
 #endif

@@ -6,7 +6,7 @@
 # download cut in the middle resumes with a Range request.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 . "$SC_SOURCE_DIR/tests/registry/registry.sh"
-test_require docker-registry skopeo umoci oci-image-tool python3 curl
+test_require docker-registry skopeo umoci oci-image-tool python3 curl runc
 
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 export XDG_CACHE_HOME=$TEST_TMP/cache SC_PUSH_BACKOFF_MS=100
@@ -108,6 +108,16 @@ test_expect_success 'a base pinned by digest builds from the cache with the regi
   expect_exit 1 sc_build build oneshot --from docker://$R/base:v1 -o tag.oci &&
   expect_grep "base image: .*127.0.0.1:$PORT" .stderr &&
   registry_start "$TEST_TMP/reg" "$PORT"
+'
+
+HPORT=$(test_free_port)
+test_expect_success 'inspect and test take a docker:// image' '
+  sc_build --json inspect docker://$R/base:v1 >i.json &&
+  test "$(json_get i.json "d[\"reference\"]")" = "docker://$R/base:v1" &&
+  test "$(json_get i.json "d[\"digest\"]")" = "$(cat base.digest)" &&
+  test "$(json_get i.json "d[\"labels\"][\"atomic.type\"]")" = system &&
+  sc_build test docker://$R/base:v1 --set PORT=$HPORT --probe http:http://127.0.0.1:$HPORT/ >t.out 2>t.err &&
+  expect_grep "^PASS: 1 of 1 probes passed" t.out && expect_grep "starting base-test-" t.err
 '
 
 test_expect_success 'a missing repository or tag is a clear error' '
