@@ -111,18 +111,15 @@ int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err)
   }
   char *last_slash = strrchr(name, '/');
   char *colon = strrchr(last_slash ? last_slash : name, ':');
-  /* "HOST:PORT" alone has no repository: the colon is not a tag's. */
-  if (colon && last_slash) {
+  /* A colon after the last slash ends the name with a tag ("HOST:PORT"
+   * alone is not a reference here: a repository is needed). */
+  if (colon) {
     *colon = '\0';
     if (!tag_is_valid(colon + 1)) {
       int rc = sc_error_set(err, SC_E_USAGE, "%s: invalid tag '%s'", text, colon + 1);
       sc_registry_ref_clear(out);
       return rc;
     }
-    if (out->digest == NULL)
-      out->tag = xstrdup(colon + 1);
-  } else if (colon && !last_slash) {
-    *colon = '\0';
     if (out->digest == NULL)
       out->tag = xstrdup(colon + 1);
   }

@@ -65,6 +65,10 @@ static void test_ref_parse(void **state)
   expect_bad_ref("docker://127.0.0.1:5000/a-/b");
   expect_bad_ref("docker://ho st:5000/a");
   expect_bad_ref("docker://host:99x/a");
+  /* a tag on a name without a slash was not checked (found by fuzz-registry) */
+  expect_bad_ref("docker://busybox:../../v2/x");
+  expect_bad_ref("docker://127.0.0.1:50\001");
+  expect_bad_ref("docker://busybox:a b");
 }
 
 static void test_challenge_parse(void **state)
