@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -17,10 +18,12 @@
 #include "descriptor.h"
 #include "digest.h"
 #include "oci.h"
+#include "parallel.h"
 
 #define MAX_MANIFEST_SIZE (1024 * 1024) /* what registry.c keeps of a body */
 #define DOWNLOAD_ATTEMPTS 5
 #define TMP_PREFIX ".tmp-pull-"
+#define DEFAULT_JOBS 4
 
 #define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
@@ -40,6 +43,10 @@ typedef struct pull_ctx {
   char *cache_path;
   int layout_fd, blobs_fd;
   sc_pull_result *result;
+  /* Guards result and progress reports: parallel downloads share them
+   * (each worker has its own copy of this struct). */
+  pthread_mutex_t *lock;
+  const sc_descriptor *blobs; /* what fetch_blobs works through */
 } pull_ctx;
 
 void sc_pull_result_clear(sc_pull_result *result)
@@ -51,8 +58,25 @@ void sc_pull_result_clear(sc_pull_result *result)
 static void report(pull_ctx *ctx, const char *digest, sc_pull_blob_state state, int64_t done,
                    int64_t total)
 {
-  if (ctx->options->progress)
-    ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+  if (ctx->options->progress == NULL)
+    return;
+  pthread_mutex_lock(ctx->lock);
+  ctx->options->progress(digest, state, done, total, ctx->options->progress_user);
+  pthread_mutex_unlock(ctx->lock);
+}
+
+/* Count a blob the cache has now, and report it. */
+static void blob_done(pull_ctx *ctx, const sc_descriptor *d, sc_pull_blob_state state)
+{
+  pthread_mutex_lock(ctx->lock);
+  if (state == SC_PULL_BLOB_CACHED) {
+    ctx->result->blobs_cached++;
+  } else {
+    ctx->result->blobs_downloaded++;
+    ctx->result->bytes_downloaded += d->size;
+  }
+  pthread_mutex_unlock(ctx->lock);
+  report(ctx, d->digest, state, d->size, d->size);
 }
 
 static bool interrupted(const pull_ctx *ctx)
@@ -453,8 +477,6 @@ static int download_attempts(download *dl, sc_error *err)
  * file, checked, then renamed to its digest. */
 static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
 {
-  if (need_registry(ctx, err) < 0)
-    return -1;
   char rnd[17];
   sc_random_hex(rnd, 16);
   _cleanup_free_ char *tmp = xasprintf(TMP_PREFIX "%s", rnd);
@@ -481,54 +503,99 @@ static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
   return rc;
 }
 
-static int fetch_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
+/* A worker: a copy of the context with a connection of its own. */
+static void *worker_new(void *user)
 {
+  pull_ctx *ctx = user;
+  pull_ctx *worker = xcalloc(1, sizeof *worker);
+  *worker = *ctx;
+  worker->registry = sc_registry_clone(ctx->registry);
+  return worker;
+}
+
+static void worker_free(void *state)
+{
+  pull_ctx *worker = state;
+  sc_registry_free(worker->registry);
+  free(worker);
+}
+
+static int download_item(void *state, size_t index, sc_error *err)
+{
+  pull_ctx *ctx = state;
+  const sc_descriptor *d = &ctx->blobs[index];
   if (interrupted(ctx))
     return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  if (blob_cached(ctx, d->digest, d->size)) {
-    ctx->result->blobs_cached++;
-    report(ctx, d->digest, SC_PULL_BLOB_CACHED, d->size, d->size);
-    return 0;
-  }
   if (download_blob(ctx, d, err) < 0)
     return -1;
-  ctx->result->blobs_downloaded++;
-  ctx->result->bytes_downloaded += d->size;
-  report(ctx, d->digest, SC_PULL_BLOB_DOWNLOADED, d->size, d->size);
+  blob_done(ctx, d, SC_PULL_BLOB_DOWNLOADED);
   return 0;
 }
 
-/* The config and every layer of an image manifest. */
-static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
+/* The config (first) and the layers of an image manifest, checked. */
+static int parse_blobs(pull_ctx *ctx, json_t *manifest, sc_descriptor **out, size_t *count,
+                       sc_error *err)
 {
-  sc_descriptor d = {0};
-  if (sc_descriptor_parse(json_object_get(manifest, "config"), "config", &d, err) < 0 ||
-      fetch_blob(ctx, &d, err) < 0) {
-    sc_descriptor_clear(&d);
-    return sc_error_prefix(err, "%s", ctx->source);
-  }
-  sc_descriptor_clear(&d);
   json_t *layers = json_object_get(manifest, "layers");
   if (!json_is_array(layers))
     return sc_error_set(err, SC_E_INVALID, "%s: the manifest has no layers array", ctx->source);
-  size_t i;
-  json_t *layer;
-  json_array_foreach(layers, i, layer)
-  {
+  *count = json_array_size(layers) + 1;
+  *out = xcalloc(*count, sizeof **out);
+  if (sc_descriptor_parse(json_object_get(manifest, "config"), "config", &(*out)[0], err) < 0)
+    return sc_error_prefix(err, "%s", ctx->source);
+  for (size_t i = 1; i < *count; i++) {
+    json_t *layer = json_array_get(layers, i - 1);
     if (json_object_get(layer, "urls"))
       return sc_error_set(err, SC_E_INVALID,
                           "%s: layer %zu is a foreign layer stored outside the registry, which "
                           "sc-build does not fetch",
-                          ctx->source, i);
-    _cleanup_free_ char *what = xasprintf("layer %zu", i);
-    int rc = sc_descriptor_parse(layer, what, &d, err);
-    if (rc == 0)
-      rc = fetch_blob(ctx, &d, err);
-    sc_descriptor_clear(&d);
-    if (rc < 0)
+                          ctx->source, i - 1);
+    _cleanup_free_ char *what = xasprintf("layer %zu", i - 1);
+    if (sc_descriptor_parse(layer, what, &(*out)[i], err) < 0)
       return sc_error_prefix(err, "%s", ctx->source);
   }
   return 0;
+}
+
+/* Every blob of the manifest into the cache: what is there is counted,
+ * the rest downloads, up to `jobs` at once (a layer listed twice once). */
+static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
+{
+  sc_descriptor *all = NULL;
+  size_t count = 0, missing = 0;
+  int rc = parse_blobs(ctx, manifest, &all, &count, err);
+  for (size_t i = 0; rc == 0 && i < count; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < missing && !seen; j++)
+      seen = strcmp(all[j].digest, all[i].digest) == 0;
+    if (seen)
+      continue;
+    if (blob_cached(ctx, all[i].digest, all[i].size)) {
+      blob_done(ctx, &all[i], SC_PULL_BLOB_CACHED);
+    } else { /* keep the missing ones at the front */
+      sc_descriptor t = all[missing];
+      all[missing++] = all[i];
+      all[i] = t;
+    }
+  }
+  if (rc == 0 && missing > 0 && need_registry(ctx, err) < 0)
+    rc = -1;
+  if (rc == 0 && missing > 0) {
+    ctx->blobs = all;
+    sc_parallel run = {.count = missing,
+                       .jobs = ctx->options->jobs > 0 ? ctx->options->jobs : DEFAULT_JOBS,
+                       .state_new = worker_new,
+                       .state_free = worker_free,
+                       .work = download_item,
+                       .user = ctx};
+    rc = sc_parallel_run(&run, err);
+    if (rc < 0)
+      sc_error_prefix(err, "%s", ctx->source);
+  }
+  for (size_t i = 0; i < count; i++)
+    sc_descriptor_clear(&all[i]);
+  free(all);
+  return rc;
 }
 
 /* ---- the whole pull ---- */
@@ -588,8 +655,9 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
             sc_error *err)
 {
   memset(result, 0, sizeof *result);
+  pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   pull_ctx ctx = {.options = options, .source = source, .layout_fd = -1, .blobs_fd = -1,
-                  .result = result};
+                  .result = result, .lock = &lock};
   int rc = sc_registry_ref_parse(source, &ctx.ref, err);
   if (rc == 0) {
     ctx.scope = xasprintf("repository:%s:pull", ctx.ref.repository);

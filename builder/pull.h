@@ -14,6 +14,7 @@
  * architecture).  Every blob streams to a temporary file while its sha256
  * is computed, and is renamed into the cache only when digest and size
  * match its descriptor; a dropped download resumes with a Range request.
+ * Missing blobs download up to `jobs` at once, each on its own connection.
  * A reference by digest whose blobs are all cached needs no network. */
 #ifndef SC_PULL_H
 #define SC_PULL_H
@@ -44,6 +45,7 @@ typedef struct sc_pull_options {
   const char *architecture; /* NULL: this machine's (sc_host_architecture) */
   const char *variant;      /* NULL: any */
   long backoff_ms;          /* first retry delay; 0: 500 ms */
+  int jobs;                 /* blobs downloaded at once; 0: 4 */
   sc_registry_log_fn log;
   void *log_user;
   sc_pull_progress_fn progress;

@@ -15,6 +15,7 @@
 #include "image-archive.h"
 #include "ostree-export.h"
 #include "oci.h"
+#include "parallel.h"
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
 #define MIN_CHUNK_SIZE (64 * 1024)
@@ -35,6 +36,7 @@ typedef struct push_ctx {
   /* Guards cache, result and progress reports: workers of a parallel
    * push share them (each has its own copy of this struct). */
   pthread_mutex_t *lock;
+  const sc_descriptor **to_send; /* the blobs send_blobs works through */
 } push_ctx;
 
 void sc_push_result_clear(sc_push_result *result)
@@ -432,76 +434,40 @@ static int send_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
 
 /* ---- parallel uploads ---- */
 
-typedef struct upload_pool {
-  push_ctx *ctx;
-  const sc_descriptor **blobs;
-  size_t count, next;
-  bool failed;
-  sc_error err; /* the first failure */
-} upload_pool;
-
-/* Take the next blob, or NULL when all are taken or one failed. */
-static const sc_descriptor *pool_take(upload_pool *pool)
+/* A worker: a copy of the context with a connection of its own (sharing
+ * the tokens); the shared parts stay behind ctx->lock. */
+static void *worker_new(void *user)
 {
-  pthread_mutex_lock(pool->ctx->lock);
-  const sc_descriptor *d = pool->failed || pool->next == pool->count ? NULL
-                                                                     : pool->blobs[pool->next++];
-  pthread_mutex_unlock(pool->ctx->lock);
-  return d;
+  push_ctx *ctx = user;
+  push_ctx *worker = xcalloc(1, sizeof *worker);
+  *worker = *ctx;
+  worker->registry = sc_registry_clone(ctx->registry);
+  return worker;
 }
 
-static void pool_fail(upload_pool *pool, sc_error *err)
+static void worker_free(void *state)
 {
-  pthread_mutex_lock(pool->ctx->lock);
-  if (!pool->failed) {
-    pool->failed = true;
-    sc_error_move(&pool->err, err);
-  }
-  pthread_mutex_unlock(pool->ctx->lock);
+  push_ctx *worker = state;
+  sc_registry_free(worker->registry);
+  free(worker);
 }
 
-/* One worker: its own connection (sharing the tokens), blobs until none
- * are left. */
-static void *upload_worker(void *arg)
+static int send_item(void *state, size_t index, sc_error *err)
 {
-  upload_pool *pool = arg;
-  push_ctx worker = *pool->ctx;
-  worker.registry = sc_registry_clone(pool->ctx->registry);
-  for (const sc_descriptor *d; (d = pool_take(pool)) != NULL;) {
-    sc_error err = SC_ERROR_INIT;
-    if (send_blob(&worker, d, &err) < 0)
-      pool_fail(pool, &err);
-    sc_error_clear(&err);
-  }
-  sc_registry_free(worker.registry);
-  return NULL;
+  push_ctx *ctx = state;
+  return send_blob(ctx, ctx->to_send[index], err);
 }
 
 static int send_blobs(push_ctx *ctx, const sc_descriptor **blobs, size_t count, sc_error *err)
 {
-  size_t jobs = ctx->options->jobs > 0 ? (size_t)ctx->options->jobs : DEFAULT_JOBS;
-  if (jobs > count)
-    jobs = count;
-  if (jobs <= 1) {
-    for (size_t i = 0; i < count; i++)
-      if (send_blob(ctx, blobs[i], err) < 0)
-        return -1;
-    return 0;
-  }
-  upload_pool pool = {.ctx = ctx, .blobs = blobs, .count = count, .err = SC_ERROR_INIT};
-  pthread_t *threads = xcalloc(jobs, sizeof *threads);
-  size_t started = 0;
-  while (started < jobs && pthread_create(&threads[started], NULL, upload_worker, &pool) == 0)
-    started++;
-  if (started == 0) /* no thread to be had: this one does the work */
-    upload_worker(&pool);
-  for (size_t i = 0; i < started; i++)
-    pthread_join(threads[i], NULL);
-  free(threads);
-  if (!pool.failed)
-    return 0;
-  sc_error_move(err, &pool.err);
-  return -1;
+  ctx->to_send = blobs;
+  sc_parallel run = {.count = count,
+                     .jobs = ctx->options->jobs > 0 ? ctx->options->jobs : DEFAULT_JOBS,
+                     .state_new = worker_new,
+                     .state_free = worker_free,
+                     .work = send_item,
+                     .user = ctx};
+  return sc_parallel_run(&run, err);
 }
 
 /* The manifest's bytes as stored: their digest is the image's. */

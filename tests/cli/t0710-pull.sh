@@ -61,6 +61,16 @@ test_expect_success 'a second build takes every blob from the cache' '
   test "$(json_get b2.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")"
 '
 
+test_expect_success 'a base of two layers downloads side by side into a fresh cache' '
+  sc_build push oci:os.oci docker://$R/two:v1 >/dev/null 2>&1 &&
+  XDG_CACHE_HOME=$TEST_TMP/c-two sc_build --json build hello-world --from docker://$R/two:v1 -o three.oci >t.json &&
+  test "$(json_get t.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 3 &&
+  layer_digests three.oci hello-world:latest >three.layers &&
+  test "$(wc -l <three.layers)" = 3 && head -2 three.layers | diff - os.layers &&
+  umoci unpack --image three.oci:hello-world:latest u3 >/dev/null &&
+  test -x u3/rootfs/usr/bin/hello-once && test -x u3/rootfs/usr/bin/hello-server
+'
+
 test_expect_success 'oci-image-tool validates the image built on a pulled base' '
   oci-image-tool validate --type image --ref name=oneshot:latest os.oci
 '
