@@ -14,6 +14,7 @@
 
 #include "digest.h"
 #include "image-archive.h"
+#include "image-ostree.h"
 #include "oci.h"
 #include "project.h"
 #include "unpack.h"
@@ -154,6 +155,32 @@ static json_t *ref_name_of_only_image(const sc_image *image)
   return r;
 }
 
+/* An OSTree layer is a tree, not a tar: look its /exports entries up, in
+ * the order a tar of it would list them (whiteouts of the directory
+ * first, then per file). */
+static int scan_layer_ostree(const sc_image *image, size_t index, exports_seen *seen,
+                             sc_error *err)
+{
+  const char *dir_whiteouts[] = {".wh.exports", "exports/.wh..wh..opq"};
+  bool has = false;
+  for (size_t i = 0; i < 2; i++) {
+    if (sc_image_ostree_layer_has(image, index, dir_whiteouts[i], &has, err) < 0)
+      return -1;
+    if (has)
+      note_path(dir_whiteouts[i], seen);
+  }
+  for (size_t i = 0; i < EXPORT_COUNT; i++)
+    for (int whiteout = 1; whiteout >= 0; whiteout--) {
+      _cleanup_free_ char *path =
+          xasprintf("exports/%s%s", whiteout ? ".wh." : "", export_names[i]);
+      if (sc_image_ostree_layer_has(image, index, path, &has, err) < 0)
+        return -1;
+      if (has)
+        note_path(path, seen);
+    }
+  return 0;
+}
+
 static int describe_layout(const char *reference, const char *transport, json_t **out,
                            sc_error *err)
 {
@@ -174,7 +201,8 @@ static int describe_layout(const char *reference, const char *transport, json_t 
     json_array_append_new(layers, json_pack("{s:s,s:I,s:s}", "digest", d->digest, "size",
                                             (json_int_t)d->size, "mediaType", d->media_type));
     total += d->size;
-    r = scan_layer_blob(image, d, &seen, err);
+    r = image->kind == SC_IMAGE_OSTREE ? scan_layer_ostree(image, i, &seen, err)
+                                       : scan_layer_blob(image, d, &seen, err);
   }
   json_object_set_new(doc, "size", json_integer(total));
   json_object_set_new(doc, "exports", exports_json(&seen));
@@ -282,10 +310,13 @@ int sc_inspect_image(const char *reference, json_t **out, sc_error *err)
     r = describe_docker_archive(reference + strlen("docker-archive:"), &doc, err);
   else if (sc_str_has_prefix(reference, "oci:") || !strstr(reference, ":"))
     r = describe_layout(reference, "oci", &doc, err);
+  else if (sc_str_has_prefix(reference, "ostree:"))
+    r = describe_layout(reference, "ostree", &doc, err);
   else
     return sc_error_set(err, SC_E_USAGE,
-                        "cannot inspect '%s': give oci:PATH[:TAG], oci-archive:PATH[:TAG] or "
-                        "docker-archive:PATH",
+                        "cannot inspect '%s': give oci:PATH[:TAG], oci-archive:PATH[:TAG], "
+                        "docker-archive:PATH, ostree:NAME[:TAG][@REPO], "
+                        "docker://HOST/REPO[:TAG] or a layout directory",
                         reference);
   if (r < 0)
     return -1;

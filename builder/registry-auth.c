@@ -143,11 +143,20 @@ static char *env_path(const char *var, const char *suffix)
   return suffix ? sc_path_join(dir, suffix) : xstrdup(dir);
 }
 
+/* containers-auth.json(5): $XDG_RUNTIME_DIR/containers/auth.json, or
+ * /run/containers/$UID/auth.json when XDG_RUNTIME_DIR is unset (as in
+ * most CI containers), which is podman's fallback too. */
+static char *runtime_auth_path(void)
+{
+  char *path = env_path("XDG_RUNTIME_DIR", "containers/auth.json");
+  return path ? path : xasprintf("/run/containers/%u/auth.json", (unsigned)getuid());
+}
+
 int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *err)
 {
   char *paths[3] = {
       env_path("REGISTRY_AUTH_FILE", NULL),
-      env_path("XDG_RUNTIME_DIR", "containers/auth.json"),
+      runtime_auth_path(),
       getenv("DOCKER_CONFIG") ? env_path("DOCKER_CONFIG", "config.json")
                               : env_path("HOME", ".docker/config.json"),
   };
@@ -162,12 +171,9 @@ int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *e
 
 char *sc_auth_file_default_path(sc_error *err)
 {
+  (void)err; /* there is always a default */
   char *path = env_path("REGISTRY_AUTH_FILE", NULL);
-  if (path == NULL)
-    path = env_path("XDG_RUNTIME_DIR", "containers/auth.json");
-  if (path == NULL)
-    sc_error_set(err, SC_E_USAGE, "set REGISTRY_AUTH_FILE or XDG_RUNTIME_DIR for the auth file");
-  return path;
+  return path ? path : runtime_auth_path();
 }
 
 char *sc_basic_auth_value(const sc_registry_creds *creds)

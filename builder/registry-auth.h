@@ -36,13 +36,14 @@ int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_
 int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *out, sc_error *err);
 
 /* Find credentials for host in, in order: REGISTRY_AUTH_FILE,
- * $XDG_RUNTIME_DIR/containers/auth.json, $DOCKER_CONFIG/config.json or
+ * $XDG_RUNTIME_DIR/containers/auth.json (/run/containers/$UID/auth.json
+ * without XDG_RUNTIME_DIR), $DOCKER_CONFIG/config.json or
  * ~/.docker/config.json.  Returns 1 when found, 0 when not. */
 int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *err);
 
 /* The auth file `sc-build login` writes: REGISTRY_AUTH_FILE, else
- * $XDG_RUNTIME_DIR/containers/auth.json (newly allocated, or NULL with err
- * set when neither is set). */
+ * $XDG_RUNTIME_DIR/containers/auth.json, else
+ * /run/containers/$UID/auth.json (newly allocated). */
 char *sc_auth_file_default_path(sc_error *err);
 /* Add (creds != NULL) or remove host's entry in the auth file at path,
  * keeping the other entries; written atomically with mode 0600.  Removing

@@ -709,17 +709,20 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
   _cleanup_free_ char *default_dir = sc_path_join("/etc/containers/certs.d", host);
   int rc = options->cert_dir ? load_cert_dir(r, options->cert_dir, true, err)
                              : load_cert_dir(r, default_dir, false, err);
-  sc_error first = SC_ERROR_INIT;
-  if (rc == 0 && (rc = ping(r, &first)) < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
-      (!options->tls_verify || is_loopback(host))) {
-    /* podman's rule for insecure and loopback registries: https first, then plain http. */
-    free(r->base_url);
-    r->base_url = xasprintf("http://%s", api_host);
-    rc = ping(r, err);
-  } else if (rc < 0) {
-    sc_error_move(err, &first);
+  if (rc == 0) {
+    sc_error first = SC_ERROR_INIT;
+    rc = ping(r, &first);
+    if (rc < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
+        (!options->tls_verify || is_loopback(host))) {
+      /* podman's rule for insecure and loopback registries: https first, then plain http. */
+      free(r->base_url);
+      r->base_url = xasprintf("http://%s", api_host);
+      rc = ping(r, err);
+    } else if (rc < 0) {
+      sc_error_move(err, &first);
+    }
+    sc_error_clear(&first);
   }
-  sc_error_clear(&first);
   if (rc < 0) {
     sc_registry_free(r);
     return -1;

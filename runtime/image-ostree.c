@@ -440,3 +440,19 @@ int sc_image_ostree_read_config(const sc_image *image, char **data, size_t *len,
   *len = n;
   return 0;
 }
+
+int sc_image_ostree_layer_has(const sc_image *image, size_t index, const char *path, bool *out,
+                              sc_error *err)
+{
+  _cleanup_free_ char *commit = NULL;
+  if (layer_commit(image, index, &commit, err) < 0)
+    return -1;
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GFile) root = NULL;
+  if (!ostree_repo_read_commit(image->ostree->repo, commit, &root, NULL, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "layer commit %s", commit);
+  g_autoptr(GFile) file = g_file_resolve_relative_path(root, path);
+  *out = g_file_query_file_type(file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL) !=
+         G_FILE_TYPE_UNKNOWN;
+  return 0;
+}

@@ -72,5 +72,9 @@ int sc_image_ostree_checkout_layer_copy(const sc_image *image, size_t index, int
                                         sc_error *err);
 int sc_image_ostree_read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err);
 int sc_image_ostree_read_config(const sc_image *image, char **data, size_t *len, sc_error *err);
+/* Whether layer `index` holds an entry at path (relative, e.g.
+ * "exports/manifest.json"), as stored: whiteout files are entries. */
+int sc_image_ostree_layer_has(const sc_image *image, size_t index, const char *path, bool *out,
+                              sc_error *err);
 
 #endif

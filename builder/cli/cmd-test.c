@@ -143,8 +143,15 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
     source.name = steal_pointer(&name);
   }
   json_t *probes = json_array_size(a->probes) ? a->probes : source.probes;
-  if (json_array_size(probes) == 0)
+  if (json_array_size(probes) == 0) {
     json_array_append_new(probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
+    on_event(cli, "note",
+             source.build_dir ? "the project's sc-build.json has no probes: checking only that "
+                                "the container stays up for 2 s"
+                              : "an image carries no probes: checking only that the container "
+                                "stays up for 2 s (give --probe, or test the project directory "
+                                "to use its sc-build.json probes)");
+  }
   sc_values *set = sc_values_copy(source.set);
   for (size_t i = 0; i < sc_values_count(a->install.set); i++)
     sc_values_set(set, sc_values_key_at(a->install.set, i), sc_values_value_at(a->install.set, i));

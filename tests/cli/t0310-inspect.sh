@@ -80,7 +80,9 @@ test_expect_success 'unknown tags, transports and missing images fail' '
   expect_exit 1 "$SC_BUILD" inspect oci:ins.oci:nope &&
   expect_grep "no image tagged .nope." "$TEST_TMP/.stderr" &&
   expect_exit 1 "$SC_BUILD" inspect oci:missing.oci &&
-  expect_exit 2 "$SC_BUILD" inspect docker://example.com/x:1 &&
+  expect_exit 2 "$SC_BUILD" inspect containers-storage:x &&
+  expect_grep "cannot inspect .*docker://HOST/REPO" "$TEST_TMP/.stderr" &&
+  expect_exit 2 "$SC_BUILD" inspect docker://Bad/Name &&
   expect_exit 2 "$SC_BUILD" inspect
 '
 

@@ -267,6 +267,31 @@ assert len(i[\"ostree-commit\"]) == 64, i[\"ostree-commit\"]
   sc_build uninstall b --root "$ROOT"
 '
 
+# inspect_same FIELDS A B: two inspect --json documents agree on the fields.
+inspect_same() {
+  python3 - "$@" <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+for k in ("digest", "config_digest", "labels", "exports", "layers", "size"):
+    assert a[k] == b[k], (k, a[k], b[k])
+PY
+}
+
+test_expect_success 'inspect reads an ostree: image as it reads its OCI source, whiteouts too' '
+  umoci unpack --image img.oci:svc:1 b3 >/dev/null &&
+  rm b3/rootfs/exports/tmpfiles.template &&
+  umoci repack --image img.oci:svc:3 b3 &&
+  sc_build import oci:img.oci:svc:3 --repo insp-repo >/dev/null 2>&1 &&
+  sc_build import oci:img.oci:svc:1 --repo insp-repo >/dev/null 2>&1 &&
+  sc_build --json inspect ostree:svc:1@insp-repo >o1.json &&
+  sc_build --json inspect oci:img.oci:svc:1 >i1.json && inspect_same o1.json i1.json &&
+  sc_build --json inspect ostree:svc:3@insp-repo >o3.json &&
+  sc_build --json inspect oci:img.oci:svc:3 >i3.json && inspect_same o3.json i3.json &&
+  test "$(jq -r ".exports[\"tmpfiles.template\"]" o3.json)" = false &&
+  test "$(jq -r ".exports[\"manifest.json\"]" o3.json)" = true &&
+  test "$(jq -r .transport o3.json)" = ostree
+'
+
 test_expect_success 'build --format ostree without --repo is a usage error' '
   expect_exit 2 sc_build build proj --format ostree &&
   expect_grep "go together" "$TEST_TMP/.stderr"

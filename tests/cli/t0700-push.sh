@@ -255,6 +255,13 @@ test_expect_success 'TLS: a self-signed registry is refused by default' '
   expect_grep "certificate verification failed.*--cert-dir" .stderr
 '
 
+test_expect_success 'TLS: a --cert-dir that is missing or not a directory is named' '
+  expect_exit 1 sc_build push --cert-dir no-such-dir oci:hw.oci docker://$S/hw:latest &&
+  expect_grep "cert-dir no-such-dir: No such file or directory" .stderr &&
+  expect_exit 1 sc_build push --cert-dir tls.crt oci:hw.oci docker://$S/hw:latest &&
+  expect_grep "cert-dir tls.crt: Not a directory" .stderr
+'
+
 test_expect_success 'TLS: --cert-dir with its CA, or --tls-verify=false, pushes over https' '
   mkdir certs && cp tls.crt certs/ca.crt &&
   sc_build --verbose push --cert-dir certs oci:hw.oci docker://$S/hw:latest >out 2>err &&

@@ -251,13 +251,47 @@ static void test_select_platform(void **state)
   json_decref(index);
 }
 
+/* Without XDG_RUNTIME_DIR (CI containers), login writes and push reads
+ * podman's fallback, /run/containers/$UID/auth.json. */
+static void test_auth_file_default(void **state)
+{
+  (void)state;
+  char *saved_xdg = getenv("XDG_RUNTIME_DIR") ? xstrdup(getenv("XDG_RUNTIME_DIR")) : NULL;
+  char *saved_raf = getenv("REGISTRY_AUTH_FILE") ? xstrdup(getenv("REGISTRY_AUTH_FILE")) : NULL;
+  unsetenv("XDG_RUNTIME_DIR");
+  unsetenv("REGISTRY_AUTH_FILE");
+  char *path = sc_auth_file_default_path(NULL);
+  char want[64];
+  snprintf(want, sizeof want, "/run/containers/%u/auth.json", (unsigned)getuid());
+  assert_string_equal(path, want);
+  free(path);
+  setenv("XDG_RUNTIME_DIR", "/tmp/xdg", 1);
+  path = sc_auth_file_default_path(NULL);
+  assert_string_equal(path, "/tmp/xdg/containers/auth.json");
+  free(path);
+  setenv("REGISTRY_AUTH_FILE", "/tmp/a.json", 1);
+  path = sc_auth_file_default_path(NULL);
+  assert_string_equal(path, "/tmp/a.json");
+  free(path);
+  if (saved_xdg)
+    setenv("XDG_RUNTIME_DIR", saved_xdg, 1);
+  else
+    unsetenv("XDG_RUNTIME_DIR");
+  if (saved_raf)
+    setenv("REGISTRY_AUTH_FILE", saved_raf, 1);
+  else
+    unsetenv("REGISTRY_AUTH_FILE");
+  free(saved_xdg);
+  free(saved_raf);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_challenge_parse),
       cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
-      cmocka_unit_test(test_select_platform),
+      cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
