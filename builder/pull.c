@@ -209,7 +209,8 @@ static int unexpected(pull_ctx *ctx, const sc_http_response *resp, const char *w
 {
   if (resp->status == 404)
     return sc_registry_error(err, resp, "%s: %s not found", ctx->source, what);
-  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "pull", what);
+  _cleanup_free_ char *full = xasprintf("%s: %s", ctx->source, what);
+  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "pull", full);
 }
 
 /* ---- manifests ---- */

@@ -42,6 +42,7 @@ typedef struct push_ctx {
 void sc_push_result_clear(sc_push_result *result)
 {
   free(result->destination);
+  free(result->reference);
   memset(result, 0, sizeof *result);
 }
 
@@ -666,6 +667,9 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
     memcpy(result->manifest_digest, src.image->manifest_digest, SC_DIGEST_LEN + 1);
     result->destination =
         xasprintf("docker://%s/%s@%s", ctx.ref.host, ctx.ref.repository, result->manifest_digest);
+    result->reference =
+        ctx.ref.tag ? xasprintf("docker://%s/%s:%s", ctx.ref.host, ctx.ref.repository, ctx.ref.tag)
+                    : xstrdup(result->destination);
   }
   json_decref(ctx.cache);
   sc_registry_free(ctx.registry);

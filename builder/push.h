@@ -49,6 +49,7 @@ typedef struct sc_push_options {
 typedef struct sc_push_result {
   char manifest_digest[SC_DIGEST_LEN + 1];
   char *destination; /* docker://HOST/REPO@sha256:... */
+  char *reference;   /* docker://HOST/REPO:TAG as pushed (or @DIGEST when pushed so) */
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
 } sc_push_result;

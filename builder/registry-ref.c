@@ -102,6 +102,13 @@ int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err)
   if (strlen(text) > MAX_REF_LENGTH)
     return sc_error_set(err, SC_E_USAGE, "reference too long");
   _cleanup_free_ char *name = xstrdup(text + 9);
+  char *first_slash = strchr(name, '/');
+  char *userinfo = strchr(name, '@');
+  if (userinfo && first_slash && userinfo < first_slash)
+    /* docker://USER:PASS@HOST/...: never echo it, it may hold a password */
+    return sc_error_set(err, SC_E_USAGE,
+                        "credentials do not go in a docker:// reference: use --creds, "
+                        "sc-build login or an auth file");
   char *at = strchr(name, '@');
   if (at) {
     *at = '\0';

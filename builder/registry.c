@@ -603,8 +603,14 @@ int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_resp
     curl_slist_free_all(headers);
     long delay = -1;
     if (rc != CURLE_OK) {
-      if (!is_transient(rc) || attempt + 1 >= max)
-        return curl_failure(r, rc, url, err);
+      if (!is_transient(rc) || attempt + 1 >= max) {
+        curl_failure(r, rc, url, err);
+        if (attempt > 0) { /* say the silence was retries */
+          _cleanup_free_ char *msg = steal_pointer(&err->msg);
+          sc_error_set(err, err->code, "%s (gave up after %d attempts)", msg, attempt + 1);
+        }
+        return -1;
+      }
       delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0);
     } else if (resp->status == 401 && !auth_retried && take_challenge(r, resp, req->scope)) {
       auth_retried = true;
@@ -679,8 +685,10 @@ static int ping(sc_registry *r, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   int rc = sc_registry_request(r, &req, &resp, err);
   if (rc == 0 && resp.status == 401 && r->shared->scheme == SC_AUTH_BASIC && r->options.creds)
-    rc = sc_registry_error(err, &resp, "%s: authentication failed (credentials from %s)", r->host,
-                           r->options.creds->source ? r->options.creds->source : "?");
+    rc = sc_registry_error(err, &resp,
+                           "%s: authentication failed (credentials from %s: check the user "
+                           "name and password, or log in again with sc-build login)",
+                           r->host, r->options.creds->source ? r->options.creds->source : "?");
   else if (rc == 0 && resp.status != 200 && resp.status != 401)
     rc = sc_registry_error(err, &resp, "%s: GET /v2/: not an OCI registry", r->host);
   else if (rc == 0 && resp.status == 401 && r->shared->scheme == SC_AUTH_NONE)

@@ -1,6 +1,7 @@
 /* cmd-inspect.c: `sc-build inspect IMAGE [--json]`. */
 #include "cli.h"
 #include "registry-args.h"
+#include "registry.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -64,6 +65,18 @@ static void print_plain(const json_t *doc)
       printf("  %-22s %s\n", key, json_is_true(v) ? "present" : "missing");
 }
 
+/* A pulled image is described as the docker:// reference it came from. */
+static void describe_pulled(json_t *doc, const char *reference)
+{
+  json_object_set_new(doc, "reference", json_string(reference));
+  json_object_set_new(doc, "transport", json_string("docker"));
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(reference, &ref, NULL) == 0) {
+    json_object_set_new(doc, "tag", ref.tag ? json_string(ref.tag) : json_null());
+    sc_registry_ref_clear(&ref);
+  }
+}
+
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
@@ -100,10 +113,8 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
     sc_error_clear(&err);
     return rc;
   }
-  if (name) { /* show what the user named, not the cache's tag */
-    json_object_set_new(doc, "reference", json_string(argv[optind]));
-    json_object_del(doc, "tag");
-  }
+  if (name) /* show what the user named, not the cache */
+    describe_pulled(doc, argv[optind]);
   if (cli->json) {
     json_object_set_new(doc, "ok", json_true());
     sc_cli_print_json(doc);

@@ -20,7 +20,7 @@ static const char usage[] =
     "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
     "(written with mode 0600; other entries are kept).  The password comes from\n"
     "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
-    "the terminal.  `sc-build push` and `build --from docker://` then find it.\n";
+    "the terminal (the user name too, without --username).  `sc-build push` and `build --from docker://` then find it.\n";
 
 enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN, OPT_AUTHFILE };
 
@@ -53,6 +53,20 @@ static int read_password_stdin(char **out, sc_error *err)
   return 0;
 }
 
+/* The user name, asked for on the terminal as podman login does. */
+static int ask_username(char **out, sc_error *err)
+{
+  char buf[256];
+  fputs("Username: ", stderr);
+  if (fgets(buf, sizeof buf, stdin) == NULL)
+    buf[0] = '\0';
+  buf[strcspn(buf, "\n")] = '\0';
+  if (buf[0] == '\0')
+    return sc_error_set(err, SC_E_USAGE, "no user name given");
+  *out = xstrdup(buf);
+  return 0;
+}
+
 typedef struct login_args {
   sc_cli_registry_args reg;
   const char *username;
@@ -67,10 +81,13 @@ static int gather_creds(login_args *a, sc_error *err)
 {
   if (a->reg.creds_arg)
     return sc_cli_registry_creds(&a->reg, a->host, err);
-  if (a->username == NULL)
-    return sc_error_set(err, SC_E_USAGE, "give --username USER (or --creds USER[:PASS])");
   sc_registry_creds *c = &a->reg.creds;
-  c->username = xstrdup(a->username);
+  if (a->username)
+    c->username = xstrdup(a->username);
+  else if (a->password_stdin || !isatty(STDIN_FILENO))
+    return sc_error_set(err, SC_E_USAGE, "give --username USER (or --creds USER[:PASS])");
+  else if (ask_username(&c->username, err) < 0)
+    return -1;
   c->source = xstrdup(a->password_stdin ? "--password-stdin" : "the terminal");
   a->reg.have_creds = true;
   return a->password_stdin ? read_password_stdin(&c->password, err)
@@ -119,6 +136,7 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
   };
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   int opt, taken;
+  opterr = 0; /* one message for a bad option: ours */
   while ((opt = getopt_long(argc, argv, "u:" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
@@ -132,8 +150,9 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
       a.password_stdin = true;
     } else if (opt == OPT_AUTHFILE) {
       a.authfile = optarg;
-    } else if (!sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "login", "unknown option");
+    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "login", "unknown option or missing value '%s'",
+                                argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);

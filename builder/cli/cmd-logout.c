@@ -43,14 +43,16 @@ int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
   };
   const char *authfile = NULL;
   int opt;
+  opterr = 0; /* one message for a bad option: ours */
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
     } else if (opt == OPT_AUTHFILE) {
       authfile = optarg;
-    } else if (!sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "logout", "unknown option");
+    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "logout", "unknown option or missing value '%s'",
+                                argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);

@@ -41,33 +41,54 @@ static int write_digestfile(const char *path, const char *digest, sc_error *err)
   return sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
 }
 
+/* Before pushing: a --digestfile that cannot be written would fail the
+ * job after the image is published. */
+static int check_digestfile(const char *path, sc_error *err)
+{
+  _cleanup_free_ char *dir = sc_path_dirname(path);
+  if (access(dir, W_OK) < 0)
+    return sc_error_set_errno(err, errno, "--digestfile %s: cannot write in %s", path, dir);
+  return 0;
+}
+
+static void print_result(sc_cli *cli, const sc_push_result *r)
+{
+  if (cli->json) {
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest",
+                                r->manifest_digest, "reference", r->reference, "destination",
+                                r->destination, "blobs_existing", r->blobs_existing,
+                                "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
+                                r->blobs_uploaded, "bytes_uploaded",
+                                (json_int_t)r->bytes_uploaded));
+    return;
+  }
+  sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)",
+              r->reference, r->manifest_digest, r->blobs_uploaded, r->blobs_mounted,
+              r->blobs_existing);
+  printf("%s\n", r->manifest_digest);
+}
+
 static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_registry_args *reg,
                     const char *digestfile, sc_push_options *options)
 {
   sc_error err = SC_ERROR_INIT;
   sc_push_result result = {0};
   int rc = SC_EXIT_OK;
-  if (sc_cli_registry_creds_for(reg, dest, &err) < 0) {
+  if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
+      sc_cli_registry_creds_for(reg, dest, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
   options->creds = reg->have_creds ? &reg->creds : NULL;
   options->tls_verify = reg->tls_verify;
   options->cert_dir = reg->cert_dir;
-  if (sc_push(image, dest, options, &result, &err) < 0 ||
-      (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0)) {
+  if (sc_push(image, dest, options, &result, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
-  } else if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest",
-                                result.manifest_digest, "destination", result.destination,
-                                "blobs_existing", result.blobs_existing, "blobs_mounted",
-                                result.blobs_mounted, "blobs_uploaded", result.blobs_uploaded,
-                                "bytes_uploaded", (json_int_t)result.bytes_uploaded));
+  } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
+    sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
+    rc = sc_cli_fail(cli, &err);
   } else {
-    sc_cli_info(cli, "pushed %s (%d blobs uploaded, %d mounted, %d already there)",
-                result.destination, result.blobs_uploaded, result.blobs_mounted,
-                result.blobs_existing);
-    printf("%s\n", result.manifest_digest);
+    print_result(cli, &result);
   }
 out:
   sc_push_result_clear(&result);
@@ -105,6 +126,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL;
   int opt, taken;
+  opterr = 0; /* one message for a bad option: ours */
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
@@ -121,11 +143,17 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       push.jobs = atoi(optarg);
       if (push.jobs < 1 || push.jobs > 64)
         return sc_cli_usage_error(cli, "push", "--jobs takes a number from 1 to 64");
-    } else if (!sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "push", "unknown option");
+    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "push", "unknown option or missing value '%s'",
+                                argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);
+  for (int i = optind; i < argc; i++)
+    if (strcmp(argv[i], "false") == 0 || strcmp(argv[i], "true") == 0)
+      return sc_cli_usage_error(cli, "push", "'%s' is not an image: --tls-verify takes its "
+                                             "value after '=' (--tls-verify=false)",
+                                argv[i]);
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
   if (cli->verbose)

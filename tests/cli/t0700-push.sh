@@ -104,12 +104,30 @@ test_expect_success '--jobs uploads blobs side by side; --jobs 1 one after anoth
   test "$sessions" = 2 && test "$runs" = 2
 '
 
+test_expect_success 'an unwritable --digestfile fails before anything is pushed' '
+  expect_exit 1 sc_build push --digestfile no-dir/d oci:hw.oci docker://$R/dfile:latest &&
+  expect_grep "digestfile no-dir/d: cannot write in no-dir" .stderr &&
+  ! skopeo inspect --tls-verify=false docker://$R/dfile:latest >/dev/null 2>&1
+'
+
+test_expect_success 'a registry that never answers: the error says how often it was tried' '
+  DEAD=$(test_free_port) &&
+  expect_exit 1 sc_build push oci:hw.oci docker://127.0.0.1:$DEAD/hw:latest &&
+  expect_grep "127.0.0.1:$DEAD/v2/: .*\(gave up after 5 attempts\)" .stderr
+'
+
 test_expect_success 'usage errors exit 2; a bad reference is named' '
   expect_exit 2 sc_build push oci:hw.oci &&
   expect_exit 2 sc_build push oci:hw.oci docker://$R/Bad:latest &&
   expect_grep "invalid repository name" .stderr &&
   expect_exit 2 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
-  expect_grep "push takes oci:PATH" .stderr
+  expect_grep "push takes oci:PATH" .stderr &&
+  expect_exit 2 sc_build push --tls-verify false oci:hw.oci docker://$R/hw:latest &&
+  expect_grep "takes its value after .=. \(--tls-verify=false\)" .stderr &&
+  expect_exit 2 sc_build push --bogus oci:hw.oci docker://$R/hw:latest &&
+  test "$(wc -l <.stderr)" = 1 &&
+  expect_exit 2 sc_build push oci:hw.oci "docker://alice:Pa55@$R/hw:latest" &&
+  expect_grep "credentials do not go in a docker:// reference" .stderr && ! grep -q Pa55 .stderr
 '
 
 test_expect_success 'push from ostree: packs the layers again to the same digests as the OCI build' '
@@ -151,9 +169,11 @@ auth_json() { printf '{"auths": {"%s": {"auth": "%s"}}}\n' "$B" "$(printf "user:
 test_expect_success 'Basic auth: --creds works, wrong creds fail with a clear 401' '
   sc_build --verbose push --creds "user:$PASS" oci:hw.oci docker://$B/hw:latest >>all.out 2>>all.err &&
   expect_exit 1 sc_build --verbose push --creds user:wrong oci:hw.oci docker://$B/hw:latest &&
-  expect_grep "authentication failed.*HTTP 401 UNAUTHORIZED" .stderr &&
+  expect_grep "authentication failed.*check the user name and password.*HTTP 401 UNAUTHORIZED" .stderr &&
   expect_exit 1 sc_build push oci:hw.oci docker://$B/anon:latest &&
-  expect_grep "HTTP 401.*no credentials" .stderr
+  expect_grep "HTTP 401.*no credentials" .stderr &&
+  expect_exit 1 sc_build inspect docker://$B/hw:latest &&
+  expect_grep "^sc-build: error: docker://$B/hw:latest: manifest latest: HTTP 401.*no credentials" .stderr
 '
 
 test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG' '

@@ -124,6 +124,7 @@ HPORT=$(test_free_port)
 test_expect_success 'inspect and test take a docker:// image' '
   sc_build --json inspect docker://$R/base:v1 >i.json &&
   test "$(json_get i.json "d[\"reference\"]")" = "docker://$R/base:v1" &&
+  test "$(json_get i.json "d[\"transport\"]")" = docker && test "$(json_get i.json "d[\"tag\"]")" = v1 &&
   test "$(json_get i.json "d[\"digest\"]")" = "$(cat base.digest)" &&
   test "$(json_get i.json "d[\"labels\"][\"atomic.type\"]")" = system &&
   sc_build test docker://$R/base:v1 --set PORT=$HPORT --probe http:http://127.0.0.1:$HPORT/ >t.out 2>t.err &&

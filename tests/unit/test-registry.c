@@ -54,6 +54,7 @@ static void test_ref_parse(void **state)
   expect_ref("docker://quay.io/a/b-c/d_e:v1.2", "quay.io", "a/b-c/d_e", "v1.2", NULL);
   expect_ref("docker://localhost/hw@" D, "localhost", "hw", NULL, D);
   expect_ref("docker://busybox", "docker.io", "library/busybox", "latest", NULL);
+  expect_ref("docker://busybox@" D, "docker.io", "library/busybox", NULL, D);
   expect_ref("docker://user/img:1", "docker.io", "user/img", "1", NULL);
   expect_ref("docker://[::1]:5000/hw:x", "[::1]:5000", "hw", "x", NULL);
   expect_bad_ref("oci:hw");
@@ -69,6 +70,13 @@ static void test_ref_parse(void **state)
   expect_bad_ref("docker://busybox:../../v2/x");
   expect_bad_ref("docker://127.0.0.1:50\001");
   expect_bad_ref("docker://busybox:a b");
+  /* credentials in the reference: refused without echoing them */
+  sc_registry_ref ref;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registry_ref_parse("docker://alice:S3cret@127.0.0.1:5000/hw", &ref, &err), -1);
+  assert_null(strstr(err.msg, "S3cret"));
+  assert_non_null(strstr(err.msg, "--creds"));
+  sc_error_clear(&err);
 }
 
 static void test_challenge_parse(void **state)
