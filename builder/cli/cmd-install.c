@@ -8,7 +8,9 @@
 static const char usage[] =
     "usage: sc-build install IMAGE [--name NAME] [--root ROOT] [--set NAME=VALUE]...\n"
     "                        [--runtime PATH] [--no-systemd-cgroup] [--json]\n\n"
-    "Install IMAGE (oci:PATH[:TAG]) as the system container NAME under ROOT (default /):\n"
+    "Install IMAGE (oci:PATH[:TAG], ostree:NAME[:TAG][@REPO], or docker://HOST/REPO[:TAG]\n"
+    "pulled into the cache with --creds, --tls-verify, --cert-dir) as the system\n"
+    "container NAME under ROOT (default /):\n"
     "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
     "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n"
     "NAME defaults to the image's name (with -TAG unless the tag is latest).\n";
@@ -33,7 +35,7 @@ static char *default_name(const sc_image *image)
 static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)
 {
   sc_image *image = NULL;
-  if (sc_image_open(reference, &image, err) < 0)
+  if (sc_cli_open_image(cli, &args->reg, reference, &image, err) < 0)
     return sc_cli_fail(cli, err);
   _cleanup_free_ char *name = args->options.name ? NULL : default_name(image);
   if (name)
@@ -54,6 +56,7 @@ int sc_cmd_install(sc_cli *cli, int argc, char **argv)
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS,
       SC_INSTALL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS,
       {"name", required_argument, NULL, SC_OPT_NAME},
       {NULL, 0, NULL, 0},
   };

@@ -6,10 +6,10 @@ static const char usage[] =
     "Switch NAME back to its other deployment and restore that deployment's unit and\n"
     "tmpfiles file. Running it twice returns to where it started.\n";
 
-static int rollback(const char *image_ref, const sc_install_options *options,
+static int rollback(const sc_image *image, const sc_install_options *options,
                     sc_install_result *result, sc_error *err)
 {
-  (void)image_ref;
+  (void)image;
   return sc_rollback(options, result, err);
 }
 

@@ -30,7 +30,6 @@ typedef struct test_args {
   double timeout;
   bool keep;
   const char *source;
-  sc_cli_registry_args reg; /* for a docker:// IMAGE */
 } test_args;
 
 static void on_event(void *user, const char *kind, const char *text)
@@ -56,7 +55,7 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
       SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
   };
-  int opt, taken;
+  int opt;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
     if (opt == 'h') {
       fputs(usage, stdout);
@@ -75,9 +74,6 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
                             optarg);
     } else if (opt == OPT_KEEP) {
       a->keep = true;
-    } else if ((taken = sc_cli_registry_option(cli, "test", &a->reg, opt, optarg)) != 0) {
-      if (taken != 1)
-        return 2;
     } else {
       int r = sc_install_args_option(&a->install, opt, optarg, err);
       if (r < 0)
@@ -133,7 +129,7 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report)
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 {
   _cleanup_free_ char *local = NULL, *name = NULL;
-  if (sc_cli_resolve_image(cli, &a->reg, a->source, &local, &name, err) < 0)
+  if (sc_cli_resolve_image(cli, &a->install.reg, a->source, &local, &name, err) < 0)
     return -1;
   sc_test_source source;
   if (sc_test_source_open(local, &source, err) < 0)
@@ -186,7 +182,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 
 int sc_cmd_test(sc_cli *cli, int argc, char **argv)
 {
-  test_args a = {.probes = json_array(), .reg = SC_CLI_REGISTRY_ARGS_INIT};
+  test_args a = {.probes = json_array()};
   sc_install_args_init(&a.install, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = parse_args(cli, argc, argv, &a, &err);
@@ -202,6 +198,5 @@ int sc_cmd_test(sc_cli *cli, int argc, char **argv)
   sc_error_clear(&err);
   json_decref(a.probes);
   sc_install_args_clear(&a.install);
-  sc_cli_registry_args_clear(&a.reg);
   return rc;
 }

@@ -6,10 +6,10 @@ static const char usage[] =
     "Remove NAME's deployments, unit, tmpfiles file and the host files it installed from\n"
     "/exports/hostfs. A host file changed since install is kept and reported.\n";
 
-static int uninstall(const char *image_ref, const sc_install_options *options,
+static int uninstall(const sc_image *image, const sc_install_options *options,
                      sc_install_result *result, sc_error *err)
 {
-  (void)image_ref;
+  (void)image;
   return sc_uninstall(options, result, err);
 }
 

@@ -6,17 +6,13 @@ static const char usage[] =
     "Deploy IMAGE (default: the installed image, re-read) with the saved values plus the\n"
     "new --set values into the other deployment (NAME.1 when NAME.0 is active), then\n"
     "switch to it; the previous deployment is kept for 'sc-build rollback'. Nothing is\n"
-    "done when neither the image nor any value changes.\n";
+    "done when neither the image nor any value changes.  IMAGE may be docker://...,\n"
+    "pulled first (--creds, --tls-verify, --cert-dir as for push).\n";
 
-static int update(const char *image_ref, const sc_install_options *options,
+static int update(const sc_image *image, const sc_install_options *options,
                   sc_install_result *result, sc_error *err)
 {
-  sc_image *image = NULL;
-  if (image_ref && sc_image_open(image_ref, &image, err) < 0)
-    return -1;
-  int r = sc_update(image, options, result, err);
-  sc_image_free(image);
-  return r;
+  return sc_update(image, options, result, err);
 }
 
 int sc_cmd_update(sc_cli *cli, int argc, char **argv)

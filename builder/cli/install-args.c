@@ -7,7 +7,7 @@
 
 void sc_install_args_init(sc_install_args *args, volatile const int *interrupted)
 {
-  *args = (sc_install_args){0};
+  *args = (sc_install_args){.reg = SC_CLI_REGISTRY_ARGS_INIT};
   args->set = sc_values_new();
   args->options.set = args->set;
   args->options.interrupted = interrupted;
@@ -19,6 +19,7 @@ void sc_install_args_init(sc_install_args *args, volatile const int *interrupted
 void sc_install_args_clear(sc_install_args *args)
 {
   sc_values_free(args->set);
+  sc_cli_registry_args_clear(&args->reg);
   *args = (sc_install_args){0};
 }
 
@@ -36,6 +37,10 @@ int sc_install_args_option(sc_install_args *args, int opt, const char *arg, sc_e
   case SC_OPT_NO_SYSTEMD_CGROUP:
     args->options.no_systemd_cgroup = true;
     return 1;
+  case SC_OPT_CREDS:
+  case SC_OPT_TLS_VERIFY:
+  case SC_OPT_CERT_DIR:
+    return sc_cli_registry_parse(&args->reg, opt, arg, err);
   default:
     return 0;
   }
@@ -98,6 +103,7 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, 
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS,
       SC_INSTALL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS,
       {"image", required_argument, NULL, SC_OPT_IMAGE},
       {NULL, 0, NULL, 0},
   };
@@ -132,10 +138,13 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, 
   }
   args.options.name = argv[optind];
   sc_install_result result = {0};
-  if (fn(image_ref, &args.options, &result, &err) < 0)
+  sc_image *image = NULL;
+  if ((image_ref && sc_cli_open_image(cli, &args.reg, image_ref, &image, &err) < 0) ||
+      fn(image, &args.options, &result, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   else
     rc = sc_install_print_result(cli, verb, args.options.name, &result);
+  sc_image_free(image);
   sc_install_result_clear(&result);
 out:
   sc_error_clear(&err);

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <sc/install.h>
 #include "cli.h"
+#include "registry-args.h"
 
 enum {
   SC_OPT_ROOT = 0x1100,
@@ -27,21 +28,23 @@ enum {
 
 typedef struct sc_install_args {
   sc_install_options options;
+  sc_cli_registry_args reg; /* for a docker:// IMAGE (SC_CLI_REGISTRY_OPTIONS) */
   sc_values *set;
   char installer_path[PATH_MAX]; /* $ATOMIC: this executable */
 } sc_install_args;
 
 void sc_install_args_init(sc_install_args *args, volatile const int *interrupted);
 void sc_install_args_clear(sc_install_args *args);
-/* Handle one of SC_INSTALL_OPTIONS; 1 when handled, 0 when not ours, -1 on
- * a bad value (err set). */
+/* Handle one of SC_INSTALL_OPTIONS or SC_CLI_REGISTRY_OPTIONS; 1 when
+ * handled, 0 when not ours, -1 on a bad value (err set). */
 int sc_install_args_option(sc_install_args *args, int opt, const char *arg, sc_error *err);
 /* Print "VERB NAME: deployment ..." (or JSON) for a lifecycle result. */
 int sc_install_print_result(sc_cli *cli, const char *verb, const char *name,
                             const sc_install_result *result);
 
-/* A lifecycle operation on an installed NAME; image_ref is --image or NULL. */
-typedef int (*sc_lifecycle_fn)(const char *image_ref, const sc_install_options *options,
+/* A lifecycle operation on an installed NAME; image is --image, opened
+ * (docker:// pulled first), or NULL. */
+typedef int (*sc_lifecycle_fn)(const sc_image *image, const sc_install_options *options,
                                sc_install_result *result, sc_error *err);
 
 /* Parse `COMMAND NAME [options]` (with --image when accepts_image), run fn,

@@ -12,8 +12,7 @@
 #include "registry.h"
 #include "util.h"
 
-int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
-                           const char *arg)
+int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_error *err)
 {
   switch (opt) {
   case SC_OPT_CREDS:
@@ -21,7 +20,7 @@ int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_arg
     return 1;
   case SC_OPT_TLS_VERIFY:
     if (arg && strcmp(arg, "false") != 0 && strcmp(arg, "true") != 0)
-      return sc_cli_usage_error(cli, command, "--tls-verify takes true or false");
+      return sc_error_set(err, SC_E_USAGE, "--tls-verify takes true or false");
     a->tls_verify = arg == NULL || strcmp(arg, "true") == 0;
     return 1;
   case SC_OPT_CERT_DIR:
@@ -30,6 +29,17 @@ int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_arg
   default:
     return 0;
   }
+}
+
+int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
+                           const char *arg)
+{
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_cli_registry_parse(a, opt, arg, &err);
+  if (rc < 0)
+    rc = sc_cli_usage_error(cli, command, "%s", err.msg);
+  sc_error_clear(&err);
+  return rc;
 }
 
 int sc_cli_ask_password(const char *username, char **out, sc_error *err)
@@ -143,4 +153,29 @@ int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image
   sc_pull_result_clear(&pulled);
   sc_cli_progress_clear(&bars);
   return rc;
+}
+
+int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
+                      sc_error *err)
+{
+  _cleanup_free_ char *local = NULL, *name = NULL;
+  if (sc_cli_resolve_image(cli, a, image, &local, &name, err) < 0 ||
+      sc_image_open(local, out, err) < 0)
+    return -1;
+  if (name == NULL)
+    return 0;
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(image, &ref, err) < 0) {
+    sc_image_free(*out);
+    *out = NULL;
+    return -1;
+  }
+  const char *sep = ref.tag ? ":" : "@";
+  const char *version = ref.tag ? ref.tag : ref.digest;
+  free((*out)->name);
+  (*out)->name = xasprintf("%s/%s%s%s", ref.host, ref.repository, sep, version);
+  free((*out)->tag);
+  (*out)->tag = xasprintf("%s%s%s", ref.repository, ref.tag ? ":" : "", ref.tag ? ref.tag : "");
+  sc_registry_ref_clear(&ref);
+  return 0;
 }

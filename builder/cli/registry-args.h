@@ -6,6 +6,8 @@
 
 #include <stdbool.h>
 
+#include <sc/image.h>
+
 #include "cli.h"
 #include "pull.h"
 #include "registry-auth.h"
@@ -30,7 +32,10 @@ typedef struct sc_cli_registry_args {
 #define SC_CLI_REGISTRY_ARGS_INIT {.tls_verify = true}
 
 /* Take opt when it is one of SC_CLI_REGISTRY_OPTIONS: 1 when it was, 0
- * when not, or the usage exit code (2) for a bad value. */
+ * when not, -1 with err set for a bad value. */
+int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_error *err);
+/* The same, reporting a bad value as a usage error: 1, 0, or the usage
+ * exit code (2). */
 int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
                            const char *arg);
 
@@ -44,6 +49,13 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc
 int sc_cli_ask_password(const char *username, char **out, sc_error *err);
 
 void sc_cli_registry_args_clear(sc_cli_registry_args *a);
+
+/* Open IMAGE for install, update or test: a docker:// reference is pulled
+ * into the base cache first (sc_cli_resolve_image) and the image opened
+ * from there is named after the reference: its name ($IMAGE_NAME) is
+ * HOST/REPO:TAG and its tag REPO:TAG, as atomic names a pulled image. */
+int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
+                      sc_error *err);
 
 /* Pull options from the registry arguments: credentials (already looked
  * up), TLS, interrupts, and progress bars into `bars` on a terminal or the

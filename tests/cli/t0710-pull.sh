@@ -131,6 +131,18 @@ test_expect_success 'inspect and test take a docker:// image' '
   expect_grep "^PASS: 1 of 1 probes passed" t.out && expect_grep "starting base-test-" t.err
 '
 
+test_expect_success 'install and update take a docker:// image, named as atomic names it' '
+  mkdir -p root &&
+  sc_build install docker://$R/base:v1 --root root --no-systemd-cgroup >inst.out &&
+  info=root/var/lib/containers/atomic/base-v1.0/info &&
+  test "$(json_get $info "d[\"values\"][\"IMAGE_NAME\"]")" = "$R/base:v1" &&
+  test "$(json_get $info "d[\"revision\"]")" = "$(cut -c8- base.digest)" &&
+  sc_build update base-v1 --image docker://$R/base:v1 --set RECEIVER=pulled --root root >upd.out &&
+  test "$(json_get root/var/lib/containers/atomic/base-v1.1/info "d[\"values\"][\"RECEIVER\"]")" = pulled &&
+  sc_build uninstall base-v1 --root root >/dev/null &&
+  test -z "$(find root -type f)"
+'
+
 test_expect_success 'a missing repository or tag is a clear error' '
   expect_exit 1 sc_build build oneshot --from docker://$R/base:nope -o x.oci &&
   expect_grep "manifest nope not found.*MANIFEST_UNKNOWN" .stderr &&
