@@ -3,17 +3,19 @@
 connection in the middle of the first download of each large blob, so the
 tests can watch a client resume (standard library only).
 
-usage: flaky-proxy.py PORT UPSTREAM_URL MIN_BYTES LOG
+usage: flaky-proxy.py PORT UPSTREAM_URL MIN_BYTES LOG [slow]
 
 A GET of /v2/.../blobs/sha256:... whose answer is a full 200 of at least
 MIN_BYTES sends its headers and half of the body, then closes the
 connection; later requests for it pass through untouched (a Range request
-gets the registry's 206).  Every request is logged as "METHOD PATH STATUS
+gets the registry's 206).  With "slow", such answers are not cut but
+trickle out (16 KiB every 50 ms), so a test can interrupt a download.  Every request is logged as "METHOD PATH STATUS
 RANGE" for the tests.
 """
-import http.client, http.server, sys, threading, urllib.parse
+import http.client, http.server, sys, threading, time, urllib.parse
 
 port, upstream, min_bytes, log = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+slow = len(sys.argv) > 5 and sys.argv[5] == "slow"
 up = urllib.parse.urlsplit(upstream)
 dropped = set()
 lock = threading.Lock()
@@ -37,9 +39,9 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         resp = conn.getresponse()
         data = resp.read()
         blob = "/blobs/sha256:" in self.path and self.command == "GET"
+        big = blob and resp.status == 200 and len(data) >= min_bytes
         with lock:
-            drop = (blob and resp.status == 200 and len(data) >= min_bytes
-                    and self.path not in dropped)
+            drop = big and not slow and self.path not in dropped
             if drop:
                 dropped.add(self.path)
         with open(log, "a") as f:
@@ -61,6 +63,12 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             self.connection.shutdown(2)
+            return
+        if big and slow:
+            for i in range(0, len(data), 16384):
+                self.wfile.write(data[i:i + 16384])
+                self.wfile.flush()
+                time.sleep(0.05)
             return
         self.wfile.write(data)
 
