@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "oci.h"
 #include "util.h"
 
 #define EXPORTS_DIR "exports"
@@ -541,28 +542,13 @@ static int finish_archives(layer_ctx *c, sc_error *err)
   return 0;
 }
 
-static int store_blob(int blobs_fd, int fd, const char *tmp, const char *digest, sc_error *err)
-{
-  if (fsync(fd) < 0)
-    return sc_error_set_errno(err, errno, "cannot write layer blob");
-  if (renameat(blobs_fd, tmp, blobs_fd, sc_digest_hex(digest)) < 0)
-    return sc_error_set_errno(err, errno, "cannot store layer blob %s", digest);
-  /* The rename itself must be durable before index.json names the blob. */
-  if (fsync(blobs_fd) < 0)
-    return sc_error_set_errno(err, errno, "cannot sync the blob directory");
-  return 0;
-}
-
 int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_result *result,
                    sc_error *err)
 {
-  char rnd[17];
-  sc_random_hex(rnd, 16);
-  _cleanup_free_ char *tmp = xasprintf(".tmp-layer-%s", rnd);
-  _cleanup_close_ int fd =
-      openat(blobs_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  _cleanup_free_ char *tmp = NULL;
+  _cleanup_close_ int fd = sc_oci_blob_create(blobs_fd, ".tmp-layer-", &tmp, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot create a layer blob");
+    return -1;
   layer_ctx *c = xcalloc(1, sizeof *c);
   c->opts = options;
   c->display_root = "rootfs";
@@ -584,7 +570,7 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
     result->entries = c->entries;
     result->media_type = options->compression == SC_COMPRESSION_ZSTD ? SC_MEDIA_TYPE_LAYER_ZSTD
                                                                      : SC_MEDIA_TYPE_LAYER_GZIP;
-    r = store_blob(blobs_fd, fd, tmp, result->digest, err);
+    r = sc_oci_blob_store(blobs_fd, fd, tmp, result->digest, err);
   }
   if (r < 0)
     unlinkat(blobs_fd, tmp, 0);

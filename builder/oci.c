@@ -69,17 +69,36 @@ json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *medi
                    (json_int_t)len);
 }
 
+int sc_oci_blob_create(int blobs_fd, const char *prefix, char **tmp, sc_error *err)
+{
+  char rnd[17];
+  sc_random_hex(rnd, 16);
+  *tmp = xasprintf("%s%s", prefix, rnd);
+  int fd = openat(blobs_fd, *tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0)
+    sc_error_set_errno(err, errno, "cannot create a blob");
+  return fd;
+}
+
+int sc_oci_blob_store(int blobs_fd, int fd, const char *tmp, const char *digest, sc_error *err)
+{
+  if (fsync(fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot write blob %s", digest);
+  if (renameat(blobs_fd, tmp, blobs_fd, sc_digest_hex(digest)) < 0)
+    return sc_error_set_errno(err, errno, "cannot store blob %s", digest);
+  if (fsync(blobs_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the blob directory");
+  return 0;
+}
+
 /* Copy with the digest and size checked, to a temp name then renamed. */
 static int copy_blob_checked(int from_fd, int to_blobs_fd, const char *digest, int64_t size,
                              sc_error *err)
 {
-  char rnd[17];
-  sc_random_hex(rnd, 16);
-  _cleanup_free_ char *tmp = xasprintf(".tmp-copy-%s", rnd);
-  _cleanup_close_ int out =
-      openat(to_blobs_fd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  _cleanup_free_ char *tmp = NULL;
+  _cleanup_close_ int out = sc_oci_blob_create(to_blobs_fd, ".tmp-copy-", &tmp, err);
   if (out < 0)
-    return sc_error_set_errno(err, errno, "cannot create a blob");
+    return -1;
   sc_digest_writer w;
   sc_digest_writer_init(&w, out);
   char buf[1 << 16];
@@ -101,10 +120,8 @@ static int copy_blob_checked(int from_fd, int to_blobs_fd, const char *digest, i
     r = sc_error_set(err, SC_E_INVALID,
                      "blob %s does not match its descriptor (size %lld, digest %s)", digest,
                      (long long)w.size, got);
-  if (r == 0 && fsync(out) < 0)
-    r = sc_error_set_errno(err, errno, "cannot write blob %s", digest);
-  if (r == 0 && renameat(to_blobs_fd, tmp, to_blobs_fd, sc_digest_hex(digest)) < 0)
-    r = sc_error_set_errno(err, errno, "cannot store blob %s", digest);
+  if (r == 0)
+    r = sc_oci_blob_store(to_blobs_fd, out, tmp, digest, err);
   if (r < 0)
     unlinkat(to_blobs_fd, tmp, 0);
   return r;

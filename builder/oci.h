@@ -35,6 +35,14 @@ int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC
  * (descriptor.md: mediaType, digest, size). */
 json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *media_type,
                                sc_error *err);
+/* Writing a blob in place, never half-written under its name: create a
+ * file of a random temporary name (prefix, e.g. ".tmp-layer-") in the
+ * blobs directory, opened read-write, its name in *tmp; once the content
+ * is written and checked, sc_oci_blob_store fsyncs it, renames it to the
+ * digest's hex and fsyncs the directory (so the rename is durable before
+ * index.json names the blob).  On a failure the caller unlinks *tmp. */
+int sc_oci_blob_create(int blobs_fd, const char *prefix, char **tmp, sc_error *err);
+int sc_oci_blob_store(int blobs_fd, int fd, const char *tmp, const char *digest, sc_error *err);
 /* Copy the blob `digest` of `size` bytes from one blobs dir to another:
  * a hardlink when both are on one filesystem, else a checked copy. */
 int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int64_t size,

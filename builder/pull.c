@@ -478,13 +478,11 @@ static int download_attempts(download *dl, sc_error *err)
  * file, checked, then renamed to its digest. */
 static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
 {
-  char rnd[17];
-  sc_random_hex(rnd, 16);
-  _cleanup_free_ char *tmp = xasprintf(TMP_PREFIX "%s", rnd);
+  _cleanup_free_ char *tmp = NULL;
   download dl = {.ctx = ctx, .d = d, .err = SC_ERROR_INIT};
-  dl.fd = openat(ctx->blobs_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  dl.fd = sc_oci_blob_create(ctx->blobs_fd, TMP_PREFIX, &tmp, err);
   if (dl.fd < 0)
-    return sc_error_set_errno(err, errno, "cannot create a file in cache %s", ctx->cache_path);
+    return sc_error_prefix(err, "cache %s", ctx->cache_path);
   dl.hash = sc_sha256_new();
   int rc = download_attempts(&dl, err);
   char got[SC_DIGEST_LEN + 1];
@@ -493,10 +491,8 @@ static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
     rc = sc_error_set(err, SC_E_INVALID,
                       "%s: blob %s: the registry sent content that hashes to %s: refusing it",
                       ctx->source, d->digest, got);
-  if (rc == 0 && fsync(dl.fd) < 0)
-    rc = sc_error_set_errno(err, errno, "cannot write to cache %s", ctx->cache_path);
-  if (rc == 0 && renameat(ctx->blobs_fd, tmp, ctx->blobs_fd, sc_digest_hex(d->digest)) < 0)
-    rc = sc_error_set_errno(err, errno, "cannot store blob %s in cache", d->digest);
+  if (rc == 0 && sc_oci_blob_store(ctx->blobs_fd, dl.fd, tmp, d->digest, err) < 0)
+    rc = sc_error_prefix(err, "cache %s", ctx->cache_path);
   if (rc < 0)
     unlinkat(ctx->blobs_fd, tmp, 0);
   sc_error_clear(&dl.err);
