@@ -69,6 +69,13 @@ json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *medi
                    (json_int_t)len);
 }
 
+bool sc_oci_has_blob(int blobs_fd, const char *digest, int64_t size)
+{
+  struct stat st;
+  return fstatat(blobs_fd, sc_digest_hex(digest), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+         S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
+}
+
 int sc_oci_blob_create(int blobs_fd, const char *prefix, char **tmp, sc_error *err)
 {
   char rnd[17];
@@ -133,10 +140,9 @@ int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
   const char *hex = sc_digest_hex(digest);
+  if (sc_oci_has_blob(to_blobs_fd, digest, size))
+    return 0;
   struct stat st;
-  if (fstatat(to_blobs_fd, hex, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-      st.st_size == size)
-    return 0; /* content-addressed: already there */
   _cleanup_close_ int in = openat(from_blobs_fd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (in < 0)
     return sc_error_set_errno(err, errno, "missing blob %s", digest);

@@ -35,6 +35,10 @@ int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC
  * (descriptor.md: mediaType, digest, size). */
 json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *media_type,
                                sc_error *err);
+/* True when blobs_fd holds the blob `digest` (a well-formed digest) as a
+ * regular file of `size` bytes (any size when size < 0): blobs are
+ * content-addressed and only ever stored complete, so it is there. */
+bool sc_oci_has_blob(int blobs_fd, const char *digest, int64_t size);
 /* Writing a blob in place, never half-written under its name: create a
  * file of a random temporary name (prefix, e.g. ".tmp-layer-") in the
  * blobs directory, opened read-write, its name in *tmp; once the content

@@ -1,16 +1,15 @@
 /* pull.c: a base image from a registry into the local cache (pull.h). */
 #include "pull.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <jansson.h>
 #include <sc/image.h>
 
@@ -160,13 +159,6 @@ static int open_cache(pull_ctx *ctx, sc_error *err)
   if (d)
     closedir(d);
   return 0;
-}
-
-static bool blob_cached(pull_ctx *ctx, const char *digest, int64_t size)
-{
-  struct stat st;
-  return fstatat(ctx->blobs_fd, sc_digest_hex(digest), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-         S_ISREG(st.st_mode) && (size < 0 || st.st_size == size);
 }
 
 /* Name the manifest in the cache's index.json by its digest's hex. */
@@ -320,8 +312,6 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
       rc = sc_error_set(err, SC_E_INVALID,
                         "%s: the manifest the registry sent hashes to %s, not %.80s: refusing it",
                         ctx->source, m->digest, want);
-    else if (expected && !sc_str_has_prefix(expected, "sha256:"))
-      rc = sc_error_set(err, SC_E_INVALID, "%s: only sha256 digests are supported", ctx->source);
     else
       rc = parse_manifest(ctx, m, resp.content_type, err);
   }
@@ -334,7 +324,7 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
 static int load_manifest(pull_ctx *ctx, const char *reference, const char *digest,
                          manifest_bytes *m, sc_error *err)
 {
-  if (digest && blob_cached(ctx, digest, -1)) {
+  if (digest && sc_oci_has_blob(ctx->blobs_fd, digest, -1)) {
     sc_error cached = SC_ERROR_INIT;
     int rc = read_cached_manifest(ctx, digest, m, &cached);
     sc_error_clear(&cached);
@@ -462,15 +452,11 @@ static int download_attempts(download *dl, sc_error *err)
     if (rc == 0) /* the answer ended early without an error */
       sc_error_set(err, EAGAIN, "%s: blob %s: %lld of %lld bytes came", ctx->source, dl->d->digest,
                    (long long)dl->pos, (long long)dl->d->size);
-    if (err->code != EAGAIN || attempt + 1 >= DOWNLOAD_ATTEMPTS || interrupted(ctx))
+    if (err->code != EAGAIN || attempt + 1 >= DOWNLOAD_ATTEMPTS)
       return -1;
     sc_error_clear(err);
-    long delay = sc_registry_retry_delay_ms(attempt, ctx->options->backoff_ms > 0
-                                                         ? ctx->options->backoff_ms
-                                                         : 500,
-                                            NULL, 0);
-    struct timespec ts = {delay / 1000, (delay % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
+    if (!sc_registry_backoff(ctx->registry, attempt))
+      return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
   }
 }
 
@@ -567,7 +553,7 @@ static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
       seen = strcmp(all[j].digest, all[i].digest) == 0;
     if (seen)
       continue;
-    if (blob_cached(ctx, all[i].digest, all[i].size)) {
+    if (sc_oci_has_blob(ctx->blobs_fd, all[i].digest, all[i].size)) {
       blob_done(ctx, &all[i], SC_PULL_BLOB_CACHED);
     } else { /* keep the missing ones at the front */
       sc_descriptor t = all[missing];

@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pthread.h>
-#include <time.h>
 #include <unistd.h>
 #include <jansson.h>
 #include <sc/image.h>
@@ -328,11 +327,9 @@ static int upload_chunked(push_ctx *ctx, char **url, const sc_descriptor *d, int
     int64_t held = send_chunk(ctx, url, fd, offset, len, progress, err);
     while (held < 0 && err->code == EAGAIN && failures++ < 5) {
       /* dropped connection: wait, then ask the registry where we are */
-      long ms = sc_registry_retry_delay_ms(
-          failures - 1, ctx->options->backoff_ms ? ctx->options->backoff_ms : 500, NULL, 0);
-      struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-      nanosleep(&ts, NULL);
       sc_error_clear(err);
+      if (!sc_registry_backoff(ctx->registry, failures - 1))
+        return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
       held = upload_status(ctx, url, err);
     }
     if (held < 0)

@@ -585,6 +585,12 @@ static char *request_url(const sc_registry *r, const char *target)
   return target[0] == '/' ? xasprintf("%s%s", r->base_url, target) : xstrdup(target);
 }
 
+bool sc_registry_backoff(const sc_registry *r, int attempt)
+{
+  return sleep_ms(sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0),
+                  r->options.interrupted);
+}
+
 int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_response *resp,
                         sc_error *err)
 {

@@ -117,6 +117,11 @@ typedef struct sc_http_request {
   void *progress_user;
 } sc_http_request;
 
+/* Wait before retry number `attempt` (0-based) of an operation made of
+ * several requests (a chunked upload, a resumed download), by the same
+ * backoff as single requests; false when interrupted meanwhile. */
+bool sc_registry_backoff(const sc_registry *registry, int attempt);
+
 /* Send a request, authenticating as the registry asks.  Returns 0 with the
  * answer's status (any status) in response, or -1 when no answer came;
  * err->code is then EAGAIN when the failure is a transient transport
