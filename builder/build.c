@@ -165,10 +165,10 @@ static int open_base(build_ctx *c, sc_error *err)
   const char *from = c->opts->from;
   const char *local = from;
   if (sc_str_has_prefix(from, "docker://")) {
-    static const sc_pull_options defaults = {.tls_verify = true};
+    static const sc_pull_options defaults = {.registry.tls_verify = true};
     sc_pull_options pull = c->opts->pull ? *c->opts->pull : defaults;
-    if (pull.interrupted == NULL)
-      pull.interrupted = c->opts->interrupted;
+    if (pull.registry.interrupted == NULL)
+      pull.registry.interrupted = c->opts->interrupted;
     if (sc_pull(from, &pull, &c->result->base_pull, err) < 0)
       return sc_error_prefix(err, "base image");
     local = c->result->base_pull.oci_reference;

@@ -80,7 +80,7 @@ static void blob_done(pull_ctx *ctx, const sc_descriptor *d, sc_pull_blob_state 
 
 static bool interrupted(const pull_ctx *ctx)
 {
-  return ctx->options->interrupted && *ctx->options->interrupted;
+  return ctx->options->registry.interrupted && *ctx->options->registry.interrupted;
 }
 
 /* ---- platforms ---- */
@@ -185,16 +185,8 @@ static int need_registry(pull_ctx *ctx, sc_error *err)
 {
   if (ctx->registry)
     return 0;
-  const sc_pull_options *o = ctx->options;
-  sc_registry_options ropts = {.tls_verify = o->tls_verify,
-                               .cert_dir = o->cert_dir,
-                               .creds = o->creds,
-                               .backoff_ms = o->backoff_ms,
-                               .log = o->log,
-                               .log_user = o->log_user,
-                               .interrupted = o->interrupted};
   ctx->result->offline = false;
-  return sc_registry_open(ctx->ref.host, &ropts, &ctx->registry, err);
+  return sc_registry_open(ctx->ref.host, &ctx->options->registry, &ctx->registry, err);
 }
 
 static int unexpected(pull_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
@@ -202,7 +194,7 @@ static int unexpected(pull_ctx *ctx, const sc_http_response *resp, const char *w
   if (resp->status == 404)
     return sc_registry_error(err, resp, "%s: %s not found", ctx->source, what);
   _cleanup_free_ char *full = xasprintf("%s: %s", ctx->source, what);
-  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "pull", full);
+  return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "pull", full);
 }
 
 /* ---- manifests ---- */

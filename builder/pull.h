@@ -37,20 +37,14 @@ typedef void (*sc_pull_progress_fn)(const char *digest, sc_pull_blob_state state
                                     int64_t total, void *user);
 
 typedef struct sc_pull_options {
-  const sc_registry_creds *creds; /* NULL: anonymous */
-  bool tls_verify;
-  const char *cert_dir;
-  const char *cache_dir;    /* NULL: $XDG_CACHE_HOME/sc-build/bases */
-  const char *os;           /* NULL: "linux" */
-  const char *architecture; /* NULL: this machine's (sc_host_architecture) */
-  const char *variant;      /* NULL: any */
-  long backoff_ms;          /* first retry delay; 0: 500 ms */
-  int jobs;                 /* blobs downloaded at once; 0: 4 */
-  sc_registry_log_fn log;
-  void *log_user;
+  sc_registry_options registry; /* credentials, TLS, retries, request log, interrupts */
+  const char *cache_dir;        /* NULL: $XDG_CACHE_HOME/sc-build/bases */
+  const char *os;               /* NULL: "linux" */
+  const char *architecture;     /* NULL: this machine's (sc_host_architecture) */
+  const char *variant;          /* NULL: any */
+  int jobs;                     /* blobs downloaded at once; 0: 4 */
   sc_pull_progress_fn progress;
   void *progress_user;
-  volatile const int *interrupted;
 } sc_pull_options;
 
 typedef struct sc_pull_result {

@@ -166,7 +166,7 @@ static int request(push_ctx *ctx, sc_http_request *req, sc_http_response *resp, 
 
 static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
 {
-  return sc_registry_unexpected(err, resp, ctx->options->creds != NULL, "push", what);
+  return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "push", what);
 }
 
 /* Location of an upload session, resolved and checked. */
@@ -529,7 +529,7 @@ static int push_image(push_ctx *ctx, sc_error *err)
       seen = strcmp(image->layers[j - 1].digest, d->digest) == 0;
     if (seen)
       continue;
-    if (ctx->options->interrupted && *ctx->options->interrupted)
+    if (ctx->options->registry.interrupted && *ctx->options->registry.interrupted)
       return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
     int exists = blob_exists(ctx, d, err);
     if (exists < 0)
@@ -641,18 +641,11 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   int rc = -1;
   if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)
     return -1;
-  sc_registry_options ropts = {.tls_verify = options->tls_verify,
-                               .cert_dir = options->cert_dir,
-                               .creds = options->creds,
-                               .backoff_ms = options->backoff_ms,
-                               .log = options->log,
-                               .log_user = options->log_user,
-                               .interrupted = options->interrupted};
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
-  if (open_source(image_ref, &src, options->interrupted, err) < 0) {
+  if (open_source(image_ref, &src, options->registry.interrupted, err) < 0) {
     sc_error_prefix(err, "reading %s", image_ref);
-  } else if (sc_registry_open(ctx.ref.host, &ropts, &ctx.registry, err) == 0) {
+  } else if (sc_registry_open(ctx.ref.host, &options->registry, &ctx.registry, err) == 0) {
     ctx.image = src.image;
     ctx.cache = cache_load(options);
     rc = push_image(&ctx, err);

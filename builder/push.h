@@ -32,18 +32,12 @@ typedef void (*sc_push_progress_fn)(const char *digest, sc_push_blob_state state
                                     int64_t total, void *user);
 
 typedef struct sc_push_options {
-  const sc_registry_creds *creds; /* NULL: anonymous */
-  bool tls_verify;
-  const char *cert_dir;
-  int64_t chunk_size;     /* 0: 32 MiB */
-  int jobs;               /* blobs uploaded at once; 0: 4 */
+  sc_registry_options registry; /* credentials, TLS, retries, request log, interrupts */
+  int64_t chunk_size;           /* 0: 32 MiB */
+  int jobs;                     /* blobs uploaded at once; 0: 4 */
   const char *cache_path; /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
-  long backoff_ms;        /* first retry delay; 0: 500 ms */
-  sc_registry_log_fn log;
-  void *log_user;
   sc_push_progress_fn progress;
   void *progress_user;
-  volatile const int *interrupted;
 } sc_push_options;
 
 typedef struct sc_push_result {

@@ -302,7 +302,7 @@ static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
     return -1;
   a->pull = sc_cli_pull_options(cli, &a->reg, &a->bars);
   a->pull.architecture = a->build.arch;
-  a->pull.interrupted = a->build.interrupted;
+  a->pull.registry.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
   return 0;
 }

@@ -99,12 +99,7 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
   _cleanup_free_ char *path = a->authfile ? xstrdup(a->authfile) : sc_auth_file_default_path(err);
   if (path == NULL || check_host(a->host, err) < 0 || gather_creds(a, err) < 0)
     return -1;
-  sc_registry_options options = {.tls_verify = a->reg.tls_verify,
-                                 .cert_dir = a->reg.cert_dir,
-                                 .creds = &a->reg.creds,
-                                 .interrupted = sc_cli_catch_interrupts()};
-  if (cli->verbose)
-    options.log = sc_cli_log_request;
+  sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
   sc_registry *registry = NULL;
   if (sc_registry_open(a->host, &options, &registry, err) < 0)
     return -1;

@@ -79,9 +79,7 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  options->creds = reg->have_creds ? &reg->creds : NULL;
-  options->tls_verify = reg->tls_verify;
-  options->cert_dir = reg->cert_dir;
+  options->registry = sc_cli_registry_options(cli, reg);
   if (sc_push(image, dest, options, &result, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
   } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
@@ -122,7 +120,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"jobs", required_argument, NULL, OPT_JOBS},
       {NULL, 0, NULL, 0},
   };
-  sc_push_options push = {.interrupted = sc_cli_catch_interrupts()};
+  sc_push_options push = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL;
   int opt, taken;
@@ -156,16 +154,11 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
                                 argv[i]);
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
-  if (cli->verbose)
-    push.log = sc_cli_log_request;
   sc_cli_progress bars = {0};
   if (cli->progress && !cli->verbose) {
     push.progress = on_progress;
     push.progress_user = &bars;
   }
-  const char *backoff = getenv("SC_PUSH_BACKOFF_MS"); /* tests make retries quick */
-  if (backoff)
-    push.backoff_ms = atol(backoff);
   int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
   sc_cli_progress_clear(&bars);
   return rc;

@@ -113,15 +113,24 @@ static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64
 }
 
 /* Pull options from the registry arguments and the CLI's output settings. */
+sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a)
+{
+  sc_registry_options o = {.creds = a->have_creds ? &a->creds : NULL,
+                           .tls_verify = a->tls_verify,
+                           .cert_dir = a->cert_dir,
+                           .interrupted = sc_cli_catch_interrupts()};
+  if (cli->verbose)
+    o.log = sc_cli_log_request;
+  const char *backoff = getenv("SC_PUSH_BACKOFF_MS");
+  if (backoff)
+    o.backoff_ms = atol(backoff);
+  return o;
+}
+
 sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars)
 {
-  sc_pull_options o = {.creds = a->have_creds ? &a->creds : NULL,
-                       .tls_verify = a->tls_verify,
-                       .cert_dir = a->cert_dir,
-                       .interrupted = sc_cli_catch_interrupts()};
-  if (cli->verbose) {
-    o.log = sc_cli_log_request;
-  } else if (cli->progress) {
+  sc_pull_options o = {.registry = sc_cli_registry_options(cli, a)};
+  if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
     o.progress_user = bars;
   }

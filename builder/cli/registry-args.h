@@ -57,6 +57,10 @@ void sc_cli_registry_args_clear(sc_cli_registry_args *a);
 int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
                       sc_error *err);
 
+/* The registry client options from the arguments: credentials (looked up
+ * already), TLS, Ctrl-C, the requests on stderr with --verbose, and the
+ * backoff of $SC_PUSH_BACKOFF_MS (the tests make retries quick). */
+sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a);
 /* Pull options from the registry arguments: credentials (already looked
  * up), TLS, interrupts, and progress bars into `bars` on a terminal or the
  * requests with --verbose. */
