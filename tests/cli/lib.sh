@@ -27,19 +27,71 @@ sc_build() { "$SC_BUILD" "$@"; }
 test_require() {
   local tool
   for tool in "$@"; do
-    command -v "$tool" >/dev/null 2>&1 || { echo "skip: $tool not installed"; exit 77; }
+    command -v "$tool" >/dev/null 2>&1 || { echo "1..0 # SKIP $tool not installed"; exit 77; }
   done
 }
 
+# Prerequisites, as git's test-lib: `test_set_prereq NAME` declares one,
+# `test_lazy_prereq NAME 'script'` one that holds when the script succeeds
+# (run once, on first use); `test_expect_success NAME,NAME2 'desc' 'body'`
+# runs only when all hold and is otherwise reported as a skip.
+declare -A TEST_PREREQ=()
+declare -A TEST_LAZY_PREREQ=()
+test_set_prereq() { TEST_PREREQ[$1]=1; }
+test_lazy_prereq() { TEST_LAZY_PREREQ[$1]=$2; }
+test_have_prereq() {
+  local p
+  for p in ${1//,/ }; do
+    if [ -z "${TEST_PREREQ[$p]+x}" ] && [ -n "${TEST_LAZY_PREREQ[$p]+x}" ]; then
+      if (eval "${TEST_LAZY_PREREQ[$p]}") >/dev/null 2>&1; then TEST_PREREQ[$p]=1; else TEST_PREREQ[$p]=0; fi
+    fi
+    [ "${TEST_PREREQ[$p]:-0}" = 1 ] || { TEST_MISSING_PREREQ=$p; return 1; }
+  done
+}
+test_lazy_prereq ROOT '[ "$(id -u)" = 0 ]'
+
+TEST_COUNT=0
+TEST_SKIPPED=0
+test_ok_() { TEST_PASSED=$((TEST_PASSED + 1)); echo "ok $TEST_COUNT - $1"; }
+test_skip_() { TEST_SKIPPED=$((TEST_SKIPPED + 1)); echo "ok $TEST_COUNT - $1 # SKIP $2"; }
+test_failure_() {
+  TEST_FAILED=$((TEST_FAILED + 1))
+  echo "not ok $TEST_COUNT - $1"
+  shift
+  printf '%s\n' "$@" | sed 's/^/#   /'
+}
+
+# Run a test body with errexit and pipefail in a subshell that is not the
+# condition of an `if` or an operand of `||` (bash ignores errexit there),
+# after the chain lint (tests/cli/chainlint.py) has checked that every
+# command is joined by && to the next, so that no failing line goes unseen.
+# The trace of the commands run is kept, and its tail shown on failure.
 test_expect_success() {
-  local desc=$1 body=$2 log="$TEST_TMP/.log"
-  if (set -e; eval "$body") >"$log" 2>&1; then
-    TEST_PASSED=$((TEST_PASSED + 1))
-    echo "ok - $desc"
+  local prereq=
+  [ $# = 3 ] && { prereq=$1; shift; }
+  local desc=$1 body=$2 log="$TEST_TMP/.log" trace="$TEST_TMP/.trace" lint rc
+  TEST_COUNT=$((TEST_COUNT + 1))
+  if [ -n "$prereq" ] && ! test_have_prereq "$prereq"; then
+    test_skip_ "$desc" "missing prerequisite $TEST_MISSING_PREREQ"
+    return 0
+  fi
+  if ! lint=$(printf '%s' "$body" | python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" 2>&1); then
+    test_failure_ "$desc" "bug in the test script: $lint" "$body"
+    return 0
+  fi
+  set +e
+  (
+    exec 9>"$trace"
+    BASH_XTRACEFD=9
+    set -e -o pipefail -x
+    eval "$body"
+  ) >"$log" 2>&1 </dev/null
+  rc=$?
+  if [ "$rc" = 0 ]; then
+    test_ok_ "$desc"
   else
-    TEST_FAILED=$((TEST_FAILED + 1))
-    echo "not ok - $desc"
-    sed 's/^/#   /' "$log"
+    test_failure_ "$desc" "exit status $rc; output:" "$(cat "$log")" \
+      "last commands run:" "$(grep -v '^+* *\(local\|return\|set\) ' "$trace" | tail -n 4)"
   fi
 }
 
@@ -66,9 +118,14 @@ expect_grep() {
   fi
 }
 
+# The summary line; the script's status is 1 when a test failed and 77
+# (ctest's skip) when every test was skipped.
 test_done() {
-  echo "$TEST_PASSED passed, $TEST_FAILED failed"
-  [ "$TEST_FAILED" -eq 0 ]
+  echo "1..$TEST_COUNT"
+  echo "$TEST_PASSED passed, $TEST_FAILED failed, $TEST_SKIPPED skipped"
+  [ "$TEST_FAILED" -eq 0 ] || exit 1
+  [ "$TEST_PASSED" -gt 0 ] || [ "$TEST_SKIPPED" -eq 0 ] || exit 77
+  exit 0
 }
 
 # Make a small valid project in $1 (image name $2, default "svc") around the
@@ -76,9 +133,9 @@ test_done() {
 # line and a hostfs file rendered at install.
 test_make_project() {
   local dir=$1 name=${2:-svc}
-  mkdir -p "$dir/rootfs/usr/bin" "$dir/hostfs/etc/$name"
-  cp "$SC_BUILD_DIR/services/hello-server" "$dir/rootfs/usr/bin/hello-server"
-  cat >"$dir/config.json.template" <<'JSON'
+  mkdir -p "$dir/rootfs/usr/bin" "$dir/hostfs/etc/$name" &&
+  cp "$SC_BUILD_DIR/services/hello-server" "$dir/rootfs/usr/bin/hello-server" &&
+  cat >"$dir/config.json.template" <<'JSON' &&
 {
   "ociVersion": "1.0.2",
   "process": {
@@ -97,14 +154,14 @@ test_make_project() {
   "linux": {"namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "mount"}]}
 }
 JSON
-  cat >"$dir/manifest.json" <<'JSON'
+  cat >"$dir/manifest.json" <<'JSON' &&
 {
   "version": "1.0",
   "defaultValues": {"PORT": "8081", "RECEIVER": "World"},
   "installedFilesTemplate": ["/etc/${NAME}/greeting.conf"]
 }
 JSON
-  cat >"$dir/service.template" <<'UNIT'
+  cat >"$dir/service.template" <<'UNIT' &&
 [Unit]
 Description=Test service $NAME
 
@@ -117,8 +174,8 @@ WorkingDirectory=$DESTDIR
 [Install]
 WantedBy=multi-user.target
 UNIT
-  printf 'd    ${STATE_DIRECTORY}/${NAME}   0700 - - - -\n' >"$dir/tmpfiles.template"
-  printf 'receiver=$RECEIVER\nport=$PORT\n' >"$dir/hostfs/etc/$name/greeting.conf"
+  printf 'd    ${STATE_DIRECTORY}/${NAME}   0700 - - - -\n' >"$dir/tmpfiles.template" &&
+  printf 'receiver=$RECEIVER\nport=$PORT\n' >"$dir/hostfs/etc/$name/greeting.conf" &&
   printf '{"name": "%s", "tag": "latest"}\n' "$name" >"$dir/sc-build.json"
 }
 
