@@ -18,6 +18,13 @@ CLOSERS = ("}", ")", "fi", "done", "esac", "then", "else", "elif", "do", "&&", "
 # Commands whose own failure ends the body anyway, or that cannot fail.
 TERMINAL = re.compile(r"^(exit|return)\b")
 LOOP_EXIT = re.compile(r"\|\|\s*(exit|return)(\s+\S+)?\s*$")
+# A loop may end with a command whose failure does not matter: a wait loop's
+# sleep, a counter.
+LOOP_HARMLESS = re.compile(r"^(sleep\s|:$|true$|break$|continue$|[A-Za-z_]+=\S*$)")
+# `cmd && break` leaves a wait loop: its failure is the loop going on.
+LEAVES_LOOP = re.compile(r"(&&|\|\|)\s*(break|continue)$")
+# `cmd; echo $? >file` records the status for a later check.
+RECORDS_STATUS = re.compile(r"^echo\s+\$\?\s*>")
 
 
 def blank_quotes_and_heredocs(text):
@@ -132,6 +139,18 @@ def segments(lines):
     return segs
 
 
+def group_ends_in_exit(segs, start):
+    """True when the commands from start to the end of their { } group end
+    with exit or return: `|| { echo why; cat log; exit 1; }` is a failure
+    branch, whose messages need no &&."""
+    for cmd, _sep, _number in segs[start:]:
+        if TERMINAL.match(cmd):
+            return True
+        if cmd.startswith("}") or cmd.startswith("{") or cmd.endswith("&&"):
+            return False
+    return False
+
+
 def lint(text):
     segs = segments(blank_quotes_and_heredocs(text))
     source = text.split("\n")
@@ -142,11 +161,18 @@ def lint(text):
             loops.append(True)
         nxt = segs[k + 1][0] if k + 1 < len(segs) else None
         where = "line %d: %s" % (number, source[number - 1].strip())
+        if re.search(r"\|\s*grep\s+-[A-Za-z]*q", cmd):
+            problems.append("%s: `| grep -q` fails the pipe with SIGPIPE under pipefail; use grep_q" % where)
+        if re.search(r"(&&|\|\|).*[^&]&$", cmd):
+            problems.append("%s: `&` puts the whole && list in the background; write { cmd & }" % where)
         if nxt is None:
             continue
         if re.match(r"^done\b", nxt) and loops:
             loops.pop()
-            if not LOOP_EXIT.search(cmd) and not TERMINAL.match(cmd) and cmd != "do":
+            prev = segs[k - 1][0] if k > 0 else ""
+            exits_in_group = cmd == "}" and TERMINAL.match(prev)
+            if not (LOOP_EXIT.search(cmd) or TERMINAL.match(cmd) or LOOP_HARMLESS.match(cmd)
+                    or exits_in_group or cmd == "do"):
                 problems.append("%s: the last command of a loop body needs `|| exit 1`" % where)
             continue
         if sep == ";;":
@@ -157,7 +183,9 @@ def lint(text):
             continue
         if nxt.startswith(CLOSERS) and re.match(r"^(\}|\)|fi|done|esac|then|else|elif|do|&&|\|\||\|)(\s|$|;|\))", nxt):
             continue
-        if TERMINAL.match(nxt):
+        if TERMINAL.match(nxt) or RECORDS_STATUS.match(nxt) or LEAVES_LOOP.search(cmd):
+            continue
+        if group_ends_in_exit(segs, k + 1):
             continue
         problems.append("%s: missing && after this command" % where)
     return problems

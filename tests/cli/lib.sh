@@ -84,6 +84,7 @@ test_expect_success() {
     exec 9>"$trace"
     BASH_XTRACEFD=9
     set -e -o pipefail -x
+    shopt -s inherit_errexit
     eval "$body"
   ) >"$log" 2>&1 </dev/null
   rc=$?
@@ -107,6 +108,11 @@ expect_exit() {
     return 1
   fi
 }
+
+# `grep -q` at the end of a pipe: grep -q exits at the first match, and
+# under pipefail the writer's SIGPIPE then fails the pipe (and, negated with
+# `!`, hides the match).  This reads all of its input.
+grep_q() { grep "$@" >/dev/null; }
 
 # grep that prints what it searched on failure.
 expect_grep() {

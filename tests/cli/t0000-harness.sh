@@ -56,7 +56,7 @@ test_expect_success 'chained bodies with keywords, here-documents and quotes pas
 	two ; three
 	EOF
 	if test -s f; then
-	  echo "a; b" | grep -q "a; b"
+	  echo "a; b" | grep_q "a; b"
 	else
 	  false
 	fi &&
@@ -72,6 +72,20 @@ test_expect_success 'chained bodies with keywords, here-documents and quotes pas
 	test -n "$x"
 	BODY
   python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" <body
+'
+
+test_expect_success 'the lint refuses grep -q in a pipe and a backgrounded && list' '
+  printf "%s\n" "seq 100000 | grep -q 1" >b1 &&
+  ! python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" <b1 >l1 &&
+  expect_grep "use grep_q" l1 &&
+  printf "%s\n" "x=1 && sleep 1 &" "wait" >b2 &&
+  ! python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" <b2 >l2 &&
+  expect_grep "puts the whole && list in the background" l2
+'
+
+test_expect_success 'a failure branch may print before it exits' '
+  printf "%s\n" "test -s f || { echo why; cat f; exit 1; } &&" "true" >b3 &&
+  python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" <b3
 '
 
 test_expect_success 'a missing prerequisite is a skip with its reason, not a pass' '

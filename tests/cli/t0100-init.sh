@@ -37,10 +37,10 @@ test_expect_success 'the server is an executable static binary' '
 '
 
 test_expect_success 'the server answers GET with Hello $RECEIVER and stops on SIGTERM' '
-  port=$(free_port)
-  PORT=$port RECEIVER=Tester hello-world/rootfs/usr/bin/hello-server >server.log 2>&1 &
-  pid=$!
-  trap "kill $pid 2>/dev/null || true" EXIT
+  port=$(free_port) &&
+  { PORT=$port RECEIVER=Tester hello-world/rootfs/usr/bin/hello-server >server.log 2>&1 & } &&
+  pid=$! &&
+  trap "kill $pid 2>/dev/null || true" EXIT &&
   for i in $(seq 50); do
     curl -s -o /dev/null "http://127.0.0.1:$port/" && break
     sleep 0.1

@@ -14,32 +14,32 @@ export SOURCE_DATE_EPOCH=1700000000
 # rootfs with /exports and some awkward entries; layer 2 deletes a file and
 # a directory (whiteouts), changes one file and adds another.
 make_image() {
-  test_make_project proj svc
-  umoci init --layout img.oci
-  umoci new --image img.oci:svc:1
-  umoci config --image img.oci:svc:1 --config.label atomic.type=system --config.label test=t0500
-  umoci unpack --image img.oci:svc:1 b1 >/dev/null
   local r=b1/rootfs
-  cp -a proj/rootfs/. "$r/"
-  mkdir -p "$r/exports" "$r/etc" "$r/usr/share/doc/svc" "$r/var/gone/sub"
-  cp proj/manifest.json proj/config.json.template proj/service.template proj/tmpfiles.template "$r/exports/"
-  cp -a proj/hostfs "$r/exports/"
-  echo "version 1" >"$r/etc/motd"
-  echo secret >"$r/etc/secret" && chmod 0600 "$r/etc/secret" && chown 1000:1000 "$r/etc/secret"
-  echo old >"$r/etc/old"
-  echo doc >"$r/usr/share/doc/svc/README"
-  echo x >"$r/var/gone/sub/file"
-  ln -s hello-server "$r/usr/bin/hs"
-  ln -s /nowhere "$r/etc/dangling"
-  ln "$r/usr/bin/hello-server" "$r/usr/bin/hello-server-hardlink"
-  printf '#!/bin/sh\n' >"$r/usr/bin/suid" && chmod 4755 "$r/usr/bin/suid"
-  umoci repack --image img.oci:svc:1 b1
-  umoci unpack --image img.oci:svc:1 b2 >/dev/null
-  rm -f b2/rootfs/etc/old && rm -rf b2/rootfs/var/gone
-  echo "version 2" >b2/rootfs/etc/motd
-  echo new >b2/rootfs/usr/bin/new && chmod 0750 b2/rootfs/usr/bin/new
-  umoci repack --image img.oci:svc:1 b2
-  rm -rf b1 b2
+  test_make_project proj svc &&
+  umoci init --layout img.oci &&
+  umoci new --image img.oci:svc:1 &&
+  umoci config --image img.oci:svc:1 --config.label atomic.type=system --config.label test=t0500 &&
+  umoci unpack --image img.oci:svc:1 b1 >/dev/null &&
+  cp -a proj/rootfs/. "$r/" &&
+  mkdir -p "$r/exports" "$r/etc" "$r/usr/share/doc/svc" "$r/var/gone/sub" &&
+  cp proj/manifest.json proj/config.json.template proj/service.template proj/tmpfiles.template "$r/exports/" &&
+  cp -a proj/hostfs "$r/exports/" &&
+  echo "version 1" >"$r/etc/motd" &&
+  echo secret >"$r/etc/secret" && chmod 0600 "$r/etc/secret" && chown 1000:1000 "$r/etc/secret" &&
+  echo old >"$r/etc/old" &&
+  echo doc >"$r/usr/share/doc/svc/README" &&
+  echo x >"$r/var/gone/sub/file" &&
+  ln -s hello-server "$r/usr/bin/hs" &&
+  ln -s /nowhere "$r/etc/dangling" &&
+  ln "$r/usr/bin/hello-server" "$r/usr/bin/hello-server-hardlink" &&
+  printf '#!/bin/sh\n' >"$r/usr/bin/suid" && chmod 4755 "$r/usr/bin/suid" &&
+  umoci repack --image img.oci:svc:1 b1 &&
+  umoci unpack --image img.oci:svc:1 b2 >/dev/null &&
+  rm -f b2/rootfs/etc/old && rm -rf b2/rootfs/var/gone &&
+  echo "version 2" >b2/rootfs/etc/motd &&
+  echo new >b2/rootfs/usr/bin/new && chmod 0750 b2/rootfs/usr/bin/new &&
+  umoci repack --image img.oci:svc:1 b2 &&
+  rm -rf b1 b2 &&
   umoci unpack --image img.oci:svc:1 expected >/dev/null
 }
 
@@ -73,14 +73,14 @@ same_tree() {
 checkout_layers() {
   local repo=$1 dest=$2 i
   for i in 0 1; do
-    ostree --repo="$repo" checkout --union --whiteouts "ociimage/$(hex "$(layer_digest $i)")" "$dest"
+    ostree --repo="$repo" checkout --union --whiteouts "ociimage/$(hex "$(layer_digest $i)")" "$dest" || return 1
   done
 }
 
 test_expect_success 'umoci makes a two-layer system image with whiteouts in its second layer' '
   make_image >make.log 2>&1 &&
   [ "$(manifest_json | jq ".layers | length")" = 2 ] &&
-  gzip -dc "$(blob "$(layer_digest 1)")" | tar -t | grep -qx "etc/.wh.old" &&
+  gzip -dc "$(blob "$(layer_digest 1)")" | tar -t | grep_q -x "etc/.wh.old" &&
   [ ! -e expected/rootfs/etc/old ] && [ -f expected/rootfs/usr/bin/new ]
 '
 
@@ -118,8 +118,8 @@ assert text == open(sys.argv[2]).read(), \"docker.manifest differs\"
 
   test_expect_success "$mode: layer and config commits carry sizes and digests" '
     for i in 0 1; do
-      b=ociimage/$(hex "$(layer_digest $i)")
-      f=$(blob "$(layer_digest $i)")
+      b=ociimage/$(hex "$(layer_digest $i)") &&
+      f=$(blob "$(layer_digest $i)") &&
       [ "$(meta "$R" docker.size "$b")" = "'\''$(stat -c %s "$f")'\''" ] &&
       [ "$(meta "$R" docker.uncompressed_size "$b")" = "'\''$(gzip -dc "$f" | wc -c)'\''" ] &&
       [ "$(meta "$R" docker.uncompressed_digest "$b")" = "'\''$(diff_id $i)'\''" ] || exit 1
@@ -139,7 +139,7 @@ assert text == open(sys.argv[2]).read(), \"docker.manifest differs\"
     [ "$(stat -c %a co1/usr/bin/suid)" = 4755 ] &&
     [ "$(readlink co1/etc/dangling)" = /nowhere ] &&
     ostree --repo="$R" ls -C "ociimage/$(hex "$(layer_digest 0)")" /usr/bin/hello-server \
-      /usr/bin/hello-server-hardlink | awk "{print \$5}" | uniq | wc -l | grep -qx 1 &&
+      /usr/bin/hello-server-hardlink | awk "{print \$5}" | uniq | wc -l | grep_q -x 1 &&
     rm -rf co2 && ostree --repo="$R" checkout "ociimage/$(hex "$(layer_digest 1)")" co2 &&
     [ -f co2/etc/.wh.old ] && [ -f co2/var/.wh.gone ]
   '
@@ -248,7 +248,7 @@ test_expect_success 'build --format ostree commits a project straight into a rep
   test_make_project proj svc &&
   sc_build build proj --format ostree --repo built-repo --tag svc:7 >out &&
   expect_grep "^Built ostree:svc:7@$TEST_TMP/built-repo" out &&
-  ostree --repo=built-repo refs | grep -qx "ociimage/svc_3A7" &&
+  ostree --repo=built-repo refs | grep_q -x "ociimage/svc_3A7" &&
   [ "$(ostree --repo=built-repo refs | wc -l)" = 3 ] &&
   ostree --repo=built-repo fsck >/dev/null 2>&1 &&
   sc_build build proj --format ostree --repo built-repo --tag svc:7 --json >again &&

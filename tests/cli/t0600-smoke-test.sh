@@ -4,31 +4,34 @@
 # (DESIGN.md section 5).
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require runc python3 curl
-[ "$(id -u)" = 0 ] || { echo "skip: runc needs root here"; exit 77; }
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP runc needs root here"; exit 77; }
 
 # Every temporary root of these runs is made here, so "nothing left" is
 # checkable.
 export TMPDIR=$TEST_TMP/tmp
 mkdir -p "$TMPDIR"
 
-sc_build init hello-world >/dev/null 2>&1
-sc_build init oneshot >/dev/null 2>&1
 # An entrypoint chosen by a value, so a test can name one that is missing.
-cp -a hello-world hw-entry
-sed -i 's|"/usr/bin/hello-server"|"$ENTRYPOINT"|' hw-entry/config.json.template
-python3 - hw-entry/manifest.json <<'PY'
+test_expect_success 'setup: hello-world, oneshot and an entrypoint set by a value' '
+  sc_build init hello-world >/dev/null 2>&1 &&
+  sc_build init oneshot >/dev/null 2>&1 &&
+  cp -a hello-world hw-entry &&
+  sed -i "s|\"/usr/bin/hello-server\"|\"\$ENTRYPOINT\"|" hw-entry/config.json.template &&
+  expect_grep "\"\\\$ENTRYPOINT\"" hw-entry/config.json.template &&
+  python3 -c "
 import json, sys
 m = json.load(open(sys.argv[1]))
-m["defaultValues"]["ENTRYPOINT"] = "/usr/bin/hello-server"
-json.dump(m, open(sys.argv[1], "w"), indent=2)
-PY
+m[\"defaultValues\"][\"ENTRYPOINT\"] = \"/usr/bin/hello-server\"
+json.dump(m, open(sys.argv[1], \"w\"), indent=2)
+" hw-entry/manifest.json
+'
 
 nothing_left() {
   local marker=$1
-  [ -z "$(ls -A "$TMPDIR")" ] || { echo "left in TMPDIR:"; ls -la "$TMPDIR"; return 1; }
-  [ -z "$(test_pids_with_env "$marker")" ] || { echo "a process survived"; return 1; }
-  ! runc list 2>/dev/null | grep -q -- "-test-" || { echo "runc state left"; runc list; return 1; }
-  ! grep -q "$TMPDIR" /proc/self/mountinfo || { echo "a mount survived"; return 1; }
+  { [ -z "$(ls -A "$TMPDIR")" ] || { echo "left in TMPDIR:"; ls -la "$TMPDIR"; return 1; }; } &&
+  { [ -z "$(test_pids_with_env "$marker")" ] || { echo "a process survived"; return 1; }; } &&
+  { ! runc list 2>/dev/null | grep_q -- "-test-" || { echo "runc state left"; runc list; return 1; }; } &&
+  { ! grep -q "$TMPDIR" /proc/self/mountinfo || { echo "a mount survived"; return 1; }; }
 }
 
 test_expect_success 'hello-world from sc-build init passes its own HTTP probe' '
@@ -110,6 +113,7 @@ test_expect_success 'SIGINT during the probe wait still tears everything down' '
   port=$(test_free_port) &&
   { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Int$$ --probe alive:60 >out 2>err & pid=$!; } &&
   for i in $(seq 100); do grep -q "^starting" err && break; sleep 0.2; done &&
+  expect_grep "^starting" err &&
   sleep 1 && kill -INT $pid &&
   rc=0 && wait $pid || rc=$? &&
   [ "$rc" -ne 0 ] &&
@@ -122,8 +126,8 @@ test_expect_success 'a runtime that is not installed is named, with what to inst
   expect_grep "not found: install runc" "$TEST_TMP/.stderr"
 '
 
-test_expect_success 'crun: the preflight says why it cannot run here, or hello-world passes with it' '
-  if ! command -v crun >/dev/null; then echo "crun not installed"; exit 0; fi
+test_lazy_prereq CRUN 'command -v crun'
+test_expect_success CRUN 'crun: the preflight says why it cannot run here, or hello-world passes with it' '
   port=$(test_free_port) &&
   if sc_build test hello-world --runtime crun --set PORT=$port --set RECEIVER=Crun$$ >out 2>err; then
     expect_grep "^PASS http" out

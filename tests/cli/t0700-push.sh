@@ -294,7 +294,7 @@ test_expect_success 'a push cut off by a dead registry leaves no manifest; re-ru
   mkdir -p large/rootfs/data && cp -r hello-world/* large/ &&
   head -c 40000000 /dev/urandom >large/rootfs/data/random &&
   sc_build build large -o large.oci >/dev/null 2>&1 &&
-  (sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/large:latest >l.out 2>l.err; echo $? >l.rc) &
+  { (sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/large:latest >l.out 2>l.err; echo $? >l.rc) & } &&
   pid=$! &&
   for i in $(seq 400); do
     [ "$(count_requests l.err PATCH)" -ge 5 ] && break; sleep 0.02
@@ -310,7 +310,7 @@ test_expect_success 'a push cut off by a dead registry leaves no manifest; re-ru
 '
 
 test_expect_success 'a registry restarted during a push: the same run asks for the Range and completes' '
-  (XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/resume:latest >r.out 2>r.err; echo $? >r.rc) &
+  { (XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/resume:latest >r.out 2>r.err; echo $? >r.rc) & } &&
   pid=$! &&
   for i in $(seq 400); do
     [ "$(count_requests r.err PATCH)" -ge 5 ] && break; sleep 0.02

@@ -50,7 +50,7 @@ test_expect_success 'build --from docker:// puts the base layers first' '
   test "$(json_get b.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 2 &&
   umoci unpack --image os.oci:oneshot:latest u >/dev/null &&
   test -x u/rootfs/usr/bin/hello-server && test -x u/rootfs/usr/bin/hello-once &&
-  ls "$CACHE"/blobs/sha256 | grep -v -q "^\.tmp" && ! ls -a "$CACHE"/blobs/sha256 | grep -q "^\.tmp"
+  ls "$CACHE"/blobs/sha256 | grep_q -v "^\.tmp" && ! ls -a "$CACHE"/blobs/sha256 | grep_q "^\.tmp"
 '
 
 test_expect_success 'a second build takes every blob from the cache' '
@@ -159,7 +159,7 @@ test_expect_success 'a blob the registry serves altered is refused and not cache
   python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,\"rb\").read()); b[10]^=1; open(p,\"wb\").write(bytes(b))" "$data" &&
   expect_exit 1 sc_build build oneshot --from docker://$R/tamper:v1 -o tampered.oci &&
   expect_grep "blob sha256:$cfg: the registry sent content that hashes to sha256:" .stderr &&
-  test ! -e "$CACHE/blobs/sha256/$cfg" && ! ls -a "$CACHE"/blobs/sha256 | grep -q "^\.tmp" &&
+  test ! -e "$CACHE/blobs/sha256/$cfg" && ! ls -a "$CACHE"/blobs/sha256 | grep_q "^\.tmp" &&
   test ! -e tampered.oci
 '
 
@@ -180,14 +180,14 @@ python3 "$SC_SOURCE_DIR/tests/registry/flaky-proxy.py" "$SPORT" "http://$R" 1000
 test_cleanup_add "kill $!"
 for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/v2/" && break; sleep 0.1; done
 test_expect_success 'an interrupted pull leaves no partial blob and releases the cache' '
-  export XDG_CACHE_HOME=$TEST_TMP/cache-int
-  blobs=$XDG_CACHE_HOME/sc-build/bases/blobs/sha256
-  (sc_build build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err; echo $? >int.rc) &
-  for i in $(seq 100); do ls -a "$blobs" 2>/dev/null | grep -q "^\.tmp-pull-" && break; sleep 0.1; done &&
-  ls -a "$blobs" | grep -q "^\.tmp-pull-" &&
+  export XDG_CACHE_HOME=$TEST_TMP/cache-int &&
+  blobs=$XDG_CACHE_HOME/sc-build/bases/blobs/sha256 &&
+  { (sc_build build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err; echo $? >int.rc) & } &&
+  for i in $(seq 100); do ls -a "$blobs" 2>/dev/null | grep_q "^\.tmp-pull-" && break; sleep 0.1; done &&
+  ls -a "$blobs" | grep_q "^\.tmp-pull-" &&
   pkill -INT -f "docker://127.0.0.1:$SPORT/base:v1" && wait &&
   test "$(cat int.rc)" = 1 && expect_grep "interrupted" int.err &&
-  ! ls -a "$blobs" | grep -q "^\.tmp-pull-" && test ! -e int.oci &&
+  ! ls -a "$blobs" | grep_q "^\.tmp-pull-" && test ! -e int.oci &&
   timeout 60 "$SC_BUILD" build oneshot --from docker://$R/base:v1 -o after.oci >/dev/null 2>&1 &&
   test -d after.oci
 '

@@ -59,7 +59,7 @@ test_expect_success 'a program built from the installed header and pkg-config fi
   export PKG_CONFIG_PATH=$(dirname "$(ls "$PREFIX"/lib*/pkgconfig/scruntime.pc)") &&
   libdir=$(pkg-config --variable=libdir scruntime) &&
   extra= &&
-  if nm -D "$libdir/libscruntime.so" | grep -q __asan_init; then extra="-fsanitize=address,undefined"; fi &&
+  if nm -D "$libdir/libscruntime.so" | grep_q __asan_init; then extra="-fsanitize=address,undefined"; fi &&
   cc -std=c11 -Wall -Werror $extra consumer.c -o consumer $(pkg-config --cflags --libs scruntime) &&
   mkdir -p root &&
   LD_LIBRARY_PATH=$libdir ASAN_OPTIONS=detect_leaks=0 ./consumer root >out &&
