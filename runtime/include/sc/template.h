@@ -48,6 +48,14 @@ enum {
    * (`"`, `\`, below U+0020), so that it cannot add JSON keys.  Values
    * outside strings stay raw: `[${ALL_PROCESS_CAPABILITIES}]`. */
   SC_TEMPLATE_JSON_STRING_VALUES = 1u << 1,
+  /* For service.template: a value must not add or remove a line or a
+   * directive, continue a line, add a command to an Exec line or an
+   * assignment to Environment=, or form a specifier (systemd.syntax(7),
+   * systemd.service(5), systemd.unit(5)).  Rules: docs/templates.md. */
+  SC_TEMPLATE_UNIT_VALUES = 1u << 2,
+  /* For tmpfiles.template: a value must not add or remove a field or a line,
+   * turn a line into a comment, or form a specifier (tmpfiles.d(5)). */
+  SC_TEMPLATE_TMPFILES_VALUES = 1u << 3,
 };
 
 /* Render text (read from `file`, used in messages) with values.  On
