@@ -322,7 +322,9 @@ int syntax_feed_value(syntax_tracker *t, const sc_placeholder *ph, const char *v
     if (feed_char(t, value[i], true, err) < 0)
       return -1;
   if (t->escaped && t->escape_from_value)
-    return refuse(t, &t->current, "continue the line or escape the character after it",
+    return refuse(t, &t->current,
+                  t->kind == SYNTAX_UNIT ? "continue the line or escape the character after it"
+                                         : "escape the character after it",
                   "it ends in a backslash", err);
   if (t->quote != quote)
     return refuse(t, &t->current, "change how the rest of the line splits into words",

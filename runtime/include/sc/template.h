@@ -41,7 +41,8 @@ SC_PUBLIC int sc_template_scan(const char *text, size_t len, sc_placeholder_fn f
 
 enum {
   /* Refuse values that would add a line (newline, carriage return): for
-   * unit and tmpfiles files, where a value must stay data. */
+   * one-line texts such as renameFiles paths.  Unit and tmpfiles files take
+   * the stricter SC_TEMPLATE_UNIT_VALUES and SC_TEMPLATE_TMPFILES_VALUES. */
   SC_TEMPLATE_SINGLE_LINE_VALUES = 1u << 0,
   /* For config.json.template: a value placed inside a JSON string literal
    * of the template must not end the string or hold control characters
