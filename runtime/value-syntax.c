@@ -59,7 +59,7 @@ static bool is_blank(char c)
 static bool is_name_char(char c)
 {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         strchr("-_.:@", c) != NULL;
+         (c != '\0' && strchr("-_.:@", c) != NULL);
 }
 
 /* "the value of 'X' would EFFECT in FILE line N: REASON". */
