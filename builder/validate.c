@@ -347,19 +347,28 @@ static void render_config(sc_validation *v)
   json_decref(config);
 }
 
-static void render_tmpfiles(sc_validation *v)
+/* Render a unit or tmpfiles template with the flags the install renders it
+ * with (runtime/install.c), so that validate refuses the values an install
+ * refuses; a refusal becomes a diagnostic at the value's placeholder. */
+static char *render_as_install(sc_validation *v, const sc_text *t, const char *name, unsigned flags)
 {
-  const sc_text *t = &v->project->tmpfiles_template;
-  _cleanup_free_ char *file = sc_project_file_path(v->project, SC_FILE_TMPFILES_TEMPLATE);
-  _cleanup_free_ char *rendered = NULL;
+  _cleanup_free_ char *file = sc_project_file_path(v->project, name);
+  char *rendered = NULL;
   sc_error err = SC_ERROR_INIT;
-  if (sc_template_render(t->data, t->len, file, v->values, SC_TEMPLATE_SINGLE_LINE_VALUES,
-                         &rendered, NULL, &err) < 0) {
+  if (sc_template_render(t->data, t->len, file, v->values, flags, &rendered, NULL, &err) < 0) {
     sc_diags_add_error(v->diags, SC_DIAG_ERROR, &err);
     sc_error_clear(&err);
-    return;
+    return NULL;
   }
-  sc_validate_tmpfiles(v, rendered);
+  return rendered;
+}
+
+static void render_tmpfiles(sc_validation *v)
+{
+  _cleanup_free_ char *rendered = render_as_install(
+      v, &v->project->tmpfiles_template, SC_FILE_TMPFILES_TEMPLATE, SC_TEMPLATE_TMPFILES_VALUES);
+  if (rendered)
+    sc_validate_tmpfiles(v, rendered);
 }
 
 /* Scan every template, then render those whose placeholders all resolve. */
@@ -367,13 +376,13 @@ static void check_templates(sc_validation *v)
 {
   const sc_project *p = v->project;
   _cleanup_(values_freep) sc_values *used = sc_values_new();
-  size_t config_errors = 0, tmpfiles_errors = 0;
+  size_t config_errors = 0, service_errors = 0, tmpfiles_errors = 0;
   if (p->config_template.data)
     config_errors = scan_template(v, SC_FILE_CONFIG_TEMPLATE, p->config_template.data,
                                   p->config_template.len, 0, used);
   if (p->service_template.data)
-    scan_template(v, SC_FILE_SERVICE_TEMPLATE, p->service_template.data, p->service_template.len,
-                  SC_TEMPLATE_SINGLE_LINE_VALUES, used);
+    service_errors = scan_template(v, SC_FILE_SERVICE_TEMPLATE, p->service_template.data,
+                                   p->service_template.len, SC_TEMPLATE_SINGLE_LINE_VALUES, used);
   if (p->tmpfiles_template.data)
     tmpfiles_errors = scan_template(v, SC_FILE_TMPFILES_TEMPLATE, p->tmpfiles_template.data,
                                     p->tmpfiles_template.len, SC_TEMPLATE_SINGLE_LINE_VALUES, used);
@@ -383,6 +392,9 @@ static void check_templates(sc_validation *v)
     render_config(v);
   if (p->service_template.data)
     sc_validate_service(v);
+  if (v->values && p->service_template.data && service_errors == 0)
+    free(render_as_install(v, &p->service_template, SC_FILE_SERVICE_TEMPLATE,
+                           SC_TEMPLATE_UNIT_VALUES));
   if (v->values && p->tmpfiles_template.data && tmpfiles_errors == 0)
     render_tmpfiles(v);
 }

@@ -197,12 +197,12 @@ static int render_files(deploy_job *job, sc_error *err)
   _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
   if (job->has_service &&
       render_to(job, job->exports.service, job->exports.service_len, "/exports/service.template",
-                SC_TEMPLATE_SINGLE_LINE_VALUES, unit_name, &unit, &len, err) < 0)
+                SC_TEMPLATE_UNIT_VALUES, unit_name, &unit, &len, err) < 0)
     return -1;
   _cleanup_free_ char *tmpfiles_name = xasprintf("tmpfiles-%s.conf", name);
   if (job->exports.tmpfiles &&
       render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len, "/exports/tmpfiles.template",
-                SC_TEMPLATE_SINGLE_LINE_VALUES, tmpfiles_name, &tmpfiles, &len, err) < 0)
+                SC_TEMPLATE_TMPFILES_VALUES, tmpfiles_name, &tmpfiles, &len, err) < 0)
     return -1;
   return 0;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "util.h"
+#include "value-syntax.h"
 
 typedef enum { TOKEN_TEXT, TOKEN_DOLLAR, TOKEN_PLACEHOLDER, TOKEN_END } token_kind;
 
@@ -198,29 +199,47 @@ static int render_placeholder(const sc_placeholder *ph, const char *file, const 
   return 0;
 }
 
+/* Append one token to buf and show it to the syntax tracker. */
+static int render_token(const token *tok, const char *file, const sc_values *values, unsigned flags,
+                        bool in_json_string, syntax_tracker *syn, sc_buf *buf, sc_error *err)
+{
+  size_t from = buf->len;
+  if (tok->kind == TOKEN_TEXT)
+    sc_buf_append(buf, tok->start, tok->len);
+  else if (tok->kind == TOKEN_DOLLAR)
+    sc_buf_putc(buf, '$');
+  else if (render_placeholder(&tok->placeholder, file, values, flags, in_json_string, buf, err) < 0)
+    return -1;
+  const char *added = buf->len > from ? buf->data + from : "";
+  if (tok->kind == TOKEN_PLACEHOLDER)
+    return syntax_feed_value(syn, &tok->placeholder, added, buf->len - from, err);
+  return syntax_feed_text(syn, added, buf->len - from, err);
+}
+
 int sc_template_render(const char *text, size_t len, const char *file, const sc_values *values,
                        unsigned flags, char **out, size_t *out_len, sc_error *err)
 {
   lexer lx = {.text = text, .len = len, .line = 1, .col = 1};
   sc_buf buf = SC_BUF_INIT;
   bool in_string = false, escaped = false;
+  syntax_tracker syn;
+  syntax_init(&syn, syntax_for_flags(flags), file);
   for (;;) {
     token tok = {0};
     lexer_next(&lx, &tok);
     if (tok.kind == TOKEN_END)
       break;
     size_t rendered_from = buf.len;
-    if (tok.kind == TOKEN_TEXT) {
-      sc_buf_append(&buf, tok.start, tok.len);
-    } else if (tok.kind == TOKEN_DOLLAR) {
-      sc_buf_putc(&buf, '$');
-    } else if (render_placeholder(&tok.placeholder, file, values, flags, in_string, &buf, err) <
-               0) {
+    if (render_token(&tok, file, values, flags, in_string, &syn, &buf, err) < 0) {
       sc_buf_free(&buf);
       return -1;
     }
     if ((flags & SC_TEMPLATE_JSON_STRING_VALUES) && buf.len > rendered_from)
       track_json_string(buf.data + rendered_from, buf.len - rendered_from, &in_string, &escaped);
+  }
+  if (syntax_finish(&syn, err) < 0) {
+    sc_buf_free(&buf);
+    return -1;
   }
   if (out_len)
     *out_len = buf.len;

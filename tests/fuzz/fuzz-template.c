@@ -33,6 +33,11 @@ static sc_values *fuzz_values(void)
     sc_values_set(values, "BS", "\\");
     sc_values_set(values, "CAPS", "\"CAP_CHOWN\",\n\"CAP_KILL\"\n");
     sc_values_set(values, "UTF8", "h\xc3\xa9llo \xe2\x82\xac");
+    /* Unit and tmpfiles.d syntax (SC_TEMPLATE_UNIT_VALUES, _TMPFILES_). */
+    sc_values_set(values, "SEMI", "x ; y");
+    sc_values_set(values, "PCT", "%h 50% %%");
+    sc_values_set(values, "SQ", "'a b'");
+    sc_values_set(values, "HASH", "# [S] k=v");
   }
   return values;
 }
@@ -94,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   if (r != (fp.found ? 1 : 0) || fp.count > total)
     abort();
 
-  for (unsigned flags = 0; flags < 4; flags++) {
+  for (unsigned flags = 0; flags < 16; flags++) {
     char *out = NULL;
     size_t out_len = 0;
     sc_error err = SC_ERROR_INIT;

@@ -41,13 +41,22 @@ SC_PUBLIC int sc_template_scan(const char *text, size_t len, sc_placeholder_fn f
 
 enum {
   /* Refuse values that would add a line (newline, carriage return): for
-   * unit and tmpfiles files, where a value must stay data. */
+   * one-line texts such as renameFiles paths.  Unit and tmpfiles files take
+   * the stricter SC_TEMPLATE_UNIT_VALUES and SC_TEMPLATE_TMPFILES_VALUES. */
   SC_TEMPLATE_SINGLE_LINE_VALUES = 1u << 0,
   /* For config.json.template: a value placed inside a JSON string literal
    * of the template must not end the string or hold control characters
    * (`"`, `\`, below U+0020), so that it cannot add JSON keys.  Values
    * outside strings stay raw: `[${ALL_PROCESS_CAPABILITIES}]`. */
   SC_TEMPLATE_JSON_STRING_VALUES = 1u << 1,
+  /* For service.template: a value must not add or remove a line or a
+   * directive, continue a line, add a command to an Exec line or an
+   * assignment to Environment=, or form a specifier (systemd.syntax(7),
+   * systemd.service(5), systemd.unit(5)).  Rules: docs/templates.md. */
+  SC_TEMPLATE_UNIT_VALUES = 1u << 2,
+  /* For tmpfiles.template: a value must not add or remove a field or a line,
+   * turn a line into a comment, or form a specifier (tmpfiles.d(5)). */
+  SC_TEMPLATE_TMPFILES_VALUES = 1u << 3,
 };
 
 /* Render text (read from `file`, used in messages) with values.  On
