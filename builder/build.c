@@ -230,6 +230,8 @@ static int write_layer(build_ctx *c, sc_layer_result *layer, sc_error *err)
       .allow_special = c->opts->allow_special,
       .mtime = c->mtime,
       .compression = c->opts->compression,
+      .compression_level = c->opts->compression_level,
+      .threads = c->opts->threads,
       .interrupted = c->opts->interrupted,
       .warnings = c->opts->warnings,
   };

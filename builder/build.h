@@ -35,6 +35,8 @@ typedef struct sc_build_options {
   const char *arch;        /* NULL: the host's (Go names: amd64, arm64, ...) */
   bool allow_special;      /* device nodes and FIFOs in rootfs */
   sc_compression compression;
+  int compression_level; /* 0: the format's default */
+  unsigned threads;      /* compression threads, 0: one per online CPU */
   volatile const int *interrupted;
   sc_diags *warnings; /* may be NULL */
 } sc_build_options;

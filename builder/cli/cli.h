@@ -67,6 +67,11 @@ int sc_cli_fail(sc_cli *cli, const sc_error *err);
 /* Report a usage error ("see sc-build CMD --help") and return 2. */
 int sc_cli_usage_error(sc_cli *cli, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* A whole decimal number in [min, max] as an option's value: 0, or a usage
+ * error naming the option and the range (exit 2). */
+int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, const char *text,
+                        long min, long max, long *out);
+
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);
 /* Diagnostics as a JSON array. */

@@ -11,13 +11,15 @@
 #include "project.h"
 #include "registry-args.h"
 #include "util.h"
+#include "pgzip.h"
 #include "validate.h"
 
 static const char build_usage[] =
     "usage: sc-build build [DIR] [-o DEST] [--format oci|oci-archive|docker-archive]\n"
     "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
     "                      [--tag NAME:TAG] [--label K=V]... [--from IMAGE]\n"
-    "                      [--arch ARCH] [--compression gzip|zstd] [--allow-special]\n"
+    "                      [--arch ARCH] [--compression gzip|zstd] [--compression-level N]\n"
+    "                      [--threads N] [--allow-special]\n"
     "                      [--set K=V]...\n"
     "\n"
     "Validate the project in DIR (default: the current directory) and build its\n"
@@ -34,6 +36,10 @@ static const char build_usage[] =
     "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG]\n"
     "      --arch ARCH      the image architecture (default: the host's, e.g. amd64)\n"
     "      --compression C  gzip (default) or zstd\n"
+    "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
+    "                       digest depends on it\n"
+    "      --threads N      compression threads (default: one per CPU); the digest\n"
+    "                       does not depend on it\n"
     "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
     "      --set K=V        a value an install would give, for validation (repeatable)\n"
     "      --json           print one JSON document on stdout\n"
@@ -47,6 +53,8 @@ enum {
   OPT_ALLOW_SPECIAL,
   OPT_SET,
   OPT_COMPRESSION,
+  OPT_COMPRESSION_LEVEL,
+  OPT_THREADS,
   OPT_REPO,
   OPT_OSTREE_MODE,
 };
@@ -126,6 +134,20 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
     else
       return sc_cli_usage_error(cli, "build", "--compression must be gzip or zstd");
     return 0;
+  case OPT_COMPRESSION_LEVEL: {
+    long level = 0;
+    if (sc_cli_parse_number(cli, "build", "--compression-level", optarg, 1, 19, &level) != 0)
+      return 2;
+    a->build.compression_level = (int)level;
+    return 0;
+  }
+  case OPT_THREADS: {
+    long threads = 0;
+    if (sc_cli_parse_number(cli, "build", "--threads", optarg, 1, 256, &threads) != 0)
+      return 2;
+    a->build.threads = (unsigned)threads;
+    return 0;
+  }
   case '?':
     return sc_cli_usage_error(cli, "build", "unknown option or missing value '%s'",
                               argv[optind - 1]);
@@ -150,6 +172,8 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
       {"set", required_argument, NULL, OPT_SET},
       {"compression", required_argument, NULL, OPT_COMPRESSION},
+      {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+      {"threads", required_argument, NULL, OPT_THREADS},
       {"repo", required_argument, NULL, OPT_REPO},
       {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
       SC_CLI_REGISTRY_OPTIONS,
@@ -177,6 +201,9 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
     return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
+  if (a->build.compression == SC_COMPRESSION_GZIP && a->build.compression_level > SC_PGZIP_MAX_LEVEL)
+    return sc_cli_usage_error(cli, "build", "gzip levels go from 1 to %d (zstd's to 19)",
+                              SC_PGZIP_MAX_LEVEL);
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "util.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,18 @@ void sc_cli_progress_clear(sc_cli_progress *p)
 void sc_cli_log_request(const char *method, const char *path, long status, void *user)
 {
   fprintf(stderr, "%s %s %ld\n", method, path, status);
+}
+
+int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, const char *text,
+                        long min, long max, long *out)
+{
+  char *end = NULL;
+  errno = 0;
+  long v = strtol(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '+' || text[0] == ' ' || v < min ||
+      v > max)
+    return sc_cli_usage_error(cli, command, "%s takes a number from %ld to %ld, not '%s'", option,
+                              min, max, text);
+  *out = v;
+  return 0;
 }

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# t0320-compression: layers compressed on every core are the same bytes
+# with any thread count, and every reader in use decompresses them to the
+# tar the config's diff_id names: zlib (gzip, Python), libarchive (bsdtar),
+# Go (umoci, skopeo) and containers/storage (podman).
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require python3 umoci skopeo bsdtar gzip
+
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+layer_blob() { echo "$1/blobs/sha256/$(json_get "$2" "d[\"layers\"][0][\"digest\"][7:]")"; }
+test_lazy_prereq PODMAN 'command -v podman'
+
+test_expect_success 'setup: a project whose layer spans several gzip members' '
+  test_make_project proj big &&
+  mkdir -p proj/rootfs/data &&
+  head -c 3000000 /dev/urandom >proj/rootfs/data/random &&
+  seq 1 500000 >proj/rootfs/data/seq &&
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o t1.oci --threads 1 >t1.json &&
+  test "$(json_get t1.json "d[\"layers\"][0][\"size\"]")" -gt 4000000
+'
+
+test_expect_success 'gzip: the same digest with 1, 2 and 3 threads' '
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o t2.oci --threads 2 >t2.json &&
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o t3.oci --threads 3 >t3.json &&
+  d1=$(json_get t1.json "d[\"digest\"]") &&
+  test "$(json_get t2.json "d[\"digest\"]")" = "$d1" &&
+  test "$(json_get t3.json "d[\"digest\"]")" = "$d1"
+'
+
+test_expect_success 'zstd: the same digest with 1 and 2 threads' '
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o z1.oci --compression zstd --threads 1 >z1.json &&
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o z2.oci --compression zstd --threads 2 >z2.json &&
+  test "$(json_get z1.json "d[\"digest\"]")" = "$(json_get z2.json "d[\"digest\"]")" &&
+  expect_grep "tar\\+zstd" z1.json
+'
+
+test_expect_success 'zlib and Python decompress every member to the diff_id tar' '
+  blob=$(layer_blob t1.oci t1.json) &&
+  gzip -t "$blob" &&
+  cfg=t1.oci/blobs/sha256/$(json_get t1.json "d[\"config_digest\"][7:]") &&
+  diff_id=$(json_get "$cfg" "d[\"rootfs\"][\"diff_ids\"][0]") &&
+  test "sha256:$(gzip -dc "$blob" | sha256sum | cut -d" " -f1)" = "$diff_id" &&
+  python3 -c "
+import gzip, hashlib, sys
+print(\"sha256:\" + hashlib.sha256(gzip.open(sys.argv[1]).read()).hexdigest())
+" "$blob" >py.out &&
+  test "$(cat py.out)" = "$diff_id"
+'
+
+test_expect_success 'libarchive (bsdtar) reads the whole layer' '
+  mkdir bx && bsdtar -xzf "$(layer_blob t1.oci t1.json)" -C bx &&
+  cmp bx/data/random proj/rootfs/data/random &&
+  cmp bx/data/seq proj/rootfs/data/seq
+'
+
+test_expect_success 'Go readers: umoci unpacks it, skopeo copies it decompressed' '
+  umoci unpack --image t1.oci:big:latest ux >/dev/null &&
+  cmp ux/rootfs/data/random proj/rootfs/data/random &&
+  cmp ux/rootfs/data/seq proj/rootfs/data/seq &&
+  skopeo copy -q --dest-decompress oci:t1.oci:big:latest dir:sk &&
+  cfg=t1.oci/blobs/sha256/$(json_get t1.json "d[\"config_digest\"][7:]") &&
+  diff_id=$(json_get "$cfg" "d[\"rootfs\"][\"diff_ids\"][0]") &&
+  test -f "sk/${diff_id#sha256:}"
+'
+
+test_expect_success PODMAN 'podman pulls it into containers/storage, which checks the diff_id' '
+  P="podman --root $TEST_TMP/pstore --runroot $TEST_TMP/prun --storage-driver vfs" &&
+  id=$($P pull -q oci:t1.oci:big:latest) &&
+  mnt=$($P image mount "$id") &&
+  cmp "$mnt/data/random" proj/rootfs/data/random &&
+  $P image unmount "$id" >/dev/null
+'
+
+test_expect_success 'the level shapes the digest; a gzip level above 12 is a usage error' '
+  SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o l6.oci --compression-level 6 >l6.json &&
+  test "$(json_get l6.json "d[\"digest\"]")" != "$(json_get t1.json "d[\"digest\"]")" &&
+  test "$(json_get l6.json "d[\"layers\"][0][\"size\"]")" -lt "$(json_get t1.json "d[\"layers\"][0][\"size\"]")" &&
+  expect_exit 2 sc_build build proj -o bad.oci --compression-level 13 &&
+  expect_grep "gzip levels go from 1 to 12" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build build proj -o bad.oci --threads 0 &&
+  expect_grep "threads takes a number from 1 to 256, not .0." "$TEST_TMP/.stderr" &&
+  test ! -e bad.oci
+'
+
+test_done
