@@ -12,6 +12,8 @@ packages=(
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
   docker-registry apache2-utils openssl crun podman libarchive-tools
+  # benchmarks (bench/run; bench/run --quick runs in the suite)
+  hyperfine pigz zstd
 )
 
 missing=()
