@@ -305,7 +305,7 @@ int sc_txn_commit(sc_txn *txn, char ***kept, sc_error *err)
     return -1;
   }
   /* From here on the change happens: a failure is left for the next run. */
-  if (w > 0 || finish(txn, kept, err) < 0)
+  if (w > 0 || sc_txn_step(txn->options, "committed", err) < 0 || finish(txn, kept, err) < 0)
     return sc_error_prefix(err, "%s is changed but not cleaned up (the next command on it "
                                 "finishes that)",
                            txn->name);
