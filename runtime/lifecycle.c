@@ -150,39 +150,6 @@ int sc_recover(const sc_install_options *options, sc_error *err)
   return r < 0 ? sc_error_prefix(err, "recovering %s", options->name) : 0;
 }
 
-/* Finish or undo every interrupted change (journals .NAME.txn) before
- * listing, when this user may write the root; list only reads otherwise. */
-static int recover_all(sc_root *root, sc_error *err)
-{
-  if (root->containers_fd < 0 || faccessat(root->containers_fd, ".", W_OK, AT_EACCESS) < 0)
-    return 0;
-  /* A fd of its own: a dup would share (and leave at the end) the offset. */
-  int fd = openat(root->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return sc_error_set_errno(err, errno, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
-  }
-  _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    size_t n = strlen(de->d_name);
-    if (n < 6 || de->d_name[0] != '.' || !sc_str_has_suffix(de->d_name, ".txn"))
-      continue;
-    _cleanup_free_ char *name = xstrndup(de->d_name + 1, n - 5);
-    if (sc_container_name_is_valid(name))
-      sc_strv_push(&names, name);
-  }
-  closedir(d);
-  for (size_t i = 0; names[i]; i++) {
-    sc_install_options options = {.name = names[i]};
-    if (sc_txn_recover(root, &options, err) < 0)
-      return -1;
-  }
-  return 0;
-}
-
 static json_t *list_entry(sc_root *root, const char *name, int active)
 {
   json_t *info = NULL;
@@ -214,7 +181,7 @@ static int compare_json_names(const void *a, const void *b)
 int sc_list(const char *root_path, json_t **out, sc_error *err)
 {
   sc_root root;
-  if (sc_root_open(root_path, false, &root, err) < 0 || recover_all(&root, err) < 0) {
+  if (sc_root_open(root_path, false, &root, err) < 0 || sc_txn_recover_all(&root, err) < 0) {
     sc_root_close(&root);
     return -1;
   }

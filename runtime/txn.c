@@ -474,3 +474,46 @@ int sc_txn_recover(const sc_root *root, const sc_install_options *options, sc_er
   }
   return sweep(root, options->name, err);
 }
+
+/* The names whose journal or leftover entry is `entry` (".NAME.txn",
+ * ".NAME.0.staging-X", ...): NAME may itself hold dots, so every split is
+ * tried. */
+static void push_names_of(const char *entry, char ***names)
+{
+  if (entry[0] != '.')
+    return;
+  for (const char *dot = strchr(entry + 1, '.'); dot; dot = strchr(dot + 1, '.')) {
+    _cleanup_free_ char *name = xstrndup(entry + 1, (size_t)(dot - entry - 1));
+    bool ours = strcmp(dot, ".txn") == 0 || is_stray(name, entry);
+    if (ours && sc_container_name_is_valid(name) && !sc_strv_contains(*names, name))
+      sc_strv_push(names, name);
+  }
+}
+
+int sc_txn_recover_all(const sc_root *root, sc_error *err)
+{
+  if (root->containers_fd < 0 || faccessat(root->containers_fd, ".", W_OK, AT_EACCESS) < 0)
+    return 0;
+  int fd = openat(root->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    if (fd >= 0)
+      close(fd);
+    return sc_error_set_errno(err, errno, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
+  }
+  _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
+  struct dirent *de;
+  errno = 0;
+  while ((de = readdir(d)) != NULL)
+    push_names_of(de->d_name, &names);
+  int e = errno;
+  closedir(d);
+  if (e)
+    return sc_error_set_errno(err, e, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
+  for (size_t i = 0; names[i]; i++) {
+    sc_install_options options = {.name = names[i]};
+    if (sc_txn_recover(root, &options, err) < 0)
+      return -1;
+  }
+  return 0;
+}

@@ -43,6 +43,10 @@ typedef struct sc_txn {
  * no containers directory. */
 int sc_txn_recover(const sc_root *root, const sc_install_options *options, sc_error *err);
 
+/* sc_txn_recover for every name that has a journal or leftovers in the
+ * root, when this user may write it (list only reads otherwise). */
+int sc_txn_recover_all(const sc_root *root, sc_error *err);
+
 /* Start a change and write its journal (state "prepare").  With staging,
  * the new deployment's directory name is chosen (sc_txn_staging). */
 int sc_txn_begin(sc_txn *txn, const sc_root *root, const sc_install_options *options,
