@@ -29,6 +29,16 @@ int sc_txn_step(const sc_install_options *options, const char *step, sc_error *e
   return e ? sc_error_set_errno(err, e, "injected failure at step '%s'", step) : 0;
 }
 
+/* Hand a local error to the caller's err, which may be NULL; returns -1. */
+static int pass_error(sc_error *err, sc_error *local)
+{
+  if (err)
+    sc_error_move(err, local);
+  else
+    sc_error_clear(local);
+  return -1;
+}
+
 static char *journal_name(const char *name)
 {
   return xasprintf(".%s.txn", name);
@@ -135,10 +145,8 @@ int sc_txn_stage_file(sc_txn *txn, int dirfd, const char *src, const char *key, 
   size_t len = 0;
   sc_error local = SC_ERROR_INIT;
   bool present = sc_read_file_at(dirfd, src, &text, &len, &local) == 0;
-  if (!present && local.code != ENOENT) {
-    sc_error_move(err, &local);
-    return -1;
-  }
+  if (!present && local.code != ENOENT)
+    return pass_error(err, &local);
   sc_error_clear(&local);
   json_object_set_new(txn->doc, key, json_boolean(present));
   if (!present)
@@ -430,9 +438,10 @@ static int load_journal(const sc_root *root, const char *name, json_t **out, sc_
   sc_error local = SC_ERROR_INIT;
   *out = NULL;
   if (sc_read_file_at(root->containers_fd, journal, &text, &len, &local) < 0) {
-    int code = local.code;
-    sc_error_move(err, &local);
-    return code == ENOENT ? (sc_error_clear(err), 0) : -1;
+    if (local.code != ENOENT)
+      return pass_error(err, &local);
+    sc_error_clear(&local);
+    return 0;
   }
   json_t *doc = json_loadb(text, len, 0, NULL);
   const char *txid = json_string_value(json_object_get(doc, "txid"));
