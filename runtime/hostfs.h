@@ -33,7 +33,9 @@ typedef struct sc_hostfs_record {
 
 /* Copy rootfs/exports/hostfs (under rootfs_fd) into the root root_fd.  A
  * destination that exists already and was not installed by us is refused
- * before anything is written.  On failure, what was written is removed. */
+ * before anything is written.  On failure, what was written is removed,
+ * except staged files (temp_suffix): the caller knows them from
+ * sc_hostfs_check and discards them. */
 int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
                       sc_hostfs_record *record, sc_error *err);
 

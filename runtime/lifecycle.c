@@ -14,13 +14,17 @@
 #include "txn.h"
 #include "util.h"
 
-static int open_installed(const sc_install_options *options, sc_root *root, int *active,
-                          sc_error *err)
+/* With change set, an interrupted change of the name is finished or
+ * undone first (and the root locked); reading only, the root is taken as
+ * it is. */
+static int open_installed(const sc_install_options *options, bool change, sc_root *root,
+                          int *active, sc_error *err)
 {
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
                         options->name ? options->name : "");
-  if (sc_root_open(options->root, false, root, err) < 0 || sc_txn_recover(root, options, err) < 0)
+  if (sc_root_open(options->root, false, root, err) < 0 ||
+      (change && sc_txn_recover(root, options, err) < 0))
     return -1;
   *active = sc_deploy_active(root, options->name, err);
   if (*active < -1)
@@ -86,7 +90,7 @@ int sc_rollback(const sc_install_options *options, sc_install_result *result, sc
   *result = (sc_install_result){0};
   sc_root root;
   int active = -1;
-  int r = open_installed(options, &root, &active, err);
+  int r = open_installed(options, true, &root, &active, err);
   if (r == 0)
     r = rollback_in_root(&root, active, options, result, err);
   sc_root_close(&root);
@@ -130,7 +134,7 @@ int sc_uninstall(const sc_install_options *options, sc_install_result *result, s
   *result = (sc_install_result){0};
   sc_root root;
   int active = -1;
-  int r = open_installed(options, &root, &active, err);
+  int r = open_installed(options, true, &root, &active, err);
   if (r == 0)
     r = uninstall_in_root(&root, active, options, result, err);
   sc_root_close(&root);
@@ -217,7 +221,7 @@ int sc_read_info(const char *root_path, const char *name, json_t **out, sc_error
   sc_install_options options = {.root = root_path, .name = name};
   sc_root root;
   int active = -1;
-  int r = open_installed(&options, &root, &active, err);
+  int r = open_installed(&options, false, &root, &active, err);
   if (r == 0)
     r = sc_deploy_read_info(&root, name, active, out, err);
   sc_root_close(&root);

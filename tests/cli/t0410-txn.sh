@@ -4,6 +4,8 @@
 # nothing, a SIGKILL at any moment leaves the root as before or as after
 # the command once the next command has run, leftovers of killed runs go,
 # and deployments are private to root.
+# On a tmpfs when there is one: every command syncs its deployment.
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then export TMPDIR=/dev/shm; fi
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require python3 setpriv
 

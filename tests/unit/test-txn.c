@@ -31,7 +31,7 @@
 #define NAME "svc"
 
 typedef struct fixture {
-  char dir[64];
+  char dir[64]; /* under /dev/shm when there: a tmpfs makes the many fsyncs cheap */
   int dir_fd;
   char *root;   /* DIR/root: the install root every test works in */
   char *image1; /* oci:DIR/img.oci:svc:1 */
@@ -89,7 +89,9 @@ static void build(const char *project_dir, const char *tag)
 static int group_setup(void **state)
 {
   (void)state;
-  strcpy(F.dir, "/tmp/sc-test-txn.XXXXXX");
+  struct stat st;
+  bool shm = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) && access("/dev/shm", W_OK) == 0;
+  strcpy(F.dir, shm ? "/dev/shm/sc-test-txn.XXXXXX" : "/tmp/sc-test-txn.XXXXXX");
   assert_non_null(mkdtemp(F.dir));
   F.dir_fd = open(F.dir, O_RDONLY | O_DIRECTORY);
   F.root = xasprintf("%s/root", F.dir);
@@ -105,9 +107,10 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
   (void)state;
-  int parent = open("/tmp", O_RDONLY | O_DIRECTORY);
-  sc_rm_rf_at(parent, F.dir + 5, NULL);
-  close(parent);
+  _cleanup_free_ char *parent = sc_path_dirname(F.dir);
+  _cleanup_free_ char *base = sc_path_basename(F.dir);
+  _cleanup_close_ int parent_fd = open(parent, O_RDONLY | O_DIRECTORY);
+  sc_rm_rf_at(parent_fd, base, NULL);
   close(F.dir_fd);
   free(F.root);
   free(F.image1);
@@ -121,12 +124,11 @@ static char **manifest_lines;
 static size_t manifest_prefix;
 
 /* info holds the install time and a random UUID: left out of its hash. */
-static void content_digest(const char *path, const struct stat *st, char out[SC_DIGEST_LEN + 1])
+static void content_digest(const char *path, char out[SC_DIGEST_LEN + 1])
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
   assert_int_equal(sc_read_file_at(AT_FDCWD, path, &text, &len, NULL), 0);
-  (void)st;
   if (sc_str_has_suffix(path, "/info")) {
     json_t *info = json_loadb(text, len, 0, NULL);
     assert_non_null(info);
@@ -146,7 +148,7 @@ static int manifest_entry(const char *path, const struct stat *st, int flag, str
   (void)ftw;
   char digest[SC_DIGEST_LEN + 1] = "-";
   if (S_ISREG(st->st_mode))
-    content_digest(path, st, digest);
+    content_digest(path, digest);
   if (S_ISLNK(st->st_mode)) {
     ssize_t n = readlink(path, digest, sizeof digest - 1);
     digest[n < 0 ? 0 : n] = '\0';
@@ -244,10 +246,17 @@ static void recover(void)
 }
 
 /* The root as it is before `which` (the commands before it in the cycle
- * install, update, rollback, uninstall have run). */
+ * install, update, rollback, uninstall have run): made once, then copied
+ * from a snapshot (to the same path: rendered files name it). */
 static void reset_root(op which)
 {
+  _cleanup_free_ char *snapshot = xasprintf("before-%s", op_names[which]);
+  sc_error err = SC_ERROR_INIT;
   assert_int_equal(sc_rm_rf_at(F.dir_fd, "root", NULL), 0);
+  if (faccessat(F.dir_fd, snapshot, F_OK, 0) == 0) {
+    assert_int_equal(sc_copy_tree_at(F.dir_fd, snapshot, F.dir_fd, "root", NULL, &err), 0);
+    return;
+  }
   assert_int_equal(mkdirat(F.dir_fd, "root", 0755), 0);
   /* A real root has these; an install only makes them on an empty one. */
   _cleanup_close_ int root_fd = open(F.root, O_RDONLY | O_DIRECTORY);
@@ -256,6 +265,8 @@ static void reset_root(op which)
     assert_int_equal(sc_mkdir_p_at(root_fd, dirs[i], 0755, NULL), 0);
   for (op o = OP_INSTALL; o < which; o++)
     run_ok(o);
+  if (sc_copy_tree_at(F.dir_fd, "root", F.dir_fd, snapshot, NULL, &err) < 0)
+    fail_msg("snapshot: %s", err.msg);
 }
 
 static void expect_state(const char *want, const char *what, op which, int step)
