@@ -117,7 +117,8 @@ int sc_deploy_switch(const sc_root *root, const char *name, int index, sc_error 
     unlinkat(root->containers_fd, tmp, 0);
     return sc_error_set_errno(err, e, "cannot switch %s to %s", name, target);
   }
-  fsync(root->containers_fd);
+  if (fsync(root->containers_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the switch of %s to %s", name, target);
   return 0;
 }
 

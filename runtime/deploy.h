@@ -30,9 +30,11 @@ int sc_deploy_read_info(const sc_root *root, const char *name, int index, json_t
                         sc_error *err);
 bool sc_deploy_exists(const sc_root *root, const char *name, int index);
 
-/* Copy the hostfs files of deployment NAME.index onto the host again, with
- * the values recorded in its info (rollback). */
-int sc_deploy_reinstall_hostfs(const sc_root *root, const char *name, int index, json_t *info,
-                               sc_error *err);
+/* Stage in txn the hostfs files of deployment NAME.index for the host
+ * again, with the values recorded in its info, in place of those of the
+ * deployment replaced_info describes (rollback). */
+struct sc_txn;
+int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *replaced_info,
+                           sc_error *err);
 
 #endif

@@ -44,6 +44,11 @@ static int open_parent_in_root(int root_fd, const char *path, const char **base,
   return fd;
 }
 
+int sc_hostfs_open_parent(int root_fd, const char *path, const char **base, sc_error *err)
+{
+  return open_parent_in_root(root_fd, path, base, err);
+}
+
 /* ---- planning ---- */
 
 typedef struct hostfs_entry {
@@ -155,8 +160,22 @@ static int collect(const sc_hostfs_plan *plan, int dfd, const char *rel, hostfs_
   return 0;
 }
 
-/* Refuse before writing anything: a file of the host is never replaced. */
-static int check_destinations_free(int root_fd, const hostfs_entries *entries, sc_error *err)
+static bool unchanged(int parent, const char *base, const char *checksum);
+
+/* A destination the replaced deployment installed and nobody changed since. */
+static bool replaceable(const sc_hostfs_plan *plan, int parent, const char *base,
+                        const hostfs_entry *e, const struct stat *st)
+{
+  const char *checksum = json_string_value(json_object_get(plan->replaceable, e->destination));
+  if (checksum == NULL || S_ISDIR(st->st_mode))
+    return false;
+  return unchanged(parent, base, checksum);
+}
+
+/* Refuse before writing anything: a file of the host is never replaced,
+ * unless the deployment being replaced installed it unchanged. */
+static int check_destinations_free(int root_fd, const sc_hostfs_plan *plan,
+                                   const hostfs_entries *entries, sc_error *err)
 {
   for (size_t i = 0; i < entries->count; i++) {
     const hostfs_entry *e = &entries->items[i];
@@ -165,7 +184,7 @@ static int check_destinations_free(int root_fd, const hostfs_entries *entries, s
     struct stat st;
     if (parent < 0 || fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
       continue; /* missing: created on the way */
-    if (S_ISDIR(e->mode) && S_ISDIR(st.st_mode))
+    if ((S_ISDIR(e->mode) && S_ISDIR(st.st_mode)) || replaceable(plan, parent, base, e, &st))
       continue;
     return sc_error_set(err, SC_E_EXISTS,
                         "%s already exists on the host and would be replaced by the image's "
@@ -205,18 +224,27 @@ static bool is_templated(const sc_hostfs_plan *plan, const hostfs_entry *e)
   return false;
 }
 
-static int write_host_file(int root_fd, const char *destination, const char *data, size_t len,
-                           mode_t mode, char checksum[SC_DIGEST_LEN + 1], sc_error *err)
+/* The name written in the destination's directory (see temp_suffix). */
+static char *written_name(const sc_hostfs_plan *plan, const char *base)
+{
+  return plan->temp_suffix ? xasprintf(".%s%s", base, plan->temp_suffix) : xstrdup(base);
+}
+
+static int write_host_file(const sc_hostfs_plan *plan, int root_fd, const char *destination,
+                           const char *data, size_t len, mode_t mode,
+                           char checksum[SC_DIGEST_LEN + 1], sc_error *err)
 {
   const char *base;
   _cleanup_close_ int parent = open_parent_in_root(root_fd, destination, &base, err);
   if (parent < 0)
     return -1;
+  _cleanup_free_ char *name = written_name(plan, base);
   _cleanup_close_ int fd =
-      openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "cannot create %s on the host", destination);
-  if (sc_write_all(fd, data, len) < 0 || fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0)
+  if (sc_write_all(fd, data, len) < 0 || fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0 ||
+      close(steal_fd(&fd)) < 0)
     return sc_error_set_errno(err, errno, "cannot write %s on the host", destination);
   sc_sha256_digest(data, len, checksum);
   return 0;
@@ -230,7 +258,8 @@ static bool try_link(const sc_hostfs_plan *plan, int src_parent, const char *src
     return false;
   const char *base;
   _cleanup_close_ int parent = open_parent_in_root(root_fd, destination, &base, NULL);
-  return parent >= 0 && linkat(src_parent, src_base, parent, base, 0) == 0;
+  _cleanup_free_ char *name = written_name(plan, base);
+  return parent >= 0 && linkat(src_parent, src_base, parent, name, 0) == 0;
 }
 
 static int install_file(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,
@@ -258,7 +287,7 @@ static int install_file(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_
       return 0;
     }
   }
-  return write_host_file(root_fd, e->destination, data, len, e->mode, checksum, err);
+  return write_host_file(plan, root_fd, e->destination, data, len, e->mode, checksum, err);
 }
 
 static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,
@@ -270,7 +299,10 @@ static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs
     _cleanup_close_ int parent = open_parent_in_root(root_fd, e->destination, &base, err);
     if (parent < 0)
       return -1;
-    if (mkdirat(parent, base, e->mode & 07777) == 0)
+    /* A directory the replaced deployment made passes to the new one. */
+    const char *old = json_string_value(json_object_get(plan->replaceable, e->destination));
+    if (mkdirat(parent, base, e->mode & 07777) == 0 ||
+        (errno == EEXIST && old && strcmp(old, "0") == 0))
       record_add(record, e->destination, "0");
     else if (errno != EEXIST)
       return sc_error_set_errno(err, errno, "cannot create %s on the host", e->destination);
@@ -284,7 +316,8 @@ static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs
     target[n] = '\0';
     const char *base;
     _cleanup_close_ int parent = open_parent_in_root(root_fd, e->destination, &base, err);
-    if (parent < 0 || symlinkat(target, parent, base) < 0)
+    _cleanup_free_ char *name = written_name(plan, base);
+    if (parent < 0 || symlinkat(target, parent, name) < 0)
       return parent < 0 ? -1 : sc_error_set_errno(err, errno, "cannot create %s", e->destination);
     sc_sha256_digest(target, (size_t)n, checksum);
     record_add(record, e->destination, checksum + 7);
@@ -309,7 +342,7 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
   hostfs_entries entries = {0};
   int r = collect(plan, hostfs_fd, "", &entries, err);
   if (r == 0)
-    r = check_destinations_free(root_fd, &entries, err);
+    r = check_destinations_free(root_fd, plan, &entries, err);
   for (size_t i = 0; r == 0 && i < entries.count; i++) {
     _cleanup_free_ char *original = xasprintf("/%s", entries.items[i].source);
     if (strcmp(original, entries.items[i].destination) != 0)
@@ -317,11 +350,42 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
     r = install_entry(hostfs_fd, plan, &entries.items[i], root_fd, record, err);
   }
   entries_clear(&entries);
-  if (r < 0) {
+  /* Staged files are the caller's to discard (it knows their names from
+   * sc_hostfs_check before any was written). */
+  if (r < 0 && plan->temp_suffix == NULL)
     sc_hostfs_remove(root_fd, record->files, record->checksums, NULL, NULL);
+  if (r < 0) {
     json_array_clear(record->files);
     json_object_clear(record->checksums);
   }
+  return r;
+}
+
+int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json_t **files,
+                    json_t **new_dirs, sc_error *err)
+{
+  *files = json_array();
+  *new_dirs = json_array();
+  _cleanup_close_ int hostfs_fd =
+      openat(rootfs_fd, HOSTFS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (hostfs_fd < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", HOSTFS_DIR);
+  hostfs_entries entries = {0};
+  int r = collect(plan, hostfs_fd, "", &entries, err);
+  if (r == 0)
+    r = check_destinations_free(root_fd, plan, &entries, err);
+  for (size_t i = 0; r == 0 && i < entries.count; i++) {
+    const hostfs_entry *e = &entries.items[i];
+    const char *base;
+    _cleanup_close_ int parent = open_parent_in_root(root_fd, e->destination, &base, NULL);
+    struct stat st;
+    bool exists = parent >= 0 && fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    if (!S_ISDIR(e->mode))
+      json_array_append_new(*files, json_string(e->destination));
+    else if (!exists)
+      json_array_append_new(*new_dirs, json_string(e->destination));
+  }
+  entries_clear(&entries);
   return r;
 }
 

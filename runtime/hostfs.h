@@ -15,6 +15,14 @@ typedef struct sc_hostfs_plan {
   json_t *templated;       /* manifest installedFilesTemplate: array of host paths, or NULL */
   json_t *rename;          /* manifest renameFiles: object host path -> template, or NULL */
   bool use_links;          /* hardlink files under /usr/ when on the same filesystem */
+  /* When set, files and symlinks are written beside their destination as
+   * ".BASE<temp_suffix>", for the caller to rename into place once the
+   * change is committed (install.c); directories are created in place. */
+  const char *temp_suffix;
+  /* Checksums (host path -> sha256 hex, "0" for directories) of the
+   * deployment being replaced: such a destination may exist when unchanged
+   * since it was installed, and is taken over by the new deployment. */
+  json_t *replaceable;
 } sc_hostfs_plan;
 
 typedef struct sc_hostfs_record {
@@ -25,7 +33,9 @@ typedef struct sc_hostfs_record {
 
 /* Copy rootfs/exports/hostfs (under rootfs_fd) into the root root_fd.  A
  * destination that exists already and was not installed by us is refused
- * before anything is written.  On failure, what was written is removed. */
+ * before anything is written.  On failure, what was written is removed,
+ * except staged files (temp_suffix): the caller knows them from
+ * sc_hostfs_check and discards them. */
 int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
                       sc_hostfs_record *record, sc_error *err);
 
@@ -33,6 +43,16 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
  * the directories it created if empty.  Changed files are kept and their
  * host paths appended to *kept. */
 int sc_hostfs_remove(int root_fd, json_t *files, json_t *checksums, char ***kept, sc_error *err);
+
+/* Check the plan against the host as sc_hostfs_install would, without
+ * writing: *files gets the host paths of the files and symlinks it would
+ * write, *new_dirs those of the directories it would create. */
+int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json_t **files,
+                    json_t **new_dirs, sc_error *err);
+
+/* The directory holding a host path, opened beneath root_fd (symlinks the
+ * admin made stay inside the root); *base points into path. */
+int sc_hostfs_open_parent(int root_fd, const char *path, const char **base, sc_error *err);
 
 void sc_hostfs_record_clear(sc_hostfs_record *record);
 

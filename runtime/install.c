@@ -1,6 +1,8 @@
-/* install.c: install and update (DESIGN.md section 4).  A deployment is
- * built in a hidden staging directory, then renamed into its slot; the
- * unit, the tmpfiles file and the NAME symlink change only after that. */
+/* install.c: install and update (DESIGN.md section 4).  A change is one
+ * transaction (txn.h): the deployment is built in a private staging
+ * directory, the host files, unit and tmpfiles file are written beside
+ * their destinations under temporary names, and only the commit of the
+ * journal makes them, the slot and the NAME symlink switch. */
 #include <sc/install.h>
 
 #include <errno.h>
@@ -16,6 +18,7 @@
 #include "exports.h"
 #include "hostfs.h"
 #include "process.h"
+#include "txn.h"
 #include "util.h"
 
 #define DEFAULT_RUNTIME "/usr/bin/runc"
@@ -26,7 +29,7 @@ typedef struct deploy_job {
   sc_root *root;
   int index;
   json_t *saved_info; /* update: info of the deployment being replaced as active */
-  char *staging;      /* name under the containers dir */
+  sc_txn txn;
   int staging_fd;
   int rootfs_fd;
   sc_exports exports;
@@ -42,9 +45,7 @@ static void job_clear(deploy_job *job)
     close(job->rootfs_fd);
   if (job->staging_fd >= 0)
     close(job->staging_fd);
-  if (job->staging)
-    sc_rm_rf_at(job->root->containers_fd, job->staging, NULL);
-  free(job->staging);
+  sc_txn_clear(&job->txn);
   sc_exports_clear(&job->exports);
   sc_values_free(job->values);
   sc_hostfs_record_clear(&job->hostfs);
@@ -70,19 +71,17 @@ static bool runtime_offers_systemd_cgroup(const sc_install_options *options)
   return offers;
 }
 
+/* The deployment stays mode 0700, as podman keeps its storage: an image's
+ * device nodes and setuid files must not be reachable by other users. */
 static int prepare_staging(deploy_job *job, sc_error *err)
 {
-  char rnd[17];
-  sc_random_hex(rnd, 16);
-  job->staging = xasprintf(".%s.%d.staging-%s", job->options->name, job->index, rnd);
-  if (mkdirat(job->root->containers_fd, job->staging, 0700) < 0) {
-    free(steal_pointer(&job->staging));
+  const char *staging = sc_txn_staging(&job->txn);
+  if (mkdirat(job->root->containers_fd, staging, 0700) < 0)
     return sc_error_set_errno(err, errno, "cannot create a staging directory in %s/%s",
                               job->root->path, SC_CONTAINERS_DIR);
-  }
-  job->staging_fd = openat(job->root->containers_fd, job->staging,
-                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (job->staging_fd < 0 || fchmod(job->staging_fd, 0755) < 0)
+  job->staging_fd =
+      openat(job->root->containers_fd, staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (job->staging_fd < 0 || fchmod(job->staging_fd, 0700) < 0)
     return sc_error_set_errno(err, errno, "cannot open the staging directory");
   if (mkdirat(job->staging_fd, "rootfs", 0755) < 0)
     return sc_error_set_errno(err, errno, "cannot create rootfs");
@@ -232,38 +231,75 @@ static json_t *build_info(const deploy_job *job)
       runtime_path(job->options));
 }
 
-static int install_hostfs_from(const sc_root *root, int rootfs_fd, const sc_exports *exports,
-                               const sc_values *values, sc_hostfs_record *record, sc_error *err)
+/* The replaced deployment's host files that the new one does not have:
+ * removed (when unchanged) once the change is committed. */
+static void set_removals(sc_txn *txn, json_t *replaced_info, json_t *new_files)
+{
+  json_t *old = json_object_get(replaced_info, "installed-files");
+  json_t *checksums = json_object_get(replaced_info, "installed-files-checksum");
+  json_t *remove = json_array();
+  size_t i, j;
+  json_t *v, *w;
+  json_array_foreach(old, i, v)
+  {
+    bool kept = false;
+    json_array_foreach(new_files, j, w) kept = kept || json_equal(v, w);
+    if (!kept)
+      json_array_append(remove, v);
+  }
+  json_object_set_new(txn->doc, "remove-files", remove);
+  json_object_set_new(txn->doc, "remove-checksums",
+                      json_is_object(checksums) ? json_deep_copy(checksums) : json_object());
+}
+
+/* Check the host files of a deployment against the host and the replaced
+ * deployment (replaced_info, or NULL), journal what will be written, then
+ * write it beside the destinations under temporary names. */
+static int stage_hostfs_from(sc_txn *txn, int rootfs_fd, const sc_exports *exports,
+                             const sc_values *values, json_t *replaced_info,
+                             sc_hostfs_record *record, sc_error *err)
 {
   sc_hostfs_plan plan = {
       .values = values,
       .templated = json_object_get(exports->manifest, "installedFilesTemplate"),
       .rename = json_object_get(exports->manifest, "renameFiles"),
       .use_links = sc_exports_manifest_bool(exports, "useLinks", true),
+      .temp_suffix = txn->suffix,
+      .replaceable = json_object_get(replaced_info, "installed-files-checksum"),
   };
-  return sc_hostfs_install(rootfs_fd, root->fd, &plan, record, err);
+  json_t *files = NULL, *dirs = NULL;
+  int r = sc_hostfs_check(rootfs_fd, txn->root->fd, &plan, &files, &dirs, err);
+  json_object_set_new(txn->doc, "new-files", files);
+  json_object_set_new(txn->doc, "new-dirs", dirs);
+  if (r == 0)
+    r = sc_txn_save(txn, err);
+  if (r == 0)
+    r = sc_hostfs_install(rootfs_fd, txn->root->fd, &plan, record, err);
+  if (r == 0)
+    r = sc_txn_step(txn->options, "hostfs", err);
+  if (r == 0)
+    set_removals(txn, replaced_info, record->files);
+  return r;
 }
 
-static int install_hostfs(deploy_job *job, sc_error *err)
+int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *replaced_info,
+                           sc_error *err)
 {
-  return install_hostfs_from(job->root, job->rootfs_fd, &job->exports, job->values, &job->hostfs,
-                             err);
-}
-
-int sc_deploy_reinstall_hostfs(const sc_root *root, const char *name, int index, json_t *info,
-                               sc_error *err)
-{
-  _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", name, index);
-  _cleanup_close_ int rootfs_fd =
-      openat(root->containers_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (rootfs_fd < 0)
-    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", rootfs);
-  sc_exports exports;
-  if (sc_exports_read(rootfs_fd, &exports, err) < 0)
+  _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", txn->name, index);
+  _cleanup_close_ int rootfs_fd = openat(txn->root->containers_fd, rootfs,
+                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rootfs_fd < 0 && errno != ENOENT)
+    return sc_error_set_errno(err, errno, "cannot open %s", rootfs);
+  sc_exports exports = {0};
+  if (rootfs_fd >= 0 && sc_exports_read(rootfs_fd, &exports, err) < 0)
     return -1;
   sc_values *values = values_from_json(json_object_get(info, "values"));
   sc_hostfs_record record = {0};
-  int r = install_hostfs_from(root, rootfs_fd, &exports, values, &record, err);
+  int r = 0;
+  if (rootfs_fd >= 0)
+    r = stage_hostfs_from(txn, rootfs_fd, &exports, values, replaced_info, &record, err);
+  else /* noContainerService: no rootfs kept, no host files to put back */
+    set_removals(txn, replaced_info, NULL);
   sc_values_free(values);
   sc_exports_clear(&exports);
   sc_hostfs_record_clear(&record);
@@ -283,76 +319,34 @@ static int write_info(deploy_job *job, sc_error *err)
 }
 
 /* Build everything of the deployment in staging; nothing outside it
- * changes here, except hostfs files, which are removed again on failure. */
+ * changes here. */
 static int build_deployment(deploy_job *job, sc_error *err)
 {
-  if (prepare_staging(job, err) < 0 || checkout_layers(job, err) < 0 ||
+  const sc_install_options *o = job->options;
+  if (prepare_staging(job, err) < 0 || sc_txn_step(o, "staging", err) < 0 ||
+      checkout_layers(job, err) < 0 || sc_txn_step(o, "checkout", err) < 0 ||
       sc_exports_read(job->rootfs_fd, &job->exports, err) < 0 || compute_values(job, err) < 0 ||
-      render_files(job, err) < 0)
+      render_files(job, err) < 0 || sc_txn_step(o, "render", err) < 0)
     return -1;
   return 0;
 }
 
-/* Copy a file of the deployment to the host (unit, tmpfiles), or remove the
- * host's copy when the deployment has none. */
-static int publish_file(deploy_job *job, const char *src, const char *dir, const char *dest,
-                        sc_error *err)
-{
-  _cleanup_free_ char *path = xasprintf("%s/%s", dir, dest);
-  _cleanup_free_ char *text = NULL;
-  size_t len = 0;
-  sc_error local = SC_ERROR_INIT;
-  if (sc_read_file_at(job->staging_fd, src, &text, &len, &local) < 0) {
-    bool missing = local.code == ENOENT;
-    sc_error_move(err, &local);
-    if (!missing)
-      return -1;
-    sc_error_clear(err);
-    if (unlinkat(job->root->fd, path, 0) < 0 && errno != ENOENT)
-      return sc_error_set_errno(err, errno, "cannot remove %s/%s", job->root->path, path);
-    return 0;
-  }
-  return sc_write_file_at(job->root->fd, path, text, len, 0644, err);
-}
-
-/* Move staging into NAME.N (replacing an older deployment there), publish
- * the unit and tmpfiles file, then switch the NAME symlink. */
-static int commit_deployment(deploy_job *job, sc_error *err)
+/* Everything the change writes outside staging, under temporary names. */
+static int stage_host_side(deploy_job *job, sc_error *err)
 {
   const char *name = job->options->name;
-  /* On update, the files the replaced deployment put on the host give way
-   * to the new ones; files the admin changed are kept (and then refused
-   * as destinations, naming them). */
-  if (job->saved_info &&
-      sc_hostfs_remove(job->root->fd, json_object_get(job->saved_info, "installed-files"),
-                       json_object_get(job->saved_info, "installed-files-checksum"), NULL, err) < 0)
-    return -1;
-  if (install_hostfs(job, err) < 0)
+  if (stage_hostfs_from(&job->txn, job->rootfs_fd, &job->exports, job->values, job->saved_info,
+                        &job->hostfs, err) < 0)
     return -1;
   if (!job->has_service && sc_rm_rf_at(job->staging_fd, "rootfs", err) < 0)
     return -1;
-  if (write_info(job, err) < 0)
+  if (write_info(job, err) < 0 || sc_txn_step(job->options, "info", err) < 0)
     return -1;
-  _cleanup_free_ char *slot = sc_deploy_dirname(name, job->index);
-  _cleanup_free_ char *trash = NULL;
-  if (sc_deploy_exists(job->root, name, job->index)) {
-    trash = xasprintf(".%s.old-%d", slot, (int)getpid());
-    if (renameat(job->root->containers_fd, slot, job->root->containers_fd, trash) < 0)
-      return sc_error_set_errno(err, errno, "cannot move the old deployment %s aside", slot);
-  }
-  if (renameat(job->root->containers_fd, job->staging, job->root->containers_fd, slot) < 0)
-    return sc_error_set_errno(err, errno, "cannot move the new deployment into %s", slot);
-  free(steal_pointer(&job->staging));
-  fsync(job->root->containers_fd);
-  _cleanup_free_ char *unit_src = xasprintf("%s.service", name);
-  _cleanup_free_ char *tmp_src = xasprintf("tmpfiles-%s.conf", name);
-  _cleanup_free_ char *tmp_dest = xasprintf("%s.conf", name);
-  if (publish_file(job, unit_src, SC_UNIT_DIR, unit_src, err) < 0 ||
-      publish_file(job, tmp_src, SC_TMPFILES_DIR, tmp_dest, err) < 0 ||
-      sc_deploy_switch(job->root, name, job->index, err) < 0)
+  _cleanup_free_ char *unit = xasprintf("%s.service", name);
+  _cleanup_free_ char *tmpfiles = xasprintf("tmpfiles-%s.conf", name);
+  if (sc_txn_stage_file(&job->txn, job->staging_fd, unit, "unit", err) < 0 ||
+      sc_txn_stage_file(&job->txn, job->staging_fd, tmpfiles, "tmpfiles", err) < 0)
     return -1;
-  if (trash)
-    sc_rm_rf_at(job->root->containers_fd, trash, NULL);
   return 0;
 }
 
@@ -365,13 +359,17 @@ static void fill_result(deploy_job *job, sc_install_result *result)
 
 static int run_job(deploy_job *job, sc_install_result *result, sc_error *err)
 {
-  int r = build_deployment(job, err);
-  if (r == 0)
-    r = commit_deployment(job, err);
+  const char *op = job->saved_info ? "update" : "install";
+  int r = sc_txn_begin(&job->txn, job->root, job->options, op, job->index, true, err);
+  if (r == 0) {
+    r = build_deployment(job, err) < 0 || stage_host_side(job, err) < 0 ? -1 : 0;
+    if (r < 0)
+      sc_txn_abort(&job->txn);
+    else
+      r = sc_txn_commit(&job->txn, NULL, err);
+  }
   if (r == 0)
     fill_result(job, result);
-  else if (job->hostfs.files)
-    sc_hostfs_remove(job->root->fd, job->hostfs.files, job->hostfs.checksums, NULL, NULL);
   job_clear(job);
   return r;
 }
@@ -412,7 +410,7 @@ int sc_install(const sc_image *image, const sc_install_options *options, sc_inst
                         options->name ? options->name : "");
   sc_root root;
   if (sc_root_open(options->root, true, &root, err) < 0 ||
-      refuse_existing(&root, options->name, err) < 0) {
+      sc_txn_recover(&root, options, err) < 0 || refuse_existing(&root, options->name, err) < 0) {
     sc_root_close(&root);
     return -1;
   }
@@ -495,6 +493,8 @@ int sc_update(const sc_image *image, const sc_install_options *options, sc_insta
                         options->name ? options->name : "");
   sc_root root;
   int r = sc_root_open(options->root, true, &root, err);
+  if (r == 0)
+    r = sc_txn_recover(&root, options, err);
   if (r == 0)
     r = update_in_root(&root, image, options, result, err);
   sc_root_close(&root);

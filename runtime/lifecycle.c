@@ -1,4 +1,5 @@
-/* lifecycle.c: rollback, uninstall and list (DESIGN.md section 4). */
+/* lifecycle.c: rollback, uninstall and list (DESIGN.md section 4), each
+ * change one transaction (txn.h). */
 #include <sc/install.h>
 
 #include <dirent.h>
@@ -10,16 +11,20 @@
 #include <unistd.h>
 
 #include "deploy.h"
-#include "hostfs.h"
+#include "txn.h"
 #include "util.h"
 
-static int open_installed(const sc_install_options *options, sc_root *root, int *active,
-                          sc_error *err)
+/* With change set, an interrupted change of the name is finished or
+ * undone first (and the root locked); reading only, the root is taken as
+ * it is. */
+static int open_installed(const sc_install_options *options, bool change, sc_root *root,
+                          int *active, sc_error *err)
 {
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
                         options->name ? options->name : "");
-  if (sc_root_open(options->root, false, root, err) < 0)
+  if (sc_root_open(options->root, false, root, err) < 0 ||
+      (change && sc_txn_recover(root, options, err) < 0))
     return -1;
   *active = sc_deploy_active(root, options->name, err);
   if (*active < -1)
@@ -30,27 +35,29 @@ static int open_installed(const sc_install_options *options, sc_root *root, int 
   return 0;
 }
 
-/* Copy DEPLOYMENT/src to ROOT/dir/dest, or remove ROOT/dir/dest when the
- * deployment has no such file. */
-static int restore_file(sc_root *root, const char *deployment, const char *src, const char *dir,
-                        const char *dest, sc_error *err)
+/* The other deployment's host files, unit and tmpfiles file take the place
+ * of the active one's, then the link switches, all in one transaction. */
+static int switch_deployment(sc_root *root, int other, json_t *info, json_t *current,
+                             const sc_install_options *options, sc_install_result *result,
+                             sc_error *err)
 {
-  _cleanup_free_ char *from = xasprintf("%s/%s", deployment, src);
-  _cleanup_free_ char *to = xasprintf("%s/%s", dir, dest);
-  _cleanup_free_ char *text = NULL;
-  size_t len = 0;
-  sc_error local = SC_ERROR_INIT;
-  if (sc_read_file_at(root->containers_fd, from, &text, &len, &local) < 0) {
-    int code = local.code;
-    sc_error_move(err, &local);
-    if (code != ENOENT)
-      return -1;
-    sc_error_clear(err);
-    if (unlinkat(root->fd, to, 0) < 0 && errno != ENOENT)
-      return sc_error_set_errno(err, errno, "cannot remove %s/%s", root->path, to);
-    return 0;
+  const char *name = options->name;
+  sc_txn txn;
+  int r = sc_txn_begin(&txn, root, options, "rollback", other, false, err);
+  if (r == 0) {
+    _cleanup_free_ char *unit = xasprintf("%s.%d/%s.service", name, other, name);
+    _cleanup_free_ char *tmpfiles = xasprintf("%s.%d/tmpfiles-%s.conf", name, other, name);
+    if (sc_deploy_stage_hostfs(&txn, other, info, current, err) < 0 ||
+        sc_txn_stage_file(&txn, root->containers_fd, unit, "unit", err) < 0 ||
+        sc_txn_stage_file(&txn, root->containers_fd, tmpfiles, "tmpfiles", err) < 0) {
+      sc_txn_abort(&txn);
+      r = -1;
+    } else {
+      r = sc_txn_commit(&txn, &result->kept_files, err);
+    }
   }
-  return sc_write_file_at(root->fd, to, text, len, 0644, err);
+  sc_txn_clear(&txn);
+  return r;
 }
 
 static int rollback_in_root(sc_root *root, int active, const sc_install_options *options,
@@ -65,36 +72,15 @@ static int rollback_in_root(sc_root *root, int active, const sc_install_options 
   if (sc_deploy_read_info(root, name, other, &info, err) < 0)
     return sc_error_prefix(err, "the previous deployment may be corrupted");
   json_t *current = NULL;
-  if (sc_deploy_read_info(root, name, active, &current, err) < 0) {
-    json_decref(info);
-    return -1;
-  }
-  /* The host files follow the deployment: the current one's give way to
-   * the other's (files the admin changed are kept and reported). */
-  int h = sc_hostfs_remove(root->fd, json_object_get(current, "installed-files"),
-                           json_object_get(current, "installed-files-checksum"),
-                           &result->kept_files, err);
-  json_decref(current);
-  if (h == 0)
-    h = sc_deploy_reinstall_hostfs(root, name, other, info, err);
-  if (h < 0) {
-    json_decref(info);
-    return -1;
-  }
-  _cleanup_free_ char *deployment = sc_deploy_dirname(name, other);
-  _cleanup_free_ char *unit = xasprintf("%s.service", name);
-  _cleanup_free_ char *tmpfiles = xasprintf("tmpfiles-%s.conf", name);
-  _cleanup_free_ char *tmpfiles_dest = xasprintf("%s.conf", name);
-  int r = restore_file(root, deployment, unit, SC_UNIT_DIR, unit, err);
+  int r = sc_deploy_read_info(root, name, active, &current, err);
   if (r == 0)
-    r = restore_file(root, deployment, tmpfiles, SC_TMPFILES_DIR, tmpfiles_dest, err);
-  if (r == 0)
-    r = sc_deploy_switch(root, name, other, err);
+    r = switch_deployment(root, other, info, current, options, result, err);
   if (r == 0) {
     result->index = other;
     result->deployment = sc_deploy_destdir(root, name, other);
     result->info = json_incref(info);
   }
+  json_decref(current);
   json_decref(info);
   return r;
 }
@@ -104,41 +90,37 @@ int sc_rollback(const sc_install_options *options, sc_install_result *result, sc
   *result = (sc_install_result){0};
   sc_root root;
   int active = -1;
-  int r = open_installed(options, &root, &active, err);
+  int r = open_installed(options, true, &root, &active, err);
   if (r == 0)
     r = rollback_in_root(&root, active, options, result, err);
   sc_root_close(&root);
   return r < 0 ? sc_error_prefix(err, "rolling back %s", options->name) : 0;
 }
 
-static int remove_host_files(sc_root *root, const char *name, sc_error *err)
-{
-  const char *files[][2] = {{SC_UNIT_DIR, ".service"}, {SC_TMPFILES_DIR, ".conf"}};
-  for (size_t i = 0; i < 2; i++) {
-    _cleanup_free_ char *path = xasprintf("%s/%s%s", files[i][0], name, files[i][1]);
-    if (unlinkat(root->fd, path, 0) < 0 && errno != ENOENT)
-      return sc_error_set_errno(err, errno, "cannot remove %s/%s", root->path, path);
-  }
-  return 0;
-}
-
-static int uninstall_in_root(sc_root *root, int active, const char *name, sc_install_result *result,
-                             sc_error *err)
+/* The link, unit, tmpfiles file, host files and both deployments go, in
+ * one transaction: once begun, a killed uninstall is finished by the next
+ * command. */
+static int uninstall_in_root(sc_root *root, int active, const sc_install_options *options,
+                             sc_install_result *result, sc_error *err)
 {
   json_t *info = NULL;
-  if (sc_deploy_read_info(root, name, active, &info, err) < 0)
+  if (sc_deploy_read_info(root, options->name, active, &info, err) < 0)
     return -1;
-  int r = remove_host_files(root, name, err);
-  if (r == 0)
-    r = sc_hostfs_remove(root->fd, json_object_get(info, "installed-files"),
-                         json_object_get(info, "installed-files-checksum"), &result->kept_files,
-                         err);
-  if (r == 0 && unlinkat(root->containers_fd, name, 0) < 0 && errno != ENOENT)
-    r = sc_error_set_errno(err, errno, "cannot remove the link %s", name);
-  for (int i = 0; r == 0 && i < 2; i++) {
-    _cleanup_free_ char *dir = sc_deploy_dirname(name, i);
-    r = sc_rm_rf_at(root->containers_fd, dir, err);
+  sc_txn txn;
+  int r = sc_txn_begin(&txn, root, options, "uninstall", -1, false, err);
+  if (r == 0) {
+    json_t *files = json_object_get(info, "installed-files");
+    json_t *checksums = json_object_get(info, "installed-files-checksum");
+    json_object_set_new(txn.doc, "unit", json_false());
+    json_object_set_new(txn.doc, "tmpfiles", json_false());
+    json_object_set_new(txn.doc, "remove-deployments", json_true());
+    json_object_set_new(txn.doc, "remove-files",
+                        json_is_array(files) ? json_deep_copy(files) : json_array());
+    json_object_set_new(txn.doc, "remove-checksums",
+                        json_is_object(checksums) ? json_deep_copy(checksums) : json_object());
+    r = sc_txn_commit(&txn, &result->kept_files, err);
   }
+  sc_txn_clear(&txn);
   if (r == 0) {
     result->index = active;
     result->info = json_incref(info);
@@ -152,11 +134,24 @@ int sc_uninstall(const sc_install_options *options, sc_install_result *result, s
   *result = (sc_install_result){0};
   sc_root root;
   int active = -1;
-  int r = open_installed(options, &root, &active, err);
+  int r = open_installed(options, true, &root, &active, err);
   if (r == 0)
-    r = uninstall_in_root(&root, active, options->name, result, err);
+    r = uninstall_in_root(&root, active, options, result, err);
   sc_root_close(&root);
   return r < 0 ? sc_error_prefix(err, "uninstalling %s", options->name) : 0;
+}
+
+int sc_recover(const sc_install_options *options, sc_error *err)
+{
+  if (!sc_container_name_is_valid(options->name))
+    return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
+                        options->name ? options->name : "");
+  sc_root root;
+  int r = sc_root_open(options->root, false, &root, err);
+  if (r == 0)
+    r = sc_txn_recover(&root, options, err);
+  sc_root_close(&root);
+  return r < 0 ? sc_error_prefix(err, "recovering %s", options->name) : 0;
 }
 
 static json_t *list_entry(sc_root *root, const char *name, int active)
@@ -190,7 +185,7 @@ static int compare_json_names(const void *a, const void *b)
 int sc_list(const char *root_path, json_t **out, sc_error *err)
 {
   sc_root root;
-  if (sc_root_open(root_path, false, &root, err) < 0) {
+  if (sc_root_open(root_path, false, &root, err) < 0 || sc_txn_recover_all(&root, err) < 0) {
     sc_root_close(&root);
     return -1;
   }
@@ -226,7 +221,7 @@ int sc_read_info(const char *root_path, const char *name, json_t **out, sc_error
   sc_install_options options = {.root = root_path, .name = name};
   sc_root root;
   int active = -1;
-  int r = open_installed(&options, &root, &active, err);
+  int r = open_installed(&options, false, &root, &active, err);
   if (r == 0)
     r = sc_deploy_read_info(&root, name, active, out, err);
   sc_root_close(&root);

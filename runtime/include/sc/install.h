@@ -8,9 +8,15 @@
  *   etc/systemd/system/NAME.service
  *   etc/tmpfiles.d/NAME.conf
  *
- * Every step that can fail runs before the active deployment changes: a
- * failure leaves the previous deployment active and untouched and removes
- * the partial one. */
+ * Every change (install, update, rollback, uninstall) is all or nothing,
+ * also across a crash: it is planned and everything new is written under
+ * temporary names while a journal, var/lib/containers/atomic/.NAME.txn,
+ * says how to undo it; rewriting the journal as committed is the one
+ * switch (link, unit, tmpfiles and host files follow it); old files are
+ * removed last.  Each command on NAME first finishes (committed) or undoes
+ * (not committed) what a killed run left, and removes stray .NAME.N.*
+ * directories.  Deployment directories are mode 0700: an image's device
+ * nodes and setuid files are not reachable by other users. */
 #ifndef SC_INSTALL_H
 #define SC_INSTALL_H
 
@@ -38,6 +44,11 @@ typedef struct sc_install_options {
    * --help offers it (probed) unless no_systemd_cgroup is set. */
   bool no_systemd_cgroup;
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
+  /* For tests only (NULL otherwise): called with a step's name before each
+   * step of a change to the root; a non-zero return (an errno value) makes
+   * that step fail as if the system had returned it. */
+  int (*test_fault)(void *data, const char *step);
+  void *test_fault_data;
 } sc_install_options;
 
 typedef struct sc_install_result {
@@ -61,7 +72,11 @@ SC_PUBLIC int sc_rollback(const sc_install_options *options, sc_install_result *
                           sc_error *err);
 SC_PUBLIC int sc_uninstall(const sc_install_options *options, sc_install_result *result,
                            sc_error *err);
-/* The containers installed under root: an array of objects (name,
+/* Finish or undo what an interrupted command on options->name left under
+ * options->root (every command on a name does this first). */
+SC_PUBLIC int sc_recover(const sc_install_options *options, sc_error *err);
+/* The containers installed under root, after finishing or undoing the
+ * interrupted changes it can (when the root is writable): an array of objects (name,
  * deployment, image, revision, created, values, ...). */
 SC_PUBLIC int sc_list(const char *root, json_t **out, sc_error *err);
 /* The info document of the active deployment of name. */
