@@ -234,6 +234,8 @@ static int write_layer(build_ctx *c, sc_layer_result *layer, sc_error *err)
       .threads = c->opts->threads,
       .interrupted = c->opts->interrupted,
       .warnings = c->opts->warnings,
+      .progress = c->opts->progress,
+      .progress_user = c->opts->progress_user,
   };
   if (sc_layer_write(&lo, c->blobs_fd, layer, err) < 0)
     return sc_error_prefix(err, "building the layer");

@@ -39,6 +39,8 @@ typedef struct sc_build_options {
   unsigned threads;      /* compression threads, 0: one per online CPU */
   volatile const int *interrupted;
   sc_diags *warnings; /* may be NULL */
+  sc_layer_progress_fn progress; /* the layer's progress, or NULL */
+  void *progress_user;
 } sc_build_options;
 
 typedef struct sc_build_result {

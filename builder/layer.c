@@ -52,6 +52,8 @@ typedef struct layer_ctx {
   const char *archive_root;   /* "" or "exports/hostfs/" */
   link_table links;
   uint64_t entries;
+  sc_layer_progress progress;
+  uint64_t next_progress; /* tar bytes at which to report next */
   char buf[1 << 16];
 } layer_ctx;
 
@@ -137,11 +139,22 @@ static unsigned compression_threads(const sc_layer_options *o)
   return n > 0 ? (unsigned)n : 1;
 }
 
+#define PROGRESS_STEP (1u << 20)
+
+static void report_progress(layer_ctx *c)
+{
+  c->progress.entries_done = c->entries;
+  c->opts->progress(c->opts->progress_user, &c->progress);
+  c->next_progress = (uint64_t)c->diff.size + PROGRESS_STEP;
+}
+
 static la_ssize_t tar_write_cb(struct archive *a, void *user, const void *buf, size_t len)
 {
   layer_ctx *c = user;
   (void)a;
   sc_digest_writer_write(&c->diff, buf, len, NULL);
+  if (c->opts->progress && (uint64_t)c->diff.size >= c->next_progress)
+    report_progress(c);
   if (c->opts->interrupted && *c->opts->interrupted) {
     sc_error_set(&c->cb_err, SC_E_INTERRUPTED, "interrupted");
     return -1;
@@ -263,6 +276,7 @@ static int write_data(layer_ctx *c, const void *data, size_t len, const char *di
     _cleanup_free_ char *what = xasprintf("%s: cannot add to the layer", display);
     return archive_failed(c, c->tar, what, err);
   }
+  c->progress.bytes_done += len;
   return 0;
 }
 
@@ -548,6 +562,49 @@ static int write_exports(layer_ctx *c, sc_error *err)
   return 0;
 }
 
+/* Sizes and entries below dirfd, by fstatat alone, for progress totals.
+ * Best effort: what cannot be read is left out of the totals (the walk
+ * that writes the layer reports it). */
+static void measure_tree(int dir_fd, sc_layer_progress *p)
+{
+  /* A new open file description: reading it moves no offset of dirfd's. */
+  _cleanup_close_ int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL)
+    return;
+  fd = -1; /* the DIR owns it now */
+  struct dirent *de;
+  while ((de = readdir(d)) != NULL) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    struct stat st;
+    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    p->entries_total++;
+    if (S_ISREG(st.st_mode))
+      p->bytes_total += (uint64_t)st.st_size;
+    if (S_ISDIR(st.st_mode)) {
+      _cleanup_close_ int sub =
+          openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sub >= 0)
+        measure_tree(sub, p);
+    }
+  }
+  closedir(d);
+}
+
+static void measure_layer(layer_ctx *c)
+{
+  if (c->opts->rootfs_fd >= 0)
+    measure_tree(c->opts->rootfs_fd, &c->progress);
+  if (c->opts->hostfs_fd >= 0)
+    measure_tree(c->opts->hostfs_fd, &c->progress);
+  for (size_t i = 0; i < c->opts->export_count; i++) {
+    c->progress.entries_total++;
+    c->progress.bytes_total += c->opts->exports[i].len;
+  }
+}
+
 static int write_all_entries(layer_ctx *c, sc_error *err)
 {
   if (c->opts->rootfs_fd < 0)
@@ -590,10 +647,18 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
   int r = open_compressor(c, err);
   if (r == 0)
     r = open_tar(c, err);
+  if (r == 0 && options->progress)
+    measure_layer(c);
   if (r == 0)
     r = write_all_entries(c, err);
   if (r == 0)
     r = finish_archives(c, err);
+  if (r == 0 && options->progress) {
+    /* The totals were an estimate (directory entries of /exports). */
+    c->progress.entries_total = c->progress.entries_done = c->entries;
+    c->progress.bytes_total = c->progress.bytes_done;
+    c->opts->progress(c->opts->progress_user, &c->progress);
+  }
   if (r == 0) {
     sc_digest_writer_finish(&c->diff, result->diff_id);
     sc_digest_writer_finish(&c->blob, result->digest);

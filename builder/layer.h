@@ -26,6 +26,16 @@ typedef struct sc_layer_file {
   size_t len;
 } sc_layer_file;
 
+/* How far the layer is: file bytes and entries written, against the totals
+ * of a quick stat-only walk made first (exact in the last report). */
+typedef struct sc_layer_progress {
+  uint64_t bytes_done, bytes_total;
+  uint64_t entries_done, entries_total;
+} sc_layer_progress;
+
+/* Called about every MiB of tar and once at the end, on the writing thread. */
+typedef void (*sc_layer_progress_fn)(void *user, const sc_layer_progress *progress);
+
 typedef struct sc_layer_options {
   int rootfs_fd;                /* the tree stored at `/`, or -1 for none */
   int hostfs_fd;                /* stored at /exports/hostfs/, or -1 */
@@ -39,6 +49,8 @@ typedef struct sc_layer_options {
   unsigned threads;      /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
+  sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */
+  void *progress_user;
 } sc_layer_options;
 
 typedef struct sc_layer_result {

@@ -90,6 +90,10 @@ typedef struct sc_cli_progress {
 
 void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state,
                             int64_t done, int64_t total);
+/* Show a line of one's own under key (new key: a new line). */
+void sc_cli_progress_show(sc_cli_progress *p, const char *key, const char *line);
+#define SC_CLI_BAR_WIDTH 24
+void sc_cli_progress_bar(char bar[SC_CLI_BAR_WIDTH + 1], int64_t done, int64_t total);
 void sc_cli_progress_clear(sc_cli_progress *p);
 /* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
 void sc_cli_log_request(const char *method, const char *path, long status, void *user);

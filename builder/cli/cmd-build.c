@@ -3,15 +3,17 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "build-ostree.h"
 #include "build.h"
 #include "project.h"
 #include "registry-args.h"
-#include "util.h"
 #include "pgzip.h"
+#include "util.h"
 #include "validate.h"
 
 static const char build_usage[] =
@@ -322,6 +324,42 @@ static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build
   return r;
 }
 
+/* The layer's progress bar on a terminal: MB and entries, rate and time
+ * left, at most ten times a second. */
+typedef struct build_progress {
+  sc_cli_progress *bars;
+  struct timespec start, shown;
+} build_progress;
+
+static double seconds_since(const struct timespec *t0, const struct timespec *t1)
+{
+  return (double)(t1->tv_sec - t0->tv_sec) + (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void show_build_progress(void *user, const sc_layer_progress *p)
+{
+  build_progress *bp = user;
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  bool last = p->entries_done >= p->entries_total && p->bytes_done >= p->bytes_total;
+  if (!last && bp->shown.tv_sec && seconds_since(&bp->shown, &now) < 0.1)
+    return;
+  bp->shown = now;
+  double secs = seconds_since(&bp->start, &now);
+  double rate = secs > 0 ? (double)p->bytes_done / secs : 0;
+  char bar[SC_CLI_BAR_WIDTH + 1];
+  sc_cli_progress_bar(bar, (int64_t)p->bytes_done, (int64_t)p->bytes_total);
+  char left[32] = "";
+  if (secs >= 1 && rate > 0 && p->bytes_total > p->bytes_done)
+    snprintf(left, sizeof left, ", %.0f s left", (double)(p->bytes_total - p->bytes_done) / rate);
+  _cleanup_free_ char *line = xasprintf(
+      "layer [%s] %llu/%llu MB, %llu/%llu entries, %.0f MB/s%s", bar,
+      (unsigned long long)(p->bytes_done >> 20), (unsigned long long)(p->bytes_total >> 20),
+      (unsigned long long)p->entries_done, (unsigned long long)p->entries_total, rate / 1048576,
+      left);
+  sc_cli_progress_show(bp->bars, "layer", line);
+}
+
 /* Registry options and credentials for a docker:// base. */
 static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
 {
@@ -354,8 +392,13 @@ static int run(sc_cli *cli, build_args *a)
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  if (cli->progress)
+  build_progress progress = {.bars = &a->bars};
+  if (cli->progress) {
     fprintf(stderr, "sc-build: building %s\n", project->path);
+    clock_gettime(CLOCK_MONOTONIC, &progress.start);
+    a->build.progress = show_build_progress;
+    a->build.progress_user = &progress;
+  }
   if (build(cli, a, project, &result, &diags, &err) < 0) {
     if (!cli->json)
       sc_cli_print_diags(cli, &diags);

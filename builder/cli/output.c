@@ -147,14 +147,19 @@ void sc_cli_info(sc_cli *cli, const char *fmt, ...)
   fputc('\n', stderr);
 }
 
+void sc_cli_progress_bar(char bar[SC_CLI_BAR_WIDTH + 1], int64_t done, int64_t total)
+{
+  int filled = total > 0 ? (int)((done > total ? total : done) * SC_CLI_BAR_WIDTH / total)
+                         : SC_CLI_BAR_WIDTH;
+  for (int i = 0; i < SC_CLI_BAR_WIDTH; i++)
+    bar[i] = i < filled ? '#' : '.';
+  bar[SC_CLI_BAR_WIDTH] = '\0';
+}
+
 static char *progress_line(const char *digest, const char *state, int64_t done, int64_t total)
 {
-  int width = 24;
-  int filled = total > 0 ? (int)(done * width / total) : width;
-  char bar[32];
-  for (int i = 0; i < width; i++)
-    bar[i] = i < filled ? '#' : '.';
-  bar[width] = '\0';
+  char bar[SC_CLI_BAR_WIDTH + 1];
+  sc_cli_progress_bar(bar, done, total);
   return xasprintf("%.19s %-9s [%s] %lld/%lld MB", digest, state, bar, (long long)(done >> 20),
                    (long long)(total >> 20));
 }
@@ -163,13 +168,18 @@ void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *
                             int64_t done, int64_t total)
 {
   _cleanup_free_ char *line = progress_line(digest, state, done, total);
+  sc_cli_progress_show(p, digest, line);
+}
+
+void sc_cli_progress_show(sc_cli_progress *p, const char *key, const char *line)
+{
   size_t i = 0;
-  while (i < p->count && strcmp(p->keys[i], digest) != 0)
+  while (i < p->count && strcmp(p->keys[i], key) != 0)
     i++;
   if (i == p->count) { /* a new blob: a new line at the bottom */
     p->keys = xrealloc(p->keys, (p->count + 1) * sizeof *p->keys);
     p->lines = xrealloc(p->lines, (p->count + 1) * sizeof *p->lines);
-    p->keys[i] = xstrdup(digest);
+    p->keys[i] = xstrdup(key);
     p->lines[i] = xstrdup(line);
     p->count++;
     fprintf(stderr, "%s\n", line);

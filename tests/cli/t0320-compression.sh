@@ -82,4 +82,16 @@ test_expect_success 'the level shapes the digest; a gzip level above 12 is a usa
   test ! -e bad.oci
 '
 
+test_expect_success 'a terminal shows the layer progress; a pipe, --quiet and --json do not' '
+  script -qec "$SC_BUILD build proj -o tty.oci" /dev/null >tty.out &&
+  tr "\r" "\n" <tty.out >tty.lines &&
+  expect_grep "^layer \[#{24}\] [0-9]+/[0-9]+ MB, ([0-9]+)/\1 entries, [0-9]+ MB/s" tty.lines &&
+  sc_build build proj -o pipe.oci >pipe.out 2>pipe.err &&
+  ! grep "layer \[" pipe.out pipe.err &&
+  script -qec "$SC_BUILD --quiet build proj -o q.oci" /dev/null >q.out &&
+  ! grep "layer \[" q.out &&
+  script -qec "$SC_BUILD --json build proj -o j.oci" /dev/null >j.out &&
+  ! grep "layer \[" j.out
+'
+
 test_done
