@@ -207,9 +207,57 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
 
 /* ---- layer, config, manifest ---- */
 
-static int write_layer(build_ctx *c, sc_layer_result *layer, sc_error *err)
+/* The project's two layers (image-spec layer.md), in this order:
+ *  - rootfs/ at `/`: the big one, which an edit of a template leaves as it is;
+ *  - /exports: the four files and hostfs/, a few kilobytes, so that an edit
+ *    of a template rebuilds and re-pushes only them (the Dockerfiles of
+ *    atomic-system-containers COPY them to /exports in a layer of their own).
+ * A project without rootfs/ has only the second. */
+typedef struct project_layers {
+  sc_layer_result results[2];
+  const char *created_by[2];
+  size_t count;
+} project_layers;
+
+static sc_layer_options base_layer_options(const build_ctx *c)
+{
+  return (sc_layer_options){
+      .rootfs_fd = -1,
+      .hostfs_fd = -1,
+      .allow_special = c->opts->allow_special,
+      .mtime = c->mtime,
+      .compression = c->opts->compression,
+      .compression_level = c->opts->compression_level,
+      .threads = c->opts->threads,
+      .interrupted = c->opts->interrupted,
+      .warnings = c->opts->warnings,
+  };
+}
+
+static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *created_by,
+                     project_layers *out, sc_error *err)
+{
+  sc_layer_result *layer = &out->results[out->count];
+  if (sc_layer_write(lo, c->blobs_fd, layer, err) < 0)
+    return sc_error_prefix(err, "building the %s layer", created_by);
+  out->created_by[out->count++] = created_by;
+  json_array_append_new(c->layers,
+                        json_pack("{s:s,s:s,s:I}", "mediaType", layer->media_type, "digest",
+                                  layer->digest, "size", (json_int_t)layer->size));
+  return 0;
+}
+
+static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
 {
   const sc_project *p = c->project;
+  if (p->rootfs_fd >= 0) {
+    sc_layer_options rootfs = base_layer_options(c);
+    rootfs.rootfs_fd = p->rootfs_fd;
+    rootfs.progress = c->opts->progress;
+    rootfs.progress_user = c->opts->progress_user;
+    if (add_layer(c, &rootfs, "rootfs/", out, err) < 0)
+      return -1;
+  }
   const struct {
     const char *name;
     const sc_text *text;
@@ -222,27 +270,11 @@ static int write_layer(build_ctx *c, sc_layer_result *layer, sc_error *err)
   for (size_t i = 0; i < 4; i++)
     if (files[i].text->data)
       exports[n++] = (sc_layer_file){files[i].name, files[i].text->data, files[i].text->len};
-  sc_layer_options lo = {
-      .rootfs_fd = p->rootfs_fd,
-      .hostfs_fd = p->hostfs_fd,
-      .exports = exports,
-      .export_count = n,
-      .allow_special = c->opts->allow_special,
-      .mtime = c->mtime,
-      .compression = c->opts->compression,
-      .compression_level = c->opts->compression_level,
-      .threads = c->opts->threads,
-      .interrupted = c->opts->interrupted,
-      .warnings = c->opts->warnings,
-      .progress = c->opts->progress,
-      .progress_user = c->opts->progress_user,
-  };
-  if (sc_layer_write(&lo, c->blobs_fd, layer, err) < 0)
-    return sc_error_prefix(err, "building the layer");
-  json_array_append_new(c->layers,
-                        json_pack("{s:s,s:s,s:I}", "mediaType", layer->media_type, "digest",
-                                  layer->digest, "size", (json_int_t)layer->size));
-  return 0;
+  sc_layer_options lo = base_layer_options(c);
+  lo.hostfs_fd = p->hostfs_fd;
+  lo.exports = exports;
+  lo.export_count = n;
+  return add_layer(c, &lo, "/exports", out, err);
 }
 
 static void set_labels(build_ctx *c, json_t *labels)
@@ -260,7 +292,7 @@ static void set_labels(build_ctx *c, json_t *labels)
 /* image-spec config.md: architecture, os, created, config.Labels,
  * rootfs.diff_ids and history, extending the base image's when there is
  * one (its Env, Cmd, ... are kept). */
-static json_t *make_config(build_ctx *c, const sc_layer_result *layer)
+static json_t *make_config(build_ctx *c, const project_layers *layers)
 {
   json_t *config = c->base ? json_deep_copy(c->base->config) : json_object();
   /* --arch, else the base image's, else the host's. */
@@ -290,20 +322,23 @@ static json_t *make_config(build_ctx *c, const sc_layer_result *layer)
     json_object_set_new(config, "rootfs", rootfs);
     diff_ids = json_object_get(rootfs, "diff_ids");
   }
-  json_array_append_new(diff_ids, json_string(layer->diff_id));
   json_t *history = json_object_get(config, "history");
   if (!json_is_array(history)) {
     history = json_array();
     json_object_set_new(config, "history", history);
   }
-  json_array_append_new(
-      history, json_pack("{s:s,s:s}", "created", c->created, "created_by", "sc-build build"));
+  for (size_t i = 0; i < layers->count; i++) {
+    json_array_append_new(diff_ids, json_string(layers->results[i].diff_id));
+    _cleanup_free_ char *by = xasprintf("sc-build build: %s", layers->created_by[i]);
+    json_array_append_new(history,
+                          json_pack("{s:s,s:s}", "created", c->created, "created_by", by));
+  }
   return config;
 }
 
-static int write_config_and_manifest(build_ctx *c, const sc_layer_result *layer, sc_error *err)
+static int write_config_and_manifest(build_ctx *c, const project_layers *layers, sc_error *err)
 {
-  c->config = make_config(c, layer);
+  c->config = make_config(c, layers);
   _cleanup_(json_decrefp) json_t *config_descriptor =
       sc_oci_write_json_blob(c->blobs_fd, c->config, SC_MEDIA_TYPE_OCI_CONFIG, err);
   if (config_descriptor == NULL)
@@ -427,7 +462,7 @@ static void fill_result(build_ctx *c)
 
 static int run_build(build_ctx *c, sc_error *err)
 {
-  sc_layer_result layer = {0};
+  project_layers layers = {0};
   if (sc_source_date_epoch(&c->mtime, err) < 0)
     return -1;
   format_created(c->mtime, c->created);
@@ -440,7 +475,7 @@ static int run_build(build_ctx *c, sc_error *err)
     return -1;
   if (c->base && copy_base_layers(c, err) < 0)
     return -1;
-  if (write_layer(c, &layer, err) < 0 || write_config_and_manifest(c, &layer, err) < 0)
+  if (write_layers(c, &layers, err) < 0 || write_config_and_manifest(c, &layers, err) < 0)
     return -1;
   return commit(c, err);
 }

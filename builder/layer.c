@@ -494,7 +494,9 @@ static int walk_dir(layer_ctx *c, int dirfd, sc_buf *rel, bool top, sc_error *er
   _cleanup_free_ char *display = xasprintf("%s/%s", c->display_root, rel->data ? rel->data : "");
   if (list_sorted(dirfd, display, &names, &n, err) < 0)
     return -1;
-  bool exports_done = !top;
+  /* A rootfs layer of its own (nothing for /exports) still refuses a
+   * rootfs/exports, which the /exports layer above would hide. */
+  bool exports_done = !top || (c->opts->export_count == 0 && c->opts->hostfs_fd < 0);
   for (size_t i = 0; i < n; i++) {
     if (top && strcmp(names[i], EXPORTS_DIR) == 0)
       return sc_error_set(err, SC_E_INVALID,

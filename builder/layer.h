@@ -1,6 +1,7 @@
-/* layer.h: the one layer of a system-container image (DESIGN.md section 3):
- * rootfs/ at `/`, the project's files at /exports/ and hostfs/ at
- * /exports/hostfs/, written as a reproducible tar in a single streaming pass
+/* layer.h: a layer of a system-container image (docs/design.md section 3):
+ * rootfs/ at `/`, or the project's files at /exports/ and hostfs/ at
+ * /exports/hostfs/ (build.c writes both, in that order), written as a
+ * reproducible tar in a single streaming pass
  * (image-spec layer.md), compressed, and stored as a blob. */
 #ifndef SC_LAYER_H
 #define SC_LAYER_H

@@ -53,7 +53,8 @@ test_expect_success 'docker-archive and oci-archive carry the same config' '
   cmp c-oci.json c-docker.json && cmp c-oci.json c-layout.json &&
   tar -xOf hw.docker.tar manifest.json >dm.json &&
   test "$(json_get dm.json "d[0][\"RepoTags\"][0]")" = hw:latest &&
-  layer=$(json_get dm.json "d[0][\"Layers\"][0]") &&
+  test "$(json_get dm.json "len(d[0][\"Layers\"])")" = 2 &&
+  layer=$(json_get dm.json "d[0][\"Layers\"][1]") &&
   tar -xOf hw.docker.tar "$layer" | tar -t | grep_q "^exports/manifest.json$"
 '
 
@@ -182,13 +183,14 @@ test_expect_success '--from oci:BASE:TAG puts the base layers first and keeps it
   skopeo inspect oci:base.oci:base >base.json &&
   sc_build --json build proj -o layered.oci --from oci:base.oci:base >l.json &&
   skopeo inspect oci:layered.oci:hw:latest >li.json &&
-  test "$(json_get li.json "len(d[\"Layers\"])")" = 2 &&
+  test "$(json_get li.json "len(d[\"Layers\"])")" = 3 &&
   test "$(json_get li.json "d[\"Layers\"][0]")" = "$(json_get base.json "d[\"Layers\"][0]")" &&
   test "$(json_get li.json "d[\"Env\"][0]")" = FOO=bar &&
   test "$(json_get li.json "d[\"Labels\"][\"atomic.type\"]")" = system &&
   skopeo inspect --config oci:layered.oci:hw:latest >lc.json &&
-  test "$(json_get lc.json "len(d[\"rootfs\"][\"diff_ids\"])")" = 2 &&
-  test "$(json_get lc.json "d[\"history\"][-1][\"created_by\"]")" = "sc-build build" &&
+  test "$(json_get lc.json "len(d[\"rootfs\"][\"diff_ids\"])")" = 3 &&
+  test "$(json_get lc.json "d[\"history\"][-2][\"created_by\"]")" = "sc-build build: rootfs/" &&
+  test "$(json_get lc.json "d[\"history\"][-1][\"created_by\"]")" = "sc-build build: /exports" &&
   umoci unpack --image layered.oci:hw:latest lb >/dev/null &&
   test "$(cat lb/rootfs/etc/base-file)" = from-base &&
   test -f lb/rootfs/exports/manifest.json
@@ -227,8 +229,21 @@ test_expect_success '--json reports format, reference, digests, layers and size'
   test "$(json_get j.json "d[\"reference\"]")" = oci:j.oci:j:1 &&
   test "$(json_get j.json "d[\"path\"]")" = j.oci &&
   json_get j.json "d[\"config_digest\"]" | grep_q -E "^sha256:[0-9a-f]{64}$" &&
-  test "$(json_get j.json "len(d[\"layers\"])")" = 1 &&
+  test "$(json_get j.json "len(d[\"layers\"])")" = 2 &&
   test "$(json_get j.json "d[\"size\"] > 0")" = True
+'
+
+test_expect_success 'rootfs/ and /exports are two layers: a template edit changes only the second' '
+  sc_build --json build proj -o two.oci --tag two:1 >two1.json &&
+  layer=two.oci/blobs/sha256/$(json_get two1.json "d[\"layers\"][0][\"digest\"][7:]") &&
+  ! tar -tzf "$layer" | grep_q "^exports" &&
+  layer=two.oci/blobs/sha256/$(json_get two1.json "d[\"layers\"][1][\"digest\"][7:]") &&
+  test "$(tar -tzf "$layer" | grep -v "^exports/" | wc -l)" = 0 &&
+  test "$(json_get two1.json "d[\"layers\"][1][\"size\"] < 4096")" = True &&
+  cp -a proj proj-edit && echo "# edited" >>proj-edit/service.template &&
+  sc_build --json build proj-edit -o two.oci --tag two:2 >two2.json &&
+  test "$(json_get two2.json "d[\"layers\"][0][\"digest\"]")" = "$(json_get two1.json "d[\"layers\"][0][\"digest\"]")" &&
+  test "$(json_get two2.json "d[\"layers\"][1][\"digest\"]")" != "$(json_get two1.json "d[\"layers\"][1][\"digest\"]")"
 '
 
 test_expect_success 'SIGTERM during a build leaves no DEST and no temp dir' '

@@ -249,7 +249,7 @@ test_expect_success 'build --format ostree commits a project straight into a rep
   sc_build build proj --format ostree --repo built-repo --tag svc:7 >out &&
   expect_grep "^Built ostree:svc:7@$TEST_TMP/built-repo" out &&
   ostree --repo=built-repo refs | grep_q -x "ociimage/svc_3A7" &&
-  [ "$(ostree --repo=built-repo refs | wc -l)" = 3 ] &&
+  [ "$(ostree --repo=built-repo refs | wc -l)" = 4 ] &&
   ostree --repo=built-repo fsck >/dev/null 2>&1 &&
   sc_build build proj --format ostree --repo built-repo --tag svc:7 --json >again &&
   python3 -c "

@@ -30,7 +30,7 @@ test_expect_success 'push prints the digest skopeo sees, with label atomic.type=
   skopeo inspect --tls-verify=false docker://$R/hw:latest >inspect.json &&
   test "$(json_get inspect.json "d[\"Digest\"]")" = "$digest" &&
   test "$(json_get inspect.json "d[\"Labels\"][\"atomic.type\"]")" = system &&
-  test "$(count_requests err "PUT /v2/hw/blobs/uploads/")" = 2
+  test "$(count_requests err "PUT /v2/hw/blobs/uploads/")" = 3
 '
 
 test_expect_success 'skopeo copies it back to the same rootfs' '
@@ -51,12 +51,12 @@ test_expect_success 'a second push uploads no blob' '
   sc_build --verbose push oci:hw.oci docker://$R/hw:latest >out 2>err &&
   test "$(count_requests err "POST /v2/hw/blobs/uploads")" = 0 &&
   test "$(count_requests err "PUT /v2/hw/blobs/")" = 0 &&
-  test "$(count_requests err "HEAD /v2/hw/blobs/.* 200")" = 2
+  test "$(count_requests err "HEAD /v2/hw/blobs/.* 200")" = 3
 '
 
 test_expect_success 'a push to a second repository mounts the blobs' '
   sc_build --verbose push oci:hw.oci docker://$R/other/hw:v1 >out 2>err &&
-  test "$(count_requests err "POST /v2/other/hw/blobs/uploads/?mount=sha256:[0-9a-f]*&from=hw 201")" = 2 &&
+  test "$(count_requests err "POST /v2/other/hw/blobs/uploads/?mount=sha256:[0-9a-f]*&from=hw 201")" = 3 &&
   test "$(count_requests err "PUT /v2/other/hw/blobs/")" = 0 &&
   skopeo inspect --tls-verify=false docker://$R/other/hw:v1 >i2.json &&
   test "$(json_get i2.json "d[\"Digest\"]")" = "$(cat hw.digest)"
@@ -66,7 +66,7 @@ test_expect_success 'an oci-archive pushes the same digest; --json reports the c
   sc_build build hello-world --format oci-archive -o hw.tar >/dev/null 2>&1 &&
   sc_build --json push oci-archive:hw.tar docker://$R/arch:latest >j.json &&
   test "$(json_get j.json "d[\"digest\"]")" = "$(cat hw.digest)" &&
-  test "$(json_get j.json "d[\"blobs_mounted\"]")" = 2
+  test "$(json_get j.json "d[\"blobs_mounted\"]")" = 3
 '
 
 test_expect_success 'a small --chunk-size uploads in PATCH chunks' '
@@ -94,7 +94,7 @@ test_expect_success '--jobs uploads blobs side by side; --jobs 1 one after anoth
   XDG_CACHE_HOME=$TEST_TMP/c-par sc_build --verbose push --jobs 3 --chunk-size 256k oci:par.oci docker://$R/par:latest >par.out 2>par.err &&
   read runs sessions <<<"$(patch_runs par.err par)" &&
   test "$sessions" = 2 && test "$runs" -gt 2 &&
-  test "$(count_requests par.err "PUT /v2/par/blobs/uploads/.*digest=.* 201")" = 3 &&
+  test "$(count_requests par.err "PUT /v2/par/blobs/uploads/.*digest=.* 201")" = 4 &&
   skopeo copy -q --src-tls-verify=false docker://$R/par:latest oci:par-back:latest &&
   umoci unpack --image par-back:latest pb >/dev/null && cmp pb/rootfs/data/random2 big2/rootfs/data/random2 &&
   cmp pb/rootfs/data/random big/rootfs/data/random &&
@@ -151,7 +151,7 @@ test_expect_success 'push from ostree: a layer another tool wrote is refused by 
   umoci repack --image um.oci:umoci uo >/dev/null &&
   sc_build import oci:um.oci:umoci --repo repo --tag um:v1 >/dev/null 2>&1 &&
   expect_exit 1 sc_build push ostree:um:v1@repo docker://$R/umoci:v1 &&
-  expect_grep "layer 2 \(sha256:[0-9a-f]+\) cannot be rebuilt byte for byte from OSTree" .stderr &&
+  expect_grep "layer 3 \(sha256:[0-9a-f]+\) cannot be rebuilt byte for byte from OSTree" .stderr &&
   ! skopeo inspect --tls-verify=false docker://$R/umoci:v1 >/dev/null 2>&1 &&
   ! ls -d ${TMPDIR:-/tmp}/sc-push.* 2>/dev/null
 '

@@ -44,10 +44,10 @@ test_expect_success 'build --from docker:// puts the base layers first' '
   skopeo inspect --raw --tls-verify=false docker://$R/base:v1 >base-manifest.json &&
   python3 -c "import json; print(\"\n\".join(l[\"digest\"] for l in json.load(open(\"base-manifest.json\"))[\"layers\"]))" >base.layers &&
   layer_digests os.oci oneshot:latest >os.layers &&
-  test "$(wc -l <os.layers)" = 2 &&
-  head -1 os.layers | diff - base.layers &&
+  test "$(wc -l <os.layers)" = 4 &&
+  head -2 os.layers | diff - base.layers &&
   test "$(json_get b.json "d[\"base_pull\"][\"digest\"]")" = "$(cat base.digest)" &&
-  test "$(json_get b.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 2 &&
+  test "$(json_get b.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 3 &&
   umoci unpack --image os.oci:oneshot:latest u >/dev/null &&
   test -x u/rootfs/usr/bin/hello-server && test -x u/rootfs/usr/bin/hello-once &&
   ls "$CACHE"/blobs/sha256 | grep_q -v "^\.tmp" && ! ls -a "$CACHE"/blobs/sha256 | grep_q "^\.tmp"
@@ -56,17 +56,17 @@ test_expect_success 'build --from docker:// puts the base layers first' '
 test_expect_success 'a second build takes every blob from the cache' '
   sc_build --json --verbose build oneshot --from docker://$R/base:v1 -o os2.oci >b2.json 2>log &&
   test "$(json_get b2.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 0 &&
-  test "$(json_get b2.json "d[\"base_pull\"][\"blobs_cached\"]")" = 2 &&
+  test "$(json_get b2.json "d[\"base_pull\"][\"blobs_cached\"]")" = 3 &&
   ! grep -q "blobs/sha256" log && grep -q "GET /v2/base/manifests/v1 200" log &&
   test "$(json_get b2.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")"
 '
 
-test_expect_success 'a base of two layers downloads side by side into a fresh cache' '
+test_expect_success 'a base of four layers downloads side by side into a fresh cache' '
   sc_build push oci:os.oci docker://$R/two:v1 >/dev/null 2>&1 &&
   XDG_CACHE_HOME=$TEST_TMP/c-two sc_build --json build hello-world --from docker://$R/two:v1 -o three.oci >t.json &&
-  test "$(json_get t.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 3 &&
+  test "$(json_get t.json "d[\"base_pull\"][\"blobs_downloaded\"]")" = 5 &&
   layer_digests three.oci hello-world:latest >three.layers &&
-  test "$(wc -l <three.layers)" = 3 && head -2 three.layers | diff - os.layers &&
+  test "$(wc -l <three.layers)" = 6 && head -4 three.layers | diff - os.layers &&
   umoci unpack --image three.oci:hello-world:latest u3 >/dev/null &&
   test -x u3/rootfs/usr/bin/hello-once && test -x u3/rootfs/usr/bin/hello-server
 '
