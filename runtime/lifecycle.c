@@ -128,7 +128,13 @@ static int uninstall_in_root(sc_root *root, int active, const char *name, sc_ins
   json_t *info = NULL;
   if (sc_deploy_read_info(root, name, active, &info, err) < 0)
     return -1;
-  int r = remove_host_files(root, name, err);
+  int r = 0;
+  for (int i = 0; r == 0 && i < 2; i++) { /* before the first removal: all or nothing */
+    _cleanup_free_ char *dir = sc_deploy_dirname(name, i);
+    r = sc_rm_rf_check_at(root->containers_fd, dir, err);
+  }
+  if (r == 0)
+    r = remove_host_files(root, name, err);
   if (r == 0)
     r = sc_hostfs_remove(root->fd, json_object_get(info, "installed-files"),
                          json_object_get(info, "installed-files-checksum"), &result->kept_files,

@@ -530,3 +530,33 @@ int sc_rm_rf_at(int dirfd, const char *path, sc_error *err)
     return sc_error_set_errno(err, errno, "cannot remove %s", path);
   return 0;
 }
+
+/* The walk above holds at most three descriptors at a time (the directory
+ * it is in, the one it opens next, and the DIR it leaves). */
+#define RM_FDS_NEEDED 3
+
+int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
+{
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot stat %s", path);
+  _cleanup_free_ char *parent = sc_path_dirname(path);
+  /* EROFS and EACCES show here, before anything is removed. */
+  if (faccessat(dirfd, parent, W_OK, AT_EACCESS) < 0)
+    return sc_error_set_errno(err, errno, "cannot remove %s", path);
+  int fds[RM_FDS_NEEDED];
+  int r = 0;
+  size_t n = 0;
+  for (; n < RM_FDS_NEEDED; n++) {
+    fds[n] = n == 0 ? openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_PATH)
+                    : fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+    if (fds[n] < 0) {
+      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed",
+                             path, (size_t)RM_FDS_NEEDED);
+      break;
+    }
+  }
+  while (n-- > 0)
+    close(fds[n]); /* O_PATH descriptors: nothing to report */
+  return r;
+}

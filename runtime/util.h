@@ -81,6 +81,10 @@ int sc_write_all(int fd, const void *buf, size_t len);
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err);
 /* rm -rf relative to dirfd, never following symlinks. ENOENT is success. */
 int sc_rm_rf_at(int dirfd, const char *path, sc_error *err);
+/* Whether sc_rm_rf_at(dirfd, path) can start: the parent is writable and
+ * the few file descriptors the walk needs are free.  Checked before a
+ * command removes anything it cannot put back. */
+int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err);
 /* Directory part / last part of a path, newly allocated. */
 char *sc_path_dirname(const char *path);
 char *sc_path_basename(const char *path);
