@@ -67,28 +67,11 @@ static void entries_clear(hostfs_entries *e)
   *e = (hostfs_entries){0};
 }
 
-static int compare_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char **sorted_children(int dfd, sc_error *err)
 {
-  int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    sc_error_set_errno(err, errno, "cannot read %s", HOSTFS_DIR);
-    if (fd >= 0)
-      close(fd);
-    return NULL;
-  }
-  char **names = xcalloc(1, sizeof(char *));
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      sc_strv_push(&names, de->d_name);
-  closedir(d);
-  qsort(names, sc_strv_length(names), sizeof(char *), compare_names);
+  char **names = NULL;
+  if (sc_list_dir_at(dfd, &names, err) < 0)
+    sc_error_prefix(err, "%s", HOSTFS_DIR);
   return names;
 }
 

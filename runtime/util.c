@@ -340,6 +340,51 @@ int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)
   return 0;
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sc_list_dir_at(int dirfd, char ***out, sc_error *err)
+{
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+  if (d == NULL) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return sc_error_set_errno(err, e, "cannot read directory");
+  }
+  char **names = xcalloc(1, sizeof *names);
+  size_t n = 0, cap = 1;
+  for (;;) {
+    /* NULL is both "end" and "error", errno telling them apart: reset it
+     * before each call, or an error would pass for the end of the list. */
+    errno = 0;
+    struct dirent *de = readdir(d);
+    if (de == NULL && errno != 0) {
+      int e = errno;
+      closedir(d);
+      sc_strv_free(names);
+      return sc_error_set_errno(err, e, "cannot read directory");
+    }
+    if (de == NULL)
+      break;
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (n + 2 > cap) {
+      cap *= 2;
+      names = xrealloc(names, cap * sizeof *names);
+    }
+    names[n++] = xstrdup(de->d_name);
+    names[n] = NULL;
+  }
+  closedir(d); /* read-only: nothing to report */
+  qsort(names, n, sizeof *names, compare_strings);
+  *out = names;
+  return 0;
+}
+
 /* ---- rm -rf with a bounded number of file descriptors ----
  *
  * A recursive walk keeps one directory open per level, so a deep enough

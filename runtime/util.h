@@ -85,6 +85,9 @@ int sc_rm_rf_at(int dirfd, const char *path, sc_error *err);
  * the few file descriptors the walk needs are free.  Checked before a
  * command removes anything it cannot put back. */
 int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err);
+/* The names in the directory dirfd (not "." and ".."), sorted bytewise,
+ * NULL-terminated; a read error is an error, never a shorter list. */
+int sc_list_dir_at(int dirfd, char ***names, sc_error *err);
 /* Directory part / last part of a path, newly allocated. */
 char *sc_path_dirname(const char *path);
 char *sc_path_basename(const char *path);
