@@ -172,6 +172,11 @@ typedef struct smoke_run {
   bool started;
 } smoke_run;
 
+static bool interrupted(const sc_smoke_options *o)
+{
+  return o->interrupted && *o->interrupted;
+}
+
 static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
 {
   if (!sc_values_has(set, key)) {
@@ -257,7 +262,7 @@ static int run_probes(smoke_run *run, sc_error *err)
   run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
   int r = 0;
   run->report->passed = true;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n && !interrupted(o); i++) {
     sc_probe probe;
     if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
       r = sc_error_prefix(err, "probe %zu", i + 1);
@@ -339,12 +344,15 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   smoke_run run = {.options = options, .report = report};
   double start = sc_now();
   int r = prepare(&run, err);
-  if (r == 0 && (install_into_root(&run, err) < 0 || apply_tmpfiles(&run, err) < 0 ||
+  /* Each step is skipped once interrupted (a signal, or the output pipe
+   * closed); the teardown below runs in every case. */
+  if (r == 0 && (install_into_root(&run, err) < 0 || interrupted(options) ||
+                 apply_tmpfiles(&run, err) < 0 || interrupted(options) ||
                  start_container(&run, err) < 0 || run_probes(&run, err) < 0))
     r = -1;
   if (r < 0)
     report->passed = false;
-  if (options->interrupted && *options->interrupted && r == 0) {
+  if (interrupted(options)) { /* whatever step it stopped, this is why */
     report->passed = false;
     r = sc_error_set(err, SC_E_INTERRUPTED,
                      "interrupted: the container was stopped and the "
