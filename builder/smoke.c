@@ -91,11 +91,10 @@ static const char preflight_config[] =
 static int write_preflight_bundle(const char *dir, sc_error *err)
 {
   _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || mkdirat(fd, "rootfs", 0755) < 0 || mkdirat(fd, "rootfs/usr", 0755) < 0)
-    return sc_error_set_errno(err, errno, "cannot make the preflight bundle");
-  symlinkat("usr/bin", fd, "rootfs/bin");
-  symlinkat("usr/lib", fd, "rootfs/lib");
-  symlinkat("usr/lib64", fd, "rootfs/lib64");
+  if (fd < 0 || mkdirat(fd, "rootfs", 0755) < 0 || mkdirat(fd, "rootfs/usr", 0755) < 0 ||
+      symlinkat("usr/bin", fd, "rootfs/bin") < 0 || symlinkat("usr/lib", fd, "rootfs/lib") < 0 ||
+      symlinkat("usr/lib64", fd, "rootfs/lib64") < 0)
+    return sc_error_set_errno(err, errno, "cannot make the preflight bundle in %s", dir);
   return sc_write_file_at(fd, "config.json", preflight_config, strlen(preflight_config), 0644, err);
 }
 
@@ -121,6 +120,8 @@ static int run_preflight(const char *runtime, const char *dir, sc_error *err)
   _cleanup_free_ char *state = xasprintf("%s/state", dir);
   _cleanup_free_ char *bundle = xasprintf("%s", dir);
   _cleanup_free_ char *log = xasprintf("%s/log", dir);
+  /* The runtime writes the log; our copy of the fd writes nothing, so its
+   * close has nothing to report (here and in start_container). */
   _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   char id[40] = "sc-build-preflight-";
   sc_random_hex(id + strlen(id), 8);

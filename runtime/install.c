@@ -38,6 +38,7 @@ typedef struct deploy_job {
 
 static void job_clear(deploy_job *job)
 {
+  /* Directory fds: a close has no write to report. */
   if (job->rootfs_fd >= 0)
     close(job->rootfs_fd);
   if (job->staging_fd >= 0)
@@ -343,7 +344,8 @@ static int commit_deployment(deploy_job *job, sc_error *err)
   if (renameat(job->root->containers_fd, job->staging, job->root->containers_fd, slot) < 0)
     return sc_error_set_errno(err, errno, "cannot move the new deployment into %s", slot);
   free(steal_pointer(&job->staging));
-  fsync(job->root->containers_fd);
+  if (sc_fsync_dir(job->root->containers_fd, SC_CONTAINERS_DIR, err) < 0)
+    return -1;
   _cleanup_free_ char *unit_src = xasprintf("%s.service", name);
   _cleanup_free_ char *tmp_src = xasprintf("tmpfiles-%s.conf", name);
   _cleanup_free_ char *tmp_dest = xasprintf("%s.conf", name);

@@ -16,6 +16,8 @@ void sc_freep(void *p)
   free(*(void **)p);
 }
 
+/* Scope cleanup only: a file whose writes matter is closed explicitly,
+ * close(steal_fd(&fd)) with its result checked, before this runs. */
 void sc_closep(int *fd)
 {
   if (*fd >= 0) {
@@ -309,10 +311,24 @@ int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, 
     unlinkat(dirfd, tmp, 0);
     return sc_error_set_errno(err, e, "cannot rename %s to %s", tmp, path);
   }
-  _cleanup_close_ int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    fsync(dfd);
+  return sc_fsync_dir_at(dirfd, dir, err);
+}
+
+int sc_fsync_dir(int fd, const char *display, sc_error *err)
+{
+  /* EINVAL: a filesystem that cannot sync a directory has nothing to wait
+   * for (fsync(2)). */
+  if (fsync(fd) < 0 && errno != EINVAL)
+    return sc_error_set_errno(err, errno, "cannot sync the directory %s", display);
   return 0;
+}
+
+int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the directory %s", path);
+  return sc_fsync_dir(fd, path, err); /* its close, read-only, has nothing to report */
 }
 
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)

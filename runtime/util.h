@@ -75,6 +75,10 @@ int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc
  * rename over path, fsync the directory. */
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                      sc_error *err);
+/* fsync a directory (after a rename or unlink in it), so the change
+ * survives a crash; display names it in the error. */
+int sc_fsync_dir(int fd, const char *display, sc_error *err);
+int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int sc_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p relative to dirfd; components must not be symlinks. */
