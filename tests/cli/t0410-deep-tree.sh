@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# t0410-deep-tree: an image whose rootfs is 3000 directories deep (paths
+# far beyond PATH_MAX) installs, and uninstalls under `ulimit -n 64`: the
+# removal holds a bounded number of descriptors, whatever the depth.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require python3
+
+R=$TEST_TMP/root
+A=var/lib/containers/atomic
+mkdir -p "$R/etc/systemd/system" "$R/etc/tmpfiles.d" "$R/$A"
+
+# The depth of the d/d/.../d chain under DIR/deep, and its leaf file.
+deep_depth() {
+  python3 - "$1" <<'PY'
+import os, sys
+fd, depth = os.open(os.path.join(sys.argv[1], "deep"), os.O_RDONLY), 0
+while "d" in os.listdir(fd):
+    child = os.open("d", os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
+    os.close(fd)
+    fd, depth = child, depth + 1
+print(depth, "leaf" in os.listdir(fd))
+PY
+}
+
+test_make_project proj deep
+python3 - proj/rootfs <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+os.mkdir("deep", dir_fd=fd)
+for name in ["deep"] + ["d"] * 3000:
+    if name == "d":
+        os.mkdir("d", dir_fd=fd)
+    child = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = child
+os.close(os.open("leaf", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+PY
+sc_build build proj -o img.oci --tag deep:1 >build.log 2>&1 || cat build.log
+
+test_expect_success 'a 3000-deep image installs whole' '
+  sc_build install oci:img.oci:deep:1 --name deep --root "$R" &&
+  [ "$(deep_depth "$R/$A/deep.0/rootfs")" = "3000 True" ]
+'
+
+test_expect_success 'and uninstalls under ulimit -n 64, leaving nothing' '
+  (ulimit -n 64 && "$SC_BUILD" uninstall deep --root "$R") &&
+  [ ! -e "$R/$A/deep.0" ] && [ ! -L "$R/$A/deep" ] &&
+  [ ! -e "$R/etc/systemd/system/deep.service" ] &&
+  [ ! -e "$R/etc/deep/greeting.conf" ]
+'
+
+test_done
