@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# t0410-deep-tree: an image whose rootfs is 3000 directories deep (paths
-# far beyond PATH_MAX) installs, and uninstalls under `ulimit -n 64`: the
-# removal holds a bounded number of descriptors, whatever the depth.
+# t0410-resources: what an install costs does not grow with the image.  An
+# image whose rootfs is 3000 directories deep (paths far beyond PATH_MAX)
+# installs, and uninstalls under `ulimit -n 64` (the removal holds a bounded
+# number of descriptors, whatever the depth); a 1 GiB sparse hostfs file is
+# installed with a bounded resident set (hostfs files are streamed).
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require python3
 
@@ -47,6 +49,23 @@ test_expect_success 'and uninstalls under ulimit -n 64, leaving nothing' '
   [ ! -e "$R/$A/deep.0" ] && [ ! -L "$R/$A/deep" ] &&
   [ ! -e "$R/etc/systemd/system/deep.service" ] &&
   [ ! -e "$R/etc/deep/greeting.conf" ]
+'
+
+# A 1 GiB sparse file in hostfs, with a few bytes of data in it.
+test_make_project bigproj big
+truncate -s 1G bigproj/hostfs/etc/big/big.img
+printf head | dd of=bigproj/hostfs/etc/big/big.img conv=notrunc status=none
+printf middle | dd of=bigproj/hostfs/etc/big/big.img bs=1M seek=600 conv=notrunc status=none
+sc_build build bigproj -o img.oci --tag big:1 >build.log 2>&1 || cat build.log
+
+test_expect_success 'a 1 GiB hostfs file installs with a bounded resident set' '
+  /usr/bin/time -v "$SC_BUILD" install oci:img.oci:big:1 --name big --root "$R" 2>time.log &&
+  rss=$(sed -n "s/.*Maximum resident set size (kbytes): //p" time.log) &&
+  echo "maximum RSS: $rss KiB" &&
+  [ "$rss" -lt 400000 ] &&
+  cmp bigproj/hostfs/etc/big/big.img "$R/etc/big/big.img" &&
+  "$SC_BUILD" uninstall big --root "$R" &&
+  [ ! -e "$R/etc/big/big.img" ]
 '
 
 test_done
