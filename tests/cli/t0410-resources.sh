@@ -68,4 +68,14 @@ test_expect_success 'a 1 GiB hostfs file installs with a bounded resident set' '
   [ ! -e "$R/etc/big/big.img" ]
 '
 
+test_expect_success 'a templated hostfs file over 16 MiB is refused by validate, naming it' '
+  cp -a bigproj tmplproj &&
+  rm tmplproj/hostfs/etc/big/big.img &&
+  truncate -s 17M tmplproj/hostfs/etc/big/greeting.conf &&
+  sed -i "s|/etc/\${NAME}/greeting.conf|/etc/big/greeting.conf|" tmplproj/manifest.json &&
+  grep -q "\"/etc/big/greeting.conf\"" tmplproj/manifest.json &&
+  expect_exit 1 sc_build validate tmplproj &&
+  expect_grep "hostfs/etc/big/greeting.conf.*installedFilesTemplate.*16 MiB" "$TEST_TMP/.stderr"
+'
+
 test_done
