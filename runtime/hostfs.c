@@ -271,7 +271,7 @@ static int copy_sparse(int src, int dst, off_t size, char checksum[SC_DIGEST_LEN
     if (data < 0)
       data = errno == ENXIO ? size : pos; /* ENXIO: only a hole is left */
     off_t hole = data < size ? lseek(src, data, SEEK_HOLE) : size;
-    if (hole < 0 || hole > size)
+    if (hole <= data || hole > size) /* cannot tell: the rest is data */
       hole = size;
     if (data > size)
       data = size;

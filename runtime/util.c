@@ -415,7 +415,8 @@ typedef struct rm_level {
   char *name; /* of this directory in its parent (NULL at the top) */
   dev_t dev;  /* identity of this directory */
   ino_t ino;
-  long pos; /* where this directory's listing continues (-1: at start) */
+  bool resume; /* the listing continues at pos, not at the start */
+  long pos;    /* from telldir() */
 } rm_level;
 
 typedef struct rm_walk {
@@ -440,7 +441,7 @@ static int rm_open_dir(int parent, const char *name, rm_level *level, sc_error *
   }
   level->dev = st.st_dev;
   level->ino = st.st_ino;
-  level->pos = -1;
+  level->resume = false;
   return fd;
 }
 
@@ -452,7 +453,7 @@ static int rm_set_dir(rm_walk *w, int fd, sc_error *err)
     close(fd);
     return sc_error_set_errno(err, e, "cannot read directory");
   }
-  if (w->levels[w->depth].pos >= 0)
+  if (w->levels[w->depth].resume)
     seekdir(w->dir, w->levels[w->depth].pos);
   return 0;
 }
@@ -464,7 +465,7 @@ static int rm_set_dir(rm_walk *w, int fd, sc_error *err)
  * survive removals on every filesystem. */
 static int rm_next_subdir(rm_walk *w, char **subdir, sc_error *err)
 {
-  bool from_start = w->levels[w->depth].pos < 0;
+  bool from_start = !w->levels[w->depth].resume;
   for (;;) {
     errno = 0;
     struct dirent *de = readdir(w->dir);
@@ -489,6 +490,7 @@ static int rm_next_subdir(rm_walk *w, char **subdir, sc_error *err)
       if (S_ISDIR(st.st_mode)) {
         *subdir = xstrdup(de->d_name);
         w->levels[w->depth].pos = telldir(w->dir);
+        w->levels[w->depth].resume = true;
         return 1;
       }
     }
