@@ -140,6 +140,30 @@ static void test_wide_tree(void **state)
   assert_int_equal(fstatat(f->dir_fd, "w", &st, AT_SYMLINK_NOFOLLOW), -1);
 }
 
+/* The check an uninstall makes before it removes anything: it fails, and
+ * says why, when the walk could not get its few descriptors. */
+static void test_check_sees_no_free_descriptors(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(mkdirat(f->dir_fd, "t", 0755), 0);
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_rm_rf_check_at(f->dir_fd, "t", &err), 0);
+  int highest = dup(0); /* the lowest free descriptor */
+  assert_true(highest >= 0);
+  close(highest);
+  struct rlimit saved, low;
+  assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  low = saved;
+  low.rlim_cur = (rlim_t)highest + 1; /* only it can be opened: one, not three */
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+  int r = sc_rm_rf_check_at(f->dir_fd, "t", &err);
+  assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
+  assert_int_equal(r, -1);
+  assert_non_null(strstr(err.msg, "free file descriptors"));
+  sc_error_clear(&err);
+  assert_int_equal(sc_rm_rf_check_at(f->dir_fd, "missing", &err), 0);
+}
+
 static void test_missing_is_success(void **state)
 {
   fixture *f = *state;
@@ -154,6 +178,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_symlink_to_directory_is_removed_not_followed, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_wide_tree, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_check_sees_no_free_descriptors, setup, teardown),
       cmocka_unit_test_setup_teardown(test_missing_is_success, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
