@@ -33,20 +33,18 @@ nothing_left() {
 
 # Wait (up to 20 s) until a run in the background has started its container.
 wait_started() {
-  local i
+  local i &&
   for i in $(seq 100); do
-    if grep -q "^starting" "$1"; then return 0; fi
+    if grep -q "^starting" "$1"; then return 0; fi &&
     sleep 0.2 || return 1
-  done
+  done &&
   echo "the container never started:" && cat "$1" && return 1
 }
 
 # sc-build test with its stdout into a pipe: stderr to the file err, the
 # exit status to the file rc (a pipeline's status is its last command's).
 test_into_pipe() {
-  local rc=0
-  "$SC_BUILD" test "$@" 2>err || rc=$?
-  echo "$rc" >rc
+  "$SC_BUILD" test "$@" 2>err && echo 0 >rc || echo $? >rc
 }
 
 test_expect_success 'hello-world from sc-build init passes its own HTTP probe' '
