@@ -116,30 +116,16 @@ static int add_file(struct archive *a, const char *path, int dirfd, const char *
   return 0;
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The blob names of blobs/sha256, sorted; temp files are left out. */
 static int list_blobs(int blobs_fd, char ***out, sc_error *err)
 {
-  int fd = dup(blobs_fd);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return sc_error_set_errno(err, errno, "cannot read %s", SC_BLOBS_DIR);
-  }
-  rewinddir(d);
+  _cleanup_strv_ char **all = NULL;
+  if (sc_list_dir_at(blobs_fd, &all, err) < 0)
+    return sc_error_prefix(err, "%s", SC_BLOBS_DIR);
   char **names = NULL;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (de->d_name[0] != '.')
-      sc_strv_push(&names, de->d_name);
-  closedir(d);
-  if (names)
-    qsort(names, sc_strv_length(names), sizeof *names, compare_strings);
+  for (size_t i = 0; all[i]; i++)
+    if (all[i][0] != '.') /* temporary files of a write in progress */
+      sc_strv_push(&names, all[i]);
   *out = names;
   return 0;
 }

@@ -400,44 +400,12 @@ static int write_special(layer_ctx *c, const struct stat *st, const char *path, 
 
 /* ---- the walk ---- */
 
-static int compare_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The names in a directory, sorted bytewise (strcmp), NULL-terminated. */
 static int list_sorted(int dirfd, const char *display, char ***out, size_t *count, sc_error *err)
 {
-  int fd = dup(dirfd);
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "%s: cannot read directory", display);
-  DIR *d = fdopendir(fd);
-  if (d == NULL) {
-    int e = errno;
-    close(fd);
-    return sc_error_set_errno(err, e, "%s: cannot read directory", display);
-  }
-  rewinddir(d);
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *de;
-  errno = 0;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    if (n + 2 > cap) {
-      cap = cap ? cap * 2 : 16;
-      names = xrealloc(names, cap * sizeof *names);
-    }
-    names[n++] = xstrdup(de->d_name);
-  }
-  closedir(d);
-  if (names == NULL)
-    names = xcalloc(1, sizeof *names);
-  qsort(names, n, sizeof *names, compare_names);
-  names[n] = NULL;
-  *out = names;
-  *count = n;
+  if (sc_list_dir_at(dirfd, out, err) < 0)
+    return sc_error_prefix(err, "%s", display);
+  *count = sc_strv_length(*out);
   return 0;
 }
 

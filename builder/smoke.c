@@ -91,11 +91,10 @@ static const char preflight_config[] =
 static int write_preflight_bundle(const char *dir, sc_error *err)
 {
   _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || mkdirat(fd, "rootfs", 0755) < 0 || mkdirat(fd, "rootfs/usr", 0755) < 0)
-    return sc_error_set_errno(err, errno, "cannot make the preflight bundle");
-  symlinkat("usr/bin", fd, "rootfs/bin");
-  symlinkat("usr/lib", fd, "rootfs/lib");
-  symlinkat("usr/lib64", fd, "rootfs/lib64");
+  if (fd < 0 || mkdirat(fd, "rootfs", 0755) < 0 || mkdirat(fd, "rootfs/usr", 0755) < 0 ||
+      symlinkat("usr/bin", fd, "rootfs/bin") < 0 || symlinkat("usr/lib", fd, "rootfs/lib") < 0 ||
+      symlinkat("usr/lib64", fd, "rootfs/lib64") < 0)
+    return sc_error_set_errno(err, errno, "cannot make the preflight bundle in %s", dir);
   return sc_write_file_at(fd, "config.json", preflight_config, strlen(preflight_config), 0644, err);
 }
 
@@ -121,6 +120,8 @@ static int run_preflight(const char *runtime, const char *dir, sc_error *err)
   _cleanup_free_ char *state = xasprintf("%s/state", dir);
   _cleanup_free_ char *bundle = xasprintf("%s", dir);
   _cleanup_free_ char *log = xasprintf("%s/log", dir);
+  /* The runtime writes the log; our copy of the fd writes nothing, so its
+   * close has nothing to report (here and in start_container). */
   _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   char id[40] = "sc-build-preflight-";
   sc_random_hex(id + strlen(id), 8);
@@ -171,6 +172,11 @@ typedef struct smoke_run {
   sc_probe_target target;
   bool started;
 } smoke_run;
+
+static bool interrupted(const sc_smoke_options *o)
+{
+  return o->interrupted && *o->interrupted;
+}
 
 static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
 {
@@ -257,7 +263,7 @@ static int run_probes(smoke_run *run, sc_error *err)
   run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
   int r = 0;
   run->report->passed = true;
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0; i < n && !interrupted(o); i++) {
     sc_probe probe;
     if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
       r = sc_error_prefix(err, "probe %zu", i + 1);
@@ -339,12 +345,15 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   smoke_run run = {.options = options, .report = report};
   double start = sc_now();
   int r = prepare(&run, err);
-  if (r == 0 && (install_into_root(&run, err) < 0 || apply_tmpfiles(&run, err) < 0 ||
+  /* Each step is skipped once interrupted (a signal, or the output pipe
+   * closed); the teardown below runs in every case. */
+  if (r == 0 && (install_into_root(&run, err) < 0 || interrupted(options) ||
+                 apply_tmpfiles(&run, err) < 0 || interrupted(options) ||
                  start_container(&run, err) < 0 || run_probes(&run, err) < 0))
     r = -1;
   if (r < 0)
     report->passed = false;
-  if (options->interrupted && *options->interrupted && r == 0) {
+  if (interrupted(options)) { /* whatever step it stopped, this is why */
     report->passed = false;
     r = sc_error_set(err, SC_E_INTERRUPTED,
                      "interrupted: the container was stopped and the "

@@ -66,20 +66,23 @@ static long parse_id(const tmpfiles_line *l, size_t field)
   return (end && *end == '\0' && v >= 0) ? v : -1;
 }
 
-static int apply_owner_mode(int root_fd, const char *rel, const tmpfiles_line *l, mode_t mode)
+static int apply_owner_mode(int root_fd, const char *rel, const tmpfiles_line *l, mode_t mode,
+                            sc_error *err)
 {
   long uid = parse_id(l, 3), gid = parse_id(l, 4);
-  if (uid >= 0 || gid >= 0)
-    fchownat(root_fd, rel, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW);
-  return fchmodat(root_fd, rel, mode, 0);
+  if ((uid >= 0 || gid >= 0) &&
+      fchownat(root_fd, rel, (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return sc_error_set_errno(err, errno, "tmpfiles: cannot set the owner of /%s", rel);
+  if (fchmodat(root_fd, rel, mode, 0) < 0)
+    return sc_error_set_errno(err, errno, "tmpfiles: cannot set the mode of /%s", rel);
+  return 0;
 }
 
 static int apply_directory(int root_fd, const char *rel, const tmpfiles_line *l, sc_error *err)
 {
   if (sc_mkdir_p_at(root_fd, rel, 0755, err) < 0)
     return -1;
-  apply_owner_mode(root_fd, rel, l, parse_mode(l, 0755));
-  return 0;
+  return apply_owner_mode(root_fd, rel, l, parse_mode(l, 0755), err);
 }
 
 static int apply_file(int root_fd, const char *rel, const tmpfiles_line *l, sc_error *err)
@@ -100,8 +103,9 @@ static int apply_file(int root_fd, const char *rel, const tmpfiles_line *l, sc_e
   const char *arg = l->count > 6 && strcmp(l->fields[6], "-") ? l->fields[6] : NULL;
   if (arg && (!existed || l->type != 'f') && sc_write_all(fd, arg, strlen(arg)) < 0)
     return sc_error_set_errno(err, errno, "tmpfiles: cannot write /%s", rel);
-  apply_owner_mode(root_fd, rel, l, parse_mode(l, 0644));
-  return 0;
+  if (close(steal_fd(&fd)) < 0) /* a deferred write error shows here */
+    return sc_error_set_errno(err, errno, "tmpfiles: cannot write /%s", rel);
+  return apply_owner_mode(root_fd, rel, l, parse_mode(l, 0644), err);
 }
 
 static int apply_symlink(int root_fd, const char *rel, const tmpfiles_line *l, sc_error *err)

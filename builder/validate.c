@@ -13,6 +13,7 @@
 
 #include <sc/template.h>
 
+#include "hostfs.h"
 #include "util.h"
 #include "validate-checks.h"
 
@@ -248,10 +249,20 @@ static void scan_hostfs(sc_validation *v, sc_values *used)
     const char *path = m->installed_files_template[i];
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
+    _cleanup_free_ char *name = sc_path_join("hostfs", path);
+    struct stat st;
+    if (fstatat(v->project->hostfs_fd, path + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        st.st_size > SC_HOSTFS_TEMPLATE_MAX) {
+      sc_validation_report(v, SC_DIAG_ERROR, name, 0, 0,
+                           "%lld bytes: a file named in installedFilesTemplate is rendered in "
+                           "memory at install and may be at most %d MiB; leave it out of "
+                           "installedFilesTemplate to install it as it is",
+                           (long long)st.st_size, SC_HOSTFS_TEMPLATE_MAX >> 20);
+      continue;
+    }
     /* A renamed file is matched after renaming: it may not be found here. */
     if (sc_read_file_at(v->project->hostfs_fd, path + 1, &text, &len, NULL) < 0)
       continue;
-    _cleanup_free_ char *name = sc_path_join("hostfs", path);
     scan_template(v, name, text, len, 0, used);
   }
 }

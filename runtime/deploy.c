@@ -53,6 +53,7 @@ int sc_root_open(const char *root, bool create, sc_root *out, sc_error *err)
 void sc_root_close(sc_root *root)
 {
   free(root->path);
+  /* Directory fds: a close has no write to report. */
   if (root->fd >= 0)
     close(root->fd);
   if (root->containers_fd >= 0)
@@ -117,9 +118,7 @@ int sc_deploy_switch(const sc_root *root, const char *name, int index, sc_error 
     unlinkat(root->containers_fd, tmp, 0);
     return sc_error_set_errno(err, e, "cannot switch %s to %s", name, target);
   }
-  if (fsync(root->containers_fd) < 0)
-    return sc_error_set_errno(err, errno, "cannot sync the switch of %s to %s", name, target);
-  return 0;
+  return sc_fsync_dir(root->containers_fd, SC_CONTAINERS_DIR, err);
 }
 
 int sc_deploy_read_info(const sc_root *root, const char *name, int index, json_t **out,

@@ -72,28 +72,11 @@ static void entries_clear(hostfs_entries *e)
   *e = (hostfs_entries){0};
 }
 
-static int compare_names(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static char **sorted_children(int dfd, sc_error *err)
 {
-  int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    sc_error_set_errno(err, errno, "cannot read %s", HOSTFS_DIR);
-    if (fd >= 0)
-      close(fd);
-    return NULL;
-  }
-  char **names = xcalloc(1, sizeof(char *));
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL)
-    if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-      sc_strv_push(&names, de->d_name);
-  closedir(d);
-  qsort(names, sc_strv_length(names), sizeof(char *), compare_names);
+  char **names = NULL;
+  if (sc_list_dir_at(dfd, &names, err) < 0)
+    sc_error_prefix(err, "%s", HOSTFS_DIR);
   return names;
 }
 
@@ -230,23 +213,139 @@ static char *written_name(const sc_hostfs_plan *plan, const char *base)
   return plan->temp_suffix ? xasprintf(".%s%s", base, plan->temp_suffix) : xstrdup(base);
 }
 
-static int write_host_file(const sc_hostfs_plan *plan, int root_fd, const char *destination,
-                           const char *data, size_t len, mode_t mode,
+/* ---- file contents ----
+ *
+ * As atomic's rpm_host_install: a file named in installedFilesTemplate is
+ * read whole and rendered (so its size is capped, SC_HOSTFS_TEMPLATE_MAX);
+ * every other file is copied as it is, in chunks, keeping its holes, and
+ * hashed on the way, so that its size costs no memory. */
+
+#define COPY_CHUNK (1 << 20)
+
+static int read_template_source(int src_fd, const hostfs_entry *e, char **out, size_t *len,
+                                sc_error *err)
+{
+  sc_buf b = SC_BUF_INIT;
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = read(src_fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      sc_buf_free(&b);
+      return sc_error_set_errno(err, saved, "cannot read %s/%s", HOSTFS_DIR, e->source);
+    }
+    if (n == 0)
+      break;
+    sc_buf_append(&b, chunk, (size_t)n);
+    if (b.len > SC_HOSTFS_TEMPLATE_MAX) {
+      sc_buf_free(&b);
+      return sc_error_set(err, SC_E_INVALID,
+                          "%s/%s is larger than %d MiB: a file named in installedFilesTemplate is "
+                          "rendered in memory and may be at most that; leave it out of "
+                          "installedFilesTemplate to copy it as it is",
+                          HOSTFS_DIR, e->source, SC_HOSTFS_TEMPLATE_MAX >> 20);
+    }
+  }
+  *len = b.len;
+  *out = sc_buf_steal(&b);
+  return 0;
+}
+
+/* Copy bytes [from, to) of src to the same offsets of dst, hashing them. */
+static int copy_range(int src, int dst, off_t from, off_t to, sc_sha256 *h, char *buf)
+{
+  if (from < to && lseek(dst, from, SEEK_SET) < 0)
+    return -1;
+  while (from < to) {
+    size_t want = to - from < COPY_CHUNK ? (size_t)(to - from) : COPY_CHUNK;
+    ssize_t n = pread(src, buf, want, from);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      if (n == 0)
+        errno = EIO; /* shorter than its size said: changed while copied */
+      return -1;
+    }
+    if (sc_write_all(dst, buf, (size_t)n) < 0)
+      return -1;
+    sc_sha256_update(h, buf, (size_t)n);
+    from += n;
+  }
+  return 0;
+}
+
+static void hash_zeros(sc_sha256 *h, off_t len, const char *zeros)
+{
+  for (; len > 0; len -= COPY_CHUNK)
+    sc_sha256_update(h, zeros, len < COPY_CHUNK ? (size_t)len : COPY_CHUNK);
+}
+
+/* Copy size bytes, data extents only (SEEK_DATA/SEEK_HOLE; all of it where
+ * the filesystem cannot tell), so a sparse file stays sparse. */
+static int copy_sparse(int src, int dst, off_t size, char checksum[SC_DIGEST_LEN + 1])
+{
+  _cleanup_free_ char *buf = xmalloc(COPY_CHUNK);
+  _cleanup_free_ char *zeros = xcalloc(1, COPY_CHUNK);
+  sc_sha256 *h = sc_sha256_new();
+  off_t pos = 0;
+  int r = 0;
+  while (r == 0 && pos < size) {
+    off_t data = lseek(src, pos, SEEK_DATA);
+    if (data < 0)
+      data = errno == ENXIO ? size : pos; /* ENXIO: only a hole is left */
+    off_t hole = data < size ? lseek(src, data, SEEK_HOLE) : size;
+    if (hole <= data || hole > size) /* cannot tell: the rest is data */
+      hole = size;
+    if (data > size)
+      data = size;
+    hash_zeros(h, data - pos, zeros);
+    r = copy_range(src, dst, data, hole, h, buf);
+    pos = hole;
+  }
+  if (r == 0 && ftruncate(dst, size) < 0) /* a hole at the end */
+    r = -1;
+  int saved = errno;
+  sc_sha256_finish(h, checksum);
+  errno = saved;
+  return r;
+}
+
+/* Create destination with the rendered text (data) or a copy of src_fd;
+ * a file that cannot be written whole is removed. */
+static int write_host_file(const sc_hostfs_plan *plan, int root_fd, const hostfs_entry *e,
+                           const char *data, size_t len, int src_fd, off_t size,
                            char checksum[SC_DIGEST_LEN + 1], sc_error *err)
 {
   const char *base;
-  _cleanup_close_ int parent = open_parent_in_root(root_fd, destination, &base, err);
+  _cleanup_close_ int parent = open_parent_in_root(root_fd, e->destination, &base, err);
   if (parent < 0)
     return -1;
   _cleanup_free_ char *name = written_name(plan, base);
   _cleanup_close_ int fd =
       openat(parent, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot create %s on the host", destination);
-  if (sc_write_all(fd, data, len) < 0 || fchmod(fd, mode & 07777) < 0 || fsync(fd) < 0 ||
-      close(steal_fd(&fd)) < 0)
-    return sc_error_set_errno(err, errno, "cannot write %s on the host", destination);
-  sc_sha256_digest(data, len, checksum);
+    return sc_error_set_errno(err, errno, "cannot create %s on the host", e->destination);
+  int r = 0;
+  if (data) {
+    r = sc_write_all(fd, data, len);
+    sc_sha256_digest(data, len, checksum);
+  } else {
+    r = copy_sparse(src_fd, fd, size, checksum);
+  }
+  if (r == 0 && (fchmod(fd, e->mode & 07777) < 0 || fsync(fd) < 0))
+    r = -1;
+  int saved = errno;
+  if (close(steal_fd(&fd)) < 0 && r == 0) {
+    r = -1;
+    saved = errno;
+  }
+  if (r < 0) {
+    unlinkat(parent, name, 0);
+    return sc_error_set_errno(err, saved, "cannot copy %s/%s to %s on the host", HOSTFS_DIR,
+                              e->source, e->destination);
+  }
   return 0;
 }
 
@@ -262,32 +361,41 @@ static bool try_link(const sc_hostfs_plan *plan, int src_parent, const char *src
   return parent >= 0 && linkat(src_parent, src_base, parent, name, 0) == 0;
 }
 
+static int install_templated(int src_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,
+                             int root_fd, char checksum[SC_DIGEST_LEN + 1], sc_error *err)
+{
+  _cleanup_free_ char *data = NULL, *rendered = NULL;
+  size_t len = 0;
+  if (read_template_source(src_fd, e, &data, &len, err) < 0)
+    return -1;
+  _cleanup_free_ char *name = xasprintf("%s/%s", HOSTFS_DIR, e->source);
+  if (sc_template_render(data, len, name, plan->values, 0, &rendered, &len, err) < 0)
+    return -1;
+  return write_host_file(plan, root_fd, e, rendered, len, -1, 0, checksum, err);
+}
+
 static int install_file(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,
                         int root_fd, char checksum[SC_DIGEST_LEN + 1], sc_error *err)
 {
-  _cleanup_free_ char *data = NULL;
-  size_t len = 0;
-  if (sc_read_file_at(hostfs_fd, e->source, &data, &len, err) < 0)
-    return -1;
-  if (is_templated(plan, e)) {
-    _cleanup_free_ char *rendered = NULL;
-    _cleanup_free_ char *name = xasprintf("%s/%s", HOSTFS_DIR, e->source);
-    if (sc_template_render(data, len, name, plan->values, 0, &rendered, &len, err) < 0)
-      return -1;
-    free(data);
-    data = steal_pointer(&rendered);
-  } else {
-    _cleanup_free_ char *dir = sc_path_dirname(e->source);
-    _cleanup_close_ int src_parent =
-        strcmp(dir, ".") ? openat(hostfs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                         : fcntl(hostfs_fd, F_DUPFD_CLOEXEC, 3);
-    _cleanup_free_ char *src_base = sc_path_basename(e->source);
-    if (src_parent >= 0 && try_link(plan, src_parent, src_base, root_fd, e->destination)) {
-      sc_sha256_digest(data, len, checksum);
-      return 0;
-    }
-  }
-  return write_host_file(plan, root_fd, e->destination, data, len, e->mode, checksum, err);
+  _cleanup_close_ int src =
+      openat(hostfs_fd, e->source, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  if (src < 0 || fstat(src, &st) < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s/%s", HOSTFS_DIR, e->source);
+  if (!S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "%s/%s is not a regular file", HOSTFS_DIR, e->source);
+  if (is_templated(plan, e))
+    return install_templated(src, plan, e, root_fd, checksum, err);
+  _cleanup_free_ char *dir = sc_path_dirname(e->source);
+  _cleanup_close_ int src_parent =
+      strcmp(dir, ".") ? openat(hostfs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                       : fcntl(hostfs_fd, F_DUPFD_CLOEXEC, 3);
+  _cleanup_free_ char *src_base = sc_path_basename(e->source);
+  if (src_parent >= 0 && try_link(plan, src_parent, src_base, root_fd, e->destination))
+    return sc_sha256_fd(src, checksum, err) < 0
+               ? sc_error_prefix(err, "%s/%s", HOSTFS_DIR, e->source)
+               : 0;
+  return write_host_file(plan, root_fd, e, NULL, 0, src, st.st_size, checksum, err);
 }
 
 static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,

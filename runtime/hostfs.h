@@ -25,6 +25,10 @@ typedef struct sc_hostfs_plan {
   json_t *replaceable;
 } sc_hostfs_plan;
 
+/* A file named in installedFilesTemplate is rendered in memory, so its size
+ * is capped; every other file is streamed, whatever its size. */
+#define SC_HOSTFS_TEMPLATE_MAX (16 << 20)
+
 typedef struct sc_hostfs_record {
   json_t *files;     /* array of host paths created, in creation order */
   json_t *checksums; /* object: host path -> sha256 hex, "0" for directories */

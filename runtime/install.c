@@ -41,6 +41,7 @@ typedef struct deploy_job {
 
 static void job_clear(deploy_job *job)
 {
+  /* Directory fds: a close has no write to report. */
   if (job->rootfs_fd >= 0)
     close(job->rootfs_fd);
   if (job->staging_fd >= 0)

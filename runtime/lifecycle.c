@@ -106,8 +106,16 @@ static int uninstall_in_root(sc_root *root, int active, const sc_install_options
   json_t *info = NULL;
   if (sc_deploy_read_info(root, options->name, active, &info, err) < 0)
     return -1;
-  sc_txn txn;
-  int r = sc_txn_begin(&txn, root, options, "uninstall", -1, false, err);
+  /* Before anything is removed: the trees can be removed with the fds
+   * there are (all or nothing under a low ulimit -n). */
+  int r = 0;
+  for (int i = 0; r == 0 && i < 2; i++) {
+    _cleanup_free_ char *dir = sc_deploy_dirname(options->name, i);
+    r = sc_rm_rf_check_at(root->containers_fd, dir, err);
+  }
+  sc_txn txn = {0};
+  if (r == 0)
+    r = sc_txn_begin(&txn, root, options, "uninstall", -1, false, err);
   if (r == 0) {
     json_t *files = json_object_get(info, "installed-files");
     json_t *checksums = json_object_get(info, "installed-files-checksum");

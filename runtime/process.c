@@ -62,6 +62,8 @@ int sc_spawn_capture(char *const argv[], const char *cwd, size_t max_output,
   pid_t pid;
   int r = posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ);
   posix_spawn_file_actions_destroy(&actions);
+  /* Pipe ends: we never write the child's end, and a close of the read
+   * end has nothing to report. */
   close(pipefd[1]);
   if (r != 0) {
     close(pipefd[0]);

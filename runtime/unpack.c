@@ -206,7 +206,8 @@ static int set_owner_and_mode(const unpack_ctx *ctx, int parent_fd, const char *
       {.tv_sec = archive_entry_mtime(entry), .tv_nsec = archive_entry_mtime_nsec(entry)},
       {.tv_sec = archive_entry_mtime(entry), .tv_nsec = archive_entry_mtime_nsec(entry)},
   };
-  utimensat(parent_fd, base, times, AT_SYMLINK_NOFOLLOW);
+  if (utimensat(parent_fd, base, times, AT_SYMLINK_NOFOLLOW) < 0)
+    return sc_error_set_errno(err, errno, "cannot set the modification time of %s", base);
   return 0;
 }
 
@@ -246,6 +247,8 @@ static int extract_regular(unpack_ctx *ctx, int parent_fd, const char *base, con
   /* Sparse tails: the file is as long as the entry says. */
   if (ftruncate(fd, archive_entry_size(entry)) < 0)
     return sc_error_set_errno(err, errno, "cannot size %s", path);
+  if (close(steal_fd(&fd)) < 0) /* a deferred write error shows here */
+    return sc_error_set_errno(err, errno, "cannot write %s", path);
   return set_owner_and_mode(ctx, parent_fd, base, entry, false, err);
 }
 

@@ -16,6 +16,8 @@ void sc_freep(void *p)
   free(*(void **)p);
 }
 
+/* Scope cleanup only: a file whose writes matter is closed explicitly,
+ * close(steal_fd(&fd)) with its result checked, before this runs. */
 void sc_closep(int *fd)
 {
   if (*fd >= 0) {
@@ -309,10 +311,24 @@ int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, 
     unlinkat(dirfd, tmp, 0);
     return sc_error_set_errno(err, e, "cannot rename %s to %s", tmp, path);
   }
-  _cleanup_close_ int dfd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    fsync(dfd);
+  return sc_fsync_dir_at(dirfd, dir, err);
+}
+
+int sc_fsync_dir(int fd, const char *display, sc_error *err)
+{
+  /* EINVAL: a filesystem that cannot sync a directory has nothing to wait
+   * for (fsync(2)). */
+  if (fsync(fd) < 0 && errno != EINVAL)
+    return sc_error_set_errno(err, errno, "cannot sync the directory %s", display);
   return 0;
+}
+
+int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err)
+{
+  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the directory %s", path);
+  return sc_fsync_dir(fd, path, err); /* its close, read-only, has nothing to report */
 }
 
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)
@@ -340,26 +356,221 @@ int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)
   return 0;
 }
 
-static int rm_rf_children(int fd, sc_error *err)
+static int compare_strings(const void *a, const void *b)
 {
-  DIR *d = fdopendir(fd);
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int sc_list_dir_at(int dirfd, char ***out, sc_error *err)
+{
+  int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
   if (d == NULL) {
+    int e = errno;
+    if (fd >= 0)
+      close(fd);
+    return sc_error_set_errno(err, e, "cannot read directory");
+  }
+  char **names = xcalloc(1, sizeof *names);
+  size_t n = 0, cap = 1;
+  for (;;) {
+    /* NULL is both "end" and "error", errno telling them apart: reset it
+     * before each call, or an error would pass for the end of the list. */
+    errno = 0;
+    struct dirent *de = readdir(d);
+    if (de == NULL && errno != 0) {
+      int e = errno;
+      closedir(d);
+      sc_strv_free(names);
+      return sc_error_set_errno(err, e, "cannot read directory");
+    }
+    if (de == NULL)
+      break;
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    if (n + 2 > cap) {
+      cap *= 2;
+      names = xrealloc(names, cap * sizeof *names);
+    }
+    names[n++] = xstrdup(de->d_name);
+    names[n] = NULL;
+  }
+  closedir(d); /* read-only: nothing to report */
+  qsort(names, n, sizeof *names, compare_strings);
+  *out = names;
+  return 0;
+}
+
+/* ---- rm -rf with a bounded number of file descriptors ----
+ *
+ * A recursive walk keeps one directory open per level, so a deep enough
+ * tree (an image can hold one) exhausts RLIMIT_NOFILE half-way.  This walk
+ * keeps open only the directory it is in: it goes down by name (O_NOFOLLOW,
+ * so never through a symlink) and back up through "..", which it checks is
+ * the directory it came from (device and inode) so that a directory moved
+ * away meanwhile cannot lead the walk out of the tree.  Each level
+ * remembers where its listing stopped (telldir) to continue there. */
+
+typedef struct rm_level {
+  char *name; /* of this directory in its parent (NULL at the top) */
+  dev_t dev;  /* identity of this directory */
+  ino_t ino;
+  bool resume; /* the listing continues at pos, not at the start */
+  long pos;    /* from telldir() */
+} rm_level;
+
+typedef struct rm_walk {
+  rm_level *levels;
+  size_t depth, capacity;
+  DIR *dir; /* the directory at levels[depth] */
+} rm_walk;
+
+/* Open a directory for removal, by name under parent, never through a
+ * symlink; make it writable (a directory without write permission cannot
+ * lose its entries) and record its identity. */
+static int rm_open_dir(int parent, const char *name, rm_level *level, sc_error *err)
+{
+  int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", name);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || ((st.st_mode & 0700) != 0700 && fchmod(fd, st.st_mode | 0700) < 0)) {
+    int e = errno;
+    close(fd);
+    return sc_error_set_errno(err, e, "cannot make %s writable", name);
+  }
+  level->dev = st.st_dev;
+  level->ino = st.st_ino;
+  level->resume = false;
+  return fd;
+}
+
+static int rm_set_dir(rm_walk *w, int fd, sc_error *err)
+{
+  w->dir = fdopendir(fd);
+  if (w->dir == NULL) {
     int e = errno;
     close(fd);
     return sc_error_set_errno(err, e, "cannot read directory");
   }
-  int ret = 0;
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
+  if (w->levels[w->depth].resume)
+    seekdir(w->dir, w->levels[w->depth].pos);
+  return 0;
+}
+
+/* Remove the entries of the current directory that are not directories;
+ * stop at the first directory and give its name (1), or 0 when the
+ * directory is empty.  A listing continued from a saved position reads it
+ * once more from the start before calling it empty, as positions need not
+ * survive removals on every filesystem. */
+static int rm_next_subdir(rm_walk *w, char **subdir, sc_error *err)
+{
+  bool from_start = !w->levels[w->depth].resume;
+  for (;;) {
+    errno = 0;
+    struct dirent *de = readdir(w->dir);
+    if (de == NULL) {
+      if (errno != 0)
+        return sc_error_set_errno(err, errno, "cannot read directory");
+      if (from_start)
+        return 0;
+      rewinddir(w->dir);
+      from_start = true;
+      continue;
+    }
     if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
       continue;
-    if (sc_rm_rf_at(dirfd(d), de->d_name, err) < 0) {
-      ret = -1;
-      break;
+    if (de->d_type == DT_DIR || de->d_type == DT_UNKNOWN) {
+      struct stat st;
+      if (fstatat(dirfd(w->dir), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT)
+          continue;
+        return sc_error_set_errno(err, errno, "cannot stat %s", de->d_name);
+      }
+      if (S_ISDIR(st.st_mode)) {
+        *subdir = xstrdup(de->d_name);
+        w->levels[w->depth].pos = telldir(w->dir);
+        w->levels[w->depth].resume = true;
+        return 1;
+      }
     }
+    if (unlinkat(dirfd(w->dir), de->d_name, 0) < 0 && errno != ENOENT)
+      return sc_error_set_errno(err, errno, "cannot remove %s", de->d_name);
   }
-  closedir(d);
-  return ret;
+}
+
+static int rm_go_down(rm_walk *w, char *name, sc_error *err)
+{
+  if (w->depth + 1 == w->capacity) {
+    w->capacity *= 2;
+    w->levels = xrealloc(w->levels, w->capacity * sizeof *w->levels);
+  }
+  rm_level *child = &w->levels[w->depth + 1];
+  child->name = name;
+  int fd = rm_open_dir(dirfd(w->dir), name, child, err);
+  if (fd < 0) {
+    free(name);
+    return -1;
+  }
+  closedir(w->dir); /* read-only: nothing to report */
+  w->depth++;
+  return rm_set_dir(w, fd, err);
+}
+
+/* Back to the parent, checked to be the directory the walk came down
+ * from, and remove the (now empty) child there. */
+static int rm_go_up(rm_walk *w, sc_error *err)
+{
+  rm_level *child = &w->levels[w->depth], *parent = &w->levels[w->depth - 1];
+  int fd = openat(dirfd(w->dir), "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the parent of %s", child->name);
+  struct stat st;
+  if (fstat(fd, &st) < 0 || st.st_dev != parent->dev || st.st_ino != parent->ino) {
+    close(fd);
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s was moved while it was being removed: stopped, to stay inside the "
+                        "tree; run the command again",
+                        child->name);
+  }
+  closedir(w->dir);
+  w->dir = NULL;
+  int r = 0;
+  if (unlinkat(fd, child->name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+    r = sc_error_set_errno(err, errno, "cannot remove %s", child->name);
+  free(child->name);
+  child->name = NULL;
+  w->depth--;
+  if (r < 0) {
+    close(fd);
+    return -1;
+  }
+  return rm_set_dir(w, fd, err);
+}
+
+/* Empty the directory fd (consumed) and everything under it. */
+static int rm_tree_contents(int fd, const rm_level *top, sc_error *err)
+{
+  rm_walk w = {.capacity = 16};
+  w.levels = xcalloc(w.capacity, sizeof *w.levels);
+  w.levels[0] = *top;
+  int r = rm_set_dir(&w, fd, err);
+  while (r == 0) {
+    char *subdir = NULL;
+    r = rm_next_subdir(&w, &subdir, err);
+    if (r == 1)
+      r = rm_go_down(&w, subdir, err);
+    else if (r == 0 && w.depth == 0)
+      break;
+    else if (r == 0)
+      r = rm_go_up(&w, err);
+  }
+  if (w.dir)
+    closedir(w.dir);
+  for (size_t i = 1; i <= w.depth; i++)
+    free(w.levels[i].name);
+  free(w.levels);
+  return r;
 }
 
 int sc_rm_rf_at(int dirfd, const char *path, sc_error *err)
@@ -372,15 +583,43 @@ int sc_rm_rf_at(int dirfd, const char *path, sc_error *err)
       return sc_error_set_errno(err, errno, "cannot remove %s", path);
     return 0;
   }
-  int fd = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  rm_level top = {0};
+  int fd = rm_open_dir(dirfd, path, &top, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
-  /* A directory without write permission cannot lose its entries. */
-  if ((st.st_mode & 0700) != 0700)
-    fchmod(fd, st.st_mode | 0700);
-  if (rm_rf_children(fd, err) < 0)
+    return -1;
+  if (rm_tree_contents(fd, &top, err) < 0)
     return sc_error_prefix(err, "removing %s", path);
   if (unlinkat(dirfd, path, AT_REMOVEDIR) < 0 && errno != ENOENT)
     return sc_error_set_errno(err, errno, "cannot remove %s", path);
   return 0;
+}
+
+/* The walk above holds at most three descriptors at a time (the directory
+ * it is in, the one it opens next, and the DIR it leaves). */
+#define RM_FDS_NEEDED 3
+
+int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
+{
+  struct stat st;
+  if (fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot stat %s", path);
+  _cleanup_free_ char *parent = sc_path_dirname(path);
+  /* EROFS and EACCES show here, before anything is removed. */
+  if (faccessat(dirfd, parent, W_OK, AT_EACCESS) < 0)
+    return sc_error_set_errno(err, errno, "cannot remove %s", path);
+  int fds[RM_FDS_NEEDED];
+  int r = 0;
+  size_t n = 0;
+  for (; n < RM_FDS_NEEDED; n++) {
+    fds[n] = n == 0 ? openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_PATH)
+                    : fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+    if (fds[n] < 0) {
+      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed",
+                             path, (size_t)RM_FDS_NEEDED);
+      break;
+    }
+  }
+  while (n-- > 0)
+    close(fds[n]); /* O_PATH descriptors: nothing to report */
+  return r;
 }

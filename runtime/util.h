@@ -75,12 +75,23 @@ int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc
  * rename over path, fsync the directory. */
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                      sc_error *err);
+/* fsync a directory (after a rename or unlink in it), so the change
+ * survives a crash; display names it in the error. */
+int sc_fsync_dir(int fd, const char *display, sc_error *err);
+int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err);
 /* Write all of buf to fd, retrying on EINTR and short writes. */
 int sc_write_all(int fd, const void *buf, size_t len);
 /* mkdir -p relative to dirfd; components must not be symlinks. */
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err);
 /* rm -rf relative to dirfd, never following symlinks. ENOENT is success. */
 int sc_rm_rf_at(int dirfd, const char *path, sc_error *err);
+/* Whether sc_rm_rf_at(dirfd, path) can start: the parent is writable and
+ * the few file descriptors the walk needs are free.  Checked before a
+ * command removes anything it cannot put back. */
+int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err);
+/* The names in the directory dirfd (not "." and ".."), sorted bytewise,
+ * NULL-terminated; a read error is an error, never a shorter list. */
+int sc_list_dir_at(int dirfd, char ***names, sc_error *err);
 /* Directory part / last part of a path, newly allocated. */
 char *sc_path_dirname(const char *path);
 char *sc_path_basename(const char *path);

@@ -39,8 +39,11 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv);
 int sc_cmd_login(sc_cli *cli, int argc, char **argv);
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
 
-/* Turn SIGINT/SIGTERM into a flag that long operations poll (signals.c). */
+/* Turn SIGINT/SIGTERM/SIGHUP/SIGPIPE into a flag that long operations poll
+ * (signals.c). */
 volatile const int *sc_cli_catch_interrupts(void);
+/* Raise that flag from the program: its output cannot be written (EPIPE). */
+void sc_cli_interrupt(void);
 
 /* Parse a global option (--json, --quiet, --verbose) met inside a command's
  * own option loop; returns true when it was one. Commands call it from their

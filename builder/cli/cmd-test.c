@@ -1,4 +1,5 @@
 /* cmd-test.c: sc-build test [DIR|IMAGE] [--probe P]... [--set K=V]... */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,10 @@ static void on_event(void *user, const char *kind, const char *text)
     printf("%s\n", text);
   else
     fprintf(stderr, "%s%s\n", strcmp(kind, "note") == 0 ? "note: " : "", text);
-  fflush(stdout);
+  /* Nobody reads the results any more (`| head -1`): stop, and clean up
+   * as on Ctrl-C.  SIGPIPE says so too, unless it is blocked. */
+  if (fflush(stdout) == EOF && errno == EPIPE)
+    sc_cli_interrupt();
 }
 
 static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)

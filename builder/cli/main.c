@@ -1,6 +1,7 @@
 /* main.c: sc-build's command table. Commands live in cmd-NAME.c. */
 #include "cli.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,21 @@ static void print_usage(FILE *out)
   fprintf(out, "\nRun 'sc-build COMMAND --help' for a command's options; see sc-build(1).\n");
 }
 
+/* Output that could not be written is a failure, not a silent success (as
+ * git's main does): SIGPIPE no longer ends the process (signals.c), so a
+ * closed pipe shows here as EPIPE, said by the status alone since its
+ * reader has gone. */
+static int finish_output(int rc)
+{
+  errno = 0;
+  if ((fflush(stdout) == 0 && !ferror(stdout)) || rc != SC_EXIT_OK)
+    return rc; /* a failed command has said why already */
+  if (errno != EPIPE)
+    fprintf(stderr, "sc-build: error: cannot write the output%s%s\n", errno ? ": " : "",
+            errno ? strerror(errno) : "");
+  return SC_EXIT_FAILED;
+}
+
 int main(int argc, char **argv)
 {
   sc_cli cli = {.argv0 = "sc-build"};
@@ -74,7 +90,7 @@ int main(int argc, char **argv)
       char **sub_argv = argv + optind;
       optind = 0; /* reset getopt for the command's own parsing */
       sc_cli_finish_options(&cli);
-      return c->fn(&cli, sub_argc, sub_argv);
+      return finish_output(c->fn(&cli, sub_argc, sub_argv));
     }
   }
   fprintf(stderr, "sc-build: error: unknown command '%s'\n\n", name);

@@ -34,6 +34,22 @@ nothing_left() {
   { ! grep -q "$TMPDIR" /proc/self/mountinfo || { echo "a mount survived"; return 1; }; }
 }
 
+# Wait (up to 20 s) until a run in the background has started its container.
+wait_started() {
+  local i &&
+  for i in $(seq 100); do
+    if grep -q "^starting" "$1"; then return 0; fi &&
+    sleep 0.2 || return 1
+  done &&
+  echo "the container never started:" && cat "$1" && return 1
+}
+
+# sc-build test with its stdout into a pipe: stderr to the file err, the
+# exit status to the file rc (a pipeline's status is its last command's).
+test_into_pipe() {
+  "$SC_BUILD" test "$@" 2>err && echo 0 >rc || echo $? >rc
+}
+
 test_expect_success 'hello-world from sc-build init passes its own HTTP probe' '
   port=$(test_free_port) &&
   sc_build test hello-world --set PORT=$port --set RECEIVER=Marker$$ >out 2>err &&
@@ -112,13 +128,33 @@ test_expect_success 'the one-shot skeleton passes its own exit probe' '
 test_expect_success 'SIGINT during the probe wait still tears everything down' '
   port=$(test_free_port) &&
   { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Int$$ --probe alive:60 >out 2>err & pid=$!; } &&
-  for i in $(seq 100); do grep -q "^starting" err && break; sleep 0.2; done &&
-  expect_grep "^starting" err &&
+  wait_started err &&
   sleep 1 && kill -INT $pid &&
   rc=0 && wait $pid || rc=$? &&
   [ "$rc" -ne 0 ] &&
   expect_grep "interrupted" err &&
   nothing_left RECEIVER=Int$$
+'
+
+test_expect_success 'SIGHUP during the probe wait tears everything down, as SIGINT does' '
+  port=$(test_free_port) &&
+  { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Hup$$ --probe alive:60 >out 2>err & pid=$!; } &&
+  wait_started err &&
+  sleep 1 && kill -HUP $pid &&
+  rc=0 && wait $pid || rc=$? &&
+  [ "$rc" -ne 0 ] &&
+  expect_grep "interrupted" err &&
+  nothing_left RECEIVER=Hup$$
+'
+
+test_expect_success 'an output pipe closed by its reader (| head -1) tears everything down' '
+  port=$(test_free_port) &&
+  probes="--probe alive:1 --probe alive:1 --probe alive:1" &&
+  test_into_pipe hello-world --set PORT=$port --set RECEIVER=Pipe$$ $probes | head -1 >out &&
+  expect_grep "^PASS alive" out &&
+  [ "$(cat rc)" -ne 0 ] &&
+  expect_grep "interrupted" err &&
+  nothing_left RECEIVER=Pipe$$
 '
 
 test_expect_success 'a runtime that is not installed is named, with what to install' '

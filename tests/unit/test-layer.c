@@ -10,6 +10,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,24 @@
 #include "digest.h"
 #include "layer.h"
 #include "util.h"
+
+/* Fault injection: this definition of readdir() takes the place of the C
+ * library's for the layer writer linked into this test; it fails with EIO
+ * in the directory whose inode is readdir_failing_ino (0: never). */
+static ino_t readdir_failing_ino;
+
+struct dirent *readdir(DIR *d)
+{
+  static struct dirent *(*real_readdir)(DIR *);
+  if (real_readdir == NULL)
+    real_readdir = (struct dirent * (*)(DIR *)) dlsym(RTLD_NEXT, "readdir");
+  struct stat st;
+  if (readdir_failing_ino && fstat(dirfd(d), &st) == 0 && st.st_ino == readdir_failing_ino) {
+    errno = EIO;
+    return NULL;
+  }
+  return real_readdir(d);
+}
 
 typedef struct fixture {
   char root[64];
@@ -264,6 +284,25 @@ static void test_rootfs_exports_refused(void **state)
   sc_error_clear(&err);
 }
 
+/* A directory that cannot be read fails the layer, naming it, rather than
+ * leaving its files out. */
+static void test_readdir_error_fails_the_layer(void **state)
+{
+  fixture *f = *state;
+  struct stat st;
+  assert_int_equal(fstatat(f->rootfs_fd, "usr/bin", &st, 0), 0);
+  readdir_failing_ino = st.st_ino;
+  sc_error err = SC_ERROR_INIT;
+  sc_layer_options o = options_for(f);
+  sc_layer_result res;
+  int r = sc_layer_write(&o, f->blobs_fd, &res, &err);
+  readdir_failing_ino = 0;
+  assert_int_equal(r, -1);
+  assert_non_null(strstr(err.msg, "usr/bin"));
+  assert_non_null(strstr(err.msg, strerror(EIO)));
+  sc_error_clear(&err);
+}
+
 static void test_bad_source_date_epoch(void **state)
 {
   (void)state;
@@ -310,6 +349,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_digest_matches_blob_and_is_stable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fifo_refused_unless_allowed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rootfs_exports_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_readdir_error_fails_the_layer, setup, teardown),
       cmocka_unit_test_setup_teardown(test_bad_source_date_epoch, setup, teardown),
       cmocka_unit_test_setup_teardown(test_hostfs_under_exports, setup, teardown),
   };

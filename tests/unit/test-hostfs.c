@@ -1,0 +1,161 @@
+/* test-hostfs.c: /exports/hostfs files reach the host streamed (a large
+ * sparse file with bounded memory, its holes kept), templated files are
+ * rendered and capped in size. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hostfs.h"
+#include "sha256.h"
+#include "util.h"
+
+#define BIG_SIZE (1024LL * 1024 * 1024) /* sparse: costs no disk */
+#define RSS_GROWTH_LIMIT_KB (128 * 1024)
+
+typedef struct fixture {
+  char dir[64];
+  int rootfs_fd, root_fd;
+  sc_values *values;
+  sc_hostfs_plan plan;
+  sc_hostfs_record record;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = xcalloc(1, sizeof *f);
+  strcpy(f->dir, "/tmp/sc-test-hostfs.XXXXXX");
+  assert_non_null(mkdtemp(f->dir));
+  int dir_fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_int_equal(sc_mkdir_p_at(dir_fd, "rootfs/exports/hostfs/etc/svc", 0755, NULL), 0);
+  assert_int_equal(mkdirat(dir_fd, "root", 0755), 0);
+  f->rootfs_fd = openat(dir_fd, "rootfs", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  f->root_fd = openat(dir_fd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  close(dir_fd);
+  f->values = sc_values_new();
+  sc_values_set(f->values, "NAME", "svc");
+  f->plan = (sc_hostfs_plan){.values = f->values,
+                             .templated = json_pack("[s]", "/etc/svc/svc.conf")};
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  close(f->rootfs_fd);
+  close(f->root_fd);
+  sc_rm_rf_at(AT_FDCWD, f->dir, NULL);
+  sc_values_free(f->values);
+  json_decref(f->plan.templated);
+  sc_hostfs_record_clear(&f->record);
+  free(f);
+  return 0;
+}
+
+static void write_at(int dirfd, const char *path, const char *text)
+{
+  assert_int_equal(sc_write_file_at(dirfd, path, text, strlen(text), 0640, NULL), 0);
+}
+
+/* A sparse file with a little data at the start, in the middle and at
+ * the end. */
+static void make_big_sparse(int dirfd, const char *path)
+{
+  int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  assert_true(fd >= 0);
+  assert_int_equal(ftruncate(fd, BIG_SIZE), 0);
+  assert_int_equal(pwrite(fd, "head", 4, 0), 4);
+  assert_int_equal(pwrite(fd, "middle", 6, BIG_SIZE / 2 + 3), 6);
+  assert_int_equal(pwrite(fd, "tail", 4, BIG_SIZE - 4), 4);
+  assert_int_equal(close(fd), 0);
+}
+
+static long max_rss_kb(void)
+{
+  struct rusage ru;
+  assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+  return ru.ru_maxrss;
+}
+
+static void digest_of(int dirfd, const char *path, char out[SC_DIGEST_LEN + 1])
+{
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  assert_int_equal(sc_sha256_fd(fd, out, NULL), 0);
+  close(fd);
+}
+
+static void assert_bytes_at(int dirfd, const char *path, off_t offset, const char *want)
+{
+  char got[16] = {0};
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  assert_int_equal(pread(fd, got, strlen(want), offset), (ssize_t)strlen(want));
+  close(fd);
+  assert_string_equal(got, want);
+}
+
+static void test_large_sparse_file_streamed(void **state)
+{
+  fixture *f = *state;
+  make_big_sparse(f->rootfs_fd, "exports/hostfs/etc/svc/big.img");
+  write_at(f->rootfs_fd, "exports/hostfs/etc/svc/svc.conf", "name=$NAME\n");
+  long before = max_rss_kb();
+  sc_error err = SC_ERROR_INIT;
+  if (sc_hostfs_install(f->rootfs_fd, f->root_fd, &f->plan, &f->record, &err) < 0)
+    fail_msg("install: %s", err.msg);
+  long growth = max_rss_kb() - before;
+  if (growth > RSS_GROWTH_LIMIT_KB)
+    fail_msg("installing a 1 GiB hostfs file grew the RSS by %ld KiB", growth);
+
+  struct stat st;
+  assert_int_equal(fstatat(f->root_fd, "etc/svc/big.img", &st, AT_SYMLINK_NOFOLLOW), 0);
+  assert_int_equal(st.st_size, BIG_SIZE);
+  assert_int_equal(st.st_mode & 07777, 0644);
+  assert_true(st.st_blocks * 512 < 64 * 1024 * 1024); /* the holes stay holes */
+  assert_bytes_at(f->root_fd, "etc/svc/big.img", 0, "head");
+  assert_bytes_at(f->root_fd, "etc/svc/big.img", BIG_SIZE / 2 + 3, "middle");
+  assert_bytes_at(f->root_fd, "etc/svc/big.img", BIG_SIZE - 4, "tail");
+  char source[SC_DIGEST_LEN + 1];
+  digest_of(f->rootfs_fd, "exports/hostfs/etc/svc/big.img", source);
+  assert_string_equal(json_string_value(json_object_get(f->record.checksums, "/etc/svc/big.img")),
+                      source + 7);
+
+  _cleanup_free_ char *text = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/svc/svc.conf", &text, NULL, NULL), 0);
+  assert_string_equal(text, "name=svc\n");
+}
+
+/* installedFilesTemplate files are rendered in memory: their size is
+ * capped, and the error names the file and the limit. */
+static void test_large_templated_file_refused(void **state)
+{
+  fixture *f = *state;
+  make_big_sparse(f->rootfs_fd, "exports/hostfs/etc/svc/svc.conf");
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_hostfs_install(f->rootfs_fd, f->root_fd, &f->plan, &f->record, &err), -1);
+  assert_non_null(strstr(err.msg, "exports/hostfs/etc/svc/svc.conf"));
+  assert_non_null(strstr(err.msg, "installedFilesTemplate"));
+  sc_error_clear(&err);
+  struct stat st;
+  assert_int_equal(fstatat(f->root_fd, "etc/svc/svc.conf", &st, AT_SYMLINK_NOFOLLOW), -1);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_large_sparse_file_streamed, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_large_templated_file_refused, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
