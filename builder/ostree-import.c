@@ -359,12 +359,12 @@ static void layer_reader_freep(sc_layer_reader **reader)
 static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                              const char *branch, sc_error *err)
 {
-  int fd = sc_image_open_blob(ctx->image, layer->digest, err);
+  int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
   _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
   g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
-  int ret = sc_layer_reader_open(fd, ctx->options->interrupted, &reader, err);
+  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)
     ret = import_layer_tree(ctx, reader, mtree, err);
   if (interrupted(ctx))

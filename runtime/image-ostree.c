@@ -203,13 +203,7 @@ static int load_descriptors(sc_image *image, sc_error *err)
   if (sc_descriptor_parse(json_object_get(image->manifest, "config"), "manifest config",
                           &image->config_descriptor, err) < 0)
     return -1;
-  image->layer_count = json_array_size(layers);
-  image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
-  for (size_t i = 0; i < image->layer_count; i++)
-    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", &image->layers[i], err) <
-        0)
-      return -1;
-  return 0;
+  return sc_image_parse_layers(image, image->ostree->repo_path, err);
 }
 
 /* The bytes of file `content` in the config blob's branch. */

@@ -61,7 +61,7 @@ static void read_all(const char *data, size_t len, volatile const int *interrupt
 {
   sc_layer_reader *reader = NULL;
   sc_error err = SC_ERROR_INIT;
-  assert_int_equal(sc_layer_reader_open(fd_with(data, len), interrupted, &reader, &err), 0);
+  assert_int_equal(sc_layer_reader_open(fd_with(data, len), NULL, interrupted, &reader, &err), 0);
   struct archive *tar = sc_layer_reader_tar(reader);
   struct archive_entry *e;
   *entries = 0;
@@ -129,7 +129,7 @@ static void test_interrupted_stops_reading(void **state)
   static volatile int stop = 1;
   sc_layer_reader *reader = NULL;
   sc_error err = SC_ERROR_INIT;
-  int r = sc_layer_reader_open(fd_with(blob, len), &stop, &reader, &err);
+  int r = sc_layer_reader_open(fd_with(blob, len), NULL, &stop, &reader, &err);
   sc_layer_reader_free(reader);
   assert_int_equal(r, -1);
   assert_non_null(strstr(err.msg, "interrupted"));
