@@ -527,6 +527,18 @@ int sc_build_image(const sc_project *project, const sc_build_options *options,
   result->path = options->dest ? xstrdup(options->dest) : default_dest(project, options->format);
   result->tag = options->tag ? xstrdup(options->tag)
                              : xasprintf("%s:%s", project->image_name, project->image_tag);
+  /* The ref name is what skopeo, podman and atomic pull by: one they
+   * cannot parse would make an image no one can name. */
+  if (!sc_reference_is_valid(result->tag)) {
+    int rc = sc_error_set(err, SC_E_INVALID,
+                          "'%s' is not a valid image reference: [HOST[:PORT]/]NAME[:TAG] with "
+                          "NAME in lower-case letters, digits and separators (. _ __ -) inside "
+                          "'/'-separated components, TAG up to 128 letters, digits, _ . - not "
+                          "starting with . or -",
+                          result->tag);
+    sc_build_result_clear(result);
+    return rc;
+  }
   build_ctx c = {
       .project = project,
       .opts = options,
