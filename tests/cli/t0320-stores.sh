@@ -87,8 +87,8 @@ test_expect_success 'parallel builds into one layout keep every tag (10 rounds o
   done
 '
 
-test_expect_success 'parallel re-tags of an existing layout keep every tag and blob' '
-  for round in 1 2 3 4 5; do
+test_expect_success 'parallel re-tags of an existing layout keep every tag and blob (10 rounds of 3)' '
+  for round in 1 2 3 4 5 6 7 8 9 10; do
     pids= &&
     for t in a b c; do
       { "$SC_BUILD" -q build proj -o conc.oci --tag "hw:$t" --label "round=$round" 2>"err-$t" & } &&
