@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sc/image.h>
 
@@ -197,13 +198,26 @@ static void split_path_tag(const char *rest, char **path, char **tag)
   *tag = colon && colon[1] ? xstrdup(colon + 1) : NULL;
 }
 
+/* An archive to read: a regular file (a FIFO or a device would never end,
+ * and O_NONBLOCK keeps the open itself from waiting for a FIFO writer). */
+static int open_archive(const char *path, sc_error *err)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", path);
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "%s is not a regular file", path);
+  return steal_fd(&fd);
+}
+
 static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
 {
   _cleanup_free_ char *path = NULL, *tag = NULL;
   split_path_tag(rest, &path, &tag);
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = open_archive(path, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
+    return -1;
   const char *tmpdir = getenv("TMPDIR");
   _cleanup_free_ char *tmp = xasprintf("%s/sc-inspect.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
   if (mkdtemp(tmp) == NULL)
@@ -230,9 +244,9 @@ static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
 
 static int describe_docker_archive(const char *path, json_t **out, sc_error *err)
 {
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = open_archive(path, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
+    return -1;
   sc_docker_archive_info info;
   if (sc_docker_archive_read(fd, &info, err) < 0)
     return sc_error_prefix(err, "%s", path);

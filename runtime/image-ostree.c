@@ -301,9 +301,10 @@ static int open_image(sc_image *image, const char *repo_path, sc_error *err)
   if (image->ostree_commit == NULL)
     return sc_error_set(err, ENOENT, "%s has no image %s (no branch %s)", image->ostree->repo_path,
                         image->name, branch);
-  if (load_manifest(image, branch, err) < 0 || load_descriptors(image, err) < 0)
+  if (load_manifest(image, branch, err) < 0 || load_descriptors(image, err) < 0 ||
+      load_config(image, err) < 0)
     return -1;
-  return load_config(image, err);
+  return sc_image_check_diff_ids(image, image->ostree->repo_path, err);
 }
 
 int sc_image_ostree_open(const char *reference, sc_image **out, sc_error *err)

@@ -156,6 +156,15 @@ test_expect_success 'a killed ostree build: the next one removes its sc-build-os
   rm -rf big
 '
 
+test_expect_success 'an import waiting for a locked OSTree repository says so once' '
+  { flock orepo sleep 2 & } && holder=$! &&
+  sleep 0.3 &&
+  sc_build import oci:base.oci:base:1 --repo orepo >out 2>err &&
+  wait $holder &&
+  test "$(grep -c "waiting for" err)" = 1 &&
+  expect_grep "OSTree repository" err
+'
+
 # ---- item 8: a base image is checked before it is used ----
 
 test_expect_success 'build --from refuses a tampered base layer of the same size' '
@@ -195,7 +204,12 @@ test_expect_success 'a FIFO as a layer blob or as index.json hangs nothing' '
   rm f1.oci/blobs/sha256/$layer && mkfifo f1.oci/blobs/sha256/$layer &&
   every_command_refuses f1.oci "not a regular file" &&
   cp -a base.oci f2.oci && rm f2.oci/index.json && mkfifo f2.oci/index.json &&
-  every_command_refuses f2.oci "not a regular file"
+  every_command_refuses f2.oci "not a regular file" &&
+  mkfifo fifo.tar &&
+  expect_exit 1 timeout 20 "$SC_BUILD" inspect oci-archive:fifo.tar &&
+  expect_grep "not a regular file" "$TEST_TMP/.stderr" &&
+  expect_exit 1 timeout 20 "$SC_BUILD" inspect docker-archive:fifo.tar &&
+  expect_grep "not a regular file" "$TEST_TMP/.stderr"
 '
 
 test_expect_success ROOT 'a character device as a layer blob is refused at once' '
