@@ -96,8 +96,7 @@ static int make_tmp_layout(build_ctx *c, sc_error *err)
   _cleanup_free_ char *prefix = tmp_prefix(c);
   c->layout_fd = sc_store_tmp_create(c->parent_fd, prefix, NULL, true, &c->tmp_dir, err);
   if (c->layout_fd < 0)
-    return sc_error_prefix(err, "cannot create a temporary directory next to %s",
-                           c->result->path);
+    return sc_error_prefix(err, "cannot create a temporary directory next to %s", c->result->path);
   return sc_oci_layout_init(c->layout_fd, err);
 }
 
@@ -382,8 +381,8 @@ static int rename_into_place(build_ctx *c, const char *tmp, unsigned flags, sc_e
 static int write_archive(build_ctx *c, sc_error *err)
 {
   _cleanup_free_ char *prefix = tmp_prefix(c);
-  _cleanup_close_ int fd = sc_store_tmp_create(c->parent_fd, prefix, ".tar", false, &c->tmp_file,
-                                               err);
+  _cleanup_close_ int fd =
+      sc_store_tmp_create(c->parent_fd, prefix, ".tar", false, &c->tmp_file, err);
   if (fd < 0)
     return sc_error_prefix(err, "writing %s", c->result->path);
   int r;

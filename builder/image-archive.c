@@ -227,8 +227,8 @@ static int measure_layer(int fd, const char *media_type, const char *diff_id, in
 }
 
 static int add_layer(struct archive *a, int blobs_fd, const char *digest, const char *media_type,
-                     const char *diff_id,
-                     int64_t mtime, volatile const int *interrupted, sc_error *err)
+                     const char *diff_id, int64_t mtime, volatile const int *interrupted,
+                     sc_error *err)
 {
   if (!sc_digest_is_valid(digest) || !sc_digest_is_valid(diff_id))
     return sc_error_set(err, SC_E_INVALID, "malformed layer digest");

@@ -259,8 +259,7 @@ static int changed_while_reading(const char *display, sc_error *err)
  * read, the bytes read are one version of the file, not a torn mix. */
 static bool unchanged(const struct stat *before, const struct stat *after)
 {
-  return before->st_size == after->st_size &&
-         before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
+  return before->st_size == after->st_size && before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
          before->st_mtim.tv_nsec == after->st_mtim.tv_nsec &&
          before->st_ctim.tv_sec == after->st_ctim.tv_sec &&
          before->st_ctim.tv_nsec == after->st_ctim.tv_nsec;

@@ -250,8 +250,7 @@ static int read_manifest(int blobs_fd, const char *digest, json_t **out, sc_erro
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), MAX_DOCUMENT_SIZE, &text, &len, err) <
-      0)
+  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
     return -1;
   *out = json_loadb(text, len, 0, NULL);
   if (!json_is_object(*out)) {

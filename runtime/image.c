@@ -159,8 +159,8 @@ int sc_image_index_check(const json_t *index, const char *where, sc_error *err)
 {
   json_t *manifests = json_object_get(index, "manifests");
   if (!json_is_object(index) || !json_is_array(manifests))
-    return sc_error_set(err, SC_E_INVALID, "%s%sindex.json is not an image index", where ? where : "",
-                        where ? ": " : "");
+    return sc_error_set(err, SC_E_INVALID, "%s%sindex.json is not an image index",
+                        where ? where : "", where ? ": " : "");
   /* image-layout.md leaves a repeated ref.name undefined: readers would
    * each pick their own, so a tag is refused rather than guessed. */
   _cleanup_(json_decrefp) json_t *seen = json_object();
@@ -488,8 +488,7 @@ int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *i
   }
   sc_layer_reader_free(reader);
   if (r < 0)
-    return sc_error_prefix(err, "layer %zu of %zu (%s)", i + 1, image->layer_count,
-                           layer->digest);
+    return sc_error_prefix(err, "layer %zu of %zu (%s)", i + 1, image->layer_count, layer->digest);
   return 0;
 }
 

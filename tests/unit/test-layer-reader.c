@@ -155,8 +155,8 @@ static void test_media_type_names_the_decompressor(void **state)
   size_t gz_len = make_tar(gz, sizeof gz, true);
   sc_error err = SC_ERROR_INIT;
   assert_int_equal(open_as(gz, gz_len, "application/vnd.oci.image.layer.v1.tar+gzip", &err), 0);
-  assert_int_equal(
-      open_as(gz, gz_len, "application/vnd.docker.image.rootfs.diff.tar.gzip", &err), 0);
+  assert_int_equal(open_as(gz, gz_len, "application/vnd.docker.image.rootfs.diff.tar.gzip", &err),
+                   0);
   assert_int_equal(open_as(tar, tar_len, "application/vnd.oci.image.layer.v1.tar", &err), 0);
   assert_int_equal(open_as(tar, tar_len, "application/vnd.oci.image.layer.v1.tar+gzip", &err), -1);
   assert_non_null(strstr(err.msg, "not gzip"));

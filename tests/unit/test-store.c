@@ -87,10 +87,15 @@ static void test_lock_interrupted_while_waiting(void **state)
 static void test_reference_grammar(void **state)
 {
   (void)state;
-  const char *good[] = {"hw", "hw:latest", "a/b-c/d__e.f:v1.0_x", "localhost:5000/x:1",
-                        "registry.example.com/team/app", "x:_t", "a--b"};
-  const char *bad[] = {"sp ace", "UPPER", "..dots", "-dash", "a//b", "x:", "x:.t", "a_",
-                       "a/", "", "localhost:5000/", "x:" /* twice on purpose */};
+  const char *good[] = {"hw",
+                        "hw:latest",
+                        "a/b-c/d__e.f:v1.0_x",
+                        "localhost:5000/x:1",
+                        "registry.example.com/team/app",
+                        "x:_t",
+                        "a--b"};
+  const char *bad[] = {"sp ace", "UPPER", "..dots", "-dash", "a//b",           "x:",
+                       "x:.t",   "a_",    "a/",     "",      "localhost:5000/"};
   for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
     assert_true(sc_reference_is_valid(good[i]));
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
