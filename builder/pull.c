@@ -152,7 +152,10 @@ static int open_cache(pull_ctx *ctx, sc_error *err)
   ctx->blobs_fd = sc_oci_open_blobs(ctx->layout_fd, err);
   if (ctx->blobs_fd < 0)
     return sc_error_prefix(err, "cache %s", ctx->cache_path);
-  sc_store_remove_stale(ctx->blobs_fd, TMP_PREFIX);
+  /* Under the lock, every hidden name is a dead run's temporary: a
+   * download (TMP_PREFIX) or a document being written (.HEX.tmp-). */
+  sc_store_remove_stale(ctx->blobs_fd, ".");
+  sc_store_remove_stale(ctx->layout_fd, ".index.json.tmp-");
   return 0;
 }
 
