@@ -12,9 +12,11 @@
 #include <unistd.h>
 #include <sc/image.h>
 
+#include "descriptor.h"
 #include "digest.h"
 #include "image-archive.h"
 #include "oci.h"
+#include "store.h"
 #include "util.h"
 
 #define MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -83,22 +85,37 @@ static char *default_dest(const sc_project *project, sc_image_format format)
   return xasprintf("%s%s", project->image_name, suffixes[format]);
 }
 
+/* The prefix of DEST's temporary names beside it: ".DEST.tmp-". */
+static char *tmp_prefix(const build_ctx *c)
+{
+  return xasprintf(".%s.tmp-", c->dest_base);
+}
+
 static int make_tmp_layout(build_ctx *c, sc_error *err)
 {
-  char rnd[13];
-  sc_random_hex(rnd, 12);
-  c->tmp_dir = xasprintf(".%s.tmp-%s", c->dest_base, rnd);
-  if (mkdirat(c->parent_fd, c->tmp_dir, 0755) < 0) {
-    int e = errno;
-    free(c->tmp_dir);
-    c->tmp_dir = NULL;
-    return sc_error_set_errno(err, e, "cannot create a temporary directory next to %s",
-                              c->result->path);
-  }
-  c->layout_fd = openat(c->parent_fd, c->tmp_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_free_ char *prefix = tmp_prefix(c);
+  c->layout_fd = sc_store_tmp_create(c->parent_fd, prefix, NULL, true, &c->tmp_dir, err);
   if (c->layout_fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", c->tmp_dir);
+    return sc_error_prefix(err, "cannot create a temporary directory next to %s", c->result->path);
   return sc_oci_layout_init(c->layout_fd, err);
+}
+
+/* Writing into an existing layout: hold its lock from the first blob to
+ * the last garbage collection, so that no other run reads index.json
+ * between our read and our write, or collects a blob we are about to
+ * name.  Under the lock, any temporary file in it is a dead run's. */
+static int lock_layout(build_ctx *c, sc_error *err)
+{
+  if (sc_store_lock(c->layout_fd, c->result->path, c->opts->interrupted, err) < 0)
+    return -1;
+  sc_store_remove_stale(c->layout_fd, ".index.json.tmp-");
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
+  if (blobs_fd < 0)
+    return sc_error_prefix(err, "%s", c->result->path);
+  /* Blobs are named by their hex digest: every hidden name is a
+   * temporary (.tmp-layer-, .tmp-copy-, .HEX.tmp-). */
+  sc_store_remove_stale(blobs_fd, ".");
+  return 0;
 }
 
 /* An existing DEST: a layout to add to (oci), a file to replace (archives),
@@ -124,7 +141,7 @@ static int open_existing_dest(build_ctx *c, const struct stat *st, sc_error *err
                         "%s exists and is not an OCI image layout (no oci-layout file); remove "
                         "it or choose another -o",
                         dest);
-  return 0;
+  return lock_layout(c, err);
 }
 
 static int prepare_dest(build_ctx *c, sc_error *err)
@@ -137,6 +154,9 @@ static int prepare_dest(build_ctx *c, sc_error *err)
   c->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (c->parent_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open directory %s", parent);
+  /* What killed builds of this DEST left beside it. */
+  _cleanup_free_ char *prefix = tmp_prefix(c);
+  sc_store_remove_stale(c->parent_fd, prefix);
   struct stat st;
   if (fstatat(c->parent_fd, c->dest_base, &st, AT_SYMLINK_NOFOLLOW) == 0)
     return open_existing_dest(c, &st, err);
@@ -178,13 +198,10 @@ static int open_base(build_ctx *c, sc_error *err)
                         "docker://HOST/REPO[:TAG|@DIGEST]",
                         from);
   }
+  /* sc_image_open applies the runtime's rules (descriptor.h): layer
+   * media types, one diff_id per layer, at most 127 layers. */
   if (sc_image_open(local, &c->base, err) < 0)
     return sc_error_prefix(err, "base image %s", from);
-  json_t *diff_ids = json_object_get(json_object_get(c->base->config, "rootfs"), "diff_ids");
-  if (json_array_size(diff_ids) != c->base->layer_count)
-    return sc_error_set(err, SC_E_INVALID,
-                        "base image %s: its config has %zu diff_ids for %zu layers", from,
-                        json_array_size(diff_ids), c->base->layer_count);
   return 0;
 }
 
@@ -195,8 +212,13 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
     return sc_error_prefix(err, "base image");
   for (size_t i = 0; i < c->base->layer_count; i++) {
     const sc_descriptor *d = &c->base->layers[i];
+    /* Each layer is read whole before it is used: digest, size, its
+     * media type's compression and the config's diff_id must all hold,
+     * or the image we write would carry what its base only claimed. */
     if (check_interrupted(c, err) < 0 ||
-        sc_oci_copy_blob(from_blobs, c->blobs_fd, d->digest, d->size, err) < 0)
+        sc_image_verify_layer(c->base, i, c->opts->interrupted, err) < 0)
+      return sc_error_prefix(err, "base image %s", c->opts->from);
+    if (sc_oci_copy_blob(from_blobs, c->blobs_fd, d->digest, d->size, err) < 0)
       return sc_error_prefix(err, "copying base layer %s", d->digest);
     json_array_append_new(c->layers, json_pack("{s:s,s:s,s:I}", "mediaType",
                                                oci_layer_media_type(d->media_type), "digest",
@@ -397,13 +419,11 @@ static int rename_into_place(build_ctx *c, const char *tmp, unsigned flags, sc_e
 
 static int write_archive(build_ctx *c, sc_error *err)
 {
-  char rnd[13];
-  sc_random_hex(rnd, 12);
-  c->tmp_file = xasprintf(".%s.tmp-%s.tar", c->dest_base, rnd);
+  _cleanup_free_ char *prefix = tmp_prefix(c);
   _cleanup_close_ int fd =
-      openat(c->parent_fd, c->tmp_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+      sc_store_tmp_create(c->parent_fd, prefix, ".tar", false, &c->tmp_file, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot create %s", c->tmp_file);
+    return sc_error_prefix(err, "writing %s", c->result->path);
   int r;
   if (c->opts->format == SC_FORMAT_OCI_ARCHIVE)
     r = sc_oci_archive_write(c->layout_fd, fd, c->mtime, c->opts->interrupted, err);
@@ -422,6 +442,35 @@ static int write_archive(build_ctx *c, sc_error *err)
   return 0;
 }
 
+/* Another build made DEST while we built ours aside (both found none):
+ * add our image to it as to any existing layout, under its lock. */
+static int merge_into_existing(build_ctx *c, sc_error *err)
+{
+  _cleanup_close_ int tmp_layout_fd = steal_fd(&c->layout_fd);
+  _cleanup_close_ int tmp_blobs_fd = steal_fd(&c->blobs_fd);
+  struct stat st;
+  if (fstatat(c->parent_fd, c->dest_base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return sc_error_set_errno(err, errno, "cannot stat %s", c->result->path);
+  if (open_existing_dest(c, &st, err) < 0)
+    return -1;
+  c->blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
+  if (c->blobs_fd < 0)
+    return sc_error_prefix(err, "%s", c->result->path);
+  _cleanup_(json_decrefp) json_t *blobs = json_deep_copy(c->layers);
+  json_array_append(blobs, json_object_get(c->manifest, "config"));
+  json_array_append(blobs, c->manifest_descriptor);
+  size_t i;
+  json_t *d;
+  json_array_foreach(blobs, i, d)
+  {
+    const char *digest = json_string_value(json_object_get(d, "digest"));
+    if (sc_oci_copy_blob(tmp_blobs_fd, c->blobs_fd, digest,
+                         json_integer_value(json_object_get(d, "size")), err) < 0)
+      return sc_error_prefix(err, "adding to %s", c->result->path);
+  }
+  return update_index(c, err);
+}
+
 static int commit(build_ctx *c, sc_error *err)
 {
   if (check_interrupted(c, err) < 0)
@@ -435,8 +484,14 @@ static int commit(build_ctx *c, sc_error *err)
   if (c->opts->format != SC_FORMAT_OCI)
     return write_archive(c, err);
   /* RENAME_NOREPLACE: never clobber a DEST that appeared meanwhile. */
-  if (rename_into_place(c, c->tmp_dir, RENAME_NOREPLACE, err) < 0)
-    return -1;
+  if (renameat2(c->parent_fd, c->tmp_dir, c->parent_fd, c->dest_base, RENAME_NOREPLACE) < 0) {
+    if (errno == EEXIST)
+      return merge_into_existing(c, err);
+    return sc_error_set_errno(err, errno, "cannot move the image into place as %s",
+                              c->result->path);
+  }
+  if (fsync(c->parent_fd) < 0)
+    return sc_error_set_errno(err, errno, "cannot sync the directory of %s", c->result->path);
   free(c->tmp_dir);
   c->tmp_dir = NULL;
   return 0;
@@ -510,6 +565,18 @@ int sc_build_image(const sc_project *project, const sc_build_options *options,
   result->path = options->dest ? xstrdup(options->dest) : default_dest(project, options->format);
   result->tag = options->tag ? xstrdup(options->tag)
                              : xasprintf("%s:%s", project->image_name, project->image_tag);
+  /* The ref name is what skopeo, podman and atomic pull by: one they
+   * cannot parse would make an image no one can name. */
+  if (!sc_reference_is_valid(result->tag)) {
+    int rc = sc_error_set(err, SC_E_INVALID,
+                          "'%s' is not a valid image reference: [HOST[:PORT]/]NAME[:TAG] with "
+                          "NAME in lower-case letters, digits and separators (. _ __ -) inside "
+                          "'/'-separated components, TAG up to 128 letters, digits, _ . - not "
+                          "starting with . or -",
+                          result->tag);
+    sc_build_result_clear(result);
+    return rc;
+  }
   build_ctx c = {
       .project = project,
       .opts = options,

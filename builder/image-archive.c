@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "layer-reader.h"
 #include "oci.h"
 #include "unpack.h"
 #include "util.h"
@@ -91,7 +92,7 @@ static int add_buffer(struct archive *a, const char *path, const char *data, siz
 static int add_file(struct archive *a, const char *path, int dirfd, const char *name, int64_t mtime,
                     volatile const int *interrupted, sc_error *err)
 {
-  _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0)
     return sc_error_set_errno(err, errno, "cannot open %s", path);
@@ -163,14 +164,17 @@ int sc_oci_archive_write(int layout_fd, int out_fd, int64_t mtime, volatile cons
 /* ---- docker-archive ---- */
 
 /* A reader of a layer blob as its uncompressed tar (raw format). */
-static struct archive *open_uncompressed(int fd, sc_error *err)
+static struct archive *open_uncompressed(int fd, const char *media_type, sc_error *err)
 {
   if (lseek(fd, 0, SEEK_SET) < 0) {
     sc_error_set_errno(err, errno, "cannot rewind a layer blob");
     return NULL;
   }
   struct archive *r = archive_read_new();
-  archive_read_support_filter_all(r);
+  if (sc_layer_support_filters(r, media_type, err) < 0) {
+    archive_read_free(r);
+    return NULL;
+  }
   archive_read_support_format_raw(r);
   struct archive_entry *e;
   if (archive_read_open_fd(r, fd, 1 << 16) != ARCHIVE_OK ||
@@ -183,9 +187,10 @@ static struct archive *open_uncompressed(int fd, sc_error *err)
 }
 
 /* The uncompressed size of a layer, its digest checked against diff_id. */
-static int measure_layer(int fd, const char *diff_id, int64_t *size, sc_error *err)
+static int measure_layer(int fd, const char *media_type, const char *diff_id, int64_t *size,
+                         sc_error *err)
 {
-  _cleanup_(archive_read_freep) struct archive *r = open_uncompressed(fd, err);
+  _cleanup_(archive_read_freep) struct archive *r = open_uncompressed(fd, media_type, err);
   if (r == NULL)
     return -1;
   sc_digest_writer w;
@@ -207,25 +212,29 @@ static int measure_layer(int fd, const char *diff_id, int64_t *size, sc_error *e
   return 0;
 }
 
-static int add_layer(struct archive *a, int blobs_fd, const char *digest, const char *diff_id,
-                     int64_t mtime, volatile const int *interrupted, sc_error *err)
+static int add_layer(struct archive *a, int blobs_fd, const char *digest, const char *media_type,
+                     const char *diff_id, int64_t mtime, volatile const int *interrupted,
+                     sc_error *err)
 {
   if (!sc_digest_is_valid(digest) || !sc_digest_is_valid(diff_id))
     return sc_error_set(err, SC_E_INVALID, "malformed layer digest");
   _cleanup_close_ int fd =
-      openat(blobs_fd, sc_digest_hex(digest), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      openat(blobs_fd, sc_digest_hex(digest), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  struct stat st;
   if (fd < 0)
     return sc_error_set_errno(err, errno, "missing layer blob %s", digest);
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "layer blob %s is not a regular file", digest);
   /* A tar header holds the size before the data: measure first. */
   int64_t size = 0;
-  if (measure_layer(fd, diff_id, &size, err) < 0)
+  if (measure_layer(fd, media_type, diff_id, &size, err) < 0)
     return -1;
   _cleanup_free_ char *dir = xasprintf("%s/", sc_digest_hex(diff_id));
   _cleanup_free_ char *path = xasprintf("%s/layer.tar", sc_digest_hex(diff_id));
   if (add_header(a, dir, S_IFDIR | 0755, 0, mtime, err) < 0 ||
       add_header(a, path, S_IFREG | 0644, size, mtime, err) < 0)
     return -1;
-  _cleanup_(archive_read_freep) struct archive *r = open_uncompressed(fd, err);
+  _cleanup_(archive_read_freep) struct archive *r = open_uncompressed(fd, media_type, err);
   if (r == NULL)
     return -1;
   char buf[1 << 16];
@@ -282,6 +291,7 @@ static int write_members(struct archive *a, archive_member *members, size_t n, i
     if (members[i].layer >= 0) {
       json_t *l = json_array_get(json_object_get(manifest, "layers"), (size_t)members[i].layer);
       r = add_layer(a, blobs_fd, json_string_value(json_object_get(l, "digest")),
+                    json_string_value(json_object_get(l, "mediaType")),
                     json_string_value(json_array_get(diff_ids, (size_t)members[i].layer)), mtime,
                     interrupted, err);
     } else if (strcmp(name, config_name) == 0) {
@@ -350,7 +360,12 @@ static struct archive *tar_reader_open(int fd, sc_error *err)
     return NULL;
   }
   struct archive *r = archive_read_new();
-  archive_read_support_filter_all(r);
+  /* An archive may be gzip or zstd compressed; never a filter that runs
+   * an external program (archive_read_support_filter_all). */
+  if (sc_layer_support_filters(r, NULL, err) < 0) {
+    archive_read_free(r);
+    return NULL;
+  }
   archive_read_support_format_tar(r);
   if (archive_read_open_fd(r, fd, 1 << 16) != ARCHIVE_OK) {
     sc_error_set(err, SC_E_INVALID, "cannot read the archive: %s", archive_error_string(r));
@@ -556,7 +571,8 @@ int sc_docker_archive_list_layer(int fd, const char *member, sc_tar_path_fn fn, 
     _cleanup_free_ nested_source *src = xmalloc(sizeof *src);
     src->outer = r;
     _cleanup_(archive_read_freep) struct archive *inner = archive_read_new();
-    archive_read_support_filter_all(inner);
+    if (sc_layer_support_filters(inner, NULL, err) < 0)
+      return sc_error_prefix(err, "%s", member);
     archive_read_support_format_tar(inner);
     if (archive_read_open(inner, src, NULL, outer_read_cb, NULL) != ARCHIVE_OK)
       return sc_error_set(err, SC_E_INVALID, "%s: %s", member, archive_error_string(inner));

@@ -9,12 +9,15 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sc/image.h>
 
+#include "descriptor.h"
 #include "digest.h"
 #include "image-archive.h"
 #include "image-ostree.h"
+#include "layer-reader.h"
 #include "oci.h"
 #include "project.h"
 #include "unpack.h"
@@ -62,26 +65,6 @@ static json_t *exports_json(const exports_seen *seen)
 
 /* ---- OCI layouts ---- */
 
-typedef struct hashing_reader {
-  int fd;
-  sc_digest_writer hash;
-  char buf[1 << 16];
-} hashing_reader;
-
-static la_ssize_t hashing_read_cb(struct archive *a, void *user, const void **buf)
-{
-  hashing_reader *h = user;
-  (void)a;
-  ssize_t n;
-  do
-    n = read(h->fd, h->buf, sizeof h->buf);
-  while (n < 0 && errno == EINTR);
-  if (n > 0)
-    sc_digest_writer_write(&h->hash, h->buf, (size_t)n, NULL);
-  *buf = h->buf;
-  return n;
-}
-
 static int list_layer_tar(struct archive *r, exports_seen *seen, const char *digest, sc_error *err)
 {
   struct archive_entry *e;
@@ -93,37 +76,27 @@ static int list_layer_tar(struct archive *r, exports_seen *seen, const char *dig
   return 0;
 }
 
-/* Read a layer blob's entries, then check the blob's size and digest. */
-static int scan_layer_blob(const sc_image *image, const sc_descriptor *d, exports_seen *seen,
-                           sc_error *err)
+/* Read a layer blob's entries by the runtime's rules (its media type's
+ * compression only), then check it against descriptor and diff_id. */
+static int scan_layer_blob(const sc_image *image, size_t i, exports_seen *seen, sc_error *err)
 {
-  _cleanup_close_ int fd = sc_image_open_blob(image, d->digest, err);
+  const sc_descriptor *d = &image->layers[i];
+  int fd = sc_image_open_layer(image, d, err);
   if (fd < 0)
     return -1;
-  hashing_reader *h = xcalloc(1, sizeof *h);
-  h->fd = fd;
-  sc_digest_writer_init(&h->hash, -1);
-  struct archive *r = archive_read_new();
-  archive_read_support_filter_all(r);
-  archive_read_support_format_tar(r);
-  int ret = 0;
-  if (archive_read_open(r, h, NULL, hashing_read_cb, NULL) != ARCHIVE_OK)
-    ret = sc_error_set(err, SC_E_INVALID, "layer %s: %s", d->digest, archive_error_string(r));
-  else
-    ret = list_layer_tar(r, seen, d->digest, err);
-  archive_read_free(r);
-  const void *ignored;
-  while (ret == 0 && hashing_read_cb(NULL, h, &ignored) > 0)
-    ; /* the rest of the blob (tar padding), for the digest */
-  char got[SC_DIGEST_LEN + 1];
-  sc_digest_writer_finish(&h->hash, got);
-  if (ret == 0 && (h->hash.size != d->size || strcmp(got, d->digest) != 0))
-    ret = sc_error_set(err, SC_E_INVALID,
-                       "layer %s does not match its descriptor (size %lld, digest %s): the "
-                       "image is corrupt",
-                       d->digest, (long long)h->hash.size, got);
-  free(h);
-  return ret;
+  sc_layer_reader *reader = NULL;
+  int ret = sc_layer_reader_open(fd, d->media_type, NULL, &reader, err);
+  if (ret == 0)
+    ret = list_layer_tar(sc_layer_reader_tar(reader), seen, d->digest, err);
+  if (ret == 0) {
+    sc_layer_sums sums;
+    sc_layer_reader_finish(reader, &sums);
+    ret = sc_image_check_layer_sums(image, i, &sums, err);
+  }
+  sc_layer_reader_free(reader);
+  if (ret < 0)
+    return sc_error_prefix(err, "layer %zu of %zu (%s)", i + 1, image->layer_count, d->digest);
+  return 0;
 }
 
 static void add_config_fields(json_t *doc, const json_t *config)
@@ -202,7 +175,7 @@ static int describe_layout(const char *reference, const char *transport, json_t 
                                             (json_int_t)d->size, "mediaType", d->media_type));
     total += d->size;
     r = image->kind == SC_IMAGE_OSTREE ? scan_layer_ostree(image, i, &seen, err)
-                                       : scan_layer_blob(image, d, &seen, err);
+                                       : scan_layer_blob(image, i, &seen, err);
   }
   json_object_set_new(doc, "size", json_integer(total));
   json_object_set_new(doc, "exports", exports_json(&seen));
@@ -225,13 +198,26 @@ static void split_path_tag(const char *rest, char **path, char **tag)
   *tag = colon && colon[1] ? xstrdup(colon + 1) : NULL;
 }
 
+/* An archive to read: a regular file (a FIFO or a device would never end,
+ * and O_NONBLOCK keeps the open itself from waiting for a FIFO writer). */
+static int open_archive(const char *path, sc_error *err)
+{
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", path);
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "%s is not a regular file", path);
+  return steal_fd(&fd);
+}
+
 static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
 {
   _cleanup_free_ char *path = NULL, *tag = NULL;
   split_path_tag(rest, &path, &tag);
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = open_archive(path, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
+    return -1;
   const char *tmpdir = getenv("TMPDIR");
   _cleanup_free_ char *tmp = xasprintf("%s/sc-inspect.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
   if (mkdtemp(tmp) == NULL)
@@ -258,9 +244,9 @@ static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
 
 static int describe_docker_archive(const char *path, json_t **out, sc_error *err)
 {
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  _cleanup_close_ int fd = open_archive(path, err);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
+    return -1;
   sc_docker_archive_info info;
   if (sc_docker_archive_read(fd, &info, err) < 0)
     return sc_error_prefix(err, "%s", path);

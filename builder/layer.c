@@ -293,8 +293,20 @@ static int write_buffer_file(layer_ctx *c, const char *path, const char *data, s
 static int changed_while_reading(const char *display, sc_error *err)
 {
   return sc_error_set(err, SC_E_INVALID,
-                      "%s: changed while reading; build from a tree nothing else writes to",
+                      "%s: changed while it was read (its size, mtime or ctime moved); build "
+                      "from a tree nothing else writes to",
                       display);
+}
+
+/* A file rewritten in place keeps its size but not its mtime or ctime
+ * (ctime moves even when mtime is set back): equal before and after the
+ * read, the bytes read are one version of the file, not a torn mix. */
+static bool unchanged(const struct stat *before, const struct stat *after)
+{
+  return before->st_size == after->st_size && before->st_mtim.tv_sec == after->st_mtim.tv_sec &&
+         before->st_mtim.tv_nsec == after->st_mtim.tv_nsec &&
+         before->st_ctim.tv_sec == after->st_ctim.tv_sec &&
+         before->st_ctim.tv_nsec == after->st_ctim.tv_nsec;
 }
 
 /* Copy the bytes of an opened regular file: exactly st->st_size of them. */
@@ -317,7 +329,7 @@ static int copy_file_data(layer_ctx *c, int fd, const struct stat *st, const cha
     left -= n;
   }
   struct stat after;
-  if (left != 0 || fstat(fd, &after) < 0 || after.st_size != st->st_size)
+  if (left != 0 || fstat(fd, &after) < 0 || !unchanged(st, &after))
     return changed_while_reading(display, err);
   return 0;
 }
@@ -346,7 +358,7 @@ static int write_regular(layer_ctx *c, int dirfd, const char *name, const struct
   if (fstat(fd, &now) < 0)
     return sc_error_set_errno(err, errno, "%s: cannot stat", display);
   if (!S_ISREG(now.st_mode) || now.st_dev != st->st_dev || now.st_ino != st->st_ino ||
-      now.st_size != st->st_size)
+      !unchanged(st, &now))
     return changed_while_reading(display, err);
   struct archive_entry *e = new_entry(c, path, st->st_mode);
   archive_entry_set_size(e, (la_int64_t)st->st_size);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "descriptor.h"
 #include "digest.h"
 #include "util.h"
 
@@ -134,6 +135,29 @@ static int copy_blob_checked(int from_fd, int to_blobs_fd, const char *digest, i
   return r;
 }
 
+/* The sha256 of the whole file, read from its start. */
+static int hash_file(int fd, const char *digest, char got[SC_DIGEST_LEN + 1], int64_t *size,
+                     sc_error *err)
+{
+  sc_digest_writer w;
+  sc_digest_writer_init(&w, -1);
+  char buf[1 << 16];
+  for (off_t off = 0;;) {
+    ssize_t n = pread(fd, buf, sizeof buf, off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return sc_error_set_errno(err, errno, "cannot read blob %s", digest);
+    if (n == 0)
+      break;
+    sc_digest_writer_write(&w, buf, (size_t)n, NULL);
+    off += n;
+  }
+  sc_digest_writer_finish(&w, got);
+  *size = w.size;
+  return 0;
+}
+
 int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int64_t size,
                      sc_error *err)
 {
@@ -143,13 +167,27 @@ int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int
   if (sc_oci_has_blob(to_blobs_fd, digest, size))
     return 0;
   struct stat st;
-  _cleanup_close_ int in = openat(from_blobs_fd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* O_NONBLOCK: a FIFO must not block the open (the type is checked). */
+  _cleanup_close_ int in =
+      openat(from_blobs_fd, hex, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
   if (in < 0)
     return sc_error_set_errno(err, errno, "missing blob %s", digest);
-  if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size != size)
+  if (fstat(in, &st) < 0 || !S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "blob %s is not a regular file", digest);
+  if (st.st_size != size)
     return sc_error_set(err, SC_E_INVALID, "blob %s does not have the size %lld of its descriptor",
                         digest, (long long)size);
-  /* Same filesystem: share the inode; blobs are never written in place. */
+  /* Same filesystem: share the inode, blobs are never written in place;
+   * but only once its content is known to be what its name says, or a
+   * tampered blob would pass into the output unread. */
+  char got[SC_DIGEST_LEN + 1];
+  int64_t got_size = 0;
+  if (hash_file(in, digest, got, &got_size, err) < 0)
+    return -1;
+  if (got_size != size || strcmp(got, digest) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "blob %s does not match its descriptor (size %lld, digest %s)", digest,
+                        (long long)got_size, got);
   if (linkat(from_blobs_fd, hex, to_blobs_fd, hex, 0) == 0)
     return 0;
   return copy_blob_checked(in, to_blobs_fd, digest, size, err);
@@ -159,15 +197,17 @@ int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at(layout_fd, "index.json", &text, &len, err) < 0)
+  if (sc_read_file_at_max(layout_fd, "index.json", MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
     return -1;
   json_error_t jerr;
   json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-  if (doc == NULL || !json_is_object(doc) || !json_is_array(json_object_get(doc, "manifests"))) {
-    json_decref(doc);
+  if (doc == NULL)
     return sc_error_set_at(err, SC_E_INVALID, "index.json", jerr.line, jerr.column,
-                           "index.json is not an image index%s%s", doc ? "" : ": ",
-                           doc ? "" : jerr.text);
+                           "index.json is not an image index: %s", jerr.text);
+  /* The runtime's rules for an index (descriptor.h), as every reader. */
+  if (sc_image_index_check(doc, NULL, err) < 0) {
+    json_decref(doc);
+    return -1;
   }
   *index = doc;
   return 0;
@@ -210,10 +250,8 @@ static int read_manifest(int blobs_fd, const char *digest, json_t **out, sc_erro
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at(blobs_fd, sc_digest_hex(digest), &text, &len, err) < 0)
+  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
     return -1;
-  if (len > MAX_DOCUMENT_SIZE)
-    return sc_error_set(err, SC_E_INVALID, "manifest %s is too large", digest);
   *out = json_loadb(text, len, 0, NULL);
   if (!json_is_object(*out)) {
     json_decref(*out);

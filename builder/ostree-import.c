@@ -18,6 +18,7 @@
 #include "image-ostree.h"
 #include "layer-reader.h"
 #include "sha256.h"
+#include "store.h"
 #include "util.h"
 
 /* The same subject on every commit, so that commits depend on content only. */
@@ -358,12 +359,12 @@ static void layer_reader_freep(sc_layer_reader **reader)
 static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                              const char *branch, sc_error *err)
 {
-  int fd = sc_image_open_blob(ctx->image, layer->digest, err);
+  int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
   _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
   g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
-  int ret = sc_layer_reader_open(fd, ctx->options->interrupted, &reader, err);
+  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)
     ret = import_layer_tree(ctx, reader, mtree, err);
   if (interrupted(ctx))
@@ -458,6 +459,15 @@ int sc_ostree_import(const sc_image *image, const char *repo_path,
     return -1;
   if (open_or_create_repo(repo_path, options->mode, &ctx.repo, &result->created, err) < 0)
     return -1;
+  /* Two imports must not interleave reading and moving refs (store.h). */
+  _cleanup_close_ int lock_fd = open(repo_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_free_ char *what = xasprintf("OSTree repository %s", repo_path);
+  if (lock_fd < 0 || sc_store_lock(lock_fd, what, options->interrupted, err) < 0) {
+    if (lock_fd < 0)
+      sc_error_set_errno(err, errno, "cannot open %s", what);
+    g_clear_object(&ctx.repo);
+    return -1;
+  }
   char absolute[PATH_MAX];
   result->repo_path = xstrdup(realpath(repo_path, absolute) ? absolute : repo_path);
   result->mode = xstrdup(mode_name(ostree_repo_get_mode(ctx.repo)));

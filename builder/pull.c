@@ -1,13 +1,11 @@
 /* pull.c: a base image from a registry into the local cache (pull.h). */
 #include "pull.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <jansson.h>
@@ -18,6 +16,7 @@
 #include "digest.h"
 #include "oci.h"
 #include "parallel.h"
+#include "store.h"
 
 #define MAX_MANIFEST_SIZE (1024 * 1024) /* what registry.c keeps of a body */
 #define DOWNLOAD_ATTEMPTS 5
@@ -145,19 +144,18 @@ static int open_cache(pull_ctx *ctx, sc_error *err)
   ctx->layout_fd = open(ctx->cache_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ctx->layout_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open cache %s", ctx->cache_path);
-  if (flock(ctx->layout_fd, LOCK_EX) < 0)
-    return sc_error_set_errno(err, errno, "cannot lock cache %s", ctx->cache_path);
+  _cleanup_free_ char *what = xasprintf("cache %s", ctx->cache_path);
+  if (sc_store_lock(ctx->layout_fd, what, ctx->options->registry.interrupted, err) < 0)
+    return -1;
   if (!sc_oci_is_layout(ctx->layout_fd) && sc_oci_layout_init(ctx->layout_fd, err) < 0)
     return sc_error_prefix(err, "cache %s", ctx->cache_path);
   ctx->blobs_fd = sc_oci_open_blobs(ctx->layout_fd, err);
   if (ctx->blobs_fd < 0)
     return sc_error_prefix(err, "cache %s", ctx->cache_path);
-  DIR *d = fdopendir(dup(ctx->blobs_fd));
-  for (struct dirent *e; d && (e = readdir(d)) != NULL;)
-    if (sc_str_has_prefix(e->d_name, TMP_PREFIX))
-      unlinkat(ctx->blobs_fd, e->d_name, 0);
-  if (d)
-    closedir(d);
+  /* Under the lock, every hidden name is a dead run's temporary: a
+   * download (TMP_PREFIX) or a document being written (.HEX.tmp-). */
+  sc_store_remove_stale(ctx->blobs_fd, ".");
+  sc_store_remove_stale(ctx->layout_fd, ".index.json.tmp-");
   return 0;
 }
 

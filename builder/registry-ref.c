@@ -72,6 +72,26 @@ static bool tag_is_valid(const char *t)
          strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == len;
 }
 
+bool sc_reference_is_valid(const char *ref)
+{
+  if (ref == NULL || ref[0] == '\0' || strlen(ref) > MAX_REF_LENGTH)
+    return false;
+  _cleanup_free_ char *name = xstrdup(ref);
+  char *last_slash = strrchr(name, '/');
+  char *colon = strrchr(last_slash ? last_slash : name, ':');
+  if (colon) {
+    *colon = '\0';
+    if (!tag_is_valid(colon + 1))
+      return false;
+  }
+  char *slash = strchr(name, '/');
+  if (slash && is_host_component(name, (size_t)(slash - name))) {
+    *slash = '\0';
+    return host_is_valid(name) && repository_is_valid(slash + 1);
+  }
+  return repository_is_valid(name);
+}
+
 static int split_name(char *name, sc_registry_ref *out, const char *text, sc_error *err)
 {
   char *slash = strchr(name, '/');

@@ -27,6 +27,12 @@ typedef struct sc_registry_ref {
 } sc_registry_ref;
 
 int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err);
+/* True when ref is [HOST[:PORT]/]NAME[:TAG] by distribution's reference
+ * grammar (reference/regexp.go): NAME lower-case path components joined
+ * by '/', each [a-z0-9]+ with separators . _ __ or dashes inside; TAG
+ * [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}.  A plain predicate, for any command
+ * that names images (build's tags, init's names, push). */
+bool sc_reference_is_valid(const char *ref);
 void sc_registry_ref_clear(sc_registry_ref *ref);
 
 /* How long to wait before retry number `attempt` (0-based): exponential

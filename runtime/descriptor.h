@@ -1,5 +1,6 @@
-/* descriptor.h: image-spec descriptors read from hostile documents
- * (internal; image.c and image-ostree.c share it). */
+/* descriptor.h: image-spec descriptors read from hostile documents, and
+ * the rules images are read by (internal: image.c holds them; image-ostree.c
+ * and the builder use them). */
 #ifndef SC_DESCRIPTOR_H
 #define SC_DESCRIPTOR_H
 
@@ -11,5 +12,28 @@
  * sha256 digest and the size non-negative.  `what` names it in errors. */
 int sc_descriptor_parse(json_t *json, const char *what, sc_descriptor *out, sc_error *err);
 void sc_descriptor_clear(sc_descriptor *descriptor);
+
+/* The rules every command reads an image by (install, build --from,
+ * inspect, import, push): one place, so that none accepts what another
+ * refuses.  `where` names the image or layout in messages. */
+
+/* index.json: an object with a manifests array, no tag listed twice. */
+int sc_image_index_check(const json_t *index, const char *where, sc_error *err);
+/* image->manifest's layers into image->layers: at most 127, each a
+ * well-formed descriptor of an OCI or Docker layer media type. */
+int sc_image_parse_layers(sc_image *image, const char *where, sc_error *err);
+/* image->config's rootfs.diff_ids: one sha256 digest per layer. */
+int sc_image_check_diff_ids(const sc_image *image, const char *where, sc_error *err);
+/* rootfs.diff_ids[i], or NULL. */
+const char *sc_image_diff_id(const sc_image *image, size_t i);
+/* Layer i as read (layer-reader.h) against its descriptor and diff_id. */
+struct sc_layer_sums;
+int sc_image_check_layer_sums(const sc_image *image, size_t i, const struct sc_layer_sums *sums,
+                              sc_error *err);
+/* Read layer i whole (OCI layouts): its blob must match its descriptor's
+ * size and digest, its media type's compression and, uncompressed, its
+ * diff_id.  What a copy of a blob must pass before it is trusted. */
+int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *interrupted,
+                          sc_error *err);
 
 #endif

@@ -203,13 +203,7 @@ static int load_descriptors(sc_image *image, sc_error *err)
   if (sc_descriptor_parse(json_object_get(image->manifest, "config"), "manifest config",
                           &image->config_descriptor, err) < 0)
     return -1;
-  image->layer_count = json_array_size(layers);
-  image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
-  for (size_t i = 0; i < image->layer_count; i++)
-    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", &image->layers[i], err) <
-        0)
-      return -1;
-  return 0;
+  return sc_image_parse_layers(image, image->ostree->repo_path, err);
 }
 
 /* The bytes of file `content` in the config blob's branch. */
@@ -307,9 +301,10 @@ static int open_image(sc_image *image, const char *repo_path, sc_error *err)
   if (image->ostree_commit == NULL)
     return sc_error_set(err, ENOENT, "%s has no image %s (no branch %s)", image->ostree->repo_path,
                         image->name, branch);
-  if (load_manifest(image, branch, err) < 0 || load_descriptors(image, err) < 0)
+  if (load_manifest(image, branch, err) < 0 || load_descriptors(image, err) < 0 ||
+      load_config(image, err) < 0)
     return -1;
-  return load_config(image, err);
+  return sc_image_check_diff_ids(image, image->ostree->repo_path, err);
 }
 
 int sc_image_ostree_open(const char *reference, sc_image **out, sc_error *err)

@@ -13,6 +13,7 @@
 
 #include "image-ostree.h"
 #include "descriptor.h"
+#include "layer-reader.h"
 #include "sha256.h"
 #include "unpack.h"
 #include "util.h"
@@ -22,8 +23,13 @@
 #define MEDIA_TYPE_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define MEDIA_TYPE_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
-/* Manifests and configs are small; a larger one is refused, not read. */
+/* Manifests, configs and index.json are small; a larger one is refused,
+ * not read. */
 #define MAX_DOCUMENT_SIZE (4 << 20)
+/* moby layer/layer_store.go: maxLayerDepth = 125, "chosen to account for
+ * the 127 max in some graphdrivers"; no runtime can stack more, and a
+ * manifest naming one blob thousands of times is only work for us. */
+#define MAX_LAYERS 127
 
 void sc_descriptor_clear(sc_descriptor *d)
 {
@@ -77,10 +83,37 @@ int sc_image_open_blob(const sc_image *image, const char *digest, sc_error *err)
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
   _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
-  int fd = openat(image->layout_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  /* O_NONBLOCK: a FIFO must not block the open; only a regular file is
+   * read at all (a device would never end). */
+  _cleanup_close_ int fd =
+      openat(image->layout_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "%s: missing blob %s", image->layout_path, digest);
-  return fd;
+  struct stat st;
+  if (fstat(fd, &st) < 0)
+    return sc_error_set_errno(err, errno, "%s: cannot stat blob %s", image->layout_path, digest);
+  if (!S_ISREG(st.st_mode))
+    return sc_error_set(err, SC_E_INVALID, "%s: blob %s is not a regular file", image->layout_path,
+                        digest);
+  return steal_fd(&fd);
+}
+
+int sc_image_open_layer(const sc_image *image, const sc_descriptor *layer, sc_error *err)
+{
+  _cleanup_close_ int fd = sc_image_open_blob(image, layer->digest, err);
+  struct stat st;
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) < 0)
+    return sc_error_set_errno(err, errno, "%s: cannot stat blob %s", image->layout_path,
+                              layer->digest);
+  if (st.st_size != layer->size)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: blob %s does not match its descriptor: it has %lld bytes, its "
+                        "descriptor's size is %lld (the layout is corrupt)",
+                        image->layout_path, layer->digest, (long long)st.st_size,
+                        (long long)layer->size);
+  return steal_fd(&fd);
 }
 
 /* Read a small blob named by a descriptor, check size and digest, parse it. */
@@ -96,8 +129,8 @@ static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t 
   _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", d->digest + 7);
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (sc_read_file_at(image->layout_fd, path, &data, &len, err) < 0)
-    return -1;
+  if (sc_read_file_at_max(image->layout_fd, path, MAX_DOCUMENT_SIZE, &data, &len, err) < 0)
+    return sc_error_prefix(err, "%s", image->layout_path);
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_digest(data, len, digest);
   if ((int64_t)len != d->size || strcmp(digest, d->digest) != 0)
@@ -120,6 +153,31 @@ static const char *ref_name_of(json_t *descriptor)
 {
   return json_string_value(
       json_object_get(json_object_get(descriptor, "annotations"), ANNOTATION_REF_NAME));
+}
+
+int sc_image_index_check(const json_t *index, const char *where, sc_error *err)
+{
+  json_t *manifests = json_object_get(index, "manifests");
+  if (!json_is_object(index) || !json_is_array(manifests))
+    return sc_error_set(err, SC_E_INVALID, "%s%sindex.json is not an image index",
+                        where ? where : "", where ? ": " : "");
+  /* image-layout.md leaves a repeated ref.name undefined: readers would
+   * each pick their own, so a tag is refused rather than guessed. */
+  _cleanup_(json_decrefp) json_t *seen = json_object();
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    const char *name = ref_name_of(m);
+    if (name == NULL)
+      continue;
+    if (json_object_get(seen, name))
+      return sc_error_set(err, SC_E_INVALID,
+                          "%s%sindex.json lists the tag '%s' more than once: remove all but one",
+                          where ? where : "", where ? ": " : "", name);
+    json_object_set_new(seen, name, json_true());
+  }
+  return 0;
 }
 
 static char *list_ref_names(json_t *manifests)
@@ -234,22 +292,56 @@ static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)
   return 0;
 }
 
-static int load_layers_and_config(sc_image *image, sc_error *err)
+int sc_image_parse_layers(sc_image *image, const char *where, sc_error *err)
 {
   json_t *layers = json_object_get(image->manifest, "layers");
   if (!json_is_array(layers))
-    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s has no layers array",
-                        image->layout_path, image->manifest_digest);
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s has no layers array", where,
+                        image->manifest_digest);
+  size_t n = json_array_size(layers);
+  if (n > MAX_LAYERS)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: manifest %s lists %zu layers, more than the %d an image may have",
+                        where, image->manifest_digest, n, MAX_LAYERS);
+  image->layers = xcalloc(n, sizeof(sc_descriptor));
+  image->layer_count = n;
+  for (size_t i = 0; i < n; i++) {
+    sc_descriptor *d = &image->layers[i];
+    sc_layer_compression compression;
+    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", d, err) < 0)
+      return sc_error_prefix(err, "%s", where);
+    if (sc_layer_compression_of(d->media_type, &compression) < 0)
+      return sc_error_set(err, SC_E_INVALID,
+                          "%s: layer %zu (%s) has media type '%s', which is not a layer media "
+                          "type of the OCI image spec or Docker",
+                          where, i + 1, d->digest, d->media_type);
+  }
+  return 0;
+}
+
+int sc_image_check_diff_ids(const sc_image *image, const char *where, sc_error *err)
+{
+  /* config.md: rootfs.diff_ids has one digest per layer, in order. */
+  json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
+  if (!json_is_array(diff_ids) || json_array_size(diff_ids) != image->layer_count)
+    return sc_error_set(err, SC_E_INVALID, "%s: its config has %zu diff_ids for %zu layers", where,
+                        json_array_size(diff_ids), image->layer_count);
+  for (size_t i = 0; i < image->layer_count; i++)
+    if (!sc_digest_is_valid(json_string_value(json_array_get(diff_ids, i))))
+      return sc_error_set(err, SC_E_INVALID,
+                          "%s: diff_ids[%zu] of its config is not a sha256 digest", where, i);
+  return 0;
+}
+
+static int load_layers_and_config(sc_image *image, sc_error *err)
+{
   if (sc_descriptor_parse(json_object_get(image->manifest, "config"), "manifest config",
                           &image->config_descriptor, err) < 0)
+    return sc_error_prefix(err, "%s", image->layout_path);
+  if (sc_image_parse_layers(image, image->layout_path, err) < 0 ||
+      read_json_blob(image, &image->config_descriptor, &image->config, err) < 0)
     return -1;
-  image->layer_count = json_array_size(layers);
-  image->layers = xcalloc(image->layer_count, sizeof(sc_descriptor));
-  for (size_t i = 0; i < image->layer_count; i++)
-    if (sc_descriptor_parse(json_array_get(layers, i), "manifest layer", &image->layers[i], err) <
-        0)
-      return -1;
-  return read_json_blob(image, &image->config_descriptor, &image->config, err);
+  return sc_image_check_diff_ids(image, image->layout_path, err);
 }
 
 /* "oci:PATH[:TAG]" or a bare layout PATH -> path and tag. */
@@ -290,13 +382,17 @@ static int open_layout(sc_image *image, sc_error *err)
                         image->layout_path);
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at(image->layout_fd, "index.json", &text, &len, err) < 0)
+  if (sc_read_file_at_max(image->layout_fd, "index.json", MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
     return sc_error_prefix(err, "%s", image->layout_path);
   json_error_t jerr;
   json_t *index = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (index == NULL)
     return sc_error_set_at(err, SC_E_INVALID, "index.json", jerr.line, jerr.column,
                            "%s/index.json: %s", image->layout_path, jerr.text);
+  if (sc_image_index_check(index, image->layout_path, err) < 0) {
+    json_decref(index);
+    return -1;
+  }
   json_t *descriptor =
       find_in_index(json_object_get(index, "manifests"), image->tag, image->layout_path, err);
   int r = descriptor ? load_manifest(image, descriptor, err) : -1;
@@ -345,14 +441,55 @@ const char *sc_image_label(const sc_image *image, const char *key)
   return json_string_value(json_object_get(labels, key));
 }
 
-/* config.md: rootfs.diff_ids[i] is the digest of layer i uncompressed. */
-static const char *config_diff_id(const sc_image *image, size_t i)
+/* config.md: rootfs.diff_ids[i] is the digest of layer i uncompressed
+ * (sc_image_check_diff_ids made sure there is one per layer). */
+const char *sc_image_diff_id(const sc_image *image, size_t i)
 {
   json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
   if (json_array_size(diff_ids) != image->layer_count)
     return NULL;
   const char *diff_id = json_string_value(json_array_get(diff_ids, i));
   return sc_digest_is_valid(diff_id) ? diff_id : NULL;
+}
+
+int sc_image_check_layer_sums(const sc_image *image, size_t i, const sc_layer_sums *sums,
+                              sc_error *err)
+{
+  const sc_descriptor *layer = &image->layers[i];
+  const char *diff_id = sc_image_diff_id(image, i);
+  if (strcmp(sums->digest, layer->digest) != 0 || sums->size != (uint64_t)layer->size)
+    return sc_error_set(err, SC_E_INVALID,
+                        "the blob does not match its descriptor (it has %llu bytes with digest "
+                        "%s): the layout is corrupt or was tampered with",
+                        (unsigned long long)sums->size, sums->digest);
+  if (diff_id == NULL || strcmp(sums->diff_id, diff_id) != 0)
+    return sc_error_set(err, SC_E_INVALID,
+                        "the uncompressed layer has digest %s, but the config's diff_id is %s",
+                        sums->diff_id, diff_id ? diff_id : "missing");
+  return 0;
+}
+
+int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *interrupted,
+                          sc_error *err)
+{
+  const sc_descriptor *layer = &image->layers[i];
+  int fd = sc_image_open_layer(image, layer, err);
+  if (fd < 0)
+    return -1;
+  sc_layer_reader *reader = NULL;
+  int r = sc_layer_reader_open(fd, layer->media_type, interrupted, &reader, err);
+  if (r == 0) {
+    sc_layer_sums sums;
+    sc_layer_reader_finish(reader, &sums);
+    if (interrupted && *interrupted)
+      r = sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+    else
+      r = sc_image_check_layer_sums(image, i, &sums, err);
+  }
+  sc_layer_reader_free(reader);
+  if (r < 0)
+    return sc_error_prefix(err, "layer %zu of %zu (%s)", i + 1, image->layer_count, layer->digest);
+  return 0;
 }
 
 static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
@@ -368,9 +505,10 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
         .allow_devices = privileged,
         .interrupted = options ? options->interrupted : NULL,
         .expected_digest = layer->digest,
-        .expected_diff_id = config_diff_id(image, i),
+        .expected_diff_id = sc_image_diff_id(image, i),
+        .media_type = layer->media_type,
     };
-    _cleanup_close_ int fd = sc_image_open_blob(image, layer->digest, err);
+    _cleanup_close_ int fd = sc_image_open_layer(image, layer, err);
     if (fd < 0 || sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0)
       return -1;
   }

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -90,10 +91,95 @@ void sc_layer_reader_free(sc_layer_reader *reader)
   free(reader);
 }
 
-/* The "raw" format undoes whatever compression the blob has (or none) and
- * yields the tar, which the second reader parses. */
-int sc_layer_reader_open(int fd, volatile const int *interrupted, sc_layer_reader **out,
-                         sc_error *err)
+int sc_layer_compression_of(const char *media_type, sc_layer_compression *out)
+{
+  /* image-spec media-types.md (layers, and the non-distributable ones it
+   * deprecates) and Docker's image manifest v2 schema 2. */
+  static const struct {
+    const char *media_type;
+    sc_layer_compression compression;
+  } known[] = {
+      {"application/vnd.oci.image.layer.v1.tar", SC_LAYER_TAR},
+      {"application/vnd.oci.image.layer.v1.tar+gzip", SC_LAYER_GZIP},
+      {"application/vnd.oci.image.layer.v1.tar+zstd", SC_LAYER_ZSTD},
+      {"application/vnd.oci.image.layer.nondistributable.v1.tar", SC_LAYER_TAR},
+      {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", SC_LAYER_GZIP},
+      {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", SC_LAYER_ZSTD},
+      {"application/vnd.docker.image.rootfs.diff.tar.gzip", SC_LAYER_GZIP},
+      {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", SC_LAYER_GZIP},
+  };
+  for (size_t i = 0; media_type && i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(media_type, known[i].media_type) == 0) {
+      *out = known[i].compression;
+      return 0;
+    }
+  return -1;
+}
+
+static const char *compression_name(sc_layer_compression c)
+{
+  return c == SC_LAYER_GZIP ? "gzip" : c == SC_LAYER_ZSTD ? "zstd" : "an uncompressed tar";
+}
+
+/* Only the decompressors we name, built into libarchive: never
+ * archive_read_support_filter_all, whose filters may run external
+ * programs (ARCHIVE_WARN from a support call means that one would). */
+static int support_filter(struct archive *a, sc_layer_compression c, sc_error *err)
+{
+  int r = c == SC_LAYER_GZIP   ? archive_read_support_filter_gzip(a)
+          : c == SC_LAYER_ZSTD ? archive_read_support_filter_zstd(a)
+                               : ARCHIVE_OK;
+  if (r != ARCHIVE_OK)
+    return sc_error_set(err, SC_E_INVALID, "this libarchive cannot read %s itself",
+                        compression_name(c));
+  return 0;
+}
+
+/* After the first header: the filter libarchive found is the one named. */
+static int check_filter(struct archive *a, const char *media_type, sc_layer_compression c,
+                        sc_error *err)
+{
+  int want = c == SC_LAYER_GZIP   ? ARCHIVE_FILTER_GZIP
+             : c == SC_LAYER_ZSTD ? ARCHIVE_FILTER_ZSTD
+                                  : ARCHIVE_FILTER_NONE;
+  if (archive_filter_code(a, 0) != want)
+    return sc_error_set(err, SC_E_INVALID, "the layer is not %s, as its media type %s says",
+                        compression_name(c), media_type);
+  return 0;
+}
+
+int sc_layer_support_filters(struct archive *a, const char *media_type, sc_error *err)
+{
+  sc_layer_compression c = SC_LAYER_GZIP;
+  if (media_type && sc_layer_compression_of(media_type, &c) < 0)
+    return sc_error_set(err, SC_E_INVALID, "'%s' is not a layer media type", media_type);
+  if (media_type)
+    return support_filter(a, c, err);
+  if (support_filter(a, SC_LAYER_GZIP, err) < 0 || support_filter(a, SC_LAYER_ZSTD, err) < 0)
+    return -1;
+  return 0;
+}
+
+static int open_decompressor(sc_layer_reader *r, const char *media_type, sc_error *err)
+{
+  sc_layer_compression c = SC_LAYER_GZIP;
+  if (sc_layer_support_filters(r->tar.decompressor, media_type, err) < 0)
+    return -1;
+  if (media_type)
+    sc_layer_compression_of(media_type, &c);
+  archive_read_support_format_raw(r->tar.decompressor);
+  struct archive_entry *entry;
+  if (archive_read_open(r->tar.decompressor, &r->blob, NULL, blob_stream_read, NULL) !=
+          ARCHIVE_OK ||
+      archive_read_next_header(r->tar.decompressor, &entry) != ARCHIVE_OK)
+    return sc_error_set(err, SC_E_INVALID, "%s", archive_error_string(r->tar.decompressor));
+  return media_type ? check_filter(r->tar.decompressor, media_type, c, err) : 0;
+}
+
+/* The "raw" format undoes the blob's compression and yields the tar,
+ * which the second reader parses. */
+int sc_layer_reader_open(int fd, const char *media_type, volatile const int *interrupted,
+                         sc_layer_reader **out, sc_error *err)
 {
   sc_layer_reader *r = xcalloc(1, sizeof *r);
   r->blob.fd = fd;
@@ -101,16 +187,11 @@ int sc_layer_reader_open(int fd, volatile const int *interrupted, sc_layer_reade
   r->tar.hash = sc_sha256_new();
   r->tar.interrupted = interrupted;
   r->tar.decompressor = archive_read_new();
-  archive_read_support_filter_all(r->tar.decompressor);
-  archive_read_support_format_raw(r->tar.decompressor);
   r->tar_archive = archive_read_new();
   archive_read_support_format_tar(r->tar_archive);
   *out = r;
-  struct archive_entry *entry;
-  if (archive_read_open(r->tar.decompressor, &r->blob, NULL, blob_stream_read, NULL) !=
-          ARCHIVE_OK ||
-      archive_read_next_header(r->tar.decompressor, &entry) != ARCHIVE_OK)
-    return sc_error_set(err, SC_E_INVALID, "%s", archive_error_string(r->tar.decompressor));
+  if (open_decompressor(r, media_type, err) < 0)
+    return -1;
   if (archive_read_open(r->tar_archive, &r->tar, NULL, tar_stream_read, NULL) != ARCHIVE_OK)
     return sc_error_set(err, SC_E_INVALID, "%s", archive_error_string(r->tar_archive));
   return 0;

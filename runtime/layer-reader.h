@@ -20,11 +20,25 @@ typedef struct sc_layer_sums {
   uint64_t uncompressed_size;
 } sc_layer_sums;
 
-/* Read the blob from fd (taken over: closed by sc_layer_reader_free), tar
- * optionally compressed with any filter libarchive knows.  Reading stops
- * with an error when *interrupted becomes non-zero. */
-int sc_layer_reader_open(int fd, volatile const int *interrupted, sc_layer_reader **out,
-                         sc_error *err);
+typedef enum { SC_LAYER_TAR, SC_LAYER_GZIP, SC_LAYER_ZSTD } sc_layer_compression;
+
+/* The compression a layer media type names (OCI's and Docker's layer
+ * types); -1 when media_type is not a layer media type. */
+int sc_layer_compression_of(const char *media_type, sc_layer_compression *out);
+
+/* Enable on a libarchive reader exactly the decompressor media_type names
+ * (none for a plain tar), or with media_type NULL gzip and zstd: always
+ * built into libarchive, never one that runs an external program (as
+ * archive_read_support_filter_all may). */
+int sc_layer_support_filters(struct archive *a, const char *media_type, sc_error *err);
+
+/* Read the blob from fd (taken over: closed by sc_layer_reader_free) as
+ * exactly what its media type names (a tar, gzip or zstd, decompressed
+ * in-process), refusing a blob that is something else; with media_type
+ * NULL, any of the three.  Reading stops with an error when *interrupted
+ * becomes non-zero. */
+int sc_layer_reader_open(int fd, const char *media_type, volatile const int *interrupted,
+                         sc_layer_reader **out, sc_error *err);
 /* The tar reader, opened: read its entries (archive_read_next_header). */
 struct archive *sc_layer_reader_tar(sc_layer_reader *reader);
 /* Read what the tar reader left (end-of-archive padding, the end of the

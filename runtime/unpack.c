@@ -420,7 +420,7 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
   if (own_fd < 0)
     return sc_error_set_errno(err, errno, "%s: cannot read", what);
   sc_layer_reader *reader = NULL;
-  if (sc_layer_reader_open(own_fd, options->interrupted, &reader, err) < 0) {
+  if (sc_layer_reader_open(own_fd, options->media_type, options->interrupted, &reader, err) < 0) {
     sc_layer_reader_free(reader);
     return sc_error_prefix(err, "%s", what);
   }

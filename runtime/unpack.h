@@ -19,6 +19,8 @@ typedef struct sc_unpack_options {
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   const char *expected_digest;     /* "sha256:<hex>" of the blob as read, or NULL */
   const char *expected_diff_id;    /* "sha256:<hex>" of the uncompressed tar, or NULL */
+  const char *media_type;          /* the layer's, naming its compression exactly; NULL: a
+                                      tar, gzip or zstd (sc_layer_reader_open) */
 } sc_unpack_options;
 
 typedef struct sc_unpack_stats {
@@ -26,7 +28,7 @@ typedef struct sc_unpack_stats {
   uint64_t bytes;
 } sc_unpack_stats;
 
-/* Apply the layer read from fd (tar, optionally gzip or zstd compressed)
+/* Apply the layer read from fd (tar, gzip or zstd: options->media_type)
  * onto the directory rootfs_fd.  `what` names the layer in messages. */
 int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_options *options,
                        sc_unpack_stats *stats, sc_error *err);

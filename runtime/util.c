@@ -207,7 +207,16 @@ int sc_write_all(int fd, const void *buf, size_t len)
 
 int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc_error *err)
 {
-  _cleanup_close_ int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+  return sc_read_file_at_max(dirfd, path, SIZE_MAX, out, out_len, err);
+}
+
+int sc_read_file_at_max(int dirfd, const char *path, size_t max, char **out, size_t *out_len,
+                        sc_error *err)
+{
+  /* O_NONBLOCK: opening a FIFO for reading would wait for a writer; the
+   * type is checked right after. */
+  _cleanup_close_ int fd =
+      openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "cannot open %s", path);
   struct stat st;
@@ -215,6 +224,9 @@ int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc
     return sc_error_set_errno(err, errno, "cannot stat %s", path);
   if (!S_ISREG(st.st_mode))
     return sc_error_set(err, SC_E_INVALID, "%s is not a regular file", path);
+  if ((uint64_t)st.st_size > max)
+    return sc_error_set(err, SC_E_INVALID, "%s is too large (%lld bytes, at most %zu)", path,
+                        (long long)st.st_size, max);
   sc_buf b = SC_BUF_INIT;
   char chunk[65536];
   for (;;) {
@@ -228,6 +240,10 @@ int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc
     }
     if (n == 0)
       break;
+    if ((size_t)n > max - b.len) { /* it grew while read */
+      sc_buf_free(&b);
+      return sc_error_set(err, SC_E_INVALID, "%s is too large (more than %zu bytes)", path, max);
+    }
     sc_buf_append(&b, chunk, (size_t)n);
   }
   if (out_len)

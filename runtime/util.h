@@ -69,8 +69,12 @@ bool sc_str_has_prefix(const char *s, const char *prefix);
 bool sc_str_has_suffix(const char *s, const char *suffix);
 
 /* ---- files, relative to a directory fd ---- */
-/* Read a whole regular file (not through a final symlink). */
+/* Read a whole regular file (not through a final symlink; a FIFO or a
+ * device is refused, never waited on). */
 int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc_error *err);
+/* The same, refusing a file of more than max bytes without reading it. */
+int sc_read_file_at_max(int dirfd, const char *path, size_t max, char **out, size_t *out_len,
+                        sc_error *err);
 /* Write data to path atomically: temp file in the same directory, fsync,
  * rename over path, fsync the directory. */
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,

@@ -61,7 +61,7 @@ static void read_all(const char *data, size_t len, volatile const int *interrupt
 {
   sc_layer_reader *reader = NULL;
   sc_error err = SC_ERROR_INIT;
-  assert_int_equal(sc_layer_reader_open(fd_with(data, len), interrupted, &reader, &err), 0);
+  assert_int_equal(sc_layer_reader_open(fd_with(data, len), NULL, interrupted, &reader, &err), 0);
   struct archive *tar = sc_layer_reader_tar(reader);
   struct archive_entry *e;
   *entries = 0;
@@ -129,11 +129,49 @@ static void test_interrupted_stops_reading(void **state)
   static volatile int stop = 1;
   sc_layer_reader *reader = NULL;
   sc_error err = SC_ERROR_INIT;
-  int r = sc_layer_reader_open(fd_with(blob, len), &stop, &reader, &err);
+  int r = sc_layer_reader_open(fd_with(blob, len), NULL, &stop, &reader, &err);
   sc_layer_reader_free(reader);
   assert_int_equal(r, -1);
   assert_non_null(strstr(err.msg, "interrupted"));
   sc_error_clear(&err);
+}
+
+/* Open a blob as media_type; 0 or -1, the message left in err. */
+static int open_as(const char *blob, size_t len, const char *media_type, sc_error *err)
+{
+  sc_layer_reader *reader = NULL;
+  int r = sc_layer_reader_open(fd_with(blob, len), media_type, NULL, &reader, err);
+  sc_layer_reader_free(reader);
+  return r;
+}
+
+/* Each media type is read with exactly its decompressor: gzip data is no
+ * plain tar nor zstd, a plain tar no gzip, a non-layer type nothing. */
+static void test_media_type_names_the_decompressor(void **state)
+{
+  (void)state;
+  static char tar[1 << 16], gz[1 << 16];
+  size_t tar_len = make_tar(tar, sizeof tar, false);
+  size_t gz_len = make_tar(gz, sizeof gz, true);
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(open_as(gz, gz_len, "application/vnd.oci.image.layer.v1.tar+gzip", &err), 0);
+  assert_int_equal(open_as(gz, gz_len, "application/vnd.docker.image.rootfs.diff.tar.gzip", &err),
+                   0);
+  assert_int_equal(open_as(tar, tar_len, "application/vnd.oci.image.layer.v1.tar", &err), 0);
+  assert_int_equal(open_as(tar, tar_len, "application/vnd.oci.image.layer.v1.tar+gzip", &err), -1);
+  assert_non_null(strstr(err.msg, "not gzip"));
+  sc_error_clear(&err);
+  assert_int_equal(open_as(gz, gz_len, "application/vnd.oci.image.layer.v1.tar+zstd", &err), -1);
+  assert_non_null(strstr(err.msg, "not zstd"));
+  sc_error_clear(&err);
+  assert_int_equal(open_as(gz, gz_len, "application/vnd.oci.image.layer.v1.tar", &err), -1);
+  sc_error_clear(&err);
+  assert_int_equal(open_as(gz, gz_len, "text/html", &err), -1);
+  assert_non_null(strstr(err.msg, "text/html"));
+  sc_error_clear(&err);
+  sc_layer_compression c;
+  assert_int_equal(sc_layer_compression_of("", &c), -1);
+  assert_int_equal(sc_layer_compression_of(NULL, &c), -1);
 }
 
 int main(void)
@@ -143,6 +181,7 @@ int main(void)
       cmocka_unit_test(test_plain_tar_sums),
       cmocka_unit_test(test_corrupt_blob_changes_digest),
       cmocka_unit_test(test_interrupted_stops_reading),
+      cmocka_unit_test(test_media_type_names_the_decompressor),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

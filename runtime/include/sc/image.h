@@ -52,6 +52,9 @@ SC_PUBLIC void sc_image_free(sc_image *image);
 /* Open a blob of the image for reading; the digest names the file only
  * after it is checked to be a well-formed sha256 digest. */
 SC_PUBLIC int sc_image_open_blob(const sc_image *image, const char *digest, sc_error *err);
+/* The same for a layer, checked to have its descriptor's size.  Blobs
+ * must be regular files: a FIFO or a device is refused, never waited on. */
+SC_PUBLIC int sc_image_open_layer(const sc_image *image, const sc_descriptor *layer, sc_error *err);
 /* Options for checking an image's layers out into a rootfs. */
 typedef struct sc_checkout_options {
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
