@@ -419,9 +419,11 @@ static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
   if (r < 0)
     exec_error(c, "%s, the ELF interpreter (PT_INTERP) of %s, is missing from %s (%s)",
                elf->interp, path, c->image, strerror(-r));
-  else if (check_runnable(c, &st, "the ELF interpreter"))
-    check_libraries(c, path, elf);
+  else
+    check_runnable(c, &st, "the ELF interpreter");
   sc_view_file_clear(&st);
+  /* Even without the loader: what else is missing is worth knowing now. */
+  check_libraries(c, path, elf);
 }
 
 /* The command `#!/usr/bin/env ARG` runs: ARG is one word for the kernel,

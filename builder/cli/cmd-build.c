@@ -31,7 +31,8 @@ static const char build_usage[] =
     "      --ostree-mode M  bare, bare-user or archive, for a new repository\n"
     "  -t, --tag NAME:TAG   the image's ref name (default NAME:TAG of sc-build.json)\n"
     "  -l, --label K=V      add an image label (repeatable; wins over sc-build.json)\n"
-    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG]\n"
+    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG] or\n"
+    "                       docker://... (default: \"from\" of sc-build.json)\n"
     "      --arch ARCH      the image architecture (default: the host's, e.g. amd64)\n"
     "      --compression C  gzip (default) or zstd\n"
     "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
@@ -181,11 +182,16 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
 }
 
 /* DESIGN.md section 7: build refuses a project that validate rejects. */
-static int validate_first(sc_cli *cli, const sc_project *project, const sc_values *set,
+static int validate_first(sc_cli *cli, const sc_project *project, const build_args *a,
                           sc_diags *diags)
 {
   sc_error err = SC_ERROR_INIT;
-  sc_validate_options vo = {.set = set};
+  /* The base the layer goes on is the one validation looks through. */
+  sc_validate_options vo = {.set = a->set,
+                            /* NULL when it is sc-build.json's, so messages point there */
+                            .from = a->build.from != project->from ? a->build.from : NULL,
+                            .pull = a->build.pull,
+                            .interrupted = a->build.interrupted};
   if (sc_validate_project(project, &vo, diags, &err) < 0) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
@@ -318,8 +324,8 @@ static int run(sc_cli *cli, build_args *a)
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  if ((rc = validate_first(cli, project, a->set, &diags)) != 0)
-    goto out;
+  if (a->build.from == NULL) /* --from wins over sc-build.json "from" */
+    a->build.from = project->from;
   a->build.interrupted = sc_cli_catch_interrupts();
   a->build.warnings = &diags;
   if (a->build.from && sc_str_has_prefix(a->build.from, "docker://") &&
@@ -327,6 +333,8 @@ static int run(sc_cli *cli, build_args *a)
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
+  if ((rc = validate_first(cli, project, a, &diags)) != 0)
+    goto out;
   if (cli->progress)
     fprintf(stderr, "sc-build: building %s\n", project->path);
   if (build(cli, a, project, &result, &diags, &err) < 0) {
