@@ -35,6 +35,7 @@ typedef struct view_content {
   size_t head_len;
   sc_elf_info *elf;
   char *elf_error;
+  bool too_large;
 } view_content;
 
 typedef struct view_node view_node;
@@ -272,11 +273,10 @@ static view_content *content_from(const char *path, const unsigned char *data, s
   if (sc_elf_has_magic(data, len)) {
     sc_error err = SC_ERROR_INIT;
     c->elf = xcalloc(1, sizeof *c->elf);
-    if (len < size)
-      c->elf_error = xasprintf("larger than %u MiB, not read", MAX_ELF_SIZE >> 20);
-    else if (sc_elf_parse(data, len, c->elf, &err) < 0)
+    c->too_large = len < size;
+    if (!c->too_large && sc_elf_parse(data, len, c->elf, &err) < 0)
       c->elf_error = xstrdup(err.msg ? err.msg : "unreadable ELF file");
-    if (c->elf_error) {
+    if (c->elf_error || c->too_large) {
       free(c->elf);
       c->elf = NULL;
     }
@@ -422,9 +422,15 @@ int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
     if (fd < 0)
       return sc_error_prefix(err, "layer %s", digest);
     sc_layer_reader *reader = NULL;
+    sc_layer_sums sums;
     int r = sc_layer_reader_open(fd, interrupted, &reader, err);
     if (r == 0)
       r = sc_image_view_add_layer(view, sc_layer_reader_tar(reader), err);
+    if (r == 0) {
+      sc_layer_reader_finish(reader, &sums);
+      if (strcmp(sums.digest, digest) != 0)
+        r = sc_error_set(err, SC_E_INVALID, "its content has digest %s", sums.digest);
+    }
     sc_layer_reader_free(reader);
     if (r < 0)
       return sc_error_prefix(err, "layer %s", digest);
@@ -642,6 +648,7 @@ int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content
     out->head_len = n->content->head_len;
     out->elf = n->content->elf;
     out->elf_error = n->content->elf_error;
+    out->too_large = n->content->too_large;
   }
   return 0;
 }

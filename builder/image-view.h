@@ -40,6 +40,7 @@ typedef struct sc_view_content {
   size_t head_len;
   const sc_elf_info *elf; /* when the file is an ELF file that parsed */
   const char *elf_error;  /* when it is an ELF file that did not: why */
+  bool too_large;         /* an ELF file too large to read: nothing is known */
 } sc_view_content;
 
 sc_image_view *sc_image_view_new(void);

@@ -510,6 +510,8 @@ static void check_program(exec_ctx *c, const char *path, int depth)
   if (sc_image_view_content(c->view, path, &content, &err) < 0) {
     exec_error(c, "%s", err.msg);
     sc_error_clear(&err);
+  } else if (content.too_large) {
+    return; /* not read: nothing to say */
   } else if (content.elf_error) {
     exec_error(c, "%s is not a valid ELF file: %s", path, content.elf_error);
   } else if (content.elf) {
@@ -542,9 +544,11 @@ static void check_arg0(exec_ctx *c)
     sc_view_file_clear(&st);
     return;
   }
-  if (c->v->project->rootfs_fd >= 0 || strcmp(c->image, "rootfs/") != 0)
-    exec_error(c, "it is missing from %s (symlinks resolved inside the image%s)", c->image,
-               strchr(c->arg0, '/') ? "" : "; looked in process.env PATH");
+  bool base = sc_validation_base(c->v) != NULL;
+  exec_error(c, "it is missing from %s (symlinks resolved inside the image%s)%s", c->image,
+             strchr(c->arg0, '/') ? "" : "; looked in process.env PATH",
+             base ? "" : ": when a base image installs it, name the base with --from or "
+                         "\"from\" in sc-build.json");
 }
 
 /* ---- the image ---- */
