@@ -28,8 +28,9 @@ typedef struct tar_entry {
   size_t size;
 } tar_entry;
 
-/* Apply one layer made of entries (an in-memory tar). */
-static void add_layer(sc_image_view *view, const tar_entry *entries, size_t n)
+/* Apply one layer made of entries (an in-memory tar), cut to `cut` bytes
+ * when non-zero. */
+static void add_layer_cut(sc_image_view *view, const tar_entry *entries, size_t n, size_t cut)
 {
   size_t cap = 1 << 20, used = 0;
   unsigned char *buf = malloc(cap);
@@ -58,11 +59,16 @@ static void add_layer(sc_image_view *view, const tar_entry *entries, size_t n)
   archive_write_free(w);
   struct archive *r = archive_read_new();
   archive_read_support_format_tar(r);
-  assert_int_equal(archive_read_open_memory(r, buf, used), ARCHIVE_OK);
+  assert_int_equal(archive_read_open_memory(r, buf, cut ? cut : used), ARCHIVE_OK);
   sc_error err = SC_ERROR_INIT;
   assert_int_equal(sc_image_view_add_layer(view, r, &err), 0);
   archive_read_free(r);
   free(buf);
+}
+
+static void add_layer(sc_image_view *view, const tar_entry *entries, size_t n)
+{
+  add_layer_cut(view, entries, n, 0);
 }
 
 #define FILE_ENTRY(p, text) {p, AE_IFREG, NULL, text, sizeof text - 1}
@@ -139,11 +145,24 @@ static void test_replace_link_and_symlinks(void **state)
   sc_image_view_free(view);
 }
 
+/* `umoci insert` ends a layer right after the last file's data, without
+ * its padding or the end-of-archive blocks. */
+static void test_layer_without_padding(void **state)
+{
+  (void)state;
+  sc_image_view *view = sc_image_view_new();
+  const tar_entry layer[] = {FILE_ENTRY("etc/base-file", "from-base\n")};
+  add_layer_cut(view, layer, 1, 512 + 10);
+  assert_int_equal(exists(view, "/etc/base-file"), 0);
+  sc_image_view_free(view);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_whiteouts),
       cmocka_unit_test(test_replace_link_and_symlinks),
+      cmocka_unit_test(test_layer_without_padding),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
