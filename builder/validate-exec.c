@@ -573,7 +573,9 @@ static int add_base(sc_validation *v, sc_image_view *view, const char *from, sc_
   const sc_validate_options *o = v->options;
   sc_pull_result pulled = {0};
   const char *local = from;
-  if (sc_str_has_prefix(from, "docker://")) {
+  if (o && o->pulled) {
+    local = o->pulled;
+  } else if (sc_str_has_prefix(from, "docker://")) {
     static const sc_pull_options defaults = {.registry.tls_verify = true};
     if (sc_pull(from, o && o->pull ? o->pull : &defaults, &pulled, err) < 0)
       return -1;

@@ -14,6 +14,9 @@ typedef struct sc_validate_options {
    * docker://...), overriding sc-build.json "from"; NULL: that one. */
   const char *from;
   const sc_pull_options *pull; /* for a docker:// base; NULL: anonymous, TLS verified */
+  /* A docker:// base the caller has pulled already: the oci: reference of
+   * its cached copy (sc_pull_result), read instead of pulling again. */
+  const char *pulled;
   volatile const int *interrupted;
 } sc_validate_options;
 

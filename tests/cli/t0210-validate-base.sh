@@ -46,7 +46,9 @@ test_expect_success 'sc-build.json "from" is relative to the project; --from ove
   sc_build --json build app -o app2.oci >build2.json &&
   python3 -c "import json; d=json.load(open(\"build2.json\")); assert d[\"ok\"] and len(d[\"layers\"]) == 2, d" &&
   expect_exit 1 sc_build validate app --from oci:nowhere.oci &&
-  expect_grep "\-\-from oci:nowhere.oci" "$TEST_TMP/.stderr"
+  expect_grep "\-\-from oci:nowhere.oci" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build validate app --from base.oci &&
+  expect_grep "give the base image as oci:PATH" "$TEST_TMP/.stderr"
 '
 
 test_expect_success 'a "from" that cannot be opened is an error at its place in sc-build.json' '
@@ -105,6 +107,29 @@ test_expect_success CC 'with the libraries ldd lists copied into rootfs/, it val
   sc_build validate dyn 2>err &&
   expect_grep "dyn: 0 errors" err &&
   sc_build build dyn -o dyn.oci >/dev/null
+'
+
+# A docker:// base: validate pulls it through build's cache; build pulls
+# it once and validates through the cached copy.
+if command -v docker-registry >/dev/null; then
+  . "$SC_SOURCE_DIR/tests/registry/registry.sh"
+  export XDG_CACHE_HOME=$TEST_TMP/cache
+  unset REGISTRY_AUTH_FILE DOCKER_CONFIG
+  PORT=$(test_free_port)
+  registry_config "$TEST_TMP/reg" "$PORT"
+  test_cleanup_add "registry_stop '$TEST_TMP/reg'"
+  registry_start "$TEST_TMP/reg" "$PORT"
+  test_set_prereq REGISTRY
+fi
+
+test_expect_success REGISTRY 'a program from a docker:// base is found by validate and build' '
+  sc_build push oci:base.oci:base:latest docker://127.0.0.1:$PORT/base:v1 >/dev/null 2>&1 &&
+  sc_build validate app --from docker://127.0.0.1:$PORT/base:v1 2>err &&
+  expect_grep "app: 0 errors" err &&
+  printf "{\"name\": \"app\", \"from\": \"docker://127.0.0.1:$PORT/base:v1\"}\n" >app/sc-build.json &&
+  sc_build --json build app -o app3.oci >b3.json &&
+  python3 -c "import json; d=json.load(open(\"b3.json\")); assert d[\"ok\"] and len(d[\"layers\"]) == 2 and d[\"base_pull\"][\"blobs_cached\"] == 2, d" &&
+  printf "{\"name\": \"app\"}\n" >app/sc-build.json
 '
 
 test_done
