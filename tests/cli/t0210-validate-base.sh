@@ -6,6 +6,7 @@
 test_require python3
 test_lazy_prereq UMOCI 'command -v umoci'
 test_lazy_prereq CC 'command -v cc && command -v ldd'
+test_lazy_prereq RUNC 'command -v runc && command -v curl && test "$(id -u)" = 0'
 
 # A project like test_make_project's whose program is $2 (its rootfs/ no
 # longer holds hello-server).
@@ -107,6 +108,15 @@ test_expect_success CC 'with the libraries ldd lists copied into rootfs/, it val
   sc_build validate dyn 2>err &&
   expect_grep "dyn: 0 errors" err &&
   sc_build build dyn -o dyn.oci >/dev/null
+'
+
+test_expect_success RUNC 'sc-build test runs the program from the base named in sc-build.json' '
+  export TMPDIR=$TEST_TMP/tmp && mkdir -p "$TMPDIR" &&
+  printf "{\"name\": \"app\", \"from\": \"oci:../base.oci:base:latest\"}\n" >app/sc-build.json &&
+  port=$(test_free_port) &&
+  sc_build test app --set PORT=$port --probe http:http://127.0.0.1:$port/ >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  printf "{\"name\": \"app\"}\n" >app/sc-build.json
 '
 
 # A docker:// base: validate pulls it through build's cache; build pulls
