@@ -137,13 +137,34 @@ static const char *multiarch_triplet(const sc_elf_info *elf)
   }
 }
 
+enum { TOKEN_ORIGIN, TOKEN_LIB, TOKEN_PLATFORM, TOKEN_NONE };
+
+/* The dynamic string token at p ($NAME or ${NAME}) and its length. */
+static int token_at(const char *p, size_t *len)
+{
+  static const char *const names[] = {"ORIGIN", "LIB", "PLATFORM"};
+  for (int k = 0; p[0] == '$' && k < TOKEN_NONE; k++) {
+    size_t n = strlen(names[k]);
+    bool bare = strncmp(p + 1, names[k], n) == 0 && p[1 + n] != '_' &&
+                !isalnum((unsigned char)p[1 + n]);
+    bool braced = p[1] == '{' && strncmp(p + 2, names[k], n) == 0 && p[2 + n] == '}';
+    if (bare || braced) {
+      *len = bare ? 1 + n : 3 + n;
+      return k;
+    }
+  }
+  return TOKEN_NONE;
+}
+
 /* Replace $ORIGIN, $LIB and $PLATFORM (also as ${...}) in one RPATH or
  * RUNPATH entry, ld.so(8) "Dynamic string tokens".  $LIB depends on the
- * distribution: each of its values is tried. */
+ * distribution (lib64 on Fedora, lib/x86_64-linux-gnu on Debian): each of
+ * its values is tried. */
 static void expand_tokens(const lib_search *s, const char *entry, const char *origin,
                           char ***out)
 {
   const char *triplet = multiarch_triplet(s->exe);
+  const char *platform = sc_elf_machine_name(s->exe->machine);
   _cleanup_free_ char *multi = triplet ? xasprintf("lib/%s", triplet) : NULL;
   const char *libs[] = {s->exe->is64 ? "lib64" : "lib32", "lib", multi};
   size_t nlib = strstr(entry, "LIB") ? sizeof libs / sizeof libs[0] : 1;
@@ -152,23 +173,16 @@ static void expand_tokens(const lib_search *s, const char *entry, const char *or
       continue;
     sc_buf b = SC_BUF_INIT;
     for (const char *p = entry; *p;) {
-      static const char *const names[] = {"ORIGIN", "LIB", "PLATFORM"};
-      size_t k, len = 0;
-      for (k = 0; *p == '$' && k < 3; k++) {
-        size_t n = strlen(names[k]);
-        if (strncmp(p + 1, names[k], n) == 0 && !(p[1 + n] == '_' || isalnum((unsigned char)p[1 + n])))
-          len = 1 + n;
-        else if (p[1] == '{' && strncmp(p + 2, names[k], n) == 0 && p[2 + n] == '}')
-          len = 3 + n;
-        if (len)
-          break;
-      }
-      if (len == 0) {
+      size_t len = 0;
+      int token = token_at(p, &len);
+      if (token == TOKEN_NONE) {
         sc_buf_putc(&b, *p++);
         continue;
       }
-      const char *platform = sc_elf_machine_name(s->exe->machine);
-      sc_buf_puts(&b, k == 0 ? origin : k == 1 ? libs[i] : platform ? platform : "");
+      sc_buf_puts(&b, token == TOKEN_ORIGIN ? origin
+                      : token == TOKEN_LIB  ? libs[i]
+                      : platform            ? platform
+                                            : "");
       p += len;
     }
     if (b.len)

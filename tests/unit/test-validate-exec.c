@@ -252,6 +252,26 @@ static void test_runpath_conf_and_transitive(void **state)
   expect_clean(f);
 }
 
+/* DT_RPATH with ${ORIGIN} and $LIB, which is tried as each distribution
+ * expands it. */
+static void test_rpath_tokens(void **state)
+{
+  fixture *f = *state;
+  test_elf loader = {.is64 = true};
+  put_elf(f, "rootfs/lib64/ld-linux-x86-64.so.2", &loader);
+  test_elf app = {.is64 = true,
+                  .interp = "/lib64/ld-linux-x86-64.so.2",
+                  .needed = {"libpriv.so"},
+                  .rpath = "${ORIGIN}/../$LIB/private"};
+  put_elf(f, "rootfs/usr/bin/app", &app);
+  expect_error(f, "libpriv.so, which /usr/bin/app needs",
+               "searched /usr/bin/../lib64/private, /usr/bin/../lib/private, "
+               "/usr/bin/../lib/x86_64-linux-gnu/private, ");
+  test_elf priv = {.is64 = true};
+  put_elf(f, "rootfs/usr/lib/x86_64-linux-gnu/private/libpriv.so", &priv);
+  expect_clean(f);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -259,6 +279,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_env_command, setup, teardown),
       cmocka_unit_test_setup_teardown(test_elf_loader_and_libc, setup, teardown),
       cmocka_unit_test_setup_teardown(test_runpath_conf_and_transitive, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_rpath_tokens, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
