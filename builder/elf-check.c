@@ -63,16 +63,26 @@ void sc_elf_info_clear(sc_elf_info *info)
 const char *sc_elf_machine_name(uint16_t machine)
 {
   switch (machine) {
-  case EM_X86_64: return "x86_64";
-  case EM_386: return "i386";
-  case EM_AARCH64: return "aarch64";
-  case EM_ARM: return "arm";
-  case EM_PPC64: return "ppc64";
-  case EM_PPC: return "ppc";
-  case EM_S390: return "s390x";
-  case EM_RISCV: return "riscv64";
-  case EM_MIPS: return "mips";
-  default: return NULL;
+  case EM_X86_64:
+    return "x86_64";
+  case EM_386:
+    return "i386";
+  case EM_AARCH64:
+    return "aarch64";
+  case EM_ARM:
+    return "arm";
+  case EM_PPC64:
+    return "ppc64";
+  case EM_PPC:
+    return "ppc";
+  case EM_S390:
+    return "s390x";
+  case EM_RISCV:
+    return "riscv64";
+  case EM_MIPS:
+    return "mips";
+  default:
+    return NULL;
   }
 }
 
@@ -101,8 +111,7 @@ static int read_header(elf_reader *r, sc_elf_info *out, elf_phdrs *ph, sc_error 
   r->big_endian = out->big_endian = id[EI_DATA] == ELFDATA2MSB;
   uint64_t type, machine, phnum, shoff;
   if (!EHDR(r, e_type, &type) || !EHDR(r, e_machine, &machine) || !EHDR(r, e_phoff, &ph->off) ||
-      !EHDR(r, e_phentsize, &ph->entsize) || !EHDR(r, e_phnum, &phnum) ||
-      !EHDR(r, e_shoff, &shoff))
+      !EHDR(r, e_phentsize, &ph->entsize) || !EHDR(r, e_phnum, &phnum) || !EHDR(r, e_shoff, &shoff))
     return sc_error_set(err, SC_E_INVALID, "truncated ELF header");
   out->type = (uint16_t)type;
   out->machine = (uint16_t)machine;
@@ -144,8 +153,8 @@ static int read_interp(const elf_reader *r, uint64_t phdr, sc_elf_info *out, sc_
 
 /* The file offset of virtual address addr: through the PT_LOAD segment
  * that maps it from the file (ld.so reads DT_STRTAB from memory). */
-static bool vaddr_to_offset(const elf_reader *r, const elf_phdrs *ph, uint64_t addr,
-                            uint64_t *off, uint64_t *avail)
+static bool vaddr_to_offset(const elf_reader *r, const elf_phdrs *ph, uint64_t addr, uint64_t *off,
+                            uint64_t *avail)
 {
   for (uint64_t i = 0; i < ph->count; i++) {
     uint64_t base = ph->off + i * ph->entsize, type, vaddr, poff, filesz;
@@ -189,13 +198,26 @@ static int scan_dynamic(const elf_reader *r, uint64_t phdr, dyn_scan *d, sc_erro
     if (tag == DT_NEEDED && d->needed_count >= MAX_NEEDED)
       return sc_error_set(err, SC_E_INVALID, "more than %d DT_NEEDED entries", MAX_NEEDED);
     switch (tag) {
-    case DT_NEEDED: d->needed[d->needed_count++] = val; break;
-    case DT_STRTAB: d->strtab = val, d->has_strtab = true; break;
-    case DT_STRSZ: d->strsz = val, d->has_strsz = true; break;
-    case DT_RPATH: d->rpath = (int64_t)(val & INT64_MAX); break;
-    case DT_RUNPATH: d->runpath = (int64_t)(val & INT64_MAX); break;
-    case DT_SONAME: d->soname = (int64_t)(val & INT64_MAX); break;
-    default: break;
+    case DT_NEEDED:
+      d->needed[d->needed_count++] = val;
+      break;
+    case DT_STRTAB:
+      d->strtab = val, d->has_strtab = true;
+      break;
+    case DT_STRSZ:
+      d->strsz = val, d->has_strsz = true;
+      break;
+    case DT_RPATH:
+      d->rpath = (int64_t)(val & INT64_MAX);
+      break;
+    case DT_RUNPATH:
+      d->runpath = (int64_t)(val & INT64_MAX);
+      break;
+    case DT_SONAME:
+      d->soname = (int64_t)(val & INT64_MAX);
+      break;
+    default:
+      break;
     }
   }
   return 0;
@@ -236,15 +258,13 @@ static int read_dyn_strings(const elf_reader *r, const elf_phdrs *ph, const dyn_
                  {d->runpath, &out->runpath, "DT_RUNPATH"},
                  {d->soname, &out->soname, "DT_SONAME"}};
   for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
-    if (strings[i].idx >= 0 &&
-        (*strings[i].dst = dyn_string(r, off, size, (uint64_t)strings[i].idx, strings[i].what,
-                                      err)) == NULL)
+    if (strings[i].idx >= 0 && (*strings[i].dst = dyn_string(r, off, size, (uint64_t)strings[i].idx,
+                                                             strings[i].what, err)) == NULL)
       return -1;
   return 0;
 }
 
-static int read_segments(const elf_reader *r, const elf_phdrs *ph, sc_elf_info *out,
-                         sc_error *err)
+static int read_segments(const elf_reader *r, const elf_phdrs *ph, sc_elf_info *out, sc_error *err)
 {
   _cleanup_free_ dyn_scan *d = xcalloc(1, sizeof *d);
   d->rpath = d->runpath = d->soname = -1;

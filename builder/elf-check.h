@@ -19,15 +19,15 @@
 #define SC_SHEBANG_MAX 256
 
 typedef struct sc_elf_info {
-  bool is64;         /* ELFCLASS64 (else ELFCLASS32) */
-  bool big_endian;   /* ELFDATA2MSB (else ELFDATA2LSB) */
-  uint16_t type;     /* e_type: ET_EXEC, ET_DYN, ... */
-  uint16_t machine;  /* e_machine: EM_X86_64, EM_AARCH64, ... */
-  char *interp;      /* PT_INTERP, or NULL for a static program */
-  char **needed;     /* DT_NEEDED in file order (NULL-terminated), or NULL */
-  char *rpath;       /* DT_RPATH, or NULL */
-  char *runpath;     /* DT_RUNPATH, or NULL */
-  char *soname;      /* DT_SONAME, or NULL */
+  bool is64;        /* ELFCLASS64 (else ELFCLASS32) */
+  bool big_endian;  /* ELFDATA2MSB (else ELFDATA2LSB) */
+  uint16_t type;    /* e_type: ET_EXEC, ET_DYN, ... */
+  uint16_t machine; /* e_machine: EM_X86_64, EM_AARCH64, ... */
+  char *interp;     /* PT_INTERP, or NULL for a static program */
+  char **needed;    /* DT_NEEDED in file order (NULL-terminated), or NULL */
+  char *rpath;      /* DT_RPATH, or NULL */
+  char *runpath;    /* DT_RUNPATH, or NULL */
+  char *soname;     /* DT_SONAME, or NULL */
 } sc_elf_info;
 
 /* True when data starts with the ELF magic (\177ELF). */

@@ -283,9 +283,10 @@ static view_content *content_from(const char *path, const unsigned char *data, s
     sc_error_clear(&err);
     return c;
   }
-  size_t keep = is_loader_config(path) ? len : (len >= 2 && data[0] == '#' && data[1] == '!')
-                                                   ? (len < SC_SHEBANG_MAX ? len : SC_SHEBANG_MAX)
-                                                   : 0;
+  size_t keep = is_loader_config(path) ? len
+                : (len >= 2 && data[0] == '#' && data[1] == '!')
+                    ? (len < SC_SHEBANG_MAX ? len : SC_SHEBANG_MAX)
+                    : 0;
   if (keep > MAX_CONFIG_SIZE)
     keep = MAX_CONFIG_SIZE;
   c->head = xmalloc(keep + 1);
@@ -342,10 +343,14 @@ static int read_entry_content(struct archive *tar, const char *path, int64_t siz
 static sc_view_type entry_type(mode_t type)
 {
   switch (type) {
-  case AE_IFDIR: return SC_VIEW_DIR;
-  case AE_IFREG: return SC_VIEW_REG;
-  case AE_IFLNK: return SC_VIEW_SYMLINK;
-  default: return SC_VIEW_OTHER;
+  case AE_IFDIR:
+    return SC_VIEW_DIR;
+  case AE_IFREG:
+    return SC_VIEW_REG;
+  case AE_IFLNK:
+    return SC_VIEW_SYMLINK;
+  default:
+    return SC_VIEW_OTHER;
   }
 }
 
@@ -367,8 +372,8 @@ static int node_from_entry(sc_image_view *v, struct archive *tar, struct archive
     *out = n;
     return 0;
   }
-  view_node *n = node_new(base, entry_type(archive_entry_filetype(e)), archive_entry_perm(e),
-                          v->layer);
+  view_node *n =
+      node_new(base, entry_type(archive_entry_filetype(e)), archive_entry_perm(e), v->layer);
   if (n->type == SC_VIEW_SYMLINK)
     n->target = xstrdup(archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
   if (n->type == SC_VIEW_REG &&
@@ -454,9 +459,10 @@ int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
 
 static sc_view_type stat_type(mode_t mode)
 {
-  return S_ISDIR(mode) ? SC_VIEW_DIR : S_ISREG(mode) ? SC_VIEW_REG
-                                   : S_ISLNK(mode)   ? SC_VIEW_SYMLINK
-                                                     : SC_VIEW_OTHER;
+  return S_ISDIR(mode)   ? SC_VIEW_DIR
+         : S_ISREG(mode) ? SC_VIEW_REG
+         : S_ISLNK(mode) ? SC_VIEW_SYMLINK
+                         : SC_VIEW_OTHER;
 }
 
 static void closedirp(DIR **d)
@@ -466,14 +472,13 @@ static void closedirp(DIR **d)
 }
 
 /* One rootfs/ entry at rel (dirfd holds it), and what is below it. */
-static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel,
-                          int depth, sc_error *err);
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
+                          sc_error *err);
 
 static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc_error *err)
 {
   if (depth > MAX_DEPTH)
-    return sc_error_set(err, SC_E_INVALID, "rootfs/%s: deeper than %d directories", rel,
-                        MAX_DEPTH);
+    return sc_error_set(err, SC_E_INVALID, "rootfs/%s: deeper than %d directories", rel, MAX_DEPTH);
   int own = dup(fd);
   DIR *d __attribute__((cleanup(closedirp))) = own >= 0 ? fdopendir(own) : NULL;
   if (d == NULL) {
@@ -492,8 +497,8 @@ static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc
   return errno ? sc_error_set_errno(err, errno, "cannot read rootfs/%s", rel) : 0;
 }
 
-static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel,
-                          int depth, sc_error *err)
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
+                          sc_error *err)
 {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)

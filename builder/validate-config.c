@@ -16,7 +16,6 @@
   sc_validation_report_path(v, severity, SC_FILE_CONFIG_TEMPLATE,                                  \
                             (v)->project->config_template.data, path, depth, at_key, __VA_ARGS__)
 
-
 static void check_required(sc_validation *v, json_t *config)
 {
   sc_jsonpos_step version[] = {SC_JSONPOS_KEY("ociVersion")};

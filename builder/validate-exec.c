@@ -126,14 +126,22 @@ static void push_unique(char ***v, const char *s)
 static const char *multiarch_triplet(const sc_elf_info *elf)
 {
   switch (elf->machine) {
-  case EM_X86_64: return elf->is64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
-  case EM_386: return "i386-linux-gnu";
-  case EM_AARCH64: return "aarch64-linux-gnu";
-  case EM_ARM: return "arm-linux-gnueabihf";
-  case EM_PPC64: return elf->big_endian ? "powerpc64-linux-gnu" : "powerpc64le-linux-gnu";
-  case EM_S390: return "s390x-linux-gnu";
-  case EM_RISCV: return "riscv64-linux-gnu";
-  default: return NULL;
+  case EM_X86_64:
+    return elf->is64 ? "x86_64-linux-gnu" : "x86_64-linux-gnux32";
+  case EM_386:
+    return "i386-linux-gnu";
+  case EM_AARCH64:
+    return "aarch64-linux-gnu";
+  case EM_ARM:
+    return "arm-linux-gnueabihf";
+  case EM_PPC64:
+    return elf->big_endian ? "powerpc64-linux-gnu" : "powerpc64le-linux-gnu";
+  case EM_S390:
+    return "s390x-linux-gnu";
+  case EM_RISCV:
+    return "riscv64-linux-gnu";
+  default:
+    return NULL;
   }
 }
 
@@ -145,8 +153,8 @@ static int token_at(const char *p, size_t *len)
   static const char *const names[] = {"ORIGIN", "LIB", "PLATFORM"};
   for (int k = 0; p[0] == '$' && k < TOKEN_NONE; k++) {
     size_t n = strlen(names[k]);
-    bool bare = strncmp(p + 1, names[k], n) == 0 && p[1 + n] != '_' &&
-                !isalnum((unsigned char)p[1 + n]);
+    bool bare =
+        strncmp(p + 1, names[k], n) == 0 && p[1 + n] != '_' && !isalnum((unsigned char)p[1 + n]);
     bool braced = p[1] == '{' && strncmp(p + 2, names[k], n) == 0 && p[2 + n] == '}';
     if (bare || braced) {
       *len = bare ? 1 + n : 3 + n;
@@ -160,8 +168,7 @@ static int token_at(const char *p, size_t *len)
  * RUNPATH entry, ld.so(8) "Dynamic string tokens".  $LIB depends on the
  * distribution (lib64 on Fedora, lib/x86_64-linux-gnu on Debian): each of
  * its values is tried. */
-static void expand_tokens(const lib_search *s, const char *entry, const char *origin,
-                          char ***out)
+static void expand_tokens(const lib_search *s, const char *entry, const char *origin, char ***out)
 {
   const char *triplet = multiarch_triplet(s->exe);
   const char *platform = sc_elf_machine_name(s->exe->machine);
@@ -209,7 +216,8 @@ static void include_ld_conf(lib_search *s, const char *from, const char *pattern
                             char ***dirs)
 {
   _cleanup_free_ char *from_dir = sc_path_dirname(from);
-  _cleanup_free_ char *full = pattern[0] == '/' ? xstrdup(pattern) : sc_path_join(from_dir, pattern);
+  _cleanup_free_ char *full =
+      pattern[0] == '/' ? xstrdup(pattern) : sc_path_join(from_dir, pattern);
   _cleanup_free_ char *dir = sc_path_dirname(full);
   _cleanup_free_ char *glob = sc_path_basename(full);
   _cleanup_strv_ char **names = sc_image_view_list(s->c->view, dir);
@@ -376,8 +384,9 @@ static void find_library(lib_search *s, const char *name, const char *by, const 
   }
   sc_strv_push(&s->missing, name);
   _cleanup_free_ char *searched = searched_list(dirs);
-  exec_error(s->c, "%s, which %s needs (DT_NEEDED), is missing from %s: ld.so would not find "
-                   "it (searched %s)",
+  exec_error(s->c,
+             "%s, which %s needs (DT_NEEDED), is missing from %s: ld.so would not find "
+             "it (searched %s)",
              name, by, s->c->image, strchr(name, '/') ? name : searched);
 }
 
@@ -431,8 +440,8 @@ static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
   sc_view_file st;
   int r = sc_image_view_stat(c->view, elf->interp, &st);
   if (r < 0)
-    exec_error(c, "%s, the ELF interpreter (PT_INTERP) of %s, is missing from %s (%s)",
-               elf->interp, path, c->image, strerror(-r));
+    exec_error(c, "%s, the ELF interpreter (PT_INTERP) of %s, is missing from %s (%s)", elf->interp,
+               path, c->image, strerror(-r));
   else
     check_runnable(c, &st, "the ELF interpreter");
   sc_view_file_clear(&st);
@@ -477,13 +486,13 @@ static void check_env_command(exec_ctx *c, const char *script, const char *arg, 
     }
     sc_view_file_clear(&st);
   }
-  exec_error(c, "'%s', which the #! line of %s runs through env, is missing from %s (looked "
-                "in %s)",
+  exec_error(c,
+             "'%s', which the #! line of %s runs through env, is missing from %s (looked "
+             "in %s)",
              command, script, c->image, strchr(command, '/') ? command : env_path(c->process));
 }
 
-static void check_script(exec_ctx *c, const char *path, const sc_view_content *content,
-                         int depth)
+static void check_script(exec_ctx *c, const char *path, const sc_view_content *content, int depth)
 {
   sc_shebang sb;
   sc_error err = SC_ERROR_INIT;
@@ -493,8 +502,9 @@ static void check_script(exec_ctx *c, const char *path, const sc_view_content *c
     return;
   }
   if (depth >= MAX_SCRIPT_NESTING) {
-    exec_error(c, "%s: #! interpreters nest more than %d deep, which the kernel refuses (a "
-                  "script that names itself?)",
+    exec_error(c,
+               "%s: #! interpreters nest more than %d deep, which the kernel refuses (a "
+               "script that names itself?)",
                path, MAX_SCRIPT_NESTING);
     sc_shebang_clear(&sb);
     return;
@@ -533,8 +543,9 @@ static void check_program(exec_ctx *c, const char *path, int depth)
   } else if (content.head_len >= 2 && content.head[0] == '#' && content.head[1] == '!') {
     check_script(c, path, &content, depth);
   } else {
-    exec_error(c, "%s is neither an ELF program nor a script starting with #!: the kernel "
-                  "cannot run it (exec format error)",
+    exec_error(c,
+               "%s is neither an ELF program nor a script starting with #!: the kernel "
+               "cannot run it (exec format error)",
                path);
   }
 }
@@ -561,8 +572,9 @@ static void check_arg0(exec_ctx *c)
   bool base = sc_validation_base(c->v) != NULL;
   exec_error(c, "it is missing from %s (symlinks resolved inside the image%s)%s", c->image,
              strchr(c->arg0, '/') ? "" : "; looked in process.env PATH",
-             base ? "" : ": when a base image installs it, name the base with --from or "
-                         "\"from\" in sc-build.json");
+             base ? ""
+                  : ": when a base image installs it, name the base with --from or "
+                    "\"from\" in sc-build.json");
 }
 
 /* ---- the image ---- */
@@ -615,7 +627,8 @@ static sc_image_view *open_view(sc_validation *v, const char *from)
   sc_image_view *view = sc_image_view_new();
   sc_error err = SC_ERROR_INIT;
   if ((from && add_base(v, view, from, &err) < 0) ||
-      (v->project->rootfs_fd >= 0 && sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0)) {
+      (v->project->rootfs_fd >= 0 &&
+       sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0)) {
     base_error(v, &err);
     sc_error_clear(&err);
     sc_image_view_free(view);
@@ -639,8 +652,8 @@ void sc_validate_exec(sc_validation *v, json_t *process)
   sc_image_view *view = open_view(v, from);
   if (view == NULL)
     return;
-  _cleanup_free_ char *image = from ? xasprintf("the image (rootfs/ over %s)", from)
-                                    : xstrdup("rootfs/");
+  _cleanup_free_ char *image =
+      from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
   exec_ctx c = {.v = v, .view = view, .process = process, .arg0 = arg0, .image = image};
   check_arg0(&c);
   sc_image_view_free(view);

@@ -118,8 +118,11 @@ static void test_hostile_fields(void **state)
   (void)state;
   static const unsigned char values[] = {0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff};
   for (int variant = 0; variant < 4; variant++) {
-    test_elf e = {.is64 = variant & 1, .big_endian = variant & 2, .interp = "/ld.so",
-                  .needed = {"libx.so"}, .rpath = "/r"};
+    test_elf e = {.is64 = variant & 1,
+                  .big_endian = variant & 2,
+                  .interp = "/ld.so",
+                  .needed = {"libx.so"},
+                  .rpath = "/r"};
     size_t len;
     _cleanup_free_ unsigned char *data = test_elf_build(&e, &len);
     unsigned char *copy = malloc(len);

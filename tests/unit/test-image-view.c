@@ -71,9 +71,18 @@ static void add_layer(sc_image_view *view, const tar_entry *entries, size_t n)
   add_layer_cut(view, entries, n, 0);
 }
 
-#define FILE_ENTRY(p, text) {p, AE_IFREG, NULL, text, sizeof text - 1}
-#define DIR_ENTRY(p) {p, AE_IFDIR, NULL, NULL, 0}
-#define LINK_ENTRY(p, target) {p, AE_IFLNK, target, NULL, 0}
+#define FILE_ENTRY(p, text)                                                                        \
+  {                                                                                                \
+    p, AE_IFREG, NULL, text, sizeof text - 1                                                       \
+  }
+#define DIR_ENTRY(p)                                                                               \
+  {                                                                                                \
+    p, AE_IFDIR, NULL, NULL, 0                                                                     \
+  }
+#define LINK_ENTRY(p, target)                                                                      \
+  {                                                                                                \
+    p, AE_IFLNK, target, NULL, 0                                                                   \
+  }
 
 static int exists(sc_image_view *view, const char *path)
 {
@@ -87,9 +96,12 @@ static void test_whiteouts(void **state)
 {
   (void)state;
   sc_image_view *view = sc_image_view_new();
-  const tar_entry base[] = {DIR_ENTRY("etc/"),   FILE_ENTRY("etc/a", "a"),
-                            FILE_ENTRY("etc/b", "b"), DIR_ENTRY("etc/sub/"),
-                            FILE_ENTRY("etc/sub/c", "c"), FILE_ENTRY("./usr/bin/x", "#!/bin/sh\n")};
+  const tar_entry base[] = {DIR_ENTRY("etc/"),
+                            FILE_ENTRY("etc/a", "a"),
+                            FILE_ENTRY("etc/b", "b"),
+                            DIR_ENTRY("etc/sub/"),
+                            FILE_ENTRY("etc/sub/c", "c"),
+                            FILE_ENTRY("./usr/bin/x", "#!/bin/sh\n")};
   add_layer(view, base, sizeof base / sizeof base[0]);
   assert_int_equal(exists(view, "/etc/a"), 0);
   assert_int_equal(exists(view, "/usr/bin/x"), 0); /* parents made as tar does */
@@ -117,10 +129,13 @@ static void test_replace_link_and_symlinks(void **state)
   test_elf e = {.is64 = true, .interp = "/lib/ld.so", .needed = {"libc.so.6"}};
   size_t len;
   _cleanup_free_ unsigned char *elf = test_elf_build(&e, &len);
-  const tar_entry base[] = {
-      FILE_ENTRY("opt", "a file"), LINK_ENTRY("bin", "usr/bin"), DIR_ENTRY("usr/bin/"),
-      {"usr/bin/prog", AE_IFREG, NULL, elf, len}, {"usr/bin/same", 0, "usr/bin/prog", NULL, 0},
-      LINK_ENTRY("usr/bin/loop", "/usr/bin/loop"), LINK_ENTRY("usr/bin/up", "../../../../etc")};
+  const tar_entry base[] = {FILE_ENTRY("opt", "a file"),
+                            LINK_ENTRY("bin", "usr/bin"),
+                            DIR_ENTRY("usr/bin/"),
+                            {"usr/bin/prog", AE_IFREG, NULL, elf, len},
+                            {"usr/bin/same", 0, "usr/bin/prog", NULL, 0},
+                            LINK_ENTRY("usr/bin/loop", "/usr/bin/loop"),
+                            LINK_ENTRY("usr/bin/up", "../../../../etc")};
   add_layer(view, base, sizeof base / sizeof base[0]);
   /* A hard link shares what was read of its target. */
   sc_view_content content;

@@ -153,7 +153,8 @@ static void test_script_interpreter(void **state)
 {
   fixture *f = *state;
   put_text(f, "rootfs/usr/bin/app", "#!/bin/sh\nexec true\n");
-  expect_error(f, "/bin/sh, the interpreter on the #! line of /usr/bin/app", "missing from rootfs/");
+  expect_error(f, "/bin/sh, the interpreter on the #! line of /usr/bin/app",
+               "missing from rootfs/");
   /* A DOS line ending is named as the cause. */
   put_text(f, "rootfs/usr/bin/app", "#!/bin/sh\r\nexec true\r\n");
   expect_error(f, "DOS line endings", NULL);
@@ -187,16 +188,16 @@ static void test_env_command(void **state)
   expect_error(f, "'perl'", NULL);
 }
 
-static const test_elf dynamic_app = {.is64 = true,
-                                     .interp = "/lib64/ld-linux-x86-64.so.2",
-                                     .needed = {"libc.so.6"}};
+static const test_elf dynamic_app = {
+    .is64 = true, .interp = "/lib64/ld-linux-x86-64.so.2", .needed = {"libc.so.6"}};
 
 static void test_elf_loader_and_libc(void **state)
 {
   fixture *f = *state;
   put_elf(f, "rootfs/usr/bin/app", &dynamic_app);
   /* Both the loader and libc are named at once. */
-  expect_errors(f, 2, "/lib64/ld-linux-x86-64.so.2, the ELF interpreter (PT_INTERP) of /usr/bin/app",
+  expect_errors(f, 2,
+                "/lib64/ld-linux-x86-64.so.2, the ELF interpreter (PT_INTERP) of /usr/bin/app",
                 "missing from rootfs/");
   expect_errors(f, 2, "libc.so.6, which /usr/bin/app needs", NULL);
   /* Debian's layout: /lib64 holds a symlink into the multiarch directory;
@@ -245,9 +246,8 @@ static void test_runpath_conf_and_transitive(void **state)
   expect_error(f, "libbar.so.2", NULL);
   const char *from = "\"PATH=/usr/bin:/bin\"";
   const char *at = strstr(config_template, from);
-  _cleanup_free_ char *config =
-      xasprintf("%.*s\"LD_LIBRARY_PATH=/opt/bar/lib\", %s", (int)(at - config_template),
-                config_template, at);
+  _cleanup_free_ char *config = xasprintf("%.*s\"LD_LIBRARY_PATH=/opt/bar/lib\", %s",
+                                          (int)(at - config_template), config_template, at);
   put(f, "config.json.template", config, strlen(config), 0644);
   expect_clean(f);
 }

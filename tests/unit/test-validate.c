@@ -73,11 +73,13 @@ static void write_file(fixture *f, const char *path, const char *text, mode_t mo
 
 /* The ELF header of a static x86-64 program: nothing else to load, so the
  * program validates without an interpreter or libraries in rootfs. */
+/* clang-format off */
 static const unsigned char static_program[64] = {
     0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* e_ident */
     2, 0, 0x3e, 0, 1, 0, 0, 0,                               /* ET_EXEC, EM_X86_64 */
     [52] = 64, [54] = 56, [58] = 64,                         /* ehsize, phentsize, shentsize */
 };
+/* clang-format on */
 
 static void write_program(fixture *f, const char *path)
 {
