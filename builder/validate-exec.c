@@ -626,15 +626,17 @@ static sc_image_view *open_view(sc_validation *v, const char *from)
 {
   sc_image_view *view = sc_image_view_new();
   sc_error err = SC_ERROR_INIT;
-  if ((from && add_base(v, view, from, &err) < 0) ||
-      (v->project->rootfs_fd >= 0 &&
-       sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0)) {
+  if (from && add_base(v, view, from, &err) < 0) {
     base_error(v, &err);
-    sc_error_clear(&err);
-    sc_image_view_free(view);
-    return NULL;
+  } else if (v->project->rootfs_fd >= 0 &&
+             sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0) {
+    sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0, "%s", err.msg);
+  } else {
+    return view;
   }
-  return view;
+  sc_error_clear(&err);
+  sc_image_view_free(view);
+  return NULL;
 }
 
 const char *sc_validation_base(const sc_validation *v)
