@@ -272,6 +272,21 @@ static void test_rpath_tokens(void **state)
   expect_clean(f);
 }
 
+/* musl's loader searches its own path file, or /lib:/usr/local/lib:/usr/lib. */
+static void test_musl(void **state)
+{
+  fixture *f = *state;
+  test_elf loader = {.is64 = true};
+  put_elf(f, "rootfs/lib/ld-musl-x86_64.so.1", &loader);
+  test_elf app = {.is64 = true, .interp = "/lib/ld-musl-x86_64.so.1", .needed = {"libfoo.so"}};
+  put_elf(f, "rootfs/usr/bin/app", &app);
+  test_elf foo = {.is64 = true};
+  put_elf(f, "rootfs/usr/local/lib/libfoo.so", &foo);
+  expect_clean(f);
+  put_text(f, "rootfs/etc/ld-musl-x86_64.path", "/opt/lib:/lib\n");
+  expect_error(f, "libfoo.so, which /usr/bin/app needs", "(searched /opt/lib, /lib)");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -280,6 +295,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_elf_loader_and_libc, setup, teardown),
       cmocka_unit_test_setup_teardown(test_runpath_conf_and_transitive, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rpath_tokens, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_musl, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
