@@ -296,12 +296,15 @@ static view_content *content_from(const char *path, const unsigned char *data, s
   return c;
 }
 
-/* Read up to want bytes of the current tar entry. */
-static ssize_t tar_read(struct archive *tar, unsigned char *buf, size_t want)
+/* Reads up to want bytes of a file's content, or -1. */
+typedef ssize_t (*content_read_fn)(void *source, unsigned char *buf, size_t want);
+
+/* From the current entry of a tar (a struct archive). */
+static ssize_t tar_read(void *source, unsigned char *buf, size_t want)
 {
   size_t got = 0;
   while (got < want) {
-    la_ssize_t n = archive_read_data(tar, buf + got, want - got);
+    la_ssize_t n = archive_read_data(source, buf + got, want - got);
     if (n < 0)
       return -1;
     if (n == 0)
@@ -311,32 +314,50 @@ static ssize_t tar_read(struct archive *tar, unsigned char *buf, size_t want)
   return (ssize_t)got;
 }
 
-/* The content of a regular file entry: the head decides whether the rest
- * is needed (an ELF file, a loader config file). */
-static int read_entry_content(struct archive *tar, const char *path, int64_t size,
-                              view_content **out, sc_error *err)
+/* From a file descriptor (an int *). */
+static ssize_t fd_read(void *source, unsigned char *buf, size_t want)
+{
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = read(*(int *)source, buf + got, want - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+/* The content of a file of `size` bytes: its head decides whether the
+ * rest is needed (an ELF file not too large to read, a loader config
+ * file).  Never reads past size: in a tar that would consume the entry's
+ * padding, which a layer written by `umoci insert` lacks at its end. */
+static int read_content(content_read_fn read_fn, void *source, const char *path, int64_t size,
+                        view_content **out)
 {
   unsigned char head[SC_SHEBANG_MAX] = {0};
-  /* Never past the entry's size: reading on would consume its padding,
-   * which a layer written by `umoci insert` lacks at its end. */
-  size = size < 0 ? 0 : size;
-  ssize_t n = tar_read(tar, head, (uint64_t)size < sizeof head ? (size_t)size : sizeof head);
+  uint64_t total = size < 0 ? 0 : (uint64_t)size;
+  ssize_t n = read_fn(source, head, total < sizeof head ? (size_t)total : sizeof head);
   if (n < 0)
-    return sc_error_set(err, EIO, "%s: %s", path, archive_error_string(tar));
-  size_t limit = sc_elf_has_magic(head, (size_t)n) ? MAX_ELF_SIZE
-                 : is_loader_config(path)          ? MAX_CONFIG_SIZE
-                                                   : 0;
-  if (limit == 0 || size <= n) {
-    *out = content_from(path, head, (size_t)n, (uint64_t)(size > n ? size : n));
+    return -1;
+  bool elf = sc_elf_has_magic(head, (size_t)n);
+  size_t limit = elf ? MAX_ELF_SIZE : is_loader_config(path) ? MAX_CONFIG_SIZE : 0;
+  if (total < (uint64_t)n)
+    total = (uint64_t)n;
+  if (limit == 0 || total == (uint64_t)n || (elf && total > limit)) {
+    *out = content_from(path, head, (size_t)n, total);
     return 0;
   }
-  size_t want = (uint64_t)size < limit ? (size_t)size : limit;
+  size_t want = total < limit ? (size_t)total : limit;
   _cleanup_free_ unsigned char *data = xmalloc(want);
   memcpy(data, head, (size_t)n);
-  ssize_t rest = tar_read(tar, data + n, want - (size_t)n);
+  ssize_t rest = read_fn(source, data + n, want - (size_t)n);
   if (rest < 0)
-    return sc_error_set(err, EIO, "%s: %s", path, archive_error_string(tar));
-  *out = content_from(path, data, (size_t)n + (size_t)rest, (uint64_t)size);
+    return -1;
+  *out = content_from(path, data, (size_t)n + (size_t)rest, total);
   return 0;
 }
 
@@ -377,9 +398,9 @@ static int node_from_entry(sc_image_view *v, struct archive *tar, struct archive
   if (n->type == SC_VIEW_SYMLINK)
     n->target = xstrdup(archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
   if (n->type == SC_VIEW_REG &&
-      read_entry_content(tar, path, archive_entry_size(e), &n->content, err) < 0) {
+      read_content(tar_read, tar, path, archive_entry_size(e), &n->content) < 0) {
     node_free(n);
-    return -1;
+    return sc_error_set(err, EIO, "%s: %s", path, archive_error_string(tar));
   }
   *out = n;
   return 0;
@@ -629,22 +650,9 @@ static int read_disk_content(sc_image_view *v, view_node *n, sc_error *err)
 {
   _cleanup_close_ int fd = openat(v->rootfs_fd, n->disk_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0)
+  if (fd < 0 || fstat(fd, &st) < 0 ||
+      read_content(fd_read, &fd, n->disk_path, st.st_size, &n->content) < 0)
     return sc_error_set_errno(err, errno, "cannot read rootfs/%s", n->disk_path);
-  size_t want = st.st_size > (off_t)MAX_ELF_SIZE ? MAX_ELF_SIZE : (size_t)st.st_size;
-  _cleanup_free_ unsigned char *data = xmalloc(want + 1);
-  size_t got = 0;
-  while (got < want) {
-    ssize_t r = read(fd, data + got, want - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return sc_error_set_errno(err, errno, "cannot read rootfs/%s", n->disk_path);
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  n->content = content_from(n->disk_path, data, got, (uint64_t)st.st_size);
   return 0;
 }
 
