@@ -22,12 +22,13 @@ static const char validate_usage[] =
     "      --from IMAGE  the base image, as build --from takes it: oci:PATH[:TAG] or\n"
     "                    docker://HOST/REPO[:TAG|@DIGEST] (pulled into the base\n"
     "                    cache); default: \"from\" of sc-build.json\n"
-    "      --creds, --tls-verify, --cert-dir   for a docker:// base, as for build\n"
+    "      --creds U[:P], --tls-verify[=B], --cert-dir D\n"
+    "                    for a docker:// base, as for build\n"
     "      --set K=V     a value an install would be given with --set (repeatable)\n"
-    "      --json      print one JSON document on stdout\n"
-    "  -q, --quiet     print errors only\n"
-    "  -v, --verbose   more detail\n"
-    "  -h, --help      show this help\n";
+    "      --json        print one JSON document on stdout\n"
+    "  -q, --quiet       print errors only\n"
+    "  -v, --verbose     more detail\n"
+    "  -h, --help        show this help\n";
 
 enum { OPT_SET = 0x2001, OPT_FROM };
 
