@@ -1,6 +1,7 @@
 /* init.c: making a project directory from a skeleton. */
 #include "init.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "project.h"
+#include "registry.h"
 #include "util.h"
 
 /* Deeper trees than this are refused rather than exhausting descriptors. */
@@ -361,6 +363,37 @@ static int fill_project(const sc_init_options *options, int parent_fd, const cha
   return set_image_name(project_fd, name, err);
 }
 
+/* A name close to `name` that is a valid image name, for the message:
+ * lower case, anything else a '-' ("My App" -> "my-app"). */
+static char *suggest_image_name(const char *name)
+{
+  sc_buf b = SC_BUF_INIT;
+  for (const char *p = name; *p; p++) {
+    char c = (char)tolower((unsigned char)*p);
+    bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (plain || (b.len > 0 && b.data[b.len - 1] != '-'))
+      sc_buf_putc(&b, plain ? c : '-');
+  }
+  while (b.len > 0 && b.data[b.len - 1] == '-')
+    b.data[--b.len] = '\0';
+  return b.len > 0 ? sc_buf_steal(&b) : (sc_buf_free(&b), xstrdup("my-service"));
+}
+
+/* The directory's name becomes the image's name (sc-build.json "name",
+ * the tag `build` writes, the repository `push` sends to): refuse it here
+ * rather than at the first push (registry-ref.c has the grammar). */
+static int check_image_name(const char *name, sc_error *err)
+{
+  if (sc_registry_repository_is_valid(name))
+    return 0;
+  _cleanup_free_ char *better = suggest_image_name(name);
+  return sc_error_set(err, SC_E_INVALID,
+                      "'%s' is not a valid image name, and the project directory's name is "
+                      "the image's name: use lower-case letters, digits and the separators "
+                      ". _ - (for example '%s')",
+                      name, better);
+}
+
 int sc_init_project(const sc_init_options *options, sc_error *err)
 {
   const char *path = options->path;
@@ -369,6 +402,8 @@ int sc_init_project(const sc_init_options *options, sc_error *err)
     return sc_error_set(err, SC_E_INVALID,
                         "'%s' does not name a new directory (give a path such as ./my-service)",
                         path);
+  if (check_image_name(name, err) < 0)
+    return -1;
   size_t dir_len = strlen(path);
   while (dir_len > 1 && path[dir_len - 1] == '/')
     dir_len--;

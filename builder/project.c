@@ -49,6 +49,18 @@ static char *default_image_name(const char *path)
   return len > start ? xstrndup(p + start, len - start) : xstrdup("image");
 }
 
+/* sc-build.json "from" names the base relative to the project directory,
+ * so that it means the same from wherever sc-build runs. */
+static char *base_reference(const sc_project *p, const char *from)
+{
+  if (from == NULL || from[0] == '\0')
+    return NULL;
+  if (!sc_str_has_prefix(from, "oci:") || from[4] == '/' || from[4] == '\0')
+    return xstrdup(from);
+  _cleanup_free_ char *path = sc_path_join(p->path, from + 4);
+  return xasprintf("oci:%s", path);
+}
+
 /* sc-build.json: kept NULL when unparsable (validate reports why); the
  * fields are taken only when they have the right type. */
 static void load_settings(sc_project *p)
@@ -65,6 +77,7 @@ static void load_settings(sc_project *p)
   const char *tag = json_string_value(json_object_get(p->settings, "tag"));
   p->image_name = name && name[0] ? xstrdup(name) : default_image_name(p->path);
   p->image_tag = xstrdup(tag && tag[0] ? tag : "latest");
+  p->from = base_reference(p, json_string_value(json_object_get(p->settings, "from")));
   p->labels = sc_values_new();
   const char *key;
   json_t *value;
@@ -125,6 +138,7 @@ void sc_project_free(sc_project *project)
   free(project->image_name);
   free(project->image_tag);
   sc_values_free(project->labels);
+  free(project->from);
   free(project->path);
   free(project);
 }

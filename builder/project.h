@@ -36,6 +36,9 @@ typedef struct sc_project {
   char *image_name;      /* settings "name", else the directory's base name */
   char *image_tag;       /* settings "tag", else "latest" */
   sc_values *labels;     /* settings "labels" (never NULL) */
+  /* settings "from": the base image, an oci: path made relative to the
+   * current directory (it is written relative to the project), or NULL */
+  char *from;
 } sc_project;
 
 /* Open the project at path. Fails when path is not a directory or a file

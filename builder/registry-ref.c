@@ -65,6 +65,11 @@ static bool repository_is_valid(const char *r)
   return true;
 }
 
+bool sc_registry_repository_is_valid(const char *repository)
+{
+  return repository_is_valid(repository);
+}
+
 static bool tag_is_valid(const char *t)
 {
   size_t len = strlen(t);

@@ -34,6 +34,10 @@ int sc_registry_ref_parse(const char *text, sc_registry_ref *out, sc_error *err)
  * that names images (build's tags, init's names, push). */
 bool sc_reference_is_valid(const char *ref);
 void sc_registry_ref_clear(sc_registry_ref *ref);
+/* True when repository (without host or tag) follows distribution's
+ * reference grammar: lower-case path components [a-z0-9]+ joined by
+ * separators . _ __ -*, separated by '/'; at most 255 characters. */
+bool sc_registry_repository_is_valid(const char *repository);
 
 /* How long to wait before retry number `attempt` (0-based): exponential
  * backoff from base_ms, capped at 30 s, unless the answer carried a

@@ -43,7 +43,8 @@ int sc_test_build_project(const sc_project *project, char **build_dir, char **re
   }
   *build_dir = dir;
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
-  sc_build_options options = {.dest = dest, .format = SC_FORMAT_OCI};
+  /* On sc-build.json's base, as build and validate take it. */
+  sc_build_options options = {.dest = dest, .format = SC_FORMAT_OCI, .from = project->from};
   sc_build_result result = {0};
   if (sc_build_image(project, &options, &result, err) < 0)
     return sc_error_prefix(err, "building %s for the test", project->path);

@@ -34,5 +34,10 @@ void sc_validate_config(sc_validation *v, json_t *config);
 void sc_validate_service(sc_validation *v);
 void sc_validate_tmpfiles(sc_validation *v, const char *rendered);
 void sc_validate_settings(sc_validation *v);
+/* process.args[0] and what it needs to start, in rootfs/ over the base
+ * image (validate-exec.c). */
+void sc_validate_exec(sc_validation *v, json_t *process);
+/* The base image validation reads: --from, else sc-build.json "from". */
+const char *sc_validation_base(const sc_validation *v);
 
 #endif

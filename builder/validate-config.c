@@ -16,11 +16,6 @@
   sc_validation_report_path(v, severity, SC_FILE_CONFIG_TEMPLATE,                                  \
                             (v)->project->config_template.data, path, depth, at_key, __VA_ARGS__)
 
-/* runc's default when process.env has no PATH. */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define MAX_SYMLINKS 40
-#define MAX_DEPTH 128
-
 static void check_required(sc_validation *v, json_t *config)
 {
   sc_jsonpos_step version[] = {SC_JSONPOS_KEY("ociVersion")};
@@ -127,145 +122,6 @@ static void check_mounts(sc_validation *v, json_t *mounts)
   }
 }
 
-/* ---- process.args[0] in rootfs ---- */
-
-typedef struct rootfs_walk {
-  int fds[MAX_DEPTH]; /* fds[0] is the rootfs (not ours) */
-  size_t depth;
-} rootfs_walk;
-
-static void walk_pop(rootfs_walk *w, size_t to)
-{
-  while (w->depth > to)
-    close(w->fds[w->depth--]);
-}
-
-/* One component; *rest moves past it.  Returns 1 to go on, 0 when done
- * (st filled), or -errno. */
-static int walk_step(rootfs_walk *w, char **path, char **rest, int *links, struct stat *st)
-{
-  char *p = *rest + strspn(*rest, "/");
-  if (*p == '\0')
-    return fstat(w->fds[w->depth], st) < 0 ? -errno : 0;
-  char *end = strchrnul(p, '/');
-  _cleanup_free_ char *name = xstrndup(p, (size_t)(end - p));
-  *rest = end;
-  bool last = end[strspn(end, "/")] == '\0';
-  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-    if (name[1] == '.' && w->depth > 0) /* `..` stops at the rootfs, like chroot */
-      walk_pop(w, w->depth - 1);
-    return 1;
-  }
-  if (fstatat(w->fds[w->depth], name, st, AT_SYMLINK_NOFOLLOW) < 0)
-    return -errno;
-  if (S_ISLNK(st->st_mode)) {
-    char target[PATH_MAX];
-    ssize_t n = readlinkat(w->fds[w->depth], name, target, sizeof target - 1);
-    if (n < 0)
-      return -errno;
-    if (++*links > MAX_SYMLINKS)
-      return -ELOOP;
-    target[n] = '\0';
-    if (target[0] == '/') /* absolute targets start again at the rootfs */
-      walk_pop(w, 0);
-    char *joined = xasprintf("%s/%s", target, end);
-    free(*path);
-    *path = *rest = joined;
-    return 1;
-  }
-  if (last)
-    return 0;
-  if (!S_ISDIR(st->st_mode))
-    return -ENOTDIR;
-  if (w->depth + 1 >= MAX_DEPTH)
-    return -ENAMETOOLONG;
-  int fd = openat(w->fds[w->depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return -errno;
-  w->fds[++w->depth] = fd;
-  return 1;
-}
-
-/* stat(2) of path as the container sees it, resolved inside the rootfs
- * only, step by step (openat2's RESOLVE_IN_ROOT, by hand so that it also
- * works on older kernels).  Returns 0 or -errno (-ELOOP for a loop). */
-static int rootfs_stat(int rootfs_fd, const char *path, struct stat *st)
-{
-  rootfs_walk w = {.fds = {rootfs_fd}, .depth = 0};
-  char *copy = xstrdup(path), *rest = copy;
-  int links = 0, r;
-  while ((r = walk_step(&w, &copy, &rest, &links, st)) == 1)
-    ;
-  walk_pop(&w, 0);
-  free(copy);
-  return r;
-}
-
-static const char *env_path(json_t *process)
-{
-  size_t i;
-  json_t *entry;
-  json_array_foreach(json_object_get(process, "env"), i, entry)
-  {
-    const char *s = json_string_value(entry);
-    if (s && sc_str_has_prefix(s, "PATH="))
-      return s + 5;
-  }
-  return DEFAULT_PATH;
-}
-
-/* The candidates runc would try: args[0] itself when it holds a `/`
- * (relative to process.cwd), else each PATH directory. */
-static char **exec_candidates(json_t *process, const char *arg0)
-{
-  char **out = NULL;
-  if (strchr(arg0, '/')) {
-    const char *cwd = json_string_value(json_object_get(process, "cwd"));
-    _cleanup_free_ char *joined = sc_path_join(cwd ? cwd : "/", arg0);
-    sc_strv_push(&out, arg0[0] == '/' ? arg0 : joined);
-    return out;
-  }
-  _cleanup_free_ char *dirs = xstrdup(env_path(process));
-  char *save = NULL;
-  for (char *dir = strtok_r(dirs, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
-    _cleanup_free_ char *candidate = sc_path_join(dir, arg0);
-    sc_strv_push(&out, candidate);
-  }
-  return out;
-}
-
-static void check_exec(sc_validation *v, json_t *process)
-{
-  const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
-  if (arg0 == NULL || v->project->rootfs_fd < 0)
-    return;
-  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("process"), SC_JSONPOS_KEY("args"), SC_JSONPOS_INDEX(0)};
-  _cleanup_strv_ char **candidates = exec_candidates(process, arg0);
-  for (size_t i = 0; candidates && candidates[i]; i++) {
-    struct stat st;
-    int r = rootfs_stat(v->project->rootfs_fd, candidates[i], &st);
-    if (r == -ELOOP) {
-      config_report(v, SC_DIAG_ERROR, path, 3, false,
-                    "process.args[0] '%s': rootfs%s is a symlink loop", arg0, candidates[i]);
-      return;
-    }
-    if (r < 0)
-      continue;
-    if (!S_ISREG(st.st_mode))
-      config_report(v, SC_DIAG_ERROR, path, 3, false,
-                    "process.args[0] '%s': rootfs%s is not a regular file", arg0, candidates[i]);
-    else if ((st.st_mode & 0111) == 0)
-      config_report(v, SC_DIAG_ERROR, path, 3, false,
-                    "process.args[0] '%s': rootfs%s is not executable (chmod +x it)", arg0,
-                    candidates[i]);
-    return;
-  }
-  config_report(v, SC_DIAG_ERROR, path, 3, false,
-                "process.args[0] '%s' is missing from rootfs/ (symlinks resolved inside "
-                "rootfs/%s)",
-                arg0, strchr(arg0, '/') ? "" : "; looked in process.env PATH");
-}
-
 void sc_validate_config(sc_validation *v, json_t *config)
 {
   if (!json_is_object(config)) {
@@ -282,5 +138,5 @@ void sc_validate_config(sc_validation *v, json_t *config)
     config_report(v, SC_DIAG_ERROR, selinux, 2, true,
                   "linux.selinuxProcessLabel is not in the runtime-spec: use "
                   "process.selinuxLabel");
-  check_exec(v, process);
+  sc_validate_exec(v, process);
 }

@@ -249,7 +249,7 @@ static void check_labels(sc_validation *v, json_t *labels)
 static void check_settings_member(sc_validation *v, const char *key, json_t *value)
 {
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY(key)};
-  if (strcmp(key, "name") == 0 || strcmp(key, "tag") == 0) {
+  if (strcmp(key, "name") == 0 || strcmp(key, "tag") == 0 || strcmp(key, "from") == 0) {
     const char *s = json_string_value(value);
     if (s == NULL || s[0] == '\0')
       settings_report(v, SC_DIAG_ERROR, path, 1, false, "\"%s\" must be a non-empty string", key);
@@ -257,7 +257,7 @@ static void check_settings_member(sc_validation *v, const char *key, json_t *val
     check_labels(v, value);
   } else if (strcmp(key, "test") != 0) {
     settings_report(v, SC_DIAG_WARNING, path, 1, true,
-                    "unknown key \"%s\" (sc-build.json has name, tag, labels, test): it is "
+                    "unknown key \"%s\" (sc-build.json has name, tag, from, labels, test): it is "
                     "ignored",
                     key);
   }

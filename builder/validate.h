@@ -6,9 +6,18 @@
 #include <sc/error.h>
 #include <sc/values.h>
 #include "project.h"
+#include "pull.h"
 
 typedef struct sc_validate_options {
   const sc_values *set; /* --set values an install would be given, or NULL */
+  /* The base image the project's layer goes on (oci:PATH[:TAG] or
+   * docker://...), overriding sc-build.json "from"; NULL: that one. */
+  const char *from;
+  const sc_pull_options *pull; /* for a docker:// base; NULL: anonymous, TLS verified */
+  /* A docker:// base the caller has pulled already: the oci: reference of
+   * its cached copy (sc_pull_result), read instead of pulling again. */
+  const char *pulled;
+  volatile const int *interrupted;
 } sc_validate_options;
 
 /* Check the project and add every problem found to diags, errors and

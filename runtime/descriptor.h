@@ -28,6 +28,10 @@ int sc_image_check_diff_ids(const sc_image *image, const char *where, sc_error *
 const char *sc_image_diff_id(const sc_image *image, size_t i);
 /* Layer i as read (layer-reader.h) against its descriptor and diff_id. */
 struct sc_layer_sums;
+/* After a layer failed to read (bad compressed data, a broken tar): when
+ * its blob does not hash to its descriptor's digest, make that the error,
+ * the cause the user can act on. */
+void sc_image_blame_blob(const sc_image *image, const sc_descriptor *layer, sc_error *err);
 int sc_image_check_layer_sums(const sc_image *image, size_t i, const struct sc_layer_sums *sums,
                               sc_error *err);
 /* Read layer i whole (OCI layouts): its blob must match its descriptor's

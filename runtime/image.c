@@ -472,7 +472,7 @@ int sc_image_check_layer_sums(const sc_image *image, size_t i, const sc_layer_su
 /* A layer that cannot be read (bad compressed data, a broken tar) is most
  * often a blob that is not what its descriptor names: say so when its bytes
  * do not hash to the descriptor's digest, the cause the user can act on. */
-static void blame_corrupt_blob(const sc_image *image, const sc_descriptor *layer, sc_error *err)
+void sc_image_blame_blob(const sc_image *image, const sc_descriptor *layer, sc_error *err)
 {
   sc_error ignored = SC_ERROR_INIT;
   _cleanup_close_ int fd = sc_image_open_layer(image, layer, &ignored);
@@ -504,7 +504,7 @@ int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *i
   }
   sc_layer_reader_free(reader);
   if (r < 0 && err && err->code != SC_E_INTERRUPTED)
-    blame_corrupt_blob(image, layer, err);
+    sc_image_blame_blob(image, layer, err);
   if (r < 0)
     return sc_error_prefix(err, "layer %zu of %zu (%s)", i + 1, image->layer_count, layer->digest);
   return 0;

@@ -35,7 +35,8 @@ static const char build_usage[] =
     "      --ostree-mode M  bare, bare-user or archive, for a new repository\n"
     "  -t, --tag NAME:TAG   the image's ref name (default NAME:TAG of sc-build.json)\n"
     "  -l, --label K=V      add an image label (repeatable; wins over sc-build.json)\n"
-    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG]\n"
+    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG] or\n"
+    "                       docker://... (default: \"from\" of sc-build.json)\n"
     "      --arch ARCH      the image architecture (default: the host's, e.g. amd64)\n"
     "      --compression C  gzip (default) or zstd\n"
     "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
@@ -71,6 +72,11 @@ typedef struct build_args {
   sc_values *set;
   sc_cli_registry_args reg; /* for a docker:// base */
   sc_pull_options pull;
+  /* A docker:// base is pulled once, before validation, which reads it
+   * from the cache as the build does: build.from then names the cached
+   * copy and from_source the reference as given. */
+  const char *from_source;
+  sc_pull_result pulled;
   sc_cli_progress bars;
 } build_args;
 
@@ -111,6 +117,8 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
   case OPT_SET:
     return parse_pair(cli, &a->set, "--set", optarg);
   case OPT_FROM:
+    if (!sc_str_has_prefix(optarg, "oci:") && !sc_str_has_prefix(optarg, "docker://"))
+      return sc_cli_usage_error(cli, "build", SC_CLI_FROM_USAGE, optarg);
     a->build.from = optarg;
     return 0;
   case OPT_ARCH:
@@ -210,11 +218,17 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
 }
 
 /* DESIGN.md section 7: build refuses a project that validate rejects. */
-static int validate_first(sc_cli *cli, const sc_project *project, const sc_values *set,
+static int validate_first(sc_cli *cli, const sc_project *project, const build_args *a,
                           sc_diags *diags)
 {
   sc_error err = SC_ERROR_INIT;
-  sc_validate_options vo = {.set = set};
+  /* The base the layer goes on is the one validation looks through. */
+  const char *from = a->from_source ? a->from_source : a->build.from;
+  sc_validate_options vo = {.set = a->set,
+                            /* NULL when it is sc-build.json's, so messages point there */
+                            .from = from != project->from ? from : NULL,
+                            .pulled = a->pulled.oci_reference,
+                            .interrupted = a->build.interrupted};
   if (sc_validate_project(project, &vo, diags, &err) < 0) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
@@ -240,7 +254,7 @@ static json_t *base_pull_json(const build_args *a, const sc_pull_result *p)
 {
   if (p->oci_reference == NULL)
     return json_null();
-  return json_pack("{s:s,s:s,s:s,s:i,s:i,s:I,s:b}", "source", a->build.from, "digest",
+  return json_pack("{s:s,s:s,s:s,s:i,s:i,s:I,s:b}", "source", a->from_source, "digest",
                    p->manifest_digest, "cache", p->oci_reference, "blobs_downloaded",
                    p->blobs_downloaded, "blobs_cached", p->blobs_cached, "bytes_downloaded",
                    (json_int_t)p->bytes_downloaded, "offline", p->offline);
@@ -249,7 +263,7 @@ static json_t *base_pull_json(const build_args *a, const sc_pull_result *p)
 static void print_base_pull(const build_args *a, const sc_pull_result *p)
 {
   if (p->oci_reference)
-    printf("  base:    %s@%s (%d blobs downloaded, %d cached%s)\n", a->build.from,
+    printf("  base:    %s@%s (%d blobs downloaded, %d cached%s)\n", a->from_source,
            p->manifest_digest, p->blobs_downloaded, p->blobs_cached,
            p->offline ? ", no network needed" : "");
 }
@@ -307,19 +321,33 @@ static void print_ostree_result(sc_cli *cli, const build_args *a, const sc_build
   print_base_pull(a, &b->base_pull);
 }
 
+/* The build read the pulled base from the cache: what the pull took is
+ * the base's. */
+static void take_pull_result(build_args *a, sc_build_result *result)
+{
+  if (a->pulled.oci_reference == NULL)
+    return;
+  sc_pull_result_clear(&result->base_pull);
+  result->base_pull = a->pulled;
+  a->pulled = (sc_pull_result){0};
+}
+
 static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build_result *result,
                  const sc_diags *diags, sc_error *err)
 {
   if (!a->ostree) {
     if (sc_build_image(project, &a->build, result, err) < 0)
       return -1;
+    take_pull_result(a, result);
     print_result(cli, a, result, diags);
     return 0;
   }
   sc_ostree_import_result imported = {0};
   int r = sc_build_ostree(project, &a->build, a->repo, a->ostree_mode, result, &imported, err);
-  if (r == 0)
+  if (r == 0) {
+    take_pull_result(a, result);
     print_ostree_result(cli, a, result, &imported, diags);
+  }
   sc_ostree_import_result_clear(&imported);
   return r;
 }
@@ -360,8 +388,9 @@ static void show_build_progress(void *user, const sc_layer_progress *p)
   sc_cli_progress_show(bp->bars, "layer", line);
 }
 
-/* Registry options and credentials for a docker:// base. */
-static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
+/* Pull a docker:// base into the cache (registry options and credentials
+ * from the command line); validation and the build then read it there. */
+static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
 {
   if (sc_cli_registry_creds_for(&a->reg, a->build.from, err) < 0)
     return -1;
@@ -369,6 +398,10 @@ static int prepare_pull(sc_cli *cli, build_args *a, sc_error *err)
   a->pull.architecture = a->build.arch;
   a->pull.registry.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
+  if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
+    return sc_error_prefix(err, "base image");
+  a->from_source = a->build.from;
+  a->build.from = a->pulled.oci_reference;
   return 0;
 }
 
@@ -383,15 +416,17 @@ static int run(sc_cli *cli, build_args *a)
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  if ((rc = validate_first(cli, project, a->set, &diags)) != 0)
-    goto out;
+  if (a->build.from == NULL) /* --from wins over sc-build.json "from" */
+    a->build.from = project->from;
   a->build.interrupted = sc_cli_catch_interrupts();
   a->build.warnings = &diags;
   if (a->build.from && sc_str_has_prefix(a->build.from, "docker://") &&
-      prepare_pull(cli, a, &err) < 0) {
+      pull_base(cli, a, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
+  if ((rc = validate_first(cli, project, a, &diags)) != 0)
+    goto out;
   build_progress progress = {.bars = &a->bars};
   if (cli->progress) {
     fprintf(stderr, "sc-build: building %s\n", project->path);
@@ -425,5 +460,6 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_values_free(a.set);
   sc_cli_registry_args_clear(&a.reg);
   sc_cli_progress_clear(&a.bars);
+  sc_pull_result_clear(&a.pulled);
   return rc;
 }

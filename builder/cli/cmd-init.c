@@ -63,7 +63,19 @@ static char *shell_quote(const char *s)
   return sc_buf_steal(&b);
 }
 
-static void print_created(sc_cli *cli, const char *path, const char *skeleton)
+/* When the directory's name picked no skeleton, say which one was taken
+ * and how to choose another, since nothing on the command line named it. */
+static void print_default_skeleton_note(const char *path, const char *skeleton)
+{
+  _cleanup_free_ char *name = sc_init_project_name(path);
+  if (strcmp(name, skeleton) == 0)
+    return;
+  printf("(No skeleton is named %s, so the default, %s, was used: `sc-build init --list`\n"
+         " shows the others, and `sc-build init --skeleton S DIR` picks one.)\n",
+         name, skeleton);
+}
+
+static void print_created(sc_cli *cli, const char *path, const char *skeleton, bool requested)
 {
   if (cli->json) {
     sc_cli_print_json(json_pack("{s:b,s:s,s:s}", "ok", 1, "path", path, "skeleton", skeleton));
@@ -74,6 +86,8 @@ static void print_created(sc_cli *cli, const char *path, const char *skeleton)
   _cleanup_free_ char *word = shell_quote(path);
   _cleanup_free_ char *name = sc_init_project_name(path);
   printf("Created %s from the %s skeleton:\n", path, skeleton);
+  if (!requested)
+    print_default_skeleton_note(path, skeleton);
   static const struct {
     const char *file, *what;
   } files[] = {
@@ -163,7 +177,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
-  print_created(cli, path, chosen);
+  print_created(cli, path, chosen, skeleton != NULL);
 out:
   sc_skeleton_list_free(&skeletons);
   sc_error_clear(&err);

@@ -1,4 +1,4 @@
-/* cmd-validate.c: `sc-build validate [DIR] [--set K=V]... [--json]`. */
+/* cmd-validate.c: `sc-build validate [DIR] [--from IMAGE] [--set K=V]... [--json]`. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -6,27 +6,39 @@
 #include <string.h>
 
 #include "project.h"
+#include "registry-args.h"
 #include "util.h"
 #include "validate.h"
 
 static const char validate_usage[] =
-    "usage: sc-build validate [DIR] [--set K=V]... [--json]\n"
+    "usage: sc-build validate [DIR] [--from IMAGE] [--set K=V]... [--json]\n"
     "\n"
     "Check the project in DIR (default: the current directory) and report every\n"
     "problem as FILE:LINE:COL, like a compiler.  Templates are rendered with the\n"
-    "values an install would use.  Exit 0 when there is no error, 1 otherwise.\n"
+    "values an install would use; process.args[0], its #! interpreter, ELF loader\n"
+    "and libraries are looked for in rootfs/ over the base image.  Exit 0 when\n"
+    "there is no error, 1 otherwise.\n"
     "\n"
-    "      --set K=V   a value an install would be given with --set (repeatable)\n"
-    "      --json      print one JSON document on stdout\n"
-    "  -q, --quiet     print errors only\n"
-    "  -v, --verbose   more detail\n"
-    "  -h, --help      show this help\n";
+    "      --from IMAGE  the base image, as build --from takes it: oci:PATH[:TAG] or\n"
+    "                    docker://HOST/REPO[:TAG|@DIGEST] (pulled into the base\n"
+    "                    cache); default: \"from\" of sc-build.json\n"
+    "      --creds U[:P], --tls-verify[=B], --cert-dir D\n"
+    "                    for a docker:// base, as for build\n"
+    "      --set K=V     a value an install would be given with --set (repeatable)\n"
+    "      --json        print one JSON document on stdout\n"
+    "  -q, --quiet       print errors only\n"
+    "  -v, --verbose     more detail\n"
+    "  -h, --help        show this help\n";
 
-enum { OPT_SET = 0x2001 };
+enum { OPT_SET = 0x2001, OPT_FROM };
 
 typedef struct validate_args {
   const char *dir;
   sc_values *set;
+  const char *from;         /* --from */
+  sc_cli_registry_args reg; /* for a docker:// base */
+  sc_pull_options pull;
+  sc_cli_progress bars;
 } validate_args;
 
 /* Returns -1 to go on, else the exit code. */
@@ -34,6 +46,8 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
 {
   static const struct option options[] = {
       {"set", required_argument, NULL, OPT_SET},
+      {"from", required_argument, NULL, OPT_FROM},
+      SC_CLI_REGISTRY_OPTIONS,
       SC_CLI_GLOBAL_OPTIONS,
       {NULL, 0, NULL, 0},
   };
@@ -51,10 +65,20 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
         sc_error_clear(&err);
         return rc;
       }
+    } else if (opt == OPT_FROM) {
+      if (!sc_str_has_prefix(optarg, "oci:") && !sc_str_has_prefix(optarg, "docker://"))
+        return sc_cli_usage_error(cli, "validate", SC_CLI_FROM_USAGE, optarg);
+      a->from = optarg;
     } else if (opt == '?' && optopt == OPT_SET) {
       return sc_cli_usage_error(cli, "validate", "--set needs a value: --set NAME=VALUE");
-    } else if (!sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "validate", "unknown option '%s'", argv[optind - 1]);
+    } else if (opt == '?' && optopt == OPT_FROM) {
+      return sc_cli_usage_error(cli, "validate", "--from needs an image: --from oci:PATH[:TAG]");
+    } else {
+      int taken = sc_cli_registry_option(cli, "validate", &a->reg, opt, optarg);
+      if (taken > 1)
+        return taken;
+      if (taken == 0 && !sc_cli_global_option(cli, opt))
+        return sc_cli_usage_error(cli, "validate", "unknown option '%s'", argv[optind - 1]);
     }
   }
   if (argc - optind > 1)
@@ -80,19 +104,44 @@ static void print_report(sc_cli *cli, const char *dir, const sc_diags *diags)
             warnings, warnings == 1 ? "" : "s");
 }
 
+/* Registry options and credentials for a docker:// base (--from, else
+ * sc-build.json's), as build takes them. */
+static int prepare_pull(sc_cli *cli, validate_args *a, const sc_project *project,
+                        sc_validate_options *options, sc_error *err)
+{
+  const char *from = a->from ? a->from : project->from;
+  options->interrupted = sc_cli_catch_interrupts();
+  if (from == NULL || !sc_str_has_prefix(from, "docker://"))
+    return 0;
+  if (sc_cli_registry_creds_for(&a->reg, from, err) < 0)
+    return -1;
+  a->pull = sc_cli_pull_options(cli, &a->reg, &a->bars);
+  a->pull.registry.interrupted = options->interrupted;
+  options->pull = &a->pull;
+  return 0;
+}
+
+static void clear_args(validate_args *a)
+{
+  sc_values_free(a->set);
+  sc_cli_registry_args_clear(&a->reg);
+  sc_cli_progress_clear(&a->bars);
+}
+
 int sc_cmd_validate(sc_cli *cli, int argc, char **argv)
 {
-  validate_args a = {.set = sc_values_new()};
+  validate_args a = {.set = sc_values_new(), .reg = SC_CLI_REGISTRY_ARGS_INIT};
   int rc = parse_args(cli, argc, argv, &a);
   if (rc >= 0) {
-    sc_values_free(a.set);
+    clear_args(&a);
     return rc;
   }
   sc_error err = SC_ERROR_INIT;
   sc_project *project = NULL;
   sc_diags diags = SC_DIAGS_INIT;
-  sc_validate_options options = {.set = a.set};
+  sc_validate_options options = {.set = a.set, .from = a.from};
   if (sc_project_open(a.dir, &project, &err) < 0 ||
+      prepare_pull(cli, &a, project, &options, &err) < 0 ||
       sc_validate_project(project, &options, &diags, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
   } else {
@@ -102,6 +151,6 @@ int sc_cmd_validate(sc_cli *cli, int argc, char **argv)
   sc_diags_clear(&diags);
   sc_project_free(project);
   sc_error_clear(&err);
-  sc_values_free(a.set);
+  clear_args(&a);
   return rc;
 }

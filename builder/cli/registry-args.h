@@ -31,6 +31,10 @@ typedef struct sc_cli_registry_args {
 
 #define SC_CLI_REGISTRY_ARGS_INIT {.tls_verify = true}
 
+/* The usage error for a --from IMAGE of another transport (%s: IMAGE). */
+#define SC_CLI_FROM_USAGE                                                                          \
+  "--from '%s': give the base image as oci:PATH[:TAG] or docker://HOST/REPO[:TAG|@DIGEST]"
+
 /* Take opt when it is one of SC_CLI_REGISTRY_OPTIONS: 1 when it was, 0
  * when not, -1 with err set for a bad value. */
 int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_error *err);

@@ -108,6 +108,28 @@ test_expect_success 'a directory named like a skeleton uses that skeleton' '
   test -x oneshot/rootfs/usr/bin/hello-once
 '
 
+test_expect_success 'a name that picks no skeleton says the default was used' '
+  sc_build init my-thing >out &&
+  expect_grep "^Created my-thing from the hello-world skeleton" out &&
+  expect_grep "No skeleton is named my-thing, so the default, hello-world, was used" out &&
+  expect_grep "init --list" out &&
+  sc_build init --skeleton oneshot my-job >out2 &&
+  ! grep_q "No skeleton" out2 &&
+  sc_build init hello-world-2 >out3 &&
+  expect_grep "No skeleton is named hello-world-2" out3
+'
+
+test_expect_success 'init refuses a name that is not a valid image name, and makes nothing' '
+  expect_exit 1 sc_build init MyApp &&
+  expect_grep "MyApp. is not a valid image name" "$TEST_TMP/.stderr" &&
+  expect_grep "for example .myapp." "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build init "my app" &&
+  expect_grep "for example .my-app." "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build init sub2/-lead &&
+  test ! -e MyApp && test ! -e "my app" &&
+  test -z "$(ls -A . | grep "sc-init")"
+'
+
 test_expect_success 'an unknown skeleton exits 1 naming the available ones' '
   expect_exit 1 sc_build init --skeleton nope x &&
   expect_grep "unknown skeleton .nope." "$TEST_TMP/.stderr" &&

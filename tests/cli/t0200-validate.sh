@@ -7,7 +7,9 @@ test_require python3
 
 # A small valid project, written out so that the positions below are known.
 mkdir -p base/rootfs/usr/bin
-printf '#!/bin/sh\nexec sleep infinity\n' >base/rootfs/usr/bin/svc
+# The program is the static hello-server: a #!/bin/sh script would need a
+# /bin/sh in rootfs/ too (validate follows interpreters and libraries).
+cp "$SC_BUILD_DIR/services/hello-server" base/rootfs/usr/bin/svc
 chmod 755 base/rootfs/usr/bin/svc
 cat >base/config.json.template <<'JSON'
 {

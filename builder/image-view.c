@@ -1,0 +1,694 @@
+/* image-view.c: a base image's layers and rootfs/ as one tree in memory
+ * (image-view.h).  Layer entries are applied as the runtime's unpack.c
+ * applies them (image-spec layer.md "Applying Changesets"): an entry
+ * replaces what stands at its path unless both are directories, a parent
+ * that is a symlink or a file is never written through (the entry is
+ * dropped, as an install would refuse it), `.wh.NAME` hides NAME of the
+ * layers below and `.wh..wh..opq` everything below in its directory. */
+#include "image-view.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "descriptor.h"
+#include "layer-reader.h"
+#include "util.h"
+
+#define WHITEOUT_PREFIX ".wh."
+#define WHITEOUT_OPAQUE ".wh..wh..opq"
+#define MAX_SYMLINKS 40 /* as Linux (MAXSYMLINKS) */
+#define MAX_DEPTH 128
+/* ELF files larger than this are taken as present but not parsed. */
+#define MAX_ELF_SIZE (256u << 20)
+#define MAX_CONFIG_SIZE (64u << 10)
+
+typedef struct view_content {
+  int refs; /* shared by hard links */
+  unsigned char *head;
+  size_t head_len;
+  sc_elf_info *elf;
+  char *elf_error;
+  bool too_large;
+} view_content;
+
+typedef struct view_node view_node;
+struct view_node {
+  char *name;
+  sc_view_type type;
+  mode_t mode;
+  char *target;          /* symlink target */
+  int layer;             /* the layer that last wrote it */
+  char *disk_path;       /* rootfs/ files: the path under rootfs_fd, read on demand */
+  view_content *content; /* NULL until known */
+  view_node **children;  /* directories: sorted by name */
+  size_t count, cap;
+};
+
+struct sc_image_view {
+  view_node *root;
+  int layer;        /* the layer being applied */
+  int rootfs_layer; /* rootfs/'s, 0 until add_rootfs */
+  int rootfs_fd;    /* -1 until add_rootfs */
+};
+
+/* ---- nodes ---- */
+
+static void content_unref(view_content *c)
+{
+  if (c == NULL || --c->refs > 0)
+    return;
+  free(c->head);
+  if (c->elf)
+    sc_elf_info_clear(c->elf);
+  free(c->elf);
+  free(c->elf_error);
+  free(c);
+}
+
+static void node_free(view_node *n)
+{
+  if (n == NULL)
+    return;
+  for (size_t i = 0; i < n->count; i++)
+    node_free(n->children[i]);
+  free(n->children);
+  free(n->name);
+  free(n->target);
+  free(n->disk_path);
+  content_unref(n->content);
+  free(n);
+}
+
+static view_node *node_new(const char *name, sc_view_type type, mode_t mode, int layer)
+{
+  view_node *n = xcalloc(1, sizeof *n);
+  n->name = xstrdup(name);
+  n->type = type;
+  n->mode = mode & 07777;
+  n->layer = layer;
+  return n;
+}
+
+/* The index of name among dir's children, or where it would go. */
+static size_t child_index(const view_node *dir, const char *name, bool *found)
+{
+  size_t lo = 0, hi = dir->count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int c = strcmp(dir->children[mid]->name, name);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  *found = false;
+  return lo;
+}
+
+static view_node *child_get(const view_node *dir, const char *name)
+{
+  bool found;
+  size_t i = child_index(dir, name, &found);
+  return found ? dir->children[i] : NULL;
+}
+
+/* Put n at its name in dir, freeing what was there. */
+static void child_put(view_node *dir, view_node *n)
+{
+  bool found;
+  size_t i = child_index(dir, n->name, &found);
+  if (found) {
+    node_free(dir->children[i]);
+    dir->children[i] = n;
+    return;
+  }
+  if (dir->count == dir->cap) {
+    dir->cap = dir->cap ? dir->cap * 2 : 8;
+    dir->children = xrealloc(dir->children, dir->cap * sizeof *dir->children);
+  }
+  memmove(dir->children + i + 1, dir->children + i, (dir->count - i) * sizeof *dir->children);
+  dir->children[i] = n;
+  dir->count++;
+}
+
+static void child_remove(view_node *dir, size_t i)
+{
+  node_free(dir->children[i]);
+  memmove(dir->children + i, dir->children + i + 1, (dir->count - i - 1) * sizeof *dir->children);
+  dir->count--;
+}
+
+sc_image_view *sc_image_view_new(void)
+{
+  sc_image_view *v = xcalloc(1, sizeof *v);
+  v->root = node_new("", SC_VIEW_DIR, 0755, 0);
+  v->rootfs_fd = -1;
+  return v;
+}
+
+void sc_image_view_free(sc_image_view *view)
+{
+  if (view == NULL)
+    return;
+  node_free(view->root);
+  sc_closep(&view->rootfs_fd);
+  free(view);
+}
+
+/* ---- applying entries ---- */
+
+/* The clean components of a layer path ("./usr//bin/" -> usr, bin); NULL
+ * for a path with `..` or none at all, which is never applied. */
+static char **split_path(const char *path)
+{
+  char **parts = NULL;
+  _cleanup_free_ char *copy = xstrdup(path);
+  char *save = NULL;
+  for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+    if (strcmp(c, ".") == 0)
+      continue;
+    if (strcmp(c, "..") == 0) {
+      sc_strv_free(parts);
+      return NULL;
+    }
+    sc_strv_push(&parts, c);
+  }
+  return parts;
+}
+
+/* The directory holding the last of parts (created when missing, as tar
+ * does), or NULL when a parent is not a directory. */
+static view_node *parent_dir(sc_image_view *v, char **parts, size_t n)
+{
+  view_node *dir = v->root;
+  for (size_t i = 0; i + 1 < n; i++) {
+    view_node *next = child_get(dir, parts[i]);
+    if (next == NULL) {
+      next = node_new(parts[i], SC_VIEW_DIR, 0755, v->layer);
+      child_put(dir, next);
+    }
+    if (next->type != SC_VIEW_DIR)
+      return NULL;
+    dir = next;
+  }
+  return dir;
+}
+
+/* Hide everything the layers below put under dir (an opaque whiteout). */
+static void hide_lower(view_node *dir, int layer)
+{
+  for (size_t i = dir->count; i-- > 0;) {
+    view_node *c = dir->children[i];
+    if (c->layer < layer)
+      child_remove(dir, i);
+    else if (c->type == SC_VIEW_DIR)
+      hide_lower(c, layer);
+  }
+}
+
+static void apply_whiteout(sc_image_view *v, view_node *dir, const char *base)
+{
+  if (strcmp(base, WHITEOUT_OPAQUE) == 0) {
+    hide_lower(dir, v->layer);
+    return;
+  }
+  bool found;
+  size_t i = child_index(dir, base + strlen(WHITEOUT_PREFIX), &found);
+  if (found && dir->children[i]->layer < v->layer)
+    child_remove(dir, i);
+}
+
+/* Put a new node at its place: a directory over a directory keeps what is
+ * below it (its mode is the new one), anything else replaces. */
+static void place_node(view_node *dir, view_node *n)
+{
+  view_node *old = child_get(dir, n->name);
+  if (old && old->type == SC_VIEW_DIR && n->type == SC_VIEW_DIR) {
+    old->mode = n->mode;
+    old->layer = n->layer;
+    node_free(n);
+    return;
+  }
+  child_put(dir, n);
+}
+
+/* The node at a clean path without following any symlink. */
+static view_node *lookup_nofollow(sc_image_view *v, const char *path)
+{
+  _cleanup_strv_ char **parts = split_path(path);
+  view_node *n = v->root;
+  for (size_t i = 0; n && parts && parts[i]; i++)
+    n = n->type == SC_VIEW_DIR ? child_get(n, parts[i]) : NULL;
+  return n;
+}
+
+/* ---- content ---- */
+
+static bool is_loader_config(const char *path)
+{
+  while (*path == '/' || sc_str_has_prefix(path, "./"))
+    path += *path == '/' ? 1 : 2;
+  return strcmp(path, "etc/ld.so.conf") == 0 || sc_str_has_prefix(path, "etc/ld.so.conf.d/") ||
+         fnmatch("etc/ld-musl-*.path", path, FNM_PATHNAME) == 0;
+}
+
+/* What validation keeps of a file whose first `len` bytes (of `size`) are
+ * data; for an ELF file data must be whole. */
+static view_content *content_from(const char *path, const unsigned char *data, size_t len,
+                                  uint64_t size)
+{
+  view_content *c = xcalloc(1, sizeof *c);
+  c->refs = 1;
+  if (sc_elf_has_magic(data, len)) {
+    sc_error err = SC_ERROR_INIT;
+    c->elf = xcalloc(1, sizeof *c->elf);
+    c->too_large = len < size;
+    if (!c->too_large && sc_elf_parse(data, len, c->elf, &err) < 0)
+      c->elf_error = xstrdup(err.msg ? err.msg : "unreadable ELF file");
+    if (c->elf_error || c->too_large) {
+      free(c->elf);
+      c->elf = NULL;
+    }
+    sc_error_clear(&err);
+    return c;
+  }
+  size_t keep = is_loader_config(path) ? len
+                : (len >= 2 && data[0] == '#' && data[1] == '!')
+                    ? (len < SC_SHEBANG_MAX ? len : SC_SHEBANG_MAX)
+                    : 0;
+  if (keep > MAX_CONFIG_SIZE)
+    keep = MAX_CONFIG_SIZE;
+  c->head = xmalloc(keep + 1);
+  memcpy(c->head, data, keep);
+  c->head[keep] = '\0';
+  c->head_len = keep;
+  return c;
+}
+
+/* Reads up to want bytes of a file's content, or -1. */
+typedef ssize_t (*content_read_fn)(void *source, unsigned char *buf, size_t want);
+
+/* From the current entry of a tar (a struct archive). */
+static ssize_t tar_read(void *source, unsigned char *buf, size_t want)
+{
+  size_t got = 0;
+  while (got < want) {
+    la_ssize_t n = archive_read_data(source, buf + got, want - got);
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+/* From a file descriptor (an int *). */
+static ssize_t fd_read(void *source, unsigned char *buf, size_t want)
+{
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = read(*(int *)source, buf + got, want - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+/* The content of a file of `size` bytes: its head decides whether the
+ * rest is needed (an ELF file not too large to read, a loader config
+ * file).  Never reads past size: in a tar that would consume the entry's
+ * padding, which a layer written by `umoci insert` lacks at its end. */
+static int read_content(content_read_fn read_fn, void *source, const char *path, int64_t size,
+                        view_content **out)
+{
+  unsigned char head[SC_SHEBANG_MAX] = {0};
+  uint64_t total = size < 0 ? 0 : (uint64_t)size;
+  ssize_t n = read_fn(source, head, total < sizeof head ? (size_t)total : sizeof head);
+  if (n < 0)
+    return -1;
+  bool elf = sc_elf_has_magic(head, (size_t)n);
+  size_t limit = elf ? MAX_ELF_SIZE : is_loader_config(path) ? MAX_CONFIG_SIZE : 0;
+  if (total < (uint64_t)n)
+    total = (uint64_t)n;
+  if (limit == 0 || total == (uint64_t)n || (elf && total > limit)) {
+    *out = content_from(path, head, (size_t)n, total);
+    return 0;
+  }
+  size_t want = total < limit ? (size_t)total : limit;
+  _cleanup_free_ unsigned char *data = xmalloc(want);
+  memcpy(data, head, (size_t)n);
+  ssize_t rest = read_fn(source, data + n, want - (size_t)n);
+  if (rest < 0)
+    return -1;
+  *out = content_from(path, data, (size_t)n + (size_t)rest, total);
+  return 0;
+}
+
+static sc_view_type entry_type(mode_t type)
+{
+  switch (type) {
+  case AE_IFDIR:
+    return SC_VIEW_DIR;
+  case AE_IFREG:
+    return SC_VIEW_REG;
+  case AE_IFLNK:
+    return SC_VIEW_SYMLINK;
+  default:
+    return SC_VIEW_OTHER;
+  }
+}
+
+/* The node a tar entry makes (content filled for regular files). */
+static int node_from_entry(sc_image_view *v, struct archive *tar, struct archive_entry *e,
+                           const char *base, view_node **out, sc_error *err)
+{
+  const char *path = archive_entry_pathname(e);
+  const char *link = archive_entry_hardlink(e);
+  if (link) { /* the same file as one already applied */
+    view_node *target = lookup_nofollow(v, link);
+    if (target == NULL || target->type == SC_VIEW_DIR)
+      return 0;
+    view_node *n = node_new(base, target->type, target->mode, v->layer);
+    n->target = target->target ? xstrdup(target->target) : NULL;
+    n->disk_path = target->disk_path ? xstrdup(target->disk_path) : NULL;
+    if ((n->content = target->content))
+      n->content->refs++;
+    *out = n;
+    return 0;
+  }
+  view_node *n =
+      node_new(base, entry_type(archive_entry_filetype(e)), archive_entry_perm(e), v->layer);
+  if (n->type == SC_VIEW_SYMLINK)
+    n->target = xstrdup(archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
+  if (n->type == SC_VIEW_REG &&
+      read_content(tar_read, tar, path, archive_entry_size(e), &n->content) < 0) {
+    node_free(n);
+    return sc_error_set(err, EIO, "%s: %s", path, archive_error_string(tar));
+  }
+  *out = n;
+  return 0;
+}
+
+static int apply_entry(sc_image_view *v, struct archive *tar, struct archive_entry *e,
+                       sc_error *err)
+{
+  _cleanup_strv_ char **parts = split_path(archive_entry_pathname(e));
+  size_t n = sc_strv_length(parts);
+  if (n == 0)
+    return 0; /* "./" itself, or a path with `..`, which an install refuses */
+  view_node *dir = parent_dir(v, parts, n);
+  if (dir == NULL)
+    return 0;
+  const char *base = parts[n - 1];
+  if (sc_str_has_prefix(base, WHITEOUT_PREFIX)) {
+    apply_whiteout(v, dir, base);
+    return 0;
+  }
+  view_node *node = NULL;
+  if (node_from_entry(v, tar, e, base, &node, err) < 0)
+    return -1;
+  if (node)
+    place_node(dir, node);
+  return 0;
+}
+
+int sc_image_view_add_layer(sc_image_view *view, struct archive *tar, sc_error *err)
+{
+  struct archive_entry *e;
+  int r;
+  size_t entries = 0;
+  view->layer++;
+  while ((r = archive_read_next_header(tar, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
+    if (apply_entry(view, tar, e, err) < 0)
+      return -1;
+    entries++;
+  }
+  /* `umoci insert` writes layers that end right after the last file's
+   * data, without its padding or the end-of-archive blocks: every entry is
+   * there (a blob cut short otherwise fails its digest check). */
+  const char *msg = archive_error_string(tar);
+  if (r == ARCHIVE_FATAL && entries > 0 && msg && strstr(msg, "Truncated"))
+    return 0;
+  if (r != ARCHIVE_EOF)
+    return sc_error_set(err, SC_E_INVALID, "reading the layer: %s", msg ? msg : "unreadable");
+  return 0;
+}
+
+int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
+                            volatile const int *interrupted, sc_error *err)
+{
+  for (size_t i = 0; i < image->layer_count; i++) {
+    const sc_descriptor *layer = &image->layers[i];
+    const char *digest = layer->digest;
+    int fd = sc_image_open_layer(image, layer, err);
+    if (fd < 0)
+      return sc_error_prefix(err, "layer %s", digest);
+    sc_layer_reader *reader = NULL;
+    sc_layer_sums sums;
+    int r = sc_layer_reader_open(fd, layer->media_type, interrupted, &reader, err);
+    if (r == 0)
+      r = sc_image_view_add_layer(view, sc_layer_reader_tar(reader), err);
+    if (r == 0) {
+      /* The rules every reader of images applies (runtime/image.c). */
+      sc_layer_reader_finish(reader, &sums);
+      r = sc_image_check_layer_sums(image, i, &sums, err);
+    }
+    sc_layer_reader_free(reader);
+    if (r < 0 && err && err->code != SC_E_INTERRUPTED)
+      sc_image_blame_blob(image, layer, err);
+    if (r < 0)
+      return sc_error_prefix(err, "layer %s", digest);
+  }
+  return 0;
+}
+
+/* ---- rootfs/ ---- */
+
+static sc_view_type stat_type(mode_t mode)
+{
+  return S_ISDIR(mode)   ? SC_VIEW_DIR
+         : S_ISREG(mode) ? SC_VIEW_REG
+         : S_ISLNK(mode) ? SC_VIEW_SYMLINK
+                         : SC_VIEW_OTHER;
+}
+
+static void closedirp(DIR **d)
+{
+  if (*d)
+    closedir(*d);
+}
+
+/* One rootfs/ entry at rel (dirfd holds it), and what is below it. */
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
+                          sc_error *err);
+
+static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc_error *err)
+{
+  if (depth > MAX_DEPTH)
+    return sc_error_set(err, SC_E_INVALID, "rootfs/%s: deeper than %d directories", rel, MAX_DEPTH);
+  int own = dup(fd);
+  DIR *d __attribute__((cleanup(closedirp))) = own >= 0 ? fdopendir(own) : NULL;
+  if (d == NULL) {
+    if (own >= 0)
+      close(own);
+    return sc_error_set_errno(err, errno, "cannot read rootfs/%s", rel);
+  }
+  struct dirent *de;
+  while ((errno = 0, de = readdir(d))) {
+    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+      continue;
+    _cleanup_free_ char *child = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
+    if (add_disk_entry(v, fd, de->d_name, child, depth, err) < 0)
+      return -1;
+  }
+  return errno ? sc_error_set_errno(err, errno, "cannot read rootfs/%s", rel) : 0;
+}
+
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
+                          sc_error *err)
+{
+  struct stat st;
+  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel);
+  _cleanup_strv_ char **parts = split_path(rel);
+  size_t n = sc_strv_length(parts);
+  view_node *dir = parent_dir(v, parts, n);
+  if (dir == NULL || n == 0)
+    return 0;
+  view_node *node = node_new(name, stat_type(st.st_mode), st.st_mode, v->layer);
+  if (node->type == SC_VIEW_SYMLINK) {
+    char target[4096];
+    ssize_t len = readlinkat(dirfd, name, target, sizeof target - 1);
+    target[len > 0 ? len : 0] = '\0';
+    node->target = xstrdup(target);
+  }
+  if (node->type == SC_VIEW_REG)
+    node->disk_path = xstrdup(rel);
+  bool is_dir = node->type == SC_VIEW_DIR;
+  place_node(dir, node);
+  if (!is_dir)
+    return 0;
+  _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open rootfs/%s", rel);
+  return add_disk_dir(v, fd, rel, depth + 1, err);
+}
+
+int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err)
+{
+  view->rootfs_layer = ++view->layer;
+  sc_closep(&view->rootfs_fd);
+  view->rootfs_fd = fcntl(rootfs_fd, F_DUPFD_CLOEXEC, 3);
+  if (view->rootfs_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot use rootfs/");
+  return add_disk_dir(view, view->rootfs_fd, "", 0, err);
+}
+
+/* ---- looking up ---- */
+
+typedef struct walk {
+  view_node *stack[MAX_DEPTH + 1]; /* stack[0] is the root */
+  size_t depth;
+  int links;
+} walk;
+
+/* One component of *rest; returns 1 to go on, 0 at the end, or -errno.
+ * A symlink's target replaces it in *path (an absolute one from the root). */
+static int walk_step(walk *w, char **path, char **rest, bool follow_last)
+{
+  char *p = *rest + strspn(*rest, "/");
+  if (*p == '\0')
+    return 0;
+  char *end = strchrnul(p, '/');
+  _cleanup_free_ char *name = xstrndup(p, (size_t)(end - p));
+  *rest = end;
+  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
+    if (name[1] == '.' && w->depth > 0) /* `..` stops at the root, like chroot */
+      w->depth--;
+    return 1;
+  }
+  view_node *dir = w->stack[w->depth];
+  if (dir->type != SC_VIEW_DIR)
+    return -ENOTDIR;
+  view_node *child = child_get(dir, name);
+  if (child == NULL)
+    return -ENOENT;
+  bool last = end[strspn(end, "/")] == '\0';
+  if (child->type == SC_VIEW_SYMLINK && (!last || follow_last)) {
+    if (++w->links > MAX_SYMLINKS)
+      return -ELOOP;
+    if (child->target[0] == '/')
+      w->depth = 0;
+    char *joined = xasprintf("%s/%s", child->target, end);
+    free(*path);
+    *path = *rest = joined;
+    return 1;
+  }
+  if (w->depth >= MAX_DEPTH)
+    return -ENAMETOOLONG;
+  w->stack[++w->depth] = child;
+  return 1;
+}
+
+static int resolve(sc_image_view *v, const char *path, bool follow_last, view_node **node,
+                   char **resolved)
+{
+  walk w = {.stack = {v->root}};
+  char *copy = xstrdup(path), *rest = copy;
+  int r;
+  while ((r = walk_step(&w, &copy, &rest, follow_last)) == 1)
+    ;
+  free(copy);
+  if (r < 0)
+    return r;
+  *node = w.stack[w.depth];
+  if (resolved) {
+    sc_buf b = SC_BUF_INIT;
+    for (size_t i = 1; i <= w.depth; i++)
+      sc_buf_printf(&b, "/%s", w.stack[i]->name);
+    *resolved = b.len ? sc_buf_steal(&b) : (sc_buf_free(&b), xstrdup("/"));
+  }
+  return 0;
+}
+
+int sc_image_view_stat(sc_image_view *view, const char *path, sc_view_file *out)
+{
+  *out = (sc_view_file){0};
+  view_node *n;
+  int r = resolve(view, path, true, &n, &out->path);
+  if (r < 0)
+    return r;
+  out->type = n->type;
+  out->mode = n->mode;
+  out->from_rootfs = view->rootfs_fd >= 0 && n->layer == view->rootfs_layer;
+  return 0;
+}
+
+void sc_view_file_clear(sc_view_file *file)
+{
+  free(file->path);
+  *file = (sc_view_file){0};
+}
+
+/* Read a rootfs/ file (never through a symlink: disk_path has real
+ * directories only, as the walk found them). */
+static int read_disk_content(sc_image_view *v, view_node *n, sc_error *err)
+{
+  _cleanup_close_ int fd = openat(v->rootfs_fd, n->disk_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) < 0 ||
+      read_content(fd_read, &fd, n->disk_path, st.st_size, &n->content) < 0)
+    return sc_error_set_errno(err, errno, "cannot read rootfs/%s", n->disk_path);
+  return 0;
+}
+
+int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content *out,
+                          sc_error *err)
+{
+  *out = (sc_view_content){0};
+  view_node *n;
+  int r = resolve(view, path, true, &n, NULL);
+  if (r < 0)
+    return sc_error_set_errno(err, -r, "%s", path);
+  if (n->type != SC_VIEW_REG)
+    return sc_error_set(err, SC_E_INVALID, "%s is not a regular file", path);
+  if (n->content == NULL && n->disk_path && read_disk_content(view, n, err) < 0)
+    return -1;
+  if (n->content) {
+    out->head = n->content->head;
+    out->head_len = n->content->head_len;
+    out->elf = n->content->elf;
+    out->elf_error = n->content->elf_error;
+    out->too_large = n->content->too_large;
+  }
+  return 0;
+}
+
+char **sc_image_view_list(sc_image_view *view, const char *path)
+{
+  view_node *n;
+  if (resolve(view, path, true, &n, NULL) < 0 || n->type != SC_VIEW_DIR)
+    return NULL;
+  char **names = NULL;
+  for (size_t i = 0; i < n->count; i++)
+    sc_strv_push(&names, n->children[i]->name);
+  return names;
+}

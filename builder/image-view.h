@@ -1,0 +1,68 @@
+/* image-view.h: the filesystem a container of the built image would see,
+ * held in memory for validation: a base image's layers (their tar headers
+ * applied in order with OCI whiteouts, image-spec layer.md, never unpacked
+ * to disk) with the project's rootfs/ on top, as `build --from` stacks
+ * them.
+ *
+ * Paths are looked up as the container sees them: symlinks are resolved
+ * inside the image, an absolute target starting again at the image's root
+ * and `..` stopping there, never on the host.  The content of a file is
+ * known only as far as validation needs it: for a base layer's files, read
+ * while its tar streams by, the ELF facts of every ELF file, the `#!` line
+ * of every script, and the whole of the small loader configuration files
+ * (/etc/ld.so.conf, /etc/ld.so.conf.d/, /etc/ld-musl-*.path); rootfs/
+ * files are read from disk when asked for. */
+#ifndef SC_IMAGE_VIEW_H
+#define SC_IMAGE_VIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <sc/error.h>
+#include <sc/image.h>
+
+#include "elf-check.h"
+
+struct archive;
+typedef struct sc_image_view sc_image_view;
+
+typedef enum { SC_VIEW_DIR, SC_VIEW_REG, SC_VIEW_SYMLINK, SC_VIEW_OTHER } sc_view_type;
+
+typedef struct sc_view_file {
+  sc_view_type type;
+  mode_t mode;      /* permission bits */
+  bool from_rootfs; /* the project's rootfs/ (else a base layer) */
+  char *path;       /* the absolute path, every symlink resolved */
+} sc_view_file;
+
+typedef struct sc_view_content {
+  const unsigned char *head; /* the `#!` line's bytes, or a whole loader config file */
+  size_t head_len;
+  const sc_elf_info *elf; /* when the file is an ELF file that parsed */
+  const char *elf_error;  /* when it is an ELF file that did not: why */
+  bool too_large;         /* an ELF file too large to read: nothing is known */
+} sc_view_content;
+
+sc_image_view *sc_image_view_new(void);
+void sc_image_view_free(sc_image_view *view);
+/* Apply the next layer from its tar (any entries; whiteouts hide what the
+ * layers below hold). */
+int sc_image_view_add_layer(sc_image_view *view, struct archive *tar, sc_error *err);
+/* Every layer of an image, base first. */
+int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
+                            volatile const int *interrupted, sc_error *err);
+/* The project's rootfs/ as the top layer (rootfs_fd is duplicated). */
+int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err);
+
+/* What is at path, symlinks followed inside the image: 0, or -ENOENT,
+ * -ENOTDIR or -ELOOP. */
+int sc_image_view_stat(sc_image_view *view, const char *path, sc_view_file *out);
+void sc_view_file_clear(sc_view_file *file);
+/* The known content of the regular file at path (resolved as above);
+ * valid until the view is freed. */
+int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content *out,
+                          sc_error *err);
+/* The names in the directory at path (sorted), or NULL when it is not one. */
+char **sc_image_view_list(sc_image_view *view, const char *path);
+
+#endif

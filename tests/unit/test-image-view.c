@@ -1,0 +1,183 @@
+/* test-image-view.c: layers applied in memory as an install applies them
+ * (image-view.h): whiteouts and opaque whiteouts hide the layers below
+ * only, a directory replaces a file and merges with a directory, hard
+ * links share content, an entry under a symlink is dropped, and lookups
+ * resolve symlinks inside the image. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "elf-builder.h"
+#include "image-view.h"
+#include "util.h"
+
+typedef struct tar_entry {
+  const char *path;
+  mode_t type; /* AE_IFREG, AE_IFDIR, AE_IFLNK; 0: a hard link to `link` */
+  const char *link;
+  const void *data;
+  size_t size;
+} tar_entry;
+
+/* Apply one layer made of entries (an in-memory tar), cut to `cut` bytes
+ * when non-zero. */
+static void add_layer_cut(sc_image_view *view, const tar_entry *entries, size_t n, size_t cut)
+{
+  size_t cap = 1 << 20, used = 0;
+  unsigned char *buf = malloc(cap);
+  struct archive *w = archive_write_new();
+  archive_write_set_format_pax_restricted(w);
+  assert_int_equal(archive_write_open_memory(w, buf, cap, &used), ARCHIVE_OK);
+  for (size_t i = 0; i < n; i++) {
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, entries[i].path);
+    if (entries[i].type == 0) {
+      archive_entry_set_filetype(e, AE_IFREG);
+      archive_entry_set_hardlink(e, entries[i].link);
+    } else {
+      archive_entry_set_filetype(e, entries[i].type);
+      archive_entry_set_perm(e, entries[i].type == AE_IFDIR ? 0755 : 0755);
+      if (entries[i].type == AE_IFLNK)
+        archive_entry_set_symlink(e, entries[i].link);
+      archive_entry_set_size(e, (la_int64_t)entries[i].size);
+    }
+    assert_int_equal(archive_write_header(w, e), ARCHIVE_OK);
+    if (entries[i].size)
+      archive_write_data(w, entries[i].data, entries[i].size);
+    archive_entry_free(e);
+  }
+  archive_write_close(w);
+  archive_write_free(w);
+  struct archive *r = archive_read_new();
+  archive_read_support_format_tar(r);
+  assert_int_equal(archive_read_open_memory(r, buf, cut ? cut : used), ARCHIVE_OK);
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_image_view_add_layer(view, r, &err), 0);
+  archive_read_free(r);
+  free(buf);
+}
+
+static void add_layer(sc_image_view *view, const tar_entry *entries, size_t n)
+{
+  add_layer_cut(view, entries, n, 0);
+}
+
+#define FILE_ENTRY(p, text)                                                                        \
+  {                                                                                                \
+    p, AE_IFREG, NULL, text, sizeof text - 1                                                       \
+  }
+#define DIR_ENTRY(p)                                                                               \
+  {                                                                                                \
+    p, AE_IFDIR, NULL, NULL, 0                                                                     \
+  }
+#define LINK_ENTRY(p, target)                                                                      \
+  {                                                                                                \
+    p, AE_IFLNK, target, NULL, 0                                                                   \
+  }
+
+static int exists(sc_image_view *view, const char *path)
+{
+  sc_view_file st;
+  int r = sc_image_view_stat(view, path, &st);
+  sc_view_file_clear(&st);
+  return r;
+}
+
+static void test_whiteouts(void **state)
+{
+  (void)state;
+  sc_image_view *view = sc_image_view_new();
+  const tar_entry base[] = {DIR_ENTRY("etc/"),
+                            FILE_ENTRY("etc/a", "a"),
+                            FILE_ENTRY("etc/b", "b"),
+                            DIR_ENTRY("etc/sub/"),
+                            FILE_ENTRY("etc/sub/c", "c"),
+                            FILE_ENTRY("./usr/bin/x", "#!/bin/sh\n")};
+  add_layer(view, base, sizeof base / sizeof base[0]);
+  assert_int_equal(exists(view, "/etc/a"), 0);
+  assert_int_equal(exists(view, "/usr/bin/x"), 0); /* parents made as tar does */
+  /* .wh.a hides a; an opaque etc/sub hides c but keeps d of this layer. */
+  const tar_entry upper[] = {FILE_ENTRY("etc/.wh.a", ""), FILE_ENTRY("etc/sub/d", "d"),
+                             FILE_ENTRY("etc/sub/.wh..wh..opq", "")};
+  add_layer(view, upper, sizeof upper / sizeof upper[0]);
+  assert_int_equal(exists(view, "/etc/a"), -ENOENT);
+  assert_int_equal(exists(view, "/etc/b"), 0);
+  assert_int_equal(exists(view, "/etc/sub/c"), -ENOENT);
+  assert_int_equal(exists(view, "/etc/sub/d"), 0);
+  _cleanup_strv_ char **names = sc_image_view_list(view, "/etc/sub");
+  assert_int_equal(sc_strv_length(names), 1);
+  /* A later layer can bring a whited-out name back. */
+  const tar_entry again[] = {FILE_ENTRY("etc/a", "new")};
+  add_layer(view, again, 1);
+  assert_int_equal(exists(view, "/etc/a"), 0);
+  sc_image_view_free(view);
+}
+
+static void test_replace_link_and_symlinks(void **state)
+{
+  (void)state;
+  sc_image_view *view = sc_image_view_new();
+  test_elf e = {.is64 = true, .interp = "/lib/ld.so", .needed = {"libc.so.6"}};
+  size_t len;
+  _cleanup_free_ unsigned char *elf = test_elf_build(&e, &len);
+  const tar_entry base[] = {FILE_ENTRY("opt", "a file"),
+                            LINK_ENTRY("bin", "usr/bin"),
+                            DIR_ENTRY("usr/bin/"),
+                            {"usr/bin/prog", AE_IFREG, NULL, elf, len},
+                            {"usr/bin/same", 0, "usr/bin/prog", NULL, 0},
+                            LINK_ENTRY("usr/bin/loop", "/usr/bin/loop"),
+                            LINK_ENTRY("usr/bin/up", "../../../../etc")};
+  add_layer(view, base, sizeof base / sizeof base[0]);
+  /* A hard link shares what was read of its target. */
+  sc_view_content content;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_image_view_content(view, "/bin/same", &content, &err), 0);
+  assert_non_null(content.elf);
+  assert_string_equal(content.elf->needed[0], "libc.so.6");
+  sc_view_file st;
+  assert_int_equal(sc_image_view_stat(view, "/bin/prog", &st), 0);
+  assert_string_equal(st.path, "/usr/bin/prog");
+  assert_false(st.from_rootfs);
+  sc_view_file_clear(&st);
+  assert_int_equal(exists(view, "/bin/loop"), -ELOOP);
+  assert_int_equal(exists(view, "/usr/bin/up"), -ENOENT); /* `..` stops at / : /etc */
+  /* A directory replaces a file; an entry under a symlink is dropped. */
+  const tar_entry upper[] = {DIR_ENTRY("opt/"), FILE_ENTRY("opt/x", "x"),
+                             FILE_ENTRY("bin/dropped", "x")};
+  add_layer(view, upper, sizeof upper / sizeof upper[0]);
+  assert_int_equal(exists(view, "/opt/x"), 0);
+  assert_int_equal(exists(view, "/usr/bin/dropped"), -ENOENT);
+  assert_int_equal(exists(view, "/opt/x/y"), -ENOTDIR);
+  sc_image_view_free(view);
+}
+
+/* `umoci insert` ends a layer right after the last file's data, without
+ * its padding or the end-of-archive blocks. */
+static void test_layer_without_padding(void **state)
+{
+  (void)state;
+  sc_image_view *view = sc_image_view_new();
+  const tar_entry layer[] = {FILE_ENTRY("etc/base-file", "from-base\n")};
+  add_layer_cut(view, layer, 1, 512 + 10);
+  assert_int_equal(exists(view, "/etc/base-file"), 0);
+  sc_image_view_free(view);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_whiteouts),
+      cmocka_unit_test(test_replace_link_and_symlinks),
+      cmocka_unit_test(test_layer_without_padding),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
