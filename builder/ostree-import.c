@@ -13,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
 #include <ostree.h>
 
 #include "image-ostree.h"
 #include "layer-reader.h"
 #include "sha256.h"
+#include "unpack.h"
 #include "util.h"
 
 /* The same subject on every commit, so that commits depend on content only. */
@@ -355,9 +357,46 @@ static void layer_reader_freep(sc_layer_reader **reader)
   sc_layer_reader_free(*reader);
 }
 
+/* Every entry of the layer checked (sc_unpack_check_entry) before
+ * libostree reads the tar: libostree aborts on a hard link to "..", and
+ * stores whiteouts whose names are not names, which its checkout then
+ * applies.  This reads the blob once more; its sums are checked here too,
+ * so that the read libostree sees holds the same bytes. */
+static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
+                               sc_error *err)
+{
+  int fd = sc_image_open_blob(ctx->image, layer->digest, err);
+  if (fd < 0)
+    return -1;
+  _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
+  int ret = sc_layer_reader_open(fd, ctx->options->interrupted, &reader, err);
+  while (ret == 0) {
+    struct archive *tar = sc_layer_reader_tar(reader);
+    struct archive_entry *entry;
+    int r = archive_read_next_header(tar, &entry);
+    if (r == ARCHIVE_EOF)
+      break;
+    if (r < ARCHIVE_WARN) {
+      ret = sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
+      break;
+    }
+    _cleanup_free_ char *path = NULL;
+    ret = sc_unpack_check_entry(entry, &path, err);
+  }
+  if (interrupted(ctx))
+    return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
+  sc_layer_sums sums;
+  sc_layer_reader_finish(reader, &sums);
+  if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
+    return -1;
+  return 0;
+}
+
 static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                              const char *branch, sc_error *err)
 {
+  if (check_layer_entries(ctx, layer, diff_id, err) < 0)
+    return -1;
   int fd = sc_image_open_blob(ctx->image, layer->digest, err);
   if (fd < 0)
     return -1;
