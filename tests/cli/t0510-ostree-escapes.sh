@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# t0510-ostree-escapes: an image's layers must not reach outside the rootfs
+# through `import` and `install ostree:` any more than through `install oci:`
+# (runtime/unpack.h): a symlink a lower layer made is never written, read or
+# whiteout-deleted through, and every name from an image is a name (not
+# empty, not `.` or `..`, no `/`), checked before libostree sees it.
+# The layers are crafted entry by entry with tests/cli/mklayout.py.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require ostree python3 jq
+
+A=var/lib/containers/atomic
+ROOT=$TEST_TMP/root
+HOST=$TEST_TMP/host
+mkdir -p "$ROOT/etc/systemd/system" "$ROOT/etc/tmpfiles.d" "$ROOT/$A"
+
+# layout DIR REF <<SPEC: an OCI layout holding REF, layers from the JSON spec.
+layout() {
+  cat >"$1.json" &&
+    python3 "$SC_SOURCE_DIR/tests/cli/mklayout.py" "$1" "$2" "$1.json"
+}
+# The digest (hex) of layer N (0-based) of the image in layout DIR.
+layer_hex() {
+  local m
+  m=$(jq -r '.manifests[0].digest' "$1/index.json") &&
+    jq -r ".layers[$2].digest" "$1/blobs/sha256/${m#sha256:}" | cut -d: -f2
+}
+install_from() {
+  sc_build install "$1" --root "$ROOT" --name "$2" --no-systemd-cgroup
+}
+# The host directory as the test left it: a victim file and one to keep.
+reset_host() {
+  rm -rf "$HOST" && mkdir -p "$HOST" && echo original >"$HOST/victim" && echo keep >"$HOST/keep"
+}
+host_untouched() {
+  [ "$(ls "$HOST" | tr '\n' ' ')" = "keep victim " ] &&
+    [ "$(cat "$HOST/victim")" = original ] && [ "$(cat "$HOST/keep")" = keep ]
+}
+
+layout write.oci esc:1 <<EOF
+[ [ {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+  [ {"path": "esc/planted", "data": "planted\n"},
+    {"path": "esc/victim", "data": "overwritten\n"} ] ]
+EOF
+layout whiteout.oci esc:2 <<EOF
+[ [ {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+  [ {"path": "esc/.wh.keep"} ] ]
+EOF
+
+test_expect_success 'import stores both images (layer 1 is shared): each layer alone is harmless' '
+  sc_build import oci:write.oci:esc:1 --repo repo >/dev/null &&
+  sc_build import oci:whiteout.oci:esc:2 --repo repo >/dev/null &&
+  [ "$(ostree --repo=repo refs | grep -c ^ociimage/)" = 7 ]
+'
+
+test_expect_success 'install ostree: refuses to write through it, naming the entry and the layer' '
+  reset_host &&
+  expect_exit 1 install_from ostree:esc:1@repo w &&
+  expect_grep "layer 2 of 2 .*esc.* symlink" "$TEST_TMP/.stderr" &&
+  host_untouched &&
+  [ ! -e "$ROOT/$A/w" ] && [ ! -e "$ROOT/$A/w.0" ]
+'
+
+test_expect_success 'install oci: refuses the same image, and the host directory is untouched' '
+  reset_host &&
+  expect_exit 1 install_from oci:write.oci:esc:1 w &&
+  expect_grep "esc.* symlink" "$TEST_TMP/.stderr" &&
+  host_untouched
+'
+
+test_expect_success 'a whiteout under the symlink deletes nothing on the host' '
+  reset_host &&
+  expect_exit 1 install_from ostree:esc:2@repo wh &&
+  expect_grep "layer 2 of 2 .*esc.* symlink" "$TEST_TMP/.stderr" &&
+  host_untouched &&
+  expect_exit 1 install_from oci:whiteout.oci:esc:2 wh &&
+  host_untouched
+'
+
+# An honest image: a Debian-like base with var/run -> /run, and a project
+# file under rootfs/var/run/.  The name in /run is this run's own.
+RUNDIR=sc-t0510-$$
+test_cleanup_add "rm -rf /run/$RUNDIR"
+layout varrun.oci varrun:1 <<EOF
+[ [ {"path": "var", "type": "dir"}, {"path": "var/run", "type": "symlink", "target": "/run"} ],
+  [ {"path": "var/run/$RUNDIR", "type": "dir"}, {"path": "var/run/$RUNDIR/pid", "data": "1\n"} ] ]
+EOF
+
+test_expect_success 'a project file under var/run -> /run never lands in the host /run' '
+  sc_build import oci:varrun.oci:varrun:1 --repo repo >/dev/null &&
+  expect_exit 1 install_from ostree:varrun:1@repo vr &&
+  expect_grep "layer 2 of 2 .*var/run.* symlink" "$TEST_TMP/.stderr" &&
+  [ ! -e "/run/$RUNDIR" ] &&
+  expect_exit 1 install_from oci:varrun.oci:varrun:1 vr &&
+  [ ! -e "/run/$RUNDIR" ]
+'
+
+# Names that are not names.  In a base layer, `keep` and `d/keep` stand
+# for what `..` and `.` would empty.
+for bad in '.wh...' '.wh..'; do
+  layout "bad$bad.oci" bad:1 <<EOF
+[ [ {"path": "keep", "data": "k"}, {"path": "d/keep", "data": "k"} ],
+  [ {"path": "d/$bad"} ] ]
+EOF
+  test_expect_success "import refuses the whiteout d/$bad, naming it and its layer" '
+    expect_exit 1 sc_build import "oci:bad'"$bad"'.oci:bad:1" --repo "repo'"$bad"'" &&
+    expect_grep "layer 2 of 2.*d/'"$bad"'" "$TEST_TMP/.stderr" &&
+    [ -z "$(ostree --repo="repo'"$bad"'" refs)" ]
+  '
+  test_expect_success "install oci: refuses the whiteout d/$bad, naming it and its layer" '
+    expect_exit 1 install_from "oci:bad'"$bad"'.oci:bad:1" b &&
+    expect_grep "layer 2 of 2.*d/'"$bad"'" "$TEST_TMP/.stderr"
+  '
+done
+
+layout uplink.oci up:1 <<EOF
+[ [ {"path": "f", "data": "x"} ],
+  [ {"path": "d/link", "type": "hardlink", "target": ".."} ] ]
+EOF
+
+test_expect_success 'import refuses a hard link to .. before libostree sees it (no abort)' '
+  expect_exit 1 sc_build import oci:uplink.oci:up:1 --repo repo-up &&
+  expect_grep "layer 2 of 2.*d/link" "$TEST_TMP/.stderr"
+'
+
+# A repository sc-build did not write (another tool, or tampering): layer 2's
+# branch replaced by a commit holding whiteouts that are not names.
+test_expect_success 'checkout refuses names from a foreign repository, naming entry and layer' '
+  for bad in .wh... .wh..; do
+    rm -rf tree && mkdir -p tree/d && : >"tree/d/$bad" &&
+    rm -rf "foreign$bad" && cp -a repo "foreign$bad" &&
+    ostree --repo="foreign$bad" commit --branch="ociimage/$(layer_hex whiteout.oci 1)" \
+      --tree=dir=tree --owner-uid=0 --owner-gid=0 >/dev/null &&
+    expect_exit 1 install_from "ostree:esc:2@$TEST_TMP/foreign$bad" f &&
+    expect_grep "layer 2 of 2.*d/$bad" "$TEST_TMP/.stderr" || exit 1
+  done
+'
+
+test_done
