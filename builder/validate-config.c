@@ -3,12 +3,12 @@
  * section 2; reference 1.3).  Positions point into config.json.template. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inroot.h"
 #include "util.h"
 #include "validate-checks.h"
 
@@ -18,8 +18,6 @@
 
 /* runc's default when process.env has no PATH. */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-#define MAX_SYMLINKS 40
-#define MAX_DEPTH 128
 
 static void check_required(sc_validation *v, json_t *config)
 {
@@ -129,76 +127,15 @@ static void check_mounts(sc_validation *v, json_t *mounts)
 
 /* ---- process.args[0] in rootfs ---- */
 
-typedef struct rootfs_walk {
-  int fds[MAX_DEPTH]; /* fds[0] is the rootfs (not ours) */
-  size_t depth;
-} rootfs_walk;
-
-static void walk_pop(rootfs_walk *w, size_t to)
-{
-  while (w->depth > to)
-    close(w->fds[w->depth--]);
-}
-
-/* One component; *rest moves past it.  Returns 1 to go on, 0 when done
- * (st filled), or -errno. */
-static int walk_step(rootfs_walk *w, char **path, char **rest, int *links, struct stat *st)
-{
-  char *p = *rest + strspn(*rest, "/");
-  if (*p == '\0')
-    return fstat(w->fds[w->depth], st) < 0 ? -errno : 0;
-  char *end = strchrnul(p, '/');
-  _cleanup_free_ char *name = xstrndup(p, (size_t)(end - p));
-  *rest = end;
-  bool last = end[strspn(end, "/")] == '\0';
-  if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) {
-    if (name[1] == '.' && w->depth > 0) /* `..` stops at the rootfs, like chroot */
-      walk_pop(w, w->depth - 1);
-    return 1;
-  }
-  if (fstatat(w->fds[w->depth], name, st, AT_SYMLINK_NOFOLLOW) < 0)
-    return -errno;
-  if (S_ISLNK(st->st_mode)) {
-    char target[PATH_MAX];
-    ssize_t n = readlinkat(w->fds[w->depth], name, target, sizeof target - 1);
-    if (n < 0)
-      return -errno;
-    if (++*links > MAX_SYMLINKS)
-      return -ELOOP;
-    target[n] = '\0';
-    if (target[0] == '/') /* absolute targets start again at the rootfs */
-      walk_pop(w, 0);
-    char *joined = xasprintf("%s/%s", target, end);
-    free(*path);
-    *path = *rest = joined;
-    return 1;
-  }
-  if (last)
-    return 0;
-  if (!S_ISDIR(st->st_mode))
-    return -ENOTDIR;
-  if (w->depth + 1 >= MAX_DEPTH)
-    return -ENAMETOOLONG;
-  int fd = openat(w->fds[w->depth], name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return -errno;
-  w->fds[++w->depth] = fd;
-  return 1;
-}
-
 /* stat(2) of path as the container sees it, resolved inside the rootfs
- * only, step by step (openat2's RESOLVE_IN_ROOT, by hand so that it also
- * works on older kernels).  Returns 0 or -errno (-ELOOP for a loop). */
+ * only (RESOLVE_IN_ROOT: runtime/inroot.h).  Returns 0 or -errno (-ELOOP
+ * for a loop). */
 static int rootfs_stat(int rootfs_fd, const char *path, struct stat *st)
 {
-  rootfs_walk w = {.fds = {rootfs_fd}, .depth = 0};
-  char *copy = xstrdup(path), *rest = copy;
-  int links = 0, r;
-  while ((r = walk_step(&w, &copy, &rest, &links, st)) == 1)
-    ;
-  walk_pop(&w, 0);
-  free(copy);
-  return r;
+  _cleanup_close_ int fd = sc_open_in_root(rootfs_fd, path, O_PATH, 0, 0);
+  if (fd < 0)
+    return -errno;
+  return fstat(fd, st) < 0 ? -errno : 0;
 }
 
 static const char *env_path(json_t *process)
