@@ -362,10 +362,13 @@ static int layer_commit(const sc_image *image, size_t index, char **commit, sc_e
  * following symlinks, and its whiteout processing removes whatever name
  * follows ".wh.", ".." included; the repository may have been written by
  * another tool.  So before a layer is checked out its tree is walked: every
- * name must be a name, every whiteout must name a file, and no directory of
- * the layer may stand where a lower layer left a symlink.  Such a layer is
- * refused, as runtime/unpack.c refuses it in an OCI layout.  The rootfs is
- * the caller's staging directory: nothing else changes it meanwhile. */
+ * name must be a name and every whiteout must name a file (else the layer
+ * is refused), and where the layer has a directory and the rootfs a
+ * symlink or another non-directory from a lower layer, that is removed
+ * first: the layer's directory replaces it, as a directory entry does in
+ * runtime/unpack.c (and in containerd), and nothing is written through the
+ * symlink.  The rootfs is the caller's staging directory: nothing else
+ * changes it meanwhile. */
 
 static int check_layer_name(const char *name, const char *path, sc_error *err)
 {
@@ -379,9 +382,10 @@ static int check_layer_name(const char *name, const char *path, sc_error *err)
   return 0;
 }
 
-/* The rootfs at path, where the layer has a directory: a symlink is
- * refused; *exists when a directory stands there. */
-static int check_rootfs_dir(int rootfs_fd, const char *path, bool *exists, sc_error *err)
+/* The rootfs at path, where the layer has a directory: anything but a
+ * directory is removed (a symlink itself, never its target); *exists when
+ * a directory stands there. */
+static int prepare_rootfs_dir(int rootfs_fd, const char *path, bool *exists, sc_error *err)
 {
   const char *base;
   sc_error local = SC_ERROR_INIT;
@@ -399,19 +403,20 @@ static int check_rootfs_dir(int rootfs_fd, const char *path, bool *exists, sc_er
   struct stat st;
   if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot stat %s", path);
-  if (S_ISLNK(st.st_mode))
-    return sc_error_set(err, SC_E_INVALID,
-                        "refusing %s: a lower layer made '%s' a symlink, and an image's entry is "
-                        "never written or removed through a symlink",
-                        path, path);
-  *exists = S_ISDIR(st.st_mode);
+  if (S_ISDIR(st.st_mode)) {
+    *exists = true;
+    return 0;
+  }
+  if (unlinkat(parent, base, 0) < 0)
+    return sc_error_set_errno(err, errno, "cannot remove %s for the layer's directory", path);
   return 0;
 }
 
-/* Check the layer's directory dir (at path; in the rootfs already when
- * in_rootfs) and what is under it. */
-static int check_layer_dir(int rootfs_fd, GFile *dir, const char *path, bool in_rootfs,
-                           sc_error *err)
+/* Check the names in the layer's directory dir (at path; in the rootfs
+ * already when in_rootfs) and under it, and make room in the rootfs for
+ * its directories. */
+static int prepare_layer_dir(int rootfs_fd, GFile *dir, const char *path, bool in_rootfs,
+                             sc_error *err)
 {
   g_autoptr(GError) gerror = NULL;
   g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
@@ -433,19 +438,19 @@ static int check_layer_dir(int rootfs_fd, GFile *dir, const char *path, bool in_
     if (g_file_info_get_file_type(info) != G_FILE_TYPE_DIRECTORY)
       continue;
     bool exists = false;
-    if ((in_rootfs && check_rootfs_dir(rootfs_fd, child_path, &exists, err) < 0) ||
-        check_layer_dir(rootfs_fd, child, child_path, exists, err) < 0)
+    if ((in_rootfs && prepare_rootfs_dir(rootfs_fd, child_path, &exists, err) < 0) ||
+        prepare_layer_dir(rootfs_fd, child, child_path, exists, err) < 0)
       return -1;
   }
 }
 
-static int check_layer(const sc_image *image, const char *commit, int rootfs_fd, sc_error *err)
+static int prepare_layer(const sc_image *image, const char *commit, int rootfs_fd, sc_error *err)
 {
   g_autoptr(GError) gerror = NULL;
   g_autoptr(GFile) root = NULL;
   if (!ostree_repo_read_commit(image->ostree->repo, commit, &root, NULL, NULL, &gerror))
     return sc_error_from_gerror(err, g_steal_pointer(&gerror), "layer commit %s", commit);
-  return check_layer_dir(rootfs_fd, root, "", true, err);
+  return prepare_layer_dir(rootfs_fd, root, "", true, err);
 }
 
 static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
@@ -454,7 +459,7 @@ static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc
   _cleanup_free_ char *commit = NULL;
   if (layer_commit(image, index, &commit, err) < 0)
     return -1;
-  if (check_layer(image, commit, rootfs_fd, err) < 0)
+  if (prepare_layer(image, commit, rootfs_fd, err) < 0)
     return sc_error_prefix(err, "checking out layer %zu of %zu (%s)", index + 1, image->layer_count,
                            layer->digest);
   OstreeRepoCheckoutAtOptions options = {0};

@@ -9,7 +9,8 @@ well-behaved tool (umoci, tar) would write:
       {"path": "esc/.wh.victim", "type": "file"},
       {"path": "link", "type": "hardlink", "target": ".."} ] ]
 
-Types: file (default), dir, symlink, hardlink, chr, fifo.  Layers are
+Types: file (default; its content "data", or read from the file "src"),
+dir, symlink, hardlink, chr, fifo.  Layers are
 gzip-compressed tars (pax), written with Python's tarfile, base first."""
 import gzip
 import hashlib
@@ -29,6 +30,9 @@ def tar_layer(entries):
             info.mtime = 1700000000
             kind = e.get("type", "file")
             data = e.get("data", "").encode()
+            if "src" in e:
+                with open(e["src"], "rb") as f:
+                    data = f.read()
             if kind == "file":
                 info.size = len(data)
             elif kind == "dir":

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # t0510-ostree-escapes: an image's layers must not reach outside the rootfs
 # through `import` and `install ostree:` any more than through `install oci:`
-# (runtime/unpack.h): a symlink a lower layer made is never written, read or
-# whiteout-deleted through, and every name from an image is a name (not
-# empty, not `.` or `..`, no `/`), checked before libostree sees it.
+# (runtime/unpack.h): a symlink a lower layer made is never written or
+# whiteout-deleted through (a layer's directory replaces it, as in
+# containerd; an OCI entry below it whose directory the layer does not list
+# is refused), and every name from an image is a name (not empty, not `.`
+# or `..`, no `/`), checked before libostree sees it.
 # The layers are crafted entry by entry with tests/cli/mklayout.py.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require ostree python3 jq
@@ -36,62 +38,101 @@ host_untouched() {
     [ "$(cat "$HOST/victim")" = original ] && [ "$(cat "$HOST/keep")" = keep ]
 }
 
+# Every image here is a system image: layer 1 holds a project's exports.
+test_make_project proj svc
+EXPORTS=$(for f in config.json.template manifest.json service.template tmpfiles.template; do
+  printf '{"path": "exports/%s", "src": "proj/%s"}, ' "$f" "$f"
+done)
+
+# Layer 2 writes below esc, which layer 1 made a symlink to the host
+# directory: without listing esc itself (write), listing it as a directory
+# (writedir), or with a whiteout (whiteout).
 layout write.oci esc:1 <<EOF
-[ [ {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+[ [ $EXPORTS {"path": "esc", "type": "symlink", "target": "$HOST"} ],
   [ {"path": "esc/planted", "data": "planted\n"},
     {"path": "esc/victim", "data": "overwritten\n"} ] ]
 EOF
+layout writedir.oci esc:3 <<EOF
+[ [ $EXPORTS {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+  [ {"path": "esc", "type": "dir"},
+    {"path": "esc/planted", "data": "planted\n"},
+    {"path": "esc/victim", "data": "overwritten\n"} ] ]
+EOF
 layout whiteout.oci esc:2 <<EOF
-[ [ {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+[ [ $EXPORTS {"path": "esc", "type": "symlink", "target": "$HOST"} ],
   [ {"path": "esc/.wh.keep"} ] ]
 EOF
 
-test_expect_success 'import stores both images (layer 1 is shared): each layer alone is harmless' '
-  sc_build import oci:write.oci:esc:1 --repo repo >/dev/null &&
-  sc_build import oci:whiteout.oci:esc:2 --repo repo >/dev/null &&
-  [ "$(ostree --repo=repo refs | grep -c ^ociimage/)" = 7 ]
+# The rootfs of deployment $1 holds esc as a directory with what layer 2 wrote.
+esc_is_a_directory() {
+  local r=$ROOT/$A/$1.0/rootfs
+  [ -d "$r/esc" ] && [ ! -L "$r/esc" ] &&
+    [ "$(cat "$r/esc/planted")" = planted ] && [ "$(cat "$r/esc/victim")" = overwritten ]
+}
+
+test_expect_success 'import stores the images: each layer alone is harmless' '
+  for i in write:1 writedir:3 whiteout:2; do
+    sc_build import "oci:${i%%:*}.oci:esc:${i#*:}" --repo repo >/dev/null || exit 1
+  done &&
+  ostree --repo=repo refs | grep -qx "ociimage/esc_3A3"
 '
 
-test_expect_success 'install ostree: refuses to write through it, naming the entry and the layer' '
+test_expect_success 'install ostree: the layer directory replaces the symlink; the host is untouched' '
   reset_host &&
-  expect_exit 1 install_from ostree:esc:1@repo w &&
-  expect_grep "layer 2 of 2 .*esc.* symlink" "$TEST_TMP/.stderr" &&
+  install_from ostree:esc:1@repo w &&
+  host_untouched && esc_is_a_directory w &&
+  sc_build uninstall w --root "$ROOT" &&
+  install_from ostree:esc:3@repo w &&
+  host_untouched && esc_is_a_directory w &&
+  sc_build uninstall w --root "$ROOT"
+'
+
+test_expect_success 'install oci: a layer that lists the directory replaces the symlink too' '
+  reset_host &&
+  install_from oci:writedir.oci:esc:3 w &&
+  host_untouched && esc_is_a_directory w &&
+  sc_build uninstall w --root "$ROOT"
+'
+
+test_expect_success 'install oci: an entry below the symlink, its directory not listed, is refused' '
+  reset_host &&
+  expect_exit 1 install_from oci:write.oci:esc:1 w &&
+  expect_grep "layer 2 of 2 .*esc/planted.* symlink" "$TEST_TMP/.stderr" &&
   host_untouched &&
   [ ! -e "$ROOT/$A/w" ] && [ ! -e "$ROOT/$A/w.0" ]
 '
 
-test_expect_success 'install oci: refuses the same image, and the host directory is untouched' '
+test_expect_success 'a whiteout below the symlink deletes nothing on the host' '
   reset_host &&
-  expect_exit 1 install_from oci:write.oci:esc:1 w &&
-  expect_grep "esc.* symlink" "$TEST_TMP/.stderr" &&
-  host_untouched
-'
-
-test_expect_success 'a whiteout under the symlink deletes nothing on the host' '
-  reset_host &&
-  expect_exit 1 install_from ostree:esc:2@repo wh &&
-  expect_grep "layer 2 of 2 .*esc.* symlink" "$TEST_TMP/.stderr" &&
+  install_from ostree:esc:2@repo wh &&
   host_untouched &&
+  [ -d "$ROOT/$A/wh.0/rootfs/esc" ] && [ -z "$(ls "$ROOT/$A/wh.0/rootfs/esc")" ] &&
+  sc_build uninstall wh --root "$ROOT" &&
   expect_exit 1 install_from oci:whiteout.oci:esc:2 wh &&
+  expect_grep "layer 2 of 2 .*esc/.wh.keep.* symlink" "$TEST_TMP/.stderr" &&
   host_untouched
 '
 
 # An honest image: a Debian-like base with var/run -> /run, and a project
-# file under rootfs/var/run/.  The name in /run is this run's own.
+# layer with a file under rootfs/var/run/, every directory listed as
+# sc-build and umoci write layers.  The name in /run is this run's own.
 RUNDIR=sc-t0510-$$
 test_cleanup_add "rm -rf /run/$RUNDIR"
 layout varrun.oci varrun:1 <<EOF
-[ [ {"path": "var", "type": "dir"}, {"path": "var/run", "type": "symlink", "target": "/run"} ],
-  [ {"path": "var/run/$RUNDIR", "type": "dir"}, {"path": "var/run/$RUNDIR/pid", "data": "1\n"} ] ]
+[ [ $EXPORTS {"path": "var", "type": "dir"}, {"path": "var/run", "type": "symlink", "target": "/run"} ],
+  [ {"path": "var", "type": "dir"}, {"path": "var/run", "type": "dir"},
+    {"path": "var/run/$RUNDIR", "type": "dir"}, {"path": "var/run/$RUNDIR/pid", "data": "1\n"} ] ]
 EOF
 
-test_expect_success 'a project file under var/run -> /run never lands in the host /run' '
+test_expect_success 'a project file under var/run -> /run lands in the rootfs, never in the host /run' '
   sc_build import oci:varrun.oci:varrun:1 --repo repo >/dev/null &&
-  expect_exit 1 install_from ostree:varrun:1@repo vr &&
-  expect_grep "layer 2 of 2 .*var/run.* symlink" "$TEST_TMP/.stderr" &&
-  [ ! -e "/run/$RUNDIR" ] &&
-  expect_exit 1 install_from oci:varrun.oci:varrun:1 vr &&
-  [ ! -e "/run/$RUNDIR" ]
+  for image in ostree:varrun:1@repo oci:varrun.oci:varrun:1; do
+    install_from "$image" vr &&
+    [ ! -e "/run/$RUNDIR" ] &&
+    r=$ROOT/$A/vr.0/rootfs &&
+    [ ! -L "$r/var/run" ] && [ "$(cat "$r/var/run/$RUNDIR/pid")" = 1 ] &&
+    sc_build uninstall vr --root "$ROOT" || exit 1
+  done
 '
 
 # Names that are not names.  In a base layer, `keep` and `d/keep` stand
