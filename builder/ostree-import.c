@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <archive.h>
+#include <archive_entry.h>
 #include <ostree.h>
 
 #include "image-ostree.h"
@@ -357,11 +358,52 @@ static void layer_reader_freep(sc_layer_reader **reader)
   sc_layer_reader_free(*reader);
 }
 
-/* Every entry of the layer checked (sc_unpack_check_entry) before
- * libostree reads the tar: libostree aborts on a hard link to "..", and
- * stores whiteouts whose names are not names, which its checkout then
- * applies.  This reads the blob once more; its sums are checked here too,
- * so that the read libostree sees holds the same bytes. */
+/* An entry below a symlink or another non-directory this layer made:
+ * libostree fails on it without a message, unpack.c refuses it; refuse it
+ * here by name.  files holds the layer's non-directory paths so far. */
+static int check_no_file_above(GHashTable *files, const char *path, sc_error *err)
+{
+  _cleanup_free_ char *prefix = xstrdup(path);
+  for (char *slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    bool below_file = g_hash_table_contains(files, prefix);
+    *slash = '/';
+    if (below_file)
+      return sc_error_set(err, SC_E_INVALID,
+                          "refusing %s: '%.*s' is a symlink or not a directory, and an image's "
+                          "entry is never written through a symlink",
+                          path, (int)(slash - prefix), path);
+  }
+  return 0;
+}
+
+/* Each entry as unpack.c checks it, and none below a file of the layer. */
+static int check_tar_entries(struct archive *tar, sc_error *err)
+{
+  g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (;;) {
+    struct archive_entry *entry;
+    int r = archive_read_next_header(tar, &entry);
+    if (r == ARCHIVE_EOF)
+      return 0;
+    if (r < ARCHIVE_WARN)
+      return sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
+    _cleanup_free_ char *path = NULL;
+    if (sc_unpack_check_entry(entry, &path, err) < 0 || check_no_file_above(files, path, err) < 0)
+      return -1;
+    /* A directory entry replaces what stood there, as in unpack.c. */
+    if (archive_entry_filetype(entry) == AE_IFDIR && archive_entry_hardlink(entry) == NULL)
+      g_hash_table_remove(files, path);
+    else
+      g_hash_table_add(files, g_steal_pointer(&path));
+  }
+}
+
+/* Every entry of the layer checked before libostree reads the tar:
+ * libostree aborts on a hard link to "..", and stores whiteouts whose names
+ * are not names, which its checkout then applies.  This reads the blob
+ * once more; its sums are checked here too, so that the read libostree
+ * sees holds the same bytes. */
 static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                                sc_error *err)
 {
@@ -370,19 +412,8 @@ static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, cons
     return -1;
   _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
   int ret = sc_layer_reader_open(fd, ctx->options->interrupted, &reader, err);
-  while (ret == 0) {
-    struct archive *tar = sc_layer_reader_tar(reader);
-    struct archive_entry *entry;
-    int r = archive_read_next_header(tar, &entry);
-    if (r == ARCHIVE_EOF)
-      break;
-    if (r < ARCHIVE_WARN) {
-      ret = sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
-      break;
-    }
-    _cleanup_free_ char *path = NULL;
-    ret = sc_unpack_check_entry(entry, &path, err);
-  }
+  if (ret == 0)
+    ret = check_tar_entries(sc_layer_reader_tar(reader), err);
   if (interrupted(ctx))
     return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
   sc_layer_sums sums;

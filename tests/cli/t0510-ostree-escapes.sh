@@ -113,6 +113,18 @@ test_expect_success 'a whiteout below the symlink deletes nothing on the host' '
   host_untouched
 '
 
+# One layer: a symlink, then an entry below it.
+layout same.oci same:1 <<EOF
+[ [ {"path": "esc", "type": "symlink", "target": "$HOST"}, {"path": "esc/planted", "data": "p"} ] ]
+EOF
+
+test_expect_success 'import refuses an entry below a symlink of the same layer, as install oci: does' '
+  expect_exit 1 sc_build import oci:same.oci:same:1 --repo repo-same &&
+  expect_grep "layer 1 of 1 .*esc/planted.* symlink" "$TEST_TMP/.stderr" &&
+  expect_exit 1 install_from oci:same.oci:same:1 s &&
+  expect_grep "layer 1 of 1 .*esc/planted.* symlink" "$TEST_TMP/.stderr"
+'
+
 # An honest image: a Debian-like base with var/run -> /run, and a project
 # layer with a file under rootfs/var/run/, every directory listed as
 # sc-build and umoci write layers.  The name in /run is this run's own.
