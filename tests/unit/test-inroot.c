@@ -188,6 +188,47 @@ static void test_walk_creates_as_openat2(void **state)
   }
 }
 
+/* libostree's rule (ot_util_filename_validate): a name, not a path. */
+static void test_name_is_valid(void **state)
+{
+  (void)state;
+  assert_true(sc_name_is_valid("a"));
+  assert_true(sc_name_is_valid("..."));
+  assert_true(sc_name_is_valid(".wh..wh..opq"));
+  assert_false(sc_name_is_valid(""));
+  assert_false(sc_name_is_valid("."));
+  assert_false(sc_name_is_valid(".."));
+  assert_false(sc_name_is_valid("a/b"));
+  assert_false(sc_name_is_valid("/"));
+}
+
+/* An image's tree: no symlink on the way, not even one inside the root. */
+static void test_parent_beneath_follows_no_symlink(void **state)
+{
+  fixture *f = *state;
+  const char *base = NULL;
+  sc_error err = SC_ERROR_INIT;
+  int fd = sc_open_parent_beneath(f->root_fd, "a/b/file", false, &base, &err);
+  assert_true(fd >= 0);
+  assert_string_equal(base, "file");
+  close(fd);
+  assert_int_equal(sc_open_parent_beneath(f->root_fd, "abs/file", false, &base, &err), -1);
+  assert_non_null(strstr(err.msg, "'abs' is a symlink"));
+  sc_error_clear(&err);
+  assert_int_equal(sc_open_parent_beneath(f->root_fd, "a/../secret", false, &base, &err), -1);
+  assert_non_null(strstr(err.msg, "not a file name"));
+  sc_error_clear(&err);
+  assert_int_equal(sc_open_parent_beneath(f->root_fd, "no/such", false, &base, &err), -1);
+  assert_int_equal(err.code, ENOENT);
+  sc_error_clear(&err);
+  fd = sc_open_parent_beneath(f->root_fd, "new/dirs/x", true, &base, &err);
+  assert_true(fd >= 0);
+  close(fd);
+  struct stat st;
+  assert_int_equal(fstatat(f->root_fd, "new/dirs", &st, AT_SYMLINK_NOFOLLOW), 0);
+  assert_true(S_ISDIR(st.st_mode));
+}
+
 /* ---- openat2 missing, as on Linux < 5.6 ---- */
 
 /* Make openat2 fail with ENOSYS in this process (seccomp(2) filter). */
@@ -248,6 +289,8 @@ static void test_hostfs_installs_without_openat2(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_name_is_valid),
+      cmocka_unit_test_setup_teardown(test_parent_beneath_follows_no_symlink, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_resolves_as_openat2, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_never_leaves_the_root, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_creates_as_openat2, setup, teardown),
