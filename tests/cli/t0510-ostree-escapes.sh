@@ -22,8 +22,8 @@ layout() {
 }
 # The digest (hex) of layer N (0-based) of the image in layout DIR.
 layer_hex() {
-  local m
-  m=$(jq -r '.manifests[0].digest' "$1/index.json") &&
+  local m &&
+    m=$(jq -r '.manifests[0].digest' "$1/index.json") &&
     jq -r ".layers[$2].digest" "$1/blobs/sha256/${m#sha256:}" | cut -d: -f2
 }
 install_from() {
@@ -65,8 +65,8 @@ EOF
 
 # The rootfs of deployment $1 holds esc as a directory with what layer 2 wrote.
 esc_is_a_directory() {
-  local r=$ROOT/$A/$1.0/rootfs
-  [ -d "$r/esc" ] && [ ! -L "$r/esc" ] &&
+  local r=$ROOT/$A/$1.0/rootfs &&
+    [ -d "$r/esc" ] && [ ! -L "$r/esc" ] &&
     [ "$(cat "$r/esc/planted")" = planted ] && [ "$(cat "$r/esc/victim")" = overwritten ]
 }
 
