@@ -2,13 +2,16 @@
  *
  * Each input is a layer blob (tar, plain or gzip or zstd compressed: the
  * unpacker detects the filter) applied twice, as a lower and an upper layer,
- * to a fresh directory `t` inside a sandbox directory, which also holds a
+ * or a script of layers (see SCRIPT_MAGIC), applied in order, to a fresh
+ * directory `t` inside a sandbox directory, which also holds a
  * sentinel directory and a sentinel file; a second sentinel directory
  * stands at a fixed absolute path, SENTINEL_ABS, for symlinks in the corpus
  * to aim at.  After each input the target is removed and everything outside
  * it must be exactly as it was (names, types, modes, sizes, mtimes, inode
  * numbers, contents): anything else is an escape, and abort()s.  A refused
  * layer is no finding; a crash, a sanitizer report or a leak is. */
+#include <archive.h>
+#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "unpack.h"
@@ -137,24 +141,106 @@ static int layer_fd(const uint8_t *data, size_t size)
   return fd;
 }
 
+/* ---- script inputs: layers described line by line ---- */
+
+/* Mutating a tar's bytes rarely gives a tar whose entries say something
+ * new (libarchive, which parses them, is not instrumented).  So an input
+ * that starts with SCRIPT_MAGIC describes layers instead, separated by
+ * "--" lines, one entry a line: "TYPE PATH [ARG]" with TYPE f (a file,
+ * ARG its content), d (directory), l (symlink to ARG), h (hard link to
+ * ARG), c (character device 1,3) or p (fifo); the harness writes each as a
+ * tar (pax) and applies them in order. */
+#define SCRIPT_MAGIC "#layers\n"
+
+static void script_entry(struct archive *a, char *line)
+{
+  char *save = NULL;
+  char *type = strtok_r(line, " ", &save);
+  char *path = type ? strtok_r(NULL, " ", &save) : NULL;
+  char *arg = path ? strtok_r(NULL, "", &save) : NULL;
+  if (path == NULL || type[1] != '\0' || !strchr("fdlhcp", type[0]))
+    return;
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, path);
+  archive_entry_set_perm(e, type[0] == 'd' ? 0755 : 0644);
+  archive_entry_set_mtime(e, 1700000000, 0);
+  static const mode_t types[] = {['f'] = AE_IFREG, ['d'] = AE_IFDIR, ['l'] = AE_IFLNK,
+                                 ['h'] = AE_IFREG, ['c'] = AE_IFCHR, ['p'] = AE_IFIFO};
+  archive_entry_set_filetype(e, types[(unsigned char)type[0]]);
+  size_t len = type[0] == 'f' && arg ? strlen(arg) : 0;
+  archive_entry_set_size(e, (la_int64_t)len);
+  if (type[0] == 'l')
+    archive_entry_set_symlink(e, arg ? arg : "");
+  if (type[0] == 'h')
+    archive_entry_set_hardlink(e, arg ? arg : "");
+  if (type[0] == 'c')
+    archive_entry_set_rdev(e, makedev(1, 3));
+  if (archive_write_header(a, e) == ARCHIVE_OK && len)
+    archive_write_data(a, arg, len);
+  archive_entry_free(e);
+}
+
+/* One layer's lines (NUL-terminated text) as a tar in a new memfd. */
+static int script_layer_fd(char *text)
+{
+  int fd = memfd_create("layer", MFD_CLOEXEC);
+  struct archive *a = archive_write_new();
+  if (fd < 0 || a == NULL || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
+      archive_write_open_fd(a, fd) != ARCHIVE_OK)
+    abort();
+  char *save = NULL;
+  for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+    script_entry(a, line);
+  archive_write_close(a);
+  archive_write_free(a);
+  return fd;
+}
+
+/* The layers an input describes, each a tar fd, -1 terminated; a raw input
+ * is one layer, applied twice (the second pass meets what the first left,
+ * as an upper layer meets a lower one). */
+static int *input_layers(const uint8_t *data, size_t size)
+{
+  int *fds = xcalloc(3, sizeof(int));
+  if (size < strlen(SCRIPT_MAGIC) || memcmp(data, SCRIPT_MAGIC, strlen(SCRIPT_MAGIC)) != 0) {
+    fds[0] = layer_fd(data, size);
+    fds[1] = fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
+    fds[2] = -1;
+    return fds;
+  }
+  char *text = xstrndup((const char *)data + strlen(SCRIPT_MAGIC), size - strlen(SCRIPT_MAGIC));
+  size_t n = 0;
+  for (char *layer = text, *next; layer && n < 8; layer = next) {
+    next = strstr(layer, "\n--\n");
+    if (next) {
+      *next = '\0';
+      next += 4;
+    }
+    fds = xrealloc(fds, (n + 2) * sizeof(int));
+    fds[n++] = script_layer_fd(layer);
+  }
+  fds[n] = -1;
+  free(text);
+  return fds;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   sandbox *s = get_sandbox();
   if (mkdirat(s->fd, "t", 0755) < 0)
     abort();
   int target = openat(s->fd, "t", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  int fd = layer_fd(data, size);
+  int *layers = input_layers(data, size);
   sc_unpack_options options = {.allow_devices = geteuid() == 0};
-  /* Twice: the second pass meets what the first left (symlinks, whiteout
-   * victims), as an upper layer meets a lower one. */
-  for (int pass = 0; pass < 2; pass++) {
+  for (size_t i = 0; layers[i] >= 0; i++) {
     sc_error err = SC_ERROR_INIT;
-    if (lseek(fd, 0, SEEK_SET) < 0)
+    if (lseek(layers[i], 0, SEEK_SET) < 0)
       abort();
-    (void)sc_unpack_layer_fd(fd, target, "fuzz layer", &options, NULL, &err);
+    (void)sc_unpack_layer_fd(layers[i], target, "fuzz layer", &options, NULL, &err);
     sc_error_clear(&err);
+    close(layers[i]);
   }
-  close(fd);
+  free(layers);
   close(target);
   if (sc_rm_rf_at(s->fd, "t", NULL) < 0)
     abort();

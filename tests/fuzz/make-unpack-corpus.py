@@ -4,9 +4,11 @@
 outside the target through symlinks (absolute, relative, chained), `..`
 entries, whiteouts that are not names, hard links that climb, and device
 nodes; and honest layers.  Each is written plain and gzip-compressed, and
-zstd-compressed when the zstd tool is there.  The targets of the escapes
-are the fuzz target's sentinels: ../sentinel-dir, ../sentinel-file (the
-target directory is t/ in the sandbox) and /tmp/sc-fuzz-unpack-sentinel."""
+zstd-compressed when the zstd tool is there; and scripts of layers
+(SCRIPT_MAGIC in fuzz-unpack.c) that the fuzzer mutates line by line.
+The targets of the escapes are the fuzz target's sentinels:
+../sentinel-dir, ../sentinel-file (the target directory is t/ in the
+sandbox) and /tmp/sc-fuzz-unpack-sentinel."""
 import gzip
 import io
 import os
@@ -68,6 +70,23 @@ CASES = {
 }
 
 
+# Script seeds (fuzz-unpack.c SCRIPT_MAGIC): layers as lines, "--" between.
+SCRIPTS = {
+    "script-symlink-then-write": ["l esc ../sentinel-dir", "--", "f esc/file pwned",
+                                  "f esc/planted x"],
+    "script-symlink-abs-then-dir": ["l esc " + ABS, "--", "d esc", "f esc/file x"],
+    "script-symlink-then-whiteout": ["l esc ../sentinel-dir", "--", "f esc/.wh.file"],
+    "script-whiteouts": ["f d/a a", "f keep k", "--", "f d/.wh...", "f d/.wh..", "f .wh.",
+                         "f d/.wh..wh..opq"],
+    "script-hardlinks": ["f a x", "h b a", "h c ../sentinel-file", "h d ..", "h e /a",
+                         "--", "f b over"],
+    "script-chain": ["l a b", "l b c/../../sentinel-dir", "d c", "--", "f a/file x"],
+    "script-dotdot": ["f ../escaped x", "f a/../../escaped x", "d ..", "h x ../sentinel-file"],
+    "script-devices": ["c dev/null", "p dev/fifo", "--", "f dev/null x",
+                       "l dev/fifo ../sentinel-file"],
+}
+
+
 def tar_bytes(entries):
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
@@ -112,6 +131,14 @@ def main(out):
                                         stdout=subprocess.PIPE, check=True).stdout)
 
 
+def write_scripts(out):
+    for name, lines in sorted(SCRIPTS.items()):
+        with open(os.path.join(out, name + ".layers"), "w") as fh:
+            fh.write("#layers\n" + "\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else
-         os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "unpack"))
+    OUT = (sys.argv[1] if len(sys.argv) > 1 else
+           os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "unpack"))
+    main(OUT)
+    write_scripts(OUT)
