@@ -375,6 +375,11 @@ int sc_unpack_check_entry(struct archive_entry *entry, char **path, sc_error *er
   if (victim && !sc_name_is_valid(victim))
     return sc_error_set(err, SC_E_INVALID, "refusing whiteout '%s': '%s' is not a file name", raw,
                         victim);
+  /* libarchive gives NULL for an empty target, which symlinkat(2) and
+   * libostree would be handed. */
+  const char *symlink = archive_entry_symlink(entry);
+  if (archive_entry_filetype(entry) == AE_IFLNK && (symlink == NULL || symlink[0] == '\0'))
+    return sc_error_set(err, SC_E_INVALID, "refusing symlink '%s': it has no target", raw);
   const char *link = archive_entry_hardlink(entry);
   _cleanup_free_ char *target = link ? sc_unpack_normalize_path(link) : NULL;
   if (link && (target == NULL || target[0] == '\0'))

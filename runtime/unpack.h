@@ -38,7 +38,8 @@ const char *sc_whiteout_victim(const char *name);
 struct archive_entry;
 /* Check a layer's tar entry before anything acts on it: its path has no
  * ".." component, a whiteout ".wh.NAME" names a file (sc_name_is_valid),
- * a hard link's target stays inside the rootfs and is not its root.
+ * a symlink has a target, a hard link's target stays inside the rootfs
+ * and is not its root.
  * *path is the normalized path ("" for the root itself).  The error names
  * the entry; the caller adds the layer.  OSTree import checks every entry
  * with it too, before libostree reads the tar. */

@@ -273,6 +273,21 @@ static void test_whiteout_of_missing_path_is_fine(void **state)
   assert_int_equal(apply(f, upper, 1, NULL), 0);
 }
 
+/* fuzz-unpack found it: a symlink entry with an empty target reached
+ * symlinkat(NULL, ...) (archive_entry_symlink() is NULL then).  Refused. */
+static void test_symlink_without_target_refused(void **state)
+{
+  fixture *f = *state;
+  entry_spec layer[] = {{"empty", AE_IFLNK, "", NULL}};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(apply(f, layer, 1, &err), -1);
+  assert_non_null(strstr(err.msg, "layer"));
+  assert_non_null(strstr(err.msg, "'empty'"));
+  assert_non_null(strstr(err.msg, "has no target"));
+  sc_error_clear(&err);
+  assert_false(exists_at(f->rootfs_fd, "empty"));
+}
+
 static void test_not_a_tar_fails_clearly(void **state)
 {
   fixture *f = *state;
@@ -331,6 +346,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_upper_file_replaces_lower_dir, setup, teardown),
       cmocka_unit_test_setup_teardown(test_whiteout_of_dot_names_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_whiteout_of_missing_path_is_fine, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_symlink_without_target_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_tar_fails_clearly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_digest_checked_while_reading, setup, teardown),
   };
