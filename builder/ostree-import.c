@@ -377,6 +377,22 @@ static int check_no_file_above(GHashTable *files, const char *path, sc_error *er
   return 0;
 }
 
+/* libostree stores names and symlink targets as GVariant strings, which
+ * must be UTF-8: it stored a symlink with another target as a corrupt
+ * object, after a GLib-CRITICAL (found by fuzz-ostree). */
+static int check_utf8(struct archive_entry *entry, const char *path, sc_error *err)
+{
+  const char *target = archive_entry_symlink(entry);
+  if (!g_utf8_validate(path, -1, NULL))
+    return sc_error_set(err, SC_E_INVALID,
+                        "refusing entry '%s': its name is not UTF-8, which OSTree requires", path);
+  if (target && !g_utf8_validate(target, -1, NULL))
+    return sc_error_set(err, SC_E_INVALID,
+                        "refusing symlink '%s': its target is not UTF-8, which OSTree requires",
+                        path);
+  return 0;
+}
+
 /* Each entry as unpack.c checks it, and none below a file of the layer. */
 static int check_tar_entries(struct archive *tar, sc_error *err)
 {
@@ -389,7 +405,8 @@ static int check_tar_entries(struct archive *tar, sc_error *err)
     if (r < ARCHIVE_WARN)
       return sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
     _cleanup_free_ char *path = NULL;
-    if (sc_unpack_check_entry(entry, &path, err) < 0 || check_no_file_above(files, path, err) < 0)
+    if (sc_unpack_check_entry(entry, &path, err) < 0 || check_utf8(entry, path, err) < 0 ||
+        check_no_file_above(files, path, err) < 0)
       return -1;
     /* A directory entry replaces what stood there, as in unpack.c. */
     if (archive_entry_filetype(entry) == AE_IFDIR && archive_entry_hardlink(entry) == NULL)

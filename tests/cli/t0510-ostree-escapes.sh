@@ -175,6 +175,21 @@ test_expect_success 'import refuses a hard link to .. before libostree sees it (
   expect_grep "layer 2 of 2.*d/link" "$TEST_TMP/.stderr"
 '
 
+# fuzz-ostree found it: libostree stores names and symlink targets as
+# GVariant strings, which must be UTF-8; it stored this one corrupt
+# (a GLib-CRITICAL, then ostree fsck: "Corrupted file object").
+layout nonutf8.oci nu:1 <<'EOF'
+[ [ {"path": "f", "data": "x"} ],
+  [ {"path": "esc", "type": "symlink", "target": "caf\udce9"} ] ]
+EOF
+
+test_expect_success 'import refuses a symlink target that is not UTF-8, naming entry and layer' '
+  expect_exit 1 sc_build import oci:nonutf8.oci:nu:1 --repo repo-nu &&
+  expect_grep "layer 2 of 2 .*esc.*UTF-8" "$TEST_TMP/.stderr" &&
+  ! grep -q CRITICAL "$TEST_TMP/.stderr" &&
+  [ -z "$(ostree --repo=repo-nu refs)" ]
+'
+
 # A repository sc-build did not write (another tool, or tampering): layer 2's
 # branch replaced by a commit holding whiteouts that are not names.
 test_expect_success 'checkout refuses names from a foreign repository, naming entry and layer' '
