@@ -6,9 +6,11 @@
  * then opened as ostree:f:1@REPO and checked out, layer over layer with
  * whiteouts, into a fresh directory; afterwards nothing outside it may
  * have changed.  The same corpus as fuzz-unpack serves.  A refused image is
- * no finding; an escape, a crash (libostree's own aborts included), a
- * sanitizer report or a leak is. */
+ * no finding; an escape, a crash (libostree's own aborts included), a GLib
+ * critical warning (made fatal: libostree goes on after one, and stored a
+ * corrupt object so), a sanitizer report or a leak is. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include <archive.h>
+#include <glib.h>
 #include <jansson.h>
 
 #include <sc/image.h>
@@ -157,8 +160,23 @@ static void import_and_check_out(fuzz_sandbox *s)
   sc_ostree_import_result_clear(&result);
 }
 
+/* A GLib critical is a finding: libostree goes on after one. */
+static GLogWriterOutput abort_on_critical(GLogLevelFlags level, const GLogField *fields,
+                                          gsize n_fields, gpointer user_data)
+{
+  GLogWriterOutput out = g_log_writer_default(level, fields, n_fields, user_data);
+  if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR))
+    abort();
+  return out;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+  static bool logging_set;
+  if (!logging_set) {
+    g_log_set_writer_func(abort_on_critical, NULL, NULL);
+    logging_set = true;
+  }
   fuzz_sandbox *s = fuzz_sandbox_get();
   int *layers = fuzz_input_layers(data, size);
   if (mkdirat(s->fd, WORK, 0755) < 0)
