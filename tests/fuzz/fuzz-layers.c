@@ -87,12 +87,20 @@ static char *take_fingerprint(const fuzz_sandbox *s)
 }
 
 /* Built once per process; still reachable at exit, not a leak. */
+static fuzz_sandbox *the_sandbox;
+
+static void remove_sandbox(void)
+{
+  sc_rm_rf_at(AT_FDCWD, the_sandbox->dir, NULL);
+}
+
 fuzz_sandbox *fuzz_sandbox_get(void)
 {
-  static fuzz_sandbox *s;
+  fuzz_sandbox *s = the_sandbox;
   if (s)
     return s;
-  s = xcalloc(1, sizeof *s);
+  s = the_sandbox = xcalloc(1, sizeof *s);
+  atexit(remove_sandbox);
   strcpy(s->dir, "/tmp/sc-fuzz-unpack.XXXXXX");
   if (mkdtemp(s->dir) == NULL || (s->fd = open(s->dir, O_RDONLY | O_DIRECTORY)) < 0)
     abort();
