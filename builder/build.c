@@ -446,8 +446,10 @@ static int write_archive(build_ctx *c, sc_error *err)
  * add our image to it as to any existing layout, under its lock. */
 static int merge_into_existing(build_ctx *c, sc_error *err)
 {
+  /* Held open, and closed on return: our layout aside, whose blobs we copy. */
   _cleanup_close_ int tmp_layout_fd = steal_fd(&c->layout_fd);
   _cleanup_close_ int tmp_blobs_fd = steal_fd(&c->blobs_fd);
+  (void)tmp_layout_fd;
   struct stat st;
   if (fstatat(c->parent_fd, c->dest_base, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return sc_error_set_errno(err, errno, "cannot stat %s", c->result->path);

@@ -13,12 +13,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <ostree.h>
 
 #include "image-ostree.h"
 #include "layer-reader.h"
 #include "sha256.h"
 #include "store.h"
+#include "unpack.h"
 #include "util.h"
 
 /* The same subject on every commit, so that commits depend on content only. */
@@ -356,9 +359,93 @@ static void layer_reader_freep(sc_layer_reader **reader)
   sc_layer_reader_free(*reader);
 }
 
+/* An entry below a symlink or another non-directory this layer made:
+ * libostree fails on it without a message, unpack.c refuses it; refuse it
+ * here by name.  files holds the layer's non-directory paths so far. */
+static int check_no_file_above(GHashTable *files, const char *path, sc_error *err)
+{
+  _cleanup_free_ char *prefix = xstrdup(path);
+  for (char *slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    bool below_file = g_hash_table_contains(files, prefix);
+    *slash = '/';
+    if (below_file)
+      return sc_error_set(err, SC_E_INVALID,
+                          "refusing %s: '%.*s' is a symlink or not a directory, and an image's "
+                          "entry is never written through a symlink",
+                          path, (int)(slash - prefix), path);
+  }
+  return 0;
+}
+
+/* libostree stores names and symlink targets as GVariant strings, which
+ * must be UTF-8: it stored a symlink with another target as a corrupt
+ * object, after a GLib-CRITICAL (found by fuzz-ostree). */
+static int check_utf8(struct archive_entry *entry, const char *path, sc_error *err)
+{
+  const char *target = archive_entry_symlink(entry);
+  if (!g_utf8_validate(path, -1, NULL))
+    return sc_error_set(err, SC_E_INVALID,
+                        "refusing entry '%s': its name is not UTF-8, which OSTree requires", path);
+  if (target && !g_utf8_validate(target, -1, NULL))
+    return sc_error_set(err, SC_E_INVALID,
+                        "refusing symlink '%s': its target is not UTF-8, which OSTree requires",
+                        path);
+  return 0;
+}
+
+/* Each entry as unpack.c checks it, and none below a file of the layer. */
+static int check_tar_entries(struct archive *tar, sc_error *err)
+{
+  g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  for (;;) {
+    struct archive_entry *entry;
+    int r = archive_read_next_header(tar, &entry);
+    if (r == ARCHIVE_EOF)
+      return 0;
+    if (r < ARCHIVE_WARN)
+      return sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
+    _cleanup_free_ char *path = NULL;
+    if (sc_unpack_check_entry(entry, &path, err) < 0 || check_utf8(entry, path, err) < 0 ||
+        check_no_file_above(files, path, err) < 0)
+      return -1;
+    /* A directory entry replaces what stood there, as in unpack.c. */
+    if (archive_entry_filetype(entry) == AE_IFDIR && archive_entry_hardlink(entry) == NULL)
+      g_hash_table_remove(files, path);
+    else
+      g_hash_table_add(files, g_steal_pointer(&path));
+  }
+}
+
+/* Every entry of the layer checked before libostree reads the tar:
+ * libostree aborts on a hard link to "..", and stores whiteouts whose names
+ * are not names, which its checkout then applies.  This reads the blob
+ * once more; its sums are checked here too, so that the read libostree
+ * sees holds the same bytes. */
+static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
+                               sc_error *err)
+{
+  int fd = sc_image_open_layer(ctx->image, layer, err);
+  if (fd < 0)
+    return -1;
+  _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
+  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
+  if (ret == 0)
+    ret = check_tar_entries(sc_layer_reader_tar(reader), err);
+  if (interrupted(ctx))
+    return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
+  sc_layer_sums sums;
+  sc_layer_reader_finish(reader, &sums);
+  if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
+    return -1;
+  return 0;
+}
+
 static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                              const char *branch, sc_error *err)
 {
+  if (check_layer_entries(ctx, layer, diff_id, err) < 0)
+    return -1;
   int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;

@@ -3,12 +3,12 @@
  * section 2; reference 1.3).  Positions point into config.json.template. */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inroot.h"
 #include "util.h"
 #include "validate-checks.h"
 

@@ -4,14 +4,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <sc/template.h>
+#include "inroot.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -21,14 +20,7 @@
  * host are followed but can never leave the root (RESOLVE_IN_ROOT). */
 static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 {
-  struct open_how how = {
-      .flags = (uint64_t)(flags | O_CLOEXEC),
-      .mode = (flags & O_CREAT) ? mode : 0,
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
-  };
-  while (*path == '/')
-    path++;
-  return (int)syscall(SYS_openat2, root_fd, path[0] ? path : ".", &how, sizeof how);
+  return sc_open_in_root(root_fd, path, flags, mode, 0);
 }
 
 /* The parent directory of a host path, opened in the root; *base points

@@ -10,12 +10,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <ostree.h>
 
 #include "descriptor.h"
+#include "inroot.h"
 #include "sha256.h"
+#include "unpack.h"
 #include "util.h"
 
 /* Manifests and configs are small; a larger one is refused, not parsed. */
@@ -348,12 +351,112 @@ static int layer_commit(const sc_image *image, size_t index, char **commit, sc_e
   return 0;
 }
 
+/* ---- checking a layer before libostree checks it out ---- */
+
+/* libostree's union checkout opens a directory that is already there
+ * following symlinks, and its whiteout processing removes whatever name
+ * follows ".wh.", ".." included; the repository may have been written by
+ * another tool.  So before a layer is checked out its tree is walked: every
+ * name must be a name and every whiteout must name a file (else the layer
+ * is refused), and where the layer has a directory and the rootfs a
+ * symlink or another non-directory from a lower layer, that is removed
+ * first: the layer's directory replaces it, as a directory entry does in
+ * runtime/unpack.c (and in containerd), and nothing is written through the
+ * symlink.  The rootfs is the caller's staging directory: nothing else
+ * changes it meanwhile. */
+
+static int check_layer_name(const char *name, const char *path, sc_error *err)
+{
+  if (!sc_name_is_valid(name))
+    return sc_error_set(err, SC_E_INVALID, "refusing entry '%s': '%s' is not a file name", path,
+                        name);
+  const char *victim = sc_whiteout_victim(name);
+  if (victim && !sc_name_is_valid(victim))
+    return sc_error_set(err, SC_E_INVALID, "refusing whiteout '%s': '%s' is not a file name", path,
+                        victim);
+  return 0;
+}
+
+/* The rootfs at path, where the layer has a directory: anything but a
+ * directory is removed (a symlink itself, never its target); *exists when
+ * a directory stands there. */
+static int prepare_rootfs_dir(int rootfs_fd, const char *path, bool *exists, sc_error *err)
+{
+  const char *base;
+  sc_error local = SC_ERROR_INIT;
+  _cleanup_close_ int parent = sc_open_parent_beneath(rootfs_fd, path, false, &base, &local);
+  *exists = false;
+  if (parent < 0 && local.code == ENOENT) {
+    sc_error_clear(&local);
+    return 0;
+  }
+  if (parent < 0) {
+    sc_error_set(err, local.code, "%s", local.msg);
+    sc_error_clear(&local);
+    return -1;
+  }
+  struct stat st;
+  if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot stat %s", path);
+  if (S_ISDIR(st.st_mode)) {
+    *exists = true;
+    return 0;
+  }
+  if (unlinkat(parent, base, 0) < 0)
+    return sc_error_set_errno(err, errno, "cannot remove %s for the layer's directory", path);
+  return 0;
+}
+
+/* Check the names in the layer's directory dir (at path; in the rootfs
+ * already when in_rootfs) and under it, and make room in the rootfs for
+ * its directories. */
+static int prepare_layer_dir(int rootfs_fd, GFile *dir, const char *path, bool in_rootfs,
+                             sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GFileEnumerator) children = g_file_enumerate_children(
+      dir, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+      G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &gerror);
+  if (children == NULL)
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "reading /%s", path);
+  for (;;) {
+    GFileInfo *info = NULL;
+    GFile *child = NULL;
+    if (!g_file_enumerator_iterate(children, &info, &child, NULL, &gerror))
+      return sc_error_from_gerror(err, g_steal_pointer(&gerror), "reading /%s", path);
+    if (info == NULL)
+      return 0;
+    const char *name = g_file_info_get_name(info);
+    _cleanup_free_ char *child_path = path[0] ? xasprintf("%s/%s", path, name) : xstrdup(name);
+    if (check_layer_name(name, child_path, err) < 0)
+      return -1;
+    if (g_file_info_get_file_type(info) != G_FILE_TYPE_DIRECTORY)
+      continue;
+    bool exists = false;
+    if ((in_rootfs && prepare_rootfs_dir(rootfs_fd, child_path, &exists, err) < 0) ||
+        prepare_layer_dir(rootfs_fd, child, child_path, exists, err) < 0)
+      return -1;
+  }
+}
+
+static int prepare_layer(const sc_image *image, const char *commit, int rootfs_fd, sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GFile) root = NULL;
+  if (!ostree_repo_read_commit(image->ostree->repo, commit, &root, NULL, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "layer commit %s", commit);
+  return prepare_layer_dir(rootfs_fd, root, "", true, err);
+}
+
 static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
 {
   const sc_descriptor *layer = &image->layers[index];
   _cleanup_free_ char *commit = NULL;
   if (layer_commit(image, index, &commit, err) < 0)
     return -1;
+  if (prepare_layer(image, commit, rootfs_fd, err) < 0)
+    return sc_error_prefix(err, "checking out layer %zu of %zu (%s)", index + 1, image->layer_count,
+                           layer->digest);
   OstreeRepoCheckoutAtOptions options = {0};
   options.mode = geteuid() == 0 ? OSTREE_REPO_CHECKOUT_MODE_NONE : OSTREE_REPO_CHECKOUT_MODE_USER;
   options.overwrite_mode = OSTREE_REPO_CHECKOUT_OVERWRITE_UNION_FILES;

@@ -12,11 +12,19 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "inroot.h"
 #include "layer-reader.h"
 #include "util.h"
 
 #define WHITEOUT_PREFIX ".wh."
 #define WHITEOUT_OPAQUE ".wh..wh..opq"
+
+const char *sc_whiteout_victim(const char *name)
+{
+  if (!sc_str_has_prefix(name, WHITEOUT_PREFIX) || strcmp(name, WHITEOUT_OPAQUE) == 0)
+    return NULL;
+  return name + strlen(WHITEOUT_PREFIX);
+}
 
 /* ---- the paths a layer wrote, for opaque whiteouts ---- */
 
@@ -105,47 +113,6 @@ char *sc_unpack_normalize_path(const char *path)
     p = end;
   }
   return sc_buf_steal(&out);
-}
-
-/* Open the directory that holds `path` (relative, normalized), walking one
- * component at a time with O_NOFOLLOW so that no symlink in the tree is
- * ever followed.  Missing directories are created when `create` is set. */
-static int open_parent(int rootfs_fd, const char *path, bool create, const char **base,
-                       sc_error *err)
-{
-  int fd = fcntl(rootfs_fd, F_DUPFD_CLOEXEC, 3);
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot duplicate rootfs fd");
-  const char *p = path;
-  for (;;) {
-    const char *slash = strchr(p, '/');
-    if (slash == NULL) {
-      *base = p;
-      return fd;
-    }
-    _cleanup_free_ char *component = xstrndup(p, (size_t)(slash - p));
-    int next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (next < 0 && errno == ENOENT && create) {
-      if (mkdirat(fd, component, 0755) < 0 && errno != EEXIST) {
-        int e = errno;
-        close(fd);
-        return sc_error_set_errno(err, e, "cannot create directory for %s", path);
-      }
-      next = openat(fd, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    int e = errno;
-    close(fd);
-    if (next < 0) {
-      if (e == ELOOP || e == ENOTDIR)
-        return sc_error_set(err, SC_E_INVALID,
-                            "refusing %s: '%.*s' is a symlink or not a directory, and a layer "
-                            "entry is never written through a symlink",
-                            path, (int)(slash - path), path);
-      return sc_error_set_errno(err, e, "cannot open the directory of %s", path);
-    }
-    fd = next;
-    p = slash + 1;
-  }
 }
 
 /* Remove what stands at parent/base, unless it is a directory and
@@ -260,7 +227,8 @@ static int extract_hardlink(unpack_ctx *ctx, int parent_fd, const char *base, co
     return sc_error_set(err, SC_E_INVALID, "%s: refusing hardlink %s -> %s: target escapes",
                         ctx->what, path, link);
   const char *target_base;
-  _cleanup_close_ int target_parent = open_parent(ctx->rootfs_fd, target, false, &target_base, err);
+  _cleanup_close_ int target_parent =
+      sc_open_parent_beneath(ctx->rootfs_fd, target, false, &target_base, err);
   if (target_parent < 0)
     return sc_error_prefix(err, "%s: hardlink %s", ctx->what, path);
   if (linkat(target_parent, target_base, parent_fd, base, 0) < 0)
@@ -292,7 +260,7 @@ static int extract_entry(unpack_ctx *ctx, struct archive_entry *entry, const cha
                          sc_error *err)
 {
   const char *base;
-  _cleanup_close_ int parent_fd = open_parent(ctx->rootfs_fd, path, true, &base, err);
+  _cleanup_close_ int parent_fd = sc_open_parent_beneath(ctx->rootfs_fd, path, true, &base, err);
   if (parent_fd < 0)
     return sc_error_prefix(err, "%s", ctx->what);
   mode_t type = archive_entry_filetype(entry);
@@ -328,7 +296,7 @@ static int open_dir_beneath(int rootfs_fd, const char *path, sc_error *err)
   if (path[0] == '\0')
     return fcntl(rootfs_fd, F_DUPFD_CLOEXEC, 3);
   const char *base;
-  _cleanup_close_ int parent = open_parent(rootfs_fd, path, true, &base, err);
+  _cleanup_close_ int parent = sc_open_parent_beneath(rootfs_fd, path, true, &base, err);
   if (parent < 0)
     return -1;
   int fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -371,35 +339,65 @@ static int apply_whiteout(unpack_ctx *ctx, const char *path, const char *base, s
 {
   size_t dir_len = base > path ? (size_t)(base - path) - 1 : 0;
   _cleanup_free_ char *dir_path = xstrndup(path, dir_len);
-  if (strcmp(base, WHITEOUT_OPAQUE) == 0)
+  const char *victim = sc_whiteout_victim(base); /* a name: sc_unpack_check_entry */
+  if (victim == NULL)
     return apply_opaque(ctx, dir_path, err);
-  const char *victim = base + strlen(WHITEOUT_PREFIX);
-  if (victim[0] == '\0')
-    return sc_error_set(err, SC_E_INVALID, "%s: invalid empty whiteout %s", ctx->what, path);
   _cleanup_free_ char *victim_path =
       dir_path[0] ? xasprintf("%s/%s", dir_path, victim) : xstrdup(victim);
   const char *vbase;
-  _cleanup_close_ int parent = open_parent(ctx->rootfs_fd, victim_path, false, &vbase, err);
+  sc_error local = SC_ERROR_INIT;
+  _cleanup_close_ int parent =
+      sc_open_parent_beneath(ctx->rootfs_fd, victim_path, false, &vbase, &local);
   if (parent < 0) {
-    if (err && err->code == ENOENT) {
-      sc_error_clear(err);
+    if (local.code == ENOENT) {
+      sc_error_clear(&local);
       return 0; /* nothing below to delete */
     }
+    if (err)
+      sc_error_move(err, &local);
+    sc_error_clear(&local);
     return sc_error_prefix(err, "%s: whiteout %s", ctx->what, path);
   }
   return sc_rm_rf_at(parent, vbase, err);
 }
 
-static int unpack_next(unpack_ctx *ctx, struct archive_entry *entry, sc_error *err)
+int sc_unpack_check_entry(struct archive_entry *entry, char **path, sc_error *err)
 {
   const char *raw = archive_entry_pathname(entry);
+  *path = NULL;
   if (raw == NULL)
-    return sc_error_set(err, SC_E_INVALID, "%s: an entry has no name", ctx->what);
-  _cleanup_free_ char *path = sc_unpack_normalize_path(raw);
-  if (path == NULL)
+    return sc_error_set(err, SC_E_INVALID, "an entry has no name");
+  _cleanup_free_ char *normal = sc_unpack_normalize_path(raw);
+  if (normal == NULL)
     return sc_error_set(err, SC_E_INVALID,
-                        "%s: refusing entry '%s': a '..' component would escape the rootfs",
-                        ctx->what, raw);
+                        "refusing entry '%s': a '..' component would escape the rootfs", raw);
+  const char *slash = strrchr(normal, '/');
+  const char *base = slash ? slash + 1 : normal;
+  const char *victim = sc_whiteout_victim(base);
+  /* ".wh..." would remove "..", the directory above; ".wh.." its own. */
+  if (victim && !sc_name_is_valid(victim))
+    return sc_error_set(err, SC_E_INVALID, "refusing whiteout '%s': '%s' is not a file name", raw,
+                        victim);
+  /* libarchive gives NULL for an empty target, which symlinkat(2) and
+   * libostree would be handed. */
+  const char *symlink = archive_entry_symlink(entry);
+  if (archive_entry_filetype(entry) == AE_IFLNK && (symlink == NULL || symlink[0] == '\0'))
+    return sc_error_set(err, SC_E_INVALID, "refusing symlink '%s': it has no target", raw);
+  const char *link = archive_entry_hardlink(entry);
+  _cleanup_free_ char *target = link ? sc_unpack_normalize_path(link) : NULL;
+  if (link && (target == NULL || target[0] == '\0'))
+    return sc_error_set(err, SC_E_INVALID,
+                        "refusing hard link '%s' -> '%s': the target escapes the rootfs", raw,
+                        link);
+  *path = steal_pointer(&normal);
+  return 0;
+}
+
+static int unpack_next(unpack_ctx *ctx, struct archive_entry *entry, sc_error *err)
+{
+  _cleanup_free_ char *path = NULL;
+  if (sc_unpack_check_entry(entry, &path, err) < 0)
+    return sc_error_prefix(err, "%s", ctx->what);
   if (path[0] == '\0')
     return 0; /* the root directory itself */
   const char *slash = strrchr(path, '/');

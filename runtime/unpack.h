@@ -33,6 +33,20 @@ typedef struct sc_unpack_stats {
 int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_options *options,
                        sc_unpack_stats *stats, sc_error *err);
 
+/* The name a whiteout ".wh.NAME" removes, or NULL when name is not a
+ * whiteout or is the opaque one (".wh..wh..opq"). */
+const char *sc_whiteout_victim(const char *name);
+
+struct archive_entry;
+/* Check a layer's tar entry before anything acts on it: its path has no
+ * ".." component, a whiteout ".wh.NAME" names a file (sc_name_is_valid),
+ * a symlink has a target, a hard link's target stays inside the rootfs
+ * and is not its root.
+ * *path is the normalized path ("" for the root itself).  The error names
+ * the entry; the caller adds the layer.  OSTree import checks every entry
+ * with it too, before libostree reads the tar. */
+int sc_unpack_check_entry(struct archive_entry *entry, char **path, sc_error *err);
+
 /* Normalize a tar entry path: strip leading "/" and "./", drop "." and empty
  * components and a trailing "/".  Fails (returns NULL) on a ".." component.
  * Returns a new string, "" for the root itself. */

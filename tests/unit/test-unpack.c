@@ -243,6 +243,51 @@ static void test_upper_file_replaces_lower_dir(void **state)
   assert_true(S_ISREG(st.st_mode));
 }
 
+/* ".wh..." names "..": it would empty the directory above the whiteout;
+ * ".wh.." names ".": its own directory.  Refused, naming entry and layer. */
+static void test_whiteout_of_dot_names_refused(void **state)
+{
+  fixture *f = *state;
+  entry_spec lower[] = {{"keep", AE_IFREG, "k", NULL}, {"d/keep", AE_IFREG, "k", NULL}};
+  assert_int_equal(apply(f, lower, 2, NULL), 0);
+  const char *bad[] = {"d/.wh...", "d/.wh.."};
+  for (size_t i = 0; i < 2; i++) {
+    entry_spec upper[] = {{bad[i], AE_IFREG, "", NULL}};
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(apply(f, upper, 1, &err), -1);
+    assert_non_null(strstr(err.msg, "layer"));
+    assert_non_null(strstr(err.msg, bad[i]));
+    assert_non_null(strstr(err.msg, "not a file name"));
+    sc_error_clear(&err);
+    assert_true(exists_at(f->rootfs_fd, "keep"));
+    assert_true(exists_at(f->rootfs_fd, "d/keep"));
+  }
+}
+
+/* A whiteout of something no lower layer made is no error, with or
+ * without an sc_error to fill. */
+static void test_whiteout_of_missing_path_is_fine(void **state)
+{
+  fixture *f = *state;
+  entry_spec upper[] = {{"no/such/.wh.thing", AE_IFREG, "", NULL}};
+  assert_int_equal(apply(f, upper, 1, NULL), 0);
+}
+
+/* fuzz-unpack found it: a symlink entry with an empty target reached
+ * symlinkat(NULL, ...) (archive_entry_symlink() is NULL then).  Refused. */
+static void test_symlink_without_target_refused(void **state)
+{
+  fixture *f = *state;
+  entry_spec layer[] = {{"empty", AE_IFLNK, "", NULL}};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(apply(f, layer, 1, &err), -1);
+  assert_non_null(strstr(err.msg, "layer"));
+  assert_non_null(strstr(err.msg, "'empty'"));
+  assert_non_null(strstr(err.msg, "has no target"));
+  sc_error_clear(&err);
+  assert_false(exists_at(f->rootfs_fd, "empty"));
+}
+
 static void test_not_a_tar_fails_clearly(void **state)
 {
   fixture *f = *state;
@@ -299,6 +344,9 @@ int main(void)
                                       teardown),
       cmocka_unit_test_setup_teardown(test_whiteout_through_symlink_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_upper_file_replaces_lower_dir, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_whiteout_of_dot_names_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_whiteout_of_missing_path_is_fine, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_symlink_without_target_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_tar_fails_clearly, setup, teardown),
       cmocka_unit_test_setup_teardown(test_digest_checked_while_reading, setup, teardown),
   };
