@@ -14,7 +14,9 @@
 
 #include "descriptor.h"
 #include "digest.h"
+#include "datadir.h"
 #include "image-archive.h"
+#include "layer-cache.h"
 #include "oci.h"
 #include "store.h"
 #include "util.h"
@@ -256,6 +258,13 @@ static sc_layer_options base_layer_options(const build_ctx *c)
   };
 }
 
+static void append_descriptor(build_ctx *c, const sc_layer_result *layer)
+{
+  json_array_append_new(c->layers,
+                        json_pack("{s:s,s:s,s:I}", "mediaType", layer->media_type, "digest",
+                                  layer->digest, "size", (json_int_t)layer->size));
+}
+
 static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *created_by,
                      project_layers *out, sc_error *err)
 {
@@ -263,23 +272,45 @@ static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *creat
   if (sc_layer_write(lo, c->blobs_fd, layer, err) < 0)
     return sc_error_prefix(err, "building the %s layer", created_by);
   out->created_by[out->count++] = created_by;
-  json_array_append_new(c->layers,
-                        json_pack("{s:s,s:s,s:I}", "mediaType", layer->media_type, "digest",
-                                  layer->digest, "size", (json_int_t)layer->size));
+  append_descriptor(c, layer);
+  return 0;
+}
+
+/* The rootfs layer, or the one an unchanged tree gave last time when its
+ * blob is in the output already (layer-cache.h); a digest never depends on
+ * which. */
+static int write_rootfs_layer(build_ctx *c, project_layers *out, sc_error *err)
+{
+  sc_layer_options rootfs = base_layer_options(c);
+  rootfs.rootfs_fd = c->project->rootfs_fd;
+  _cleanup_free_ char *cache_dir = c->opts->no_cache ? NULL
+                                   : c->opts->layer_cache_dir
+                                       ? xstrdup(c->opts->layer_cache_dir)
+                                       : sc_user_cache_path("layers");
+  sc_layer_cache_key key;
+  sc_error ignored = SC_ERROR_INIT;
+  bool keyed = cache_dir && sc_layer_cache_key_of(&rootfs, (int64_t)time(NULL), &key, &ignored) == 0;
+  sc_error_clear(&ignored);
+  if (keyed && sc_layer_cache_lookup(cache_dir, &key, c->blobs_fd, &out->results[out->count])) {
+    append_descriptor(c, &out->results[out->count]);
+    out->created_by[out->count++] = "rootfs/";
+    c->result->layers_reused++;
+    return 0;
+  }
+  rootfs.progress = c->opts->progress;
+  rootfs.progress_user = c->opts->progress_user;
+  if (add_layer(c, &rootfs, "rootfs/", out, err) < 0)
+    return -1;
+  if (keyed)
+    sc_layer_cache_store(cache_dir, &key, &out->results[out->count - 1]);
   return 0;
 }
 
 static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
 {
   const sc_project *p = c->project;
-  if (p->rootfs_fd >= 0) {
-    sc_layer_options rootfs = base_layer_options(c);
-    rootfs.rootfs_fd = p->rootfs_fd;
-    rootfs.progress = c->opts->progress;
-    rootfs.progress_user = c->opts->progress_user;
-    if (add_layer(c, &rootfs, "rootfs/", out, err) < 0)
-      return -1;
-  }
+  if (p->rootfs_fd >= 0 && write_rootfs_layer(c, out, err) < 0)
+    return -1;
   const struct {
     const char *name;
     const sc_text *text;

@@ -41,6 +41,8 @@ typedef struct sc_build_options {
   sc_diags *warnings; /* may be NULL */
   sc_layer_progress_fn progress; /* the layer's progress, or NULL */
   void *progress_user;
+  const char *layer_cache_dir; /* NULL: $XDG_CACHE_HOME/sc-build/layers */
+  bool no_cache;               /* build every layer, remember nothing */
 } sc_build_options;
 
 typedef struct sc_build_result {
@@ -51,6 +53,7 @@ typedef struct sc_build_result {
   char manifest_digest[SC_DIGEST_LEN + 1];
   char config_digest[SC_DIGEST_LEN + 1];
   json_t *layers; /* the manifest's layer descriptors, base first */
+  size_t layers_reused; /* the rootfs layer of an unchanged tree, from the layer cache */
   int64_t size;   /* config + layers (compressed), in bytes, as inspect shows */
   sc_pull_result base_pull; /* what a docker:// base took (oci_reference NULL otherwise) */
 } sc_build_result;

@@ -502,8 +502,10 @@ static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const c
 
 static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc_error *err)
 {
+  /* A lookup never goes deeper (resolve stops at MAX_DEPTH too): what is
+   * below is left out of the view, and the tree stays valid to build. */
   if (depth > MAX_DEPTH)
-    return sc_error_set(err, SC_E_INVALID, "rootfs/%s: deeper than %d directories", rel, MAX_DEPTH);
+    return 0;
   int own = dup(fd);
   DIR *d __attribute__((cleanup(closedirp))) = own >= 0 ? fdopendir(own) : NULL;
   if (d == NULL) {

@@ -21,7 +21,7 @@ static const char build_usage[] =
     "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
     "                      [--tag NAME:TAG] [--label K=V]... [--from IMAGE]\n"
     "                      [--arch ARCH] [--compression gzip|zstd] [--compression-level N]\n"
-    "                      [--threads N] [--allow-special]\n"
+    "                      [--threads N] [--no-cache] [--allow-special]\n"
     "                      [--set K=V]...\n"
     "\n"
     "Validate the project in DIR (default: the current directory) and build its\n"
@@ -43,6 +43,7 @@ static const char build_usage[] =
     "                       digest depends on it\n"
     "      --threads N      compression threads (default: one per CPU); the digest\n"
     "                       does not depend on it\n"
+    "      --no-cache       build the rootfs layer even when rootfs/ is unchanged\n"
     "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
     "      --set K=V        a value an install would give, for validation (repeatable)\n"
     "      --json           print one JSON document on stdout\n"
@@ -58,6 +59,7 @@ enum {
   OPT_COMPRESSION,
   OPT_COMPRESSION_LEVEL,
   OPT_THREADS,
+  OPT_NO_CACHE,
   OPT_REPO,
   OPT_OSTREE_MODE,
 };
@@ -151,6 +153,9 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
     a->build.compression_level = (int)level;
     return 0;
   }
+  case OPT_NO_CACHE:
+    a->build.no_cache = true;
+    return 0;
   case OPT_THREADS: {
     long threads = 0;
     if (sc_cli_parse_number(cli, "build", "--threads", optarg, 1, 256, &threads) != 0)
@@ -184,6 +189,7 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       {"compression", required_argument, NULL, OPT_COMPRESSION},
       {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
       {"threads", required_argument, NULL, OPT_THREADS},
+      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
       {"repo", required_argument, NULL, OPT_REPO},
       {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
       SC_CLI_REGISTRY_OPTIONS,
@@ -272,10 +278,11 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
                          const sc_diags *diags)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:o,s:o}", "ok", 1,
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I,s:o,s:o}", "ok", 1,
                                 "format", r->format, "path", r->path, "reference", r->reference,
                                 "tag", r->tag, "digest", r->manifest_digest, "config_digest",
-                                r->config_digest, "layers", r->layers, "size", (json_int_t)r->size,
+                                r->config_digest, "layers", r->layers, "layers_reused",
+                                (json_int_t)r->layers_reused, "size", (json_int_t)r->size,
                                 "base_pull", base_pull_json(a, &r->base_pull), "diagnostics",
                                 sc_cli_diags_json(diags)));
     return;
@@ -290,6 +297,8 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
   printf("  config:  %s\n", r->config_digest);
   printf("  size:    %lld bytes in %zu layer%s\n", (long long)r->size, json_array_size(r->layers),
          json_array_size(r->layers) == 1 ? "" : "s");
+  if (r->layers_reused)
+    printf("  reused:  the rootfs layer (rootfs/ is unchanged since it was built)\n");
   print_base_pull(a, &r->base_pull);
 }
 

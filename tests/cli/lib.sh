@@ -20,6 +20,8 @@ test_run_cleanups() {
 }
 trap test_run_cleanups EXIT
 cd "$TEST_TMP"
+# sc-build's caches (pulled bases, layers, registry blobs) stay in the test.
+export XDG_CACHE_HOME=$TEST_TMP/.cache
 
 sc_build() { "$SC_BUILD" "$@"; }
 

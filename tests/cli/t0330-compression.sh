@@ -94,4 +94,53 @@ test_expect_success 'a terminal shows the layer progress; a pipe, --quiet and --
   ! grep "layer \[" j.out
 '
 
+test_expect_success 'setup: a project whose files are older than the cache racy window' '
+  test_make_project cached cached &&
+  mkdir -p cached/rootfs/data && seq 1 300000 >cached/rootfs/data/seq &&
+  sleep 3
+'
+
+test_expect_success 'an unchanged rootfs/ reuses its layer: same digest, nothing compressed' '
+  sc_build --json build cached -o c.oci >c1.json &&
+  test "$(json_get c1.json "d[\"layers_reused\"]")" = 0 &&
+  sc_build --json build cached -o c.oci >c2.json &&
+  test "$(json_get c2.json "d[\"layers_reused\"]")" = 1 &&
+  test "$(json_get c2.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
+  sc_build build cached -o c.oci >c3.out &&
+  expect_grep "reused: +the rootfs layer" c3.out
+'
+
+test_expect_success '--no-cache, a new output or a changed file build the layer again' '
+  sc_build --json build cached -o c.oci --no-cache >n.json &&
+  test "$(json_get n.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get n.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
+  sc_build --json build cached -o other.oci >o.json &&
+  test "$(json_get o.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get o.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
+  seq 2 300001 | head -c "$(stat -c %s cached/rootfs/data/seq)" >new &&
+  cat new >cached/rootfs/data/seq &&
+  sc_build --json build cached -o c.oci >ch.json &&
+  test "$(json_get ch.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get ch.json "d[\"layers\"][0][\"digest\"]")" != "$(json_get c1.json "d[\"layers\"][0][\"digest\"]")"
+'
+
+test_expect_success 'a corrupt or edited cache entry is ignored' '
+  rm -rf "$XDG_CACHE_HOME/sc-build/layers" && sleep 3 &&
+  sc_build --json build cached -o e.oci >e1.json &&
+  entry=$(ls "$XDG_CACHE_HOME"/sc-build/layers/*.json) &&
+  test -f "$entry" &&
+  python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1])); d[\"diff_id\"] = \"sha256:\" + \"0\" * 64
+json.dump(d, open(sys.argv[1], \"w\"))
+" "$entry" &&
+  sc_build --json build cached -o e.oci >e2.json &&
+  test "$(json_get e2.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get e2.json "d[\"digest\"]")" = "$(json_get e1.json "d[\"digest\"]")" &&
+  printf "not json" >"$entry" &&
+  sc_build --json build cached -o e.oci >e3.json &&
+  test "$(json_get e3.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get e3.json "d[\"digest\"]")" = "$(json_get e1.json "d[\"digest\"]")"
+'
+
 test_done

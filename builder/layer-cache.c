@@ -1,0 +1,177 @@
+/* layer-cache.c: the rootfs layer of an unchanged tree, found by lstat
+ * alone (see layer-cache.h). */
+#include "layer-cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sha256.h"
+#include "util.h"
+
+/* Changes whenever the meaning of an entry or of the key changes. */
+#define CACHE_FORMAT "sc-build layer cache 1"
+/* Files changed this recently may change again within the same timestamp
+ * tick without lstat showing it: such a tree is not remembered. */
+#define RACY_SECONDS 2
+#define ENTRY_MAX 4096
+
+typedef struct key_walk {
+  sc_sha256 *h;
+  int64_t now;
+  bool storable;
+} key_walk;
+
+static void hash_entry(key_walk *w, const char *rel, const struct stat *st)
+{
+  /* Length-prefixed: a name may hold any byte but '/' and NUL. */
+  char *line = xasprintf(
+      "%zu:%s %o %u %u %lld %lld.%09ld %lld.%09ld %llu %llu %llu %llu\n", strlen(rel), rel,
+      (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid, (long long)st->st_size,
+      (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
+      st->st_ctim.tv_nsec, (unsigned long long)st->st_ino, (unsigned long long)st->st_dev,
+      (unsigned long long)st->st_nlink, (unsigned long long)st->st_rdev);
+  sc_sha256_update(w->h, line, strlen(line));
+  free(line);
+  if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
+    w->storable = false; /* sockets are skipped with a warning a reuse would not repeat */
+  if (st->st_mtim.tv_sec >= w->now - RACY_SECONDS || st->st_ctim.tv_sec >= w->now - RACY_SECONDS)
+    w->storable = false;
+}
+
+static int walk(key_walk *w, int dirfd, const char *rel, sc_error *err)
+{
+  _cleanup_strv_ char **names = NULL;
+  if (sc_list_dir_at(dirfd, &names, err) < 0)
+    return -1;
+  for (size_t i = 0; names[i]; i++) {
+    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+    struct stat st;
+    if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+      return sc_error_set_errno(err, errno, "rootfs/%s: cannot stat", path);
+    hash_entry(w, path, &st);
+    if (!S_ISDIR(st.st_mode))
+      continue;
+    _cleanup_close_ int sub =
+        openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0)
+      return sc_error_set_errno(err, errno, "rootfs/%s: cannot open directory", path);
+    if (walk(w, sub, path, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache_key *key,
+                          sc_error *err)
+{
+  key_walk w = {.h = sc_sha256_new(), .now = now, .storable = true};
+  /* Everything but the tree that shapes the layer's bytes. */
+  char *options = xasprintf("%s\nversion %s\ncompression %d level %d\nmtime %lld\nspecial %d\n"
+                            "plain %d\n",
+                            CACHE_FORMAT, SC_VERSION, (int)o->compression, o->compression_level,
+                            (long long)o->mtime, o->allow_special, o->plain_tree);
+  sc_sha256_update(w.h, options, strlen(options));
+  free(options);
+  if (walk(&w, o->rootfs_fd, "", err) < 0) {
+    sc_sha256_free(w.h);
+    return -1;
+  }
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_finish(w.h, digest);
+  memcpy(key->hex, digest + 7, SC_SHA256_HEX_LEN + 1);
+  key->storable = w.storable;
+  return 0;
+}
+
+/* The entry's fields in one string, whose digest the entry carries, so
+ * that a corrupt or edited entry is not used. */
+static char *entry_text(const char *key, const sc_layer_result *r)
+{
+  return xasprintf("%s\n%s\n%s\n%s\n%lld\n%lld\n%s\n%llu\n", CACHE_FORMAT, key, r->digest,
+                   r->diff_id, (long long)r->size, (long long)r->uncompressed_size, r->media_type,
+                   (unsigned long long)r->entries);
+}
+
+static const char *known_media_type(const char *s)
+{
+  static const char *const types[] = {SC_MEDIA_TYPE_LAYER_GZIP, SC_MEDIA_TYPE_LAYER_ZSTD};
+  for (size_t i = 0; s && i < sizeof types / sizeof *types; i++)
+    if (strcmp(s, types[i]) == 0)
+      return types[i];
+  return NULL;
+}
+
+static bool parse_entry(const char *text, size_t len, const char *key, sc_layer_result *out)
+{
+  _cleanup_(json_decrefp) json_t *doc = json_loadb(text, len, 0, NULL);
+  const char *digest = json_string_value(json_object_get(doc, "digest"));
+  const char *diff_id = json_string_value(json_object_get(doc, "diff_id"));
+  const char *check = json_string_value(json_object_get(doc, "check"));
+  json_t *size = json_object_get(doc, "size"), *usize = json_object_get(doc, "uncompressed_size");
+  json_t *entries = json_object_get(doc, "entries");
+  sc_layer_result r = {0};
+  r.media_type = known_media_type(json_string_value(json_object_get(doc, "media_type")));
+  if (!sc_digest_is_valid(digest) || !sc_digest_is_valid(diff_id) || check == NULL ||
+      r.media_type == NULL || !json_is_integer(size) || json_integer_value(size) < 0 ||
+      !json_is_integer(usize) || json_integer_value(usize) < 0 || !json_is_integer(entries) ||
+      json_integer_value(entries) < 0)
+    return false;
+  memcpy(r.digest, digest, sizeof r.digest);
+  memcpy(r.diff_id, diff_id, sizeof r.diff_id);
+  r.size = json_integer_value(size);
+  r.uncompressed_size = json_integer_value(usize);
+  r.entries = (uint64_t)json_integer_value(entries);
+  _cleanup_free_ char *want = entry_text(key, &r);
+  char sum[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(want, strlen(want), sum);
+  if (strcmp(sum, check) != 0)
+    return false;
+  *out = r;
+  return true;
+}
+
+bool sc_layer_cache_lookup(const char *cache_dir, const sc_layer_cache_key *key, int blobs_fd,
+                           sc_layer_result *out)
+{
+  _cleanup_free_ char *path = xasprintf("%s/%s.json", cache_dir, key->hex);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  sc_error ignored = SC_ERROR_INIT;
+  int r = sc_read_file_at_max(AT_FDCWD, path, ENTRY_MAX, &text, &len, &ignored);
+  sc_error_clear(&ignored);
+  sc_layer_result found;
+  if (r < 0 || !parse_entry(text, len, key->hex, &found))
+    return false;
+  struct stat st;
+  if (fstatat(blobs_fd, found.digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
+      st.st_size != found.size)
+    return false;
+  *out = found;
+  return true;
+}
+
+void sc_layer_cache_store(const char *cache_dir, const sc_layer_cache_key *key,
+                          const sc_layer_result *r)
+{
+  if (!key->storable)
+    return;
+  _cleanup_free_ char *text = entry_text(key->hex, r);
+  char check[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(text, strlen(text), check);
+  _cleanup_(json_decrefp) json_t *doc = json_pack(
+      "{s:s,s:s,s:I,s:I,s:s,s:I,s:s}", "digest", r->digest, "diff_id", r->diff_id, "size",
+      (json_int_t)r->size, "uncompressed_size", (json_int_t)r->uncompressed_size, "media_type",
+      r->media_type, "entries", (json_int_t)r->entries, "check", check);
+  _cleanup_free_ char *json = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+  _cleanup_free_ char *path = xasprintf("%s/%s.json", cache_dir, key->hex);
+  sc_error ignored = SC_ERROR_INIT;
+  if (json && sc_mkdir_p_at(AT_FDCWD, cache_dir, 0700, &ignored) == 0)
+    sc_write_file_at(AT_FDCWD, path, json, strlen(json), 0600, &ignored);
+  sc_error_clear(&ignored);
+}
