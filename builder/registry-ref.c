@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <curl/curl.h>
 
 #include "sha256.h"
 
@@ -148,24 +147,79 @@ void sc_registry_ref_clear(sc_registry_ref *ref)
   memset(ref, 0, sizeof *ref);
 }
 
-/* ---- retries ---- */
+/* ---- retries: Retry-After (RFC 9110 section 10.2.3) ---- */
+
+#define MAX_RETRY_AFTER_MS 60000L
+#define MAX_BACKOFF_MS 30000L
+
+static int month_of(const char *name)
+{
+  static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  for (int i = 0; i < 12; i++)
+    if (strncmp(name, months + 3 * i, 3) == 0)
+      return i;
+  return -1;
+}
+
+/* An HTTP-date in any of its three forms (RFC 9110 section 5.6.7):
+ * IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", the obsolete rfc850-date
+ * "Sunday, 06-Nov-94 08:49:37 GMT" and asctime-date "Sun Nov  6 08:49:37
+ * 1994".  The whole value must be the date and every field in range;
+ * curl_getdate is far more lenient and reads "01271201271Oct.03" as a time
+ * a billion years away.  -1 when it is not a date. */
+static time_t parse_http_date(const char *text)
+{
+  char wday[16], mon[4];
+  int day, year, h, m, sec, used = -1;
+  size_t len = strlen(text);
+  if (len > 40)
+    return -1;
+  if (sscanf(text, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", wday, &day, mon, &year, &h,
+             &m, &sec, &used) == 7 && used == (int)len && len == 29) {
+    /* IMF-fixdate */
+  } else if (sscanf(text, "%15[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", wday, &day, mon,
+                    &year, &h, &m, &sec, &used) == 7 && used == (int)len) {
+    year += year < 70 ? 2000 : 1900; /* RFC 9110: a two-digit year far ahead is in the past */
+  } else if (sscanf(text, "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", wday, mon, &day, &h, &m,
+                    &sec, &year, &used) == 7 && used == (int)len) {
+    /* asctime-date */
+  } else {
+    return -1;
+  }
+  int month = month_of(mon);
+  if (month < 0 || day < 1 || day > 31 || year < 1900 || year > 9999 || h < 0 || h > 23 ||
+      m < 0 || m > 59 || sec < 0 || sec > 60)
+    return -1;
+  struct tm tm = {.tm_year = year - 1900, .tm_mon = month, .tm_mday = day,
+                  .tm_hour = h, .tm_min = m, .tm_sec = sec};
+  return timegm(&tm);
+}
+
+/* Retry-After as milliseconds from now, at most MAX_RETRY_AFTER_MS; -1
+ * when it is neither delay-seconds nor an HTTP-date. */
+static long retry_after_ms(const char *value, long now)
+{
+  size_t digits = strspn(value, "0123456789");
+  if (digits > 0 && value[digits] == '\0') /* delay-seconds = 1*DIGIT */
+    return digits > 5 || atol(value) > MAX_RETRY_AFTER_MS / 1000 ? MAX_RETRY_AFTER_MS
+                                                                  : atol(value) * 1000;
+  time_t when = parse_http_date(value);
+  if (when == (time_t)-1)
+    return -1;
+  if (when <= (time_t)now)
+    return 0;
+  /* compare before multiplying: the difference may be centuries */
+  return when - (time_t)now > MAX_RETRY_AFTER_MS / 1000 ? MAX_RETRY_AFTER_MS
+                                                        : (long)(when - (time_t)now) * 1000;
+}
 
 long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now)
 {
-  if (retry_after && retry_after[0]) {
-    long ms = -1;
-    if (strspn(retry_after, "0123456789") == strlen(retry_after)) {
-      ms = strlen(retry_after) > 3 ? 60000 : atol(retry_after) * 1000;
-    } else {
-      time_t when = curl_getdate(retry_after, NULL);
-      if (when != (time_t)-1)
-        ms = when <= now ? 0 : (long)(when - now) * 1000;
-    }
-    if (ms >= 0)
-      return ms > 60000 ? 60000 : ms;
-  }
-  long ms = base_ms;
-  for (int i = 0; i < attempt && ms < 30000; i++)
+  long ms = retry_after ? retry_after_ms(retry_after, now) : -1;
+  if (ms >= 0)
+    return ms;
+  ms = base_ms < 0 ? 0 : base_ms < MAX_BACKOFF_MS ? base_ms : MAX_BACKOFF_MS;
+  for (int i = 0; i < attempt && ms < MAX_BACKOFF_MS; i++)
     ms *= 2;
-  return ms > 30000 ? 30000 : ms;
+  return ms > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : ms;
 }

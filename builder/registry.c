@@ -2,6 +2,7 @@
  * authentication, TLS options and retries (registry.h). */
 #include "registry.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -280,10 +282,37 @@ static char *loggable_path(const char *url)
   return sc_buf_steal(&b);
 }
 
-static bool is_loopback(const char *host)
+/* The host part of "HOST[:PORT]" as libcurl's URL parser reads it (the
+ * parser the requests go through), without IPv6 brackets; NULL when it is
+ * not a valid host. */
+static char *parsed_host(const char *host)
 {
-  return sc_str_has_prefix(host, "localhost") || sc_str_has_prefix(host, "127.") ||
-         sc_str_has_prefix(host, "[::1]");
+  CURLU *u = curl_url();
+  _cleanup_free_ char *url = xasprintf("https://%s/", host);
+  char *part = NULL, *out = NULL;
+  if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+    size_t len = strlen(part);
+    bool bracketed = len >= 2 && part[0] == '[' && part[len - 1] == ']';
+    out = bracketed ? xstrndup(part + 1, len - 2) : xstrdup(part);
+  }
+  curl_free(part);
+  curl_url_cleanup(u);
+  return out;
+}
+
+bool sc_registry_host_is_loopback(const char *host)
+{
+  _cleanup_free_ char *name = parsed_host(host);
+  if (name == NULL)
+    return false;
+  struct in_addr v4;
+  struct in6_addr v6;
+  if (inet_pton(AF_INET, name, &v4) == 1) /* 127.0.0.0/8 (RFC 1122 3.2.1.3) */
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET6, name, &v6) == 1)
+    return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+  return strcasecmp(name, "localhost") == 0;
 }
 
 static bool is_transient(CURLcode rc)
@@ -727,7 +756,7 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
     sc_error first = SC_ERROR_INIT;
     rc = ping(r, &first);
     if (rc < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
-        (!options->tls_verify || is_loopback(host))) {
+        (!options->tls_verify || sc_registry_host_is_loopback(host))) {
       /* podman's rule for insecure and loopback registries: https first, then plain http. */
       free(r->base_url);
       r->base_url = xasprintf("http://%s", api_host);

@@ -35,6 +35,12 @@ void sc_registry_ref_clear(sc_registry_ref *ref);
  * wins, capped at 60 s.  now is the current time in seconds. */
 long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now);
 
+/* Whether host ("HOST[:PORT]", "[IPV6]:PORT") is this machine, on the
+ * parsed host name: exactly "localhost" (any case), an address in
+ * 127.0.0.0/8, or ::1.  Only such a registry may fall back to plain http
+ * without --tls-verify=false. */
+bool sc_registry_host_is_loopback(const char *host);
+
 /* Called once per HTTP exchange: method, URL path (query values other
  * than digest, mount and from are left out) and status (0: no answer). */
 typedef void (*sc_registry_log_fn)(const char *method, const char *path, long status, void *user);

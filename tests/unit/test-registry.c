@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,35 @@ static void test_retry_delay(void **state)
   assert_int_equal(
       sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 + 5), 0);
   assert_int_equal(sc_registry_retry_delay_ms(2, 500, "soon", 0), 2000);
+  /* issue 10: a far-away "date" overflowed a signed multiplication (the
+   * registry fuzzer's find); what is not an RFC 9110 HTTP-date is no date */
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "01271201271Oct.03", 1700000000L), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Fri, 31 Dec 9999 23:59:59 GMT", 0), 60000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT junk", 0), 500);
+  /* the obsolete forms a recipient must still read (RFC 9110 5.6.7) */
+  assert_int_equal(
+      sc_registry_retry_delay_ms(0, 500, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777 - 9), 9000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun Nov  6 08:49:37 1994", 784111777 - 2),
+                   2000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 25:49:37 GMT", 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "-5", 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, LONG_MAX, NULL, 0), 30000);
+}
+
+/* issue 10: plain http only for a loopback host, decided on the parsed
+ * host; a name that merely starts like one is not loopback. */
+static void test_loopback(void **state)
+{
+  (void)state;
+  static const char *const yes[] = {"localhost", "LOCALHOST:5000", "127.0.0.1", "127.1.2.3:80",
+                                    "[::1]", "[::1]:5000", "LocalHost", "127.255.255.255"};
+  static const char *const no[] = {"localhost.evil.test", "127.evil.test", "localhost.evil.test:5000",
+                                   "127.0.0.1.evil.test", "[::2]", "128.0.0.1", "evil.test",
+                                   "localhostx", "127.0.0.1x", "[::1].evil", "127.0.0.256", ""};
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+    assert_true(sc_registry_host_is_loopback(yes[i]));
+  for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+    assert_false(sc_registry_host_is_loopback(no[i]));
 }
 
 /* An index (or Docker manifest list) resolves to the first entry for the
@@ -300,6 +330,7 @@ int main(void)
       cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
+      cmocka_unit_test(test_loopback),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
