@@ -169,6 +169,23 @@ static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *w
   return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "push", what);
 }
 
+/* A blob upload's last PUT and a manifest PUT must be answered 201
+ * Created (distribution-spec spec.md, "Pushing a blob monolithically" and
+ * "Pushing Manifests": the registry "MUST" answer 201; containers/image
+ * refuses anything else too).  Another 2xx, such as a proxy's or a cache's
+ * 200, does not say the content was stored, so the push is not reported
+ * as done; the message says so instead of a bare "HTTP 200". */
+static int not_created(push_ctx *ctx, const sc_http_response *resp, const char *what,
+                       sc_error *err)
+{
+  if (resp->status < 200 || resp->status >= 300)
+    return unexpected(ctx, resp, what, err);
+  return sc_error_set(err, EIO,
+                      "%s: %s answered %ld where the distribution spec requires 201 Created: "
+                      "not taken as stored",
+                      what, resp->origin ? resp->origin : ctx->ref.host, resp->status);
+}
+
 /* Location of an upload session, resolved and checked. */
 static char *upload_location(push_ctx *ctx, const sc_http_response *resp, sc_error *err)
 {
@@ -244,7 +261,7 @@ static int finish_upload(push_ctx *ctx, const char *url, const sc_descriptor *d,
   sc_http_response resp = {.content_length = -1};
   int rc = request(ctx, &req, &resp, err);
   if (rc == 0 && resp.status != 201)
-    rc = unexpected(ctx, &resp, "completing the blob upload", err);
+    rc = not_created(ctx, &resp, "completing the blob upload", err);
   else if (rc == 0 && resp.docker_content_digest &&
            strcmp(resp.docker_content_digest, d->digest) != 0)
     rc = sc_error_set(err, SC_E_INVALID, "registry stored blob %s as %.80s", d->digest,
@@ -505,7 +522,7 @@ static int push_manifest(push_ctx *ctx, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   int rc = request(ctx, &req, &resp, err);
   if (rc == 0 && resp.status != 201)
-    rc = unexpected(ctx, &resp, "pushing the manifest", err);
+    rc = not_created(ctx, &resp, "pushing the manifest", err);
   else if (rc == 0 && (resp.docker_content_digest == NULL ||
                        strcmp(resp.docker_content_digest, ctx->image->manifest_digest) != 0))
     rc = sc_error_set(err, SC_E_INVALID, "registry answered manifest digest %.80s, not %s",

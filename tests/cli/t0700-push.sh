@@ -317,8 +317,8 @@ test_expect_success 'a registry restarted during a push: the same run asks for t
   done &&
   registry_stop "$TEST_TMP/reg" && registry_start "$TEST_TMP/reg" "$PORT" && wait $pid &&
   test "$(cat r.rc)" = 0 &&
-  expect_grep "^PATCH /v2/resume/blobs/uploads/[^ ]* 0$" r.err &&
-  expect_grep "^GET /v2/resume/blobs/uploads/[^ ]* (204|404)$" r.err &&
+  expect_grep "^PATCH /v2/resume/blobs/uploads/[^ ]* 0 http://$R$" r.err &&
+  expect_grep "^GET /v2/resume/blobs/uploads/[^ ]* (204|404) http://$R$" r.err &&
   skopeo inspect --tls-verify=false docker://$R/resume:latest >ir.json &&
   test "$(json_get ir.json "d[\"Digest\"]")" = "$(cat r.out)"
 '
