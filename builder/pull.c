@@ -357,9 +357,10 @@ static int check_answer(download *dl)
   dl->started = true;
   if (dl->resp->status == 200)
     return dl->pos == 0 ? 0 : restart_download(dl);
-  _cleanup_free_ char *want = xasprintf("bytes %lld-", (long long)dl->pos);
-  if (dl->resp->status != 206 || dl->resp->content_range == NULL ||
-      !sc_str_has_prefix(dl->resp->content_range, want))
+  int64_t first, last, length;
+  if (dl->resp->status != 206 ||
+      sc_content_range_parse(dl->resp->content_range, &first, &last, &length) < 0 ||
+      first != dl->pos || (length >= 0 && length != dl->d->size))
     return sc_error_set(&dl->err, SC_E_INVALID, "blob %s: the registry answered a range "
                         "request with %ld and Content-Range '%.64s'",
                         dl->d->digest, dl->resp->status,

@@ -201,21 +201,6 @@ static char *with_digest(const char *url, const char *digest)
   return xasprintf("%s%cdigest=%s", url, strchr(url, '?') ? '&' : '?', digest);
 }
 
-/* Bytes the registry holds of an upload: Range "0-N" means N+1 bytes
- * (spec.md "Pushing a blob in chunks"); "0-0" is read as none, which at
- * worst costs one 416 and a restart. */
-static int64_t range_end(const char *range)
-{
-  if (range == NULL || strncmp(range, "0-", 2) != 0)
-    return -1;
-  char *end;
-  errno = 0;
-  long long n = strtoll(range + 2, &end, 10);
-  if (errno || *end != '\0' || n < 0)
-    return -1;
-  return n == 0 ? 0 : n + 1;
-}
-
 /* ---- uploads ---- */
 
 typedef struct blob_progress {
@@ -278,7 +263,7 @@ static int64_t upload_status(push_ctx *ctx, char **url, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   int64_t held = -1;
   if (request(ctx, &req, &resp, err) == 0) {
-    held = resp.status == 204 ? range_end(resp.range) : -1;
+    held = resp.status == 204 ? sc_upload_range_held(resp.range) : -1;
     char *next = held >= 0 && resp.location ? upload_location(ctx, &resp, err) : NULL;
     if (held >= 0 && next) {
       free(*url);
@@ -323,7 +308,7 @@ static int64_t send_chunk(push_ctx *ctx, char **url, int fd, int64_t offset, int
     unexpected(ctx, &resp, "uploading a chunk", err);
   } else {
     char *next = upload_location(ctx, &resp, err);
-    int64_t end = range_end(resp.range);
+    int64_t end = sc_upload_range_held(resp.range);
     if (next) {
       free(*url);
       *url = next;

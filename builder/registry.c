@@ -323,77 +323,20 @@ const char *sc_registry_base_url(const sc_registry *registry)
   return registry->base_url;
 }
 
+char *sc_registry_resolve_location(const sc_registry *r, const char *location)
+{
+  return sc_location_resolve(r->base_url, location);
+}
+
 static bool same_origin(const sc_registry *r, const char *url)
 {
   size_t n = strlen(r->base_url);
   return strncmp(url, r->base_url, n) == 0 && (url[n] == '/' || url[n] == '\0' || url[n] == '?');
 }
 
-char *sc_registry_resolve_location(const sc_registry *r, const char *location)
-{
-  if (location == NULL || location[0] == '\0' || strpbrk(location, " \r\n\t") != NULL)
-    return NULL;
-  if (location[0] == '/' && location[1] != '/')
-    return xasprintf("%s%s", r->base_url, location);
-  bool https = sc_str_has_prefix(location, "https://");
-  bool http = sc_str_has_prefix(location, "http://");
-  /* An upload may be sent elsewhere (distribution-spec: "the Location may
-   * be an absolute URL"), but never from https down to plain http. */
-  if (https || (http && sc_str_has_prefix(r->base_url, "http://")))
-    return xstrdup(location);
-  return NULL;
-}
 
-/* "/v2/hw/blobs/uploads/?mount=...&from=..." without secrets or opaque
- * state: only the digest, mount and from query parameters are kept. */
-static char *loggable_path(const char *url)
-{
-  const char *p = strstr(url, "://");
-  p = p ? strchr(p + 3, '/') : NULL;
-  if (p == NULL)
-    return xstrdup("/");
-  const char *q = strchr(p, '?');
-  sc_buf b = SC_BUF_INIT;
-  sc_buf_append(&b, p, q ? (size_t)(q - p) : strlen(p));
-  char sep = '?';
-  for (const char *param = q; param; param = strchr(param + 1, '&')) {
-    const char *k = param + 1;
-    size_t len = strcspn(k, "&");
-    if (sc_str_has_prefix(k, "digest=") || sc_str_has_prefix(k, "mount=") ||
-        sc_str_has_prefix(k, "from=")) {
-      sc_buf_putc(&b, sep);
-      sc_buf_append(&b, k, len);
-      sep = '&';
-    }
-  }
-  return sc_buf_steal(&b);
-}
 
-/* "https://HOST:PORT" of an absolute URL, without any user info: where a
- * request went, for messages and the request log. */
-static char *url_origin(const char *url)
-{
-  const char *p = strstr(url, "://");
-  if (p == NULL)
-    return xstrdup("?");
-  const char *host = p + 3;
-  size_t len = strcspn(host, "/?#");
-  const char *at = memchr(host, '@', len);
-  if (at) {
-    len -= (size_t)(at + 1 - host);
-    host = at + 1;
-  }
-  return xasprintf("%.*s%.*s", (int)(p + 3 - url), url, (int)len, host);
-}
 
-/* The same without the scheme: "HOST:PORT/PATH" reads as a place. */
-static char *url_place(const char *url)
-{
-  _cleanup_free_ char *origin = url_origin(url);
-  _cleanup_free_ char *path = loggable_path(url);
-  const char *p = strstr(origin, "://");
-  return xasprintf("%s%s", p ? p + 3 : origin, path);
-}
 
 /* The host part of "HOST[:PORT]" as libcurl's URL parser reads it (the
  * parser the requests go through), without IPv6 brackets; NULL when it is
@@ -450,7 +393,7 @@ static bool is_transient(CURLcode rc)
 static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *err)
 {
   const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
-  _cleanup_free_ char *place = url_place(url);
+  _cleanup_free_ char *place = sc_url_place(url);
   if (r->limit_msg[0])
     return sc_error_set(err, r->limit_code, "%s: %s", place, r->limit_msg);
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
@@ -569,10 +512,10 @@ static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *
   if (rc == CURLE_OK)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
   free(resp->origin);
-  resp->origin = url_origin(url);
+  resp->origin = sc_url_origin(url);
   resp->foreign = !same_origin(r, url);
   if (r->options.log) {
-    _cleanup_free_ char *path = loggable_path(url);
+    _cleanup_free_ char *path = sc_url_loggable_path(url);
     r->options.log(req->method, path, resp->status, resp->origin, r->options.log_user);
   }
   return rc;
@@ -734,41 +677,6 @@ static bool is_redirect(long status)
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
-/* Where a redirect from url leads (Location resolved against url, RFC
- * 9110 section 10.2.2), or NULL with err set: not http(s), or from https
- * down to plain http, which would expose the request to the network. */
-static char *redirect_target(const char *url, const char *location, sc_error *err)
-{
-  _cleanup_free_ char *from = url_place(url);
-  if (location == NULL || location[0] == '\0' || strpbrk(location, " \r\n\t") != NULL)
-    return sc_error_set(err, SC_E_INVALID, "%s: a redirect without a usable Location", from),
-           NULL;
-  CURLU *u = curl_url();
-  char *got = NULL, *scheme = NULL, *next = NULL;
-  if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-      curl_url_set(u, CURLUPART_URL, location, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_URL, &got, 0) == CURLUE_OK &&
-      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK)
-    next = xstrdup(got);
-  bool https = scheme && strcmp(scheme, "https") == 0;
-  bool http = scheme && strcmp(scheme, "http") == 0;
-  curl_free(got);
-  curl_free(scheme);
-  curl_url_cleanup(u);
-  if (next && (https || (http && !sc_str_has_prefix(url, "https://"))))
-    return next;
-  if (next && http) {
-    _cleanup_free_ char *origin = url_origin(url), *to_origin = url_origin(next);
-    _cleanup_free_ char *path = loggable_path(url), *to_path = loggable_path(next);
-    sc_error_set(err, SC_E_INVALID, "refused a redirect from %s%s to %s%s: a downgrade to plain http",
-                 origin, path, to_origin, to_path);
-  } else {
-    sc_error_set(err, SC_E_INVALID, "%s: a redirect to an unusable Location '%.100s'", from,
-                 location);
-  }
-  free(next);
-  return NULL;
-}
 
 /* One request, with the redirects of a blob download followed: each hop
  * gets credentials only when it is the registry's origin (auth_line).
@@ -791,10 +699,10 @@ static int follow(sc_registry *r, const sc_http_request *req, const char *url,
     if (req->sink == NULL || !is_redirect(resp->status))
       return 0;
     if (hops == MAX_REDIRECTS) {
-      _cleanup_free_ char *place = url_place(url);
+      _cleanup_free_ char *place = sc_url_place(url);
       return sc_error_set(err, SC_E_INVALID, "%s: more than %d redirects", place, MAX_REDIRECTS);
     }
-    char *next = redirect_target(hop, resp->location, err);
+    char *next = sc_redirect_target(hop, resp->location, err);
     if (next == NULL)
       return -1;
     free(hop);

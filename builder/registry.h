@@ -176,4 +176,30 @@ int sc_registry_unexpected(sc_error *err, const sc_http_response *response, bool
  * neither. */
 char *sc_registry_resolve_location(const sc_registry *registry, const char *location);
 
+/* ---- parsers that need no connection (registry-ref.c) ---- */
+
+/* sc_registry_resolve_location against a base URL ("https://HOST:PORT"). */
+char *sc_location_resolve(const char *base_url, const char *location);
+/* Where a redirect from url to location leads: location resolved against
+ * url (RFC 9110 section 10.2.2) by libcurl's URL parser; NULL with err
+ * set when it is not http(s), or goes from https down to plain http. */
+char *sc_redirect_target(const char *url, const char *location, sc_error *err);
+/* "https://HOST:PORT" of an absolute URL, without user info. */
+char *sc_url_origin(const char *url);
+/* The path of url with only the digest, mount and from query parameters
+ * (no secrets or opaque state), for logs and messages. */
+char *sc_url_loggable_path(const char *url);
+/* "HOST:PORT/PATH": sc_url_origin without the scheme, then the loggable path. */
+char *sc_url_place(const char *url);
+
+/* Content-Range of a 206 answer (RFC 9110 section 14.4): "bytes
+ * FIRST-LAST/LENGTH", where LENGTH may be "*" (unknown: *length = -1).
+ * 0, or -1 when it is anything else or out of order (LAST < FIRST, LAST >=
+ * LENGTH). */
+int sc_content_range_parse(const char *value, int64_t *first, int64_t *last, int64_t *length);
+/* The bytes an upload session holds from its Range "0-N" (distribution
+ * spec, "Pushing a blob in chunks"): N+1, with "0-0" read as none (at worst
+ * one 416 and a restart); -1 when it is not of that form. */
+int64_t sc_upload_range_held(const char *range);
+
 #endif

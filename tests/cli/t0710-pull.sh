@@ -180,13 +180,16 @@ python3 "$SC_SOURCE_DIR/tests/registry/flaky-proxy.py" "$SPORT" "http://$R" 1000
 test_cleanup_add "kill $!"
 for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/v2/" && break; sleep 0.1; done
 test_expect_success 'an interrupted pull leaves no partial blob and releases the cache' '
-  export XDG_CACHE_HOME=$TEST_TMP/cache-int
-  blobs=$XDG_CACHE_HOME/sc-build/bases/blobs/sha256
-  (sc_build build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err; echo $? >int.rc) &
-  for i in $(seq 100); do ls -a "$blobs" 2>/dev/null | grep -q "^\.tmp-pull-" && break; sleep 0.1; done &&
+  export XDG_CACHE_HOME=$TEST_TMP/cache-int &&
+  blobs=$XDG_CACHE_HOME/sc-build/bases/blobs/sha256 &&
+  { "$SC_BUILD" build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err & } &&
+  pid=$! &&
+  for i in $(seq 100); do
+    ls -a "$blobs" 2>/dev/null | grep -q "^\.tmp-pull-" && break || sleep 0.1 || exit 1
+  done &&
   ls -a "$blobs" | grep -q "^\.tmp-pull-" &&
-  pkill -INT -f "docker://127.0.0.1:$SPORT/base:v1" && wait &&
-  test "$(cat int.rc)" = 1 && expect_grep "interrupted" int.err &&
+  kill -INT $pid && rc=0 && { wait $pid || rc=$?; } &&
+  test "$rc" = 1 && expect_grep "interrupted" int.err &&
   ! ls -a "$blobs" | grep -q "^\.tmp-pull-" && test ! -e int.oci &&
   timeout 60 "$SC_BUILD" build oneshot --from docker://$R/base:v1 -o after.oci >/dev/null 2>&1 &&
   test -d after.oci

@@ -25,7 +25,8 @@ Options (what makes it hostile):
   --endless WHAT        an endless chunked body for WHAT: ping (/v2/) or
                         manifest
   --cut-manifest        manifest answers promise more bytes than they send
-  --slow-headers        manifest answers trickle their headers, 2 bytes/s
+  --slow-headers        manifest answers trickle their headers, 2 bytes/s,
+                        after the status line
   --slow-blob           blob answers trickle, 2 bytes/s
   --silent-manifest     manifest requests get no answer at all
   --manifest-put-status N  answer manifest PUTs with N (default 201)
@@ -192,9 +193,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                    ("Docker-Content-Digest", "sha256:" + hashlib.sha256(data).hexdigest())]
         if opt.endless == "manifest":
             return self.endless(headers)
-        if opt.slow_headers:
+        if opt.slow_headers:  # the status line at once, then the headers trickle
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
             self.wfile.flush()
-            return self.trickle(b"HTTP/1.1 200 OK\r\nContent-Type: " + media_type.encode())
+            return self.trickle(b"Content-Type: " + media_type.encode() * 100)
         if opt.cut_manifest:
             self.send_response(200)
             for k, v in headers:

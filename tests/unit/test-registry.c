@@ -242,6 +242,58 @@ static void test_retry_delay(void **state)
   assert_int_equal(sc_registry_retry_delay_ms(0, LONG_MAX, NULL, 0), 30000);
 }
 
+static void test_ranges(void **state)
+{
+  (void)state;
+  int64_t first, last, length;
+  assert_int_equal(sc_content_range_parse("bytes 10-99/100", &first, &last, &length), 0);
+  assert_true(first == 10 && last == 99 && length == 100);
+  assert_int_equal(sc_content_range_parse("bytes 0-0/*", &first, &last, &length), 0);
+  assert_true(length == -1);
+  static const char *const bad[] = {"bytes 10-99/99", "bytes 99-10/100", "bytes -1-5/9",
+                                    "bytes 1-5", "items 1-5/9", "bytes 1-5/9 ", "bytes  1-5/9",
+                                    "bytes 1-99999999999999999999/9", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_int_equal(sc_content_range_parse(bad[i], &first, &last, &length), -1);
+  assert_int_equal(sc_content_range_parse(NULL, &first, &last, &length), -1);
+  assert_int_equal(sc_upload_range_held("0-0"), 0);
+  assert_int_equal(sc_upload_range_held("0-99"), 100);
+  assert_int_equal(sc_upload_range_held("1-99"), -1);
+  assert_int_equal(sc_upload_range_held("0-"), -1);
+  assert_int_equal(sc_upload_range_held("0-9999999999999999999999"), -1);
+  assert_int_equal(sc_upload_range_held(NULL), -1);
+}
+
+/* issue 10: a redirect is resolved as a browser would, and never goes from
+ * https down to http; messages name both ends. */
+static void test_redirects(void **state)
+{
+  (void)state;
+  sc_error err = SC_ERROR_INIT;
+  char *u = sc_redirect_target("https://r.test/v2/x/blobs/sha256:1", "/cdn/1?sig=s", &err);
+  assert_string_equal(u, "https://r.test/cdn/1?sig=s");
+  free(u);
+  u = sc_redirect_target("http://r.test:5000/v2/a", "https://cdn.test/b", &err);
+  assert_string_equal(u, "https://cdn.test/b");
+  free(u);
+  assert_null(sc_redirect_target("https://r.test/v2/a?x=1", "http://cdn.test/b?sig=1", &err));
+  assert_string_equal(err.msg, "refused a redirect from https://r.test/v2/a to "
+                               "http://cdn.test/b: a downgrade to plain http");
+  sc_error_clear(&err);
+  assert_null(sc_redirect_target("https://r.test/v2/a", "ftp://cdn.test/b", &err));
+  sc_error_clear(&err);
+  assert_null(sc_redirect_target("https://r.test/v2/a", "", &err));
+  sc_error_clear(&err);
+  char *o = sc_url_origin("https://user:pw@cdn.test:8443/path?q");
+  assert_string_equal(o, "https://cdn.test:8443");
+  free(o);
+  o = sc_location_resolve("https://r.test", "http://elsewhere.test/up");
+  assert_null(o);
+  o = sc_location_resolve("http://r.test", "/v2/up");
+  assert_string_equal(o, "http://r.test/v2/up");
+  free(o);
+}
+
 /* issue 10: plain http only for a loopback host, decided on the parsed
  * host; a name that merely starts like one is not loopback. */
 static void test_loopback(void **state)
@@ -330,7 +382,8 @@ int main(void)
       cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback),
+      cmocka_unit_test(test_loopback), cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
