@@ -53,7 +53,6 @@ struct sc_registry {
   int limit_code;
 };
 
-
 static bool sleep_ms(long ms, volatile const int *interrupted)
 {
   for (; ms > 0; ms -= 50) {
@@ -317,7 +316,6 @@ static void release_auth(registry_auth *a)
   free(a);
 }
 
-
 const char *sc_registry_base_url(const sc_registry *registry)
 {
   return registry->base_url;
@@ -333,10 +331,6 @@ static bool same_origin(const sc_registry *r, const char *url)
   size_t n = strlen(r->base_url);
   return strncmp(url, r->base_url, n) == 0 && (url[n] == '/' || url[n] == '\0' || url[n] == '?');
 }
-
-
-
-
 
 /* The host part of "HOST[:PORT]" as libcurl's URL parser reads it (the
  * parser the requests go through), without IPv6 brackets; NULL when it is
@@ -676,7 +670,6 @@ static bool is_redirect(long status)
 {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
-
 
 /* One request, with the redirects of a blob download followed: each hop
  * gets credentials only when it is the registry's origin (auth_line).
