@@ -477,7 +477,7 @@ static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *
   static const sc_http_body empty = {.fd = -1};
   body_reader reader = {req->body ? req->body : &empty, 0};
   exchange x = {.registry = r, .request = req, .response = resp,
-                .interrupted = r->options.interrupted, .window_at = now_ms()};
+                .interrupted = r->options.interrupted, .window_moved = -1};
   CURL *c = r->curl;
   curl_easy_reset(c); /* keeps the connection cache */
   r->errbuf[0] = '\0';

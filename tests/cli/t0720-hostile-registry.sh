@@ -57,13 +57,14 @@ test_expect_success 'a blob redirected to another origin downloads without the c
 '
 
 fake_start cdn-401 --bearer user:secret --blob-redirect --other-challenge
-test_expect_success 'http: a challenge from the redirect target is not taken, nothing is sent there' '
+test_expect_success 'http: a challenge from the redirect target is not taken, nothing is sent there, the source named once' '
   expect_exit 1 pull_from cdn-401 --creds user:secret &&
   ! grep "^other" cdn-401.log | grep -v " -$" &&
   ! grep -q "^other GET /token" cdn-401.log &&
   expect_grep "HTTP 401 from http://127.0.0.1:$O" .stderr &&
   expect_grep "only to the registry" .stderr &&
-  ! grep -q "credentials were refused" .stderr
+  ! grep -q "credentials were refused" .stderr &&
+  test "$(grep -o "docker://127.0.0.1:$P/base:latest" .stderr | wc -l)" = 1
 '
 
 fake_start cdn-401-tls --tls cert.pem key.pem --basic user:secret --blob-redirect --other-challenge
