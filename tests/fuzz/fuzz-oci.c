@@ -2,9 +2,9 @@
  * registry hands sc-build: index.json (image-spec image-layout.md,
  * image-index.md), the image manifest (manifest.md) and its config
  * (config.md), read by runtime/image.c (sc_image_open, which every command
- * uses), builder/oci.c (sc_oci_index_read, sc_oci_index_set_tag) and the
- * descriptor parser (runtime/descriptor.h) that pull.c applies to what a
- * registry sends.
+ * uses), builder/oci.c (sc_oci_index_read, sc_oci_index_set_tag), the
+ * platform choice in an index a registry sends (sc_pull_select_platform)
+ * and the descriptor parser (runtime/descriptor.h) pull.c applies to it.
  *
  * The input is up to three documents separated by a line "----": the
  * index, the manifest, the config.  As the fuzzer cannot make sha256
@@ -15,7 +15,8 @@
  *
  * Checked besides crashes and sanitizer reports: an image that opens has a
  * manifest digest of the right form, a config descriptor that parsed, and
- * layers whose descriptors parse again. */
+ * layers whose descriptors parse again; a platform chosen from an index is
+ * one of its entries. */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,6 +30,7 @@
 
 #include "descriptor.h"
 #include "oci.h"
+#include "pull.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -105,6 +107,27 @@ static void check_image(const sc_image *image)
   }
 }
 
+/* An index from a registry: the entry for linux/amd64 (and arm64/v8). */
+static void check_platforms(const char *index)
+{
+  json_t *doc = json_loads(index, JSON_REJECT_DUPLICATES, NULL);
+  if (doc == NULL)
+    return;
+  static const char *const wanted[][3] = {{"linux", "amd64", NULL}, {"linux", "arm64", "v8"}};
+  for (size_t i = 0; i < 2; i++) {
+    sc_error err = SC_ERROR_INIT;
+    json_t *m = sc_pull_select_platform(doc, wanted[i][0], wanted[i][1], wanted[i][2], &err);
+    json_t *entries = json_object_get(doc, "manifests");
+    bool found = m == NULL;
+    for (size_t j = 0; j < json_array_size(entries) && !found; j++)
+      found = json_array_get(entries, j) == m;
+    if (!found || (m == NULL) == (err.msg == NULL))
+      abort();
+    sc_error_clear(&err);
+  }
+  json_decref(doc);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   setup();
@@ -125,6 +148,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   store(manifest, "@MANIFEST@", "@MANIFEST_SIZE@", &index);
   sc_write_file_at(layout_fd, "index.json", index, strlen(index), 0644, NULL);
 
+  check_platforms(index);
   json_t *doc = NULL;
   if (sc_oci_index_read(layout_fd, &doc, NULL) == 0) {
     json_t *d = json_pack("{s:s,s:s,s:i}", "mediaType", "x", "digest", "sha256:00", "size", 1);
