@@ -18,7 +18,6 @@
 #include "parallel.h"
 #include "store.h"
 
-#define MAX_MANIFEST_SIZE (1024 * 1024) /* what registry.c keeps of a body */
 #define DOWNLOAD_ATTEMPTS 5
 #define TMP_PREFIX ".tmp-pull-"
 #define DEFAULT_JOBS 4
@@ -187,12 +186,13 @@ static int need_registry(pull_ctx *ctx, sc_error *err)
   return sc_registry_open(ctx->ref.host, &ctx->options->registry, &ctx->registry, err);
 }
 
+/* An answer that is not the content: what (already saying where, for
+ * the blobs, whose errors fetch_blobs prefixes with the source once). */
 static int unexpected(pull_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
 {
   if (resp->status == 404)
-    return sc_registry_error(err, resp, "%s: %s not found", ctx->source, what);
-  _cleanup_free_ char *full = xasprintf("%s: %s", ctx->source, what);
-  return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "pull", full);
+    return sc_registry_error(err, resp, "%s not found", what);
+  return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "pull", what);
 }
 
 /* ---- manifests ---- */
@@ -286,12 +286,9 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
     return -1;
   int rc = 0;
   if (resp.status != 200) {
-    _cleanup_free_ char *what = xasprintf("manifest %s", reference);
+    _cleanup_free_ char *what = xasprintf("%s: manifest %s", ctx->source, reference);
     rc = unexpected(ctx, &resp, what, err);
-  } else if (resp.body.len >= MAX_MANIFEST_SIZE) {
-    rc = sc_error_set(err, SC_E_INVALID, "%s: manifest %s is larger than %d bytes", ctx->source,
-                      reference, MAX_MANIFEST_SIZE);
-  } else {
+  } else { /* its size is bounded by the registry's --max-response-size */
     m->len = resp.body.len;
     m->data = sc_buf_steal(&resp.body);
     if (m->data == NULL)
@@ -358,12 +355,13 @@ static int check_answer(download *dl)
   dl->started = true;
   if (dl->resp->status == 200)
     return dl->pos == 0 ? 0 : restart_download(dl);
-  _cleanup_free_ char *want = xasprintf("bytes %lld-", (long long)dl->pos);
-  if (dl->resp->status != 206 || dl->resp->content_range == NULL ||
-      !sc_str_has_prefix(dl->resp->content_range, want))
-    return sc_error_set(&dl->err, SC_E_INVALID, "%s: blob %s: the registry answered a range "
+  int64_t first, last, length;
+  if (dl->resp->status != 206 ||
+      sc_content_range_parse(dl->resp->content_range, &first, &last, &length) < 0 ||
+      first != dl->pos || (length >= 0 && length != dl->d->size))
+    return sc_error_set(&dl->err, SC_E_INVALID, "blob %s: the registry answered a range "
                         "request with %ld and Content-Range '%.64s'",
-                        dl->ctx->source, dl->d->digest, dl->resp->status,
+                        dl->d->digest, dl->resp->status,
                         dl->resp->content_range ? dl->resp->content_range : "");
   return 0;
 }
@@ -375,8 +373,8 @@ static int on_data(const void *data, size_t len, void *user)
     return -1;
   if (dl->pos + (int64_t)len > dl->d->size)
     return sc_error_set(&dl->err, SC_E_INVALID,
-                        "%s: blob %s: the registry sent more than its size of %lld bytes",
-                        dl->ctx->source, dl->d->digest, (long long)dl->d->size);
+                        "blob %s: the registry sent more than its size of %lld bytes",
+                        dl->d->digest, (long long)dl->d->size);
   if (sc_write_all(dl->fd, data, len) < 0)
     return sc_error_set_errno(&dl->err, errno, "cannot write to cache %s", dl->ctx->cache_path);
   sc_sha256_update(dl->hash, data, len);
@@ -440,7 +438,7 @@ static int download_attempts(download *dl, sc_error *err)
     if (rc == 0 && dl->pos == dl->d->size)
       return 0;
     if (rc == 0) /* the answer ended early without an error */
-      sc_error_set(err, EAGAIN, "%s: blob %s: %lld of %lld bytes came", ctx->source, dl->d->digest,
+      sc_error_set(err, EAGAIN, "blob %s: %lld of %lld bytes came", dl->d->digest,
                    (long long)dl->pos, (long long)dl->d->size);
     if (err->code != EAGAIN || attempt + 1 >= DOWNLOAD_ATTEMPTS)
       return -1;
@@ -465,8 +463,8 @@ static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
   sc_sha256_finish(dl.hash, got); /* frees the hash */
   if (rc == 0 && strcmp(got, d->digest) != 0)
     rc = sc_error_set(err, SC_E_INVALID,
-                      "%s: blob %s: the registry sent content that hashes to %s: refusing it",
-                      ctx->source, d->digest, got);
+                      "blob %s: the registry sent content that hashes to %s: refusing it",
+                      d->digest, got);
   if (rc == 0 && sc_oci_blob_store(ctx->blobs_fd, dl.fd, tmp, d->digest, err) < 0)
     rc = sc_error_prefix(err, "cache %s", ctx->cache_path);
   if (rc < 0)

@@ -169,6 +169,23 @@ static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *w
   return sc_registry_unexpected(err, resp, ctx->options->registry.creds != NULL, "push", what);
 }
 
+/* A blob upload's last PUT and a manifest PUT must be answered 201
+ * Created (distribution-spec spec.md, "Pushing a blob monolithically" and
+ * "Pushing Manifests": the registry "MUST" answer 201; containers/image
+ * refuses anything else too).  Another 2xx, such as a proxy's or a cache's
+ * 200, does not say the content was stored, so the push is not reported
+ * as done; the message says so instead of a bare "HTTP 200". */
+static int not_created(push_ctx *ctx, const sc_http_response *resp, const char *what,
+                       sc_error *err)
+{
+  if (resp->status < 200 || resp->status >= 300)
+    return unexpected(ctx, resp, what, err);
+  return sc_error_set(err, EIO,
+                      "%s: %s answered %ld where the distribution spec requires 201 Created: "
+                      "not taken as stored",
+                      what, resp->origin ? resp->origin : ctx->ref.host, resp->status);
+}
+
 /* Location of an upload session, resolved and checked. */
 static char *upload_location(push_ctx *ctx, const sc_http_response *resp, sc_error *err)
 {
@@ -182,21 +199,6 @@ static char *upload_location(push_ctx *ctx, const sc_http_response *resp, sc_err
 static char *with_digest(const char *url, const char *digest)
 {
   return xasprintf("%s%cdigest=%s", url, strchr(url, '?') ? '&' : '?', digest);
-}
-
-/* Bytes the registry holds of an upload: Range "0-N" means N+1 bytes
- * (spec.md "Pushing a blob in chunks"); "0-0" is read as none, which at
- * worst costs one 416 and a restart. */
-static int64_t range_end(const char *range)
-{
-  if (range == NULL || strncmp(range, "0-", 2) != 0)
-    return -1;
-  char *end;
-  errno = 0;
-  long long n = strtoll(range + 2, &end, 10);
-  if (errno || *end != '\0' || n < 0)
-    return -1;
-  return n == 0 ? 0 : n + 1;
 }
 
 /* ---- uploads ---- */
@@ -244,7 +246,7 @@ static int finish_upload(push_ctx *ctx, const char *url, const sc_descriptor *d,
   sc_http_response resp = {.content_length = -1};
   int rc = request(ctx, &req, &resp, err);
   if (rc == 0 && resp.status != 201)
-    rc = unexpected(ctx, &resp, "completing the blob upload", err);
+    rc = not_created(ctx, &resp, "completing the blob upload", err);
   else if (rc == 0 && resp.docker_content_digest &&
            strcmp(resp.docker_content_digest, d->digest) != 0)
     rc = sc_error_set(err, SC_E_INVALID, "registry stored blob %s as %.80s", d->digest,
@@ -261,7 +263,7 @@ static int64_t upload_status(push_ctx *ctx, char **url, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   int64_t held = -1;
   if (request(ctx, &req, &resp, err) == 0) {
-    held = resp.status == 204 ? range_end(resp.range) : -1;
+    held = resp.status == 204 ? sc_upload_range_held(resp.range) : -1;
     char *next = held >= 0 && resp.location ? upload_location(ctx, &resp, err) : NULL;
     if (held >= 0 && next) {
       free(*url);
@@ -306,7 +308,7 @@ static int64_t send_chunk(push_ctx *ctx, char **url, int fd, int64_t offset, int
     unexpected(ctx, &resp, "uploading a chunk", err);
   } else {
     char *next = upload_location(ctx, &resp, err);
-    int64_t end = range_end(resp.range);
+    int64_t end = sc_upload_range_held(resp.range);
     if (next) {
       free(*url);
       *url = next;
@@ -505,7 +507,7 @@ static int push_manifest(push_ctx *ctx, sc_error *err)
   sc_http_response resp = {.content_length = -1};
   int rc = request(ctx, &req, &resp, err);
   if (rc == 0 && resp.status != 201)
-    rc = unexpected(ctx, &resp, "pushing the manifest", err);
+    rc = not_created(ctx, &resp, "pushing the manifest", err);
   else if (rc == 0 && (resp.docker_content_digest == NULL ||
                        strcmp(resp.docker_content_digest, ctx->image->manifest_digest) != 0))
     rc = sc_error_set(err, SC_E_INVALID, "registry answered manifest digest %.80s, not %s",

@@ -2,6 +2,7 @@
  * authentication, TLS options and retries (registry.h). */
 #include "registry.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include <curl/curl.h>
@@ -17,9 +19,13 @@
 
 #include "sha256.h"
 
-/* Bounds on what a registry may send us. */
-#define MAX_BODY_KEPT (1024 * 1024)
+/* Bounds on what a registry may send us besides the configurable ones
+ * (registry.h): one header value, all the headers of one answer, and the
+ * redirects of one request (as many as libcurl's old default of 5 for
+ * the blob storage a registry sends downloads to). */
 #define MAX_HEADER_VALUE 8192
+#define MAX_HEADER_BYTES (256 * 1024)
+#define MAX_REDIRECTS 5
 
 /* What a registry asked for, and the tokens we got: shared by a client and
  * its clones (parallel uploads), so one token serves every connection. */
@@ -41,8 +47,11 @@ struct sc_registry {
   char *client_cert, *client_key;
   registry_auth *shared; /* with the clones of this client */
   CURLcode last_rc; /* of the last exchange, to tell a TLS handshake failure */
+  /* Which limit stopped the last exchange (empty: none), and its errno:
+   * EAGAIN for time limits (worth a retry), EFBIG for sizes. */
+  char limit_msg[160];
+  int limit_code;
 };
-
 
 static bool sleep_ms(long ms, volatile const int *interrupted)
 {
@@ -66,6 +75,7 @@ void sc_http_response_clear(sc_http_response *r)
   free(r->retry_after);
   free(r->content_type);
   free(r->content_range);
+  free(r->origin);
   sc_buf_free(&r->body);
   memset(r, 0, sizeof *r);
   r->content_length = -1;
@@ -77,12 +87,36 @@ static void set_header(char **slot, const char *value, size_t len)
   *slot = xstrndup(value, len > MAX_HEADER_VALUE ? MAX_HEADER_VALUE : len);
 }
 
+static long now_ms(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* What the callbacks of one exchange share. */
 typedef struct exchange {
+  sc_registry *registry;
   const sc_http_request *request;
   sc_http_response *response;
   volatile const int *interrupted;
+  int64_t header_bytes;
+  bool answered;     /* a byte of the answer came */
+  long sent_at;      /* when the request was all sent (0: not yet) */
+  long window_at;    /* the stall window: since when, */
+  int64_t window_moved; /* and how many bytes had moved then (-1: set at next call) */
 } exchange;
+
+/* Stop the exchange for a limit: the message says which and where it is set. */
+static void limit_hit(exchange *x, int code, const char *fmt, ...) SC_PRINTF(3, 4);
+static void limit_hit(exchange *x, int code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(x->registry->limit_msg, sizeof x->registry->limit_msg, fmt, ap);
+  va_end(ap);
+  x->registry->limit_code = code;
+}
 
 /* "HTTP/1.1 200 OK" -> 200 */
 static long status_of(const char *line, size_t len)
@@ -98,8 +132,19 @@ static long status_of(const char *line, size_t len)
 
 static size_t on_header(char *data, size_t size, size_t n, void *user)
 {
-  sc_http_response *r = ((exchange *)user)->response;
+  exchange *x = user;
+  sc_http_response *r = x->response;
   size_t len = size * n;
+  if (!x->answered) { /* time to first byte ends; the stall window starts anew */
+    x->answered = true;
+    x->window_at = now_ms();
+    x->window_moved = -1;
+  }
+  x->header_bytes += (int64_t)len;
+  if (x->header_bytes > MAX_HEADER_BYTES) {
+    limit_hit(x, EFBIG, "answer headers larger than %d bytes", MAX_HEADER_BYTES);
+    return 0; /* stops the transfer */
+  }
   if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) { /* a new answer (100 Continue, redirects) */
     sc_http_response_clear(r);
     r->status = status_of(data, len);
@@ -144,9 +189,12 @@ static size_t on_body(char *data, size_t size, size_t n, void *user)
     /* 0 stops the transfer with CURLE_WRITE_ERROR; the sink keeps why. */
     return x->request->sink(data, len, x->request->sink_user) < 0 ? 0 : len;
   }
-  if (r->body.len < MAX_BODY_KEPT)
-    sc_buf_append(&r->body, data,
-                  len < MAX_BODY_KEPT - r->body.len ? len : MAX_BODY_KEPT - r->body.len);
+  int64_t max = x->registry->options.max_response_size;
+  if ((int64_t)r->body.len + (int64_t)len > max) {
+    limit_hit(x, EFBIG, "answer body larger than %lld bytes (--max-response-size)", (long long)max);
+    return 0; /* stops the transfer */
+  }
+  sc_buf_append(&r->body, data, len);
   return len;
 }
 
@@ -192,11 +240,51 @@ static int on_seek(void *user, curl_off_t offset, int origin)
   return CURL_SEEKFUNC_OK;
 }
 
+/* Time limits (registry.h): from the request all sent to the first byte
+ * of the answer; otherwise, while bytes should flow (sending the body,
+ * receiving the answer), at least SC_REGISTRY_STALL_BYTES per stall time.
+ * libcurl calls this about once a second even when nothing moves.  True
+ * when the exchange must stop. */
+static bool over_time(exchange *x, int64_t body_len, curl_off_t dlnow, curl_off_t ulnow)
+{
+  const sc_registry_options *o = &x->registry->options;
+  curl_off_t ready = 0; /* still connecting (--connect-timeout's part) while 0 */
+  if (curl_easy_getinfo(x->registry->curl, CURLINFO_PRETRANSFER_TIME_T, &ready) != CURLE_OK ||
+      ready == 0)
+    return false;
+  long now = now_ms();
+  int64_t moved = (int64_t)dlnow + (int64_t)ulnow + x->header_bytes;
+  if (!x->answered && ulnow >= body_len) {
+    if (x->sent_at == 0)
+      x->sent_at = now;
+    if (now - x->sent_at <= o->first_byte_timeout_ms)
+      return false;
+    limit_hit(x, EAGAIN, "no answer within %g s of the request (--first-byte-timeout)",
+              (double)o->first_byte_timeout_ms / 1000);
+    return true;
+  }
+  if (x->window_moved < 0 || moved - x->window_moved >= SC_REGISTRY_STALL_BYTES) {
+    x->window_moved = moved;
+    x->window_at = now;
+    return false;
+  }
+  if (now - x->window_at <= o->stall_timeout_ms)
+    return false;
+  limit_hit(x, EAGAIN, "stalled: fewer than %d bytes moved in %g s (--stall-timeout)",
+            SC_REGISTRY_STALL_BYTES, (double)o->stall_timeout_ms / 1000);
+  return true;
+}
+
 static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
+  (void)dltotal;
+  (void)ultotal;
   exchange *x = user;
   if (x->interrupted && *x->interrupted)
+    return 1;
+  const sc_http_body *body = x->request->body;
+  if (over_time(x, body ? body_length(body) : 0, dlnow, ulnow))
     return 1;
   curl_off_t now = x->request->sink ? dlnow : ulnow;
   if (x->request->progress && now > 0)
@@ -228,10 +316,14 @@ static void release_auth(registry_auth *a)
   free(a);
 }
 
-
 const char *sc_registry_base_url(const sc_registry *registry)
 {
   return registry->base_url;
+}
+
+char *sc_registry_resolve_location(const sc_registry *r, const char *location)
+{
+  return sc_location_resolve(r->base_url, location);
 }
 
 static bool same_origin(const sc_registry *r, const char *url)
@@ -240,50 +332,37 @@ static bool same_origin(const sc_registry *r, const char *url)
   return strncmp(url, r->base_url, n) == 0 && (url[n] == '/' || url[n] == '\0' || url[n] == '?');
 }
 
-char *sc_registry_resolve_location(const sc_registry *r, const char *location)
+/* The host part of "HOST[:PORT]" as libcurl's URL parser reads it (the
+ * parser the requests go through), without IPv6 brackets; NULL when it is
+ * not a valid host. */
+static char *parsed_host(const char *host)
 {
-  if (location == NULL || location[0] == '\0' || strpbrk(location, " \r\n\t") != NULL)
-    return NULL;
-  if (location[0] == '/' && location[1] != '/')
-    return xasprintf("%s%s", r->base_url, location);
-  bool https = sc_str_has_prefix(location, "https://");
-  bool http = sc_str_has_prefix(location, "http://");
-  /* An upload may be sent elsewhere (distribution-spec: "the Location may
-   * be an absolute URL"), but never from https down to plain http. */
-  if (https || (http && sc_str_has_prefix(r->base_url, "http://")))
-    return xstrdup(location);
-  return NULL;
-}
-
-/* "/v2/hw/blobs/uploads/?mount=...&from=..." without secrets or opaque
- * state: only the digest, mount and from query parameters are kept. */
-static char *loggable_path(const char *url)
-{
-  const char *p = strstr(url, "://");
-  p = p ? strchr(p + 3, '/') : NULL;
-  if (p == NULL)
-    return xstrdup("/");
-  const char *q = strchr(p, '?');
-  sc_buf b = SC_BUF_INIT;
-  sc_buf_append(&b, p, q ? (size_t)(q - p) : strlen(p));
-  char sep = '?';
-  for (const char *param = q; param; param = strchr(param + 1, '&')) {
-    const char *k = param + 1;
-    size_t len = strcspn(k, "&");
-    if (sc_str_has_prefix(k, "digest=") || sc_str_has_prefix(k, "mount=") ||
-        sc_str_has_prefix(k, "from=")) {
-      sc_buf_putc(&b, sep);
-      sc_buf_append(&b, k, len);
-      sep = '&';
-    }
+  CURLU *u = curl_url();
+  _cleanup_free_ char *url = xasprintf("https://%s/", host);
+  char *part = NULL, *out = NULL;
+  if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &part, 0) == CURLUE_OK) {
+    size_t len = strlen(part);
+    bool bracketed = len >= 2 && part[0] == '[' && part[len - 1] == ']';
+    out = bracketed ? xstrndup(part + 1, len - 2) : xstrdup(part);
   }
-  return sc_buf_steal(&b);
+  curl_free(part);
+  curl_url_cleanup(u);
+  return out;
 }
 
-static bool is_loopback(const char *host)
+bool sc_registry_host_is_loopback(const char *host)
 {
-  return sc_str_has_prefix(host, "localhost") || sc_str_has_prefix(host, "127.") ||
-         sc_str_has_prefix(host, "[::1]");
+  _cleanup_free_ char *name = parsed_host(host);
+  if (name == NULL)
+    return false;
+  struct in_addr v4;
+  struct in6_addr v6;
+  if (inet_pton(AF_INET, name, &v4) == 1) /* 127.0.0.0/8 (RFC 1122 3.2.1.3) */
+    return (ntohl(v4.s_addr) >> 24) == 127;
+  if (inet_pton(AF_INET6, name, &v6) == 1)
+    return memcmp(&v6, &in6addr_loopback, sizeof v6) == 0;
+  return strcasecmp(name, "localhost") == 0;
 }
 
 static bool is_transient(CURLcode rc)
@@ -303,18 +382,25 @@ static bool is_transient(CURLcode rc)
   }
 }
 
+/* Why no answer came from url (the registry, or where it sent us): a
+ * limit the exchange hit, a TLS failure, or libcurl's reason. */
 static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *err)
 {
   const char *why = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
-  _cleanup_free_ char *path = loggable_path(url);
+  _cleanup_free_ char *place = sc_url_place(url);
+  if (r->limit_msg[0])
+    return sc_error_set(err, r->limit_code, "%s: %s", place, r->limit_msg);
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
     return sc_error_set(err, SC_E_INVALID,
                         "%s: TLS certificate verification failed: %s (give the registry's CA "
                         "with --cert-dir DIR, or use --tls-verify=false)",
-                        r->host, why);
+                        place, why);
   if (rc == CURLE_ABORTED_BY_CALLBACK)
     return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  return sc_error_set(err, is_transient(rc) ? EAGAIN : EIO, "%s%s: %s", r->host, path, why);
+  if (rc == CURLE_OPERATION_TIMEDOUT) /* only the connect timeout is curl's */
+    return sc_error_set(err, EAGAIN, "%s: no connection within %g s (--connect-timeout)", place,
+                        (double)r->options.connect_timeout_ms / 1000);
+  return sc_error_set(err, is_transient(rc) ? EAGAIN : EIO, "%s: %s", place, why);
 }
 
 /* The *.crt (CAs) and *.cert and *.key (client certificate) of a
@@ -384,38 +470,25 @@ static void set_body(CURL *c, const char *method, body_reader *reader)
   curl_easy_setopt(c, CURLOPT_SEEKDATA, reader);
 }
 
-/* Follow a blob download to where the registry stores it (distribution
- * redirects GETs to S3 and the like): at most 5 hops, no downgrade to
- * http from https.  libcurl sends a custom Authorization header to the
- * first host only (CURLOPT_UNRESTRICTED_AUTH stays off). */
-static void set_redirects(sc_registry *r, CURL *c, const sc_http_request *req)
-{
-  if (req->sink == NULL)
-    return;
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR,
-                   sc_str_has_prefix(r->base_url, "https://") ? "https" : "http,https");
-}
-
 /* One HTTP exchange, no retries; headers is a curl list (may be NULL). */
 static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *url,
                         struct curl_slist *headers, sc_http_response *resp)
 {
   static const sc_http_body empty = {.fd = -1};
   body_reader reader = {req->body ? req->body : &empty, 0};
-  exchange x = {req, resp, r->options.interrupted};
+  exchange x = {.registry = r, .request = req, .response = resp,
+                .interrupted = r->options.interrupted, .window_moved = -1};
   CURL *c = r->curl;
   curl_easy_reset(c); /* keeps the connection cache */
   r->errbuf[0] = '\0';
+  r->limit_msg[0] = '\0';
   curl_easy_setopt(c, CURLOPT_URL, url);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->errbuf);
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-  /* a stalled registry: under 1 byte/s for a minute */
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+  /* The TCP and TLS handshakes; the rest of the time limits are
+   * on_progress's (redirects are ours to follow: see follow()). */
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, r->options.connect_timeout_ms);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "sc-build/" SC_VERSION);
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -427,15 +500,17 @@ static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *
   curl_easy_setopt(c, CURLOPT_XFERINFODATA, &x);
   set_tls(r, c, url);
   set_body(c, req->method, &reader);
-  set_redirects(r, c, req);
   CURLcode rc = curl_easy_perform(c);
   r->last_rc = rc;
   resp->status = 0;
   if (rc == CURLE_OK)
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &resp->status);
+  free(resp->origin);
+  resp->origin = sc_url_origin(url);
+  resp->foreign = !same_origin(r, url);
   if (r->options.log) {
-    _cleanup_free_ char *path = loggable_path(url);
-    r->options.log(req->method, path, resp->status, r->options.log_user);
+    _cleanup_free_ char *path = sc_url_loggable_path(url);
+    r->options.log(req->method, path, resp->status, resp->origin, r->options.log_user);
   }
   return rc;
 }
@@ -591,6 +666,54 @@ bool sc_registry_backoff(const sc_registry *r, int attempt)
                   r->options.interrupted);
 }
 
+static bool is_redirect(long status)
+{
+  return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/* One request, with the redirects of a blob download followed: each hop
+ * gets credentials only when it is the registry's origin (auth_line).
+ * 0 with the last answer in resp, or -1 with err set. */
+static int follow(sc_registry *r, const sc_http_request *req, const char *url,
+                  sc_http_response *resp, sc_error *err)
+{
+  _cleanup_free_ char *hop = xstrdup(url);
+  for (int hops = 0;; hops++) {
+    _cleanup_free_ char *auth = NULL;
+    if (auth_line(r, hop, req->scope, &auth, err) < 0)
+      return -1;
+    struct curl_slist *headers = request_headers(req, auth);
+    if (auth)
+      explicit_bzero(auth, strlen(auth));
+    CURLcode rc = perform(r, req, hop, headers, resp);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK)
+      return curl_failure(r, rc, hop, err);
+    if (req->sink == NULL || !is_redirect(resp->status))
+      return 0;
+    if (hops == MAX_REDIRECTS) {
+      _cleanup_free_ char *place = sc_url_place(url);
+      return sc_error_set(err, SC_E_INVALID, "%s: more than %d redirects", place, MAX_REDIRECTS);
+    }
+    char *next = sc_redirect_target(hop, resp->location, err);
+    if (next == NULL)
+      return -1;
+    free(hop);
+    hop = next;
+    sc_http_response_clear(resp);
+  }
+}
+
+/* Add "(gave up after N attempts)" to a failure that was retried. */
+static int gave_up(sc_error *err, int attempts)
+{
+  if (attempts > 1) {
+    _cleanup_free_ char *msg = steal_pointer(&err->msg);
+    sc_error_set(err, err->code, "%s (gave up after %d attempts)", msg, attempts);
+  }
+  return -1;
+}
+
 int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_response *resp,
                         sc_error *err)
 {
@@ -599,26 +722,17 @@ int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_resp
   bool auth_retried = false;
   for (int attempt = 0;; attempt++) {
     sc_http_response_clear(resp);
-    _cleanup_free_ char *auth = NULL;
-    if (auth_line(r, url, req->scope, &auth, err) < 0)
-      return -1;
-    struct curl_slist *headers = request_headers(req, auth);
-    if (auth)
-      explicit_bzero(auth, strlen(auth));
-    CURLcode rc = perform(r, req, url, headers, resp);
-    curl_slist_free_all(headers);
     long delay = -1;
-    if (rc != CURLE_OK) {
-      if (!is_transient(rc) || attempt + 1 >= max) {
-        curl_failure(r, rc, url, err);
-        if (attempt > 0) { /* say the silence was retries */
-          _cleanup_free_ char *msg = steal_pointer(&err->msg);
-          sc_error_set(err, err->code, "%s (gave up after %d attempts)", msg, attempt + 1);
-        }
-        return -1;
-      }
+    if (follow(r, req, url, resp, err) < 0) {
+      sc_http_response_clear(resp); /* nothing of a failed exchange is kept */
+      if (err->code != EAGAIN || attempt + 1 >= max)
+        return gave_up(err, attempt + 1);
+      sc_error_clear(err);
       delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0);
-    } else if (resp->status == 401 && !auth_retried && take_challenge(r, resp, req->scope)) {
+    } else if (resp->status == 401 && !resp->foreign && !auth_retried &&
+               take_challenge(r, resp, req->scope)) {
+      /* Only the registry's own challenges are answered: a 401 from the
+       * host a download was redirected to must not pull credentials there. */
       auth_retried = true;
       attempt--;
       continue;
@@ -628,8 +742,10 @@ int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_resp
     } else {
       return 0;
     }
-    if (!sleep_ms(delay, r->options.interrupted))
+    if (!sleep_ms(delay, r->options.interrupted)) {
+      sc_http_response_clear(resp);
       return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+    }
   }
 }
 
@@ -647,12 +763,15 @@ int sc_registry_error(sc_error *err, const sc_http_response *resp, const char *f
   va_end(ap);
   sc_buf b = SC_BUF_INIT;
   sc_buf_printf(&b, "%s: HTTP %ld", what, resp->status);
+  bool from = resp->foreign && resp->origin;
+  if (from) /* "HTTP 401 from https://cdn.example: UNAUTHORIZED: ..." */
+    sc_buf_printf(&b, " from %s", resp->origin);
   json_t *doc = resp->body.data ? json_loadb(resp->body.data, resp->body.len, 0, NULL) : NULL;
   json_t *first = json_array_get(json_object_get(doc, "errors"), 0);
   const char *code = json_string_value(json_object_get(first, "code"));
   const char *message = json_string_value(json_object_get(first, "message"));
   if (code) {
-    sc_buf_puts(&b, " ");
+    sc_buf_puts(&b, from ? ": " : " ");
     append_sanitized(&b, code, 64);
   }
   if (message) {
@@ -672,11 +791,14 @@ int sc_registry_unexpected(sc_error *err, const sc_http_response *resp, bool hav
                            const char *access, const char *what)
 {
   const char *hint = "";
-  if (resp->status == 401)
+  if (resp->foreign && (resp->status == 401 || resp->status == 403))
+    hint = " (the registry sent the request to another host, which asked for credentials: "
+           "sc-build gives credentials only to the registry and the token service it names)";
+  else if (resp->status == 401)
     hint = have_creds ? " (the credentials were refused)"
                       : " (no credentials: use --creds, `sc-build login` or an auth file)";
   _cleanup_free_ char *denied =
-      resp->status == 403 ? xasprintf(" (the credentials lack %s access to this repository)", access)
+      resp->status == 403 && !resp->foreign ? xasprintf(" (the credentials lack %s access to this repository)", access)
                           : NULL;
   sc_registry_error(err, resp, "%s", what);
   _cleanup_free_ char *msg = steal_pointer(&err->msg);
@@ -703,6 +825,18 @@ static int ping(sc_registry *r, sc_error *err)
   return rc;
 }
 
+static void set_default_limits(sc_registry_options *o)
+{
+  if (o->connect_timeout_ms <= 0)
+    o->connect_timeout_ms = SC_REGISTRY_CONNECT_TIMEOUT_MS;
+  if (o->first_byte_timeout_ms <= 0)
+    o->first_byte_timeout_ms = SC_REGISTRY_FIRST_BYTE_TIMEOUT_MS;
+  if (o->stall_timeout_ms <= 0)
+    o->stall_timeout_ms = SC_REGISTRY_STALL_TIMEOUT_MS;
+  if (o->max_response_size <= 0)
+    o->max_response_size = SC_REGISTRY_MAX_RESPONSE_SIZE;
+}
+
 int sc_registry_open(const char *host, const sc_registry_options *options, sc_registry **out,
                      sc_error *err)
 {
@@ -717,6 +851,7 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
   r->options = *options;
   if (r->options.backoff_ms <= 0)
     r->options.backoff_ms = 500;
+  set_default_limits(&r->options);
   r->curl = curl_easy_init();
   const char *api_host = strcmp(host, "docker.io") == 0 ? "registry-1.docker.io" : host;
   r->base_url = xasprintf("https://%s", api_host);
@@ -727,7 +862,7 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
     sc_error first = SC_ERROR_INIT;
     rc = ping(r, &first);
     if (rc < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
-        (!options->tls_verify || is_loopback(host))) {
+        (!options->tls_verify || sc_registry_host_is_loopback(host))) {
       /* podman's rule for insecure and loopback registries: https first, then plain http. */
       free(r->base_url);
       r->base_url = xasprintf("http://%s", api_host);

@@ -45,9 +45,24 @@ bool sc_registry_repository_is_valid(const char *repository);
  * wins, capped at 60 s.  now is the current time in seconds. */
 long sc_registry_retry_delay_ms(int attempt, long base_ms, const char *retry_after, long now);
 
-/* Called once per HTTP exchange: method, URL path (query values other
- * than digest, mount and from are left out) and status (0: no answer). */
-typedef void (*sc_registry_log_fn)(const char *method, const char *path, long status, void *user);
+/* Whether host ("HOST[:PORT]", "[IPV6]:PORT") is this machine, on the
+ * parsed host name: exactly "localhost" (any case), an address in
+ * 127.0.0.0/8, or ::1.  Only such a registry may fall back to plain http
+ * without --tls-verify=false. */
+bool sc_registry_host_is_loopback(const char *host);
+
+/* Called once per HTTP exchange (each hop of a redirect too): method, URL
+ * path (query values other than digest, mount and from are left out),
+ * status (0: no answer) and the origin asked ("https://HOST:PORT"). */
+typedef void (*sc_registry_log_fn)(const char *method, const char *path, long status,
+                                   const char *origin, void *user);
+
+/* Defaults of the limits in sc_registry_options. */
+#define SC_REGISTRY_CONNECT_TIMEOUT_MS 30000L
+#define SC_REGISTRY_FIRST_BYTE_TIMEOUT_MS 120000L
+#define SC_REGISTRY_STALL_TIMEOUT_MS 30000L
+#define SC_REGISTRY_STALL_BYTES 1024 /* fewer bytes than this in the stall time: stalled */
+#define SC_REGISTRY_MAX_RESPONSE_SIZE (4 * 1024 * 1024)
 
 typedef struct sc_registry_options {
   bool tls_verify;                /* default true */
@@ -58,6 +73,15 @@ typedef struct sc_registry_options {
   sc_registry_log_fn log;
   void *log_user;
   volatile const int *interrupted;
+  /* Bounds on each exchange (0: the SC_REGISTRY_* default above): the TCP
+   * and TLS handshakes; from the end of the request to the first line of
+   * the answer (libcurl hands over whole header lines); a transfer moving fewer than SC_REGISTRY_STALL_BYTES in
+   * stall_timeout_ms; and any answer body not streamed to a blob
+   * (manifests, tokens, errors, /v2/), refused beyond max_response_size. */
+  long connect_timeout_ms;
+  long first_byte_timeout_ms;
+  long stall_timeout_ms;
+  int64_t max_response_size;
 } sc_registry_options;
 
 typedef struct sc_registry sc_registry;
@@ -101,7 +125,9 @@ typedef struct sc_http_response {
   char *content_type;
   char *content_range;
   int64_t content_length; /* -1 when not given */
-  sc_buf body;            /* at most 1 MiB kept */
+  sc_buf body;            /* at most max_response_size (a larger one is an error) */
+  char *origin;           /* "https://HOST:PORT" that answered (after redirects) */
+  bool foreign;           /* origin is not the registry (a redirect, an upload Location) */
 } sc_http_response;
 
 void sc_http_response_clear(sc_http_response *response);
@@ -118,8 +144,9 @@ typedef struct sc_http_request {
   bool retry;                /* retry transient failures (not for PATCH of a chunk) */
   /* Where the body of a 2xx answer goes instead of response->body (a
    * blob download): return 0 to go on, -1 to stop the transfer.  Redirects
-   * are followed for such requests (blob storage elsewhere), never to
-   * plain http from https, and without our Authorization header. */
+   * are followed for such requests (blob storage elsewhere), at most 5,
+   * never from https to plain http; another origin gets no credentials,
+   * and its challenges are not taken. */
   int (*sink)(const void *data, size_t len, void *user);
   void *sink_user;
   /* Bytes of the body sent (or, for a sink, received) so far; may be NULL. */
@@ -132,20 +159,25 @@ typedef struct sc_http_request {
  * backoff as single requests; false when interrupted meanwhile. */
 bool sc_registry_backoff(const sc_registry *registry, int attempt);
 
-/* Send a request, authenticating as the registry asks.  Returns 0 with the
- * answer's status (any status) in response, or -1 when no answer came;
- * err->code is then EAGAIN when the failure is a transient transport
- * error (connection refused or dropped, timeout). */
+/* Send a request, authenticating as the registry asks (only the
+ * registry's own origin gets credentials, and only its challenges are
+ * answered).  Returns 0 with the answer's status (any status) in response,
+ * or -1 with response cleared when no answer came; err->code is then
+ * EAGAIN when the failure is a transient transport error (connection
+ * refused or dropped, a timeout or stall), EFBIG for an answer over a
+ * size limit. */
 int sc_registry_request(sc_registry *registry, const sc_http_request *request,
                         sc_http_response *response, sc_error *err);
 
 /* Describe a failed answer: "HTTP 401: UNAUTHORIZED: authentication
- * required" from the registry's {"errors": [{"code", "message"}]} body. */
+ * required" from the registry's {"errors": [{"code", "message"}]} body;
+ * "HTTP 401 from ORIGIN: ..." when another origin answered. */
 int sc_registry_error(sc_error *err, const sc_http_response *response, const char *fmt, ...)
     SC_PRINTF(3, 4);
 
 /* The same, with a hint for 401 and 403: whether credentials were given,
- * and the access ("push", "pull") the operation needs. */
+ * and the access ("push", "pull") the operation needs; for another origin,
+ * that it got no credentials. */
 int sc_registry_unexpected(sc_error *err, const sc_http_response *response, bool have_creds,
                            const char *access, const char *what);
 
@@ -153,5 +185,31 @@ int sc_registry_unexpected(sc_error *err, const sc_http_response *response, bool
  * or an absolute http(s) URL (no downgrade from https).  NULL when it is
  * neither. */
 char *sc_registry_resolve_location(const sc_registry *registry, const char *location);
+
+/* ---- parsers that need no connection (registry-ref.c) ---- */
+
+/* sc_registry_resolve_location against a base URL ("https://HOST:PORT"). */
+char *sc_location_resolve(const char *base_url, const char *location);
+/* Where a redirect from url to location leads: location resolved against
+ * url (RFC 9110 section 10.2.2) by libcurl's URL parser; NULL with err
+ * set when it is not http(s), or goes from https down to plain http. */
+char *sc_redirect_target(const char *url, const char *location, sc_error *err);
+/* "https://HOST:PORT" of an absolute URL, without user info. */
+char *sc_url_origin(const char *url);
+/* The path of url with only the digest, mount and from query parameters
+ * (no secrets or opaque state), for logs and messages. */
+char *sc_url_loggable_path(const char *url);
+/* "HOST:PORT/PATH": sc_url_origin without the scheme, then the loggable path. */
+char *sc_url_place(const char *url);
+
+/* Content-Range of a 206 answer (RFC 9110 section 14.4): "bytes
+ * FIRST-LAST/LENGTH", where LENGTH may be "*" (unknown: *length = -1).
+ * 0, or -1 when it is anything else or out of order (LAST < FIRST, LAST >=
+ * LENGTH). */
+int sc_content_range_parse(const char *value, int64_t *first, int64_t *last, int64_t *length);
+/* The bytes an upload session holds from its Range "0-N" (distribution
+ * spec, "Pushing a blob in chunks"): N+1, with "0-0" read as none (at worst
+ * one 416 and a restart); -1 when it is not of that form. */
+int64_t sc_upload_range_held(const char *range);
 
 #endif

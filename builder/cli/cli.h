@@ -99,7 +99,8 @@ void sc_cli_progress_show(sc_cli_progress *p, const char *key, const char *line)
 void sc_cli_progress_bar(char bar[SC_CLI_BAR_WIDTH + 1], int64_t done, int64_t total);
 void sc_cli_progress_clear(sc_cli_progress *p);
 /* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
-void sc_cli_log_request(const char *method, const char *path, long status, void *user);
+void sc_cli_log_request(const char *method, const char *path, long status, const char *origin,
+                        void *user);
 /* Progress/info line on stderr unless --quiet or --json. */
 void sc_cli_info(sc_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

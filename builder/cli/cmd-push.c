@@ -14,7 +14,8 @@
 static const char usage[] =
     "usage: sc-build push IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
-    "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n\n"
+    "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
+    "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:PATH[:TAG], oci-archive:PATH[:TAG] or ostree:NAME[:TAG][@REPO]) to a\n"
     "registry over the OCI distribution API and print the manifest digest.\n\n"
     "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
@@ -23,7 +24,10 @@ static const char usage[] =
     "the config's diff_ids.  Credentials come from --creds, else REGISTRY_AUTH_FILE,\n"
     "$XDG_RUNTIME_DIR/containers/auth.json (see sc-build login),\n"
     "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  --verbose lists each request\n"
-    "(method, path, status) on stderr.\n";
+    "(method, path, status, origin) on stderr.  Each request is bounded: the connection\n"
+    "(--connect-timeout, default 30 s), the wait for an answer (--first-byte-timeout,\n"
+    "default 120 s), a transfer moving under 1 KiB in --stall-timeout (default 30 s),\n"
+    "and answers other than blobs (--max-response-size, default 4M).\n";
 
 enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };
 
@@ -95,21 +99,6 @@ out:
   return rc;
 }
 
-static int parse_size(const char *text, int64_t *out)
-{
-  char *end;
-  errno = 0;
-  long long n = strtoll(text, &end, 10);
-  if (errno || end == text || n <= 0)
-    return -1;
-  if (*end == 'k' || *end == 'K')
-    n <<= 10, end++;
-  else if (*end == 'm' || *end == 'M')
-    n <<= 20, end++;
-  *out = n;
-  return *end == '\0' ? 0 : -1;
-}
-
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
@@ -133,7 +122,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       if (taken != 1)
         return taken;
     } else if (opt == OPT_CHUNK_SIZE) {
-      if (parse_size(optarg, &push.chunk_size) < 0)
+      if (sc_cli_parse_size(optarg, &push.chunk_size) < 0)
         return sc_cli_usage_error(cli, "push", "--chunk-size takes a size in bytes (or Nk, NM)");
     } else if (opt == OPT_DIGESTFILE) {
       digestfile = optarg;

@@ -204,9 +204,11 @@ void sc_cli_progress_clear(sc_cli_progress *p)
   memset(p, 0, sizeof *p);
 }
 
-void sc_cli_log_request(const char *method, const char *path, long status, void *user)
+void sc_cli_log_request(const char *method, const char *path, long status, const char *origin,
+                        void *user)
 {
-  fprintf(stderr, "%s %s %ld\n", method, path, status);
+  (void)user;
+  fprintf(stderr, "%s %s %ld %s\n", method, path, status, origin);
 }
 
 int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, const char *text,

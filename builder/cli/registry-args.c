@@ -2,6 +2,7 @@
 #include "registry-args.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,49 @@
 #include "registry.h"
 #include "util.h"
 
+int sc_cli_parse_size(const char *text, int64_t *out)
+{
+  char *end;
+  errno = 0;
+  long long n = strtoll(text, &end, 10);
+  if (errno || end == text || n <= 0)
+    return -1;
+  int shift = *end == 'k' || *end == 'K' ? 10 : *end == 'm' || *end == 'M' ? 20 : 0;
+  if (shift)
+    end++;
+  if (*end != '\0' || n > (INT64_MAX >> shift))
+    return -1;
+  *out = (int64_t)n << shift;
+  return 0;
+}
+
+/* SECONDS, a decimal number above 0 and at most a day: milliseconds. */
+static int parse_seconds(const char *option, const char *text, long *out, sc_error *err)
+{
+  char *end;
+  errno = 0;
+  double s = strtod(text, &end);
+  if (errno || end == text || *end != '\0' || !(s >= 0.001 && s <= 86400))
+    return sc_error_set(err, SC_E_USAGE, "%s takes seconds (above 0, at most 86400), not '%s'",
+                        option, text);
+  *out = (long)(s * 1000 + 0.5);
+  return 1;
+}
+
 int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_error *err)
 {
   switch (opt) {
+  case SC_OPT_CONNECT_TIMEOUT:
+    return parse_seconds("--connect-timeout", arg, &a->connect_timeout_ms, err);
+  case SC_OPT_FIRST_BYTE_TIMEOUT:
+    return parse_seconds("--first-byte-timeout", arg, &a->first_byte_timeout_ms, err);
+  case SC_OPT_STALL_TIMEOUT:
+    return parse_seconds("--stall-timeout", arg, &a->stall_timeout_ms, err);
+  case SC_OPT_MAX_RESPONSE_SIZE:
+    if (sc_cli_parse_size(arg, &a->max_response_size) < 0)
+      return sc_error_set(err, SC_E_USAGE,
+                          "--max-response-size takes a size in bytes (or Nk, NM), not '%s'", arg);
+    return 1;
   case SC_OPT_CREDS:
     a->creds_arg = arg;
     return 1;
@@ -118,7 +159,11 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
   sc_registry_options o = {.creds = a->have_creds ? &a->creds : NULL,
                            .tls_verify = a->tls_verify,
                            .cert_dir = a->cert_dir,
-                           .interrupted = sc_cli_catch_interrupts()};
+                           .interrupted = sc_cli_catch_interrupts(),
+                           .connect_timeout_ms = a->connect_timeout_ms,
+                           .first_byte_timeout_ms = a->first_byte_timeout_ms,
+                           .stall_timeout_ms = a->stall_timeout_ms,
+                           .max_response_size = a->max_response_size};
   if (cli->verbose)
     o.log = sc_cli_log_request;
   const char *backoff = getenv("SC_PUSH_BACKOFF_MS");

@@ -12,19 +12,39 @@
 #include "pull.h"
 #include "registry-auth.h"
 
-enum { SC_OPT_CREDS = 0x1500, SC_OPT_TLS_VERIFY, SC_OPT_CERT_DIR };
+enum {
+  SC_OPT_CREDS = 0x1500,
+  SC_OPT_TLS_VERIFY,
+  SC_OPT_CERT_DIR,
+  SC_OPT_CONNECT_TIMEOUT,
+  SC_OPT_FIRST_BYTE_TIMEOUT,
+  SC_OPT_STALL_TIMEOUT,
+  SC_OPT_MAX_RESPONSE_SIZE,
+};
 
+/* The limits (registry.h) are options of every command that talks to a
+ * registry, so a user behind a slow link, or a test, can set them. */
 #define SC_CLI_REGISTRY_OPTIONS                                                                    \
   {"creds", required_argument, NULL, SC_OPT_CREDS},                                                \
       {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
+      {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
+      {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
+      {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
+      {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
   {                                                                                                \
-    "cert-dir", required_argument, NULL, SC_OPT_CERT_DIR                                           \
+    "max-response-size", required_argument, NULL, SC_OPT_MAX_RESPONSE_SIZE                         \
   }
+
+/* One line of usage text for the limits, for the commands' --help. */
+#define SC_CLI_REGISTRY_LIMITS_USAGE                                                               \
+  "[--connect-timeout S] [--first-byte-timeout S] [--stall-timeout S] [--max-response-size SIZE]"
 
 typedef struct sc_cli_registry_args {
   const char *creds_arg; /* --creds USER[:PASS] */
   bool tls_verify;       /* --tls-verify[=true|false], default true */
   const char *cert_dir;  /* --cert-dir DIR */
+  long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
+  int64_t max_response_size;                                        /* 0: the default */
   sc_registry_creds creds;
   bool have_creds;
 } sc_cli_registry_args;
@@ -42,6 +62,9 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
  * exit code (2). */
 int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
                            const char *arg);
+
+/* "N", "Nk" or "NM" bytes, N > 0: 0, or -1 when it is not a size. */
+int sc_cli_parse_size(const char *text, int64_t *out);
 
 /* Credentials for host: --creds (asking for the password on a terminal
  * when it has none), else the auth files (registry-auth.h). */

@@ -290,17 +290,28 @@ test_expect_success 'TLS: --cert-dir with its CA, or --tls-verify=false, pushes 
 '
 
 # ---- a registry that dies mid-push ----
+
+# wait_until TRIES COMMAND...: run COMMAND every 20 ms until it succeeds,
+# at most TRIES times; fails when it never did.
+wait_until() {
+  local tries=$1 i && shift &&
+  for i in $(seq "$tries"); do
+    "$@" && return 0 || sleep 0.02 || return 1
+  done &&
+  return 1
+}
+# patches_sent LOG N: the --verbose LOG has at least N PATCH requests.
+patches_sent() { test "$(count_requests "$1" PATCH)" -ge "$2"; }
+
 test_expect_success 'a push cut off by a dead registry leaves no manifest; re-running completes' '
   mkdir -p large/rootfs/data && cp -r hello-world/* large/ &&
   head -c 40000000 /dev/urandom >large/rootfs/data/random &&
   sc_build build large -o large.oci >/dev/null 2>&1 &&
-  { (sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/large:latest >l.out 2>l.err; echo $? >l.rc) & } &&
+  { sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/large:latest >l.out 2>l.err & } &&
   pid=$! &&
-  for i in $(seq 400); do
-    [ "$(count_requests l.err PATCH)" -ge 5 ] && break; sleep 0.02
-  done &&
-  registry_stop "$TEST_TMP/reg" && wait $pid &&
-  test "$(cat l.rc)" = 1 &&
+  wait_until 400 patches_sent l.err 5 &&
+  registry_stop "$TEST_TMP/reg" && rc=0 && { wait $pid || rc=$?; } &&
+  test "$rc" = 1 &&
   ! skopeo inspect --tls-verify=false docker://$R/large:latest >/dev/null 2>&1 &&
   registry_start "$TEST_TMP/reg" "$PORT" &&
   ! skopeo inspect --tls-verify=false docker://$R/large:latest >/dev/null 2>&1 &&
@@ -310,15 +321,12 @@ test_expect_success 'a push cut off by a dead registry leaves no manifest; re-ru
 '
 
 test_expect_success 'a registry restarted during a push: the same run asks for the Range and completes' '
-  { (XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/resume:latest >r.out 2>r.err; echo $? >r.rc) & } &&
+  { XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --verbose push --chunk-size 256k oci:large.oci docker://$R/resume:latest >r.out 2>r.err & } &&
   pid=$! &&
-  for i in $(seq 400); do
-    [ "$(count_requests r.err PATCH)" -ge 5 ] && break; sleep 0.02
-  done &&
+  wait_until 400 patches_sent r.err 5 &&
   registry_stop "$TEST_TMP/reg" && registry_start "$TEST_TMP/reg" "$PORT" && wait $pid &&
-  test "$(cat r.rc)" = 0 &&
-  expect_grep "^PATCH /v2/resume/blobs/uploads/[^ ]* 0$" r.err &&
-  expect_grep "^GET /v2/resume/blobs/uploads/[^ ]* (204|404)$" r.err &&
+  expect_grep "^PATCH /v2/resume/blobs/uploads/[^ ]* 0 http://$R$" r.err &&
+  expect_grep "^GET /v2/resume/blobs/uploads/[^ ]* (204|404) http://$R$" r.err &&
   skopeo inspect --tls-verify=false docker://$R/resume:latest >ir.json &&
   test "$(json_get ir.json "d[\"Digest\"]")" = "$(cat r.out)"
 '

@@ -182,11 +182,14 @@ for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SPORT/v2/" && bre
 test_expect_success 'an interrupted pull leaves no partial blob and releases the cache' '
   export XDG_CACHE_HOME=$TEST_TMP/cache-int &&
   blobs=$XDG_CACHE_HOME/sc-build/bases/blobs/sha256 &&
-  { (sc_build build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err; echo $? >int.rc) & } &&
-  for i in $(seq 100); do ls -a "$blobs" 2>/dev/null | grep_q "^\.tmp-pull-" && break; sleep 0.1; done &&
+  { "$SC_BUILD" build oneshot --from docker://127.0.0.1:$SPORT/base:v1 -o int.oci >int.out 2>int.err & } &&
+  pid=$! &&
+  for i in $(seq 100); do
+    ls -a "$blobs" 2>/dev/null | grep_q "^\.tmp-pull-" && break || sleep 0.1 || exit 1
+  done &&
   ls -a "$blobs" | grep_q "^\.tmp-pull-" &&
-  pkill -INT -f "docker://127.0.0.1:$SPORT/base:v1" && wait &&
-  test "$(cat int.rc)" = 1 && expect_grep "interrupted" int.err &&
+  kill -INT $pid && rc=0 && { wait $pid || rc=$?; } &&
+  test "$rc" = 1 && expect_grep "interrupted" int.err &&
   ! ls -a "$blobs" | grep_q "^\.tmp-pull-" && test ! -e int.oci &&
   timeout 60 "$SC_BUILD" build oneshot --from docker://$R/base:v1 -o after.oci >/dev/null 2>&1 &&
   test -d after.oci

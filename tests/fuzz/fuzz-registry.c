@@ -1,11 +1,15 @@
 /* fuzz-registry.c: libFuzzer target for what a registry or a user hands
  * sc-build's registry client: WWW-Authenticate challenges, token endpoint
- * bodies, Retry-After values and docker:// references.
+ * bodies, Retry-After values, docker:// references, Location headers
+ * (uploads and redirects), Content-Range and upload Range values, and the
+ * URLs the client names in logs and messages.
  *
  * Checked besides crashes and sanitizer reports: a Bearer challenge that
  * parses has a realm; a Retry-After never asks for more than a minute; a
  * reference that parses has a host, a repository and exactly one of tag
- * and digest, and writing it back out parses to the same parts. */
+ * and digest, and writing it back out parses to the same parts; a
+ * Location or redirect from https never leads to plain http; a parsed
+ * Content-Range is in order; an origin carries no user info. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -74,6 +78,49 @@ static void check_reference(const char *text)
   sc_registry_ref_clear(&ref);
 }
 
+static void check_location(const char *text)
+{
+  char *url = sc_location_resolve("https://registry.test:5000", text);
+  if (url && strncmp(url, "https://", 8) != 0)
+    abort();
+  free(url);
+  sc_error err = SC_ERROR_INIT;
+  url = sc_redirect_target("https://registry.test/v2/r/blobs/sha256:00", text, &err);
+  if (url && strncmp(url, "https://", 8) != 0)
+    abort();
+  if ((url == NULL) == (err.msg == NULL))
+    abort(); /* a refusal says why, an answer does not */
+  free(url);
+  sc_error_clear(&err);
+  url = sc_redirect_target("http://registry.test/v2/r/blobs/sha256:00", text, &err);
+  if (url && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
+    abort();
+  free(url);
+  sc_error_clear(&err);
+}
+
+static void check_urls(const char *text)
+{
+  char *origin = sc_url_origin(text);
+  char *path = sc_url_loggable_path(text);
+  char *place = sc_url_place(text);
+  if (strchr(origin, '@') || path[0] != '/')
+    abort(); /* user info must not reach a log */
+  free(origin);
+  free(path);
+  free(place);
+}
+
+static void check_ranges(const char *text)
+{
+  int64_t first, last, length;
+  if (sc_content_range_parse(text, &first, &last, &length) == 0 &&
+      (first < 0 || last < first || (length != -1 && last >= length)))
+    abort();
+  if (sc_upload_range_held(text) < -1)
+    abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   char *text = xstrndup((const char *)data, size); /* up to the first NUL */
@@ -81,6 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   check_token((const char *)data, size);
   check_retry_after(text);
   check_reference(text);
+  check_location(text);
+  check_urls(text);
+  check_ranges(text);
   free(text);
   return 0;
 }

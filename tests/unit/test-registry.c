@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,6 +227,87 @@ static void test_retry_delay(void **state)
   assert_int_equal(
       sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT", 784111777 + 5), 0);
   assert_int_equal(sc_registry_retry_delay_ms(2, 500, "soon", 0), 2000);
+  /* issue 10: a far-away "date" overflowed a signed multiplication (the
+   * registry fuzzer's find); what is not an RFC 9110 HTTP-date is no date */
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "01271201271Oct.03", 1700000000L), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Fri, 31 Dec 9999 23:59:59 GMT", 0), 60000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT junk", 0), 500);
+  /* the obsolete forms a recipient must still read (RFC 9110 5.6.7) */
+  assert_int_equal(
+      sc_registry_retry_delay_ms(0, 500, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777 - 9), 9000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun Nov  6 08:49:37 1994", 784111777 - 2),
+                   2000);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 25:49:37 GMT", 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "-5", 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, LONG_MAX, NULL, 0), 30000);
+}
+
+static void test_ranges(void **state)
+{
+  (void)state;
+  int64_t first, last, length;
+  assert_int_equal(sc_content_range_parse("bytes 10-99/100", &first, &last, &length), 0);
+  assert_true(first == 10 && last == 99 && length == 100);
+  assert_int_equal(sc_content_range_parse("bytes 0-0/*", &first, &last, &length), 0);
+  assert_true(length == -1);
+  static const char *const bad[] = {"bytes 10-99/99", "bytes 99-10/100", "bytes -1-5/9",
+                                    "bytes 1-5", "items 1-5/9", "bytes 1-5/9 ", "bytes  1-5/9",
+                                    "bytes 1-99999999999999999999/9", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    assert_int_equal(sc_content_range_parse(bad[i], &first, &last, &length), -1);
+  assert_int_equal(sc_content_range_parse(NULL, &first, &last, &length), -1);
+  assert_int_equal(sc_upload_range_held("0-0"), 0);
+  assert_int_equal(sc_upload_range_held("0-99"), 100);
+  assert_int_equal(sc_upload_range_held("1-99"), -1);
+  assert_int_equal(sc_upload_range_held("0-"), -1);
+  assert_int_equal(sc_upload_range_held("0-9999999999999999999999"), -1);
+  assert_int_equal(sc_upload_range_held(NULL), -1);
+}
+
+/* issue 10: a redirect is resolved as a browser would, and never goes from
+ * https down to http; messages name both ends. */
+static void test_redirects(void **state)
+{
+  (void)state;
+  sc_error err = SC_ERROR_INIT;
+  char *u = sc_redirect_target("https://r.test/v2/x/blobs/sha256:1", "/cdn/1?sig=s", &err);
+  assert_string_equal(u, "https://r.test/cdn/1?sig=s");
+  free(u);
+  u = sc_redirect_target("http://r.test:5000/v2/a", "https://cdn.test/b", &err);
+  assert_string_equal(u, "https://cdn.test/b");
+  free(u);
+  assert_null(sc_redirect_target("https://r.test/v2/a?x=1", "http://cdn.test/b?sig=1", &err));
+  assert_string_equal(err.msg, "refused a redirect from https://r.test/v2/a to "
+                               "http://cdn.test/b: a downgrade to plain http");
+  sc_error_clear(&err);
+  assert_null(sc_redirect_target("https://r.test/v2/a", "ftp://cdn.test/b", &err));
+  sc_error_clear(&err);
+  assert_null(sc_redirect_target("https://r.test/v2/a", "", &err));
+  sc_error_clear(&err);
+  char *o = sc_url_origin("https://user:pw@cdn.test:8443/path?q");
+  assert_string_equal(o, "https://cdn.test:8443");
+  free(o);
+  o = sc_location_resolve("https://r.test", "http://elsewhere.test/up");
+  assert_null(o);
+  o = sc_location_resolve("http://r.test", "/v2/up");
+  assert_string_equal(o, "http://r.test/v2/up");
+  free(o);
+}
+
+/* issue 10: plain http only for a loopback host, decided on the parsed
+ * host; a name that merely starts like one is not loopback. */
+static void test_loopback(void **state)
+{
+  (void)state;
+  static const char *const yes[] = {"localhost", "LOCALHOST:5000", "127.0.0.1", "127.1.2.3:80",
+                                    "[::1]", "[::1]:5000", "LocalHost", "127.255.255.255"};
+  static const char *const no[] = {"localhost.evil.test", "127.evil.test", "localhost.evil.test:5000",
+                                   "127.0.0.1.evil.test", "[::2]", "128.0.0.1", "evil.test",
+                                   "localhostx", "127.0.0.1x", "[::1].evil", "127.0.0.256", ""};
+  for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+    assert_true(sc_registry_host_is_loopback(yes[i]));
+  for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+    assert_false(sc_registry_host_is_loopback(no[i]));
 }
 
 /* An index (or Docker manifest list) resolves to the first entry for the
@@ -300,6 +382,8 @@ int main(void)
       cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
+      cmocka_unit_test(test_loopback), cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
