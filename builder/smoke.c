@@ -15,10 +15,17 @@
 #include <sc/install.h>
 #include <sc/runc.h>
 #include "probe.h"
+#include "store.h"
 #include "tmpfiles-apply.h"
 #include "util.h"
 
 #define STOP_GRACE_SECONDS 10.0
+#define TEST_ROOT_PREFIX "sc-build-test."
+#define KEPT_ROOT_PREFIX "sc-build-kept."
+/* In a test root: the runtime that ran its container, for whoever cleans
+ * up after a run that was killed. */
+#define RUNTIME_MARKER ".sc-build-runtime"
+#define STATE_DIR "run/runc-state"
 #define LOG_TAIL_LINES 20
 
 static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...) SC_PRINTF(3, 4);
@@ -171,6 +178,7 @@ typedef struct smoke_run {
   char *log_path;
   sc_probe_target target;
   bool started;
+  int root_lock_fd; /* holds the test root's flock while this run lives */
 } smoke_run;
 
 static bool interrupted(const sc_smoke_options *o)
@@ -223,7 +231,7 @@ static int apply_tmpfiles(smoke_run *run, sc_error *err)
 static int start_container(smoke_run *run, sc_error *err)
 {
   const char *root = run->report->root;
-  run->state_root = xasprintf("%s/run/runc-state", root);
+  run->state_root = xasprintf("%s/" STATE_DIR, root);
   run->log_path = xasprintf("%s/var/log/%s.log", root, run->report->id);
   _cleanup_free_ char *log_dir = sc_path_dirname(run->log_path);
   if (sc_mkdir_p_at(AT_FDCWD, log_dir, 0755, err) < 0)
@@ -304,6 +312,23 @@ static void stop_container(smoke_run *run)
   sc_runtime_delete(&run->runtime, run->report->id, true, NULL);
 }
 
+/* --keep: the root leaves the test-root name, so that the next run does
+ * not take it for what a killed run left. */
+static void keep_root(smoke_run *run)
+{
+  _cleanup_free_ char *dir = sc_path_dirname(run->report->root);
+  _cleanup_free_ char *base = sc_path_basename(run->report->root);
+  if (!sc_str_has_prefix(base, TEST_ROOT_PREFIX))
+    return;
+  char *kept = xasprintf("%s/" KEPT_ROOT_PREFIX "%s", dir, base + strlen(TEST_ROOT_PREFIX));
+  if (rename(run->report->root, kept) == 0) {
+    free(run->report->root);
+    run->report->root = kept;
+  } else {
+    free(kept);
+  }
+}
+
 static void teardown(smoke_run *run)
 {
   const sc_smoke_options *o = run->options;
@@ -311,6 +336,7 @@ static void teardown(smoke_run *run)
   if (run->log_path && !run->report->passed)
     run->report->log_tail = read_tail(run->log_path, LOG_TAIL_LINES);
   if (o->keep) {
+    keep_root(run);
     emit(o, "note", "kept the test root %s", run->report->root);
     return;
   }
@@ -321,6 +347,55 @@ static void teardown(smoke_run *run)
     sc_install_result_clear(&result);
   }
   sc_rm_rf_at(AT_FDCWD, run->report->root, NULL);
+}
+
+/* A test root whose run was killed (its lock is free): delete the
+ * containers its runtime state holds, which kept running without it. */
+static void stop_leftover_containers(int root_fd, void *user)
+{
+  (void)user;
+  _cleanup_free_ char *runtime = NULL;
+  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
+    return;
+  _cleanup_close_ int state_fd =
+      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_strv_ char **ids = NULL;
+  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
+    return;
+  /* The runtime needs the state directory by name. */
+  char link[64], state[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", state_fd);
+  ssize_t n = readlink(link, state, sizeof state - 1);
+  if (n <= 0)
+    return;
+  state[n] = '\0';
+  sc_runtime rt = {.path = runtime, .state_root = state};
+  for (size_t i = 0; ids[i]; i++)
+    sc_runtime_delete(&rt, ids[i], true, NULL);
+}
+
+/* The test root: made and flocked for as long as this run lives (store.h),
+ * after removing the roots, and stopping the containers, of runs that were
+ * killed. */
+static int make_test_root(smoke_run *run, sc_error *err)
+{
+  const char *base = tmp_base(run->options->tmpdir);
+  _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
+  sc_store_remove_stale_with(base_fd, TEST_ROOT_PREFIX, stop_leftover_containers, NULL);
+  _cleanup_free_ char *name = NULL;
+  run->root_lock_fd = sc_store_tmp_create(base_fd, TEST_ROOT_PREFIX, NULL, true, &name, err);
+  if (run->root_lock_fd < 0)
+    return -1;
+  char real[PATH_MAX];
+  _cleanup_free_ char *path = xasprintf("%s/%s", base, name);
+  /* By its real path: runc refuses a bundle rootfs reached through a symlink. */
+  if (realpath(path, real) == NULL)
+    return sc_error_set_errno(err, errno, "cannot resolve %s", path);
+  run->report->root = xstrdup(real);
+  return sc_write_file_at(run->root_lock_fd, RUNTIME_MARKER, run->report->runtime,
+                          strlen(run->report->runtime), 0600, err);
 }
 
 static int prepare(smoke_run *run, sc_error *err)
@@ -335,14 +410,13 @@ static int prepare(smoke_run *run, sc_error *err)
   char suffix[7];
   sc_random_hex(suffix, 6);
   run->report->id = xasprintf("%s-test-%s", o->name ? o->name : "image", suffix);
-  run->report->root = make_temp_dir(o->tmpdir, "sc-build-test", err);
-  return run->report->root ? 0 : -1;
+  return make_test_root(run, err);
 }
 
 int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err)
 {
   *report = (sc_smoke_report){0};
-  smoke_run run = {.options = options, .report = report};
+  smoke_run run = {.options = options, .report = report, .root_lock_fd = -1};
   double start = sc_now();
   int r = prepare(&run, err);
   /* Each step is skipped once interrupted (a signal, or the output pipe
@@ -361,6 +435,7 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   }
   if (report->root)
     teardown(&run);
+  sc_closep(&run.root_lock_fd); /* after teardown: the root is gone, or kept */
   sc_values_free(run.set);
   sc_install_result_clear(&run.install);
   free(run.state_root);

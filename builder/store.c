@@ -38,8 +38,9 @@ int sc_store_lock(int dirfd, const char *what, volatile const int *interrupted, 
 }
 
 /* Remove one entry if no live run holds it: lock it first, without
- * waiting, and remove it while the lock is held. */
-static void remove_if_unheld(int dirfd, const char *name)
+ * waiting, and remove it while the lock is held (after `before`, when
+ * given, has undone what the dead run left running). */
+static void remove_if_unheld(int dirfd, const char *name, sc_store_leftover_fn before, void *user)
 {
   _cleanup_close_ int fd =
       openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
@@ -49,10 +50,18 @@ static void remove_if_unheld(int dirfd, const char *name)
   /* In a shared temporary directory, only our own leftovers are ours. */
   if (st.st_uid != geteuid() || flock(fd, LOCK_EX | LOCK_NB) < 0)
     return;
+  if (before && S_ISDIR(st.st_mode))
+    before(fd, user);
   sc_rm_rf_at(dirfd, name, NULL);
 }
 
 void sc_store_remove_stale(int dirfd, const char *prefix)
+{
+  sc_store_remove_stale_with(dirfd, prefix, NULL, NULL);
+}
+
+void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover_fn before,
+                                void *user)
 {
   int fd = dup(dirfd);
   DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
@@ -69,7 +78,7 @@ void sc_store_remove_stale(int dirfd, const char *prefix)
       sc_strv_push(&names, e->d_name);
   closedir(d);
   for (size_t i = 0; names && names[i]; i++)
-    remove_if_unheld(dirfd, names[i]);
+    remove_if_unheld(dirfd, names[i], before, user);
   sc_strv_free(names);
 }
 

@@ -25,6 +25,11 @@ int sc_store_lock(int dirfd, const char *what, volatile const int *interrupted, 
  * live run holds (files and directories, never followed).  Errors are
  * ignored: a leftover that cannot be removed now is tried next time. */
 void sc_store_remove_stale(int dirfd, const char *prefix);
+/* The same, calling before(fd of the locked leftover directory, user) ahead
+ * of each removal: a dead `sc-build test` left its container running. */
+typedef void (*sc_store_leftover_fn)(int dir_fd, void *user);
+void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover_fn before,
+                                void *user);
 
 /* Create a temporary directory (dir) or file (!dir) named prefix + random
  * hex + suffix in parent_fd, flocked by this run: the returned fd holds

@@ -3,9 +3,12 @@
 #include "test-build.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "build.h"
+#include "store.h"
 #include "util.h"
 #include "validate.h"
 
@@ -27,21 +30,35 @@ static int refuse_invalid(const sc_project *project, sc_error *err)
   return r;
 }
 
-int sc_test_build_project(const sc_project *project, char **build_dir, char **reference,
-                          sc_error *err)
+#define BUILD_DIR_PREFIX "sc-build-test-image."
+
+/* The temporary directory, flocked while this run lives, after removing
+ * those of killed runs. */
+static int make_build_dir(char **build_dir, int *lock_fd, sc_error *err)
+{
+  const char *tmp = getenv("TMPDIR");
+  const char *base = tmp && tmp[0] ? tmp : "/var/tmp";
+  _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
+  sc_store_remove_stale(base_fd, BUILD_DIR_PREFIX);
+  _cleanup_free_ char *name = NULL;
+  *lock_fd = sc_store_tmp_create(base_fd, BUILD_DIR_PREFIX, NULL, true, &name, err);
+  if (*lock_fd < 0)
+    return sc_error_prefix(err, "in %s", base);
+  *build_dir = xasprintf("%s/%s", base, name);
+  return 0;
+}
+
+int sc_test_build_project(const sc_project *project, char **build_dir, int *lock_fd,
+                          char **reference, sc_error *err)
 {
   *build_dir = NULL;
+  *lock_fd = -1;
   *reference = NULL;
-  if (refuse_invalid(project, err) < 0)
+  if (refuse_invalid(project, err) < 0 || make_build_dir(build_dir, lock_fd, err) < 0)
     return -1;
-  const char *tmp = getenv("TMPDIR");
-  char *dir = xasprintf("%s/sc-build-test-image.XXXXXX", tmp && tmp[0] ? tmp : "/var/tmp");
-  if (mkdtemp(dir) == NULL) {
-    int e = errno;
-    free(dir);
-    return sc_error_set_errno(err, e, "cannot create a temporary directory");
-  }
-  *build_dir = dir;
+  const char *dir = *build_dir;
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
   /* On sc-build.json's base, as build and validate take it. */
   sc_build_options options = {.dest = dest, .format = SC_FORMAT_OCI, .from = project->from};

@@ -61,7 +61,7 @@ static int open_project(const char *path, sc_test_source *out, sc_error *err)
   int r = read_test_settings(project, out, err);
   _cleanup_free_ char *reference = NULL;
   if (r == 0)
-    r = sc_test_build_project(project, &out->build_dir, &reference, err);
+    r = sc_test_build_project(project, &out->build_dir, &out->build_lock_fd, &reference, err);
   if (r == 0)
     r = sc_image_open(reference, &out->image, err);
   sc_project_free(project);
@@ -70,8 +70,10 @@ static int open_project(const char *path, sc_test_source *out, sc_error *err)
 
 int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err)
 {
-  *out = (sc_test_source){
-      .probes = json_array(), .set = sc_values_new(), .timeout = DEFAULT_PROBE_TIMEOUT};
+  *out = (sc_test_source){.probes = json_array(),
+                          .set = sc_values_new(),
+                          .timeout = DEFAULT_PROBE_TIMEOUT,
+                          .build_lock_fd = -1};
   int r;
   if (is_project_dir(source)) {
     r = open_project(source, out, err);
@@ -95,6 +97,7 @@ void sc_test_source_close(sc_test_source *source)
   sc_values_free(source->set);
   if (source->build_dir)
     sc_rm_rf_at(AT_FDCWD, source->build_dir, NULL);
+  sc_closep(&source->build_lock_fd); /* after the removal: see store.h */
   free(source->build_dir);
-  *source = (sc_test_source){0};
+  *source = (sc_test_source){.build_lock_fd = -1};
 }

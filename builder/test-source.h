@@ -16,6 +16,7 @@ typedef struct sc_test_source {
   sc_values *set;  /* sc-build.json test.set */
   double timeout;  /* sc-build.json test.timeout, default 30 */
   char *build_dir; /* temporary layout of a built project, removed on close */
+  int build_lock_fd; /* holds build_dir's flock while it exists */
 } sc_test_source;
 
 int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err);

@@ -147,6 +147,31 @@ test_expect_success 'SIGHUP during the probe wait tears everything down, as SIGI
   nothing_left RECEIVER=Hup$$
 '
 
+test_expect_success 'after a SIGKILLed test, the next test stops its container and removes its root' '
+  port=$(test_free_port) &&
+  { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Kill$$ --probe alive:60 >out 2>err & pid=$!; } &&
+  wait_started err &&
+  sleep 1 && kill -KILL $pid &&
+  rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
+  test -n "$(test_pids_with_env RECEIVER=Kill$$)" &&
+  test -n "$(ls -A "$TMPDIR")" &&
+  port2=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port2 --set RECEIVER=After$$ --probe alive:1 >out2 2>err2 &&
+  nothing_left RECEIVER=Kill$$ &&
+  nothing_left RECEIVER=After$$
+'
+
+test_expect_success 'a test root kept with --keep is not taken for what a dead run left' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --keep --set PORT=$port --probe alive:1 >out 2>err &&
+  kept=$(sed -n "s/.*kept the test root //p" err) &&
+  test -d "$kept" && case "$kept" in */sc-build-kept.*) : ;; *) false ;; esac &&
+  port2=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port2 --probe alive:1 >out2 2>err2 &&
+  test -d "$kept" &&
+  rm -rf "$kept"
+'
+
 test_expect_success 'an output pipe closed by its reader (| head -1) tears everything down' '
   port=$(test_free_port) &&
   probes="--probe alive:1 --probe alive:1 --probe alive:1" &&
