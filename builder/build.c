@@ -1,5 +1,5 @@
 /* build.c: `sc-build build`: layer, config, manifest and index, written
- * atomically in one of three forms (DESIGN.md section 3). */
+ * atomically in one of three forms (docs/design.md section 3). */
 #include "build.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* build.h: `sc-build build`: a project into an image (DESIGN.md section 3)
+/* build.h: `sc-build build`: a project into an image (docs/design.md section 3)
  * as an OCI layout, an oci-archive or a docker-archive.
  *
  * The caller validates the project first (validate.h); sc_build_image

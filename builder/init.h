@@ -1,7 +1,7 @@
 /* init.h: making a project directory from a skeleton (`sc-build init`).
  *
  * A skeleton is a directory under <datadir>/skeletons/ holding a complete
- * project (DESIGN.md section 1) plus a one-line DESCRIPTION that is not
+ * project (docs/design.md section 1) plus a one-line DESCRIPTION that is not
  * copied.  A new project appears whole or not at all: it is copied into a
  * hidden directory next to its destination and renamed into place, and an
  * existing destination is never touched. */

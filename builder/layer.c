@@ -243,7 +243,7 @@ static void set_pathname(struct archive_entry *e, const char *path)
   archive_entry_copy_pathname(e, path);
 }
 
-/* DESIGN.md section 3: owners 0/0 without names, a fixed mtime, no atime
+/* docs/design.md section 3: owners 0/0 without names, a fixed mtime, no atime
  * or ctime, permission bits (setuid, setgid, sticky included) kept. */
 static struct archive_entry *new_entry(layer_ctx *c, const char *path, mode_t mode)
 {

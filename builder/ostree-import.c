@@ -1,6 +1,6 @@
 /* ostree-import.c: write an OCI image into an OSTree repository as
- * containers/image's ostree: destination (ostree_dest.go) lays it out
- * (reference/atomic-system-containers.md 4.2). */
+ * containers/image's ostree: destination (ostree_dest.go) lays it out,
+ * which atomic's Atomic/syscontainers.py reads. */
 #include "ostree-import.h"
 
 #include <dirent.h>

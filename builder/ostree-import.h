@@ -1,8 +1,8 @@
 /* ostree-import.h: write an image into an OSTree repository the way
  * containers/image's `ostree:` destination (skopeo copy ... ostree:NAME@REPO)
  * does, so that atomic and sc_image_open("ostree:NAME:TAG@REPO") read it
- * (DESIGN.md section 3 "OSTree"; reference/atomic-system-containers.md 4.1,
- * 4.2):
+ * (docs/design.md section 3; docs/image.md, "Forms"; containers/image's
+ * ostree_dest.go):
  *
  *   ociimage/<layer hex>    the unpacked layer; docker.size,
  *                           docker.uncompressed_size, docker.uncompressed_digest

@@ -1,5 +1,5 @@
 /* probe.h: the checks `sc-build test` runs against a started container
- * (DESIGN.md section 5): alive, tcp, http, exec, exit. */
+ * (docs/design.md section 5): alive, tcp, http, exec, exit. */
 #ifndef SC_PROBE_H
 #define SC_PROBE_H
 

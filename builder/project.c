@@ -1,4 +1,4 @@
-/* project.c: opening a project directory (DESIGN.md section 1).  Reading
+/* project.c: opening a project directory (docs/design.md section 1).  Reading
  * only: what is wrong with the files is validate.c's business. */
 #include "project.h"
 

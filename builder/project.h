@@ -1,4 +1,4 @@
-/* project.h: a project directory (DESIGN.md section 1), opened for reading.
+/* project.h: a project directory (docs/design.md section 1), opened for reading.
  *
  * Opening reads the files and never judges them: content problems are
  * reported by sc_validate_project (validate.h). */

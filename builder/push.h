@@ -1,4 +1,4 @@
-/* push.h: `sc-build push` (DESIGN.md section 6): copy an image from an OCI
+/* push.h: `sc-build push` (docs/design.md section 6): copy an image from an OCI
  * layout or an oci-archive to a registry over the OCI distribution API
  * (distribution-spec v1.0 spec.md "Push").
  *

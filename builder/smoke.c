@@ -199,7 +199,7 @@ static int install_into_root(smoke_run *run, sc_error *err)
   const sc_smoke_options *o = run->options;
   const char *root = run->report->root;
   run->set = sc_values_copy(o->set);
-  /* Keep what the service writes inside the root (DESIGN.md section 5). */
+  /* Keep what the service writes inside the root (docs/design.md section 5). */
   set_default(run->set, "RUN_DIRECTORY", root, "/run");
   set_default(run->set, "STATE_DIRECTORY", root, "/var/lib");
   set_default(run->set, "CONF_DIRECTORY", root, "/etc");

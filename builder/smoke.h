@@ -1,6 +1,6 @@
 /* smoke.h: `sc-build test`: install an image into a fresh temporary root,
  * start its bundle with the OCI runtime as the unit's ExecStart would, run
- * probes, and tear everything down (DESIGN.md section 5). */
+ * probes, and tear everything down (docs/design.md section 5). */
 #ifndef SC_SMOKE_H
 #define SC_SMOKE_H
 

@@ -1,5 +1,5 @@
 /* validate-files.c: checks on service.template, the rendered
- * tmpfiles.template and sc-build.json (DESIGN.md sections 1 and 2). */
+ * tmpfiles.template and sc-build.json (docs/design.md sections 1 and 2). */
 #include <stdlib.h>
 #include <string.h>
 

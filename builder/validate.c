@@ -1,4 +1,4 @@
-/* validate.c: `sc-build validate` (DESIGN.md section 2): the project's
+/* validate.c: `sc-build validate` (docs/design.md section 2): the project's
  * layout, manifest.json, the values an install would use, and every
  * template's placeholders; the per-file checks are in validate-*.c. */
 #include "validate.h"
@@ -203,7 +203,7 @@ static int check_placeholder(const sc_placeholder *ph, void *user)
   if (s->v->values == NULL)
     return 0;
   const char *value = sc_values_get(s->v->values, name);
-  /* DESIGN.md section 2 calls a variable with neither a default nor a
+  /* docs/design.md section 2 calls a variable with neither a default nor a
    * built-in value a warning, "it must then be given with --set".  But an
    * install without that --set fails (atomic refuses to render), so it is an
    * error unless this validation was given the --set: then it is fine. */

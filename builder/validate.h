@@ -1,4 +1,4 @@
-/* validate.h: every check `sc-build validate` makes (DESIGN.md section 2). */
+/* validate.h: every check `sc-build validate` makes (docs/design.md section 2). */
 #ifndef SC_VALIDATE_H
 #define SC_VALIDATE_H
 

@@ -1,4 +1,4 @@
-/* exports.c: read /exports of an image's rootfs (DESIGN.md sections 1 and 4). */
+/* exports.c: read /exports of an image's rootfs (docs/design.md sections 1 and 4). */
 #include "exports.h"
 
 #include <errno.h>

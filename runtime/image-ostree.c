@@ -1,6 +1,6 @@
 /* image-ostree.c: open and check out images stored in an OSTree repository
  * as containers/image's `ostree:` transport stores them
- * (reference/atomic-system-containers.md 4.1-4.4; DESIGN.md section 3). */
+ * (atomic's Atomic/syscontainers.py; docs/design.md section 3). */
 #include "image-ostree.h"
 
 #include <ctype.h>

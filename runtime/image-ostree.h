@@ -2,7 +2,7 @@
  *
  * Images stored in an OSTree repository the way containers/image's
  * `ostree:` transport writes them and atomic reads them
- * (reference/atomic-system-containers.md section 4): one branch
+ * (atomic's Atomic/syscontainers.py, containers/image's ostree transport): one branch
  * `ociimage/<hex>` per layer and for the config blob, and the image branch
  * `ociimage/<encoded NAME:TAG>` whose commit metadata holds the manifest.
  *

@@ -1,4 +1,4 @@
-/* install.c: install and update (DESIGN.md section 4).  A change is one
+/* install.c: install and update (docs/design.md section 4).  A change is one
  * transaction (txn.h): the deployment is built in a private staging
  * directory, the host files, unit and tmpfiles file are written beside
  * their destinations under temporary names, and only the commit of the

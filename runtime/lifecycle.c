@@ -1,4 +1,4 @@
-/* lifecycle.c: rollback, uninstall and list (DESIGN.md section 4), each
+/* lifecycle.c: rollback, uninstall and list (docs/design.md section 4), each
  * change one transaction (txn.h). */
 #include <sc/install.h>
 

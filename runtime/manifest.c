@@ -1,4 +1,4 @@
-/* manifest.c: parsing manifest.json (reference 1.4; DESIGN.md section 1). */
+/* manifest.c: parsing manifest.json (the keys Atomic/syscontainers.py reads; docs/design.md section 1). */
 #include <sc/manifest.h>
 #include <sc/template.h>
 

@@ -1,4 +1,4 @@
-/* template.c: Python string.Template semantics (DESIGN.md section 2). */
+/* template.c: Python string.Template semantics (docs/design.md section 2). */
 #include <sc/template.h>
 
 #include <stdlib.h>

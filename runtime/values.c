@@ -1,4 +1,4 @@
-/* values.c: template values and atomic's _amend_values (DESIGN.md section 2). */
+/* values.c: template values and atomic's _amend_values (docs/design.md section 2). */
 #include <sc/values.h>
 #include <sc/template.h>
 

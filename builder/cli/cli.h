@@ -9,7 +9,7 @@
 #include <sc/diag.h>
 #include <sc/error.h>
 
-/* Exit codes (DESIGN.md section 7). */
+/* Exit codes (docs/sc-build.1, EXIT STATUS). */
 enum { SC_EXIT_OK = 0, SC_EXIT_FAILED = 1, SC_EXIT_USAGE = 2 };
 
 typedef struct sc_cli {

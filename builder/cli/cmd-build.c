@@ -223,7 +223,7 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
   return 0;
 }
 
-/* DESIGN.md section 7: build refuses a project that validate rejects. */
+/* build refuses a project that validate rejects (docs/sc-build.1, build). */
 static int validate_first(sc_cli *cli, const sc_project *project, const build_args *a,
                           sc_diags *diags)
 {

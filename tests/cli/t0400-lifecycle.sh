@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t0400-lifecycle: install, update, rollback, uninstall and list under a
-# temporary root (DESIGN.md section 4), from an OCI layout built by sc-build.
+# temporary root (docs/design.md section 4), from an OCI layout built by sc-build.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require systemd-analyze systemd-tmpfiles python3
 
@@ -21,7 +21,7 @@ sc_build build proj2 -o img.oci --tag svc:2 >/dev/null 2>&1
 snapshot() { (cd "$R" && find . -printf '%p %y %m\n' | sort); }
 snapshot >"$TEST_TMP/before"
 
-test_expect_success 'install lays out the deployment, unit and tmpfiles of DESIGN section 4' '
+test_expect_success 'install lays out the deployment, unit and tmpfiles of docs/design.md section 4' '
   sc_build install oci:img.oci:svc:1 --name svc --root "$R" --set PORT=9123 &&
   [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
   [ -x "$R/$A/svc.0/rootfs/usr/bin/hello-server" ] &&

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t0500-ostree: `sc-build import` writes an OCI image into an OSTree repo as
-# containers/image's ostree: transport does (DESIGN.md section 3 "OSTree",
-# reference/atomic-system-containers.md 4), and `sc-build install
+# containers/image's ostree: transport does (docs/image.md, "Forms", and
+# atomic's Atomic/syscontainers.py), and `sc-build install
 # ostree:NAME:TAG@REPO` installs from it (hard links from a bare repo).
 # The expected trees come from umoci, an independent OCI implementation.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # t0600-smoke-test: `sc-build test` installs into a temporary root, runs the
 # bundle with the real runc, probes it, and leaves nothing behind
-# (DESIGN.md section 5).
+# (docs/design.md section 5).
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require runc python3 curl
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP runc needs root here"; exit 77; }

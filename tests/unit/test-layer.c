@@ -1,5 +1,5 @@
 /* test-layer.c: the layer writer (layer.h): reproducible tar entries
- * (DESIGN.md section 3), hardlinks, symlinks not followed, special files
+ * (docs/design.md section 3), hardlinks, symlinks not followed, special files
  * refused, same input gives the same digest. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,5 +1,5 @@
 /* test-ostree.c: OSTree branch names and ostree: references
- * (reference/atomic-system-containers.md 4.1: atomic's _encode_to_ostree_ref,
+ * (atomic's _encode_to_ostree_ref,
  * skopeo's encodeOStreeRef; containers-transports(5) ostree:). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,7 +24,7 @@ static void assert_encodes(const char *name, const char *encoded)
   free(d);
 }
 
-/* The examples atomic's tests and DESIGN.md give, and every byte class. */
+/* The examples atomic's tests and docs/image.md give, and every byte class. */
 static void test_encode_known_names(void **state)
 {
   (void)state;

@@ -1,5 +1,5 @@
 /* test-template.c: the template engine against Python's string.Template,
- * the engine atomic renders templates with (DESIGN.md section 2): output
+ * the engine atomic renders templates with (docs/design.md section 2): output
  * and errors agree with Python on a generated table, errors carry
  * file:line:col in characters and the variable's name, scan visits every
  * placeholder, and the value checks refuse what would change the syntax of

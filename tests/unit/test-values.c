@@ -1,5 +1,5 @@
 /* test-values.c: the values map, `--set` parsing and how an install
- * computes the values, in atomic's _amend_values order (DESIGN.md section
+ * computes the values, in atomic's _amend_values order (docs/design.md section
  * 2): saved, then --set; OS defaults; manifest defaults where still absent;
  * UUID; forced values last, with the start and stop lines byte for byte. */
 #include <stdarg.h>

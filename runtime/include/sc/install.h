@@ -1,5 +1,5 @@
 /* sc/install.h: the install lifecycle of system containers under a root
- * directory (DESIGN.md section 4): install, update, rollback, uninstall,
+ * directory (docs/design.md section 4): install, update, rollback, uninstall,
  * list.  Layout under ROOT:
  *
  *   var/lib/containers/atomic/NAME -> NAME.0   active deployment (symlink)

@@ -1,5 +1,5 @@
 /* sc/manifest.h: an image's /exports/manifest.json, the keys atomic reads
- * (reference 1.4): version, defaultValues, installedFilesTemplate,
+ * (as Atomic/syscontainers.py reads them): version, defaultValues, installedFilesTemplate,
  * renameFiles, useLinks, noContainerService. */
 #ifndef SC_MANIFEST_H
 #define SC_MANIFEST_H

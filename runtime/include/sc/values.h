@@ -28,7 +28,7 @@ SC_PUBLIC bool sc_values_equal(const sc_values *a, const sc_values *b);
 /* Parse a `--set KEY=VALUE` argument into values (split at the first `=`). */
 SC_PUBLIC int sc_values_parse_assignment(sc_values *values, const char *arg, sc_error *err);
 
-/* Built-in variable names (DESIGN.md section 2). */
+/* Built-in variable names (docs/design.md section 2). */
 SC_PUBLIC bool sc_values_is_forced(const char *name);   /* DESTDIR, NAME, EXEC_*, ... */
 SC_PUBLIC bool sc_values_is_builtin(const char *name);  /* forced or OS default or UUID */
 
