@@ -288,7 +288,7 @@ int sc_elf_parse(const void *data, size_t len, sc_elf_info *out, sc_error *err)
 {
   *out = (sc_elf_info){0};
   elf_reader r = {.data = data, .len = len};
-  elf_phdrs ph;
+  elf_phdrs ph = {0};
   if (read_header(&r, out, &ph, err) < 0 || read_segments(&r, &ph, out, err) < 0) {
     sc_elf_info_clear(out);
     return -1;
