@@ -260,6 +260,41 @@ static bool tcp_connects(const char *host, int port)
   return ok;
 }
 
+/* Host and port an http probe's URL names (libcurl's URL API). */
+static bool url_host_port(const char *url, char **host, int *port)
+{
+  CURLU *u = curl_url();
+  char *h = NULL, *p = NULL;
+  bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &h, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_PORT, &p, CURLU_DEFAULT_PORT) == CURLUE_OK;
+  if (ok) {
+    *host = xstrdup(h);
+    *port = atoi(p);
+  }
+  curl_free(h);
+  curl_free(p);
+  curl_url_cleanup(u);
+  return ok;
+}
+
+char *sc_probe_port_taken(const sc_probe *p)
+{
+  if (p->type == SC_PROBE_TCP)
+    return tcp_connects(p->host, p->port) ? xasprintf("%s:%d", p->host, p->port) : NULL;
+  _cleanup_free_ char *host = NULL;
+  int port = 0;
+  if (p->type != SC_PROBE_HTTP || !url_host_port(p->url, &host, &port))
+    return NULL;
+  /* A bracketed IPv6 host comes back bracketed: getaddrinfo wants it bare. */
+  size_t len = strlen(host);
+  if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+    memmove(host, host + 1, len - 2);
+    host[len - 2] = '\0';
+  }
+  return tcp_connects(host, port) ? xasprintf("%s:%d", host, port) : NULL;
+}
+
 static void run_tcp(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
 {
   double end = sc_now() + p->timeout;
@@ -401,6 +436,18 @@ void sc_probe_run(const sc_probe *probe, sc_probe_target *target, sc_probe_resul
   case SC_PROBE_EXIT:
     run_exit(probe, target, result);
     break;
+  }
+  /* An answer on a port proves nothing once the container is gone:
+   * something else on the host answered (or it died right after). */
+  if (result->passed && (probe->type == SC_PROBE_TCP || probe->type == SC_PROBE_HTTP)) {
+    sc_probe_target_poll(target);
+    if (target->exited) {
+      result->passed = false;
+      _cleanup_free_ char *why = exited_reason(target);
+      result->reason = xasprintf("%s, so the answer came from something else on the host "
+                                 "(is the port already in use?)",
+                                 why);
+    }
   }
   if (!result->passed && result->reason == NULL)
     result->reason = xstrdup(interrupted(target) ? "interrupted" : "failed");

@@ -39,6 +39,10 @@ int sc_probe_from_json(json_t *spec, const sc_values *values, double default_tim
  * alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND ARGS, exit:STATUS. */
 json_t *sc_probe_flag_to_json(const char *flag, sc_error *err);
 void sc_probe_clear(sc_probe *probe);
+/* For a tcp or http probe: "HOST:PORT" when something already answers
+ * there (before the container starts, the probe would prove nothing), else
+ * NULL. */
+char *sc_probe_port_taken(const sc_probe *probe);
 
 /* What the probes run against. */
 typedef struct sc_probe_target {

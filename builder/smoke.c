@@ -256,9 +256,9 @@ static int start_container(smoke_run *run, sc_error *err)
   return 0;
 }
 
-static int run_probes(smoke_run *run, sc_error *err)
+/* The values probes are rendered with: the installed ones. */
+static sc_values *probe_values(const smoke_run *run)
 {
-  const sc_smoke_options *o = run->options;
   sc_values *values = sc_values_new();
   json_t *saved = json_object_get(run->install.info, "values");
   const char *key;
@@ -267,6 +267,39 @@ static int run_probes(smoke_run *run, sc_error *err)
   {
     sc_values_set(values, key, json_string_value(value) ? json_string_value(value) : "");
   }
+  return values;
+}
+
+/* Before the container starts: a port a probe will knock on must be free,
+ * or the probe would pass on whatever answers there. */
+static int refuse_taken_ports(smoke_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  sc_values *values = probe_values(run);
+  int r = 0;
+  for (size_t i = 0; r == 0 && i < json_array_size(o->probes); i++) {
+    sc_probe probe;
+    if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
+      r = sc_error_prefix(err, "probe %zu", i + 1);
+      break;
+    }
+    _cleanup_free_ char *taken = sc_probe_port_taken(&probe);
+    if (taken)
+      r = sc_error_set(err, SC_E_CHECK,
+                       "probe %zu (%s): something on this host already answers on %s before the "
+                       "container starts, so the probe would prove nothing: stop it, or give the "
+                       "service another port (--set)",
+                       i + 1, probe.label, taken);
+    sc_probe_clear(&probe);
+  }
+  sc_values_free(values);
+  return r;
+}
+
+static int run_probes(smoke_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  sc_values *values = probe_values(run);
   size_t n = json_array_size(o->probes);
   run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
   int r = 0;
@@ -423,7 +456,7 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
    * closed); the teardown below runs in every case. */
   if (r == 0 && (install_into_root(&run, err) < 0 || interrupted(options) ||
                  apply_tmpfiles(&run, err) < 0 || interrupted(options) ||
-                 start_container(&run, err) < 0 || run_probes(&run, err) < 0))
+                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0 || run_probes(&run, err) < 0))
     r = -1;
   if (r < 0)
     report->passed = false;

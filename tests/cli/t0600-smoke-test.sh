@@ -182,6 +182,16 @@ test_expect_success 'an output pipe closed by its reader (| head -1) tears every
   nothing_left RECEIVER=Pipe$$
 '
 
+test_expect_success 'a probe port something else already answers on fails before the container starts' '
+  port=$(test_free_port) &&
+  { python3 -m http.server --bind 127.0.0.1 $port >/dev/null 2>&1 & lpid=$!; } &&
+  for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Taken$$ --probe tcp:127.0.0.1:$port &&
+  kill $lpid &&
+  expect_grep "already answers on 127.0.0.1:$port before the container starts" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=Taken$$
+'
+
 test_expect_success 'a runtime that is not installed is named, with what to install' '
   expect_exit 1 sc_build test hello-world --runtime /nonexistent/runc &&
   expect_grep "not found: install runc" "$TEST_TMP/.stderr"
