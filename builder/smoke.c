@@ -21,7 +21,7 @@
 
 #define STOP_GRACE_SECONDS 10.0
 #define TEST_ROOT_PREFIX "sc-build-test."
-#define KEPT_ROOT_PREFIX "sc-build-kept."
+#define KEPT_MARKER ".sc-build-kept"
 /* In a test root: the runtime that ran its container, for whoever cleans
  * up after a run that was killed. */
 #define RUNTIME_MARKER ".sc-build-runtime"
@@ -345,21 +345,11 @@ static void stop_container(smoke_run *run)
   sc_runtime_delete(&run->runtime, run->report->id, true, NULL);
 }
 
-/* --keep: the root leaves the test-root name, so that the next run does
- * not take it for what a killed run left. */
+/* --keep: a marker in the root, so that the next run does not take it for
+ * what a killed run left (its paths stay as the unit and config name them). */
 static void keep_root(smoke_run *run)
 {
-  _cleanup_free_ char *dir = sc_path_dirname(run->report->root);
-  _cleanup_free_ char *base = sc_path_basename(run->report->root);
-  if (!sc_str_has_prefix(base, TEST_ROOT_PREFIX))
-    return;
-  char *kept = xasprintf("%s/" KEPT_ROOT_PREFIX "%s", dir, base + strlen(TEST_ROOT_PREFIX));
-  if (rename(run->report->root, kept) == 0) {
-    free(run->report->root);
-    run->report->root = kept;
-  } else {
-    free(kept);
-  }
+  sc_write_file_at(run->root_lock_fd, KEPT_MARKER, "", 0, 0600, NULL);
 }
 
 static void teardown(smoke_run *run)
@@ -384,27 +374,30 @@ static void teardown(smoke_run *run)
 
 /* A test root whose run was killed (its lock is free): delete the
  * containers its runtime state holds, which kept running without it. */
-static void stop_leftover_containers(int root_fd, void *user)
+static bool stop_leftover_containers(int root_fd, void *user)
 {
   (void)user;
+  if (faccessat(root_fd, KEPT_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return false; /* kept with --keep: the user removes it */
   _cleanup_free_ char *runtime = NULL;
   if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
-    return;
+    return true;
   _cleanup_close_ int state_fd =
       openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   _cleanup_strv_ char **ids = NULL;
   if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
-    return;
+    return true;
   /* The runtime needs the state directory by name. */
   char link[64], state[PATH_MAX];
   snprintf(link, sizeof link, "/proc/self/fd/%d", state_fd);
   ssize_t n = readlink(link, state, sizeof state - 1);
   if (n <= 0)
-    return;
+    return true;
   state[n] = '\0';
   sc_runtime rt = {.path = runtime, .state_root = state};
   for (size_t i = 0; ids[i]; i++)
     sc_runtime_delete(&rt, ids[i], true, NULL);
+  return true;
 }
 
 /* The test root: made and flocked for as long as this run lives (store.h),

@@ -50,8 +50,8 @@ static void remove_if_unheld(int dirfd, const char *name, sc_store_leftover_fn b
   /* In a shared temporary directory, only our own leftovers are ours. */
   if (st.st_uid != geteuid() || flock(fd, LOCK_EX | LOCK_NB) < 0)
     return;
-  if (before && S_ISDIR(st.st_mode))
-    before(fd, user);
+  if (before && S_ISDIR(st.st_mode) && !before(fd, user))
+    return;
   sc_rm_rf_at(dirfd, name, NULL);
 }
 

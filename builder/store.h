@@ -26,8 +26,9 @@ int sc_store_lock(int dirfd, const char *what, volatile const int *interrupted, 
  * ignored: a leftover that cannot be removed now is tried next time. */
 void sc_store_remove_stale(int dirfd, const char *prefix);
 /* The same, calling before(fd of the locked leftover directory, user) ahead
- * of each removal: a dead `sc-build test` left its container running. */
-typedef void (*sc_store_leftover_fn)(int dir_fd, void *user);
+ * of each removal (a dead `sc-build test` left its container running); it
+ * returns false to keep that one. */
+typedef bool (*sc_store_leftover_fn)(int dir_fd, void *user);
 void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover_fn before,
                                 void *user);
 
