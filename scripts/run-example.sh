@@ -52,6 +52,9 @@ step "sc-build test hello-world: install, start with runc, probe, tear down"
 "$sc_build" test hello-world
 
 step "done"
+echo "sc-build is $sc_build: for the tutorial in README.md, put it on PATH with"
+echo "  export PATH=$(dirname "$sc_build"):\$PATH"
+echo "(or install it: cmake --install $build)."
 echo "The image is the OCI layout $PWD/hello-world.oci"
 echo "(reference oci:$PWD/hello-world.oci:hello-world:latest)."
 echo "Try: skopeo inspect oci:$PWD/hello-world.oci:hello-world:latest"
