@@ -118,6 +118,24 @@ static int parse_number(json_t *spec, const char *key, double *out, sc_error *er
   return 0;
 }
 
+bool sc_probe_key_is_known(const char *type, const char *key)
+{
+  static const char *const keys[][4] = {
+      {"alive", "seconds"},       {"tcp", "address"}, {"http", "url", "body", "status"},
+      {"exec", "command"},        {"exit", "status"},
+  };
+  for (size_t i = 0; type && i < sizeof keys / sizeof *keys; i++) {
+    if (strcmp(keys[i][0], type) != 0)
+      continue;
+    if (strcmp(key, "type") == 0 || strcmp(key, "timeout") == 0)
+      return true;
+    for (size_t k = 1; k < 4 && keys[i][k]; k++)
+      if (strcmp(keys[i][k], key) == 0)
+        return true;
+  }
+  return false;
+}
+
 int sc_probe_from_json(json_t *spec, const sc_values *values, double default_timeout, sc_probe *out,
                        sc_error *err)
 {

@@ -39,6 +39,9 @@ int sc_probe_from_json(json_t *spec, const sc_values *values, double default_tim
  * alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND ARGS, exit:STATUS. */
 json_t *sc_probe_flag_to_json(const char *flag, sc_error *err);
 void sc_probe_clear(sc_probe *probe);
+/* Whether a probe of this type reads key (docs/sc-build-json.md); false
+ * for every key of an unknown type ("type" included). */
+bool sc_probe_key_is_known(const char *type, const char *key);
 /* For a tcp or http probe: "HOST:PORT" when something already answers
  * there (before the container starts, the probe would prove nothing), else
  * NULL. */

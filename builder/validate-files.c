@@ -6,6 +6,7 @@
 #include <sc/values.h>
 
 #include "util.h"
+#include "probe.h"
 #include "validate-checks.h"
 
 /* ---- service.template (reference 1.5) ---- */
@@ -246,6 +247,68 @@ static void check_labels(sc_validation *v, json_t *labels)
   }
 }
 
+/* Each probe as `sc-build test` will read it (probe.c, with the values an
+ * install computes plus test.set), and keys no probe reads, which a typo
+ * would otherwise turn into a silently weaker test. */
+static void check_probe(sc_validation *v, const sc_values *values, json_t *spec, size_t i)
+{
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("test"), SC_JSONPOS_KEY("probes"),
+                            SC_JSONPOS_INDEX(i), SC_JSONPOS_KEY(NULL)};
+  sc_probe probe;
+  sc_error err = SC_ERROR_INIT;
+  if (values && sc_probe_from_json(spec, values, 10, &probe, &err) < 0)
+    settings_report(v, SC_DIAG_ERROR, path, 3, false, "probe %zu: %s", i + 1, err.msg);
+  else if (values)
+    sc_probe_clear(&probe);
+  sc_error_clear(&err);
+  const char *type = json_string_value(json_object_get(spec, "type"));
+  const char *key;
+  json_t *value;
+  json_object_foreach(spec, key, value)
+  {
+    path[3].key = key;
+    /* An unknown type is reported above; its keys would only add noise. */
+    if (sc_probe_key_is_known(type, "type") && !sc_probe_key_is_known(type, key))
+      settings_report(v, SC_DIAG_WARNING, path, 4, true,
+                      "probe %zu: a %s probe has no \"%s\" (see docs/sc-build-json.md): it is "
+                      "ignored",
+                      i + 1, type ? type : "typeless", key);
+  }
+}
+
+static void check_test(sc_validation *v, json_t *test)
+{
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("test"), SC_JSONPOS_KEY(NULL)};
+  if (!json_is_object(test)) {
+    settings_report(v, SC_DIAG_ERROR, path, 1, false,
+                    "\"test\" must be an object (probes, set, timeout)");
+    return;
+  }
+  const char *key;
+  json_t *value;
+  json_object_foreach(test, key, value)
+  {
+    path[1].key = key;
+    if (strcmp(key, "probes") != 0 && strcmp(key, "set") != 0 && strcmp(key, "timeout") != 0)
+      settings_report(v, SC_DIAG_WARNING, path, 2, true,
+                      "unknown key \"%s\" in \"test\" (it has probes, set, timeout): it is "
+                      "ignored",
+                      key);
+  }
+  json_t *probes = json_object_get(test, "probes");
+  json_t *set = json_object_get(test, "set");
+  sc_values *values = v->values ? sc_values_copy(v->values) : NULL;
+  json_object_foreach(json_is_object(set) ? set : NULL, key, value)
+  {
+    if (values && json_is_string(value))
+      sc_values_set(values, key, json_string_value(value));
+  }
+  size_t i;
+  json_t *spec;
+  json_array_foreach(json_is_array(probes) ? probes : NULL, i, spec) check_probe(v, values, spec, i);
+  sc_values_free(values);
+}
+
 static void check_settings_member(sc_validation *v, const char *key, json_t *value)
 {
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY(key)};
@@ -255,7 +318,9 @@ static void check_settings_member(sc_validation *v, const char *key, json_t *val
       settings_report(v, SC_DIAG_ERROR, path, 1, false, "\"%s\" must be a non-empty string", key);
   } else if (strcmp(key, "labels") == 0) {
     check_labels(v, value);
-  } else if (strcmp(key, "test") != 0) {
+  } else if (strcmp(key, "test") == 0) {
+    check_test(v, value);
+  } else {
     settings_report(v, SC_DIAG_WARNING, path, 1, true,
                     "unknown key \"%s\" (sc-build.json has name, tag, from, labels, test): it is "
                     "ignored",

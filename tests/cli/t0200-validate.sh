@@ -221,6 +221,27 @@ assert doc == {\"ok\": True, \"project\": \"p\", \"errors\": 0, \"warnings\": 0,
 " "$TEST_TMP/.stdout"
 '
 
+test_expect_success 'sc-build.json probes are checked as sc-build test reads them, at their place' '
+  fresh &&
+  cat >p/sc-build.json <<-\EOF &&
+	{"name": "p",
+	 "test": {"probe": [],
+	          "probes": [{"type": "tcpp", "address": "127.0.0.1:1"},
+	                     {"type": "tcp", "adress": "127.0.0.1:${PORT}"},
+	                     {"type": "tcp", "address": "127.0.0.1:${PORT}", "timout": 5}]}}
+	EOF
+  expect_exit 1 sc_build validate p &&
+  expect_grep "^p/sc-build.json:2:11: warning: unknown key \"probe\" in \"test\"" "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:3:22: error: probe 1: unknown probe type .tcpp." "$TEST_TMP/.stderr" &&
+  ! grep "tcpp probe has no" "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:4:[0-9]+: error: probe 2: .*\"address\" is required" "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:4:[0-9]+: warning: probe 2: a tcp probe has no \"adress\"" "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:5:[0-9]+: warning: probe 3: a tcp probe has no \"timout\"" "$TEST_TMP/.stderr" &&
+  printf "{\"name\": \"p\", \"test\": {\"probes\": [{\"type\": \"tcp\", \"address\": \"127.0.0.1:\${PORT}\"}]}}\n" >p/sc-build.json &&
+  sc_build validate p 2>ok.err &&
+  expect_grep "0 errors, 0 warnings" ok.err
+'
+
 test_expect_success 'usage: --help on stdout, bad options and --set without = exit 2' '
   sc_build validate --help >out && grep -q "^usage: sc-build validate" out &&
   expect_exit 2 sc_build validate --bogus p &&
