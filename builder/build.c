@@ -122,12 +122,28 @@ static int lock_layout(build_ctx *c, sc_error *err)
 
 /* An existing DEST: a layout to add to (oci), a file to replace (archives),
  * anything else refused. */
+/* An archive replaces only an archive: a file that is not a tar (its
+ * header's "ustar" magic, POSIX.1 pax and GNU alike) is somebody's data. */
+static bool is_tar_file(int parent_fd, const char *name)
+{
+  _cleanup_close_ int fd =
+      openat(parent_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  char header[512];
+  return fd >= 0 && pread(fd, header, sizeof header, 0) == (ssize_t)sizeof header &&
+         memcmp(header + 257, "ustar", 5) == 0;
+}
+
 static int open_existing_dest(build_ctx *c, const struct stat *st, sc_error *err)
 {
   const char *dest = c->result->path;
   if (c->opts->format != SC_FORMAT_OCI) {
     if (!S_ISREG(st->st_mode))
       return sc_error_set(err, SC_E_EXISTS, "%s exists and is not a file; choose another -o", dest);
+    if (st->st_size > 0 && !is_tar_file(c->parent_fd, c->dest_base))
+      return sc_error_set(err, SC_E_EXISTS,
+                          "%s exists and is not a tar archive: sc-build replaces only an "
+                          "archive; remove it or choose another -o",
+                          dest);
     return make_tmp_layout(c, err);
   }
   if (!S_ISDIR(st->st_mode))

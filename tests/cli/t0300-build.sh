@@ -246,6 +246,16 @@ test_expect_success 'rootfs/ and /exports are two layers: a template edit change
   test "$(json_get two2.json "d[\"layers\"][1][\"digest\"]")" != "$(json_get two1.json "d[\"layers\"][1][\"digest\"]")"
 '
 
+test_expect_success 'an archive replaces an archive, never a file of other data' '
+  echo "important notes" >notes.txt &&
+  expect_exit 1 sc_build build proj -o notes.txt --format docker-archive &&
+  expect_grep "notes.txt exists and is not a tar archive" "$TEST_TMP/.stderr" &&
+  test "$(cat notes.txt)" = "important notes" &&
+  sc_build build proj -o again.tar --format oci-archive >/dev/null &&
+  sc_build build proj -o again.tar --format docker-archive >/dev/null &&
+  tar -tf again.tar manifest.json >/dev/null
+'
+
 test_expect_success 'SIGTERM during a build leaves no DEST and no temp dir' '
   cp -a proj big && mkdir big/rootfs/data &&
   for i in 1 2; do head -c 64M /dev/urandom >big/rootfs/data/blob$i || exit 1; done &&
