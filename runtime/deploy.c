@@ -32,8 +32,14 @@ int sc_root_open(const char *root, bool create, sc_root *out, sc_error *err)
   *out = (sc_root){.fd = -1, .containers_fd = -1};
   const char *given = root && root[0] ? root : "/";
   char resolved[PATH_MAX];
+  /* An install makes a missing root, as dnf --installroot does; the other
+   * commands have nothing to work on there. */
+  if (create && mkdir(given, 0755) < 0 && errno != EEXIST)
+    return sc_error_set_errno(err, errno, "cannot create the install root %s", given);
   if (realpath(given, resolved) == NULL)
-    return sc_error_set_errno(err, errno, "cannot use %s as the install root", given);
+    return sc_error_set_errno(err, errno, "cannot use %s as the install root%s", given,
+                              errno == ENOENT ? " (it does not exist: nothing is installed there)"
+                                              : "");
   out->path = xstrdup(strcmp(resolved, "/") == 0 ? "" : resolved);
   out->fd = open(resolved, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (out->fd < 0)

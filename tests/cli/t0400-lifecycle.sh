@@ -183,4 +183,13 @@ test_expect_success 'lifecycle commands on a missing container fail clearly' '
   expect_exit 1 sc_build uninstall nope --root "$R"
 '
 
+test_expect_success 'install makes a missing root; the other commands say it is missing' '
+  sc_build install oci:img.oci:svc:1 --name fresh --root "$TEST_TMP/new-root" --set PORT=9124 >/dev/null &&
+  test -L "$TEST_TMP/new-root/$A/fresh" &&
+  sc_build uninstall fresh --root "$TEST_TMP/new-root" >/dev/null &&
+  expect_exit 1 sc_build uninstall fresh --root "$TEST_TMP/no-root" &&
+  expect_grep "it does not exist: nothing is installed there" "$TEST_TMP/.stderr" &&
+  test ! -e "$TEST_TMP/no-root"
+'
+
 test_done
