@@ -327,20 +327,34 @@ static char **search_dirs(lib_search *s, const sc_elf_info *obj, const char *ori
 /* A library ld.so would take at path: a regular file, an ELF object of
  * the program's class and machine (ld.so skips others and searches on).
  * *resolved is where it is, every symlink followed, for messages. */
-static const sc_elf_info *usable_library(lib_search *s, const char *path, char **resolved)
+/* The library at path when ld.so would load it; else NULL, and *why says
+ * what is there instead (for the first such file met, so that a message
+ * does not call "missing" a file that is present but unusable). */
+static const sc_elf_info *usable_library(lib_search *s, const char *path, char **resolved,
+                                         char **why)
 {
   sc_view_file st;
   sc_view_content content;
   sc_error err = SC_ERROR_INIT;
-  bool regular = sc_image_view_stat(s->c->view, path, &st) == 0 && st.type == SC_VIEW_REG;
+  bool found = sc_image_view_stat(s->c->view, path, &st) == 0;
+  bool regular = found && st.type == SC_VIEW_REG;
   const sc_elf_info *elf = NULL;
   if (regular && sc_image_view_content(s->c->view, path, &content, &err) == 0)
     elf = content.elf;
   sc_error_clear(&err);
-  if (elf == NULL || elf->is64 != s->exe->is64 || elf->machine != s->exe->machine)
+  const char *wrong = !found     ? NULL
+                      : !regular ? "is not a regular file"
+                      : !elf     ? "is not an ELF file"
+                      : elf->is64 != s->exe->is64 || elf->machine != s->exe->machine
+                          ? "is built for another class or machine, which ld.so skips"
+                          : NULL;
+  if (wrong) {
+    if (*why == NULL)
+      *why = xasprintf("%s is there but %s", path, wrong);
     elf = NULL;
-  else
+  } else if (elf) {
     *resolved = steal_pointer(&st.path);
+  }
   sc_view_file_clear(&st);
   return elf;
 }
@@ -367,10 +381,11 @@ static void find_library(lib_search *s, const char *name, const char *by, const 
     sc_strv_push(&dirs, "");
   else
     dirs = search_dirs(s, obj, origin);
+  _cleanup_free_ char *why = NULL;
   for (size_t i = 0; dirs && dirs[i]; i++) {
     _cleanup_free_ char *path = dirs[i][0] ? sc_path_join(dirs[i], name) : from_cwd(s->c, name);
     _cleanup_free_ char *resolved = NULL;
-    const sc_elf_info *lib = usable_library(s, path, &resolved);
+    const sc_elf_info *lib = usable_library(s, path, &resolved, &why);
     if (lib == NULL)
       continue;
     sc_strv_push(&s->loaded, name);
@@ -384,10 +399,15 @@ static void find_library(lib_search *s, const char *name, const char *by, const 
   }
   sc_strv_push(&s->missing, name);
   _cleanup_free_ char *searched = searched_list(dirs);
-  exec_error(s->c,
-             "%s, which %s needs (DT_NEEDED), is missing from %s: ld.so would not find "
-             "it (searched %s)",
-             name, by, s->c->image, strchr(name, '/') ? name : searched);
+  if (why)
+    exec_error(s->c,
+               "%s, which %s needs (DT_NEEDED), cannot be loaded from %s: %s (searched %s)",
+               name, by, s->c->image, why, strchr(name, '/') ? name : searched);
+  else
+    exec_error(s->c,
+               "%s, which %s needs (DT_NEEDED), is missing from %s: ld.so would not find "
+               "it (searched %s)",
+               name, by, s->c->image, strchr(name, '/') ? name : searched);
 }
 
 /* The libraries of program (at path) and of every library it loads,

@@ -110,6 +110,15 @@ test_expect_success CC 'with the libraries ldd lists copied into rootfs/, it val
   sc_build build dyn -o dyn.oci >/dev/null
 '
 
+test_expect_success CC 'a library that is there but not loadable is named as such, not as missing' '
+  libc=$(grep -o "/[^ ]*libc.so.6" ldd.out) &&
+  cp "dyn/rootfs$libc" libc.keep &&
+  rm "dyn/rootfs$libc" && echo "not a library" >"dyn/rootfs$libc" &&
+  expect_exit 1 sc_build validate dyn &&
+  expect_grep "libc.so.6, which /usr/bin/hello needs \(DT_NEEDED\), cannot be loaded from rootfs/: .*libc.so.6 is there but is not an ELF file" "$TEST_TMP/.stderr" &&
+  cp libc.keep "dyn/rootfs$libc"
+'
+
 test_expect_success RUNC 'sc-build test runs the program from the base named in sc-build.json' '
   export TMPDIR=$TEST_TMP/tmp && mkdir -p "$TMPDIR" &&
   printf "{\"name\": \"app\", \"from\": \"oci:../base.oci:base:latest\"}\n" >app/sc-build.json &&
