@@ -404,24 +404,13 @@ static int make_private(const sc_root *root, const char *name, sc_error *err)
 
 static int sweep(const sc_root *root, const char *name, sc_error *err)
 {
-  /* A fd of its own: a dup would share (and leave at the end) the offset. */
-  int fd = openat(root->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return sc_error_set_errno(err, errno, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
-  }
+  _cleanup_strv_ char **all = NULL;
+  if (sc_list_dir_at(root->containers_fd, &all, err) < 0)
+    return sc_error_prefix(err, "%s/%s", root->path, SC_CONTAINERS_DIR);
   _cleanup_strv_ char **stray = xcalloc(1, sizeof(char *));
-  struct dirent *de;
-  errno = 0;
-  while ((de = readdir(d)) != NULL)
-    if (is_stray(name, de->d_name))
-      sc_strv_push(&stray, de->d_name);
-  int e = errno;
-  closedir(d);
-  if (e)
-    return sc_error_set_errno(err, e, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
+  for (size_t i = 0; all[i]; i++)
+    if (is_stray(name, all[i]))
+      sc_strv_push(&stray, all[i]);
   for (size_t i = 0; stray[i]; i++)
     if (sc_rm_rf_at(root->containers_fd, stray[i], err) < 0)
       return sc_error_prefix(err, "removing what an interrupted command left");
@@ -503,22 +492,12 @@ int sc_txn_recover_all(const sc_root *root, sc_error *err)
 {
   if (root->containers_fd < 0 || faccessat(root->containers_fd, ".", W_OK, AT_EACCESS) < 0)
     return 0;
-  int fd = openat(root->containers_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-  if (d == NULL) {
-    if (fd >= 0)
-      close(fd);
-    return sc_error_set_errno(err, errno, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
-  }
+  _cleanup_strv_ char **all = NULL;
+  if (sc_list_dir_at(root->containers_fd, &all, err) < 0)
+    return sc_error_prefix(err, "%s/%s", root->path, SC_CONTAINERS_DIR);
   _cleanup_strv_ char **names = xcalloc(1, sizeof(char *));
-  struct dirent *de;
-  errno = 0;
-  while ((de = readdir(d)) != NULL)
-    push_names_of(de->d_name, &names);
-  int e = errno;
-  closedir(d);
-  if (e)
-    return sc_error_set_errno(err, e, "cannot read %s/%s", root->path, SC_CONTAINERS_DIR);
+  for (size_t i = 0; all[i]; i++)
+    push_names_of(all[i], &names);
   for (size_t i = 0; names[i]; i++) {
     sc_install_options options = {.name = names[i]};
     if (sc_txn_recover(root, &options, err) < 0)
