@@ -135,6 +135,47 @@ static int collect(const sc_hostfs_plan *plan, int dfd, const char *rel, hostfs_
   return 0;
 }
 
+static void push_entry(hostfs_entries *out, char *source, char *destination, mode_t mode)
+{
+  if (out->count == out->capacity) {
+    out->capacity = out->capacity ? out->capacity * 2 : 16;
+    out->items = xrealloc(out->items, out->capacity * sizeof *out->items);
+  }
+  out->items[out->count++] = (hostfs_entry){source, destination, mode};
+}
+
+static bool listed_dir(const hostfs_entries *list, const char *path)
+{
+  for (size_t i = 0; i < list->count; i++)
+    if (S_ISDIR(list->items[i].mode) && strcmp(list->items[i].destination, path) == 0)
+      return true;
+  return false;
+}
+
+/* As atomic's installer (os.makedirs), the missing parents of a
+ * destination are made: a renameFiles target like $CONF_DIRECTORY/$NAME/x
+ * lands in a directory no host has yet.  They become directory entries of
+ * their own, before what they hold, so that they are planned, recorded and
+ * removed at uninstall like the image's own directories. */
+static void add_missing_parents(int root_fd, hostfs_entries *entries)
+{
+  hostfs_entries out = {0};
+  for (size_t i = 0; i < entries->count; i++) {
+    hostfs_entry *e = &entries->items[i];
+    for (const char *p = strchr(e->destination + 1, '/'); p; p = strchr(p + 1, '/')) {
+      _cleanup_free_ char *dir = xstrndup(e->destination, (size_t)(p - e->destination));
+      if (listed_dir(&out, dir) || listed_dir(entries, dir))
+        continue;
+      _cleanup_close_ int fd = open_in_root(root_fd, dir, O_PATH, 0);
+      if (fd < 0 && errno == ENOENT)
+        push_entry(&out, xstrdup(dir + 1), xstrdup(dir), S_IFDIR | 0755);
+    }
+    push_entry(&out, e->source, e->destination, e->mode);
+  }
+  free(entries->items);
+  *entries = out;
+}
+
 static bool unchanged(int parent, const char *base, const char *checksum);
 
 /* A destination the replaced deployment installed and nobody changed since. */
@@ -442,6 +483,8 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
   hostfs_entries entries = {0};
   int r = collect(plan, hostfs_fd, "", &entries, err);
   if (r == 0)
+    add_missing_parents(root_fd, &entries);
+  if (r == 0)
     r = check_destinations_free(root_fd, plan, &entries, err);
   for (size_t i = 0; r == 0 && i < entries.count; i++) {
     _cleanup_free_ char *original = xasprintf("/%s", entries.items[i].source);
@@ -472,6 +515,8 @@ int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json
     return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", HOSTFS_DIR);
   hostfs_entries entries = {0};
   int r = collect(plan, hostfs_fd, "", &entries, err);
+  if (r == 0)
+    add_missing_parents(root_fd, &entries);
   if (r == 0)
     r = check_destinations_free(root_fd, plan, &entries, err);
   for (size_t i = 0; r == 0 && i < entries.count; i++) {

@@ -192,4 +192,19 @@ test_expect_success 'install makes a missing root; the other commands say it is 
   test ! -e "$TEST_TMP/no-root"
 '
 
+test_expect_success 'renameFiles into a directory the host lacks makes it, and uninstall removes it' '
+  cp -a proj ren && mkdir -p ren/hostfs/etc/app && echo "k=v" >ren/hostfs/etc/app/app.conf &&
+  python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[\"renameFiles\"] = {\"/etc/app/app.conf\": \"\$CONF_DIRECTORY/\$NAME/sub/app.conf\"}
+json.dump(m, open(sys.argv[1], \"w\"))
+" ren/manifest.json &&
+  sc_build build ren -o ren.oci --tag ren:1 >/dev/null &&
+  sc_build install oci:ren.oci:ren:1 --name renamed --root "$TEST_TMP/ren-root" >/dev/null &&
+  test "$(cat "$TEST_TMP/ren-root/etc/renamed/sub/app.conf")" = k=v &&
+  sc_build uninstall renamed --root "$TEST_TMP/ren-root" >/dev/null &&
+  test ! -e "$TEST_TMP/ren-root/etc/renamed"
+'
+
 test_done
