@@ -470,22 +470,30 @@ static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs
   return 0;
 }
 
+/* What an install of hostfs/ writes, in order: its entries, renamed, with
+ * the missing parents of their destinations, every destination checked
+ * free.  No entries (and *hostfs_fd -1) when the image has no hostfs/. */
+static int plan_entries(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, int *hostfs_fd,
+                        hostfs_entries *entries, sc_error *err)
+{
+  *hostfs_fd = openat(rootfs_fd, HOSTFS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (*hostfs_fd < 0)
+    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", HOSTFS_DIR);
+  if (collect(plan, *hostfs_fd, "", entries, err) < 0)
+    return -1;
+  add_missing_parents(root_fd, entries);
+  return check_destinations_free(root_fd, plan, entries, err);
+}
+
 int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
                       sc_hostfs_record *record, sc_error *err)
 {
   record->files = json_array();
   record->checksums = json_object();
   record->renamed = json_object();
-  _cleanup_close_ int hostfs_fd =
-      openat(rootfs_fd, HOSTFS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (hostfs_fd < 0)
-    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", HOSTFS_DIR);
+  _cleanup_close_ int hostfs_fd = -1;
   hostfs_entries entries = {0};
-  int r = collect(plan, hostfs_fd, "", &entries, err);
-  if (r == 0)
-    add_missing_parents(root_fd, &entries);
-  if (r == 0)
-    r = check_destinations_free(root_fd, plan, &entries, err);
+  int r = plan_entries(rootfs_fd, root_fd, plan, &hostfs_fd, &entries, err);
   for (size_t i = 0; r == 0 && i < entries.count; i++) {
     _cleanup_free_ char *original = xasprintf("/%s", entries.items[i].source);
     if (strcmp(original, entries.items[i].destination) != 0)
@@ -509,16 +517,9 @@ int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json
 {
   *files = json_array();
   *new_dirs = json_array();
-  _cleanup_close_ int hostfs_fd =
-      openat(rootfs_fd, HOSTFS_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (hostfs_fd < 0)
-    return errno == ENOENT ? 0 : sc_error_set_errno(err, errno, "cannot open %s", HOSTFS_DIR);
+  _cleanup_close_ int hostfs_fd = -1;
   hostfs_entries entries = {0};
-  int r = collect(plan, hostfs_fd, "", &entries, err);
-  if (r == 0)
-    add_missing_parents(root_fd, &entries);
-  if (r == 0)
-    r = check_destinations_free(root_fd, plan, &entries, err);
+  int r = plan_entries(rootfs_fd, root_fd, plan, &hostfs_fd, &entries, err);
   for (size_t i = 0; r == 0 && i < entries.count; i++) {
     const hostfs_entry *e = &entries.items[i];
     const char *base;
