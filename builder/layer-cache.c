@@ -2,7 +2,6 @@
  * alone (see layer-cache.h). */
 #include "layer-cache.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -27,8 +26,9 @@ typedef struct key_walk {
   bool storable;
 } key_walk;
 
-static void hash_entry(key_walk *w, const char *rel, const struct stat *st)
+static void hash_entry(void *user, const char *rel, const struct stat *st)
 {
+  key_walk *w = user;
   /* Length-prefixed: a name may hold any byte but '/' and NUL. */
   char *line = xasprintf(
       "%zu:%s %o %u %u %lld %lld.%09ld %lld.%09ld %llu %llu %llu %llu\n", strlen(rel), rel,
@@ -44,29 +44,6 @@ static void hash_entry(key_walk *w, const char *rel, const struct stat *st)
     w->storable = false;
 }
 
-static int walk(key_walk *w, int dirfd, const char *rel, sc_error *err)
-{
-  _cleanup_strv_ char **names = NULL;
-  if (sc_list_dir_at(dirfd, &names, err) < 0)
-    return -1;
-  for (size_t i = 0; names[i]; i++) {
-    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-    struct stat st;
-    if (fstatat(dirfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-      return sc_error_set_errno(err, errno, "rootfs/%s: cannot stat", path);
-    hash_entry(w, path, &st);
-    if (!S_ISDIR(st.st_mode))
-      continue;
-    _cleanup_close_ int sub =
-        openat(dirfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sub < 0)
-      return sc_error_set_errno(err, errno, "rootfs/%s: cannot open directory", path);
-    if (walk(w, sub, path, err) < 0)
-      return -1;
-  }
-  return 0;
-}
-
 int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache_key *key,
                           sc_error *err)
 {
@@ -78,9 +55,9 @@ int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache
                             (long long)o->mtime, o->allow_special, o->plain_tree);
   sc_sha256_update(w.h, options, strlen(options));
   free(options);
-  if (walk(&w, o->rootfs_fd, "", err) < 0) {
+  if (sc_layer_stat_walk(o->rootfs_fd, hash_entry, &w, err) < 0) {
     sc_sha256_free(w.h);
-    return -1;
+    return sc_error_prefix(err, "rootfs");
   }
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_finish(w.h, digest);
@@ -164,10 +141,10 @@ void sc_layer_cache_store(const char *cache_dir, const sc_layer_cache_key *key,
   _cleanup_free_ char *text = entry_text(key->hex, r);
   char check[SC_DIGEST_LEN + 1];
   sc_sha256_digest(text, strlen(text), check);
-  _cleanup_(json_decrefp) json_t *doc = json_pack(
-      "{s:s,s:s,s:I,s:I,s:s,s:I,s:s}", "digest", r->digest, "diff_id", r->diff_id, "size",
-      (json_int_t)r->size, "uncompressed_size", (json_int_t)r->uncompressed_size, "media_type",
-      r->media_type, "entries", (json_int_t)r->entries, "check", check);
+  _cleanup_(json_decrefp) json_t *doc =
+      json_pack("{s:s,s:s,s:I,s:I,s:s,s:I,s:s}", "digest", r->digest, "diff_id", r->diff_id, "size",
+                (json_int_t)r->size, "uncompressed_size", (json_int_t)r->uncompressed_size,
+                "media_type", r->media_type, "entries", (json_int_t)r->entries, "check", check);
   _cleanup_free_ char *json = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
   _cleanup_free_ char *path = xasprintf("%s/%s.json", cache_dir, key->hex);
   sc_error ignored = SC_ERROR_INIT;

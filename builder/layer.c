@@ -544,35 +544,51 @@ static int write_exports(layer_ctx *c, sc_error *err)
   return 0;
 }
 
-/* Sizes and entries below dirfd, by fstatat alone, for progress totals.
- * Best effort: what cannot be read is left out of the totals (the walk
- * that writes the layer reports it). */
+static int stat_walk(int dir_fd, const char *rel, sc_layer_stat_fn fn, void *user, sc_error *err)
+{
+  _cleanup_strv_ char **names = NULL;
+  if (sc_list_dir_at(dir_fd, &names, err) < 0)
+    return sc_error_prefix(err, "%s", rel[0] ? rel : ".");
+  for (size_t i = 0; names[i]; i++) {
+    _cleanup_free_ char *path = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+    struct stat st;
+    if (fstatat(dir_fd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
+      return sc_error_set_errno(err, errno, "%s: cannot stat", path);
+    fn(user, path, &st);
+    if (!S_ISDIR(st.st_mode))
+      continue;
+    _cleanup_close_ int sub =
+        openat(dir_fd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub < 0)
+      return sc_error_set_errno(err, errno, "%s: cannot open directory", path);
+    if (stat_walk(sub, path, fn, user, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sc_layer_stat_walk(int dir_fd, sc_layer_stat_fn fn, void *user, sc_error *err)
+{
+  return stat_walk(dir_fd, "", fn, user, err);
+}
+
+static void count_entry(void *user, const char *rel, const struct stat *st)
+{
+  sc_layer_progress *p = user;
+  (void)rel;
+  p->entries_total++;
+  if (S_ISREG(st->st_mode))
+    p->bytes_total += (uint64_t)st->st_size;
+}
+
+/* Sizes and entries below dir_fd, for progress totals.  Best effort: a
+ * tree that cannot be read leaves smaller totals (the walk that writes the
+ * layer reports the error, and the last report is exact). */
 static void measure_tree(int dir_fd, sc_layer_progress *p)
 {
-  /* A new open file description: reading it moves no offset of dirfd's. */
-  _cleanup_close_ int fd = openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  DIR *d = fd < 0 ? NULL : fdopendir(fd);
-  if (d == NULL)
-    return;
-  fd = -1; /* the DIR owns it now */
-  struct dirent *de;
-  while ((de = readdir(d)) != NULL) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    struct stat st;
-    if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-      continue;
-    p->entries_total++;
-    if (S_ISREG(st.st_mode))
-      p->bytes_total += (uint64_t)st.st_size;
-    if (S_ISDIR(st.st_mode)) {
-      _cleanup_close_ int sub =
-          openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (sub >= 0)
-        measure_tree(sub, p);
-    }
-  }
-  closedir(d);
+  sc_error ignored = SC_ERROR_INIT;
+  sc_layer_stat_walk(dir_fd, count_entry, p, &ignored);
+  sc_error_clear(&ignored);
 }
 
 static void measure_layer(layer_ctx *c)

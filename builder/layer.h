@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sc/diag.h>
 #include <sc/error.h>
 
@@ -62,6 +63,12 @@ typedef struct sc_layer_result {
   const char *media_type; /* static string */
   uint64_t entries;
 } sc_layer_result;
+
+/* Every entry below dir_fd by lstat alone, depth first in sorted order,
+ * never following a symlink: fn(user, path relative to dir_fd, stat).  The
+ * first entry that cannot be read ends the walk with an error. */
+typedef void (*sc_layer_stat_fn)(void *user, const char *rel, const struct stat *st);
+int sc_layer_stat_walk(int dir_fd, sc_layer_stat_fn fn, void *user, sc_error *err);
 
 /* Write the layer as blobs_fd/<hex> (blobs_fd is a layout's blobs/sha256/):
  * a temp file in that directory, fsynced and renamed once complete. */
