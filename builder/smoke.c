@@ -40,21 +40,14 @@ static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, .
   o->on_event(o->user, kind, text);
 }
 
-static const char *tmp_base(const char *tmpdir)
-{
-  if (tmpdir)
-    return tmpdir;
-  const char *env = getenv("TMPDIR");
-  return env && env[0] ? env : "/var/tmp";
-}
-
 /* A temp directory by its real path: runc refuses a bundle rootfs reached
  * through a symlink. */
 static char *make_temp_dir(const char *tmpdir, const char *prefix, sc_error *err)
 {
-  _cleanup_free_ char *template = xasprintf("%s/%s.XXXXXX", tmp_base(tmpdir), prefix);
+  _cleanup_free_ char *template = xasprintf("%s/%s.XXXXXX", sc_store_tmp_base(tmpdir), prefix);
   if (mkdtemp(template) == NULL) {
-    sc_error_set_errno(err, errno, "cannot create a temporary directory in %s", tmp_base(tmpdir));
+    sc_error_set_errno(err, errno, "cannot create a temporary directory in %s",
+                       sc_store_tmp_base(tmpdir));
     return NULL;
   }
   char real[PATH_MAX];
@@ -405,21 +398,10 @@ static bool stop_leftover_containers(int root_fd, void *user)
  * killed. */
 static int make_test_root(smoke_run *run, sc_error *err)
 {
-  const char *base = tmp_base(run->options->tmpdir);
-  _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (base_fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
-  sc_store_remove_stale_with(base_fd, TEST_ROOT_PREFIX, stop_leftover_containers, NULL);
-  _cleanup_free_ char *name = NULL;
-  run->root_lock_fd = sc_store_tmp_create(base_fd, TEST_ROOT_PREFIX, NULL, true, &name, err);
+  run->root_lock_fd = sc_store_tmp_dir(sc_store_tmp_base(run->options->tmpdir), TEST_ROOT_PREFIX,
+                                       stop_leftover_containers, &run->report->root, err);
   if (run->root_lock_fd < 0)
     return -1;
-  char real[PATH_MAX];
-  _cleanup_free_ char *path = xasprintf("%s/%s", base, name);
-  /* By its real path: runc refuses a bundle rootfs reached through a symlink. */
-  if (realpath(path, real) == NULL)
-    return sc_error_set_errno(err, errno, "cannot resolve %s", path);
-  run->report->root = xstrdup(real);
   return sc_write_file_at(run->root_lock_fd, RUNTIME_MARKER, run->report->runtime,
                           strlen(run->report->runtime), 0600, err);
 }
@@ -447,9 +429,10 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   int r = prepare(&run, err);
   /* Each step is skipped once interrupted (a signal, or the output pipe
    * closed); the teardown below runs in every case. */
-  if (r == 0 && (install_into_root(&run, err) < 0 || interrupted(options) ||
-                 apply_tmpfiles(&run, err) < 0 || interrupted(options) ||
-                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0 || run_probes(&run, err) < 0))
+  if (r == 0 &&
+      (install_into_root(&run, err) < 0 || interrupted(options) || apply_tmpfiles(&run, err) < 0 ||
+       interrupted(options) || refuse_taken_ports(&run, err) < 0 ||
+       start_container(&run, err) < 0 || run_probes(&run, err) < 0))
     r = -1;
   if (r < 0)
     report->passed = false;

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,36 @@ static bool still_there(int parent_fd, const char *name, int fd)
   struct stat held, named;
   return fstat(fd, &held) == 0 && fstatat(parent_fd, name, &named, AT_SYMLINK_NOFOLLOW) == 0 &&
          held.st_dev == named.st_dev && held.st_ino == named.st_ino;
+}
+
+const char *sc_store_tmp_base(const char *given)
+{
+  if (given)
+    return given;
+  const char *env = getenv("TMPDIR");
+  return env && env[0] ? env : "/var/tmp";
+}
+
+int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn before, char **path,
+                     sc_error *err)
+{
+  _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (base_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
+  sc_store_remove_stale_with(base_fd, prefix, before, NULL);
+  _cleanup_free_ char *name = NULL;
+  int fd = sc_store_tmp_create(base_fd, prefix, NULL, true, &name, err);
+  if (fd < 0)
+    return sc_error_prefix(err, "in %s", base);
+  _cleanup_free_ char *joined = xasprintf("%s/%s", base, name);
+  char real[PATH_MAX];
+  if (realpath(joined, real) == NULL) {
+    int e = errno;
+    close(fd);
+    return sc_error_set_errno(err, e, "cannot resolve %s", joined);
+  }
+  *path = xstrdup(real);
+  return fd;
 }
 
 int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, bool dir,

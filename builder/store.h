@@ -38,4 +38,15 @@ void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover
 int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, bool dir,
                         char **name, sc_error *err);
 
+/* Where temporary directories go: given, else $TMPDIR, else /var/tmp
+ * (room for image-sized trees, unlike a tmpfs /tmp). */
+const char *sc_store_tmp_base(const char *given);
+
+/* A temporary directory prefix + random hex in base, flocked while this
+ * run lives (the returned fd holds the lock), after removing the ones runs
+ * that died left there (calling before on each first, when given).
+ * *path is its real path: runc refuses a bundle reached through a symlink. */
+int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn before,
+                     char **path, sc_error *err);
+
 #endif

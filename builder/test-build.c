@@ -36,18 +36,8 @@ static int refuse_invalid(const sc_project *project, sc_error *err)
  * those of killed runs. */
 static int make_build_dir(char **build_dir, int *lock_fd, sc_error *err)
 {
-  const char *tmp = getenv("TMPDIR");
-  const char *base = tmp && tmp[0] ? tmp : "/var/tmp";
-  _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (base_fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
-  sc_store_remove_stale(base_fd, BUILD_DIR_PREFIX);
-  _cleanup_free_ char *name = NULL;
-  *lock_fd = sc_store_tmp_create(base_fd, BUILD_DIR_PREFIX, NULL, true, &name, err);
-  if (*lock_fd < 0)
-    return sc_error_prefix(err, "in %s", base);
-  *build_dir = xasprintf("%s/%s", base, name);
-  return 0;
+  *lock_fd = sc_store_tmp_dir(sc_store_tmp_base(NULL), BUILD_DIR_PREFIX, NULL, build_dir, err);
+  return *lock_fd < 0 ? -1 : 0;
 }
 
 int sc_test_build_project(const sc_project *project, char **build_dir, int *lock_fd,
