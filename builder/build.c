@@ -299,13 +299,13 @@ static int write_rootfs_layer(build_ctx *c, project_layers *out, sc_error *err)
 {
   sc_layer_options rootfs = base_layer_options(c);
   rootfs.rootfs_fd = c->project->rootfs_fd;
-  _cleanup_free_ char *cache_dir = c->opts->no_cache ? NULL
-                                   : c->opts->layer_cache_dir
-                                       ? xstrdup(c->opts->layer_cache_dir)
-                                       : sc_user_cache_path("layers");
+  _cleanup_free_ char *cache_dir = c->opts->no_cache          ? NULL
+                                   : c->opts->layer_cache_dir ? xstrdup(c->opts->layer_cache_dir)
+                                                              : sc_user_cache_path("layers");
   sc_layer_cache_key key;
   sc_error ignored = SC_ERROR_INIT;
-  bool keyed = cache_dir && sc_layer_cache_key_of(&rootfs, (int64_t)time(NULL), &key, &ignored) == 0;
+  bool keyed =
+      cache_dir && sc_layer_cache_key_of(&rootfs, (int64_t)time(NULL), &key, &ignored) == 0;
   sc_error_clear(&ignored);
   if (keyed && sc_layer_cache_lookup(cache_dir, &key, c->blobs_fd, &out->results[out->count])) {
     append_descriptor(c, &out->results[out->count]);
@@ -399,8 +399,7 @@ static json_t *make_config(build_ctx *c, const project_layers *layers)
   for (size_t i = 0; i < layers->count; i++) {
     json_array_append_new(diff_ids, json_string(layers->results[i].diff_id));
     _cleanup_free_ char *by = xasprintf("sc-build build: %s", layers->created_by[i]);
-    json_array_append_new(history,
-                          json_pack("{s:s,s:s}", "created", c->created, "created_by", by));
+    json_array_append_new(history, json_pack("{s:s,s:s}", "created", c->created, "created_by", by));
   }
   return config;
 }

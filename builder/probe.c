@@ -121,8 +121,8 @@ static int parse_number(json_t *spec, const char *key, double *out, sc_error *er
 bool sc_probe_key_is_known(const char *type, const char *key)
 {
   static const char *const keys[][4] = {
-      {"alive", "seconds"},       {"tcp", "address"}, {"http", "url", "body", "status"},
-      {"exec", "command"},        {"exit", "status"},
+      {"alive", "seconds"}, {"tcp", "address"}, {"http", "url", "body", "status"},
+      {"exec", "command"},  {"exit", "status"},
   };
   for (size_t i = 0; type && i < sizeof keys / sizeof *keys; i++) {
     if (strcmp(keys[i][0], type) != 0)

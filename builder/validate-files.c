@@ -252,8 +252,8 @@ static void check_labels(sc_validation *v, json_t *labels)
  * would otherwise turn into a silently weaker test. */
 static void check_probe(sc_validation *v, const sc_values *values, json_t *spec, size_t i)
 {
-  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("test"), SC_JSONPOS_KEY("probes"),
-                            SC_JSONPOS_INDEX(i), SC_JSONPOS_KEY(NULL)};
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("test"), SC_JSONPOS_KEY("probes"), SC_JSONPOS_INDEX(i),
+                            SC_JSONPOS_KEY(NULL)};
   sc_probe probe;
   sc_error err = SC_ERROR_INIT;
   if (values && sc_probe_from_json(spec, values, 10, &probe, &err) < 0)
@@ -305,7 +305,8 @@ static void check_test(sc_validation *v, json_t *test)
   }
   size_t i;
   json_t *spec;
-  json_array_foreach(json_is_array(probes) ? probes : NULL, i, spec) check_probe(v, values, spec, i);
+  json_array_foreach(json_is_array(probes) ? probes : NULL, i, spec)
+      check_probe(v, values, spec, i);
   sc_values_free(values);
 }
 

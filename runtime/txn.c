@@ -127,8 +127,8 @@ int sc_txn_begin(sc_txn *txn, const sc_root *root, const sc_install_options *opt
   char txid[17];
   sc_random_hex(txid, 16);
   set_ids(txn, txid);
-  txn->doc = json_pack("{s:s, s:s, s:s, s:i, s:b}", "op", op, "txid", txn->txid, "state",
-                       "prepare", "target", target, "staging", staging);
+  txn->doc = json_pack("{s:s, s:s, s:s, s:i, s:b}", "op", op, "txid", txn->txid, "state", "prepare",
+                       "target", target, "staging", staging);
   if (staging)
     txn->staging = xasprintf(".%s.%d.staging-%s", txn->name, target, txn->txid);
   if (sc_txn_save(txn, err) < 0) {
@@ -288,9 +288,12 @@ static int finish(sc_txn *txn, char ***kept, sc_error *err)
     const char *name;
     int (*run)(sc_txn *, char ***, sc_error *);
   } steps[] = {
-      {"slot", move_staging_into_slot},     {"unit-files", publish_unit_files},
-      {"link", switch_link},                {"host-files", publish_new_files},
-      {"old-host-files", remove_old_files}, {"deployments", remove_deployments},
+      {"slot", move_staging_into_slot},
+      {"unit-files", publish_unit_files},
+      {"link", switch_link},
+      {"host-files", publish_new_files},
+      {"old-host-files", remove_old_files},
+      {"deployments", remove_deployments},
       {"trash", remove_trash},
   };
   for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++)
@@ -314,8 +317,9 @@ int sc_txn_commit(sc_txn *txn, char ***kept, sc_error *err)
   }
   /* From here on the change happens: a failure is left for the next run. */
   if (w > 0 || sc_txn_step(txn->options, "committed", err) < 0 || finish(txn, kept, err) < 0)
-    return sc_error_prefix(err, "%s is changed but not cleaned up (the next command on it "
-                                "finishes that)",
+    return sc_error_prefix(err,
+                           "%s is changed but not cleaned up (the next command on it "
+                           "finishes that)",
                            txn->name);
   return 0;
 }
@@ -439,8 +443,8 @@ static int load_journal(const sc_root *root, const char *name, json_t **out, sc_
       json_integer_value(target) < -1 || json_integer_value(target) > 1) {
     json_decref(doc);
     return sc_error_set(err, SC_E_INVALID,
-                        "%s/%s/%s is not a journal of sc-build: move it away to go on",
-                        root->path, SC_CONTAINERS_DIR, journal);
+                        "%s/%s/%s is not a journal of sc-build: move it away to go on", root->path,
+                        SC_CONTAINERS_DIR, journal);
   }
   *out = doc;
   return 0;
@@ -461,14 +465,15 @@ int sc_txn_recover(const sc_root *root, const sc_install_options *options, sc_er
     set_ids(&txn, json_string_value(json_object_get(doc, "txid")));
     if (json_is_true(json_object_get(doc, "staging")))
       txn.staging = xasprintf(".%s.%d.staging-%s", txn.name, doc_target(&txn), txn.txid);
-    bool committed = strcmp(doc_string(&txn, "state") ? doc_string(&txn, "state") : "", "commit") == 0;
+    bool committed =
+        strcmp(doc_string(&txn, "state") ? doc_string(&txn, "state") : "", "commit") == 0;
     const char *op = doc_string(&txn, "op");
     _cleanup_free_ char *what = xstrdup(op ? op : "change");
     int r = committed ? finish(&txn, NULL, err) : undo(&txn, err);
     sc_txn_clear(&txn);
     if (r < 0)
-      return sc_error_prefix(err, "%s the interrupted %s of %s", committed ? "finishing" : "undoing",
-                             what, options->name);
+      return sc_error_prefix(err, "%s the interrupted %s of %s",
+                             committed ? "finishing" : "undoing", what, options->name);
   }
   return sweep(root, options->name, err);
 }

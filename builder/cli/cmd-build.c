@@ -218,7 +218,8 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
     return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
-  if (a->build.compression == SC_COMPRESSION_GZIP && a->build.compression_level > SC_PGZIP_MAX_LEVEL)
+  if (a->build.compression == SC_COMPRESSION_GZIP &&
+      a->build.compression_level > SC_PGZIP_MAX_LEVEL)
     return sc_cli_usage_error(cli, "build", "gzip levels go from 1 to %d (zstd's to 19)",
                               SC_PGZIP_MAX_LEVEL);
   return 0;
@@ -279,13 +280,12 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
                          const sc_diags *diags)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I,s:o,s:o}", "ok", 1,
-                                "format", r->format, "path", r->path, "reference", r->reference,
-                                "tag", r->tag, "digest", r->manifest_digest, "config_digest",
-                                r->config_digest, "layers", r->layers, "layers_reused",
-                                (json_int_t)r->layers_reused, "size", (json_int_t)r->size,
-                                "base_pull", base_pull_json(a, &r->base_pull), "diagnostics",
-                                sc_cli_diags_json(diags)));
+    sc_cli_print_json(json_pack(
+        "{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I,s:o,s:o}", "ok", 1, "format", r->format, "path",
+        r->path, "reference", r->reference, "tag", r->tag, "digest", r->manifest_digest,
+        "config_digest", r->config_digest, "layers", r->layers, "layers_reused",
+        (json_int_t)r->layers_reused, "size", (json_int_t)r->size, "base_pull",
+        base_pull_json(a, &r->base_pull), "diagnostics", sc_cli_diags_json(diags)));
     return;
   }
   sc_cli_print_diags(cli, diags);
@@ -390,11 +390,11 @@ static void show_build_progress(void *user, const sc_layer_progress *p)
   char left[32] = "";
   if (secs >= 1 && rate > 0 && p->bytes_total > p->bytes_done)
     snprintf(left, sizeof left, ", %.0f s left", (double)(p->bytes_total - p->bytes_done) / rate);
-  _cleanup_free_ char *line = xasprintf(
-      "layer [%s] %llu/%llu MB, %llu/%llu entries, %.0f MB/s%s", bar,
-      (unsigned long long)(p->bytes_done >> 20), (unsigned long long)(p->bytes_total >> 20),
-      (unsigned long long)p->entries_done, (unsigned long long)p->entries_total, rate / 1048576,
-      left);
+  _cleanup_free_ char *line =
+      xasprintf("layer [%s] %llu/%llu MB, %llu/%llu entries, %.0f MB/s%s", bar,
+                (unsigned long long)(p->bytes_done >> 20),
+                (unsigned long long)(p->bytes_total >> 20), (unsigned long long)p->entries_done,
+                (unsigned long long)p->entries_total, rate / 1048576, left);
   sc_cli_progress_show(bp->bars, "layer", line);
 }
 
