@@ -23,6 +23,7 @@ static int import_built(const sc_build_result *build, const char *repo_path,
       .tag = build->tag,
       .mode = mode,
       .interrupted = options->interrupted,
+      .timestamp = options->source_date_epoch,
   };
   int r = sc_ostree_import(image, repo_path, &import, result, err);
   sc_image_free(image);

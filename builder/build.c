@@ -566,8 +566,7 @@ static void fill_result(build_ctx *c)
 static int run_build(build_ctx *c, sc_error *err)
 {
   project_layers layers = {0};
-  if (sc_source_date_epoch(&c->mtime, err) < 0)
-    return -1;
+  c->mtime = c->opts->source_date_epoch;
   format_created(c->mtime, c->created);
   if (c->opts->from && open_base(c, err) < 0)
     return -1;

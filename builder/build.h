@@ -43,6 +43,9 @@ typedef struct sc_build_options {
   void *progress_user;
   const char *layer_cache_dir; /* NULL: $XDG_CACHE_HOME/sc-build/layers */
   bool no_cache;               /* build every layer, remember nothing */
+  /* Every entry's mtime and the config's `created`, in seconds since 1970:
+   * SOURCE_DATE_EPOCH as the caller read it (sc_source_date_epoch_parse). */
+  int64_t source_date_epoch;
 } sc_build_options;
 
 typedef struct sc_build_result {

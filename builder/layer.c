@@ -98,18 +98,19 @@ static void link_table_free(link_table *t)
   free(t->slots);
 }
 
-int sc_source_date_epoch(int64_t *out, sc_error *err)
+int sc_source_date_epoch_parse(const char *text, int64_t *out, sc_error *err)
 {
-  const char *s = getenv("SOURCE_DATE_EPOCH");
   *out = 0;
-  if (s == NULL || s[0] == '\0')
+  if (text == NULL || text[0] == '\0')
     return 0;
   char *end = NULL;
   errno = 0;
-  long long v = strtoll(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < 0 || s[0] == '+' || s[0] == ' ')
+  long long v = strtoll(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || v < 0 || text[0] == '+' || text[0] == ' ')
     return sc_error_set(err, SC_E_INVALID,
-                        "SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970", s);
+                        "SOURCE_DATE_EPOCH='%s' is not a number of seconds since 1970: set a "
+                        "whole non-negative number, or unset it",
+                        text);
   *out = v;
   return 0;
 }

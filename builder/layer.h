@@ -75,8 +75,11 @@ int sc_layer_stat_walk(int dir_fd, sc_layer_stat_fn fn, void *user, sc_error *er
 int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_result *result,
                    sc_error *err);
 
-/* SOURCE_DATE_EPOCH (reproducible-builds.org) as the layer mtime: 0 when
- * unset or empty, an error when it is not a non-negative integer. */
-int sc_source_date_epoch(int64_t *out, sc_error *err);
+/* The value of SOURCE_DATE_EPOCH (reproducible-builds.org), as the CLI read
+ * it from the environment, into seconds since 1970: 0 when text is NULL or
+ * empty, an error when it is not a whole non-negative decimal number.  The
+ * library never reads the variable itself: build and import take the
+ * result in their options. */
+int sc_source_date_epoch_parse(const char *text, int64_t *out, sc_error *err);
 
 #endif

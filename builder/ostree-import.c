@@ -143,22 +143,6 @@ static int open_or_create_repo(const char *path, sc_ostree_mode mode, OstreeRepo
   return 0;
 }
 
-/* SOURCE_DATE_EPOCH (reproducible-builds.org) or 0. */
-static int commit_timestamp(guint64 *out, sc_error *err)
-{
-  const char *text = getenv("SOURCE_DATE_EPOCH");
-  *out = 0;
-  if (text == NULL || text[0] == '\0')
-    return 0;
-  char *end;
-  errno = 0;
-  unsigned long long value = strtoull(text, &end, 10);
-  if (errno || *end || text[0] == '-')
-    return sc_error_set(err, SC_E_USAGE, "SOURCE_DATE_EPOCH='%s' is not a number of seconds", text);
-  *out = value;
-  return 0;
-}
-
 /* ---- commits ---- */
 
 /* Commit metadata a{sv} of string values, as skopeo's AddMetadataString. */
@@ -541,9 +525,9 @@ int sc_ostree_import(const sc_image *image, const char *repo_path,
                         image->reference);
   _cleanup_free_ char *name = NULL;
   import_ctx ctx = {.image = image, .options = options, .result = result};
-  if (image_branch_name(image, options, &name, err) < 0 ||
-      commit_timestamp(&ctx.timestamp, err) < 0)
+  if (image_branch_name(image, options, &name, err) < 0)
     return -1;
+  ctx.timestamp = (guint64)options->timestamp;
   if (open_or_create_repo(repo_path, options->mode, &ctx.repo, &result->created, err) < 0)
     return -1;
   /* Two imports must not interleave reading and moving refs (store.h). */

@@ -12,12 +12,14 @@
  *
  * All commits are written in one transaction: on any failure no branch
  * moves.  Commits are reproducible (no parent, a fixed subject, the time
- * from SOURCE_DATE_EPOCH or 0), so the same image gives the same commits. */
+ * given in the options: SOURCE_DATE_EPOCH or 0), so the same image gives
+ * the same commits. */
 #ifndef SC_OSTREE_IMPORT_H
 #define SC_OSTREE_IMPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sc/error.h>
 #include <sc/image.h>
 
@@ -34,6 +36,9 @@ typedef struct sc_ostree_import_options {
   const char *tag;
   sc_ostree_mode mode;             /* for a repository created here */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
+  /* Every commit's time, in seconds since 1970: SOURCE_DATE_EPOCH as the
+   * caller read it (sc_source_date_epoch_parse), or 0. */
+  int64_t timestamp;
 } sc_ostree_import_options;
 
 typedef struct sc_ostree_branch {

@@ -75,6 +75,10 @@ int sc_cli_usage_error(sc_cli *cli, const char *command, const char *fmt, ...)
 int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, const char *text,
                         long min, long max, long *out);
 
+/* SOURCE_DATE_EPOCH (reproducible-builds.org) from the environment, read
+ * here only (environment.c): 0, or the exit code of the error printed. */
+int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out);
+
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);
 /* Diagnostics as a JSON array. */

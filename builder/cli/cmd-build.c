@@ -209,6 +209,9 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       return rc;
   }
   sc_cli_finish_options(cli);
+  int rc = sc_cli_source_date_epoch(cli, &a->build.source_date_epoch);
+  if (rc != 0)
+    return rc;
   if (argc - optind > 1)
     return sc_cli_usage_error(cli, "build", "one project directory only (got '%s' and '%s')",
                               argv[optind], argv[optind + 1]);

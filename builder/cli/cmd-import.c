@@ -97,6 +97,9 @@ int sc_cmd_import(sc_cli *cli, int argc, char **argv)
     }
   }
   sc_cli_finish_options(cli);
+  int rc = sc_cli_source_date_epoch(cli, &import_options.timestamp);
+  if (rc != 0)
+    return rc;
   if (optind != argc - 1)
     return sc_cli_usage_error(cli, "import", "import takes one IMAGE");
   if (repo == NULL)

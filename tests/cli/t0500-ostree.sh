@@ -173,6 +173,12 @@ test_expect_success 'commit times come from SOURCE_DATE_EPOCH; commits have no p
   ! ostree --repo=repo-bare rev-parse ociimage/svc_3A1^ 2>/dev/null
 '
 
+test_expect_success 'import takes SOURCE_DATE_EPOCH by the rule build does' '
+  expect_exit 1 env SOURCE_DATE_EPOCH=+1 "$SC_BUILD" import oci:img.oci:svc:1 --repo plus &&
+  expect_grep "SOURCE_DATE_EPOCH=.+1. is not a number" "$TEST_TMP/.stderr" &&
+  test ! -e plus
+'
+
 test_expect_success 'a corrupt layer blob fails the import and moves no branch' '
   cp -a img.oci bad.oci &&
   f=bad.oci/blobs/sha256/$(hex "$(layer_digest 0)") &&

@@ -163,10 +163,9 @@ static const seen_entry *find(const seen_entry *entries, size_t n, const char *p
 static void test_entries_sorted_and_normalized(void **state)
 {
   fixture *f = *state;
-  setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
   int64_t mtime = 0;
   sc_error err = SC_ERROR_INIT;
-  assert_int_equal(sc_source_date_epoch(&mtime, &err), 0);
+  assert_int_equal(sc_source_date_epoch_parse("1700000000", &mtime, &err), 0);
   assert_int_equal(mtime, 1700000000);
   sc_layer_options o = options_for(f);
   o.mtime = mtime;
@@ -308,12 +307,15 @@ static void test_bad_source_date_epoch(void **state)
   (void)state;
   sc_error err = SC_ERROR_INIT;
   int64_t v = -1;
-  setenv("SOURCE_DATE_EPOCH", "12abc", 1);
-  assert_int_equal(sc_source_date_epoch(&v, &err), -1);
-  assert_non_null(strstr(err.msg, "SOURCE_DATE_EPOCH"));
-  sc_error_clear(&err);
-  unsetenv("SOURCE_DATE_EPOCH");
-  assert_int_equal(sc_source_date_epoch(&v, &err), 0);
+  static const char *const bad[] = {"12abc", "+1", "-1", " 1", "1.5", "99999999999999999999"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    assert_int_equal(sc_source_date_epoch_parse(bad[i], &v, &err), -1);
+    assert_non_null(strstr(err.msg, "SOURCE_DATE_EPOCH"));
+    sc_error_clear(&err);
+  }
+  assert_int_equal(sc_source_date_epoch_parse(NULL, &v, &err), 0);
+  assert_int_equal(v, 0);
+  assert_int_equal(sc_source_date_epoch_parse("", &v, &err), 0);
   assert_int_equal(v, 0);
 }
 
