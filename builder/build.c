@@ -21,10 +21,6 @@
 #include "store.h"
 #include "util.h"
 
-#define MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar.gzip"
-#define MEDIA_TYPE_DOCKER_FOREIGN "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
-#define MEDIA_TYPE_OCI_FOREIGN "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
-
 typedef struct build_ctx {
   const sc_project *project;
   const sc_build_options *opts;
@@ -190,10 +186,10 @@ static int prepare_dest(build_ctx *c, sc_error *err)
 static const char *oci_layer_media_type(const char *media_type)
 {
   if (media_type == NULL || media_type[0] == '\0' ||
-      strcmp(media_type, MEDIA_TYPE_DOCKER_LAYER) == 0)
+      strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LAYER) == 0)
     return SC_MEDIA_TYPE_LAYER_GZIP;
-  if (strcmp(media_type, MEDIA_TYPE_DOCKER_FOREIGN) == 0)
-    return MEDIA_TYPE_OCI_FOREIGN;
+  if (strcmp(media_type, SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER) == 0)
+    return SC_MEDIA_TYPE_FOREIGN_GZIP;
   return media_type;
 }
 

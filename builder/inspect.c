@@ -267,9 +267,9 @@ static int describe_docker_archive(const char *path, json_t **out, sc_error *err
     if (r == 0 && !size)
       r = sc_error_set(err, SC_E_INVALID, "%s: layer %s is missing", path,
                        json_string_value(json_object_get(l, "path")));
-    json_array_append_new(layers, json_pack("{s:O?,s:O?,s:s}", "digest",
-                                            json_object_get(l, "digest"), "size", size, "mediaType",
-                                            "application/vnd.oci.image.layer.v1.tar"));
+    json_array_append_new(layers,
+                          json_pack("{s:O?,s:O?,s:s}", "digest", json_object_get(l, "digest"),
+                                    "size", size, "mediaType", SC_MEDIA_TYPE_LAYER_TAR));
     total += json_integer_value(size);
     if (r == 0)
       r = sc_docker_archive_list_layer(fd, json_string_value(json_object_get(l, "path")), note_path,

@@ -13,11 +13,8 @@
 #include <sc/diag.h>
 #include <sc/error.h>
 
+#include "media-types.h"
 #include "sha256.h"
-
-#define SC_MEDIA_TYPE_LAYER_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
-#define SC_MEDIA_TYPE_LAYER_ZSTD "application/vnd.oci.image.layer.v1.tar+zstd"
-#define SC_MEDIA_TYPE_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
 
 typedef enum { SC_COMPRESSION_GZIP, SC_COMPRESSION_ZSTD } sc_compression;
 

@@ -11,12 +11,9 @@
 #include <jansson.h>
 #include <sc/error.h>
 
+#include "media-types.h"
 #include "sha256.h"
 
-#define SC_MEDIA_TYPE_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define SC_MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define SC_MEDIA_TYPE_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
-#define SC_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 #define SC_BLOBS_DIR "blobs/sha256"
 
 /* True when dirfd holds an `oci-layout` file. */

@@ -149,10 +149,9 @@ static int write_manifest(export_ctx *ctx, const char *tag, sc_error *err)
   json_t *index = NULL;
   if (sc_oci_index_read(ctx->layout_fd, &index, err) < 0)
     return -1;
-  json_t *descriptor = json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType",
-                                 media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, "digest",
-                                 digest, "size", (json_int_t)len, "annotations",
-                                 "org.opencontainers.image.ref.name", tag);
+  json_t *descriptor = json_pack(
+      "{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST,
+      "digest", digest, "size", (json_int_t)len, "annotations", SC_ANNOTATION_REF_NAME, tag);
   json_decref(sc_oci_index_set_tag(index, tag, descriptor));
   json_decref(descriptor);
   int rc = sc_oci_index_write(ctx->layout_fd, index, err);

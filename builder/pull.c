@@ -22,14 +22,9 @@
 #define TMP_PREFIX ".tmp-pull-"
 #define DEFAULT_JOBS 4
 
-#define MT_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define MT_DOCKER_V1 "application/vnd.docker.distribution.manifest.v1"
-
 /* Every manifest media type we can read, best first. */
-static const char accept_manifests[] = SC_MEDIA_TYPE_OCI_MANIFEST ", " SC_MEDIA_TYPE_OCI_INDEX
-                                                                  ", " MT_DOCKER_MANIFEST
-                                                                  ", " MT_DOCKER_LIST;
+static const char accept_manifests[] = SC_MEDIA_TYPE_OCI_MANIFEST
+    ", " SC_MEDIA_TYPE_OCI_INDEX ", " SC_MEDIA_TYPE_DOCKER_MANIFEST ", " SC_MEDIA_TYPE_DOCKER_LIST;
 
 typedef struct pull_ctx {
   const sc_pull_options *options;
@@ -167,7 +162,7 @@ static int cache_record(pull_ctx *ctx, const char *media_type, int64_t size, sc_
   const char *hex = sc_digest_hex(ctx->result->manifest_digest);
   json_t *descriptor = json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type, "digest",
                                  ctx->result->manifest_digest, "size", (json_int_t)size,
-                                 "annotations", "org.opencontainers.image.ref.name", hex);
+                                 "annotations", SC_ANNOTATION_REF_NAME, hex);
   json_decref(sc_oci_index_set_tag(index, hex, descriptor));
   json_decref(descriptor);
   int rc = sc_oci_index_write(ctx->layout_fd, index, err);
@@ -235,13 +230,13 @@ static int parse_manifest(pull_ctx *ctx, manifest_bytes *m, const char *content_
                         ctx->source, m->digest, jerr.text);
   char buf[128];
   const char *mt = media_type_of(m->doc, content_type, buf, sizeof buf);
-  if (mt && sc_str_has_prefix(mt, MT_DOCKER_V1))
+  if (mt && sc_str_has_prefix(mt, SC_MEDIA_TYPE_DOCKER_V1_PREFIX))
     return sc_error_set(err, SC_E_INVALID,
                         "%s: a Docker schema 1 manifest, which sc-build does not read: push the "
                         "base again with a current tool (schema 2 or OCI)",
                         ctx->source);
   static const char *const known[] = {SC_MEDIA_TYPE_OCI_MANIFEST, SC_MEDIA_TYPE_OCI_INDEX,
-                                      MT_DOCKER_MANIFEST, MT_DOCKER_LIST};
+                                      SC_MEDIA_TYPE_DOCKER_MANIFEST, SC_MEDIA_TYPE_DOCKER_LIST};
   m->media_type = NULL;
   for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
     if (mt && strcmp(mt, known[i]) == 0)
@@ -574,7 +569,7 @@ static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
 static bool is_index(const manifest_bytes *m)
 {
   return strcmp(m->media_type, SC_MEDIA_TYPE_OCI_INDEX) == 0 ||
-         strcmp(m->media_type, MT_DOCKER_LIST) == 0;
+         strcmp(m->media_type, SC_MEDIA_TYPE_DOCKER_LIST) == 0;
 }
 
 /* From an index to the platform's manifest, checked against its descriptor. */

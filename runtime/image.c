@@ -14,15 +14,11 @@
 #include "image-ostree.h"
 #include "descriptor.h"
 #include "layer-reader.h"
+#include "media-types.h"
 #include "sha256.h"
 #include "unpack.h"
 #include "util.h"
 
-#define MEDIA_TYPE_OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
-#define MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
-#define MEDIA_TYPE_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
-#define MEDIA_TYPE_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
-#define ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
 /* Manifests, configs and index.json are small; a larger one is refused,
  * not read. */
 #define MAX_DOCUMENT_SIZE (4 << 20)
@@ -152,7 +148,7 @@ static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t 
 static const char *ref_name_of(json_t *descriptor)
 {
   return json_string_value(
-      json_object_get(json_object_get(descriptor, "annotations"), ANNOTATION_REF_NAME));
+      json_object_get(json_object_get(descriptor, "annotations"), SC_ANNOTATION_REF_NAME));
 }
 
 int sc_image_index_check(const json_t *index, const char *where, sc_error *err)
@@ -257,8 +253,8 @@ static json_t *pick_platform(json_t *index, const char *layout, sc_error *err)
 
 static bool is_index_type(const char *media_type)
 {
-  return strcmp(media_type, MEDIA_TYPE_OCI_INDEX) == 0 ||
-         strcmp(media_type, MEDIA_TYPE_DOCKER_LIST) == 0;
+  return strcmp(media_type, SC_MEDIA_TYPE_OCI_INDEX) == 0 ||
+         strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LIST) == 0;
 }
 
 static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)

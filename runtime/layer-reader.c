@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "media-types.h"
 #include "util.h"
 
 /* The blob as read: compressed bytes, hashed and counted. */
@@ -99,14 +100,14 @@ int sc_layer_compression_of(const char *media_type, sc_layer_compression *out)
     const char *media_type;
     sc_layer_compression compression;
   } known[] = {
-      {"application/vnd.oci.image.layer.v1.tar", SC_LAYER_TAR},
-      {"application/vnd.oci.image.layer.v1.tar+gzip", SC_LAYER_GZIP},
-      {"application/vnd.oci.image.layer.v1.tar+zstd", SC_LAYER_ZSTD},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar", SC_LAYER_TAR},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip", SC_LAYER_GZIP},
-      {"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", SC_LAYER_ZSTD},
-      {"application/vnd.docker.image.rootfs.diff.tar.gzip", SC_LAYER_GZIP},
-      {"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip", SC_LAYER_GZIP},
+      {SC_MEDIA_TYPE_LAYER_TAR, SC_LAYER_TAR},
+      {SC_MEDIA_TYPE_LAYER_GZIP, SC_LAYER_GZIP},
+      {SC_MEDIA_TYPE_LAYER_ZSTD, SC_LAYER_ZSTD},
+      {SC_MEDIA_TYPE_FOREIGN_TAR, SC_LAYER_TAR},
+      {SC_MEDIA_TYPE_FOREIGN_GZIP, SC_LAYER_GZIP},
+      {SC_MEDIA_TYPE_FOREIGN_ZSTD, SC_LAYER_ZSTD},
+      {SC_MEDIA_TYPE_DOCKER_LAYER, SC_LAYER_GZIP},
+      {SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER, SC_LAYER_GZIP},
   };
   for (size_t i = 0; media_type && i < sizeof known / sizeof known[0]; i++)
     if (strcmp(media_type, known[i].media_type) == 0) {
