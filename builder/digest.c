@@ -5,11 +5,6 @@
 
 #include "util.h"
 
-const char *sc_digest_hex(const char *digest)
-{
-  return sc_str_has_prefix(digest, "sha256:") ? digest + 7 : digest;
-}
-
 void sc_digest_writer_init(sc_digest_writer *w, int fd)
 {
   w->fd = fd;

@@ -10,9 +10,6 @@
 
 #include "sha256.h"
 
-/* image-spec descriptor.md: the encoded part of "sha256:<hex>". */
-const char *sc_digest_hex(const char *digest);
-
 /* Streams bytes to fd (or nowhere when fd < 0) and digests them. */
 typedef struct sc_digest_writer {
   int fd;

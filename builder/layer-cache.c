@@ -61,7 +61,7 @@ int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache
   }
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_finish(w.h, digest);
-  memcpy(key->hex, digest + 7, SC_SHA256_HEX_LEN + 1);
+  memcpy(key->hex, sc_digest_hex(digest), SC_SHA256_HEX_LEN + 1);
   key->storable = w.storable;
   return 0;
 }
@@ -126,8 +126,8 @@ bool sc_layer_cache_lookup(const char *cache_dir, const sc_layer_cache_key *key,
   if (r < 0 || !parse_entry(text, len, key->hex, &found))
     return false;
   struct stat st;
-  if (fstatat(blobs_fd, found.digest + 7, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode) ||
-      st.st_size != found.size)
+  if (fstatat(blobs_fd, sc_digest_hex(found.digest), &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+      !S_ISREG(st.st_mode) || st.st_size != found.size)
     return false;
   *out = found;
   return true;

@@ -217,7 +217,7 @@ static int read_blob(const sc_image *image, const char *digest, char **data, siz
 {
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
-  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(digest));
   if (sc_read_file_at(image->layout_fd, path, data, len, err) < 0)
     return sc_error_prefix(err, "%s", image->layout_path);
   char actual[SC_DIGEST_LEN + 1];
@@ -245,7 +245,7 @@ static int import_config(import_ctx *ctx, sc_error *err)
     return sc_error_prefix(err, "config %s", d->digest);
   _cleanup_free_ char *size = xasprintf("%zu", len);
   g_autoptr(GVariant) metadata = metadata_new((const char *[]){"docker.size", size, NULL});
-  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", d->digest + 7);
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", sc_digest_hex(d->digest));
   return commit_tree(ctx, mtree, metadata, branch, err);
 }
 
@@ -458,7 +458,7 @@ static int import_layer(import_ctx *ctx, size_t index, sc_error *err)
 {
   const sc_descriptor *layer = &ctx->image->layers[index];
   const char *diff_id = diff_id_of(ctx->image, index);
-  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", layer->digest + 7);
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", sc_digest_hex(layer->digest));
   _cleanup_free_ char *reusable = NULL;
   if (find_reusable_layer(ctx, branch, diff_id, &reusable, err) < 0)
     return -1;

@@ -473,7 +473,7 @@ static int send_blobs(push_ctx *ctx, const sc_descriptor **blobs, size_t count, 
 /* The manifest's bytes as stored: their digest is the image's. */
 static int read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err)
 {
-  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", image->manifest_digest + 7);
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(image->manifest_digest));
   if (sc_read_file_at(image->layout_fd, path, data, len, err) < 0)
     return -1;
   char digest[SC_DIGEST_LEN + 1];

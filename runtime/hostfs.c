@@ -461,12 +461,12 @@ static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs
     if (parent < 0 || symlinkat(target, parent, name) < 0)
       return parent < 0 ? -1 : sc_error_set_errno(err, errno, "cannot create %s", e->destination);
     sc_sha256_digest(target, (size_t)n, checksum);
-    record_add(record, e->destination, checksum + 7);
+    record_add(record, e->destination, sc_digest_hex(checksum));
     return 0;
   }
   if (install_file(hostfs_fd, plan, e, root_fd, checksum, err) < 0)
     return -1;
-  record_add(record, e->destination, checksum + 7);
+  record_add(record, e->destination, sc_digest_hex(checksum));
   return 0;
 }
 
@@ -554,7 +554,7 @@ static bool unchanged(int parent, const char *base, const char *checksum)
     if (fd < 0 || sc_sha256_fd(fd, digest, NULL) < 0)
       return false;
   }
-  return strcmp(digest + 7, checksum) == 0;
+  return strcmp(sc_digest_hex(digest), checksum) == 0;
 }
 
 int sc_hostfs_remove(int root_fd, json_t *files, json_t *checksums, char ***kept, sc_error *err)

@@ -235,7 +235,7 @@ static int read_config_content(const sc_image *image, const char *commit, GBytes
 static int read_config_bytes(const sc_image *image, GBytes **out, sc_error *err)
 {
   const sc_descriptor *d = &image->config_descriptor;
-  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", d->digest + 7);
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", sc_digest_hex(d->digest));
   _cleanup_free_ char *commit = NULL;
   if (sc_ostree_resolve_branch(image->ostree->repo, branch, &commit, err) < 0)
     return -1;
@@ -342,7 +342,7 @@ int sc_image_ostree_open(const char *reference, sc_image **out, sc_error *err)
 static int layer_commit(const sc_image *image, size_t index, char **commit, sc_error *err)
 {
   const sc_descriptor *layer = &image->layers[index];
-  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", layer->digest + 7);
+  _cleanup_free_ char *branch = xasprintf(SC_OSTREE_REF_PREFIX "%s", sc_digest_hex(layer->digest));
   if (sc_ostree_resolve_branch(image->ostree->repo, branch, commit, err) < 0)
     return -1;
   if (*commit == NULL)

@@ -78,7 +78,7 @@ int sc_image_open_blob(const sc_image *image, const char *digest, sc_error *err)
 {
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
-  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", digest + 7);
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(digest));
   /* O_NONBLOCK: a FIFO must not block the open; only a regular file is
    * read at all (a device would never end). */
   _cleanup_close_ int fd =
@@ -122,7 +122,7 @@ static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t 
   _cleanup_close_ int fd = sc_image_open_blob(image, d->digest, err);
   if (fd < 0)
     return -1;
-  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", d->digest + 7);
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(d->digest));
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
   if (sc_read_file_at_max(image->layout_fd, path, MAX_DOCUMENT_SIZE, &data, &len, err) < 0)
@@ -428,7 +428,7 @@ int sc_image_open(const char *reference, sc_image **out, sc_error *err)
 
 const char *sc_image_id(const sc_image *image)
 {
-  return image->manifest_digest + 7;
+  return sc_digest_hex(image->manifest_digest);
 }
 
 const char *sc_image_label(const sc_image *image, const char *key)

@@ -79,6 +79,11 @@ int sc_sha256_fd(int fd, char out[SC_DIGEST_LEN + 1], sc_error *err)
   return 0;
 }
 
+const char *sc_digest_hex(const char *digest)
+{
+  return strncmp(digest, "sha256:", 7) == 0 ? digest + 7 : digest;
+}
+
 bool sc_digest_is_valid(const char *s)
 {
   if (s == NULL || strncmp(s, "sha256:", 7) != 0 || strlen(s) != SC_DIGEST_LEN)

@@ -24,5 +24,9 @@ int sc_sha256_fd(int fd, char out[SC_DIGEST_LEN + 1], sc_error *err);
 /* True when s is exactly "sha256:" followed by 64 lower-case hex digits:
  * digests from hostile documents are checked before they name a file. */
 bool sc_digest_is_valid(const char *s);
+/* image-spec descriptor.md: the encoded part of "sha256:<hex>", the name a
+ * blob takes in blobs/sha256/ and an OSTree branch; digest itself when it
+ * has no "sha256:". */
+const char *sc_digest_hex(const char *digest);
 
 #endif
