@@ -70,9 +70,7 @@ const char *sc_image_format_name(sc_image_format format)
 
 static int check_interrupted(const build_ctx *c, sc_error *err)
 {
-  if (c->opts->interrupted && *c->opts->interrupted)
-    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  return 0;
+  return sc_check_interrupted(c->opts->interrupted, NULL, err);
 }
 
 /* ---- where the output goes ---- */

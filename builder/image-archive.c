@@ -31,13 +31,6 @@ static void archive_read_freep(struct archive **a)
     archive_read_free(*a);
 }
 
-static int check_interrupted(volatile const int *interrupted, sc_error *err)
-{
-  if (interrupted && *interrupted)
-    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  return 0;
-}
-
 /* ---- writing: normalized entries (owners 0/0, one mtime, sorted) ---- */
 
 static struct archive *tar_writer_open(int out_fd, sc_error *err)
@@ -103,7 +96,7 @@ static int add_file(struct archive *a, const char *path, int dirfd, const char *
   char buf[1 << 16];
   int64_t left = st.st_size;
   while (left > 0) {
-    if (check_interrupted(interrupted, err) < 0)
+    if (sc_check_interrupted(interrupted, NULL, err) < 0)
       return -1;
     ssize_t n = read(fd, buf, sizeof buf);
     if (n < 0 && errno == EINTR)
@@ -241,7 +234,7 @@ static int add_layer(struct archive *a, int blobs_fd, const char *digest, const 
   la_ssize_t n;
   int64_t total = 0;
   while ((n = archive_read_data(r, buf, sizeof buf)) > 0) {
-    if (check_interrupted(interrupted, err) < 0)
+    if (sc_check_interrupted(interrupted, NULL, err) < 0)
       return -1;
     total += n;
     if (total > size)

@@ -156,7 +156,7 @@ static la_ssize_t tar_write_cb(struct archive *a, void *user, const void *buf, s
   sc_digest_writer_write(&c->diff, buf, len, NULL);
   if (c->opts->progress && (uint64_t)c->diff.size >= c->next_progress)
     report_progress(c);
-  if (c->opts->interrupted && *c->opts->interrupted) {
+  if (sc_interrupted(c->opts->interrupted)) {
     sc_error_set(&c->cb_err, SC_E_INTERRUPTED, "interrupted");
     return -1;
   }
@@ -260,8 +260,8 @@ static struct archive_entry *new_entry(layer_ctx *c, const char *path, mode_t mo
 static int write_header(layer_ctx *c, struct archive_entry *e, const char *display, sc_error *err)
 {
   c->entries++;
-  if (c->opts->interrupted && *c->opts->interrupted)
-    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  if (sc_check_interrupted(c->opts->interrupted, NULL, err) < 0)
+    return -1;
   int r = archive_write_header(c->tar, e);
   if (r != ARCHIVE_OK) {
     _cleanup_free_ char *what = xasprintf("%s: cannot add to the layer", display);

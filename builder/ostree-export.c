@@ -173,9 +173,8 @@ int sc_ostree_export(const sc_image *image, int layout_fd, const char *tag,
   if (rc == 0)
     rc = write_config(&ctx, err);
   for (size_t i = 0; rc == 0 && i < image->layer_count; i++) {
-    if (interrupted && *interrupted)
-      rc = sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-    else
+    rc = sc_check_interrupted(interrupted, NULL, err);
+    if (rc == 0)
       rc = repack_layer(&ctx, i, err);
   }
   if (rc == 0)

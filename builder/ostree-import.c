@@ -35,11 +35,6 @@ typedef struct import_ctx {
   sc_ostree_import_result *result;
 } import_ctx;
 
-static bool interrupted(const import_ctx *ctx)
-{
-  return ctx->options->interrupted && *ctx->options->interrupted;
-}
-
 /* ---- repository ---- */
 
 int sc_ostree_mode_parse(const char *text, sc_ostree_mode *out, sc_error *err)
@@ -416,8 +411,8 @@ static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, cons
   int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)
     ret = check_tar_entries(sc_layer_reader_tar(reader), err);
-  if (interrupted(ctx))
-    return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
+  if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
+    return -1;
   sc_layer_sums sums;
   sc_layer_reader_finish(reader, &sums);
   if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
@@ -438,8 +433,8 @@ static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const 
   int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)
     ret = import_layer_tree(ctx, reader, mtree, err);
-  if (interrupted(ctx))
-    return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
+  if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
+    return -1;
   /* Also after a failed read: a digest mismatch, which replaces the read
    * error in err, is the more useful message. */
   sc_layer_sums sums;
@@ -477,8 +472,8 @@ static int import_layer(import_ctx *ctx, size_t index, sc_error *err)
 static int import_all(import_ctx *ctx, const char *name, sc_error *err)
 {
   for (size_t i = 0; i < ctx->image->layer_count; i++) {
-    if (interrupted(ctx))
-      return sc_error_set(err, SC_E_INTERRUPTED, "import interrupted");
+    if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
+      return -1;
     if (import_layer(ctx, i, err) < 0)
       return -1;
   }

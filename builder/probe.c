@@ -236,18 +236,13 @@ void sc_probe_target_poll(sc_probe_target *target)
 void sc_probe_sleep(sc_probe_target *target, double seconds)
 {
   double end = sc_now() + seconds;
-  while (sc_now() < end && !(target->interrupted && *target->interrupted)) {
+  while (sc_now() < end && !sc_interrupted(target->interrupted)) {
     sc_probe_target_poll(target);
     if (target->exited)
       return;
     double left = end - sc_now();
     usleep((useconds_t)((left < POLL_INTERVAL ? left : POLL_INTERVAL) * 1e6));
   }
-}
-
-static bool interrupted(const sc_probe_target *t)
-{
-  return t->interrupted && *t->interrupted;
 }
 
 static char *exited_reason(const sc_probe_target *t)
@@ -316,7 +311,7 @@ char *sc_probe_port_taken(const sc_probe *p)
 static void run_tcp(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
 {
   double end = sc_now() + p->timeout;
-  while (!interrupted(t)) {
+  while (!sc_interrupted(t->interrupted)) {
     if (tcp_connects(p->host, p->port)) {
       r->passed = true;
       return;
@@ -368,7 +363,7 @@ static void run_http(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
   char error[CURL_ERROR_SIZE] = "";
   long status = 0;
   sc_buf body = SC_BUF_INIT;
-  while (!interrupted(t)) {
+  while (!sc_interrupted(t->interrupted)) {
     sc_buf_free(&body);
     double left = end - sc_now();
     http_get(p->url, left > 1 ? 1 : (left > 0.1 ? left : 0.1), &status, &body, error);
@@ -401,7 +396,7 @@ static void run_alive(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
   sc_probe_sleep(t, p->timeout);
   if (t->exited)
     r->reason = exited_reason(t);
-  else if (interrupted(t))
+  else if (sc_interrupted(t->interrupted))
     r->reason = xstrdup("interrupted");
   else
     r->passed = true;
@@ -468,6 +463,6 @@ void sc_probe_run(const sc_probe *probe, sc_probe_target *target, sc_probe_resul
     }
   }
   if (!result->passed && result->reason == NULL)
-    result->reason = xstrdup(interrupted(target) ? "interrupted" : "failed");
+    result->reason = xstrdup(sc_interrupted(target->interrupted) ? "interrupted" : "failed");
   result->seconds = sc_now() - start;
 }

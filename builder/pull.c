@@ -73,7 +73,7 @@ static void blob_done(pull_ctx *ctx, const sc_descriptor *d, sc_pull_blob_state 
 
 static bool interrupted(const pull_ctx *ctx)
 {
-  return ctx->options->registry.interrupted && *ctx->options->registry.interrupted;
+  return sc_interrupted(ctx->options->registry.interrupted);
 }
 
 /* ---- platforms ---- */

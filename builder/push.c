@@ -531,8 +531,8 @@ static int push_image(push_ctx *ctx, sc_error *err)
       seen = strcmp(image->layers[j - 1].digest, d->digest) == 0;
     if (seen)
       continue;
-    if (ctx->options->registry.interrupted && *ctx->options->registry.interrupted)
-      return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+    if (sc_check_interrupted(ctx->options->registry.interrupted, NULL, err) < 0)
+      return -1;
     int exists = blob_exists(ctx, d, err);
     if (exists < 0)
       return -1;

@@ -56,12 +56,12 @@ struct sc_registry {
 static bool sleep_ms(long ms, volatile const int *interrupted)
 {
   for (; ms > 0; ms -= 50) {
-    if (interrupted && *interrupted)
+    if (sc_interrupted(interrupted))
       return false;
     struct timespec ts = {0, (ms < 50 ? ms : 50) * 1000000L};
     nanosleep(&ts, NULL);
   }
-  return !(interrupted && *interrupted);
+  return !(sc_interrupted(interrupted));
 }
 
 /* ---- responses ---- */
@@ -281,7 +281,7 @@ static int on_progress(void *user, curl_off_t dltotal, curl_off_t dlnow, curl_of
   (void)dltotal;
   (void)ultotal;
   exchange *x = user;
-  if (x->interrupted && *x->interrupted)
+  if (sc_interrupted(x->interrupted))
     return 1;
   const sc_http_body *body = x->request->body;
   if (over_time(x, body ? body_length(body) : 0, dlnow, ulnow))

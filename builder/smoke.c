@@ -174,11 +174,6 @@ typedef struct smoke_run {
   int root_lock_fd; /* holds the test root's flock while this run lives */
 } smoke_run;
 
-static bool interrupted(const sc_smoke_options *o)
-{
-  return o->interrupted && *o->interrupted;
-}
-
 static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
 {
   if (!sc_values_has(set, key)) {
@@ -297,7 +292,7 @@ static int run_probes(smoke_run *run, sc_error *err)
   run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
   int r = 0;
   run->report->passed = true;
-  for (size_t i = 0; i < n && !interrupted(o); i++) {
+  for (size_t i = 0; i < n && !sc_interrupted(o->interrupted); i++) {
     sc_probe probe;
     if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
       r = sc_error_prefix(err, "probe %zu", i + 1);
@@ -429,14 +424,14 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   int r = prepare(&run, err);
   /* Each step is skipped once interrupted (a signal, or the output pipe
    * closed); the teardown below runs in every case. */
-  if (r == 0 &&
-      (install_into_root(&run, err) < 0 || interrupted(options) || apply_tmpfiles(&run, err) < 0 ||
-       interrupted(options) || refuse_taken_ports(&run, err) < 0 ||
-       start_container(&run, err) < 0 || run_probes(&run, err) < 0))
+  if (r == 0 && (install_into_root(&run, err) < 0 || sc_interrupted(options->interrupted) ||
+                 apply_tmpfiles(&run, err) < 0 || sc_interrupted(options->interrupted) ||
+                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0 ||
+                 run_probes(&run, err) < 0))
     r = -1;
   if (r < 0)
     report->passed = false;
-  if (interrupted(options)) { /* whatever step it stopped, this is why */
+  if (sc_interrupted(options->interrupted)) { /* whatever step it stopped, this is why */
     report->passed = false;
     r = sc_error_set(err, SC_E_INTERRUPTED,
                      "interrupted: the container was stopped and the "

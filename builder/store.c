@@ -27,7 +27,7 @@ int sc_store_lock(int dirfd, const char *what, volatile const int *interrupted, 
    * wait happens deep inside build, pull and import alike. */
   fprintf(stderr, "sc-build: waiting for %s: another sc-build run is using it\n", what);
   for (;;) {
-    if (interrupted && *interrupted)
+    if (sc_interrupted(interrupted))
       return sc_error_set(err, SC_E_INTERRUPTED, "interrupted while waiting for %s", what);
     if (flock(dirfd, LOCK_EX) == 0)
       return 0;

@@ -477,8 +477,8 @@ int sc_image_ostree_checkout(const sc_image *image, int rootfs_fd,
    * atomic does (disable_fsync = True); this handle only reads. */
   ostree_repo_set_disable_fsync(image->ostree->repo, TRUE);
   for (size_t i = 0; i < image->layer_count; i++) {
-    if (options && options->interrupted && *options->interrupted)
-      return sc_error_set(err, SC_E_INTERRUPTED, "checkout interrupted");
+    if (sc_check_interrupted(options ? options->interrupted : NULL, "checkout", err) < 0)
+      return -1;
     if (checkout_layer(image, i, rootfs_fd, err) < 0)
       return -1;
   }

@@ -493,7 +493,7 @@ int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *i
   if (r == 0) {
     sc_layer_sums sums;
     sc_layer_reader_finish(reader, &sums);
-    if (interrupted && *interrupted)
+    if (sc_interrupted(interrupted))
       r = sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
     else
       r = sc_image_check_layer_sums(image, i, &sums, err);

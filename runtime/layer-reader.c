@@ -58,7 +58,7 @@ static la_ssize_t blob_stream_read(struct archive *a, void *user, const void **b
 static la_ssize_t tar_stream_read(struct archive *a, void *user, const void **buf)
 {
   tar_stream *s = user;
-  if (s->interrupted && *s->interrupted) {
+  if (sc_interrupted(s->interrupted)) {
     if (a)
       archive_set_error(a, EINTR, "interrupted");
     return -1;

@@ -439,10 +439,8 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
       ret = sc_error_set(err, SC_E_INVALID, "%s: %s", what, archive_error_string(ctx.archive));
       break;
     }
-    if (options->interrupted && *options->interrupted) {
-      ret = sc_error_set(err, SC_E_INTERRUPTED, "%s: interrupted", what);
+    if ((ret = sc_check_interrupted(options->interrupted, what, err)) < 0)
       break;
-    }
     if ((ret = unpack_next(&ctx, entry, err)) < 0)
       break;
   }

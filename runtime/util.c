@@ -639,3 +639,12 @@ int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
     close(fds[n]); /* O_PATH descriptors: nothing to report */
   return r;
 }
+
+int sc_check_interrupted(volatile const int *interrupted, const char *what, sc_error *err)
+{
+  if (!sc_interrupted(interrupted))
+    return 0;
+  if (what == NULL)
+    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  return sc_error_set(err, SC_E_INTERRUPTED, "%s: interrupted", what);
+}

@@ -102,6 +102,17 @@ char *sc_path_basename(const char *path);
 /* Join two path parts with one '/'. */
 char *sc_path_join(const char *a, const char *b);
 
+/* ---- interruption ---- */
+/* Long operations take `volatile const int *interrupted`, a flag the
+ * caller's signal handler raises (NULL: never): true once it is raised. */
+static inline bool sc_interrupted(volatile const int *interrupted)
+{
+  return interrupted != NULL && *interrupted != 0;
+}
+/* -1 with SC_E_INTERRUPTED ("WHAT: interrupted", or "interrupted" when
+ * what is NULL) once the flag is raised, else 0. */
+int sc_check_interrupted(volatile const int *interrupted, const char *what, sc_error *err);
+
 /* Random hex string of n characters (n <= 64), from getrandom(). */
 void sc_random_hex(char *out, size_t n);
 
