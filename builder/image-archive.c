@@ -17,8 +17,6 @@
 #include "unpack.h"
 #include "util.h"
 
-#define MAX_DOCUMENT_SIZE (4 << 20)
-
 static void archive_write_freep(struct archive **a)
 {
   if (*a)
@@ -374,7 +372,7 @@ static int read_member(struct archive *r, const char *name, char **out, size_t *
   char buf[1 << 16];
   la_ssize_t n;
   while ((n = archive_read_data(r, buf, sizeof buf)) > 0) {
-    if (b.len + (size_t)n > MAX_DOCUMENT_SIZE) {
+    if (b.len + (size_t)n > SC_JSON_DOCUMENT_MAX) {
       sc_buf_free(&b);
       return sc_error_set(err, SC_E_INVALID, "%s is too large", name);
     }

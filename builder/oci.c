@@ -13,8 +13,6 @@
 #include "digest.h"
 #include "util.h"
 
-#define MAX_DOCUMENT_SIZE (4 << 20)
-
 bool sc_oci_is_layout(int dirfd)
 {
   struct stat st;
@@ -197,7 +195,7 @@ int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at_max(layout_fd, "index.json", MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
+  if (sc_read_file_at_max(layout_fd, "index.json", SC_JSON_DOCUMENT_MAX, &text, &len, err) < 0)
     return -1;
   json_error_t jerr;
   json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
@@ -250,7 +248,8 @@ static int read_manifest(int blobs_fd, const char *digest, json_t **out, sc_erro
     return sc_error_set(err, SC_E_INVALID, "malformed digest '%s'", digest);
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
+  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), SC_JSON_DOCUMENT_MAX, &text, &len, err) <
+      0)
     return -1;
   *out = json_loadb(text, len, 0, NULL);
   if (!json_is_object(*out)) {

@@ -18,7 +18,6 @@
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
 #define MIN_CHUNK_SIZE (64 * 1024)
-#define MAX_MANIFEST_SIZE (4 * 1024 * 1024)
 #define MAX_CACHE_SIZE (16 * 1024 * 1024)
 #define UPLOAD_RESTARTS 3
 #define DEFAULT_JOBS 4
@@ -478,7 +477,7 @@ static int read_manifest(const sc_image *image, char **data, size_t *len, sc_err
     return -1;
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_digest(*data, *len, digest);
-  if (*len > MAX_MANIFEST_SIZE || strcmp(digest, image->manifest_digest) != 0)
+  if (*len > SC_JSON_DOCUMENT_MAX || strcmp(digest, image->manifest_digest) != 0)
     return sc_error_set(err, SC_E_INVALID, "%s: manifest blob does not match its digest",
                         image->layout_path);
   return 0;

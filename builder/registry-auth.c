@@ -13,9 +13,6 @@
 
 #include "util.h"
 
-/* An auth file is a small JSON document; refuse anything bigger. */
-#define MAX_AUTH_FILE_SIZE (1024 * 1024)
-
 static void free_secret(char *s)
 {
   if (s == NULL)
@@ -103,7 +100,7 @@ static int read_auth_file(const char *path, json_t **out, sc_error *err)
   size_t len = 0;
   if (sc_read_file_at(AT_FDCWD, path, &data, &len, err) < 0)
     return -1;
-  if (len > MAX_AUTH_FILE_SIZE)
+  if (len > SC_JSON_DOCUMENT_MAX) /* a small JSON document */
     return sc_error_set(err, SC_E_INVALID, "%s: auth file too large", path);
   json_error_t jerr;
   *out = json_loadb(data, len, 0, &jerr);

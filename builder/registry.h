@@ -62,7 +62,7 @@ typedef void (*sc_registry_log_fn)(const char *method, const char *path, long st
 #define SC_REGISTRY_FIRST_BYTE_TIMEOUT_MS 120000L
 #define SC_REGISTRY_STALL_TIMEOUT_MS 30000L
 #define SC_REGISTRY_STALL_BYTES 1024 /* fewer bytes than this in the stall time: stalled */
-#define SC_REGISTRY_MAX_RESPONSE_SIZE (4 * 1024 * 1024)
+#define SC_REGISTRY_MAX_RESPONSE_SIZE SC_JSON_DOCUMENT_MAX
 
 typedef struct sc_registry_options {
   bool tls_verify;                /* default true */

@@ -21,9 +21,6 @@
 #include "unpack.h"
 #include "util.h"
 
-/* Manifests and configs are small; a larger one is refused, not parsed. */
-#define MAX_DOCUMENT_SIZE (4 << 20)
-
 struct sc_image_ostree {
   OstreeRepo *repo;
   char *repo_path; /* absolute */
@@ -222,7 +219,7 @@ static int read_config_content(const sc_image *image, const char *commit, GBytes
                                                 G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, &gerror);
   if (info == NULL)
     return sc_error_from_gerror(err, g_steal_pointer(&gerror), "config commit %s", commit);
-  if (g_file_info_get_size(info) > MAX_DOCUMENT_SIZE)
+  if (g_file_info_get_size(info) > SC_JSON_DOCUMENT_MAX)
     return sc_error_set(err, SC_E_INVALID, "config commit %s: content is too large", commit);
   *out = g_file_load_bytes(content, NULL, NULL, &gerror);
   if (*out == NULL)

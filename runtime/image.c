@@ -19,9 +19,6 @@
 #include "unpack.h"
 #include "util.h"
 
-/* Manifests, configs and index.json are small; a larger one is refused,
- * not read. */
-#define MAX_DOCUMENT_SIZE (4 << 20)
 /* moby layer/layer_store.go: maxLayerDepth = 125, "chosen to account for
  * the 127 max in some graphdrivers"; no runtime can stack more, and a
  * manifest naming one blob thousands of times is only work for us. */
@@ -116,7 +113,7 @@ int sc_image_open_layer(const sc_image *image, const sc_descriptor *layer, sc_er
 static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t **out,
                           sc_error *err)
 {
-  if (d->size > MAX_DOCUMENT_SIZE)
+  if (d->size > SC_JSON_DOCUMENT_MAX)
     return sc_error_set(err, SC_E_INVALID, "%s: document %s is too large (%lld bytes)",
                         image->layout_path, d->digest, (long long)d->size);
   _cleanup_close_ int fd = sc_image_open_blob(image, d->digest, err);
@@ -125,7 +122,7 @@ static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t 
   _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(d->digest));
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (sc_read_file_at_max(image->layout_fd, path, MAX_DOCUMENT_SIZE, &data, &len, err) < 0)
+  if (sc_read_file_at_max(image->layout_fd, path, SC_JSON_DOCUMENT_MAX, &data, &len, err) < 0)
     return sc_error_prefix(err, "%s", image->layout_path);
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_digest(data, len, digest);
@@ -378,7 +375,8 @@ static int open_layout(sc_image *image, sc_error *err)
                         image->layout_path);
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
-  if (sc_read_file_at_max(image->layout_fd, "index.json", MAX_DOCUMENT_SIZE, &text, &len, err) < 0)
+  if (sc_read_file_at_max(image->layout_fd, "index.json", SC_JSON_DOCUMENT_MAX, &text, &len, err) <
+      0)
     return sc_error_prefix(err, "%s", image->layout_path);
   json_error_t jerr;
   json_t *index = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -69,6 +69,10 @@ bool sc_str_has_prefix(const char *s, const char *prefix);
 bool sc_str_has_suffix(const char *s, const char *suffix);
 
 /* ---- files, relative to a directory fd ---- */
+/* The largest JSON document read: manifests, configs, index.json, auth
+ * files and registry responses are small; a larger one is refused, not
+ * read (a hostile file must not make us allocate without bound). */
+#define SC_JSON_DOCUMENT_MAX (4 << 20)
 /* Read a whole regular file (not through a final symlink; a FIFO or a
  * device is refused, never waited on). */
 int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc_error *err);
