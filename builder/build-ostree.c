@@ -34,22 +34,12 @@ int sc_build_ostree(const sc_project *project, const sc_build_options *options,
                     const char *repo_path, sc_ostree_mode mode, sc_build_result *build,
                     sc_ostree_import_result *result, sc_error *err)
 {
-  const char *tmp = getenv("TMPDIR");
-  tmp = tmp && tmp[0] ? tmp : "/var/tmp";
-  _cleanup_close_ int tmp_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (tmp_fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", tmp);
-  /* Killed builds leave their directories (a whole layout each): the
-   * ones no live run holds go now. */
-  sc_store_remove_stale(tmp_fd, TMP_PREFIX);
-  _cleanup_free_ char *name = NULL;
-  _cleanup_close_ int dir_fd = sc_store_tmp_create(tmp_fd, TMP_PREFIX, NULL, true, &name, err);
-  if (dir_fd < 0)
-    return sc_error_prefix(err, "cannot create a temporary directory in %s", tmp);
-  /* Private, as mkdtemp(3) makes it: the layout may hold secrets. */
-  if (fchmod(dir_fd, 0700) < 0)
-    return sc_error_set_errno(err, errno, "cannot protect %s/%s", tmp, name);
-  _cleanup_free_ char *dir = xasprintf("%s/%s", tmp, name);
+  /* Private: the layout may hold secrets.  Killed builds leave their
+   * directories (a whole layout each): the ones no live run holds go now. */
+  char *dir = NULL;
+  int lock_fd = sc_store_tmp_dir(NULL, TMP_PREFIX, 0700, NULL, &dir, err);
+  if (lock_fd < 0)
+    return -1;
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
   sc_build_options layout = *options;
   layout.dest = dest;
@@ -57,6 +47,6 @@ int sc_build_ostree(const sc_project *project, const sc_build_options *options,
   int r = sc_build_image(project, &layout, build, err);
   if (r == 0)
     r = import_built(build, repo_path, options, mode, result, err);
-  sc_rm_rf_at(tmp_fd, name, NULL);
+  sc_store_tmp_dir_remove(&dir, &lock_fd);
   return r;
 }

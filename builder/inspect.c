@@ -20,6 +20,7 @@
 #include "layer-reader.h"
 #include "oci.h"
 #include "project.h"
+#include "store.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -218,15 +219,12 @@ static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
   _cleanup_close_ int fd = open_archive(path, err);
   if (fd < 0)
     return -1;
-  const char *tmpdir = getenv("TMPDIR");
-  _cleanup_free_ char *tmp = xasprintf("%s/sc-inspect.XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
-  if (mkdtemp(tmp) == NULL)
-    return sc_error_set_errno(err, errno, "cannot create a temporary directory");
+  char *tmp = NULL;
+  int dir_fd = sc_store_tmp_dir(NULL, "sc-inspect.", 0700, NULL, &tmp, err);
+  if (dir_fd < 0)
+    return -1;
   int r = -1;
-  _cleanup_close_ int dir_fd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir_fd < 0) {
-    sc_error_set_errno(err, errno, "cannot open %s", tmp);
-  } else if (sc_oci_archive_extract(fd, dir_fd, err) < 0) {
+  if (sc_oci_archive_extract(fd, dir_fd, err) < 0) {
     sc_error_prefix(err, "%s", path);
   } else {
     _cleanup_free_ char *ref = tag ? xasprintf("oci:%s:%s", tmp, tag) : xasprintf("oci:%s", tmp);
@@ -234,11 +232,7 @@ static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
     if (r < 0)
       sc_error_prefix(err, "%s", path);
   }
-  _cleanup_free_ char *parent = sc_path_dirname(tmp);
-  _cleanup_free_ char *base = sc_path_basename(tmp);
-  _cleanup_close_ int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (parent_fd >= 0)
-    sc_rm_rf_at(parent_fd, base, NULL);
+  sc_store_tmp_dir_remove(&tmp, &dir_fd);
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include "ostree-export.h"
 #include "oci.h"
 #include "parallel.h"
+#include "store.h"
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
 #define MIN_CHUNK_SIZE (64 * 1024)
@@ -550,32 +551,22 @@ static int push_image(push_ctx *ctx, sc_error *err)
 typedef struct source {
   sc_image *image;
   char *tmpdir; /* an extracted oci-archive, removed at the end */
+  int tmp_lock_fd; /* holds tmpdir's flock (store.h) */
 } source;
 
 static void source_clear(source *s)
 {
   sc_image_free(s->image);
-  if (s->tmpdir) {
-    _cleanup_free_ char *parent = sc_path_dirname(s->tmpdir);
-    _cleanup_free_ char *base = sc_path_basename(s->tmpdir);
-    _cleanup_close_ int parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (parent_fd >= 0)
-      sc_rm_rf_at(parent_fd, base, NULL);
-    free(s->tmpdir);
-  }
+  sc_store_tmp_dir_remove(&s->tmpdir, &s->tmp_lock_fd);
 }
 
 /* A temporary directory for an OCI layout made from the source. */
 static int make_tmpdir(source *s, sc_error *err)
 {
-  const char *tmp = getenv("TMPDIR");
-  s->tmpdir = xasprintf("%s/sc-push.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (mkdtemp(s->tmpdir) == NULL) {
-    free(s->tmpdir);
-    s->tmpdir = NULL;
-    return sc_error_set_errno(err, errno, "cannot create a temporary directory");
-  }
-  int fd = open(s->tmpdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  s->tmp_lock_fd = sc_store_tmp_dir(NULL, "sc-push.", 0700, NULL, &s->tmpdir, err);
+  if (s->tmp_lock_fd < 0)
+    return -1;
+  int fd = dup(s->tmp_lock_fd);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "%s", s->tmpdir);
   return fd;
@@ -638,7 +629,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   memset(result, 0, sizeof *result);
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   push_ctx ctx = {.options = options, .result = result, .lock = &lock};
-  source src = {0};
+  source src = {.tmp_lock_fd = -1};
   int rc = -1;
   if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)
     return -1;

@@ -40,24 +40,6 @@ static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, .
   o->on_event(o->user, kind, text);
 }
 
-/* A temp directory by its real path: runc refuses a bundle rootfs reached
- * through a symlink. */
-static char *make_temp_dir(const char *tmpdir, const char *prefix, sc_error *err)
-{
-  _cleanup_free_ char *template = xasprintf("%s/%s.XXXXXX", sc_store_tmp_base(tmpdir), prefix);
-  if (mkdtemp(template) == NULL) {
-    sc_error_set_errno(err, errno, "cannot create a temporary directory in %s",
-                       sc_store_tmp_base(tmpdir));
-    return NULL;
-  }
-  char real[PATH_MAX];
-  if (realpath(template, real) == NULL) {
-    sc_error_set_errno(err, errno, "cannot resolve %s", template);
-    return NULL;
-  }
-  return xstrdup(real);
-}
-
 static char *find_in_path(const char *program)
 {
   if (strchr(program, '/'))
@@ -148,11 +130,13 @@ int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **reso
                         "OCI runtime '%s' not found: install runc (apt-get install runc) or "
                         "name one with --runtime PATH",
                         wanted);
-  _cleanup_free_ char *dir = make_temp_dir(tmpdir, "sc-build-preflight", err);
-  if (dir == NULL)
+  char *dir = NULL;
+  int lock_fd =
+      sc_store_tmp_dir(sc_store_tmp_base(tmpdir), "sc-build-preflight.", 0700, NULL, &dir, err);
+  if (lock_fd < 0)
     return -1;
   int r = run_preflight(runtime, dir, err);
-  sc_rm_rf_at(AT_FDCWD, dir, NULL);
+  sc_store_tmp_dir_remove(&dir, &lock_fd);
   if (r == 0 && resolved)
     *resolved = steal_pointer(&runtime);
   return r;
@@ -394,7 +378,7 @@ static bool stop_leftover_containers(int root_fd, void *user)
 static int make_test_root(smoke_run *run, sc_error *err)
 {
   run->root_lock_fd = sc_store_tmp_dir(sc_store_tmp_base(run->options->tmpdir), TEST_ROOT_PREFIX,
-                                       stop_leftover_containers, &run->report->root, err);
+                                       0755, stop_leftover_containers, &run->report->root, err);
   if (run->root_lock_fd < 0)
     return -1;
   return sc_write_file_at(run->root_lock_fd, RUNTIME_MARKER, run->report->runtime,

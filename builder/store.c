@@ -119,9 +119,10 @@ const char *sc_store_tmp_base(const char *given)
   return env && env[0] ? env : "/var/tmp";
 }
 
-int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn before, char **path,
-                     sc_error *err)
+int sc_store_tmp_dir(const char *base, const char *prefix, mode_t mode, sc_store_leftover_fn before,
+                     char **path, sc_error *err)
 {
+  base = base ? base : sc_store_tmp_base(NULL);
   _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);
@@ -131,6 +132,12 @@ int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn 
   if (fd < 0)
     return sc_error_prefix(err, "in %s", base);
   _cleanup_free_ char *joined = xasprintf("%s/%s", base, name);
+  if (fchmod(fd, mode) < 0) {
+    int e = errno;
+    sc_rm_rf_at(base_fd, name, NULL);
+    close(fd);
+    return sc_error_set_errno(err, e, "cannot set the mode of %s", joined);
+  }
   char real[PATH_MAX];
   if (realpath(joined, real) == NULL) {
     int e = errno;
@@ -139,6 +146,17 @@ int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn 
   }
   *path = xstrdup(real);
   return fd;
+}
+
+void sc_store_tmp_dir_remove(char **path, int *lock_fd)
+{
+  if (*path)
+    sc_rm_rf_at(AT_FDCWD, *path, NULL);
+  if (*lock_fd >= 0)
+    close(*lock_fd);
+  *lock_fd = -1;
+  free(*path);
+  *path = NULL;
 }
 
 int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, bool dir,

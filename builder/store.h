@@ -14,6 +14,7 @@
 #define SC_STORE_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <sc/error.h>
 
 /* Lock the store open as dirfd (`what` names it) exclusively.  When
@@ -39,14 +40,21 @@ int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, b
                         char **name, sc_error *err);
 
 /* Where temporary directories go: given, else $TMPDIR, else /var/tmp
- * (room for image-sized trees, unlike a tmpfs /tmp). */
+ * (room for image-sized trees, unlike a tmpfs /tmp).  The one place the
+ * builder reads TMPDIR. */
 const char *sc_store_tmp_base(const char *given);
 
-/* A temporary directory prefix + random hex in base, flocked while this
- * run lives (the returned fd holds the lock), after removing the ones runs
- * that died left there (calling before on each first, when given).
+/* The one way the builder makes a temporary directory: prefix + random hex
+ * in base (NULL: sc_store_tmp_base(NULL)), of the given mode (0700 for
+ * what may hold an image's secrets), flocked while this run lives (the
+ * returned fd, the directory's, holds the lock), after removing the ones
+ * runs that died left there (calling before on each first, when given).
  * *path is its real path: runc refuses a bundle reached through a symlink. */
-int sc_store_tmp_dir(const char *base, const char *prefix, sc_store_leftover_fn before,
+int sc_store_tmp_dir(const char *base, const char *prefix, mode_t mode, sc_store_leftover_fn before,
                      char **path, sc_error *err);
+/* Remove what sc_store_tmp_dir made, then drop its lock (in that order, so
+ * that no other run takes it for a leftover meanwhile); *path is freed and
+ * both are reset.  Nothing happens when *path is NULL. */
+void sc_store_tmp_dir_remove(char **path, int *lock_fd);
 
 #endif

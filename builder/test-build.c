@@ -36,7 +36,7 @@ static int refuse_invalid(const sc_project *project, sc_error *err)
  * those of killed runs. */
 static int make_build_dir(char **build_dir, int *lock_fd, sc_error *err)
 {
-  *lock_fd = sc_store_tmp_dir(sc_store_tmp_base(NULL), BUILD_DIR_PREFIX, NULL, build_dir, err);
+  *lock_fd = sc_store_tmp_dir(NULL, BUILD_DIR_PREFIX, 0700, NULL, build_dir, err);
   return *lock_fd < 0 ? -1 : 0;
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "project.h"
+#include "store.h"
 #include "test-build.h"
 #include "util.h"
 
@@ -95,9 +96,6 @@ void sc_test_source_close(sc_test_source *source)
   free(source->name);
   json_decref(source->probes);
   sc_values_free(source->set);
-  if (source->build_dir)
-    sc_rm_rf_at(AT_FDCWD, source->build_dir, NULL);
-  sc_closep(&source->build_lock_fd); /* after the removal: see store.h */
-  free(source->build_dir);
+  sc_store_tmp_dir_remove(&source->build_dir, &source->build_lock_fd);
   *source = (sc_test_source){.build_lock_fd = -1};
 }

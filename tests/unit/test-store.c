@@ -64,6 +64,34 @@ static void test_remove_stale_spares_held_entries(void **state)
   close(dir);
 }
 
+/* The builder's one temporary directory: under the given base, of the
+ * asked mode, by its real path; removing it removes the tree, then the
+ * lock, and resets both. */
+static void test_tmp_dir_mode_and_removal(void **state)
+{
+  (void)state;
+  char base[] = "/tmp/sc-test-store.XXXXXX";
+  int base_fd = make_tmpdir(base);
+  sc_error err = SC_ERROR_INIT;
+  char *path = NULL;
+  int lock_fd = sc_store_tmp_dir(base, "sc-x.", 0700, NULL, &path, &err);
+  assert_true(lock_fd >= 0);
+  assert_true(sc_str_has_prefix(path, base));
+  struct stat st;
+  assert_int_equal(fstat(lock_fd, &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  assert_int_equal(mkdirat(lock_fd, "blobs", 0755), 0);
+  sc_store_tmp_dir_remove(&path, &lock_fd);
+  assert_null(path);
+  assert_int_equal(lock_fd, -1);
+  char **names = NULL;
+  assert_int_equal(sc_list_dir_at(base_fd, &names, &err), 0);
+  assert_int_equal(sc_strv_length(names), 0);
+  sc_strv_free(names);
+  sc_rm_rf_at(AT_FDCWD, base, NULL);
+  close(base_fd);
+}
+
 /* A store locked by another open file description is waited for; a
  * signal's flag ends the wait with an interrupted error. */
 static void test_lock_interrupted_while_waiting(void **state)
@@ -131,6 +159,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_remove_stale_spares_held_entries),
+      cmocka_unit_test(test_tmp_dir_mode_and_removal),
       cmocka_unit_test(test_lock_interrupted_while_waiting),
       cmocka_unit_test(test_reference_grammar),
       cmocka_unit_test(test_read_file_refuses_fifo_and_oversize),
