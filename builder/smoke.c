@@ -7,7 +7,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -214,9 +213,6 @@ static int start_container(smoke_run *run, sc_error *err)
   run->runtime.path = run->report->runtime;
   run->runtime.state_root = run->state_root;
   _cleanup_free_ char *pid_file = xasprintf("%s/run/container-%s.pid", root, run->report->id);
-  /* The container's init becomes our child when the runtime exits, so its
-   * exit status can be read (a one-shot service's result). */
-  prctl(PR_SET_CHILD_SUBREAPER, 1);
   emit(run->options, "step", "starting %s with %s run -d", run->report->id, run->report->runtime);
   if (sc_runtime_run_detached(&run->runtime, run->install.deployment, run->report->id, pid_file,
                               log_fd, &run->target.pid, err) < 0)

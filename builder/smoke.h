@@ -51,7 +51,11 @@ typedef struct sc_smoke_report {
  * fails with the reason it cannot run containers here. */
 int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **resolved,
                        sc_error *err);
-/* Run the whole test; 0 when it ran (look at report->passed), -1 when it
+/* Run the whole test; the process state is the caller's: when the caller
+ * is a child subreaper (prctl(PR_SET_CHILD_SUBREAPER), as `sc-build test`
+ * makes itself), the container's init becomes its child once the runtime
+ * exits, so its exit status (a one-shot service's result) is reported;
+ * otherwise only that it exited.  0 when it ran (look at report->passed), -1 when it
  * could not (err). Teardown happens in both cases. */
 int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err);
 void sc_smoke_report_clear(sc_smoke_report *report);

@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -168,6 +169,9 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
       .user = cli,
   };
   sc_smoke_report report;
+  /* The container's init becomes our child when the runtime exits, so its
+   * exit status can be read (a one-shot service's result): smoke.h. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   int r = sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
