@@ -44,25 +44,30 @@ static int read_optional(int exports_fd, const char *name, char **out, size_t *l
   return sc_error_prefix(err, "/exports/%s of the image", name);
 }
 
+#define MANIFEST_FILE "/exports/manifest.json"
+
 static int read_manifest(int exports_fd, sc_exports *out, sc_error *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
   if (read_optional(exports_fd, "manifest.json", &text, &len, err) < 0)
     return -1;
-  if (text == NULL) {
-    out->manifest = json_object();
-    return 0;
+  if (text == NULL) /* atomic's defaults */
+    return sc_manifest_parse("{}", 2, MANIFEST_FILE, &out->manifest, NULL, err);
+  /* The parser validate uses: what it calls an error fails the install,
+   * rather than being read some other way here (warnings are validate's). */
+  sc_diags diags = SC_DIAGS_INIT;
+  int r = sc_manifest_parse(text, len, MANIFEST_FILE, &out->manifest, &diags, err);
+  for (size_t i = 0; r == 0 && i < diags.count; i++) {
+    const sc_diag *d = &diags.items[i];
+    if (d->severity == SC_DIAG_ERROR)
+      r = sc_error_set_at(err, SC_E_INVALID, d->file, d->line, d->col,
+                          "the image's manifest.json: %s (`sc-build validate` reports every "
+                          "problem of a project)",
+                          d->msg);
   }
-  json_error_t jerr;
-  out->manifest = json_loadb(text, len, 0, &jerr);
-  if (out->manifest == NULL || !json_is_object(out->manifest)) {
-    json_decref(out->manifest);
-    out->manifest = NULL;
-    return sc_error_set_at(err, SC_E_INVALID, "/exports/manifest.json", jerr.line, jerr.column,
-                           "the image's manifest.json is not a JSON object: %s", jerr.text);
-  }
-  return 0;
+  sc_diags_clear(&diags);
+  return r;
 }
 
 int sc_exports_read(int rootfs_fd, sc_exports *out, sc_error *err)
@@ -105,34 +110,9 @@ fail:
 
 void sc_exports_clear(sc_exports *exports)
 {
-  json_decref(exports->manifest);
+  sc_manifest_free(exports->manifest);
   free(exports->config);
   free(exports->service);
   free(exports->tmpfiles);
   *exports = (sc_exports){0};
-}
-
-int sc_exports_default_values(const sc_exports *exports, sc_values **out, sc_error *err)
-{
-  sc_values *values = sc_values_new();
-  json_t *defaults = json_object_get(exports->manifest, "defaultValues");
-  const char *key;
-  json_t *value;
-  json_object_foreach(defaults, key, value)
-  {
-    if (!json_is_string(value)) {
-      sc_values_free(values);
-      return sc_error_set(err, SC_E_INVALID,
-                          "the image's manifest.json defaultValues.%s is not a string", key);
-    }
-    sc_values_set(values, key, json_string_value(value));
-  }
-  *out = values;
-  return 0;
-}
-
-bool sc_exports_manifest_bool(const sc_exports *exports, const char *key, bool fallback)
-{
-  json_t *v = json_object_get(exports->manifest, key);
-  return json_is_boolean(v) ? json_is_true(v) : fallback;
 }

@@ -7,10 +7,11 @@
 #include <stddef.h>
 #include <jansson.h>
 #include <sc/error.h>
+#include <sc/manifest.h>
 #include <sc/values.h>
 
 typedef struct sc_exports {
-  json_t *manifest; /* manifest.json, {} when the image has none */
+  sc_manifest *manifest; /* manifest.json as validate reads it (the defaults when absent) */
   char *config;     /* config.json or config.json.template */
   size_t config_len;
   bool config_is_template; /* false for a plain config.json (copied verbatim) */
@@ -22,9 +23,5 @@ typedef struct sc_exports {
 
 int sc_exports_read(int rootfs_fd, sc_exports *out, sc_error *err);
 void sc_exports_clear(sc_exports *exports);
-/* manifest.json defaultValues as values (strings only). */
-int sc_exports_default_values(const sc_exports *exports, sc_values **out, sc_error *err);
-/* A manifest.json boolean with its default. */
-bool sc_exports_manifest_bool(const sc_exports *exports, const char *key, bool fallback);
 
 #endif

@@ -78,7 +78,7 @@ static int apply_renames(const sc_hostfs_plan *plan, const char *host_path, char
 {
   _cleanup_free_ char *prefix = xstrdup(host_path);
   for (;;) {
-    const char *template = json_string_value(json_object_get(plan->rename, prefix));
+    const char *template = plan->rename ? sc_values_get(plan->rename, prefix) : NULL;
     if (template) {
       _cleanup_free_ char *rendered = NULL;
       if (sc_template_render(template, strlen(template), "manifest.json", plan->values,
@@ -225,14 +225,10 @@ static void record_add(sc_hostfs_record *record, const char *path, const char *c
 static bool is_templated(const sc_hostfs_plan *plan, const hostfs_entry *e)
 {
   _cleanup_free_ char *original = xasprintf("/%s", e->source);
-  size_t i;
-  json_t *v;
-  json_array_foreach(plan->templated, i, v)
-  {
-    const char *entry = json_string_value(v);
+  for (char *const *p = plan->templated; p && *p; p++) {
+    const char *entry = *p;
     _cleanup_free_ char *rendered = NULL;
-    if (entry == NULL ||
-        sc_template_render(entry, strlen(entry), NULL, plan->values, 0, &rendered, NULL, NULL) < 0)
+    if (sc_template_render(entry, strlen(entry), NULL, plan->values, 0, &rendered, NULL, NULL) < 0)
       continue;
     if (strcmp(rendered, e->destination) == 0 || strcmp(rendered, original) == 0)
       return true;

@@ -12,8 +12,9 @@
 
 typedef struct sc_hostfs_plan {
   const sc_values *values; /* for templated files and renames */
-  json_t *templated;       /* manifest installedFilesTemplate: array of host paths, or NULL */
-  json_t *rename;          /* manifest renameFiles: object host path -> template, or NULL */
+  char *const
+      *templated; /* manifest installedFilesTemplate: host paths, NULL-terminated, or NULL */
+  const sc_values *rename; /* manifest renameFiles: host path -> template, or NULL */
   bool use_links;          /* hardlink files under /usr/ when on the same filesystem */
   /* When set, files and symlinks are written beside their destination as
    * ".BASE<temp_suffix>", for the caller to rename into place once the

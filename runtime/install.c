@@ -118,9 +118,7 @@ static sc_values *values_from_json(json_t *object)
 
 static int compute_values(deploy_job *job, sc_error *err)
 {
-  sc_values *defaults = NULL;
-  if (sc_exports_default_values(&job->exports, &defaults, err) < 0)
-    return -1;
+  sc_values *defaults = sc_values_copy(job->exports.manifest->default_values);
   sc_values *saved = job->saved_info ? values_from_json(saved_values_json(job)) : NULL;
   _cleanup_free_ char *destdir = sc_deploy_destdir(job->root, job->options->name, job->index);
   sc_values_context ctx = {
@@ -193,7 +191,7 @@ static int render_files(deploy_job *job, sc_error *err)
   }
   if (check_config(config, len, err) < 0)
     return -1;
-  job->has_service = !sc_exports_manifest_bool(&job->exports, "noContainerService", false);
+  job->has_service = !job->exports.manifest->no_container_service;
   _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
   if (job->has_service &&
       render_to(job, job->exports.service, job->exports.service_len, "/exports/service.template",
@@ -218,18 +216,19 @@ static json_t *values_to_json(const sc_values *values)
 /* The info file: atomic's keys, so that its tools can read ours. */
 static json_t *build_info(const deploy_job *job)
 {
-  json_t *manifest = job->exports.manifest;
-  json_t *templated = json_object_get(manifest, "installedFilesTemplate");
-  return json_pack(
-      "{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
-      job->image->reference, "revision", sc_image_id(job->image), "ostree-commit",
-      job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
-      values_to_json(job->values), "has-container-service", job->has_service, "installed-files",
-      job->hostfs.files, "installed-files-checksum", job->hostfs.checksums,
-      "installed-files-template", json_is_array(templated) ? json_incref(templated) : json_array(),
-      "rename-installed-files", job->hostfs.renamed, "rpm-installed", "system-package", "no",
-      "remote", "use-links", sc_exports_manifest_bool(&job->exports, "useLinks", true), "runtime",
-      runtime_path(job->options));
+  const sc_manifest *manifest = job->exports.manifest;
+  json_t *templated = json_array();
+  for (size_t i = 0; i < manifest->installed_files_count; i++)
+    json_array_append_new(templated, json_string(manifest->installed_files_template[i]));
+  return json_pack("{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}",
+                   "image", job->image->reference, "revision", sc_image_id(job->image),
+                   "ostree-commit", job->image->ostree_commit, "created", (json_int_t)time(NULL),
+                   "values", values_to_json(job->values), "has-container-service", job->has_service,
+                   "installed-files", job->hostfs.files, "installed-files-checksum",
+                   job->hostfs.checksums, "installed-files-template", templated,
+                   "rename-installed-files", job->hostfs.renamed, "rpm-installed", "system-package",
+                   "no", "remote", "use-links", manifest->use_links, "runtime",
+                   runtime_path(job->options));
 }
 
 /* The replaced deployment's host files that the new one does not have:
@@ -262,9 +261,9 @@ static int stage_hostfs_from(sc_txn *txn, int rootfs_fd, const sc_exports *expor
 {
   sc_hostfs_plan plan = {
       .values = values,
-      .templated = json_object_get(exports->manifest, "installedFilesTemplate"),
-      .rename = json_object_get(exports->manifest, "renameFiles"),
-      .use_links = sc_exports_manifest_bool(exports, "useLinks", true),
+      .templated = exports->manifest->installed_files_template,
+      .rename = exports->manifest->rename_files,
+      .use_links = exports->manifest->use_links,
       .temp_suffix = txn->suffix,
       .replaceable = json_object_get(replaced_info, "installed-files-checksum"),
   };

@@ -207,4 +207,21 @@ json.dump(m, open(sys.argv[1], \"w\"))
   test ! -e "$TEST_TMP/ren-root/etc/renamed"
 '
 
+test_expect_success 'install reads manifest.json as validate does: "useLinks": "yes" is an error' '
+  cp -a proj badlinks &&
+  python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1])); m[\"useLinks\"] = \"yes\"
+json.dump(m, open(sys.argv[1], \"w\"), indent=2)" badlinks/manifest.json &&
+  expect_exit 1 sc_build validate badlinks &&
+  expect_grep "manifest.json:[0-9]+:[0-9]+: .*\"useLinks\" must be true or false" "$TEST_TMP/.stderr" &&
+  printf "[[{\"path\": \"exports/config.json.template\", \"src\": \"%s\"},
+    {\"path\": \"exports/manifest.json\", \"src\": \"%s\"}]]" \
+    "$PWD/proj/config.json.template" "$PWD/badlinks/manifest.json" >badlinks.json &&
+  python3 "$SC_SOURCE_DIR/tests/cli/mklayout.py" badlinks.oci bad:1 badlinks.json &&
+  expect_exit 1 sc_build install oci:badlinks.oci:bad:1 --name badlinks --root "$TEST_TMP/bl-root" &&
+  expect_grep "manifest.json:[0-9]+:[0-9]+: .*\"useLinks\" must be true or false" "$TEST_TMP/.stderr" &&
+  test ! -e "$TEST_TMP/bl-root/$A/badlinks"
+'
+
 test_done

@@ -43,8 +43,8 @@ static int setup(void **state)
   close(dir_fd);
   f->values = sc_values_new();
   sc_values_set(f->values, "NAME", "svc");
-  f->plan = (sc_hostfs_plan){.values = f->values,
-                             .templated = json_pack("[s]", "/etc/svc/svc.conf")};
+  static char *const templated[] = {"/etc/svc/svc.conf", NULL};
+  f->plan = (sc_hostfs_plan){.values = f->values, .templated = templated};
   *state = f;
   return 0;
 }
@@ -56,7 +56,6 @@ static int teardown(void **state)
   close(f->root_fd);
   sc_rm_rf_at(AT_FDCWD, f->dir, NULL);
   sc_values_free(f->values);
-  json_decref(f->plan.templated);
   sc_hostfs_record_clear(&f->record);
   free(f);
   return 0;
