@@ -27,6 +27,21 @@ bool sc_container_name_is_valid(const char *name)
   return true;
 }
 
+char *sc_container_default_name(const sc_image *image)
+{
+  const char *ref = image->tag ? image->tag : image->layout_path;
+  const char *slash = strrchr(ref, '/');
+  const char *last = slash ? slash + 1 : ref;
+  const char *colon = strchr(last, ':');
+  if (colon == NULL)
+    return xstrdup(last);
+  if (strcmp(colon + 1, "latest") == 0)
+    return xstrndup(last, (size_t)(colon - last));
+  char *name = xstrdup(last);
+  name[colon - last] = '-';
+  return name;
+}
+
 int sc_root_open(const char *root, bool create, sc_root *out, sc_error *err)
 {
   *out = (sc_root){.fd = -1, .containers_fd = -1};

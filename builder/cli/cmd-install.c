@@ -15,29 +15,12 @@ static const char usage[] =
     "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n"
     "NAME defaults to the image's name (with -TAG unless the tag is latest).\n";
 
-/* atomic's default name: the image's last path component, "-TAG" appended
- * unless the tag is "latest". */
-static char *default_name(const sc_image *image)
-{
-  const char *ref = image->tag ? image->tag : image->layout_path;
-  const char *slash = strrchr(ref, '/');
-  const char *last = slash ? slash + 1 : ref;
-  const char *colon = strchr(last, ':');
-  if (colon == NULL)
-    return xstrdup(last);
-  if (strcmp(colon + 1, "latest") == 0)
-    return xstrndup(last, (size_t)(colon - last));
-  char *name = xstrdup(last);
-  name[colon - last] = '-';
-  return name;
-}
-
 static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)
 {
   sc_image *image = NULL;
   if (sc_cli_open_image(cli, &args->reg, reference, &image, err) < 0)
     return sc_cli_fail(cli, err);
-  _cleanup_free_ char *name = args->options.name ? NULL : default_name(image);
+  _cleanup_free_ char *name = args->options.name ? NULL : sc_container_default_name(image);
   if (name)
     args->options.name = name;
   sc_install_result result = {0};

@@ -320,6 +320,27 @@ static void check_every_step(op which, bool crash)
   }
 }
 
+/* atomic's default name, as a host installer gets it from the library. */
+static void test_default_name(void **state)
+{
+  (void)state;
+  static const char *const cases[][2] = {
+      {"registry.example/ns/etcd:3.5", "etcd-3.5"},
+      {"etcd:latest", "etcd"},
+      {"etcd", "etcd"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    sc_image image = {.tag = (char *)cases[i][0], .layout_path = (char *)"/x/img.oci"};
+    char *name = sc_container_default_name(&image);
+    assert_string_equal(name, cases[i][1]);
+    free(name);
+  }
+  sc_image untagged = {.layout_path = (char *)"/x/img.oci"};
+  char *name = sc_container_default_name(&untagged);
+  assert_string_equal(name, "img.oci");
+  free(name);
+}
+
 static void test_install_failures(void **state)
 {
   (void)state;
@@ -371,10 +392,11 @@ static void test_uninstall_crashes(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_install_failures),  cmocka_unit_test(test_update_failures),
-      cmocka_unit_test(test_rollback_failures), cmocka_unit_test(test_uninstall_failures),
-      cmocka_unit_test(test_install_crashes),   cmocka_unit_test(test_update_crashes),
-      cmocka_unit_test(test_rollback_crashes),  cmocka_unit_test(test_uninstall_crashes),
+      cmocka_unit_test(test_default_name),       cmocka_unit_test(test_install_failures),
+      cmocka_unit_test(test_update_failures),    cmocka_unit_test(test_rollback_failures),
+      cmocka_unit_test(test_uninstall_failures), cmocka_unit_test(test_install_crashes),
+      cmocka_unit_test(test_update_crashes),     cmocka_unit_test(test_rollback_crashes),
+      cmocka_unit_test(test_uninstall_crashes),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -62,6 +62,11 @@ typedef struct sc_install_result {
 SC_PUBLIC void sc_install_result_clear(sc_install_result *result);
 
 SC_PUBLIC bool sc_container_name_is_valid(const char *name);
+/* atomic's default container name for an image (newly allocated): the
+ * last path component of its tag (or of its layout's path when it has
+ * none), "-TAG" appended unless the tag is "latest":
+ * "registry/ns/etcd:3.5" -> "etcd-3.5", "etcd:latest" -> "etcd". */
+SC_PUBLIC char *sc_container_default_name(const sc_image *image);
 
 SC_PUBLIC int sc_install(const sc_image *image, const sc_install_options *options,
                          sc_install_result *result, sc_error *err);
