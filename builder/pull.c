@@ -639,3 +639,21 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
     close(ctx.layout_fd); /* releases the lock */
   return rc;
 }
+
+int sc_pull_open_image(const char *source, const char *cached, sc_image **out, sc_error *err)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(source, &ref, err) < 0)
+    return -1;
+  int r = sc_image_open(cached, out, err);
+  if (r == 0) {
+    const char *sep = ref.tag ? ":" : "@";
+    const char *version = ref.tag ? ref.tag : ref.digest;
+    free((*out)->name);
+    (*out)->name = xasprintf("%s/%s%s%s", ref.host, ref.repository, sep, version);
+    free((*out)->tag);
+    (*out)->tag = xasprintf("%s%s%s", ref.repository, ref.tag ? ":" : "", ref.tag ? ref.tag : "");
+  }
+  sc_registry_ref_clear(&ref);
+  return r;
+}

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <jansson.h>
 #include <sc/error.h>
+#include <sc/image.h>
 
 #include "registry.h"
 #include "sha256.h"
@@ -60,6 +61,13 @@ void sc_pull_result_clear(sc_pull_result *result);
 /* Pull source (docker://HOST[:PORT]/REPO[:TAG|@DIGEST]) into the cache. */
 int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
             sc_error *err);
+
+/* Open the copy a pull of source (docker://HOST/REPO[:TAG|@DIGEST]) left
+ * in the cache (cached: sc_pull_result.oci_reference), named after source
+ * rather than the cache: name "HOST/REPO:TAG" (or "@DIGEST") and tag
+ * "REPO[:TAG]", so that install's default name and the info file say where
+ * the image came from, as atomic's do. */
+int sc_pull_open_image(const char *source, const char *cached, sc_image **out, sc_error *err);
 
 /* Pick the manifest for os/architecture[/variant] from an image index
  * (image-spec image-index.md, or a Docker manifest list): the descriptor

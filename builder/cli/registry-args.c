@@ -213,23 +213,9 @@ int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, s
                       sc_error *err)
 {
   _cleanup_free_ char *local = NULL, *name = NULL;
-  if (sc_cli_resolve_image(cli, a, image, &local, &name, err) < 0 ||
-      sc_image_open(local, out, err) < 0)
+  if (sc_cli_resolve_image(cli, a, image, &local, &name, err) < 0)
     return -1;
-  if (name == NULL)
-    return 0;
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(image, &ref, err) < 0) {
-    sc_image_free(*out);
-    *out = NULL;
-    return -1;
-  }
-  const char *sep = ref.tag ? ":" : "@";
-  const char *version = ref.tag ? ref.tag : ref.digest;
-  free((*out)->name);
-  (*out)->name = xasprintf("%s/%s%s%s", ref.host, ref.repository, sep, version);
-  free((*out)->tag);
-  (*out)->tag = xasprintf("%s%s%s", ref.repository, ref.tag ? ":" : "", ref.tag ? ref.tag : "");
-  sc_registry_ref_clear(&ref);
-  return 0;
+  if (name == NULL) /* not pulled */
+    return sc_image_open(local, out, err);
+  return sc_pull_open_image(image, local, out, err);
 }
