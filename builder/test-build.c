@@ -15,17 +15,7 @@
 static int refuse_invalid(const sc_project *project, sc_error *err)
 {
   sc_diags diags = SC_DIAGS_INIT;
-  int r = sc_validate_project(project, NULL, &diags, err);
-  size_t errors = sc_diags_count(&diags, SC_DIAG_ERROR);
-  for (size_t i = 0; r == 0 && i < diags.count; i++) {
-    const sc_diag *d = &diags.items[i];
-    if (d->severity == SC_DIAG_ERROR) {
-      r = sc_error_set_at(err, SC_E_CHECK, d->file, d->line, d->col,
-                          "%s (%zu error%s in all: run 'sc-build validate %s')", d->msg, errors,
-                          errors == 1 ? "" : "s", project->path);
-      break;
-    }
-  }
+  int r = sc_validate_before_build(project, NULL, &diags, err);
   sc_diags_clear(&diags);
   return r;
 }

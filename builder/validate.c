@@ -425,3 +425,19 @@ int sc_validate_project(const sc_project *project, const sc_validate_options *op
   sc_values_free(v.values);
   return 0;
 }
+
+int sc_validate_before_build(const sc_project *project, const sc_validate_options *options,
+                             sc_diags *diags, sc_error *err)
+{
+  if (sc_validate_project(project, options, diags, err) < 0)
+    return -1;
+  size_t errors = sc_diags_count(diags, SC_DIAG_ERROR);
+  for (size_t i = 0; i < diags->count; i++) {
+    const sc_diag *d = &diags->items[i];
+    if (d->severity == SC_DIAG_ERROR)
+      return sc_error_set_at(err, SC_E_CHECK, d->file, d->line, d->col,
+                             "%s (%zu error%s in all: run 'sc-build validate %s')", d->msg, errors,
+                             errors == 1 ? "" : "s", project->path);
+  }
+  return 0;
+}

@@ -27,4 +27,12 @@ typedef struct sc_validate_options {
 int sc_validate_project(const sc_project *project, const sc_validate_options *options,
                         sc_diags *diags, sc_error *err);
 
+/* What build (and the smoke test, which builds) does first: validate the
+ * project, every diagnostic going to diags, and refuse it when validate
+ * finds an error: -1 with SC_E_CHECK at the first error's FILE:LINE:COL,
+ * its message, the count and what to run.  -1 with another code when the
+ * checks could not run. */
+int sc_validate_before_build(const sc_project *project, const sc_validate_options *options,
+                             sc_diags *diags, sc_error *err);
+
 #endif

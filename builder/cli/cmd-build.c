@@ -240,14 +240,16 @@ static int validate_first(sc_cli *cli, const sc_project *project, const build_ar
                             .from = from != project->from ? from : NULL,
                             .pulled = a->pulled.oci_reference,
                             .interrupted = a->build.interrupted};
-  if (sc_validate_project(project, &vo, diags, &err) < 0) {
+  if (sc_validate_before_build(project, &vo, diags, &err) == 0)
+    return 0;
+  if (err.code != SC_E_CHECK) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
     return rc;
   }
+  sc_error_clear(&err);
+  /* Every error, not only the first, as validate prints them. */
   size_t errors = sc_diags_count(diags, SC_DIAG_ERROR);
-  if (errors == 0)
-    return 0;
   if (cli->json) {
     sc_cli_print_json(json_pack("{s:b,s:o,s:{s:s}}", "ok", 0, "diagnostics",
                                 sc_cli_diags_json(diags), "error", "message",
