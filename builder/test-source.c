@@ -99,3 +99,28 @@ void sc_test_source_close(sc_test_source *source)
   sc_store_tmp_dir_remove(&source->build_dir, &source->build_lock_fd);
   *source = (sc_test_source){.build_lock_fd = -1};
 }
+
+void sc_test_source_plan(sc_test_source *source, json_t *probes, const sc_values *set,
+                         double timeout, sc_smoke_options *options, const char **note)
+{
+  *note = NULL;
+  if (json_array_size(probes)) {
+    json_array_clear(source->probes);
+    json_array_extend(source->probes, probes);
+  }
+  if (json_array_size(source->probes) == 0) {
+    json_array_append_new(source->probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
+    *note = source->build_dir ? "the project's sc-build.json has no probes: checking only that "
+                                "the container stays up for 2 s"
+                              : "an image carries no probes: checking only that the container "
+                                "stays up for 2 s (give --probe, or test the project directory "
+                                "to use its sc-build.json probes)";
+  }
+  for (size_t i = 0; set && i < sc_values_count(set); i++)
+    sc_values_set(source->set, sc_values_key_at(set, i), sc_values_value_at(set, i));
+  options->image = source->image;
+  options->name = source->name;
+  options->set = source->set;
+  options->probes = source->probes;
+  options->timeout = timeout > 0 ? timeout : source->timeout;
+}

@@ -9,6 +9,8 @@
 #include <sc/image.h>
 #include <sc/values.h>
 
+#include "smoke.h"
+
 typedef struct sc_test_source {
   sc_image *image;
   char *name;      /* base name for the container */
@@ -21,5 +23,13 @@ typedef struct sc_test_source {
 
 int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err);
 void sc_test_source_close(sc_test_source *source);
+
+/* The smoke test's plan (docs/sc-build.1, test) into options' image,
+ * name, set, probes and timeout: the probes given (an array; empty: none
+ * given) win over the source's, else alive:2 and *note says why; the
+ * values given (or NULL) over the source's test.set; a timeout > 0 over
+ * the source's.  What options points to is the source's until it closes. */
+void sc_test_source_plan(sc_test_source *source, json_t *probes, const sc_values *set,
+                         double timeout, sc_smoke_options *options, const char **note);
 
 #endif

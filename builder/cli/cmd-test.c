@@ -143,31 +143,17 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
     free(source.name);
     source.name = steal_pointer(&name);
   }
-  json_t *probes = json_array_size(a->probes) ? a->probes : source.probes;
-  if (json_array_size(probes) == 0) {
-    json_array_append_new(probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
-    on_event(cli, "note",
-             source.build_dir ? "the project's sc-build.json has no probes: checking only that "
-                                "the container stays up for 2 s"
-                              : "an image carries no probes: checking only that the container "
-                                "stays up for 2 s (give --probe, or test the project directory "
-                                "to use its sc-build.json probes)");
-  }
-  sc_values *set = sc_values_copy(source.set);
-  for (size_t i = 0; i < sc_values_count(a->install.set); i++)
-    sc_values_set(set, sc_values_key_at(a->install.set, i), sc_values_value_at(a->install.set, i));
   sc_smoke_options options = {
-      .image = source.image,
-      .name = source.name,
-      .set = set,
-      .probes = probes,
-      .timeout = a->timeout > 0 ? a->timeout : source.timeout,
       .keep = a->keep,
       .runtime_path = a->install.options.runtime_path,
       .interrupted = a->install.options.interrupted,
       .on_event = on_event,
       .user = cli,
   };
+  const char *note = NULL;
+  sc_test_source_plan(&source, a->probes, a->install.set, a->timeout, &options, &note);
+  if (note)
+    on_event(cli, "note", note);
   sc_smoke_report report;
   /* The container's init becomes our child when the runtime exits, so its
    * exit status can be read (a one-shot service's result): smoke.h. */
@@ -183,7 +169,6 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
     fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);
   }
   sc_smoke_report_clear(&report);
-  sc_values_free(set);
   sc_test_source_close(&source);
   return r;
 }
