@@ -78,6 +78,10 @@ int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, co
 /* SOURCE_DATE_EPOCH (reproducible-builds.org) from the environment, read
  * here only (environment.c): 0, or the exit code of the error printed. */
 int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out);
+/* SC_PUSH_BACKOFF_MS: the first delay before a registry request is retried,
+ * in milliseconds (tests shorten it); 0, the library's default, when unset
+ * or not a number from 1 to 600000. */
+long sc_cli_backoff_ms(void);
 
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);

@@ -16,3 +16,13 @@ int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out)
   sc_error_clear(&err);
   return rc;
 }
+
+long sc_cli_backoff_ms(void)
+{
+  const char *text = getenv("SC_PUSH_BACKOFF_MS");
+  if (text == NULL || text[0] == '\0')
+    return 0;
+  char *end = NULL;
+  long v = strtol(text, &end, 10);
+  return *end == '\0' && v > 0 && v <= 600000 ? v : 0;
+}

@@ -163,12 +163,10 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
                            .connect_timeout_ms = a->connect_timeout_ms,
                            .first_byte_timeout_ms = a->first_byte_timeout_ms,
                            .stall_timeout_ms = a->stall_timeout_ms,
-                           .max_response_size = a->max_response_size};
+                           .max_response_size = a->max_response_size,
+                           .backoff_ms = sc_cli_backoff_ms()};
   if (cli->verbose)
     o.log = sc_cli_log_request;
-  const char *backoff = getenv("SC_PUSH_BACKOFF_MS");
-  if (backoff)
-    o.backoff_ms = atol(backoff);
   return o;
 }
 
