@@ -11,7 +11,7 @@
 #include "probe.h"
 #include "registry-args.h"
 #include "smoke.h"
-#include "test-source.h"
+#include "smoke-source.h"
 #include "util.h"
 
 static const char usage[] =
@@ -136,8 +136,8 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   _cleanup_free_ char *local = NULL, *name = NULL;
   if (sc_cli_resolve_image(cli, &a->install.reg, a->source, &local, &name, err) < 0)
     return -1;
-  sc_test_source source;
-  if (sc_test_source_open(local, &source, err) < 0)
+  sc_smoke_source source;
+  if (sc_smoke_source_open(local, &source, err) < 0)
     return -1;
   if (name) { /* a pulled image: named after its repository, not its cache tag */
     free(source.name);
@@ -151,7 +151,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
       .user = cli,
   };
   const char *note = NULL;
-  sc_test_source_plan(&source, a->probes, a->install.set, a->timeout, &options, &note);
+  sc_smoke_source_plan(&source, a->probes, a->install.set, a->timeout, &options, &note);
   if (note)
     on_event(cli, "note", note);
   sc_smoke_report report;
@@ -169,7 +169,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
     fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);
   }
   sc_smoke_report_clear(&report);
-  sc_test_source_close(&source);
+  sc_smoke_source_close(&source);
   return r;
 }
 

@@ -1,6 +1,6 @@
-/* test-build.c: a project built for `sc-build test`, validated first as
+/* smoke-build.c: a project built for `sc-build test`, validated first as
  * `sc-build build` does, into a temporary OCI layout. */
-#include "test-build.h"
+#include "smoke-build.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,8 +30,8 @@ static int make_build_dir(char **build_dir, int *lock_fd, sc_error *err)
   return *lock_fd < 0 ? -1 : 0;
 }
 
-int sc_test_build_project(const sc_project *project, char **build_dir, int *lock_fd,
-                          char **reference, sc_error *err)
+int sc_smoke_build_project(const sc_project *project, char **build_dir, int *lock_fd,
+                           char **reference, sc_error *err)
 {
   *build_dir = NULL;
   *lock_fd = -1;

@@ -1,6 +1,6 @@
-/* test-build.h: build a project into a temporary OCI layout for `sc-build test`. */
-#ifndef SC_TEST_BUILD_H
-#define SC_TEST_BUILD_H
+/* smoke-build.h: build a project into a temporary OCI layout for `sc-build test`. */
+#ifndef SC_SMOKE_BUILD_H
+#define SC_SMOKE_BUILD_H
 
 #include <sc/error.h>
 #include "project.h"
@@ -9,7 +9,7 @@
  * (the caller removes it, then closes *lock_fd, which holds its flock so
  * that no other run takes it for a killed run's leftover: store.h);
  * *reference is "oci:DIR:NAME:TAG". */
-int sc_test_build_project(const sc_project *project, char **build_dir, int *lock_fd,
-                          char **reference, sc_error *err);
+int sc_smoke_build_project(const sc_project *project, char **build_dir, int *lock_fd,
+                           char **reference, sc_error *err);
 
 #endif

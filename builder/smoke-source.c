@@ -1,5 +1,5 @@
-/* test-source.c: open what `sc-build test` tests. */
-#include "test-source.h"
+/* smoke-source.c: open what `sc-build test` tests. */
+#include "smoke-source.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,7 +10,7 @@
 
 #include "project.h"
 #include "store.h"
-#include "test-build.h"
+#include "smoke-build.h"
 #include "util.h"
 
 #define DEFAULT_PROBE_TIMEOUT 30.0
@@ -23,7 +23,7 @@ static bool is_project_dir(const char *path)
 }
 
 /* sc-build.json "test": {"probes": [...], "set": {...}, "timeout": N}. */
-static int read_test_settings(const sc_project *project, sc_test_source *out, sc_error *err)
+static int read_test_settings(const sc_project *project, sc_smoke_source *out, sc_error *err)
 {
   json_t *test = json_object_get(project->settings, "test");
   if (test == NULL)
@@ -53,7 +53,7 @@ static int read_test_settings(const sc_project *project, sc_test_source *out, sc
   return 0;
 }
 
-static int open_project(const char *path, sc_test_source *out, sc_error *err)
+static int open_project(const char *path, sc_smoke_source *out, sc_error *err)
 {
   sc_project *project = NULL;
   if (sc_project_open(path, &project, err) < 0)
@@ -62,19 +62,19 @@ static int open_project(const char *path, sc_test_source *out, sc_error *err)
   int r = read_test_settings(project, out, err);
   _cleanup_free_ char *reference = NULL;
   if (r == 0)
-    r = sc_test_build_project(project, &out->build_dir, &out->build_lock_fd, &reference, err);
+    r = sc_smoke_build_project(project, &out->build_dir, &out->build_lock_fd, &reference, err);
   if (r == 0)
     r = sc_image_open(reference, &out->image, err);
   sc_project_free(project);
   return r;
 }
 
-int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err)
+int sc_smoke_source_open(const char *source, sc_smoke_source *out, sc_error *err)
 {
-  *out = (sc_test_source){.probes = json_array(),
-                          .set = sc_values_new(),
-                          .timeout = DEFAULT_PROBE_TIMEOUT,
-                          .build_lock_fd = -1};
+  *out = (sc_smoke_source){.probes = json_array(),
+                           .set = sc_values_new(),
+                           .timeout = DEFAULT_PROBE_TIMEOUT,
+                           .build_lock_fd = -1};
   int r;
   if (is_project_dir(source)) {
     r = open_project(source, out, err);
@@ -86,22 +86,22 @@ int sc_test_source_open(const char *source, sc_test_source *out, sc_error *err)
     }
   }
   if (r < 0)
-    sc_test_source_close(out);
+    sc_smoke_source_close(out);
   return r;
 }
 
-void sc_test_source_close(sc_test_source *source)
+void sc_smoke_source_close(sc_smoke_source *source)
 {
   sc_image_free(source->image);
   free(source->name);
   json_decref(source->probes);
   sc_values_free(source->set);
   sc_store_tmp_dir_remove(&source->build_dir, &source->build_lock_fd);
-  *source = (sc_test_source){.build_lock_fd = -1};
+  *source = (sc_smoke_source){.build_lock_fd = -1};
 }
 
-void sc_test_source_plan(sc_test_source *source, json_t *probes, const sc_values *set,
-                         double timeout, sc_smoke_options *options, const char **note)
+void sc_smoke_source_plan(sc_smoke_source *source, json_t *probes, const sc_values *set,
+                          double timeout, sc_smoke_options *options, const char **note)
 {
   *note = NULL;
   if (json_array_size(probes)) {

@@ -1,0 +1,35 @@
+/* smoke-source.h: what `sc-build test` tests: an image reference, or a
+ * project directory built first into a temporary OCI layout (removed on
+ * close), with the test settings of its sc-build.json. */
+#ifndef SC_SMOKE_SOURCE_H
+#define SC_SMOKE_SOURCE_H
+
+#include <jansson.h>
+#include <sc/error.h>
+#include <sc/image.h>
+#include <sc/values.h>
+
+#include "smoke.h"
+
+typedef struct sc_smoke_source {
+  sc_image *image;
+  char *name;        /* base name for the container */
+  json_t *probes;    /* sc-build.json test.probes (an array, possibly empty) */
+  sc_values *set;    /* sc-build.json test.set */
+  double timeout;    /* sc-build.json test.timeout, default 30 */
+  char *build_dir;   /* temporary layout of a built project, removed on close */
+  int build_lock_fd; /* holds build_dir's flock while it exists */
+} sc_smoke_source;
+
+int sc_smoke_source_open(const char *source, sc_smoke_source *out, sc_error *err);
+void sc_smoke_source_close(sc_smoke_source *source);
+
+/* The smoke test's plan (docs/sc-build.1, test) into options' image,
+ * name, set, probes and timeout: the probes given (an array; empty: none
+ * given) win over the source's, else alive:2 and *note says why; the
+ * values given (or NULL) over the source's test.set; a timeout > 0 over
+ * the source's.  What options points to is the source's until it closes. */
+void sc_smoke_source_plan(sc_smoke_source *source, json_t *probes, const sc_values *set,
+                          double timeout, sc_smoke_options *options, const char **note);
+
+#endif
