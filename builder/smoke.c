@@ -13,9 +13,9 @@
 
 #include <sc/install.h>
 #include <sc/runc.h>
-#include "probe.h"
+#include "smoke-probe.h"
 #include "store.h"
-#include "tmpfiles-apply.h"
+#include "smoke-tmpfiles.h"
 #include "util.h"
 
 #define STOP_GRACE_SECONDS 10.0

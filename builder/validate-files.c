@@ -6,7 +6,7 @@
 #include <sc/values.h>
 
 #include "util.h"
-#include "probe.h"
+#include "smoke-probe.h"
 #include "validate-checks.h"
 
 /* ---- service.template (reference 1.5) ---- */

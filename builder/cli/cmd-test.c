@@ -8,7 +8,7 @@
 
 #include "cli.h"
 #include "install-args.h"
-#include "probe.h"
+#include "smoke-probe.h"
 #include "registry-args.h"
 #include "smoke.h"
 #include "smoke-source.h"

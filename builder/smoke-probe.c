@@ -1,5 +1,5 @@
-/* probe.c: alive, tcp, http (libcurl), exec (runtime exec) and exit probes. */
-#include "probe.h"
+/* smoke-probe.c: alive, tcp, http (libcurl), exec (runtime exec) and exit probes. */
+#include "smoke-probe.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>

@@ -1,8 +1,8 @@
-/* tmpfiles-apply.h: apply a rendered tmpfiles.d(5) file inside a test root,
+/* smoke-tmpfiles.h: apply a rendered tmpfiles.d(5) file inside a test root,
  * for `sc-build test`.  Only paths under the root are touched: a line that
  * names a path outside it is skipped and reported. */
-#ifndef SC_TMPFILES_APPLY_H
-#define SC_TMPFILES_APPLY_H
+#ifndef SC_SMOKE_TMPFILES_H
+#define SC_SMOKE_TMPFILES_H
 
 #include <sc/error.h>
 

@@ -1,6 +1,6 @@
-/* tmpfiles-apply.c: the tmpfiles.d(5) types a service's first start needs
+/* smoke-tmpfiles.c: the tmpfiles.d(5) types a service's first start needs
  * (d D e v q Q: directories; f F w: files; L: symlinks), inside a root. */
-#include "tmpfiles-apply.h"
+#include "smoke-tmpfiles.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
-/* probe.h: the checks `sc-build test` runs against a started container
+/* smoke-probe.h: the checks `sc-build test` runs against a started container
  * (docs/design.md section 5): alive, tcp, http, exec, exit. */
-#ifndef SC_PROBE_H
-#define SC_PROBE_H
+#ifndef SC_SMOKE_PROBE_H
+#define SC_SMOKE_PROBE_H
 
 #include <stdbool.h>
 #include <sys/types.h>
