@@ -17,18 +17,6 @@
 #include "unpack.h"
 #include "util.h"
 
-static void archive_write_freep(struct archive **a)
-{
-  if (*a)
-    archive_write_free(*a);
-}
-
-static void archive_read_freep(struct archive **a)
-{
-  if (*a)
-    archive_read_free(*a);
-}
-
 /* ---- writing: normalized entries (owners 0/0, one mtime, sorted) ---- */
 
 static struct archive *tar_writer_open(int out_fd, sc_error *err)

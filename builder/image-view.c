@@ -490,12 +490,6 @@ static sc_view_type stat_type(mode_t mode)
                          : SC_VIEW_OTHER;
 }
 
-static void closedirp(DIR **d)
-{
-  if (*d)
-    closedir(*d);
-}
-
 /* One rootfs/ entry at rel (dirfd holds it), and what is below it. */
 static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
                           sc_error *err);
@@ -507,7 +501,7 @@ static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc
   if (depth > MAX_DEPTH)
     return 0;
   int own = dup(fd);
-  DIR *d __attribute__((cleanup(closedirp))) = own >= 0 ? fdopendir(own) : NULL;
+  _cleanup_closedir_ DIR *d = own >= 0 ? fdopendir(own) : NULL;
   if (d == NULL) {
     if (own >= 0)
       close(own);

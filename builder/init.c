@@ -19,13 +19,6 @@
 /* Deeper trees than this are refused rather than exhausting descriptors. */
 #define COPY_MAX_DEPTH 128
 
-static void closedirp(DIR **d)
-{
-  if (*d)
-    closedir(*d);
-}
-#define _cleanup_closedir_ _cleanup_(closedirp)
-
 /* ---- skeleton list ---- */
 
 static int compare_skeletons(const void *a, const void *b)

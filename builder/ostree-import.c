@@ -333,11 +333,6 @@ static int find_reusable_layer(import_ctx *ctx, const char *branch, const char *
   return 0;
 }
 
-static void layer_reader_freep(sc_layer_reader **reader)
-{
-  sc_layer_reader_free(*reader);
-}
-
 /* An entry below a symlink or another non-directory this layer made:
  * libostree fails on it without a message, unpack.c refuses it; refuse it
  * here by name.  files holds the layer's non-directory paths so far. */
@@ -407,7 +402,7 @@ static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, cons
   int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
-  _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
+  _cleanup_(sc_layer_reader_freep) sc_layer_reader *reader = NULL;
   int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)
     ret = check_tar_entries(sc_layer_reader_tar(reader), err);
@@ -428,7 +423,7 @@ static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const 
   int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
-  _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
+  _cleanup_(sc_layer_reader_freep) sc_layer_reader *reader = NULL;
   g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
   int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
   if (ret == 0)

@@ -157,11 +157,6 @@ static void check_defaults(sc_validation *v, const sc_values *used)
 
 /* ---- placeholders ---- */
 
-static void values_freep(sc_values **values)
-{
-  sc_values_free(*values);
-}
-
 typedef struct scan_state {
   sc_validation *v;
   const char *name; /* project file */
@@ -386,7 +381,7 @@ static void render_tmpfiles(sc_validation *v)
 static void check_templates(sc_validation *v)
 {
   const sc_project *p = v->project;
-  _cleanup_(values_freep) sc_values *used = sc_values_new();
+  _cleanup_(sc_values_freep) sc_values *used = sc_values_new();
   size_t config_errors = 0, service_errors = 0, tmpfiles_errors = 0;
   if (p->config_template.data)
     config_errors = scan_template(v, SC_FILE_CONFIG_TEMPLATE, p->config_template.data,

@@ -5,12 +5,13 @@
 #ifndef SC_LAYER_READER_H
 #define SC_LAYER_READER_H
 
+#include <archive.h>
 #include <stdint.h>
 #include <sc/error.h>
 
 #include "sha256.h"
+#include "util.h"
 
-struct archive;
 typedef struct sc_layer_reader sc_layer_reader;
 
 typedef struct sc_layer_sums {
@@ -45,5 +46,9 @@ struct archive *sc_layer_reader_tar(sc_layer_reader *reader);
  * compressed stream) and fill sums.  Call once, after the entries. */
 void sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums);
 void sc_layer_reader_free(sc_layer_reader *reader);
+SC_DEFINE_TRIVIAL_CLEANUP_FUNC(sc_layer_reader, sc_layer_reader_free)
+/* libarchive's handles. */
+SC_DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive, archive_read_free)
+SC_DEFINE_TRIVIAL_CLEANUP_FUNC(struct archive, archive_write_free)
 
 #endif

@@ -4,12 +4,14 @@
 #ifndef SC_UTIL_H
 #define SC_UTIL_H
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <sc/error.h>
+#include <sc/values.h>
 
 /* ---- scope cleanup (systemd/crun style) ---- */
 void sc_freep(void *p);
@@ -21,6 +23,20 @@ void sc_strvfreep(char ***v);
 #define _cleanup_close_ _cleanup_(sc_closep)
 #define _cleanup_fclose_ _cleanup_(sc_fclosep)
 #define _cleanup_strv_ _cleanup_(sc_strvfreep)
+/* systemd's DEFINE_TRIVIAL_CLEANUP_FUNC: FUNCp(TYPE **p) calls FUNC(*p)
+ * when it is set, for _cleanup_(FUNCp).  Each is declared once, next to
+ * its type: here for libc's and the public API's, in the header of the
+ * type otherwise (layer-reader.h: sc_layer_reader and libarchive's).
+ * jansson declares its own: _cleanup_(json_decrefp). */
+#define SC_DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                 \
+  static inline void func##p(type **p)                                                             \
+  {                                                                                                \
+    if (*p)                                                                                        \
+      func(*p);                                                                                    \
+  }
+SC_DEFINE_TRIVIAL_CLEANUP_FUNC(DIR, closedir)
+#define _cleanup_closedir_ _cleanup_(closedirp)
+SC_DEFINE_TRIVIAL_CLEANUP_FUNC(sc_values, sc_values_free)
 
 /* Hand ownership out of a cleanup variable. */
 #define steal_pointer(pp)                                                                          \
