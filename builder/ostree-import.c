@@ -291,7 +291,8 @@ static int check_layer_sums(const sc_layer_sums *sums, const sc_descriptor *laye
 }
 
 /* Unpack the layer's tar into a tree: owners and modes from the tar,
- * whiteout files kept as files (checkout applies them, reference 4.4),
+ * whiteout files kept as files (checkout applies them: Atomic/syscontainers.py
+ * sets process_whiteouts),
  * device nodes, FIFOs and sockets left out as skopeo deletes them. */
 static int import_layer_tree(import_ctx *ctx, sc_layer_reader *reader, OstreeMutableTree *mtree,
                              sc_error *err)

@@ -1,6 +1,6 @@
 /* validate-config.c: checks on the rendered config.json, from atomic's
  * install checks and the atomic-system-containers linter (docs/design.md
- * section 2; reference 1.3).  Positions point into config.json.template. */
+ * section 2).  Positions point into config.json.template. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 #include "smoke-probe.h"
 #include "validate-checks.h"
 
-/* ---- service.template (reference 1.5) ---- */
+/* ---- service.template (systemd.service(5), as atomic renders it) ---- */
 
 typedef struct unit_scan {
   int service_line; /* of [Service], 0 when absent */

@@ -256,7 +256,7 @@ static int read_config_bytes(const sc_image *image, GBytes **out, sc_error *err)
   return 0;
 }
 
-/* atomic reads the labels from the config (reference 4.2). */
+/* atomic reads the labels from the config (Atomic/syscontainers.py). */
 static int load_config(sc_image *image, sc_error *err)
 {
   g_autoptr(GBytes) bytes = NULL;
