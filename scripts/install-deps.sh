@@ -14,6 +14,8 @@ packages=(
   docker-registry apache2-utils openssl crun podman libarchive-tools
   # benchmarks (bench/run; bench/run --quick runs in the suite)
   hyperfine pigz zstd
+  # the abi check in the suite (abidiff, abidw)
+  abigail-tools
 )
 
 missing=()
