@@ -14,8 +14,8 @@ packages=(
   docker-registry apache2-utils openssl crun podman libarchive-tools
   # benchmarks (bench/run; bench/run --quick runs in the suite)
   hyperfine pigz zstd
-  # the abi check in the suite (abidiff, abidw)
-  abigail-tools
+  # checks in the suite: format (clang-format) and abi (abidiff, abidw)
+  clang-format abigail-tools
 )
 
 missing=()
