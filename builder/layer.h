@@ -44,8 +44,8 @@ typedef struct sc_layer_options {
   bool plain_tree;    /* rootfs_fd is a whole layer's tree: no /exports of the project */
   int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
-  int compression_level; /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
-  unsigned threads;      /* compression threads, 0: one per online CPU */
+  int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
+  unsigned threads;                /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
   sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */

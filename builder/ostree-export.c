@@ -165,8 +165,11 @@ int sc_ostree_export(const sc_image *image, int layout_fd, const char *tag,
 {
   if (image->kind != SC_IMAGE_OSTREE)
     return sc_error_set(err, SC_E_USAGE, "%s is not an OSTree image", image->reference);
-  export_ctx ctx = {.image = image, .layout_fd = layout_fd, .blobs_fd = -1,
-                    .interrupted = interrupted, .manifest = json_deep_copy(image->manifest)};
+  export_ctx ctx = {.image = image,
+                    .layout_fd = layout_fd,
+                    .blobs_fd = -1,
+                    .interrupted = interrupted,
+                    .manifest = json_deep_copy(image->manifest)};
   int rc = sc_oci_layout_init(layout_fd, err);
   if (rc == 0 && (ctx.blobs_fd = sc_oci_open_blobs(layout_fd, err)) < 0)
     rc = -1;

@@ -31,8 +31,7 @@ typedef int (*sc_pgzip_sink)(void *user, const void *buf, size_t len, sc_error *
 typedef struct sc_pgzip sc_pgzip;
 
 /* threads: worker threads (0: compress on the calling thread). */
-sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_pgzip_sink sink, void *user,
-                       sc_error *err);
+sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_pgzip_sink sink, void *user, sc_error *err);
 int sc_pgzip_write(sc_pgzip *z, const void *buf, size_t len, sc_error *err);
 /* Compress what is left and write every member; call once. */
 int sc_pgzip_finish(sc_pgzip *z, sc_error *err);

@@ -123,8 +123,8 @@ json_t *sc_pull_select_platform(json_t *index, const char *os, const char *archi
  * what killed pulls left (only a lock holder writes temporary files). */
 static int open_cache(pull_ctx *ctx, sc_error *err)
 {
-  ctx->cache_path = ctx->options->cache_dir ? xstrdup(ctx->options->cache_dir)
-                                            : sc_user_cache_path("bases");
+  ctx->cache_path =
+      ctx->options->cache_dir ? xstrdup(ctx->options->cache_dir) : sc_user_cache_path("bases");
   if (ctx->cache_path == NULL)
     return sc_error_set(err, SC_E_USAGE,
                         "no cache directory for pulled images: set XDG_CACHE_HOME or HOME");
@@ -220,14 +220,13 @@ static const char *media_type_of(json_t *doc, const char *content_type, char *bu
   return buf;
 }
 
-static int parse_manifest(pull_ctx *ctx, manifest_bytes *m, const char *content_type,
-                          sc_error *err)
+static int parse_manifest(pull_ctx *ctx, manifest_bytes *m, const char *content_type, sc_error *err)
 {
   json_error_t jerr;
   m->doc = json_loadb(m->data, m->len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(m->doc))
-    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s is not a JSON object: %s",
-                        ctx->source, m->digest, jerr.text);
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest %s is not a JSON object: %s", ctx->source,
+                        m->digest, jerr.text);
   char buf[128];
   const char *mt = media_type_of(m->doc, content_type, buf, sizeof buf);
   if (mt && sc_str_has_prefix(mt, SC_MEDIA_TYPE_DOCKER_V1_PREFIX))
@@ -243,16 +242,15 @@ static int parse_manifest(pull_ctx *ctx, manifest_bytes *m, const char *content_
       m->media_type = known[i];
   /* An OCI manifest may leave mediaType out: tell it by its fields. */
   if (m->media_type == NULL && mt == NULL)
-    m->media_type = json_object_get(m->doc, "manifests") ? SC_MEDIA_TYPE_OCI_INDEX
-                                                         : SC_MEDIA_TYPE_OCI_MANIFEST;
+    m->media_type =
+        json_object_get(m->doc, "manifests") ? SC_MEDIA_TYPE_OCI_INDEX : SC_MEDIA_TYPE_OCI_MANIFEST;
   if (m->media_type == NULL)
     return sc_error_set(err, SC_E_INVALID, "%s: manifest of unknown media type '%.100s'",
                         ctx->source, mt);
   return 0;
 }
 
-static int read_cached_manifest(pull_ctx *ctx, const char *digest, manifest_bytes *m,
-                                sc_error *err)
+static int read_cached_manifest(pull_ctx *ctx, const char *digest, manifest_bytes *m, sc_error *err)
 {
   if (sc_read_file_at(ctx->blobs_fd, sc_digest_hex(digest), &m->data, &m->len, err) < 0)
     return -1;
@@ -354,7 +352,8 @@ static int check_answer(download *dl)
   if (dl->resp->status != 206 ||
       sc_content_range_parse(dl->resp->content_range, &first, &last, &length) < 0 ||
       first != dl->pos || (length >= 0 && length != dl->d->size))
-    return sc_error_set(&dl->err, SC_E_INVALID, "blob %s: the registry answered a range "
+    return sc_error_set(&dl->err, SC_E_INVALID,
+                        "blob %s: the registry answered a range "
                         "request with %ld and Content-Range '%.64s'",
                         dl->d->digest, dl->resp->status,
                         dl->resp->content_range ? dl->resp->content_range : "");
@@ -577,9 +576,9 @@ static int resolve_platform(pull_ctx *ctx, manifest_bytes *m, sc_error *err)
 {
   const sc_pull_options *o = ctx->options;
   _cleanup_free_ char *host_arch = o->architecture ? NULL : sc_host_architecture();
-  json_t *chosen = sc_pull_select_platform(m->doc, o->os ? o->os : "linux",
-                                           o->architecture ? o->architecture : host_arch,
-                                           o->variant, err);
+  json_t *chosen =
+      sc_pull_select_platform(m->doc, o->os ? o->os : "linux",
+                              o->architecture ? o->architecture : host_arch, o->variant, err);
   sc_descriptor d = {0};
   if (chosen == NULL || sc_descriptor_parse(chosen, "index entry", &d, err) < 0)
     return sc_error_prefix(err, "%s", ctx->source);
@@ -622,8 +621,12 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
 {
   memset(result, 0, sizeof *result);
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  pull_ctx ctx = {.options = options, .source = source, .layout_fd = -1, .blobs_fd = -1,
-                  .result = result, .lock = &lock};
+  pull_ctx ctx = {.options = options,
+                  .source = source,
+                  .layout_fd = -1,
+                  .blobs_fd = -1,
+                  .result = result,
+                  .lock = &lock};
   int rc = sc_registry_ref_parse(source, &ctx.ref, err);
   if (rc == 0) {
     ctx.scope = xasprintf("repository:%s:pull", ctx.ref.repository);

@@ -175,8 +175,7 @@ static int unexpected(push_ctx *ctx, const sc_http_response *resp, const char *w
  * refuses anything else too).  Another 2xx, such as a proxy's or a cache's
  * 200, does not say the content was stored, so the push is not reported
  * as done; the message says so instead of a bare "HTTP 200". */
-static int not_created(push_ctx *ctx, const sc_http_response *resp, const char *what,
-                       sc_error *err)
+static int not_created(push_ctx *ctx, const sc_http_response *resp, const char *what, sc_error *err)
 {
   if (resp->status < 200 || resp->status >= 300)
     return unexpected(ctx, resp, what, err);
@@ -550,7 +549,7 @@ static int push_image(push_ctx *ctx, sc_error *err)
 
 typedef struct source {
   sc_image *image;
-  char *tmpdir; /* an extracted oci-archive, removed at the end */
+  char *tmpdir;    /* an extracted oci-archive, removed at the end */
   int tmp_lock_fd; /* holds tmpdir's flock (store.h) */
 } source;
 

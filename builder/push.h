@@ -35,7 +35,7 @@ typedef struct sc_push_options {
   sc_registry_options registry; /* credentials, TLS, retries, request log, interrupts */
   int64_t chunk_size;           /* 0: 32 MiB */
   int jobs;                     /* blobs uploaded at once; 0: 4 */
-  const char *cache_path; /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
+  const char *cache_path;       /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
   sc_push_progress_fn progress;
   void *progress_user;
 } sc_push_options;

@@ -204,23 +204,30 @@ static time_t parse_http_date(const char *text)
   if (len > 40)
     return -1;
   if (sscanf(text, "%3[A-Za-z], %2d %3[A-Za-z] %4d %2d:%2d:%2d GMT%n", wday, &day, mon, &year, &h,
-             &m, &sec, &used) == 7 && used == (int)len && len == 29) {
+             &m, &sec, &used) == 7 &&
+      used == (int)len && len == 29) {
     /* IMF-fixdate */
   } else if (sscanf(text, "%15[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d GMT%n", wday, &day, mon,
-                    &year, &h, &m, &sec, &used) == 7 && used == (int)len) {
+                    &year, &h, &m, &sec, &used) == 7 &&
+             used == (int)len) {
     year += year < 70 ? 2000 : 1900; /* RFC 9110: a two-digit year far ahead is in the past */
   } else if (sscanf(text, "%3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", wday, mon, &day, &h, &m,
-                    &sec, &year, &used) == 7 && used == (int)len) {
+                    &sec, &year, &used) == 7 &&
+             used == (int)len) {
     /* asctime-date */
   } else {
     return -1;
   }
   int month = month_of(mon);
-  if (month < 0 || day < 1 || day > 31 || year < 1900 || year > 9999 || h < 0 || h > 23 ||
-      m < 0 || m > 59 || sec < 0 || sec > 60)
+  if (month < 0 || day < 1 || day > 31 || year < 1900 || year > 9999 || h < 0 || h > 23 || m < 0 ||
+      m > 59 || sec < 0 || sec > 60)
     return -1;
-  struct tm tm = {.tm_year = year - 1900, .tm_mon = month, .tm_mday = day,
-                  .tm_hour = h, .tm_min = m, .tm_sec = sec};
+  struct tm tm = {.tm_year = year - 1900,
+                  .tm_mon = month,
+                  .tm_mday = day,
+                  .tm_hour = h,
+                  .tm_min = m,
+                  .tm_sec = sec};
   return timegm(&tm);
 }
 
@@ -231,7 +238,7 @@ static long retry_after_ms(const char *value, long now)
   size_t digits = strspn(value, "0123456789");
   if (digits > 0 && value[digits] == '\0') /* delay-seconds = 1*DIGIT */
     return digits > 5 || atol(value) > MAX_RETRY_AFTER_MS / 1000 ? MAX_RETRY_AFTER_MS
-                                                                  : atol(value) * 1000;
+                                                                 : atol(value) * 1000;
   time_t when = parse_http_date(value);
   if (when == (time_t)-1)
     return -1;
@@ -317,8 +324,7 @@ char *sc_redirect_target(const char *url, const char *location, sc_error *err)
 {
   _cleanup_free_ char *from = sc_url_place(url);
   if (location == NULL || location[0] == '\0' || strpbrk(location, " \r\n\t") != NULL)
-    return sc_error_set(err, SC_E_INVALID, "%s: a redirect without a usable Location", from),
-           NULL;
+    return sc_error_set(err, SC_E_INVALID, "%s: a redirect without a usable Location", from), NULL;
   CURLU *u = curl_url();
   char *got = NULL, *scheme = NULL, *next = NULL;
   if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
@@ -336,8 +342,9 @@ char *sc_redirect_target(const char *url, const char *location, sc_error *err)
   if (next && http) {
     _cleanup_free_ char *origin = sc_url_origin(url), *to_origin = sc_url_origin(next);
     _cleanup_free_ char *path = sc_url_loggable_path(url), *to_path = sc_url_loggable_path(next);
-    sc_error_set(err, SC_E_INVALID, "refused a redirect from %s%s to %s%s: a downgrade to plain http",
-                 origin, path, to_origin, to_path);
+    sc_error_set(err, SC_E_INVALID,
+                 "refused a redirect from %s%s to %s%s: a downgrade to plain http", origin, path,
+                 to_origin, to_path);
   } else {
     _cleanup_free_ char *shown = xstrndup(location, 100);
     for (char *c = shown; *c; c++) /* a hostile header goes to a terminal */

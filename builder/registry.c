@@ -46,7 +46,7 @@ struct sc_registry {
   char *ca_blob; /* the *.crt files of the cert dir, concatenated */
   char *client_cert, *client_key;
   registry_auth *shared; /* with the clones of this client */
-  CURLcode last_rc; /* of the last exchange, to tell a TLS handshake failure */
+  CURLcode last_rc;      /* of the last exchange, to tell a TLS handshake failure */
   /* Which limit stopped the last exchange (empty: none), and its errno:
    * EAGAIN for time limits (worth a retry), EFBIG for sizes. */
   char limit_msg[160];
@@ -101,9 +101,9 @@ typedef struct exchange {
   sc_http_response *response;
   volatile const int *interrupted;
   int64_t header_bytes;
-  bool answered;     /* a byte of the answer came */
-  long sent_at;      /* when the request was all sent (0: not yet) */
-  long window_at;    /* the stall window: since when, */
+  bool answered;        /* a byte of the answer came */
+  long sent_at;         /* when the request was all sent (0: not yet) */
+  long window_at;       /* the stall window: since when, */
   int64_t window_moved; /* and how many bytes had moved then (-1: set at next call) */
 } exchange;
 
@@ -476,8 +476,11 @@ static CURLcode perform(sc_registry *r, const sc_http_request *req, const char *
 {
   static const sc_http_body empty = {.fd = -1};
   body_reader reader = {req->body ? req->body : &empty, 0};
-  exchange x = {.registry = r, .request = req, .response = resp,
-                .interrupted = r->options.interrupted, .window_moved = -1};
+  exchange x = {.registry = r,
+                .request = req,
+                .response = resp,
+                .interrupted = r->options.interrupted,
+                .window_moved = -1};
   CURL *c = r->curl;
   curl_easy_reset(c); /* keeps the connection cache */
   r->errbuf[0] = '\0';
@@ -528,7 +531,8 @@ static void append_query(sc_buf *b, CURL *c, const char *key, const char *value,
  * we have some. */
 static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
 {
-  if (!sc_str_has_prefix(r->shared->realm, "https://") && !sc_str_has_prefix(r->shared->realm, "http://"))
+  if (!sc_str_has_prefix(r->shared->realm, "https://") &&
+      !sc_str_has_prefix(r->shared->realm, "http://"))
     return sc_error_set(err, SC_E_INVALID, "%s: token realm is not an http(s) URL", r->host);
   if (r->options.creds && sc_str_has_prefix(r->shared->realm, "http://") &&
       !sc_str_has_prefix(r->base_url, "http://"))
@@ -798,8 +802,9 @@ int sc_registry_unexpected(sc_error *err, const sc_http_response *resp, bool hav
     hint = have_creds ? " (the credentials were refused)"
                       : " (no credentials: use --creds, `sc-build login` or an auth file)";
   _cleanup_free_ char *denied =
-      resp->status == 403 && !resp->foreign ? xasprintf(" (the credentials lack %s access to this repository)", access)
-                          : NULL;
+      resp->status == 403 && !resp->foreign
+          ? xasprintf(" (the credentials lack %s access to this repository)", access)
+          : NULL;
   sc_registry_error(err, resp, "%s", what);
   _cleanup_free_ char *msg = steal_pointer(&err->msg);
   return sc_error_set(err, err->code, "%s%s", msg, denied ? denied : hint);

@@ -75,8 +75,8 @@ typedef struct sc_registry_options {
   volatile const int *interrupted;
   /* Bounds on each exchange (0: the SC_REGISTRY_* default above): the TCP
    * and TLS handshakes; from the end of the request to the first line of
-   * the answer (libcurl hands over whole header lines); a transfer moving fewer than SC_REGISTRY_STALL_BYTES in
-   * stall_timeout_ms; and any answer body not streamed to a blob
+   * the answer (libcurl hands over whole header lines); a transfer moving fewer than
+   * SC_REGISTRY_STALL_BYTES in stall_timeout_ms; and any answer body not streamed to a blob
    * (manifests, tokens, errors, /v2/), refused beyond max_response_size. */
   long connect_timeout_ms;
   long first_byte_timeout_ms;

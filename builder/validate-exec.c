@@ -400,8 +400,7 @@ static void find_library(lib_search *s, const char *name, const char *by, const 
   sc_strv_push(&s->missing, name);
   _cleanup_free_ char *searched = searched_list(dirs);
   if (why)
-    exec_error(s->c,
-               "%s, which %s needs (DT_NEEDED), cannot be loaded from %s: %s (searched %s)",
+    exec_error(s->c, "%s, which %s needs (DT_NEEDED), cannot be loaded from %s: %s (searched %s)",
                name, by, s->c->image, why, strchr(name, '/') ? name : searched);
   else
     exec_error(s->c,

@@ -7,8 +7,8 @@
 
 #include "util.h"
 
-static int error_vset(sc_error *err, int code, const char *file, int line, int col,
-                      const char *fmt, va_list ap)
+static int error_vset(sc_error *err, int code, const char *file, int line, int col, const char *fmt,
+                      va_list ap)
 {
   if (err == NULL)
     return -1;

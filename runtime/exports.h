@@ -12,7 +12,7 @@
 
 typedef struct sc_exports {
   sc_manifest *manifest; /* manifest.json as validate reads it (the defaults when absent) */
-  char *config;     /* config.json or config.json.template */
+  char *config;          /* config.json or config.json.template */
   size_t config_len;
   bool config_is_template; /* false for a plain config.json (copied verbatim) */
   char *service;           /* service.template, or atomic's default unit */

@@ -286,8 +286,8 @@ int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *
                            sc_error *err)
 {
   _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", txn->name, index);
-  _cleanup_close_ int rootfs_fd = openat(txn->root->containers_fd, rootfs,
-                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int rootfs_fd =
+      openat(txn->root->containers_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (rootfs_fd < 0 && errno != ENOENT)
     return sc_error_set_errno(err, errno, "cannot open %s", rootfs);
   sc_exports exports = {0};

@@ -1,4 +1,5 @@
-/* manifest.c: parsing manifest.json (the keys Atomic/syscontainers.py reads; docs/design.md section 1). */
+/* manifest.c: parsing manifest.json (the keys Atomic/syscontainers.py reads; docs/design.md section
+ * 1). */
 #include <sc/manifest.h>
 #include <sc/template.h>
 

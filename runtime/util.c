@@ -350,7 +350,7 @@ int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err)
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)
 {
   _cleanup_free_ char *copy = xstrdup(path);
-  for (char *p = copy + (copy[0] == '/'); ; p++) {
+  for (char *p = copy + (copy[0] == '/');; p++) {
     bool end = *p == '\0';
     if (*p != '/' && !end)
       continue;
@@ -630,8 +630,8 @@ int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
     fds[n] = n == 0 ? openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_PATH)
                     : fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
     if (fds[n] < 0) {
-      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed",
-                             path, (size_t)RM_FDS_NEEDED);
+      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed", path,
+                             (size_t)RM_FDS_NEEDED);
       break;
     }
   }

@@ -67,7 +67,10 @@ typedef struct sc_buf {
   size_t len;
   size_t cap;
 } sc_buf;
-#define SC_BUF_INIT {NULL, 0, 0}
+#define SC_BUF_INIT                                                                                \
+  {                                                                                                \
+    NULL, 0, 0                                                                                     \
+  }
 void sc_buf_append(sc_buf *b, const void *data, size_t len);
 void sc_buf_puts(sc_buf *b, const char *s);
 void sc_buf_putc(sc_buf *b, char c);

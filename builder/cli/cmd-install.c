@@ -37,10 +37,8 @@ static int install_image(sc_cli *cli, const char *reference, sc_install_args *ar
 int sc_cmd_install(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_INSTALL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"name", required_argument, NULL, SC_OPT_NAME},
+      SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS, {"name", required_argument, NULL, SC_OPT_NAME},
       {NULL, 0, NULL, 0},
   };
   sc_install_args args;

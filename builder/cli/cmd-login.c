@@ -21,7 +21,8 @@ static const char usage[] =
     "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
     "(written with mode 0600; other entries are kept).  The password comes from\n"
     "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
-    "the terminal (the user name too, without --username).  `sc-build push` and `build --from docker://` then find it.\n";
+    "the terminal (the user name too, without --username).  `sc-build push` and `build --from "
+    "docker://` then find it.\n";
 
 enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN, OPT_AUTHFILE };
 
@@ -115,8 +116,8 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
                                 needs_auth));
   else
     sc_cli_info(cli, "Login to %s as %s succeeded%s; credentials stored in %s", a->host,
-                a->reg.creds.username,
-                needs_auth ? "" : " (the registry asks for no credentials)", path);
+                a->reg.creds.username, needs_auth ? "" : " (the registry asks for no credentials)",
+                path);
   return 0;
 }
 

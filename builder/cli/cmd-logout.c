@@ -9,11 +9,10 @@
 #include "registry-auth.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build logout [--authfile F] HOST[:PORT]\n\n"
-    "Remove HOST's credentials from the auth file (--authfile, else\n"
-    "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
-    "Other entries are kept.  Fails when there was no entry for HOST.\n";
+static const char usage[] = "usage: sc-build logout [--authfile F] HOST[:PORT]\n\n"
+                            "Remove HOST's credentials from the auth file (--authfile, else\n"
+                            "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
+                            "Other entries are kept.  Fails when there was no entry for HOST.\n";
 
 enum { OPT_AUTHFILE = 0x1700 };
 

@@ -58,17 +58,15 @@ static int check_digestfile(const char *path, sc_error *err)
 static void print_result(sc_cli *cli, const sc_push_result *r)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest",
-                                r->manifest_digest, "reference", r->reference, "destination",
-                                r->destination, "blobs_existing", r->blobs_existing,
-                                "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
-                                r->blobs_uploaded, "bytes_uploaded",
-                                (json_int_t)r->bytes_uploaded));
+    sc_cli_print_json(
+        json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest", r->manifest_digest,
+                  "reference", r->reference, "destination", r->destination, "blobs_existing",
+                  r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
+                  r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded));
     return;
   }
-  sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)",
-              r->reference, r->manifest_digest, r->blobs_uploaded, r->blobs_mounted,
-              r->blobs_existing);
+  sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
+              r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
   printf("%s\n", r->manifest_digest);
 }
 
@@ -138,8 +136,9 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_cli_finish_options(cli);
   for (int i = optind; i < argc; i++)
     if (strcmp(argv[i], "false") == 0 || strcmp(argv[i], "true") == 0)
-      return sc_cli_usage_error(cli, "push", "'%s' is not an image: --tls-verify takes its "
-                                             "value after '=' (--tls-verify=false)",
+      return sc_cli_usage_error(cli, "push",
+                                "'%s' is not an image: --tls-verify takes its "
+                                "value after '=' (--tls-verify=false)",
                                 argv[i]);
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");

@@ -101,10 +101,8 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, 
                          const char *verb, sc_lifecycle_fn fn)
 {
   static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_INSTALL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"image", required_argument, NULL, SC_OPT_IMAGE},
+      SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
+      SC_CLI_REGISTRY_OPTIONS, {"image", required_argument, NULL, SC_OPT_IMAGE},
       {NULL, 0, NULL, 0},
   };
   const char *command = argv[0];

@@ -164,8 +164,8 @@ static char *progress_line(const char *digest, const char *state, int64_t done, 
                    (long long)(total >> 20));
 }
 
-void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state,
-                            int64_t done, int64_t total)
+void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state, int64_t done,
+                            int64_t total)
 {
   _cleanup_free_ char *line = progress_line(digest, state, done, total);
   sc_cli_progress_show(p, digest, line);

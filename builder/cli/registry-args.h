@@ -49,7 +49,10 @@ typedef struct sc_cli_registry_args {
   bool have_creds;
 } sc_cli_registry_args;
 
-#define SC_CLI_REGISTRY_ARGS_INIT {.tls_verify = true}
+#define SC_CLI_REGISTRY_ARGS_INIT                                                                  \
+  {                                                                                                \
+    .tls_verify = true                                                                             \
+  }
 
 /* The usage error for a --from IMAGE of another transport (%s: IMAGE). */
 #define SC_CLI_FROM_USAGE                                                                          \

@@ -92,8 +92,8 @@ static void assert_decompresses_to(const out_buf *o, const unsigned char *in, si
 static void test_sizes_round_trip(void **state)
 {
   (void)state;
-  const size_t sizes[] = {0, 1, SC_PGZIP_BLOCK - 1, SC_PGZIP_BLOCK, SC_PGZIP_BLOCK + 1,
-                          3 * SC_PGZIP_BLOCK + 5};
+  const size_t sizes[] = {
+      0, 1, SC_PGZIP_BLOCK - 1, SC_PGZIP_BLOCK, SC_PGZIP_BLOCK + 1, 3 * SC_PGZIP_BLOCK + 5};
   for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
     unsigned char *in = make_input(sizes[i]);
     out_buf o = compress_with(in, sizes[i], 2, 4096);

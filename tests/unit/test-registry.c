@@ -74,7 +74,8 @@ static void test_ref_parse(void **state)
   /* credentials in the reference: refused without echoing them */
   sc_registry_ref ref;
   sc_error err = SC_ERROR_INIT;
-  assert_int_equal(sc_registry_ref_parse("docker://alice:S3cret@127.0.0.1:5000/hw", &ref, &err), -1);
+  assert_int_equal(sc_registry_ref_parse("docker://alice:S3cret@127.0.0.1:5000/hw", &ref, &err),
+                   -1);
   assert_null(strstr(err.msg, "S3cret"));
   assert_non_null(strstr(err.msg, "--creds"));
   sc_error_clear(&err);
@@ -231,7 +232,8 @@ static void test_retry_delay(void **state)
    * registry fuzzer's find); what is not an RFC 9110 HTTP-date is no date */
   assert_int_equal(sc_registry_retry_delay_ms(0, 500, "01271201271Oct.03", 1700000000L), 500);
   assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Fri, 31 Dec 9999 23:59:59 GMT", 0), 60000);
-  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT junk", 0), 500);
+  assert_int_equal(sc_registry_retry_delay_ms(0, 500, "Sun, 06 Nov 1994 08:49:37 GMT junk", 0),
+                   500);
   /* the obsolete forms a recipient must still read (RFC 9110 5.6.7) */
   assert_int_equal(
       sc_registry_retry_delay_ms(0, 500, "Sunday, 06-Nov-94 08:49:37 GMT", 784111777 - 9), 9000);
@@ -250,9 +252,15 @@ static void test_ranges(void **state)
   assert_true(first == 10 && last == 99 && length == 100);
   assert_int_equal(sc_content_range_parse("bytes 0-0/*", &first, &last, &length), 0);
   assert_true(length == -1);
-  static const char *const bad[] = {"bytes 10-99/99", "bytes 99-10/100", "bytes -1-5/9",
-                                    "bytes 1-5", "items 1-5/9", "bytes 1-5/9 ", "bytes  1-5/9",
-                                    "bytes 1-99999999999999999999/9", ""};
+  static const char *const bad[] = {"bytes 10-99/99",
+                                    "bytes 99-10/100",
+                                    "bytes -1-5/9",
+                                    "bytes 1-5",
+                                    "items 1-5/9",
+                                    "bytes 1-5/9 ",
+                                    "bytes  1-5/9",
+                                    "bytes 1-99999999999999999999/9",
+                                    ""};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_equal(sc_content_range_parse(bad[i], &first, &last, &length), -1);
   assert_int_equal(sc_content_range_parse(NULL, &first, &last, &length), -1);
@@ -300,10 +308,12 @@ static void test_loopback(void **state)
 {
   (void)state;
   static const char *const yes[] = {"localhost", "LOCALHOST:5000", "127.0.0.1", "127.1.2.3:80",
-                                    "[::1]", "[::1]:5000", "LocalHost", "127.255.255.255"};
-  static const char *const no[] = {"localhost.evil.test", "127.evil.test", "localhost.evil.test:5000",
-                                   "127.0.0.1.evil.test", "[::2]", "128.0.0.1", "evil.test",
-                                   "localhostx", "127.0.0.1x", "[::1].evil", "127.0.0.256", ""};
+                                    "[::1]",     "[::1]:5000",     "LocalHost", "127.255.255.255"};
+  static const char *const no[] = {
+      "localhost.evil.test", "127.evil.test", "localhost.evil.test:5000",
+      "127.0.0.1.evil.test", "[::2]",         "128.0.0.1",
+      "evil.test",           "localhostx",    "127.0.0.1x",
+      "[::1].evil",          "127.0.0.256",   ""};
   for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
     assert_true(sc_registry_host_is_loopback(yes[i]));
   for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
@@ -378,11 +388,11 @@ static void test_auth_file_default(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ref_parse),   cmocka_unit_test(test_challenge_parse),
-      cmocka_unit_test(test_auth_file),   cmocka_unit_test(test_creds_parse),
-      cmocka_unit_test(test_token_parse), cmocka_unit_test(test_retry_delay),
+      cmocka_unit_test(test_ref_parse),       cmocka_unit_test(test_challenge_parse),
+      cmocka_unit_test(test_auth_file),       cmocka_unit_test(test_creds_parse),
+      cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback), cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
       cmocka_unit_test(test_redirects),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

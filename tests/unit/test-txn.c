@@ -61,14 +61,12 @@ static void make_project(const char *path, int version)
   write_at(fd, "manifest.json",
            "{\"version\": \"1.0\", \"defaultValues\": {\"RECEIVER\": \"World\"}, "
            "\"installedFilesTemplate\": [\"/etc/${NAME}/greeting.conf\"]}\n");
-  write_at(fd, "service.template",
-           "[Service]\nExecStart=$EXEC_START\nWorkingDirectory=$DESTDIR\n");
+  write_at(fd, "service.template", "[Service]\nExecStart=$EXEC_START\nWorkingDirectory=$DESTDIR\n");
   write_at(fd, "tmpfiles.template", "d /var/lib/${NAME} 0700 - - - -\n");
   write_at(fd, "sc-build.json", "{\"name\": \"svc\"}\n");
   write_at(fd, "rootfs/usr/bin/x", version == 1 ? "one\n" : "two\n");
   write_at(fd, "hostfs/etc/svc/greeting.conf", "receiver=$RECEIVER\n");
-  write_at(fd, version == 1 ? "hostfs/etc/svc/only-v1.conf" : "hostfs/etc/svc/only-v2.conf",
-           "x\n");
+  write_at(fd, version == 1 ? "hostfs/etc/svc/only-v1.conf" : "hostfs/etc/svc/only-v2.conf", "x\n");
 }
 
 static void build(const char *project_dir, const char *tag)

@@ -26,7 +26,10 @@ typedef struct sc_diags {
   size_t capacity;
 } sc_diags;
 
-#define SC_DIAGS_INIT {NULL, 0, 0}
+#define SC_DIAGS_INIT                                                                              \
+  {                                                                                                \
+    NULL, 0, 0                                                                                     \
+  }
 
 SC_PUBLIC void sc_diags_add(sc_diags *diags, sc_diag_severity severity, const char *file, int line,
                             int col, const char *fmt, ...) SC_PRINTF(6, 7);

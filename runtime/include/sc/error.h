@@ -33,7 +33,10 @@ typedef struct sc_error {
   int col;    /* 1-based, in characters, 0 when unknown */
 } sc_error;
 
-#define SC_ERROR_INIT {0, NULL, NULL, 0, 0}
+#define SC_ERROR_INIT                                                                              \
+  {                                                                                                \
+    0, NULL, NULL, 0, 0                                                                            \
+  }
 
 /* Set err (replacing what it held) and return -1. err may be NULL. */
 SC_PUBLIC int sc_error_set(sc_error *err, int code, const char *fmt, ...) SC_PRINTF(3, 4);

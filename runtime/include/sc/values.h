@@ -29,34 +29,34 @@ SC_PUBLIC bool sc_values_equal(const sc_values *a, const sc_values *b);
 SC_PUBLIC int sc_values_parse_assignment(sc_values *values, const char *arg, sc_error *err);
 
 /* Built-in variable names (docs/design.md section 2). */
-SC_PUBLIC bool sc_values_is_forced(const char *name);   /* DESTDIR, NAME, EXEC_*, ... */
-SC_PUBLIC bool sc_values_is_builtin(const char *name);  /* forced or OS default or UUID */
+SC_PUBLIC bool sc_values_is_forced(const char *name);  /* DESTDIR, NAME, EXEC_*, ... */
+SC_PUBLIC bool sc_values_is_builtin(const char *name); /* forced or OS default or UUID */
 
 /* What an install knows when it computes the values. */
 typedef struct sc_values_context {
-  const char *name;               /* container name */
-  const char *destdir;            /* deployment directory as the host sees it */
-  const char *runtime_path;       /* OCI runtime, default /usr/bin/runc */
-  bool runtime_systemd_cgroup;    /* the runtime's --help offers --systemd-cgroup */
-  const char *installer_path;     /* value of $ATOMIC */
-  const char *image_name;         /* reference without its transport */
-  const char *image_id;           /* manifest digest without "sha256:" */
-  const char *service_template;   /* text of service.template (pidfile mode), or NULL */
+  const char *name;             /* container name */
+  const char *destdir;          /* deployment directory as the host sees it */
+  const char *runtime_path;     /* OCI runtime, default /usr/bin/runc */
+  bool runtime_systemd_cgroup;  /* the runtime's --help offers --systemd-cgroup */
+  const char *installer_path;   /* value of $ATOMIC */
+  const char *image_name;       /* reference without its transport */
+  const char *image_id;         /* manifest digest without "sha256:" */
+  const char *service_template; /* text of service.template (pidfile mode), or NULL */
   unsigned host_uid;
   unsigned host_gid;
-  const char *uuid;               /* NULL: a new random v4 UUID */
-  const char *capabilities_path;  /* NULL: /proc/sys/kernel/cap_last_cap */
-  const sc_values *saved;         /* on update: values saved in `info`, else NULL */
-  const sc_values *set;           /* --set pairs, or NULL */
-  const sc_values *defaults;      /* manifest defaultValues, or NULL */
+  const char *uuid;              /* NULL: a new random v4 UUID */
+  const char *capabilities_path; /* NULL: /proc/sys/kernel/cap_last_cap */
+  const sc_values *saved;        /* on update: values saved in `info`, else NULL */
+  const sc_values *set;          /* --set pairs, or NULL */
+  const sc_values *defaults;     /* manifest defaultValues, or NULL */
 } sc_values_context;
 
 /* Compute the values as atomic's _amend_values does: saved, then --set;
  * OS defaults where absent; manifest defaults where still absent; UUID;
  * forced values last.  A --set of a forced variable is an error.  Manifest
  * defaults that name a built-in are reported in warnings (may be NULL). */
-SC_PUBLIC int sc_values_compute(const sc_values_context *ctx, sc_values **out,
-                                sc_diags *warnings, sc_error *err);
+SC_PUBLIC int sc_values_compute(const sc_values_context *ctx, sc_values **out, sc_diags *warnings,
+                                sc_error *err);
 
 /* True when service.template selects pidfile mode: the literal strings
  * "$EXEC_STOPPOST" and "$PIDFILE" both appear (atomic's rule). */
