@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <sc/template.h>
+#include "bind-tmpfiles.h"
 #include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
@@ -145,19 +146,13 @@ static int compute_values(deploy_job *job, sc_error *err)
 }
 
 /* atomic's _check_oci_configuration_file. */
-static int check_config(const char *text, size_t len, sc_error *err)
+static int check_config(const json_t *config, sc_error *err)
 {
-  json_error_t jerr;
-  json_t *config = json_loadb(text, len, 0, &jerr);
-  if (config == NULL)
-    return sc_error_set_at(err, SC_E_INVALID, "config.json", jerr.line, jerr.column,
-                           "the rendered config.json is not JSON: %s", jerr.text);
   json_t *root = json_object_get(config, "root");
   const char *path = json_string_value(json_object_get(root, "path"));
   bool path_ok = path && strcmp(path, "rootfs") == 0;
   bool readonly = json_is_true(json_object_get(root, "readonly"));
   bool empty = json_object_size(config) == 0; /* atomic accepts {} */
-  json_decref(config);
   if (!empty && !path_ok)
     return sc_error_set(err, SC_E_INVALID, "config.json: root.path must be \"rootfs\"");
   if (!empty && !readonly)
@@ -175,23 +170,52 @@ static int render_to(deploy_job *job, const char *text, size_t len, const char *
   return sc_write_file_at(job->staging_fd, dest, *out, *out_len, 0644, err);
 }
 
+/* No tmpfiles.template: atomic writes, and renders with the values like a
+ * template, a line for each bind source the host lacks. */
+static int render_bind_tmpfiles(deploy_job *job, const json_t *config, const char *dest,
+                                sc_error *err)
+{
+  _cleanup_free_ char *lines = NULL, *rendered = NULL;
+  size_t len = 0;
+  if (sc_bind_tmpfiles_lines(config, getuid(), getgid(), &lines, err) < 0)
+    return -1;
+  if (lines[0] == '\0')
+    return 0; /* atomic writes no tmpfiles file then */
+  return render_to(job, lines, strlen(lines), "the tmpfiles lines for missing bind sources",
+                   SC_TEMPLATE_TMPFILES_VALUES, dest, &rendered, &len, err);
+}
+
+/* config.json as an install writes it: the template rendered, or a plain
+ * config.json copied unchanged (atomic's _write_config_to_dest). */
+static int render_config(deploy_job *job, char **config, size_t *len, sc_error *err)
+{
+  const sc_exports *e = &job->exports;
+  if (e->config_is_template)
+    return render_to(job, e->config, e->config_len, "/exports/config.json.template",
+                     SC_TEMPLATE_JSON_STRING_VALUES, "config.json", config, len, err);
+  *len = e->config_len;
+  *config = xstrndup(e->config, *len);
+  return sc_write_file_at(job->staging_fd, "config.json", *config, *len, 0644, err);
+}
+
+static int parse_config(const char *text, size_t len, json_t **out, sc_error *err)
+{
+  json_error_t jerr;
+  *out = json_loadb(text, len, 0, &jerr);
+  if (*out != NULL)
+    return 0;
+  return sc_error_set_at(err, SC_E_INVALID, "config.json", jerr.line, jerr.column,
+                         "the rendered config.json is not JSON: %s", jerr.text);
+}
+
 static int render_files(deploy_job *job, sc_error *err)
 {
   const char *name = job->options->name;
   _cleanup_free_ char *config = NULL, *unit = NULL, *tmpfiles = NULL;
+  _cleanup_(json_decrefp) json_t *parsed = NULL;
   size_t len = 0;
-  if (job->exports.config_is_template) {
-    if (render_to(job, job->exports.config, job->exports.config_len,
-                  "/exports/config.json.template", SC_TEMPLATE_JSON_STRING_VALUES, "config.json",
-                  &config, &len, err) < 0)
-      return -1;
-  } else {
-    len = job->exports.config_len;
-    config = xstrndup(job->exports.config, len);
-    if (sc_write_file_at(job->staging_fd, "config.json", config, len, 0644, err) < 0)
-      return -1;
-  }
-  if (check_config(config, len, err) < 0)
+  if (render_config(job, &config, &len, err) < 0 || parse_config(config, len, &parsed, err) < 0 ||
+      check_config(parsed, err) < 0)
     return -1;
   job->has_service = !sc_exports_manifest_bool(&job->exports, "noContainerService", false);
   _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
@@ -200,11 +224,11 @@ static int render_files(deploy_job *job, sc_error *err)
                 SC_TEMPLATE_UNIT_VALUES, unit_name, &unit, &len, err) < 0)
     return -1;
   _cleanup_free_ char *tmpfiles_name = xasprintf("tmpfiles-%s.conf", name);
-  if (job->exports.tmpfiles &&
-      render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len, "/exports/tmpfiles.template",
-                SC_TEMPLATE_TMPFILES_VALUES, tmpfiles_name, &tmpfiles, &len, err) < 0)
-    return -1;
-  return 0;
+  if (job->exports.tmpfiles == NULL)
+    return render_bind_tmpfiles(job, parsed, tmpfiles_name, err);
+  return render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len,
+                   "/exports/tmpfiles.template", SC_TEMPLATE_TMPFILES_VALUES, tmpfiles_name,
+                   &tmpfiles, &len, err);
 }
 
 static json_t *values_to_json(const sc_values *values)
@@ -287,8 +311,8 @@ int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *
                            sc_error *err)
 {
   _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", txn->name, index);
-  _cleanup_close_ int rootfs_fd = openat(txn->root->containers_fd, rootfs,
-                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int rootfs_fd =
+      openat(txn->root->containers_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (rootfs_fd < 0 && errno != ENOENT)
     return sc_error_set_errno(err, errno, "cannot open %s", rootfs);
   sc_exports exports = {0};

@@ -207,4 +207,35 @@ json.dump(m, open(sys.argv[1], \"w\"))
   test ! -e "$TEST_TMP/ren-root/etc/renamed"
 '
 
+test_expect_success 'no tmpfiles.template: a line for each bind source the host lacks, as atomic writes' '
+  cp -a proj binds && rm binds/tmpfiles.template &&
+  python3 - binds/config.json.template "$TEST_TMP/absent" "$TEST_TMP/dangling" <<-\PY &&
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	c["mounts"] += [
+	    {"destination": "/a", "type": "bind", "source": sys.argv[2], "options": ["bind"]},
+	    {"destination": "/b", "type": "bind", "source": sys.argv[3], "options": ["rbind"]},
+	    {"destination": "/etc/hostname", "type": "bind", "source": "/etc/hostname"},
+	    {"destination": "/c", "type": "none", "source": sys.argv[2] + "-untyped", "options": ["bind"]}]
+	json.dump(c, open(sys.argv[1], "w"))
+	PY
+  ln -s "$TEST_TMP/nowhere" "$TEST_TMP/dangling" &&
+  sc_build build binds -o binds.oci --tag binds:1 >/dev/null &&
+  sc_build install oci:binds.oci:binds:1 --name binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  printf "d    %s   0700 %s %s - -\n" "$TEST_TMP/absent" "$(id -u)" "$(id -g)" \
+    "$TEST_TMP/dangling" "$(id -u)" "$(id -g)" >expect-binds &&
+  cmp expect-binds "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf" &&
+  cmp expect-binds "$TEST_TMP/binds-root/$A/binds.0/tmpfiles-binds.conf" &&
+  sc_build uninstall binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  test ! -e "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf"
+'
+
+test_expect_success 'no tmpfiles.template and every bind source present: no tmpfiles file' '
+  mkdir -p "$TEST_TMP/absent" &&
+  rm "$TEST_TMP/dangling" && mkdir "$TEST_TMP/dangling" &&
+  sc_build install oci:binds.oci:binds:1 --name binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  test ! -e "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf" &&
+  test ! -e "$TEST_TMP/binds-root/$A/binds.0/tmpfiles-binds.conf"
+'
+
 test_done

@@ -84,6 +84,23 @@ assert d[\"probes\"][0][\"probe\"] == \"tcp 127.0.0.1:$port\"
 "
 '
 
+test_expect_success 'no tmpfiles.template: a missing bind source is made as atomic makes it, the test passes' '
+  cp -a hello-world hw-bind && rm hw-bind/tmpfiles.template &&
+  python3 - hw-bind/config.json.template <<-\PY &&
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	assert not any(m["destination"] == "/data" for m in c["mounts"])
+	c["mounts"].append({"destination": "/data", "type": "bind",
+	                    "source": "${STATE_DIRECTORY}/${NAME}", "options": ["rbind", "rw"]})
+	json.dump(c, open(sys.argv[1], "w"), indent=2)
+	PY
+  test ! -e hw-bind/rootfs/data &&
+  port=$(test_free_port) &&
+  sc_build test hw-bind --set PORT=$port --set RECEIVER=Bind$$ >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  nothing_left RECEIVER=Bind$$
+'
+
 test_expect_success 'a missing entrypoint fails, with the runtime error shown, and leaves nothing' '
   port=$(test_free_port) &&
   expect_exit 1 sc_build test hw-entry --set PORT=$port --set ENTRYPOINT=/usr/bin/missing --set RECEIVER=Entry$$ &&
