@@ -330,7 +330,7 @@ static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
   const struct {
     const char *name;
     const sc_text *text;
-  } files[] = {{SC_FILE_CONFIG_TEMPLATE, &p->config_template},
+  } files[] = {{p->config_name, &p->config_template},
                {SC_FILE_MANIFEST, &p->manifest},
                {SC_FILE_SERVICE_TEMPLATE, &p->service_template},
                {SC_FILE_TMPFILES_TEMPLATE, &p->tmpfiles_template}};

@@ -23,9 +23,10 @@
 #include "unpack.h"
 #include "util.h"
 
-static const char *const export_names[] = {SC_FILE_CONFIG_TEMPLATE, SC_FILE_MANIFEST,
-                                           SC_FILE_SERVICE_TEMPLATE, SC_FILE_TMPFILES_TEMPLATE};
-#define EXPORT_COUNT 4
+static const char *const export_names[] = {SC_FILE_CONFIG_TEMPLATE, SC_FILE_CONFIG,
+                                           SC_FILE_MANIFEST, SC_FILE_SERVICE_TEMPLATE,
+                                           SC_FILE_TMPFILES_TEMPLATE};
+#define EXPORT_COUNT 5
 
 typedef struct exports_seen {
   bool present[EXPORT_COUNT];
@@ -131,8 +132,7 @@ static json_t *ref_name_of_only_image(const sc_image *image)
 /* An OSTree layer is a tree, not a tar: look its /exports entries up, in
  * the order a tar of it would list them (whiteouts of the directory
  * first, then per file). */
-static int scan_layer_ostree(const sc_image *image, size_t index, exports_seen *seen,
-                             sc_error *err)
+static int scan_layer_ostree(const sc_image *image, size_t index, exports_seen *seen, sc_error *err)
 {
   const char *dir_whiteouts[] = {".wh.exports", "exports/.wh..wh..opq"};
   bool has = false;

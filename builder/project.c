@@ -88,13 +88,28 @@ static void load_settings(sc_project *p)
   }
 }
 
+static int read_config(sc_project *p, sc_error *err)
+{
+  p->config_name = SC_FILE_CONFIG_TEMPLATE;
+  if (read_text(p, SC_FILE_CONFIG_TEMPLATE, &p->config_template, err) < 0)
+    return -1;
+  if (p->config_template.data)
+    return 0;
+  if (read_text(p, SC_FILE_CONFIG, &p->config_template, err) < 0)
+    return -1;
+  if (p->config_template.data) {
+    p->config_name = SC_FILE_CONFIG;
+    p->config_plain = true;
+  }
+  return 0;
+}
+
 static int read_files(sc_project *p, sc_error *err)
 {
   if (open_subdir(p->dirfd, "rootfs", p->path, &p->rootfs_fd, err) < 0 ||
       open_subdir(p->dirfd, "hostfs", p->path, &p->hostfs_fd, err) < 0)
     return -1;
-  if (read_text(p, SC_FILE_CONFIG_TEMPLATE, &p->config_template, err) < 0 ||
-      read_text(p, SC_FILE_MANIFEST, &p->manifest, err) < 0 ||
+  if (read_config(p, err) < 0 || read_text(p, SC_FILE_MANIFEST, &p->manifest, err) < 0 ||
       read_text(p, SC_FILE_SERVICE_TEMPLATE, &p->service_template, err) < 0 ||
       read_text(p, SC_FILE_TMPFILES_TEMPLATE, &p->tmpfiles_template, err) < 0 ||
       read_text(p, SC_FILE_SETTINGS, &p->settings_text, err) < 0)

@@ -18,7 +18,9 @@ static bool is_project_dir(const char *path)
 {
   struct stat st;
   _cleanup_free_ char *config = sc_path_join(path, SC_FILE_CONFIG_TEMPLATE);
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
+  _cleanup_free_ char *plain = sc_path_join(path, SC_FILE_CONFIG);
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+         (stat(config, &st) == 0 || stat(plain, &st) == 0);
 }
 
 /* sc-build.json "test": {"probes": [...], "set": {...}, "timeout": N}. */

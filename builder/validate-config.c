@@ -13,7 +13,7 @@
 #include "validate-checks.h"
 
 #define config_report(v, severity, path, depth, at_key, ...)                                       \
-  sc_validation_report_path(v, severity, SC_FILE_CONFIG_TEMPLATE,                                  \
+  sc_validation_report_path(v, severity, (v)->project->config_name,                                \
                             (v)->project->config_template.data, path, depth, at_key, __VA_ARGS__)
 
 static void check_required(sc_validation *v, json_t *config)
@@ -98,7 +98,7 @@ static void check_bind_source(sc_validation *v, size_t index)
     return;
   const char *hint = state_dir_hint(text + pos.value_offset + 1, pos.value_len - 1);
   if (hint)
-    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_CONFIG_TEMPLATE, pos.value_line, pos.value_col,
+    sc_validation_report(v, SC_DIAG_WARNING, v->project->config_name, pos.value_line, pos.value_col,
                          "bind mount source is a fixed host directory: use %s, which an "
                          "install (or a test install) can move",
                          hint);

@@ -41,7 +41,7 @@ static void exec_error(exec_ctx *c, const char *fmt, ...)
   _cleanup_free_ char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("process"), SC_JSONPOS_KEY("args"), SC_JSONPOS_INDEX(0)};
-  sc_validation_report_path(c->v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE,
+  sc_validation_report_path(c->v, SC_DIAG_ERROR, c->v->project->config_name,
                             c->v->project->config_template.data, path, 3, false,
                             "process.args[0] '%s': %s", c->arg0, msg);
 }
@@ -400,8 +400,7 @@ static void find_library(lib_search *s, const char *name, const char *by, const 
   sc_strv_push(&s->missing, name);
   _cleanup_free_ char *searched = searched_list(dirs);
   if (why)
-    exec_error(s->c,
-               "%s, which %s needs (DT_NEEDED), cannot be loaded from %s: %s (searched %s)",
+    exec_error(s->c, "%s, which %s needs (DT_NEEDED), cannot be loaded from %s: %s (searched %s)",
                name, by, s->c->image, why, strchr(name, '/') ? name : searched);
   else
     exec_error(s->c,

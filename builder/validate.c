@@ -13,6 +13,7 @@
 
 #include <sc/template.h>
 
+#include "exports.h"
 #include "hostfs.h"
 #include "util.h"
 #include "validate-checks.h"
@@ -74,16 +75,19 @@ static void check_rootfs(sc_validation *v)
 static void check_layout(sc_validation *v)
 {
   const sc_project *p = v->project;
-  if (exists_at(p->dirfd, "config.json"))
-    sc_validation_report(v, SC_DIAG_ERROR, "config.json", 1, 1,
-                         "a plain config.json does not support template substitutions: rename "
-                         "it config.json.template");
+  if (!p->config_plain && exists_at(p->dirfd, SC_FILE_CONFIG))
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG, 1, 1,
+                         "both config.json and config.json.template: an install copies "
+                         "config.json unchanged and ignores the template (as atomic does); "
+                         "remove one");
   if (p->config_template.data == NULL)
     sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, 0, 0,
-                         "missing: every system container needs its runc configuration");
+                         "missing: every system container needs its runc configuration "
+                         "(config.json.template, or a plain config.json installed unchanged)");
   if (p->service_template.data == NULL)
-    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_SERVICE_TEMPLATE, 0, 0,
-                         "missing: every system container needs its systemd unit template");
+    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_SERVICE_TEMPLATE, 0, 0,
+                         "missing: an install writes atomic's default unit (PIDFile=$PIDFILE, "
+                         "runc run -d); write service.template to choose the unit yourself");
   if (p->manifest.data == NULL)
     sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
                          "missing: the image will have no default values; write "
@@ -121,7 +125,8 @@ static void compute_values(sc_validation *v)
       .installer_path = "/usr/bin/atomic",
       .image_name = image_name,
       .image_id = "0000000000000000000000000000000000000000000000000000000000000000",
-      .service_template = p->service_template.data,
+      .service_template =
+          p->service_template.data ? p->service_template.data : sc_default_service_template,
       .uuid = "00000000-0000-4000-8000-000000000000",
       .set = v->options ? v->options->set : NULL,
       .defaults = v->manifest ? v->manifest->default_values : NULL,
@@ -334,6 +339,34 @@ static void report_config_json_error(sc_validation *v, const char *text, size_t 
   free(m.variable);
 }
 
+/* A plain config.json is installed as it is: `$NAME` stays `$NAME`. */
+static int note_unrendered(const sc_placeholder *ph, void *user)
+{
+  sc_validation *v = user;
+  if (ph->kind != SC_PLACEHOLDER_VARIABLE)
+    return 0;
+  sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_CONFIG, ph->line, ph->col,
+                       "'$%.*s' stays as it is: an install copies a plain config.json "
+                       "unchanged; rename it config.json.template to have values substituted",
+                       (int)ph->name_len, ph->name);
+  return 1; /* once is enough to make the point */
+}
+
+static void check_plain_config(sc_validation *v)
+{
+  const sc_text *t = &v->project->config_template;
+  sc_template_scan(t->data, t->len, note_unrendered, v);
+  json_error_t jerr;
+  json_t *config = json_loadb(t->data, t->len, 0, &jerr);
+  if (config == NULL) {
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG, jerr.line, jerr.column,
+                         "config.json is not JSON: %s", jerr.text);
+    return;
+  }
+  sc_validate_config(v, config);
+  json_decref(config);
+}
+
 static void render_config(sc_validation *v)
 {
   const sc_text *t = &v->project->config_template;
@@ -388,7 +421,7 @@ static void check_templates(sc_validation *v)
   const sc_project *p = v->project;
   _cleanup_(values_freep) sc_values *used = sc_values_new();
   size_t config_errors = 0, service_errors = 0, tmpfiles_errors = 0;
-  if (p->config_template.data)
+  if (p->config_template.data && !p->config_plain)
     config_errors = scan_template(v, SC_FILE_CONFIG_TEMPLATE, p->config_template.data,
                                   p->config_template.len, 0, used);
   if (p->service_template.data)
@@ -399,7 +432,9 @@ static void check_templates(sc_validation *v)
                                     p->tmpfiles_template.len, SC_TEMPLATE_SINGLE_LINE_VALUES, used);
   scan_hostfs(v, used);
   check_defaults(v, used);
-  if (v->values && p->config_template.data && config_errors == 0)
+  if (p->config_plain)
+    check_plain_config(v);
+  else if (v->values && p->config_template.data && config_errors == 0)
     render_config(v);
   if (p->service_template.data)
     sc_validate_service(v);

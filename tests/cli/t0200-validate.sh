@@ -181,10 +181,38 @@ test_expect_success 'a --set value with a newline is refused, naming the variabl
   expect_grep "value of .PORT. contains a line break" "$TEST_TMP/.stderr"
 '
 
-test_expect_success 'a plain config.json is an error' '
+test_expect_success 'config.json beside config.json.template is an error: the template would be ignored' '
   fresh && echo "{}" >p/config.json &&
   expect_error_at "p/config.json:1:1" &&
-  expect_grep "config.json.template" "$TEST_TMP/.stderr"
+  expect_grep "ignores the template" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a plain config.json alone is accepted, and checked as installed (unchanged)' '
+  fresh &&
+  sed "s/\\\$PORT/8081/; s/\\\${ALL_PROCESS_CAPABILITIES}/\"CAP_KILL\"/" p/config.json.template >p/config.json &&
+  rm p/config.json.template &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p: 0 errors, 0 warnings$" "$TEST_TMP/.stderr" &&
+  edit p/config.json "\"readonly\": true" "\"readonly\": false" &&
+  expect_error_at "p/config.json:10:42" &&
+  edit p/config.json "\"readonly\": false}" "\"readonly\": false,}" &&
+  expect_error_at "p/config.json:10:48" &&
+  expect_grep "config.json is not JSON" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a placeholder in a plain config.json is a warning: it stays as it is' '
+  fresh &&
+  sed "s/\\\${ALL_PROCESS_CAPABILITIES}/\"CAP_KILL\"/" p/config.json.template >p/config.json &&
+  rm p/config.json.template &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p/config.json:6:41: warning: .\\\$PORT. stays as it is" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a missing service.template is a warning: atomic installs its default unit' '
+  fresh && rm p/service.template &&
+  edit p/manifest.json "\"PORT\": \"8081\"" "\"PORT\": \"8081\", \"X\": \"1\"" &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p/service.template: warning: missing: an install writes atomic.s default unit" "$TEST_TMP/.stderr"
 '
 
 test_expect_success 'every problem is reported, not only the first' '

@@ -238,4 +238,26 @@ test_expect_success 'no tmpfiles.template and every bind source present: no tmpf
   test ! -e "$TEST_TMP/binds-root/$A/binds.0/tmpfiles-binds.conf"
 '
 
+test_expect_success 'a plain config.json is installed unchanged, no service.template gets atomic'"'"'s default unit' '
+  cp -a proj plain && rm plain/service.template &&
+  sed "s/\\\$PORT/8081/; s/\\\$RECEIVER/World/" plain/config.json.template >plain/config.json &&
+  rm plain/config.json.template &&
+  sc_build build plain -o plain.oci --tag plain:1 2>build.err &&
+  expect_grep "service.template: warning: missing" build.err &&
+  sc_build install oci:plain.oci:plain:1 --name plain --root "$TEST_TMP/plain-root" >/dev/null &&
+  cmp plain/config.json "$TEST_TMP/plain-root/$A/plain.0/config.json" &&
+  D=$TEST_TMP/plain-root/$A/plain.0 &&
+  printf "%s\n" "" "[Unit]" "Description=plain" "" "[Service]" "ExecStartPre=" \
+    "ExecStart=/usr/bin/runc  --systemd-cgroup run -d --pid-file /run/container-plain.pid '"'"'plain'"'"'" \
+    "ExecStop=" "ExecStopPost=/usr/bin/runc delete '"'"'plain'"'"'" "Restart=on-failure" \
+    "WorkingDirectory=$D" "PIDFile=/run/container-plain.pid" "" "[Install]" \
+    "WantedBy=multi-user.target" >expect-unit &&
+  # --systemd-cgroup is there when this runc offers it (the spaces are atomic'"'"'s).
+  sed "s|^ExecStart=/usr/bin/runc  --systemd-cgroup run|ExecStart=/usr/bin/runc  run|" \
+    "$TEST_TMP/plain-root/etc/systemd/system/plain.service" >got-unit &&
+  sed "s|^ExecStart=/usr/bin/runc  --systemd-cgroup run|ExecStart=/usr/bin/runc  run|" expect-unit >want-unit &&
+  cmp want-unit got-unit &&
+  sc_build uninstall plain --root "$TEST_TMP/plain-root" >/dev/null
+'
+
 test_done

@@ -384,15 +384,29 @@ static void test_layout(void **state)
   edit_file(f, "config.json.template", "    $ADDTL_MOUNTS\n", "");
   edit_file(f, "service.template", "Environment=PORT=$PORT\n", "");
   validate(f);
-  expect_diag(f, SC_DIAG_ERROR, "config.json", 1, 1, "rename it config.json.template");
+  expect_diag(f, SC_DIAG_ERROR, "config.json", 1, 1, "ignores the template");
   expect_diag(f, SC_DIAG_ERROR, "rootfs/exports", 0, 0, "sc-build writes /exports itself");
   expect_diag(f, SC_DIAG_WARNING, "manifest.json", 0, 0, "missing");
   expect_counts(f, 2, 1);
   assert_int_equal(unlinkat(f->fd, "service.template", 0), 0);
   assert_int_equal(sc_rm_rf_at(f->fd, "rootfs", NULL), 0);
   validate(f);
-  expect_diag(f, SC_DIAG_ERROR, "service.template", 0, 0, "missing");
+  expect_diag(f, SC_DIAG_WARNING, "service.template", 0, 0, "atomic's default unit");
   expect_diag(f, SC_DIAG_ERROR, "rootfs", 0, 0, "missing rootfs/");
+}
+
+/* A plain config.json (atomic copies it unchanged) is checked as it is. */
+static void test_plain_config(void **state)
+{
+  fixture *f = *state;
+  write_file(f, "config.json",
+             "{\"ociVersion\": \"1.0.2\",\n"
+             " \"process\": {\"terminal\": false, \"args\": [\"/usr/bin/svc\"], \"cwd\": \"/\"},\n"
+             " \"root\": {\"path\": \"rootfs\", \"readonly\": false}}\n",
+             0644);
+  assert_int_equal(unlinkat(f->fd, "config.json.template", 0), 0);
+  validate(f);
+  expect_diag(f, SC_DIAG_ERROR, "config.json", 3, 41, "root.readonly");
 }
 
 static void test_manifest_in_validation(void **state)
@@ -452,6 +466,7 @@ int main(void)
       T(test_service_exec_prefix_accepted),
       T(test_tmpfiles),
       T(test_layout),
+      T(test_plain_config),
       T(test_manifest_in_validation),
       T(test_settings),
   };
