@@ -274,69 +274,21 @@ static void scan_hostfs(sc_validation *v, sc_values *used)
 
 /* ---- rendering ---- */
 
-typedef struct offset_map {
-  const char *text;
-  const sc_values *values;
-  size_t target;  /* byte offset in the rendered text */
-  size_t tpos;    /* template offset reached */
-  size_t rpos;    /* rendered offset reached */
-  size_t result;  /* template offset of target */
-  char *variable; /* target fell inside this variable's value */
-  bool found;
-} offset_map;
-
-/* Walk literal template text up to `end`, where `$$` renders as `$`. */
-static bool map_literal(offset_map *m, size_t end)
-{
-  while (m->tpos < end) {
-    if (m->rpos == m->target) {
-      m->result = m->tpos;
-      return m->found = true;
-    }
-    m->tpos += m->text[m->tpos] == '$' && m->tpos + 1 < end ? 2 : 1;
-    m->rpos++;
-  }
-  return false;
-}
-
-static int map_placeholder(const sc_placeholder *ph, void *user)
-{
-  offset_map *m = user;
-  if (map_literal(m, ph->offset))
-    return 1;
-  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
-  const char *value = sc_values_get(m->values, name);
-  size_t vlen = value ? strlen(value) : 0;
-  if (m->target < m->rpos + vlen) {
-    m->result = ph->offset;
-    m->variable = steal_pointer(&name);
-    m->found = true;
-    return 1;
-  }
-  m->rpos += vlen;
-  m->tpos = ph->offset + ph->name_len + (ph->braced ? 3 : 1);
-  return 0;
-}
-
 /* Where a JSON error in the rendered config.json comes from in the
  * template: the literal text there, or the placeholder whose value holds it. */
 static void report_config_json_error(sc_validation *v, const char *text, size_t len,
                                      const json_error_t *jerr)
 {
-  offset_map m = {.text = text,
-                  .values = v->values,
-                  .target = jerr->position > 0 ? (size_t)jerr->position - 1 : 0};
-  if (sc_template_scan(text, len, map_placeholder, &m) == 0 && !map_literal(&m, len))
-    m.result = len;
+  _cleanup_free_ char *variable = NULL;
+  size_t offset = sc_template_source_offset(
+      text, len, v->values, jerr->position > 0 ? (size_t)jerr->position - 1 : 0, &variable);
   int line, col;
-  sc_text_position(text, len, m.result, &line, &col);
+  sc_text_position(text, len, offset, &line, &col);
   sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, line, col,
                        "after rendering with the values an install would use, config.json is "
                        "not JSON: %s (rendered line %d, column %d%s%s%s)",
-                       jerr->text, jerr->line, jerr->column,
-                       m.variable ? ", in the value of '" : "", m.variable ? m.variable : "",
-                       m.variable ? "'" : "");
-  free(m.variable);
+                       jerr->text, jerr->line, jerr->column, variable ? ", in the value of '" : "",
+                       variable ? variable : "", variable ? "'" : "");
 }
 
 /* A plain config.json is installed as it is: `$NAME` stays `$NAME`. */

@@ -18,6 +18,7 @@
 #include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
+#include "jsonpos.h"
 #include "process.h"
 #include "txn.h"
 #include "util.h"
@@ -145,8 +146,26 @@ static int compute_values(deploy_job *job, sc_error *err)
   return r;
 }
 
+/* The file an image holds its runc configuration in, for messages. */
+static const char *config_file(const deploy_job *job)
+{
+  return job->exports.config_is_template ? "/exports/config.json.template" : "/exports/config.json";
+}
+
+/* An error about root.KEY at its place in the image's file (the key's
+ * parent when the key is missing). */
+static int root_key_error(const deploy_job *job, const char *key, const char *msg, sc_error *err)
+{
+  const sc_exports *e = &job->exports;
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("root"), SC_JSONPOS_KEY(key)};
+  sc_jsonpos pos;
+  sc_jsonpos_find(e->config, e->config_len, path, 2, &pos);
+  return sc_error_set_at(err, SC_E_INVALID, config_file(job), pos.value_line, pos.value_col,
+                         "config.json: %s", msg);
+}
+
 /* atomic's _check_oci_configuration_file. */
-static int check_config(const json_t *config, sc_error *err)
+static int check_config(const deploy_job *job, const json_t *config, sc_error *err)
 {
   json_t *root = json_object_get(config, "root");
   const char *path = json_string_value(json_object_get(root, "path"));
@@ -154,11 +173,10 @@ static int check_config(const json_t *config, sc_error *err)
   bool readonly = json_is_true(json_object_get(root, "readonly"));
   bool empty = json_object_size(config) == 0; /* atomic accepts {} */
   if (!empty && !path_ok)
-    return sc_error_set(err, SC_E_INVALID, "config.json: root.path must be \"rootfs\"");
+    return root_key_error(job, "path", "root.path must be \"rootfs\"", err);
   if (!empty && !readonly)
-    return sc_error_set(err, SC_E_INVALID,
-                        "config.json: root.readonly must be true (only read-only images are "
-                        "supported)");
+    return root_key_error(job, "readonly",
+                          "root.readonly must be true (only read-only images are supported)", err);
   return 0;
 }
 
@@ -198,14 +216,30 @@ static int render_config(deploy_job *job, char **config, size_t *len, sc_error *
   return sc_write_file_at(job->staging_fd, "config.json", *config, *len, 0644, err);
 }
 
-static int parse_config(const char *text, size_t len, json_t **out, sc_error *err)
+/* A JSON error points into the file the image holds: in a template, at the
+ * literal text or the placeholder whose value it falls in. */
+static int parse_config(const deploy_job *job, const char *text, size_t len, json_t **out,
+                        sc_error *err)
 {
   json_error_t jerr;
   *out = json_loadb(text, len, 0, &jerr);
   if (*out != NULL)
     return 0;
-  return sc_error_set_at(err, SC_E_INVALID, "config.json", jerr.line, jerr.column,
-                         "the rendered config.json is not JSON: %s", jerr.text);
+  const sc_exports *e = &job->exports;
+  if (!e->config_is_template)
+    return sc_error_set_at(err, SC_E_INVALID, config_file(job), jerr.line, jerr.column,
+                           "config.json is not JSON: %s", jerr.text);
+  _cleanup_free_ char *variable = NULL;
+  size_t rendered = jerr.position > 0 ? (size_t)jerr.position - 1 : 0;
+  size_t offset =
+      sc_template_source_offset(e->config, e->config_len, job->values, rendered, &variable);
+  int line, col;
+  sc_text_position(e->config, e->config_len, offset, &line, &col);
+  return sc_error_set_at(err, SC_E_INVALID, config_file(job), line, col,
+                         "after rendering with the values, config.json is not JSON: %s "
+                         "(rendered line %d, column %d%s%s%s)",
+                         jerr.text, jerr.line, jerr.column, variable ? ", in the value of '" : "",
+                         variable ? variable : "", variable ? "'" : "");
 }
 
 static int render_files(deploy_job *job, sc_error *err)
@@ -214,8 +248,8 @@ static int render_files(deploy_job *job, sc_error *err)
   _cleanup_free_ char *config = NULL, *unit = NULL, *tmpfiles = NULL;
   _cleanup_(json_decrefp) json_t *parsed = NULL;
   size_t len = 0;
-  if (render_config(job, &config, &len, err) < 0 || parse_config(config, len, &parsed, err) < 0 ||
-      check_config(parsed, err) < 0)
+  if (render_config(job, &config, &len, err) < 0 ||
+      parse_config(job, config, len, &parsed, err) < 0 || check_config(job, parsed, err) < 0)
     return -1;
   job->has_service = !sc_exports_manifest_bool(&job->exports, "noContainerService", false);
   _cleanup_free_ char *unit_name = xasprintf("%s.service", name);

@@ -260,4 +260,20 @@ test_expect_success 'a plain config.json is installed unchanged, no service.temp
   sc_build uninstall plain --root "$TEST_TMP/plain-root" >/dev/null
 '
 
+test_expect_success 'install errors name the file as the image holds it, at the place in it' '
+  cp -a proj errs &&
+  sed -i "s|^  \"ociVersion\": \"1.0.2\",\$|  \"ociVersion\": \"1.0.2\", \"n\": \$NUM,|; s|\"readonly\": true|\"readonly\": \$RO|" \
+    errs/config.json.template &&
+  sed -i "s|\"PORT\": \"8081\"|\"PORT\": \"8081\", \"NUM\": \"1\", \"RO\": \"true\"|" errs/manifest.json &&
+  echo "x=\$MUST_SET" >errs/hostfs/etc/svc/must.conf &&
+  sed -i "s|\"/etc/\${NAME}/greeting.conf\"|&, \"/etc/\${NAME}/must.conf\"|" errs/manifest.json &&
+  sc_build build errs -o errs.oci --tag errs:1 --set MUST_SET=1 >/dev/null &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" --set "NUM=1 2" --set MUST_SET=1 &&
+  expect_grep "^/exports/config.json.template:2:31: error: .*not JSON.*in the value of .NUM." "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" --set RO=false --set MUST_SET=1 &&
+  expect_grep "^/exports/config.json.template:[0-9]+:[0-9]+: error: .*root.readonly must be true" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" &&
+  expect_grep "^/exports/hostfs/etc/svc/must.conf:1:3: error: .*undefined variable .MUST_SET." "$TEST_TMP/.stderr"
+'
+
 test_done
