@@ -324,12 +324,23 @@ static char **search_dirs(lib_search *s, const sc_elf_info *obj, const char *ori
   return dirs;
 }
 
-/* A library ld.so would take at path: a regular file, an ELF object of
- * the program's class and machine (ld.so skips others and searches on).
- * *resolved is where it is, every symlink followed, for messages. */
-/* The library at path when ld.so would load it; else NULL, and *why says
- * what is there instead (for the first such file met, so that a message
- * does not call "missing" a file that is present but unusable). */
+/* "PATH is a dangling symlink to TARGET" when path is a symlink whose
+ * target is not in the image (stat said ENOENT), else NULL: the file is
+ * there, but what it names is not, which "missing" would hide. */
+static char *dangling_symlink(exec_ctx *c, const char *path)
+{
+  _cleanup_free_ char *target = sc_image_view_readlink(c->view, path);
+  if (target == NULL)
+    return NULL;
+  return xasprintf("%s is a dangling symlink to %s, which is not in %s", path, target, c->image);
+}
+
+/* The library at path when ld.so would load it: a regular file, an ELF
+ * object of the program's class and machine (ld.so skips others and
+ * searches on); *resolved is where it is, every symlink followed.  Else
+ * NULL, and *why says what is there instead (for the first such file met,
+ * so that a message does not call "missing" a file that is present but
+ * unusable, or a symlink that leads nowhere). */
 static const sc_elf_info *usable_library(lib_search *s, const char *path, char **resolved,
                                          char **why)
 {
@@ -342,6 +353,8 @@ static const sc_elf_info *usable_library(lib_search *s, const char *path, char *
   if (regular && sc_image_view_content(s->c->view, path, &content, &err) == 0)
     elf = content.elf;
   sc_error_clear(&err);
+  if (!found && *why == NULL)
+    *why = dangling_symlink(s->c, path);
   const char *wrong = !found     ? NULL
                       : !regular ? "is not a regular file"
                       : !elf     ? "is not an ELF file"
@@ -458,7 +471,10 @@ static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
     return; /* static: nothing else to load */
   sc_view_file st;
   int r = sc_image_view_stat(c->view, elf->interp, &st);
-  if (r < 0)
+  _cleanup_free_ char *dangling = r == -ENOENT ? dangling_symlink(c, elf->interp) : NULL;
+  if (dangling)
+    exec_error(c, "the ELF interpreter (PT_INTERP) of %s cannot be run: %s", path, dangling);
+  else if (r < 0)
     exec_error(c, "%s, the ELF interpreter (PT_INTERP) of %s, is missing from %s (%s)", elf->interp,
                path, c->image, strerror(-r));
   else
