@@ -138,5 +138,5 @@ void sc_validate_config(sc_validation *v, json_t *config)
     config_report(v, SC_DIAG_ERROR, selinux, 2, true,
                   "linux.selinuxProcessLabel is not in the runtime-spec: use "
                   "process.selinuxLabel");
-  sc_validate_exec(v, process);
+  sc_validate_exec(v, process, json_object_get(config, "mounts"));
 }

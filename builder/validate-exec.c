@@ -680,7 +680,7 @@ const char *sc_validation_base(const sc_validation *v)
   return o && o->from ? o->from : v->project->from;
 }
 
-void sc_validate_exec(sc_validation *v, json_t *process)
+void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts)
 {
   const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
   const char *from = sc_validation_base(v);
@@ -693,5 +693,6 @@ void sc_validate_exec(sc_validation *v, json_t *process)
       from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
   exec_ctx c = {.v = v, .view = view, .process = process, .arg0 = arg0, .image = image};
   check_arg0(&c);
+  sc_validate_mount_points(v, view, image, mounts);
   sc_image_view_free(view);
 }
