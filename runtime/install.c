@@ -122,7 +122,7 @@ static int compute_values(deploy_job *job, sc_error *err)
   if (sc_exports_default_values(&job->exports, &defaults, err) < 0)
     return -1;
   sc_values *saved = job->saved_info ? values_from_json(saved_values_json(job)) : NULL;
-  _cleanup_free_ char *destdir = sc_deploy_destdir(job->root, job->options->name, job->index);
+  _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(job->options->name, job->index);
   sc_values_context ctx = {
       .name = job->options->name,
       .destdir = destdir,
@@ -287,8 +287,8 @@ int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *
                            sc_error *err)
 {
   _cleanup_free_ char *rootfs = xasprintf("%s.%d/rootfs", txn->name, index);
-  _cleanup_close_ int rootfs_fd = openat(txn->root->containers_fd, rootfs,
-                                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_close_ int rootfs_fd =
+      openat(txn->root->containers_fd, rootfs, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (rootfs_fd < 0 && errno != ENOENT)
     return sc_error_set_errno(err, errno, "cannot open %s", rootfs);
   sc_exports exports = {0};

@@ -16,7 +16,15 @@
  * removed last.  Each command on NAME first finishes (committed) or undoes
  * (not committed) what a killed run left, and removes stray .NAME.N.*
  * directories.  Deployment directories are mode 0700: an image's device
- * nodes and setuid files are not reachable by other users. */
+ * nodes and setuid files are not reachable by other users.
+ *
+ * ROOT is the future "/" (as for rpm --root, systemctl --root,
+ * systemd-tmpfiles --root and atomic's install prefix): files land under
+ * ROOT, but every path written into the unit, config.json, the tmpfiles
+ * file and info is the path as seen from inside ROOT (DESTDIR is
+ * /var/lib/containers/atomic/NAME.N; RUN_, STATE_ and CONF_DIRECTORY
+ * default to /run, /var/lib and /etc, and hostfs destinations and renames
+ * are resolved beneath ROOT).  An install creates a missing ROOT. */
 #ifndef SC_INSTALL_H
 #define SC_INSTALL_H
 
@@ -52,7 +60,7 @@ typedef struct sc_install_options {
 } sc_install_options;
 
 typedef struct sc_install_result {
-  char *deployment;   /* absolute path of the deployment directory */
+  char *deployment;   /* the deployment directory as reached from here: ROOT/var/lib/... */
   int index;          /* 0 or 1 */
   bool nothing_to_do; /* update: neither image nor values changed */
   char **kept_files;  /* uninstall: host files changed since install, kept */
