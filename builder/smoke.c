@@ -248,15 +248,7 @@ static int start_container(smoke_run *run, sc_error *err)
 /* The values probes are rendered with: the installed ones. */
 static sc_values *probe_values(const smoke_run *run)
 {
-  sc_values *values = sc_values_new();
-  json_t *saved = json_object_get(run->install.info, "values");
-  const char *key;
-  json_t *value;
-  json_object_foreach(saved, key, value)
-  {
-    sc_values_set(values, key, json_string_value(value) ? json_string_value(value) : "");
-  }
-  return values;
+  return sc_values_from_info(run->install.info);
 }
 
 /* Before the container starts: a port a probe will knock on must be free,

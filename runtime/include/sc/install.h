@@ -87,6 +87,14 @@ SC_PUBLIC int sc_recover(const sc_install_options *options, sc_error *err);
  * interrupted changes it can (when the root is writable): an array of objects (name,
  * deployment, image, revision, created, values, ...). */
 SC_PUBLIC int sc_list(const char *root, json_t **out, sc_error *err);
+/* info: the keys and types atomic writes (image, revision, ostree-commit,
+ * created, values with HOST_UID and HOST_GID as numbers, ...), plus the
+ * reference sc-build opened the image by (atomic's "image" is NAME:TAG of
+ * its OSTree repository for an ostree: image). */
+#define SC_INFO_IMAGE_REFERENCE "sc-build-image"
+/* The values an info document records, as strings (numbers in decimal). */
+SC_PUBLIC sc_values *sc_values_from_info(json_t *info);
+
 /* The info document of the active deployment of name. */
 SC_PUBLIC int sc_read_info(const char *root, const char *name, json_t **out, sc_error *err);
 
