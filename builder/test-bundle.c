@@ -4,12 +4,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "inroot.h"
+#include "oci-mount.h"
 #include "util.h"
 
 /* The path on this machine of an absolute path as seen inside the root, or
@@ -27,22 +27,6 @@ static char *relocate_path(int root_fd, const char *deployment, const char *path
   return path_in_root(root_fd, path);
 }
 
-static bool is_bind_mount(json_t *mount)
-{
-  const char *type = json_string_value(json_object_get(mount, "type"));
-  if (type && strcmp(type, "bind") == 0)
-    return true;
-  size_t i;
-  json_t *option;
-  json_array_foreach(json_object_get(mount, "options"), i, option)
-  {
-    const char *o = json_string_value(option);
-    if (o && (strcmp(o, "bind") == 0 || strcmp(o, "rbind") == 0))
-      return true;
-  }
-  return false;
-}
-
 static void relocate_mounts(json_t *config, int root_fd, const char *deployment)
 {
   size_t i;
@@ -50,7 +34,7 @@ static void relocate_mounts(json_t *config, int root_fd, const char *deployment)
   json_array_foreach(json_object_get(config, "mounts"), i, mount)
   {
     const char *source = json_string_value(json_object_get(mount, "source"));
-    if (source == NULL || !is_bind_mount(mount))
+    if (source == NULL || !sc_oci_mount_is_bind(mount))
       continue;
     _cleanup_free_ char *moved = relocate_path(root_fd, deployment, source);
     if (moved)
