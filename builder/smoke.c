@@ -16,6 +16,7 @@
 #include <sc/runc.h>
 #include "probe.h"
 #include "store.h"
+#include "test-bundle.h"
 #include "tmpfiles-apply.h"
 #include "util.h"
 
@@ -26,6 +27,9 @@
  * up after a run that was killed. */
 #define RUNTIME_MARKER ".sc-build-runtime"
 #define STATE_DIR "run/runc-state"
+/* In a test root, beside the future "/": the bundle the runtime is given,
+ * the deployment's config.json with its paths relocated into the root. */
+#define BUNDLE_DIR ".sc-build-bundle"
 #define LOG_TAIL_LINES 20
 
 static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...) SC_PRINTF(3, 4);
@@ -163,7 +167,6 @@ int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **reso
 typedef struct smoke_run {
   const sc_smoke_options *options;
   sc_smoke_report *report;
-  sc_values *set; /* the user's values plus the root-confined directories */
   sc_install_result install;
   bool installed;
   sc_runtime runtime;
@@ -179,27 +182,17 @@ static bool interrupted(const sc_smoke_options *o)
   return o->interrupted && *o->interrupted;
 }
 
-static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
-{
-  if (!sc_values_has(set, key)) {
-    _cleanup_free_ char *value = xasprintf("%s%s", root, sub);
-    sc_values_set(set, key, value);
-  }
-}
-
 static int install_into_root(smoke_run *run, sc_error *err)
 {
   const sc_smoke_options *o = run->options;
   const char *root = run->report->root;
-  run->set = sc_values_copy(o->set);
-  /* Keep what the service writes inside the root (docs/design.md section 5). */
-  set_default(run->set, "RUN_DIRECTORY", root, "/run");
-  set_default(run->set, "STATE_DIRECTORY", root, "/var/lib");
-  set_default(run->set, "CONF_DIRECTORY", root, "/etc");
+  /* The root is the future "/" (sc/install.h): RUN_, STATE_ and
+   * CONF_DIRECTORY keep their defaults and name paths inside it; the
+   * container is run with them relocated there (test-bundle.h). */
   sc_install_options install = {
       .root = root,
       .name = run->report->id,
-      .set = run->set,
+      .set = o->set,
       .runtime_path = run->report->runtime,
       .no_systemd_cgroup = !run->runtime.systemd_cgroup,
       .interrupted = o->interrupted,
@@ -238,9 +231,12 @@ static int start_container(smoke_run *run, sc_error *err)
   /* The container's init becomes our child when the runtime exits, so its
    * exit status can be read (a one-shot service's result). */
   prctl(PR_SET_CHILD_SUBREAPER, 1);
+  _cleanup_free_ char *bundle = xasprintf("%s/" BUNDLE_DIR, root);
+  if (sc_test_bundle_write(root, run->install.deployment, bundle, err) < 0)
+    return -1;
   emit(run->options, "step", "starting %s with %s run -d", run->report->id, run->report->runtime);
-  if (sc_runtime_run_detached(&run->runtime, run->install.deployment, run->report->id, pid_file,
-                              log_fd, &run->target.pid, err) < 0)
+  if (sc_runtime_run_detached(&run->runtime, bundle, run->report->id, pid_file, log_fd,
+                              &run->target.pid, err) < 0)
     return -1;
   run->started = true;
   run->target.runtime = &run->runtime;
@@ -252,15 +248,7 @@ static int start_container(smoke_run *run, sc_error *err)
 /* The values probes are rendered with: the installed ones. */
 static sc_values *probe_values(const smoke_run *run)
 {
-  sc_values *values = sc_values_new();
-  json_t *saved = json_object_get(run->install.info, "values");
-  const char *key;
-  json_t *value;
-  json_object_foreach(saved, key, value)
-  {
-    sc_values_set(values, key, json_string_value(value) ? json_string_value(value) : "");
-  }
-  return values;
+  return sc_values_from_info(run->install.info);
 }
 
 /* Before the container starts: a port a probe will knock on must be free,
@@ -381,12 +369,9 @@ static bool stop_leftover_containers(int root_fd, void *user)
   if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
     return true;
   /* The runtime needs the state directory by name. */
-  char link[64], state[PATH_MAX];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", state_fd);
-  ssize_t n = readlink(link, state, sizeof state - 1);
-  if (n <= 0)
+  _cleanup_free_ char *state = sc_fd_path(state_fd);
+  if (state == NULL)
     return true;
-  state[n] = '\0';
   sc_runtime rt = {.path = runtime, .state_root = state};
   for (size_t i = 0; ids[i]; i++)
     sc_runtime_delete(&rt, ids[i], true, NULL);
@@ -445,7 +430,6 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   if (report->root)
     teardown(&run);
   sc_closep(&run.root_lock_fd); /* after teardown: the root is gone, or kept */
-  sc_values_free(run.set);
   sc_install_result_clear(&run.install);
   free(run.state_root);
   free(run.log_path);

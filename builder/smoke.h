@@ -17,7 +17,7 @@ typedef void (*sc_smoke_event_fn)(void *user, const char *kind, const char *text
 typedef struct sc_smoke_options {
   const sc_image *image;
   const char *name;         /* base of the container name; "-test-XXXXXX" is appended */
-  const sc_values *set;     /* --set values (RUN_, STATE_, CONF_DIRECTORY default into the root) */
+  const sc_values *set;     /* --set values; their paths name files of the test root */
   json_t *probes;           /* array of probe objects (docs/sc-build-json.md) */
   double timeout;           /* default per-probe timeout, seconds */
   bool keep;                /* leave the root (and stop the container) for inspection */

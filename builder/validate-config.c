@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "inroot.h"
+#include "oci-mount.h"
 #include "util.h"
 #include "validate-checks.h"
 
@@ -70,22 +71,6 @@ static const char *state_dir_hint(const char *source, size_t len)
   return NULL;
 }
 
-static bool is_bind(json_t *mount)
-{
-  const char *type = json_string_value(json_object_get(mount, "type"));
-  if (type && (strcmp(type, "bind") == 0 || strcmp(type, "rbind") == 0))
-    return true;
-  size_t i;
-  json_t *option;
-  json_array_foreach(json_object_get(mount, "options"), i, option)
-  {
-    const char *s = json_string_value(option);
-    if (s && (strcmp(s, "bind") == 0 || strcmp(s, "rbind") == 0))
-      return true;
-  }
-  return false;
-}
-
 /* The template text, not the rendered value: after rendering,
  * ${STATE_DIRECTORY} is /var/lib too. */
 static void check_bind_source(sc_validation *v, size_t index)
@@ -117,7 +102,7 @@ static void check_mounts(sc_validation *v, json_t *mounts)
       config_report(v, SC_DIAG_ERROR, path, 3, false,
                     "mount type \"rbind\" is not a mount type: use \"bind\" (with the option "
                     "\"rbind\" for a recursive bind)");
-    if (is_bind(mount))
+    if (sc_oci_mount_is_bind(mount))
       check_bind_source(v, i);
   }
 }

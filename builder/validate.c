@@ -13,6 +13,7 @@
 
 #include <sc/template.h>
 
+#include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
 #include "util.h"
@@ -115,7 +116,7 @@ static void load_manifest(sc_validation *v)
 static void compute_values(sc_validation *v)
 {
   const sc_project *p = v->project;
-  _cleanup_free_ char *destdir = xasprintf("/var/lib/containers/atomic/%s.0", p->image_name);
+  _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(p->image_name, 0);
   _cleanup_free_ char *image_name = xasprintf("%s:%s", p->image_name, p->image_tag);
   sc_values_context ctx = {
       .name = p->image_name,

@@ -100,20 +100,19 @@ static int checkout_layers(deploy_job *job, sc_error *err)
   return sc_image_checkout(job->image, job->rootfs_fd, &options, err);
 }
 
-static json_t *saved_values_json(const deploy_job *job)
-{
-  return job->saved_info ? json_object_get(job->saved_info, "values") : NULL;
-}
-
-static sc_values *values_from_json(json_t *object)
+sc_values *sc_values_from_info(json_t *info)
 {
   sc_values *values = sc_values_new();
   const char *key;
   json_t *value;
-  json_object_foreach(object, key, value)
+  json_object_foreach(json_object_get(info, "values"), key, value)
   {
-    if (json_is_string(value))
+    if (json_is_string(value)) {
       sc_values_set(values, key, json_string_value(value));
+    } else if (json_is_integer(value)) {
+      _cleanup_free_ char *number = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(value));
+      sc_values_set(values, key, number);
+    }
   }
   return values;
 }
@@ -123,8 +122,8 @@ static int compute_values(deploy_job *job, sc_error *err)
   sc_values *defaults = NULL;
   if (sc_exports_default_values(&job->exports, &defaults, err) < 0)
     return -1;
-  sc_values *saved = job->saved_info ? values_from_json(saved_values_json(job)) : NULL;
-  _cleanup_free_ char *destdir = sc_deploy_destdir(job->root, job->options->name, job->index);
+  sc_values *saved = job->saved_info ? sc_values_from_info(job->saved_info) : NULL;
+  _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(job->options->name, job->index);
   sc_values_context ctx = {
       .name = job->options->name,
       .destdir = destdir,
@@ -265,22 +264,37 @@ static int render_files(deploy_job *job, sc_error *err)
                    &tmpfiles, &len, err);
 }
 
+/* atomic writes HOST_UID and HOST_GID as the numbers os.getuid() and
+ * os.getgid() return, every other value as a string. */
 static json_t *values_to_json(const sc_values *values)
 {
   json_t *o = json_object();
-  for (size_t i = 0; i < sc_values_count(values); i++)
-    json_object_set_new(o, sc_values_key_at(values, i), json_string(sc_values_value_at(values, i)));
+  for (size_t i = 0; i < sc_values_count(values); i++) {
+    const char *key = sc_values_key_at(values, i), *value = sc_values_value_at(values, i);
+    bool numeric = strcmp(key, "HOST_UID") == 0 || strcmp(key, "HOST_GID") == 0;
+    json_object_set_new(o, key,
+                        numeric ? json_integer(strtoll(value, NULL, 10)) : json_string(value));
+  }
   return o;
 }
 
-/* The info file: atomic's keys, so that its tools can read ours. */
+/* atomic names an image of its OSTree repository by NAME:TAG alone and
+ * finds it in its repository (update); sc-build also keeps the reference
+ * it opened, repository included, to reopen it itself. */
+static const char *atomic_image_name(const sc_image *image)
+{
+  return image->kind == SC_IMAGE_OSTREE ? image->name : image->reference;
+}
+
+/* The info file: atomic's keys with atomic's types, so that each tool can
+ * update, roll back and uninstall what the other installed. */
 static json_t *build_info(const deploy_job *job)
 {
   json_t *manifest = job->exports.manifest;
   json_t *templated = json_object_get(manifest, "installedFilesTemplate");
-  return json_pack(
+  json_t *info = json_pack(
       "{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
-      job->image->reference, "revision", sc_image_id(job->image), "ostree-commit",
+      atomic_image_name(job->image), "revision", sc_image_id(job->image), "ostree-commit",
       job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
       values_to_json(job->values), "has-container-service", job->has_service, "installed-files",
       job->hostfs.files, "installed-files-checksum", job->hostfs.checksums,
@@ -288,6 +302,8 @@ static json_t *build_info(const deploy_job *job)
       "rename-installed-files", job->hostfs.renamed, "rpm-installed", "system-package", "no",
       "remote", "use-links", sc_exports_manifest_bool(&job->exports, "useLinks", true), "runtime",
       runtime_path(job->options));
+  json_object_set_new(info, SC_INFO_IMAGE_REFERENCE, json_string(job->image->reference));
+  return info;
 }
 
 /* The replaced deployment's host files that the new one does not have:
@@ -352,7 +368,7 @@ int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *
   sc_exports exports = {0};
   if (rootfs_fd >= 0 && sc_exports_read(rootfs_fd, &exports, err) < 0)
     return -1;
-  sc_values *values = values_from_json(json_object_get(info, "values"));
+  sc_values *values = sc_values_from_info(info);
   sc_hostfs_record record = {0};
   int r = 0;
   if (rootfs_fd >= 0)
@@ -500,6 +516,36 @@ static bool update_changes_nothing(const sc_image *image, json_t *info, const sc
   return true;
 }
 
+/* atomic's OSTree repository, as its _find_ostree_repo_location finds it:
+ * $ATOMIC_OSTREE_REPO, else /ostree/repo when it exists, else the storage
+ * beside the deployments (both in the root). */
+static char *atomic_repository(const sc_root *root)
+{
+  const char *env = getenv("ATOMIC_OSTREE_REPO");
+  if (env && env[0])
+    return xstrdup(env);
+  if (faccessat(root->fd, "ostree/repo/config", F_OK, 0) == 0)
+    return xasprintf("%s/ostree/repo", root->path);
+  return xasprintf("%s/%s/.storage/ostree", root->path, SC_CONTAINERS_DIR);
+}
+
+/* The image an update without --image deploys again: the reference
+ * sc-build opened, or, in what atomic installed, the NAME:TAG of an image
+ * in atomic's repository. */
+static char *installed_image_reference(const sc_root *root, json_t *info)
+{
+  const char *ours = json_string_value(json_object_get(info, SC_INFO_IMAGE_REFERENCE));
+  if (ours)
+    return xstrdup(ours);
+  const char *image = json_string_value(json_object_get(info, "image"));
+  if (image == NULL)
+    return NULL;
+  if (sc_str_has_prefix(image, "oci:") || sc_str_has_prefix(image, "ostree:"))
+    return xstrdup(image);
+  _cleanup_free_ char *repo = atomic_repository(root);
+  return xasprintf("ostree:%s@%s", image, repo);
+}
+
 static int update_in_root(sc_root *root, const sc_image *image, const sc_install_options *options,
                           sc_install_result *result, sc_error *err)
 {
@@ -514,10 +560,10 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
     return -1;
   sc_image *reopened = NULL;
   if (image == NULL) {
-    const char *ref = json_string_value(json_object_get(info, "image"));
+    _cleanup_free_ char *ref = installed_image_reference(root, info);
     if (ref == NULL || sc_image_open(ref, &reopened, err) < 0) {
       json_decref(info);
-      return ref ? sc_error_prefix(err, "reopening the installed image")
+      return ref ? sc_error_prefix(err, "reopening the installed image (give one with --image)")
                  : sc_error_set(err, SC_E_INVALID, "the deployment's info names no image");
     }
     image = reopened;

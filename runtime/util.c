@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -300,6 +302,17 @@ char *sc_path_join(const char *a, const char *b)
   return xasprintf("%s/%s", a, b);
 }
 
+char *sc_fd_path(int fd)
+{
+  char link[64], target[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  if (n <= 0)
+    return NULL;
+  target[n] = '\0';
+  return xstrdup(target);
+}
+
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                      sc_error *err)
 {
@@ -350,7 +363,7 @@ int sc_fsync_dir_at(int dirfd, const char *path, sc_error *err)
 int sc_mkdir_p_at(int dirfd, const char *path, mode_t mode, sc_error *err)
 {
   _cleanup_free_ char *copy = xstrdup(path);
-  for (char *p = copy + (copy[0] == '/'); ; p++) {
+  for (char *p = copy + (copy[0] == '/');; p++) {
     bool end = *p == '\0';
     if (*p != '/' && !end)
       continue;
@@ -630,8 +643,8 @@ int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
     fds[n] = n == 0 ? openat(dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_PATH)
                     : fcntl(fds[0], F_DUPFD_CLOEXEC, 3);
     if (fds[n] < 0) {
-      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed",
-                             path, (size_t)RM_FDS_NEEDED);
+      r = sc_error_set_errno(err, errno, "cannot remove %s: %zu free file descriptors needed", path,
+                             (size_t)RM_FDS_NEEDED);
       break;
     }
   }

@@ -51,7 +51,10 @@ typedef struct sc_buf {
   size_t len;
   size_t cap;
 } sc_buf;
-#define SC_BUF_INIT {NULL, 0, 0}
+#define SC_BUF_INIT                                                                                \
+  {                                                                                                \
+    NULL, 0, 0                                                                                     \
+  }
 void sc_buf_append(sc_buf *b, const void *data, size_t len);
 void sc_buf_puts(sc_buf *b, const char *s);
 void sc_buf_putc(sc_buf *b, char c);
@@ -101,6 +104,9 @@ char *sc_path_dirname(const char *path);
 char *sc_path_basename(const char *path);
 /* Join two path parts with one '/'. */
 char *sc_path_join(const char *a, const char *b);
+/* The path an open fd names (its /proc/self/fd link), newly allocated, or
+ * NULL: for tools that take a path where we hold the fd. */
+char *sc_fd_path(int fd);
 
 /* Random hex string of n characters (n <= 64), from getrandom(). */
 void sc_random_hex(char *out, size_t n);

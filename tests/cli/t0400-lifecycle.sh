@@ -48,11 +48,25 @@ import json,sys
 i = json.load(open(sys.argv[1]))
 v = i[\"values\"]
 assert v[\"PORT\"] == \"9123\" and v[\"RECEIVER\"] == \"World\", v
-assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"].endswith(\"/var/lib/containers/atomic/svc.0\"), v
+assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"] == \"/var/lib/containers/atomic/svc.0\", v
 assert i[\"image\"].startswith(\"oci:/\") and i[\"image\"].endswith(\"img.oci:svc:1\"), i[\"image\"]
 assert len(i[\"revision\"]) == 64 and v[\"IMAGE_ID\"] == i[\"revision\"]
 assert i[\"has-container-service\"] is True
 assert i[\"installed-files\"] == [\"/etc/svc\", \"/etc/svc/greeting.conf\"], i[\"installed-files\"]
+" "$R/$A/svc.0/info"
+'
+
+# --root R: R is the future "/" (rpm --root, systemctl --root, atomic's
+# prefix), so nothing written into the deployment names R.
+test_expect_success '--root renders every path as seen from inside the root' '
+  for f in svc.service config.json tmpfiles-svc.conf info; do
+    ! grep_q -F "$R" "$R/$A/svc.0/$f" || { echo "$f names $R"; exit 1; }
+  done &&
+  expect_grep "^d +/var/lib/svc " "$R/etc/tmpfiles.d/svc.conf" &&
+  python3 -c "
+import json,sys
+v = json.load(open(sys.argv[1]))[\"values\"]
+assert (v[\"RUN_DIRECTORY\"], v[\"STATE_DIRECTORY\"], v[\"CONF_DIRECTORY\"]) == (\"/run\", \"/var/lib\", \"/etc\"), v
 " "$R/$A/svc.0/info"
 '
 
@@ -63,7 +77,7 @@ test_expect_success 'the hostfs file listed in installedFilesTemplate is rendere
 
 test_expect_success 'the rendered unit passes systemd-analyze verify' '
   grep -qx "ExecStart=/usr/bin/runc.* run .svc." "$R/etc/systemd/system/svc.service" &&
-  grep -qx "WorkingDirectory=$R/$A/svc.0" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.0" "$R/etc/systemd/system/svc.service" &&
   systemd-analyze verify "$R/etc/systemd/system/svc.service"
 '
 
@@ -102,7 +116,7 @@ test_expect_success 'update to a new image deploys .1, keeps .0 and the saved va
   [ ! -e "$R/$A/svc.0/rootfs/etc/version" ] &&
   grep -q "PORT=9123" "$R/$A/svc.1/config.json" &&
   grep -q "RECEIVER=World" "$R/$A/svc.1/config.json" &&
-  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
   grep -qx "port=9123" "$R/etc/svc/greeting.conf" &&
   uuid0=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.0/info") &&
   uuid1=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.1/info") &&
@@ -128,7 +142,7 @@ test_expect_success 'update with --set renders the new value into unit files and
 test_expect_success 'rollback switches deployments with their own unit and host files' '
   sc_build rollback svc --root "$R" &&
   [ "$(readlink "$R/$A/svc")" = svc.1 ] &&
-  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
   grep -qx "receiver=World" "$R/etc/svc/greeting.conf" &&
   sc_build rollback svc --root "$R" && [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
   grep -qx "receiver=Mars" "$R/etc/svc/greeting.conf"

@@ -142,6 +142,41 @@ test_expect_success 'the one-shot skeleton passes its own exit probe' '
   nothing_left RECEIVER=Ok$$
 '
 
+# The test root is the future "/": CONF_ and STATE_DIRECTORY stay /etc and
+# /var/lib, a renameFiles target and a tmpfiles directory land in the root,
+# and the container's binds of them are taken from the root.  Its program,
+# dash and its libraries, succeeds only when both binds resolve there.
+test_expect_success 'renameFiles into $CONF_DIRECTORY/$NAME and a state bind resolve in the test root' '
+  cp -a oneshot rooted &&
+  mkdir -p rooted/rootfs/etc/app rooted/rootfs/var/lib/app rooted/hostfs/etc/app &&
+  for f in /usr/bin/dash $(ldd /usr/bin/dash | grep -o "/[^ ]*"); do
+    mkdir -p "rooted/rootfs$(dirname "$f")" && cp -L "$f" "rooted/rootfs$f" || exit 1
+  done &&
+  echo k=v >rooted/hostfs/etc/app/app.conf &&
+  printf "d \${STATE_DIRECTORY}/\${NAME} 0700 - - - -\n" >rooted/tmpfiles.template &&
+  python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[\"renameFiles\"] = {\"/etc/app/app.conf\": \"\$CONF_DIRECTORY/\$NAME/app.conf\"}
+json.dump(m, open(sys.argv[1], \"w\"), indent=2)
+c = json.load(open(sys.argv[2]))
+c[\"process\"][\"args\"] = [\"/usr/bin/dash\", \"-c\", \"test -s /etc/app/app.conf && : >/var/lib/app/ok\"]
+c[\"mounts\"] += [
+  {\"destination\": \"/etc/app\", \"type\": \"bind\", \"source\": \"\${CONF_DIRECTORY}/\${NAME}\", \"options\": [\"bind\", \"ro\"]},
+  {\"destination\": \"/var/lib/app\", \"type\": \"bind\", \"source\": \"\${STATE_DIRECTORY}/\${NAME}\", \"options\": [\"bind\", \"rw\"]}]
+json.dump(c, open(sys.argv[2], \"w\"), indent=2)
+" rooted/manifest.json rooted/config.json.template &&
+  sc_build test rooted --set RECEIVER=Rooted$$ --keep >out 2>err &&
+  expect_grep "^PASS exit 0" out &&
+  root=$(sed -n "s/.*kept the test root //p" err) &&
+  test -n "$root" &&
+  name=$(ls "$root/etc/systemd/system" | sed -n "s/\.service$//p") &&
+  test "$(cat "$root/etc/$name/app.conf")" = k=v &&
+  test -f "$root/var/lib/$name/ok" &&
+  expect_grep "^WorkingDirectory=/var/lib/containers/atomic/$name.0$" "$root/etc/systemd/system/$name.service" &&
+  rm -rf "$root"
+'
+
 test_expect_success 'SIGINT during the probe wait still tears everything down' '
   port=$(test_free_port) &&
   { "$SC_BUILD" test hello-world --set PORT=$port --set RECEIVER=Int$$ --probe alive:60 >out 2>err & pid=$!; } &&

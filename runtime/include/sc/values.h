@@ -35,7 +35,7 @@ SC_PUBLIC bool sc_values_is_builtin(const char *name);  /* forced or OS default 
 /* What an install knows when it computes the values. */
 typedef struct sc_values_context {
   const char *name;               /* container name */
-  const char *destdir;            /* deployment directory as the host sees it */
+  const char *destdir;            /* deployment directory as seen from inside the root */
   const char *runtime_path;       /* OCI runtime, default /usr/bin/runc */
   bool runtime_systemd_cgroup;    /* the runtime's --help offers --systemd-cgroup */
   const char *installer_path;     /* value of $ATOMIC */
