@@ -260,11 +260,10 @@ test_expect_success 'a plain config.json is installed unchanged, no service.temp
   expect_grep "service.template: warning: missing" build.err &&
   sc_build install oci:plain.oci:plain:1 --name plain --root "$TEST_TMP/plain-root" >/dev/null &&
   cmp plain/config.json "$TEST_TMP/plain-root/$A/plain.0/config.json" &&
-  D=$TEST_TMP/plain-root/$A/plain.0 &&
   printf "%s\n" "" "[Unit]" "Description=plain" "" "[Service]" "ExecStartPre=" \
     "ExecStart=/usr/bin/runc  --systemd-cgroup run -d --pid-file /run/container-plain.pid '"'"'plain'"'"'" \
     "ExecStop=" "ExecStopPost=/usr/bin/runc delete '"'"'plain'"'"'" "Restart=on-failure" \
-    "WorkingDirectory=$D" "PIDFile=/run/container-plain.pid" "" "[Install]" \
+    "WorkingDirectory=/$A/plain.0" "PIDFile=/run/container-plain.pid" "" "[Install]" \
     "WantedBy=multi-user.target" >expect-unit &&
   # --systemd-cgroup is there when this runc offers it (the spaces are atomic'"'"'s).
   sed "s|^ExecStart=/usr/bin/runc  --systemd-cgroup run|ExecStart=/usr/bin/runc  run|" \
