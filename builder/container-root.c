@@ -1,0 +1,137 @@
+/* container-root.c: disposable roots for containers that test and run
+ * start, and the removal of those dead runs left (container-root.h). */
+#include "container-root.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "tmpfiles-apply.h"
+#include "util.h"
+
+#define KEPT_MARKER ".sc-build-kept"
+/* In a root: the runtime that ran its containers, for whoever cleans up
+ * after a run that was killed. */
+#define RUNTIME_MARKER ".sc-build-runtime"
+#define STATE_DIR "run/runc-state"
+
+/* A root whose run was killed (its lock is free): delete the containers
+ * its runtime state holds, which kept running without it. */
+static bool stop_leftover_containers(int root_fd, void *user)
+{
+  (void)user;
+  if (faccessat(root_fd, KEPT_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return false; /* kept with --keep: the user removes it */
+  _cleanup_free_ char *runtime = NULL;
+  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
+    return true;
+  _cleanup_close_ int state_fd =
+      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_strv_ char **ids = NULL;
+  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
+    return true;
+  /* The runtime needs the state directory by name. */
+  char link[64], state[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", state_fd);
+  ssize_t n = readlink(link, state, sizeof state - 1);
+  if (n <= 0)
+    return true;
+  state[n] = '\0';
+  sc_runtime rt = {.path = runtime, .state_root = state};
+  for (size_t i = 0; ids[i]; i++)
+    sc_runtime_delete(&rt, ids[i], true, NULL);
+  return true;
+}
+
+int sc_container_root_make(const char *tmpdir, const char *prefix, const char *runtime,
+                           sc_container_root *out, sc_error *err)
+{
+  *out = (sc_container_root){.lock_fd = -1};
+  out->lock_fd = sc_store_tmp_dir(sc_store_tmp_base(tmpdir), prefix, stop_leftover_containers,
+                                  &out->path, err);
+  if (out->lock_fd < 0)
+    return -1;
+  out->state_root = xasprintf("%s/" STATE_DIR, out->path);
+  return sc_write_file_at(out->lock_fd, RUNTIME_MARKER, runtime, strlen(runtime), 0600, err);
+}
+
+static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
+{
+  if (!sc_values_has(set, key)) {
+    _cleanup_free_ char *value = xasprintf("%s%s", root, sub);
+    sc_values_set(set, key, value);
+  }
+}
+
+static int apply_tmpfiles(const sc_container_root *root, const char *name, char ***notes,
+                          sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("%s/etc/tmpfiles.d/%s.conf", root->path, name);
+  _cleanup_free_ char *text = NULL;
+  if (sc_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+    return 0; /* the image has no tmpfiles.template */
+  return sc_tmpfiles_apply(root->path, text, notes, err);
+}
+
+int sc_container_root_install(sc_container_root *root, const sc_image *image, const char *name,
+                              const sc_values *set, const sc_runtime *runtime,
+                              volatile const int *interrupted, char ***notes, sc_error *err)
+{
+  root->name = xstrdup(name);
+  root->set = sc_values_copy(set);
+  /* Keep what the service writes inside the root (docs/design.md section 5). */
+  set_default(root->set, "RUN_DIRECTORY", root->path, "/run");
+  set_default(root->set, "STATE_DIRECTORY", root->path, "/var/lib");
+  set_default(root->set, "CONF_DIRECTORY", root->path, "/etc");
+  sc_install_options install = {
+      .root = root->path,
+      .name = name,
+      .set = root->set,
+      .runtime_path = runtime->path,
+      .no_systemd_cgroup = !runtime->systemd_cgroup,
+      .interrupted = interrupted,
+  };
+  if (sc_install(image, &install, &root->install, err) < 0)
+    return -1;
+  root->installed = true;
+  if (interrupted && *interrupted)
+    return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
+  return apply_tmpfiles(root, name, notes, err);
+}
+
+void sc_container_root_keep(sc_container_root *root)
+{
+  if (root->lock_fd >= 0)
+    sc_write_file_at(root->lock_fd, KEPT_MARKER, "", 0, 0600, NULL);
+}
+
+static void uninstall(sc_container_root *root)
+{
+  sc_install_options u = {.root = root->path, .name = root->name};
+  sc_install_result result;
+  sc_uninstall(&u, &result, NULL);
+  sc_install_result_clear(&result);
+}
+
+void sc_container_root_close(sc_container_root *root, bool keep)
+{
+  if (root->path && keep)
+    sc_container_root_keep(root);
+  if (root->path && !keep) {
+    if (root->installed)
+      uninstall(root);
+    sc_rm_rf_at(AT_FDCWD, root->path, NULL);
+  }
+  sc_closep(&root->lock_fd); /* after the removal: the root is gone, or kept */
+  free(root->path);
+  free(root->state_root);
+  free(root->name);
+  sc_values_free(root->set);
+  sc_install_result_clear(&root->install);
+  *root = (sc_container_root){.lock_fd = -1};
+}
