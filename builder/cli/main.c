@@ -25,6 +25,7 @@ static const command commands[] = {
     {"uninstall", sc_cmd_uninstall, "remove an installed system container"},
     {"list", sc_cmd_list, "list installed system containers"},
     {"test", sc_cmd_test, "install an image in a temporary root, start it with runc, probe it"},
+    {"run", sc_cmd_run, "run a one-off command in an image with runc"},
     {"push", sc_cmd_push, "push an image to a registry over the OCI distribution API"},
     {"login", sc_cmd_login, "check registry credentials and store them in auth.json"},
     {"logout", sc_cmd_logout, "remove a registry's credentials from auth.json"},
