@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,6 +20,17 @@
  * after a run that was killed. */
 #define RUNTIME_MARKER ".sc-build-runtime"
 #define STATE_DIR "run/runc-state"
+
+void sc_container_emit(sc_container_event_fn fn, void *user, const char *kind, const char *fmt, ...)
+{
+  if (fn == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *text = xvasprintf(fmt, ap);
+  va_end(ap);
+  fn(user, kind, text);
+}
 
 /* A root whose run was killed (its lock is free): delete the containers
  * its runtime state holds, which kept running without it. */

@@ -18,6 +18,13 @@
 #include <sc/runc.h>
 #include <sc/values.h>
 
+/* Progress of test and run as it happens (the library never prints): kind
+ * is "step", "note" or "probe". */
+typedef void (*sc_container_event_fn)(void *user, const char *kind, const char *text);
+/* Call fn (when set) with the formatted text. */
+void sc_container_emit(sc_container_event_fn fn, void *user, const char *kind, const char *fmt, ...)
+    SC_PRINTF(4, 5);
+
 typedef struct sc_container_root {
   char *path;       /* the root's real path (runc refuses a bundle reached by a symlink) */
   char *state_root; /* PATH/run/runc-state: the runtime's --root */

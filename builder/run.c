@@ -23,17 +23,8 @@
  * foreground job. */
 static const int forwarded_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
-static void emit(const sc_run_options *o, const char *kind, const char *fmt, ...) SC_PRINTF(3, 4);
-static void emit(const sc_run_options *o, const char *kind, const char *fmt, ...)
-{
-  if (o->on_event == NULL)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  _cleanup_free_ char *text = xvasprintf(fmt, ap);
-  va_end(ap);
-  o->on_event(o->user, kind, text);
-}
+/* Progress through the caller's on_event (container-root.h). */
+#define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
 
 /* ---- -v HOST:CONTAINER[:ro] ---- */
 

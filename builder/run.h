@@ -15,6 +15,8 @@
 #include <sc/image.h>
 #include <sc/values.h>
 
+#include "container-root.h"
+
 typedef enum {
   SC_RUN_NET_IMAGE, /* as the image's config.json says */
   SC_RUN_NET_HOST,  /* no network namespace: the host's network */
@@ -26,9 +28,6 @@ typedef struct sc_run_bind {
   char *destination; /* absolute path in the container */
   bool readonly;
 } sc_run_bind;
-
-/* Progress (the library never prints): kind is "step" or "note". */
-typedef void (*sc_run_event_fn)(void *user, const char *kind, const char *text);
 
 typedef struct sc_run_options {
   const sc_image *image;
@@ -44,7 +43,7 @@ typedef struct sc_run_options {
   const char *runtime_path; /* NULL: runc from PATH */
   const char *tmpdir;       /* where the root is made; NULL: $TMPDIR or /var/tmp */
   volatile const int *interrupted;
-  sc_run_event_fn on_event;
+  sc_container_event_fn on_event; /* "step" and "note" */
   void *user;
 } sc_run_options;
 
