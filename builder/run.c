@@ -96,18 +96,52 @@ static void set_network(json_t *config, sc_run_net net)
     json_array_append_new(namespaces, json_pack("{s:s}", "type", "network"));
 }
 
-static void add_binds(json_t *config, const sc_run_options *o)
+/* config.mounts, made when the image has none. */
+static json_t *mounts_of(json_t *config)
 {
   json_t *mounts = json_object_get(config, "mounts");
   if (!json_is_array(mounts)) {
     mounts = json_array();
     json_object_set_new(config, "mounts", mounts);
   }
+  return mounts;
+}
+
+static void add_binds(json_t *config, const sc_run_options *o)
+{
+  json_t *mounts = mounts_of(config);
   for (size_t i = 0; i < o->bind_count; i++)
     json_array_append_new(mounts, json_pack("{s:s, s:s, s:s, s:[s, s]}", "destination",
                                             o->binds[i].destination, "type", "bind", "source",
                                             o->binds[i].source, "options", "rbind",
                                             o->binds[i].readonly ? "ro" : "rw"));
+}
+
+static bool has_mount_at(json_t *mounts, const char *destination)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(mounts, i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "destination"));
+    if (d && strcmp(d, destination) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* A terminal is a pseudo-terminal of the container's own devpts, which a
+ * service's config.json (no terminal) need not mount; runc points
+ * /dev/ptmx at it. */
+static void add_devpts(json_t *config)
+{
+  json_t *mounts = mounts_of(config);
+  if (has_mount_at(mounts, "/dev/pts"))
+    return;
+  json_array_append_new(mounts,
+                        json_pack("{s:s, s:s, s:s, s:[s, s, s, s, s]}", "destination", "/dev/pts",
+                                  "type", "devpts", "source", "devpts", "options", "nosuid",
+                                  "noexec", "newinstance", "ptmxmode=0666", "mode=0620"));
 }
 
 int sc_run_adjust_config(json_t *config, const sc_run_options *o, sc_error *err)
@@ -124,6 +158,8 @@ int sc_run_adjust_config(json_t *config, const sc_run_options *o, sc_error *err)
     json_object_set_new(process, "args", args);
   }
   json_object_set_new(process, "terminal", json_boolean(o->terminal));
+  if (o->terminal)
+    add_devpts(config);
   if (o->writable) {
     json_t *root = json_object_get(config, "root");
     if (json_is_object(root))

@@ -12,7 +12,10 @@ mkdir -p "$TMPDIR"
 
 # The image has hello-server only; the commands come from the host's /usr,
 # bound read-only (-v), reached through the merged-/usr links of the rootfs.
-HOSTUSR="-v /usr:/usr:ro"
+# RECEIVER marks this script's containers (in their environment) apart from
+# any other run on the machine.
+MARK=Run$$
+HOSTUSR="-v /usr:/usr:ro --set RECEIVER=$MARK"
 
 test_expect_success 'setup: a project with merged-/usr links, built to a layout' '
   test_make_project proj runme &&
@@ -32,13 +35,13 @@ test_expect_success ROOT,RUNC 'exit statuses 0, 1 and 130 of the command become 
   sc_build run oci:run.oci:runme:1 $HOSTUSR -- true &&
   expect_exit 1 sc_build run oci:run.oci:runme:1 $HOSTUSR -- sh -c "exit 1" &&
   expect_exit 130 sc_build run oci:run.oci:runme:1 $HOSTUSR -- sh -c "exit 130" &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=$MARK
 '
 
 test_expect_success ROOT,RUNC 'a project directory is built first; stdin and stdout are the command'"'"'s' '
   echo "through stdin" | sc_build run proj $HOSTUSR -- cat >out &&
   expect_grep "^through stdin$" out &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=$MARK
 '
 
 test_expect_success ROOT,RUNC 'the rendered config: --set values, then the manifest defaults' '
@@ -87,7 +90,7 @@ test_expect_success ROOT,RUNC 'the root is read-only unless --rw, whose writes a
   expect_grep "Read-only file system" "$TEST_TMP/.stderr" &&
   sc_build run proj $HOSTUSR --rw -- sh -c "touch /scratch && test -f /scratch" &&
   expect_exit 1 sc_build run proj $HOSTUSR -- test -f /scratch &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=$MARK
 '
 
 test_expect_success ROOT,RUNC '--net none leaves only loopback; --net host shows the host'"'"'s links' '
@@ -111,7 +114,18 @@ test_expect_success ROOT,RUNC '--keep leaves the root, which the next run does n
   test -d "$kept/var/lib/containers/atomic" && test -f "$kept/.sc-build-kept" &&
   sc_build run proj $HOSTUSR -- true &&
   test -d "$kept" &&
-  rm -rf "$kept" && nothing_left RECEIVER=World
+  rm -rf "$kept" && nothing_left RECEIVER=$MARK
+'
+
+test_lazy_prereq SCRIPT 'command -v script'
+test_expect_success ROOT,RUNC,SCRIPT '-t gives the command the terminal, whose status still comes back' '
+  rc=0 &&
+  { script -qec "$SC_BUILD run proj -t $HOSTUSR -- sh -c \"tty; exit 7\"" /dev/null >out 2>&1 || rc=$?; } &&
+  test "$rc" = 7 &&
+  expect_grep "/dev/pts/[0-9]+" out &&
+  expect_exit 2 sc_build run proj -t -- true &&
+  expect_grep "stdin is not a terminal" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=$MARK
 '
 
 test_expect_success 'usage errors: no image, a bad -v, a bad --net (exit 2)' '
