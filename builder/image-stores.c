@@ -454,7 +454,8 @@ static int prune_cache(const char *cache_dir, int keep_days, volatile const int 
 int sc_stores_prune(const sc_store_spec *store, int keep_days, volatile const int *interrupted,
                     json_t **report, sc_error *err)
 {
-  *report = sc_stores_report_new(store->path);
+  char real[PATH_MAX];
+  *report = sc_stores_report_new(realpath(store->path, real) ? real : store->path);
   switch (store->kind) {
   case SC_STORE_LAYOUT:
     return prune_layout(store->path, "layout", -1, interrupted, *report, err);

@@ -33,6 +33,8 @@ nothing_left() {
 
 test_expect_success ROOT,RUNC 'exit statuses 0, 1 and 130 of the command become sc-build'"'"'s' '
   sc_build run oci:run.oci:runme:1 $HOSTUSR -- true &&
+  sc_build run $HOSTUSR oci:run.oci:runme:1 true &&
+  expect_exit 1 sc_build run $HOSTUSR oci:run.oci:runme:1 false &&
   expect_exit 1 sc_build run oci:run.oci:runme:1 $HOSTUSR -- sh -c "exit 1" &&
   expect_exit 130 sc_build run oci:run.oci:runme:1 $HOSTUSR -- sh -c "exit 130" &&
   nothing_left RECEIVER=$MARK
@@ -133,6 +135,10 @@ test_expect_success 'usage errors: no image, a bad -v, a bad --net (exit 2)' '
   expect_exit 2 sc_build run proj -v relative-only &&
   expect_grep "HOST:CONTAINER" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build run proj -v "$PWD:/x:rx" &&
+  expect_exit 2 sc_build run proj --net bridge &&
+  expect_grep "host or none" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build run proj true -- false &&
+  expect_grep "after .--. only" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build run proj --net bridge &&
   expect_grep "host or none" "$TEST_TMP/.stderr"
 '
