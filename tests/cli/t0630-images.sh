@@ -68,6 +68,25 @@ test_expect_success 'rmi --force removes a used tag; prune then leaves an empty,
   if command -v oci-image-tool >/dev/null; then oci-image-tool validate --type image lay.oci; fi
 '
 
+test_expect_success UMOCI,OCI_IMAGE_TOOL 'a prune SIGKILLed half-way leaves a layout both tools accept; the next one finishes' '
+  sc_build build proj -o big.oci --tag hw:1 >/dev/null 2>&1 &&
+  wanted=$(blob_count big.oci) &&
+  python3 -c "
+import hashlib, os, sys
+for i in range(3000):
+    data = b\"unreferenced %d\" % i
+    open(os.path.join(sys.argv[1], hashlib.sha256(data).hexdigest()), \"wb\").write(data)
+" big.oci/blobs/sha256 &&
+  { "$SC_BUILD" prune --layout big.oci >out 2>&1 & pid=$!; } &&
+  sleep 0.05 && kill -KILL $pid &&
+  { wait $pid || true; } &&
+  oci-image-tool validate --type image big.oci &&
+  umoci ls --layout big.oci >tags && expect_grep "^hw:1$" tags &&
+  sc_build prune --layout big.oci >out &&
+  test "$(blob_count big.oci)" = "$wanted" &&
+  umoci unpack --image big.oci:hw:1 bigbundle >/dev/null
+'
+
 test_expect_success 'prune removes nothing from a layout whose index names a missing manifest' '
   sc_build build proj -o broken.oci --tag hw:1 >/dev/null 2>&1 &&
   sc_build build proj -o broken.oci --tag hw:2 >/dev/null 2>&1 &&
