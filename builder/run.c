@@ -197,9 +197,12 @@ static void forwarded_set(sigset_t *set)
 
 /* Wait for the runtime, passing on the signals sent to us.  One the
  * terminal sent to its whole foreground group (Ctrl-C: si_code SI_KERNEL)
- * has reached the runtime already, and is not sent twice. */
-static int wait_forwarding(pid_t pid, int signal_fd)
+ * has reached the runtime already, and is not sent twice.  A command
+ * that ignores them (as PID 1 does every signal it has no handler for)
+ * is killed at the second SIGINT or SIGTERM. */
+static int wait_forwarding(pid_t pid, int signal_fd, const sc_runtime *rt, const char *id)
 {
+  int stops = 0;
   for (;;) {
     int status;
     pid_t done = waitpid(pid, &status, WNOHANG);
@@ -213,6 +216,8 @@ static int wait_forwarding(pid_t pid, int signal_fd)
       continue;
     if (si.ssi_code != SI_KERNEL)
       kill(pid, (int)si.ssi_signo);
+    if ((si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM) && ++stops == 2)
+      sc_runtime_kill(rt, id, "KILL", NULL);
   }
 }
 
@@ -230,7 +235,7 @@ static int run_attached(const sc_runtime *rt, const char *bundle, const char *id
   int r = signal_fd < 0 ? sc_error_set_errno(err, errno, "cannot watch for signals")
                         : sc_runtime_run_attached(rt, bundle, id, &pid, err);
   if (r == 0)
-    *exit_status = wait_forwarding(pid, signal_fd);
+    *exit_status = wait_forwarding(pid, signal_fd, rt, id);
   if (signal_fd >= 0)
     close(signal_fd); /* a signalfd has no write to report */
   sigprocmask(SIG_SETMASK, &old, NULL);

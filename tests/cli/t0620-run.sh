@@ -75,6 +75,18 @@ test_expect_success ROOT,RUNC 'SIGINT sent to sc-build is passed on: the trap ex
   nothing_left RECEIVER=Int$$
 '
 
+test_expect_success ROOT,RUNC 'a command that ignores SIGINT is killed at the second one (137)' '
+  { "$SC_BUILD" run proj $HOSTUSR -- sh -c "echo ready; sleep 60" >out 2>err & pid=$!; } &&
+  for i in $(seq 100); do grep -q ready out && break; sleep 0.1; done &&
+  expect_grep "^ready$" out &&
+  kill -INT $pid && sleep 0.5 &&
+  kill -0 $pid &&
+  kill -INT $pid &&
+  rc=0 && { wait $pid || rc=$?; } &&
+  test "$rc" = 137 &&
+  nothing_left RECEIVER=$MARK
+'
+
 test_expect_success ROOT,RUNC 'after a SIGKILLed run, the next run stops its container and removes its root' '
   { "$SC_BUILD" run proj $HOSTUSR --set RECEIVER=Kill$$ -- sh -c "echo ready; sleep 60" >out 2>err & pid=$!; } &&
   for i in $(seq 100); do grep -q ready out && break; sleep 0.1; done &&
