@@ -278,6 +278,42 @@ static void add_manifest_blobs(json_t *set, const char *digest, const json_t *ma
   }
 }
 
+/* Nested indexes deeper than this are refused (a loop, or hostile input). */
+#define MAX_INDEX_DEPTH 8
+
+static int add_reachable(int blobs_fd, const json_t *index, int depth, json_t *set, sc_error *err)
+{
+  if (depth > MAX_INDEX_DEPTH)
+    return sc_error_set(err, SC_E_INVALID, "image indexes nested more than %d deep",
+                        MAX_INDEX_DEPTH);
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    _cleanup_(json_decrefp) json_t *manifest = NULL;
+    if (d == NULL)
+      return sc_error_set(err, SC_E_INVALID, "an index entry without a digest");
+    if (read_manifest(blobs_fd, d, &manifest, err) < 0)
+      return sc_error_prefix(err, "manifest %s", d);
+    add_manifest_blobs(set, d, manifest);
+    if (json_object_get(manifest, "manifests") &&
+        add_reachable(blobs_fd, manifest, depth + 1, set, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sc_oci_reachable_blobs(int blobs_fd, const json_t *index, json_t **out, sc_error *err)
+{
+  *out = json_object();
+  if (add_reachable(blobs_fd, index, 0, *out, err) == 0)
+    return 0;
+  json_decref(*out);
+  *out = NULL;
+  return -1;
+}
+
 int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
                                sc_error *err)
 {

@@ -62,4 +62,9 @@ json_t *sc_oci_index_set_tag(json_t *index, const char *tag, json_t *descriptor)
 int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
                                sc_error *err);
 
+/* Every digest the entries of index reach (manifests, configs, layers,
+ * nested indexes), as an object whose keys are the digests.  -1 when one
+ * cannot be read: whoever removes blobs must then remove none. */
+int sc_oci_reachable_blobs(int blobs_fd, const json_t *index, json_t **out, sc_error *err);
+
 #endif

@@ -10,9 +10,10 @@
 #include <sc/image.h>
 #include <sc/values.h>
 
-/* Progress, as it happens (the library never prints): kind is "step",
- * "note" or "probe". */
-typedef void (*sc_smoke_event_fn)(void *user, const char *kind, const char *text);
+#include "container-root.h"
+
+/* Progress, as it happens (container-root.h). */
+typedef sc_container_event_fn sc_smoke_event_fn;
 
 typedef struct sc_smoke_options {
   const sc_image *image;

@@ -35,6 +35,10 @@ int sc_cmd_rollback(sc_cli *cli, int argc, char **argv);
 int sc_cmd_uninstall(sc_cli *cli, int argc, char **argv);
 int sc_cmd_list(sc_cli *cli, int argc, char **argv);
 int sc_cmd_test(sc_cli *cli, int argc, char **argv);
+int sc_cmd_run(sc_cli *cli, int argc, char **argv);
+int sc_cmd_images(sc_cli *cli, int argc, char **argv);
+int sc_cmd_rmi(sc_cli *cli, int argc, char **argv);
+int sc_cmd_prune(sc_cli *cli, int argc, char **argv);
 int sc_cmd_push(sc_cli *cli, int argc, char **argv);
 int sc_cmd_login(sc_cli *cli, int argc, char **argv);
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
@@ -91,8 +95,8 @@ typedef struct sc_cli_progress {
   size_t count;
 } sc_cli_progress;
 
-void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state,
-                            int64_t done, int64_t total);
+void sc_cli_progress_update(sc_cli_progress *p, const char *digest, const char *state, int64_t done,
+                            int64_t total);
 /* Show a line of one's own under key (new key: a new line). */
 void sc_cli_progress_show(sc_cli_progress *p, const char *key, const char *line);
 #define SC_CLI_BAR_WIDTH 24
