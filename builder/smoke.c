@@ -431,9 +431,14 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
    * closed); the teardown below runs in every case. */
   if (r == 0 &&
       (install_into_root(&run, err) < 0 || interrupted(options) || apply_tmpfiles(&run, err) < 0 ||
-       interrupted(options) || refuse_taken_ports(&run, err) < 0 ||
-       start_container(&run, err) < 0 || run_probes(&run, err) < 0))
+       interrupted(options) || refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0))
     r = -1;
+  double probes_start = sc_now();
+  report->install_seconds = probes_start - start;
+  if (r == 0 && run_probes(&run, err) < 0)
+    r = -1;
+  double cleanup_start = sc_now();
+  report->probe_seconds = cleanup_start - probes_start;
   if (r < 0)
     report->passed = false;
   if (interrupted(options)) { /* whatever step it stopped, this is why */
@@ -449,7 +454,9 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   sc_install_result_clear(&run.install);
   free(run.state_root);
   free(run.log_path);
-  report->seconds = sc_now() - start;
+  double end = sc_now();
+  report->cleanup_seconds = end - cleanup_start;
+  report->seconds = end - start;
   return r;
 }
 
