@@ -68,11 +68,19 @@ test_expect_success DEBIAN_ARCHIVE,ROOT,RUNC 'examples/redis answers PING, SET a
   expect_grep "^PASS: 3 of 3 probes passed" out
 '
 
-test_expect_success DEBIAN_ARCHIVE 'examples/sqlite-job: rootfs from Debian, validates clean' '
+test_expect_success DEBIAN_ARCHIVE 'examples/sqlite-job: rootfs from Debian, validates clean, builds reproducibly' '
   ex/sqlite-job/make-rootfs.sh >make.out 2>make.err &&
   expect_grep "^sqlite3 " ex/sqlite-job/rootfs/usr/share/sc-build-example/packages &&
   sc_build validate ex/sqlite-job >out 2>&1 &&
-  expect_grep "^ex/sqlite-job: 0 errors, 0 warnings" out
+  expect_grep "^ex/sqlite-job: 0 errors, 0 warnings" out &&
+  sc_build --json build ex/sqlite-job -o job1.oci >job1.json &&
+  ex/sqlite-job/make-rootfs.sh >make.out 2>make.err &&
+  sc_build --json build ex/sqlite-job -o job2.oci >job2.json &&
+  python3 -c "
+import json
+a, b = (json.load(open(f))[\"digest\"] for f in (\"job1.json\", \"job2.json\"))
+assert a == b, (a, b)
+"
 '
 
 test_expect_success DEBIAN_ARCHIVE,ROOT,RUNC 'examples/sqlite-job migrates its database and exits 0' '
