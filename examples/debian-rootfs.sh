@@ -83,16 +83,22 @@ while [ ${#batch[@]} -gt 0 ]; do
       exit 1
     }
   done
-  batch=($(printf '%s\n' "${next[@]}" | sort -u))
+  mapfile -t batch < <(printf '%s\n' ${next[@]+"${next[@]}"} | sort -u | grep -v '^$' || true)
 done
 
 # apt-get download names a file PACKAGE_VERSION_ARCH.deb, the version's ':'
-# written '%3a'; download the missing ones in one go.
+# written '%3a': the cached one, or nothing.
+cached_deb() {
+  local matches=("$cache/${1}_${2/:/%3a}_"*.deb)
+  if [ -e "${matches[0]}" ]; then printf '%s\n' "${matches[0]}"; fi
+}
+
+# Download the missing ones in one go.
 debs=()
 missing=()
 for pkg in $(printf '%s\n' "${!version_of[@]}" | sort); do
   version=${version_of[$pkg]}
-  file=$(ls "$cache/${pkg}_${version/:/%3a}_"*.deb 2>/dev/null | head -n1 || true)
+  file=$(cached_deb "$pkg" "$version")
   if [ -n "$file" ]; then
     debs+=("$file")
   else
@@ -106,7 +112,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   }
   for spec in "${missing[@]}"; do
     pkg=${spec%%=*} version=${spec#*=}
-    debs+=("$(ls "$cache/${pkg}_${version/:/%3a}_"*.deb | head -n1)")
+    file=$(cached_deb "$pkg" "$version")
+    [ -n "$file" ] || { echo "$0: apt-get download left no .deb for $pkg $version" >&2; exit 1; }
+    debs+=("$file")
   done
 fi
 
@@ -126,6 +134,7 @@ for dir in proc dev sys tmp run etc var/lib var/log; do
 done
 mkdir -p "$tmp/usr/share/sc-build-example"
 for deb in "${debs[@]}"; do
+  # shellcheck disable=SC2016 # dpkg-deb expands ${Package}, not the shell
   dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb"
 done | sort >"$tmp/usr/share/sc-build-example/packages"
 echo "$(basename "$rootfs"): $(wc -l <"$tmp/usr/share/sc-build-example/packages") Debian packages:" \
