@@ -119,6 +119,16 @@ test_expect_success 'a one-shot that exits non-zero fails the exit probe' '
   nothing_left RECEIVER=Three$$
 '
 
+test_expect_success 'every probe is rendered before the container starts: a bad last one starts nothing' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Early$$ --probe alive:1 \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:\${NOPE}/\"}" &&
+  expect_grep "probe 2: probe .url.: undefined variable .NOPE." "$TEST_TMP/.stderr" &&
+  ! grep "^starting " "$TEST_TMP/.stderr" &&
+  ! grep "alive" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Early$$
+'
+
 test_expect_success 'once the container has died, the probes after it are not run' '
   expect_exit 1 sc_build test oneshot --set RECEIVER=Dead$$ --probe exit:0 --probe exec:/bin/true \
     --probe tcp:127.0.0.1:1 --timeout 20 &&
