@@ -20,6 +20,9 @@
 #define SC_MEDIA_TYPE_LAYER_TAR "application/vnd.oci.image.layer.v1.tar"
 
 typedef enum { SC_COMPRESSION_GZIP, SC_COMPRESSION_ZSTD } sc_compression;
+/* zstd's levels past 19 are its "ultra" levels, which need a large window
+ * to decompress: not offered. */
+#define SC_ZSTD_MAX_LEVEL 19
 
 /* A file placed under /exports/: its name there and its bytes. */
 typedef struct sc_layer_file {
@@ -47,8 +50,8 @@ typedef struct sc_layer_options {
   bool plain_tree;    /* rootfs_fd is a whole layer's tree: no /exports of the project */
   int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
-  int compression_level; /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
-  unsigned threads;      /* compression threads, 0: one per online CPU */
+  int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
+  unsigned threads;                /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
   sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */

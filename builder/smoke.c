@@ -324,9 +324,14 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   /* Each step is skipped once interrupted (a signal, or the output pipe
    * closed); the teardown below runs in every case. */
   if (r == 0 && (install_into_root(&run, err) < 0 || interrupted(options) ||
-                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0 ||
-                 run_probes(&run, err) < 0))
+                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0))
     r = -1;
+  double probes_start = sc_now();
+  report->install_seconds = probes_start - start;
+  if (r == 0 && run_probes(&run, err) < 0)
+    r = -1;
+  double cleanup_start = sc_now();
+  report->probe_seconds = cleanup_start - probes_start;
   if (r < 0)
     report->passed = false;
   if (interrupted(options)) { /* whatever step it stopped, this is why */
@@ -339,7 +344,9 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
     teardown(&run);
   sc_container_root_close(&run.root, false); /* made, but failed before report->root */
   free(run.log_path);
-  report->seconds = sc_now() - start;
+  double end = sc_now();
+  report->cleanup_seconds = end - cleanup_start;
+  report->seconds = end - start;
   return r;
 }
 

@@ -37,11 +37,14 @@ typedef struct sc_smoke_probe_report {
 } sc_smoke_probe_report;
 
 typedef struct sc_smoke_report {
-  char *root;    /* the temporary root (removed unless keep) */
-  char *id;      /* container name and runtime id */
-  char *runtime; /* the runtime's absolute path */
-  bool passed;   /* every probe passed */
-  double seconds;
+  char *root;             /* the temporary root (removed unless keep) */
+  char *id;               /* container name and runtime id */
+  char *runtime;          /* the runtime's absolute path */
+  bool passed;            /* every probe passed */
+  double seconds;         /* the whole run: install_seconds + probe_seconds + cleanup_seconds */
+  double install_seconds; /* preflight, install into the root, tmpfiles, start */
+  double probe_seconds;   /* the probes, from the first to the last */
+  double cleanup_seconds; /* stop, delete, uninstall, remove the root */
   sc_smoke_probe_report *probes;
   size_t probe_count;
   char **notes;   /* things worth saying (no systemd, skipped tmpfiles lines, ...) */

@@ -60,6 +60,7 @@ static int open_project(const char *path, sc_test_source *out, sc_error *err)
   if (sc_project_open(path, &project, err) < 0)
     return -1;
   out->name = xstrdup(project->image_name);
+  out->no_settings = project->settings_text.data == NULL;
   int r = read_test_settings(project, out, err);
   _cleanup_free_ char *reference = NULL;
   if (r == 0)

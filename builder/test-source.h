@@ -4,6 +4,7 @@
 #ifndef SC_TEST_SOURCE_H
 #define SC_TEST_SOURCE_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <sc/error.h>
 #include <sc/image.h>
@@ -11,11 +12,12 @@
 
 typedef struct sc_test_source {
   sc_image *image;
-  char *name;      /* base name for the container */
-  json_t *probes;  /* sc-build.json test.probes (an array, possibly empty) */
-  sc_values *set;  /* sc-build.json test.set */
-  double timeout;  /* sc-build.json test.timeout, default 30 */
-  char *build_dir; /* temporary layout of a built project, removed on close */
+  char *name;        /* base name for the container */
+  json_t *probes;    /* sc-build.json test.probes (an array, possibly empty) */
+  sc_values *set;    /* sc-build.json test.set */
+  double timeout;    /* sc-build.json test.timeout, default 30 */
+  char *build_dir;   /* temporary layout of a built project, removed on close */
+  bool no_settings;  /* a project without sc-build.json */
   int build_lock_fd; /* holds build_dir's flock while it exists */
 } sc_test_source;
 

@@ -89,10 +89,6 @@ static void check_layout(sc_validation *v)
     sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_SERVICE_TEMPLATE, 0, 0,
                          "missing: an install writes atomic's default unit (PIDFile=$PIDFILE, "
                          "runc run -d); write service.template to choose the unit yourself");
-  if (p->manifest.data == NULL)
-    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
-                         "missing: the image will have no default values; write "
-                         "{\"version\": \"1.0\", \"defaultValues\": {}}");
   check_rootfs(v);
 }
 
@@ -141,8 +137,29 @@ static void compute_values(sc_validation *v)
   }
 }
 
+/* Without manifest.json an install has only the built-in values: worth
+ * a word when a template uses another variable (atomic installs an image
+ * without one, so a project that needs none is fine). */
+static void check_missing_manifest(sc_validation *v, const sc_values *used)
+{
+  if (v->project->manifest.data != NULL)
+    return;
+  for (size_t i = 0; i < sc_values_count(used); i++) {
+    const char *key = sc_values_key_at(used, i);
+    if (sc_values_is_builtin(key))
+      continue;
+    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
+                         "missing, and the templates use '%s', which is not a built-in "
+                         "variable: without a default every install needs --set %s=...; write "
+                         "{\"version\": \"1.0\", \"defaultValues\": {\"%s\": \"...\"}}",
+                         key, key, key);
+    return;
+  }
+}
+
 static void check_defaults(sc_validation *v, const sc_values *used)
 {
+  check_missing_manifest(v, used);
   if (v->manifest == NULL)
     return;
   const sc_values *defaults = v->manifest->default_values;
@@ -150,12 +167,18 @@ static void check_defaults(sc_validation *v, const sc_values *used)
   for (size_t i = 0; i < sc_values_count(defaults); i++) {
     const char *key = sc_values_key_at(defaults, i);
     sc_jsonpos_step path[] = {SC_JSONPOS_KEY("defaultValues"), SC_JSONPOS_KEY(key)};
-    if (sc_values_is_builtin(key))
+    if (sc_values_is_builtin(key)) {
+      /* etcd's manifest writes CONF_DIRECTORY "/etc", the value an install
+       * uses anyway: a default that changes nothing is not worth a word. */
+      const char *actual = v->values ? sc_values_get(v->values, key) : NULL;
+      if (actual && strcmp(actual, sc_values_value_at(defaults, i)) == 0)
+        continue;
       sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
                                 "default value '%s' names a built-in variable, which an install "
-                                "sets itself: this default is never used",
-                                key);
-    else if (!sc_values_has(used, key))
+                                "sets itself (to '%s' here): this default is never used; give "
+                                "another value with --set at install",
+                                key, actual ? actual : "");
+    } else if (!sc_values_has(used, key))
       sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
                                 "default value '%s' is not used by any template", key);
   }

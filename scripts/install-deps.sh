@@ -18,23 +18,38 @@ packages=(
   hyperfine pigz zstd
 )
 
+# Not installed, but downloaded by the examples' make-rootfs.sh scripts
+# (tests/cli/t0900-examples.sh): apt's lists must name them.
+example_packages=(redis-server redis-tools sqlite3 dash)
+
 missing=()
 for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
   [ "$status" = installed ] || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+lists_ok=true
+apt-cache show --no-all-versions "${example_packages[@]}" >/dev/null 2>&1 || lists_ok=false
+
+if [ ${#missing[@]} -eq 0 ] && $lists_ok; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
   sudo=(sudo)
 fi
+if ! $lists_ok; then
+  echo "install-deps: updating apt's lists for the examples' packages (${example_packages[*]})"
+  "${sudo[@]}" apt-get update -q
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt_install() {
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

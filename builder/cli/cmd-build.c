@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,8 +149,10 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
       return sc_cli_usage_error(cli, "build", "--compression must be gzip or zstd");
     return 0;
   case OPT_COMPRESSION_LEVEL: {
+    /* The range depends on --compression, which may come later: checked
+     * once every option is read. */
     long level = 0;
-    if (sc_cli_parse_number(cli, "build", "--compression-level", optarg, 1, 19, &level) != 0)
+    if (sc_cli_parse_number(cli, "build", "--compression-level", optarg, 1, INT_MAX, &level) != 0)
       return 2;
     a->build.compression_level = (int)level;
     return 0;
@@ -174,6 +177,20 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
     return taken == 1 ? 0 : taken;
   }
   }
+}
+
+/* The level's range is the chosen compression's. */
+static int check_compression_level(sc_cli *cli, const sc_build_options *b)
+{
+  bool gzip = b->compression == SC_COMPRESSION_GZIP;
+  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_ZSTD_MAX_LEVEL;
+  if (b->compression_level <= max)
+    return 0;
+  return sc_cli_usage_error(cli, "build",
+                            "--compression-level %d: %s levels go from 1 to %d (with "
+                            "--compression %s, from 1 to %d)",
+                            b->compression_level, gzip ? "gzip" : "zstd", max,
+                            gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
 }
 
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
@@ -218,11 +235,7 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
     return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
-  if (a->build.compression == SC_COMPRESSION_GZIP &&
-      a->build.compression_level > SC_PGZIP_MAX_LEVEL)
-    return sc_cli_usage_error(cli, "build", "gzip levels go from 1 to %d (zstd's to 19)",
-                              SC_PGZIP_MAX_LEVEL);
-  return 0;
+  return check_compression_level(cli, &a->build);
 }
 
 /* build refuses a project that validate rejects (docs/sc-build.1, build). */

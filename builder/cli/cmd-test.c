@@ -17,7 +17,8 @@ static const char usage[] =
     "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
     "                     [--keep] [--runtime PATH] [--json]\n\n"
     "Install the image (a project DIR is built first, into a temporary store; a\n"
-    "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a fresh\n"
+    "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a "
+    "fresh\n"
     "temporary root, start it with the OCI runtime as its unit would, run the probes, and\n"
     "remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND,\n"
     "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
@@ -93,7 +94,8 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
   return 0;
 }
 
-static json_t *report_json(const sc_smoke_report *report)
+/* build_seconds: how long the project took to build, or < 0 for an image. */
+static json_t *report_json(const sc_smoke_report *report, double build_seconds)
 {
   json_t *probes = json_array();
   for (size_t i = 0; i < report->probe_count; i++) {
@@ -110,12 +112,19 @@ static json_t *report_json(const sc_smoke_report *report)
   json_t *doc = json_pack("{s:b, s:s?, s:s?, s:f, s:o, s:o}", "ok", report->passed, "container",
                           report->id, "runtime", report->runtime, "seconds", report->seconds,
                           "probes", probes, "notes", notes);
+  json_t *timings = json_pack("{s:f, s:f, s:f}", "install", report->install_seconds, "probes",
+                              report->probe_seconds, "cleanup", report->cleanup_seconds);
+  if (build_seconds >= 0)
+    json_object_set_new(timings, "build", json_real(build_seconds));
+  json_object_set_new(doc, "timings", timings);
   if (report->log_tail)
     json_object_set_new(doc, "log_tail", json_string(report->log_tail));
   return doc;
 }
 
-static void print_summary(sc_cli *cli, const sc_smoke_report *report)
+/* The probes' time apart from what came before and after: a slow test is
+ * then seen to be a slow build, install or service. */
+static void print_summary(sc_cli *cli, const sc_smoke_report *report, double build_seconds)
 {
   if (cli->quiet)
     return;
@@ -126,8 +135,33 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report)
   size_t passed = 0;
   for (size_t i = 0; i < report->probe_count; i++)
     passed += report->probes[i].passed;
-  printf("%s: %zu of %zu probes passed in %.1fs\n", report->passed ? "PASS" : "FAIL", passed,
-         report->probe_count, report->seconds);
+  _cleanup_free_ char *build =
+      build_seconds >= 0 ? xasprintf("build %.1fs, ", build_seconds) : xstrdup("");
+  printf("%s: %zu of %zu probes passed in %.1fs (%sinstall and start %.1fs, cleanup %.1fs)\n",
+         report->passed ? "PASS" : "FAIL", passed, report->probe_count, report->probe_seconds,
+         build, report->install_seconds, report->cleanup_seconds);
+}
+
+/* Without probes only `alive` runs, which proves little: say how to add one. */
+static char *no_probes_note(const sc_test_source *source, const char *path)
+{
+  static const char example[] =
+      "{\"test\": {\"probes\": [{\"type\": \"tcp\", \"address\": \"127.0.0.1:${PORT}\"}]}}";
+  if (source->build_dir == NULL)
+    return xstrdup("an image carries no probes: checking only that the container stays up for "
+                   "2 s (give --probe, or test the project directory to use its sc-build.json "
+                   "probes)");
+  _cleanup_free_ char *settings = sc_path_join(path, "sc-build.json");
+  if (source->no_settings)
+    return xasprintf("%s has no sc-build.json, so no probes: checking only that the container "
+                     "stays up for 2 s.  To check that the service works, write %s with a probe, "
+                     "for example %s (probe types: tcp, http, exec, exit, alive; see "
+                     "docs/sc-build-json.md), or give --probe",
+                     path, settings, example);
+  return xasprintf("%s has no test.probes: checking only that the container stays up for 2 s.  "
+                   "To check that the service works, add a probe, for example %s (probe types: "
+                   "tcp, http, exec, exit, alive; see docs/sc-build-json.md), or give --probe",
+                   settings, example);
 }
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
@@ -136,8 +170,10 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   if (sc_cli_resolve_image(cli, &a->install.reg, a->source, &local, &name, err) < 0)
     return -1;
   sc_test_source source;
+  double open_start = sc_now();
   if (sc_test_source_open(local, &source, err) < 0)
     return -1;
+  double build_seconds = source.build_dir ? sc_now() - open_start : -1;
   if (name) { /* a pulled image: named after its repository, not its cache tag */
     free(source.name);
     source.name = steal_pointer(&name);
@@ -145,12 +181,8 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   json_t *probes = json_array_size(a->probes) ? a->probes : source.probes;
   if (json_array_size(probes) == 0) {
     json_array_append_new(probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
-    on_event(cli, "note",
-             source.build_dir ? "the project's sc-build.json has no probes: checking only that "
-                                "the container stays up for 2 s"
-                              : "an image carries no probes: checking only that the container "
-                                "stays up for 2 s (give --probe, or test the project directory "
-                                "to use its sc-build.json probes)");
+    _cleanup_free_ char *note = no_probes_note(&source, local);
+    on_event(cli, "note", note);
   }
   sc_values *set = sc_values_copy(source.set);
   for (size_t i = 0; i < sc_values_count(a->install.set); i++)
@@ -171,9 +203,9 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   int r = sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
-      sc_cli_print_json(report_json(&report));
+      sc_cli_print_json(report_json(&report, build_seconds));
     else
-      print_summary(cli, &report);
+      print_summary(cli, &report, build_seconds);
     r = report.passed ? 0 : 1;
   } else if (report.log_tail && !cli->json) {
     fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);

@@ -272,6 +272,20 @@ test_expect_success 'sc-build.json probes are checked as sc-build test reads the
   expect_grep "0 errors, 0 warnings" ok.err
 '
 
+test_expect_success 'a bad probe field is reported at its own line and column' '
+  fresh &&
+  cat >p/sc-build.json <<-\EOF &&
+	{"name": "p",
+	 "test": {"probes": [{"type": "http",
+	                      "url": "http://127.0.0.1:${NOPE}/"},
+	                     {"type": "http", "url": "http://127.0.0.1:${PORT}/",
+	                      "status": "ok"}]}}
+	EOF
+  expect_exit 1 sc_build validate p &&
+  expect_grep "^p/sc-build.json:3:30: error: probe 1: probe \"url\": undefined variable .NOPE." "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:5:33: error: probe 2: http probe: \"status\" must be an integer" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'usage: --help on stdout, bad options and --set without = exit 2' '
   sc_build validate --help >out && grep -q "^usage: sc-build validate" out &&
   expect_exit 2 sc_build validate --bogus p &&

@@ -136,6 +136,49 @@ test_expect_success 'a one-shot that exits non-zero fails the exit probe' '
   nothing_left RECEIVER=Three$$
 '
 
+test_expect_success 'every probe is rendered before the container starts: a bad last one starts nothing' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Early$$ --probe alive:1 \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:\${NOPE}/\"}" &&
+  expect_grep "probe 2: probe .url.: undefined variable .NOPE." "$TEST_TMP/.stderr" &&
+  ! grep "^starting " "$TEST_TMP/.stderr" &&
+  ! grep "alive" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Early$$
+'
+
+test_expect_success 'once the container has died, the probes after it are not run' '
+  expect_exit 1 sc_build test oneshot --set RECEIVER=Dead$$ --probe exit:0 --probe exec:/bin/true \
+    --probe tcp:127.0.0.1:1 --timeout 20 &&
+  expect_grep "^PASS exit 0" "$TEST_TMP/.stdout" &&
+  expect_grep "^FAIL exec /bin/true \(0.0[0-9]s\): not run: the container exited with status 0 before this probe" "$TEST_TMP/.stdout" &&
+  expect_grep "^FAIL tcp 127.0.0.1:1 \(0.0[0-9]s\): not run: the container exited" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Dead$$
+'
+
+test_expect_success 'the summary gives the probes time apart from build, install and cleanup' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port --probe alive:1 >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed in 1\.[0-9]s \(build [0-9.]+s, install and start [0-9.]+s, cleanup [0-9.]+s\)$" out &&
+  sc_build --json test hello-world --set PORT=$port --probe alive:1 >out.json &&
+  python3 -c "
+import json
+t = json.load(open(\"out.json\"))[\"timings\"]
+assert sorted(t) == [\"build\", \"cleanup\", \"install\", \"probes\"], t
+assert 1.0 <= t[\"probes\"] < 2.0, t
+"
+'
+
+test_expect_success 'without sc-build.json or probes, the note says how to add one' '
+  cp -R hello-world noprobe &&
+  rm noprobe/sc-build.json &&
+  port=$(test_free_port) &&
+  sc_build test noprobe --set PORT=$port >out 2>err &&
+  expect_grep "^note: noprobe has no sc-build.json, so no probes: .*write noprobe/sc-build.json with a probe, for example \{\"test\": \{\"probes\": \[\{\"type\": \"tcp\"" err &&
+  echo "{\"name\": \"noprobe\"}" >noprobe/sc-build.json &&
+  sc_build test noprobe --set PORT=$port >out 2>err &&
+  expect_grep "^note: noprobe/sc-build.json has no test.probes: .*add a probe" err
+'
+
 test_expect_success 'the one-shot skeleton passes its own exit probe' '
   sc_build test oneshot --set RECEIVER=Ok$$ >out 2>err &&
   expect_grep "^PASS exit 0" out &&
