@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Drive atomic's own SystemContainers code (upstream/Atomic/syscontainers.py)
-under a root instead of the host's /: see README.md.
+"""Drive atomic's own SystemContainers code ($SC_ATOMIC_SRC/Atomic/syscontainers.py,
+a checkout of projectatomic/atomic) under a root instead of the host's /:
+see README.md.
 
   atomic-driver.py render    ROOT NAME IMAGE [K=V...]   atomic's --prefix rendering
   atomic-driver.py install   ROOT NAME IMAGE [K=V...]
@@ -9,17 +10,20 @@ under a root instead of the host's /: see README.md.
   atomic-driver.py uninstall ROOT NAME
 
 IMAGE is NAME:TAG in the OSTree repository $ATOMIC_OSTREE_REPO; $ATOMIC_CONF
-names atomic's configuration file."""
+names atomic's configuration file; $SC_ATOMIC_SRC is the atomic checkout."""
 import os
 import sys
 import types
 
 sys.dont_write_bytecode = True  # nothing written into the source tree
-HERE = os.path.dirname(os.path.abspath(__file__))
 CONTAINERS = "var/lib/containers/atomic"
 
 
 def load_atomic():
+    src = os.environ.get("SC_ATOMIC_SRC")
+    if not src or not os.path.isfile(os.path.join(src, "Atomic", "syscontainers.py")):
+        sys.exit("atomic-driver.py: set SC_ATOMIC_SRC to a checkout of projectatomic/atomic "
+                 "(tests/atomic/README.md says which commit); it is %r" % src)
     import yaml
     load = yaml.load
     yaml.load = lambda stream, Loader=yaml.SafeLoader: load(stream, Loader)
@@ -27,7 +31,7 @@ def load_atomic():
         sys.modules.setdefault(stub, types.ModuleType(stub))
     for package, path in (("Atomic", "Atomic"), ("Atomic.backends", "Atomic/backends")):
         module = types.ModuleType(package)
-        module.__path__ = [os.path.join(HERE, "upstream", path)]
+        module.__path__ = [os.path.join(src, path)]
         sys.modules[package] = module
     import Atomic.syscontainers as sc
     # GLib >= 2.70 asserts that g_file_get_child's name is relative, where

@@ -1,127 +1,113 @@
 #!/usr/bin/env bash
-# t0440-atomic-interop: atomic's own code (tests/atomic: Atomic/syscontainers.py
-# of projectatomic/atomic, run by tests/atomic/atomic-driver.py) and sc-build
-# render the same deployment for the same image and values (sc-build's --root
-# as atomic's install prefix), and each manages what the other installed.
+# t0440-atomic-interop: sc-build renders a deployment as atomic
+# (projectatomic/atomic, Atomic/syscontainers.py) does, and each manages
+# what the other installed.  The tests that always run compare sc-build
+# with tests/atomic/fixtures, what atomic's own code wrote for the test
+# images of tests/atomic; with SC_ATOMIC_SRC naming a checkout of atomic
+# (tests/atomic/README.md), more run atomic's code itself.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
-test_require runc
-
-# atomic runs on Debian's python3-gi, gir1.2-ostree-1.0, python3-selinux and
-# python3-yaml (scripts/install-deps.sh); the first python3 that has them.
-ATOMIC_PY=
-for py in python3 /usr/bin/python3; do
-  if "$py" -c 'import gi; gi.require_version("OSTree", "1.0"); from gi.repository import OSTree; import selinux, yaml' 2>/dev/null; then
-    ATOMIC_PY=$py && break
-  fi
-done
-[ -n "$ATOMIC_PY" ] || {
-  echo "1..0 # SKIP atomic's code needs python3-gi, gir1.2-ostree-1.0, python3-selinux, python3-yaml"
-  exit 77
-}
-atomic() { "$ATOMIC_PY" -W ignore "$SC_SOURCE_DIR/tests/atomic/atomic-driver.py" "$@"; }
+. "$SC_SOURCE_DIR/tests/atomic/common.sh"
+test_require ostree
 
 A=var/lib/containers/atomic
+FIXTURES=$ATOMIC_TESTS/fixtures
 REPO=$TEST_TMP/repo
-export ATOMIC_OSTREE_REPO=$REPO ATOMIC_CONF=$TEST_TMP/atomic.conf
-echo '{}' >"$ATOMIC_CONF"
-# The same values on both sides: what a random default or the installer's
-# own path would make differ.
-SAME="UUID=0b5e6b57-0000-4000-8000-000000000001 ATOMIC=/usr/bin/atomic"
-set_args() { local kv; for kv in $SAME "$@"; do printf -- '--set %s\n' "$kv"; done; }
-
-# hostfs renamed into $CONF_DIRECTORY/$NAME, a templated host file, a
-# tmpfiles.template and a bind of $STATE_DIRECTORY: every kind of path.
-test_expect_success 'setup: a project with host files, renames, tmpfiles and binds, in OSTree' '
-  test_make_project proj svc &&
-  mkdir -p proj/hostfs/etc/app && echo k=v >proj/hostfs/etc/app/app.conf &&
-  "$ATOMIC_PY" -c "
-import json, sys
-m = json.load(open(sys.argv[1]))
-m[\"renameFiles\"] = {\"/etc/app/app.conf\": \"\$CONF_DIRECTORY/\$NAME/app.conf\"}
-m[\"installedFilesTemplate\"] = [\"/etc/svc/greeting.conf\"]
-json.dump(m, open(sys.argv[1], \"w\"), indent=2)
-c = json.load(open(sys.argv[2]))
-c[\"mounts\"].append({\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"\${STATE_DIRECTORY}/\${NAME}\", \"options\": [\"rbind\", \"rw\"]})
-json.dump(c, open(sys.argv[2], \"w\"), indent=2)
-" proj/manifest.json proj/config.json.template &&
-  sc_build build proj --format ostree --repo "$REPO" --tag svc:1 >/dev/null 2>&1 &&
-  sc_build init hello-world >/dev/null 2>&1 &&
-  sc_build build hello-world --format ostree --repo "$REPO" --tag hello:1 >/dev/null 2>&1
-'
-
-# The unit, config.json and tmpfiles file are equal byte for byte; info is
-# equal but for the install time and sc-build's own key, and in how host
-# files are recorded: sc-build also records the directories it made
-# (checksum "0", which atomic's uninstall passes over) and each renamed
-# path, where atomic records the files and the rendered renameFiles.
-same_deployment() {
-  "$ATOMIC_PY" - "$1" "$2" "$3" <<'PY'
-import json, os, sys
-a, b, name = sys.argv[1:]
-for f in (name + ".service", "config.json", "tmpfiles-%s.conf" % name):
-    x, y = open(os.path.join(a, f)).read(), open(os.path.join(b, f)).read()
-    assert x == y, "%s differs:\n%s\n----\n%s" % (f, x, y)
-ia, ib = json.load(open(os.path.join(a, "info"))), json.load(open(os.path.join(b, "info")))
-for i in (ia, ib):
-    i.pop("created")
-assert ib.pop("sc-build-image").startswith("ostree:")
-fa, fb = ia.pop("installed-files"), ib.pop("installed-files")
-ca, cb = ia.pop("installed-files-checksum"), ib.pop("installed-files-checksum")
-assert fa and [f for f in fb if cb[f] != "0"] == fa, (fa, fb)
-assert ca == {f: c for f, c in cb.items() if c != "0"}, (ca, cb)
-ra, rb = ia.pop("rename-installed-files"), ib.pop("rename-installed-files")
-assert ra and all(rb[k] == v for k, v in ra.items()), (ra, rb)
-for k in sorted(set(ia) | set(ib)):
-    assert ia.get(k) == ib.get(k), "info %s: atomic %r, sc-build %r" % (k, ia.get(k), ib.get(k))
-PY
+# Where atomic keeps its images; sc-build finds an atomic install's image
+# there as atomic does.
+export ATOMIC_OSTREE_REPO=$REPO
+set_args() { local kv; for kv in $ATOMIC_TEST_VALUES "$@"; do printf -- '--set %s\n' "$kv"; done; }
+fixture() { python3 "$ATOMIC_TESTS/fixture.py" "$@"; }
+# The root R, as atomic would have left it: compare it with a fixture.
+same_as() { rm -rf "snap-$1" && atomic_snapshot "$1" "snap-$1" && fixture compare "$FIXTURES/$2" "snap-$1"; }
+gone() {
+  [ ! -e "$1/$A/$2" ] && [ ! -e "$1/$A/$2.0" ] && [ ! -e "$1/$A/$2.1" ] &&
+    [ ! -e "$1/etc/systemd/system/$2.service" ] && [ ! -e "$1/etc/tmpfiles.d/$2.conf" ]
 }
 
-test_expect_success '--root R renders as atomic renders with its install prefix R' '
-  atomic render atomic-root web svc:1 $SAME RECEIVER=Mars &&
+test_lazy_prereq ATOMIC '[ -f "${SC_ATOMIC_SRC:-}/Atomic/syscontainers.py" ] && atomic_python'
+if ! test_have_prereq ATOMIC; then
+  echo "# atomic's own code does not run here: it needs SC_ATOMIC_SRC (tests/atomic/README.md)" \
+    "and python3-gi, gir1.2-ostree-1.0, python3-selinux, python3-yaml"
+fi
+
+test_expect_success 'setup: the test images, the ones the fixtures were recorded from' '
+  atomic_test_images "$REPO" &&
+  for f in render/$A/web.0 install/$A/hw.0; do
+    python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[\"ostree-commit\"])" "$FIXTURES/$f/info" || exit 1
+  done >recorded &&
+  ostree --repo="$REPO" rev-parse ociimage/svc_3A1 >built &&
+  ostree --repo="$REPO" rev-parse ociimage/hello_3A1 >>built &&
+  { cmp recorded built || { echo "the test images changed: record the fixtures again (tests/atomic/README.md)" && false; }; }
+'
+
+# atomic's prefix install is its packaging mode: it writes the unit and
+# tmpfiles file to usr/lib and makes no NAME link; sc-build's --root
+# installs as atomic does on a host, to etc and with the link.  The rest is
+# the same, byte for byte (info: the same keys, values and types).
+test_expect_success '--root R renders as atomic renders with its install prefix R (fixture)' '
   sc_build install ostree:svc:1@"$REPO" --name web --root sc-root $(set_args RECEIVER=Mars) >/dev/null &&
-  same_deployment "atomic-root/$A/web.0" "sc-root/$A/web.0" web &&
-  cmp atomic-root/etc/svc/greeting.conf sc-root/etc/svc/greeting.conf &&
+  atomic_snapshot sc-root snap &&
+  [ "$(readlink snap/$A/web)" = web.0 ] && rm snap/$A/web &&
+  mkdir -p snap/usr/lib/systemd/system snap/usr/lib/tmpfiles.d &&
+  mv snap/etc/systemd/system/web.service snap/usr/lib/systemd/system/ &&
+  mv snap/etc/tmpfiles.d/web.conf snap/usr/lib/tmpfiles.d/ &&
+  fixture compare "$FIXTURES/render" snap &&
   grep_q -x "receiver=Mars" sc-root/etc/svc/greeting.conf &&
-  cmp atomic-root/etc/web/app.conf sc-root/etc/web/app.conf &&
   expect_grep "^WorkingDirectory=/$A/web.0$" "sc-root/$A/web.0/web.service"
 '
 
 test_expect_success 'info holds HOST_UID and HOST_GID as numbers, as atomic writes them' '
-  "$ATOMIC_PY" -c "
+  python3 -c "
 import json, os, sys
-v = json.load(open(sys.argv[1]))[\"values\"]
-assert v[\"HOST_UID\"] == os.getuid() and v[\"HOST_GID\"] == os.getgid(), v
-" "sc-root/$A/web.0/info"
+for path, uid, gid in ((sys.argv[1], os.getuid(), os.getgid()), (sys.argv[2], 0, 0)):
+    v = json.load(open(path))[\"values\"]
+    assert v[\"HOST_UID\"] == uid and v[\"HOST_GID\"] == gid, (path, v)
+" "sc-root/$A/web.0/info" "$FIXTURES/render/$A/web.0/info"
 '
 
-gone() {
-  [ ! -e "$1/$A/$2" ] && [ ! -e "$1/$A/$2.0" ] && [ ! -e "$1/$A/$2.1" ] &&
-  [ ! -e "$1/etc/systemd/system/$2.service" ] && [ ! -e "$1/etc/tmpfiles.d/$2.conf" ]
-}
+test_expect_success 'sc-build installs what atomic installs (fixture)' '
+  sc_build install ostree:hello:1@"$REPO" --name hw --root sc-host $(set_args) >/dev/null &&
+  same_as sc-host install
+'
 
-test_expect_success 'sc-build lists, updates, rolls back and uninstalls what atomic installed' '
-  atomic install from-atomic hw hello:1 $SAME &&
+test_expect_success 'sc-build lists, updates, rolls back and uninstalls what atomic installed (fixture)' '
+  fixture restore "$FIXTURES/install" from-atomic "$REPO" &&
   sc_build list --root from-atomic >list &&
   expect_grep "^hw +0 .* hello:1$" list &&
   sc_build update hw --root from-atomic --set RECEIVER=Moon >/dev/null 2>&1 &&
-  [ "$(readlink from-atomic/$A/hw)" = hw.1 ] &&
-  grep_q "RECEIVER=Moon" from-atomic/$A/hw.1/config.json &&
+  same_as from-atomic update &&
   sc_build rollback hw --root from-atomic >/dev/null 2>&1 &&
-  [ "$(readlink from-atomic/$A/hw)" = hw.0 ] &&
-  cmp from-atomic/$A/hw.0/hw.service from-atomic/etc/systemd/system/hw.service &&
+  same_as from-atomic rollback &&
   sc_build uninstall hw --root from-atomic >/dev/null 2>&1 &&
   gone from-atomic hw
 '
 
-test_expect_success 'atomic updates, rolls back and uninstalls what sc-build installed' '
-  sc_build install ostree:hello:1@"$REPO" --name hw --root from-sc $(set_args) >/dev/null 2>&1 &&
-  atomic update from-sc hw RECEIVER=Venus >/dev/null &&
-  [ "$(basename "$(readlink from-sc/$A/hw)")" = hw.1 ] &&
-  grep_q "RECEIVER=Venus" from-sc/$A/hw.1/config.json &&
-  atomic rollback from-sc hw >/dev/null &&
-  [ "$(basename "$(readlink from-sc/$A/hw)")" = hw.0 ] &&
-  atomic uninstall from-sc hw &&
-  gone from-sc hw
+test_expect_success ATOMIC 'the fixtures are what atomic records now' '
+  mkdir record && (cd record && atomic_record "$PWD/out") &&
+  diff -r --no-dereference "$FIXTURES" record/out
+'
+
+test_expect_success ATOMIC 'sc-build updates, rolls back and uninstalls what atomic installed (atomic)' '
+  atomic install "$PWD/live-atomic" hw hello:1 $ATOMIC_TEST_VALUES >/dev/null &&
+  sc_build update hw --root live-atomic --set RECEIVER=Moon >/dev/null 2>&1 &&
+  [ "$(readlink live-atomic/$A/hw)" = hw.1 ] &&
+  grep_q "RECEIVER=Moon" live-atomic/$A/hw.1/config.json &&
+  sc_build rollback hw --root live-atomic >/dev/null 2>&1 &&
+  [ "$(readlink live-atomic/$A/hw)" = hw.0 ] &&
+  cmp live-atomic/$A/hw.0/hw.service live-atomic/etc/systemd/system/hw.service &&
+  sc_build uninstall hw --root live-atomic >/dev/null 2>&1 &&
+  gone live-atomic hw
+'
+
+test_expect_success ATOMIC 'atomic updates, rolls back and uninstalls what sc-build installed (atomic)' '
+  sc_build install ostree:hello:1@"$REPO" --name hw --root live-sc $(set_args) >/dev/null 2>&1 &&
+  atomic update "$PWD/live-sc" hw RECEIVER=Venus >/dev/null &&
+  [ "$(basename "$(readlink live-sc/$A/hw)")" = hw.1 ] &&
+  grep_q "RECEIVER=Venus" live-sc/$A/hw.1/config.json &&
+  atomic rollback "$PWD/live-sc" hw >/dev/null &&
+  [ "$(basename "$(readlink live-sc/$A/hw)")" = hw.0 ] &&
+  atomic uninstall "$PWD/live-sc" hw &&
+  gone live-sc hw
 '
 
 test_done
