@@ -346,9 +346,15 @@ static parse_fn parser_of(sc_transport t)
 /* The transport text names, and where its rest starts; a text without a
  * transport's prefix is an OCI layout's path.  NULL with err set for a
  * prefix that looks like a transport sc-build does not know. */
-static const sc_transport_info *transport_of(const char *text, const char **rest, sc_error *err)
+static const sc_transport_info *transport_of(const char *text, unsigned role, const char **rest,
+                                             sc_error *err)
 {
   size_t len = strspn(text, "abcdefghijklmnopqrstuvwxyz-");
+  if ((len == 0 || text[len] != ':') && (role & SC_REF_EXPLICIT)) {
+    _cleanup_free_ char *can = sc_transports_syntax(role);
+    sc_error_set(err, SC_E_USAGE, "'%s' names no transport: give the base image as %s", text, can);
+    return NULL;
+  }
   if (len == 0 || text[len] != ':') {
     *rest = text;
     return sc_transport_find("oci");
@@ -376,11 +382,12 @@ int sc_image_ref_parse(const char *text, unsigned role, sc_image_ref *out, sc_er
     return sc_error_set(err, SC_E_USAGE, "image reference too long (more than %d bytes)",
                         MAX_REF_LENGTH);
   const char *rest = NULL;
-  const sc_transport_info *t = transport_of(text, &rest, err);
+  const sc_transport_info *t = transport_of(text, role, &rest, err);
   if (t == NULL)
     return -1;
   out->transport = t;
   out->text = xstrdup(text);
+  role &= SC_REF_SOURCE | SC_REF_DESTINATION;
   int r = (t->roles & role) != role ? -2 : parser_of(t->transport)(out, rest, err);
   if (r == -2) {
     _cleanup_free_ char *can = sc_transports_syntax(role);

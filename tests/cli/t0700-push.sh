@@ -120,8 +120,10 @@ test_expect_success 'usage errors exit 2; a bad reference is named' '
   expect_exit 2 sc_build push oci:hw.oci &&
   expect_exit 2 sc_build push oci:hw.oci docker://$R/Bad:latest &&
   expect_grep "invalid repository name" .stderr &&
-  expect_exit 2 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
-  expect_grep "push takes oci:PATH" .stderr &&
+  expect_exit 1 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
+  expect_grep "docker-archive:hw.tar: not a docker-archive" .stderr &&
+  expect_exit 2 sc_build push containers-storage:hw docker://$R/hw:latest &&
+  expect_grep "unknown transport .containers-storage:." .stderr &&
   expect_exit 2 sc_build push --tls-verify false oci:hw.oci docker://$R/hw:latest &&
   expect_grep "takes its value after .=. \(--tls-verify=false\)" .stderr &&
   expect_exit 2 sc_build push --bogus oci:hw.oci docker://$R/hw:latest &&

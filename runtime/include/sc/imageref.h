@@ -33,8 +33,10 @@ typedef enum {
   SC_TRANSPORT_OSTREE,
 } sc_transport;
 
-/* What a transport can be: read from, written to. */
-enum { SC_REF_SOURCE = 1, SC_REF_DESTINATION = 2 };
+/* What a transport can be: read from, written to.  SC_REF_EXPLICIT, or-ed
+ * into the role given to sc_image_ref_parse, refuses a bare PATH: a base
+ * image (--from, sc-build.json "from") names its transport. */
+enum { SC_REF_SOURCE = 1, SC_REF_DESTINATION = 2, SC_REF_EXPLICIT = 4 };
 
 typedef struct sc_transport_info {
   sc_transport transport;
