@@ -12,8 +12,9 @@
 static const char usage[] =
     "usage: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode bare|bare-user|archive]\n"
     "                       [--json]\n\n"
-    "Import IMAGE (oci:PATH[:TAG]) into the OSTree repository REPO as skopeo's ostree:\n"
-    "transport does, creating REPO when missing (mode: bare as root, bare-user otherwise).\n"
+    "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:) into the OSTree repository\n"
+    "REPO as skopeo's ostree: transport does, creating REPO when missing (mode: bare as\n"
+    "root, bare-user otherwise).\n"
     "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
     "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
     "install it from: ostree:NAME:TAG@REPO.\n";

@@ -14,11 +14,14 @@
 
 static const char usage[] =
     "usage: sc-build push IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
+    "       sc-build push IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
+    "                           |docker-archive:PATH[:NAME:TAG]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
-    "Push IMAGE (oci:PATH[:TAG], oci-archive:PATH[:TAG] or ostree:NAME[:TAG][@REPO]) to a\n"
-    "registry over the OCI distribution API and print the manifest digest.\n\n"
+    "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
+    "registry over the OCI distribution API, or copy it to a local destination, and\n"
+    "print the manifest digest.\n\n"
     "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
     "the registry are mounted; the others upload, up to --jobs (default 4) at once, and\n"
     "the manifest goes last.  An ostree: image's layers are packed again and must match\n"
