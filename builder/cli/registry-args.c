@@ -59,6 +59,9 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
   case SC_OPT_CREDS:
     a->creds_arg = arg;
     return 1;
+  case SC_OPT_AUTHFILE:
+    a->authfile = arg;
+    return 1;
   case SC_OPT_TLS_VERIFY:
     if (arg && strcmp(arg, "false") != 0 && strcmp(arg, "true") != 0)
       return sc_error_set(err, SC_E_USAGE, "--tls-verify takes true or false");
@@ -107,7 +110,8 @@ int sc_cli_ask_password(const char *username, char **out, sc_error *err)
   return 0;
 }
 
-int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err)
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
+                          sc_error *err)
 {
   if (a->creds_arg) {
     bool has_password;
@@ -125,7 +129,7 @@ int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *e
     a->creds.password = password;
     return 0;
   }
-  int rc = sc_registry_creds_find(host, &a->creds, err);
+  int rc = sc_registry_creds_find(host, repository, a->authfile, &a->creds, err);
   a->have_creds = rc == 1;
   return rc < 0 ? -1 : 0;
 }
@@ -135,7 +139,7 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc
   sc_registry_ref ref;
   if (sc_registry_ref_parse(reference, &ref, err) < 0)
     return -1;
-  int rc = sc_cli_registry_creds(a, ref.host, err);
+  int rc = sc_cli_registry_creds(a, ref.host, ref.repository, err);
   sc_registry_ref_clear(&ref);
   return rc;
 }
@@ -201,8 +205,9 @@ int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *imag
   sc_image_ref ref;
   if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  int rc =
-      ref.transport->transport == SC_TRANSPORT_DOCKER ? sc_cli_registry_creds(a, ref.host, err) : 0;
+  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
+               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
+               : 0;
   sc_image_ref_clear(&ref);
   if (rc < 0)
     return -1;
@@ -240,8 +245,9 @@ int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, s
   sc_image_ref ref;
   if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  int rc =
-      ref.transport->transport == SC_TRANSPORT_DOCKER ? sc_cli_registry_creds(a, ref.host, err) : 0;
+  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
+               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
+               : 0;
   sc_image_ref_clear(&ref);
   if (rc < 0)
     return -1;

@@ -21,6 +21,7 @@ enum {
   SC_OPT_FIRST_BYTE_TIMEOUT,
   SC_OPT_STALL_TIMEOUT,
   SC_OPT_MAX_RESPONSE_SIZE,
+  SC_OPT_AUTHFILE,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -29,6 +30,7 @@ enum {
   {"creds", required_argument, NULL, SC_OPT_CREDS},                                                \
       {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
       {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
+      {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -44,6 +46,7 @@ typedef struct sc_cli_registry_args {
   const char *creds_arg; /* --creds USER[:PASS] */
   bool tls_verify;       /* --tls-verify[=true|false], default true */
   const char *cert_dir;  /* --cert-dir DIR */
+  const char *authfile;  /* --authfile FILE: the only auth file read (and login's) */
   long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
   int64_t max_response_size;                                        /* 0: the default */
   sc_registry_creds creds;
@@ -72,9 +75,11 @@ int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_arg
 /* "N", "Nk" or "NM" bytes, N > 0: 0, or -1 when it is not a size. */
 int sc_cli_parse_size(const char *text, int64_t *out);
 
-/* Credentials for host: --creds (asking for the password on a terminal
- * when it has none), else the auth files (registry-auth.h). */
-int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err);
+/* Credentials for host and repository (NULL: the registry): --creds
+ * (asking for the password on a terminal when it has none), else
+ * --authfile or the auth files (registry-auth.h). */
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
+                          sc_error *err);
 /* The same for a docker:// reference. */
 int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err);
 
