@@ -13,7 +13,6 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
-#include <locale.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +43,6 @@ typedef struct link_table {
 typedef struct layer_ctx {
   const sc_layer_options *opts;
   struct archive *tar;        /* writer A */
-  locale_t names_locale;      /* C.UTF-8 while writer A converts names (set_pathname) */
   struct archive *compressor; /* writer B (zstd) */
   sc_pgzip *gzip;             /* or the gzip compressor */
   sc_digest_writer diff;      /* uncompressed bytes */
@@ -216,7 +214,6 @@ static int open_compressor(layer_ctx *c, sc_error *err)
 static int open_tar(layer_ctx *c, sc_error *err)
 {
   struct archive *a = c->tar = archive_write_new();
-  c->names_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
   /* pax_restricted: ustar headers, plus pax records only where ustar cannot
    * hold a value (long or non-ASCII names, large sizes).  No writer-wide
    * hdrcharset option: libarchive then puts "hdrcharset=BINARY" in every
@@ -239,14 +236,13 @@ static int archive_failed(layer_ctx *c, struct archive *a, const char *what, sc_
 
 /* ---- entries ---- */
 
-/* Names are bytes on Linux.  Writer A converts them to UTF-8 for pax
- * records in C.UTF-8 (uselocale around each header, whatever the user's
- * LANG, so the same tree gives the same bytes everywhere): an ASCII name
- * is stored as it is (in the ustar header when it fits), a UTF-8 one in a
- * pax "path" record as pax wants it, and only a name that is not UTF-8
- * keeps its bytes in a record marked hdrcharset=BINARY, for that entry
- * alone.  Without C.UTF-8 (a libc that lacks it) the "C" locale is used:
- * every non-ASCII name is then written as bytes. */
+/* Names are bytes on Linux.  sc-build never calls setlocale, so libarchive
+ * converts names from the "C" locale on every machine, whatever the
+ * user's LANG: an ASCII name is stored as it is (in the ustar header when
+ * it fits, else in a pax "path" record), and a name with any other byte
+ * keeps its bytes in a pax record marked hdrcharset=BINARY, for that entry
+ * alone.  Readers then take the bytes as they are, with no conversion to
+ * a locale that could fail (the runtime reads in the "C" locale too). */
 static void set_pathname(struct archive_entry *e, const char *path)
 {
   archive_entry_copy_pathname(e, path);
@@ -270,10 +266,7 @@ static int write_header(layer_ctx *c, struct archive_entry *e, const char *displ
   c->entries++;
   if (c->opts->interrupted && *c->opts->interrupted)
     return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  locale_t before = c->names_locale ? uselocale(c->names_locale) : (locale_t)0;
   int r = archive_write_header(c->tar, e);
-  if (c->names_locale)
-    uselocale(before);
   /* ARCHIVE_WARN: a name not in the charset, written as its bytes (see
    * set_pathname); the entry is complete. */
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
@@ -684,8 +677,6 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
   if (r < 0)
     unlinkat(blobs_fd, tmp, 0);
   archive_write_free(c->tar);
-  if (c->names_locale)
-    freelocale(c->names_locale);
   archive_write_free(c->compressor);
   sc_pgzip_free(c->gzip);
   sc_digest_writer_clear(&c->diff);

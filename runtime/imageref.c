@@ -165,18 +165,28 @@ bool sc_docker_name_is_valid(const char *ref)
 
 /* ---- one parser per transport ---- */
 
-/* "PATH[:REF]" for oci and oci-archive: containers/image splits at the
- * first ':', so a PATH holds none. */
-static int parse_path_ref(sc_image_ref *out, const char *rest, sc_error *err)
+/* PATH up to the first ':', as containers/image splits the file
+ * transports (so a PATH holds none); *after: what follows it, or NULL. */
+static int split_path(sc_image_ref *out, const char *rest, const char **after, sc_error *err)
 {
   const char *colon = strchr(rest, ':');
   out->path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
+  *after = colon ? colon + 1 : NULL;
   if (out->path[0] == '\0')
     return sc_error_set(err, SC_E_USAGE, "'%s' names no path: give %s", out->text,
                         out->transport->syntax);
-  if (colon == NULL)
+  return 0;
+}
+
+/* "PATH[:REF]" for oci and oci-archive. */
+static int parse_path_ref(sc_image_ref *out, const char *rest, sc_error *err)
+{
+  const char *after = NULL;
+  if (split_path(out, rest, &after, err) < 0)
+    return -1;
+  if (after == NULL)
     return 0;
-  out->ref = xstrdup(colon + 1);
+  out->ref = xstrdup(after);
   if (!sc_oci_ref_name_is_valid(out->ref))
     return sc_error_set(err, SC_E_USAGE,
                         "'%s': '%s' is not an OCI ref name (letters, digits and . _ - : @ + / "
@@ -206,14 +216,11 @@ static int parse_oci(sc_image_ref *out, const char *rest, sc_error *err)
 /* docker-archive:PATH[:NAME:TAG|:@N] */
 static int parse_docker_archive(sc_image_ref *out, const char *rest, sc_error *err)
 {
-  const char *colon = strchr(rest, ':');
-  out->path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-  if (out->path[0] == '\0')
-    return sc_error_set(err, SC_E_USAGE, "'%s' names no path: give %s", out->text,
-                        out->transport->syntax);
-  if (colon == NULL)
+  const char *what = NULL;
+  if (split_path(out, rest, &what, err) < 0)
+    return -1;
+  if (what == NULL)
     return 0;
-  const char *what = colon + 1;
   if (what[0] == '@') {
     size_t digits = strspn(what + 1, "0123456789");
     if (digits == 0 || digits > 6 || what[1 + digits] != '\0')
