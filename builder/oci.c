@@ -353,3 +353,16 @@ int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t 
   }
   return 0;
 }
+
+char *sc_oci_first_ref_name(int layout_fd)
+{
+  json_t *index = NULL;
+  if (sc_oci_index_read(layout_fd, &index, NULL) < 0)
+    return NULL;
+  const char *name = json_string_value(json_object_get(
+      json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "annotations"),
+      SC_ANNOTATION_REF_NAME));
+  char *r = name ? xstrdup(name) : NULL;
+  json_decref(index);
+  return r;
+}

@@ -17,6 +17,8 @@
 #define SC_MEDIA_TYPE_OCI_INDEX "application/vnd.oci.image.index.v1+json"
 #define SC_MEDIA_TYPE_OCI_CONFIG "application/vnd.oci.image.config.v1+json"
 #define SC_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define SC_ANNOTATION_BASE_NAME "org.opencontainers.image.base.name"
+#define SC_ANNOTATION_BASE_DIGEST "org.opencontainers.image.base.digest"
 #define SC_BLOBS_DIR "blobs/sha256"
 
 /* True when dirfd holds an `oci-layout` file. */
@@ -53,6 +55,9 @@ int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int
                      sc_error *err);
 
 int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err);
+/* The ref name (annotations.md) of the first image of the layout's
+ * index, newly allocated, or NULL: what names a layout's only image. */
+char *sc_oci_first_ref_name(int layout_fd);
 int sc_oci_index_write(int layout_fd, const json_t *index, sc_error *err);
 /* Make descriptor the index entry for tag (annotation ref.name), replacing
  * the entry that had that tag, which is returned (new reference) or NULL. */

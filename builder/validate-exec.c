@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image-source.h"
 #include "image-view.h"
 #include "util.h"
 #include "validate-checks.h"
@@ -632,26 +633,17 @@ static void base_error(sc_validation *v, const sc_error *err)
 static int add_base(sc_validation *v, sc_image_view *view, const char *from, sc_error *err)
 {
   const sc_validate_options *o = v->options;
-  sc_pull_result pulled = {0};
-  const char *local = from;
-  if (o && o->pulled) {
-    local = o->pulled;
-  } else if (sc_str_has_prefix(from, "docker://")) {
-    static const sc_pull_options defaults = {.registry.tls_verify = true};
-    if (sc_pull(from, o && o->pull ? o->pull : &defaults, &pulled, err) < 0)
-      return -1;
-    local = pulled.oci_reference;
-  } else if (!sc_str_has_prefix(from, "oci:")) {
-    return sc_error_set(err, SC_E_USAGE,
-                        "give the base image as oci:PATH[:TAG] or "
-                        "docker://HOST/REPO[:TAG|@DIGEST]");
-  }
+  sc_image_source src = {0};
+  sc_image_source_options options = {
+      .pull = o ? o->pull : NULL, .need_layout = true, .base_image = true};
+  if (!(o && o->pulled) && sc_image_source_resolve(from, &options, &src, err) < 0)
+    return -1;
   sc_image *image = NULL;
-  int r = sc_image_open(local, &image, err);
+  int r = sc_image_open(o && o->pulled ? o->pulled : src.local, &image, err);
   if (r == 0)
     r = sc_image_view_add_image(view, image, o ? o->interrupted : NULL, err);
   sc_image_free(image);
-  sc_pull_result_clear(&pulled);
+  sc_image_source_clear(&src);
   return r;
 }
 
