@@ -11,12 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 #include <sc/image.h>
+#include <sc/imageref.h>
 
 #include "descriptor.h"
 #include "digest.h"
 #include "datadir.h"
 #include "image-archive.h"
+#include "image-source.h"
 #include "layer-cache.h"
+#include "platform.h"
+#include "registry.h"
 #include "oci.h"
 #include "store.h"
 #include "util.h"
@@ -34,7 +38,8 @@ typedef struct build_ctx {
   int layout_fd;
   int blobs_fd;
   sc_image *base;
-  json_t *layers; /* manifest layer descriptors */
+  sc_platform platform; /* what the image is for */
+  json_t *layers;       /* manifest layer descriptors */
   json_t *config;
   json_t *manifest;
   json_t *manifest_descriptor;
@@ -195,26 +200,66 @@ static const char *oci_layer_media_type(const char *media_type)
 static int open_base(build_ctx *c, sc_error *err)
 {
   const char *from = c->opts->from;
-  const char *local = from;
-  if (sc_str_has_prefix(from, "docker://")) {
-    static const sc_pull_options defaults = {.registry.tls_verify = true};
-    sc_pull_options pull = c->opts->pull ? *c->opts->pull : defaults;
-    if (pull.registry.interrupted == NULL)
-      pull.registry.interrupted = c->opts->interrupted;
-    if (sc_pull(from, &pull, &c->result->base_pull, err) < 0)
-      return sc_error_prefix(err, "base image");
-    local = c->result->base_pull.oci_reference;
-  } else if (!sc_str_has_prefix(from, "oci:")) {
-    return sc_error_set(err, SC_E_USAGE,
-                        "--from '%s': give the base image as oci:PATH[:TAG] or "
-                        "docker://HOST/REPO[:TAG|@DIGEST]",
-                        from);
-  }
+  static const sc_pull_options defaults = {.registry.tls_verify = true};
+  sc_pull_options pull = c->opts->pull ? *c->opts->pull : defaults;
+  if (pull.registry.interrupted == NULL)
+    pull.registry.interrupted = c->opts->interrupted;
+  sc_image_source_options options = {.pull = &pull, .need_layout = true, .base_image = true};
+  sc_image_source src;
+  if (sc_image_source_resolve(from, &options, &src, err) < 0)
+    return sc_error_prefix(err, "base image");
+  sc_pull_result_clear(&c->result->base_pull);
+  c->result->base_pull = src.pulled;
+  src.pulled = (sc_pull_result){0};
   /* sc_image_open applies the runtime's rules (descriptor.h): layer
    * media types, one diff_id per layer, at most 127 layers. */
-  if (sc_image_open(local, &c->base, err) < 0)
-    return sc_error_prefix(err, "base image %s", from);
-  return 0;
+  int rc = sc_image_open(src.local, &c->base, err);
+  sc_image_source_clear(&src);
+  return rc < 0 ? sc_error_prefix(err, "base image %s", from) : 0;
+}
+
+static char *describe_platform(const sc_platform *p)
+{
+  return xasprintf("%s/%s%s%s", p->os ? p->os : "?", p->architecture ? p->architecture : "?",
+                   p->variant ? "/" : "", p->variant ? p->variant : "");
+}
+
+/* --os, --arch and --variant (normalised), else the base's, else linux on
+ * this machine's architecture; a platform other than the base's would
+ * put its binaries on machines that cannot run them, unless forced. */
+static int choose_platform(build_ctx *c, sc_error *err)
+{
+  const sc_build_options *o = c->opts;
+  if (sc_platform_normalize(o->os, o->arch, o->variant, &c->platform, err) < 0)
+    return -1;
+  sc_platform base = {0};
+  json_t *config = c->base ? c->base->config : NULL;
+  if (config)
+    sc_platform_normalize(json_string_value(json_object_get(config, "os")),
+                          json_string_value(json_object_get(config, "architecture")),
+                          json_string_value(json_object_get(config, "variant")), &base, NULL);
+  sc_platform *p = &c->platform;
+  bool arch_given = p->architecture != NULL;
+  if (p->os == NULL)
+    p->os = xstrdup(base.os ? base.os : "linux");
+  if (p->architecture == NULL)
+    p->architecture = base.architecture ? xstrdup(base.architecture) : sc_host_architecture();
+  if (!arch_given && p->variant == NULL && base.variant)
+    p->variant = xstrdup(base.variant);
+  bool differs =
+      base.architecture && (strcmp(base.os ? base.os : "linux", p->os) != 0 ||
+                            strcmp(base.architecture, p->architecture) != 0 ||
+                            (base.variant && p->variant && strcmp(base.variant, p->variant) != 0));
+  int rc = 0;
+  if (differs && !o->force_platform) {
+    _cleanup_free_ char *want = describe_platform(p), *have = describe_platform(&base);
+    rc = sc_error_set(err, SC_E_USAGE,
+                      "the base image %s is for %s, not %s: build on a base for %s, or give "
+                      "--force-platform to build for %s anyway",
+                      o->from_name ? o->from_name : o->from, have, want, want, want);
+  }
+  sc_platform_clear(&base);
+  return rc;
 }
 
 static int copy_base_layers(build_ctx *c, sc_error *err)
@@ -232,9 +277,14 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
       return sc_error_prefix(err, "base image %s", c->opts->from);
     if (sc_oci_copy_blob(from_blobs, c->blobs_fd, d->digest, d->size, err) < 0)
       return sc_error_prefix(err, "copying base layer %s", d->digest);
-    json_array_append_new(c->layers, json_pack("{s:s,s:s,s:I}", "mediaType",
-                                               oci_layer_media_type(d->media_type), "digest",
-                                               d->digest, "size", (json_int_t)d->size));
+    json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", oci_layer_media_type(d->media_type),
+                              "digest", d->digest, "size", (json_int_t)d->size);
+    /* descriptor.md: a layer's annotations travel with it */
+    json_t *annotations = json_object_get(
+        json_array_get(json_object_get(c->base->manifest, "layers"), i), "annotations");
+    if (json_is_object(annotations))
+      json_object_set_new(layer, "annotations", json_deep_copy(annotations));
+    json_array_append_new(c->layers, layer);
   }
   return 0;
 }
@@ -324,7 +374,7 @@ static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
   const struct {
     const char *name;
     const sc_text *text;
-  } files[] = {{SC_FILE_CONFIG_TEMPLATE, &p->config_template},
+  } files[] = {{p->config_name, &p->config_template},
                {SC_FILE_MANIFEST, &p->manifest},
                {SC_FILE_SERVICE_TEMPLATE, &p->service_template},
                {SC_FILE_TMPFILES_TEMPLATE, &p->tmpfiles_template}};
@@ -358,14 +408,12 @@ static void set_labels(build_ctx *c, json_t *labels)
 static json_t *make_config(build_ctx *c, const project_layers *layers)
 {
   json_t *config = c->base ? json_deep_copy(c->base->config) : json_object();
-  /* --arch, else the base image's, else the host's. */
-  if (c->opts->arch) {
-    json_object_set_new(config, "architecture", json_string(c->opts->arch));
-  } else if (!json_is_string(json_object_get(config, "architecture"))) {
-    _cleanup_free_ char *host = sc_host_architecture();
-    json_object_set_new(config, "architecture", json_string(host));
-  }
-  json_object_set_new(config, "os", json_string("linux"));
+  json_object_set_new(config, "architecture", json_string(c->platform.architecture));
+  json_object_set_new(config, "os", json_string(c->platform.os));
+  if (c->platform.variant)
+    json_object_set_new(config, "variant", json_string(c->platform.variant));
+  else
+    json_object_del(config, "variant");
   json_object_set_new(config, "created", json_string(c->created));
   json_t *inner = json_object_get(config, "config");
   if (!json_is_object(inner)) {
@@ -398,6 +446,25 @@ static json_t *make_config(build_ctx *c, const project_layers *layers)
   return config;
 }
 
+/* image-spec annotations.md: the base manifest's annotations are kept
+ * (but for what names the base, which this image is not), base.name and
+ * base.digest name the base, and --annotation values win. */
+static json_t *manifest_annotations(build_ctx *c)
+{
+  json_t *base = c->base ? json_object_get(c->base->manifest, "annotations") : NULL;
+  json_t *a = json_is_object(base) ? json_deep_copy(base) : json_object();
+  json_object_del(a, SC_ANNOTATION_REF_NAME);
+  if (c->base) {
+    const char *name = c->opts->from_name ? c->opts->from_name : c->opts->from;
+    json_object_set_new(a, SC_ANNOTATION_BASE_NAME, json_string(name));
+    json_object_set_new(a, SC_ANNOTATION_BASE_DIGEST, json_string(c->base->manifest_digest));
+  }
+  const sc_values *given = c->opts->annotations;
+  for (size_t i = 0; given && i < sc_values_count(given); i++)
+    json_object_set_new(a, sc_values_key_at(given, i), json_string(sc_values_value_at(given, i)));
+  return a;
+}
+
 static int write_config_and_manifest(build_ctx *c, const project_layers *layers, sc_error *err)
 {
   c->config = make_config(c, layers);
@@ -409,6 +476,11 @@ static int write_config_and_manifest(build_ctx *c, const project_layers *layers,
   c->manifest =
       json_pack("{s:i,s:s,s:O,s:O}", "schemaVersion", 2, "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST,
                 "config", config_descriptor, "layers", c->layers);
+  json_t *annotations = manifest_annotations(c);
+  if (json_object_size(annotations))
+    json_object_set_new(c->manifest, "annotations", annotations);
+  else
+    json_decref(annotations);
   c->manifest_descriptor =
       sc_oci_write_json_blob(c->blobs_fd, c->manifest, SC_MEDIA_TYPE_OCI_MANIFEST, err);
   if (c->manifest_descriptor == NULL)
@@ -416,9 +488,11 @@ static int write_config_and_manifest(build_ctx *c, const project_layers *layers,
   /* image-spec annotations.md: ref.name is the tag exactly as given. */
   json_object_set_new(c->manifest_descriptor, "annotations",
                       json_pack("{s:s}", SC_ANNOTATION_REF_NAME, c->result->tag));
-  json_object_set_new(c->manifest_descriptor, "platform",
-                      json_pack("{s:O,s:s}", "architecture",
-                                json_object_get(c->config, "architecture"), "os", "linux"));
+  json_t *platform =
+      json_pack("{s:s,s:s}", "architecture", c->platform.architecture, "os", c->platform.os);
+  if (c->platform.variant)
+    json_object_set_new(platform, "variant", json_string(c->platform.variant));
+  json_object_set_new(c->manifest_descriptor, "platform", platform);
   snprintf(c->result->config_digest, sizeof c->result->config_digest, "%s",
            json_string_value(json_object_get(config_descriptor, "digest")));
   snprintf(c->result->manifest_digest, sizeof c->result->manifest_digest, "%s",
@@ -562,7 +636,7 @@ static int run_build(build_ctx *c, sc_error *err)
   project_layers layers = {0};
   c->mtime = c->opts->source_date_epoch;
   format_created(c->mtime, c->created);
-  if (c->opts->from && open_base(c, err) < 0)
+  if ((c->opts->from && open_base(c, err) < 0) || choose_platform(c, err) < 0)
     return -1;
   if (prepare_dest(c, err) < 0)
     return -1;
@@ -592,10 +666,34 @@ static void cleanup_ctx(build_ctx *c)
   if (c->parent_fd >= 0)
     close(c->parent_fd);
   sc_image_free(c->base);
+  sc_platform_clear(&c->platform);
   json_decref(c->layers);
   json_decref(c->config);
   json_decref(c->manifest);
   json_decref(c->manifest_descriptor);
+}
+
+int sc_build_parse_metadata(sc_values *values, const char *what, const char *arg, sc_error *err)
+{
+  const char *eq = strchr(arg, '=');
+  if (eq == NULL || eq == arg)
+    return sc_error_set(err, SC_E_USAGE, "%s '%s': expected KEY=VALUE with a non-empty KEY", what,
+                        arg);
+  _cleanup_free_ char *key = xstrndup(arg, (size_t)(eq - arg));
+  sc_values_set(values, key, eq + 1);
+  return 0;
+}
+
+int sc_build_check_tag(const char *tag, sc_error *err)
+{
+  if (sc_oci_ref_name_is_valid(tag) && sc_reference_is_valid(tag))
+    return 0;
+  return sc_error_set(err, SC_E_USAGE,
+                      "'%s' is not a valid image reference: [HOST[:PORT]/]NAME[:TAG] with "
+                      "NAME in lower-case letters, digits and separators (. _ __ -) inside "
+                      "'/'-separated components, TAG up to 128 letters, digits, _ . - not "
+                      "starting with . or -",
+                      tag);
 }
 
 int sc_build_image(const sc_project *project, const sc_build_options *options,
@@ -608,15 +706,10 @@ int sc_build_image(const sc_project *project, const sc_build_options *options,
                              : xasprintf("%s:%s", project->image_name, project->image_tag);
   /* The ref name is what skopeo, podman and atomic pull by: one they
    * cannot parse would make an image no one can name. */
-  if (!sc_reference_is_valid(result->tag)) {
-    int rc = sc_error_set(err, SC_E_INVALID,
-                          "'%s' is not a valid image reference: [HOST[:PORT]/]NAME[:TAG] with "
-                          "NAME in lower-case letters, digits and separators (. _ __ -) inside "
-                          "'/'-separated components, TAG up to 128 letters, digits, _ . - not "
-                          "starting with . or -",
-                          result->tag);
+  if (sc_build_check_tag(result->tag, err) < 0) {
+    err->code = options->tag ? SC_E_USAGE : SC_E_INVALID;
     sc_build_result_clear(result);
-    return rc;
+    return -1;
   }
   build_ctx c = {
       .project = project,

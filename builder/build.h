@@ -32,8 +32,16 @@ typedef struct sc_build_options {
   const sc_values *labels;     /* --label values (win over sc-build.json's), or NULL */
   const char *from;            /* base image "oci:PATH[:TAG]" or "docker://...", or NULL */
   const sc_pull_options *pull; /* for a docker:// base (NULL: defaults, anonymous) */
-  const char *arch;            /* NULL: the host's (Go names: amd64, arm64, ...) */
-  bool allow_special;          /* device nodes and FIFOs in rootfs */
+  const char *from_name;       /* the base as the user named it (NULL: from), for annotations */
+  /* The platform (platform.h names, normalised): NULL takes the base's,
+   * else linux and the host's architecture.  One other than the base's is
+   * an error unless force_platform. */
+  const char *arch;
+  const char *os;
+  const char *variant;
+  bool force_platform;
+  const sc_values *annotations; /* --annotation KEY=VALUE on the manifest, or NULL */
+  bool allow_special;           /* device nodes and FIFOs in rootfs */
   sc_compression compression;
   int compression_level; /* 0: the format's default */
   unsigned threads;      /* compression threads, 0: one per online CPU */
@@ -67,6 +75,15 @@ void sc_build_result_clear(sc_build_result *result);
 int sc_image_format_parse(const char *name, sc_image_format *out, sc_error *err);
 const char *sc_image_format_name(sc_image_format format);
 /* The host architecture: sc_host_architecture() in <sc/image.h>. */
+
+/* "KEY=VALUE" of a label or an annotation into values: any non-empty KEY
+ * without '=' (image-spec config.md and annotations.md set no other
+ * rule: "atomic.run", "org.opencontainers.image.source"); what names the
+ * option in errors. */
+int sc_build_parse_metadata(sc_values *values, const char *what, const char *arg, sc_error *err);
+/* A --tag: a ref name by image-spec annotations.md that skopeo and umoci
+ * read, and a [HOST/]NAME[:TAG] by distribution's grammar. */
+int sc_build_check_tag(const char *tag, sc_error *err);
 
 int sc_build_image(const sc_project *project, const sc_build_options *options,
                    sc_build_result *result, sc_error *err);

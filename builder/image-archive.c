@@ -422,15 +422,9 @@ int sc_oci_archive_extract(int fd, int dest_fd, sc_error *err)
   return 0;
 }
 
-void sc_docker_archive_info_clear(sc_docker_archive_info *info)
-{
-  json_decref(info->manifest_entry);
-  json_decref(info->config);
-  json_decref(info->layers);
-  *info = (sc_docker_archive_info){0};
-}
-
-static int find_manifest(int fd, sc_docker_archive_info *info, sc_error *err)
+/* manifest.json of a docker-archive: an array of {"Config", "RepoTags",
+ * "Layers"}, each entry checked. */
+static int read_manifest_doc(int fd, json_t **out, sc_error *err)
 {
   _cleanup_(archive_read_freep) struct archive *r = tar_reader_open(fd, err);
   if (r == NULL)
@@ -445,11 +439,17 @@ static int find_manifest(int fd, sc_docker_archive_info *info, sc_error *err)
     if (read_member(r, path, &text, &len, err) < 0)
       return -1;
     _cleanup_(json_decrefp) json_t *doc = json_loadb(text, len, 0, NULL);
-    json_t *first = json_array_get(doc, 0);
-    if (!json_is_string(json_object_get(first, "Config")) ||
-        !json_is_array(json_object_get(first, "Layers")))
-      return sc_error_set(err, SC_E_INVALID, "manifest.json of the archive is not valid");
-    info->manifest_entry = json_incref(first);
+    size_t i;
+    json_t *entry;
+    if (json_array_size(doc) == 0)
+      return sc_error_set(err, SC_E_INVALID, "manifest.json of the archive lists no image");
+    json_array_foreach(doc, i, entry)
+    {
+      if (!json_is_string(json_object_get(entry, "Config")) ||
+          !json_is_array(json_object_get(entry, "Layers")))
+        return sc_error_set(err, SC_E_INVALID, "manifest.json of the archive is not valid");
+    }
+    *out = steal_pointer(&doc);
     return 0;
   }
   return sc_error_set(err, SC_E_INVALID, "not a docker-archive: no manifest.json");
@@ -468,100 +468,199 @@ static int layer_index(const json_t *layers, const char *path)
   return -1;
 }
 
-/* The config document and the layers' sizes and digests. */
-static int read_config_and_layers(int fd, sc_docker_archive_info *info, sc_error *err)
+/* ---- docker-archive to an OCI layout ---- */
+
+/* A docker name without docker.io/ and library/, as the docker CLI
+ * shows it: "docker.io/library/hw:1" and "hw:1" name one image. */
+static const char *familiar_name(const char *name)
 {
-  const char *config_name = json_string_value(json_object_get(info->manifest_entry, "Config"));
-  json_t *layer_paths = json_object_get(info->manifest_entry, "Layers");
-  info->layers = json_array();
-  for (size_t i = 0; i < json_array_size(layer_paths); i++)
-    json_array_append_new(info->layers, json_pack("{s:O}", "path", json_array_get(layer_paths, i)));
-  _cleanup_(archive_read_freep) struct archive *r = tar_reader_open(fd, err);
-  if (r == NULL)
-    return -1;
-  struct archive_entry *e;
-  while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
-    _cleanup_free_ char *path = sc_unpack_normalize_path(archive_entry_pathname(e));
-    if (path == NULL)
-      continue;
-    int li = layer_index(layer_paths, path);
-    if (strcmp(path, config_name) == 0 && info->config == NULL) {
-      _cleanup_free_ char *text = NULL;
-      size_t len = 0;
-      if (read_member(r, path, &text, &len, err) < 0)
-        return -1;
-      sc_sha256_digest(text, len, info->config_digest);
-      info->config = json_loadb(text, len, 0, NULL);
-    } else if (li >= 0) {
-      sc_digest_writer w;
-      sc_digest_writer_init(&w, -1);
-      char buf[1 << 16];
-      la_ssize_t n;
-      while ((n = archive_read_data(r, buf, sizeof buf)) > 0)
-        sc_digest_writer_write(&w, buf, (size_t)n, NULL);
-      char digest[SC_DIGEST_LEN + 1];
-      sc_digest_writer_finish(&w, digest);
-      json_t *l = json_array_get(info->layers, (size_t)li);
-      json_object_set_new(l, "size", json_integer(w.size));
-      json_object_set_new(l, "digest", json_string(digest));
+  if (sc_str_has_prefix(name, "docker.io/"))
+    name += strlen("docker.io/");
+  if (sc_str_has_prefix(name, "library/"))
+    name += strlen("library/");
+  return name;
+}
+
+static bool entry_has_tag(json_t *entry, const char *ref)
+{
+  size_t i;
+  json_t *tag;
+  json_array_foreach(json_object_get(entry, "RepoTags"), i, tag)
+  {
+    const char *t = json_string_value(tag);
+    if (t && strcmp(familiar_name(t), familiar_name(ref)) == 0)
+      return true;
+  }
+  return false;
+}
+
+static char *all_repo_tags(json_t *doc)
+{
+  sc_buf b = SC_BUF_INIT;
+  size_t i, j;
+  json_t *entry, *tag;
+  json_array_foreach(doc, i, entry)
+  {
+    json_array_foreach(json_object_get(entry, "RepoTags"), j, tag)
+    {
+      sc_buf_printf(&b, "%s%s (@%zu)", b.len ? ", " : "",
+                    json_string_value(tag) ? json_string_value(tag) : "?", i);
     }
   }
-  if (!json_is_object(info->config))
-    return sc_error_set(err, SC_E_INVALID, "the archive's config %s is missing or not JSON",
-                        config_name);
-  return 0;
+  return b.len ? sc_buf_steal(&b) : (sc_buf_free(&b), xstrdup("none"));
 }
 
-int sc_docker_archive_read(int fd, sc_docker_archive_info *info, sc_error *err)
+/* The entry `ref` (NAME:TAG among its RepoTags) or `index` names, or the
+ * only one; *tag receives its name when it has one. */
+static json_t *select_entry(json_t *doc, const char *ref, long index, char **tag, sc_error *err)
 {
-  *info = (sc_docker_archive_info){0};
-  if (find_manifest(fd, info, err) < 0 || read_config_and_layers(fd, info, err) < 0) {
-    sc_docker_archive_info_clear(info);
+  size_t n = json_array_size(doc), i;
+  json_t *entry = NULL;
+  if (index >= 0) {
+    entry = json_array_get(doc, (size_t)index);
+    if (entry == NULL)
+      sc_error_set(err, ENOENT, "the archive holds %zu images: :@%ld names none of them", n, index);
+  } else if (ref) {
+    json_array_foreach(doc, i, entry)
+    {
+      if (entry_has_tag(entry, ref))
+        break;
+    }
+    if (i == n) {
+      _cleanup_free_ char *tags = all_repo_tags(doc);
+      sc_error_set(err, ENOENT, "the archive has no image tagged %s (tags: %s)", ref, tags);
+      entry = NULL;
+    }
+  } else if (n == 1) {
+    entry = json_array_get(doc, 0);
+  } else {
+    _cleanup_free_ char *tags = all_repo_tags(doc);
+    sc_error_set(err, SC_E_USAGE,
+                 "the archive holds %zu images: name one as :NAME:TAG or :@N (tags: %s)", n, tags);
+  }
+  if (entry && tag) {
+    const char *first = json_string_value(json_array_get(json_object_get(entry, "RepoTags"), 0));
+    *tag = ref ? xstrdup(ref) : first ? xstrdup(first) : NULL;
+  }
+  return entry;
+}
+
+/* Stream the current member into a new blob of blobs_fd; its digest
+ * and size go into *digest and *size. */
+static int member_to_blob(struct archive *r, int blobs_fd, const char *path,
+                          char digest[SC_DIGEST_LEN + 1], int64_t *size, sc_error *err)
+{
+  _cleanup_free_ char *tmp = NULL;
+  _cleanup_close_ int fd = sc_oci_blob_create(blobs_fd, ".tmp-import-", &tmp, err);
+  if (fd < 0)
+    return -1;
+  sc_digest_writer w;
+  sc_digest_writer_init(&w, fd);
+  char buf[1 << 16];
+  la_ssize_t n;
+  int rc = 0;
+  while (rc == 0 && (n = archive_read_data(r, buf, sizeof buf)) > 0)
+    rc = sc_digest_writer_write(&w, buf, (size_t)n, err);
+  if (rc == 0 && n < 0)
+    rc = sc_error_set(err, SC_E_INVALID, "cannot read %s: %s", path, archive_error_string(r));
+  if (rc < 0) {
+    sc_digest_writer_clear(&w);
+    unlinkat(blobs_fd, tmp, 0);
+    return -1;
+  }
+  *size = w.size;
+  sc_digest_writer_finish(&w, digest);
+  if (sc_oci_blob_store(blobs_fd, fd, tmp, digest, err) < 0) {
+    unlinkat(blobs_fd, tmp, 0);
     return -1;
   }
   return 0;
 }
 
-/* Inner archive reading its bytes from the outer one's current member. */
-typedef struct nested_source {
-  struct archive *outer;
-  char block[1 << 16];
-} nested_source;
-
-static la_ssize_t outer_read_cb(struct archive *inner, void *user, const void **buf)
+/* One pass over the archive: the entry's config and layers become blobs;
+ * found[path] = {digest, size}. */
+static int entry_members_to_blobs(int fd, json_t *entry, int blobs_fd, json_t *found, sc_error *err)
 {
-  nested_source *src = user;
-  (void)inner;
-  *buf = src->block;
-  return archive_read_data(src->outer, src->block, sizeof src->block);
-}
-
-int sc_docker_archive_list_layer(int fd, const char *member, sc_tar_path_fn fn, void *user,
-                                 sc_error *err)
-{
+  const char *config_name = json_string_value(json_object_get(entry, "Config"));
+  json_t *layer_paths = json_object_get(entry, "Layers");
   _cleanup_(archive_read_freep) struct archive *r = tar_reader_open(fd, err);
   if (r == NULL)
     return -1;
   struct archive_entry *e;
-  while (archive_read_next_header(r, &e) == ARCHIVE_OK) {
+  int rc;
+  while ((rc = archive_read_next_header(r, &e)) == ARCHIVE_OK) {
     _cleanup_free_ char *path = sc_unpack_normalize_path(archive_entry_pathname(e));
-    if (path == NULL || strcmp(path, member) != 0)
+    if (path == NULL || archive_entry_filetype(e) != AE_IFREG || json_object_get(found, path) ||
+        (strcmp(path, config_name) != 0 && layer_index(layer_paths, path) < 0))
       continue;
-    _cleanup_free_ nested_source *src = xmalloc(sizeof *src);
-    src->outer = r;
-    _cleanup_(archive_read_freep) struct archive *inner = archive_read_new();
-    if (sc_layer_support_filters(inner, NULL, err) < 0)
-      return sc_error_prefix(err, "%s", member);
-    archive_read_support_format_tar(inner);
-    if (archive_read_open(inner, src, NULL, outer_read_cb, NULL) != ARCHIVE_OK)
-      return sc_error_set(err, SC_E_INVALID, "%s: %s", member, archive_error_string(inner));
-    struct archive_entry *ie;
-    int rc;
-    while ((rc = archive_read_next_header(inner, &ie)) == ARCHIVE_OK)
-      fn(archive_entry_pathname(ie), user);
-    if (rc != ARCHIVE_EOF)
-      return sc_error_set(err, SC_E_INVALID, "%s: %s", member, archive_error_string(inner));
-    return 0;
+    char digest[SC_DIGEST_LEN + 1];
+    int64_t size = 0;
+    if (member_to_blob(r, blobs_fd, path, digest, &size, err) < 0)
+      return -1;
+    json_object_set_new(found, path,
+                        json_pack("{s:s,s:I}", "digest", digest, "size", (json_int_t)size));
   }
-  return sc_error_set(err, ENOENT, "the archive has no member %s", member);
+  if (rc != ARCHIVE_EOF)
+    return sc_error_set(err, SC_E_INVALID, "cannot read the archive: %s", archive_error_string(r));
+  return 0;
+}
+
+static json_t *descriptor_of(json_t *found, const char *path, const char *media_type)
+{
+  json_t *f = json_object_get(found, path);
+  return f ? json_pack("{s:s,s:O,s:O}", "mediaType", media_type, "digest",
+                       json_object_get(f, "digest"), "size", json_object_get(f, "size"))
+           : NULL;
+}
+
+/* The OCI manifest of the entry: its layers as stored, uncompressed tars. */
+static json_t *entry_manifest(json_t *entry, json_t *found, sc_error *err)
+{
+  const char *config_name = json_string_value(json_object_get(entry, "Config"));
+  json_t *config = descriptor_of(found, config_name, SC_MEDIA_TYPE_OCI_CONFIG);
+  if (config == NULL)
+    return sc_error_set(err, SC_E_INVALID, "the archive has no config %s", config_name), NULL;
+  json_t *manifest = json_pack("{s:i,s:s,s:o,s:[]}", "schemaVersion", 2, "mediaType",
+                               SC_MEDIA_TYPE_OCI_MANIFEST, "config", config, "layers");
+  size_t i;
+  json_t *path;
+  json_array_foreach(json_object_get(entry, "Layers"), i, path)
+  {
+    json_t *d =
+        descriptor_of(found, json_string_value(path), SC_MEDIA_TYPE_LAYER_TAR);
+    if (d == NULL) {
+      json_decref(manifest);
+      return sc_error_set(err, SC_E_INVALID, "the archive has no layer %s",
+                          json_string_value(path)),
+             NULL;
+    }
+    json_array_append_new(json_object_get(manifest, "layers"), d);
+  }
+  return manifest;
+}
+
+int sc_docker_archive_to_layout(int fd, const char *ref, long index, int dest_fd, char **tag,
+                                sc_error *err)
+{
+  *tag = NULL;
+  _cleanup_(json_decrefp) json_t *doc = NULL;
+  if (read_manifest_doc(fd, &doc, err) < 0)
+    return -1;
+  json_t *entry = select_entry(doc, ref, index, tag, err);
+  if (entry == NULL || sc_oci_layout_init(dest_fd, err) < 0)
+    return -1;
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(dest_fd, err);
+  _cleanup_(json_decrefp) json_t *found = json_object();
+  if (blobs_fd < 0 || entry_members_to_blobs(fd, entry, blobs_fd, found, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *manifest = entry_manifest(entry, found, err);
+  if (manifest == NULL)
+    return -1;
+  json_t *descriptor = sc_oci_write_json_blob(blobs_fd, manifest, SC_MEDIA_TYPE_OCI_MANIFEST, err);
+  if (descriptor == NULL)
+    return -1;
+  json_t *index_doc = json_pack("{s:i,s:[o]}", "schemaVersion", 2, "manifests", descriptor);
+  int rc = sc_oci_index_write(dest_fd, index_doc, err);
+  json_decref(index_doc);
+  return rc;
 }

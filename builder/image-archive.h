@@ -29,21 +29,13 @@ int sc_docker_archive_write(int blobs_fd, const json_t *manifest, const json_t *
                             const char *repo_tag, int out_fd, int64_t mtime,
                             volatile const int *interrupted, sc_error *err);
 
-/* What inspect needs from a docker-archive read from fd: its manifest.json
- * entry (the first image), the config document, and per layer the member
- * path and size. */
-typedef struct sc_docker_archive_info {
-  json_t *manifest_entry; /* {"Config", "RepoTags", "Layers"} */
-  json_t *config;
-  char config_digest[72];
-  json_t *layers; /* [{"path", "size", "digest"}] (digest of the uncompressed tar) */
-} sc_docker_archive_info;
-
-int sc_docker_archive_read(int fd, sc_docker_archive_info *info, sc_error *err);
-void sc_docker_archive_info_clear(sc_docker_archive_info *info);
-/* Call fn for each entry path of the layer tar `member` inside the archive. */
-typedef void (*sc_tar_path_fn)(const char *path, void *user);
-int sc_docker_archive_list_layer(int fd, const char *member, sc_tar_path_fn fn, void *user,
-                                 sc_error *err);
+/* Read the image of a docker-archive (from fd) that ref (NAME:TAG among
+ * its RepoTags, docker.io/library/ optional) or index (>= 0) names, or
+ * its only image when neither is given, into the empty directory dest_fd
+ * as an OCI layout with one untagged image: the config and each layer (an
+ * uncompressed tar) as stored, under an OCI manifest.  *tag receives the
+ * image's name (ref, else its first RepoTag, else NULL). */
+int sc_docker_archive_to_layout(int fd, const char *ref, long index, int dest_fd, char **tag,
+                                sc_error *err);
 
 #endif

@@ -638,6 +638,14 @@ int sc_image_view_stat(sc_image_view *view, const char *path, sc_view_file *out)
   return 0;
 }
 
+char *sc_image_view_readlink(sc_image_view *view, const char *path)
+{
+  view_node *n;
+  if (resolve(view, path, false, &n, NULL) < 0 || n->type != SC_VIEW_SYMLINK)
+    return NULL;
+  return xstrdup(n->target);
+}
+
 void sc_view_file_clear(sc_view_file *file)
 {
   free(file->path);

@@ -58,6 +58,9 @@ int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err);
  * -ENOTDIR or -ELOOP. */
 int sc_image_view_stat(sc_image_view *view, const char *path, sc_view_file *out);
 void sc_view_file_clear(sc_view_file *file);
+/* The target of the symlink at path (its last component not followed),
+ * newly allocated; NULL when path is not a symlink. */
+char *sc_image_view_readlink(sc_image_view *view, const char *path);
 /* The known content of the regular file at path (resolved as above);
  * valid until the view is freed. */
 int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content *out,

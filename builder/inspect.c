@@ -15,18 +15,18 @@
 
 #include "descriptor.h"
 #include "digest.h"
-#include "image-archive.h"
 #include "image-ostree.h"
+#include "image-source.h"
 #include "layer-reader.h"
 #include "oci.h"
 #include "project.h"
-#include "store.h"
 #include "unpack.h"
 #include "util.h"
 
-static const char *const export_names[] = {SC_FILE_CONFIG_TEMPLATE, SC_FILE_MANIFEST,
-                                           SC_FILE_SERVICE_TEMPLATE, SC_FILE_TMPFILES_TEMPLATE};
-#define EXPORT_COUNT 4
+static const char *const export_names[] = {SC_FILE_CONFIG_TEMPLATE, SC_FILE_CONFIG,
+                                           SC_FILE_MANIFEST, SC_FILE_SERVICE_TEMPLATE,
+                                           SC_FILE_TMPFILES_TEMPLATE};
+#define EXPORT_COUNT 5
 
 typedef struct exports_seen {
   bool present[EXPORT_COUNT];
@@ -118,15 +118,9 @@ static json_t *ref_name_of_only_image(const sc_image *image)
 {
   if (image->tag)
     return json_string(image->tag);
-  json_t *index = NULL;
-  if (sc_oci_index_read(image->layout_fd, &index, NULL) < 0)
-    return json_null();
-  json_t *name = json_object_get(
-      json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "annotations"),
-      SC_ANNOTATION_REF_NAME);
-  json_t *r = json_is_string(name) ? json_incref(name) : json_null();
-  json_decref(index);
-  return r;
+  _cleanup_free_ char *name =
+      image->kind == SC_IMAGE_OCI_LAYOUT ? sc_oci_first_ref_name(image->layout_fd) : NULL;
+  return name ? json_string(name) : json_null();
 }
 
 /* An OSTree layer is a tree, not a tar: look its /exports entries up, in
@@ -188,118 +182,24 @@ static int describe_layout(const char *reference, const char *transport, json_t 
   return 0;
 }
 
-/* ---- archives ---- */
-
-/* PATH[:TAG] of a transport reference. */
-static void split_path_tag(const char *rest, char **path, char **tag)
-{
-  const char *colon = strchr(rest, ':');
-  *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-  *tag = colon && colon[1] ? xstrdup(colon + 1) : NULL;
-}
-
-/* An archive to read: a regular file (a FIFO or a device would never end,
- * and O_NONBLOCK keeps the open itself from waiting for a FIFO writer). */
-static int open_archive(const char *path, sc_error *err)
-{
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-    return sc_error_set(err, SC_E_INVALID, "%s is not a regular file", path);
-  return steal_fd(&fd);
-}
-
-static int describe_oci_archive(const char *rest, json_t **out, sc_error *err)
-{
-  _cleanup_free_ char *path = NULL, *tag = NULL;
-  split_path_tag(rest, &path, &tag);
-  _cleanup_close_ int fd = open_archive(path, err);
-  if (fd < 0)
-    return -1;
-  char *tmp = NULL;
-  int dir_fd = sc_store_tmp_dir(NULL, "sc-inspect.", 0700, NULL, &tmp, err);
-  if (dir_fd < 0)
-    return -1;
-  int r = -1;
-  if (sc_oci_archive_extract(fd, dir_fd, err) < 0) {
-    sc_error_prefix(err, "%s", path);
-  } else {
-    _cleanup_free_ char *ref = tag ? xasprintf("oci:%s:%s", tmp, tag) : xasprintf("oci:%s", tmp);
-    r = describe_layout(ref, "oci-archive", out, err);
-    if (r < 0)
-      sc_error_prefix(err, "%s", path);
-  }
-  sc_store_tmp_dir_remove(&tmp, &dir_fd);
-  return r;
-}
-
-static int describe_docker_archive(const char *path, json_t **out, sc_error *err)
-{
-  _cleanup_close_ int fd = open_archive(path, err);
-  if (fd < 0)
-    return -1;
-  sc_docker_archive_info info;
-  if (sc_docker_archive_read(fd, &info, err) < 0)
-    return sc_error_prefix(err, "%s", path);
-  json_t *doc =
-      json_pack("{s:s,s:s,s:O}", "transport", "docker-archive", "config_digest", info.config_digest,
-                "repo_tags", json_object_get(info.manifest_entry, "RepoTags"));
-  add_config_fields(doc, info.config);
-  json_t *layers = json_array();
-  json_object_set_new(doc, "layers", layers);
-  exports_seen seen = {{false}};
-  int64_t total = 0;
-  int r = 0;
-  size_t i;
-  json_t *l;
-  json_array_foreach(info.layers, i, l)
-  {
-    json_t *size = json_object_get(l, "size");
-    if (r == 0 && !size)
-      r = sc_error_set(err, SC_E_INVALID, "%s: layer %s is missing", path,
-                       json_string_value(json_object_get(l, "path")));
-    json_array_append_new(layers,
-                          json_pack("{s:O?,s:O?,s:s}", "digest", json_object_get(l, "digest"),
-                                    "size", size, "mediaType", SC_MEDIA_TYPE_LAYER_TAR));
-    total += json_integer_value(size);
-    if (r == 0)
-      r = sc_docker_archive_list_layer(fd, json_string_value(json_object_get(l, "path")), note_path,
-                                       &seen, err);
-  }
-  json_object_set_new(doc, "size", json_integer(total));
-  json_object_set_new(doc, "exports", exports_json(&seen));
-  sc_docker_archive_info_clear(&info);
-  if (r < 0) {
-    json_decref(doc);
-    return -1;
-  }
-  *out = doc;
-  return 0;
-}
-
-int sc_inspect_image(const char *reference, json_t **out, sc_error *err)
+int sc_inspect_source(const sc_image_source *source, json_t **out, sc_error *err)
 {
   _cleanup_(json_decrefp) json_t *doc = NULL;
-  int r;
-  if (sc_str_has_prefix(reference, "oci-archive:"))
-    r = describe_oci_archive(reference + strlen("oci-archive:"), &doc, err);
-  else if (sc_str_has_prefix(reference, "docker-archive:"))
-    r = describe_docker_archive(reference + strlen("docker-archive:"), &doc, err);
-  else if (sc_str_has_prefix(reference, "oci:") || !strstr(reference, ":"))
-    r = describe_layout(reference, "oci", &doc, err);
-  else if (sc_str_has_prefix(reference, "ostree:"))
-    r = describe_layout(reference, "ostree", &doc, err);
-  else
-    return sc_error_set(err, SC_E_USAGE,
-                        "cannot inspect '%s': give oci:PATH[:TAG], oci-archive:PATH[:TAG], "
-                        "docker-archive:PATH, ostree:NAME[:TAG][@REPO], "
-                        "docker://HOST/REPO[:TAG] or a layout directory",
-                        reference);
-  if (r < 0)
+  const sc_image_ref *ref = &source->ref;
+  bool ostree = ref->transport->transport == SC_TRANSPORT_OSTREE;
+  if (describe_layout(source->local, ostree && source->name == NULL ? "ostree" : "oci", &doc, err) <
+      0) {
+    if (err && err->msg && !strstr(err->msg, ref->text))
+      sc_error_prefix(err, "%s", ref->text);
     return -1;
-  json_object_set_new(doc, "reference", json_string(reference));
+  }
+  /* What the user named, not the cache it was read from. */
+  json_object_set_new(doc, "reference", json_string(ref->text));
+  json_object_set_new(doc, "transport", json_string(ref->transport->name));
+  if (ref->transport->transport == SC_TRANSPORT_DOCKER)
+    json_object_set_new(doc, "tag", ref->tag ? json_string(ref->tag) : json_null());
+  else if (source->name)
+    json_object_set_new(doc, "tag", json_string(source->name));
   *out = steal_pointer(&doc);
   return 0;
 }

@@ -6,15 +6,18 @@
 #include <jansson.h>
 #include <sc/error.h>
 
-/* Inspect `oci:PATH[:TAG]`, `oci-archive:PATH[:TAG]`, `docker-archive:PATH`
- * or a bare layout PATH.  *out is a JSON object:
+#include "image-source.h"
+
+/* Inspect an image of any transport (sc/imageref.h), resolved by
+ * image-source.h: what is shown is the reference as typed, its transport
+ * and tag, and the image as read.  *out is a JSON object:
  *   {"reference", "transport", "tag", "digest", "config_digest", "created",
  *    "architecture", "os", "labels": {..},
  *    "layers": [{"digest", "size", "mediaType"}], "size",
  *    "exports": {"config.json.template": bool, "manifest.json": bool,
  *                "service.template": bool, "tmpfiles.template": bool}}
- * "digest" is the manifest digest (absent for docker-archive, which has
- * no manifest blob). */
-int sc_inspect_image(const char *reference, json_t **out, sc_error *err);
+ * "digest" is the manifest digest (for a docker-archive, of the OCI
+ * manifest it is read as). */
+int sc_inspect_source(const sc_image_source *source, json_t **out, sc_error *err);
 
 #endif

@@ -14,7 +14,9 @@
 #include "util.h"
 
 /* Changes whenever the meaning of an entry or of the key changes. */
-#define CACHE_FORMAT "sc-build layer cache 1"
+/* 2: pax records only where ustar cannot hold an entry (the layers of 1
+ * differ by a hdrcharset record in every entry). */
+#define CACHE_FORMAT "sc-build layer cache 2"
 /* Files changed this recently may change again within the same timestamp
  * tick without lstat showing it: such a tree is not remembered. */
 #define RACY_SECONDS 2

@@ -216,9 +216,10 @@ static int open_tar(layer_ctx *c, sc_error *err)
 {
   struct archive *a = c->tar = archive_write_new();
   /* pax_restricted: ustar headers, plus pax records only where ustar cannot
-   * hold a value (long or non-ASCII names, large sizes). */
+   * hold a value (long or non-ASCII names, large sizes).  No writer-wide
+   * hdrcharset option: libarchive then puts "hdrcharset=BINARY" in every
+   * entry's pax record, which GNU tar warns about once per entry. */
   if (archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-      archive_write_set_options(a, "hdrcharset=BINARY") != ARCHIVE_OK ||
       archive_write_open2(a, c, NULL, tar_write_cb, NULL, NULL) != ARCHIVE_OK)
     return sc_error_set(err, SC_E_INVALID, "cannot set up tar writer: %s", archive_error_string(a));
   return 0;
@@ -236,9 +237,13 @@ static int archive_failed(layer_ctx *c, struct archive *a, const char *what, sc_
 
 /* ---- entries ---- */
 
-/* Names are bytes on Linux.  hdrcharset=BINARY (set on the writer) keeps
- * them as they are in pax records, whatever the locale, so the same tree
- * gives the same bytes on every machine; UTF-8 names stay UTF-8. */
+/* Names are bytes on Linux.  sc-build never calls setlocale, so libarchive
+ * converts names from the "C" locale on every machine, whatever the
+ * user's LANG: an ASCII name is stored as it is (in the ustar header when
+ * it fits, else in a pax "path" record), and a name with any other byte
+ * keeps its bytes in a pax record marked hdrcharset=BINARY, for that entry
+ * alone.  Readers then take the bytes as they are, with no conversion to
+ * a locale that could fail (the runtime reads in the "C" locale too). */
 static void set_pathname(struct archive_entry *e, const char *path)
 {
   archive_entry_copy_pathname(e, path);
@@ -263,7 +268,9 @@ static int write_header(layer_ctx *c, struct archive_entry *e, const char *displ
   if (sc_check_interrupted(c->opts->interrupted, NULL, err) < 0)
     return -1;
   int r = archive_write_header(c->tar, e);
-  if (r != ARCHIVE_OK) {
+  /* ARCHIVE_WARN: a name not in the charset, written as its bytes (see
+   * set_pathname); the entry is complete. */
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
     _cleanup_free_ char *what = xasprintf("%s: cannot add to the layer", display);
     return archive_failed(c, c->tar, what, err);
   }

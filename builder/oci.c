@@ -277,6 +277,42 @@ static void add_manifest_blobs(json_t *set, const char *digest, const json_t *ma
   }
 }
 
+/* Nested indexes deeper than this are refused (a loop, or hostile input). */
+#define MAX_INDEX_DEPTH 8
+
+static int add_reachable(int blobs_fd, const json_t *index, int depth, json_t *set, sc_error *err)
+{
+  if (depth > MAX_INDEX_DEPTH)
+    return sc_error_set(err, SC_E_INVALID, "image indexes nested more than %d deep",
+                        MAX_INDEX_DEPTH);
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    _cleanup_(json_decrefp) json_t *manifest = NULL;
+    if (d == NULL)
+      return sc_error_set(err, SC_E_INVALID, "an index entry without a digest");
+    if (read_manifest(blobs_fd, d, &manifest, err) < 0)
+      return sc_error_prefix(err, "manifest %s", d);
+    add_manifest_blobs(set, d, manifest);
+    if (json_object_get(manifest, "manifests") &&
+        add_reachable(blobs_fd, manifest, depth + 1, set, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
+int sc_oci_reachable_blobs(int blobs_fd, const json_t *index, json_t **out, sc_error *err)
+{
+  *out = json_object();
+  if (add_reachable(blobs_fd, index, 0, *out, err) == 0)
+    return 0;
+  json_decref(*out);
+  *out = NULL;
+  return -1;
+}
+
 int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
                                sc_error *err)
 {
@@ -315,4 +351,17 @@ int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t 
       return sc_error_set_errno(err, errno, "cannot remove unreferenced blob %s", d);
   }
   return 0;
+}
+
+char *sc_oci_first_ref_name(int layout_fd)
+{
+  json_t *index = NULL;
+  if (sc_oci_index_read(layout_fd, &index, NULL) < 0)
+    return NULL;
+  const char *name = json_string_value(json_object_get(
+      json_object_get(json_array_get(json_object_get(index, "manifests"), 0), "annotations"),
+      SC_ANNOTATION_REF_NAME));
+  char *r = name ? xstrdup(name) : NULL;
+  json_decref(index);
+  return r;
 }

@@ -50,6 +50,9 @@ int sc_oci_copy_blob(int from_blobs_fd, int to_blobs_fd, const char *digest, int
                      sc_error *err);
 
 int sc_oci_index_read(int layout_fd, json_t **index, sc_error *err);
+/* The ref name (annotations.md) of the first image of the layout's
+ * index, newly allocated, or NULL: what names a layout's only image. */
+char *sc_oci_first_ref_name(int layout_fd);
 int sc_oci_index_write(int layout_fd, const json_t *index, sc_error *err);
 /* Make descriptor the index entry for tag (annotation ref.name), replacing
  * the entry that had that tag, which is returned (new reference) or NULL. */
@@ -58,5 +61,10 @@ json_t *sc_oci_index_set_tag(json_t *index, const char *tag, json_t *descriptor)
  * blobs that no manifest still in the index references. */
 int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
                                sc_error *err);
+
+/* Every digest the entries of index reach (manifests, configs, layers,
+ * nested indexes), as an object whose keys are the digests.  -1 when one
+ * cannot be read: whoever removes blobs must then remove none. */
+int sc_oci_reachable_blobs(int blobs_fd, const json_t *index, json_t **out, sc_error *err);
 
 #endif

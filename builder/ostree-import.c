@@ -19,6 +19,7 @@
 
 #include "image-ostree.h"
 #include "layer-reader.h"
+#include "oci.h"
 #include "sha256.h"
 #include "store.h"
 #include "unpack.h"
@@ -495,7 +496,10 @@ static int import_in_transaction(import_ctx *ctx, const char *name, sc_error *er
 static int image_branch_name(const sc_image *image, const sc_ostree_import_options *options,
                              char **out, sc_error *err)
 {
-  const char *tag = options->tag ? options->tag : image->tag;
+  _cleanup_free_ char *only = options->tag || image->tag || image->kind != SC_IMAGE_OCI_LAYOUT
+                                  ? NULL
+                                  : sc_oci_first_ref_name(image->layout_fd);
+  const char *tag = options->tag ? options->tag : image->tag ? image->tag : only;
   if (tag == NULL)
     return sc_error_set(err, SC_E_USAGE,
                         "%s: the image has no ref name: give the name to import it as "

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sc/imageref.h>
 
 #include "util.h"
 
@@ -55,10 +56,22 @@ static char *base_reference(const sc_project *p, const char *from)
 {
   if (from == NULL || from[0] == '\0')
     return NULL;
-  if (!sc_str_has_prefix(from, "oci:") || from[4] == '/' || from[4] == '\0')
-    return xstrdup(from);
-  _cleanup_free_ char *path = sc_path_join(p->path, from + 4);
-  return xasprintf("oci:%s", path);
+  sc_image_ref ref;
+  if (sc_image_ref_parse(from, SC_REF_SOURCE, &ref, NULL) < 0)
+    return xstrdup(from); /* validate reports it */
+  sc_transport t = ref.transport->transport;
+  const char *name = ref.transport->name;
+  size_t prefix = strlen(name) + 1;
+  char *r;
+  if (t == SC_TRANSPORT_DOCKER || t == SC_TRANSPORT_OSTREE || ref.path[0] == '/' ||
+      !sc_str_has_prefix(from, name) || from[prefix - 1] != ':') {
+    r = xstrdup(from);
+  } else {
+    _cleanup_free_ char *rest = sc_path_join(p->path, from + prefix);
+    r = xasprintf("%s:%s", name, rest);
+  }
+  sc_image_ref_clear(&ref);
+  return r;
 }
 
 /* sc-build.json: kept NULL when unparsable (validate reports why); the
@@ -88,13 +101,28 @@ static void load_settings(sc_project *p)
   }
 }
 
+static int read_config(sc_project *p, sc_error *err)
+{
+  p->config_name = SC_FILE_CONFIG_TEMPLATE;
+  if (read_text(p, SC_FILE_CONFIG_TEMPLATE, &p->config_template, err) < 0)
+    return -1;
+  if (p->config_template.data)
+    return 0;
+  if (read_text(p, SC_FILE_CONFIG, &p->config_template, err) < 0)
+    return -1;
+  if (p->config_template.data) {
+    p->config_name = SC_FILE_CONFIG;
+    p->config_plain = true;
+  }
+  return 0;
+}
+
 static int read_files(sc_project *p, sc_error *err)
 {
   if (open_subdir(p->dirfd, "rootfs", p->path, &p->rootfs_fd, err) < 0 ||
       open_subdir(p->dirfd, "hostfs", p->path, &p->hostfs_fd, err) < 0)
     return -1;
-  if (read_text(p, SC_FILE_CONFIG_TEMPLATE, &p->config_template, err) < 0 ||
-      read_text(p, SC_FILE_MANIFEST, &p->manifest, err) < 0 ||
+  if (read_config(p, err) < 0 || read_text(p, SC_FILE_MANIFEST, &p->manifest, err) < 0 ||
       read_text(p, SC_FILE_SERVICE_TEMPLATE, &p->service_template, err) < 0 ||
       read_text(p, SC_FILE_TMPFILES_TEMPLATE, &p->tmpfiles_template, err) < 0 ||
       read_text(p, SC_FILE_SETTINGS, &p->settings_text, err) < 0)

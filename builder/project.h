@@ -5,6 +5,7 @@
 #ifndef SC_PROJECT_H
 #define SC_PROJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <jansson.h>
 #include <sc/error.h>
@@ -12,6 +13,8 @@
 
 /* The files of a project, by their names in the project directory. */
 #define SC_FILE_CONFIG_TEMPLATE "config.json.template"
+/* A plain config.json: installed unchanged, as atomic copies it. */
+#define SC_FILE_CONFIG "config.json"
 #define SC_FILE_MANIFEST "manifest.json"
 #define SC_FILE_SERVICE_TEMPLATE "service.template"
 #define SC_FILE_TMPFILES_TEMPLATE "tmpfiles.template"
@@ -27,7 +30,11 @@ typedef struct sc_project {
   int dirfd;     /* the project directory */
   int rootfs_fd; /* rootfs/, or -1 when missing */
   int hostfs_fd; /* hostfs/, or -1 when missing */
+  /* config.json.template, or when there is none a plain config.json
+   * (config_plain): config_name says which, for messages and /exports. */
   sc_text config_template;
+  const char *config_name;
+  bool config_plain;
   sc_text manifest;
   sc_text service_template;
   sc_text tmpfiles_template;

@@ -32,7 +32,8 @@ typedef struct pull_ctx {
   sc_registry_ref ref;
   sc_registry *registry; /* opened on the first request that needs it */
   char *scope;           /* repository:REPO:pull */
-  char *cache_path;
+  sc_base_cache cache;
+  const char *cache_path; /* the cache's, for messages */
   int layout_fd, blobs_fd;
   sc_pull_result *result;
   /* Guards result and progress reports: parallel downloads share them
@@ -121,54 +122,82 @@ json_t *sc_pull_select_platform(json_t *index, const char *os, const char *archi
 
 /* Open (and make) the cache layout, locked against other pulls, and drop
  * what killed pulls left (only a lock holder writes temporary files). */
-static int open_cache(pull_ctx *ctx, sc_error *err)
+int sc_base_cache_open(const char *cache_dir, volatile const int *interrupted, sc_base_cache *c,
+                       sc_error *err)
 {
-  ctx->cache_path =
-      ctx->options->cache_dir ? xstrdup(ctx->options->cache_dir) : sc_user_cache_path("bases");
-  if (ctx->cache_path == NULL)
+  *c = (sc_base_cache){.layout_fd = -1, .blobs_fd = -1};
+  c->path = cache_dir ? xstrdup(cache_dir) : sc_user_cache_path("bases");
+  if (c->path == NULL)
     return sc_error_set(err, SC_E_USAGE,
                         "no cache directory for pulled images: set XDG_CACHE_HOME or HOME");
-  if (strchr(ctx->cache_path, ':'))
+  if (strchr(c->path, ':'))
     return sc_error_set(err, SC_E_USAGE,
                         "cache directory %s has a ':', which an oci: reference cannot hold: "
                         "set XDG_CACHE_HOME to another path",
-                        ctx->cache_path);
-  if (sc_mkdir_p_at(AT_FDCWD, ctx->cache_path, 0700, err) < 0)
-    return sc_error_prefix(err, "cache %s", ctx->cache_path);
-  ctx->layout_fd = open(ctx->cache_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx->layout_fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open cache %s", ctx->cache_path);
-  _cleanup_free_ char *what = xasprintf("cache %s", ctx->cache_path);
-  if (sc_store_lock(ctx->layout_fd, what, ctx->options->registry.interrupted, err) < 0)
+                        c->path);
+  if (sc_mkdir_p_at(AT_FDCWD, c->path, 0700, err) < 0)
+    return sc_error_prefix(err, "cache %s", c->path);
+  c->layout_fd = open(c->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (c->layout_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open cache %s", c->path);
+  _cleanup_free_ char *what = xasprintf("cache %s", c->path);
+  if (sc_store_lock(c->layout_fd, what, interrupted, err) < 0)
     return -1;
-  if (!sc_oci_is_layout(ctx->layout_fd) && sc_oci_layout_init(ctx->layout_fd, err) < 0)
-    return sc_error_prefix(err, "cache %s", ctx->cache_path);
-  ctx->blobs_fd = sc_oci_open_blobs(ctx->layout_fd, err);
-  if (ctx->blobs_fd < 0)
-    return sc_error_prefix(err, "cache %s", ctx->cache_path);
+  if (!sc_oci_is_layout(c->layout_fd) && sc_oci_layout_init(c->layout_fd, err) < 0)
+    return sc_error_prefix(err, "cache %s", c->path);
+  c->blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
+  if (c->blobs_fd < 0)
+    return sc_error_prefix(err, "cache %s", c->path);
   /* Under the lock, every hidden name is a dead run's temporary: a
    * download (TMP_PREFIX) or a document being written (.HEX.tmp-). */
-  sc_store_remove_stale(ctx->blobs_fd, ".");
-  sc_store_remove_stale(ctx->layout_fd, ".index.json.tmp-");
+  sc_store_remove_stale(c->blobs_fd, ".");
+  sc_store_remove_stale(c->layout_fd, ".index.json.tmp-");
   return 0;
+}
+
+void sc_base_cache_close(sc_base_cache *c)
+{
+  free(c->path);
+  if (c->blobs_fd >= 0)
+    close(c->blobs_fd);
+  if (c->layout_fd >= 0)
+    close(c->layout_fd); /* releases the lock */
+  *c = (sc_base_cache){.layout_fd = -1, .blobs_fd = -1};
+}
+
+int sc_base_cache_record(sc_base_cache *c, const char *manifest_digest, const char *media_type,
+                         int64_t size, char **oci_reference, sc_error *err)
+{
+  json_t *index = NULL;
+  if (sc_oci_index_read(c->layout_fd, &index, err) < 0)
+    return sc_error_prefix(err, "cache %s", c->path);
+  const char *hex = sc_digest_hex(manifest_digest);
+  json_t *descriptor =
+      json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type, "digest", manifest_digest, "size",
+                (json_int_t)size, "annotations", SC_ANNOTATION_REF_NAME, hex);
+  json_decref(sc_oci_index_set_tag(index, hex, descriptor));
+  json_decref(descriptor);
+  int rc = sc_oci_index_write(c->layout_fd, index, err);
+  json_decref(index);
+  *oci_reference = xasprintf("oci:%s:%s", c->path, hex);
+  return rc;
+}
+
+static int open_cache(pull_ctx *ctx, sc_error *err)
+{
+  int rc = sc_base_cache_open(ctx->options->cache_dir, ctx->options->registry.interrupted,
+                              &ctx->cache, err);
+  ctx->cache_path = ctx->cache.path;
+  ctx->layout_fd = ctx->cache.layout_fd;
+  ctx->blobs_fd = ctx->cache.blobs_fd;
+  return rc;
 }
 
 /* Name the manifest in the cache's index.json by its digest's hex. */
 static int cache_record(pull_ctx *ctx, const char *media_type, int64_t size, sc_error *err)
 {
-  json_t *index = NULL;
-  if (sc_oci_index_read(ctx->layout_fd, &index, err) < 0)
-    return sc_error_prefix(err, "cache %s", ctx->cache_path);
-  const char *hex = sc_digest_hex(ctx->result->manifest_digest);
-  json_t *descriptor = json_pack("{s:s,s:s,s:I,s:{s:s}}", "mediaType", media_type, "digest",
-                                 ctx->result->manifest_digest, "size", (json_int_t)size,
-                                 "annotations", SC_ANNOTATION_REF_NAME, hex);
-  json_decref(sc_oci_index_set_tag(index, hex, descriptor));
-  json_decref(descriptor);
-  int rc = sc_oci_index_write(ctx->layout_fd, index, err);
-  json_decref(index);
-  ctx->result->oci_reference = xasprintf("oci:%s:%s", ctx->cache_path, hex);
-  return rc;
+  return sc_base_cache_record(&ctx->cache, ctx->result->manifest_digest, media_type, size,
+                              &ctx->result->oci_reference, err);
 }
 
 /* ---- talking to the registry ---- */
@@ -625,6 +654,7 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
                   .source = source,
                   .layout_fd = -1,
                   .blobs_fd = -1,
+                  .cache = {.layout_fd = -1, .blobs_fd = -1},
                   .result = result,
                   .lock = &lock};
   int rc = sc_registry_ref_parse(source, &ctx.ref, err);
@@ -635,28 +665,6 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
   sc_registry_free(ctx.registry);
   sc_registry_ref_clear(&ctx.ref);
   free(ctx.scope);
-  free(ctx.cache_path);
-  if (ctx.blobs_fd >= 0)
-    close(ctx.blobs_fd);
-  if (ctx.layout_fd >= 0)
-    close(ctx.layout_fd); /* releases the lock */
+  sc_base_cache_close(&ctx.cache);
   return rc;
-}
-
-int sc_pull_open_image(const char *source, const char *cached, sc_image **out, sc_error *err)
-{
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(source, &ref, err) < 0)
-    return -1;
-  int r = sc_image_open(cached, out, err);
-  if (r == 0) {
-    const char *sep = ref.tag ? ":" : "@";
-    const char *version = ref.tag ? ref.tag : ref.digest;
-    free((*out)->name);
-    (*out)->name = xasprintf("%s/%s%s%s", ref.host, ref.repository, sep, version);
-    free((*out)->tag);
-    (*out)->tag = xasprintf("%s%s%s", ref.repository, ref.tag ? ":" : "", ref.tag ? ref.tag : "");
-  }
-  sc_registry_ref_clear(&ref);
-  return r;
 }

@@ -58,16 +58,26 @@ typedef struct sc_pull_result {
 
 void sc_pull_result_clear(sc_pull_result *result);
 
+/* The cache layout, locked while open (store.h): pulls and imports of
+ * archives (image-source.h) write it. */
+typedef struct sc_base_cache {
+  char *path;
+  int layout_fd, blobs_fd;
+} sc_base_cache;
+
+/* Open cache_dir (NULL: $XDG_CACHE_HOME/sc-build/bases), made when
+ * missing, and lock it (waiting for another run, until *interrupted). */
+int sc_base_cache_open(const char *cache_dir, volatile const int *interrupted, sc_base_cache *c,
+                       sc_error *err);
+void sc_base_cache_close(sc_base_cache *c);
+/* Name the manifest (its blob stored) in index.json by its digest's hex;
+ * *oci_reference receives "oci:CACHE:HEX". */
+int sc_base_cache_record(sc_base_cache *c, const char *manifest_digest, const char *media_type,
+                         int64_t size, char **oci_reference, sc_error *err);
+
 /* Pull source (docker://HOST[:PORT]/REPO[:TAG|@DIGEST]) into the cache. */
 int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
             sc_error *err);
-
-/* Open the copy a pull of source (docker://HOST/REPO[:TAG|@DIGEST]) left
- * in the cache (cached: sc_pull_result.oci_reference), named after source
- * rather than the cache: name "HOST/REPO:TAG" (or "@DIGEST") and tag
- * "REPO[:TAG]", so that install's default name and the info file say where
- * the image came from, as atomic's do. */
-int sc_pull_open_image(const char *source, const char *cached, sc_image **out, sc_error *err);
 
 /* Pick the manifest for os/architecture[/variant] from an image index
  * (image-spec image-index.md, or a Docker manifest list): the descriptor

@@ -13,6 +13,7 @@
 #include "datadir.h"
 #include "image-archive.h"
 #include "ostree-export.h"
+#include "image-source.h"
 #include "oci.h"
 #include "parallel.h"
 #include "store.h"
@@ -547,79 +548,16 @@ static int push_image(push_ctx *ctx, sc_error *err)
 
 /* ---- the source image ---- */
 
-typedef struct source {
-  sc_image *image;
-  char *tmpdir;    /* an extracted oci-archive, removed at the end */
-  int tmp_lock_fd; /* holds tmpdir's flock (store.h) */
-} source;
-
-static void source_clear(source *s)
-{
-  sc_image_free(s->image);
-  sc_store_tmp_dir_remove(&s->tmpdir, &s->tmp_lock_fd);
-}
-
-/* A temporary directory for an OCI layout made from the source. */
-static int make_tmpdir(source *s, sc_error *err)
-{
-  s->tmp_lock_fd = sc_store_tmp_dir(NULL, "sc-push.", 0700, NULL, &s->tmpdir, err);
-  if (s->tmp_lock_fd < 0)
-    return -1;
-  int fd = dup(s->tmp_lock_fd);
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "%s", s->tmpdir);
-  return fd;
-}
-
-static int open_archive(const char *rest, source *s, sc_error *err)
-{
-  const char *colon = strchr(rest, ':');
-  _cleanup_free_ char *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open %s", path);
-  _cleanup_close_ int dir_fd = make_tmpdir(s, err);
-  if (dir_fd < 0)
-    return -1;
-  if (sc_oci_archive_extract(fd, dir_fd, err) < 0)
-    return sc_error_prefix(err, "%s", path);
-  _cleanup_free_ char *ref = colon && colon[1] ? xasprintf("oci:%s:%s", s->tmpdir, colon + 1)
-                                               : xasprintf("oci:%s", s->tmpdir);
-  return sc_image_open(ref, &s->image, err) < 0 ? sc_error_prefix(err, "%s", path) : 0;
-}
-
-/* ostree:NAME:TAG@REPO: its layers packed again into a temporary layout. */
-static int open_ostree(const char *reference, source *s, volatile const int *interrupted,
+/* Any source transport, read through the cache (image-source.h) as a
+ * layout whose blobs upload as they are.  A docker:// source is pulled
+ * without the destination's credentials, which are for its host only. */
+static int open_source(const char *reference, const sc_push_options *options, sc_image **out,
                        sc_error *err)
 {
-  sc_image *stored = NULL;
-  if (sc_image_open(reference, &stored, err) < 0)
-    return -1;
-  sc_ostree_export_result exported = {0};
-  int dir_fd = make_tmpdir(s, err);
-  int rc = dir_fd < 0 ? -1 : sc_ostree_export(stored, dir_fd, "image", interrupted, &exported, err);
-  sc_image_free(stored);
-  if (dir_fd >= 0)
-    close(dir_fd);
-  if (rc < 0)
-    return -1;
-  _cleanup_free_ char *ref = xasprintf("oci:%s:image", s->tmpdir);
-  return sc_image_open(ref, &s->image, err);
-}
-
-static int open_source(const char *reference, source *s, volatile const int *interrupted,
-                       sc_error *err)
-{
-  if (sc_str_has_prefix(reference, "oci-archive:"))
-    return open_archive(reference + 12, s, err);
-  if (sc_str_has_prefix(reference, "ostree:"))
-    return open_ostree(reference, s, interrupted, err);
-  if (sc_str_has_prefix(reference, "docker:") || sc_str_has_prefix(reference, "docker-archive:"))
-    return sc_error_set(err, SC_E_USAGE,
-                        "%s: push takes oci:PATH[:TAG], oci-archive:PATH[:TAG] or "
-                        "ostree:NAME[:TAG][@REPO]",
-                        reference);
-  return sc_image_open(reference, &s->image, err);
+  sc_pull_options pull = {.registry = options->registry};
+  pull.registry.creds = NULL;
+  sc_image_source_options source = {.pull = &pull, .need_layout = true};
+  return sc_image_source_open(reference, &source, out, err);
 }
 
 int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
@@ -628,16 +566,16 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   memset(result, 0, sizeof *result);
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   push_ctx ctx = {.options = options, .result = result, .lock = &lock};
-  source src = {.tmp_lock_fd = -1};
+  sc_image *image = NULL;
   int rc = -1;
   if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)
     return -1;
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
-  if (open_source(image_ref, &src, options->registry.interrupted, err) < 0) {
-    sc_error_prefix(err, "reading %s", image_ref);
+  if (open_source(image_ref, options, &image, err) < 0) {
+    /* the error names image_ref already */
   } else if (sc_registry_open(ctx.ref.host, &options->registry, &ctx.registry, err) == 0) {
-    ctx.image = src.image;
+    ctx.image = image;
     ctx.cache = cache_load(options);
     rc = push_image(&ctx, err);
     cache_save(options, ctx.cache); /* blobs that made it help the next push */
@@ -645,7 +583,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
       sc_error_prefix(err, "pushing to %s/%s", ctx.ref.host, ctx.ref.repository);
   }
   if (rc == 0) {
-    memcpy(result->manifest_digest, src.image->manifest_digest, SC_DIGEST_LEN + 1);
+    memcpy(result->manifest_digest, image->manifest_digest, SC_DIGEST_LEN + 1);
     result->destination =
         xasprintf("docker://%s/%s@%s", ctx.ref.host, ctx.ref.repository, result->manifest_digest);
     result->reference =
@@ -654,7 +592,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   }
   json_decref(ctx.cache);
   sc_registry_free(ctx.registry);
-  source_clear(&src);
+  sc_image_free(image);
   sc_registry_ref_clear(&ctx.ref);
   free(ctx.scope);
   return rc;

@@ -69,16 +69,41 @@ static int decode_auth_field(const char *b64, sc_registry_creds *out, const char
   return 0;
 }
 
-/* The "auths" entry for host: keyed "HOST[:PORT]", or as docker once wrote
- * it, "https://HOST[:PORT]" with an optional path. */
-static json_t *find_auth_entry(json_t *auths, const char *host)
+/* docker.io's registry goes by other names in old auth files:
+ * "https://index.docker.io/v1/" is what `docker login` still writes. */
+static bool same_registry(const char *a, size_t a_len, const char *b)
 {
+  static const char *const docker_io[] = {"docker.io", "index.docker.io", "registry-1.docker.io"};
+  if (strlen(b) == a_len && strncmp(a, b, a_len) == 0)
+    return true;
+  bool a_docker = false, b_docker = false;
+  for (size_t i = 0; i < 3; i++) {
+    a_docker |= strlen(docker_io[i]) == a_len && strncmp(a, docker_io[i], a_len) == 0;
+    b_docker |= strcmp(b, docker_io[i]) == 0;
+  }
+  return a_docker && b_docker;
+}
+
+/* The "auths" entry for host and repository, as containers-auth.json(5)
+ * looks it up: the most specific key first ("HOST/NS/REPO", "HOST/NS",
+ * then "HOST[:PORT]"), then a key as docker once wrote it,
+ * "https://HOST[:PORT]" with a path, which names the whole registry. */
+static json_t *find_auth_entry(json_t *auths, const char *host, const char *repository)
+{
+  if (repository) {
+    _cleanup_free_ char *key = xasprintf("%s/%s", host, repository);
+    for (char *slash; (slash = strrchr(key, '/')) != NULL && slash > key + strlen(host) - 1;) {
+      json_t *entry = json_object_get(auths, key);
+      if (entry)
+        return entry;
+      *slash = '\0';
+    }
+  }
   json_t *entry = json_object_get(auths, host);
   if (entry)
     return entry;
   const char *key;
   json_t *value;
-  size_t host_len = strlen(host);
   json_object_foreach(auths, key, value)
   {
     const char *k = key;
@@ -86,9 +111,9 @@ static json_t *find_auth_entry(json_t *auths, const char *host)
       k += 8;
     else if (sc_str_has_prefix(k, "http://"))
       k += 7;
-    else
-      continue;
-    if (strncmp(k, host, host_len) == 0 && (k[host_len] == '\0' || k[host_len] == '/'))
+    else if (strchr(k, '/') != NULL)
+      continue; /* a repository's key, not this one */
+    if (same_registry(k, strcspn(k, "/"), host))
       return value;
   }
   return NULL;
@@ -115,12 +140,18 @@ static int read_auth_file(const char *path, json_t **out, sc_error *err)
 
 int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *out, sc_error *err)
 {
+  return sc_auth_file_lookup_for(path, host, NULL, out, err);
+}
+
+int sc_auth_file_lookup_for(const char *path, const char *host, const char *repository,
+                            sc_registry_creds *out, sc_error *err)
+{
   if (access(path, F_OK) != 0)
     return 0;
   json_t *doc = NULL;
   if (read_auth_file(path, &doc, err) < 0)
     return -1;
-  json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host);
+  json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host, repository);
   const char *auth = json_string_value(json_object_get(entry, "auth"));
   int rc = 0;
   if (auth && auth[0] != '\0') {
@@ -149,19 +180,25 @@ static char *runtime_auth_path(void)
   return path ? path : xasprintf("/run/containers/%u/auth.json", (unsigned)getuid());
 }
 
-int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *err)
+int sc_registry_creds_find(const char *host, const char *repository, const char *authfile,
+                           sc_registry_creds *out, sc_error *err)
 {
-  char *paths[3] = {
+  if (authfile) /* --authfile: that file alone, as podman and skopeo read it */
+    return sc_auth_file_lookup_for(authfile, host, repository, out, err);
+  char *paths[4] = {
       env_path("REGISTRY_AUTH_FILE", NULL),
       runtime_auth_path(),
+      getenv("XDG_CONFIG_HOME") && getenv("XDG_CONFIG_HOME")[0]
+          ? env_path("XDG_CONFIG_HOME", "containers/auth.json")
+          : env_path("HOME", ".config/containers/auth.json"),
       getenv("DOCKER_CONFIG") ? env_path("DOCKER_CONFIG", "config.json")
                               : env_path("HOME", ".docker/config.json"),
   };
   int rc = 0;
-  for (size_t i = 0; i < 3 && rc == 0; i++)
+  for (size_t i = 0; i < 4 && rc == 0; i++)
     if (paths[i] != NULL)
-      rc = sc_auth_file_lookup(paths[i], host, out, err);
-  for (size_t i = 0; i < 3; i++)
+      rc = sc_auth_file_lookup_for(paths[i], host, repository, out, err);
+  for (size_t i = 0; i < 4; i++)
     free(paths[i]);
   return rc;
 }

@@ -34,12 +34,22 @@ int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_
  * out filled when an entry with credentials is there, 0 when the file or
  * the entry is missing, -1 on a malformed file. */
 int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *out, sc_error *err);
+/* The same for an image of repository (NULL: the registry as a whole):
+ * a key "HOST/NS/REPO" or "HOST/NS" wins over "HOST", as
+ * containers-auth.json(5) says; docker's legacy keys
+ * ("https://index.docker.io/v1/" for docker.io) name the registry. */
+int sc_auth_file_lookup_for(const char *path, const char *host, const char *repository,
+                            sc_registry_creds *out, sc_error *err);
 
-/* Find credentials for host in, in order: REGISTRY_AUTH_FILE,
- * $XDG_RUNTIME_DIR/containers/auth.json (/run/containers/$UID/auth.json
- * without XDG_RUNTIME_DIR), $DOCKER_CONFIG/config.json or
- * ~/.docker/config.json.  Returns 1 when found, 0 when not. */
-int sc_registry_creds_find(const char *host, sc_registry_creds *out, sc_error *err);
+/* Find credentials for host (and repository, or NULL) in authfile
+ * (--authfile) alone when given, else in containers-auth.json(5)'s order:
+ * REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json
+ * (/run/containers/$UID/auth.json without XDG_RUNTIME_DIR),
+ * $XDG_CONFIG_HOME/containers/auth.json (~/.config/...), then
+ * $DOCKER_CONFIG/config.json or ~/.docker/config.json.  Returns 1 when
+ * found, 0 when not. */
+int sc_registry_creds_find(const char *host, const char *repository, const char *authfile,
+                           sc_registry_creds *out, sc_error *err);
 
 /* The auth file `sc-build login` writes: REGISTRY_AUTH_FILE, else
  * $XDG_RUNTIME_DIR/containers/auth.json, else

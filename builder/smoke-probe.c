@@ -429,9 +429,25 @@ static void run_exec(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
     r->reason = xasprintf("exited with status %d: %.300s", status, output ? output : "");
 }
 
+/* Once the container has died, only an exit probe has anything to read:
+ * the others are not run (runc exec would only say "stopped container"). */
+static bool skip_after_exit(const sc_probe *probe, sc_probe_target *target, sc_probe_result *result)
+{
+  if (probe->type == SC_PROBE_EXIT)
+    return false;
+  sc_probe_target_poll(target);
+  if (!target->exited)
+    return false;
+  _cleanup_free_ char *why = exited_reason(target);
+  result->reason = xasprintf("not run: %s before this probe", why);
+  return true;
+}
+
 void sc_probe_run(const sc_probe *probe, sc_probe_target *target, sc_probe_result *result)
 {
   *result = (sc_probe_result){0};
+  if (skip_after_exit(probe, target, result))
+    return;
   double start = sc_now();
   switch (probe->type) {
   case SC_PROBE_ALIVE:

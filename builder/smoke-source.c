@@ -19,7 +19,9 @@ static bool is_project_dir(const char *path)
 {
   struct stat st;
   _cleanup_free_ char *config = sc_path_join(path, SC_FILE_CONFIG_TEMPLATE);
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) && stat(config, &st) == 0;
+  _cleanup_free_ char *plain = sc_path_join(path, SC_FILE_CONFIG);
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode) &&
+         (stat(config, &st) == 0 || stat(plain, &st) == 0);
 }
 
 /* sc-build.json "test": {"probes": [...], "set": {...}, "timeout": N}. */
@@ -59,6 +61,7 @@ static int open_project(const char *path, sc_smoke_source *out, sc_error *err)
   if (sc_project_open(path, &project, err) < 0)
     return -1;
   out->name = xstrdup(project->image_name);
+  out->no_settings = project->settings_text.data == NULL;
   int r = read_test_settings(project, out, err);
   _cleanup_free_ char *reference = NULL;
   if (r == 0)
@@ -100,8 +103,31 @@ void sc_smoke_source_close(sc_smoke_source *source)
   *source = (sc_smoke_source){.build_lock_fd = -1};
 }
 
-void sc_smoke_source_plan(sc_smoke_source *source, json_t *probes, const sc_values *set,
-                          double timeout, sc_smoke_options *options, const char **note)
+/* Without probes only `alive` runs, which proves little: say how to add one. */
+static char *no_probes_note(const sc_smoke_source *source, const char *path)
+{
+  static const char example[] =
+      "{\"test\": {\"probes\": [{\"type\": \"tcp\", \"address\": \"127.0.0.1:${PORT}\"}]}}";
+  if (source->build_dir == NULL)
+    return xstrdup("an image carries no probes: checking only that the container stays up for "
+                   "2 s (give --probe, or test the project directory to use its sc-build.json "
+                   "probes)");
+  _cleanup_free_ char *settings = sc_path_join(path, "sc-build.json");
+  if (source->no_settings)
+    return xasprintf("%s has no sc-build.json, so no probes: checking only that the container "
+                     "stays up for 2 s.  To check that the service works, write %s with a probe, "
+                     "for example %s (probe types: tcp, http, exec, exit, alive; see "
+                     "docs/sc-build-json.md), or give --probe",
+                     path, settings, example);
+  return xasprintf("%s has no test.probes: checking only that the container stays up for 2 s.  "
+                   "To check that the service works, add a probe, for example %s (probe types: "
+                   "tcp, http, exec, exit, alive; see docs/sc-build-json.md), or give --probe",
+                   settings, example);
+}
+
+void sc_smoke_source_plan(sc_smoke_source *source, const char *path, json_t *probes,
+                          const sc_values *set, double timeout, sc_smoke_options *options,
+                          char **note)
 {
   *note = NULL;
   if (json_array_size(probes)) {
@@ -110,11 +136,7 @@ void sc_smoke_source_plan(sc_smoke_source *source, json_t *probes, const sc_valu
   }
   if (json_array_size(source->probes) == 0) {
     json_array_append_new(source->probes, json_pack("{s:s, s:f}", "type", "alive", "seconds", 2.0));
-    *note = source->build_dir ? "the project's sc-build.json has no probes: checking only that "
-                                "the container stays up for 2 s"
-                              : "an image carries no probes: checking only that the container "
-                                "stays up for 2 s (give --probe, or test the project directory "
-                                "to use its sc-build.json probes)";
+    *note = no_probes_note(source, path);
   }
   for (size_t i = 0; set && i < sc_values_count(set); i++)
     sc_values_set(source->set, sc_values_key_at(set, i), sc_values_value_at(set, i));

@@ -4,6 +4,7 @@
 #ifndef SC_SMOKE_SOURCE_H
 #define SC_SMOKE_SOURCE_H
 
+#include <stdbool.h>
 #include <jansson.h>
 #include <sc/error.h>
 #include <sc/image.h>
@@ -18,6 +19,7 @@ typedef struct sc_smoke_source {
   sc_values *set;    /* sc-build.json test.set */
   double timeout;    /* sc-build.json test.timeout, default 30 */
   char *build_dir;   /* temporary layout of a built project, removed on close */
+  bool no_settings;  /* a project without sc-build.json */
   int build_lock_fd; /* holds build_dir's flock while it exists */
 } sc_smoke_source;
 
@@ -26,10 +28,12 @@ void sc_smoke_source_close(sc_smoke_source *source);
 
 /* The smoke test's plan (docs/sc-build.1, test) into options' image,
  * name, set, probes and timeout: the probes given (an array; empty: none
- * given) win over the source's, else alive:2 and *note says why; the
+ * given) win over the source's, else alive:2 and *note (to free) says why
+ * and how to add one to path, the source as given; the
  * values given (or NULL) over the source's test.set; a timeout > 0 over
  * the source's.  What options points to is the source's until it closes. */
-void sc_smoke_source_plan(sc_smoke_source *source, json_t *probes, const sc_values *set,
-                          double timeout, sc_smoke_options *options, const char **note);
+void sc_smoke_source_plan(sc_smoke_source *source, const char *path, json_t *probes,
+                          const sc_values *set, double timeout, sc_smoke_options *options,
+                          char **note);
 
 #endif

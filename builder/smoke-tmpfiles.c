@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,18 +121,26 @@ static int apply_symlink(int root_fd, const char *rel, const tmpfiles_line *l, s
   return 0;
 }
 
-static int apply_line(int root_fd, const char *root_path, const tmpfiles_line *l, char ***notes,
-                      sc_error *err)
+/* A tmpfiles path names a file of the root as seen from inside it, as for
+ * systemd-tmpfiles --root: "/run/x" is ROOT/run/x. */
+static bool is_clean_absolute(const char *path)
+{
+  return path[0] == '/' && strstr(path, "/../") == NULL &&
+         !(strlen(path) >= 3 && strcmp(path + strlen(path) - 3, "/..") == 0);
+}
+
+static int apply_line(int root_fd, const tmpfiles_line *l, char ***notes, sc_error *err)
 {
   const char *path = l->fields[1];
-  size_t rlen = strlen(root_path);
-  if (strncmp(path, root_path, rlen) != 0 || path[rlen] != '/' || strstr(path, "/../")) {
-    _cleanup_free_ char *note =
-        xasprintf("tmpfiles: skipped '%s %s': outside the test root", l->fields[0], path);
+  if (!is_clean_absolute(path)) {
+    _cleanup_free_ char *note = xasprintf(
+        "tmpfiles: skipped '%s %s': not an absolute path without '..'", l->fields[0], path);
     sc_strv_push(notes, note);
     return 0;
   }
-  const char *rel = path + rlen + 1;
+  const char *rel = path + strspn(path, "/");
+  if (rel[0] == '\0')
+    return 0; /* the root itself exists */
   switch (l->type) {
   case 'd':
   case 'D':
@@ -167,7 +176,7 @@ int sc_tmpfiles_apply(const char *root_path, const char *text, char ***notes, sc
     split_line(line, &l);
     int r = 0;
     if (l.count >= 2 && l.fields[0][0] != '#')
-      r = apply_line(root_fd, root_path, &l, notes, err);
+      r = apply_line(root_fd, &l, notes, err);
     line_clear(&l);
     if (r < 0)
       return -1;

@@ -1,13 +1,14 @@
 /* smoke-tmpfiles.h: apply a rendered tmpfiles.d(5) file inside a test root,
- * for `sc-build test`.  Only paths under the root are touched: a line that
- * names a path outside it is skipped and reported. */
+ * for `sc-build test`, as systemd-tmpfiles --root=ROOT does: the root is
+ * the future "/", so a line's path "/run/x" is ROOT/run/x.  A path that is
+ * not absolute or climbs with ".." is skipped and reported. */
 #ifndef SC_SMOKE_TMPFILES_H
 #define SC_SMOKE_TMPFILES_H
 
 #include <sc/error.h>
 
-/* Apply text (the rendered tmpfiles file) under root_path (absolute).  Lines
- * skipped (outside the root, or types a test does not need) are added to
+/* Apply text (the rendered tmpfiles file) under root_path.  Lines skipped
+ * (not a clean absolute path, or types a test does not need) are added to
  * *notes as messages. */
 int sc_tmpfiles_apply(const char *root_path, const char *text, char ***notes, sc_error *err);
 

@@ -13,31 +13,17 @@
 
 #include <sc/install.h>
 #include <sc/runc.h>
+#include "container-root.h"
 #include "smoke-probe.h"
 #include "store.h"
-#include "smoke-tmpfiles.h"
 #include "util.h"
 
 #define STOP_GRACE_SECONDS 10.0
 #define TEST_ROOT_PREFIX "sc-build-test."
-#define KEPT_MARKER ".sc-build-kept"
-/* In a test root: the runtime that ran its container, for whoever cleans
- * up after a run that was killed. */
-#define RUNTIME_MARKER ".sc-build-runtime"
-#define STATE_DIR "run/runc-state"
 #define LOG_TAIL_LINES 20
 
-static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...) SC_PRINTF(3, 4);
-static void emit(const sc_smoke_options *o, const char *kind, const char *fmt, ...)
-{
-  if (o->on_event == NULL)
-    return;
-  va_list ap;
-  va_start(ap, fmt);
-  _cleanup_free_ char *text = xvasprintf(fmt, ap);
-  va_end(ap);
-  o->on_event(o->user, kind, text);
-}
+/* Progress through the caller's on_event (container-root.h). */
+#define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
 
 static char *find_in_path(const char *program)
 {
@@ -146,63 +132,24 @@ int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **reso
 typedef struct smoke_run {
   const sc_smoke_options *options;
   sc_smoke_report *report;
-  sc_values *set; /* the user's values plus the root-confined directories */
-  sc_install_result install;
-  bool installed;
+  sc_container_root root; /* the test root, with the image installed */
   sc_runtime runtime;
-  char *state_root;
   char *log_path;
   sc_probe_target target;
   bool started;
-  int root_lock_fd; /* holds the test root's flock while this run lives */
 } smoke_run;
-
-static void set_default(sc_values *set, const char *key, const char *root, const char *sub)
-{
-  if (!sc_values_has(set, key)) {
-    _cleanup_free_ char *value = xasprintf("%s%s", root, sub);
-    sc_values_set(set, key, value);
-  }
-}
 
 static int install_into_root(smoke_run *run, sc_error *err)
 {
   const sc_smoke_options *o = run->options;
-  const char *root = run->report->root;
-  run->set = sc_values_copy(o->set);
-  /* Keep what the service writes inside the root (docs/design.md section 5). */
-  set_default(run->set, "RUN_DIRECTORY", root, "/run");
-  set_default(run->set, "STATE_DIRECTORY", root, "/var/lib");
-  set_default(run->set, "CONF_DIRECTORY", root, "/etc");
-  sc_install_options install = {
-      .root = root,
-      .name = run->report->id,
-      .set = run->set,
-      .runtime_path = run->report->runtime,
-      .no_systemd_cgroup = !run->runtime.systemd_cgroup,
-      .interrupted = o->interrupted,
-  };
-  emit(o, "step", "installing %s into %s", o->image->reference, root);
-  if (sc_install(o->image, &install, &run->install, err) < 0)
-    return -1;
-  run->installed = true;
-  return 0;
-}
-
-static int apply_tmpfiles(smoke_run *run, sc_error *err)
-{
-  _cleanup_free_ char *path =
-      xasprintf("%s/etc/tmpfiles.d/%s.conf", run->report->root, run->report->id);
-  _cleanup_free_ char *text = NULL;
-  if (sc_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
-    return 0; /* the image has no tmpfiles.template */
-  return sc_tmpfiles_apply(run->report->root, text, &run->report->notes, err);
+  emit(o, "step", "installing %s into %s", o->image->reference, run->report->root);
+  return sc_container_root_install(&run->root, o->image, run->report->id, o->set, &run->runtime,
+                                   o->interrupted, &run->report->notes, err);
 }
 
 static int start_container(smoke_run *run, sc_error *err)
 {
   const char *root = run->report->root;
-  run->state_root = xasprintf("%s/" STATE_DIR, root);
   run->log_path = xasprintf("%s/var/log/%s.log", root, run->report->id);
   _cleanup_free_ char *log_dir = sc_path_dirname(run->log_path);
   if (sc_mkdir_p_at(AT_FDCWD, log_dir, 0755, err) < 0)
@@ -210,12 +157,11 @@ static int start_container(smoke_run *run, sc_error *err)
   _cleanup_close_ int log_fd = open(run->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open %s", run->log_path);
-  run->runtime.path = run->report->runtime;
-  run->runtime.state_root = run->state_root;
+  run->runtime.state_root = run->root.state_root;
   _cleanup_free_ char *pid_file = xasprintf("%s/run/container-%s.pid", root, run->report->id);
   emit(run->options, "step", "starting %s with %s run -d", run->report->id, run->report->runtime);
-  if (sc_runtime_run_detached(&run->runtime, run->install.deployment, run->report->id, pid_file,
-                              log_fd, &run->target.pid, err) < 0)
+  if (sc_runtime_run_detached(&run->runtime, run->root.bundle, run->report->id, pid_file, log_fd,
+                              &run->target.pid, err) < 0)
     return -1;
   run->started = true;
   run->target.runtime = &run->runtime;
@@ -227,15 +173,7 @@ static int start_container(smoke_run *run, sc_error *err)
 /* The values probes are rendered with: the installed ones. */
 static sc_values *probe_values(const smoke_run *run)
 {
-  sc_values *values = sc_values_new();
-  json_t *saved = json_object_get(run->install.info, "values");
-  const char *key;
-  json_t *value;
-  json_object_foreach(saved, key, value)
-  {
-    sc_values_set(values, key, json_string_value(value) ? json_string_value(value) : "");
-  }
-  return values;
+  return sc_values_from_info(run->root.install.info);
 }
 
 /* Before the container starts: a port a probe will knock on must be free,
@@ -313,72 +251,27 @@ static void stop_container(smoke_run *run)
   sc_runtime_delete(&run->runtime, run->report->id, true, NULL);
 }
 
-/* --keep: a marker in the root, so that the next run does not take it for
- * what a killed run left (its paths stay as the unit and config name them). */
-static void keep_root(smoke_run *run)
-{
-  sc_write_file_at(run->root_lock_fd, KEPT_MARKER, "", 0, 0600, NULL);
-}
-
 static void teardown(smoke_run *run)
 {
   const sc_smoke_options *o = run->options;
   stop_container(run);
   if (run->log_path && !run->report->passed)
     run->report->log_tail = read_tail(run->log_path, LOG_TAIL_LINES);
-  if (o->keep) {
-    keep_root(run);
+  if (o->keep)
     emit(o, "note", "kept the test root %s", run->report->root);
-    return;
-  }
-  if (run->installed) {
-    sc_install_options u = {.root = run->report->root, .name = run->report->id};
-    sc_install_result result;
-    sc_uninstall(&u, &result, NULL);
-    sc_install_result_clear(&result);
-  }
-  sc_rm_rf_at(AT_FDCWD, run->report->root, NULL);
+  sc_container_root_close(&run->root, o->keep);
 }
 
-/* A test root whose run was killed (its lock is free): delete the
- * containers its runtime state holds, which kept running without it. */
-static bool stop_leftover_containers(int root_fd, void *user)
-{
-  (void)user;
-  if (faccessat(root_fd, KEPT_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return false; /* kept with --keep: the user removes it */
-  _cleanup_free_ char *runtime = NULL;
-  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
-    return true;
-  _cleanup_close_ int state_fd =
-      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_strv_ char **ids = NULL;
-  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
-    return true;
-  /* The runtime needs the state directory by name. */
-  char link[64], state[PATH_MAX];
-  snprintf(link, sizeof link, "/proc/self/fd/%d", state_fd);
-  ssize_t n = readlink(link, state, sizeof state - 1);
-  if (n <= 0)
-    return true;
-  state[n] = '\0';
-  sc_runtime rt = {.path = runtime, .state_root = state};
-  for (size_t i = 0; ids[i]; i++)
-    sc_runtime_delete(&rt, ids[i], true, NULL);
-  return true;
-}
-
-/* The test root: made and flocked for as long as this run lives (store.h),
- * after removing the roots, and stopping the containers, of runs that were
- * killed. */
+/* The test root: made and flocked for as long as this run lives, after
+ * removing the roots, and stopping the containers, of runs that were
+ * killed (container-root.h). */
 static int make_test_root(smoke_run *run, sc_error *err)
 {
-  run->root_lock_fd = sc_store_tmp_dir(sc_store_tmp_base(run->options->tmpdir), TEST_ROOT_PREFIX,
-                                       0755, stop_leftover_containers, &run->report->root, err);
-  if (run->root_lock_fd < 0)
+  if (sc_container_root_make(run->options->tmpdir, TEST_ROOT_PREFIX, run->report->runtime,
+                             &run->root, err) < 0)
     return -1;
-  return sc_write_file_at(run->root_lock_fd, RUNTIME_MARKER, run->report->runtime,
-                          strlen(run->report->runtime), 0600, err);
+  run->report->root = xstrdup(run->root.path);
+  return 0;
 }
 
 static int prepare(smoke_run *run, sc_error *err)
@@ -386,6 +279,7 @@ static int prepare(smoke_run *run, sc_error *err)
   const sc_smoke_options *o = run->options;
   if (sc_smoke_preflight(o->runtime_path, o->tmpdir, &run->report->runtime, err) < 0)
     return -1;
+  run->runtime.path = run->report->runtime;
   run->runtime.systemd_cgroup = sc_systemd_is_running();
   if (!run->runtime.systemd_cgroup)
     sc_strv_push(&run->report->notes, "systemd is not running here: the container runs "
@@ -399,16 +293,20 @@ static int prepare(smoke_run *run, sc_error *err)
 int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err)
 {
   *report = (sc_smoke_report){0};
-  smoke_run run = {.options = options, .report = report, .root_lock_fd = -1};
+  smoke_run run = {.options = options, .report = report, .root = {.lock_fd = -1}};
   double start = sc_now();
   int r = prepare(&run, err);
   /* Each step is skipped once interrupted (a signal, or the output pipe
    * closed); the teardown below runs in every case. */
   if (r == 0 && (install_into_root(&run, err) < 0 || sc_interrupted(options->interrupted) ||
-                 apply_tmpfiles(&run, err) < 0 || sc_interrupted(options->interrupted) ||
-                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0 ||
-                 run_probes(&run, err) < 0))
+                 refuse_taken_ports(&run, err) < 0 || start_container(&run, err) < 0))
     r = -1;
+  double probes_start = sc_now();
+  report->install_seconds = probes_start - start;
+  if (r == 0 && run_probes(&run, err) < 0)
+    r = -1;
+  double cleanup_start = sc_now();
+  report->probe_seconds = cleanup_start - probes_start;
   if (r < 0)
     report->passed = false;
   if (sc_interrupted(options->interrupted)) { /* whatever step it stopped, this is why */
@@ -419,12 +317,11 @@ int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_er
   }
   if (report->root)
     teardown(&run);
-  sc_closep(&run.root_lock_fd); /* after teardown: the root is gone, or kept */
-  sc_values_free(run.set);
-  sc_install_result_clear(&run.install);
-  free(run.state_root);
+  sc_container_root_close(&run.root, false); /* made, but failed before report->root */
   free(run.log_path);
-  report->seconds = sc_now() - start;
+  double end = sc_now();
+  report->cleanup_seconds = end - cleanup_start;
+  report->seconds = end - start;
   return r;
 }
 

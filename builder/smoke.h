@@ -10,14 +10,15 @@
 #include <sc/image.h>
 #include <sc/values.h>
 
-/* Progress, as it happens (the library never prints): kind is "step",
- * "note" or "probe". */
-typedef void (*sc_smoke_event_fn)(void *user, const char *kind, const char *text);
+#include "container-root.h"
+
+/* Progress, as it happens (container-root.h). */
+typedef sc_container_event_fn sc_smoke_event_fn;
 
 typedef struct sc_smoke_options {
   const sc_image *image;
   const char *name;         /* base of the container name; "-test-XXXXXX" is appended */
-  const sc_values *set;     /* --set values (RUN_, STATE_, CONF_DIRECTORY default into the root) */
+  const sc_values *set;     /* --set values; their paths name files of the test root */
   json_t *probes;           /* array of probe objects (docs/sc-build-json.md) */
   double timeout;           /* default per-probe timeout, seconds */
   bool keep;                /* leave the root (and stop the container) for inspection */
@@ -36,11 +37,14 @@ typedef struct sc_smoke_probe_report {
 } sc_smoke_probe_report;
 
 typedef struct sc_smoke_report {
-  char *root;    /* the temporary root (removed unless keep) */
-  char *id;      /* container name and runtime id */
-  char *runtime; /* the runtime's absolute path */
-  bool passed;   /* every probe passed */
-  double seconds;
+  char *root;             /* the temporary root (removed unless keep) */
+  char *id;               /* container name and runtime id */
+  char *runtime;          /* the runtime's absolute path */
+  bool passed;            /* every probe passed */
+  double seconds;         /* the whole run: install_seconds + probe_seconds + cleanup_seconds */
+  double install_seconds; /* preflight, install into the root, tmpfiles, start */
+  double probe_seconds;   /* the probes, from the first to the last */
+  double cleanup_seconds; /* stop, delete, uninstall, remove the root */
   sc_smoke_probe_report *probes;
   size_t probe_count;
   char **notes;   /* things worth saying (no systemd, skipped tmpfiles lines, ...) */

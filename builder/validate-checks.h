@@ -7,6 +7,7 @@
 #include <sc/diag.h>
 #include <sc/manifest.h>
 #include <sc/values.h>
+#include "image-view.h"
 #include "jsonpos.h"
 #include "validate.h"
 
@@ -36,7 +37,11 @@ void sc_validate_tmpfiles(sc_validation *v, const char *rendered);
 void sc_validate_settings(sc_validation *v);
 /* process.args[0] and what it needs to start, in rootfs/ over the base
  * image (validate-exec.c). */
-void sc_validate_exec(sc_validation *v, json_t *process);
+void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts);
+/* Mount points runc cannot make: below a non-directory of the image
+ * (validate-mounts.c). */
+void sc_validate_mount_points(sc_validation *v, sc_image_view *view, const char *image,
+                              json_t *mounts);
 /* The base image validation reads: --from, else sc-build.json "from". */
 const char *sc_validation_base(const sc_validation *v);
 

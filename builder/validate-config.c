@@ -9,11 +9,12 @@
 #include <unistd.h>
 
 #include "inroot.h"
+#include "oci-mount.h"
 #include "util.h"
 #include "validate-checks.h"
 
 #define config_report(v, severity, path, depth, at_key, ...)                                       \
-  sc_validation_report_path(v, severity, SC_FILE_CONFIG_TEMPLATE,                                  \
+  sc_validation_report_path(v, severity, (v)->project->config_name,                                \
                             (v)->project->config_template.data, path, depth, at_key, __VA_ARGS__)
 
 static void check_required(sc_validation *v, json_t *config)
@@ -70,25 +71,29 @@ static const char *state_dir_hint(const char *source, size_t len)
   return NULL;
 }
 
-static bool is_bind(json_t *mount)
+/* Whether the bind shows a host directory at the same place inside, as a
+ * host interface is shown (/run/systemd for sd_notify and journald,
+ * /var/run/secrets, sssd's /var/lib/sss/pipes, kubelet's /var/lib/kubelet)
+ * rather than the service's own state, which goes anywhere inside. */
+static bool bound_at_same_place(json_t *mount, const char *source, size_t len)
 {
-  const char *type = json_string_value(json_object_get(mount, "type"));
-  if (type && (strcmp(type, "bind") == 0 || strcmp(type, "rbind") == 0))
-    return true;
-  size_t i;
-  json_t *option;
-  json_array_foreach(json_object_get(mount, "options"), i, option)
-  {
-    const char *s = json_string_value(option);
-    if (s && (strcmp(s, "bind") == 0 || strcmp(s, "rbind") == 0))
-      return true;
-  }
-  return false;
+  const char *dest = json_string_value(json_object_get(mount, "destination"));
+  if (dest == NULL)
+    return false;
+  while (len > 1 && source[len - 1] == '/')
+    len--;
+  size_t dest_len = strlen(dest);
+  while (dest_len > 1 && dest[dest_len - 1] == '/')
+    dest_len--;
+  return len == dest_len && memcmp(source, dest, len) == 0;
 }
 
 /* The template text, not the rendered value: after rendering,
- * ${STATE_DIRECTORY} is /var/lib too. */
-static void check_bind_source(sc_validation *v, size_t index)
+ * ${STATE_DIRECTORY} is /var/lib too.  Under /run a same-place bind is a
+ * host interface (runtime state of the service's own goes through
+ * RuntimeDirectory or ${RUN_DIRECTORY}/$NAME): no warning.  Under /var/lib
+ * it may be either, and only the author knows: the message says both. */
+static void check_bind_source(sc_validation *v, json_t *mount, size_t index)
 {
   const char *text = v->project->config_template.data;
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("mounts"), SC_JSONPOS_INDEX(index),
@@ -96,12 +101,22 @@ static void check_bind_source(sc_validation *v, size_t index)
   sc_jsonpos pos;
   if (sc_jsonpos_find(text, strlen(text), path, 3, &pos) != 3 || text[pos.value_offset] != '"')
     return;
-  const char *hint = state_dir_hint(text + pos.value_offset + 1, pos.value_len - 1);
-  if (hint)
-    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_CONFIG_TEMPLATE, pos.value_line, pos.value_col,
-                         "bind mount source is a fixed host directory: use %s, which an "
-                         "install (or a test install) can move",
-                         hint);
+  const char *source = text + pos.value_offset + 1;
+  size_t len = pos.value_len - 2; /* without the quotes */
+  const char *hint = state_dir_hint(source, len);
+  if (hint == NULL)
+    return;
+  bool same_place = bound_at_same_place(mount, source, len);
+  bool run = strcmp(hint, "${RUN_DIRECTORY}") == 0;
+  if (same_place && run)
+    return;
+  sc_validation_report(v, SC_DIAG_WARNING, v->project->config_name, pos.value_line, pos.value_col,
+                       "bind mount source is a fixed host directory: %s %s, which an install "
+                       "(or a test install) can move%s",
+                       same_place ? "if it is the service's own state, use" : "use", hint,
+                       same_place ? "; if the service shares the host's own directory there (as "
+                                    "sssd's /var/lib/sss/pipes), keep it and ignore this"
+                                  : "");
 }
 
 static void check_mounts(sc_validation *v, json_t *mounts)
@@ -117,8 +132,8 @@ static void check_mounts(sc_validation *v, json_t *mounts)
       config_report(v, SC_DIAG_ERROR, path, 3, false,
                     "mount type \"rbind\" is not a mount type: use \"bind\" (with the option "
                     "\"rbind\" for a recursive bind)");
-    if (is_bind(mount))
-      check_bind_source(v, i);
+    if (sc_oci_mount_is_bind(mount))
+      check_bind_source(v, mount, i);
   }
 }
 
@@ -138,5 +153,5 @@ void sc_validate_config(sc_validation *v, json_t *config)
     config_report(v, SC_DIAG_ERROR, selinux, 2, true,
                   "linux.selinuxProcessLabel is not in the runtime-spec: use "
                   "process.selinuxLabel");
-  sc_validate_exec(v, process);
+  sc_validate_exec(v, process, json_object_get(config, "mounts"));
 }

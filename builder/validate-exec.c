@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image-source.h"
 #include "image-view.h"
 #include "util.h"
 #include "validate-checks.h"
@@ -41,7 +42,7 @@ static void exec_error(exec_ctx *c, const char *fmt, ...)
   _cleanup_free_ char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("process"), SC_JSONPOS_KEY("args"), SC_JSONPOS_INDEX(0)};
-  sc_validation_report_path(c->v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE,
+  sc_validation_report_path(c->v, SC_DIAG_ERROR, c->v->project->config_name,
                             c->v->project->config_template.data, path, 3, false,
                             "process.args[0] '%s': %s", c->arg0, msg);
 }
@@ -324,12 +325,23 @@ static char **search_dirs(lib_search *s, const sc_elf_info *obj, const char *ori
   return dirs;
 }
 
-/* A library ld.so would take at path: a regular file, an ELF object of
- * the program's class and machine (ld.so skips others and searches on).
- * *resolved is where it is, every symlink followed, for messages. */
-/* The library at path when ld.so would load it; else NULL, and *why says
- * what is there instead (for the first such file met, so that a message
- * does not call "missing" a file that is present but unusable). */
+/* "PATH is a dangling symlink to TARGET" when path is a symlink whose
+ * target is not in the image (stat said ENOENT), else NULL: the file is
+ * there, but what it names is not, which "missing" would hide. */
+static char *dangling_symlink(exec_ctx *c, const char *path)
+{
+  _cleanup_free_ char *target = sc_image_view_readlink(c->view, path);
+  if (target == NULL)
+    return NULL;
+  return xasprintf("%s is a dangling symlink to %s, which is not in %s", path, target, c->image);
+}
+
+/* The library at path when ld.so would load it: a regular file, an ELF
+ * object of the program's class and machine (ld.so skips others and
+ * searches on); *resolved is where it is, every symlink followed.  Else
+ * NULL, and *why says what is there instead (for the first such file met,
+ * so that a message does not call "missing" a file that is present but
+ * unusable, or a symlink that leads nowhere). */
 static const sc_elf_info *usable_library(lib_search *s, const char *path, char **resolved,
                                          char **why)
 {
@@ -342,6 +354,8 @@ static const sc_elf_info *usable_library(lib_search *s, const char *path, char *
   if (regular && sc_image_view_content(s->c->view, path, &content, &err) == 0)
     elf = content.elf;
   sc_error_clear(&err);
+  if (!found && *why == NULL)
+    *why = dangling_symlink(s->c, path);
   const char *wrong = !found     ? NULL
                       : !regular ? "is not a regular file"
                       : !elf     ? "is not an ELF file"
@@ -458,7 +472,10 @@ static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
     return; /* static: nothing else to load */
   sc_view_file st;
   int r = sc_image_view_stat(c->view, elf->interp, &st);
-  if (r < 0)
+  _cleanup_free_ char *dangling = r == -ENOENT ? dangling_symlink(c, elf->interp) : NULL;
+  if (dangling)
+    exec_error(c, "the ELF interpreter (PT_INTERP) of %s cannot be run: %s", path, dangling);
+  else if (r < 0)
     exec_error(c, "%s, the ELF interpreter (PT_INTERP) of %s, is missing from %s (%s)", elf->interp,
                path, c->image, strerror(-r));
   else
@@ -616,26 +633,17 @@ static void base_error(sc_validation *v, const sc_error *err)
 static int add_base(sc_validation *v, sc_image_view *view, const char *from, sc_error *err)
 {
   const sc_validate_options *o = v->options;
-  sc_pull_result pulled = {0};
-  const char *local = from;
-  if (o && o->pulled) {
-    local = o->pulled;
-  } else if (sc_str_has_prefix(from, "docker://")) {
-    static const sc_pull_options defaults = {.registry.tls_verify = true};
-    if (sc_pull(from, o && o->pull ? o->pull : &defaults, &pulled, err) < 0)
-      return -1;
-    local = pulled.oci_reference;
-  } else if (!sc_str_has_prefix(from, "oci:")) {
-    return sc_error_set(err, SC_E_USAGE,
-                        "give the base image as oci:PATH[:TAG] or "
-                        "docker://HOST/REPO[:TAG|@DIGEST]");
-  }
+  sc_image_source src = {0};
+  sc_image_source_options options = {
+      .pull = o ? o->pull : NULL, .need_layout = true, .base_image = true};
+  if (!(o && o->pulled) && sc_image_source_resolve(from, &options, &src, err) < 0)
+    return -1;
   sc_image *image = NULL;
-  int r = sc_image_open(local, &image, err);
+  int r = sc_image_open(o && o->pulled ? o->pulled : src.local, &image, err);
   if (r == 0)
     r = sc_image_view_add_image(view, image, o ? o->interrupted : NULL, err);
   sc_image_free(image);
-  sc_pull_result_clear(&pulled);
+  sc_image_source_clear(&src);
   return r;
 }
 
@@ -664,7 +672,7 @@ const char *sc_validation_base(const sc_validation *v)
   return o && o->from ? o->from : v->project->from;
 }
 
-void sc_validate_exec(sc_validation *v, json_t *process)
+void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts)
 {
   const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
   const char *from = sc_validation_base(v);
@@ -677,5 +685,6 @@ void sc_validate_exec(sc_validation *v, json_t *process)
       from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
   exec_ctx c = {.v = v, .view = view, .process = process, .arg0 = arg0, .image = image};
   check_arg0(&c);
+  sc_validate_mount_points(v, view, image, mounts);
   sc_image_view_free(view);
 }

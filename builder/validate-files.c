@@ -250,15 +250,33 @@ static void check_labels(sc_validation *v, json_t *labels)
 /* Each probe as `sc-build test` will read it (probe.c, with the values an
  * install computes plus test.set), and keys no probe reads, which a typo
  * would otherwise turn into a silently weaker test. */
+/* The key of spec that probe.c's message is about: its messages quote the
+ * key ("url", "status"), so the diagnostic can point at its value; NULL
+ * (the whole probe) when none is quoted. */
+static const char *probe_error_key(json_t *spec, const char *msg)
+{
+  const char *key;
+  json_t *value;
+  json_object_foreach(spec, key, value)
+  {
+    _cleanup_free_ char *quoted = xasprintf("\"%s\"", key);
+    if (strstr(msg, quoted))
+      return key;
+  }
+  return NULL;
+}
+
 static void check_probe(sc_validation *v, const sc_values *values, json_t *spec, size_t i)
 {
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("test"), SC_JSONPOS_KEY("probes"), SC_JSONPOS_INDEX(i),
                             SC_JSONPOS_KEY(NULL)};
   sc_probe probe;
   sc_error err = SC_ERROR_INIT;
-  if (values && sc_probe_from_json(spec, values, 10, &probe, &err) < 0)
-    settings_report(v, SC_DIAG_ERROR, path, 3, false, "probe %zu: %s", i + 1, err.msg);
-  else if (values)
+  if (values && sc_probe_from_json(spec, values, 10, &probe, &err) < 0) {
+    path[3].key = probe_error_key(spec, err.msg);
+    settings_report(v, SC_DIAG_ERROR, path, path[3].key ? 4 : 3, false, "probe %zu: %s", i + 1,
+                    err.msg);
+  } else if (values)
     sc_probe_clear(&probe);
   sc_error_clear(&err);
   const char *type = json_string_value(json_object_get(spec, "type"));

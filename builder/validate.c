@@ -13,6 +13,8 @@
 
 #include <sc/template.h>
 
+#include "deploy.h"
+#include "exports.h"
 #include "hostfs.h"
 #include "util.h"
 #include "validate-checks.h"
@@ -74,20 +76,19 @@ static void check_rootfs(sc_validation *v)
 static void check_layout(sc_validation *v)
 {
   const sc_project *p = v->project;
-  if (exists_at(p->dirfd, "config.json"))
-    sc_validation_report(v, SC_DIAG_ERROR, "config.json", 1, 1,
-                         "a plain config.json does not support template substitutions: rename "
-                         "it config.json.template");
+  if (!p->config_plain && exists_at(p->dirfd, SC_FILE_CONFIG))
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG, 1, 1,
+                         "both config.json and config.json.template: an install copies "
+                         "config.json unchanged and ignores the template (as atomic does); "
+                         "remove one");
   if (p->config_template.data == NULL)
     sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, 0, 0,
-                         "missing: every system container needs its runc configuration");
+                         "missing: every system container needs its runc configuration "
+                         "(config.json.template, or a plain config.json installed unchanged)");
   if (p->service_template.data == NULL)
-    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_SERVICE_TEMPLATE, 0, 0,
-                         "missing: every system container needs its systemd unit template");
-  if (p->manifest.data == NULL)
-    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
-                         "missing: the image will have no default values; write "
-                         "{\"version\": \"1.0\", \"defaultValues\": {}}");
+    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_SERVICE_TEMPLATE, 0, 0,
+                         "missing: an install writes atomic's default unit (PIDFile=$PIDFILE, "
+                         "runc run -d); write service.template to choose the unit yourself");
   check_rootfs(v);
 }
 
@@ -111,7 +112,7 @@ static void load_manifest(sc_validation *v)
 static void compute_values(sc_validation *v)
 {
   const sc_project *p = v->project;
-  _cleanup_free_ char *destdir = xasprintf("/var/lib/containers/atomic/%s.0", p->image_name);
+  _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(p->image_name, 0);
   _cleanup_free_ char *image_name = xasprintf("%s:%s", p->image_name, p->image_tag);
   sc_values_context ctx = {
       .name = p->image_name,
@@ -121,7 +122,8 @@ static void compute_values(sc_validation *v)
       .installer_path = "/usr/bin/atomic",
       .image_name = image_name,
       .image_id = "0000000000000000000000000000000000000000000000000000000000000000",
-      .service_template = p->service_template.data,
+      .service_template =
+          p->service_template.data ? p->service_template.data : sc_default_service_template,
       .uuid = "00000000-0000-4000-8000-000000000000",
       .set = v->options ? v->options->set : NULL,
       .defaults = v->manifest ? v->manifest->default_values : NULL,
@@ -135,8 +137,29 @@ static void compute_values(sc_validation *v)
   }
 }
 
+/* Without manifest.json an install has only the built-in values: worth
+ * a word when a template uses another variable (atomic installs an image
+ * without one, so a project that needs none is fine). */
+static void check_missing_manifest(sc_validation *v, const sc_values *used)
+{
+  if (v->project->manifest.data != NULL)
+    return;
+  for (size_t i = 0; i < sc_values_count(used); i++) {
+    const char *key = sc_values_key_at(used, i);
+    if (sc_values_is_builtin(key))
+      continue;
+    sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, 0, 0,
+                         "missing, and the templates use '%s', which is not a built-in "
+                         "variable: without a default every install needs --set %s=...; write "
+                         "{\"version\": \"1.0\", \"defaultValues\": {\"%s\": \"...\"}}",
+                         key, key, key);
+    return;
+  }
+}
+
 static void check_defaults(sc_validation *v, const sc_values *used)
 {
+  check_missing_manifest(v, used);
   if (v->manifest == NULL)
     return;
   const sc_values *defaults = v->manifest->default_values;
@@ -144,12 +167,18 @@ static void check_defaults(sc_validation *v, const sc_values *used)
   for (size_t i = 0; i < sc_values_count(defaults); i++) {
     const char *key = sc_values_key_at(defaults, i);
     sc_jsonpos_step path[] = {SC_JSONPOS_KEY("defaultValues"), SC_JSONPOS_KEY(key)};
-    if (sc_values_is_builtin(key))
+    if (sc_values_is_builtin(key)) {
+      /* etcd's manifest writes CONF_DIRECTORY "/etc", the value an install
+       * uses anyway: a default that changes nothing is not worth a word. */
+      const char *actual = v->values ? sc_values_get(v->values, key) : NULL;
+      if (actual && strcmp(actual, sc_values_value_at(defaults, i)) == 0)
+        continue;
       sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
                                 "default value '%s' names a built-in variable, which an install "
-                                "sets itself: this default is never used",
-                                key);
-    else if (!sc_values_has(used, key))
+                                "sets itself (to '%s' here): this default is never used; give "
+                                "another value with --set at install",
+                                key, actual ? actual : "");
+    } else if (!sc_values_has(used, key))
       sc_validation_report_path(v, SC_DIAG_WARNING, SC_FILE_MANIFEST, text, path, 2, true,
                                 "default value '%s' is not used by any template", key);
   }
@@ -264,69 +293,49 @@ static void scan_hostfs(sc_validation *v, sc_values *used)
 
 /* ---- rendering ---- */
 
-typedef struct offset_map {
-  const char *text;
-  const sc_values *values;
-  size_t target;  /* byte offset in the rendered text */
-  size_t tpos;    /* template offset reached */
-  size_t rpos;    /* rendered offset reached */
-  size_t result;  /* template offset of target */
-  char *variable; /* target fell inside this variable's value */
-  bool found;
-} offset_map;
-
-/* Walk literal template text up to `end`, where `$$` renders as `$`. */
-static bool map_literal(offset_map *m, size_t end)
-{
-  while (m->tpos < end) {
-    if (m->rpos == m->target) {
-      m->result = m->tpos;
-      return m->found = true;
-    }
-    m->tpos += m->text[m->tpos] == '$' && m->tpos + 1 < end ? 2 : 1;
-    m->rpos++;
-  }
-  return false;
-}
-
-static int map_placeholder(const sc_placeholder *ph, void *user)
-{
-  offset_map *m = user;
-  if (map_literal(m, ph->offset))
-    return 1;
-  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
-  const char *value = sc_values_get(m->values, name);
-  size_t vlen = value ? strlen(value) : 0;
-  if (m->target < m->rpos + vlen) {
-    m->result = ph->offset;
-    m->variable = steal_pointer(&name);
-    m->found = true;
-    return 1;
-  }
-  m->rpos += vlen;
-  m->tpos = ph->offset + ph->name_len + (ph->braced ? 3 : 1);
-  return 0;
-}
-
 /* Where a JSON error in the rendered config.json comes from in the
  * template: the literal text there, or the placeholder whose value holds it. */
 static void report_config_json_error(sc_validation *v, const char *text, size_t len,
                                      const json_error_t *jerr)
 {
-  offset_map m = {.text = text,
-                  .values = v->values,
-                  .target = jerr->position > 0 ? (size_t)jerr->position - 1 : 0};
-  if (sc_template_scan(text, len, map_placeholder, &m) == 0 && !map_literal(&m, len))
-    m.result = len;
+  _cleanup_free_ char *variable = NULL;
+  size_t offset = sc_template_source_offset(
+      text, len, v->values, jerr->position > 0 ? (size_t)jerr->position - 1 : 0, &variable);
   int line, col;
-  sc_text_position(text, len, m.result, &line, &col);
+  sc_text_position(text, len, offset, &line, &col);
   sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG_TEMPLATE, line, col,
                        "after rendering with the values an install would use, config.json is "
                        "not JSON: %s (rendered line %d, column %d%s%s%s)",
-                       jerr->text, jerr->line, jerr->column,
-                       m.variable ? ", in the value of '" : "", m.variable ? m.variable : "",
-                       m.variable ? "'" : "");
-  free(m.variable);
+                       jerr->text, jerr->line, jerr->column, variable ? ", in the value of '" : "",
+                       variable ? variable : "", variable ? "'" : "");
+}
+
+/* A plain config.json is installed as it is: `$NAME` stays `$NAME`. */
+static int note_unrendered(const sc_placeholder *ph, void *user)
+{
+  sc_validation *v = user;
+  if (ph->kind != SC_PLACEHOLDER_VARIABLE)
+    return 0;
+  sc_validation_report(v, SC_DIAG_WARNING, SC_FILE_CONFIG, ph->line, ph->col,
+                       "'$%.*s' stays as it is: an install copies a plain config.json "
+                       "unchanged; rename it config.json.template to have values substituted",
+                       (int)ph->name_len, ph->name);
+  return 1; /* once is enough to make the point */
+}
+
+static void check_plain_config(sc_validation *v)
+{
+  const sc_text *t = &v->project->config_template;
+  sc_template_scan(t->data, t->len, note_unrendered, v);
+  json_error_t jerr;
+  json_t *config = json_loadb(t->data, t->len, 0, &jerr);
+  if (config == NULL) {
+    sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_CONFIG, jerr.line, jerr.column,
+                         "config.json is not JSON: %s", jerr.text);
+    return;
+  }
+  sc_validate_config(v, config);
+  json_decref(config);
 }
 
 static void render_config(sc_validation *v)
@@ -383,7 +392,7 @@ static void check_templates(sc_validation *v)
   const sc_project *p = v->project;
   _cleanup_(sc_values_freep) sc_values *used = sc_values_new();
   size_t config_errors = 0, service_errors = 0, tmpfiles_errors = 0;
-  if (p->config_template.data)
+  if (p->config_template.data && !p->config_plain)
     config_errors = scan_template(v, SC_FILE_CONFIG_TEMPLATE, p->config_template.data,
                                   p->config_template.len, 0, used);
   if (p->service_template.data)
@@ -394,7 +403,9 @@ static void check_templates(sc_validation *v)
                                     p->tmpfiles_template.len, SC_TEMPLATE_SINGLE_LINE_VALUES, used);
   scan_hostfs(v, used);
   check_defaults(v, used);
-  if (v->values && p->config_template.data && config_errors == 0)
+  if (p->config_plain)
+    check_plain_config(v);
+  else if (v->values && p->config_template.data && config_errors == 0)
     render_config(v);
   if (p->service_template.data)
     sc_validate_service(v);

@@ -92,6 +92,14 @@ char *sc_deploy_destdir(const sc_root *root, const char *name, int index)
   return xasprintf("%s/%s/%s.%d", root->path, SC_CONTAINERS_DIR, name, index);
 }
 
+/* The root is the future "/" (rpm --root, systemctl --root, atomic's
+ * prefix: DESTDIR = "/" + relpath(destination, prefix)), so what is
+ * written into the deployment names it without the root. */
+char *sc_deploy_destdir_in_root(const char *name, int index)
+{
+  return xasprintf("/%s/%s.%d", SC_CONTAINERS_DIR, name, index);
+}
+
 bool sc_deploy_exists(const sc_root *root, const char *name, int index)
 {
   if (root->containers_fd < 0)

@@ -23,8 +23,12 @@ int sc_deploy_active(const sc_root *root, const char *name, sc_error *err);
 int sc_deploy_switch(const sc_root *root, const char *name, int index, sc_error *err);
 /* "NAME.N", newly allocated. */
 char *sc_deploy_dirname(const char *name, int index);
-/* The deployment directory as the host sees it (DESTDIR). */
+/* The deployment directory as the machine running sc-build reaches it
+ * (ROOT/var/lib/containers/atomic/NAME.N). */
 char *sc_deploy_destdir(const sc_root *root, const char *name, int index);
+/* The deployment directory as seen from inside the root, once it is "/"
+ * (DESTDIR): /var/lib/containers/atomic/NAME.N whatever the root. */
+char *sc_deploy_destdir_in_root(const char *name, int index);
 /* Read NAME.index/info. */
 int sc_deploy_read_info(const sc_root *root, const char *name, int index, json_t **out,
                         sc_error *err);

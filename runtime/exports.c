@@ -11,21 +11,21 @@
 
 /* atomic's SYSTEMD_UNIT_FILE_DEFAULT_TEMPLATE, used when the image has no
  * service.template (it selects pidfile mode). */
-static const char default_service_template[] = "\n"
-                                               "[Unit]\n"
-                                               "Description=$NAME\n"
-                                               "\n"
-                                               "[Service]\n"
-                                               "ExecStartPre=$EXEC_STARTPRE\n"
-                                               "ExecStart=$EXEC_START\n"
-                                               "ExecStop=$EXEC_STOP\n"
-                                               "ExecStopPost=$EXEC_STOPPOST\n"
-                                               "Restart=on-failure\n"
-                                               "WorkingDirectory=$DESTDIR\n"
-                                               "PIDFile=$PIDFILE\n"
-                                               "\n"
-                                               "[Install]\n"
-                                               "WantedBy=multi-user.target\n";
+const char sc_default_service_template[] = "\n"
+                                           "[Unit]\n"
+                                           "Description=$NAME\n"
+                                           "\n"
+                                           "[Service]\n"
+                                           "ExecStartPre=$EXEC_STARTPRE\n"
+                                           "ExecStart=$EXEC_START\n"
+                                           "ExecStop=$EXEC_STOP\n"
+                                           "ExecStopPost=$EXEC_STOPPOST\n"
+                                           "Restart=on-failure\n"
+                                           "WorkingDirectory=$DESTDIR\n"
+                                           "PIDFile=$PIDFILE\n"
+                                           "\n"
+                                           "[Install]\n"
+                                           "WantedBy=multi-user.target\n";
 
 /* Read exports/NAME; *out stays NULL when the file is missing. */
 static int read_optional(int exports_fd, const char *name, char **out, size_t *len, sc_error *err)
@@ -99,8 +99,8 @@ int sc_exports_read(int rootfs_fd, sc_exports *out, sc_error *err)
       read_optional(exports_fd, "tmpfiles.template", &out->tmpfiles, &out->tmpfiles_len, err) < 0)
     goto fail;
   if (out->service == NULL) {
-    out->service = xstrdup(default_service_template);
-    out->service_len = strlen(default_service_template);
+    out->service = xstrdup(sc_default_service_template);
+    out->service_len = strlen(sc_default_service_template);
   }
   return 0;
 fail:

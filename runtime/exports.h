@@ -21,6 +21,10 @@ typedef struct sc_exports {
   size_t tmpfiles_len;
 } sc_exports;
 
+/* atomic's SYSTEMD_UNIT_FILE_DEFAULT_TEMPLATE, installed for an image without
+ * service.template (the pidfile form). */
+extern const char sc_default_service_template[];
+
 int sc_exports_read(int rootfs_fd, sc_exports *out, sc_error *err);
 void sc_exports_clear(sc_exports *exports);
 

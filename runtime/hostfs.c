@@ -81,9 +81,12 @@ static int apply_renames(const sc_hostfs_plan *plan, const char *host_path, char
     const char *template = plan->rename ? sc_values_get(plan->rename, prefix) : NULL;
     if (template) {
       _cleanup_free_ char *rendered = NULL;
-      if (sc_template_render(template, strlen(template), "manifest.json", plan->values,
-                             SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0)
+      if (sc_template_render(template, strlen(template), "/exports/manifest.json", plan->values,
+                             SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0) {
+        if (err) /* the position was in the value, not in the file */
+          err->line = err->col = 0;
         return sc_error_prefix(err, "renameFiles[\"%s\"]", prefix);
+      }
       *out = xasprintf("%s%s", rendered, host_path + strlen(prefix));
       return 0;
     }
@@ -397,7 +400,7 @@ static int install_templated(int src_fd, const sc_hostfs_plan *plan, const hostf
   size_t len = 0;
   if (read_template_source(src_fd, e, &data, &len, err) < 0)
     return -1;
-  _cleanup_free_ char *name = xasprintf("%s/%s", HOSTFS_DIR, e->source);
+  _cleanup_free_ char *name = xasprintf("/%s/%s", HOSTFS_DIR, e->source);
   if (sc_template_render(data, len, name, plan->values, 0, &rendered, &len, err) < 0)
     return -1;
   return write_host_file(plan, root_fd, e, rendered, len, -1, 0, checksum, err);

@@ -3,6 +3,8 @@
  * (atomic's Atomic/syscontainers.py; docs/design.md section 3). */
 #include "image-ostree.h"
 
+#include <sc/imageref.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -103,34 +105,17 @@ invalid:
   return NULL;
 }
 
-int sc_ostree_normalize_name(const char *name, char **out, sc_error *err)
-{
-  if (name[0] == '\0')
-    return sc_error_set(err, SC_E_USAGE, "an empty image name");
-  /* containers/image ostree transport: "digest references are not supported". */
-  if (strchr(name, '@'))
-    return sc_error_set(err, SC_E_USAGE, "'%s': an OSTree image is named NAME:TAG, not by digest",
-                        name);
-  const char *slash = strrchr(name, '/');
-  const char *last = slash ? slash + 1 : name;
-  *out = strchr(last, ':') ? xstrdup(name) : xasprintf("%s:latest", name);
-  return 0;
-}
-
 int sc_ostree_parse_reference(const char *reference, char **name, char **repo, sc_error *err)
 {
-  const char *rest = reference;
-  if (sc_str_has_prefix(rest, SC_OSTREE_TRANSPORT))
-    rest += strlen(SC_OSTREE_TRANSPORT);
-  /* containers-transports(5): ostree:docker-reference[@/absolute/repo/path].
-   * A name holds no '@' (digests are refused), so the last '@' starts REPO. */
-  const char *at = strrchr(rest, '@');
-  _cleanup_free_ char *image = at ? xstrndup(rest, (size_t)(at - rest)) : xstrdup(rest);
-  if (at && at[1] == '\0')
-    return sc_error_set(err, SC_E_USAGE, "'%s' names no repository after '@'", reference);
-  if (sc_ostree_normalize_name(image, name, err) < 0)
-    return sc_error_prefix(err, "%s", reference);
-  *repo = xstrdup(at ? at + 1 : SC_OSTREE_DEFAULT_REPO);
+  _cleanup_free_ char *text = sc_str_has_prefix(reference, SC_OSTREE_TRANSPORT)
+                                  ? xstrdup(reference)
+                                  : xasprintf("%s%s", SC_OSTREE_TRANSPORT, reference);
+  sc_image_ref ref;
+  if (sc_image_ref_parse(text, SC_REF_SOURCE, &ref, err) < 0)
+    return -1;
+  *name = steal_pointer(&ref.ref);
+  *repo = steal_pointer(&ref.path);
+  sc_image_ref_clear(&ref);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 /* image.c: open images from OCI image layouts (image-spec image-layout.md,
  * manifest.md, descriptor.md), treating every document as hostile. */
 #include <sc/image.h>
+#include <sc/imageref.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,6 +188,22 @@ static char *list_ref_names(json_t *manifests)
 }
 
 /* The manifest descriptor for tag (or the only one) in index.json. */
+/* The entry of the manifest `digest` (oci:PATH@DIGEST). */
+static json_t *find_digest_in_index(json_t *manifests, const char *digest, const char *layout,
+                                    sc_error *err)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(manifests, i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    if (d && strcmp(d, digest) == 0)
+      return m;
+  }
+  sc_error_set(err, ENOENT, "%s has no image of manifest digest %s", layout, digest);
+  return NULL;
+}
+
 static json_t *find_in_index(json_t *manifests, const char *tag, const char *layout, sc_error *err)
 {
   size_t n = json_array_size(manifests);
@@ -337,34 +354,7 @@ static int load_layers_and_config(sc_image *image, sc_error *err)
   return sc_image_check_diff_ids(image, image->layout_path, err);
 }
 
-/* "oci:PATH[:TAG]" or a bare layout PATH -> path and tag. */
-static int parse_reference(const char *reference, char **path, char **tag, sc_error *err)
-{
-  const char *rest = reference;
-  if (sc_str_has_prefix(reference, "oci:")) {
-    rest = reference + 4;
-  } else if (strstr(reference, "://") || sc_str_has_prefix(reference, "oci-archive:") ||
-             sc_str_has_prefix(reference, "docker-archive:") ||
-             sc_str_has_prefix(reference, "ostree:")) {
-    return sc_error_set(err, SC_E_USAGE,
-                        "cannot open '%s' here: give an OCI layout as oci:PATH[:TAG]", reference);
-  } else {
-    *path = xstrdup(reference);
-    *tag = NULL;
-    return 0;
-  }
-  const char *colon = strchr(rest, ':');
-  *path = colon ? xstrndup(rest, (size_t)(colon - rest)) : xstrdup(rest);
-  *tag = colon && colon[1] ? xstrdup(colon + 1) : NULL;
-  if ((*path)[0] == '\0') {
-    free(*path);
-    free(*tag);
-    return sc_error_set(err, SC_E_USAGE, "'%s' names no layout directory", reference);
-  }
-  return 0;
-}
-
-static int open_layout(sc_image *image, sc_error *err)
+static int open_layout(sc_image *image, const char *digest, sc_error *err)
 {
   image->layout_fd = open(image->layout_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (image->layout_fd < 0)
@@ -387,36 +377,56 @@ static int open_layout(sc_image *image, sc_error *err)
     json_decref(index);
     return -1;
   }
-  json_t *descriptor =
-      find_in_index(json_object_get(index, "manifests"), image->tag, image->layout_path, err);
+  json_t *manifests = json_object_get(index, "manifests");
+  json_t *descriptor = digest ? find_digest_in_index(manifests, digest, image->layout_path, err)
+                              : find_in_index(manifests, image->tag, image->layout_path, err);
   int r = descriptor ? load_manifest(image, descriptor, err) : -1;
   json_decref(index);
   return r;
 }
 
+/* The layout of an oci: reference, its path made absolute: recorded in
+ * info and $IMAGE_NAME, so update can reopen it from anywhere. */
+static void set_layout_names(sc_image *image, sc_image_ref *ref)
+{
+  char absolute[PATH_MAX];
+  image->layout_path =
+      realpath(ref->path, absolute) ? xstrdup(absolute) : steal_pointer(&ref->path);
+  image->tag = steal_pointer(&ref->ref);
+  if (ref->digest)
+    image->name = xasprintf("%s@%s", image->layout_path, ref->digest);
+  else if (image->tag)
+    image->name = xasprintf("%s:%s", image->layout_path, image->tag);
+  else
+    image->name = xstrdup(image->layout_path);
+  image->reference = xasprintf("oci:%s", image->name);
+}
+
 int sc_image_open(const char *reference, sc_image **out, sc_error *err)
 {
-  if (sc_str_has_prefix(reference, SC_OSTREE_TRANSPORT))
+  sc_image_ref ref;
+  if (sc_image_ref_parse(reference, SC_REF_SOURCE, &ref, err) < 0)
+    return -1;
+  sc_transport transport = ref.transport->transport;
+  if (transport == SC_TRANSPORT_OSTREE) {
+    sc_image_ref_clear(&ref);
     return sc_image_ostree_open(reference, out, err);
+  }
+  if (transport != SC_TRANSPORT_OCI) {
+    int r = sc_error_set(err, SC_E_USAGE,
+                         "cannot open '%s' here: the runtime reads oci:PATH[:REF|@DIGEST] and "
+                         "ostree:NAME[:TAG][@REPO] (sc-build reads every transport)",
+                         reference);
+    sc_image_ref_clear(&ref);
+    return r;
+  }
   sc_image *image = xcalloc(1, sizeof *image);
   image->layout_fd = -1;
-  image->reference = xstrdup(reference);
-  if (parse_reference(reference, &image->layout_path, &image->tag, err) < 0) {
-    sc_image_free(image);
-    return -1;
-  }
-  /* Recorded in info and $IMAGE_NAME: absolute, so update can reopen it
-   * from anywhere. */
-  char absolute[PATH_MAX];
-  if (realpath(image->layout_path, absolute)) {
-    free(image->layout_path);
-    image->layout_path = xstrdup(absolute);
-  }
-  image->name =
-      image->tag ? xasprintf("%s:%s", image->layout_path, image->tag) : xstrdup(image->layout_path);
-  free(image->reference);
-  image->reference = xasprintf("oci:%s", image->name);
-  if (open_layout(image, err) < 0 || load_layers_and_config(image, err) < 0) {
+  set_layout_names(image, &ref);
+  int r =
+      open_layout(image, ref.digest, err) < 0 || load_layers_and_config(image, err) < 0 ? -1 : 0;
+  sc_image_ref_clear(&ref);
+  if (r < 0) {
     sc_image_free(image);
     return -1;
   }

@@ -14,9 +14,11 @@
 #include <unistd.h>
 
 #include <sc/template.h>
+#include "bind-tmpfiles.h"
 #include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
+#include "jsonpos.h"
 #include "process.h"
 #include "txn.h"
 #include "util.h"
@@ -98,20 +100,19 @@ static int checkout_layers(deploy_job *job, sc_error *err)
   return sc_image_checkout(job->image, job->rootfs_fd, &options, err);
 }
 
-static json_t *saved_values_json(const deploy_job *job)
-{
-  return job->saved_info ? json_object_get(job->saved_info, "values") : NULL;
-}
-
-static sc_values *values_from_json(json_t *object)
+sc_values *sc_values_from_info(json_t *info)
 {
   sc_values *values = sc_values_new();
   const char *key;
   json_t *value;
-  json_object_foreach(object, key, value)
+  json_object_foreach(json_object_get(info, "values"), key, value)
   {
-    if (json_is_string(value))
+    if (json_is_string(value)) {
       sc_values_set(values, key, json_string_value(value));
+    } else if (json_is_integer(value)) {
+      _cleanup_free_ char *number = xasprintf("%" JSON_INTEGER_FORMAT, json_integer_value(value));
+      sc_values_set(values, key, number);
+    }
   }
   return values;
 }
@@ -119,8 +120,8 @@ static sc_values *values_from_json(json_t *object)
 static int compute_values(deploy_job *job, sc_error *err)
 {
   sc_values *defaults = sc_values_copy(job->exports.manifest->default_values);
-  sc_values *saved = job->saved_info ? values_from_json(saved_values_json(job)) : NULL;
-  _cleanup_free_ char *destdir = sc_deploy_destdir(job->root, job->options->name, job->index);
+  sc_values *saved = job->saved_info ? sc_values_from_info(job->saved_info) : NULL;
+  _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(job->options->name, job->index);
   sc_values_context ctx = {
       .name = job->options->name,
       .destdir = destdir,
@@ -142,26 +143,37 @@ static int compute_values(deploy_job *job, sc_error *err)
   return r;
 }
 
-/* atomic's _check_oci_configuration_file. */
-static int check_config(const char *text, size_t len, sc_error *err)
+/* The file an image holds its runc configuration in, for messages. */
+static const char *config_file(const deploy_job *job)
 {
-  json_error_t jerr;
-  json_t *config = json_loadb(text, len, 0, &jerr);
-  if (config == NULL)
-    return sc_error_set_at(err, SC_E_INVALID, "config.json", jerr.line, jerr.column,
-                           "the rendered config.json is not JSON: %s", jerr.text);
+  return job->exports.config_is_template ? "/exports/config.json.template" : "/exports/config.json";
+}
+
+/* An error about root.KEY at its place in the image's file (the key's
+ * parent when the key is missing). */
+static int root_key_error(const deploy_job *job, const char *key, const char *msg, sc_error *err)
+{
+  const sc_exports *e = &job->exports;
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("root"), SC_JSONPOS_KEY(key)};
+  sc_jsonpos pos;
+  sc_jsonpos_find(e->config, e->config_len, path, 2, &pos);
+  return sc_error_set_at(err, SC_E_INVALID, config_file(job), pos.value_line, pos.value_col,
+                         "config.json: %s", msg);
+}
+
+/* atomic's _check_oci_configuration_file. */
+static int check_config(const deploy_job *job, const json_t *config, sc_error *err)
+{
   json_t *root = json_object_get(config, "root");
   const char *path = json_string_value(json_object_get(root, "path"));
   bool path_ok = path && strcmp(path, "rootfs") == 0;
   bool readonly = json_is_true(json_object_get(root, "readonly"));
   bool empty = json_object_size(config) == 0; /* atomic accepts {} */
-  json_decref(config);
   if (!empty && !path_ok)
-    return sc_error_set(err, SC_E_INVALID, "config.json: root.path must be \"rootfs\"");
+    return root_key_error(job, "path", "root.path must be \"rootfs\"", err);
   if (!empty && !readonly)
-    return sc_error_set(err, SC_E_INVALID,
-                        "config.json: root.readonly must be true (only read-only images are "
-                        "supported)");
+    return root_key_error(job, "readonly",
+                          "root.readonly must be true (only read-only images are supported)", err);
   return 0;
 }
 
@@ -173,23 +185,68 @@ static int render_to(deploy_job *job, const char *text, size_t len, const char *
   return sc_write_file_at(job->staging_fd, dest, *out, *out_len, 0644, err);
 }
 
+/* No tmpfiles.template: atomic writes, and renders with the values like a
+ * template, a line for each bind source the host lacks. */
+static int render_bind_tmpfiles(deploy_job *job, const json_t *config, const char *dest,
+                                sc_error *err)
+{
+  _cleanup_free_ char *lines = NULL, *rendered = NULL;
+  size_t len = 0;
+  if (sc_bind_tmpfiles_lines(config, getuid(), getgid(), &lines, err) < 0)
+    return -1;
+  if (lines[0] == '\0')
+    return 0; /* atomic writes no tmpfiles file then */
+  return render_to(job, lines, strlen(lines), "the tmpfiles lines for missing bind sources",
+                   SC_TEMPLATE_TMPFILES_VALUES, dest, &rendered, &len, err);
+}
+
+/* config.json as an install writes it: the template rendered, or a plain
+ * config.json copied unchanged (atomic's _write_config_to_dest). */
+static int render_config(deploy_job *job, char **config, size_t *len, sc_error *err)
+{
+  const sc_exports *e = &job->exports;
+  if (e->config_is_template)
+    return render_to(job, e->config, e->config_len, "/exports/config.json.template",
+                     SC_TEMPLATE_JSON_STRING_VALUES, "config.json", config, len, err);
+  *len = e->config_len;
+  *config = xstrndup(e->config, *len);
+  return sc_write_file_at(job->staging_fd, "config.json", *config, *len, 0644, err);
+}
+
+/* A JSON error points into the file the image holds: in a template, at the
+ * literal text or the placeholder whose value it falls in. */
+static int parse_config(const deploy_job *job, const char *text, size_t len, json_t **out,
+                        sc_error *err)
+{
+  json_error_t jerr;
+  *out = json_loadb(text, len, 0, &jerr);
+  if (*out != NULL)
+    return 0;
+  const sc_exports *e = &job->exports;
+  if (!e->config_is_template)
+    return sc_error_set_at(err, SC_E_INVALID, config_file(job), jerr.line, jerr.column,
+                           "config.json is not JSON: %s", jerr.text);
+  _cleanup_free_ char *variable = NULL;
+  size_t rendered = jerr.position > 0 ? (size_t)jerr.position - 1 : 0;
+  size_t offset =
+      sc_template_source_offset(e->config, e->config_len, job->values, rendered, &variable);
+  int line, col;
+  sc_text_position(e->config, e->config_len, offset, &line, &col);
+  return sc_error_set_at(err, SC_E_INVALID, config_file(job), line, col,
+                         "after rendering with the values, config.json is not JSON: %s "
+                         "(rendered line %d, column %d%s%s%s)",
+                         jerr.text, jerr.line, jerr.column, variable ? ", in the value of '" : "",
+                         variable ? variable : "", variable ? "'" : "");
+}
+
 static int render_files(deploy_job *job, sc_error *err)
 {
   const char *name = job->options->name;
   _cleanup_free_ char *config = NULL, *unit = NULL, *tmpfiles = NULL;
+  _cleanup_(json_decrefp) json_t *parsed = NULL;
   size_t len = 0;
-  if (job->exports.config_is_template) {
-    if (render_to(job, job->exports.config, job->exports.config_len,
-                  "/exports/config.json.template", SC_TEMPLATE_JSON_STRING_VALUES, "config.json",
-                  &config, &len, err) < 0)
-      return -1;
-  } else {
-    len = job->exports.config_len;
-    config = xstrndup(job->exports.config, len);
-    if (sc_write_file_at(job->staging_fd, "config.json", config, len, 0644, err) < 0)
-      return -1;
-  }
-  if (check_config(config, len, err) < 0)
+  if (render_config(job, &config, &len, err) < 0 ||
+      parse_config(job, config, len, &parsed, err) < 0 || check_config(job, parsed, err) < 0)
     return -1;
   job->has_service = !job->exports.manifest->no_container_service;
   _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
@@ -198,37 +255,54 @@ static int render_files(deploy_job *job, sc_error *err)
                 SC_TEMPLATE_UNIT_VALUES, unit_name, &unit, &len, err) < 0)
     return -1;
   _cleanup_free_ char *tmpfiles_name = xasprintf("tmpfiles-%s.conf", name);
-  if (job->exports.tmpfiles &&
-      render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len, "/exports/tmpfiles.template",
-                SC_TEMPLATE_TMPFILES_VALUES, tmpfiles_name, &tmpfiles, &len, err) < 0)
-    return -1;
-  return 0;
+  if (job->exports.tmpfiles == NULL)
+    return render_bind_tmpfiles(job, parsed, tmpfiles_name, err);
+  return render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len,
+                   "/exports/tmpfiles.template", SC_TEMPLATE_TMPFILES_VALUES, tmpfiles_name,
+                   &tmpfiles, &len, err);
 }
 
+/* atomic writes HOST_UID and HOST_GID as the numbers os.getuid() and
+ * os.getgid() return, every other value as a string. */
 static json_t *values_to_json(const sc_values *values)
 {
   json_t *o = json_object();
-  for (size_t i = 0; i < sc_values_count(values); i++)
-    json_object_set_new(o, sc_values_key_at(values, i), json_string(sc_values_value_at(values, i)));
+  for (size_t i = 0; i < sc_values_count(values); i++) {
+    const char *key = sc_values_key_at(values, i), *value = sc_values_value_at(values, i);
+    bool numeric = strcmp(key, "HOST_UID") == 0 || strcmp(key, "HOST_GID") == 0;
+    json_object_set_new(o, key,
+                        numeric ? json_integer(strtoll(value, NULL, 10)) : json_string(value));
+  }
   return o;
 }
 
-/* The info file: atomic's keys, so that its tools can read ours. */
+/* atomic names an image of its OSTree repository by NAME:TAG alone and
+ * finds it in its repository (update); sc-build also keeps the reference
+ * it opened, repository included, to reopen it itself. */
+static const char *atomic_image_name(const sc_image *image)
+{
+  return image->kind == SC_IMAGE_OSTREE ? image->name : image->reference;
+}
+
+/* The info file: atomic's keys with atomic's types, so that each tool can
+ * update, roll back and uninstall what the other installed. */
 static json_t *build_info(const deploy_job *job)
 {
   const sc_manifest *manifest = job->exports.manifest;
   json_t *templated = json_array();
   for (size_t i = 0; i < manifest->installed_files_count; i++)
     json_array_append_new(templated, json_string(manifest->installed_files_template[i]));
-  return json_pack("{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}",
-                   "image", job->image->reference, "revision", sc_image_id(job->image),
-                   "ostree-commit", job->image->ostree_commit, "created", (json_int_t)time(NULL),
-                   "values", values_to_json(job->values), "has-container-service", job->has_service,
-                   "installed-files", job->hostfs.files, "installed-files-checksum",
-                   job->hostfs.checksums, "installed-files-template", templated,
-                   "rename-installed-files", job->hostfs.renamed, "rpm-installed", "system-package",
-                   "no", "remote", "use-links", manifest->use_links, "runtime",
-                   runtime_path(job->options));
+  json_t *info = json_pack(
+      "{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
+      atomic_image_name(job->image), "revision", sc_image_id(job->image), "ostree-commit",
+      job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
+      values_to_json(job->values), "has-container-service", job->has_service, "installed-files",
+      job->hostfs.files, "installed-files-checksum", job->hostfs.checksums,
+      "installed-files-template", templated, "rename-installed-files", job->hostfs.renamed,
+      "rpm-installed", "system-package", "no", "remote", "use-links", manifest->use_links,
+      "runtime", runtime_path(job->options));
+  json_object_set_new(info, SC_INFO_IMAGE_REFERENCE, json_string(job->image->reference));
+  return info;
 }
 
 /* The replaced deployment's host files that the new one does not have:
@@ -293,7 +367,7 @@ int sc_deploy_stage_hostfs(struct sc_txn *txn, int index, json_t *info, json_t *
   sc_exports exports = {0};
   if (rootfs_fd >= 0 && sc_exports_read(rootfs_fd, &exports, err) < 0)
     return -1;
-  sc_values *values = values_from_json(json_object_get(info, "values"));
+  sc_values *values = sc_values_from_info(info);
   sc_hostfs_record record = {0};
   int r = 0;
   if (rootfs_fd >= 0)
@@ -441,6 +515,36 @@ static bool update_changes_nothing(const sc_image *image, json_t *info, const sc
   return true;
 }
 
+/* atomic's OSTree repository, as its _find_ostree_repo_location finds it:
+ * $ATOMIC_OSTREE_REPO, else /ostree/repo when it exists, else the storage
+ * beside the deployments (both in the root). */
+static char *atomic_repository(const sc_root *root)
+{
+  const char *env = getenv("ATOMIC_OSTREE_REPO");
+  if (env && env[0])
+    return xstrdup(env);
+  if (faccessat(root->fd, "ostree/repo/config", F_OK, 0) == 0)
+    return xasprintf("%s/ostree/repo", root->path);
+  return xasprintf("%s/%s/.storage/ostree", root->path, SC_CONTAINERS_DIR);
+}
+
+/* The image an update without --image deploys again: the reference
+ * sc-build opened, or, in what atomic installed, the NAME:TAG of an image
+ * in atomic's repository. */
+static char *installed_image_reference(const sc_root *root, json_t *info)
+{
+  const char *ours = json_string_value(json_object_get(info, SC_INFO_IMAGE_REFERENCE));
+  if (ours)
+    return xstrdup(ours);
+  const char *image = json_string_value(json_object_get(info, "image"));
+  if (image == NULL)
+    return NULL;
+  if (sc_str_has_prefix(image, "oci:") || sc_str_has_prefix(image, "ostree:"))
+    return xstrdup(image);
+  _cleanup_free_ char *repo = atomic_repository(root);
+  return xasprintf("ostree:%s@%s", image, repo);
+}
+
 static int update_in_root(sc_root *root, const sc_image *image, const sc_install_options *options,
                           sc_install_result *result, sc_error *err)
 {
@@ -455,10 +559,10 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
     return -1;
   sc_image *reopened = NULL;
   if (image == NULL) {
-    const char *ref = json_string_value(json_object_get(info, "image"));
+    _cleanup_free_ char *ref = installed_image_reference(root, info);
     if (ref == NULL || sc_image_open(ref, &reopened, err) < 0) {
       json_decref(info);
-      return ref ? sc_error_prefix(err, "reopening the installed image")
+      return ref ? sc_error_prefix(err, "reopening the installed image (give one with --image)")
                  : sc_error_set(err, SC_E_INVALID, "the deployment's info names no image");
     }
     image = reopened;

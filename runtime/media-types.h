@@ -1,7 +1,7 @@
 /* media-types.h: the media type strings of OCI image-spec media-types.md
  * and Docker's image manifest v2 schema 2 (distribution's
- * docs/spec/manifest-v2-2.md), and the one annotation sc-build reads
- * (annotations.md), defined here once for the runtime and the builder. */
+ * docs/spec/manifest-v2-2.md), and the annotations sc-build reads and
+ * writes (annotations.md), defined here once for the runtime and the builder. */
 #ifndef SC_MEDIA_TYPES_H
 #define SC_MEDIA_TYPES_H
 
@@ -28,7 +28,10 @@
 /* The prefix of schema 1's types (unsupported: refused with a reason). */
 #define SC_MEDIA_TYPE_DOCKER_V1_PREFIX "application/vnd.docker.distribution.manifest.v1"
 
-/* annotations.md: the tag of a manifest in index.json. */
+/* annotations.md: the tag of a manifest in index.json; the base image a
+ * manifest was built on. */
 #define SC_ANNOTATION_REF_NAME "org.opencontainers.image.ref.name"
+#define SC_ANNOTATION_BASE_NAME "org.opencontainers.image.base.name"
+#define SC_ANNOTATION_BASE_DIGEST "org.opencontainers.image.base.digest"
 
 #endif

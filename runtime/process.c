@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,4 +96,33 @@ int sc_spawn_wait(char *const argv[], const char *cwd, int out_fd, int *exit_sta
     return sc_error_set_errno(err, r, "cannot run %s", argv[0]);
   *exit_status = wait_child(pid);
   return 0;
+}
+
+int sc_spawn_attached(char *const argv[], const char *cwd, pid_t *pid, sc_error *err)
+{
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  if (posix_spawn_file_actions_init(&actions) != 0 || posix_spawnattr_init(&attr) != 0)
+    return sc_error_set(err, ENOMEM, "cannot run %s", argv[0]);
+  if (cwd)
+    posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  int r = posix_spawnp(pid, argv[0], &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (r != 0)
+    return sc_error_set_errno(err, r, "cannot run %s", argv[0]);
+  return 0;
+}
+
+int sc_spawn_reap(pid_t pid)
+{
+  return wait_child(pid);
 }

@@ -23,4 +23,13 @@ void sc_spawn_result_clear(sc_spawn_result *result);
  * (or ours), and wait: *exit_status is the exit code or 128 + signal. */
 int sc_spawn_wait(char *const argv[], const char *cwd, int out_fd, int *exit_status, sc_error *err);
 
+/* Start argv in cwd (or ours) with our stdin, stdout and stderr, every
+ * signal unblocked and at its default action (a caller that blocked some
+ * to forward them, or a shell that ignored SIGINT for a background job,
+ * does not pass that on), and return at once: *pid is the child's. */
+int sc_spawn_attached(char *const argv[], const char *cwd, pid_t *pid, sc_error *err);
+/* waitpid for pid (retrying on EINTR): its exit code, or 128 + the signal
+ * that ended it, as a shell reports it. */
+int sc_spawn_reap(pid_t pid);
+
 #endif

@@ -89,6 +89,14 @@ int sc_runtime_run(const sc_runtime *rt, const char *bundle, const char *id, int
   return sc_spawn_wait(argv, bundle, log_fd, exit_status, err);
 }
 
+int sc_runtime_run_attached(const sc_runtime *rt, const char *bundle, const char *id, pid_t *pid,
+                            sc_error *err)
+{
+  const char *words[] = {"run", id, NULL};
+  _cleanup_strv_ char **argv = runtime_argv(rt, words);
+  return sc_spawn_attached(argv, bundle, pid, err);
+}
+
 int sc_runtime_kill(const sc_runtime *rt, const char *id, const char *signal, sc_error *err)
 {
   const char *words[] = {"kill", id, signal, NULL};

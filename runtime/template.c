@@ -246,3 +246,62 @@ int sc_template_render(const char *text, size_t len, const char *file, const sc_
   *out = sc_buf_steal(&buf);
   return 0;
 }
+
+/* ---- from a rendered offset back to the template ---- */
+
+typedef struct offset_map {
+  const char *text;
+  const sc_values *values;
+  size_t target;  /* byte offset in the rendered text */
+  size_t tpos;    /* template offset reached */
+  size_t rpos;    /* rendered offset reached */
+  size_t result;  /* template offset of target */
+  char *variable; /* target fell inside this variable's value */
+  bool found;
+} offset_map;
+
+/* Walk literal template text up to `end`, where `$$` renders as `$`. */
+static bool map_literal(offset_map *m, size_t end)
+{
+  while (m->tpos < end) {
+    if (m->rpos == m->target) {
+      m->result = m->tpos;
+      return m->found = true;
+    }
+    m->tpos += m->text[m->tpos] == '$' && m->tpos + 1 < end ? 2 : 1;
+    m->rpos++;
+  }
+  return false;
+}
+
+static int map_placeholder(const sc_placeholder *ph, void *user)
+{
+  offset_map *m = user;
+  if (map_literal(m, ph->offset))
+    return 1;
+  _cleanup_free_ char *name = xstrndup(ph->name, ph->name_len);
+  const char *value = sc_values_get(m->values, name);
+  size_t vlen = value ? strlen(value) : 0;
+  if (m->target < m->rpos + vlen) {
+    m->result = ph->offset;
+    m->variable = steal_pointer(&name);
+    m->found = true;
+    return 1;
+  }
+  m->rpos += vlen;
+  m->tpos = ph->offset + ph->name_len + (ph->braced ? 3 : 1);
+  return 0;
+}
+
+size_t sc_template_source_offset(const char *text, size_t len, const sc_values *values,
+                                 size_t rendered_offset, char **variable)
+{
+  offset_map m = {.text = text, .values = values, .target = rendered_offset};
+  if (sc_template_scan(text, len, map_placeholder, &m) == 0 && !map_literal(&m, len))
+    m.result = len;
+  if (variable)
+    *variable = m.variable;
+  else
+    free(m.variable);
+  return m.result;
+}

@@ -4,7 +4,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -298,6 +300,17 @@ char *sc_path_join(const char *a, const char *b)
   if (la > 0 && a[la - 1] == '/')
     return xasprintf("%s%s", a, b);
   return xasprintf("%s/%s", a, b);
+}
+
+char *sc_fd_path(int fd)
+{
+  char link[64], target[PATH_MAX];
+  snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = readlink(link, target, sizeof target - 1);
+  if (n <= 0)
+    return NULL;
+  target[n] = '\0';
+  return xstrdup(target);
 }
 
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,

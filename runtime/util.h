@@ -124,6 +124,9 @@ char *sc_path_dirname(const char *path);
 char *sc_path_basename(const char *path);
 /* Join two path parts with one '/'. */
 char *sc_path_join(const char *a, const char *b);
+/* The path an open fd names (its /proc/self/fd link), newly allocated, or
+ * NULL: for tools that take a path where we hold the fd. */
+char *sc_fd_path(int fd);
 
 /* ---- interruption ---- */
 /* Long operations take `volatile const int *interrupted`, a flag the

@@ -12,11 +12,18 @@ packages=(
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
   docker-registry apache2-utils openssl crun podman libarchive-tools
+  # tests: atomic's own code, where SC_ATOMIC_SRC names a checkout of it
+  # (tests/atomic/README.md, t0440-atomic-interop)
+  python3-gi gir1.2-ostree-1.0 python3-selinux python3-yaml
   # benchmarks (bench/run; bench/run --quick runs in the suite)
   hyperfine pigz zstd
   # checks in the suite: format (clang-format) and abi (abidiff, abidw)
   clang-format abigail-tools
 )
+
+# Not installed, but downloaded by the examples' make-rootfs.sh scripts
+# (tests/cli/t0900-examples.sh): apt's lists must name them.
+example_packages=(redis-server redis-tools sqlite3 dash)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -24,17 +31,28 @@ for p in "${packages[@]}"; do
   [ "$status" = installed ] || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+lists_ok=true
+apt-cache show --no-all-versions "${example_packages[@]}" >/dev/null 2>&1 || lists_ok=false
+
+if [ ${#missing[@]} -eq 0 ] && $lists_ok; then
   echo "install-deps: all ${#packages[@]} packages present"
   exit 0
 fi
 
-echo "install-deps: installing ${missing[*]}"
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
   command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
   sudo=(sudo)
 fi
+if ! $lists_ok; then
+  echo "install-deps: updating apt's lists for the examples' packages (${example_packages[*]})"
+  "${sudo[@]}" apt-get update -q
+fi
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt_install() {
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

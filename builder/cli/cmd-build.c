@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,17 @@
 #include "project.h"
 #include "registry-args.h"
 #include "pgzip.h"
+#include "platform.h"
 #include "util.h"
 #include "validate.h"
 
 static const char build_usage[] =
     "usage: sc-build build [DIR] [-o DEST] [--format oci|oci-archive|docker-archive]\n"
     "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
-    "                      [--tag NAME:TAG] [--label K=V]... [--from IMAGE]\n"
-    "                      [--arch ARCH] [--compression gzip|zstd] [--compression-level N]\n"
+    "                      [--tag NAME:TAG] [--label K=V]... [--annotation K=V]...\n"
+    "                      [--from IMAGE] [--arch ARCH] [--os OS] [--variant V]\n"
+    "                      [--platform OS/ARCH[/VARIANT]] [--force-platform]\n"
+    "                      [--compression gzip|zstd] [--compression-level N]\n"
     "                      [--threads N] [--no-cache] [--allow-special]\n"
     "                      [--set K=V]...\n"
     "\n"
@@ -36,9 +40,16 @@ static const char build_usage[] =
     "      --ostree-mode M  bare, bare-user or archive, for a new repository\n"
     "  -t, --tag NAME:TAG   the image's ref name (default NAME:TAG of sc-build.json)\n"
     "  -l, --label K=V      add an image label (repeatable; wins over sc-build.json)\n"
-    "      --from IMAGE     put the layer on top of a base image oci:PATH[:TAG] or\n"
-    "                       docker://... (default: \"from\" of sc-build.json)\n"
-    "      --arch ARCH      the image architecture (default: the host's, e.g. amd64)\n"
+    "      --annotation K=V add a manifest annotation (repeatable)\n"
+    "      --from IMAGE     put the layer on top of a base image: oci:, oci-archive:,\n"
+    "                       docker-archive:, dir:, docker:// or ostree: (default:\n"
+    "                       \"from\" of sc-build.json)\n"
+    "      --arch ARCH      the image architecture, normalised (x86_64 is amd64, arm/v7\n"
+    "                       is arm v7; default: the base's, else the host's)\n"
+    "      --os OS          the image OS (default: the base's, else linux)\n"
+    "      --variant V      the architecture variant (v7, ...)\n"
+    "      --platform P     OS/ARCH[/VARIANT] at once\n"
+    "      --force-platform build for a platform other than the base's\n"
     "      --compression C  gzip (default) or zstd\n"
     "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
     "                       digest depends on it\n"
@@ -63,6 +74,11 @@ enum {
   OPT_NO_CACHE,
   OPT_REPO,
   OPT_OSTREE_MODE,
+  OPT_ANNOTATION,
+  OPT_OS,
+  OPT_VARIANT,
+  OPT_PLATFORM,
+  OPT_FORCE_PLATFORM,
 };
 
 typedef struct build_args {
@@ -72,7 +88,10 @@ typedef struct build_args {
   sc_ostree_mode ostree_mode;
   sc_build_options build;
   sc_values *labels;
+  sc_values *annotations;
   sc_values *set;
+  const char *platform_arg; /* --platform OS/ARCH[/VARIANT] */
+  sc_platform platform;     /* --os, --arch, --variant, --platform: normalised */
   sc_cli_registry_args reg; /* for a docker:// base */
   sc_pull_options pull;
   /* A docker:// base is pulled once, before validation, which reads it
@@ -80,6 +99,7 @@ typedef struct build_args {
    * copy and from_source the reference as given. */
   const char *from_source;
   sc_pull_result pulled;
+  char *resolved_from; /* an archive's, dir:'s or ostree:'s base in the cache */
   sc_cli_progress bars;
 } build_args;
 
@@ -92,6 +112,45 @@ static int parse_pair(sc_cli *cli, sc_values **values, const char *option, const
     sc_error_clear(&err);
     return sc_cli_usage_error(cli, "build", "%s '%s': expected KEY=VALUE", option, arg);
   }
+  return 0;
+}
+
+static int parse_metadata(sc_cli *cli, sc_values **values, const char *option, const char *arg)
+{
+  sc_error err = SC_ERROR_INIT;
+  if (*values == NULL)
+    *values = sc_values_new();
+  if (sc_build_parse_metadata(*values, option, arg, &err) < 0) {
+    int rc = sc_cli_usage_error(cli, "build", "%s", err.msg);
+    sc_error_clear(&err);
+    return rc;
+  }
+  return 0;
+}
+
+/* --platform, then --os, --arch and --variant over it, normalised once. */
+static int settle_platform(sc_cli *cli, build_args *a)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_platform given = {0};
+  if (a->platform_arg && sc_platform_parse(a->platform_arg, &given, &err) < 0) {
+    int rc = sc_cli_usage_error(cli, "build", "%s", err.msg);
+    sc_error_clear(&err);
+    return rc;
+  }
+  const char *os = a->build.os ? a->build.os : given.os;
+  const char *arch = a->build.arch ? a->build.arch : given.architecture;
+  const char *variant = a->build.variant ? a->build.variant : a->build.arch ? NULL : given.variant;
+  int rc = sc_platform_normalize(os, arch, variant, &a->platform, &err);
+  sc_platform_clear(&given);
+  if (rc < 0) {
+    rc = sc_cli_usage_error(cli, "build", "%s", err.msg);
+    sc_error_clear(&err);
+    return rc;
+  }
+  a->build.os = a->platform.os;
+  a->build.arch = a->platform.architecture;
+  a->build.variant = a->platform.variant;
   return 0;
 }
 
@@ -111,17 +170,34 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
     }
     return 0;
   case 't':
-    if (optarg[0] == '\0')
-      return sc_cli_usage_error(cli, "build", "--tag needs a value");
+    if (sc_build_check_tag(optarg, &err) < 0) {
+      int rc = sc_cli_usage_error(cli, "build", "--tag: %s", err.msg);
+      sc_error_clear(&err);
+      return rc;
+    }
     a->build.tag = optarg;
     return 0;
   case 'l':
-    return parse_pair(cli, &a->labels, "--label", optarg);
+    return parse_metadata(cli, &a->labels, "--label", optarg);
+  case OPT_ANNOTATION:
+    return parse_metadata(cli, &a->annotations, "--annotation", optarg);
+  case OPT_OS:
+    a->build.os = optarg;
+    return 0;
+  case OPT_VARIANT:
+    a->build.variant = optarg;
+    return 0;
+  case OPT_PLATFORM:
+    a->platform_arg = optarg;
+    return 0;
+  case OPT_FORCE_PLATFORM:
+    a->build.force_platform = true;
+    return 0;
   case OPT_SET:
     return parse_pair(cli, &a->set, "--set", optarg);
   case OPT_FROM:
-    if (!sc_str_has_prefix(optarg, "oci:") && !sc_str_has_prefix(optarg, "docker://"))
-      return sc_cli_usage_error(cli, "build", SC_CLI_FROM_USAGE, optarg);
+    if (sc_cli_check_source(cli, "build", optarg) != 0)
+      return SC_EXIT_USAGE;
     a->build.from = optarg;
     return 0;
   case OPT_ARCH:
@@ -148,8 +224,10 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
       return sc_cli_usage_error(cli, "build", "--compression must be gzip or zstd");
     return 0;
   case OPT_COMPRESSION_LEVEL: {
+    /* The range depends on --compression, which may come later: checked
+     * once every option is read. */
     long level = 0;
-    if (sc_cli_parse_number(cli, "build", "--compression-level", optarg, 1, 19, &level) != 0)
+    if (sc_cli_parse_number(cli, "build", "--compression-level", optarg, 1, INT_MAX, &level) != 0)
       return 2;
     a->build.compression_level = (int)level;
     return 0;
@@ -176,6 +254,20 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
   }
 }
 
+/* The level's range is the chosen compression's. */
+static int check_compression_level(sc_cli *cli, const sc_build_options *b)
+{
+  bool gzip = b->compression == SC_COMPRESSION_GZIP;
+  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_ZSTD_MAX_LEVEL;
+  if (b->compression_level <= max)
+    return 0;
+  return sc_cli_usage_error(cli, "build",
+                            "--compression-level %d: %s levels go from 1 to %d (with "
+                            "--compression %s, from 1 to %d)",
+                            b->compression_level, gzip ? "gzip" : "zstd", max,
+                            gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
+}
+
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
 {
   static const struct option options[] = {
@@ -185,6 +277,11 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       {"label", required_argument, NULL, 'l'},
       {"from", required_argument, NULL, OPT_FROM},
       {"arch", required_argument, NULL, OPT_ARCH},
+      {"os", required_argument, NULL, OPT_OS},
+      {"variant", required_argument, NULL, OPT_VARIANT},
+      {"platform", required_argument, NULL, OPT_PLATFORM},
+      {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
+      {"annotation", required_argument, NULL, OPT_ANNOTATION},
       {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
       {"set", required_argument, NULL, OPT_SET},
       {"compression", required_argument, NULL, OPT_COMPRESSION},
@@ -212,20 +309,20 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
   int rc = sc_cli_source_date_epoch(cli, &a->build.source_date_epoch);
   if (rc != 0)
     return rc;
+  int settled = settle_platform(cli, a);
+  if (settled != 0)
+    return settled;
   if (argc - optind > 1)
     return sc_cli_usage_error(cli, "build", "one project directory only (got '%s' and '%s')",
                               argv[optind], argv[optind + 1]);
   a->dir = optind < argc ? argv[optind] : ".";
   a->build.labels = a->labels;
+  a->build.annotations = a->annotations;
   if (a->ostree != (a->repo != NULL))
     return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
-  if (a->build.compression == SC_COMPRESSION_GZIP &&
-      a->build.compression_level > SC_PGZIP_MAX_LEVEL)
-    return sc_cli_usage_error(cli, "build", "gzip levels go from 1 to %d (zstd's to 19)",
-                              SC_PGZIP_MAX_LEVEL);
-  return 0;
+  return check_compression_level(cli, &a->build);
 }
 
 /* build refuses a project that validate rejects (docs/sc-build.1, build). */
@@ -238,7 +335,8 @@ static int validate_first(sc_cli *cli, const sc_project *project, const build_ar
   sc_validate_options vo = {.set = a->set,
                             /* NULL when it is sc-build.json's, so messages point there */
                             .from = from != project->from ? from : NULL,
-                            .pulled = a->pulled.oci_reference,
+                            .pulled = a->pulled.oci_reference ? a->pulled.oci_reference
+                                                              : a->resolved_from,
                             .interrupted = a->build.interrupted};
   if (sc_validate_before_build(project, &vo, diags, &err) == 0)
     return 0;
@@ -405,17 +503,35 @@ static void show_build_progress(void *user, const sc_layer_progress *p)
 
 /* Pull a docker:// base into the cache (registry options and credentials
  * from the command line); validation and the build then read it there. */
+/* A base of another transport than oci: and docker:// is read through
+ * the cache (image-source.h) once, before validation. */
+static int resolve_base(sc_cli *cli, build_args *a, sc_error *err)
+{
+  sc_image_source src;
+  if (sc_cli_resolve_source(cli, &a->reg, a->build.from, true, &src, err) < 0)
+    return sc_error_prefix(err, "base image");
+  a->from_source = a->build.from;
+  a->build.from_name = a->from_source;
+  a->resolved_from = steal_pointer(&src.local);
+  a->build.from = a->resolved_from;
+  sc_image_source_clear(&src);
+  return 0;
+}
+
 static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
 {
   if (sc_cli_registry_creds_for(&a->reg, a->build.from, err) < 0)
     return -1;
   a->pull = sc_cli_pull_options(cli, &a->reg, &a->bars);
   a->pull.architecture = a->build.arch;
+  a->pull.os = a->build.os;
+  a->pull.variant = a->build.variant;
   a->pull.registry.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
   if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
     return sc_error_prefix(err, "base image");
   a->from_source = a->build.from;
+  a->build.from_name = a->from_source;
   a->build.from = a->pulled.oci_reference;
   return 0;
 }
@@ -435,8 +551,14 @@ static int run(sc_cli *cli, build_args *a)
     a->build.from = project->from;
   a->build.interrupted = sc_cli_catch_interrupts();
   a->build.warnings = &diags;
-  if (a->build.from && sc_str_has_prefix(a->build.from, "docker://") &&
-      pull_base(cli, a, &err) < 0) {
+  sc_image_ref base = {0};
+  bool other = a->build.from &&
+               sc_image_ref_parse(a->build.from, SC_REF_SOURCE, &base, NULL) == 0 &&
+               base.transport->transport != SC_TRANSPORT_OCI;
+  bool docker = other && base.transport->transport == SC_TRANSPORT_DOCKER;
+  sc_image_ref_clear(&base);
+  if ((docker && pull_base(cli, a, &err) < 0) ||
+      (other && !docker && resolve_base(cli, a, &err) < 0)) {
     rc = sc_cli_fail(cli, &err);
     goto out;
   }
@@ -472,9 +594,12 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   else if (rc == 0)
     rc = run(cli, &a);
   sc_values_free(a.labels);
+  sc_values_free(a.annotations);
   sc_values_free(a.set);
+  sc_platform_clear(&a.platform);
   sc_cli_registry_args_clear(&a.reg);
   sc_cli_progress_clear(&a.bars);
   sc_pull_result_clear(&a.pulled);
+  free(a.resolved_from);
   return rc;
 }

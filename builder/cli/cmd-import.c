@@ -6,13 +6,15 @@
 #include <sc/image.h>
 
 #include "cli.h"
+#include "image-source.h"
 #include "ostree-import.h"
 
 static const char usage[] =
     "usage: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode bare|bare-user|archive]\n"
     "                       [--json]\n\n"
-    "Import IMAGE (oci:PATH[:TAG]) into the OSTree repository REPO as skopeo's ostree:\n"
-    "transport does, creating REPO when missing (mode: bare as root, bare-user otherwise).\n"
+    "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:) into the OSTree repository\n"
+    "REPO as skopeo's ostree: transport does, creating REPO when missing (mode: bare as\n"
+    "root, bare-user otherwise).\n"
     "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
     "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
     "install it from: ostree:NAME:TAG@REPO.\n";
@@ -51,7 +53,7 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   sc_image *image = NULL;
   sc_ostree_import_result result = {0};
   int rc = SC_EXIT_OK;
-  if (sc_image_open(image_ref, &image, &err) < 0 ||
+  if (sc_image_source_open(image_ref, NULL, &image, &err) < 0 ||
       sc_ostree_import(image, repo, options, &result, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   else if (cli->json)

@@ -16,9 +16,10 @@ static const char inspect_usage[] =
     "\n"
     "Show an image: reference, manifest digest, creation time, platform, labels,\n"
     "layers, size, and which of the four /exports/ files it has.  IMAGE is\n"
-    "oci:PATH[:TAG], oci-archive:PATH[:TAG], docker-archive:PATH, the path of an\n"
-    "OCI layout directory, or docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache\n"
-    "(--creds USER[:PASS], --tls-verify=false and --cert-dir DIR as for push).\n"
+    "oci:PATH[:REF|@DIGEST], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG|:@N],\n"
+    "dir:PATH, ostree:NAME[:TAG][@REPO], the path of an OCI layout directory, or\n"
+    "docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache (--creds USER[:PASS],\n"
+    "--tls-verify=false and --cert-dir DIR as for push).\n"
     "\n"
     "      --json     print one JSON document on stdout\n"
     "  -q, --quiet    print errors only\n"
@@ -66,17 +67,6 @@ static void print_plain(const json_t *doc)
 }
 
 /* A pulled image is described as the docker:// reference it came from. */
-static void describe_pulled(json_t *doc, const char *reference)
-{
-  json_object_set_new(doc, "reference", json_string(reference));
-  json_object_set_new(doc, "transport", json_string("docker"));
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(reference, &ref, NULL) == 0) {
-    json_object_set_new(doc, "tag", ref.tag ? json_string(ref.tag) : json_null());
-    sc_registry_ref_clear(&ref);
-  }
-}
-
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
 {
   static const struct option options[] = {
@@ -104,17 +94,16 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
     return sc_cli_usage_error(cli, "inspect", "expected one IMAGE");
   sc_error err = SC_ERROR_INIT;
   json_t *doc = NULL;
-  _cleanup_free_ char *local = NULL, *name = NULL;
-  int failed = sc_cli_resolve_image(cli, &reg, argv[optind], &local, &name, &err) < 0 ||
-               sc_inspect_image(local, &doc, &err) < 0;
+  sc_image_source source = {0};
+  int failed = sc_cli_resolve_source(cli, &reg, argv[optind], false, &source, &err) < 0 ||
+               sc_inspect_source(&source, &doc, &err) < 0;
+  sc_image_source_clear(&source);
   sc_cli_registry_args_clear(&reg);
   if (failed) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
     return rc;
   }
-  if (name) /* show what the user named, not the cache */
-    describe_pulled(doc, argv[optind]);
   if (cli->json) {
     json_object_set_new(doc, "ok", json_true());
     sc_cli_print_json(doc);

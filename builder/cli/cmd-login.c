@@ -24,7 +24,7 @@ static const char usage[] =
     "the terminal (the user name too, without --username).  `sc-build push` and `build --from "
     "docker://` then find it.\n";
 
-enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN, OPT_AUTHFILE };
+enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN };
 
 /* A host as auth files name it: "HOST[:PORT]", nothing else. */
 static int check_host(const char *host, sc_error *err)
@@ -73,7 +73,6 @@ typedef struct login_args {
   sc_cli_registry_args reg;
   const char *username;
   bool password_stdin;
-  const char *authfile;
   const char *host;
 } login_args;
 
@@ -82,7 +81,7 @@ typedef struct login_args {
 static int gather_creds(login_args *a, sc_error *err)
 {
   if (a->reg.creds_arg)
-    return sc_cli_registry_creds(&a->reg, a->host, err);
+    return sc_cli_registry_creds(&a->reg, a->host, NULL, err);
   sc_registry_creds *c = &a->reg.creds;
   if (a->username)
     c->username = xstrdup(a->username);
@@ -98,7 +97,8 @@ static int gather_creds(login_args *a, sc_error *err)
 
 static int login(sc_cli *cli, login_args *a, sc_error *err)
 {
-  _cleanup_free_ char *path = a->authfile ? xstrdup(a->authfile) : sc_auth_file_default_path(err);
+  _cleanup_free_ char *path =
+      a->reg.authfile ? xstrdup(a->reg.authfile) : sc_auth_file_default_path(err);
   if (path == NULL || check_host(a->host, err) < 0 || gather_creds(a, err) < 0)
     return -1;
   sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
@@ -128,7 +128,6 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
       SC_CLI_REGISTRY_OPTIONS,
       {"username", required_argument, NULL, OPT_USERNAME},
       {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-      {"authfile", required_argument, NULL, OPT_AUTHFILE},
       {NULL, 0, NULL, 0},
   };
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
@@ -145,8 +144,6 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
       a.username = optarg;
     } else if (opt == OPT_PASSWORD_STDIN) {
       a.password_stdin = true;
-    } else if (opt == OPT_AUTHFILE) {
-      a.authfile = optarg;
     } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "login", "unknown option or missing value '%s'",
                                 argv[optind - 1]);

@@ -8,16 +8,20 @@
 
 #include "cli.h"
 #include "push.h"
+#include "image-dest.h"
 #include "registry-args.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: sc-build push IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
+    "       sc-build push IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
+    "                           |docker-archive:PATH[:NAME:TAG]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
-    "Push IMAGE (oci:PATH[:TAG], oci-archive:PATH[:TAG] or ostree:NAME[:TAG][@REPO]) to a\n"
-    "registry over the OCI distribution API and print the manifest digest.\n\n"
+    "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
+    "registry over the OCI distribution API, or copy it to a local destination, and\n"
+    "print the manifest digest.\n\n"
     "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
     "the registry are mounted; the others upload, up to --jobs (default 4) at once, and\n"
     "the manifest goes last.  An ostree: image's layers are packed again and must match\n"
@@ -70,9 +74,63 @@ static void print_result(sc_cli *cli, const sc_push_result *r)
   printf("%s\n", r->manifest_digest);
 }
 
+/* A local destination (image-dest.h): the image read through the cache
+ * as a layout, its blobs and manifest copied as they are. */
+static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
+                      sc_cli_registry_args *reg, const char *digestfile, int64_t mtime,
+                      sc_error *err)
+{
+  sc_image_source src;
+  sc_image *opened = NULL;
+  if ((digestfile && check_digestfile(digestfile, err) < 0) ||
+      sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
+    return -1;
+  int rc = sc_image_open(src.local, &opened, err);
+  if (rc == 0)
+    rc = sc_image_write(opened, dest, mtime, sc_cli_catch_interrupts(), err);
+  /* a docker-archive holds no manifest: its image is named by its config */
+  bool docker_archive = dest->transport->transport == SC_TRANSPORT_DOCKER_ARCHIVE;
+  const char *digest = rc < 0           ? NULL
+                       : docker_archive ? opened->config_descriptor.digest
+                                        : opened->manifest_digest;
+  if (rc == 0 && digestfile && write_digestfile(digestfile, digest, err) < 0)
+    rc = sc_error_prefix(err, "wrote %s, but", dest->text);
+  if (rc == 0 && cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s}", "ok", 1, "digest", digest, "reference",
+                                dest->text, "destination", dest->text, "config_digest",
+                                opened->config_descriptor.digest));
+  else if (rc == 0) {
+    sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
+    printf("%s\n", digest);
+  }
+  sc_image_free(opened);
+  sc_image_source_clear(&src);
+  return rc;
+}
+
 static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_registry_args *reg,
                     const char *digestfile, sc_push_options *options)
 {
+  sc_image_ref dest_ref;
+  sc_error parse_err = SC_ERROR_INIT;
+  if (sc_image_ref_parse(dest, SC_REF_DESTINATION, &dest_ref, &parse_err) < 0) {
+    int bad = sc_cli_usage_error(cli, "push", "%s", parse_err.msg);
+    sc_error_clear(&parse_err);
+    sc_cli_registry_args_clear(reg);
+    return bad;
+  }
+  if (dest_ref.transport->transport != SC_TRANSPORT_DOCKER) {
+    int64_t mtime = 0;
+    int exit = sc_cli_source_date_epoch(cli, &mtime);
+    if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, &parse_err) < 0)
+      exit = sc_cli_fail(cli, &parse_err);
+    sc_image_ref_clear(&dest_ref);
+    sc_error_clear(&parse_err);
+    sc_cli_registry_args_clear(reg);
+    return exit;
+  }
+  sc_image_ref_clear(&dest_ref);
+
   sc_error err = SC_ERROR_INIT;
   sc_push_result result = {0};
   int rc = SC_EXIT_OK;

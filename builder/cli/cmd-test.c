@@ -95,7 +95,8 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
   return 0;
 }
 
-static json_t *report_json(const sc_smoke_report *report)
+/* build_seconds: how long the project took to build, or < 0 for an image. */
+static json_t *report_json(const sc_smoke_report *report, double build_seconds)
 {
   json_t *probes = json_array();
   for (size_t i = 0; i < report->probe_count; i++) {
@@ -112,12 +113,19 @@ static json_t *report_json(const sc_smoke_report *report)
   json_t *doc = json_pack("{s:b, s:s?, s:s?, s:f, s:o, s:o}", "ok", report->passed, "container",
                           report->id, "runtime", report->runtime, "seconds", report->seconds,
                           "probes", probes, "notes", notes);
+  json_t *timings = json_pack("{s:f, s:f, s:f}", "install", report->install_seconds, "probes",
+                              report->probe_seconds, "cleanup", report->cleanup_seconds);
+  if (build_seconds >= 0)
+    json_object_set_new(timings, "build", json_real(build_seconds));
+  json_object_set_new(doc, "timings", timings);
   if (report->log_tail)
     json_object_set_new(doc, "log_tail", json_string(report->log_tail));
   return doc;
 }
 
-static void print_summary(sc_cli *cli, const sc_smoke_report *report)
+/* The probes' time apart from what came before and after: a slow test is
+ * then seen to be a slow build, install or service. */
+static void print_summary(sc_cli *cli, const sc_smoke_report *report, double build_seconds)
 {
   if (cli->quiet)
     return;
@@ -128,8 +136,11 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report)
   size_t passed = 0;
   for (size_t i = 0; i < report->probe_count; i++)
     passed += report->probes[i].passed;
-  printf("%s: %zu of %zu probes passed in %.1fs\n", report->passed ? "PASS" : "FAIL", passed,
-         report->probe_count, report->seconds);
+  _cleanup_free_ char *build =
+      build_seconds >= 0 ? xasprintf("build %.1fs, ", build_seconds) : xstrdup("");
+  printf("%s: %zu of %zu probes passed in %.1fs (%sinstall and start %.1fs, cleanup %.1fs)\n",
+         report->passed ? "PASS" : "FAIL", passed, report->probe_count, report->probe_seconds,
+         build, report->install_seconds, report->cleanup_seconds);
 }
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
@@ -138,8 +149,10 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   if (sc_cli_resolve_image(cli, &a->install.reg, a->source, &local, &name, err) < 0)
     return -1;
   sc_smoke_source source;
+  double open_start = sc_now();
   if (sc_smoke_source_open(local, &source, err) < 0)
     return -1;
+  double build_seconds = source.build_dir ? sc_now() - open_start : -1;
   if (name) { /* a pulled image: named after its repository, not its cache tag */
     free(source.name);
     source.name = steal_pointer(&name);
@@ -151,8 +164,8 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
       .on_event = on_event,
       .user = cli,
   };
-  const char *note = NULL;
-  sc_smoke_source_plan(&source, a->probes, a->install.set, a->timeout, &options, &note);
+  _cleanup_free_ char *note = NULL;
+  sc_smoke_source_plan(&source, local, a->probes, a->install.set, a->timeout, &options, &note);
   if (note)
     on_event(cli, "note", note);
   sc_smoke_report report;
@@ -162,9 +175,9 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   int r = sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
-      sc_cli_print_json(report_json(&report));
+      sc_cli_print_json(report_json(&report, build_seconds));
     else
-      print_summary(cli, &report);
+      print_summary(cli, &report, build_seconds);
     r = report.passed ? 0 : 1;
   } else if (report.log_tail && !cli->json) {
     fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);

@@ -66,8 +66,8 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
         return rc;
       }
     } else if (opt == OPT_FROM) {
-      if (!sc_str_has_prefix(optarg, "oci:") && !sc_str_has_prefix(optarg, "docker://"))
-        return sc_cli_usage_error(cli, "validate", SC_CLI_FROM_USAGE, optarg);
+      if (sc_cli_check_source(cli, "validate", optarg) != 0)
+        return SC_EXIT_USAGE;
       a->from = optarg;
     } else if (opt == '?' && optopt == OPT_SET) {
       return sc_cli_usage_error(cli, "validate", "--set needs a value: --set NAME=VALUE");

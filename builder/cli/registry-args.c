@@ -59,6 +59,9 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
   case SC_OPT_CREDS:
     a->creds_arg = arg;
     return 1;
+  case SC_OPT_AUTHFILE:
+    a->authfile = arg;
+    return 1;
   case SC_OPT_TLS_VERIFY:
     if (arg && strcmp(arg, "false") != 0 && strcmp(arg, "true") != 0)
       return sc_error_set(err, SC_E_USAGE, "--tls-verify takes true or false");
@@ -107,7 +110,8 @@ int sc_cli_ask_password(const char *username, char **out, sc_error *err)
   return 0;
 }
 
-int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err)
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
+                          sc_error *err)
 {
   if (a->creds_arg) {
     bool has_password;
@@ -125,7 +129,7 @@ int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *e
     a->creds.password = password;
     return 0;
   }
-  int rc = sc_registry_creds_find(host, &a->creds, err);
+  int rc = sc_registry_creds_find(host, repository, a->authfile, &a->creds, err);
   a->have_creds = rc == 1;
   return rc < 0 ? -1 : 0;
 }
@@ -135,7 +139,7 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc
   sc_registry_ref ref;
   if (sc_registry_ref_parse(reference, &ref, err) < 0)
     return -1;
-  int rc = sc_cli_registry_creds(a, ref.host, err);
+  int rc = sc_cli_registry_creds(a, ref.host, ref.repository, err);
   sc_registry_ref_clear(&ref);
   return rc;
 }
@@ -180,40 +184,75 @@ sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli
   return o;
 }
 
-int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
-                         char **name, sc_error *err)
+int sc_cli_check_source(sc_cli *cli, const char *command, const char *image)
 {
-  *name = NULL;
-  if (!sc_str_has_prefix(image, "docker://")) {
-    *local = xstrdup(image);
+  sc_image_ref ref;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_image_ref_parse(image, SC_REF_SOURCE | SC_REF_EXPLICIT, &ref, &err) == 0) {
+    sc_image_ref_clear(&ref);
     return 0;
   }
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(image, &ref, err) < 0)
+  int rc = sc_cli_usage_error(cli, command, SC_CLI_FROM_USAGE, err.msg);
+  sc_error_clear(&err);
+  return rc;
+}
+
+int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *image, bool need_layout,
+                          sc_image_source *out, sc_error *err)
+{
+  sc_image_ref ref;
+  if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  *name = sc_path_basename(ref.repository);
-  int rc = sc_cli_registry_creds(a, ref.host, err);
-  sc_registry_ref_clear(&ref);
+  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
+               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
+               : 0;
+  sc_image_ref_clear(&ref);
   if (rc < 0)
     return -1;
   sc_cli_progress bars = {0};
-  sc_pull_options options = sc_cli_pull_options(cli, a, &bars);
-  sc_pull_result pulled;
-  rc = sc_pull(image, &options, &pulled, err);
-  if (rc == 0)
-    *local = steal_pointer(&pulled.oci_reference);
-  sc_pull_result_clear(&pulled);
+  sc_pull_options pull = sc_cli_pull_options(cli, a, &bars);
+  sc_image_source_options options = {.pull = &pull, .need_layout = need_layout};
+  rc = sc_image_source_resolve(image, &options, out, err);
   sc_cli_progress_clear(&bars);
   return rc;
+}
+
+int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
+                         char **name, sc_error *err)
+{
+  sc_image_source src;
+  *name = NULL;
+  if (sc_cli_resolve_source(cli, a, image, false, &src, err) < 0)
+    return -1;
+  *local = steal_pointer(&src.local);
+  if (src.name) { /* the last component of the name, without its tag */
+    _cleanup_free_ char *base = sc_path_basename(src.name);
+    char *at = strchr(base, '@');
+    if (at)
+      *at = '\0';
+    char *colon = strchr(base, ':');
+    *name = colon ? xstrndup(base, (size_t)(colon - base)) : xstrdup(base);
+  }
+  sc_image_source_clear(&src);
+  return 0;
 }
 
 int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
                       sc_error *err)
 {
-  _cleanup_free_ char *local = NULL, *name = NULL;
-  if (sc_cli_resolve_image(cli, a, image, &local, &name, err) < 0)
+  sc_image_ref ref;
+  if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  if (name == NULL) /* not pulled */
-    return sc_image_open(local, out, err);
-  return sc_pull_open_image(image, local, out, err);
+  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
+               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
+               : 0;
+  sc_image_ref_clear(&ref);
+  if (rc < 0)
+    return -1;
+  sc_cli_progress bars = {0};
+  sc_pull_options pull = sc_cli_pull_options(cli, a, &bars);
+  sc_image_source_options options = {.pull = &pull};
+  rc = sc_image_source_open(image, &options, out, err);
+  sc_cli_progress_clear(&bars);
+  return rc;
 }

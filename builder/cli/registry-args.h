@@ -9,6 +9,7 @@
 #include <sc/image.h>
 
 #include "cli.h"
+#include "image-source.h"
 #include "pull.h"
 #include "registry-auth.h"
 
@@ -20,6 +21,7 @@ enum {
   SC_OPT_FIRST_BYTE_TIMEOUT,
   SC_OPT_STALL_TIMEOUT,
   SC_OPT_MAX_RESPONSE_SIZE,
+  SC_OPT_AUTHFILE,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -28,6 +30,7 @@ enum {
   {"creds", required_argument, NULL, SC_OPT_CREDS},                                                \
       {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
       {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
+      {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -43,6 +46,7 @@ typedef struct sc_cli_registry_args {
   const char *creds_arg; /* --creds USER[:PASS] */
   bool tls_verify;       /* --tls-verify[=true|false], default true */
   const char *cert_dir;  /* --cert-dir DIR */
+  const char *authfile;  /* --authfile FILE: the only auth file read (and login's) */
   long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
   int64_t max_response_size;                                        /* 0: the default */
   sc_registry_creds creds;
@@ -55,8 +59,10 @@ typedef struct sc_cli_registry_args {
   }
 
 /* The usage error for a --from IMAGE of another transport (%s: IMAGE). */
-#define SC_CLI_FROM_USAGE                                                                          \
-  "--from '%s': give the base image as oci:PATH[:TAG] or docker://HOST/REPO[:TAG|@DIGEST]"
+#define SC_CLI_FROM_USAGE "--from: %s"
+/* Whether IMAGE is a reference a base image can be read from (its
+ * transport named): 0, or the usage error (exit 2) naming the transports. */
+int sc_cli_check_source(sc_cli *cli, const char *command, const char *image);
 
 /* Take opt when it is one of SC_CLI_REGISTRY_OPTIONS: 1 when it was, 0
  * when not, -1 with err set for a bad value. */
@@ -69,9 +75,11 @@ int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_arg
 /* "N", "Nk" or "NM" bytes, N > 0: 0, or -1 when it is not a size. */
 int sc_cli_parse_size(const char *text, int64_t *out);
 
-/* Credentials for host: --creds (asking for the password on a terminal
- * when it has none), else the auth files (registry-auth.h). */
-int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, sc_error *err);
+/* Credentials for host and repository (NULL: the registry): --creds
+ * (asking for the password on a terminal when it has none), else
+ * --authfile or the auth files (registry-auth.h). */
+int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
+                          sc_error *err);
 /* The same for a docker:// reference. */
 int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err);
 
@@ -80,10 +88,11 @@ int sc_cli_ask_password(const char *username, char **out, sc_error *err);
 
 void sc_cli_registry_args_clear(sc_cli_registry_args *a);
 
-/* Open IMAGE for install, update or test: a docker:// reference is pulled
- * into the base cache first (sc_cli_resolve_image) and the image opened
- * from there is named after the reference: its name ($IMAGE_NAME) is
- * HOST/REPO:TAG and its tag REPO:TAG, as atomic names a pulled image. */
+/* Open IMAGE of any transport for install, update or test
+ * (sc_image_source_open: a docker:// reference pulled, an archive or dir:
+ * imported into the base cache), named after the reference: a pulled
+ * image's name ($IMAGE_NAME) is HOST/REPO:TAG and its tag REPO:TAG, as
+ * atomic names a pulled image. */
 int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
                       sc_error *err);
 
@@ -96,11 +105,14 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
  * requests with --verbose. */
 sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars);
 
-/* IMAGE as a reference sc_image_open reads: a docker:// reference is
- * pulled into the base cache first (pull.h; progress on a terminal, the
- * requests with --verbose) and *local names the cached image; any other
- * reference is copied as it is.  *name is the repository's last
- * component for a docker:// reference, else NULL. */
+/* IMAGE of any transport resolved (image-source.h) with the registry
+ * arguments: credentials for docker://, progress on a terminal, the
+ * requests with --verbose. */
+int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *image, bool need_layout,
+                          sc_image_source *out, sc_error *err);
+/* The same as a reference sc_image_open reads (*local) and, for an image
+ * read through the cache, *name: the last component of its name without
+ * the tag (the repository's for docker://), else NULL. */
 int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
                          char **name, sc_error *err);
 

@@ -42,6 +42,13 @@ printf 'd ${RUN_DIRECTORY}/${NAME} 0700 - - -\n' >base/tmpfiles.template
 
 # A fresh copy of the valid project in ./p.
 fresh() { rm -rf p && cp -a base p; }
+# ./p with a plain config.json: the template with the capabilities filled
+# in and sed expression $1 applied.
+fresh_plain() {
+  fresh &&
+  sed "s/\${ALL_PROCESS_CAPABILITIES}/\"CAP_KILL\"/; $1" p/config.json.template >p/config.json &&
+  rm p/config.json.template
+}
 # Replace the first match of a fixed string in a project file.
 edit() {
   python3 - "$@" <<'PY'
@@ -181,10 +188,33 @@ test_expect_success 'a --set value with a newline is refused, naming the variabl
   expect_grep "value of .PORT. contains a line break" "$TEST_TMP/.stderr"
 '
 
-test_expect_success 'a plain config.json is an error' '
+test_expect_success 'config.json beside config.json.template is an error: the template would be ignored' '
   fresh && echo "{}" >p/config.json &&
   expect_error_at "p/config.json:1:1" &&
-  expect_grep "config.json.template" "$TEST_TMP/.stderr"
+  expect_grep "ignores the template" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a plain config.json alone is accepted, and checked as installed (unchanged)' '
+  fresh_plain "s/\\\$PORT/8081/" &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p: 0 errors, 0 warnings$" "$TEST_TMP/.stderr" &&
+  edit p/config.json "\"readonly\": true" "\"readonly\": false" &&
+  expect_error_at "p/config.json:10:42" &&
+  edit p/config.json "\"readonly\": false}" "\"readonly\": false,}" &&
+  expect_error_at "p/config.json:10:48" &&
+  expect_grep "config.json is not JSON" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a placeholder in a plain config.json is a warning: it stays as it is' '
+  fresh_plain "" &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p/config.json:6:41: warning: .\\\$PORT. stays as it is" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'a missing service.template is a warning: atomic installs its default unit' '
+  fresh && rm p/service.template &&
+  expect_exit 0 sc_build validate p &&
+  expect_grep "^p/service.template: warning: missing: an install writes atomic.s default unit" "$TEST_TMP/.stderr"
 '
 
 test_expect_success 'every problem is reported, not only the first' '
@@ -240,6 +270,20 @@ test_expect_success 'sc-build.json probes are checked as sc-build test reads the
   printf "{\"name\": \"p\", \"test\": {\"probes\": [{\"type\": \"tcp\", \"address\": \"127.0.0.1:\${PORT}\"}]}}\n" >p/sc-build.json &&
   sc_build validate p 2>ok.err &&
   expect_grep "0 errors, 0 warnings" ok.err
+'
+
+test_expect_success 'a bad probe field is reported at its own line and column' '
+  fresh &&
+  cat >p/sc-build.json <<-\EOF &&
+	{"name": "p",
+	 "test": {"probes": [{"type": "http",
+	                      "url": "http://127.0.0.1:${NOPE}/"},
+	                     {"type": "http", "url": "http://127.0.0.1:${PORT}/",
+	                      "status": "ok"}]}}
+	EOF
+  expect_exit 1 sc_build validate p &&
+  expect_grep "^p/sc-build.json:3:30: error: probe 1: probe \"url\": undefined variable .NOPE." "$TEST_TMP/.stderr" &&
+  expect_grep "^p/sc-build.json:5:33: error: probe 2: http probe: \"status\" must be an integer" "$TEST_TMP/.stderr"
 '
 
 test_expect_success 'usage: --help on stdout, bad options and --set without = exit 2' '

@@ -38,7 +38,7 @@ test_expect_success 'inspect --json of a layout, a bare path and the only image'
   test "$(json_get i.json "d[\"config_digest\"]")" = "$(json_get b.json "d[\"config_digest\"]")" &&
   test "$(json_get i.json "d[\"labels\"][\"atomic.type\"]")" = system &&
   test "$(json_get i.json "d[\"layers\"][0][\"digest\"]")" = "$(json_get b.json "d[\"layers\"][0][\"digest\"]")" &&
-  test "$(json_get i.json "all(d[\"exports\"].values())")" = True &&
+  test "$(json_get i.json "all(v for k, v in d[\"exports\"].items() if k != \"config.json\")")" = True &&
   test "$(json_get i.json "d[\"size\"]")" = "$(json_get b.json "d[\"size\"]")" &&
   sc_build inspect --json ins.oci >bare.json &&
   test "$(json_get bare.json "d[\"tag\"]")" = ins:7 &&
@@ -51,8 +51,9 @@ test_expect_success 'inspect reads oci-archive and docker-archive' '
   test "$(json_get oa.json "d[\"transport\"]")" = oci-archive &&
   sc_build inspect --json docker-archive:ins.docker.tar >da.json &&
   test "$(json_get da.json "d[\"config_digest\"]")" = "$(json_get b.json "d[\"config_digest\"]")" &&
-  test "$(json_get da.json "d[\"repo_tags\"][0]")" = ins:7 &&
-  test "$(json_get da.json "all(d[\"exports\"].values())")" = True &&
+  test "$(json_get da.json "d[\"tag\"]")" = ins:7 &&
+  test "$(json_get da.json "d[\"transport\"]")" = docker-archive &&
+  test "$(json_get da.json "all(v for k, v in d[\"exports\"].items() if k != \"config.json\")")" = True &&
   test "$(json_get da.json "d[\"labels\"][\"org.example.team\"]")" = infra &&
   sc_build inspect docker-archive:ins.docker.tar >dout &&
   expect_grep "^  tmpfiles.template +present$" dout
@@ -81,7 +82,7 @@ test_expect_success 'unknown tags, transports and missing images fail' '
   expect_grep "no image tagged .nope." "$TEST_TMP/.stderr" &&
   expect_exit 1 "$SC_BUILD" inspect oci:missing.oci &&
   expect_exit 2 "$SC_BUILD" inspect containers-storage:x &&
-  expect_grep "cannot inspect .*docker://HOST/REPO" "$TEST_TMP/.stderr" &&
+  expect_grep "unknown transport .containers-storage:.: give one of .*docker://HOST/REPO" "$TEST_TMP/.stderr" &&
   expect_exit 2 "$SC_BUILD" inspect docker://Bad/Name &&
   expect_exit 2 "$SC_BUILD" inspect
 '

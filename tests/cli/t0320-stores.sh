@@ -270,13 +270,15 @@ test_expect_success 'a file rewritten in place during the build fails it, naming
 
 test_expect_success 'build refuses image names that are not references' '
   for name in "sp ace" UPPER ..dots -dash "a//b" "x:"; do
-    expect_exit 1 sc_build build proj -o names.oci --tag "$name" &&
+    expect_exit 2 sc_build build proj -o names.oci --tag "$name" &&
     expect_grep "reference" "$TEST_TMP/.stderr" || exit 1
   done &&
   cp -a proj upper && printf "{\"name\": \"Upper\", \"tag\": \"latest\"}\n" >upper/sc-build.json &&
   expect_exit 1 sc_build build upper -o names.oci &&
   test ! -e names.oci &&
-  sc_build build proj -o names.oci --tag localhost:5000/a.b/c-d__e:v1.0 >/dev/null
+  sc_build build proj -o names.oci --tag localhost:5000/a.b/c-d_e:v1.0 >/dev/null &&
+  expect_exit 2 sc_build build proj -o names2.oci --tag localhost:5000/a/c__e:1 &&
+  expect_grep "not a valid image reference" "$TEST_TMP/.stderr"
 '
 
 test_done

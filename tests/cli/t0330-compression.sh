@@ -77,6 +77,11 @@ test_expect_success 'the level shapes the digest; a gzip level above 12 is a usa
   test "$(json_get l6.json "d[\"layers\"][0][\"size\"]")" -lt "$(json_get t1.json "d[\"layers\"][0][\"size\"]")" &&
   expect_exit 2 sc_build build proj -o bad.oci --compression-level 13 &&
   expect_grep "gzip levels go from 1 to 12" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build build proj -o bad.oci --compression-level 99 &&
+  expect_grep "compression-level 99: gzip levels go from 1 to 12 .with --compression zstd, from 1 to 19." "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build build proj -o bad.oci --compression-level 99 --compression zstd &&
+  expect_grep "compression-level 99: zstd levels go from 1 to 19 .with --compression gzip, from 1 to 12." "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build build proj -o bad.oci --compression-level 0 &&
   expect_exit 2 sc_build build proj -o bad.oci --threads 0 &&
   expect_grep "threads takes a number from 1 to 256, not .0." "$TEST_TMP/.stderr" &&
   test ! -e bad.oci

@@ -48,11 +48,25 @@ import json,sys
 i = json.load(open(sys.argv[1]))
 v = i[\"values\"]
 assert v[\"PORT\"] == \"9123\" and v[\"RECEIVER\"] == \"World\", v
-assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"].endswith(\"/var/lib/containers/atomic/svc.0\"), v
+assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"] == \"/var/lib/containers/atomic/svc.0\", v
 assert i[\"image\"].startswith(\"oci:/\") and i[\"image\"].endswith(\"img.oci:svc:1\"), i[\"image\"]
 assert len(i[\"revision\"]) == 64 and v[\"IMAGE_ID\"] == i[\"revision\"]
 assert i[\"has-container-service\"] is True
 assert i[\"installed-files\"] == [\"/etc/svc\", \"/etc/svc/greeting.conf\"], i[\"installed-files\"]
+" "$R/$A/svc.0/info"
+'
+
+# --root R: R is the future "/" (rpm --root, systemctl --root, atomic's
+# prefix), so nothing written into the deployment names R.
+test_expect_success '--root renders every path as seen from inside the root' '
+  for f in svc.service config.json tmpfiles-svc.conf info; do
+    ! grep_q -F "$R" "$R/$A/svc.0/$f" || { echo "$f names $R"; exit 1; }
+  done &&
+  expect_grep "^d +/var/lib/svc " "$R/etc/tmpfiles.d/svc.conf" &&
+  python3 -c "
+import json,sys
+v = json.load(open(sys.argv[1]))[\"values\"]
+assert (v[\"RUN_DIRECTORY\"], v[\"STATE_DIRECTORY\"], v[\"CONF_DIRECTORY\"]) == (\"/run\", \"/var/lib\", \"/etc\"), v
 " "$R/$A/svc.0/info"
 '
 
@@ -63,7 +77,7 @@ test_expect_success 'the hostfs file listed in installedFilesTemplate is rendere
 
 test_expect_success 'the rendered unit passes systemd-analyze verify' '
   grep -qx "ExecStart=/usr/bin/runc.* run .svc." "$R/etc/systemd/system/svc.service" &&
-  grep -qx "WorkingDirectory=$R/$A/svc.0" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.0" "$R/etc/systemd/system/svc.service" &&
   systemd-analyze verify "$R/etc/systemd/system/svc.service"
 '
 
@@ -102,7 +116,7 @@ test_expect_success 'update to a new image deploys .1, keeps .0 and the saved va
   [ ! -e "$R/$A/svc.0/rootfs/etc/version" ] &&
   grep -q "PORT=9123" "$R/$A/svc.1/config.json" &&
   grep -q "RECEIVER=World" "$R/$A/svc.1/config.json" &&
-  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
   grep -qx "port=9123" "$R/etc/svc/greeting.conf" &&
   uuid0=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.0/info") &&
   uuid1=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[\"values\"][\"UUID\"])" "$R/$A/svc.1/info") &&
@@ -128,7 +142,7 @@ test_expect_success 'update with --set renders the new value into unit files and
 test_expect_success 'rollback switches deployments with their own unit and host files' '
   sc_build rollback svc --root "$R" &&
   [ "$(readlink "$R/$A/svc")" = svc.1 ] &&
-  grep -qx "WorkingDirectory=$R/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
+  grep -qx "WorkingDirectory=/$A/svc.1" "$R/etc/systemd/system/svc.service" &&
   grep -qx "receiver=World" "$R/etc/svc/greeting.conf" &&
   sc_build rollback svc --root "$R" && [ "$(readlink "$R/$A/svc")" = svc.0 ] &&
   grep -qx "receiver=Mars" "$R/etc/svc/greeting.conf"
@@ -222,6 +236,74 @@ json.dump(m, open(sys.argv[1], \"w\"), indent=2)" badlinks/manifest.json &&
   expect_exit 1 sc_build install oci:badlinks.oci:bad:1 --name badlinks --root "$TEST_TMP/bl-root" &&
   expect_grep "manifest.json:[0-9]+:[0-9]+: .*\"useLinks\" must be true or false" "$TEST_TMP/.stderr" &&
   test ! -e "$TEST_TMP/bl-root/$A/badlinks"
+'
+
+test_expect_success 'no tmpfiles.template: a line for each bind source the host lacks, as atomic writes' '
+  cp -a proj binds && rm binds/tmpfiles.template &&
+  python3 - binds/config.json.template "$TEST_TMP/absent" "$TEST_TMP/dangling" <<-\PY &&
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	c["mounts"] += [
+	    {"destination": "/a", "type": "bind", "source": sys.argv[2], "options": ["bind"]},
+	    {"destination": "/b", "type": "bind", "source": sys.argv[3], "options": ["rbind"]},
+	    {"destination": "/etc/hostname", "type": "bind", "source": "/etc/hostname"},
+	    {"destination": "/c", "type": "none", "source": sys.argv[2] + "-untyped", "options": ["bind"]}]
+	json.dump(c, open(sys.argv[1], "w"))
+	PY
+  ln -s "$TEST_TMP/nowhere" "$TEST_TMP/dangling" &&
+  sc_build build binds -o binds.oci --tag binds:1 >/dev/null &&
+  sc_build install oci:binds.oci:binds:1 --name binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  printf "d    %s   0700 %s %s - -\n" "$TEST_TMP/absent" "$(id -u)" "$(id -g)" \
+    "$TEST_TMP/dangling" "$(id -u)" "$(id -g)" >expect-binds &&
+  cmp expect-binds "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf" &&
+  cmp expect-binds "$TEST_TMP/binds-root/$A/binds.0/tmpfiles-binds.conf" &&
+  sc_build uninstall binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  test ! -e "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf"
+'
+
+test_expect_success 'no tmpfiles.template and every bind source present: no tmpfiles file' '
+  mkdir -p "$TEST_TMP/absent" &&
+  rm "$TEST_TMP/dangling" && mkdir "$TEST_TMP/dangling" &&
+  sc_build install oci:binds.oci:binds:1 --name binds --root "$TEST_TMP/binds-root" >/dev/null &&
+  test ! -e "$TEST_TMP/binds-root/etc/tmpfiles.d/binds.conf" &&
+  test ! -e "$TEST_TMP/binds-root/$A/binds.0/tmpfiles-binds.conf"
+'
+
+test_expect_success 'a plain config.json is installed unchanged, no service.template gets atomic'"'"'s default unit' '
+  cp -a proj plain && rm plain/service.template &&
+  sed "s/\\\$PORT/8081/; s/\\\$RECEIVER/World/" plain/config.json.template >plain/config.json &&
+  rm plain/config.json.template &&
+  sc_build build plain -o plain.oci --tag plain:1 2>build.err &&
+  expect_grep "service.template: warning: missing" build.err &&
+  sc_build install oci:plain.oci:plain:1 --name plain --root "$TEST_TMP/plain-root" >/dev/null &&
+  cmp plain/config.json "$TEST_TMP/plain-root/$A/plain.0/config.json" &&
+  printf "%s\n" "" "[Unit]" "Description=plain" "" "[Service]" "ExecStartPre=" \
+    "ExecStart=/usr/bin/runc  --systemd-cgroup run -d --pid-file /run/container-plain.pid '"'"'plain'"'"'" \
+    "ExecStop=" "ExecStopPost=/usr/bin/runc delete '"'"'plain'"'"'" "Restart=on-failure" \
+    "WorkingDirectory=/$A/plain.0" "PIDFile=/run/container-plain.pid" "" "[Install]" \
+    "WantedBy=multi-user.target" >expect-unit &&
+  # --systemd-cgroup is there when this runc offers it (the spaces are atomic'"'"'s).
+  sed "s|^ExecStart=/usr/bin/runc  --systemd-cgroup run|ExecStart=/usr/bin/runc  run|" \
+    "$TEST_TMP/plain-root/etc/systemd/system/plain.service" >got-unit &&
+  sed "s|^ExecStart=/usr/bin/runc  --systemd-cgroup run|ExecStart=/usr/bin/runc  run|" expect-unit >want-unit &&
+  cmp want-unit got-unit &&
+  sc_build uninstall plain --root "$TEST_TMP/plain-root" >/dev/null
+'
+
+test_expect_success 'install errors name the file as the image holds it, at the place in it' '
+  cp -a proj errs &&
+  sed -i "s|^  \"ociVersion\": \"1.0.2\",\$|  \"ociVersion\": \"1.0.2\", \"n\": \$NUM,|; s|\"readonly\": true|\"readonly\": \$RO|" \
+    errs/config.json.template &&
+  sed -i "s|\"PORT\": \"8081\"|\"PORT\": \"8081\", \"NUM\": \"1\", \"RO\": \"true\"|" errs/manifest.json &&
+  echo "x=\$MUST_SET" >errs/hostfs/etc/svc/must.conf &&
+  sed -i "s|\"/etc/\${NAME}/greeting.conf\"|&, \"/etc/\${NAME}/must.conf\"|" errs/manifest.json &&
+  sc_build build errs -o errs.oci --tag errs:1 --set MUST_SET=1 >/dev/null &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" --set "NUM=1 2" --set MUST_SET=1 &&
+  expect_grep "^/exports/config.json.template:2:31: error: .*not JSON.*in the value of .NUM." "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" --set RO=false --set MUST_SET=1 &&
+  expect_grep "^/exports/config.json.template:[0-9]+:[0-9]+: error: .*root.readonly must be true" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build install oci:errs.oci:errs:1 --name svc --root "$TEST_TMP/errs-root" &&
+  expect_grep "^/exports/hostfs/etc/svc/must.conf:1:3: error: .*undefined variable .MUST_SET." "$TEST_TMP/.stderr"
 '
 
 test_done

@@ -217,13 +217,14 @@ test_expect_success 'install from a bare repo: the rootfs is umoci'\''s, hard-li
   ino=$(stat -c %i "$d/rootfs/usr/bin/hello-server") &&
   [ "$(stat -c %h "$d/rootfs/usr/bin/hello-server")" -ge 2 ] &&
   [ -n "$(find repo-bare/objects -inum "$ino")" ] &&
-  [ "$(jq -r .image "$d/info")" = "ostree:svc:1@$TEST_TMP/repo-bare" ] &&
+  [ "$(jq -r .image "$d/info")" = "svc:1" ] &&
+  [ "$(jq -r .\"sc-build-image\" "$d/info")" = "ostree:svc:1@$TEST_TMP/repo-bare" ] &&
   [ "$(jq -r .revision "$d/info")" = "$(manifest_digest | cut -d: -f2)" ]
 '
 
 test_expect_success 'list shows the container installed from the repo' '
   sc_build list --root "$ROOT" >list &&
-  expect_grep "^n .*ostree:svc:1@$TEST_TMP/repo-bare" list
+  expect_grep "^n .* svc:1$" list
 '
 
 test_expect_success 'uninstall removes it and leaves the repo intact' '

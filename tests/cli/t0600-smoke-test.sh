@@ -84,6 +84,23 @@ assert d[\"probes\"][0][\"probe\"] == \"tcp 127.0.0.1:$port\"
 "
 '
 
+test_expect_success 'no tmpfiles.template: a missing bind source is made as atomic makes it, the test passes' '
+  cp -a hello-world hw-bind && rm hw-bind/tmpfiles.template &&
+  python3 - hw-bind/config.json.template <<-\PY &&
+	import json, sys
+	c = json.load(open(sys.argv[1]))
+	assert not any(m["destination"] == "/data" for m in c["mounts"])
+	c["mounts"].append({"destination": "/data", "type": "bind",
+	                    "source": "${STATE_DIRECTORY}/${NAME}", "options": ["rbind", "rw"]})
+	json.dump(c, open(sys.argv[1], "w"), indent=2)
+	PY
+  test ! -e hw-bind/rootfs/data &&
+  port=$(test_free_port) &&
+  sc_build test hw-bind --set PORT=$port --set RECEIVER=Bind$$ >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  nothing_left RECEIVER=Bind$$
+'
+
 test_expect_success 'a missing entrypoint fails, with the runtime error shown, and leaves nothing' '
   port=$(test_free_port) &&
   expect_exit 1 sc_build test hw-entry --set PORT=$port --set ENTRYPOINT=/usr/bin/missing --set RECEIVER=Entry$$ &&
@@ -119,10 +136,88 @@ test_expect_success 'a one-shot that exits non-zero fails the exit probe' '
   nothing_left RECEIVER=Three$$
 '
 
+test_expect_success 'every probe is rendered before the container starts: a bad last one starts nothing' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --set PORT=$port --set RECEIVER=Early$$ --probe alive:1 \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:\${NOPE}/\"}" &&
+  expect_grep "probe 2: probe .url.: undefined variable .NOPE." "$TEST_TMP/.stderr" &&
+  ! grep "^starting " "$TEST_TMP/.stderr" &&
+  ! grep "alive" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Early$$
+'
+
+test_expect_success 'once the container has died, the probes after it are not run' '
+  expect_exit 1 sc_build test oneshot --set RECEIVER=Dead$$ --probe exit:0 --probe exec:/bin/true \
+    --probe tcp:127.0.0.1:1 --timeout 20 &&
+  expect_grep "^PASS exit 0" "$TEST_TMP/.stdout" &&
+  expect_grep "^FAIL exec /bin/true \(0.0[0-9]s\): not run: the container exited with status 0 before this probe" "$TEST_TMP/.stdout" &&
+  expect_grep "^FAIL tcp 127.0.0.1:1 \(0.0[0-9]s\): not run: the container exited" "$TEST_TMP/.stdout" &&
+  nothing_left RECEIVER=Dead$$
+'
+
+test_expect_success 'the summary gives the probes time apart from build, install and cleanup' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --set PORT=$port --probe alive:1 >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed in 1\.[0-9]s \(build [0-9.]+s, install and start [0-9.]+s, cleanup [0-9.]+s\)$" out &&
+  sc_build --json test hello-world --set PORT=$port --probe alive:1 >out.json &&
+  python3 -c "
+import json
+t = json.load(open(\"out.json\"))[\"timings\"]
+assert sorted(t) == [\"build\", \"cleanup\", \"install\", \"probes\"], t
+assert 1.0 <= t[\"probes\"] < 2.0, t
+"
+'
+
+test_expect_success 'without sc-build.json or probes, the note says how to add one' '
+  cp -R hello-world noprobe &&
+  rm noprobe/sc-build.json &&
+  port=$(test_free_port) &&
+  sc_build test noprobe --set PORT=$port >out 2>err &&
+  expect_grep "^note: noprobe has no sc-build.json, so no probes: .*write noprobe/sc-build.json with a probe, for example \{\"test\": \{\"probes\": \[\{\"type\": \"tcp\"" err &&
+  echo "{\"name\": \"noprobe\"}" >noprobe/sc-build.json &&
+  sc_build test noprobe --set PORT=$port >out 2>err &&
+  expect_grep "^note: noprobe/sc-build.json has no test.probes: .*add a probe" err
+'
+
 test_expect_success 'the one-shot skeleton passes its own exit probe' '
   sc_build test oneshot --set RECEIVER=Ok$$ >out 2>err &&
   expect_grep "^PASS exit 0" out &&
   nothing_left RECEIVER=Ok$$
+'
+
+# The test root is the future "/": CONF_ and STATE_DIRECTORY stay /etc and
+# /var/lib, a renameFiles target and a tmpfiles directory land in the root,
+# and the container's binds of them are taken from the root.  Its program,
+# dash and its libraries, succeeds only when both binds resolve there.
+test_expect_success 'renameFiles into $CONF_DIRECTORY/$NAME and a state bind resolve in the test root' '
+  cp -a oneshot rooted &&
+  mkdir -p rooted/rootfs/etc/app rooted/rootfs/var/lib/app rooted/hostfs/etc/app &&
+  for f in /usr/bin/dash $(ldd /usr/bin/dash | grep -o "/[^ ]*"); do
+    mkdir -p "rooted/rootfs$(dirname "$f")" && cp -L "$f" "rooted/rootfs$f" || exit 1
+  done &&
+  echo k=v >rooted/hostfs/etc/app/app.conf &&
+  printf "d \${STATE_DIRECTORY}/\${NAME} 0700 - - - -\n" >rooted/tmpfiles.template &&
+  python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[\"renameFiles\"] = {\"/etc/app/app.conf\": \"\$CONF_DIRECTORY/\$NAME/app.conf\"}
+json.dump(m, open(sys.argv[1], \"w\"), indent=2)
+c = json.load(open(sys.argv[2]))
+c[\"process\"][\"args\"] = [\"/usr/bin/dash\", \"-c\", \"test -s /etc/app/app.conf && : >/var/lib/app/ok\"]
+c[\"mounts\"] += [
+  {\"destination\": \"/etc/app\", \"type\": \"bind\", \"source\": \"\${CONF_DIRECTORY}/\${NAME}\", \"options\": [\"bind\", \"ro\"]},
+  {\"destination\": \"/var/lib/app\", \"type\": \"bind\", \"source\": \"\${STATE_DIRECTORY}/\${NAME}\", \"options\": [\"bind\", \"rw\"]}]
+json.dump(c, open(sys.argv[2], \"w\"), indent=2)
+" rooted/manifest.json rooted/config.json.template &&
+  sc_build test rooted --set RECEIVER=Rooted$$ --keep >out 2>err &&
+  expect_grep "^PASS exit 0" out &&
+  root=$(sed -n "s/.*kept the test root //p" err) &&
+  test -n "$root" &&
+  name=$(ls "$root/etc/systemd/system" | sed -n "s/\.service$//p") &&
+  test "$(cat "$root/etc/$name/app.conf")" = k=v &&
+  test -f "$root/var/lib/$name/ok" &&
+  expect_grep "^WorkingDirectory=/var/lib/containers/atomic/$name.0$" "$root/etc/systemd/system/$name.service" &&
+  rm -rf "$root"
 '
 
 test_expect_success 'SIGINT during the probe wait still tears everything down' '

@@ -120,8 +120,10 @@ test_expect_success 'usage errors exit 2; a bad reference is named' '
   expect_exit 2 sc_build push oci:hw.oci &&
   expect_exit 2 sc_build push oci:hw.oci docker://$R/Bad:latest &&
   expect_grep "invalid repository name" .stderr &&
-  expect_exit 2 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
-  expect_grep "push takes oci:PATH" .stderr &&
+  expect_exit 1 sc_build push docker-archive:hw.tar docker://$R/hw:latest &&
+  expect_grep "docker-archive:hw.tar: not a docker-archive" .stderr &&
+  expect_exit 2 sc_build push containers-storage:hw docker://$R/hw:latest &&
+  expect_grep "unknown transport .containers-storage:." .stderr &&
   expect_exit 2 sc_build push --tls-verify false oci:hw.oci docker://$R/hw:latest &&
   expect_grep "takes its value after .=. \(--tls-verify=false\)" .stderr &&
   expect_exit 2 sc_build push --bogus oci:hw.oci docker://$R/hw:latest &&
@@ -187,6 +189,23 @@ test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CON
   auth_json wrong >dockercfg/config.json &&
   ! DOCKER_CONFIG=$PWD/dockercfg sc_build --json push oci:hw.oci docker://$B/a4:latest >>all.out 2>>all.err &&
   skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a3:latest >/dev/null
+'
+
+test_expect_success 'Basic auth: --authfile on every registry command, XDG_CONFIG_HOME, repository keys' '
+  auth_json "$PASS" >given.json &&
+  sc_build push --authfile given.json oci:hw.oci docker://$B/f1:latest >/dev/null 2>&1 &&
+  sc_build inspect --authfile given.json docker://$B/f1:latest >/dev/null &&
+  sc_build build hello-world --from docker://$B/f1:latest --authfile given.json -o f1.oci >/dev/null 2>&1 &&
+  XDG_CACHE_HOME=$TEST_TMP/c-af sc_build validate hello-world --from docker://$B/f1:latest --authfile given.json >/dev/null 2>&1 &&
+  mkdir -p xdgconfig/containers && auth_json "$PASS" >xdgconfig/containers/auth.json &&
+  XDG_CONFIG_HOME=$PWD/xdgconfig sc_build push oci:hw.oci docker://$B/f2:latest >/dev/null 2>&1 &&
+  expect_exit 1 env XDG_CONFIG_HOME=$PWD/xdgconfig "$SC_BUILD" push --authfile given-none.json oci:hw.oci docker://$B/f3:latest &&
+  expect_grep "no credentials" .stderr &&
+  printf "{\"auths\": {\"%s\": {\"auth\": \"%s\"}, \"%s/team/app\": {\"auth\": \"%s\"}}}\n" \
+    "$B" "$(printf user:wrong | base64 -w0)" "$B" "$(printf "user:$PASS" | base64 -w0)" >scoped.json &&
+  sc_build push --authfile scoped.json oci:hw.oci docker://$B/team/app:latest >/dev/null 2>&1 &&
+  expect_exit 1 sc_build push --authfile scoped.json oci:hw.oci docker://$B/team/other:latest &&
+  expect_grep "authentication failed" .stderr
 '
 
 test_expect_success 'login checks the password and writes auth.json 0600; push uses it; logout removes it' '

@@ -172,7 +172,8 @@ test_expect_success 'a download cut off in the middle resumes from where it stop
   sc_build --json --verbose build oneshot --from docker://127.0.0.1:$PPORT/base:v1 -o r.oci >r.json 2>r.log &&
   grep -q "DROPPED" proxy.log &&
   expect_grep "^GET /v2/base/blobs/sha256:[0-9a-f]+ 206 bytes=[0-9]+-$" proxy.log &&
-  test "$(json_get r.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")"
+  test "$(json_get r.json "d[\"config_digest\"]")" = "$(json_get b.json "d[\"config_digest\"]")" &&
+  test "$(json_get r.json "d[\"layers\"]")" = "$(json_get b.json "d[\"layers\"]")"
 '
 
 SPORT=$(test_free_port)

@@ -166,6 +166,89 @@ static void test_auth_file(void **state)
   free(path);
 }
 
+/* The user name of the credentials found for host/repository in path:
+ * "u1" ... as the test files name them, or NULL. */
+static char *user_for(const char *path, const char *host, const char *repository)
+{
+  sc_registry_creds creds = {0};
+  sc_error err = SC_ERROR_INIT;
+  int rc = sc_auth_file_lookup_for(path, host, repository, &creds, &err);
+  assert_true(rc >= 0);
+  char *user = rc == 1 ? xstrdup(creds.username) : NULL;
+  sc_registry_creds_clear(&creds);
+  return user;
+}
+
+static void expect_user(const char *path, const char *host, const char *repository,
+                        const char *want)
+{
+  _cleanup_free_ char *got = user_for(path, host, repository);
+  if (want == NULL ? got != NULL : got == NULL || strcmp(got, want) != 0)
+    fail_msg("%s/%s: got %s, want %s", host, repository ? repository : "", got ? got : "none",
+             want ? want : "none");
+}
+
+/* containers-auth.json(5): repository-scoped keys, the most specific
+ * first; docker's legacy key for docker.io. */
+static void test_auth_file_scopes(void **state)
+{
+  (void)state;
+  /* base64 of "u1:p" ... "u5:p" */
+  char *path = write_temp("{\"auths\": {\"reg.io\": {\"auth\": \"dTE6cA==\"},"
+                          " \"reg.io/team\": {\"auth\": \"dTI6cA==\"},"
+                          " \"reg.io/team/app\": {\"auth\": \"dTM6cA==\"},"
+                          " \"https://index.docker.io/v1/\": {\"auth\": \"dTQ6cA==\"},"
+                          " \"docker.io/library/busybox\": {\"auth\": \"dTU6cA==\"}}}");
+  expect_user(path, "reg.io", "team/app", "u3");
+  expect_user(path, "reg.io", "team/app/sub", "u3");
+  expect_user(path, "reg.io", "team/other", "u2");
+  expect_user(path, "reg.io", "teamx/app", "u1");
+  expect_user(path, "reg.io", NULL, "u1");
+  expect_user(path, "docker.io", "library/busybox", "u5");
+  expect_user(path, "docker.io", "library/alpine", "u4");
+  expect_user(path, "other.io", "team/app", NULL);
+  unlink(path);
+  free(path);
+}
+
+/* The lookup order, and --authfile alone when given. */
+static void test_auth_file_order(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/sc-test-authdirs.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  _cleanup_free_ char *config = xasprintf("%s/config", dir);
+  _cleanup_free_ char *run = xasprintf("%s/run", dir);
+  _cleanup_free_ char *home = xasprintf("%s/home", dir);
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_mkdir_p_at(AT_FDCWD, config, 0700, &err), 0);
+  assert_int_equal(sc_mkdir_p_at(AT_FDCWD, run, 0700, &err), 0);
+  assert_int_equal(sc_mkdir_p_at(AT_FDCWD, home, 0700, &err), 0);
+  setenv("XDG_CONFIG_HOME", config, 1);
+  setenv("XDG_RUNTIME_DIR", run, 1);
+  setenv("HOME", home, 1);
+  unsetenv("REGISTRY_AUTH_FILE");
+  unsetenv("DOCKER_CONFIG");
+  sc_registry_creds in = {.username = "cfg", .password = "p"};
+  _cleanup_free_ char *cfg_file = xasprintf("%s/containers/auth.json", config);
+  assert_int_equal(sc_auth_file_store(cfg_file, "h.io", &in, &err), 0);
+  sc_registry_creds out = {0};
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", NULL, &out, &err), 1);
+  assert_string_equal(out.username, "cfg");
+  sc_registry_creds_clear(&out);
+  /* $XDG_RUNTIME_DIR/containers/auth.json comes first */
+  _cleanup_free_ char *run_file = xasprintf("%s/containers/auth.json", run);
+  sc_registry_creds in2 = {.username = "run", .password = "p"};
+  assert_int_equal(sc_auth_file_store(run_file, "h.io", &in2, &err), 0);
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", NULL, &out, &err), 1);
+  assert_string_equal(out.username, "run");
+  sc_registry_creds_clear(&out);
+  /* --authfile alone: the others are not read */
+  _cleanup_free_ char *given = xasprintf("%s/given.json", dir);
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", given, &out, &err), 0);
+  sc_rm_rf_at(AT_FDCWD, dir, &err);
+}
+
 static void test_creds_parse(void **state)
 {
   sc_registry_creds c = {0};
@@ -392,8 +475,9 @@ int main(void)
       cmocka_unit_test(test_auth_file),       cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
-      cmocka_unit_test(test_redirects),
+      cmocka_unit_test(test_loopback), cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects), cmocka_unit_test(test_auth_file_scopes),
+      cmocka_unit_test(test_auth_file_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

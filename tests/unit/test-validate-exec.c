@@ -220,6 +220,60 @@ static void test_elf_loader_and_libc(void **state)
   expect_clean(f);
 }
 
+/* A library or loader that is a symlink to nothing is named as such: it is
+ * there, but what it points at is not (an image that kept the link and
+ * lost the file). */
+static void test_dangling_symlinks(void **state)
+{
+  fixture *f = *state;
+  put_elf(f, "rootfs/usr/bin/app", &dynamic_app);
+  test_elf loader = {.is64 = true, .soname = "ld-linux-x86-64.so.2"};
+  put_elf(f, "rootfs/lib64/ld-linux-x86-64.so.2", &loader);
+  assert_int_equal(mkdirat(f->fd, "rootfs/lib", 0755), 0);
+  assert_int_equal(symlinkat("libc-2.36.so", f->fd, "rootfs/lib/libc.so.6"), 0);
+  expect_error(f, "libc.so.6, which /usr/bin/app needs (DT_NEEDED), cannot be loaded",
+               "/lib/libc.so.6 is a dangling symlink to libc-2.36.so, which is not in rootfs/");
+  test_elf libc = {.is64 = true, .soname = "libc.so.6"};
+  put_elf(f, "rootfs/lib/libc-2.36.so", &libc);
+  expect_clean(f);
+  assert_int_equal(unlinkat(f->fd, "rootfs/lib64/ld-linux-x86-64.so.2", 0), 0);
+  assert_int_equal(symlinkat("/lib/ld-2.36.so", f->fd, "rootfs/lib64/ld-linux-x86-64.so.2"), 0);
+  expect_error(f, "the ELF interpreter (PT_INTERP) of /usr/bin/app cannot be run",
+               "/lib64/ld-linux-x86-64.so.2 is a dangling symlink to /lib/ld-2.36.so");
+}
+
+/* runc makes a missing mount point, even under a read-only root, but not
+ * below a file of the image ("not a directory"); below an earlier mount
+ * the image is hidden and does not count. */
+static void test_mount_points(void **state)
+{
+  fixture *f = *state;
+  put_static(f, "rootfs/usr/bin/app");
+  put_text(f, "rootfs/etc/afile", "x\n");
+  put_text(f, "rootfs/run/afile", "x\n");
+  const char *config =
+      "{\"ociVersion\": \"1.0.2\",\n"
+      " \"process\": {\"terminal\": false, \"args\": [\"/usr/bin/app\"], \"cwd\": \"/\"},\n"
+      " \"root\": {\"path\": \"rootfs\", \"readonly\": true},\n"
+      " \"mounts\": [{\"destination\": \"/run\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},\n"
+      "  {\"destination\": \"/etc/afile/sub\", \"type\": \"bind\", \"source\": \"/tmp\"},\n"
+      "  {\"destination\": \"/data/x\", \"type\": \"bind\", \"source\": \"/tmp\"},\n"
+      "  {\"destination\": \"/run/afile/sub\", \"type\": \"bind\", \"source\": \"/tmp\"}]}\n";
+  put(f, "config.json.template", config, strlen(config), 0644);
+  validate(f);
+  size_t errors = sc_diags_count(&f->diags, SC_DIAG_ERROR);
+  const sc_diag *d = NULL;
+  for (size_t i = 0; i < f->diags.count; i++)
+    if (f->diags.items[i].severity == SC_DIAG_ERROR)
+      d = &f->diags.items[i];
+  if (errors != 1 || d->line != 5 || d->col != 19 ||
+      !strstr(d->msg, "runc cannot make the mount point /etc/afile/sub: /etc/afile is not a "
+                      "directory in rootfs/")) {
+    print_diags(f);
+    fail_msg("expected one error at 5:19 about /etc/afile");
+  }
+}
+
 static void test_runpath_conf_and_transitive(void **state)
 {
   fixture *f = *state;
@@ -293,6 +347,8 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_script_interpreter, setup, teardown),
       cmocka_unit_test_setup_teardown(test_env_command, setup, teardown),
       cmocka_unit_test_setup_teardown(test_elf_loader_and_libc, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_dangling_symlinks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_mount_points, setup, teardown),
       cmocka_unit_test_setup_teardown(test_runpath_conf_and_transitive, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rpath_tokens, setup, teardown),
       cmocka_unit_test_setup_teardown(test_musl, setup, teardown),

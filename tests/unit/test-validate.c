@@ -225,6 +225,27 @@ static void test_bind_source_under_var_lib(void **state)
   expect_counts(f, 0, 1);
 }
 
+/* A host interface under /run bound at its own place is no warning; a
+ * /run source bound elsewhere still is, and a /var/lib one at its own place
+ * is explained. */
+static void test_bind_host_interface(void **state)
+{
+  fixture *f = *state;
+  edit_file(
+      f, "config.json.template",
+      "{\"destination\": \"/run/x\", \"type\": \"bind\", \"source\": \"${RUN_DIRECTORY}/x\"}",
+      "{\"destination\": \"/run/systemd\", \"type\": \"bind\", \"source\": \"/run/systemd\"},\n"
+      "    {\"destination\": \"/var/run/secrets/\", \"options\": [\"rbind\"], \"source\": "
+      "\"/var/run/secrets\"},\n"
+      "    {\"destination\": \"/run/app\", \"type\": \"bind\", \"source\": \"/run/x\"},\n"
+      "    {\"destination\": \"/var/lib/p\", \"type\": \"bind\", \"source\": \"/var/lib/p\"}");
+  validate(f);
+  expect_diag(f, SC_DIAG_WARNING, "config.json.template", 15, 59, "use ${RUN_DIRECTORY}");
+  expect_diag(f, SC_DIAG_WARNING, "config.json.template", 16, 61,
+              "if it is the service's own state, use ${STATE_DIRECTORY}");
+  expect_counts(f, 0, 2);
+}
+
 /* Every bad placeholder and undefined variable, not only the first. */
 static void test_placeholders(void **state)
 {
@@ -384,15 +405,57 @@ static void test_layout(void **state)
   edit_file(f, "config.json.template", "    $ADDTL_MOUNTS\n", "");
   edit_file(f, "service.template", "Environment=PORT=$PORT\n", "");
   validate(f);
-  expect_diag(f, SC_DIAG_ERROR, "config.json", 1, 1, "rename it config.json.template");
+  expect_diag(f, SC_DIAG_ERROR, "config.json", 1, 1, "ignores the template");
   expect_diag(f, SC_DIAG_ERROR, "rootfs/exports", 0, 0, "sc-build writes /exports itself");
-  expect_diag(f, SC_DIAG_WARNING, "manifest.json", 0, 0, "missing");
-  expect_counts(f, 2, 1);
+  /* Only built-in variables are used: no manifest is needed (atomic
+   * installs an image without one). */
+  expect_counts(f, 2, 0);
   assert_int_equal(unlinkat(f->fd, "service.template", 0), 0);
   assert_int_equal(sc_rm_rf_at(f->fd, "rootfs", NULL), 0);
   validate(f);
-  expect_diag(f, SC_DIAG_ERROR, "service.template", 0, 0, "missing");
+  expect_diag(f, SC_DIAG_WARNING, "service.template", 0, 0, "atomic's default unit");
   expect_diag(f, SC_DIAG_ERROR, "rootfs", 0, 0, "missing rootfs/");
+}
+
+/* A plain config.json (atomic copies it unchanged) is checked as it is. */
+static void test_plain_config(void **state)
+{
+  fixture *f = *state;
+  write_file(f, "config.json",
+             "{\"ociVersion\": \"1.0.2\",\n"
+             " \"process\": {\"terminal\": false, \"args\": [\"/usr/bin/svc\"], \"cwd\": \"/\"},\n"
+             " \"root\": {\"path\": \"rootfs\", \"readonly\": false}}\n",
+             0644);
+  assert_int_equal(unlinkat(f->fd, "config.json.template", 0), 0);
+  validate(f);
+  expect_diag(f, SC_DIAG_ERROR, "config.json", 3, 41, "root.readonly");
+}
+
+/* Without manifest.json, a variable that is not built-in needs --set at
+ * every install: said once, naming it. */
+static void test_missing_manifest_with_own_variable(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(unlinkat(f->fd, "manifest.json", 0), 0);
+  edit_file(f, "config.json.template", "    $ADDTL_MOUNTS\n", "");
+  sc_values_set(f->set, "PORT", "8081");
+  validate(f);
+  expect_diag(f, SC_DIAG_WARNING, "manifest.json", 0, 0, "the templates use 'PORT'");
+  expect_counts(f, 0, 1);
+}
+
+/* A built-in default equal to what an install uses changes nothing
+ * (etcd's CONF_DIRECTORY "/etc"); another value is never used. */
+static void test_builtin_default(void **state)
+{
+  fixture *f = *state;
+  write_file(f, "manifest.json",
+             "{\"version\": \"1.0\", \"defaultValues\": {\"PORT\": \"1\", \"ADDTL_MOUNTS\": \"\",\n"
+             "  \"CONF_DIRECTORY\": \"/etc\", \"RUN_DIRECTORY\": \"/srv\"}}\n",
+             0644);
+  validate(f);
+  expect_diag(f, SC_DIAG_WARNING, "manifest.json", 2, 29, "(to '/run' here)");
+  expect_counts(f, 0, 1);
 }
 
 static void test_manifest_in_validation(void **state)
@@ -442,6 +505,9 @@ int main(void)
       T(test_config_rules),
       T(test_root_path_and_args),
       T(test_bind_source_under_var_lib),
+      T(test_bind_host_interface),
+      T(test_missing_manifest_with_own_variable),
+      T(test_builtin_default),
       T(test_placeholders),
       T(test_set_value_with_newline),
       T(test_forced_set_refused),
@@ -452,6 +518,7 @@ int main(void)
       T(test_service_exec_prefix_accepted),
       T(test_tmpfiles),
       T(test_layout),
+      T(test_plain_config),
       T(test_manifest_in_validation),
       T(test_settings),
   };

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sc/install.h>
 #include <sc/template.h>
 #include <sc/values.h>
 
@@ -808,6 +809,23 @@ static void test_compute_minimal_context(void **state)
 
 #define FIXTURE_TEST(t) cmocka_unit_test_setup_teardown(t, fixture_setup, fixture_teardown)
 
+/* atomic writes HOST_UID and HOST_GID as numbers: read back as the
+ * strings templates take; a value of another type is no value. */
+static void test_values_from_info_take_numbers(void **state)
+{
+  (void)state;
+  json_t *info = json_pack("{s:{s:s, s:i, s:i, s:b, s:[]}}", "values", "NAME", "svc", "HOST_UID", 0,
+                           "HOST_GID", 1000, "FLAG", 1, "LIST");
+  sc_values *values = sc_values_from_info(info);
+  assert_string_equal(sc_values_get(values, "NAME"), "svc");
+  assert_string_equal(sc_values_get(values, "HOST_UID"), "0");
+  assert_string_equal(sc_values_get(values, "HOST_GID"), "1000");
+  assert_false(sc_values_has(values, "FLAG"));
+  assert_false(sc_values_has(values, "LIST"));
+  sc_values_free(values);
+  json_decref(info);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -839,6 +857,7 @@ int main(void)
       cmocka_unit_test(test_capabilities_value),
       FIXTURE_TEST(test_compute_needs_name_and_destdir),
       cmocka_unit_test(test_compute_minimal_context),
+      cmocka_unit_test(test_values_from_info_take_numbers),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,15 @@
  * removed last.  Each command on NAME first finishes (committed) or undoes
  * (not committed) what a killed run left, and removes stray .NAME.N.*
  * directories.  Deployment directories are mode 0700: an image's device
- * nodes and setuid files are not reachable by other users. */
+ * nodes and setuid files are not reachable by other users.
+ *
+ * ROOT is the future "/" (as for rpm --root, systemctl --root,
+ * systemd-tmpfiles --root and atomic's install prefix): files land under
+ * ROOT, but every path written into the unit, config.json, the tmpfiles
+ * file and info is the path as seen from inside ROOT (DESTDIR is
+ * /var/lib/containers/atomic/NAME.N; RUN_, STATE_ and CONF_DIRECTORY
+ * default to /run, /var/lib and /etc, and hostfs destinations and renames
+ * are resolved beneath ROOT).  An install creates a missing ROOT. */
 #ifndef SC_INSTALL_H
 #define SC_INSTALL_H
 
@@ -52,7 +60,7 @@ typedef struct sc_install_options {
 } sc_install_options;
 
 typedef struct sc_install_result {
-  char *deployment;   /* absolute path of the deployment directory */
+  char *deployment;   /* the deployment directory as reached from here: ROOT/var/lib/... */
   int index;          /* 0 or 1 */
   bool nothing_to_do; /* update: neither image nor values changed */
   char **kept_files;  /* uninstall: host files changed since install, kept */
@@ -84,6 +92,14 @@ SC_PUBLIC int sc_recover(const sc_install_options *options, sc_error *err);
  * interrupted changes it can (when the root is writable): an array of objects (name,
  * deployment, image, revision, created, values, ...). */
 SC_PUBLIC int sc_list(const char *root, json_t **out, sc_error *err);
+/* info: the keys and types atomic writes (image, revision, ostree-commit,
+ * created, values with HOST_UID and HOST_GID as numbers, ...), plus the
+ * reference sc-build opened the image by (atomic's "image" is NAME:TAG of
+ * its OSTree repository for an ostree: image). */
+#define SC_INFO_IMAGE_REFERENCE "sc-build-image"
+/* The values an info document records, as strings (numbers in decimal). */
+SC_PUBLIC sc_values *sc_values_from_info(json_t *info);
+
 /* The info document of the active deployment of name. */
 SC_PUBLIC int sc_read_info(const char *root, const char *name, json_t **out, sc_error *err);
 

@@ -29,6 +29,14 @@ SC_PUBLIC int sc_runtime_run_detached(const sc_runtime *rt, const char *bundle, 
 /* `RUNTIME run ID` in the foreground; *exit_status is the container's. */
 SC_PUBLIC int sc_runtime_run(const sc_runtime *rt, const char *bundle, const char *id, int log_fd,
                              int *exit_status, sc_error *err);
+/* `RUNTIME run ID` in the foreground with our stdin, stdout and stderr (a
+ * terminal when the bundle's config.json asks for one), started and not
+ * waited for: *pid is the runtime's process, which passes the signals it
+ * gets on to the container and exits with the container's status (reap it
+ * with waitpid).  Signals blocked here are unblocked and at their default
+ * action in it. */
+SC_PUBLIC int sc_runtime_run_attached(const sc_runtime *rt, const char *bundle, const char *id,
+                                      pid_t *pid, sc_error *err);
 /* `RUNTIME kill ID SIGNAL` (e.g. "TERM", "KILL"). */
 SC_PUBLIC int sc_runtime_kill(const sc_runtime *rt, const char *id, const char *signal,
                               sc_error *err);

@@ -67,6 +67,14 @@ SC_PUBLIC int sc_template_render(const char *text, size_t len, const char *file,
                                  const sc_values *values, unsigned flags, char **out,
                                  size_t *out_len, sc_error *err);
 
+/* Where the byte at rendered_offset of text rendered with values comes
+ * from: the template offset of the literal text there, or of the
+ * placeholder whose value holds it (its name in *variable, newly
+ * allocated, else NULL; variable may be NULL).  For messages about the
+ * rendered text (a JSON error) that must point into the template. */
+SC_PUBLIC size_t sc_template_source_offset(const char *text, size_t len, const sc_values *values,
+                                           size_t rendered_offset, char **variable);
+
 /* True when name is a valid template identifier. */
 SC_PUBLIC bool sc_template_is_identifier(const char *name, size_t len);
 

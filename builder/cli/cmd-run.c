@@ -1,0 +1,188 @@
+/* cmd-run.c: sc-build run IMAGE [options] [-- CMD [ARG]...] */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "install-args.h"
+#include "registry-args.h"
+#include "run.h"
+#include "smoke-source.h"
+#include "util.h"
+
+/* sc-build's own failure, told apart from any status of the command, as
+ * podman-run(1) and docker-run(1) do. */
+#define RUN_EXIT_NOT_RUN 125
+
+static const char usage[] =
+    "usage: sc-build run IMAGE|DIR [--set NAME=VALUE]... [-t] [--rw] [--net host|none]\n"
+    "                    [-v HOST:CONTAINER[:ro]]... [--keep] [--runtime PATH] [-- CMD "
+    "[ARG]...]\n\n"
+    "Run a one-off command in the image's rootfs with the OCI runtime: the image is\n"
+    "installed into a temporary root as a host would (a project DIR is built first), its\n"
+    "config.json rendered with the --set values and the manifest's defaults, process.args\n"
+    "replaced by CMD when given. stdin, stdout and stderr are the command's (-t: the\n"
+    "terminal); its exit status is sc-build's (125: sc-build could not run it). The root\n"
+    "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
+    "when it has options of its own.\n";
+
+enum { OPT_RW = 0x1700, OPT_NET, OPT_KEEP };
+
+typedef struct run_args {
+  sc_install_args install; /* --set, --runtime, the registry options */
+  sc_run_options run;
+  sc_run_bind *binds;
+  size_t bind_count;
+  const char *image;
+  char **command;
+} run_args;
+
+static void on_event(void *user, const char *kind, const char *text)
+{
+  sc_cli *cli = user;
+  if (cli->quiet || (strcmp(kind, "step") == 0 && !cli->verbose))
+    return;
+  fprintf(stderr, "%s%s\n", strcmp(kind, "note") == 0 ? "note: " : "", text);
+}
+
+static int run_option(run_args *a, int opt, const char *arg, sc_error *err)
+{
+  switch (opt) {
+  case 't':
+    if (!isatty(STDIN_FILENO))
+      return sc_error_set(err, SC_E_USAGE, "-t: stdin is not a terminal");
+    a->run.terminal = true;
+    return 1;
+  case OPT_RW:
+    a->run.writable = true;
+    return 1;
+  case OPT_KEEP:
+    a->run.keep = true;
+    return 1;
+  case OPT_NET:
+    if (strcmp(arg, "host") != 0 && strcmp(arg, "none") != 0)
+      return sc_error_set(err, SC_E_USAGE, "--net is host or none, not '%s'", arg);
+    a->run.net = arg[0] == 'h' ? SC_RUN_NET_HOST : SC_RUN_NET_NONE;
+    return 1;
+  case 'v':
+    a->binds = xrealloc(a->binds, (a->bind_count + 1) * sizeof *a->binds);
+    if (sc_run_bind_parse(arg, &a->binds[a->bind_count], err) < 0)
+      return -1;
+    a->bind_count++;
+    return 1;
+  default:
+    return sc_install_args_option(&a->install, opt, arg, err);
+  }
+}
+
+/* Everything after the first "--" is the command, never an option. */
+static int split_command(int argc, char **argv, run_args *a)
+{
+  for (int i = 1; i < argc; i++)
+    if (strcmp(argv[i], "--") == 0) {
+      a->command = argv + i + 1;
+      return i;
+    }
+  return argc;
+}
+
+static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error *err)
+{
+  static const struct option options[] = {
+      SC_CLI_GLOBAL_OPTIONS,
+      {"set", required_argument, NULL, SC_OPT_SET},
+      {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
+      {"tty", no_argument, NULL, 't'},
+      {"rw", no_argument, NULL, OPT_RW},
+      {"net", required_argument, NULL, OPT_NET},
+      {"volume", required_argument, NULL, 'v'},
+      {"keep", no_argument, NULL, OPT_KEEP},
+      SC_CLI_REGISTRY_OPTIONS,
+      {NULL, 0, NULL, 0},
+  };
+  int own_argc = split_command(argc, argv, a);
+  int opt;
+  /* -v is a bind here, as in podman run; --verbose stays. */
+  while ((opt = getopt_long(own_argc, argv, "tv:qh", options, NULL)) != -1) {
+    if (opt == 'h') {
+      fputs(usage, stdout);
+      return 1;
+    }
+    int r = run_option(a, opt, optarg, err);
+    if (r < 0)
+      return -1;
+    if (r == 0 && !sc_cli_global_option(cli, opt))
+      return sc_error_set(err, SC_E_USAGE, "unknown option (see 'sc-build run --help')");
+  }
+  sc_cli_finish_options(cli);
+  if (optind >= own_argc)
+    return sc_error_set(err, SC_E_USAGE, "run takes an IMAGE (see 'sc-build run --help')");
+  a->image = argv[optind++];
+  if (optind < own_argc && a->command)
+    return sc_error_set(err, SC_E_USAGE, "'%s': give the command after '--' only", argv[optind]);
+  if (optind < own_argc)
+    a->command = argv + optind;
+  return 0;
+}
+
+/* The one place `run` turns IMAGE into an image: a docker:// reference is
+ * pulled into the cache, a project directory built into a temporary
+ * layout, and any other reference opened as sc_image_open reads it. */
+static int open_run_image(sc_cli *cli, run_args *a, sc_smoke_source *source, sc_error *err)
+{
+  _cleanup_free_ char *local = NULL, *name = NULL;
+  if (sc_cli_resolve_image(cli, &a->install.reg, a->image, &local, &name, err) < 0 ||
+      sc_smoke_source_open(local, source, err) < 0)
+    return -1;
+  if (name) {
+    free(source->name);
+    source->name = steal_pointer(&name);
+  }
+  return 0;
+}
+
+static int run_command(sc_cli *cli, run_args *a, sc_error *err)
+{
+  sc_smoke_source source;
+  if (open_run_image(cli, a, &source, err) < 0)
+    return -1;
+  a->run.image = source.image;
+  a->run.name = source.name;
+  a->run.set = a->install.set;
+  a->run.binds = a->binds;
+  a->run.bind_count = a->bind_count;
+  a->run.command = a->command;
+  a->run.runtime_path = a->install.options.runtime_path;
+  a->run.interrupted = a->install.options.interrupted;
+  a->run.on_event = on_event;
+  a->run.user = cli;
+  int status = 0;
+  int r = sc_run(&a->run, &status, err);
+  sc_smoke_source_close(&source);
+  return r < 0 ? -1 : status;
+}
+
+int sc_cmd_run(sc_cli *cli, int argc, char **argv)
+{
+  run_args a = {0};
+  sc_install_args_init(&a.install, sc_cli_catch_interrupts());
+  sc_error err = SC_ERROR_INIT;
+  int rc = parse_args(cli, argc, argv, &a, &err);
+  if (rc == 1) {
+    rc = SC_EXIT_OK; /* --help */
+  } else if (rc == 0) {
+    rc = run_command(cli, &a, &err);
+    if (rc < 0)
+      rc = sc_cli_fail(cli, &err) == SC_EXIT_USAGE ? SC_EXIT_USAGE : RUN_EXIT_NOT_RUN;
+  } else {
+    rc = sc_cli_fail(cli, &err);
+  }
+  sc_error_clear(&err);
+  for (size_t i = 0; i < a.bind_count; i++)
+    sc_run_bind_clear(&a.binds[i]);
+  free(a.binds);
+  sc_install_args_clear(&a.install);
+  return rc;
+}

@@ -1,0 +1,145 @@
+/* container-root.c: disposable roots for containers that test and run
+ * start, and the removal of those dead runs left (container-root.h). */
+#include "container-root.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+#include "test-bundle.h"
+#include "smoke-tmpfiles.h"
+#include "util.h"
+
+#define KEPT_MARKER ".sc-build-kept"
+/* In a root: the runtime that ran its containers, for whoever cleans up
+ * after a run that was killed. */
+#define RUNTIME_MARKER ".sc-build-runtime"
+#define STATE_DIR "run/runc-state"
+/* In a root, beside the future "/": the bundle the runtime is given, the
+ * deployment's config.json with its paths relocated into the root. */
+#define BUNDLE_DIR ".sc-build-bundle"
+
+void sc_container_emit(sc_container_event_fn fn, void *user, const char *kind, const char *fmt, ...)
+{
+  if (fn == NULL)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  _cleanup_free_ char *text = xvasprintf(fmt, ap);
+  va_end(ap);
+  fn(user, kind, text);
+}
+
+/* A root whose run was killed (its lock is free): delete the containers
+ * its runtime state holds, which kept running without it. */
+static bool stop_leftover_containers(int root_fd, void *user)
+{
+  (void)user;
+  if (faccessat(root_fd, KEPT_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return false; /* kept with --keep: the user removes it */
+  _cleanup_free_ char *runtime = NULL;
+  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
+    return true;
+  _cleanup_close_ int state_fd =
+      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_strv_ char **ids = NULL;
+  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
+    return true;
+  /* The runtime needs the state directory by name. */
+  _cleanup_free_ char *state = sc_fd_path(state_fd);
+  if (state == NULL)
+    return true;
+  sc_runtime rt = {.path = runtime, .state_root = state};
+  for (size_t i = 0; ids[i]; i++)
+    sc_runtime_delete(&rt, ids[i], true, NULL);
+  return true;
+}
+
+int sc_container_root_make(const char *tmpdir, const char *prefix, const char *runtime,
+                           sc_container_root *out, sc_error *err)
+{
+  *out = (sc_container_root){.lock_fd = -1};
+  out->lock_fd = sc_store_tmp_dir(sc_store_tmp_base(tmpdir), prefix, 0755, stop_leftover_containers,
+                                  &out->path, err);
+  if (out->lock_fd < 0)
+    return -1;
+  out->state_root = xasprintf("%s/" STATE_DIR, out->path);
+  return sc_write_file_at(out->lock_fd, RUNTIME_MARKER, runtime, strlen(runtime), 0600, err);
+}
+
+static int apply_tmpfiles(const sc_container_root *root, const char *name, char ***notes,
+                          sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("%s/etc/tmpfiles.d/%s.conf", root->path, name);
+  _cleanup_free_ char *text = NULL;
+  if (sc_read_file_at(AT_FDCWD, path, &text, NULL, NULL) < 0)
+    return 0; /* the image has no tmpfiles.template */
+  return sc_tmpfiles_apply(root->path, text, notes, err);
+}
+
+int sc_container_root_install(sc_container_root *root, const sc_image *image, const char *name,
+                              const sc_values *set, const sc_runtime *runtime,
+                              volatile const int *interrupted, char ***notes, sc_error *err)
+{
+  root->name = xstrdup(name);
+  root->set = sc_values_copy(set);
+  /* The root is the future "/" (sc/install.h): RUN_, STATE_ and
+   * CONF_DIRECTORY keep their defaults and name paths inside it; the
+   * container is run with them relocated there (test-bundle.h). */
+  sc_install_options install = {
+      .root = root->path,
+      .name = name,
+      .set = root->set,
+      .runtime_path = runtime->path,
+      .no_systemd_cgroup = !runtime->systemd_cgroup,
+      .interrupted = interrupted,
+  };
+  if (sc_install(image, &install, &root->install, err) < 0)
+    return -1;
+  root->installed = true;
+  if (sc_check_interrupted(interrupted, NULL, err) < 0)
+    return -1;
+  if (apply_tmpfiles(root, name, notes, err) < 0)
+    return -1;
+  root->bundle = xasprintf("%s/" BUNDLE_DIR, root->path);
+  return sc_test_bundle_write(root->path, root->install.deployment, root->bundle, err);
+}
+
+void sc_container_root_keep(sc_container_root *root)
+{
+  if (root->lock_fd >= 0)
+    sc_write_file_at(root->lock_fd, KEPT_MARKER, "", 0, 0600, NULL);
+}
+
+static void uninstall(sc_container_root *root)
+{
+  sc_install_options u = {.root = root->path, .name = root->name};
+  sc_install_result result;
+  sc_uninstall(&u, &result, NULL);
+  sc_install_result_clear(&result);
+}
+
+void sc_container_root_close(sc_container_root *root, bool keep)
+{
+  if (root->path && keep)
+    sc_container_root_keep(root);
+  if (root->path && !keep) {
+    if (root->installed)
+      uninstall(root);
+    sc_rm_rf_at(AT_FDCWD, root->path, NULL);
+  }
+  sc_closep(&root->lock_fd); /* after the removal: the root is gone, or kept */
+  free(root->path);
+  free(root->state_root);
+  free(root->bundle);
+  free(root->name);
+  sc_values_free(root->set);
+  sc_install_result_clear(&root->install);
+  *root = (sc_container_root){.lock_fd = -1};
+}

@@ -1,0 +1,220 @@
+/* image-dest.c: an image to oci:, oci-archive:, docker-archive: or dir:
+ * (image-dest.h). */
+#include "image-dest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "image-archive.h"
+#include "layer.h"
+#include "oci.h"
+#include "store.h"
+#include "util.h"
+
+#define DIR_VERSION "Directory Transport Version: 1.1\n"
+
+/* Every blob the image has, from from_blobs to to_blobs (as a layout
+ * or dir: names them: by hex). */
+static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64_t manifest_size,
+                      sc_error *err)
+{
+  if (sc_oci_copy_blob(from_blobs, to_blobs, image->config_descriptor.digest,
+                       image->config_descriptor.size, err) < 0)
+    return -1;
+  for (size_t i = 0; i < image->layer_count; i++)
+    if (sc_oci_copy_blob(from_blobs, to_blobs, image->layers[i].digest, image->layers[i].size,
+                         err) < 0)
+      return -1;
+  return sc_oci_copy_blob(from_blobs, to_blobs, image->manifest_digest, manifest_size, err);
+}
+
+static int64_t manifest_size(int blobs_fd, const sc_image *image)
+{
+  struct stat st;
+  return fstatat(blobs_fd, sc_digest_hex(image->manifest_digest), &st, 0) < 0 ? -1 : st.st_size;
+}
+
+/* Add the image to the layout layout_fd (made a layout when empty) under
+ * ref, or untagged when ref is NULL and no entry has its digest. */
+static int add_to_layout(const sc_image *image, int layout_fd, const char *ref, sc_error *err)
+{
+  if (!sc_oci_is_layout(layout_fd) && sc_oci_layout_init(layout_fd, err) < 0)
+    return -1;
+  _cleanup_close_ int from = sc_oci_open_blobs(image->layout_fd, err);
+  _cleanup_close_ int to = from < 0 ? -1 : sc_oci_open_blobs(layout_fd, err);
+  int64_t size = from < 0 ? -1 : manifest_size(from, image);
+  if (to < 0 || size < 0)
+    return from < 0 || to < 0 ? -1 : sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
+  if (copy_blobs(image, from, to, size, err) < 0)
+    return -1;
+  const char *media_type = json_string_value(json_object_get(image->manifest, "mediaType"));
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (sc_oci_index_read(layout_fd, &index, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *descriptor =
+      json_pack("{s:s,s:s,s:I}", "mediaType", media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST,
+                "digest", image->manifest_digest, "size", (json_int_t)size);
+  _cleanup_(json_decrefp) json_t *replaced = NULL;
+  if (ref) {
+    json_object_set_new(descriptor, "annotations", json_pack("{s:s}", SC_ANNOTATION_REF_NAME, ref));
+    replaced = sc_oci_index_set_tag(index, ref, descriptor);
+  } else {
+    size_t i;
+    json_t *m;
+    bool present = false;
+    json_array_foreach(json_object_get(index, "manifests"), i, m)
+    {
+      present |= strcmp(json_string_value(json_object_get(m, "digest"))
+                            ? json_string_value(json_object_get(m, "digest"))
+                            : "",
+                        image->manifest_digest) == 0;
+    }
+    if (!present)
+      json_array_append(json_object_get(index, "manifests"), descriptor);
+  }
+  if (sc_oci_index_write(layout_fd, index, err) < 0)
+    return -1;
+  return replaced ? sc_oci_remove_unreferenced(layout_fd, index, replaced, err) : 0;
+}
+
+static int write_oci(const sc_image *image, const sc_image_ref *dest,
+                     volatile const int *interrupted, sc_error *err)
+{
+  if (sc_mkdir_p_at(AT_FDCWD, dest->path, 0755, err) < 0)
+    return -1;
+  _cleanup_close_ int fd = open(dest->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", dest->path);
+  _cleanup_free_ char *what = xasprintf("layout %s", dest->path);
+  if (sc_store_lock(fd, what, interrupted, err) < 0)
+    return -1;
+  return add_to_layout(image, fd, dest->ref, err);
+}
+
+/* The directory PATH is in, and PATH's last component. */
+typedef struct place {
+  int parent_fd;
+  char *base;
+} place;
+
+static int open_place(const char *path, place *p, sc_error *err)
+{
+  _cleanup_free_ char *parent = sc_path_dirname(path);
+  p->base = sc_path_basename(path);
+  p->parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (p->parent_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the directory of %s", path);
+  return 0;
+}
+
+static void place_clear(place *p)
+{
+  if (p->parent_fd >= 0)
+    close(p->parent_fd);
+  free(p->base);
+}
+
+/* Write the archive through a temporary file beside PATH. */
+static int write_archive(const sc_image *image, const sc_image_ref *dest, int64_t mtime,
+                         volatile const int *interrupted, sc_error *err)
+{
+  place p = {.parent_fd = -1};
+  _cleanup_free_ char *tmp = NULL, *layout_path = NULL;
+  _cleanup_close_ int layout_fd = -1, blobs_fd = -1, fd = -1;
+  int rc = open_place(dest->path, &p, err);
+  if (rc == 0)
+    fd = sc_store_tmp_create(p.parent_fd, ".sc-write-", ".tar", false, &tmp, err);
+  if (fd < 0) {
+    rc = -1;
+  } else if (dest->transport->transport == SC_TRANSPORT_DOCKER_ARCHIVE) {
+    blobs_fd = sc_oci_open_blobs(image->layout_fd, err);
+    const char *tag = dest->ref ? dest->ref : image->tag ? image->tag : "image:latest";
+    json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
+    rc = blobs_fd < 0 ? -1
+                      : sc_docker_archive_write(blobs_fd, image->manifest, diff_ids, tag, fd, mtime,
+                                                interrupted, err);
+  } else {
+    layout_fd = sc_store_tmp_dir(NULL, "sc-write-", 0700, NULL, &layout_path, err);
+    rc = layout_fd < 0 || add_to_layout(image, layout_fd, dest->ref, err) < 0
+             ? -1
+             : sc_oci_archive_write(layout_fd, fd, mtime, interrupted, err);
+  }
+  if (rc == 0 && (fsync(fd) < 0 || renameat(p.parent_fd, tmp, p.parent_fd, p.base) < 0))
+    rc = sc_error_set_errno(err, errno, "cannot write %s", dest->path);
+  if (rc < 0 && tmp)
+    unlinkat(p.parent_fd, tmp, 0);
+  sc_store_tmp_dir_remove(&layout_path, &layout_fd);
+  place_clear(&p);
+  return rc;
+}
+
+/* dir:PATH, made aside and renamed into place: PATH must not exist or
+ * be an empty directory (a directory of files sc-build did not write is
+ * never replaced). */
+static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *err)
+{
+  place p = {.parent_fd = -1};
+  if (open_place(dest->path, &p, err) < 0) {
+    place_clear(&p);
+    return -1;
+  }
+  _cleanup_free_ char *tmp = NULL;
+  _cleanup_close_ int dir_fd =
+      sc_store_tmp_create(p.parent_fd, ".sc-write-", NULL, true, &tmp, err);
+  _cleanup_close_ int from = dir_fd < 0 ? -1 : sc_oci_open_blobs(image->layout_fd, err);
+  _cleanup_free_ char *manifest = NULL;
+  size_t len = 0;
+  int rc = from < 0 ? -1
+                    : sc_read_file_at_max(from, sc_digest_hex(image->manifest_digest),
+                                          SC_JSON_DOCUMENT_MAX, &manifest, &len, err);
+  if (rc == 0)
+    rc = copy_blobs(image, from, dir_fd, (int64_t)len, err);
+  if (rc == 0)
+    rc = sc_write_file_at(dir_fd, "manifest.json", manifest, len, 0644, err);
+  if (rc == 0)
+    rc = sc_write_file_at(dir_fd, "version", DIR_VERSION, strlen(DIR_VERSION), 0644, err);
+  if (rc == 0 && unlinkat(dir_fd, sc_digest_hex(image->manifest_digest), 0) < 0)
+    rc = sc_error_set_errno(err, errno, "cannot write %s", dest->path);
+  if (rc == 0 && renameat(p.parent_fd, tmp, p.parent_fd, p.base) < 0)
+    rc = sc_error_set_errno(err, errno,
+                            "cannot move the image into place as %s (it must not "
+                            "exist, or be an empty directory)",
+                            dest->path);
+  if (rc < 0 && tmp)
+    sc_rm_rf_at(p.parent_fd, tmp, NULL);
+  place_clear(&p);
+  return rc;
+}
+
+int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
+                   volatile const int *interrupted, sc_error *err)
+{
+  int rc;
+  switch (destination->transport->transport) {
+  case SC_TRANSPORT_OCI:
+    if (destination->digest)
+      return sc_error_set(err, SC_E_USAGE, "'%s': a destination is named by a ref, not a digest",
+                          destination->text);
+    rc = write_oci(image, destination, interrupted, err);
+    break;
+  case SC_TRANSPORT_OCI_ARCHIVE:
+  case SC_TRANSPORT_DOCKER_ARCHIVE:
+    if (destination->index >= 0)
+      return sc_error_set(err, SC_E_USAGE, "'%s': a destination is named NAME:TAG, not :@N",
+                          destination->text);
+    rc = write_archive(image, destination, mtime, interrupted, err);
+    break;
+  case SC_TRANSPORT_DIR:
+    rc = write_dir(image, destination, err);
+    break;
+  default:
+    return sc_error_set(err, SC_E_USAGE, "'%s': cannot be written here", destination->text);
+  }
+  return rc < 0 ? sc_error_prefix(err, "writing %s", destination->text) : 0;
+}

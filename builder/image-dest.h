@@ -1,0 +1,25 @@
+/* image-dest.h: writing an image to a local destination transport
+ * (sc/imageref.h): oci:PATH[:REF] (a layout, made or added to, under its
+ * lock), oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG] and
+ * dir:PATH (containers/image's directory transport: manifest.json, each
+ * blob named by its digest's hex, and `version`).  docker:// goes through
+ * push.h.
+ *
+ * The image is read from a layout (its blobs as files: image-source.h
+ * with need_layout).  Blobs and manifest are copied as they are, so the
+ * manifest digest stays the same, except for docker-archive, which has no
+ * manifest blob.  Archives and dir: are written under a temporary name
+ * beside PATH and renamed into place; archives are reproducible
+ * (mtime, the caller's SOURCE_DATE_EPOCH or 0, as every entry's). */
+#ifndef SC_IMAGE_DEST_H
+#define SC_IMAGE_DEST_H
+
+#include <stdint.h>
+#include <sc/error.h>
+#include <sc/image.h>
+#include <sc/imageref.h>
+
+int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
+                   volatile const int *interrupted, sc_error *err);
+
+#endif

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# t0630-images: `sc-build images` lists what OCI layouts, OSTree repositories
+# and the cache hold; `rmi` removes tags (not those installed containers
+# use); `prune` removes what nothing references, leaving stores that umoci,
+# oci-image-tool and ostree fsck accept.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require python3
+test_lazy_prereq UMOCI 'command -v umoci'
+test_lazy_prereq OCI_IMAGE_TOOL 'command -v oci-image-tool'
+test_lazy_prereq OSTREE 'command -v ostree'
+
+export XDG_CACHE_HOME=$TEST_TMP/cache
+
+# json_get FILE EXPR: a Python expression on the parsed document `d`.
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+blob_count() { ls "$1/blobs/sha256" | wc -l; }
+
+test_expect_success 'setup: two tags of different content in a layout, hw:1 installed' '
+  test_make_project proj hw &&
+  sc_build build proj -o lay.oci --tag hw:1 >/dev/null 2>&1 &&
+  echo more >proj/rootfs/etc-extra &&
+  sc_build build proj -o lay.oci --tag hw:2 >/dev/null 2>&1 &&
+  sc_build install oci:lay.oci:hw:1 --root root --name hw1 --no-systemd-cgroup >/dev/null 2>&1
+'
+
+test_expect_success 'images --layout: name, tag, digest, size, created and who uses each' '
+  sc_build images --layout lay.oci --root root --json >out &&
+  test "$(json_get out "len(d[\"images\"])")" = 2 &&
+  json_get out "[(i[\"name\"], i[\"tag\"], i[\"used_by\"]) for i in d[\"images\"]]" >got &&
+  expect_grep "\(.hw., .1., \[.hw1.\]\), \(.hw., .2., \[\]\)" got &&
+  json_get out "all(i[\"digest\"].startswith(\"sha256:\") and i[\"size\"] > 1000 and i[\"created\"] for i in d[\"images\"])" >ok &&
+  expect_grep "^True$" ok &&
+  sc_build images --layout lay.oci --root root >table &&
+  expect_grep "^hw +1 +sha256:[0-9a-f]{12} .* hw1 " table
+'
+
+test_expect_success 'rmi refuses a tag an installed container uses, removes one it does not' '
+  expect_exit 1 sc_build rmi --root root oci:lay.oci:hw:1 &&
+  expect_grep "used by the installed container.*hw1.*--force" "$TEST_TMP/.stderr" &&
+  before=$(blob_count lay.oci) &&
+  sc_build rmi --root root oci:lay.oci:hw:2 >out &&
+  expect_grep "^untagged oci:.*lay.oci:hw:2 \(sha256:" out &&
+  json_get lay.oci/index.json "[m[\"annotations\"][\"org.opencontainers.image.ref.name\"] for m in d[\"manifests\"]]" >tags &&
+  expect_grep "^\[.hw:1.\]$" tags &&
+  test "$(blob_count lay.oci)" = "$before"
+'
+
+test_expect_success 'prune removes the blobs no tag reaches and says what it freed' '
+  before=$(blob_count lay.oci) &&
+  sc_build prune --layout lay.oci >out &&
+  expect_grep "freed [1-9][0-9]* bytes in 3 items" out &&
+  test "$(blob_count lay.oci)" = $((before - 3)) &&
+  sc_build prune --layout lay.oci >again &&
+  expect_grep "freed 0 bytes in 0 items" again
+'
+
+test_expect_success UMOCI,OCI_IMAGE_TOOL 'after rmi and prune, umoci and oci-image-tool accept the layout' '
+  oci-image-tool validate --type image lay.oci &&
+  umoci ls --layout lay.oci >tags && expect_grep "^hw:1$" tags &&
+  umoci unpack --image lay.oci:hw:1 bundle >/dev/null &&
+  test -x bundle/rootfs/usr/bin/hello-server
+'
+
+test_expect_success 'rmi --force removes a used tag; prune then leaves an empty, valid layout' '
+  sc_build rmi --root root --force oci:lay.oci:hw:1 >/dev/null &&
+  sc_build prune --layout lay.oci >out &&
+  test "$(blob_count lay.oci)" = 0 &&
+  if command -v oci-image-tool >/dev/null; then oci-image-tool validate --type image lay.oci; fi
+'
+
+test_expect_success UMOCI,OCI_IMAGE_TOOL 'a prune SIGKILLed half-way leaves a layout both tools accept; the next one finishes' '
+  sc_build build proj -o big.oci --tag hw:1 >/dev/null 2>&1 &&
+  wanted=$(blob_count big.oci) &&
+  python3 -c "
+import hashlib, os, sys
+for i in range(3000):
+    data = b\"unreferenced %d\" % i
+    open(os.path.join(sys.argv[1], hashlib.sha256(data).hexdigest()), \"wb\").write(data)
+" big.oci/blobs/sha256 &&
+  { "$SC_BUILD" prune --layout big.oci >out 2>&1 & pid=$!; } &&
+  sleep 0.05 && kill -KILL $pid &&
+  { wait $pid || true; } &&
+  oci-image-tool validate --type image big.oci &&
+  umoci ls --layout big.oci >tags && expect_grep "^hw:1$" tags &&
+  sc_build prune --layout big.oci >out &&
+  test "$(blob_count big.oci)" = "$wanted" &&
+  umoci unpack --image big.oci:hw:1 bigbundle >/dev/null
+'
+
+test_expect_success 'prune removes nothing from a layout whose index names a missing manifest' '
+  sc_build build proj -o broken.oci --tag hw:1 >/dev/null 2>&1 &&
+  sc_build build proj -o broken.oci --tag hw:2 >/dev/null 2>&1 &&
+  sc_build rmi --root root oci:broken.oci:hw:2 >/dev/null &&
+  digest=$(json_get broken.oci/index.json "d[\"manifests\"][0][\"digest\"][7:]") &&
+  rm broken.oci/blobs/sha256/$digest &&
+  before=$(blob_count broken.oci) &&
+  expect_exit 1 sc_build prune --layout broken.oci &&
+  expect_grep "removing nothing" "$TEST_TMP/.stderr" &&
+  test "$(blob_count broken.oci)" = "$before"
+'
+
+test_expect_success OSTREE 'OSTree: rmi and prune drop a layer branch no image uses; fsck is clean' '
+  sc_build build proj -o two.oci --tag hw:2 >/dev/null 2>&1 &&
+  rm proj/rootfs/etc-extra &&
+  sc_build build proj -o two.oci --tag hw:1 >/dev/null 2>&1 &&
+  mkdir -p sys/ostree &&
+  sc_build import oci:two.oci:hw:1 --repo sys/ostree/repo >/dev/null &&
+  sc_build import oci:two.oci:hw:2 --repo sys/ostree/repo >/dev/null &&
+  ostree refs --repo=sys/ostree/repo >before &&
+  test "$(wc -l <before)" = 7 &&
+  sc_build images --root sys --json >out &&
+  json_get out "sorted(i[\"tag\"] for i in d[\"images\"] if i[\"kind\"] == \"ostree\")" >tags &&
+  expect_grep "^\[.1., .2.\]$" tags &&
+  sc_build rmi --root root ostree:hw:2@sys/ostree/repo >/dev/null &&
+  sc_build prune --repo sys/ostree/repo >out &&
+  expect_grep "unreachable objects" out &&
+  expect_grep "freed [1-9][0-9]* bytes" out &&
+  ostree refs --repo=sys/ostree/repo >after &&
+  test "$(wc -l <after)" = 4 &&
+  ! grep_q "hw_3A2" after &&
+  ostree fsck --repo=sys/ostree/repo >fsck 2>&1 &&
+  expect_grep "no errors found" fsck &&
+  sc_build install ostree:hw:1@sys/ostree/repo --root root2 --name again --no-systemd-cgroup >/dev/null 2>&1
+'
+
+test_expect_success OSTREE 'OSTree: rmi refuses the image an installed container runs' '
+  expect_exit 1 sc_build rmi --root root2 ostree:hw:1@sys/ostree/repo &&
+  expect_grep "used by the installed container.*again" "$TEST_TMP/.stderr" &&
+  ostree refs --repo=sys/ostree/repo >refs && expect_grep "hw_3A1" refs
+'
+
+test_expect_success 'cache: pulled bases and layer-cache entries older than --keep-days go' '
+  bases=$XDG_CACHE_HOME/sc-build/bases &&
+  sc_build build proj -o "$bases" --tag 1111 >/dev/null 2>&1 &&
+  echo newer >proj/rootfs/etc-newer &&
+  sc_build build proj -o "$bases" --tag 2222 >/dev/null 2>&1 &&
+  old=$(json_get "$bases/index.json" "[m[\"digest\"][7:] for m in d[\"manifests\"] if m[\"annotations\"][\"org.opencontainers.image.ref.name\"] == \"1111\"][0]") &&
+  touch -d "40 days ago" "$bases/blobs/sha256/$old" &&
+  ls "$XDG_CACHE_HOME/sc-build/layers" >entries &&
+  test -s entries &&
+  first=$(head -1 entries) &&
+  touch -d "40 days ago" "$XDG_CACHE_HOME/sc-build/layers/$first" &&
+  sc_build images --cache --json >out &&
+  test "$(json_get out "len(d[\"images\"])")" = 2 &&
+  sc_build prune --cache >out &&
+  expect_grep "removed pulled sha256:$old" out &&
+  expect_grep "removed layer cache entry $first" out &&
+  sc_build images --cache --json >out &&
+  json_get out "[i[\"tag\"] for i in d[\"images\"]]" >tags &&
+  expect_grep "^\[.2222.\]$" tags &&
+  test ! -e "$XDG_CACHE_HOME/sc-build/layers/$first" &&
+  sc_build prune --cache --keep-days 0 >/dev/null
+'
+
+test_expect_success 'usage: rmi wants a transport, prune a number of days (exit 2)' '
+  expect_exit 2 sc_build rmi docker://example.com/x:1 &&
+  expect_grep "oci:LAYOUT:TAG" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build rmi &&
+  expect_exit 2 sc_build prune --keep-days soon
+'
+
+test_done

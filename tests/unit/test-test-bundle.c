@@ -1,0 +1,116 @@
+/* test-test-bundle.c: the bundle `sc-build test` runs (builder/test-bundle.c)
+ * takes the paths an install wrote as seen from inside its root from the
+ * root, and the others from the machine; and the tmpfiles file of a test
+ * root is applied as systemd-tmpfiles --root does (builder/smoke-tmpfiles.c). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "test-bundle.h"
+#include "smoke-tmpfiles.h"
+#include "util.h"
+
+typedef struct fixture {
+  char root[PATH_MAX];
+  int root_fd;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof *f);
+  char template[] = "/tmp/sc-test-bundle.XXXXXX";
+  assert_non_null(mkdtemp(template));
+  assert_non_null(realpath(template, f->root));
+  f->root_fd = open(f->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(f->root_fd >= 0);
+  assert_int_equal(sc_mkdir_p_at(f->root_fd, "var/lib/app", 0755, NULL), 0);
+  assert_int_equal(sc_mkdir_p_at(f->root_fd, "etc", 0755, NULL), 0);
+  /* An absolute link in the root means the root's own /var/lib/app. */
+  assert_int_equal(symlinkat("/var/lib/app", f->root_fd, "etc/app"), 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  close(f->root_fd);
+  sc_rm_rf_at(AT_FDCWD, f->root, NULL);
+  free(f);
+  return 0;
+}
+
+static const char *mount_source(json_t *config, size_t i)
+{
+  return json_string_value(
+      json_object_get(json_array_get(json_object_get(config, "mounts"), i), "source"));
+}
+
+static void test_relocates_what_the_root_has(void **state)
+{
+  fixture *f = *state;
+  json_t *config = json_pack(
+      "{s:{s:s, s:b}, s:[{s:s, s:s, s:s, s:[s]}, {s:s, s:s, s:s, s:[s]}, {s:s, s:s, s:s, s:[s]},"
+      " {s:s, s:s, s:s}, {s:s, s:s, s:s, s:[s]}]}",
+      "root", "path", "rootfs", "readonly", 1, "mounts",
+      /* 0: a path the install made in the root */
+      "destination", "/data", "type", "bind", "source", "/var/lib/app", "options", "rbind",
+      /* 1: through the root's own absolute symlink */
+      "destination", "/conf", "type", "none", "source", "/etc/app", "options", "bind",
+      /* 2: a host interface the root lacks */
+      "destination", "/host", "type", "bind", "source", "/sc-no-such-dir", "options", "ro",
+      /* 3: not a bind: untouched */
+      "destination", "/tmp", "type", "tmpfs", "source", "/var/lib/app",
+      /* 4: relative: to the deployment */
+      "destination", "/rel", "type", "bind", "source", "sub", "options", "ro");
+  assert_int_equal(sc_test_bundle_relocate(config, f->root_fd, "/deploy/x.0", NULL), 0);
+  _cleanup_free_ char *app = xasprintf("%s/var/lib/app", f->root);
+  assert_string_equal(mount_source(config, 0), app);
+  assert_string_equal(mount_source(config, 1), app);
+  assert_string_equal(mount_source(config, 2), "/sc-no-such-dir");
+  assert_string_equal(mount_source(config, 3), "/var/lib/app");
+  assert_string_equal(mount_source(config, 4), "/deploy/x.0/sub");
+  assert_string_equal(json_string_value(json_object_get(json_object_get(config, "root"), "path")),
+                      "/deploy/x.0/rootfs");
+  json_decref(config);
+}
+
+static void test_tmpfiles_paths_are_inside_the_root(void **state)
+{
+  fixture *f = *state;
+  char **notes = NULL;
+  const char *text = "d /run/app 0700 - - - -\n"
+                     "f /etc/app.conf 0644 - - - k=v\n"
+                     "d relative 0700 - - - -\n"
+                     "d /var/../escape 0700 - - - -\n";
+  assert_int_equal(sc_tmpfiles_apply(f->root, text, &notes, NULL), 0);
+  struct stat st;
+  assert_int_equal(fstatat(f->root_fd, "run/app", &st, 0), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  _cleanup_free_ char *conf = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/app.conf", &conf, NULL, NULL), 0);
+  assert_string_equal(conf, "k=v");
+  assert_int_equal(sc_strv_length(notes), 2);
+  assert_non_null(strstr(notes[0], "relative"));
+  assert_non_null(strstr(notes[1], "escape"));
+  assert_int_not_equal(faccessat(f->root_fd, "escape", F_OK, 0), 0);
+  sc_strv_free(notes);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_relocates_what_the_root_has, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_tmpfiles_paths_are_inside_the_root, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
