@@ -626,8 +626,7 @@ static json_t *entry_manifest(json_t *entry, json_t *found, sc_error *err)
   json_t *path;
   json_array_foreach(json_object_get(entry, "Layers"), i, path)
   {
-    json_t *d =
-        descriptor_of(found, json_string_value(path), SC_MEDIA_TYPE_LAYER_TAR);
+    json_t *d = descriptor_of(found, json_string_value(path), SC_MEDIA_TYPE_LAYER_TAR);
     if (d == NULL) {
       json_decref(manifest);
       return sc_error_set(err, SC_E_INVALID, "the archive has no layer %s",

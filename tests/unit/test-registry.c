@@ -475,8 +475,8 @@ int main(void)
       cmocka_unit_test(test_auth_file),       cmocka_unit_test(test_creds_parse),
       cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback), cmocka_unit_test(test_ranges),
-      cmocka_unit_test(test_redirects), cmocka_unit_test(test_auth_file_scopes),
+      cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects),       cmocka_unit_test(test_auth_file_scopes),
       cmocka_unit_test(test_auth_file_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,14 +34,14 @@ SC_PUBLIC bool sc_values_is_builtin(const char *name); /* forced or OS default o
 
 /* What an install knows when it computes the values. */
 typedef struct sc_values_context {
-  const char *name;               /* container name */
-  const char *destdir;            /* deployment directory as seen from inside the root */
-  const char *runtime_path;       /* OCI runtime, default /usr/bin/runc */
-  bool runtime_systemd_cgroup;    /* the runtime's --help offers --systemd-cgroup */
-  const char *installer_path;     /* value of $ATOMIC */
-  const char *image_name;         /* reference without its transport */
-  const char *image_id;           /* manifest digest without "sha256:" */
-  const char *service_template;   /* text of service.template (pidfile mode), or NULL */
+  const char *name;             /* container name */
+  const char *destdir;          /* deployment directory as seen from inside the root */
+  const char *runtime_path;     /* OCI runtime, default /usr/bin/runc */
+  bool runtime_systemd_cgroup;  /* the runtime's --help offers --systemd-cgroup */
+  const char *installer_path;   /* value of $ATOMIC */
+  const char *image_name;       /* reference without its transport */
+  const char *image_id;         /* manifest digest without "sha256:" */
+  const char *service_template; /* text of service.template (pidfile mode), or NULL */
   unsigned host_uid;
   unsigned host_gid;
   const char *uuid;              /* NULL: a new random v4 UUID */
