@@ -28,6 +28,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv);
 int sc_cmd_validate(sc_cli *cli, int argc, char **argv);
 int sc_cmd_build(sc_cli *cli, int argc, char **argv);
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv);
+int sc_cmd_sbom(sc_cli *cli, int argc, char **argv);
 int sc_cmd_import(sc_cli *cli, int argc, char **argv);
 int sc_cmd_install(sc_cli *cli, int argc, char **argv);
 int sc_cmd_update(sc_cli *cli, int argc, char **argv);
