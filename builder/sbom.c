@@ -9,6 +9,7 @@
 
 #include "image-view.h"
 #include "layer.h"
+#include "oci.h"
 #include "pkgdb.h"
 #include "util.h"
 
@@ -203,8 +204,13 @@ int sc_sbom_document(const sc_image *image, const sc_sbom_options *options, json
   char created[21];
   if (created_time(image, created, err) < 0)
     return -1;
+  /* Not the layout's path: the same image keeps its name wherever it is. */
+  _cleanup_free_ char *ref_name = image->tag == NULL && image->kind == SC_IMAGE_OCI_LAYOUT
+                                      ? sc_oci_first_ref_name(image->layout_fd)
+                                      : NULL;
   const char *name = options && options->name ? options->name
                      : image->tag             ? image->tag
+                     : ref_name               ? ref_name
                                               : image->manifest_digest;
   sc_image_view *view = sc_image_view_new();
   sc_image_view_record_files(view, kept_files, SC_PKGDB_MAX_SIZE);

@@ -37,6 +37,8 @@ test_expect_success 'the dpkg packages of the image, with the versions dpkg-quer
 test_expect_success 'the image is the described package, by its manifest digest' '
   digest=$(json_get deb.oci/index.json "d[\"manifests\"][0][\"digest\"]") &&
   test "$(json_get sbom.json "\" \".join(d[\"documentDescribes\"])")" = SPDXRef-Image &&
+  ref_name=$(json_get deb.oci/index.json "d[\"manifests\"][0][\"annotations\"][\"org.opencontainers.image.ref.name\"]") &&
+  test "$(json_get sbom.json "d[\"name\"]")" = "$ref_name" &&
   test "$(json_get sbom.json "[p[\"versionInfo\"] for p in d[\"packages\"] if p[\"SPDXID\"] == \"SPDXRef-Image\"][0]")" = "$digest" &&
   test "$(json_get sbom.json "d[\"documentNamespace\"]")" = "https://sc-build.invalid/spdxdocs/sha256-${digest#sha256:}" &&
   test "$(json_get sbom.json "len([r for r in d[\"relationships\"] if r[\"relationshipType\"] == \"CONTAINS\"])")" = \
@@ -55,6 +57,9 @@ test_expect_success 'every regular file with its sha256' '
 test_expect_success 'same image, same bytes; created from SOURCE_DATE_EPOCH, else the image' '
   sc_build sbom oci:deb.oci -o again.json &&
   cmp sbom.json again.json &&
+  cp -r deb.oci moved.oci &&
+  sc_build sbom "$TEST_TMP/moved.oci" >moved.json &&
+  cmp sbom.json moved.json &&
   created=$(json_get deb.oci/blobs/sha256/$(json_get deb.oci/blobs/sha256/$(json_get deb.oci/index.json "d[\"manifests\"][0][\"digest\"][7:]") "d[\"config\"][\"digest\"][7:]") "d[\"created\"]") &&
   test "$(json_get sbom.json "d[\"creationInfo\"][\"created\"]")" = "$(date -u -d "$created" +%Y-%m-%dT%H:%M:%SZ)" &&
   SOURCE_DATE_EPOCH=1700000000 sc_build sbom oci:deb.oci >epoch.json &&
