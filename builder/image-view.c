@@ -66,6 +66,7 @@ struct sc_image_view {
   bool record;      /* sc_image_view_record_files */
   const char *const *keep;
   size_t keep_max;
+  size_t keep_left; /* of the total kept files may take (an image holds many) */
 };
 
 /* ---- nodes ---- */
@@ -382,11 +383,13 @@ static int read_content(content_read_fn read_fn, void *source, const char *path,
 
 /* ---- recording every file (an SBOM) ---- */
 
-void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max)
+void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max,
+                                size_t keep_total)
 {
   view->record = true;
   view->keep = keep;
   view->keep_max = keep_max;
+  view->keep_left = keep_total;
 }
 
 /* A tar entry read through a hash, and kept whole when asked. */
@@ -426,7 +429,9 @@ static int read_recorded(sc_image_view *v, struct archive *tar, const char *path
 {
   recording r = {.tar = tar, .hash = sc_sha256_new(), .kept = SC_BUF_INIT};
   uint64_t total = size < 0 ? 0 : (uint64_t)size;
-  r.keep = kept_path(v, clean) && total <= v->keep_max;
+  r.keep = kept_path(v, clean) && total <= v->keep_max && total <= v->keep_left;
+  if (r.keep)
+    v->keep_left -= (size_t)total;
   int ret = read_content(recording_read, &r, path, size, out);
   unsigned char buf[65536];
   ssize_t n = 1;

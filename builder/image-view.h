@@ -63,10 +63,11 @@ sc_image_view *sc_image_view_new(void);
 void sc_image_view_free(sc_image_view *view);
 /* For an SBOM: hash every regular file of the layers added afterwards
  * (sha256, read while the tar streams by), and keep whole, up to
- * keep_max bytes each, the files whose clean path ("var/lib/dpkg/status")
- * matches one of the fnmatch(3) patterns in keep (NULL-terminated, kept by
- * reference: it must outlive the view). */
-void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max);
+ * keep_max bytes each and keep_total in all, the files whose clean path
+ * ("var/lib/dpkg/status") matches one of the fnmatch(3) patterns in keep
+ * (NULL-terminated, kept by reference: it must outlive the view). */
+void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max,
+                                size_t keep_total);
 /* Apply the next layer from its tar (any entries; whiteouts hide what the
  * layers below hold). */
 int sc_image_view_add_layer(sc_image_view *view, struct archive *tar, sc_error *err);

@@ -208,6 +208,46 @@ int sc_pkgdb_parse_apk(const char *data, size_t len, const char *origin, sc_pkg_
   return parse(SC_PKG_APK, data, len, origin, out, err);
 }
 
+void sc_pkg_paths_push(sc_pkg_paths *paths, char *path)
+{
+  if (paths->count == paths->cap) {
+    paths->cap = paths->cap ? paths->cap * 2 : 64;
+    paths->items = xrealloc(paths->items, paths->cap * sizeof *paths->items);
+  }
+  paths->items[paths->count++] = path;
+}
+
+void sc_pkg_paths_clear(sc_pkg_paths *paths)
+{
+  for (size_t i = 0; i < paths->count; i++)
+    free(paths->items[i]);
+  free(paths->items);
+  *paths = (sc_pkg_paths){0};
+}
+
+int sc_pkgdb_parse_dpkg_list(const char *data, size_t len, const char *origin, sc_pkg_paths *paths,
+                             sc_error *err)
+{
+  if (len > SC_PKGDB_MAX_SIZE)
+    return sc_error_set(err, SC_E_INVALID, "%s: larger than %u bytes", origin, SC_PKGDB_MAX_SIZE);
+  size_t lineno = 0, pos = 0;
+  while (pos < len) {
+    const char *line = data + pos, *nl = memchr(line, '\n', len - pos);
+    size_t line_len = nl ? (size_t)(nl - line) : len - pos;
+    pos += line_len + 1;
+    if (++lineno > SC_PKGDB_MAX_LIST_PATHS)
+      return sc_error_set(err, SC_E_INVALID, "%s:%zu: more than %u paths", origin, lineno,
+                          SC_PKGDB_MAX_LIST_PATHS);
+    if (line_len == 0)
+      continue;
+    if (line[0] != '/' || line_len > SC_PKGDB_MAX_PATH || memchr(line, '\0', line_len))
+      return sc_error_set(err, SC_E_INVALID, "%s:%zu: not an absolute path of at most %u bytes",
+                          origin, lineno, SC_PKGDB_MAX_PATH);
+    sc_pkg_paths_push(paths, xstrndup(line, line_len));
+  }
+  return 0;
+}
+
 static int strcmp_null(const char *a, const char *b)
 {
   return strcmp(a ? a : "", b ? b : "");

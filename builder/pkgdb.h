@@ -16,9 +16,11 @@
 #include <sc/error.h>
 
 /* Bounds: larger input is refused with an error, never truncated. */
-#define SC_PKGDB_MAX_SIZE (64u << 20) /* the whole database file */
-#define SC_PKGDB_MAX_PACKAGES 200000u /* stanzas */
-#define SC_PKGDB_MAX_VALUE 4096u      /* one kept field's value */
+#define SC_PKGDB_MAX_SIZE (64u << 20)    /* the whole database file */
+#define SC_PKGDB_MAX_PACKAGES 200000u    /* stanzas */
+#define SC_PKGDB_MAX_VALUE 4096u         /* one kept field's value */
+#define SC_PKGDB_MAX_LIST_PATHS 1000000u /* paths in one dpkg .list file */
+#define SC_PKGDB_MAX_PATH 4096u          /* one of them (PATH_MAX) */
 
 typedef enum { SC_PKG_DEB, SC_PKG_APK } sc_pkg_kind;
 
@@ -44,6 +46,18 @@ int sc_pkgdb_parse_dpkg(const char *data, size_t len, const char *origin, sc_pkg
 /* The packages of apk's installed database, in file order. */
 int sc_pkgdb_parse_apk(const char *data, size_t len, const char *origin, sc_pkg_list *out,
                        sc_error *err);
+typedef struct sc_pkg_paths {
+  char **items;
+  size_t count, cap;
+} sc_pkg_paths;
+
+/* The paths a dpkg package installed (var/lib/dpkg/info/NAME[:ARCH].list:
+ * one absolute path a line, directories included), appended to paths. */
+int sc_pkgdb_parse_dpkg_list(const char *data, size_t len, const char *origin, sc_pkg_paths *paths,
+                             sc_error *err);
+/* Append path (taken over). */
+void sc_pkg_paths_push(sc_pkg_paths *paths, char *path);
+void sc_pkg_paths_clear(sc_pkg_paths *paths);
 /* Sort by kind, name, version, arch (byte order): the same list for the
  * same packages whatever order the database has them in. */
 void sc_pkg_list_sort(sc_pkg_list *list);

@@ -20,7 +20,11 @@
  * only that it be unique to the document, which the digest makes it. */
 #define NAMESPACE_BASE "https://sc-build.invalid/spdxdocs/"
 
-static const char *const kept_files[] = {DPKG_STATUS, APK_INSTALLED, NULL};
+#define DPKG_INFO "var/lib/dpkg/info/"
+/* What package databases may take in memory, all files together. */
+#define KEPT_TOTAL (256u << 20)
+
+static const char *const kept_files[] = {DPKG_STATUS, APK_INSTALLED, DPKG_INFO "*.list", NULL};
 
 int sc_sbom_timestamp(const char *text, char out[21])
 {
@@ -107,6 +111,70 @@ static int read_database(sc_image_view *view, const char *path, sc_pkg_kind kind
   return 0;
 }
 
+/* The database file of a dpkg package: NAME:ARCH.list for a Multi-Arch:
+ * same package, else NAME.list (dpkg's info directory); NULL when the
+ * image has neither. */
+static char *dpkg_list_path(sc_image_view *view, const sc_pkg *pkg)
+{
+  char *with_arch = xasprintf("/" DPKG_INFO "%s:%s.list", pkg->name, pkg->arch ? pkg->arch : "");
+  char *plain = xasprintf("/" DPKG_INFO "%s.list", pkg->name);
+  sc_view_file file;
+  char *found = NULL;
+  if (pkg->arch && sc_image_view_stat(view, with_arch, &file) == 0 && file.type == SC_VIEW_REG)
+    found = steal_pointer(&with_arch);
+  sc_view_file_clear(&file);
+  if (!found && sc_image_view_stat(view, plain, &file) == 0 && file.type == SC_VIEW_REG)
+    found = steal_pointer(&plain);
+  sc_view_file_clear(&file);
+  free(with_arch);
+  free(plain);
+  return found;
+}
+
+/* The regular files a package's list names, as the image resolves them
+ * (/bin/ls is usr/bin/ls in a merged-/usr image), appended to owned. */
+static int add_owned(sc_image_view *view, const char *list, sc_pkg_paths *owned, sc_error *err)
+{
+  sc_view_content content;
+  if (sc_image_view_content(view, list, &content, err) < 0)
+    return -1;
+  if (content.whole == NULL)
+    return sc_error_set(err, SC_E_INVALID, "%s: too large, or reached through a symlink", list);
+  sc_pkg_paths paths = {0};
+  int r =
+      sc_pkgdb_parse_dpkg_list((const char *)content.whole, content.whole_len, list, &paths, err);
+  for (size_t i = 0; r == 0 && i < paths.count; i++) {
+    sc_view_file file;
+    if (sc_image_view_stat(view, paths.items[i], &file) == 0 && file.type == SC_VIEW_REG)
+      sc_pkg_paths_push(owned, xstrdup(file.path + 1)); /* as the walk names it */
+    sc_view_file_clear(&file);
+  }
+  sc_pkg_paths_clear(&paths);
+  return r;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every regular file a dpkg package owns, sorted: those are the package's,
+ * not listed again among the image's other files. */
+static int owned_files(sc_image_view *view, const sc_pkg_list *pkgs, sc_pkg_paths *owned,
+                       sc_error *err)
+{
+  for (size_t i = 0; i < pkgs->count; i++) {
+    if (pkgs->items[i].kind != SC_PKG_DEB)
+      continue;
+    _cleanup_free_ char *list = dpkg_list_path(view, &pkgs->items[i]);
+    if (list && add_owned(view, list, owned, err) < 0)
+      return -1;
+  }
+  if (owned->count > 1)
+    qsort(owned->items, owned->count, sizeof *owned->items, compare_strings);
+  return 0;
+}
+
 static json_t *checksum(const char *algorithm, const char *digest)
 {
   const char *hex = strchr(digest, ':');
@@ -148,12 +216,16 @@ static json_t *package_json(const sc_pkg *pkg, const char *id)
 typedef struct file_walk {
   json_t *files, *relationships;
   size_t count;
+  const sc_pkg_paths *owned;
 } file_walk;
 
 static int add_file(const sc_view_entry *e, void *user)
 {
   file_walk *w = user;
   if (e->type != SC_VIEW_REG || e->digest == NULL)
+    return 0;
+  if (w->owned->count &&
+      bsearch(&e->path, w->owned->items, w->owned->count, sizeof *w->owned->items, compare_strings))
     return 0;
   json_t *name = json_sprintf("./%s", e->path);
   if (name == NULL)
@@ -174,7 +246,7 @@ static json_t *image_package(const sc_image *image, const char *name)
 }
 
 static json_t *document(const sc_image *image, const char *name, const char *created,
-                        const sc_pkg_list *pkgs, sc_image_view *view)
+                        const sc_pkg_list *pkgs, const sc_pkg_paths *owned, sc_image_view *view)
 {
   json_t *packages = json_array(), *relationships = json_array();
   json_array_append_new(packages, image_package(image, name));
@@ -184,7 +256,7 @@ static json_t *document(const sc_image *image, const char *name, const char *cre
     json_array_append_new(packages, package_json(&pkgs->items[i], id));
     json_array_append_new(relationships, relationship(IMAGE_ID, "CONTAINS", id));
   }
-  file_walk w = {.files = json_array(), .relationships = relationships};
+  file_walk w = {.files = json_array(), .relationships = relationships, .owned = owned};
   sc_image_view_walk(view, add_file, &w);
   _cleanup_free_ char *ns = xasprintf(NAMESPACE_BASE "%s", image->manifest_digest);
   char *colon = strchr(ns + strlen(NAMESPACE_BASE), ':');
@@ -213,18 +285,22 @@ int sc_sbom_document(const sc_image *image, const sc_sbom_options *options, json
                      : ref_name               ? ref_name
                                               : image->manifest_digest;
   sc_image_view *view = sc_image_view_new();
-  sc_image_view_record_files(view, kept_files, SC_PKGDB_MAX_SIZE);
+  sc_image_view_record_files(view, kept_files, SC_PKGDB_MAX_SIZE, KEPT_TOTAL);
   sc_pkg_list pkgs = {0};
+  sc_pkg_paths owned = {0};
   int r = sc_image_view_add_image(view, image, options ? options->interrupted : NULL, err);
   if (r == 0)
     r = read_database(view, DPKG_STATUS, SC_PKG_DEB, &pkgs, err);
   if (r == 0)
     r = read_database(view, APK_INSTALLED, SC_PKG_APK, &pkgs, err);
+  if (r == 0)
+    r = owned_files(view, &pkgs, &owned, err);
   if (r == 0) {
     sc_pkg_list_sort(&pkgs);
-    *out = document(image, name, created, &pkgs, view);
+    *out = document(image, name, created, &pkgs, &owned, view);
   }
   sc_pkg_list_clear(&pkgs);
+  sc_pkg_paths_clear(&owned);
   sc_image_view_free(view);
   if (r < 0)
     return sc_error_prefix(err, "image %s", image->reference);

@@ -2,7 +2,8 @@
  * spdx-spec/v2.3) for an image, read through its layers without
  * extracting them: the image as the package the document describes (its
  * manifest digest as checksum), the packages its dpkg and apk databases
- * list, and every regular file with its sha256.
+ * list, and every other regular file (one no dpkg package's file list
+ * names) with its sha256.
  *
  * The same image gives the same bytes: the namespace is derived from the
  * manifest digest, `created` is SOURCE_DATE_EPOCH when set, else the

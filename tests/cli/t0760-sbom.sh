@@ -79,6 +79,24 @@ test_expect_success 'an image built on a base lists the base'"'"'s packages' '
   grep_q -x ./usr/bin/hello-server top-names
 '
 
+test_expect_success 'a file a dpkg package owns is the package'"'"'s, not listed again' '
+  test_make_project own own >/dev/null &&
+  mkdir -p own/rootfs/var/lib/dpkg/info &&
+  ln -s usr/bin own/rootfs/bin &&
+  printf "Package: sc-demo\nStatus: install ok installed\nArchitecture: amd64\nMulti-Arch: same\nVersion: 1.0\n" >own/rootfs/var/lib/dpkg/status &&
+  printf "/.\n/bin\n/bin/hello-server\n/etc/not-there\n" >"own/rootfs/var/lib/dpkg/info/sc-demo:amd64.list" &&
+  sc_build build own -o own.oci >/dev/null 2>&1 &&
+  sc_build sbom oci:own.oci >own.json &&
+  json_get own.json "\"\\n\".join(f[\"fileName\"] for f in d[\"files\"])" >own-names &&
+  ! grep_q -x ./usr/bin/hello-server own-names &&
+  grep_q -x ./exports/manifest.json own-names &&
+  grep_q -x ./var/lib/dpkg/status own-names &&
+  printf "/bin/hello-server\nrelative\n" >"own/rootfs/var/lib/dpkg/info/sc-demo:amd64.list" &&
+  sc_build build own -o own2.oci >/dev/null 2>&1 &&
+  expect_exit 1 sc_build sbom oci:own2.oci &&
+  expect_grep "sc-demo:amd64.list:2: not an absolute path" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'apk packages from lib/apk/db/installed, license kept as said' '
   test_make_project apk apk >/dev/null &&
   mkdir -p apk/rootfs/lib/apk/db &&

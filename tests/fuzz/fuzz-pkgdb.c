@@ -1,6 +1,6 @@
 /* fuzz-pkgdb.c: libFuzzer target for the package database parsers an SBOM
  * reads from an image (builder/pkgdb.h): dpkg's status file and apk's
- * installed database.
+ * installed database, and dpkg's per-package file lists.
  *
  * Checked besides crashes and sanitizer reports: a refusal says why and
  * leaves no list; every package kept has the fields an SBOM needs, each
@@ -58,5 +58,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   sc_error err = SC_ERROR_INIT;
   check(sc_pkgdb_parse_dpkg((const char *)data, size, "status", &list, &err), &list, &err);
   check(sc_pkgdb_parse_apk((const char *)data, size, "installed", &list, &err), &list, &err);
+  sc_pkg_paths paths = {0};
+  if (sc_pkgdb_parse_dpkg_list((const char *)data, size, "list", &paths, &err) < 0)
+    sc_error_clear(&err);
+  for (size_t i = 0; i < paths.count; i++)
+    if (paths.items[i][0] != '/' || strlen(paths.items[i]) > SC_PKGDB_MAX_PATH)
+      abort();
+  sc_pkg_paths_clear(&paths);
   return 0;
 }

@@ -202,11 +202,11 @@ static void test_record_files(void **state)
                              {"bin/same", 0, "bin/script", NULL, 0},
                              FILE_ENTRY("gone", "x")};
   const tar_entry upper[] = {FILE_ENTRY(".wh.gone", "")};
-  static const size_t limits[] = {64, 4};
-  for (size_t k = 0; k < 2; k++) {
-    size_t keep_max = limits[k];
+  static const size_t limits[][2] = {{64, 1000}, {4, 1000}, {64, 5}}; /* per file, in all */
+  for (size_t k = 0; k < 3; k++) {
+    size_t keep_max = limits[k][0];
     sc_image_view *view = sc_image_view_new();
-    sc_image_view_record_files(view, keep, keep_max);
+    sc_image_view_record_files(view, keep, keep_max, limits[k][1]);
     add_layer(view, lower, 4);
     add_layer(view, upper, 1);
     seen s = {0};
@@ -223,7 +223,7 @@ static void test_record_files(void **state)
     sc_view_content c;
     sc_error err = SC_ERROR_INIT;
     assert_int_equal(sc_image_view_content(view, "/var/lib/dpkg/status", &c, &err), 0);
-    if (keep_max == 64) {
+    if (k == 0) {
       assert_int_equal(c.whole_len, 11);
       assert_string_equal((const char *)c.whole, "Package: a\n");
     } else {

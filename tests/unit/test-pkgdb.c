@@ -125,6 +125,24 @@ static void test_dpkg_bounds(void **state)
   assert_int_equal(list.count, 0);
 }
 
+static void test_dpkg_list(void **state)
+{
+  (void)state;
+  static const char list[] = "/.\n/usr\n/usr/bin/tar\n\n/usr/share/doc/tar";
+  sc_pkg_paths paths = {0};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_pkgdb_parse_dpkg_list(list, sizeof list - 1, "/l", &paths, &err), 0);
+  assert_int_equal(paths.count, 4);
+  assert_string_equal(paths.items[2], "/usr/bin/tar");
+  assert_string_equal(paths.items[3], "/usr/share/doc/tar");
+  assert_int_equal(sc_pkgdb_parse_dpkg_list("/a\nb\n", 5, "/l", &paths, &err), -1);
+  assert_non_null(strstr(err.msg, "/l:2: not an absolute path"));
+  sc_error_clear(&err);
+  assert_int_equal(sc_pkgdb_parse_dpkg_list("/a\0b\n", 5, "/l", &paths, &err), -1);
+  sc_error_clear(&err);
+  sc_pkg_paths_clear(&paths);
+}
+
 static void test_timestamps(void **state)
 {
   (void)state;
@@ -146,7 +164,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_dpkg_status),   cmocka_unit_test(test_apk_installed),
       cmocka_unit_test(test_dpkg_refusals), cmocka_unit_test(test_dpkg_bounds),
-      cmocka_unit_test(test_timestamps),
+      cmocka_unit_test(test_dpkg_list),     cmocka_unit_test(test_timestamps),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
