@@ -39,6 +39,7 @@ typedef struct view_content {
   char *elf_error;
   bool too_large;
   char digest[SC_DIGEST_LEN + 1]; /* recorded layers only, else "" */
+  char sha1[SC_SHA1_HEX_LEN + 1];
   uint64_t size;
   unsigned char *whole; /* a kept file (sc_image_view_record_files) */
   size_t whole_len;
@@ -395,7 +396,7 @@ void sc_image_view_record_files(sc_image_view *view, const char *const *keep, si
 /* A tar entry read through a hash, and kept whole when asked. */
 typedef struct recording {
   struct archive *tar;
-  sc_sha256 *hash;
+  sc_sha256 *hash, *sha1;
   uint64_t read;
   sc_buf kept;
   bool keep;
@@ -407,6 +408,7 @@ static ssize_t recording_read(void *source, unsigned char *buf, size_t want)
   ssize_t n = tar_read(r->tar, buf, want);
   if (n > 0) {
     sc_sha256_update(r->hash, buf, (size_t)n);
+    sc_sha256_update(r->sha1, buf, (size_t)n);
     r->read += (uint64_t)n;
     if (r->keep)
       sc_buf_append(&r->kept, buf, (size_t)n);
@@ -427,7 +429,7 @@ static bool kept_path(const sc_image_view *v, const char *clean)
 static int read_recorded(sc_image_view *v, struct archive *tar, const char *path, const char *clean,
                          int64_t size, view_content **out)
 {
-  recording r = {.tar = tar, .hash = sc_sha256_new(), .kept = SC_BUF_INIT};
+  recording r = {.tar = tar, .hash = sc_sha256_new(), .sha1 = sc_sha1_new(), .kept = SC_BUF_INIT};
   uint64_t total = size < 0 ? 0 : (uint64_t)size;
   r.keep = kept_path(v, clean) && total <= v->keep_max && total <= v->keep_left;
   if (r.keep)
@@ -440,10 +442,12 @@ static int read_recorded(sc_image_view *v, struct archive *tar, const char *path
     n = recording_read(&r, buf, left < sizeof buf ? (size_t)left : sizeof buf);
     ret = n < 0 ? -1 : 0;
   }
-  char digest[SC_DIGEST_LEN + 1];
+  char digest[SC_DIGEST_LEN + 1], sha1[SC_SHA1_HEX_LEN + 1];
   sc_sha256_finish(r.hash, digest);
+  sc_sha1_finish(r.sha1, sha1);
   if (ret == 0) {
     memcpy((*out)->digest, digest, sizeof digest);
+    memcpy((*out)->sha1, sha1, sizeof sha1);
     (*out)->size = r.read;
     (*out)->whole_too_large = kept_path(v, clean) && !r.keep;
     if (r.keep) {
@@ -820,6 +824,7 @@ static int walk_node(const view_node *dir, sc_buf *path, int depth, sc_view_visi
                            .type = n->type,
                            .mode = n->mode,
                            .digest = hashed ? n->content->digest : NULL,
+                           .sha1 = hashed ? n->content->sha1 : NULL,
                            .size = hashed ? n->content->size : 0};
     int r = fn(&entry, user);
     if (r == 0 && n->type == SC_VIEW_DIR)

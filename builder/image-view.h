@@ -56,13 +56,14 @@ typedef struct sc_view_entry {
   sc_view_type type;
   mode_t mode;
   const char *digest; /* regular files of recorded layers: "sha256:<hex>", else NULL */
+  const char *sha1;   /* with digest: the SHA-1 in hex (SPDX 2.3 asks for it) */
   uint64_t size;
 } sc_view_entry;
 
 sc_image_view *sc_image_view_new(void);
 void sc_image_view_free(sc_image_view *view);
 /* For an SBOM: hash every regular file of the layers added afterwards
- * (sha256, read while the tar streams by), and keep whole, up to
+ * (sha256 and sha1, read while the tar streams by), and keep whole, up to
  * keep_max bytes each and keep_total in all, the files whose clean path
  * ("var/lib/dpkg/status") matches one of the fnmatch(3) patterns in keep
  * (NULL-terminated, kept by reference: it must outlive the view). */

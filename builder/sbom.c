@@ -178,7 +178,7 @@ static int owned_files(sc_image_view *view, const sc_pkg_list *pkgs, sc_pkg_path
 static json_t *checksum(const char *algorithm, const char *digest)
 {
   const char *hex = strchr(digest, ':');
-  return json_pack("[{s:s, s:s}]", "algorithm", algorithm, "checksumValue", hex ? hex + 1 : digest);
+  return json_pack("{s:s, s:s}", "algorithm", algorithm, "checksumValue", hex ? hex + 1 : digest);
 }
 
 static json_t *relationship(const char *from, const char *type, const char *to)
@@ -231,8 +231,9 @@ static int add_file(const sc_view_entry *e, void *user)
   if (name == NULL)
     return 0; /* not UTF-8: a JSON string cannot name it */
   _cleanup_free_ char *id = xasprintf("SPDXRef-File-%zu", ++w->count);
-  json_array_append_new(w->files, json_pack("{s:s, s:o, s:o}", "SPDXID", id, "fileName", name,
-                                            "checksums", checksum("SHA256", e->digest)));
+  json_array_append_new(w->files, json_pack("{s:s, s:o, s:[o, o]}", "SPDXID", id, "fileName", name,
+                                            "checksums", checksum("SHA1", e->sha1),
+                                            checksum("SHA256", e->digest)));
   json_array_append_new(w->relationships, relationship(IMAGE_ID, "CONTAINS", id));
   return 0;
 }
@@ -242,7 +243,7 @@ static json_t *image_package(const sc_image *image, const char *name)
   return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:o}", "SPDXID", IMAGE_ID, "name", name,
                    "versionInfo", image->manifest_digest, "downloadLocation", "NOASSERTION",
                    "filesAnalyzed", 0, "primaryPackagePurpose", "CONTAINER", "checksums",
-                   checksum("SHA256", image->manifest_digest));
+                   json_pack("[o]", checksum("SHA256", image->manifest_digest)));
 }
 
 static json_t *document(const sc_image *image, const char *name, const char *created,

@@ -45,9 +45,10 @@ def check_elements(d):
         ids.add(p.get("SPDXID"))
     for f in d.get("files", []):
         need(f.get("fileName", "").startswith("./"), "file name not relative: %r" % f)
-        sums = f.get("checksums", [])
-        need(sums and all(re.match(r"^[0-9a-f]{64}$", c.get("checksumValue", ""))
-                          for c in sums if c.get("algorithm") == "SHA256"), "bad checksums: %r" % f)
+        sums = {c.get("algorithm"): c.get("checksumValue", "") for c in f.get("checksums", [])}
+        # 8.4: a file's SHA1 is required, others may be given beside it
+        need(re.match(r"^[0-9a-f]{40}$", sums.get("SHA1", "")), "no SHA1 checksum: %r" % f)
+        need(re.match(r"^[0-9a-f]{64}$", sums.get("SHA256", "")), "no SHA256 checksum: %r" % f)
         ids.add(f.get("SPDXID"))
     count = len(d.get("packages", [])) + len(d.get("files", [])) + 1
     need(len(ids) == count, "SPDXIDs are not unique")

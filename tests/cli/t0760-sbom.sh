@@ -4,7 +4,7 @@
 # reports for the same tree, every regular file with its sha256, the image
 # by its digest; the same image gives the same bytes.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
-test_require dpkg-query python3 sha256sum
+test_require dpkg-query python3 sha256sum sha1sum
 
 check() { python3 "$SC_SOURCE_DIR/tests/cli/spdx-check.py" "$@"; }
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
@@ -45,9 +45,11 @@ test_expect_success 'the image is the described package, by its manifest digest'
     "$(json_get sbom.json "len(d[\"packages\"]) - 1 + len(d[\"files\"])")"
 '
 
-test_expect_success 'every regular file with its sha256' '
+test_expect_success 'every regular file with its sha256 and the sha1 SPDX 2.3 requires' '
   want=$(sha256sum deb/rootfs/usr/bin/hello-server | cut -d" " -f1) &&
-  test "$(json_get sbom.json "[c[\"checksumValue\"] for f in d[\"files\"] if f[\"fileName\"] == \"./usr/bin/hello-server\" for c in f[\"checksums\"]][0]")" = "$want" &&
+  test "$(json_get sbom.json "[c[\"checksumValue\"] for f in d[\"files\"] if f[\"fileName\"] == \"./usr/bin/hello-server\" for c in f[\"checksums\"] if c[\"algorithm\"] == \"SHA256\"][0]")" = "$want" &&
+  sha1=$(sha1sum deb/rootfs/usr/bin/hello-server | cut -d" " -f1) &&
+  test "$(json_get sbom.json "[c[\"checksumValue\"] for f in d[\"files\"] if f[\"fileName\"] == \"./usr/bin/hello-server\" for c in f[\"checksums\"] if c[\"algorithm\"] == \"SHA1\"][0]")" = "$sha1" &&
   json_get sbom.json "\"\\n\".join(f[\"fileName\"] for f in d[\"files\"])" >names &&
   grep_q -x ./var/lib/dpkg/status names &&
   grep_q -x ./exports/manifest.json names &&
