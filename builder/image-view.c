@@ -20,6 +20,7 @@
 
 #include "descriptor.h"
 #include "layer-reader.h"
+#include "sha256.h"
 #include "util.h"
 
 #define WHITEOUT_PREFIX ".wh."
@@ -37,6 +38,12 @@ typedef struct view_content {
   sc_elf_info *elf;
   char *elf_error;
   bool too_large;
+  char digest[SC_DIGEST_LEN + 1]; /* recorded layers only, else "" */
+  char sha1[SC_SHA1_HEX_LEN + 1];
+  uint64_t size;
+  unsigned char *whole; /* a kept file (sc_image_view_record_files) */
+  size_t whole_len;
+  bool whole_too_large;
 } view_content;
 
 typedef struct view_node view_node;
@@ -57,6 +64,10 @@ struct sc_image_view {
   int layer;        /* the layer being applied */
   int rootfs_layer; /* rootfs/'s, 0 until add_rootfs */
   int rootfs_fd;    /* -1 until add_rootfs */
+  bool record;      /* sc_image_view_record_files */
+  const char *const *keep;
+  size_t keep_max;
+  size_t keep_left; /* of the total kept files may take (an image holds many) */
 };
 
 /* ---- nodes ---- */
@@ -66,6 +77,7 @@ static void content_unref(view_content *c)
   if (c == NULL || --c->refs > 0)
     return;
   free(c->head);
+  free(c->whole);
   if (c->elf)
     sc_elf_info_clear(c->elf);
   free(c->elf);
@@ -186,6 +198,14 @@ static char **split_path(const char *path)
     sc_strv_push(&parts, c);
   }
   return parts;
+}
+
+static char *join_path(char *const *parts)
+{
+  sc_buf b = SC_BUF_INIT;
+  for (size_t i = 0; parts[i]; i++)
+    sc_buf_printf(&b, "%s%s", i ? "/" : "", parts[i]);
+  return sc_buf_steal(&b);
 }
 
 /* The directory holding the last of parts (created when missing, as tar
@@ -362,6 +382,83 @@ static int read_content(content_read_fn read_fn, void *source, const char *path,
   return 0;
 }
 
+/* ---- recording every file (an SBOM) ---- */
+
+void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max,
+                                size_t keep_total)
+{
+  view->record = true;
+  view->keep = keep;
+  view->keep_max = keep_max;
+  view->keep_left = keep_total;
+}
+
+/* A tar entry read through a hash, and kept whole when asked. */
+typedef struct recording {
+  struct archive *tar;
+  sc_sha256 *hash, *sha1;
+  uint64_t read;
+  sc_buf kept;
+  bool keep;
+} recording;
+
+static ssize_t recording_read(void *source, unsigned char *buf, size_t want)
+{
+  recording *r = source;
+  ssize_t n = tar_read(r->tar, buf, want);
+  if (n > 0) {
+    sc_sha256_update(r->hash, buf, (size_t)n);
+    sc_sha256_update(r->sha1, buf, (size_t)n);
+    r->read += (uint64_t)n;
+    if (r->keep)
+      sc_buf_append(&r->kept, buf, (size_t)n);
+  }
+  return n;
+}
+
+static bool kept_path(const sc_image_view *v, const char *clean)
+{
+  for (size_t i = 0; v->keep && v->keep[i]; i++)
+    if (fnmatch(v->keep[i], clean, FNM_PATHNAME) == 0)
+      return true;
+  return false;
+}
+
+/* read_content through a hash, then the rest of the entry (never past its
+ * size, as read_content): the digest and size of every byte. */
+static int read_recorded(sc_image_view *v, struct archive *tar, const char *path, const char *clean,
+                         int64_t size, view_content **out)
+{
+  recording r = {.tar = tar, .hash = sc_sha256_new(), .sha1 = sc_sha1_new(), .kept = SC_BUF_INIT};
+  uint64_t total = size < 0 ? 0 : (uint64_t)size;
+  r.keep = kept_path(v, clean) && total <= v->keep_max && total <= v->keep_left;
+  if (r.keep)
+    v->keep_left -= (size_t)total;
+  int ret = read_content(recording_read, &r, path, size, out);
+  unsigned char buf[65536];
+  ssize_t n = 1;
+  while (ret == 0 && r.read < total && n > 0) {
+    uint64_t left = total - r.read;
+    n = recording_read(&r, buf, left < sizeof buf ? (size_t)left : sizeof buf);
+    ret = n < 0 ? -1 : 0;
+  }
+  char digest[SC_DIGEST_LEN + 1], sha1[SC_SHA1_HEX_LEN + 1];
+  sc_sha256_finish(r.hash, digest);
+  sc_sha1_finish(r.sha1, sha1);
+  if (ret == 0) {
+    memcpy((*out)->digest, digest, sizeof digest);
+    memcpy((*out)->sha1, sha1, sizeof sha1);
+    (*out)->size = r.read;
+    (*out)->whole_too_large = kept_path(v, clean) && !r.keep;
+    if (r.keep) {
+      (*out)->whole_len = r.kept.len;
+      (*out)->whole = (unsigned char *)sc_buf_steal(&r.kept);
+    }
+  }
+  sc_buf_free(&r.kept);
+  return ret;
+}
+
 static sc_view_type entry_type(mode_t type)
 {
   switch (type) {
@@ -378,7 +475,7 @@ static sc_view_type entry_type(mode_t type)
 
 /* The node a tar entry makes (content filled for regular files). */
 static int node_from_entry(sc_image_view *v, struct archive *tar, struct archive_entry *e,
-                           const char *base, view_node **out, sc_error *err)
+                           const char *base, const char *clean, view_node **out, sc_error *err)
 {
   const char *path = archive_entry_pathname(e);
   const char *link = archive_entry_hardlink(e);
@@ -398,8 +495,10 @@ static int node_from_entry(sc_image_view *v, struct archive *tar, struct archive
       node_new(base, entry_type(archive_entry_filetype(e)), archive_entry_perm(e), v->layer);
   if (n->type == SC_VIEW_SYMLINK)
     n->target = xstrdup(archive_entry_symlink(e) ? archive_entry_symlink(e) : "");
+  int64_t size = archive_entry_size(e);
   if (n->type == SC_VIEW_REG &&
-      read_content(tar_read, tar, path, archive_entry_size(e), &n->content) < 0) {
+      (v->record ? read_recorded(v, tar, path, clean, size, &n->content)
+                 : read_content(tar_read, tar, path, size, &n->content)) < 0) {
     node_free(n);
     return sc_error_set(err, EIO, "%s: %s", path, archive_error_string(tar));
   }
@@ -423,7 +522,8 @@ static int apply_entry(sc_image_view *v, struct archive *tar, struct archive_ent
     return 0;
   }
   view_node *node = NULL;
-  if (node_from_entry(v, tar, e, base, &node, err) < 0)
+  _cleanup_free_ char *clean = v->record ? join_path(parts) : NULL;
+  if (node_from_entry(v, tar, e, base, clean, &node, err) < 0)
     return -1;
   if (node)
     place_node(dir, node);
@@ -682,6 +782,9 @@ int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content
     out->elf = n->content->elf;
     out->elf_error = n->content->elf_error;
     out->too_large = n->content->too_large;
+    out->whole = n->content->whole;
+    out->whole_len = n->content->whole_len;
+    out->whole_too_large = n->content->whole_too_large;
   }
   return 0;
 }
@@ -695,4 +798,43 @@ char **sc_image_view_list(sc_image_view *view, const char *path)
   for (size_t i = 0; i < n->count; i++)
     sc_strv_push(&names, n->children[i]->name);
   return names;
+}
+
+/* ---- walking ---- */
+
+static int walk_node(const view_node *dir, sc_buf *path, int depth, sc_view_visit_fn fn, void *user)
+{
+  if (depth >= MAX_DEPTH)
+    return 0; /* as deep as a lookup goes (resolve) */
+  size_t len = path->len;
+  for (size_t i = 0; i < dir->count; i++) {
+    const view_node *n = dir->children[i];
+    path->len = len;
+    if (len)
+      sc_buf_putc(path, '/');
+    sc_buf_puts(path, n->name);
+    bool hashed = n->content && n->content->digest[0];
+    sc_view_entry entry = {.path = path->data,
+                           .type = n->type,
+                           .mode = n->mode,
+                           .digest = hashed ? n->content->digest : NULL,
+                           .sha1 = hashed ? n->content->sha1 : NULL,
+                           .size = hashed ? n->content->size : 0};
+    int r = fn(&entry, user);
+    if (r == 0 && n->type == SC_VIEW_DIR)
+      r = walk_node(n, path, depth + 1, fn, user);
+    if (r != 0)
+      return r;
+  }
+  path->len = len;
+  return 0;
+}
+
+int sc_image_view_walk(sc_image_view *view, sc_view_visit_fn fn, void *user)
+{
+  sc_buf path = SC_BUF_INIT;
+  sc_buf_puts(&path, "");
+  int r = walk_node(view->root, &path, 0, fn, user);
+  sc_buf_free(&path);
+  return r;
 }

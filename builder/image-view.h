@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <sc/error.h>
 #include <sc/image.h>
@@ -41,10 +42,33 @@ typedef struct sc_view_content {
   const sc_elf_info *elf; /* when the file is an ELF file that parsed */
   const char *elf_error;  /* when it is an ELF file that did not: why */
   bool too_large;         /* an ELF file too large to read: nothing is known */
+  /* With sc_image_view_record_files, a layer file's whole content when its
+   * path matched a pattern (NUL-terminated; NULL otherwise), or
+   * whole_too_large when it was larger than the limit. */
+  const unsigned char *whole;
+  size_t whole_len;
+  bool whole_too_large;
 } sc_view_content;
+
+/* A node as sc_image_view_walk shows it. */
+typedef struct sc_view_entry {
+  const char *path; /* "usr/bin/env": relative, as layers name it */
+  sc_view_type type;
+  mode_t mode;
+  const char *digest; /* regular files of recorded layers: "sha256:<hex>", else NULL */
+  const char *sha1;   /* with digest: the SHA-1 in hex (SPDX 2.3 asks for it) */
+  uint64_t size;
+} sc_view_entry;
 
 sc_image_view *sc_image_view_new(void);
 void sc_image_view_free(sc_image_view *view);
+/* For an SBOM: hash every regular file of the layers added afterwards
+ * (sha256 and sha1, read while the tar streams by), and keep whole, up to
+ * keep_max bytes each and keep_total in all, the files whose clean path
+ * ("var/lib/dpkg/status") matches one of the fnmatch(3) patterns in keep
+ * (NULL-terminated, kept by reference: it must outlive the view). */
+void sc_image_view_record_files(sc_image_view *view, const char *const *keep, size_t keep_max,
+                                size_t keep_total);
 /* Apply the next layer from its tar (any entries; whiteouts hide what the
  * layers below hold). */
 int sc_image_view_add_layer(sc_image_view *view, struct archive *tar, sc_error *err);
@@ -65,6 +89,11 @@ char *sc_image_view_readlink(sc_image_view *view, const char *path);
  * valid until the view is freed. */
 int sc_image_view_content(sc_image_view *view, const char *path, sc_view_content *out,
                           sc_error *err);
+/* Call fn for every node, depth first, each directory's names in byte
+ * order (a directory before what is below it: the same order for the same
+ * image), down to the depth lookups reach; stops at fn's first non-zero return and returns it. */
+typedef int (*sc_view_visit_fn)(const sc_view_entry *entry, void *user);
+int sc_image_view_walk(sc_image_view *view, sc_view_visit_fn fn, void *user);
 /* The names in the directory at path (sorted), or NULL when it is not one. */
 char **sc_image_view_list(sc_image_view *view, const char *path);
 

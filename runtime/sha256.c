@@ -12,13 +12,23 @@ struct sc_sha256 {
   EVP_MD_CTX *ctx;
 };
 
-sc_sha256 *sc_sha256_new(void)
+static sc_sha256 *hash_new(const EVP_MD *md)
 {
   sc_sha256 *h = xmalloc(sizeof *h);
   h->ctx = EVP_MD_CTX_new();
-  if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1)
+  if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, md, NULL) != 1)
     abort();
   return h;
+}
+
+sc_sha256 *sc_sha256_new(void)
+{
+  return hash_new(EVP_sha256());
+}
+
+sc_sha256 *sc_sha1_new(void)
+{
+  return hash_new(EVP_sha1());
 }
 
 void sc_sha256_update(sc_sha256 *h, const void *data, size_t len)
@@ -35,20 +45,31 @@ void sc_sha256_free(sc_sha256 *h)
   free(h);
 }
 
-void sc_sha256_finish(sc_sha256 *h, char out[SC_DIGEST_LEN + 1])
+/* The digest of want bytes as hex into out (2 * want + 1 bytes); frees h. */
+static void finish_hex(sc_sha256 *h, unsigned want, char *out)
 {
   static const char hex[] = "0123456789abcdef";
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != 32)
+  if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1 || n != want)
     abort();
-  memcpy(out, "sha256:", 7);
-  for (unsigned i = 0; i < 32; i++) {
-    out[7 + 2 * i] = hex[md[i] >> 4];
-    out[7 + 2 * i + 1] = hex[md[i] & 0xf];
+  for (unsigned i = 0; i < want; i++) {
+    out[2 * i] = hex[md[i] >> 4];
+    out[2 * i + 1] = hex[md[i] & 0xf];
   }
-  out[SC_DIGEST_LEN] = '\0';
+  out[2 * want] = '\0';
   sc_sha256_free(h);
+}
+
+void sc_sha256_finish(sc_sha256 *h, char out[SC_DIGEST_LEN + 1])
+{
+  memcpy(out, "sha256:", 7);
+  finish_hex(h, 32, out + 7);
+}
+
+void sc_sha1_finish(sc_sha256 *h, char out[SC_SHA1_HEX_LEN + 1])
+{
+  finish_hex(h, 20, out);
 }
 
 void sc_sha256_digest(const void *data, size_t len, char out[SC_DIGEST_LEN + 1])

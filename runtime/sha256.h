@@ -17,6 +17,13 @@ void sc_sha256_update(sc_sha256 *h, const void *data, size_t len);
 /* Write "sha256:<hex>" (SC_DIGEST_LEN + 1 bytes) and free h. */
 void sc_sha256_finish(sc_sha256 *h, char out[SC_DIGEST_LEN + 1]);
 void sc_sha256_free(sc_sha256 *h);
+/* SHA-1 through the same handle (sc_sha256_update, sc_sha256_free), for
+ * formats that require it beside SHA-256 (SPDX 2.3 file checksums): never
+ * for anything a digest must protect. */
+#define SC_SHA1_HEX_LEN 40
+sc_sha256 *sc_sha1_new(void);
+/* Write the 40 hex digits (SC_SHA1_HEX_LEN + 1 bytes) and free h. */
+void sc_sha1_finish(sc_sha256 *h, char out[SC_SHA1_HEX_LEN + 1]);
 /* Digest of a buffer, "sha256:<hex>". */
 void sc_sha256_digest(const void *data, size_t len, char out[SC_DIGEST_LEN + 1]);
 /* Digest of a file read from fd (from its current offset to the end). */

@@ -28,6 +28,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv);
 int sc_cmd_validate(sc_cli *cli, int argc, char **argv);
 int sc_cmd_build(sc_cli *cli, int argc, char **argv);
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv);
+int sc_cmd_sbom(sc_cli *cli, int argc, char **argv);
 int sc_cmd_import(sc_cli *cli, int argc, char **argv);
 int sc_cmd_install(sc_cli *cli, int argc, char **argv);
 int sc_cmd_update(sc_cli *cli, int argc, char **argv);
@@ -82,6 +83,9 @@ int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, co
 /* SOURCE_DATE_EPOCH (reproducible-builds.org) from the environment, read
  * here only (environment.c): 0, or the exit code of the error printed. */
 int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out);
+/* The same, for a command that has another date to fall back on: *set
+ * says whether SOURCE_DATE_EPOCH is set at all. */
+int sc_cli_source_date_epoch_if_set(sc_cli *cli, bool *set, int64_t *out);
 /* SC_PUSH_BACKOFF_MS: the first delay before a registry request is retried,
  * in milliseconds (tests shorten it); 0, the library's default, when unset
  * or not a number from 1 to 600000. */

@@ -17,6 +17,14 @@ int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out)
   return rc;
 }
 
+int sc_cli_source_date_epoch_if_set(sc_cli *cli, bool *set, int64_t *out)
+{
+  const char *text = getenv("SOURCE_DATE_EPOCH");
+  *set = text != NULL && text[0] != '\0';
+  *out = 0;
+  return *set ? sc_cli_source_date_epoch(cli, out) : 0;
+}
+
 long sc_cli_backoff_ms(void)
 {
   const char *text = getenv("SC_PUSH_BACKOFF_MS");

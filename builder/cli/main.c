@@ -18,6 +18,7 @@ static const command commands[] = {
     {"validate", sc_cmd_validate, "check a project and report every problem"},
     {"build", sc_cmd_build, "build an OCI image from a project"},
     {"inspect", sc_cmd_inspect, "show what is in an image"},
+    {"sbom", sc_cmd_sbom, "write an SPDX 2.3 SBOM of an image: packages and files"},
     {"import", sc_cmd_import, "import an OCI image into an OSTree repository"},
     {"install", sc_cmd_install, "install an image as a system container under a root"},
     {"update", sc_cmd_update, "deploy a new image or new values, keeping the old for rollback"},

@@ -18,6 +18,7 @@
 
 #include "elf-builder.h"
 #include "image-view.h"
+#include "sha256.h"
 #include "util.h"
 
 typedef struct tar_entry {
@@ -172,12 +173,80 @@ static void test_layer_without_padding(void **state)
   sc_image_view_free(view);
 }
 
+typedef struct seen {
+  char *lines[16];
+  size_t count;
+} seen;
+
+static int collect(const sc_view_entry *e, void *user)
+{
+  seen *s = user;
+  if (e->type == SC_VIEW_REG && s->count < 16)
+    s->lines[s->count++] =
+        xasprintf("%s %s %llu", e->path, e->digest ? e->digest : "-", (unsigned long long)e->size);
+  if (e->type == SC_VIEW_REG && strcmp(e->path, "var/lib/dpkg/status") == 0)
+    assert_string_equal(e->sha1, "9a6333811c30a4a39916ff38f5d93a00b8925287"); /* sha1sum */
+  return 0;
+}
+
+/* An SBOM's view: every layer file hashed whole (a script longer than the
+ * head validation reads included), hard links sharing it, whiteouts hiding
+ * it, the package database kept whole unless it is larger than asked. */
+static void test_record_files(void **state)
+{
+  (void)state;
+  static const char *const keep[] = {"var/lib/dpkg/status", NULL};
+  char script[3000];
+  memset(script, 'x', sizeof script);
+  memcpy(script, "#!/bin/sh\n", 10);
+  const tar_entry lower[] = {FILE_ENTRY("var/lib/dpkg/status", "Package: a\n"),
+                             {"bin/script", AE_IFREG, NULL, script, sizeof script},
+                             {"bin/same", 0, "bin/script", NULL, 0},
+                             FILE_ENTRY("gone", "x")};
+  const tar_entry upper[] = {FILE_ENTRY(".wh.gone", "")};
+  static const size_t limits[][2] = {{64, 1000}, {4, 1000}, {64, 5}}; /* per file, in all */
+  for (size_t k = 0; k < 3; k++) {
+    size_t keep_max = limits[k][0];
+    sc_image_view *view = sc_image_view_new();
+    sc_image_view_record_files(view, keep, keep_max, limits[k][1]);
+    add_layer(view, lower, 4);
+    add_layer(view, upper, 1);
+    seen s = {0};
+    assert_int_equal(sc_image_view_walk(view, collect, &s), 0);
+    char want[SC_DIGEST_LEN + 1], status[SC_DIGEST_LEN + 1];
+    sc_sha256_digest(script, sizeof script, want);
+    sc_sha256_digest("Package: a\n", 11, status);
+    assert_int_equal(s.count, 3);
+    _cleanup_free_ char *line0 = xasprintf("bin/same %s 3000", want);
+    _cleanup_free_ char *line2 = xasprintf("var/lib/dpkg/status %s 11", status);
+    assert_string_equal(s.lines[0], line0);
+    assert_string_equal(s.lines[1] + strlen("bin/script"), line0 + strlen("bin/same"));
+    assert_string_equal(s.lines[2], line2);
+    sc_view_content c;
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(sc_image_view_content(view, "/var/lib/dpkg/status", &c, &err), 0);
+    if (k == 0) {
+      assert_int_equal(c.whole_len, 11);
+      assert_string_equal((const char *)c.whole, "Package: a\n");
+    } else {
+      assert_null(c.whole);
+      assert_true(c.whole_too_large);
+    }
+    assert_int_equal(sc_image_view_content(view, "/bin/script", &c, &err), 0);
+    assert_null(c.whole);
+    for (size_t i = 0; i < s.count; i++)
+      free(s.lines[i]);
+    sc_image_view_free(view);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_whiteouts),
       cmocka_unit_test(test_replace_link_and_symlinks),
       cmocka_unit_test(test_layer_without_padding),
+      cmocka_unit_test(test_record_files),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
