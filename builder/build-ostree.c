@@ -1,4 +1,5 @@
-/* build-ostree.c: build, then import into an OSTree repository. */
+/* build-ostree.c: build, committing each layer's tar into the OSTree
+ * repository while it is written. */
 #include "build-ostree.h"
 
 #include <errno.h>
@@ -12,20 +13,42 @@
 /* Beside other programs' files in $TMPDIR: only ours match. */
 #define TMP_PREFIX "sc-build-ostree."
 
-static int import_built(const sc_build_result *build, const char *repo_path,
-                        const sc_build_options *options, sc_ostree_mode mode,
-                        sc_ostree_import_result *result, sc_error *err)
+static int layer_begin(void *user, sc_layer_tap *tap, sc_error *err)
 {
+  return sc_ostree_session_layer_begin(user, tap, err);
+}
+
+static int layer_end(void *user, const sc_layer_result *layer, sc_error *err)
+{
+  return sc_ostree_session_layer_end(user, layer, err);
+}
+
+/* The image is built as an OCI layout aside (the manifest names the
+ * compressed layers); its layers' trees are committed as they are written,
+ * so the import that follows reads only what the build did not write (a
+ * base image's layers). */
+static int build_and_import(const sc_project *project, const sc_build_options *options,
+                            const char *dest, const char *repo_path, sc_ostree_mode mode,
+                            sc_build_result *build, sc_ostree_import_result *result, sc_error *err)
+{
+  sc_ostree_session *session = NULL;
+  int r = sc_ostree_session_open(repo_path, mode, options->interrupted, result, &session, err);
+  const sc_build_layer_hooks hooks = {layer_begin, layer_end, session};
+  sc_build_options layout = *options;
+  layout.dest = dest;
+  layout.format = SC_FORMAT_OCI;
+  layout.layer_hooks = &hooks;
+  if (r == 0)
+    r = sc_build_image(project, &layout, build, err);
   sc_image *image = NULL;
-  if (sc_image_open(build->reference, &image, err) < 0)
-    return -1;
-  sc_ostree_import_options import = {
-      .tag = build->tag,
-      .mode = mode,
-      .interrupted = options->interrupted,
-  };
-  int r = sc_ostree_import(image, repo_path, &import, result, err);
+  if (r == 0)
+    r = sc_image_open(build->reference, &image, err);
+  if (r == 0 && sc_ostree_session_import(session, image, build->tag, err) < 0)
+    r = sc_error_prefix(err, "committing %s into %s", build->reference, repo_path);
   sc_image_free(image);
+  sc_ostree_session_free(session);
+  if (r < 0)
+    sc_ostree_import_result_clear(result);
   return r;
 }
 
@@ -50,12 +73,7 @@ int sc_build_ostree(const sc_project *project, const sc_build_options *options,
     return sc_error_set_errno(err, errno, "cannot protect %s/%s", tmp, name);
   _cleanup_free_ char *dir = xasprintf("%s/%s", tmp, name);
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
-  sc_build_options layout = *options;
-  layout.dest = dest;
-  layout.format = SC_FORMAT_OCI;
-  int r = sc_build_image(project, &layout, build, err);
-  if (r == 0)
-    r = import_built(build, repo_path, options, mode, result, err);
+  int r = build_and_import(project, options, dest, repo_path, mode, build, result, err);
   sc_rm_rf_at(tmp_fd, name, NULL);
   return r;
 }

@@ -25,24 +25,35 @@ typedef enum {
   SC_FORMAT_DOCKER_ARCHIVE, /* `docker save` format */
 } sc_image_format;
 
+/* Around each layer the build writes from the project (not the base's
+ * layers, not a rootfs layer reused from the cache): begin fills the tap
+ * that sees its tar as it is written (layer.h); end gets the layer, or
+ * NULL when writing it failed, and may fail the build. */
+typedef struct sc_build_layer_hooks {
+  int (*begin)(void *user, sc_layer_tap *tap, sc_error *err);
+  int (*end)(void *user, const sc_layer_result *layer, sc_error *err);
+  void *user;
+} sc_build_layer_hooks;
+
 typedef struct sc_build_options {
   const char *dest; /* NULL: ./NAME.oci, ./NAME.oci.tar or ./NAME.docker.tar */
   sc_image_format format;
-  const char *tag;         /* NULL: NAME:TAG from the project */
-  const sc_values *labels; /* --label values (win over sc-build.json's), or NULL */
-  const char *from;        /* base image "oci:PATH[:TAG]" or "docker://...", or NULL */
+  const char *tag;             /* NULL: NAME:TAG from the project */
+  const sc_values *labels;     /* --label values (win over sc-build.json's), or NULL */
+  const char *from;            /* base image "oci:PATH[:TAG]" or "docker://...", or NULL */
   const sc_pull_options *pull; /* for a docker:// base (NULL: defaults, anonymous) */
-  const char *arch;        /* NULL: the host's (Go names: amd64, arm64, ...) */
-  bool allow_special;      /* device nodes and FIFOs in rootfs */
+  const char *arch;            /* NULL: the host's (Go names: amd64, arm64, ...) */
+  bool allow_special;          /* device nodes and FIFOs in rootfs */
   sc_compression compression;
   int compression_level; /* 0: the format's default */
   unsigned threads;      /* compression threads, 0: one per online CPU */
   volatile const int *interrupted;
-  sc_diags *warnings; /* may be NULL */
+  sc_diags *warnings;            /* may be NULL */
   sc_layer_progress_fn progress; /* the layer's progress, or NULL */
   void *progress_user;
-  const char *layer_cache_dir; /* NULL: $XDG_CACHE_HOME/sc-build/layers */
-  bool no_cache;               /* build every layer, remember nothing */
+  const char *layer_cache_dir;             /* NULL: $XDG_CACHE_HOME/sc-build/layers */
+  bool no_cache;                           /* build every layer, remember nothing */
+  const sc_build_layer_hooks *layer_hooks; /* or NULL */
 } sc_build_options;
 
 typedef struct sc_build_result {
@@ -52,9 +63,9 @@ typedef struct sc_build_result {
   char *tag;
   char manifest_digest[SC_DIGEST_LEN + 1];
   char config_digest[SC_DIGEST_LEN + 1];
-  json_t *layers; /* the manifest's layer descriptors, base first */
-  size_t layers_reused; /* the rootfs layer of an unchanged tree, from the layer cache */
-  int64_t size;   /* config + layers (compressed), in bytes, as inspect shows */
+  json_t *layers;           /* the manifest's layer descriptors, base first */
+  size_t layers_reused;     /* the rootfs layer of an unchanged tree, from the layer cache */
+  int64_t size;             /* config + layers (compressed), in bytes, as inspect shows */
   sc_pull_result base_pull; /* what a docker:// base took (oci_reference NULL otherwise) */
 } sc_build_result;
 

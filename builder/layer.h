@@ -38,6 +38,20 @@ typedef struct sc_layer_progress {
 /* Called about every MiB of tar and once at the end, on the writing thread. */
 typedef void (*sc_layer_progress_fn)(void *user, const sc_layer_progress *progress);
 
+struct archive_entry;
+/* What else reads the layer's tar while it is written (build --format
+ * ostree commits it to a repository at the same time): check sees each
+ * entry before its header is written and may refuse it; entry learns
+ * where the entry's data starts in the tar once the header is out (size:
+ * its data bytes, 0 for all but regular files); write gets the tar's
+ * bytes in order, after the entries they belong to.  Any may be NULL. */
+typedef struct sc_layer_tap {
+  int (*check)(void *user, struct archive_entry *entry, sc_error *err);
+  void (*entry)(void *user, const char *path, uint64_t data_offset, uint64_t size);
+  int (*write)(void *user, const void *buf, size_t len, sc_error *err);
+  void *user;
+} sc_layer_tap;
+
 typedef struct sc_layer_options {
   int rootfs_fd;                /* the tree stored at `/`, or -1 for none */
   int hostfs_fd;                /* stored at /exports/hostfs/, or -1 */
@@ -47,12 +61,13 @@ typedef struct sc_layer_options {
   bool plain_tree;    /* rootfs_fd is a whole layer's tree: no /exports of the project */
   int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
-  int compression_level; /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
-  unsigned threads;      /* compression threads, 0: one per online CPU */
+  int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
+  unsigned threads;                /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
   sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */
   void *progress_user;
+  const sc_layer_tap *tap; /* or NULL */
 } sc_layer_options;
 
 typedef struct sc_layer_result {
