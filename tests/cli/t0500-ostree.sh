@@ -296,6 +296,13 @@ test_expect_success 'build --format ostree commits what an import of the built l
   ostree --repo=streamed fsck >/dev/null 2>&1
 '
 
+test_expect_success 'build --format ostree: the same commits with 1 thread and with 3' '
+  sc_build build odd --format ostree --repo one --tag svc:8 --threads 1 >/dev/null &&
+  sc_build build odd --format ostree --repo three --tag svc:8 --threads 3 --no-cache >/dev/null &&
+  refs_of one >one.refs && refs_of three >three.refs &&
+  diff -u streamed.refs one.refs && diff -u streamed.refs three.refs
+'
+
 # containers/image's ostree: source (ostree_src.go GetBlob) returns a layer
 # rebuilt from tarsplit.output and the commit's files: it must be the blob's
 # tar, whose digest is the config's diff_id.
