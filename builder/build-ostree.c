@@ -24,9 +24,9 @@ static int layer_end(void *user, const sc_layer_result *layer, sc_error *err)
 }
 
 /* The image is built as an OCI layout aside (the manifest names the
- * compressed layers); its layers' trees are committed as they are written,
- * so the import that follows reads only what the build did not write (a
- * base image's layers). */
+ * compressed layers, digested but not stored); its layers' trees are
+ * committed as they are written, so the import that follows reads only
+ * what the build did not write (a base image's layers). */
 static int build_and_import(const sc_project *project, const sc_build_options *options,
                             const char *dest, const char *repo_path, sc_ostree_mode mode,
                             sc_build_result *build, sc_ostree_import_result *result, sc_error *err)
@@ -38,6 +38,9 @@ static int build_and_import(const sc_project *project, const sc_build_options *o
   layout.dest = dest;
   layout.format = SC_FORMAT_OCI;
   layout.layer_hooks = &hooks;
+  /* The layers go to the repository: writing and syncing their blobs into
+   * the scratch layout would only be thrown away. */
+  layout.layer_blobs_discarded = true;
   if (r == 0)
     r = sc_build_image(project, &layout, build, err);
   sc_image *image = NULL;

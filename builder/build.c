@@ -271,6 +271,7 @@ static sc_layer_options base_layer_options(const build_ctx *c)
       .threads = c->opts->threads,
       .interrupted = c->opts->interrupted,
       .warnings = c->opts->warnings,
+      .digest_only = c->opts->layer_blobs_discarded,
   };
 }
 

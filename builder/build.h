@@ -54,6 +54,9 @@ typedef struct sc_build_options {
   const char *layer_cache_dir;             /* NULL: $XDG_CACHE_HOME/sc-build/layers */
   bool no_cache;                           /* build every layer, remember nothing */
   const sc_build_layer_hooks *layer_hooks; /* or NULL */
+  /* The layout is scratch and the hooks take the layers' tars: the
+   * project's layer blobs are digested, never stored (layer.h). */
+  bool layer_blobs_discarded;
 } sc_build_options;
 
 typedef struct sc_build_result {

@@ -652,8 +652,9 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
                    sc_error *err)
 {
   _cleanup_free_ char *tmp = NULL;
-  _cleanup_close_ int fd = sc_oci_blob_create(blobs_fd, ".tmp-layer-", &tmp, err);
-  if (fd < 0)
+  _cleanup_close_ int fd =
+      options->digest_only ? -1 : sc_oci_blob_create(blobs_fd, ".tmp-layer-", &tmp, err);
+  if (fd < 0 && !options->digest_only)
     return -1;
   layer_ctx *c = xcalloc(1, sizeof *c);
   c->opts = options;
@@ -684,9 +685,10 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
     result->entries = c->entries;
     result->media_type = options->compression == SC_COMPRESSION_ZSTD ? SC_MEDIA_TYPE_LAYER_ZSTD
                                                                      : SC_MEDIA_TYPE_LAYER_GZIP;
-    r = sc_oci_blob_store(blobs_fd, fd, tmp, result->digest, err);
+    if (!options->digest_only)
+      r = sc_oci_blob_store(blobs_fd, fd, tmp, result->digest, err);
   }
-  if (r < 0)
+  if (r < 0 && tmp)
     unlinkat(blobs_fd, tmp, 0);
   archive_write_free(c->tar);
   archive_write_free(c->compressor);

@@ -68,6 +68,10 @@ typedef struct sc_layer_options {
   sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */
   void *progress_user;
   const sc_layer_tap *tap; /* or NULL */
+  /* The blob is digested and measured, never stored (build --format
+   * ostree: the tar went to the repository through tap, and the layout
+   * that names the blob is scratch). */
+  bool digest_only;
 } sc_layer_options;
 
 typedef struct sc_layer_result {
@@ -86,7 +90,8 @@ typedef void (*sc_layer_stat_fn)(void *user, const char *rel, const struct stat 
 int sc_layer_stat_walk(int dir_fd, sc_layer_stat_fn fn, void *user, sc_error *err);
 
 /* Write the layer as blobs_fd/<hex> (blobs_fd is a layout's blobs/sha256/):
- * a temp file in that directory, fsynced and renamed once complete. */
+ * a temp file in that directory, fsynced and renamed once complete; with
+ * digest_only, nothing is written there. */
 int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_result *result,
                    sc_error *err);
 
