@@ -39,8 +39,11 @@ static int build_and_import(const sc_project *project, const sc_build_options *o
   layout.format = SC_FORMAT_OCI;
   layout.layer_hooks = &hooks;
   /* The layers go to the repository: writing and syncing their blobs into
-   * the scratch layout would only be thrown away. */
+   * the scratch layout would only be thrown away.  The layer cache names
+   * blobs of the output layout, which this one never holds: no key walk,
+   * no entry. */
   layout.layer_blobs_discarded = true;
+  layout.no_cache = true;
   if (r == 0)
     r = sc_build_image(project, &layout, build, err);
   sc_image *image = NULL;
