@@ -416,7 +416,7 @@ static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, cons
   if (fd < 0)
     return -1;
   _cleanup_(layer_reader_freep) sc_layer_reader *reader = NULL;
-  checked_read read = {sc_ostree_entry_checker_new(), sc_tarsplit_new()};
+  checked_read read = {sc_ostree_entry_checker_new(true), sc_tarsplit_new()};
   int ret = sc_layer_reader_open_tapped(fd, layer->media_type, ctx->interrupted, tarsplit_tap,
                                         read.tarsplit, &reader, err);
   if (ret == 0)

@@ -20,13 +20,14 @@
 /* ---- entry checks ---- */
 
 struct sc_ostree_entry_checker {
-  GHashTable *files; /* the layer's non-directory paths so far */
+  GHashTable *files; /* the layer's non-directory paths so far, or NULL */
 };
 
-sc_ostree_entry_checker *sc_ostree_entry_checker_new(void)
+sc_ostree_entry_checker *sc_ostree_entry_checker_new(bool below_files)
 {
   sc_ostree_entry_checker *c = xcalloc(1, sizeof *c);
-  c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  if (below_files)
+    c->files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return c;
 }
 
@@ -34,7 +35,8 @@ void sc_ostree_entry_checker_free(sc_ostree_entry_checker *checker)
 {
   if (checker == NULL)
     return;
-  g_hash_table_unref(checker->files);
+  if (checker->files)
+    g_hash_table_unref(checker->files);
   free(checker);
 }
 
@@ -77,8 +79,11 @@ int sc_ostree_entry_check(sc_ostree_entry_checker *checker, struct archive_entry
                           sc_error *err)
 {
   _cleanup_free_ char *path = NULL;
-  if (sc_unpack_check_entry(entry, &path, err) < 0 || check_utf8(entry, path, err) < 0 ||
-      check_no_file_above(checker->files, path, err) < 0)
+  if (sc_unpack_check_entry(entry, &path, err) < 0 || check_utf8(entry, path, err) < 0)
+    return -1;
+  if (checker->files == NULL)
+    return 0;
+  if (check_no_file_above(checker->files, path, err) < 0)
     return -1;
   /* A directory entry replaces what stood there, as in unpack.c. */
   if (archive_entry_filetype(entry) == AE_IFDIR && archive_entry_hardlink(entry) == NULL)
@@ -199,7 +204,8 @@ sc_ostree_layer_stream *sc_ostree_layer_stream_start(OstreeRepo *repo, sc_layer_
   s->pipe_r = fds[0];
   s->pipe_w = fds[1];
   s->mtree = ostree_mutable_tree_new();
-  s->checker = sc_ostree_entry_checker_new();
+  /* The build writes the tar from a walk of the project's trees. */
+  s->checker = sc_ostree_entry_checker_new(false);
   s->tarsplit = sc_tarsplit_new();
   int rc = pthread_create(&s->thread, NULL, stream_main, s);
   if (rc != 0) {

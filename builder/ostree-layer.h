@@ -19,9 +19,11 @@ struct archive_entry;
 
 /* Entry checks of one layer: each entry as unpack.c checks it, its name
  * and symlink target UTF-8 (libostree stores them as GVariant strings),
- * and none below a symlink or file of the same layer. */
+ * and, with below_files, none below a symlink or file of the same layer
+ * (which needs every such path kept: a tar written from a walk of a real
+ * tree cannot have one, and leaves it out). */
 typedef struct sc_ostree_entry_checker sc_ostree_entry_checker;
-sc_ostree_entry_checker *sc_ostree_entry_checker_new(void);
+sc_ostree_entry_checker *sc_ostree_entry_checker_new(bool below_files);
 int sc_ostree_entry_check(sc_ostree_entry_checker *checker, struct archive_entry *entry,
                           sc_error *err);
 void sc_ostree_entry_checker_free(sc_ostree_entry_checker *checker);

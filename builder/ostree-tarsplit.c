@@ -278,6 +278,13 @@ char *sc_tarsplit_finish(sc_tarsplit *t, sc_error *err)
     sc_error_move(err, &t->err);
     return NULL;
   }
-  g_autofree char *b64 = g_base64_encode((const guchar *)t->gzipped.data, t->gzipped.len);
-  return xstrdup(b64);
+  /* Encoded into memory of ours (the caller frees it with free()), once:
+   * at 1 GB of tree the value is several megabytes. */
+  char *b64 = xmalloc((t->gzipped.len / 3 + 1) * 4 + 16);
+  gint state = 0, save = 0;
+  gsize n = g_base64_encode_step((const guchar *)t->gzipped.data, t->gzipped.len, FALSE, b64,
+                                 &state, &save);
+  n += g_base64_encode_close(FALSE, b64 + n, &state, &save);
+  b64[n] = '\0';
+  return b64;
 }
