@@ -5,7 +5,8 @@
  * ostree_dest.go):
  *
  *   ociimage/<layer hex>    the unpacked layer; docker.size,
- *                           docker.uncompressed_size, docker.uncompressed_digest
+ *                           docker.uncompressed_size, docker.uncompressed_digest,
+ *                           tarsplit.output (ostree-tarsplit.h)
  *   ociimage/<config hex>   a tree with the file `content`; docker.size
  *   ociimage/<encoded ref>  manifest/manifest.json; docker.manifest,
  *                           docker.digest, signatures
