@@ -43,18 +43,22 @@ bench_rootfs() {
   du -sh "$1"
 }
 
-# bench_report TIMES.JSON "PEER:SC-BUILD" ...: medians, then each ratio
-# (peer time / sc-build time; above 1: sc-build is faster).
+# bench_report TIMES.JSON "PEER:SC-BUILD" ...: min and median of each
+# command, then each ratio of medians (peer time / sc-build time; above 1:
+# sc-build is faster), and a "RESULT NAME MEDIAN MIN" line per command.
 bench_report() {
   python3 - "$@" <<'PY'
 import json, sys
-res = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
-print("\n%-32s %10s" % ("command", "median s"))
-for name, t in res.items():
-    print("%-32s %10.3f" % (name, t))
+results = json.load(open(sys.argv[1]))["results"]
+res = {r["command"]: r["median"] for r in results}
+print("\n%-32s %10s %10s" % ("command", "min s", "median s"))
+for r in results:
+    print("%-32s %10.3f %10.3f" % (r["command"], r["min"], r["median"]))
 print("\nratios (peer time / sc-build time; above 1: sc-build is faster):")
 for pair in sys.argv[2:]:
     peer, ours = pair.split(":")
     print("  %-26s / %-24s %6.2fx" % (peer, ours, res[peer] / res[ours]))
+for r in results:
+    print("RESULT %s\t%.3f\t%.3f" % (r["command"], r["median"], r["min"]))
 PY
 }

@@ -1,6 +1,8 @@
 /* build-ostree.h: `sc-build build --format ostree --repo REPO`: the image
- * built as an OCI layout in a temporary directory, then committed into the
- * OSTree repository as containers/image's ostree: transport lays it out. */
+ * built as an OCI layout in a temporary directory, its layers' tars
+ * committed into the OSTree repository while they are written (the commits
+ * an import of that layout would make, ostree-import.h), then its config
+ * and image branch, as containers/image's ostree: transport lays them out. */
 #ifndef SC_BUILD_OSTREE_H
 #define SC_BUILD_OSTREE_H
 

@@ -315,6 +315,7 @@ static sc_layer_options base_layer_options(const build_ctx *c)
       .threads = c->opts->threads,
       .interrupted = c->opts->interrupted,
       .warnings = c->opts->warnings,
+      .digest_only = c->opts->layer_blobs_discarded,
   };
 }
 
@@ -325,11 +326,32 @@ static void append_descriptor(build_ctx *c, const sc_layer_result *layer)
                                   layer->digest, "size", (json_int_t)layer->size));
 }
 
+/* The layer, seen by the caller's hooks as it is written. */
+static int write_layer(build_ctx *c, const sc_layer_options *lo, sc_layer_result *layer,
+                       sc_error *err)
+{
+  const sc_build_layer_hooks *hooks = c->opts->layer_hooks;
+  if (hooks == NULL)
+    return sc_layer_write(lo, c->blobs_fd, layer, err);
+  sc_layer_tap tap = {0};
+  if (hooks->begin(hooks->user, &tap, err) < 0)
+    return -1;
+  sc_layer_options tapped = *lo;
+  tapped.tap = &tap;
+  if (sc_layer_write(&tapped, c->blobs_fd, layer, err) < 0) {
+    sc_error ignored = SC_ERROR_INIT;
+    hooks->end(hooks->user, NULL, &ignored);
+    sc_error_clear(&ignored);
+    return -1;
+  }
+  return hooks->end(hooks->user, layer, err);
+}
+
 static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *created_by,
                      project_layers *out, sc_error *err)
 {
   sc_layer_result *layer = &out->results[out->count];
-  if (sc_layer_write(lo, c->blobs_fd, layer, err) < 0)
+  if (write_layer(c, lo, layer, err) < 0)
     return sc_error_prefix(err, "building the %s layer", created_by);
   out->created_by[out->count++] = created_by;
   append_descriptor(c, layer);

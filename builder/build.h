@@ -25,6 +25,16 @@ typedef enum {
   SC_FORMAT_DOCKER_ARCHIVE, /* `docker save` format */
 } sc_image_format;
 
+/* Around each layer the build writes from the project (not the base's
+ * layers, not a rootfs layer reused from the cache): begin fills the tap
+ * that sees its tar as it is written (layer.h); end gets the layer, or
+ * NULL when writing it failed, and may fail the build. */
+typedef struct sc_build_layer_hooks {
+  int (*begin)(void *user, sc_layer_tap *tap, sc_error *err);
+  int (*end)(void *user, const sc_layer_result *layer, sc_error *err);
+  void *user;
+} sc_build_layer_hooks;
+
 typedef struct sc_build_options {
   const char *dest; /* NULL: ./NAME.oci, ./NAME.oci.tar or ./NAME.docker.tar */
   sc_image_format format;
@@ -54,6 +64,10 @@ typedef struct sc_build_options {
   /* Every entry's mtime and the config's `created`, in seconds since 1970:
    * SOURCE_DATE_EPOCH as the caller read it (sc_source_date_epoch_parse). */
   int64_t source_date_epoch;
+  const sc_build_layer_hooks *layer_hooks; /* or NULL */
+  /* The layout is scratch and the hooks take the layers' tars: the
+   * project's layer blobs are digested, never stored (layer.h). */
+  bool layer_blobs_discarded;
 } sc_build_options;
 
 typedef struct sc_build_result {

@@ -160,6 +160,9 @@ static la_ssize_t tar_write_cb(struct archive *a, void *user, const void *buf, s
     sc_error_set(&c->cb_err, SC_E_INTERRUPTED, "interrupted");
     return -1;
   }
+  const sc_layer_tap *tap = c->opts->tap;
+  if (tap && tap->write && tap->write(tap->user, buf, len, &c->cb_err) < 0)
+    return -1;
   if (c->gzip)
     return sc_pgzip_write(c->gzip, buf, len, &c->cb_err) < 0 ? -1 : (la_ssize_t)len;
   la_ssize_t n = archive_write_data(c->compressor, buf, len);
@@ -262,11 +265,25 @@ static struct archive_entry *new_entry(layer_ctx *c, const char *path, mode_t mo
   return e;
 }
 
+/* The header is out: filter 0's count is where the entry's data starts
+ * (libarchive counts what the format wrote, not what its block buffer has
+ * passed on yet). */
+static void tap_entry(layer_ctx *c, struct archive_entry *e)
+{
+  bool has_data = archive_entry_filetype(e) == AE_IFREG && archive_entry_hardlink(e) == NULL;
+  uint64_t size = has_data ? (uint64_t)archive_entry_size(e) : 0;
+  c->opts->tap->entry(c->opts->tap->user, archive_entry_pathname(e),
+                      (uint64_t)archive_filter_bytes(c->tar, 0), size);
+}
+
 static int write_header(layer_ctx *c, struct archive_entry *e, const char *display, sc_error *err)
 {
   c->entries++;
   if (sc_check_interrupted(c->opts->interrupted, NULL, err) < 0)
     return -1;
+  const sc_layer_tap *tap = c->opts->tap;
+  if (tap && tap->check && tap->check(tap->user, e, err) < 0)
+    return sc_error_prefix(err, "%s", display);
   int r = archive_write_header(c->tar, e);
   /* ARCHIVE_WARN: a name not in the charset, written as its bytes (see
    * set_pathname); the entry is complete. */
@@ -274,6 +291,8 @@ static int write_header(layer_ctx *c, struct archive_entry *e, const char *displ
     _cleanup_free_ char *what = xasprintf("%s: cannot add to the layer", display);
     return archive_failed(c, c->tar, what, err);
   }
+  if (tap && tap->entry)
+    tap_entry(c, e);
   return 0;
 }
 
@@ -641,8 +660,9 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
                    sc_error *err)
 {
   _cleanup_free_ char *tmp = NULL;
-  _cleanup_close_ int fd = sc_oci_blob_create(blobs_fd, ".tmp-layer-", &tmp, err);
-  if (fd < 0)
+  _cleanup_close_ int fd =
+      options->digest_only ? -1 : sc_oci_blob_create(blobs_fd, ".tmp-layer-", &tmp, err);
+  if (fd < 0 && !options->digest_only)
     return -1;
   layer_ctx *c = xcalloc(1, sizeof *c);
   c->opts = options;
@@ -673,9 +693,10 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
     result->entries = c->entries;
     result->media_type = options->compression == SC_COMPRESSION_ZSTD ? SC_MEDIA_TYPE_LAYER_ZSTD
                                                                      : SC_MEDIA_TYPE_LAYER_GZIP;
-    r = sc_oci_blob_store(blobs_fd, fd, tmp, result->digest, err);
+    if (!options->digest_only)
+      r = sc_oci_blob_store(blobs_fd, fd, tmp, result->digest, err);
   }
-  if (r < 0)
+  if (r < 0 && tmp)
     unlinkat(blobs_fd, tmp, 0);
   archive_write_free(c->tar);
   archive_write_free(c->compressor);

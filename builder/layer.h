@@ -38,6 +38,20 @@ typedef struct sc_layer_progress {
 /* Called about every MiB of tar and once at the end, on the writing thread. */
 typedef void (*sc_layer_progress_fn)(void *user, const sc_layer_progress *progress);
 
+struct archive_entry;
+/* What else reads the layer's tar while it is written (build --format
+ * ostree commits it to a repository at the same time): check sees each
+ * entry before its header is written and may refuse it; entry learns
+ * where the entry's data starts in the tar once the header is out (size:
+ * its data bytes, 0 for all but regular files); write gets the tar's
+ * bytes in order, after the entries they belong to.  Any may be NULL. */
+typedef struct sc_layer_tap {
+  int (*check)(void *user, struct archive_entry *entry, sc_error *err);
+  void (*entry)(void *user, const char *path, uint64_t data_offset, uint64_t size);
+  int (*write)(void *user, const void *buf, size_t len, sc_error *err);
+  void *user;
+} sc_layer_tap;
+
 typedef struct sc_layer_options {
   int rootfs_fd;                /* the tree stored at `/`, or -1 for none */
   int hostfs_fd;                /* stored at /exports/hostfs/, or -1 */
@@ -53,6 +67,11 @@ typedef struct sc_layer_options {
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */
   sc_layer_progress_fn progress;   /* or NULL: then no walk is made for totals */
   void *progress_user;
+  const sc_layer_tap *tap; /* or NULL */
+  /* The blob is digested and measured, never stored (build --format
+   * ostree: the tar went to the repository through tap, and the layout
+   * that names the blob is scratch). */
+  bool digest_only;
 } sc_layer_options;
 
 typedef struct sc_layer_result {
@@ -71,7 +90,8 @@ typedef void (*sc_layer_stat_fn)(void *user, const char *rel, const struct stat 
 int sc_layer_stat_walk(int dir_fd, sc_layer_stat_fn fn, void *user, sc_error *err);
 
 /* Write the layer as blobs_fd/<hex> (blobs_fd is a layout's blobs/sha256/):
- * a temp file in that directory, fsynced and renamed once complete. */
+ * a temp file in that directory, fsynced and renamed once complete; with
+ * digest_only, nothing is written there. */
 int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_result *result,
                    sc_error *err);
 

@@ -20,6 +20,8 @@
 #include "image-ostree.h"
 #include "layer-reader.h"
 #include "oci.h"
+#include "ostree-layer.h"
+#include "ostree-tarsplit.h"
 #include "sha256.h"
 #include "store.h"
 #include "unpack.h"
@@ -28,13 +30,26 @@
 /* The same subject on every commit, so that commits depend on content only. */
 #define COMMIT_SUBJECT "sc-build import"
 
-typedef struct import_ctx {
-  const sc_image *image;
-  const sc_ostree_import_options *options;
+/* A layer tree a build streamed in, to commit once the image names it. */
+typedef struct streamed_layer {
+  sc_layer_result layer;
+  OstreeMutableTree *mtree;
+  char *tarsplit;
+} streamed_layer;
+
+struct sc_ostree_session {
   OstreeRepo *repo;
+  int lock_fd;
+  bool in_transaction;
   guint64 timestamp;
+  volatile const int *interrupted;
   sc_ostree_import_result *result;
-} import_ctx;
+  const sc_image *image; /* while importing it */
+  sc_ostree_layer_stream *stream;
+  streamed_layer *streamed;
+  size_t streamed_count;
+};
+typedef struct sc_ostree_session import_ctx;
 
 /* ---- repository ---- */
 
@@ -291,23 +306,6 @@ static int check_layer_sums(const sc_layer_sums *sums, const sc_descriptor *laye
   return 0;
 }
 
-/* Unpack the layer's tar into a tree: owners and modes from the tar,
- * whiteout files kept as files (checkout applies them: Atomic/syscontainers.py
- * sets process_whiteouts),
- * device nodes, FIFOs and sockets left out as skopeo deletes them. */
-static int import_layer_tree(import_ctx *ctx, sc_layer_reader *reader, OstreeMutableTree *mtree,
-                             sc_error *err)
-{
-  OstreeRepoImportArchiveOptions opts = {0};
-  opts.autocreate_parents = TRUE;
-  opts.ignore_unsupported_content = TRUE;
-  g_autoptr(GError) gerror = NULL;
-  if (!ostree_repo_import_archive_to_mtree(ctx->repo, &opts, sc_layer_reader_tar(reader), mtree,
-                                           NULL, NULL, &gerror))
-    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "unpacking the tar");
-  return 0;
-}
-
 /* config.rootfs.diff_ids[index] when it is a well-formed digest. */
 static const char *diff_id_of(const sc_image *image, size_t index)
 {
@@ -335,45 +333,35 @@ static int find_reusable_layer(import_ctx *ctx, const char *branch, const char *
   return 0;
 }
 
-/* An entry below a symlink or another non-directory this layer made:
- * libostree fails on it without a message, unpack.c refuses it; refuse it
- * here by name.  files holds the layer's non-directory paths so far. */
-static int check_no_file_above(GHashTable *files, const char *path, sc_error *err)
+/* The layer commit's metadata, as skopeo's ostree: destination writes it
+ * (ostree_dest.go importBlob), in its order. */
+static GVariant *layer_metadata(uint64_t size, uint64_t uncompressed_size, const char *diff_id,
+                                const char *tarsplit)
 {
-  _cleanup_free_ char *prefix = xstrdup(path);
-  for (char *slash = strchr(prefix, '/'); slash; slash = strchr(slash + 1, '/')) {
-    *slash = '\0';
-    bool below_file = g_hash_table_contains(files, prefix);
-    *slash = '/';
-    if (below_file)
-      return sc_error_set(err, SC_E_INVALID,
-                          "refusing %s: '%.*s' is a symlink or not a directory, and an image's "
-                          "entry is never written through a symlink",
-                          path, (int)(slash - prefix), path);
-  }
-  return 0;
+  _cleanup_free_ char *size_text = xasprintf("%" PRIu64, size);
+  _cleanup_free_ char *uncompressed_text = xasprintf("%" PRIu64, uncompressed_size);
+  return metadata_new((const char *[]){"docker.size", size_text, "docker.uncompressed_size",
+                                       uncompressed_text, "docker.uncompressed_digest", diff_id,
+                                       "tarsplit.output", tarsplit, NULL});
 }
 
-/* libostree stores names and symlink targets as GVariant strings, which
- * must be UTF-8: it stored a symlink with another target as a corrupt
- * object, after a GLib-CRITICAL (found by fuzz-ostree). */
-static int check_utf8(struct archive_entry *entry, const char *path, sc_error *err)
+typedef struct checked_read {
+  sc_ostree_entry_checker *checker;
+  sc_tarsplit *tarsplit;
+} checked_read;
+
+static void tarsplit_tap(void *user, const void *buf, size_t len)
 {
-  const char *target = archive_entry_symlink(entry);
-  if (!g_utf8_validate(path, -1, NULL))
-    return sc_error_set(err, SC_E_INVALID,
-                        "refusing entry '%s': its name is not UTF-8, which OSTree requires", path);
-  if (target && !g_utf8_validate(target, -1, NULL))
-    return sc_error_set(err, SC_E_INVALID,
-                        "refusing symlink '%s': its target is not UTF-8, which OSTree requires",
-                        path);
-  return 0;
+  /* Errors stay in the builder until sc_tarsplit_finish reports them. */
+  sc_error ignored = SC_ERROR_INIT;
+  sc_tarsplit_write(user, buf, len, &ignored);
+  sc_error_clear(&ignored);
 }
 
-/* Each entry as unpack.c checks it, and none below a file of the layer. */
-static int check_tar_entries(struct archive *tar, sc_error *err)
+/* Each entry checked, and marked where its data starts for the tar-split
+ * (the tar reader has consumed the header when it returns it). */
+static int check_tar_entries(struct archive *tar, checked_read *read, sc_error *err)
 {
-  g_autoptr(GHashTable) files = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   for (;;) {
     struct archive_entry *entry;
     int r = archive_read_next_header(tar, &entry);
@@ -381,56 +369,62 @@ static int check_tar_entries(struct archive *tar, sc_error *err)
       return 0;
     if (r < ARCHIVE_WARN)
       return sc_error_set(err, SC_E_INVALID, "unpacking the tar: %s", archive_error_string(tar));
-    _cleanup_free_ char *path = NULL;
-    if (sc_unpack_check_entry(entry, &path, err) < 0 || check_utf8(entry, path, err) < 0 ||
-        check_no_file_above(files, path, err) < 0)
+    if (sc_ostree_entry_check(read->checker, entry, err) < 0)
       return -1;
-    /* A directory entry replaces what stood there, as in unpack.c. */
-    if (archive_entry_filetype(entry) == AE_IFDIR && archive_entry_hardlink(entry) == NULL)
-      g_hash_table_remove(files, path);
-    else
-      g_hash_table_add(files, g_steal_pointer(&path));
+    bool has_data =
+        archive_entry_filetype(entry) == AE_IFREG && archive_entry_hardlink(entry) == NULL;
+    sc_tarsplit_entry(read->tarsplit, archive_entry_pathname(entry),
+                      (uint64_t)archive_filter_bytes(tar, 0),
+                      has_data ? (uint64_t)archive_entry_size(entry) : 0);
   }
 }
 
 /* Every entry of the layer checked before libostree reads the tar:
  * libostree aborts on a hard link to "..", and stores whiteouts whose names
  * are not names, which its checkout then applies.  This reads the blob
- * once more; its sums are checked here too, so that the read libostree
- * sees holds the same bytes. */
+ * once more, and makes the layer's tar-split on the way; its sums are
+ * checked here too, so that the read libostree sees holds the same bytes. */
 static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
-                               sc_error *err)
+                               char **tarsplit, sc_error *err)
 {
   int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
   _cleanup_(sc_layer_reader_freep) sc_layer_reader *reader = NULL;
-  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
+  checked_read read = {sc_ostree_entry_checker_new(true), sc_tarsplit_new()};
+  int ret = sc_layer_reader_open_tapped(fd, layer->media_type, ctx->interrupted, tarsplit_tap,
+                                        read.tarsplit, &reader, err);
   if (ret == 0)
-    ret = check_tar_entries(sc_layer_reader_tar(reader), err);
-  if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
-    return -1;
+    ret = check_tar_entries(sc_layer_reader_tar(reader), &read, err);
   sc_layer_sums sums;
-  sc_layer_reader_finish(reader, &sums);
-  if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
-    return -1;
-  return 0;
+  if (!sc_interrupted(ctx->interrupted))
+    sc_layer_reader_finish(reader, &sums);
+  if (sc_check_interrupted(ctx->interrupted, "import", err) < 0)
+    ret = -1;
+  else if (check_layer_sums(&sums, layer, diff_id, err) < 0)
+    ret = -1;
+  if (ret == 0 && (*tarsplit = sc_tarsplit_finish(read.tarsplit, err)) == NULL)
+    ret = sc_error_prefix(err, "the layer's tar-split");
+  sc_ostree_entry_checker_free(read.checker);
+  sc_tarsplit_free(read.tarsplit);
+  return ret;
 }
 
 static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const char *diff_id,
                              const char *branch, sc_error *err)
 {
-  if (check_layer_entries(ctx, layer, diff_id, err) < 0)
+  _cleanup_free_ char *tarsplit = NULL;
+  if (check_layer_entries(ctx, layer, diff_id, &tarsplit, err) < 0)
     return -1;
   int fd = sc_image_open_layer(ctx->image, layer, err);
   if (fd < 0)
     return -1;
   _cleanup_(sc_layer_reader_freep) sc_layer_reader *reader = NULL;
   g_autoptr(OstreeMutableTree) mtree = ostree_mutable_tree_new();
-  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->options->interrupted, &reader, err);
+  int ret = sc_layer_reader_open(fd, layer->media_type, ctx->interrupted, &reader, err);
   if (ret == 0)
-    ret = import_layer_tree(ctx, reader, mtree, err);
-  if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
+    ret = sc_ostree_tar_to_mtree(ctx->repo, sc_layer_reader_tar(reader), mtree, err);
+  if (sc_check_interrupted(ctx->interrupted, "import", err) < 0)
     return -1;
   /* Also after a failed read: a digest mismatch, which replaces the read
    * error in err, is the more useful message. */
@@ -438,12 +432,30 @@ static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const 
   sc_layer_reader_finish(reader, &sums);
   if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
     return -1;
-  _cleanup_free_ char *size = xasprintf("%" PRIu64, sums.size);
-  _cleanup_free_ char *uncompressed_size = xasprintf("%" PRIu64, sums.uncompressed_size);
-  g_autoptr(GVariant) metadata = metadata_new(
-      (const char *[]){"docker.size", size, "docker.uncompressed_size", uncompressed_size,
-                       "docker.uncompressed_digest", sums.diff_id, NULL});
+  g_autoptr(GVariant) metadata =
+      layer_metadata(sums.size, sums.uncompressed_size, sums.diff_id, tarsplit);
   return commit_tree(ctx, mtree, metadata, branch, err);
+}
+
+/* A layer this session's build streamed in (sc_ostree_session_layer_end)
+ * with this blob digest and diff_id, or NULL. */
+static streamed_layer *find_streamed(import_ctx *ctx, const sc_descriptor *layer,
+                                     const char *diff_id)
+{
+  for (size_t i = 0; i < ctx->streamed_count; i++) {
+    streamed_layer *l = &ctx->streamed[i];
+    if (strcmp(l->layer.digest, layer->digest) == 0 && l->layer.size == layer->size && diff_id &&
+        strcmp(l->layer.diff_id, diff_id) == 0)
+      return l;
+  }
+  return NULL;
+}
+
+static int commit_streamed(import_ctx *ctx, streamed_layer *l, const char *branch, sc_error *err)
+{
+  g_autoptr(GVariant) metadata = layer_metadata(
+      (uint64_t)l->layer.size, (uint64_t)l->layer.uncompressed_size, l->layer.diff_id, l->tarsplit);
+  return commit_tree(ctx, l->mtree, metadata, branch, err);
 }
 
 static int import_layer(import_ctx *ctx, size_t index, sc_error *err)
@@ -458,18 +470,21 @@ static int import_layer(import_ctx *ctx, size_t index, sc_error *err)
     result_add(ctx, branch, reusable, true);
     return 0;
   }
-  if (import_layer_blob(ctx, layer, diff_id, branch, err) < 0)
+  streamed_layer *streamed = find_streamed(ctx, layer, diff_id);
+  int r = streamed ? commit_streamed(ctx, streamed, branch, err)
+                   : import_layer_blob(ctx, layer, diff_id, branch, err);
+  if (r < 0)
     return sc_error_prefix(err, "layer %zu of %zu (%s)", index + 1, ctx->image->layer_count,
                            layer->digest);
   return 0;
 }
 
-/* ---- the transaction ---- */
+/* ---- the session ---- */
 
 static int import_all(import_ctx *ctx, const char *name, sc_error *err)
 {
   for (size_t i = 0; i < ctx->image->layer_count; i++) {
-    if (sc_check_interrupted(ctx->options->interrupted, "import", err) < 0)
+    if (sc_check_interrupted(ctx->interrupted, "import", err) < 0)
       return -1;
     if (import_layer(ctx, i, err) < 0)
       return -1;
@@ -479,27 +494,12 @@ static int import_all(import_ctx *ctx, const char *name, sc_error *err)
   return 0;
 }
 
-/* Every commit in one transaction: refs move only when all are written. */
-static int import_in_transaction(import_ctx *ctx, const char *name, sc_error *err)
+static int image_branch_name(const sc_image *image, const char *tag, char **out, sc_error *err)
 {
-  g_autoptr(GError) gerror = NULL;
-  if (!ostree_repo_prepare_transaction(ctx->repo, NULL, NULL, &gerror))
-    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "starting a transaction");
-  int ret = import_all(ctx, name, err);
-  if (ret == 0 && !ostree_repo_commit_transaction(ctx->repo, NULL, NULL, &gerror))
-    ret = sc_error_from_gerror(err, g_steal_pointer(&gerror), "committing the transaction");
-  if (ret < 0)
-    (void)ostree_repo_abort_transaction(ctx->repo, NULL, NULL);
-  return ret;
-}
-
-static int image_branch_name(const sc_image *image, const sc_ostree_import_options *options,
-                             char **out, sc_error *err)
-{
-  _cleanup_free_ char *only = options->tag || image->tag || image->kind != SC_IMAGE_OCI_LAYOUT
+  _cleanup_free_ char *only = tag || image->tag || image->kind != SC_IMAGE_OCI_LAYOUT
                                   ? NULL
                                   : sc_oci_first_ref_name(image->layout_fd);
-  const char *tag = options->tag ? options->tag : image->tag ? image->tag : only;
+  tag = tag ? tag : image->tag ? image->tag : only;
   if (tag == NULL)
     return sc_error_set(err, SC_E_USAGE,
                         "%s: the image has no ref name: give the name to import it as "
@@ -508,42 +508,131 @@ static int image_branch_name(const sc_image *image, const sc_ostree_import_optio
   return sc_ostree_normalize_name(tag, out, err);
 }
 
+/* Two sessions must not interleave reading and moving refs (store.h). */
+static int lock_repo(import_ctx *ctx, const char *repo_path, sc_error *err)
+{
+  ctx->lock_fd = open(repo_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_free_ char *what = xasprintf("OSTree repository %s", repo_path);
+  if (ctx->lock_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", what);
+  return sc_store_lock(ctx->lock_fd, what, ctx->interrupted, err);
+}
+
+int sc_ostree_session_open(const char *repo_path, const sc_ostree_import_options *options,
+                           sc_ostree_import_result *result, sc_ostree_session **out, sc_error *err)
+{
+  *result = (sc_ostree_import_result){0};
+  import_ctx *ctx = xcalloc(1, sizeof *ctx);
+  ctx->interrupted = options->interrupted;
+  ctx->timestamp = (guint64)options->timestamp;
+  sc_ostree_mode mode = options->mode;
+  ctx->result = result;
+  ctx->lock_fd = -1;
+  *out = ctx;
+  if (open_or_create_repo(repo_path, mode, &ctx->repo, &result->created, err) < 0 ||
+      lock_repo(ctx, repo_path, err) < 0)
+    return -1;
+  char absolute[PATH_MAX];
+  result->repo_path = xstrdup(realpath(repo_path, absolute) ? absolute : repo_path);
+  result->mode = xstrdup(mode_name(ostree_repo_get_mode(ctx->repo)));
+  /* Every commit in one transaction: refs move only when all are written. */
+  g_autoptr(GError) gerror = NULL;
+  if (!ostree_repo_prepare_transaction(ctx->repo, NULL, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "starting a transaction");
+  ctx->in_transaction = true;
+  return 0;
+}
+
+int sc_ostree_session_layer_begin(sc_ostree_session *s, sc_layer_tap *tap, sc_error *err)
+{
+  s->stream = sc_ostree_layer_stream_start(s->repo, tap, err);
+  return s->stream ? 0 : -1;
+}
+
+int sc_ostree_session_layer_end(sc_ostree_session *s, const sc_layer_result *layer, sc_error *err)
+{
+  OstreeMutableTree *mtree = NULL;
+  char *tarsplit = NULL;
+  sc_ostree_layer_stream *stream = steal_pointer(&s->stream);
+  if (stream == NULL)
+    return 0;
+  if (sc_ostree_layer_stream_finish(stream, layer != NULL, &mtree, &tarsplit, err) < 0)
+    return sc_error_prefix(err, "committing the layer to OSTree");
+  if (layer == NULL)
+    return 0;
+  s->streamed = xrealloc(s->streamed, (s->streamed_count + 1) * sizeof *s->streamed);
+  s->streamed[s->streamed_count++] =
+      (streamed_layer){.layer = *layer, .mtree = mtree, .tarsplit = tarsplit};
+  return 0;
+}
+
+int sc_ostree_session_import(sc_ostree_session *s, const sc_image *image, const char *tag,
+                             sc_error *err)
+{
+  _cleanup_free_ char *name = NULL;
+  if (image->kind != SC_IMAGE_OCI_LAYOUT)
+    return sc_error_set(err, SC_E_USAGE, "%s: only images in OCI layouts can be imported",
+                        image->reference);
+  if (image_branch_name(image, tag, &name, err) < 0)
+    return -1;
+  s->image = image;
+  int ret = import_all(s, name, err);
+  s->image = NULL;
+  g_autoptr(GError) gerror = NULL;
+  if (ret == 0 && !ostree_repo_commit_transaction(s->repo, NULL, NULL, &gerror))
+    ret = sc_error_from_gerror(err, g_steal_pointer(&gerror), "committing the transaction");
+  if (ret < 0)
+    return -1;
+  s->in_transaction = false;
+  s->result->reference = xasprintf(SC_OSTREE_TRANSPORT "%s@%s", name, s->result->repo_path);
+  return 0;
+}
+
+void sc_ostree_session_free(sc_ostree_session *s)
+{
+  if (s == NULL)
+    return;
+  if (s->stream) {
+    sc_error ignored = SC_ERROR_INIT;
+    sc_ostree_layer_stream_finish(steal_pointer(&s->stream), false, NULL, NULL, &ignored);
+    sc_error_clear(&ignored);
+  }
+  if (s->in_transaction)
+    (void)ostree_repo_abort_transaction(s->repo, NULL, NULL);
+  for (size_t i = 0; i < s->streamed_count; i++) {
+    g_clear_object(&s->streamed[i].mtree);
+    free(s->streamed[i].tarsplit);
+  }
+  free(s->streamed);
+  g_clear_object(&s->repo);
+  if (s->lock_fd >= 0)
+    close(s->lock_fd);
+  free(s);
+}
+
 int sc_ostree_import(const sc_image *image, const char *repo_path,
                      const sc_ostree_import_options *options, sc_ostree_import_result *result,
                      sc_error *err)
 {
   sc_ostree_import_options defaults = {0};
-  *result = (sc_ostree_import_result){0};
   options = options ? options : &defaults;
+  *result = (sc_ostree_import_result){0};
+  /* Refused before a repository is made for it. */
+  _cleanup_free_ char *name = NULL;
   if (image->kind != SC_IMAGE_OCI_LAYOUT)
     return sc_error_set(err, SC_E_USAGE, "%s: only images in OCI layouts can be imported",
                         image->reference);
-  _cleanup_free_ char *name = NULL;
-  import_ctx ctx = {.image = image, .options = options, .result = result};
-  if (image_branch_name(image, options, &name, err) < 0)
+  if (image_branch_name(image, options->tag, &name, err) < 0)
     return -1;
-  ctx.timestamp = (guint64)options->timestamp;
-  if (open_or_create_repo(repo_path, options->mode, &ctx.repo, &result->created, err) < 0)
-    return -1;
-  /* Two imports must not interleave reading and moving refs (store.h). */
-  _cleanup_close_ int lock_fd = open(repo_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  _cleanup_free_ char *what = xasprintf("OSTree repository %s", repo_path);
-  if (lock_fd < 0 || sc_store_lock(lock_fd, what, options->interrupted, err) < 0) {
-    if (lock_fd < 0)
-      sc_error_set_errno(err, errno, "cannot open %s", what);
-    g_clear_object(&ctx.repo);
-    return -1;
-  }
-  char absolute[PATH_MAX];
-  result->repo_path = xstrdup(realpath(repo_path, absolute) ? absolute : repo_path);
-  result->mode = xstrdup(mode_name(ostree_repo_get_mode(ctx.repo)));
-  int ret = import_in_transaction(&ctx, name, err);
-  g_clear_object(&ctx.repo);
+  sc_ostree_session *session = NULL;
+  int ret = sc_ostree_session_open(repo_path, options, result, &session, err);
+  if (ret == 0)
+    ret = sc_ostree_session_import(session, image, options->tag, err);
+  sc_ostree_session_free(session);
   if (ret < 0) {
     sc_ostree_import_result_clear(result);
     return sc_error_prefix(err, "importing %s into %s", image->reference, repo_path);
   }
-  result->reference = xasprintf(SC_OSTREE_TRANSPORT "%s@%s", name, result->repo_path);
   return 0;
 }
 

@@ -5,7 +5,8 @@
  * ostree_dest.go):
  *
  *   ociimage/<layer hex>    the unpacked layer; docker.size,
- *                           docker.uncompressed_size, docker.uncompressed_digest
+ *                           docker.uncompressed_size, docker.uncompressed_digest,
+ *                           tarsplit.output (ostree-tarsplit.h)
  *   ociimage/<config hex>   a tree with the file `content`; docker.size
  *   ociimage/<encoded ref>  manifest/manifest.json; docker.manifest,
  *                           docker.digest, signatures
@@ -22,6 +23,8 @@
 #include <stdint.h>
 #include <sc/error.h>
 #include <sc/image.h>
+
+#include "layer.h"
 
 typedef enum {
   SC_OSTREE_MODE_DEFAULT, /* an existing repo's mode; new: bare as root, else bare-user */
@@ -66,5 +69,29 @@ int sc_ostree_import(const sc_image *image, const char *repo_path,
                      const sc_ostree_import_options *options, sc_ostree_import_result *result,
                      sc_error *err);
 void sc_ostree_import_result_clear(sc_ostree_import_result *result);
+
+/* The steps of sc_ostree_import, for build --format ostree, which streams
+ * its layers' tars into the repository while it writes them:
+ *   open     the repository (created when missing), locked, in a
+ *            transaction; fills result's repo_path, mode and created;
+ *   layer_begin/layer_end around each layer the build writes
+ *            (sc_build_layer_hooks): the tar becomes a tree there, kept
+ *            (with its tar-split) until the image names the layer; end
+ *            with NULL drops it;
+ *   import   every layer (a streamed one from its tree, others from their
+ *            blobs, as sc_ostree_import), the config and the image branch,
+ *            then commit the transaction: the branches move.
+ * free aborts a transaction not committed and unlocks. */
+typedef struct sc_ostree_session sc_ostree_session;
+/* options: its mode, interrupted and timestamp (tag is import's). */
+int sc_ostree_session_open(const char *repo_path, const sc_ostree_import_options *options,
+                           sc_ostree_import_result *result, sc_ostree_session **out, sc_error *err);
+int sc_ostree_session_layer_begin(sc_ostree_session *session, sc_layer_tap *tap, sc_error *err);
+int sc_ostree_session_layer_end(sc_ostree_session *session, const sc_layer_result *layer,
+                                sc_error *err);
+/* tag: NAME[:TAG] of the image branch, or NULL for the image's ref name. */
+int sc_ostree_session_import(sc_ostree_session *session, const sc_image *image, const char *tag,
+                             sc_error *err);
+void sc_ostree_session_free(sc_ostree_session *session);
 
 #endif

@@ -28,6 +28,8 @@ typedef struct tar_stream {
   volatile const int *interrupted;
   sc_sha256 *hash;
   uint64_t size;
+  sc_layer_reader_tap tap;
+  void *tap_user;
 } tar_stream;
 
 struct sc_layer_reader {
@@ -76,6 +78,8 @@ static la_ssize_t tar_stream_read(struct archive *a, void *user, const void **bu
   }
   sc_sha256_update(s->hash, *buf, len);
   s->size += len;
+  if (s->tap)
+    s->tap(s->tap_user, *buf, len);
   return (la_ssize_t)len;
 }
 
@@ -182,7 +186,17 @@ static int open_decompressor(sc_layer_reader *r, const char *media_type, sc_erro
 int sc_layer_reader_open(int fd, const char *media_type, volatile const int *interrupted,
                          sc_layer_reader **out, sc_error *err)
 {
+  return sc_layer_reader_open_tapped(fd, media_type, interrupted, NULL, NULL, out, err);
+}
+
+int sc_layer_reader_open_tapped(int fd, const char *media_type, volatile const int *interrupted,
+                                sc_layer_reader_tap tap, void *tap_user, sc_layer_reader **out,
+                                sc_error *err)
+{
   sc_layer_reader *r = xcalloc(1, sizeof *r);
+  /* Before the tar reader opens: it reads the first block then. */
+  r->tar.tap = tap;
+  r->tar.tap_user = tap_user;
   r->blob.fd = fd;
   r->blob.hash = sc_sha256_new();
   r->tar.hash = sc_sha256_new();

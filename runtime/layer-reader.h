@@ -6,6 +6,7 @@
 #define SC_LAYER_READER_H
 
 #include <archive.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sc/error.h>
 
@@ -42,6 +43,13 @@ int sc_layer_reader_open(int fd, const char *media_type, volatile const int *int
                          sc_layer_reader **out, sc_error *err);
 /* The tar reader, opened: read its entries (archive_read_next_header). */
 struct archive *sc_layer_reader_tar(sc_layer_reader *reader);
+/* sc_layer_reader_open, handing the uncompressed tar's bytes to tap too, in
+ * order, as the tar reader pulls them (OSTree import writes the layer's
+ * tar-split from them). */
+typedef void (*sc_layer_reader_tap)(void *user, const void *buf, size_t len);
+int sc_layer_reader_open_tapped(int fd, const char *media_type, volatile const int *interrupted,
+                                sc_layer_reader_tap tap, void *tap_user, sc_layer_reader **out,
+                                sc_error *err);
 /* Read what the tar reader left (end-of-archive padding, the end of the
  * compressed stream) and fill sums.  Call once, after the entries. */
 void sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums);

@@ -118,12 +118,13 @@ big_project() {
 }
 
 # kill_mid_build DIR ARGS...: start a build, SIGKILL it once it has
-# begun writing its layer (a .tmp-layer- file somewhere under DIR).
+# begun writing its layer (a .tmp-layer- file somewhere under DIR, or what
+# $kill_at names).
 kill_mid_build() {
   local dir=$1 && shift &&
   { "$SC_BUILD" -q build "$@" 2>/dev/null & } && pid=$! &&
   for i in $(seq 200); do
-    find "$dir" -name ".tmp-layer-*" 2>/dev/null | grep_q . && break
+    find "$dir" -name "${kill_at:-.tmp-layer-*}" 2>/dev/null | grep_q . && break
     sleep 0.05
   done &&
   kill -KILL $pid && { wait $pid || :; }
@@ -147,9 +148,11 @@ test_expect_success 'a killed build of a new output: the next one removes its .t
   test -z "$(ls -A kd | grep -v "^new\.oci$")"
 '
 
+# An OSTree build writes no layer blob: it is killed once its scratch
+# layout exists.
 test_expect_success 'a killed ostree build: the next one removes its sc-build-ostree. dir' '
   mkdir otmp &&
-  TMPDIR=$PWD/otmp kill_mid_build otmp big --format ostree --repo orepo &&
+  kill_at=".image.oci.tmp-*" TMPDIR=$PWD/otmp kill_mid_build otmp big --format ostree --repo orepo &&
   ls otmp | grep_q "^sc-build-ostree\." &&
   TMPDIR=$PWD/otmp sc_build build proj --format ostree --repo orepo >/dev/null &&
   test -z "$(ls -A otmp)" &&

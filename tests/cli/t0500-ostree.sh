@@ -274,6 +274,74 @@ assert len(i[\"ostree-commit\"]) == 64, i[\"ostree-commit\"]
   sc_build uninstall b --root "$ROOT"
 '
 
+# refs_of REPO: every branch and its commit, sorted.
+refs_of() {
+  ostree --repo="$1" refs | sort | while read -r ref; do
+    echo "$ref $(ostree --repo="$1" rev-parse "$ref")" || exit 1
+  done
+}
+
+# A project whose rootfs has what a tar needs pax records and hard links for.
+test_expect_success 'a project with long, non-ASCII and hard-linked names' '
+  test_make_project odd svc &&
+  long=$(printf "d%.0s" $(seq 120))/$(printf "e%.0s" $(seq 110)) &&
+  mkdir -p "odd/rootfs/$long" odd/rootfs/etc &&
+  head -c 300000 /dev/urandom >"odd/rootfs/$long/big" &&
+  printf "caf\303\251" >"odd/rootfs/etc/caf$(printf "\303\251")" &&
+  : >odd/rootfs/etc/empty &&
+  ln odd/rootfs/usr/bin/hello-server odd/rootfs/usr/bin/hs-link &&
+  ln -s hello-server odd/rootfs/usr/bin/hs
+'
+
+test_expect_success 'build --format ostree commits what an import of the built layout commits' '
+  sc_build build odd --format ostree --repo streamed --tag svc:8 >/dev/null &&
+  sc_build build odd -o odd.oci --tag svc:8 >/dev/null &&
+  sc_build import oci:odd.oci:svc:8 --repo imported >/dev/null 2>&1 &&
+  refs_of streamed >streamed.refs && refs_of imported >imported.refs &&
+  diff -u imported.refs streamed.refs &&
+  [ "$(wc -l <streamed.refs)" = 4 ] &&
+  ostree --repo=streamed fsck >/dev/null 2>&1
+'
+
+test_expect_success 'build --format ostree: the same commits with 1 thread and with 3' '
+  sc_build build odd --format ostree --repo one --tag svc:8 --threads 1 >/dev/null &&
+  sc_build build odd --format ostree --repo three --tag svc:8 --threads 3 --no-cache >/dev/null &&
+  refs_of one >one.refs && refs_of three >three.refs &&
+  diff -u streamed.refs one.refs && diff -u streamed.refs three.refs
+'
+
+# containers/image's ostree: source (ostree_src.go GetBlob) returns a layer
+# rebuilt from tarsplit.output and the commit's files: it must be the blob's
+# tar, whose digest is the config's diff_id.
+test_expect_success 'tarsplit.output rebuilds each layer tar, built or imported' '
+  for repo in streamed imported; do
+    for ref in $(ostree --repo=$repo refs | grep -E "^ociimage/[0-9a-f]{64}$"); do
+      meta $repo docker.uncompressed_digest "$ref" >/dev/null 2>&1 || continue
+      python3 "$SC_SOURCE_DIR/tests/cli/tarsplit.py" $repo "$ref" >rebuilt &&
+      echo "$(meta $repo docker.uncompressed_digest "$ref" | tr -d "'\''") $(meta $repo docker.uncompressed_size "$ref" | tr -d "'\''")" >want &&
+      diff -u want rebuilt || exit 1
+    done || exit 1
+  done
+'
+
+test_expect_success 'tarsplit.output of an umoci layer (whiteouts, its own tar) rebuilds it too' '
+  for i in 0 1; do
+    ref="ociimage/$(hex "$(layer_digest $i)")" &&
+    python3 "$SC_SOURCE_DIR/tests/cli/tarsplit.py" "$TEST_TMP/repo-bare" "$ref" >rebuilt &&
+    echo "$(diff_id $i) $(gzip -dc "$(blob "$(layer_digest $i)")" | wc -c)" >want &&
+    diff -u want rebuilt || exit 1
+  done
+'
+
+test_expect_success 'build --format ostree refuses a name that is not UTF-8 and moves no branch' '
+  refs_of streamed >before &&
+  printf x >"odd/rootfs/etc/bad$(printf "\377")" &&
+  expect_exit 1 sc_build build odd --format ostree --repo streamed --tag svc:9 &&
+  expect_grep "is not UTF-8, which OSTree requires" "$TEST_TMP/.stderr" &&
+  refs_of streamed >after && diff -u before after &&
+  rm "odd/rootfs/etc/bad$(printf "\377")"
+'
+
 # inspect_same FIELDS A B: two inspect --json documents agree on the fields.
 inspect_same() {
   python3 - "$@" <<'PY'
