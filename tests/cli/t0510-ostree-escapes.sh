@@ -203,4 +203,29 @@ test_expect_success 'checkout refuses names from a foreign repository, naming en
   done
 '
 
+# A later layer replaces a file with a directory, and a directory with a
+# file, without a whiteout (as umoci and buildah write such layers): OCI
+# order semantics, the same from oci: and ostree:.
+layout kind.oci kind:1 <<EOF
+[ [ $EXPORTS {"path": "was-file", "data": "file\n"},
+    {"path": "was-dir", "type": "dir"}, {"path": "was-dir/old", "data": "old\n"} ],
+  [ {"path": "was-file", "type": "dir"}, {"path": "was-file/new", "data": "new\n"},
+    {"path": "was-dir", "data": "now a file\n"} ] ]
+EOF
+kind_replaced() {
+  local r=$ROOT/$A/$1.0/rootfs &&
+    [ -d "$r/was-file" ] && [ "$(cat "$r/was-file/new")" = new ] &&
+    [ -f "$r/was-dir" ] && [ "$(cat "$r/was-dir")" = "now a file" ]
+}
+
+test_expect_success 'a layer replaces a file by a directory and back, from oci: and ostree: alike' '
+  install_from oci:kind.oci:kind:1 k &&
+  kind_replaced k &&
+  sc_build uninstall k --root "$ROOT" &&
+  sc_build import oci:kind.oci:kind:1 --repo repo >/dev/null &&
+  install_from ostree:kind:1@repo k &&
+  kind_replaced k &&
+  sc_build uninstall k --root "$ROOT"
+'
+
 test_done
