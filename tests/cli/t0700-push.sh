@@ -208,6 +208,40 @@ test_expect_success 'Basic auth: --authfile on every registry command, XDG_CONFI
   expect_grep "authentication failed" .stderr
 '
 
+# A fake docker-credential-helpers helper: answers for $B only, logs what it was asked.
+mkdir -p "$TEST_TMP/helpers"
+cat >"$TEST_TMP/helpers/docker-credential-sctest" <<EOF
+#!/bin/sh
+test "\$1" = get || exit 3
+read -r url || true
+printf "%s\n" "\$url" >>"$TEST_TMP/helper.log"
+case "\$url" in
+$B) printf '{"ServerURL":"%s","Username":"user","Secret":"%s"}\n' "\$url" "\$SCTEST_SECRET" ;;
+*) echo "credentials not found in native keychain"; exit 1 ;;
+esac
+EOF
+printf '#!/bin/sh\necho "keychain locked"\nexit 1\n' >"$TEST_TMP/helpers/docker-credential-sctestbroken"
+chmod +x "$TEST_TMP/helpers/docker-credential-sctest" "$TEST_TMP/helpers/docker-credential-sctestbroken"
+
+test_expect_success 'Basic auth: credHelpers and credsStore run docker-credential-NAME get' '
+  printf "{\"credHelpers\": {\"%s\": \"sctest\"}}\n" "$B" >helpers.json &&
+  PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=$PASS sc_build push --authfile helpers.json oci:hw.oci docker://$B/h1:latest >/dev/null 2>&1 &&
+  grep_q "^$B\$" "$TEST_TMP/helper.log" &&
+  printf "{\"auths\": {\"%s\": {}}, \"credsStore\": \"sctest\"}\n" "$B" >store.json &&
+  PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=$PASS sc_build inspect --authfile store.json docker://$B/h1:latest >/dev/null &&
+  expect_exit 1 env PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=wrong "$SC_BUILD" inspect --authfile store.json docker://$B/h1:latest &&
+  expect_grep "authentication failed" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"sctestbroken\"}}\n" "$B" >broken.json &&
+  expect_exit 1 env PATH=$TEST_TMP/helpers:$PATH "$SC_BUILD" inspect --authfile broken.json docker://$B/h1:latest &&
+  expect_grep "docker-credential-sctestbroken .named in broken.json. failed for $B .*: keychain locked; run it by hand" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"../sctest\"}}\n" "$B" >evil.json &&
+  expect_exit 1 sc_build inspect --authfile evil.json docker://$B/h1:latest &&
+  expect_grep "not a plain name" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"sctestmissing\"}}\n" "$B" >missing.json &&
+  expect_exit 1 sc_build inspect --authfile missing.json docker://$B/h1:latest &&
+  expect_grep "docker-credential-sctestmissing" .stderr
+'
+
 test_expect_success 'login checks the password and writes auth.json 0600; push uses it; logout removes it' '
   echo wrong | expect_exit 1 sc_build login --username user --password-stdin $B &&
   expect_grep "authentication failed.*401" .stderr && cat .stdout .stderr >>all.err &&

@@ -6,13 +6,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "process.h"
 #include "pull.h"
 #include "registry-auth.h"
 #include "registry.h"
@@ -468,16 +471,41 @@ static void test_auth_file_default(void **state)
   free(saved_raf);
 }
 
+/* The pipe a credential helper is run through: stdin given, stdout kept
+ * (capped), a helper that hangs killed at the deadline. */
+static void test_spawn_filter(void **state)
+{
+  (void)state;
+  sc_error err = SC_ERROR_INIT;
+  sc_spawn_result res = {0};
+  char *echo[] = {"cat", NULL};
+  assert_int_equal(sc_spawn_filter(echo, "host:5000", 9, 1024, 5000, &res, &err), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_string_equal(res.output, "host:5000");
+  sc_spawn_result_clear(&res);
+  char *big[] = {"head", "-c", "100000", "/dev/zero", NULL};
+  assert_int_equal(sc_spawn_filter(big, "", 0, 4096, 5000, &res, &err), 0);
+  assert_int_equal(res.output_len, 4096);
+  sc_spawn_result_clear(&res);
+  char *hang[] = {"sleep", "30", NULL};
+  time_t start = time(NULL);
+  assert_int_equal(sc_spawn_filter(hang, "x", 1, 1024, 200, &res, &err), -1);
+  assert_true(time(NULL) - start < 5);
+  assert_int_equal(err.code, ETIMEDOUT);
+  assert_non_null(strstr(err.msg, "sleep did not answer within 200 ms"));
+  sc_error_clear(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ref_parse),       cmocka_unit_test(test_challenge_parse),
-      cmocka_unit_test(test_auth_file),       cmocka_unit_test(test_creds_parse),
-      cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
-      cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
-      cmocka_unit_test(test_redirects),       cmocka_unit_test(test_auth_file_scopes),
-      cmocka_unit_test(test_auth_file_order),
+      cmocka_unit_test(test_ref_parse),        cmocka_unit_test(test_challenge_parse),
+      cmocka_unit_test(test_auth_file),        cmocka_unit_test(test_creds_parse),
+      cmocka_unit_test(test_token_parse),      cmocka_unit_test(test_retry_delay),
+      cmocka_unit_test(test_select_platform),  cmocka_unit_test(test_auth_file_default),
+      cmocka_unit_test(test_loopback),         cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects),        cmocka_unit_test(test_spawn_filter),
+      cmocka_unit_test(test_auth_file_scopes), cmocka_unit_test(test_auth_file_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
