@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
@@ -27,7 +28,8 @@ void sc_registry_creds_clear(sc_registry_creds *creds)
   free(creds->username);
   free_secret(creds->password);
   free(creds->source);
-  creds->username = creds->password = creds->source = NULL;
+  free_secret(creds->identity_token);
+  creds->username = creds->password = creds->source = creds->identity_token = NULL;
 }
 
 int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_password,
@@ -173,7 +175,11 @@ static int parse_helper_answer(const char *program, const char *text, size_t len
     rc = sc_error_set(err, SC_E_INVALID,
                       "%s get: answer is not {\"Username\":..,\"Secret\":..}; check the helper",
                       program);
-  else {
+  else if (strcmp(user, "<token>") == 0) { /* the protocol's identity token */
+    out->username = xstrdup("");
+    out->password = xstrdup("");
+    out->identity_token = xstrdup(secret);
+  } else {
     out->username = xstrdup(user);
     out->password = xstrdup(secret);
   }
@@ -240,13 +246,23 @@ int sc_auth_file_lookup_for(const char *path, const char *host, const char *repo
   const char *store = json_string_value(json_object_get(doc, "credsStore"));
   json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host, repository);
   const char *auth = json_string_value(json_object_get(entry, "auth"));
+  const char *token = json_string_value(json_object_get(entry, "identitytoken"));
   int rc = 0;
   if (helper)
     rc = creds_from_helper(helper, host, path, out, err);
-  else if (auth && auth[0] != '\0') {
-    rc = decode_auth_field(auth, out, path, err) < 0 ? -1 : 1;
-    if (rc == 1)
+  else if ((auth && auth[0] != '\0') || (token && token[0] != '\0')) {
+    if (auth && auth[0] != '\0')
+      rc = decode_auth_field(auth, out, path, err) < 0 ? -1 : 1;
+    else {
+      out->username = xstrdup("");
+      out->password = xstrdup("");
+      rc = 1;
+    }
+    if (rc == 1) {
       out->source = xstrdup(path);
+      if (token && token[0] != '\0')
+        out->identity_token = xstrdup(token);
+    }
   } else if (store)
     rc = creds_from_helper(store, host, path, out, err);
   json_decref(doc);
@@ -517,4 +533,25 @@ void sc_token_cache_clear(sc_token_cache *cache)
   free(cache->scopes);
   free(cache->tokens);
   memset(cache, 0, sizeof *cache);
+}
+
+static void append_form(sc_buf *b, const char *key, const char *value)
+{
+  char *escaped = curl_easy_escape(NULL, value, 0);
+  sc_buf_printf(b, "%s%s=%s", b->len ? "&" : "", key, escaped);
+  curl_free(escaped);
+}
+
+char *sc_token_refresh_form(const char *service, const char *scope, const char *refresh_token)
+{
+  sc_buf b = SC_BUF_INIT;
+  append_form(&b, "grant_type", "refresh_token");
+  if (service)
+    append_form(&b, "service", service);
+  append_form(&b, "client_id", "sc-build");
+  append_form(&b, "refresh_token", refresh_token);
+  _cleanup_free_ char *scopes = xstrdup(scope ? scope : "");
+  for (char *save = NULL, *s = strtok_r(scopes, " ", &save); s; s = strtok_r(NULL, " ", &save))
+    append_form(&b, "scope", s);
+  return sc_buf_steal(&b);
 }

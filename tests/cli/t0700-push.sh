@@ -303,6 +303,15 @@ test_expect_success 'Bearer: login asks the token endpoint, and only stores what
   ! grep -- "$PASS" out err
 '
 
+test_expect_success 'Bearer: an identitytoken is sent as a refresh_token grant' '
+  printf "{\"auths\": {\"%s\": {\"identitytoken\": \"refresh-%s\"}}}\n" "$K" "$PASS" >idtok.json &&
+  sc_build push --authfile idtok.json oci:hw.oci docker://$K/idtok:latest >/dev/null 2>&1 &&
+  grep_q "scope=repository:idtok:pull,push auth=refresh" "$TEST_TMP/tokens.log" &&
+  printf "{\"auths\": {\"%s\": {\"identitytoken\": \"refresh-wrong\"}}}\n" "$K" >idtok-bad.json &&
+  expect_exit 1 sc_build inspect --authfile idtok-bad.json docker://$K/idtok:latest &&
+  expect_grep "identity token of idtok-bad.json" .stderr
+'
+
 test_expect_success 'Bearer: build --from pulls a private base with a pull-scoped token' '
   : >tokens.log &&
   { test -d oneshot || sc_build init oneshot >/dev/null; } &&

@@ -471,6 +471,31 @@ static void test_auth_file_default(void **state)
   free(saved_raf);
 }
 
+/* identitytoken: read from an auth entry (with or without "auth"), and
+ * sent as containers/image sends it, a refresh_token grant. */
+static void test_identity_token(void **state)
+{
+  (void)state;
+  char path[] = "/tmp/sc-idtoken-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char *doc = "{\"auths\": {\"reg.example\": {\"identitytoken\": \"rt/1+2\"}}}";
+  assert_int_equal(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+  close(fd);
+  sc_error err = SC_ERROR_INIT;
+  sc_registry_creds creds = {0};
+  assert_int_equal(sc_auth_file_lookup(path, "reg.example", &creds, &err), 1);
+  assert_string_equal(creds.identity_token, "rt/1+2");
+  sc_registry_creds_clear(&creds);
+  unlink(path);
+  char *form =
+      sc_token_refresh_form("reg svc", "repository:a/b:pull repository:c:pull,push", "rt/1+2");
+  assert_string_equal(form, "grant_type=refresh_token&service=reg%20svc&client_id=sc-build"
+                            "&refresh_token=rt%2F1%2B2&scope=repository%3Aa%2Fb%3Apull"
+                            "&scope=repository%3Ac%3Apull%2Cpush");
+  free(form);
+}
+
 /* The pipe a credential helper is run through: stdin given, stdout kept
  * (capped), a helper that hangs killed at the deadline. */
 static void test_spawn_filter(void **state)
@@ -499,13 +524,14 @@ static void test_spawn_filter(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ref_parse),        cmocka_unit_test(test_challenge_parse),
-      cmocka_unit_test(test_auth_file),        cmocka_unit_test(test_creds_parse),
-      cmocka_unit_test(test_token_parse),      cmocka_unit_test(test_retry_delay),
-      cmocka_unit_test(test_select_platform),  cmocka_unit_test(test_auth_file_default),
-      cmocka_unit_test(test_loopback),         cmocka_unit_test(test_ranges),
-      cmocka_unit_test(test_redirects),        cmocka_unit_test(test_spawn_filter),
-      cmocka_unit_test(test_auth_file_scopes), cmocka_unit_test(test_auth_file_order),
+      cmocka_unit_test(test_ref_parse),       cmocka_unit_test(test_challenge_parse),
+      cmocka_unit_test(test_auth_file),       cmocka_unit_test(test_creds_parse),
+      cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
+      cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
+      cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
+      cmocka_unit_test(test_redirects),       cmocka_unit_test(test_spawn_filter),
+      cmocka_unit_test(test_identity_token),  cmocka_unit_test(test_auth_file_scopes),
+      cmocka_unit_test(test_auth_file_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
