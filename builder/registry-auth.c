@@ -555,3 +555,49 @@ char *sc_token_refresh_form(const char *service, const char *scope, const char *
     append_form(&b, "scope", s);
   return sc_buf_steal(&b);
 }
+
+/* "https://HOST[:PORT]/..." as a user pastes it: the host and port alone,
+ * as containers/image normalises such keys. */
+static int key_from_url(const char *arg, char **key, sc_error *err)
+{
+  CURLU *u = curl_url();
+  char *host = NULL, *port = NULL, *scheme = NULL;
+  int rc = -1;
+  if (u && curl_url_set(u, CURLUPART_URL, arg, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      (strcmp(scheme, "https") == 0 || strcmp(scheme, "http") == 0) &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    curl_url_get(u, CURLUPART_PORT, &port, 0);
+    *key = port ? xasprintf("%s:%s", host, port) : xstrdup(host);
+    rc = 0;
+  } else
+    sc_error_set(err, SC_E_USAGE, "'%s' is not an http(s) URL of a registry", arg);
+  curl_free(host);
+  curl_free(port);
+  curl_free(scheme);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+int sc_auth_key_normalize(const char *arg, char **key, sc_error *err)
+{
+  *key = NULL;
+  if (strstr(arg, "://") != NULL)
+    return key_from_url(arg, key, err);
+  size_t len = strlen(arg);
+  while (len > 0 && arg[len - 1] == '/')
+    len--;
+  char *k = xstrndup(arg, len);
+  /* HOST[:PORT][/NS[/REPO]]: a reference without tag or digest. */
+  const char *path = strchr(k, '/');
+  bool bad = len == 0 || strchr(k, '@') != NULL || (path && strchr(path, ':') != NULL) ||
+             strstr(k, "//") != NULL || strpbrk(k, " \t\r\n\"\\") != NULL;
+  if (bad) {
+    free(k);
+    return sc_error_set(err, SC_E_USAGE,
+                        "'%s' is not a registry HOST[:PORT] or HOST/NAMESPACE[/REPO] without a tag",
+                        arg);
+  }
+  *key = k;
+  return 0;
+}

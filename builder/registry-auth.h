@@ -86,6 +86,11 @@ void sc_auth_challenge_clear(sc_auth_challenge *challenge);
  * "access_token" (token.md "Token Response Fields"). */
 char *sc_auth_token_parse(const char *body, size_t len, sc_error *err);
 
+/* The auth-file key `login ARG` writes, as containers/image writes it:
+ * "https://HOST[:PORT]/..." becomes "HOST[:PORT]"; "HOST/NS[/REPO]"
+ * stays a namespace or repository key, without trailing slashes. */
+int sc_auth_key_normalize(const char *arg, char **key, sc_error *err);
+
 /* The form body of an OAuth2 refresh-token request to a token realm, as
  * containers/image sends it for an identity token: grant_type=
  * refresh_token, service, client_id, refresh_token and one scope per

@@ -259,6 +259,18 @@ test_expect_success 'login checks the password and writes auth.json 0600; push u
   expect_exit 2 sc_build login --username user docker://$B/x
 '
 
+test_expect_success 'login https://HOST/ writes the HOST key; login HOST/NS/REPO a repository key' '
+  echo "$PASS" | sc_build login --authfile url.json --username user --password-stdin "https://$B/" >/dev/null 2>&1 &&
+  python3 -c "import json,sys; assert list(json.load(open(sys.argv[1]))[\"auths\"]) == [sys.argv[2]]" url.json "$B" &&
+  echo "$PASS" | sc_build login --authfile repo.json --username user --password-stdin "$B/team/app/" >/dev/null 2>&1 &&
+  python3 -c "import json,sys; assert list(json.load(open(sys.argv[1]))[\"auths\"]) == [sys.argv[2]]" repo.json "$B/team/app" &&
+  sc_build push --authfile repo.json oci:hw.oci docker://$B/team/app:latest >/dev/null 2>&1 &&
+  expect_exit 2 sc_build login --authfile repo.json --username user "$B/team/app:latest" &&
+  expect_grep "without a tag" .stderr &&
+  sc_build logout --authfile repo.json "$B/team/app" >/dev/null &&
+  python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"auths\"] == {}" repo.json
+'
+
 test_expect_success 'the password appears in no output' '
   cat .stdout .stderr >>all.err &&
   ! grep -r -- "$PASS" all.out all.err &&
