@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "process.h"
 #include "util.h"
 
 static void free_secret(char *s)
@@ -26,7 +28,8 @@ void sc_registry_creds_clear(sc_registry_creds *creds)
   free(creds->username);
   free_secret(creds->password);
   free(creds->source);
-  creds->username = creds->password = creds->source = NULL;
+  free_secret(creds->identity_token);
+  creds->username = creds->password = creds->source = creds->identity_token = NULL;
 }
 
 int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_password,
@@ -138,6 +141,91 @@ static int read_auth_file(const char *path, json_t **out, sc_error *err)
   return 0;
 }
 
+/* docker-credential-helpers' protocol: `docker-credential-NAME get` reads
+ * the server URL on stdin and answers {"Username":..,"Secret":..}. */
+#define CRED_HELPER_OUTPUT_MAX (64 * 1024)
+#define CRED_HELPER_TIMEOUT_MS 30000
+
+static bool valid_helper_name(const char *name)
+{
+  if (name[0] == '\0')
+    return false;
+  for (const char *p = name; *p; p++)
+    if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+      return false;
+  return true;
+}
+
+/* The URL docker hands the helper: docker.io goes by its legacy key. */
+static const char *helper_server_url(const char *host)
+{
+  if (strcmp(host, "docker.io") == 0 || strcmp(host, "registry-1.docker.io") == 0)
+    return "https://index.docker.io/v1/";
+  return host;
+}
+
+static int parse_helper_answer(const char *program, const char *text, size_t len,
+                               sc_registry_creds *out, sc_error *err)
+{
+  json_t *doc = json_loadb(text, len, 0, NULL);
+  const char *user = json_string_value(json_object_get(doc, "Username"));
+  const char *secret = json_string_value(json_object_get(doc, "Secret"));
+  int rc = 0;
+  if (user == NULL || secret == NULL)
+    rc = sc_error_set(err, SC_E_INVALID,
+                      "%s get: answer is not {\"Username\":..,\"Secret\":..}; check the helper",
+                      program);
+  else if (strcmp(user, "<token>") == 0) { /* the protocol's identity token */
+    out->username = xstrdup("");
+    out->password = xstrdup("");
+    out->identity_token = xstrdup(secret);
+  } else {
+    out->username = xstrdup(user);
+    out->password = xstrdup(secret);
+  }
+  if (doc)
+    json_decref(doc);
+  return rc;
+}
+
+static size_t first_line_len(const char *text, size_t max)
+{
+  size_t n = strcspn(text, "\r\n");
+  return n < max ? n : max;
+}
+
+/* 1 with credentials, 0 when the helper has none for host, -1 on error. */
+static int creds_from_helper(const char *helper, const char *host, const char *path,
+                             sc_registry_creds *out, sc_error *err)
+{
+  if (!valid_helper_name(helper))
+    return sc_error_set(err, SC_E_INVALID, "%s: credential helper name \"%s\" is not a plain name",
+                        path, helper);
+  _cleanup_free_ char *program = xasprintf("docker-credential-%s", helper);
+  char *argv[] = {program, "get", NULL};
+  const char *url = helper_server_url(host);
+  sc_spawn_result res = {0};
+  if (sc_spawn_filter(argv, url, strlen(url), CRED_HELPER_OUTPUT_MAX, CRED_HELPER_TIMEOUT_MS, &res,
+                      err) < 0)
+    return sc_error_prefix(err, "%s: credential helper", path);
+  int rc;
+  if (res.exit_status != 0 && strstr(res.output, "credentials not found") != NULL)
+    rc = 0; /* the protocol's "nothing stored for this server" */
+  else if (res.exit_status != 0)
+    rc = sc_error_set(err, SC_E_INVALID,
+                      "%s (named in %s) failed for %s with exit status %d: %.*s; run it by hand "
+                      "or remove it from that file",
+                      program, path, url, res.exit_status, (int)first_line_len(res.output, 200),
+                      res.output);
+  else
+    rc = parse_helper_answer(program, res.output, res.output_len, out, err) < 0 ? -1 : 1;
+  if (rc == 1)
+    out->source = xasprintf("%s (%s)", program, path);
+  explicit_bzero(res.output, res.output_len);
+  sc_spawn_result_clear(&res);
+  return rc;
+}
+
 int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *out, sc_error *err)
 {
   return sc_auth_file_lookup_for(path, host, NULL, out, err);
@@ -151,14 +239,32 @@ int sc_auth_file_lookup_for(const char *path, const char *host, const char *repo
   json_t *doc = NULL;
   if (read_auth_file(path, &doc, err) < 0)
     return -1;
+  /* docker's order: a host's credHelpers entry, then its "auth", then
+   * credsStore (docker leaves an empty "auths" entry for those). */
+  const char *helper =
+      json_string_value(json_object_get(json_object_get(doc, "credHelpers"), host));
+  const char *store = json_string_value(json_object_get(doc, "credsStore"));
   json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host, repository);
   const char *auth = json_string_value(json_object_get(entry, "auth"));
+  const char *token = json_string_value(json_object_get(entry, "identitytoken"));
   int rc = 0;
-  if (auth && auth[0] != '\0') {
-    rc = decode_auth_field(auth, out, path, err) < 0 ? -1 : 1;
-    if (rc == 1)
+  if (helper)
+    rc = creds_from_helper(helper, host, path, out, err);
+  else if ((auth && auth[0] != '\0') || (token && token[0] != '\0')) {
+    if (auth && auth[0] != '\0')
+      rc = decode_auth_field(auth, out, path, err) < 0 ? -1 : 1;
+    else {
+      out->username = xstrdup("");
+      out->password = xstrdup("");
+      rc = 1;
+    }
+    if (rc == 1) {
       out->source = xstrdup(path);
-  }
+      if (token && token[0] != '\0')
+        out->identity_token = xstrdup(token);
+    }
+  } else if (store)
+    rc = creds_from_helper(store, host, path, out, err);
   json_decref(doc);
   return rc;
 }
@@ -427,4 +533,71 @@ void sc_token_cache_clear(sc_token_cache *cache)
   free(cache->scopes);
   free(cache->tokens);
   memset(cache, 0, sizeof *cache);
+}
+
+static void append_form(sc_buf *b, const char *key, const char *value)
+{
+  char *escaped = curl_easy_escape(NULL, value, 0);
+  sc_buf_printf(b, "%s%s=%s", b->len ? "&" : "", key, escaped);
+  curl_free(escaped);
+}
+
+char *sc_token_refresh_form(const char *service, const char *scope, const char *refresh_token)
+{
+  sc_buf b = SC_BUF_INIT;
+  append_form(&b, "grant_type", "refresh_token");
+  if (service)
+    append_form(&b, "service", service);
+  append_form(&b, "client_id", "sc-build");
+  append_form(&b, "refresh_token", refresh_token);
+  _cleanup_free_ char *scopes = xstrdup(scope ? scope : "");
+  for (char *save = NULL, *s = strtok_r(scopes, " ", &save); s; s = strtok_r(NULL, " ", &save))
+    append_form(&b, "scope", s);
+  return sc_buf_steal(&b);
+}
+
+/* "https://HOST[:PORT]/..." as a user pastes it: the host and port alone,
+ * as containers/image normalises such keys. */
+static int key_from_url(const char *arg, char **key, sc_error *err)
+{
+  CURLU *u = curl_url();
+  char *host = NULL, *port = NULL, *scheme = NULL;
+  int rc = -1;
+  if (u && curl_url_set(u, CURLUPART_URL, arg, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+      (strcmp(scheme, "https") == 0 || strcmp(scheme, "http") == 0) &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    curl_url_get(u, CURLUPART_PORT, &port, 0);
+    *key = port ? xasprintf("%s:%s", host, port) : xstrdup(host);
+    rc = 0;
+  } else
+    sc_error_set(err, SC_E_USAGE, "'%s' is not an http(s) URL of a registry", arg);
+  curl_free(host);
+  curl_free(port);
+  curl_free(scheme);
+  curl_url_cleanup(u);
+  return rc;
+}
+
+int sc_auth_key_normalize(const char *arg, char **key, sc_error *err)
+{
+  *key = NULL;
+  if (strstr(arg, "://") != NULL)
+    return key_from_url(arg, key, err);
+  size_t len = strlen(arg);
+  while (len > 0 && arg[len - 1] == '/')
+    len--;
+  char *k = xstrndup(arg, len);
+  /* HOST[:PORT][/NS[/REPO]]: a reference without tag or digest. */
+  const char *path = strchr(k, '/');
+  bool bad = len == 0 || strchr(k, '@') != NULL || (path && strchr(path, ':') != NULL) ||
+             strstr(k, "//") != NULL || strpbrk(k, " \t\r\n\"\\") != NULL;
+  if (bad) {
+    free(k);
+    return sc_error_set(err, SC_E_USAGE,
+                        "'%s' is not a registry HOST[:PORT] or HOST/NAMESPACE[/REPO] without a tag",
+                        arg);
+  }
+  *key = k;
+  return 0;
 }

@@ -21,6 +21,9 @@ typedef struct sc_registry_creds {
   char *username;
   char *password;
   char *source; /* where they came from ("--creds", a file path), for messages */
+  /* An auth file's "identitytoken" (or a helper's "<token>" answer): an
+   * OAuth2 refresh token the token endpoint takes instead of a password. */
+  char *identity_token;
 } sc_registry_creds;
 
 /* Wipe the password and free everything. */
@@ -82,6 +85,17 @@ void sc_auth_challenge_clear(sc_auth_challenge *challenge);
 /* The token from the token endpoint's JSON body: "token", else
  * "access_token" (token.md "Token Response Fields"). */
 char *sc_auth_token_parse(const char *body, size_t len, sc_error *err);
+
+/* The auth-file key `login ARG` writes, as containers/image writes it:
+ * "https://HOST[:PORT]/..." becomes "HOST[:PORT]"; "HOST/NS[/REPO]"
+ * stays a namespace or repository key, without trailing slashes. */
+int sc_auth_key_normalize(const char *arg, char **key, sc_error *err);
+
+/* The form body of an OAuth2 refresh-token request to a token realm, as
+ * containers/image sends it for an identity token: grant_type=
+ * refresh_token, service, client_id, refresh_token and one scope per
+ * space-separated scope, every value percent-encoded. */
+char *sc_token_refresh_form(const char *service, const char *scope, const char *refresh_token);
 
 /* A run's bearer tokens, one per scope string. */
 typedef struct sc_token_cache {

@@ -526,6 +526,43 @@ static void append_query(sc_buf *b, CURL *c, const char *key, const char *value,
   *sep = '&';
 }
 
+/* Cache the token of a 200 answer to a token request for scope. */
+static int take_token(sc_registry *r, const char *scope, sc_http_response *resp, sc_error *err)
+{
+  _cleanup_free_ char *token =
+      sc_auth_token_parse(resp->body.data ? resp->body.data : "", resp->body.len, err);
+  if (token == NULL)
+    return -1;
+  sc_token_cache_put(&r->shared->tokens, scope, token);
+  explicit_bzero(token, strlen(token));
+  return 0;
+}
+
+/* An identity token: POST grant_type=refresh_token to the realm, as
+ * containers/image does (docker's "OAuth2 token" flow), never in a URL. */
+static int fetch_token_refresh(sc_registry *r, const char *scope, sc_error *err)
+{
+  char *form = sc_token_refresh_form(r->shared->service, scope, r->options.creds->identity_token);
+  sc_http_body body = {.data = form, .data_len = strlen(form), .fd = -1, .length = -1};
+  sc_http_request req = {
+      .method = "POST", .content_type = "application/x-www-form-urlencoded", .body = &body};
+  sc_http_response resp = {.content_length = -1};
+  CURLcode rc = perform(r, &req, r->shared->realm, NULL, &resp);
+  explicit_bzero(form, strlen(form));
+  free(form);
+  int ret = -1;
+  if (rc != CURLE_OK)
+    curl_failure(r, rc, r->shared->realm, err);
+  else if (resp.status != 200)
+    sc_registry_error(err, &resp,
+                      "%s: token request for scope \"%s\" with the identity token of %s", r->host,
+                      scope, r->options.creds->source ? r->options.creds->source : "?");
+  else
+    ret = take_token(r, scope, &resp, err);
+  sc_http_response_clear(&resp);
+  return ret;
+}
+
 /* token.md "Requesting a Token": GET realm?service=...&scope=... (one
  * scope parameter per space-separated scope), with Basic credentials when
  * we have some. */
@@ -538,6 +575,8 @@ static int fetch_token(sc_registry *r, const char *scope, sc_error *err)
       !sc_str_has_prefix(r->base_url, "http://"))
     return sc_error_set(err, SC_E_INVALID,
                         "%s: refusing to send credentials to a plain-http token realm", r->host);
+  if (r->options.creds && r->options.creds->identity_token)
+    return fetch_token_refresh(r, scope, err);
   sc_buf url = SC_BUF_INIT;
   sc_buf_puts(&url, r->shared->realm);
   char sep = strchr(r->shared->realm, '?') ? '&' : '?';

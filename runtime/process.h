@@ -17,6 +17,12 @@ typedef struct sc_spawn_result {
  * for it.  Fails only when it cannot be started. */
 int sc_spawn_capture(char *const argv[], const char *cwd, size_t max_output,
                      sc_spawn_result *result, sc_error *err);
+/* Run argv (PATH lookup as above) with input on its stdin and stderr to
+ * /dev/null, capture its stdout alone (at most max_output bytes kept): a
+ * filter such as a docker credential helper.  A child still running after
+ * timeout_ms is killed and that is an error naming argv[0]. */
+int sc_spawn_filter(char *const argv[], const char *input, size_t input_len, size_t max_output,
+                    int timeout_ms, sc_spawn_result *result, sc_error *err);
 void sc_spawn_result_clear(sc_spawn_result *result);
 
 /* Run argv with stdin from /dev/null and stdout+stderr to out_fd, in cwd

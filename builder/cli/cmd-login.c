@@ -99,11 +99,16 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
 {
   _cleanup_free_ char *path =
       a->reg.authfile ? xstrdup(a->reg.authfile) : sc_auth_file_default_path(err);
-  if (path == NULL || check_host(a->host, err) < 0 || gather_creds(a, err) < 0)
+  _cleanup_free_ char *key = NULL;
+  if (path == NULL || sc_auth_key_normalize(a->host, &key, err) < 0)
+    return -1;
+  a->host = key; /* the key written; the registry is its HOST[:PORT] */
+  _cleanup_free_ char *host = xstrndup(key, strcspn(key, "/"));
+  if (check_host(host, err) < 0 || gather_creds(a, err) < 0)
     return -1;
   sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
   sc_registry *registry = NULL;
-  if (sc_registry_open(a->host, &options, &registry, err) < 0)
+  if (sc_registry_open(host, &options, &registry, err) < 0)
     return -1;
   bool needs_auth = sc_registry_auth_scheme(registry) != SC_AUTH_NONE;
   int rc = sc_registry_check_login(registry, err);

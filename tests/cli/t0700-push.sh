@@ -208,6 +208,40 @@ test_expect_success 'Basic auth: --authfile on every registry command, XDG_CONFI
   expect_grep "authentication failed" .stderr
 '
 
+# A fake docker-credential-helpers helper: answers for $B only, logs what it was asked.
+mkdir -p "$TEST_TMP/helpers"
+cat >"$TEST_TMP/helpers/docker-credential-sctest" <<EOF
+#!/bin/sh
+test "\$1" = get || exit 3
+read -r url || true
+printf "%s\n" "\$url" >>"$TEST_TMP/helper.log"
+case "\$url" in
+$B) printf '{"ServerURL":"%s","Username":"user","Secret":"%s"}\n' "\$url" "\$SCTEST_SECRET" ;;
+*) echo "credentials not found in native keychain"; exit 1 ;;
+esac
+EOF
+printf '#!/bin/sh\necho "keychain locked"\nexit 1\n' >"$TEST_TMP/helpers/docker-credential-sctestbroken"
+chmod +x "$TEST_TMP/helpers/docker-credential-sctest" "$TEST_TMP/helpers/docker-credential-sctestbroken"
+
+test_expect_success 'Basic auth: credHelpers and credsStore run docker-credential-NAME get' '
+  printf "{\"credHelpers\": {\"%s\": \"sctest\"}}\n" "$B" >helpers.json &&
+  PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=$PASS sc_build push --authfile helpers.json oci:hw.oci docker://$B/h1:latest >/dev/null 2>&1 &&
+  grep_q "^$B\$" "$TEST_TMP/helper.log" &&
+  printf "{\"auths\": {\"%s\": {}}, \"credsStore\": \"sctest\"}\n" "$B" >store.json &&
+  PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=$PASS sc_build inspect --authfile store.json docker://$B/h1:latest >/dev/null &&
+  expect_exit 1 env PATH=$TEST_TMP/helpers:$PATH SCTEST_SECRET=wrong "$SC_BUILD" inspect --authfile store.json docker://$B/h1:latest &&
+  expect_grep "authentication failed" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"sctestbroken\"}}\n" "$B" >broken.json &&
+  expect_exit 1 env PATH=$TEST_TMP/helpers:$PATH "$SC_BUILD" inspect --authfile broken.json docker://$B/h1:latest &&
+  expect_grep "docker-credential-sctestbroken .named in broken.json. failed for $B .*: keychain locked; run it by hand" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"../sctest\"}}\n" "$B" >evil.json &&
+  expect_exit 1 sc_build inspect --authfile evil.json docker://$B/h1:latest &&
+  expect_grep "not a plain name" .stderr &&
+  printf "{\"credHelpers\": {\"%s\": \"sctestmissing\"}}\n" "$B" >missing.json &&
+  expect_exit 1 sc_build inspect --authfile missing.json docker://$B/h1:latest &&
+  expect_grep "docker-credential-sctestmissing" .stderr
+'
+
 test_expect_success 'login checks the password and writes auth.json 0600; push uses it; logout removes it' '
   echo wrong | expect_exit 1 sc_build login --username user --password-stdin $B &&
   expect_grep "authentication failed.*401" .stderr && cat .stdout .stderr >>all.err &&
@@ -223,6 +257,18 @@ test_expect_success 'login checks the password and writes auth.json 0600; push u
   expect_grep "no credentials" .stderr &&
   expect_exit 1 sc_build logout $B && expect_grep "not logged in to $B" .stderr &&
   expect_exit 2 sc_build login --username user docker://$B/x
+'
+
+test_expect_success 'login https://HOST/ writes the HOST key; login HOST/NS/REPO a repository key' '
+  echo "$PASS" | sc_build login --authfile url.json --username user --password-stdin "https://$B/" >/dev/null 2>&1 &&
+  python3 -c "import json,sys; assert list(json.load(open(sys.argv[1]))[\"auths\"]) == [sys.argv[2]]" url.json "$B" &&
+  echo "$PASS" | sc_build login --authfile repo.json --username user --password-stdin "$B/team/app/" >/dev/null 2>&1 &&
+  python3 -c "import json,sys; assert list(json.load(open(sys.argv[1]))[\"auths\"]) == [sys.argv[2]]" repo.json "$B/team/app" &&
+  sc_build push --authfile repo.json oci:hw.oci docker://$B/team/app:latest >/dev/null 2>&1 &&
+  expect_exit 2 sc_build login --authfile repo.json --username user "$B/team/app:latest" &&
+  expect_grep "without a tag" .stderr &&
+  sc_build logout --authfile repo.json "$B/team/app" >/dev/null &&
+  python3 -c "import json,sys; assert json.load(open(sys.argv[1]))[\"auths\"] == {}" repo.json
 '
 
 test_expect_success 'the password appears in no output' '
@@ -267,6 +313,15 @@ test_expect_success 'Bearer: login asks the token endpoint, and only stores what
   sc_build login --authfile af.json --creds "user:$PASS" $K >out 2>err &&
   REGISTRY_AUTH_FILE=$PWD/af.json sc_build push oci:hw.oci docker://$K/viaauth:latest >/dev/null &&
   ! grep -- "$PASS" out err
+'
+
+test_expect_success 'Bearer: an identitytoken is sent as a refresh_token grant' '
+  printf "{\"auths\": {\"%s\": {\"identitytoken\": \"refresh-%s\"}}}\n" "$K" "$PASS" >idtok.json &&
+  sc_build push --authfile idtok.json oci:hw.oci docker://$K/idtok:latest >/dev/null 2>&1 &&
+  grep_q "scope=repository:idtok:pull,push auth=refresh" "$TEST_TMP/tokens.log" &&
+  printf "{\"auths\": {\"%s\": {\"identitytoken\": \"refresh-wrong\"}}}\n" "$K" >idtok-bad.json &&
+  expect_exit 1 sc_build inspect --authfile idtok-bad.json docker://$K/idtok:latest &&
+  expect_grep "identity token of idtok-bad.json" .stderr
 '
 
 test_expect_success 'Bearer: build --from pulls a private base with a pull-scoped token' '

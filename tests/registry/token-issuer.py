@@ -49,6 +49,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_response(401)
                 self.end_headers()
                 return
+        self.issue(q, scopes)
+
+    # OAuth2 refresh-token grant (docker's identity tokens): the accepted
+    # refresh token is "refresh-" followed by the password.
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        q = urllib.parse.parse_qs(self.rfile.read(n).decode())
+        scopes = q.get("scope", [])
+        with open(log, "a") as f:
+            f.write("scope=%s auth=refresh\n" % " ".join(scopes))
+        want = "refresh-" + (creds or ":").split(":", 1)[1]
+        if q.get("grant_type") != ["refresh_token"] or q.get("refresh_token") != [want]:
+            self.send_response(401)
+            self.end_headers()
+            return
+        self.issue(q, scopes)
+
+    def issue(self, q, scopes):
         now = int(time.time())
         header = {"typ": "JWT", "alg": "RS256", "x5c": [base64.b64encode(der).decode()]}
         claims = {"iss": "sc-test-issuer", "sub": "user", "aud": q.get("service", [""])[0],

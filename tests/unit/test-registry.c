@@ -6,13 +6,16 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "process.h"
 #include "pull.h"
 #include "registry-auth.h"
 #include "registry.h"
@@ -468,6 +471,56 @@ static void test_auth_file_default(void **state)
   free(saved_raf);
 }
 
+/* identitytoken: read from an auth entry (with or without "auth"), and
+ * sent as containers/image sends it, a refresh_token grant. */
+static void test_identity_token(void **state)
+{
+  (void)state;
+  char path[] = "/tmp/sc-idtoken-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  const char *doc = "{\"auths\": {\"reg.example\": {\"identitytoken\": \"rt/1+2\"}}}";
+  assert_int_equal(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
+  close(fd);
+  sc_error err = SC_ERROR_INIT;
+  sc_registry_creds creds = {0};
+  assert_int_equal(sc_auth_file_lookup(path, "reg.example", &creds, &err), 1);
+  assert_string_equal(creds.identity_token, "rt/1+2");
+  sc_registry_creds_clear(&creds);
+  unlink(path);
+  char *form =
+      sc_token_refresh_form("reg svc", "repository:a/b:pull repository:c:pull,push", "rt/1+2");
+  assert_string_equal(form, "grant_type=refresh_token&service=reg%20svc&client_id=sc-build"
+                            "&refresh_token=rt%2F1%2B2&scope=repository%3Aa%2Fb%3Apull"
+                            "&scope=repository%3Ac%3Apull%2Cpush");
+  free(form);
+}
+
+/* The pipe a credential helper is run through: stdin given, stdout kept
+ * (capped), a helper that hangs killed at the deadline. */
+static void test_spawn_filter(void **state)
+{
+  (void)state;
+  sc_error err = SC_ERROR_INIT;
+  sc_spawn_result res = {0};
+  char *echo[] = {"cat", NULL};
+  assert_int_equal(sc_spawn_filter(echo, "host:5000", 9, 1024, 5000, &res, &err), 0);
+  assert_int_equal(res.exit_status, 0);
+  assert_string_equal(res.output, "host:5000");
+  sc_spawn_result_clear(&res);
+  char *big[] = {"head", "-c", "100000", "/dev/zero", NULL};
+  assert_int_equal(sc_spawn_filter(big, "", 0, 4096, 5000, &res, &err), 0);
+  assert_int_equal(res.output_len, 4096);
+  sc_spawn_result_clear(&res);
+  char *hang[] = {"sleep", "30", NULL};
+  time_t start = time(NULL);
+  assert_int_equal(sc_spawn_filter(hang, "x", 1, 1024, 200, &res, &err), -1);
+  assert_true(time(NULL) - start < 5);
+  assert_int_equal(err.code, ETIMEDOUT);
+  assert_non_null(strstr(err.msg, "sleep did not answer within 200 ms"));
+  sc_error_clear(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -476,7 +529,8 @@ int main(void)
       cmocka_unit_test(test_token_parse),     cmocka_unit_test(test_retry_delay),
       cmocka_unit_test(test_select_platform), cmocka_unit_test(test_auth_file_default),
       cmocka_unit_test(test_loopback),        cmocka_unit_test(test_ranges),
-      cmocka_unit_test(test_redirects),       cmocka_unit_test(test_auth_file_scopes),
+      cmocka_unit_test(test_redirects),       cmocka_unit_test(test_spawn_filter),
+      cmocka_unit_test(test_identity_token),  cmocka_unit_test(test_auth_file_scopes),
       cmocka_unit_test(test_auth_file_order),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
