@@ -703,10 +703,21 @@ static char *request_url(const sc_registry *r, const char *target)
   return target[0] == '/' ? xasprintf("%s%s", r->base_url, target) : xstrdup(target);
 }
 
+/* The wait before retry `attempt`: the answer's Retry-After, else the
+ * fixed --retry-delay, else the exponential backoff. */
+static long retry_delay(const sc_registry *r, int attempt, const char *retry_after)
+{
+  long fixed = r->options.retry_delay_ms;
+  if (fixed > 0 && retry_after == NULL)
+    return fixed;
+  return sc_registry_retry_delay_ms(fixed > 0 ? 0 : attempt,
+                                    fixed > 0 ? fixed : r->options.backoff_ms, retry_after,
+                                    (long)time(NULL));
+}
+
 bool sc_registry_backoff(const sc_registry *r, int attempt)
 {
-  return sleep_ms(sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0),
-                  r->options.interrupted);
+  return sleep_ms(retry_delay(r, attempt, NULL), r->options.interrupted);
 }
 
 static bool is_redirect(long status)
@@ -771,7 +782,7 @@ int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_resp
       if (err->code != EAGAIN || attempt + 1 >= max)
         return gave_up(err, attempt + 1);
       sc_error_clear(err);
-      delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, NULL, 0);
+      delay = retry_delay(r, attempt, NULL);
     } else if (resp->status == 401 && !resp->foreign && !auth_retried &&
                take_challenge(r, resp, req->scope)) {
       /* Only the registry's own challenges are answered: a 401 from the
@@ -780,9 +791,9 @@ int sc_registry_request(sc_registry *r, const sc_http_request *req, sc_http_resp
       attempt--;
       continue;
     } else if ((resp->status >= 500 || resp->status == 429) && attempt + 1 < max) {
-      delay = sc_registry_retry_delay_ms(attempt, r->options.backoff_ms, resp->retry_after,
-                                         (long)time(NULL));
+      delay = retry_delay(r, attempt, resp->retry_after);
     } else {
+      resp->attempts = attempt + 1;
       return 0;
     }
     if (!sleep_ms(delay, r->options.interrupted)) {
@@ -822,6 +833,8 @@ int sc_registry_error(sc_error *err, const sc_http_response *resp, const char *f
     append_sanitized(&b, message, 512);
   }
   json_decref(doc);
+  if (resp->attempts > 1)
+    sc_buf_printf(&b, " (gave up after %d attempts)", resp->attempts);
   int code_out = resp->status == 404                          ? ENOENT
                  : resp->status == 401 || resp->status == 403 ? EACCES
                                                               : EIO;
@@ -861,6 +874,11 @@ static int ping(sc_registry *r, sc_error *err)
                            "%s: authentication failed (credentials from %s: check the user "
                            "name and password, or log in again with sc-build login)",
                            r->host, r->options.creds->source ? r->options.creds->source : "?");
+  else if (rc == 0 && (resp.status >= 500 || resp.status == 429))
+    rc = sc_registry_error(err, &resp,
+                           "%s: GET /v2/: the registry is unavailable (try later, or allow "
+                           "more --retry-times)",
+                           r->host);
   else if (rc == 0 && resp.status != 200 && resp.status != 401)
     rc = sc_registry_error(err, &resp, "%s: GET /v2/: not an OCI registry", r->host);
   else if (rc == 0 && resp.status == 401 && r->shared->scheme == SC_AUTH_NONE)

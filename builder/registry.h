@@ -69,7 +69,9 @@ typedef struct sc_registry_options {
   const char *cert_dir;           /* NULL: /etc/containers/certs.d/HOST[:PORT] when present */
   const sc_registry_creds *creds; /* NULL: anonymous */
   int max_attempts;               /* per request, for transient failures; 0: 5 */
-  long backoff_ms;                /* first retry delay; 0: 500 */
+  long backoff_ms;                /* first retry delay, doubled each time; 0: 500 */
+  long retry_delay_ms;            /* > 0: this fixed delay instead of the backoff
+                                     (skopeo's --retry-delay); Retry-After still wins */
   sc_registry_log_fn log;
   void *log_user;
   volatile const int *interrupted;
@@ -128,6 +130,7 @@ typedef struct sc_http_response {
   sc_buf body;            /* at most max_response_size (a larger one is an error) */
   char *origin;           /* "https://HOST:PORT" that answered (after redirects) */
   bool foreign;           /* origin is not the registry (a redirect, an upload Location) */
+  int attempts;           /* how many times the request was sent (transient answers retried) */
 } sc_http_response;
 
 void sc_http_response_clear(sc_http_response *response);

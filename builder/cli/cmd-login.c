@@ -16,6 +16,7 @@
 static const char usage[] =
     "usage: sc-build login [--username USER] [--password-stdin] [--creds USER[:PASS]]\n"
     "                      [--authfile F] [--tls-verify=false] [--cert-dir DIR]\n"
+    "                      " SC_CLI_REGISTRY_RETRY_USAGE "\n"
     "                      " SC_CLI_REGISTRY_LIMITS_USAGE " HOST[:PORT]\n\n"
     "Check credentials against the registry at HOST and store them in the auth file:\n"
     "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"

@@ -1,6 +1,7 @@
 /* registry-args.c: registry options shared by commands (registry-args.h). */
 #include "registry-args.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +43,52 @@ static int parse_seconds(const char *option, const char *text, long *out, sc_err
   return 1;
 }
 
+/* A Go time.Duration as skopeo's --retry-delay takes it: one or more
+ * DECIMAL UNIT pairs ("1.5s", "1m30s", "250ms"; units ns us ms s m h),
+ * at most a day: milliseconds. */
+static int parse_duration(const char *option, const char *text, long *out, sc_error *err)
+{
+  static const struct {
+    const char *unit;
+    double ms;
+  } units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+  double total = 0;
+  const char *p = text;
+  do {
+    char *end;
+    errno = 0;
+    double n = strtod(p, &end);
+    size_t i = 0, len = 0;
+    if (!errno && end != p && isdigit((unsigned char)*p))
+      for (i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strncmp(end, units[i].unit, len = strlen(units[i].unit)) == 0 &&
+            !isalpha((unsigned char)end[len]))
+          break;
+    if (end == p || i == sizeof units / sizeof units[0] || !isdigit((unsigned char)*p))
+      return sc_error_set(err, SC_E_USAGE,
+                          "%s takes a duration such as 500ms, 2s or 1m30s, not '%s'", option, text);
+    total += n * units[i].ms;
+    p = end + len;
+  } while (*p && total <= 86400000.0);
+  if (total > 86400000.0)
+    return sc_error_set(err, SC_E_USAGE, "%s: '%s' is longer than a day", option, text);
+  *out = (long)(total + 0.5);
+  return 1;
+}
+
+/* --retry-times N: 0 (no retries) to 100. */
+static int parse_retry_times(const char *text, int *out, sc_error *err)
+{
+  char *end;
+  errno = 0;
+  long n = strtol(text, &end, 10);
+  if (errno || end == text || *end != '\0' || n < 0 || n > 100)
+    return sc_error_set(err, SC_E_USAGE, "--retry-times takes a number from 0 to 100, not '%s'",
+                        text);
+  *out = (int)n;
+  return 1;
+}
+
 int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_error *err)
 {
   switch (opt) {
@@ -56,6 +103,10 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
       return sc_error_set(err, SC_E_USAGE,
                           "--max-response-size takes a size in bytes (or Nk, NM), not '%s'", arg);
     return 1;
+  case SC_OPT_RETRY_TIMES:
+    return parse_retry_times(arg, &a->retry_times, err);
+  case SC_OPT_RETRY_DELAY:
+    return parse_duration("--retry-delay", arg, &a->retry_delay_ms, err);
   case SC_OPT_CREDS:
     a->creds_arg = arg;
     return 1;
@@ -168,6 +219,8 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
                            .first_byte_timeout_ms = a->first_byte_timeout_ms,
                            .stall_timeout_ms = a->stall_timeout_ms,
                            .max_response_size = a->max_response_size,
+                           .max_attempts = a->retry_times >= 0 ? a->retry_times + 1 : 0,
+                           .retry_delay_ms = a->retry_delay_ms,
                            .backoff_ms = sc_cli_backoff_ms()};
   if (cli->verbose)
     o.log = sc_cli_log_request;

@@ -22,6 +22,8 @@ enum {
   SC_OPT_STALL_TIMEOUT,
   SC_OPT_MAX_RESPONSE_SIZE,
   SC_OPT_AUTHFILE,
+  SC_OPT_RETRY_TIMES,
+  SC_OPT_RETRY_DELAY,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -31,6 +33,8 @@ enum {
       {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
       {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
       {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
+      {"retry-times", required_argument, NULL, SC_OPT_RETRY_TIMES},                                \
+      {"retry-delay", required_argument, NULL, SC_OPT_RETRY_DELAY},                                \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -41,6 +45,8 @@ enum {
 /* One line of usage text for the limits, for the commands' --help. */
 #define SC_CLI_REGISTRY_LIMITS_USAGE                                                               \
   "[--connect-timeout S] [--first-byte-timeout S] [--stall-timeout S] [--max-response-size SIZE]"
+/* And for the retries (skopeo's options). */
+#define SC_CLI_REGISTRY_RETRY_USAGE "[--retry-times N] [--retry-delay DURATION]"
 
 typedef struct sc_cli_registry_args {
   const char *creds_arg; /* --creds USER[:PASS] */
@@ -49,13 +55,15 @@ typedef struct sc_cli_registry_args {
   const char *authfile;  /* --authfile FILE: the only auth file read (and login's) */
   long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
   int64_t max_response_size;                                        /* 0: the default */
+  int retry_times;     /* --retry-times N: retries of a transient failure; -1: the default */
+  long retry_delay_ms; /* --retry-delay DURATION: fixed delay; 0: exponential backoff */
   sc_registry_creds creds;
   bool have_creds;
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \
   {                                                                                                \
-    .tls_verify = true                                                                             \
+    .tls_verify = true, .retry_times = -1                                                          \
   }
 
 /* The usage error for a --from IMAGE of another transport (%s: IMAGE). */

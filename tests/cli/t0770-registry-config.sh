@@ -1,0 +1,87 @@
+#!/bin/bash
+# t0770-registry-config: how sc-build reaches registries, against Debian's
+# docker-registry on loopback: --retry-times/--retry-delay behind a proxy
+# that fails the first requests, TLS certificates from containers-certs.d(5)
+# directories (CAs, client certificates), and registries.conf(5).
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+. "$SC_SOURCE_DIR/tests/registry/registry.sh"
+test_require docker-registry skopeo openssl python3 curl
+
+export XDG_CACHE_HOME=$TEST_TMP/cache XDG_CONFIG_HOME=$TEST_TMP/config SC_PUSH_BACKOFF_MS=20
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG
+export XDG_RUNTIME_DIR=$TEST_TMP/run HOME=$TEST_TMP/home
+mkdir -p "$XDG_RUNTIME_DIR" "$HOME" "$XDG_CONFIG_HOME"
+
+sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
+
+PORT=$(test_free_port)
+R=127.0.0.1:$PORT
+registry_config "$TEST_TMP/reg" "$PORT"
+test_cleanup_add "registry_stop '$TEST_TMP/reg'"
+registry_start "$TEST_TMP/reg" "$PORT"
+sc_build push oci:hw.oci docker://$R/hw:v1 >/dev/null 2>&1
+
+# start_proxy VAR LOG MODE: tests/registry/flaky-proxy.py in front of the
+# registry on a free port (in $VAR), waiting for its socket (not with a
+# request, which would count as one of the failures).
+start_proxy() {
+  local port
+  port=$(test_free_port)
+  python3 "$SC_SOURCE_DIR/tests/registry/flaky-proxy.py" "$port" "http://$R" 100000000 "$2" "$3" &
+  test_cleanup_add "kill $!"
+  for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  eval "$1=$port"
+}
+
+test_expect_success 'retries: two 503 answers, then the inspect goes through' '
+  start_proxy P1 p1.log fail:2:503 &&
+  sc_build inspect --retry-times 2 --retry-delay 10ms docker://127.0.0.1:$P1/hw:v1 >i1.out &&
+  test "$(grep -c "^GET /v2/ 503 - FAILED" p1.log)" = 2 &&
+  expect_grep "^GET /v2/ (200|401) " p1.log
+'
+
+test_expect_success 'retries: --retry-times 0 fails at the first 503 with a clear error' '
+  start_proxy P2 p2.log fail:1:503 &&
+  expect_exit 1 sc_build inspect --retry-times 0 docker://127.0.0.1:$P2/hw:v1 &&
+  expect_grep "127.0.0.1:$P2: GET /v2/: the registry is unavailable .*HTTP 503 UNAVAILABLE: injected failure" .stderr &&
+  test "$(wc -l <p2.log)" = 1
+'
+
+test_expect_success 'retries: the default gives up after 5 attempts and says so' '
+  start_proxy P3 p3.log fail:9:503 &&
+  expect_exit 1 sc_build push oci:hw.oci docker://127.0.0.1:$P3/hw:v2 &&
+  expect_grep "HTTP 503 UNAVAILABLE: injected failure \(gave up after 5 attempts\)" .stderr &&
+  test "$(wc -l <p3.log)" = 5
+'
+
+test_expect_success 'retries: a 429 waits for its Retry-After, not for --retry-delay' '
+  start_proxy P4 p4.log fail:1:429:1 &&
+  start=$(date +%s%N) &&
+  sc_build inspect --retry-times 1 --retry-delay 10ms docker://127.0.0.1:$P4/hw:v1 >/dev/null &&
+  elapsed=$(( ($(date +%s%N) - start) / 1000000 )) &&
+  test "$elapsed" -ge 1000 &&
+  test "$(grep -c "^GET /v2/ 429 - FAILED" p4.log)" = 1
+'
+
+test_expect_success 'retries: 4xx answers are not retried' '
+  start_proxy P5 p5.log fail:3:404 &&
+  expect_exit 1 sc_build inspect --retry-times 3 --retry-delay 10ms docker://127.0.0.1:$P5/hw:v1 &&
+  expect_grep "not an OCI registry: HTTP 404" .stderr &&
+  test "$(wc -l <p5.log)" = 1 &&
+  start_proxy P6 p6.log fail:0:503 &&
+  expect_exit 1 sc_build inspect --retry-times 3 docker://127.0.0.1:$P6/no-such:v1 &&
+  test "$(grep -c "manifests/v1 404" p6.log)" = 1
+'
+
+test_expect_success 'retries: --retry-times and --retry-delay take only sensible values' '
+  expect_exit 2 sc_build inspect --retry-times -1 docker://$R/hw:v1 &&
+  expect_grep "retry-times takes a number from 0 to 100" .stderr &&
+  expect_exit 2 sc_build push --retry-delay 5 oci:hw.oci docker://$R/hw:v1 &&
+  expect_grep "retry-delay takes a duration such as 500ms, 2s or 1m30s, not .5." .stderr &&
+  expect_exit 2 sc_build push --retry-delay 1x oci:hw.oci docker://$R/hw:v1 &&
+  expect_exit 2 sc_build push --retry-delay 25h oci:hw.oci docker://$R/hw:v1 &&
+  expect_grep "longer than a day" .stderr &&
+  sc_build push --retry-delay 1m30s --retry-times 1 oci:hw.oci docker://$R/hw:v3 >/dev/null
+'
+
+test_done
