@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <curl/curl.h>
 #include <pthread.h>
 #include <jansson.h>
@@ -45,6 +46,7 @@ struct sc_registry {
   char errbuf[CURL_ERROR_SIZE];
   char *ca_blob; /* the *.crt files of the cert dir, concatenated */
   char *client_cert, *client_key;
+  char *cert_place;      /* where the certificates came from or were looked for, for messages */
   registry_auth *shared; /* with the clones of this client */
   CURLcode last_rc;      /* of the last exchange, to tell a TLS handshake failure */
   /* Which limit stopped the last exchange (empty: none), and its errno:
@@ -382,6 +384,14 @@ static bool is_transient(CURLcode rc)
   }
 }
 
+/* Whether libcurl's message is a TLS alert from the server (with TLS 1.3
+ * a refused client certificate arrives after the handshake, as a read
+ * error), which no retry mends. */
+static bool tls_alert(const char *why)
+{
+  return strstr(why, "alert") != NULL && (strstr(why, "SSL") || strstr(why, "TLS"));
+}
+
 /* Why no answer came from url (the registry, or where it sent us): a
  * limit the exchange hit, a TLS failure, or libcurl's reason. */
 static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *err)
@@ -392,9 +402,15 @@ static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *
     return sc_error_set(err, r->limit_code, "%s: %s", place, r->limit_msg);
   if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
     return sc_error_set(err, SC_E_INVALID,
-                        "%s: TLS certificate verification failed: %s (give the registry's CA "
-                        "with --cert-dir DIR, or use --tls-verify=false)",
-                        place, why);
+                        "%s: TLS certificate verification failed: %s (certificates for %s: %s; "
+                        "put the registry's CA there as *.crt, give --cert-dir DIR, or use "
+                        "--tls-verify=false)",
+                        place, why, r->host, r->cert_place);
+  if (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM || tls_alert(why))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: TLS handshake failed: %s (certificates for %s: %s; a registry that "
+                        "asks for a client certificate needs NAME.cert and NAME.key there)",
+                        place, why, r->host, r->cert_place);
   if (rc == CURLE_ABORTED_BY_CALLBACK)
     return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
   if (rc == CURLE_OPERATION_TIMEDOUT) /* only the connect timeout is curl's */
@@ -405,11 +421,11 @@ static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *
 
 /* The *.crt (CAs) and *.cert and *.key (client certificate) of a
  * containers-certs.d(5) directory. */
-static int load_cert_dir(sc_registry *r, const char *dir, bool required, sc_error *err)
+static int load_cert_dir(sc_registry *r, const char *dir, sc_error *err)
 {
   DIR *d = opendir(dir);
   if (d == NULL)
-    return required ? sc_error_set_errno(err, errno, "--cert-dir %s", dir) : 0;
+    return sc_error_set_errno(err, errno, "--cert-dir %s", dir);
   sc_buf cas = SC_BUF_INIT;
   struct dirent *e;
   int rc = 0;
@@ -435,6 +451,37 @@ static int load_cert_dir(sc_registry *r, const char *dir, bool required, sc_erro
     r->ca_blob = sc_buf_steal(&cas);
   sc_buf_free(&cas);
   return rc;
+}
+
+static bool is_dir(const char *path)
+{
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* --cert-dir, else the first ROOT/HOST[:PORT] of the roots that is a
+ * directory (containers-certs.d(5): the user's, then /etc/containers,
+ * then /etc/docker); none is no error. */
+static int find_cert_dir(sc_registry *r, const sc_registry_options *o, sc_error *err)
+{
+  static const char *const default_roots[] = {SC_REGISTRY_CERT_ROOTS, NULL};
+  if (o->cert_dir) {
+    r->cert_place = xasprintf("--cert-dir %s", o->cert_dir);
+    return load_cert_dir(r, o->cert_dir, err);
+  }
+  sc_buf searched = SC_BUF_INIT;
+  for (const char *const *root = o->cert_roots ? o->cert_roots : default_roots; *root; root++) {
+    _cleanup_free_ char *dir = sc_path_join(*root, r->host);
+    if (is_dir(dir)) {
+      sc_buf_free(&searched);
+      r->cert_place = xstrdup(dir);
+      return load_cert_dir(r, dir, err);
+    }
+    sc_buf_printf(&searched, "%s%s", searched.len ? ", " : "", dir);
+  }
+  r->cert_place = xasprintf("none in %s", searched.len ? searched.data : "(no directories)");
+  sc_buf_free(&searched);
+  return 0;
 }
 
 static void set_tls(sc_registry *r, CURL *c, const char *url)
@@ -887,6 +934,36 @@ static int ping(sc_registry *r, sc_error *err)
   return rc;
 }
 
+/* Ping over https; on a loopback host or with tls_verify off, when the
+ * TLS handshake fails, over plain http (podman's rule for insecure and
+ * loopback registries).  When plain http fails too (a TLS registry that
+ * refused our client certificate answers http with 400), the TLS failure
+ * is the one reported. */
+static int ping_with_fallback(sc_registry *r, const char *api_host, sc_error *err)
+{
+  sc_error first = SC_ERROR_INIT;
+  int rc = ping(r, &first);
+  if (rc == 0)
+    return 0;
+  if (r->last_rc != CURLE_SSL_CONNECT_ERROR ||
+      (r->options.tls_verify && !sc_registry_host_is_loopback(r->host))) {
+    sc_error_move(err, &first);
+    return -1;
+  }
+  free(r->base_url);
+  r->base_url = xasprintf("http://%s", api_host);
+  sc_error second = SC_ERROR_INIT;
+  rc = ping(r, &second);
+  if (rc < 0) {
+    sc_error_set(err, first.code, "%s (plain http failed too: %s)", first.msg, second.msg);
+    free(r->base_url);
+    r->base_url = xasprintf("https://%s", api_host);
+  }
+  sc_error_clear(&first);
+  sc_error_clear(&second);
+  return rc;
+}
+
 static void set_default_limits(sc_registry_options *o)
 {
   if (o->connect_timeout_ms <= 0)
@@ -917,23 +994,9 @@ int sc_registry_open(const char *host, const sc_registry_options *options, sc_re
   r->curl = curl_easy_init();
   const char *api_host = strcmp(host, "docker.io") == 0 ? "registry-1.docker.io" : host;
   r->base_url = xasprintf("https://%s", api_host);
-  _cleanup_free_ char *default_dir = sc_path_join("/etc/containers/certs.d", host);
-  int rc = options->cert_dir ? load_cert_dir(r, options->cert_dir, true, err)
-                             : load_cert_dir(r, default_dir, false, err);
-  if (rc == 0) {
-    sc_error first = SC_ERROR_INIT;
-    rc = ping(r, &first);
-    if (rc < 0 && r->last_rc == CURLE_SSL_CONNECT_ERROR &&
-        (!options->tls_verify || sc_registry_host_is_loopback(host))) {
-      /* podman's rule for insecure and loopback registries: https first, then plain http. */
-      free(r->base_url);
-      r->base_url = xasprintf("http://%s", api_host);
-      rc = ping(r, err);
-    } else if (rc < 0) {
-      sc_error_move(err, &first);
-    }
-    sc_error_clear(&first);
-  }
+  int rc = find_cert_dir(r, options, err);
+  if (rc == 0)
+    rc = ping_with_fallback(r, api_host, err);
   if (rc < 0) {
     sc_registry_free(r);
     return -1;
@@ -952,6 +1015,7 @@ sc_registry *sc_registry_clone(const sc_registry *r)
   c->ca_blob = r->ca_blob ? xstrdup(r->ca_blob) : NULL;
   c->client_cert = r->client_cert ? xstrdup(r->client_cert) : NULL;
   c->client_key = r->client_key ? xstrdup(r->client_key) : NULL;
+  c->cert_place = r->cert_place ? xstrdup(r->cert_place) : NULL;
   c->shared = r->shared;
   pthread_mutex_lock(&c->shared->lock);
   c->shared->refs++;
@@ -987,5 +1051,6 @@ void sc_registry_free(sc_registry *r)
   free(r->ca_blob);
   free(r->client_cert);
   free(r->client_key);
+  free(r->cert_place);
   free(r);
 }

@@ -57,6 +57,9 @@ bool sc_registry_host_is_loopback(const char *host);
 typedef void (*sc_registry_log_fn)(const char *method, const char *path, long status,
                                    const char *origin, void *user);
 
+/* The system's certs.d roots, in containers-certs.d(5)'s order. */
+#define SC_REGISTRY_CERT_ROOTS "/etc/containers/certs.d", "/etc/docker/certs.d"
+
 /* Defaults of the limits in sc_registry_options. */
 #define SC_REGISTRY_CONNECT_TIMEOUT_MS 30000L
 #define SC_REGISTRY_FIRST_BYTE_TIMEOUT_MS 120000L
@@ -65,8 +68,14 @@ typedef void (*sc_registry_log_fn)(const char *method, const char *path, long st
 #define SC_REGISTRY_MAX_RESPONSE_SIZE SC_JSON_DOCUMENT_MAX
 
 typedef struct sc_registry_options {
-  bool tls_verify;                /* default true */
-  const char *cert_dir;           /* NULL: /etc/containers/certs.d/HOST[:PORT] when present */
+  bool tls_verify; /* default true */
+  /* Where the TLS certificates for HOST[:PORT] come from (containers-certs.d(5)):
+   * *.crt are CAs trusted besides the system's, NAME.cert with NAME.key the
+   * client certificate.  cert_dir (--cert-dir) is that directory; else the
+   * first ROOT/HOST[:PORT] that exists of cert_roots (NULL-terminated; NULL:
+   * SC_REGISTRY_CERT_ROOTS; the caller adds the user's own first). */
+  const char *cert_dir;
+  const char *const *cert_roots;
   const sc_registry_creds *creds; /* NULL: anonymous */
   int max_attempts;               /* per request, for transient failures; 0: 5 */
   long backoff_ms;                /* first retry delay, doubled each time; 0: 500 */

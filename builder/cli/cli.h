@@ -90,6 +90,10 @@ int sc_cli_source_date_epoch_if_set(sc_cli *cli, bool *set, int64_t *out);
  * in milliseconds (tests shorten it); 0, the library's default, when unset
  * or not a number from 1 to 600000. */
 long sc_cli_backoff_ms(void);
+/* $XDG_CONFIG_HOME/SUFFIX, else $HOME/.config/SUFFIX (XDG base directory
+ * spec; relative values are ignored, as it says), else NULL: the user's
+ * containers/certs.d and containers/registries.conf. */
+char *sc_cli_user_config_path(const char *suffix);
 
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "layer.h"
+#include "util.h"
 
 int sc_cli_source_date_epoch(sc_cli *cli, int64_t *out)
 {
@@ -33,4 +34,15 @@ long sc_cli_backoff_ms(void)
   char *end = NULL;
   long v = strtol(text, &end, 10);
   return *end == '\0' && v > 0 && v <= 600000 ? v : 0;
+}
+
+char *sc_cli_user_config_path(const char *suffix)
+{
+  const char *xdg = getenv("XDG_CONFIG_HOME");
+  if (xdg && xdg[0] == '/')
+    return sc_path_join(xdg, suffix);
+  const char *home = getenv("HOME");
+  if (home && home[0] == '/')
+    return xasprintf("%s/.config/%s", home, suffix);
+  return NULL;
 }

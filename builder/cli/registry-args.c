@@ -197,6 +197,10 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc
 
 void sc_cli_registry_args_clear(sc_cli_registry_args *a)
 {
+  for (size_t i = 0; i < sizeof a->cert_roots / sizeof a->cert_roots[0]; i++) {
+    free(a->cert_roots[i]);
+    a->cert_roots[i] = NULL;
+  }
   sc_registry_creds_clear(&a->creds);
   a->have_creds = false;
 }
@@ -209,11 +213,28 @@ static void on_pull_progress(const char *digest, sc_pull_blob_state state, int64
 }
 
 /* Pull options from the registry arguments and the CLI's output settings. */
+/* containers-certs.d(5): $XDG_CONFIG_HOME/containers/certs.d, then the
+ * system's. */
+static void fill_cert_roots(sc_cli_registry_args *a)
+{
+  static const char *const system_roots[] = {SC_REGISTRY_CERT_ROOTS};
+  if (a->cert_roots[0])
+    return;
+  size_t n = 0;
+  char *user = sc_cli_user_config_path("containers/certs.d");
+  if (user)
+    a->cert_roots[n++] = user;
+  for (size_t i = 0; i < sizeof system_roots / sizeof system_roots[0]; i++)
+    a->cert_roots[n++] = xstrdup(system_roots[i]);
+}
+
 sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a)
 {
+  fill_cert_roots(a);
   sc_registry_options o = {.creds = a->have_creds ? &a->creds : NULL,
                            .tls_verify = a->tls_verify,
                            .cert_dir = a->cert_dir,
+                           .cert_roots = (const char *const *)a->cert_roots,
                            .interrupted = sc_cli_catch_interrupts(),
                            .connect_timeout_ms = a->connect_timeout_ms,
                            .first_byte_timeout_ms = a->first_byte_timeout_ms,

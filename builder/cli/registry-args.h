@@ -59,6 +59,9 @@ typedef struct sc_cli_registry_args {
   long retry_delay_ms; /* --retry-delay DURATION: fixed delay; 0: exponential backoff */
   sc_registry_creds creds;
   bool have_creds;
+  /* The certs.d roots: the user's, then SC_REGISTRY_CERT_ROOTS (filled by
+   * sc_cli_registry_options). */
+  char *cert_roots[4];
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \

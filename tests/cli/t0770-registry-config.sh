@@ -84,4 +84,68 @@ test_expect_success 'retries: --retry-times and --retry-delay take only sensible
   sc_build push --retry-delay 1m30s --retry-times 1 oci:hw.oci docker://$R/hw:v3 >/dev/null
 '
 
+# A CA, a server certificate for 127.0.0.1 it signed, and a client
+# certificate it signed (openssl CLI), for a TLS registry and one that asks
+# for client certificates (http.tls.clientcas).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 \
+  -subj /CN=sc-test-ca >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout srv.key -out srv.csr -subj /CN=127.0.0.1 >/dev/null 2>&1
+printf 'subjectAltName=IP:127.0.0.1\n' >srv.ext
+openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 2 \
+  -extfile srv.ext >/dev/null 2>&1
+openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj /CN=sc-client >/dev/null 2>&1
+openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.cert -days 2 \
+  >/dev/null 2>&1
+TPORT=$(test_free_port)
+T=127.0.0.1:$TPORT
+registry_config "$TEST_TMP/treg" "$TPORT" tls "$TEST_TMP/srv.crt" "$TEST_TMP/srv.key"
+test_cleanup_add "registry_stop '$TEST_TMP/treg'"
+registry_start "$TEST_TMP/treg" "$TPORT" https
+MPORT=$(test_free_port)
+M=127.0.0.1:$MPORT
+registry_config "$TEST_TMP/mreg" "$MPORT" mtls "$TEST_TMP/srv.crt" "$TEST_TMP/srv.key" "$TEST_TMP/ca.crt"
+test_cleanup_add "registry_stop '$TEST_TMP/mreg'"
+docker-registry serve "$TEST_TMP/mreg/config.yml" >>"$TEST_TMP/mreg/log" 2>&1 &
+echo $! >"$TEST_TMP/mreg/pid"
+for i in $(seq 100); do
+  curl -s -o /dev/null --cacert ca.crt --cert client.cert --key client.key "https://$M/v2/" && break
+  sleep 0.1
+done
+USER_CERTS=$XDG_CONFIG_HOME/containers/certs.d
+
+test_expect_success 'TLS: without certificates the error names the host and the directories searched' '
+  expect_exit 1 sc_build push oci:hw.oci docker://$T/hw:v1 &&
+  expect_grep "$T/v2/: TLS certificate verification failed: .*certificates for $T: none in $USER_CERTS/$T, /etc/containers/certs.d/$T, /etc/docker/certs.d/$T" .stderr
+'
+
+test_expect_success 'TLS: the CA in $XDG_CONFIG_HOME/containers/certs.d/HOST:PORT is trusted' '
+  mkdir -p "$USER_CERTS/$T" && cp ca.crt "$USER_CERTS/$T/ca.crt" &&
+  sc_build push oci:hw.oci docker://$T/hw:v1 >/dev/null 2>&1 &&
+  sc_build inspect docker://$T/hw:v1 >ti.out &&
+  skopeo inspect --cert-dir "$USER_CERTS/$T" docker://$T/hw:v1 >/dev/null
+'
+
+test_expect_success 'TLS: --cert-dir overrides the certs.d directories' '
+  mkdir -p empty-certs &&
+  expect_exit 1 sc_build inspect --cert-dir empty-certs docker://$T/hw:v1 &&
+  expect_grep "certificate verification failed: .*certificates for $T: --cert-dir empty-certs" .stderr &&
+  sc_build inspect --tls-verify=false --cert-dir empty-certs docker://$T/hw:v1 >/dev/null
+'
+
+test_expect_success 'TLS: a registry asking for a client certificate: refused without one, and not hidden by plain http' '
+  mkdir -p "$USER_CERTS/$M" && cp ca.crt "$USER_CERTS/$M/ca.crt" &&
+  expect_exit 1 sc_build push oci:hw.oci docker://$M/hw:v1 &&
+  expect_grep "$M/v2/: TLS handshake failed: .*certificates for $M: $USER_CERTS/$M; .*NAME.cert and NAME.key" .stderr &&
+  ! grep_q "not an OCI registry" .stderr
+'
+
+test_expect_success 'TLS: NAME.cert and NAME.key in the directory are the client certificate' '
+  cp client.cert client.key "$USER_CERTS/$M/" &&
+  sc_build push oci:hw.oci docker://$M/hw:v1 >/dev/null 2>&1 &&
+  skopeo inspect --cert-dir "$USER_CERTS/$M" docker://$M/hw:v1 >/dev/null &&
+  rm "$USER_CERTS/$M/client.key" &&
+  expect_exit 1 sc_build inspect docker://$M/hw:v1 &&
+  expect_grep "$USER_CERTS/$M: no matching .key for client.cert" .stderr
+'
+
 test_done

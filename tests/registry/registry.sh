@@ -4,7 +4,8 @@
 # http.secret, http.tls, auth.htpasswd, auth.token); registry_start runs it
 # and waits until GET /v2/ answers; registry_stop ends it.
 
-# registry_config DIR PORT [htpasswd FILE | token REALM CERT | tls CERT KEY]...
+# registry_config DIR PORT [tls CERT KEY | mtls CERT KEY CLIENT_CA]... [htpasswd FILE | token REALM CERT]
+# (mtls: TLS that asks for a client certificate signed by CLIENT_CA)
 registry_config() {
   local dir=$1 port=$2; shift 2
   mkdir -p "$dir/storage"
@@ -19,6 +20,7 @@ registry_config() {
     while [ $# -gt 0 ]; do
       case $1 in
         tls) echo "  tls: {certificate: $2, key: $3}"; shift 3 ;;
+        mtls) echo "  tls: {certificate: $2, key: $3, clientcas: [$4]}"; shift 4 ;;
         *) break ;;
       esac
     done
