@@ -16,6 +16,7 @@
 #include "digest.h"
 #include "oci.h"
 #include "parallel.h"
+#include "registries-conf.h"
 #include "store.h"
 
 #define DOWNLOAD_ATTEMPTS 5
@@ -645,8 +646,9 @@ static int pull(pull_ctx *ctx, sc_error *err)
   return rc;
 }
 
-int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
-            sc_error *err)
+/* One place to pull from (a mirror, or the image's registry). */
+static int pull_from(const char *source, const sc_pull_options *options, sc_pull_result *result,
+                     sc_error *err)
 {
   memset(result, 0, sizeof *result);
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -666,5 +668,74 @@ int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *
   sc_registry_ref_clear(&ctx.ref);
   free(ctx.scope);
   sc_base_cache_close(&ctx.cache);
+  return rc;
+}
+
+static char *host_of(const char *reference)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(reference, &ref, NULL) < 0)
+    return NULL;
+  char *host = steal_pointer(&ref.host);
+  sc_registry_ref_clear(&ref);
+  return host;
+}
+
+/* The pull options for one attempt: TLS off for an insecure registry,
+ * and the credentials (looked up for the host the user named) only for
+ * that host. */
+static sc_pull_options attempt_options(const sc_pull_options *options, const char *source_host,
+                                       const sc_pull_attempt *attempt)
+{
+  sc_pull_options o = *options;
+  _cleanup_free_ char *host = host_of(attempt->reference);
+  if (attempt->insecure)
+    o.registry.tls_verify = false;
+  if (host == NULL || source_host == NULL || strcmp(host, source_host) != 0)
+    o.registry.creds = NULL;
+  return o;
+}
+
+/* The places of the plan in order until one has the image; the error of
+ * the last one, after what the others said. */
+static int pull_plan(const sc_pull_attempt *plan, size_t n, const char *source,
+                     const sc_pull_options *options, sc_pull_result *result, sc_error *err)
+{
+  _cleanup_free_ char *source_host = host_of(source);
+  sc_buf tried = SC_BUF_INIT;
+  int rc = -1;
+  for (size_t i = 0; i < n && rc < 0; i++) {
+    sc_pull_options o = attempt_options(options, source_host, &plan[i]);
+    sc_error_clear(err);
+    rc = pull_from(plan[i].reference, &o, result, err);
+    if (rc < 0 && (err->code == SC_E_INTERRUPTED || sc_interrupted(o.registry.interrupted)))
+      break;
+    if (rc < 0 && i + 1 < n)
+      sc_buf_printf(&tried, "%s%s", tried.len ? "; " : "", err->msg);
+  }
+  if (rc < 0 && tried.len) {
+    _cleanup_free_ char *msg = steal_pointer(&err->msg);
+    sc_error_set(err, err->code, "%s (tried before: %s)", msg, tried.data);
+  }
+  sc_buf_free(&tried);
+  return rc;
+}
+
+int sc_pull(const char *source, const sc_pull_options *options, sc_pull_result *result,
+            sc_error *err)
+{
+  memset(result, 0, sizeof *result);
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  if (options->registry.registries &&
+      sc_registries_conf_load(options->registry.registries, &conf, err) < 0)
+    return -1;
+  sc_pull_attempt *plan = NULL;
+  size_t n = 0;
+  int rc =
+      sc_registries_pull_plan(options->registry.registries ? &conf : NULL, source, &plan, &n, err);
+  if (rc == 0)
+    rc = pull_plan(plan, n, source, options, result, err);
+  sc_pull_attempts_free(plan, n);
+  sc_registries_conf_clear(&conf);
   return rc;
 }

@@ -16,6 +16,7 @@
 #include "image-source.h"
 #include "oci.h"
 #include "parallel.h"
+#include "registries-conf.h"
 #include "store.h"
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
@@ -560,6 +561,40 @@ static int open_source(const char *reference, const sc_push_options *options, sc
   return sc_image_source_open(reference, &source, out, err);
 }
 
+/* Where the push goes by registries.conf: the registry's location, never
+ * a mirror; an error when it is blocked.  An insecure registry gets no TLS
+ * verification; credentials stay with the host they were looked up for. */
+static int push_target(const char *destination, sc_registry_options *registry, char **target,
+                       sc_error *err)
+{
+  if (registry->registries == NULL) {
+    *target = xstrdup(destination);
+    return 0;
+  }
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  if (sc_registries_conf_load(registry->registries, &conf, err) < 0)
+    return -1;
+  bool insecure = false;
+  int rc = sc_registries_push_target(&conf, destination, target, &insecure, err);
+  sc_registries_conf_clear(&conf);
+  if (rc < 0)
+    return -1;
+  sc_registry_ref asked, got;
+  if (sc_registry_ref_parse(destination, &asked, err) < 0)
+    return -1;
+  if (sc_registry_ref_parse(*target, &got, err) == 0) {
+    if (strcmp(asked.host, got.host) != 0)
+      registry->creds = NULL;
+    sc_registry_ref_clear(&got);
+  } else {
+    rc = -1;
+  }
+  sc_registry_ref_clear(&asked);
+  if (insecure)
+    registry->tls_verify = false;
+  return rc;
+}
+
 int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
             sc_push_result *result, sc_error *err)
 {
@@ -568,13 +603,16 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   push_ctx ctx = {.options = options, .result = result, .lock = &lock};
   sc_image *image = NULL;
   int rc = -1;
-  if (sc_registry_ref_parse(destination, &ctx.ref, err) < 0)
+  sc_registry_options registry = options->registry;
+  _cleanup_free_ char *target = NULL;
+  if (push_target(destination, &registry, &target, err) < 0 ||
+      sc_registry_ref_parse(target, &ctx.ref, err) < 0)
     return -1;
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
   if (open_source(image_ref, options, &image, err) < 0) {
     /* the error names image_ref already */
-  } else if (sc_registry_open(ctx.ref.host, &options->registry, &ctx.registry, err) == 0) {
+  } else if (sc_registry_open(ctx.ref.host, &registry, &ctx.registry, err) == 0) {
     ctx.image = image;
     ctx.cache = cache_load(options);
     rc = push_image(&ctx, err);

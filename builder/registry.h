@@ -67,8 +67,13 @@ typedef void (*sc_registry_log_fn)(const char *method, const char *path, long st
 #define SC_REGISTRY_STALL_BYTES 1024 /* fewer bytes than this in the stall time: stalled */
 #define SC_REGISTRY_MAX_RESPONSE_SIZE SC_JSON_DOCUMENT_MAX
 
+struct sc_registries_conf_paths;
+
 typedef struct sc_registry_options {
   bool tls_verify; /* default true */
+  /* The registries.conf files (registries-conf.h) pulls and pushes read:
+   * blocked registries, insecure ones, mirrors, short names.  NULL: none. */
+  const struct sc_registries_conf_paths *registries;
   /* Where the TLS certificates for HOST[:PORT] come from (containers-certs.d(5)):
    * *.crt are CAs trusted besides the system's, NAME.cert with NAME.key the
    * client certificate.  cert_dir (--cert-dir) is that directory; else the

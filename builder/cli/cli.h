@@ -94,6 +94,12 @@ long sc_cli_backoff_ms(void);
  * spec; relative values are ignored, as it says), else NULL: the user's
  * containers/certs.d and containers/registries.conf. */
 char *sc_cli_user_config_path(const char *suffix);
+/* The registries.conf files in containers-registries.conf.d(5)'s order, as
+ * containers/image picks them: --registries-conf FILE, else the user's
+ * containers/registries.conf when it exists (which replaces the system's
+ * file and drop-in directory), else /etc/containers/registries.conf; then
+ * the drop-in directories (NULL-terminated in dirs). */
+void sc_cli_registries_conf_files(const char *option_file, char **file, char *dirs[3]);
 
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);

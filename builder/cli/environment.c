@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "layer.h"
 #include "util.h"
@@ -45,4 +46,25 @@ char *sc_cli_user_config_path(const char *suffix)
   if (home && home[0] == '/')
     return xasprintf("%s/.config/%s", home, suffix);
   return NULL;
+}
+
+void sc_cli_registries_conf_files(const char *option_file, char **file, char *dirs[3])
+{
+  char *user_file = sc_cli_user_config_path("containers/registries.conf");
+  char *user_dir = sc_cli_user_config_path("containers/registries.conf.d");
+  size_t n = 0;
+  if (option_file) {
+    *file = xstrdup(option_file);
+    free(user_file);
+    dirs[n++] = xstrdup("/etc/containers/registries.conf.d");
+  } else if (user_file && access(user_file, F_OK) == 0) {
+    *file = user_file; /* the user's file replaces the system's, drop-ins too */
+  } else {
+    free(user_file);
+    *file = xstrdup("/etc/containers/registries.conf");
+    dirs[n++] = xstrdup("/etc/containers/registries.conf.d");
+  }
+  if (user_dir)
+    dirs[n++] = user_dir;
+  dirs[n] = NULL;
 }

@@ -107,6 +107,9 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
     return parse_retry_times(arg, &a->retry_times, err);
   case SC_OPT_RETRY_DELAY:
     return parse_duration("--retry-delay", arg, &a->retry_delay_ms, err);
+  case SC_OPT_REGISTRIES_CONF:
+    a->registries_conf = arg;
+    return 1;
   case SC_OPT_CREDS:
     a->creds_arg = arg;
     return 1;
@@ -201,6 +204,12 @@ void sc_cli_registry_args_clear(sc_cli_registry_args *a)
     free(a->cert_roots[i]);
     a->cert_roots[i] = NULL;
   }
+  free(a->registries_file);
+  a->registries_file = NULL;
+  for (size_t i = 0; i < 3; i++) {
+    free(a->registries_dirs[i]);
+    a->registries_dirs[i] = NULL;
+  }
   sc_registry_creds_clear(&a->creds);
   a->have_creds = false;
 }
@@ -228,13 +237,28 @@ static void fill_cert_roots(sc_cli_registry_args *a)
     a->cert_roots[n++] = xstrdup(system_roots[i]);
 }
 
+/* registries.conf as containers/image finds it (environment.c). */
+static void fill_registries_paths(sc_cli_registry_args *a)
+{
+  if (a->registries_file)
+    return;
+  sc_cli_registries_conf_files(a->registries_conf, &a->registries_file, a->registries_dirs);
+  a->registries_paths = (sc_registries_conf_paths){
+      .file = a->registries_file,
+      .file_required = a->registries_conf != NULL,
+      .dirs = (const char *const *)a->registries_dirs,
+  };
+}
+
 sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a)
 {
   fill_cert_roots(a);
+  fill_registries_paths(a);
   sc_registry_options o = {.creds = a->have_creds ? &a->creds : NULL,
                            .tls_verify = a->tls_verify,
                            .cert_dir = a->cert_dir,
                            .cert_roots = (const char *const *)a->cert_roots,
+                           .registries = &a->registries_paths,
                            .interrupted = sc_cli_catch_interrupts(),
                            .connect_timeout_ms = a->connect_timeout_ms,
                            .first_byte_timeout_ms = a->first_byte_timeout_ms,

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image-source.h"
 #include "pull.h"
+#include "registries-conf.h"
 #include "registry-auth.h"
 
 enum {
@@ -24,6 +25,7 @@ enum {
   SC_OPT_AUTHFILE,
   SC_OPT_RETRY_TIMES,
   SC_OPT_RETRY_DELAY,
+  SC_OPT_REGISTRIES_CONF,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -35,6 +37,7 @@ enum {
       {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
       {"retry-times", required_argument, NULL, SC_OPT_RETRY_TIMES},                                \
       {"retry-delay", required_argument, NULL, SC_OPT_RETRY_DELAY},                                \
+      {"registries-conf", required_argument, NULL, SC_OPT_REGISTRIES_CONF},                        \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -62,6 +65,11 @@ typedef struct sc_cli_registry_args {
   /* The certs.d roots: the user's, then SC_REGISTRY_CERT_ROOTS (filled by
    * sc_cli_registry_options). */
   char *cert_roots[4];
+  const char *registries_conf; /* --registries-conf FILE */
+  /* The registries.conf files (sc_cli_registries_conf_files), filled by
+   * sc_cli_registry_options. */
+  char *registries_file, *registries_dirs[3];
+  sc_registries_conf_paths registries_paths;
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \

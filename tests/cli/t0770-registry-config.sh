@@ -148,4 +148,100 @@ test_expect_success 'TLS: NAME.cert and NAME.key in the directory are the client
   expect_grep "$USER_CERTS/$M: no matching .key for client.cert" .stderr
 '
 
+# registries.conf: a second registry as the mirror, holding an image the
+# primary lacks.
+MIRPORT=$(test_free_port)
+MIR=127.0.0.1:$MIRPORT
+registry_config "$TEST_TMP/mirror" "$MIRPORT"
+test_cleanup_add "registry_stop '$TEST_TMP/mirror'"
+registry_start "$TEST_TMP/mirror" "$MIRPORT"
+sc_build push oci:hw.oci docker://$MIR/lib/hw:v1 >/dev/null 2>&1
+CONF=$XDG_CONFIG_HOME/containers/registries.conf
+# conf LINES...: the user's registries.conf (which replaces the system's).
+conf() { printf '%s\n' "$@" >"$CONF"; }
+
+test_expect_success 'registries.conf: a pull by the primary name is served by the mirror' '
+  conf "[[registry]]" "prefix = \"$R/lib\"" "[[registry.mirror]]" "location = \"$MIR/lib\"" &&
+  ! skopeo inspect --tls-verify=false docker://$R/lib/hw:v1 >/dev/null 2>&1 &&
+  sc_build --verbose inspect docker://$R/lib/hw:v1 >m.out 2>m.err &&
+  expect_grep "http://$MIR" m.err &&
+  ! grep_q "http://$R" m.err
+'
+
+test_expect_success 'registries.conf: a mirror without the image: the registry itself is asked next' '
+  conf "[[registry]]" "prefix = \"$R/hw\"" "[[registry.mirror]]" "location = \"$MIR/hw\"" &&
+  sc_build --verbose inspect docker://$R/hw:v1 >m2.out 2>m2.err &&
+  expect_grep "GET /v2/hw/manifests/v1 404 .*$MIR" m2.err &&
+  expect_grep "GET /v2/hw/manifests/v1 200 .*$R" m2.err
+'
+
+test_expect_success 'registries.conf: pushes go to the registry, never to a mirror' '
+  conf "[[registry]]" "prefix = \"$R/lib\"" "[[registry.mirror]]" "location = \"$MIR/lib\"" &&
+  sc_build push oci:hw.oci docker://$R/lib/pushed:v1 >/dev/null 2>&1 &&
+  skopeo inspect --tls-verify=false docker://$R/lib/pushed:v1 >/dev/null &&
+  ! skopeo inspect --tls-verify=false docker://$MIR/lib/pushed:v1 >/dev/null 2>&1
+'
+
+test_expect_success 'registries.conf: pull-from-mirror = "digest-only" leaves tag pulls to the registry' '
+  conf "[[registry]]" "prefix = \"$R/lib\"" "[[registry.mirror]]" "location = \"$MIR/lib\"" \
+    "pull-from-mirror = \"digest-only\"" &&
+  expect_exit 1 sc_build inspect docker://$R/lib/hw:v1 &&
+  expect_grep "manifest v1 not found" .stderr
+'
+
+test_expect_success 'registries.conf: location rewrites the prefix, for pulls and pushes' '
+  conf "[[registry]]" "prefix = \"example.invalid/sc\"" "location = \"$R\"" &&
+  sc_build inspect docker://example.invalid/sc/hw:v1 >/dev/null &&
+  sc_build push oci:hw.oci docker://example.invalid/sc/rewritten:v1 >/dev/null 2>&1 &&
+  skopeo inspect --tls-verify=false docker://$R/rewritten:v1 >/dev/null
+'
+
+test_expect_success 'registries.conf: a blocked registry is refused by name, for pulls and pushes' '
+  conf "[[registry]]" "prefix = \"$R/hw\"" "blocked = true" &&
+  expect_exit 1 sc_build inspect docker://$R/hw:v1 &&
+  expect_grep "docker://$R/hw:v1: registry blocked by \[\[registry\]\] prefix \"$R/hw\" in $CONF" .stderr &&
+  expect_exit 1 sc_build push oci:hw.oci docker://$R/hw:v9 &&
+  expect_grep "registry blocked by" .stderr &&
+  sc_build inspect docker://$R/lib/pushed:v1 >/dev/null
+'
+
+test_expect_success 'registries.conf: insecure = true skips TLS verification for that registry' '
+  rm -rf "$USER_CERTS/$T" &&
+  expect_exit 1 sc_build inspect docker://$T/hw:v1 &&
+  conf "[[registry]]" "location = \"$T\"" "insecure = true" &&
+  sc_build inspect docker://$T/hw:v1 >/dev/null
+'
+
+test_expect_success 'registries.conf: short names through [aliases], then unqualified-search-registries' '
+  conf "unqualified-search-registries = [\"$R\"]" "[aliases]" "\"sc-alias\" = \"$MIR/lib/hw\"" &&
+  sc_build --verbose inspect docker://sc-alias:v1 >/dev/null 2>a.err &&
+  expect_grep "GET /v2/lib/hw/manifests/v1 200 .*$MIR" a.err &&
+  sc_build --verbose inspect docker://hw:v1 >/dev/null 2>s.err &&
+  expect_grep "GET /v2/hw/manifests/v1 200 .*$R" s.err
+'
+
+test_expect_success 'registries.conf: an ambiguous short name is an error in enforcing mode, tried in order otherwise' '
+  conf "unqualified-search-registries = [\"$MIR\", \"$R\"]" "short-name-mode = \"enforcing\"" &&
+  expect_exit 1 sc_build inspect docker://hw:v1 &&
+  expect_grep "docker://hw:v1: the short name is ambiguous: unqualified-search-registries lists $MIR, $R and short-name-mode is enforcing \($CONF" .stderr &&
+  conf "unqualified-search-registries = [\"$MIR\", \"$R\"]" &&
+  sc_build --verbose inspect docker://hw:v1 >/dev/null 2>p.err &&
+  expect_grep "GET /v2/hw/manifests/v1 404 .*$MIR" p.err &&
+  expect_grep "GET /v2/hw/manifests/v1 200 .*$R" p.err
+'
+
+test_expect_success 'registries.conf: --registries-conf FILE replaces the user file; errors name FILE:LINE:COL' '
+  conf "[[registry]]" "prefix = \"$R/hw\"" "blocked = true" &&
+  printf "[[registry]]\nprefix = \"%s/other\"\nblocked = true\n" "$R" >other.conf &&
+  sc_build inspect --registries-conf other.conf docker://$R/hw:v1 >/dev/null &&
+  expect_exit 1 sc_build inspect --registries-conf no-such.conf docker://$R/hw:v1 &&
+  expect_grep "no-such.conf" .stderr &&
+  printf "[[registry]]\nprefix = \"x\"\ninsecure = 1\n" >bad.conf &&
+  expect_exit 1 sc_build inspect --registries-conf bad.conf docker://$R/hw:v1 &&
+  expect_grep "^bad.conf:3:12: error: .*numbers and dates are not supported here" .stderr &&
+  printf "[[registry]]\ninsecure = \"yes\"\nprefix = \"x\"\n" >bad2.conf &&
+  expect_exit 1 sc_build inspect --registries-conf bad2.conf docker://$R/hw:v1 &&
+  expect_grep "bad2.conf: \[\[registry\]\] 1: insecure: must be true or false" .stderr
+'
+
 test_done
