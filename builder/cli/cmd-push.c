@@ -17,7 +17,7 @@ static const char usage[] =
     "       sc-build push IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
     "                           |docker-archive:PATH[:NAME:TAG]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
-    "                     " SC_CLI_REGISTRY_RETRY_USAGE "\n"
+    "                     [--registries-conf FILE] " SC_CLI_REGISTRY_RETRY_USAGE "\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
