@@ -419,6 +419,24 @@ static int curl_failure(sc_registry *r, CURLcode rc, const char *url, sc_error *
   return sc_error_set(err, is_transient(rc) ? EAGAIN : EIO, "%s: %s", place, why);
 }
 
+/* libcurl's own CA bundle, then the directory's CAs: containers-certs.d(5)
+ * adds CAs to the system's, and CURLOPT_CAINFO_BLOB would replace them
+ * (blob storage a registry redirects to has a public certificate). */
+static char *with_system_cas(sc_registry *r, sc_buf *cas)
+{
+  char *bundle = NULL;
+  sc_buf all = SC_BUF_INIT;
+  _cleanup_free_ char *system = NULL;
+  size_t len = 0;
+  if (curl_easy_getinfo(r->curl, CURLINFO_CAINFO, &bundle) == CURLE_OK && bundle &&
+      sc_read_file_at_max(AT_FDCWD, bundle, 16 * 1024 * 1024, &system, &len, NULL) == 0) {
+    sc_buf_append(&all, system, len);
+    sc_buf_putc(&all, '\n');
+  }
+  sc_buf_append(&all, cas->data, cas->len);
+  return sc_buf_steal(&all);
+}
+
 /* The *.crt (CAs) and *.cert and *.key (client certificate) of a
  * containers-certs.d(5) directory. */
 static int load_cert_dir(sc_registry *r, const char *dir, sc_error *err)
@@ -447,8 +465,8 @@ static int load_cert_dir(sc_registry *r, const char *dir, sc_error *err)
     }
   }
   closedir(d);
-  if (cas.len > 0)
-    r->ca_blob = sc_buf_steal(&cas);
+  if (cas.len > 0 && rc == 0)
+    r->ca_blob = with_system_cas(r, &cas);
   sc_buf_free(&cas);
   return rc;
 }
