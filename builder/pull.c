@@ -681,19 +681,30 @@ static char *host_of(const char *reference)
   return host;
 }
 
-/* The pull options for one attempt: TLS off for an insecure registry,
- * and the credentials (looked up for the host the user named) only for
- * that host. */
-static sc_pull_options attempt_options(const sc_pull_options *options, const char *source_host,
-                                       const sc_pull_attempt *attempt)
+/* The pull options for one attempt: TLS off for an insecure registry;
+ * the credentials given are for the host the user named, another host
+ * gets its own from creds_for (into *own), or none. */
+static int attempt_options(const sc_pull_options *options, const char *source_host,
+                           const sc_pull_attempt *attempt, sc_pull_options *o,
+                           sc_registry_creds *own, sc_error *err)
 {
-  sc_pull_options o = *options;
-  _cleanup_free_ char *host = host_of(attempt->reference);
+  *o = *options;
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(attempt->reference, &ref, err) < 0)
+    return -1;
+  int rc = 0;
   if (attempt->insecure)
-    o.registry.tls_verify = false;
-  if (host == NULL || source_host == NULL || strcmp(host, source_host) != 0)
-    o.registry.creds = NULL;
-  return o;
+    o->registry.tls_verify = false;
+  if (source_host == NULL || strcmp(ref.host, source_host) != 0) {
+    o->registry.creds = NULL;
+    if (options->registry.creds_for)
+      rc = options->registry.creds_for(ref.host, ref.repository, own, options->registry.creds_user,
+                                       err);
+    if (rc == 1)
+      o->registry.creds = own;
+  }
+  sc_registry_ref_clear(&ref);
+  return rc < 0 ? -1 : 0;
 }
 
 /* The places of the plan in order until one has the image; the error of
@@ -705,9 +716,12 @@ static int pull_plan(const sc_pull_attempt *plan, size_t n, const char *source,
   sc_buf tried = SC_BUF_INIT;
   int rc = -1;
   for (size_t i = 0; i < n && rc < 0; i++) {
-    sc_pull_options o = attempt_options(options, source_host, &plan[i]);
+    sc_pull_options o;
+    sc_registry_creds own = {0};
     sc_error_clear(err);
-    rc = pull_from(plan[i].reference, &o, result, err);
+    if (attempt_options(options, source_host, &plan[i], &o, &own, err) == 0)
+      rc = pull_from(plan[i].reference, &o, result, err);
+    sc_registry_creds_clear(&own);
     if (rc < 0 && (err->code == SC_E_INTERRUPTED || sc_interrupted(o.registry.interrupted)))
       break;
     if (rc < 0 && i + 1 < n)

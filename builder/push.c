@@ -563,9 +563,10 @@ static int open_source(const char *reference, const sc_push_options *options, sc
 
 /* Where the push goes by registries.conf: the registry's location, never
  * a mirror; an error when it is blocked.  An insecure registry gets no TLS
- * verification; credentials stay with the host they were looked up for. */
+ * verification; credentials stay with the host they were looked up for,
+ * another host gets its own (into *own) from creds_for. */
 static int push_target(const char *destination, sc_registry_options *registry, char **target,
-                       sc_error *err)
+                       sc_registry_creds *own, sc_error *err)
 {
   if (registry->registries == NULL) {
     *target = xstrdup(destination);
@@ -583,8 +584,14 @@ static int push_target(const char *destination, sc_registry_options *registry, c
   if (sc_registry_ref_parse(destination, &asked, err) < 0)
     return -1;
   if (sc_registry_ref_parse(*target, &got, err) == 0) {
-    if (strcmp(asked.host, got.host) != 0)
+    if (strcmp(asked.host, got.host) != 0) {
       registry->creds = NULL;
+      if (registry->creds_for)
+        rc = registry->creds_for(got.host, got.repository, own, registry->creds_user, err);
+      if (rc == 1)
+        registry->creds = own;
+      rc = rc < 0 ? -1 : 0;
+    }
     sc_registry_ref_clear(&got);
   } else {
     rc = -1;
@@ -605,9 +612,12 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   int rc = -1;
   sc_registry_options registry = options->registry;
   _cleanup_free_ char *target = NULL;
-  if (push_target(destination, &registry, &target, err) < 0 ||
-      sc_registry_ref_parse(target, &ctx.ref, err) < 0)
+  sc_registry_creds own = {0};
+  if (push_target(destination, &registry, &target, &own, err) < 0 ||
+      sc_registry_ref_parse(target, &ctx.ref, err) < 0) {
+    sc_registry_creds_clear(&own);
     return -1;
+  }
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
   if (open_source(image_ref, options, &image, err) < 0) {
@@ -632,6 +642,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   sc_registry_free(ctx.registry);
   sc_image_free(image);
   sc_registry_ref_clear(&ctx.ref);
+  sc_registry_creds_clear(&own);
   free(ctx.scope);
   return rc;
 }

@@ -74,6 +74,13 @@ typedef struct sc_registry_options {
   /* The registries.conf files (registries-conf.h) pulls and pushes read:
    * blocked registries, insecure ones, mirrors, short names.  NULL: none. */
   const struct sc_registries_conf_paths *registries;
+  /* Credentials for a host registries.conf sends a request to instead of
+   * the one creds were looked up for (a mirror, a location elsewhere): 1
+   * with *out filled, 0 for none, -1 with err set.  NULL: such hosts are
+   * asked anonymously. */
+  int (*creds_for)(const char *host, const char *repository, sc_registry_creds *out, void *user,
+                   sc_error *err);
+  void *creds_user;
   /* Where the TLS certificates for HOST[:PORT] come from (containers-certs.d(5)):
    * *.crt are CAs trusted besides the system's, NAME.cert with NAME.key the
    * client certificate.  cert_dir (--cert-dir) is that directory; else the

@@ -237,6 +237,17 @@ static void fill_cert_roots(sc_cli_registry_args *a)
     a->cert_roots[n++] = xstrdup(system_roots[i]);
 }
 
+/* Credentials for a mirror or a registries.conf location on another host:
+ * from --authfile or the auth files (--creds are for the registry named). */
+static int creds_for_host(const char *host, const char *repository, sc_registry_creds *out,
+                          void *user, sc_error *err)
+{
+  const sc_cli_registry_args *a = user;
+  if (a->creds_arg)
+    return 0;
+  return sc_registry_creds_find(host, repository, a->authfile, out, err);
+}
+
 /* registries.conf as containers/image finds it (environment.c). */
 static void fill_registries_paths(sc_cli_registry_args *a)
 {
@@ -259,6 +270,8 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
                            .cert_dir = a->cert_dir,
                            .cert_roots = (const char *const *)a->cert_roots,
                            .registries = &a->registries_paths,
+                           .creds_for = creds_for_host,
+                           .creds_user = a,
                            .interrupted = sc_cli_catch_interrupts(),
                            .connect_timeout_ms = a->connect_timeout_ms,
                            .first_byte_timeout_ms = a->first_byte_timeout_ms,

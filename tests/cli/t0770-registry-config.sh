@@ -5,7 +5,7 @@
 # directories (CAs, client certificates), and registries.conf(5).
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 . "$SC_SOURCE_DIR/tests/registry/registry.sh"
-test_require docker-registry skopeo openssl python3 curl
+test_require docker-registry skopeo openssl python3 curl htpasswd
 
 export XDG_CACHE_HOME=$TEST_TMP/cache XDG_CONFIG_HOME=$TEST_TMP/config SC_PUSH_BACKOFF_MS=20
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG
@@ -228,6 +228,26 @@ test_expect_success 'registries.conf: an ambiguous short name is an error in enf
   sc_build --verbose inspect docker://hw:v1 >/dev/null 2>p.err &&
   expect_grep "GET /v2/hw/manifests/v1 404 .*$MIR" p.err &&
   expect_grep "GET /v2/hw/manifests/v1 200 .*$R" p.err
+'
+
+APORT=$(test_free_port)
+AMIR=127.0.0.1:$APORT
+PASS=m1rror-Pa55
+htpasswd -Bbn user "$PASS" >"$TEST_TMP/htpasswd"
+registry_config "$TEST_TMP/amirror" "$APORT" htpasswd "$TEST_TMP/htpasswd"
+test_cleanup_add "registry_stop '$TEST_TMP/amirror'"
+registry_start "$TEST_TMP/amirror" "$APORT"
+sc_build push --creds "user:$PASS" oci:hw.oci docker://$AMIR/priv/hw:v1 >/dev/null 2>&1
+
+test_expect_success 'registries.conf: a mirror gets the credentials of its own host, not the registry'"'"'s' '
+  conf "[[registry]]" "prefix = \"$R/priv\"" "[[registry.mirror]]" "location = \"$AMIR/priv\"" &&
+  expect_exit 1 sc_build inspect docker://$R/priv/hw:v1 &&
+  expect_grep "manifest v1 not found.*tried before: docker://$AMIR/priv/hw:v1: manifest v1: HTTP 401" .stderr &&
+  mkdir -p "$XDG_RUNTIME_DIR/containers" &&
+  printf "{\"auths\": {\"%s\": {\"auth\": \"%s\"}}}\n" "$AMIR" "$(printf "user:$PASS" | base64 -w0)" \
+    >"$XDG_RUNTIME_DIR/containers/auth.json" &&
+  sc_build inspect docker://$R/priv/hw:v1 >/dev/null &&
+  rm "$XDG_RUNTIME_DIR/containers/auth.json"
 '
 
 test_expect_success 'registries.conf: --registries-conf FILE replaces the user file; errors name FILE:LINE:COL' '
