@@ -22,6 +22,8 @@ enum {
   SC_OPT_STALL_TIMEOUT,
   SC_OPT_MAX_RESPONSE_SIZE,
   SC_OPT_AUTHFILE,
+  SC_OPT_POLICY,
+  SC_OPT_REGISTRIES_D,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -31,6 +33,8 @@ enum {
       {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
       {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
       {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
+      {"policy", required_argument, NULL, SC_OPT_POLICY},                                          \
+      {"registries.d", required_argument, NULL, SC_OPT_REGISTRIES_D},                              \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -43,10 +47,12 @@ enum {
   "[--connect-timeout S] [--first-byte-timeout S] [--stall-timeout S] [--max-response-size SIZE]"
 
 typedef struct sc_cli_registry_args {
-  const char *creds_arg; /* --creds USER[:PASS] */
-  bool tls_verify;       /* --tls-verify[=true|false], default true */
-  const char *cert_dir;  /* --cert-dir DIR */
-  const char *authfile;  /* --authfile FILE: the only auth file read (and login's) */
+  const char *creds_arg;    /* --creds USER[:PASS] */
+  bool tls_verify;          /* --tls-verify[=true|false], default true */
+  const char *cert_dir;     /* --cert-dir DIR */
+  const char *authfile;     /* --authfile FILE: the only auth file read (and login's) */
+  const char *policy;       /* --policy FILE: containers-policy.json(5) for reads (policy.h) */
+  const char *registries_d; /* --registries.d DIR: where signatures are (registries-d.h) */
   long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
   int64_t max_response_size;                                        /* 0: the default */
   sc_registry_creds creds;
