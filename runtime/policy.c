@@ -239,7 +239,9 @@ int sc_policy_parse(const char *file, const char *data, size_t len, sc_policy **
                            jerr.text);
   sc_policy *p = xcalloc(1, sizeof *p);
   p->file = xstrdup(file);
-  p->text = xstrndup(data, len);
+  p->text = xmalloc(len + 1); /* not xstrndup: the bytes may hold a NUL */
+  memcpy(p->text, data, len);
+  p->text[len] = '\0';
   p->len = len;
   p->doc = doc;
   static const char *const top[] = {"default", "transports", NULL};
@@ -423,7 +425,6 @@ typedef struct key_set {
   sc_signature_key *keys;
   char **data; /* owned bytes behind keys */
   size_t count;
-  char *description; /* "keyPath /etc/pki/k.gpg", "keyData" */
 } key_set;
 
 static void key_set_clear(key_set *k)
@@ -432,7 +433,6 @@ static void key_set_clear(key_set *k)
     free(k->data[i]);
   free(k->data);
   free(k->keys);
-  free(k->description);
   memset(k, 0, sizeof *k);
 }
 
@@ -454,30 +454,39 @@ static int key_file(key_set *k, const char *path, sc_error *err)
   return 0;
 }
 
+/* "keyPath FILE", "keyPaths FILE, FILE", "keyData": the keys, for messages. */
+static char *key_description(json_t *req)
+{
+  json_t *path = json_object_get(req, "keyPath"), *paths = json_object_get(req, "keyPaths");
+  if (path)
+    return xasprintf("keyPath %s", json_string_value(path));
+  if (paths == NULL)
+    return xstrdup("keyData");
+  sc_buf names = SC_BUF_INIT;
+  sc_buf_puts(&names, "keyPaths ");
+  size_t i;
+  json_t *item;
+  json_array_foreach(paths, i, item)
+      sc_buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(item));
+  return sc_buf_steal(&names);
+}
+
 static int load_keys(json_t *req, key_set *k, sc_error *err)
 {
   json_t *path = json_object_get(req, "keyPath"), *paths = json_object_get(req, "keyPaths"),
          *data = json_object_get(req, "keyData");
-  if (path) {
-    k->description = xasprintf("keyPath %s", json_string_value(path));
+  if (path)
     return key_file(k, json_string_value(path), err);
-  }
   if (paths) {
-    sc_buf names = SC_BUF_INIT;
     size_t i;
     json_t *item;
-    int rc = 0;
     json_array_foreach(paths, i, item)
     {
-      sc_buf_printf(&names, "%s%s", i ? ", " : "", json_string_value(item));
-      if (rc == 0)
-        rc = key_file(k, json_string_value(item), err);
+      if (key_file(k, json_string_value(item), err) < 0)
+        return -1;
     }
-    _cleanup_free_ char *list = sc_buf_steal(&names);
-    k->description = xasprintf("keyPaths %s", list);
-    return rc;
+    return 0;
   }
-  k->description = xstrdup("keyData");
   unsigned char *raw = NULL;
   size_t len = 0;
   if (sc_base64_decode(json_string_value(data), json_string_length(data), &raw, &len) < 0)
@@ -522,10 +531,12 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   if (strcmp(key_type, "GPGKeys") != 0)
     return sc_error_set(err, SC_E_INVALID, "keyType %.100s is not supported (only GPGKeys)",
                         key_type);
+  *keys = key_description(req);
+  if (count == 0) /* before the keys: no keyring is made for nothing */
+    return sc_error_set(err, SC_E_CHECK, "no signature found (looked in %s)", looked_in);
   key_set k = {0};
   sc_signature_verifier *v = NULL;
   int rc = load_keys(req, &k, err);
-  *keys = xstrdup(k.description);
   if (rc == 0)
     rc = sc_signature_verifier_new(k.keys, k.count, &v, err);
   key_set_clear(&k);
@@ -543,8 +554,6 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   _cleanup_free_ char *text = sc_buf_steal(&reasons);
   if (accepted)
     return 0;
-  if (count == 0)
-    return sc_error_set(err, SC_E_CHECK, "no signature found (looked in %s)", looked_in);
   return sc_error_set(err, SC_E_CHECK, "no signature is accepted%s", text);
 }
 
