@@ -90,10 +90,24 @@ static const char *const identity_types[] = {
     "matchRepoDigestOrExact", "matchExact", "matchRepository", "exactReference", "exactRepository",
     "remapIdentity",          NULL};
 
-/* A docker reference in a policy (exactReference, exactRepository): parsed
- * as sc-build parses docker:// references; tagged (or by digest) or not. */
-static bool reference_parses(const char *text, bool tagged)
+/* A docker reference normalized as sc-build reads docker:// ones: name
+ * (HOST/REPO) and full (HOST/REPO:TAG or HOST/REPO@DIGEST); false when it
+ * does not parse.  *name_only: no tag or digest was written. */
+typedef struct docker_name {
+  char *name, *full;
+  bool name_only;
+} docker_name;
+
+static void docker_name_clear(docker_name *n)
 {
+  free(n->name);
+  free(n->full);
+  memset(n, 0, sizeof *n);
+}
+
+static bool docker_name_parse(const char *text, docker_name *out)
+{
+  memset(out, 0, sizeof *out);
   if (strstr(text, "://"))
     return false;
   _cleanup_free_ char *full = xasprintf("docker://%s", text);
@@ -103,10 +117,25 @@ static bool reference_parses(const char *text, bool tagged)
     sc_error_clear(&ignored);
     return false;
   }
-  sc_image_ref_clear(&ref);
   const char *last = strrchr(text, '/');
-  bool has_tag = strchr(text, '@') || strchr(last ? last : text, ':');
-  return tagged == has_tag;
+  out->name_only = !strchr(text, '@') && !strchr(last ? last : text, ':');
+  out->name = xasprintf("%s/%s", ref.host, ref.repository);
+  out->full = ref.digest ? xasprintf("%s@%s", out->name, ref.digest)
+                         : xasprintf("%s:%s", out->name, ref.tag);
+  sc_image_ref_clear(&ref);
+  return true;
+}
+
+/* A docker reference in a policy (exactReference, exactRepository): it
+ * parses, with a tag or digest (tagged) or without. */
+static bool reference_parses(const char *text, bool tagged)
+{
+  docker_name n;
+  if (!docker_name_parse(text, &n))
+    return false;
+  bool ok = n.name_only != tagged;
+  docker_name_clear(&n);
+  return ok;
 }
 
 static int check_identity(const sc_policy *p, const json_where *w, json_t *id, sc_error *err)
@@ -326,42 +355,6 @@ bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image
       return true;
   }
   return false;
-}
-
-/* A docker reference normalized as sc-build reads docker:// ones: name
- * (HOST/REPO) and full (HOST/REPO:TAG or HOST/REPO@DIGEST); false when it
- * does not parse.  *name_only: no tag or digest was written. */
-typedef struct docker_name {
-  char *name, *full;
-  bool name_only;
-} docker_name;
-
-static void docker_name_clear(docker_name *n)
-{
-  free(n->name);
-  free(n->full);
-  memset(n, 0, sizeof *n);
-}
-
-static bool docker_name_parse(const char *text, docker_name *out)
-{
-  memset(out, 0, sizeof *out);
-  if (strstr(text, "://"))
-    return false;
-  _cleanup_free_ char *full = xasprintf("docker://%s", text);
-  sc_image_ref ref;
-  sc_error ignored = SC_ERROR_INIT;
-  if (sc_image_ref_parse(full, SC_REF_SOURCE, &ref, &ignored) < 0) {
-    sc_error_clear(&ignored);
-    return false;
-  }
-  const char *last = strrchr(text, '/');
-  out->name_only = !strchr(text, '@') && !strchr(last ? last : text, ':');
-  out->name = xasprintf("%s/%s", ref.host, ref.repository);
-  out->full = ref.digest ? xasprintf("%s@%s", out->name, ref.digest)
-                         : xasprintf("%s:%s", out->name, ref.tag);
-  sc_image_ref_clear(&ref);
-  return true;
 }
 
 static char *image_full(const sc_policy_image *img)
