@@ -26,6 +26,11 @@ R=127.0.0.1:$PORT
 registry_config "$TEST_TMP/reg" "$PORT"
 test_cleanup_add "registry_stop '$TEST_TMP/reg'"
 registry_start "$TEST_TMP/reg" "$PORT"
+# The lookaside served over http too, as a web server would publish it.
+HPORT=$(test_free_port)
+mkdir sigs
+python3 -m http.server --bind 127.0.0.1 --directory sigs "$HPORT" >/dev/null 2>&1 &
+test_cleanup_add "kill $!"
 
 mkdir rd && cat >rd/sc.yaml <<YAML
 docker:
@@ -91,6 +96,14 @@ test_expect_success 'sc-build accepts what skopeo copy --sign-by signed' '
   skopeo copy --dest-tls-verify=false --sign-by "$FPR" --registries.d rd oci:base.oci:hello-world:latest docker://$R/by-skopeo:v1 >/dev/null 2>&1 &&
   test -f "$(sigdir by-skopeo "$digest")/signature-1" &&
   sc_build build oneshot $POLICY --from docker://$R/by-skopeo:v1 -o os.oci >/dev/null 2>&1
+'
+
+test_expect_success 'signatures are read from an http:// lookaside too' '
+  mkdir rd-http && printf "docker:\n  %s:\n    lookaside: http://127.0.0.1:%s/\n" "$R" "$HPORT" >rd-http/sc.yaml &&
+  for i in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$HPORT/" && break; sleep 0.1; done &&
+  sc_build build oneshot --policy policy.json --registries.d rd-http --from docker://$R/by-skopeo:v1 -o http.oci >/dev/null 2>&1 &&
+  expect_exit 1 sc_build build oneshot --policy policy.json --registries.d rd-http --from docker://$R/unsigned:v1 -o no.oci &&
+  expect_grep "no signature found \(looked in http://127.0.0.1:$HPORT/, from rd-http/sc.yaml" .stderr
 '
 
 test_expect_success 'sc-build refuses an unsigned image under signedBy, caching nothing' '

@@ -254,6 +254,34 @@ static void test_policy_scopes(void **state)
   sc_policy_free(p);
 }
 
+/* $HOME/.config/containers/policy.json comes before the system's; a named
+ * file replaces both, and a missing one is an error naming it. */
+static void test_policy_files(void **state)
+{
+  char home[] = "/tmp/sc-test-home-XXXXXX";
+  assert_non_null(mkdtemp(home));
+  _cleanup_free_ char *dir = xasprintf("%s/.config/containers", home);
+  _cleanup_free_ char *file = xasprintf("%s/policy.json", dir);
+  sc_error err = SC_ERROR_INIT;
+  const char *json = "{\"default\": [{\"type\": \"reject\"}]}";
+  assert_int_equal(sc_mkdir_p_at(AT_FDCWD, dir, 0755, &err), 0);
+  assert_int_equal(sc_write_file_at(AT_FDCWD, file, json, strlen(json), 0644, &err), 0);
+  const char *saved = getenv("HOME");
+  _cleanup_free_ char *old_home = saved ? xstrdup(saved) : NULL;
+  setenv("HOME", home, 1);
+  sc_policy *p = NULL;
+  assert_int_equal(sc_policy_load(NULL, &p, &err), 0);
+  assert_string_equal(sc_policy_file(p), file);
+  sc_policy_free(p);
+  _cleanup_free_ char *missing = xasprintf("%s/none.json", home);
+  assert_int_equal(sc_policy_load(missing, &p, &err), -1);
+  assert_non_null(strstr(err.msg, missing));
+  sc_error_clear(&err);
+  if (old_home)
+    setenv("HOME", old_home, 1);
+  assert_int_equal(sc_rm_rf_at(AT_FDCWD, home, &err), 0);
+}
+
 /* ---- signatures made with a throwaway key ---- */
 
 typedef struct keyring {
@@ -455,7 +483,7 @@ int main(void)
       cmocka_unit_test(test_scopes),           cmocka_unit_test(test_registries_d_match),
       cmocka_unit_test(test_registries_d_bad), cmocka_unit_test(test_lookaside_url),
       cmocka_unit_test(test_payload),          cmocka_unit_test(test_policy_bad),
-      cmocka_unit_test(test_policy_scopes),
+      cmocka_unit_test(test_policy_scopes),    cmocka_unit_test(test_policy_files),
   };
   const struct CMUnitTest gpg_tests[] = {
       cmocka_unit_test(test_signed_identities),
