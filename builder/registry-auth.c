@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "base64.h"
 #include "process.h"
 #include "util.h"
 

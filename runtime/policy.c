@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <sc/imageref.h>
 
+#include "base64.h"
 #include "docker-scope.h"
 #include "jsonpos.h"
 #include "signature.h"

@@ -139,11 +139,6 @@ static inline bool sc_interrupted(volatile const int *interrupted)
  * what is NULL) once the flag is raised, else 0. */
 int sc_check_interrupted(volatile const int *interrupted, const char *what, sc_error *err);
 
-/* Padded standard base64 (RFC 4648 section 4) decoded into a new buffer,
- * NUL-terminated (*out_len not counting it): 0, or -1 when text is not
- * base64 (nothing allocated then). */
-int sc_base64_decode(const char *text, size_t len, unsigned char **out, size_t *out_len);
-
 /* Random hex string of n characters (n <= 64), from getrandom(). */
 void sc_random_hex(char *out, size_t n);
 
