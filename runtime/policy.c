@@ -352,7 +352,8 @@ bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image
   json_t *req;
   json_array_foreach(list, i, req)
   {
-    if (strcmp(json_string_value(json_object_get(req, "type")), "insecureAcceptAnything") != 0)
+    const char *type = json_string_value(json_object_get(req, "type"));
+    if (strcmp(type, "insecureAcceptAnything") != 0 && strcmp(type, "reject") != 0)
       return true;
   }
   return false;

@@ -46,7 +46,8 @@ typedef struct sc_policy_image {
 } sc_policy_image;
 
 /* Whether the requirements for image need its signatures (any but
- * insecureAcceptAnything): when not, sc_policy_check takes none. */
+ * insecureAcceptAnything and reject): when not, sc_policy_check takes
+ * none, and none need be fetched. */
 bool sc_policy_needs_signatures(const sc_policy *policy, const sc_policy_image *image);
 
 /* One signature as fetched: its bytes and where it came from. */

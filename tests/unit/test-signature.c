@@ -247,6 +247,9 @@ static void test_policy_scopes(void **state)
   sc_policy_image elsewhere = {
       .host = "x", .repository = "y", .tag = "v", .manifest_digest = DIGEST};
   assert_false(sc_policy_needs_signatures(p, &elsewhere));
+  sc_policy_image rejected = {
+      .host = "reg.example", .repository = "x", .tag = "v", .manifest_digest = DIGEST};
+  assert_false(sc_policy_needs_signatures(p, &rejected));
   sc_policy_free(p);
   p = policy_ok("{\"default\": [{\"type\": \"reject\"}]}");
   assert_int_equal(check(p, "ns/app", "v1", NULL, NULL, 0, &m4), -1);
