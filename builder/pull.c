@@ -15,8 +15,12 @@
 #include "descriptor.h"
 #include "digest.h"
 #include "oci.h"
+#include "docker-scope.h"
+#include "lookaside.h"
 #include "parallel.h"
 #include "registries-conf.h"
+#include "policy.h"
+#include "registries-d.h"
 #include "store.h"
 
 #define DOWNLOAD_ATTEMPTS 5
@@ -41,6 +45,7 @@ typedef struct pull_ctx {
    * (each worker has its own copy of this struct). */
   pthread_mutex_t *lock;
   const sc_descriptor *blobs; /* what fetch_blobs works through */
+  sc_policy *policy;          /* loaded before anything is fetched */
 } pull_ctx;
 
 void sc_pull_result_clear(sc_pull_result *result)
@@ -329,9 +334,58 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
   return rc;
 }
 
+/* ---- the signature policy ---- */
+
+/* The image's signatures from its lookaside, when the policy needs them. */
+static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookaside_signatures *sigs,
+                           char **looked_in, sc_error *err)
+{
+  sc_registries_d *d = NULL;
+  if (sc_registries_d_load(ctx->options->registries_d, &d, err) < 0) {
+    sc_registries_d_free(d);
+    return -1;
+  }
+  _cleanup_strv_ char **scopes =
+      sc_docker_scopes(img->host, img->repository, img->tag, img->digest);
+  const char *configured = NULL;
+  const char *url = sc_registries_d_lookaside(d, scopes, false, &configured);
+  int rc = 0;
+  if (url == NULL) {
+    *looked_in = xasprintf("no lookaside: registries.d %s configures none for %s/%s",
+                           sc_registries_d_dir(d), img->host, img->repository);
+  } else {
+    *looked_in = xasprintf("%s, from %s", url, configured);
+    rc = sc_lookaside_read(url, img->repository, img->manifest_digest, sigs, err);
+  }
+  sc_registries_d_free(d);
+  return rc;
+}
+
+/* The top-level manifest against the policy, before it is cached. */
+static int check_policy(pull_ctx *ctx, const manifest_bytes *m, sc_error *err)
+{
+  sc_policy_image img = {.host = ctx->ref.host,
+                         .repository = ctx->ref.repository,
+                         .tag = ctx->ref.tag,
+                         .digest = ctx->ref.digest,
+                         .manifest_digest = m->digest};
+  sc_lookaside_signatures sigs = {0};
+  _cleanup_free_ char *looked_in = NULL;
+  int rc = 0;
+  if (sc_policy_needs_signatures(ctx->policy, &img) &&
+      read_signatures(ctx, &img, &sigs, &looked_in, err) < 0)
+    rc = sc_error_prefix(err, "%s: reading its signatures", ctx->source);
+  /* the policy's message names the image already */
+  if (rc == 0)
+    rc = sc_policy_check(ctx->policy, &img, sigs.items, sigs.count, looked_in, err);
+  sc_lookaside_signatures_clear(&sigs);
+  return rc;
+}
+
 /* A manifest by digest from the cache when it is there, else the registry;
- * by tag always from the registry (a tag moves). */
-static int load_manifest(pull_ctx *ctx, const char *reference, const char *digest,
+ * by tag always from the registry (a tag moves).  The top-level one is
+ * checked against the policy before it is stored. */
+static int load_manifest(pull_ctx *ctx, const char *reference, const char *digest, bool top,
                          manifest_bytes *m, sc_error *err)
 {
   if (digest && sc_oci_has_blob(ctx->blobs_fd, digest, -1)) {
@@ -339,10 +393,10 @@ static int load_manifest(pull_ctx *ctx, const char *reference, const char *diges
     int rc = read_cached_manifest(ctx, digest, m, &cached);
     sc_error_clear(&cached);
     if (rc == 0)
-      return 0;
+      return top ? check_policy(ctx, m, err) : 0;
     manifest_bytes_clear(m);
   }
-  if (fetch_manifest(ctx, reference, digest, m, err) < 0)
+  if (fetch_manifest(ctx, reference, digest, m, err) < 0 || (top && check_policy(ctx, m, err) < 0))
     return -1;
   return sc_oci_write_blob(ctx->blobs_fd, m->data, m->len, m->digest, err);
 }
@@ -613,7 +667,7 @@ static int resolve_platform(pull_ctx *ctx, manifest_bytes *m, sc_error *err)
   if (chosen == NULL || sc_descriptor_parse(chosen, "index entry", &d, err) < 0)
     return sc_error_prefix(err, "%s", ctx->source);
   manifest_bytes platform = {0};
-  int rc = load_manifest(ctx, d.digest, d.digest, &platform, err);
+  int rc = load_manifest(ctx, d.digest, d.digest, false, &platform, err);
   if (rc == 0 && (int64_t)platform.len != d.size)
     rc = sc_error_set(err, SC_E_INVALID, "%s: manifest %s is %zu bytes, its index says %lld",
                       ctx->source, d.digest, platform.len, (long long)d.size);
@@ -628,12 +682,14 @@ static int resolve_platform(pull_ctx *ctx, manifest_bytes *m, sc_error *err)
 
 static int pull(pull_ctx *ctx, sc_error *err)
 {
+  if (sc_policy_load(ctx->options->policy, &ctx->policy, err) < 0)
+    return sc_error_prefix(err, "%s", ctx->source);
   if (open_cache(ctx, err) < 0)
     return -1;
   ctx->result->offline = true; /* until a request is made */
   manifest_bytes m = {0};
   const char *reference = ctx->ref.digest ? ctx->ref.digest : ctx->ref.tag;
-  int rc = load_manifest(ctx, reference, ctx->ref.digest, &m, err);
+  int rc = load_manifest(ctx, reference, ctx->ref.digest, true, &m, err);
   if (rc == 0 && is_index(&m))
     rc = resolve_platform(ctx, &m, err);
   if (rc == 0)
@@ -665,6 +721,7 @@ static int pull_from(const char *source, const sc_pull_options *options, sc_pull
     rc = pull(&ctx, err);
   }
   sc_registry_free(ctx.registry);
+  sc_policy_free(ctx.policy);
   sc_registry_ref_clear(&ctx.ref);
   free(ctx.scope);
   sc_base_cache_close(&ctx.cache);

@@ -15,7 +15,12 @@
  * is computed, and is renamed into the cache only when digest and size
  * match its descriptor; a dropped download resumes with a Range request.
  * Missing blobs download up to `jobs` at once, each on its own connection.
- * A reference by digest whose blobs are all cached needs no network. */
+ * A reference by digest whose blobs are all cached needs no network.
+ *
+ * The top-level manifest (an index's own, as skopeo checks it) is checked
+ * against containers-policy.json(5) before it or anything it names is
+ * cached: signatures come from the lookaside of containers-registries.d(5)
+ * (docs/signatures.md). */
 #ifndef SC_PULL_H
 #define SC_PULL_H
 
@@ -44,6 +49,11 @@ typedef struct sc_pull_options {
   const char *architecture;     /* NULL: this machine's (sc_host_architecture) */
   const char *variant;          /* NULL: any */
   int jobs;                     /* blobs downloaded at once; 0: 4 */
+  /* The image must satisfy the signature policy (policy.h) before anything
+   * of it is cached: the policy file (NULL: the default files) and the
+   * registries.d directory its signatures are found by (NULL: the default). */
+  const char *policy;
+  const char *registries_d;
   sc_pull_progress_fn progress;
   void *progress_user;
 } sc_pull_options;

@@ -555,7 +555,9 @@ static int push_image(push_ctx *ctx, sc_error *err)
 static int open_source(const char *reference, const sc_push_options *options, sc_image **out,
                        sc_error *err)
 {
-  sc_pull_options pull = {.registry = options->registry};
+  sc_pull_options pull = {.registry = options->registry,
+                          .policy = options->policy,
+                          .registries_d = options->registries_d};
   pull.registry.creds = NULL;
   sc_image_source_options source = {.pull = &pull, .need_layout = true};
   return sc_image_source_open(reference, &source, out, err);

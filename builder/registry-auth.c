@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "base64.h"
 #include "process.h"
 #include "util.h"
 
@@ -50,17 +51,10 @@ int sc_registry_creds_parse(const char *text, sc_registry_creds *out, bool *has_
 static int decode_auth_field(const char *b64, sc_registry_creds *out, const char *path,
                              sc_error *err)
 {
-  size_t len = strlen(b64);
-  if (len == 0 || len % 4 != 0 || len > 8192)
+  size_t len = strlen(b64), n = 0;
+  _cleanup_free_ unsigned char *raw = NULL;
+  if (len > 8192 || sc_base64_decode(b64, len, &raw, &n) < 0)
     return sc_error_set(err, SC_E_INVALID, "%s: malformed \"auth\" value (not base64)", path);
-  _cleanup_free_ unsigned char *raw = xmalloc(len / 4 * 3 + 1);
-  int n = EVP_DecodeBlock(raw, (const unsigned char *)b64, (int)len);
-  if (n < 0)
-    return sc_error_set(err, SC_E_INVALID, "%s: malformed \"auth\" value (not base64)", path);
-  /* EVP_DecodeBlock counts the bytes that padding stands for. */
-  for (size_t i = len; i > 0 && b64[i - 1] == '='; i--)
-    n--;
-  raw[n] = '\0';
   char *colon = memchr(raw, ':', (size_t)n);
   if (colon == NULL || colon == (char *)raw || memchr(raw, '\0', (size_t)n) != NULL) {
     explicit_bzero(raw, (size_t)n);

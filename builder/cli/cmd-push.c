@@ -4,10 +4,12 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "push.h"
+#include "sign.h"
 #include "image-dest.h"
 #include "registry-args.h"
 #include "util.h"
@@ -19,6 +21,7 @@ static const char usage[] =
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
     "                     [--registries-conf FILE] " SC_CLI_REGISTRY_RETRY_USAGE "\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
+    "                     [--sign-by FINGERPRINT] [--registries.d DIR] [--policy FILE]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
     "registry over the OCI distribution API, or copy it to a local destination, and\n"
@@ -32,9 +35,14 @@ static const char usage[] =
     "(method, path, status, origin) on stderr.  Each request is bounded: the connection\n"
     "(--connect-timeout, default 30 s), the wait for an answer (--first-byte-timeout,\n"
     "default 120 s), a transfer moving under 1 KiB in --stall-timeout (default 30 s),\n"
-    "and answers other than blobs (--max-response-size, default 4M).\n";
+    "and answers other than blobs (--max-response-size, default 4M).\n\n"
+    "--sign-by FINGERPRINT signs the pushed manifest with that GnuPG secret key\n"
+    "($GNUPGHOME) as a containers-signature(5) simple signature, stored under the\n"
+    "lookaside-staging directory registries.d (--registries.d DIR) configures for the\n"
+    "destination.  A docker:// IMAGE is checked against the signature policy\n"
+    "(--policy FILE; see docs/signatures.md).\n";
 
-enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };
+enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_SIGN_BY };
 
 static const char *const state_names[] = {"checking", "exists", "mounted", "uploading", "uploaded"};
 
@@ -60,18 +68,20 @@ static int check_digestfile(const char *path, sc_error *err)
   return 0;
 }
 
-static void print_result(sc_cli *cli, const sc_push_result *r)
+static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
 {
   if (cli->json) {
-    sc_cli_print_json(
-        json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest", r->manifest_digest,
-                  "reference", r->reference, "destination", r->destination, "blobs_existing",
-                  r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
-                  r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded));
+    sc_cli_print_json(json_pack(
+        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:s?}", "ok", 1, "digest", r->manifest_digest,
+        "reference", r->reference, "destination", r->destination, "blobs_existing",
+        r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded,
+        "bytes_uploaded", (json_int_t)r->bytes_uploaded, "signature", signature));
     return;
   }
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
+  if (signature)
+    sc_cli_info(cli, "signed it: %s", signature);
   printf("%s\n", r->manifest_digest);
 }
 
@@ -109,8 +119,64 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   return rc;
 }
 
+/* Ready to sign before anything is pushed: the key and a lookaside. */
+static int prepare_signer(const char *sign_by, const char *dest, const sc_cli_registry_args *reg,
+                          sc_signer **signer, sc_error *err)
+{
+  *signer = NULL;
+  if (sign_by == NULL)
+    return 0;
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(dest, &ref, err) < 0)
+    return -1;
+  int rc =
+      sc_signer_new(sign_by, reg->registries_d, ref.host, ref.repository, ref.tag, signer, err);
+  sc_registry_ref_clear(&ref);
+  return rc;
+}
+
+static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
+                            sc_cli_registry_args *reg, const char *digestfile, const char *sign_by,
+                            sc_push_options *options)
+{
+  sc_error err = SC_ERROR_INIT;
+  sc_push_result result = {0};
+  sc_signer *signer = NULL;
+  _cleanup_free_ char *signature = NULL;
+  int rc = SC_EXIT_OK;
+  if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
+      prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
+      sc_cli_registry_creds_for(reg, dest, &err) < 0) {
+    rc = sc_cli_fail(cli, &err);
+    goto out;
+  }
+  options->registry = sc_cli_registry_options(cli, reg);
+  options->policy = reg->policy;
+  options->registries_d = reg->registries_d;
+  if (sc_push(image, dest, options, &result, &err) < 0) {
+    rc = sc_cli_fail(cli, &err);
+  } else if (signer &&
+             sc_signer_sign(signer, result.reference + strlen("docker://"), result.manifest_digest,
+                            (int64_t)time(NULL), &signature, &err) < 0) {
+    sc_error_prefix(&err, "pushed %s as %s, but not signed:", result.reference,
+                    result.manifest_digest);
+    rc = sc_cli_fail(cli, &err);
+  } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
+    sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
+    rc = sc_cli_fail(cli, &err);
+  } else {
+    print_result(cli, &result, signature);
+  }
+out:
+  sc_signer_free(signer);
+  sc_push_result_clear(&result);
+  sc_cli_registry_args_clear(reg);
+  sc_error_clear(&err);
+  return rc;
+}
+
 static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_registry_args *reg,
-                    const char *digestfile, sc_push_options *options)
+                    const char *digestfile, const char *sign_by, sc_push_options *options)
 {
   sc_image_ref dest_ref;
   sc_error parse_err = SC_ERROR_INIT;
@@ -120,7 +186,13 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
     sc_cli_registry_args_clear(reg);
     return bad;
   }
-  if (dest_ref.transport->transport != SC_TRANSPORT_DOCKER) {
+  bool registry = dest_ref.transport->transport == SC_TRANSPORT_DOCKER;
+  if (!registry && sign_by) {
+    sc_image_ref_clear(&dest_ref);
+    sc_cli_registry_args_clear(reg);
+    return sc_cli_usage_error(cli, "push", "--sign-by signs images pushed to docker:// only");
+  }
+  if (!registry) {
     int64_t mtime = 0;
     int exit = sc_cli_source_date_epoch(cli, &mtime);
     if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, &parse_err) < 0)
@@ -131,29 +203,7 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
     return exit;
   }
   sc_image_ref_clear(&dest_ref);
-
-  sc_error err = SC_ERROR_INIT;
-  sc_push_result result = {0};
-  int rc = SC_EXIT_OK;
-  if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
-      sc_cli_registry_creds_for(reg, dest, &err) < 0) {
-    rc = sc_cli_fail(cli, &err);
-    goto out;
-  }
-  options->registry = sc_cli_registry_options(cli, reg);
-  if (sc_push(image, dest, options, &result, &err) < 0) {
-    rc = sc_cli_fail(cli, &err);
-  } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
-    sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
-    rc = sc_cli_fail(cli, &err);
-  } else {
-    print_result(cli, &result);
-  }
-out:
-  sc_push_result_clear(&result);
-  sc_cli_registry_args_clear(reg);
-  sc_error_clear(&err);
-  return rc;
+  return push_to_registry(cli, image, dest, reg, digestfile, sign_by, options);
 }
 
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
@@ -164,11 +214,12 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
       {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
       {"jobs", required_argument, NULL, OPT_JOBS},
+      {"sign-by", required_argument, NULL, OPT_SIGN_BY},
       {NULL, 0, NULL, 0},
   };
   sc_push_options push = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
-  const char *digestfile = NULL;
+  const char *digestfile = NULL, *sign_by = NULL;
   int opt, taken;
   opterr = 0; /* one message for a bad option: ours */
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
@@ -183,6 +234,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
         return sc_cli_usage_error(cli, "push", "--chunk-size takes a size in bytes (or Nk, NM)");
     } else if (opt == OPT_DIGESTFILE) {
       digestfile = optarg;
+    } else if (opt == OPT_SIGN_BY) {
+      sign_by = optarg;
     } else if (opt == OPT_JOBS) {
       push.jobs = atoi(optarg);
       if (push.jobs < 1 || push.jobs > 64)
@@ -206,7 +259,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     push.progress = on_progress;
     push.progress_user = &bars;
   }
-  int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
+  int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, sign_by, &push);
   sc_cli_progress_clear(&bars);
   return rc;
 }

@@ -7,7 +7,8 @@ static const char usage[] =
     "new --set values into the other deployment (NAME.1 when NAME.0 is active), then\n"
     "switch to it; the previous deployment is kept for 'sc-build rollback'. Nothing is\n"
     "done when neither the image nor any value changes.  IMAGE may be docker://...,\n"
-    "pulled first (--creds, --tls-verify, --cert-dir as for push).\n";
+    "pulled first (--creds, --tls-verify, --cert-dir, --policy, --registries.d as for\n"
+    "push).\n";
 
 static int update(const sc_image *image, const sc_install_options *options,
                   sc_install_result *result, sc_error *err)

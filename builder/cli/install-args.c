@@ -37,12 +37,8 @@ int sc_install_args_option(sc_install_args *args, int opt, const char *arg, sc_e
   case SC_OPT_NO_SYSTEMD_CGROUP:
     args->options.no_systemd_cgroup = true;
     return 1;
-  case SC_OPT_CREDS:
-  case SC_OPT_TLS_VERIFY:
-  case SC_OPT_CERT_DIR:
+  default: /* every SC_CLI_REGISTRY_OPTIONS one, --policy and --registries.d too */
     return sc_cli_registry_parse(&args->reg, opt, arg, err);
-  default:
-    return 0;
   }
 }
 

@@ -116,6 +116,12 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
   case SC_OPT_AUTHFILE:
     a->authfile = arg;
     return 1;
+  case SC_OPT_POLICY:
+    a->policy = arg;
+    return 1;
+  case SC_OPT_REGISTRIES_D:
+    a->registries_d = arg;
+    return 1;
   case SC_OPT_TLS_VERIFY:
     if (arg && strcmp(arg, "false") != 0 && strcmp(arg, "true") != 0)
       return sc_error_set(err, SC_E_USAGE, "--tls-verify takes true or false");
@@ -287,7 +293,9 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
 
 sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars)
 {
-  sc_pull_options o = {.registry = sc_cli_registry_options(cli, a)};
+  sc_pull_options o = {.registry = sc_cli_registry_options(cli, a),
+                       .policy = a->policy,
+                       .registries_d = a->registries_d};
   if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
     o.progress_user = bars;

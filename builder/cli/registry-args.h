@@ -26,6 +26,8 @@ enum {
   SC_OPT_RETRY_TIMES,
   SC_OPT_RETRY_DELAY,
   SC_OPT_REGISTRIES_CONF,
+  SC_OPT_POLICY,
+  SC_OPT_REGISTRIES_D,
 };
 
 /* The limits (registry.h) are options of every command that talks to a
@@ -38,6 +40,8 @@ enum {
       {"retry-times", required_argument, NULL, SC_OPT_RETRY_TIMES},                                \
       {"retry-delay", required_argument, NULL, SC_OPT_RETRY_DELAY},                                \
       {"registries-conf", required_argument, NULL, SC_OPT_REGISTRIES_CONF},                        \
+      {"policy", required_argument, NULL, SC_OPT_POLICY},                                          \
+      {"registries.d", required_argument, NULL, SC_OPT_REGISTRIES_D},                              \
       {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
       {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
       {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
@@ -52,10 +56,12 @@ enum {
 #define SC_CLI_REGISTRY_RETRY_USAGE "[--retry-times N] [--retry-delay DURATION]"
 
 typedef struct sc_cli_registry_args {
-  const char *creds_arg; /* --creds USER[:PASS] */
-  bool tls_verify;       /* --tls-verify[=true|false], default true */
-  const char *cert_dir;  /* --cert-dir DIR */
-  const char *authfile;  /* --authfile FILE: the only auth file read (and login's) */
+  const char *creds_arg;    /* --creds USER[:PASS] */
+  bool tls_verify;          /* --tls-verify[=true|false], default true */
+  const char *cert_dir;     /* --cert-dir DIR */
+  const char *authfile;     /* --authfile FILE: the only auth file read (and login's) */
+  const char *policy;       /* --policy FILE: containers-policy.json(5) for reads (policy.h) */
+  const char *registries_d; /* --registries.d DIR: where signatures are (registries-d.h) */
   long connect_timeout_ms, first_byte_timeout_ms, stall_timeout_ms; /* 0: the defaults */
   int64_t max_response_size;                                        /* 0: the default */
   int retry_times;     /* --retry-times N: retries of a transient failure; -1: the default */
