@@ -10,6 +10,8 @@
 #include "push.h"
 #include "image-dest.h"
 #include "registry-args.h"
+#include "descriptor.h"
+#include "platform.h"
 #include "util.h"
 
 static const char usage[] =
@@ -18,6 +20,7 @@ static const char usage[] =
     "                           |docker-archive:PATH[:NAME:TAG]\n"
     "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
+    "                     [--all | --platform OS/ARCH[/VARIANT]]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
     "registry over the OCI distribution API, or copy it to a local destination, and\n"
@@ -31,9 +34,12 @@ static const char usage[] =
     "(method, path, status, origin) on stderr.  Each request is bounded: the connection\n"
     "(--connect-timeout, default 30 s), the wait for an answer (--first-byte-timeout,\n"
     "default 120 s), a transfer moving under 1 KiB in --stall-timeout (default 30 s),\n"
-    "and answers other than blobs (--max-response-size, default 4M).\n";
+    "and answers other than blobs (--max-response-size, default 4M).\n\n"
+    "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
+    "(--all, the default): every platform's blobs and manifest, then the index under\n"
+    "the tag.  --platform P pushes P's image alone, as a plain manifest.\n";
 
-enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS };
+enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_ALL, OPT_PLATFORM };
 
 static const char *const state_names[] = {"checking", "exists", "mounted", "uploading", "uploaded"};
 
@@ -62,13 +68,15 @@ static int check_digestfile(const char *path, sc_error *err)
 static void print_result(sc_cli *cli, const sc_push_result *r)
 {
   if (cli->json) {
-    sc_cli_print_json(
-        json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I}", "ok", 1, "digest", r->manifest_digest,
-                  "reference", r->reference, "destination", r->destination, "blobs_existing",
-                  r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
-                  r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded));
+    sc_cli_print_json(json_pack(
+        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I}", "ok", 1, "digest", r->manifest_digest, "reference",
+        r->reference, "destination", r->destination, "blobs_existing", r->blobs_existing,
+        "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded, "bytes_uploaded",
+        (json_int_t)r->bytes_uploaded, "platforms", (json_int_t)r->platforms));
     return;
   }
+  if (r->platforms)
+    sc_cli_info(cli, "pushed the image index of %zu platforms", r->platforms);
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
   printf("%s\n", r->manifest_digest);
@@ -163,9 +171,13 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
       {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
       {"jobs", required_argument, NULL, OPT_JOBS},
+      {"all", no_argument, NULL, OPT_ALL},
+      {"platform", required_argument, NULL, OPT_PLATFORM},
       {NULL, 0, NULL, 0},
   };
-  sc_push_options push = {0};
+  sc_push_options push = {.all = true};
+  sc_platform platform = {0};
+  sc_image_platform want = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL;
   int opt, taken;
@@ -182,6 +194,18 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
         return sc_cli_usage_error(cli, "push", "--chunk-size takes a size in bytes (or Nk, NM)");
     } else if (opt == OPT_DIGESTFILE) {
       digestfile = optarg;
+    } else if (opt == OPT_ALL) {
+      /* the default; named for skopeo copy --all's users */
+    } else if (opt == OPT_PLATFORM) {
+      sc_error err = SC_ERROR_INIT;
+      sc_platform_clear(&platform);
+      if (sc_platform_parse(optarg, &platform, &err) < 0) {
+        int bad = sc_cli_usage_error(cli, "push", "%s", err.msg);
+        sc_error_clear(&err);
+        return bad;
+      }
+      want = (sc_image_platform){platform.os, platform.architecture, platform.variant};
+      push.platform = &want;
     } else if (opt == OPT_JOBS) {
       push.jobs = atoi(optarg);
       if (push.jobs < 1 || push.jobs > 64)
@@ -207,5 +231,6 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   }
   int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, &push);
   sc_cli_progress_clear(&bars);
+  sc_platform_clear(&platform);
   return rc;
 }

@@ -1,0 +1,205 @@
+#!/bin/bash
+# t0770-platforms: `sc-build build --platform linux/amd64,linux/arm64`
+# writes an OCI image index with one manifest per platform (image-spec
+# image-index.md): rootfs/ shared, rootfs.OS-ARCH/ over it per platform,
+# /exports shared; each platform's programs checked against its ELF
+# machine; the index read by skopeo, umoci, oci-image-tool and podman,
+# pushed to docker-registry and copied back with skopeo copy --all, and
+# installed on this host from its own platform's manifest.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+. "$SC_SOURCE_DIR/tests/registry/registry.sh"
+test_require skopeo python3
+
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+tiny_elf() { python3 "$SC_SOURCE_DIR/tests/cli/tiny-elf.py" "$@"; }
+export XDG_CACHE_HOME=$TEST_TMP/cache SOURCE_DATE_EPOCH=1700000000
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG
+test_lazy_prereq UMOCI 'command -v umoci'
+test_lazy_prereq OCI_IMAGE_TOOL 'command -v oci-image-tool'
+test_lazy_prereq HOST_AMD64_OR_ARM64 '[ -n "$HOST_ARCH" ]'
+# podman reads images only where its storage works (not in every container).
+test_lazy_prereq PODMAN 'command -v podman && podman info'
+HOST_ARCH=$(python3 -c 'import platform; print({"x86_64": "amd64", "aarch64": "arm64"}.get(platform.machine(), ""))')
+
+# mp: the hello-world project with its program per platform and a
+# shared file; each platform's tree also has a file of its own.
+test_make_project mp mp >/dev/null &&
+  rm mp/rootfs/usr/bin/hello-server && mkdir -p mp/rootfs/etc && echo shared >mp/rootfs/etc/shared.conf &&
+  for arch in amd64 arm64; do
+    mkdir -p mp/rootfs.linux-$arch/usr/bin mp/rootfs.linux-$arch/etc &&
+      tiny_elf $arch >mp/rootfs.linux-$arch/usr/bin/hello-server &&
+      chmod 755 mp/rootfs.linux-$arch/usr/bin/hello-server &&
+      echo $arch >mp/rootfs.linux-$arch/etc/arch || exit 1
+  done
+
+test_expect_success 'a two-platform build writes an image index that skopeo reads, one manifest per platform' '
+  sc_build --json build mp --platform linux/amd64,linux/arm64 -o mp.oci >b.json &&
+  test "$(json_get b.json "d[\"media_type\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(json_get b.json "\" \".join(p[\"platform\"] for p in d[\"platforms\"])")" = "linux/amd64 linux/arm64" &&
+  skopeo inspect --raw oci:mp.oci:mp:latest >raw.json &&
+  test "$(json_get raw.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(json_get raw.json "\" \".join(m[\"platform\"][\"architecture\"] for m in d[\"manifests\"])")" = "amd64 arm64" &&
+  test "sha256:$(sha256sum <mp.oci/blobs/sha256/$(json_get b.json "d[\"digest\"]" | cut -d: -f2) | cut -d" " -f1)" = "$(json_get b.json "d[\"digest\"]")" &&
+  skopeo inspect --override-arch arm64 --config oci:mp.oci:mp:latest >arm.json &&
+  test "$(json_get arm.json "d[\"architecture\"]")" = arm64 &&
+  skopeo inspect --override-arch amd64 --config oci:mp.oci:mp:latest >amd.json &&
+  test "$(json_get amd.json "d[\"architecture\"]")" = amd64
+'
+
+test_expect_success 'rootfs/ and /exports are one layer shared by both platforms; rootfs.linux-ARCH/ is each one'"'"'s own' '
+  python3 - mp.oci <<-\PY
+	import json, sys
+	layout = sys.argv[1]
+	blob = lambda d: json.load(open(layout + "/blobs/sha256/" + d.split(":")[1]))
+	index = blob(json.load(open(layout + "/index.json"))["manifests"][0]["digest"])
+	layers = [[l["digest"] for l in blob(m["digest"])["layers"]] for m in index["manifests"]]
+	assert len(layers[0]) == len(layers[1]) == 3, layers
+	assert layers[0][0] == layers[1][0], "rootfs/ layer differs"
+	assert layers[0][2] == layers[1][2], "/exports layer differs"
+	assert layers[0][1] != layers[1][1], "platform layers are the same"
+	PY
+'
+
+test_expect_success UMOCI 'each platform'"'"'s image holds rootfs/ with its own tree over it (umoci unpack)' '
+  skopeo copy -q --override-arch arm64 oci:mp.oci:mp:latest oci:arm.oci:arm &&
+  umoci unpack --rootless --image arm.oci:arm arm >/dev/null &&
+  test "$(cat arm/rootfs/etc/arch)" = arm64 && test "$(cat arm/rootfs/etc/shared.conf)" = shared &&
+  test -f arm/rootfs/exports/manifest.json &&
+  cmp arm/rootfs/usr/bin/hello-server mp/rootfs.linux-arm64/usr/bin/hello-server
+'
+
+test_expect_success OCI_IMAGE_TOOL 'oci-image-tool validates the layout, the index and each manifest' '
+  oci-image-tool validate --type image mp.oci &&
+  oci-image-tool validate --type imageIndex mp.oci/blobs/sha256/$(json_get b.json "d[\"digest\"]" | cut -d: -f2) &&
+  for d in $(json_get raw.json "\" \".join(m[\"digest\"].split(\":\")[1] for m in d[\"manifests\"])"); do
+    oci-image-tool validate --type manifest mp.oci/blobs/sha256/$d || exit 1
+  done
+'
+
+test_expect_success 'sc-build.json "platforms" makes validate and build agree without flags' '
+  cp -a mp mp2 &&
+  python3 -c "import json; d=json.load(open(\"mp2/sc-build.json\")) if __import__(\"os\").path.exists(\"mp2/sc-build.json\") else {}; d[\"platforms\"]=[\"linux/amd64\",\"linux/arm64\"]; json.dump(d, open(\"mp2/sc-build.json\",\"w\"))" &&
+  sc_build validate mp2 >v2.out 2>&1 &&
+  sc_build --json build mp2 -o mp2.oci -t mp:latest >b2.json &&
+  test "$(json_get b2.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" &&
+  python3 -c "import json; d=json.load(open(\"mp2/sc-build.json\")); d[\"platforms\"]=[\"linux\"]; json.dump(d, open(\"mp2/sc-build.json\",\"w\"))" &&
+  expect_exit 1 sc_build validate mp2 &&
+  expect_grep "sc-build.json:.*is not a platform" "$TEST_TMP/.stderr"
+'
+
+test_expect_success 'an ELF program of another machine is an error naming the file and the platform' '
+  cp -a mp bad && tiny_elf arm64 >bad/rootfs.linux-amd64/usr/bin/hello-server &&
+  expect_exit 1 sc_build validate bad --platform linux/amd64,linux/arm64 &&
+  expect_grep "\(linux/amd64\): /usr/bin/hello-server is an ELF program for arm64 .*not for linux/amd64" "$TEST_TMP/.stderr" &&
+  ! grep_q "(linux/arm64)" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build build bad --platform linux/amd64,linux/arm64 -o bad.oci &&
+  test ! -e bad.oci &&
+  sc_build validate mp --platform linux/amd64,linux/arm64
+'
+
+test_expect_success 'a rootfs.X/ no platform takes is a warning; a one-platform project is unchanged' '
+  mkdir mp/rootfs.arm64 &&
+  sc_build validate mp --platform linux/amd64,linux/arm64 >w.out 2>&1 &&
+  expect_grep "rootfs.arm64: warning: rootfs.arm64 is in no image" w.out &&
+  rmdir mp/rootfs.arm64 &&
+  test_make_project one one >/dev/null &&
+  sc_build --json build one -o one.oci >one.json &&
+  skopeo inspect --raw oci:one.oci >one-raw.json &&
+  test "$(json_get one-raw.json "d[\"mediaType\"]")" = application/vnd.oci.image.manifest.v1+json &&
+  test "$(json_get one.json "\"platforms\" in d")" = False
+'
+
+test_expect_success 'a two-platform build is reproducible: -j1 and -jN, the layer cache on and off' '
+  sc_build --json build mp --platform linux/amd64,linux/arm64 -o r1.oci --threads 1 --no-cache >r1.json &&
+  sc_build --json build mp --platform linux/amd64,linux/arm64 -o r2.oci --threads 4 >r2.json &&
+  XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build --json build mp --platform linux/amd64,linux/arm64 -o r3.oci >r3.json &&
+  for f in r1 r2 r3; do
+    test "$(json_get $f.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" || exit 1
+  done &&
+  test "$(json_get r1.json "[p[\"digest\"] for p in d[\"platforms\"]]")" = "$(json_get b.json "[p[\"digest\"] for p in d[\"platforms\"]]")" &&
+  diff -r r1.oci r2.oci
+'
+
+test_expect_success 'rebuilding the tag leaves no blob of the old index behind' '
+  cp -a mp mp3 &&
+  sc_build build mp3 --platform linux/amd64,linux/arm64 -o re.oci >/dev/null 2>&1 &&
+  echo changed >mp3/rootfs.linux-arm64/etc/arch &&
+  sc_build build mp3 --platform linux/amd64,linux/arm64 -o re.oci >/dev/null 2>&1 &&
+  sc_build build mp3 --platform linux/amd64,linux/arm64 -o fresh.oci >/dev/null 2>&1 &&
+  test "$(ls re.oci/blobs/sha256 | sort)" = "$(ls fresh.oci/blobs/sha256 | sort)"
+'
+
+test_expect_success 'inspect shows the index and each platform' '
+  sc_build inspect oci:mp.oci >i.out &&
+  expect_grep "^Index: +sha256:" i.out &&
+  expect_grep "^Image for: +linux/amd64" i.out &&
+  expect_grep "^Image for: +linux/arm64" i.out &&
+  sc_build --json inspect oci:mp.oci >i.json &&
+  test "$(json_get i.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" &&
+  test "$(json_get i.json "len(d[\"platforms\"])")" = 2 &&
+  test "$(json_get i.json "d[\"platforms\"][1][\"architecture\"]")" = arm64
+'
+
+test_expect_success 'docker-archive and --format ostree refuse several platforms' '
+  expect_exit 2 sc_build build mp --platform linux/amd64,linux/arm64 --format docker-archive -o x.tar &&
+  expect_grep "one platform per tag" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build build mp --platform linux/amd64,linux/arm64 --arch arm64 -o x.oci &&
+  sc_build build mp --platform linux/amd64,linux/arm64 --format oci-archive -o mp.oci.tar >/dev/null 2>&1 &&
+  skopeo inspect --raw oci-archive:mp.oci.tar >ar.json &&
+  test "$(json_get ar.json "len(d[\"manifests\"])")" = 2
+'
+
+test_expect_success HOST_AMD64_OR_ARM64 "install from the index on this host takes the host's platform" '
+  R=$TEST_TMP/root && A=var/lib/containers/atomic &&
+  mkdir -p "$R/etc/systemd/system" "$R/etc/tmpfiles.d" "$R/$A" &&
+  sc_build install oci:mp.oci:mp:latest --name mp --root "$R" >/dev/null &&
+  test "$(cat "$R/$A/mp.0/rootfs/etc/arch")" = "$HOST_ARCH" &&
+  cmp "$R/$A/mp.0/rootfs/usr/bin/hello-server" mp/rootfs.linux-$HOST_ARCH/usr/bin/hello-server
+'
+
+if command -v docker-registry >/dev/null; then
+  PORT=$(test_free_port)
+  REG=127.0.0.1:$PORT
+  registry_config "$TEST_TMP/reg" "$PORT"
+  test_cleanup_add "registry_stop '$TEST_TMP/reg'"
+  registry_start "$TEST_TMP/reg" "$PORT" && test_set_prereq REGISTRY
+fi
+
+test_expect_success REGISTRY 'push sends every platform, then the index: skopeo lists both manifests' '
+  sc_build --json push oci:mp.oci docker://$REG/mp:v1 >p.json &&
+  test "$(json_get p.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" &&
+  test "$(json_get p.json "d[\"platforms\"]")" = 2 &&
+  skopeo inspect --tls-verify=false --raw docker://$REG/mp:v1 >preg.json &&
+  cmp preg.json raw.json &&
+  for d in $(json_get raw.json "\" \".join(m[\"digest\"] for m in d[\"manifests\"])"); do
+    skopeo inspect --tls-verify=false --raw docker://$REG/mp@$d >/dev/null || exit 1
+  done
+'
+
+test_expect_success REGISTRY 'skopeo copy --all brings the whole index back, digests unchanged' '
+  skopeo copy -q --all --src-tls-verify=false docker://$REG/mp:v1 oci:back.oci:mp &&
+  skopeo inspect --raw oci:back.oci:mp >back.json &&
+  cmp back.json raw.json
+'
+
+test_expect_success REGISTRY 'push --platform pushes one platform'"'"'s image as a plain manifest' '
+  sc_build --json push --platform linux/arm64 oci:mp.oci docker://$REG/mp:arm >pa.json &&
+  skopeo inspect --tls-verify=false --raw docker://$REG/mp:arm >arm-raw.json &&
+  test "$(json_get arm-raw.json "d[\"mediaType\"]")" = application/vnd.oci.image.manifest.v1+json &&
+  test "$(json_get pa.json "d[\"digest\"]")" = "$(json_get b.json "d[\"platforms\"][1][\"digest\"]")"
+'
+
+# podman names the image after the layout's path, which must be lower case
+# (TEST_TMP is not); its storage stays in the test.
+POD_DIR=/tmp/sc-t0770-pod.$$
+test_cleanup_add "rm -rf '$POD_DIR'"
+pod() { podman --root "$TEST_TMP/pod/root" --runroot "$TEST_TMP/pod/run" --storage-driver vfs "$@"; }
+test_expect_success PODMAN 'podman pull --platform linux/arm64 takes that platform from the layout' '
+  mkdir -p "$POD_DIR" && cp -a mp.oci "$POD_DIR/" &&
+  pod pull -q --platform linux/arm64 oci:$POD_DIR/mp.oci:mp:latest >pod.out &&
+  test "sha256:$(tail -n1 pod.out)" = "$(json_get b.json "d[\"platforms\"][1][\"config_digest\"]")" &&
+  pod image inspect --format "{{.Architecture}}" "$(tail -n1 pod.out)" >pod-arch &&
+  test "$(cat pod-arch)" = arm64
+'
+
+test_done
