@@ -759,7 +759,7 @@ static void finish_platform(build_ctx *c, json_t *index_manifests)
   _cleanup_free_ char *name = sc_platform_format(&c->platform);
   json_t *base = c->base ? json_string(c->base->manifest_digest) : json_null();
   json_array_append_new(c->platforms,
-                        json_pack("{s:s,s:s,s:s,s:o,s:o,s:s?}", "platform", name, "digest",
+                        json_pack("{s:s,s:s,s:s,s:o,s:o,s:s*}", "platform", name, "digest",
                                   c->result->manifest_digest, "config_digest",
                                   c->result->config_digest, "layers", json_copy(c->layers),
                                   "base_digest", base, "platform_rootfs", c->platform_rootfs));

@@ -422,11 +422,10 @@ static void print_index_result(const sc_build_result *r)
   json_t *p;
   json_array_foreach(r->platforms, i, p)
   {
-    json_t *own = json_object_get(p, "platform_rootfs");
+    const char *own = json_string_value(json_object_get(p, "platform_rootfs"));
     printf("  %-14s %s (%zu layers%s%s)\n", json_string_value(json_object_get(p, "platform")),
            json_string_value(json_object_get(p, "digest")),
-           json_array_size(json_object_get(p, "layers")), own ? ", with " : "",
-           own ? json_string_value(own) : "");
+           json_array_size(json_object_get(p, "layers")), own ? ", with " : "", own ? own : "");
   }
   if (r->layers_reused)
     printf("  reused:  %zu layer%s of unchanged trees\n", r->layers_reused,
@@ -593,6 +592,8 @@ static int pull_options(sc_cli *cli, build_args *a, sc_error *err)
   a->pull.variant = a->build.variant;
   a->pull.registry.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
+  a->from_source = a->build.from;
+  a->build.from_name = a->from_source;
   return 0;
 }
 
@@ -602,8 +603,6 @@ static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
     return -1;
   if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
     return sc_error_prefix(err, "base image");
-  a->from_source = a->build.from;
-  a->build.from_name = a->from_source;
   a->build.from = a->pulled.oci_reference;
   return 0;
 }

@@ -129,6 +129,23 @@ test_expect_success 'rebuilding the tag leaves no blob of the old index behind' 
   test "$(ls re.oci/blobs/sha256 | sort)" = "$(ls fresh.oci/blobs/sha256 | sort)"
 '
 
+# top: a project whose program comes from its base, built for both
+# platforms on top of mp's index.
+mkdir -p top/rootfs/etc && echo top >top/rootfs/etc/top.conf &&
+  cp mp/*.template mp/manifest.json top/ && printf '{"name": "top", "tag": "1"}\n' >top/sc-build.json
+
+test_expect_success 'on a base that is an index, each platform goes on that platform'"'"'s manifest' '
+  sc_build --json build top --from oci:mp.oci:mp:latest --platform linux/amd64,linux/arm64 -o top.oci >t.json &&
+  test "$(json_get t.json "[p[\"base_digest\"] for p in d[\"platforms\"]]")" = \
+       "$(json_get raw.json "[m[\"digest\"] for m in d[\"manifests\"]]")" &&
+  cp top.oci/blobs/sha256/$(json_get t.json "d[\"platforms\"][1][\"digest\"].split(\":\")[1]") top-arm.json &&
+  test "$(json_get top-arm.json "d[\"annotations\"][\"org.opencontainers.image.base.digest\"]")" = \
+       "$(json_get raw.json "d[\"manifests\"][1][\"digest\"]")" &&
+  expect_exit 1 sc_build build top --from oci:mp.oci:mp:latest --platform linux/amd64,linux/s390x -o x.oci &&
+  expect_grep "for linux/s390x: .*the image index has no manifest for linux/s390x" "$TEST_TMP/.stderr" &&
+  test ! -e x.oci
+'
+
 test_expect_success 'inspect shows the index and each platform' '
   sc_build inspect oci:mp.oci >i.out &&
   expect_grep "^Index: +sha256:" i.out &&
@@ -194,6 +211,20 @@ test_expect_success REGISTRY 'push --platform pushes one platform'"'"'s image as
 POD_DIR=/tmp/sc-t0770-pod.$$
 test_cleanup_add "rm -rf '$POD_DIR'"
 pod() { podman --root "$TEST_TMP/pod/root" --runroot "$TEST_TMP/pod/run" --storage-driver vfs "$@"; }
+test_expect_success REGISTRY 'a docker:// base that is an index: each platform pulls its own manifest' '
+  sc_build --json build top --from docker://$REG/mp:v1 --tls-verify=false --platform linux/amd64,linux/arm64 -o top-reg.oci >tr.json &&
+  test "$(json_get tr.json "d[\"digest\"]")" != "" &&
+  test "$(json_get tr.json "[p[\"base_digest\"] for p in d[\"platforms\"]]")" = \
+       "$(json_get raw.json "[m[\"digest\"] for m in d[\"manifests\"]]")"
+'
+
+test_expect_success REGISTRY,HOST_AMD64_OR_ARM64 "install docker://... of an index takes the host's platform" '
+  R=$TEST_TMP/root2 && A=var/lib/containers/atomic &&
+  mkdir -p "$R/etc/systemd/system" "$R/etc/tmpfiles.d" "$R/$A" &&
+  sc_build install docker://$REG/mp:v1 --tls-verify=false --name mp --root "$R" >/dev/null &&
+  test "$(cat "$R/$A/mp.0/rootfs/etc/arch")" = "$HOST_ARCH"
+'
+
 test_expect_success PODMAN 'podman pull --platform linux/arm64 takes that platform from the layout' '
   mkdir -p "$POD_DIR" && cp -a mp.oci "$POD_DIR/" &&
   pod pull -q --platform linux/arm64 oci:$POD_DIR/mp.oci:mp:latest >pod.out &&
