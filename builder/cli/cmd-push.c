@@ -37,7 +37,8 @@ static const char usage[] =
     "and answers other than blobs (--max-response-size, default 4M).\n\n"
     "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
     "(--all, the default): every platform's blobs and manifest, then the index under\n"
-    "the tag.  --platform P pushes P's image alone, as a plain manifest.\n";
+    "the tag.  --platform P pushes P's image alone, as a plain manifest.  A local\n"
+    "destination gets one platform's image: the host's, or --platform's.\n";
 
 enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_ALL, OPT_PLATFORM };
 
@@ -83,17 +84,18 @@ static void print_result(sc_cli *cli, const sc_push_result *r)
 }
 
 /* A local destination (image-dest.h): the image read through the cache
- * as a layout, its blobs and manifest copied as they are. */
+ * as a layout, its blobs and manifest copied as they are; of an image
+ * index, the host's platform's image, or --platform's. */
 static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
                       sc_cli_registry_args *reg, const char *digestfile, int64_t mtime,
-                      sc_error *err)
+                      const sc_image_platform *platform, sc_error *err)
 {
   sc_image_source src;
   sc_image *opened = NULL;
   if ((digestfile && check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
-  int rc = sc_image_open(src.local, &opened, err);
+  int rc = sc_image_open_platform(src.local, platform, &opened, err);
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_catch_interrupts(), err);
   /* a docker-archive holds no manifest: its image is named by its config */
@@ -130,7 +132,8 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
   if (dest_ref.transport->transport != SC_TRANSPORT_DOCKER) {
     int64_t mtime = 0;
     int exit = sc_cli_source_date_epoch(cli, &mtime);
-    if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, &parse_err) < 0)
+    if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, options->platform,
+                                &parse_err) < 0)
       exit = sc_cli_fail(cli, &parse_err);
     sc_image_ref_clear(&dest_ref);
     sc_error_clear(&parse_err);

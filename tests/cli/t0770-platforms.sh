@@ -146,6 +146,15 @@ test_expect_success 'on a base that is an index, each platform goes on that plat
   test ! -e x.oci
 '
 
+test_expect_success 'push to a local destination copies the host'"'"'s platform, or --platform'"'"'s' '
+  sc_build push --platform linux/arm64 oci:mp.oci oci:one-arm.oci:arm >d1.out &&
+  test "$(cat d1.out)" = "$(json_get b.json "d[\"platforms\"][1][\"digest\"]")" &&
+  sc_build push --platform linux/amd64 oci:mp.oci dir:amd-dir >d2.out &&
+  test "$(cat d2.out)" = "$(json_get b.json "d[\"platforms\"][0][\"digest\"]")" &&
+  expect_exit 1 sc_build push --platform linux/s390x oci:mp.oci oci:x.oci:x &&
+  expect_grep "no manifest for linux/s390x" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'inspect shows the index and each platform' '
   sc_build inspect oci:mp.oci >i.out &&
   expect_grep "^Index: +sha256:" i.out &&
