@@ -183,6 +183,13 @@ test_expect_success HOST_AMD64_OR_ARM64 "install from the index on this host tak
   cmp "$R/$A/mp.0/rootfs/usr/bin/hello-server" mp/rootfs.linux-$HOST_ARCH/usr/bin/hello-server
 '
 
+test_lazy_prereq RUNC 'command -v runc'
+test_expect_success ROOT,RUNC,HOST_AMD64_OR_ARM64 'sc-build test runs the host'"'"'s platform'"'"'s image, its tree over rootfs/' '
+  test ! -e mp/rootfs/usr/bin/hello-server &&
+  sc_build test mp --probe exit:0 >st.out 2>&1 &&
+  expect_grep "PASS exit 0" st.out
+'
+
 if command -v docker-registry >/dev/null; then
   PORT=$(test_free_port)
   REG=127.0.0.1:$PORT
