@@ -175,6 +175,15 @@ test_expect_success 'docker-archive and --format ostree refuse several platforms
   test "$(json_get ar.json "len(d[\"manifests\"])")" = 2
 '
 
+test_expect_success 'an oci-archive of an index is read whole: inspect, and a base for both platforms' '
+  sc_build --json inspect oci-archive:mp.oci.tar >ia.json &&
+  test "$(json_get ia.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" &&
+  test "$(json_get ia.json "len(d[\"platforms\"])")" = 2 &&
+  sc_build --json build top --from oci-archive:mp.oci.tar --platform linux/amd64,linux/arm64 -o top-ar.oci >ta.json &&
+  test "$(json_get ta.json "[p[\"base_digest\"] for p in d[\"platforms\"]]")" = \
+       "$(json_get raw.json "[m[\"digest\"] for m in d[\"manifests\"]]")"
+'
+
 test_expect_success HOST_AMD64_OR_ARM64 "install from the index on this host takes the host's platform" '
   R=$TEST_TMP/root && A=var/lib/containers/atomic &&
   mkdir -p "$R/etc/systemd/system" "$R/etc/tmpfiles.d" "$R/$A" &&
