@@ -109,6 +109,15 @@ test_expect_success 'a rootfs.X/ no platform takes is a warning; a one-platform 
   test "$(json_get one.json "\"platforms\" in d")" = False
 '
 
+test_expect_success 'without rootfs/, every platform'"'"'s tree is its whole image' '
+  cp -a mp nr && rm -rf nr/rootfs && mkdir -p nr/rootfs.linux-amd64/proc nr/rootfs.linux-arm64/proc &&
+  sc_build validate nr --platform linux/amd64,linux/arm64 &&
+  sc_build --json build nr --platform linux/amd64,linux/arm64 -o nr.oci >nr.json &&
+  test "$(json_get nr.json "[len(p[\"layers\"]) for p in d[\"platforms\"]]")" = "[2, 2]" &&
+  expect_exit 1 sc_build validate nr &&
+  expect_grep "missing rootfs/" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'a two-platform build is reproducible: -j1 and -jN, the layer cache on and off' '
   sc_build --json build mp --platform linux/amd64,linux/arm64 -o r1.oci --threads 1 --no-cache >r1.json &&
   sc_build --json build mp --platform linux/amd64,linux/arm64 -o r2.oci --threads 4 >r2.json &&
