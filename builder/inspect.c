@@ -194,18 +194,15 @@ static int describe_index(const char *reference, json_t *index, const char *dige
   json_t *m;
   json_array_foreach(json_object_get(index, "manifests"), i, m)
   {
-    json_t *p = json_object_get(m, "platform");
-    sc_image_platform want = {json_string_value(json_object_get(p, "os")),
-                              json_string_value(json_object_get(p, "architecture")),
-                              json_string_value(json_object_get(p, "variant"))};
+    sc_image_platform want;
     json_t *doc = NULL;
     const char *d = json_string_value(json_object_get(m, "digest"));
-    if (want.os == NULL || want.architecture == NULL)
+    if (sc_image_index_platform(m, &want) < 0)
       return sc_error_set(err, SC_E_INVALID, "%s: index entry %zu (%s) names no platform",
                           reference, i + 1, d ? d : "no digest");
     if (describe_layout(reference, "oci", &want, &doc, err) < 0)
       return -1;
-    json_object_set_new(doc, "platform", json_incref(p));
+    json_object_set_new(doc, "platform", json_incref(json_object_get(m, "platform")));
     json_object_del(doc, "transport");
     json_object_del(doc, "tag");
     json_array_append_new(platforms, doc);

@@ -565,13 +565,10 @@ static int push_index(push_ctx *ctx, const char *local, json_t *index, const cha
   sc_image *image = NULL;
   json_array_foreach(json_object_get(index, "manifests"), i, m)
   {
-    json_t *p = json_object_get(m, "platform");
-    sc_image_platform want = {json_string_value(json_object_get(p, "os")),
-                              json_string_value(json_object_get(p, "architecture")),
-                              json_string_value(json_object_get(p, "variant"))};
+    sc_image_platform want;
     sc_image_free(image);
     image = NULL;
-    if (want.os == NULL || want.architecture == NULL)
+    if (sc_image_index_platform(m, &want) < 0)
       return sc_error_set(err, SC_E_INVALID, "index entry %zu names no platform", i + 1);
     if (sc_image_open_platform(local, &want, &image, err) < 0)
       return -1;

@@ -31,6 +31,10 @@ typedef struct sc_image_platform {
 int sc_image_open_platform(const char *reference, const sc_image_platform *want, sc_image **out,
                            sc_error *err);
 
+/* The platform an image index entry names (its strings, borrowed): -1
+ * when it names no os and architecture. */
+int sc_image_index_platform(const json_t *entry, sc_image_platform *out);
+
 /* When the oci: reference names an image index (a multi-platform image):
  * 1 with the index document (checked against its digest) and digest; 0
  * when it names a manifest or is no oci: reference. */

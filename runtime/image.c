@@ -463,6 +463,15 @@ int sc_image_open(const char *reference, sc_image **out, sc_error *err)
   return sc_image_open_platform(reference, NULL, out, err);
 }
 
+int sc_image_index_platform(const json_t *entry, sc_image_platform *out)
+{
+  json_t *p = json_object_get(entry, "platform");
+  *out = (sc_image_platform){json_string_value(json_object_get(p, "os")),
+                             json_string_value(json_object_get(p, "architecture")),
+                             json_string_value(json_object_get(p, "variant"))};
+  return out->os && out->architecture ? 0 : -1;
+}
+
 int sc_image_open_index(const char *reference, json_t **index, char **digest, sc_error *err)
 {
   *index = NULL;

@@ -37,8 +37,9 @@ static const char usage[] =
     "and answers other than blobs (--max-response-size, default 4M).\n\n"
     "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
     "(--all, the default): every platform's blobs and manifest, then the index under\n"
-    "the tag.  --platform P pushes P's image alone, as a plain manifest.  A local\n"
-    "destination gets one platform's image: the host's, or --platform's.\n";
+    "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
+    "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
+    "image: the host's, or --platform's.\n";
 
 enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_ALL, OPT_PLATFORM };
 
@@ -83,6 +84,57 @@ static void print_result(sc_cli *cli, const sc_push_result *r)
   printf("%s\n", r->manifest_digest);
 }
 
+/* What a copy wrote: the digest (a manifest's, an index's, or a
+ * docker-archive's config's) to --digestfile and the output. */
+static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
+                  const char *config_digest, sc_error *err)
+{
+  if (digestfile && write_digestfile(digestfile, digest, err) < 0)
+    return sc_error_prefix(err, "wrote %s, but", dest->text);
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
+                                dest->text, "destination", dest->text, "config_digest",
+                                config_digest));
+  else {
+    sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
+    printf("%s\n", digest);
+  }
+  return 0;
+}
+
+/* An image index copied whole to oci: or oci-archive: (skopeo copy
+ * --all's layout): every platform's image, then the index.  1 when
+ * written, with *digest the index's; 0 when the source is no index. */
+static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime, char **digest,
+                      sc_error *err)
+{
+  sc_transport t = dest->transport->transport;
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (t != SC_TRANSPORT_OCI && t != SC_TRANSPORT_OCI_ARCHIVE)
+    return 0;
+  int r = sc_image_open_index(local, &index, digest, err);
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t n = json_array_size(manifests);
+  if (r <= 0 || n == 0)
+    return r;
+  sc_image **images = xcalloc(n, sizeof *images);
+  for (size_t i = 0; i < n && r > 0; i++) {
+    sc_image_platform want;
+    if (sc_image_index_platform(json_array_get(manifests, i), &want) < 0)
+      r = sc_error_set(err, SC_E_INVALID, "index entry %zu names no platform", i + 1);
+    else if (sc_image_open_platform(local, &want, &images[i], err) < 0)
+      r = -1;
+  }
+  sc_image_set set = {
+      .images = (const sc_image *const *)images, .count = n, .index_digest = *digest};
+  if (r > 0 && sc_image_write_set(&set, dest, mtime, sc_cli_catch_interrupts(), err) < 0)
+    r = -1;
+  for (size_t i = 0; i < n; i++)
+    sc_image_free(images[i]);
+  free(images);
+  return r;
+}
+
 /* A local destination (image-dest.h): the image read through the cache
  * as a layout, its blobs and manifest copied as they are; of an image
  * index, the host's platform's image, or --platform's. */
@@ -95,6 +147,12 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   if ((digestfile && check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
+  _cleanup_free_ char *index_digest = NULL;
+  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, err);
+  if (whole != 0) {
+    sc_image_source_clear(&src);
+    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
+  }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_catch_interrupts(), err);
@@ -103,16 +161,8 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   const char *digest = rc < 0           ? NULL
                        : docker_archive ? opened->config_descriptor.digest
                                         : opened->manifest_digest;
-  if (rc == 0 && digestfile && write_digestfile(digestfile, digest, err) < 0)
-    rc = sc_error_prefix(err, "wrote %s, but", dest->text);
-  if (rc == 0 && cli->json)
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s}", "ok", 1, "digest", digest, "reference",
-                                dest->text, "destination", dest->text, "config_digest",
-                                opened->config_descriptor.digest));
-  else if (rc == 0) {
-    sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
-    printf("%s\n", digest);
-  }
+  if (rc == 0)
+    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
   sc_image_free(opened);
   sc_image_source_clear(&src);
   return rc;

@@ -155,7 +155,17 @@ test_expect_success 'on a base that is an index, each platform goes on that plat
   test ! -e x.oci
 '
 
-test_expect_success 'push to a local destination copies the host'"'"'s platform, or --platform'"'"'s' '
+test_expect_success 'push to oci: and oci-archive: copies the whole index; dir: one platform; --platform one' '
+  sc_build push oci:mp.oci oci:copy.oci:mp >c1.out &&
+  test "$(cat c1.out)" = "$(json_get b.json "d[\"digest\"]")" &&
+  skopeo inspect --raw oci:copy.oci:mp >c1.json && cmp c1.json raw.json &&
+  test "$(ls copy.oci/blobs/sha256 | sort)" = "$(ls mp.oci/blobs/sha256 | sort)" &&
+  sc_build push oci:mp.oci oci-archive:copy.tar:mp >c2.out &&
+  skopeo inspect --raw oci-archive:copy.tar:mp >c2.json && cmp c2.json raw.json &&
+  if [ -n "$HOST_ARCH" ]; then
+    sc_build push oci:mp.oci dir:host-dir >c3.out &&
+    test "$(cat c3.out)" = "$(json_get b.json "[p[\"digest\"] for p in d[\"platforms\"] if p[\"platform\"] == \"linux/$HOST_ARCH\"][0]")"
+  fi &&
   sc_build push --platform linux/arm64 oci:mp.oci oci:one-arm.oci:arm >d1.out &&
   test "$(cat d1.out)" = "$(json_get b.json "d[\"platforms\"][1][\"digest\"]")" &&
   sc_build push --platform linux/amd64 oci:mp.oci dir:amd-dir >d2.out &&
