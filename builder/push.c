@@ -598,7 +598,8 @@ static int push_index(push_ctx *ctx, const char *local, json_t *index, const cha
 static int open_source(const char *reference, const sc_push_options *options, sc_image **out,
                        json_t **index, char **index_digest, char **local, sc_error *err)
 {
-  sc_pull_options pull = {.registry = options->registry};
+  sc_pull_options pull = {.registry = options->registry,
+                          .all = options->all && options->platform == NULL};
   pull.registry.creds = NULL;
   sc_image_source_options source = {.pull = &pull, .need_layout = true};
   if (options->platform == NULL && options->all) {

@@ -108,6 +108,7 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
+  reg.pull_all = true; /* an index is shown with every platform */
   int opt, taken;
   opterr = 0;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {

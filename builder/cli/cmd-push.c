@@ -144,6 +144,7 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
 {
   sc_image_source src;
   sc_image *opened = NULL;
+  reg->pull_all = platform == NULL; /* an index is copied whole */
   if ((digestfile && check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;

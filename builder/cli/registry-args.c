@@ -176,7 +176,7 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
 
 sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars)
 {
-  sc_pull_options o = {.registry = sc_cli_registry_options(cli, a)};
+  sc_pull_options o = {.registry = sc_cli_registry_options(cli, a), .all = a->pull_all};
   if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
     o.progress_user = bars;

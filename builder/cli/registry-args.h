@@ -51,6 +51,9 @@ typedef struct sc_cli_registry_args {
   int64_t max_response_size;                                        /* 0: the default */
   sc_registry_creds creds;
   bool have_creds;
+  /* A docker:// image index is pulled whole (inspect, push to a local
+   * destination), not only the host's platform (sc_pull_options.all). */
+  bool pull_all;
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \

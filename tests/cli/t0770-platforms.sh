@@ -243,6 +243,16 @@ test_expect_success REGISTRY 'skopeo copy --all brings the whole index back, dig
   cmp back.json raw.json
 '
 
+test_expect_success REGISTRY 'a docker:// index is pulled whole: registry to registry, to oci:, and inspect' '
+  sc_build push --tls-verify=false docker://$REG/mp:v1 docker://$REG/mp-copy:v1 >rc.out &&
+  test "$(cat rc.out)" = "$(json_get b.json "d[\"digest\"]")" &&
+  skopeo inspect --tls-verify=false --raw docker://$REG/mp-copy:v1 >rc.json && cmp rc.json raw.json &&
+  sc_build push --tls-verify=false docker://$REG/mp:v1 oci:pulled.oci:mp >rl.out &&
+  skopeo inspect --raw oci:pulled.oci:mp >rl.json && cmp rl.json raw.json &&
+  sc_build --json inspect --tls-verify=false docker://$REG/mp:v1 >ri.json &&
+  test "$(json_get ri.json "len(d[\"platforms\"])")" = 2
+'
+
 test_expect_success REGISTRY 'push --platform pushes one platform'"'"'s image as a plain manifest' '
   sc_build --json push --platform linux/arm64 oci:mp.oci docker://$REG/mp:arm >pa.json &&
   skopeo inspect --tls-verify=false --raw docker://$REG/mp:arm >arm-raw.json &&
