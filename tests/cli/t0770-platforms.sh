@@ -109,6 +109,21 @@ test_expect_success 'a rootfs.X/ no platform takes is a warning; a one-platform 
   test "$(json_get one.json "\"platforms\" in d")" = False
 '
 
+test_expect_success 'a variant names its tree (rootfs.linux-arm-v7) and is in the index entry and config' '
+  cp -a mp v7 && mkdir -p v7/rootfs.linux-arm-v7/usr/bin &&
+  tiny_elf arm >v7/rootfs.linux-arm-v7/usr/bin/hello-server && chmod 755 v7/rootfs.linux-arm-v7/usr/bin/hello-server &&
+  sc_build --json build v7 --platform linux/amd64,linux/armhf -o v7.oci >v7.json &&
+  test "$(json_get v7.json "\" \".join(p[\"platform\"] for p in d[\"platforms\"])")" = "linux/amd64 linux/arm/v7" &&
+  test "$(json_get v7.json "d[\"platforms\"][1][\"platform_rootfs\"]")" = rootfs.linux-arm-v7/ &&
+  skopeo inspect --raw oci:v7.oci:mp:latest >v7raw.json &&
+  test "$(json_get v7raw.json "d[\"manifests\"][1][\"platform\"][\"variant\"]")" = v7 &&
+  skopeo inspect --override-arch arm --override-variant v7 --config oci:v7.oci:mp:latest >v7c.json &&
+  test "$(json_get v7c.json "d[\"variant\"]")" = v7 &&
+  tiny_elf 386 >v7/rootfs.linux-arm-v7/usr/bin/hello-server &&
+  expect_exit 1 sc_build validate v7 --platform linux/arm/v7 &&
+  expect_grep "\(linux/arm/v7\): /usr/bin/hello-server is an ELF program for 386" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'without rootfs/, every platform'"'"'s tree is its whole image' '
   cp -a mp nr && rm -rf nr/rootfs && mkdir -p nr/rootfs.linux-amd64/proc nr/rootfs.linux-arm64/proc &&
   sc_build validate nr --platform linux/amd64,linux/arm64 &&
