@@ -316,9 +316,10 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
  *  - /exports: the four files and hostfs/, a few kilobytes, so that an edit
  *    of a template rebuilds and re-pushes only them (the Dockerfiles of
  *    atomic-system-containers COPY them to /exports in a layer of their own).
- * A project without rootfs/ has only the second.  A multi-platform build
- * puts a platform's rootfs.OS-ARCH[-VARIANT]/ (project.h) in a layer of its
- * own between them, so that every platform shares the other two. */
+ * A project without rootfs/ has only the second.  A build for listed
+ * platforms (build.h, platforms) puts a platform's rootfs.OS-ARCH[-VARIANT]/
+ * (project.h) in a layer of its own between them, so that every platform
+ * shares the other two. */
 typedef struct project_layers {
   sc_layer_result results[3];
   const char *created_by[3];
