@@ -37,12 +37,21 @@ typedef struct build_ctx {
   char *tmp_file;  /* hidden archive file in parent_fd, or NULL */
   int layout_fd;
   int blobs_fd;
+  /* What one platform's image is made of (reset between the platforms of
+   * a multi-platform build). */
+  const sc_platform *want; /* the platform asked for, or NULL: opts' os/arch/variant */
   sc_image *base;
-  sc_platform platform; /* what the image is for */
-  json_t *layers;       /* manifest layer descriptors */
+  sc_platform platform;  /* what the image is for */
+  char *platform_rootfs; /* "rootfs.OS-ARCH/" when the project has one for it */
+  json_t *layers;        /* manifest layer descriptors */
   json_t *config;
   json_t *manifest;
-  json_t *manifest_descriptor;
+  json_t *manifest_descriptor; /* the manifest's, then (index.json's entry) the image's */
+  /* Every platform shares the rootfs/ and /exports layers: written once. */
+  sc_layer_result shared_rootfs, shared_exports;
+  bool have_rootfs, have_exports;
+  json_t *written;   /* descriptors of every blob this build names, for a merge */
+  json_t *platforms; /* per-platform results (sc_build_result.platforms) */
 } build_ctx;
 
 void sc_build_result_clear(sc_build_result *result)
@@ -51,6 +60,7 @@ void sc_build_result_clear(sc_build_result *result)
   free(result->reference);
   free(result->tag);
   json_decref(result->layers);
+  json_decref(result->platforms);
   sc_pull_result_clear(&result->base_pull);
   *result = (sc_build_result){0};
 }
@@ -196,7 +206,16 @@ static const char *oci_layer_media_type(const char *media_type)
   return media_type;
 }
 
-/* A docker:// base goes through the pull cache and is read from there. */
+/* The platform asked for (NULL members: not asked). */
+static sc_image_platform wanted_platform(const build_ctx *c)
+{
+  if (c->want)
+    return (sc_image_platform){c->want->os, c->want->architecture, c->want->variant};
+  return (sc_image_platform){c->opts->os, c->opts->arch, c->opts->variant};
+}
+
+/* A docker:// base goes through the pull cache and is read from there;
+ * from an index, the manifest of the platform asked for (else the host's). */
 static int open_base(build_ctx *c, sc_error *err)
 {
   const char *from = c->opts->from;
@@ -204,6 +223,12 @@ static int open_base(build_ctx *c, sc_error *err)
   sc_pull_options pull = c->opts->pull ? *c->opts->pull : defaults;
   if (pull.registry.interrupted == NULL)
     pull.registry.interrupted = c->opts->interrupted;
+  sc_image_platform want = wanted_platform(c);
+  if (want.architecture) { /* a docker:// index: this platform's manifest */
+    pull.os = want.os;
+    pull.architecture = want.architecture;
+    pull.variant = want.variant;
+  }
   sc_image_source_options options = {.pull = &pull, .need_layout = true, .base_image = true};
   sc_image_source src;
   if (sc_image_source_resolve(from, &options, &src, err) < 0)
@@ -213,15 +238,9 @@ static int open_base(build_ctx *c, sc_error *err)
   src.pulled = (sc_pull_result){0};
   /* sc_image_open applies the runtime's rules (descriptor.h): layer
    * media types, one diff_id per layer, at most 127 layers. */
-  int rc = sc_image_open(src.local, &c->base, err);
+  int rc = sc_image_open_platform(src.local, want.architecture ? &want : NULL, &c->base, err);
   sc_image_source_clear(&src);
   return rc < 0 ? sc_error_prefix(err, "base image %s", from) : 0;
-}
-
-static char *describe_platform(const sc_platform *p)
-{
-  return xasprintf("%s/%s%s%s", p->os ? p->os : "?", p->architecture ? p->architecture : "?",
-                   p->variant ? "/" : "", p->variant ? p->variant : "");
 }
 
 /* --os, --arch and --variant (normalised), else the base's, else linux on
@@ -230,7 +249,8 @@ static char *describe_platform(const sc_platform *p)
 static int choose_platform(build_ctx *c, sc_error *err)
 {
   const sc_build_options *o = c->opts;
-  if (sc_platform_normalize(o->os, o->arch, o->variant, &c->platform, err) < 0)
+  sc_image_platform want = wanted_platform(c);
+  if (sc_platform_normalize(want.os, want.architecture, want.variant, &c->platform, err) < 0)
     return -1;
   sc_platform base = {0};
   json_t *config = c->base ? c->base->config : NULL;
@@ -252,11 +272,11 @@ static int choose_platform(build_ctx *c, sc_error *err)
                             (base.variant && p->variant && strcmp(base.variant, p->variant) != 0));
   int rc = 0;
   if (differs && !o->force_platform) {
-    _cleanup_free_ char *want = describe_platform(p), *have = describe_platform(&base);
+    _cleanup_free_ char *wanted = sc_platform_format(p), *have = sc_platform_format(&base);
     rc = sc_error_set(err, SC_E_USAGE,
                       "the base image %s is for %s, not %s: build on a base for %s, or give "
                       "--force-platform to build for %s anyway",
-                      o->from_name ? o->from_name : o->from, have, want, want, want);
+                      o->from_name ? o->from_name : o->from, have, wanted, wanted, wanted);
   }
   sc_platform_clear(&base);
   return rc;
@@ -296,10 +316,13 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
  *  - /exports: the four files and hostfs/, a few kilobytes, so that an edit
  *    of a template rebuilds and re-pushes only them (the Dockerfiles of
  *    atomic-system-containers COPY them to /exports in a layer of their own).
- * A project without rootfs/ has only the second. */
+ * A project without rootfs/ has only the second.  A build for listed
+ * platforms (build.h, platforms) puts a platform's rootfs.OS-ARCH[-VARIANT]/
+ * (project.h) in a layer of its own between them, so that every platform
+ * shares the other two. */
 typedef struct project_layers {
-  sc_layer_result results[2];
-  const char *created_by[2];
+  sc_layer_result results[3];
+  const char *created_by[3];
   size_t count;
 } project_layers;
 
@@ -358,13 +381,14 @@ static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *creat
   return 0;
 }
 
-/* The rootfs layer, or the one an unchanged tree gave last time when its
- * blob is in the output already (layer-cache.h); a digest never depends on
- * which. */
-static int write_rootfs_layer(build_ctx *c, project_layers *out, sc_error *err)
+/* A tree's layer (rootfs/ or a platform's), or the one an unchanged tree
+ * gave last time when its blob is in the output already (layer-cache.h); a
+ * digest never depends on which. */
+static int write_rootfs_layer(build_ctx *c, int tree_fd, const char *created_by,
+                              project_layers *out, sc_error *err)
 {
   sc_layer_options rootfs = base_layer_options(c);
-  rootfs.rootfs_fd = c->project->rootfs_fd;
+  rootfs.rootfs_fd = tree_fd;
   _cleanup_free_ char *cache_dir = c->opts->no_cache          ? NULL
                                    : c->opts->layer_cache_dir ? xstrdup(c->opts->layer_cache_dir)
                                                               : sc_user_cache_path("layers");
@@ -375,24 +399,73 @@ static int write_rootfs_layer(build_ctx *c, project_layers *out, sc_error *err)
   sc_error_clear(&ignored);
   if (keyed && sc_layer_cache_lookup(cache_dir, &key, c->blobs_fd, &out->results[out->count])) {
     append_descriptor(c, &out->results[out->count]);
-    out->created_by[out->count++] = "rootfs/";
+    out->created_by[out->count++] = created_by;
     c->result->layers_reused++;
     return 0;
   }
   rootfs.progress = c->opts->progress;
   rootfs.progress_user = c->opts->progress_user;
-  if (add_layer(c, &rootfs, "rootfs/", out, err) < 0)
+  if (add_layer(c, &rootfs, created_by, out, err) < 0)
     return -1;
   if (keyed)
     sc_layer_cache_store(cache_dir, &key, &out->results[out->count - 1]);
   return 0;
 }
 
+/* A layer another platform of this build has written already. */
+static void reuse_layer(build_ctx *c, const sc_layer_result *layer, const char *created_by,
+                        project_layers *out)
+{
+  out->results[out->count] = *layer;
+  out->created_by[out->count++] = created_by;
+  append_descriptor(c, layer);
+}
+
+/* The platform's own tree over rootfs/, when the project has one. */
+static int write_platform_layer(build_ctx *c, project_layers *out, sc_error *err)
+{
+  int fd = -1;
+  if (c->want == NULL || sc_project_open_platform_rootfs(c->project, &c->platform, &fd, err) < 0)
+    return c->want == NULL ? 0 : -1;
+  if (fd < 0)
+    return 0;
+  _cleanup_free_ char *name = sc_project_platform_rootfs_name(&c->platform);
+  c->platform_rootfs = xasprintf("%s/", name);
+  int rc = write_rootfs_layer(c, fd, c->platform_rootfs, out, err);
+  close(fd);
+  return rc;
+}
+
+static int write_exports_layer(build_ctx *c, project_layers *out, sc_error *err);
+
 static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
 {
   const sc_project *p = c->project;
-  if (p->rootfs_fd >= 0 && write_rootfs_layer(c, out, err) < 0)
+  if (p->rootfs_fd >= 0 && c->have_rootfs) {
+    reuse_layer(c, &c->shared_rootfs, "rootfs/", out);
+  } else if (p->rootfs_fd >= 0) {
+    if (write_rootfs_layer(c, p->rootfs_fd, "rootfs/", out, err) < 0)
+      return -1;
+    c->shared_rootfs = out->results[out->count - 1];
+    c->have_rootfs = true;
+  }
+  if (write_platform_layer(c, out, err) < 0)
     return -1;
+  if (c->have_exports) {
+    reuse_layer(c, &c->shared_exports, "/exports", out);
+    return 0;
+  }
+  if (write_exports_layer(c, out, err) < 0)
+    return -1;
+  c->shared_exports = out->results[out->count - 1];
+  c->have_exports = true;
+  return 0;
+}
+
+/* The project's files at /exports and hostfs/ at /exports/hostfs. */
+static int write_exports_layer(build_ctx *c, project_layers *out, sc_error *err)
+{
+  const sc_project *p = c->project;
   const struct {
     const char *name;
     const sc_text *text;
@@ -594,12 +667,9 @@ static int merge_into_existing(build_ctx *c, sc_error *err)
   c->blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
   if (c->blobs_fd < 0)
     return sc_error_prefix(err, "%s", c->result->path);
-  _cleanup_(json_decrefp) json_t *blobs = json_deep_copy(c->layers);
-  json_array_append(blobs, json_object_get(c->manifest, "config"));
-  json_array_append(blobs, c->manifest_descriptor);
   size_t i;
   json_t *d;
-  json_array_foreach(blobs, i, d)
+  json_array_foreach(c->written, i, d)
   {
     const char *digest = json_string_value(json_object_get(d, "digest"));
     if (sc_oci_copy_blob(tmp_blobs_fd, c->blobs_fd, digest,
@@ -651,13 +721,20 @@ static void fill_result(build_ctx *c)
   else
     r->reference = xasprintf("%s:%s:%s", sc_image_format_name(c->opts->format), r->path, r->tag);
   r->layers = json_incref(c->layers);
+  r->platforms = json_incref(c->platforms);
+}
+
+/* The blobs of the image just written, for merge_into_existing. */
+static void note_written(build_ctx *c)
+{
+  json_array_extend(c->written, c->layers);
+  json_array_append(c->written, json_object_get(c->manifest, "config"));
+  json_array_append(c->written, c->manifest_descriptor);
 }
 
 static int run_build(build_ctx *c, sc_error *err)
 {
   project_layers layers = {0};
-  c->mtime = c->opts->source_date_epoch;
-  format_created(c->mtime, c->created);
   if ((c->opts->from && open_base(c, err) < 0) || choose_platform(c, err) < 0)
     return -1;
   if (prepare_dest(c, err) < 0)
@@ -668,6 +745,93 @@ static int run_build(build_ctx *c, sc_error *err)
   if (c->base && copy_base_layers(c, err) < 0)
     return -1;
   if (write_layers(c, &layers, err) < 0 || write_config_and_manifest(c, &layers, err) < 0)
+    return -1;
+  note_written(c);
+  return commit(c, err);
+}
+
+/* What one platform's image is, for the result; then its state is reset
+ * for the next platform. */
+static void finish_platform(build_ctx *c, json_t *index_manifests)
+{
+  json_t *descriptor = json_deep_copy(c->manifest_descriptor);
+  json_object_del(descriptor, "annotations"); /* ref.name is the index's */
+  json_array_append_new(index_manifests, descriptor);
+  _cleanup_free_ char *name = sc_platform_format(&c->platform);
+  json_t *base = c->base ? json_string(c->base->manifest_digest) : json_null();
+  json_array_append_new(c->platforms,
+                        json_pack("{s:s,s:s,s:s,s:o,s:o,s:s*}", "platform", name, "digest",
+                                  c->result->manifest_digest, "config_digest",
+                                  c->result->config_digest, "layers", json_copy(c->layers),
+                                  "base_digest", base, "platform_rootfs", c->platform_rootfs));
+  note_written(c);
+  sc_image_free(c->base);
+  c->base = NULL;
+  sc_platform_clear(&c->platform);
+  free(c->platform_rootfs);
+  c->platform_rootfs = NULL;
+  json_decref(c->config);
+  json_decref(c->manifest);
+  json_decref(c->manifest_descriptor);
+  c->config = c->manifest = c->manifest_descriptor = NULL;
+  json_array_clear(c->layers);
+}
+
+/* image-spec image-index.md: one manifest per platform, named by the tag;
+ * it becomes the image's index.json entry. */
+static int write_image_index(build_ctx *c, json_t *manifests, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index =
+      json_pack("{s:i,s:s,s:O}", "schemaVersion", 2, "mediaType", SC_MEDIA_TYPE_OCI_INDEX,
+                "manifests", manifests);
+  c->manifest_descriptor = sc_oci_write_json_blob(c->blobs_fd, index, SC_MEDIA_TYPE_OCI_INDEX, err);
+  if (c->manifest_descriptor == NULL)
+    return sc_error_prefix(err, "writing the image index");
+  json_array_append(c->written, c->manifest_descriptor);
+  json_object_set_new(c->manifest_descriptor, "annotations",
+                      json_pack("{s:s}", SC_ANNOTATION_REF_NAME, c->result->tag));
+  snprintf(c->result->manifest_digest, sizeof c->result->manifest_digest, "%s",
+           json_string_value(json_object_get(c->manifest_descriptor, "digest")));
+  c->result->config_digest[0] = '\0';
+  c->result->size = 0;
+  size_t i;
+  json_t *d;
+  json_array_foreach(c->written, i, d)
+  {
+    const char *digest = json_string_value(json_object_get(d, "digest"));
+    bool seen = false; /* a shared layer counts once */
+    for (size_t j = 0; j < i && !seen; j++)
+      seen =
+          strcmp(digest,
+                 json_string_value(json_object_get(json_array_get(c->written, j), "digest"))) == 0;
+    if (!seen)
+      c->result->size += json_integer_value(json_object_get(d, "size"));
+  }
+  return 0;
+}
+
+/* Every platform's image over its own base, then the index naming them. */
+static int run_multi_build(build_ctx *c, sc_error *err)
+{
+  if (prepare_dest(c, err) < 0)
+    return -1;
+  c->blobs_fd = sc_oci_open_blobs(c->layout_fd, err);
+  if (c->blobs_fd < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *manifests = json_array();
+  for (size_t i = 0; i < c->opts->platforms->count; i++) {
+    project_layers layers = {0};
+    c->want = &c->opts->platforms->items[i];
+    if ((c->opts->from && open_base(c, err) < 0) || choose_platform(c, err) < 0 ||
+        (c->base && copy_base_layers(c, err) < 0) || write_layers(c, &layers, err) < 0 ||
+        write_config_and_manifest(c, &layers, err) < 0) {
+      _cleanup_free_ char *name = sc_platform_format(c->want);
+      return sc_error_prefix(err, "platform %s", name);
+    }
+    finish_platform(c, manifests);
+  }
+  c->want = NULL;
+  if (write_image_index(c, manifests, err) < 0)
     return -1;
   return commit(c, err);
 }
@@ -693,6 +857,9 @@ static void cleanup_ctx(build_ctx *c)
   json_decref(c->config);
   json_decref(c->manifest);
   json_decref(c->manifest_descriptor);
+  json_decref(c->written);
+  json_decref(c->platforms);
+  free(c->platform_rootfs);
 }
 
 int sc_build_parse_metadata(sc_values *values, const char *what, const char *arg, sc_error *err)
@@ -741,8 +908,24 @@ int sc_build_image(const sc_project *project, const sc_build_options *options,
       .layout_fd = -1,
       .blobs_fd = -1,
       .layers = json_array(),
+      .written = json_array(),
   };
-  int r = run_build(&c, err);
+  c.mtime = options->source_date_epoch;
+  format_created(c.mtime, c.created);
+  bool multi = options->platforms && options->platforms->count > 1;
+  int r;
+  if (multi && options->format == SC_FORMAT_DOCKER_ARCHIVE)
+    r = sc_error_set(err, SC_E_USAGE,
+                     "a docker-archive holds one platform per tag: build several platforms as "
+                     "--format oci or oci-archive, or give one --platform");
+  else if (multi) {
+    c.platforms = json_array();
+    r = run_multi_build(&c, err);
+  } else {
+    if (options->platforms && options->platforms->count == 1)
+      c.want = &options->platforms->items[0];
+    r = run_build(&c, err);
+  }
   if (r == 0)
     fill_result(&c);
   cleanup_ctx(&c);

@@ -16,6 +16,7 @@
 #include <sc/values.h>
 
 #include "layer.h"
+#include "platform.h"
 #include "project.h"
 #include "pull.h"
 
@@ -49,6 +50,12 @@ typedef struct sc_build_options {
   const char *arch;
   const char *os;
   const char *variant;
+  /* The platforms listed (sc_validate_platforms), or NULL.  Each image
+   * gets the project's rootfs.OS-ARCH[-VARIANT]/ over rootfs/ (project.h)
+   * when there is one.  One: built for it as for arch, os and variant.
+   * Two or more: one image per platform, each on that platform's base,
+   * under an image index the tag names (arch, os and variant unused). */
+  const sc_platforms *platforms;
   bool force_platform;
   const sc_values *annotations; /* --annotation KEY=VALUE on the manifest, or NULL */
   bool allow_special;           /* device nodes and FIFOs in rootfs */
@@ -77,7 +84,11 @@ typedef struct sc_build_result {
   char *tag;
   char manifest_digest[SC_DIGEST_LEN + 1];
   char config_digest[SC_DIGEST_LEN + 1];
-  json_t *layers;           /* the manifest's layer descriptors, base first */
+  json_t *layers; /* the manifest's layer descriptors, base first */
+  /* A multi-platform build (manifest_digest is then the index's, and
+   * config_digest and layers empty): per platform {platform, digest,
+   * config_digest, layers, base_digest, platform_rootfs?}; else NULL. */
+  json_t *platforms;
   size_t layers_reused;     /* the rootfs layer of an unchanged tree, from the layer cache */
   int64_t size;             /* config + layers (compressed), in bytes, as inspect shows */
   sc_pull_result base_pull; /* what a docker:// base took (oci_reference NULL otherwise) */

@@ -86,6 +86,38 @@ const char *sc_elf_machine_name(uint16_t machine)
   }
 }
 
+#ifndef EM_LOONGARCH
+#define EM_LOONGARCH 258 /* newer than some <elf.h> */
+#endif
+
+const char *sc_elf_goarch(const sc_elf_info *elf)
+{
+  /* Class and byte order tell the GOARCH names of one machine apart. */
+  switch (elf->machine) {
+  case EM_X86_64:
+    return elf->is64 ? "amd64" : NULL; /* x32 is no image platform */
+  case EM_386:
+    return "386";
+  case EM_AARCH64:
+    return elf->big_endian ? NULL : "arm64";
+  case EM_ARM:
+    return elf->big_endian ? NULL : "arm";
+  case EM_PPC64:
+    return elf->big_endian ? "ppc64" : "ppc64le";
+  case EM_S390:
+    return elf->is64 ? "s390x" : "s390";
+  case EM_RISCV:
+    return elf->is64 ? "riscv64" : NULL;
+  case EM_MIPS:
+    return elf->is64 ? (elf->big_endian ? "mips64" : "mips64le")
+                     : (elf->big_endian ? "mips" : "mipsle");
+  case EM_LOONGARCH:
+    return elf->is64 ? "loong64" : NULL;
+  default:
+    return NULL;
+  }
+}
+
 /* A table of `count` entries of `entsize` bytes at `off` lies inside the file. */
 static bool table_fits(const elf_reader *r, uint64_t off, uint64_t count, uint64_t entsize)
 {

@@ -40,6 +40,11 @@ void sc_elf_info_clear(sc_elf_info *info);
  * when unknown. */
 const char *sc_elf_machine_name(uint16_t machine);
 
+/* The image platform architecture (Go's GOARCH, as image configs name
+ * it) whose kernel runs this ELF file: "amd64", "arm64", "arm", "386",
+ * "ppc64le", "s390x", ...; NULL when the machine is not one of them. */
+const char *sc_elf_goarch(const sc_elf_info *elf);
+
 typedef struct sc_shebang {
   char *interpreter; /* the path after `#!` */
   char *arg;         /* the optional single argument, or NULL */

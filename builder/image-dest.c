@@ -40,26 +40,16 @@ static int64_t manifest_size(int blobs_fd, const sc_image *image)
   return fstatat(blobs_fd, sc_digest_hex(image->manifest_digest), &st, 0) < 0 ? -1 : st.st_size;
 }
 
-/* Add the image to the layout layout_fd (made a layout when empty) under
- * ref, or untagged when ref is NULL and no entry has its digest. */
-static int add_to_layout(const sc_image *image, int layout_fd, const char *ref, sc_error *err)
+/* index.json's entry for the image (digest, media type, size) under ref,
+ * or untagged when ref is NULL and no entry has its digest. */
+static int set_entry(int layout_fd, const char *digest, const char *media_type, int64_t size,
+                     const char *ref, sc_error *err)
 {
-  if (!sc_oci_is_layout(layout_fd) && sc_oci_layout_init(layout_fd, err) < 0)
-    return -1;
-  _cleanup_close_ int from = sc_oci_open_blobs(image->layout_fd, err);
-  _cleanup_close_ int to = from < 0 ? -1 : sc_oci_open_blobs(layout_fd, err);
-  int64_t size = from < 0 ? -1 : manifest_size(from, image);
-  if (to < 0 || size < 0)
-    return from < 0 || to < 0 ? -1 : sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
-  if (copy_blobs(image, from, to, size, err) < 0)
-    return -1;
-  const char *media_type = json_string_value(json_object_get(image->manifest, "mediaType"));
   _cleanup_(json_decrefp) json_t *index = NULL;
   if (sc_oci_index_read(layout_fd, &index, err) < 0)
     return -1;
-  _cleanup_(json_decrefp) json_t *descriptor =
-      json_pack("{s:s,s:s,s:I}", "mediaType", media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST,
-                "digest", image->manifest_digest, "size", (json_int_t)size);
+  _cleanup_(json_decrefp) json_t *descriptor = json_pack(
+      "{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size", (json_int_t)size);
   _cleanup_(json_decrefp) json_t *replaced = NULL;
   if (ref) {
     json_object_set_new(descriptor, "annotations", json_pack("{s:s}", SC_ANNOTATION_REF_NAME, ref));
@@ -70,10 +60,8 @@ static int add_to_layout(const sc_image *image, int layout_fd, const char *ref, 
     bool present = false;
     json_array_foreach(json_object_get(index, "manifests"), i, m)
     {
-      present |= strcmp(json_string_value(json_object_get(m, "digest"))
-                            ? json_string_value(json_object_get(m, "digest"))
-                            : "",
-                        image->manifest_digest) == 0;
+      const char *d = json_string_value(json_object_get(m, "digest"));
+      present |= d && strcmp(d, digest) == 0;
     }
     if (!present)
       json_array_append(json_object_get(index, "manifests"), descriptor);
@@ -83,7 +71,43 @@ static int add_to_layout(const sc_image *image, int layout_fd, const char *ref, 
   return replaced ? sc_oci_remove_unreferenced(layout_fd, index, replaced, err) : 0;
 }
 
-static int write_oci(const sc_image *image, const sc_image_ref *dest,
+/* Add the images to the layout layout_fd (made a layout when empty) under
+ * ref: their blobs and manifests, then the entry of the one image, or of
+ * the index that names them all. */
+static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref, sc_error *err)
+{
+  if (!sc_oci_is_layout(layout_fd) && sc_oci_layout_init(layout_fd, err) < 0)
+    return -1;
+  const sc_image *first = set->images[0];
+  _cleanup_close_ int to = sc_oci_open_blobs(layout_fd, err);
+  if (to < 0)
+    return -1;
+  int64_t size = -1;
+  for (size_t i = 0; i < set->count; i++) {
+    _cleanup_close_ int from = sc_oci_open_blobs(set->images[i]->layout_fd, err);
+    size = from < 0 ? -1 : manifest_size(from, set->images[i]);
+    if (from >= 0 && size < 0)
+      return sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
+    if (from < 0 || copy_blobs(set->images[i], from, to, size, err) < 0)
+      return -1;
+  }
+  if (set->index_digest == NULL) {
+    const char *media_type = json_string_value(json_object_get(first->manifest, "mediaType"));
+    return set_entry(layout_fd, first->manifest_digest,
+                     media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, size, ref, err);
+  }
+  _cleanup_close_ int from = sc_oci_open_blobs(first->layout_fd, err);
+  struct stat st;
+  if (from < 0)
+    return -1;
+  if (fstatat(from, sc_digest_hex(set->index_digest), &st, 0) < 0)
+    return sc_error_set(err, SC_E_INVALID, "the index blob %s is gone", set->index_digest);
+  if (sc_oci_copy_blob(from, to, set->index_digest, st.st_size, err) < 0)
+    return -1;
+  return set_entry(layout_fd, set->index_digest, SC_MEDIA_TYPE_OCI_INDEX, st.st_size, ref, err);
+}
+
+static int write_oci(const sc_image_set *set, const sc_image_ref *dest,
                      volatile const int *interrupted, sc_error *err)
 {
   if (sc_mkdir_p_at(AT_FDCWD, dest->path, 0755, err) < 0)
@@ -94,7 +118,7 @@ static int write_oci(const sc_image *image, const sc_image_ref *dest,
   _cleanup_free_ char *what = xasprintf("layout %s", dest->path);
   if (sc_store_lock(fd, what, interrupted, err) < 0)
     return -1;
-  return add_to_layout(image, fd, dest->ref, err);
+  return add_to_layout(set, fd, dest->ref, err);
 }
 
 /* The directory PATH is in, and PATH's last component. */
@@ -121,9 +145,10 @@ static void place_clear(place *p)
 }
 
 /* Write the archive through a temporary file beside PATH. */
-static int write_archive(const sc_image *image, const sc_image_ref *dest, int64_t mtime,
+static int write_archive(const sc_image_set *set, const sc_image_ref *dest, int64_t mtime,
                          volatile const int *interrupted, sc_error *err)
 {
+  const sc_image *image = set->images[0];
   place p = {.parent_fd = -1};
   _cleanup_free_ char *tmp = NULL, *layout_path = NULL;
   _cleanup_close_ int layout_fd = -1, blobs_fd = -1, fd = -1;
@@ -141,7 +166,7 @@ static int write_archive(const sc_image *image, const sc_image_ref *dest, int64_
                                                 interrupted, err);
   } else {
     layout_fd = sc_store_tmp_dir(NULL, "sc-write-", 0700, NULL, &layout_path, err);
-    rc = layout_fd < 0 || add_to_layout(image, layout_fd, dest->ref, err) < 0
+    rc = layout_fd < 0 || add_to_layout(set, layout_fd, dest->ref, err) < 0
              ? -1
              : sc_oci_archive_write(layout_fd, fd, mtime, interrupted, err);
   }
@@ -195,23 +220,38 @@ static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    volatile const int *interrupted, sc_error *err)
 {
+  const sc_image *one[] = {image};
+  sc_image_set set = {.images = one, .count = 1};
+  return sc_image_write_set(&set, destination, mtime, interrupted, err);
+}
+
+int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,
+                       volatile const int *interrupted, sc_error *err)
+{
   int rc;
+  bool whole_index = set->index_digest != NULL;
+  sc_transport t = destination->transport->transport;
+  if (whole_index && t != SC_TRANSPORT_OCI && t != SC_TRANSPORT_OCI_ARCHIVE)
+    return sc_error_set(err, SC_E_USAGE,
+                        "'%s' holds one platform's image: copy an image index to oci: or "
+                        "oci-archive:, or name a platform",
+                        destination->text);
   switch (destination->transport->transport) {
   case SC_TRANSPORT_OCI:
     if (destination->digest)
       return sc_error_set(err, SC_E_USAGE, "'%s': a destination is named by a ref, not a digest",
                           destination->text);
-    rc = write_oci(image, destination, interrupted, err);
+    rc = write_oci(set, destination, interrupted, err);
     break;
   case SC_TRANSPORT_OCI_ARCHIVE:
   case SC_TRANSPORT_DOCKER_ARCHIVE:
     if (destination->index >= 0)
       return sc_error_set(err, SC_E_USAGE, "'%s': a destination is named NAME:TAG, not :@N",
                           destination->text);
-    rc = write_archive(image, destination, mtime, interrupted, err);
+    rc = write_archive(set, destination, mtime, interrupted, err);
     break;
   case SC_TRANSPORT_DIR:
-    rc = write_dir(image, destination, err);
+    rc = write_dir(set->images[0], destination, err);
     break;
   default:
     return sc_error_set(err, SC_E_USAGE, "'%s': cannot be written here", destination->text);

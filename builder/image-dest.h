@@ -22,4 +22,17 @@
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    volatile const int *interrupted, sc_error *err);
 
+/* Several images of one layout: with index_digest, the image index (a
+ * multi-platform image) whose manifests they are, written whole, the
+ * index under the destination's ref (oci: and oci-archive: only);
+ * without, the one image, as sc_image_write. */
+typedef struct sc_image_set {
+  const sc_image *const *images;
+  size_t count;
+  const char *index_digest;
+} sc_image_set;
+
+int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,
+                       volatile const int *interrupted, sc_error *err);
+
 #endif

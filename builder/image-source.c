@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "descriptor.h"
 #include "digest.h"
 #include "image-archive.h"
 #include "oci.h"
@@ -122,14 +123,14 @@ static int import_blob(resolving *r, int from_fd, json_t *descriptor, sc_error *
 }
 
 /* The manifest (its bytes) and every blob it names, from the directory
- * blobs_fd into the cache; src->local names it there. */
-static int import_manifest(resolving *r, int blobs_fd, const char *data, size_t len, sc_error *err)
+ * blobs_fd into the cache; digest is the manifest's. */
+static int import_image_blobs(resolving *r, int blobs_fd, const char *data, size_t len,
+                              char digest[SC_DIGEST_LEN + 1], sc_error *err)
 {
   json_error_t jerr;
   _cleanup_(json_decrefp) json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(doc))
     return sc_error_set(err, SC_E_INVALID, "the manifest is not JSON: %s", jerr.text);
-  const char *media_type = json_string_value(json_object_get(doc, "mediaType"));
   json_t *layers = json_object_get(doc, "layers");
   if (!json_is_array(layers) || !json_is_object(json_object_get(doc, "config")))
     return sc_error_set(err, SC_E_INVALID,
@@ -144,17 +145,95 @@ static int import_manifest(resolving *r, int blobs_fd, const char *data, size_t 
     if (import_blob(r, blobs_fd, layer, err) < 0)
       return -1;
   }
+  return sc_oci_write_blob(r->cache.blobs_fd, data, len, digest, err);
+}
+
+/* The manifest and its blobs into the cache; src->local names it there. */
+static int import_manifest(resolving *r, int blobs_fd, const char *data, size_t len, sc_error *err)
+{
+  json_error_t jerr;
+  _cleanup_(json_decrefp) json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
+  const char *media_type = json_string_value(json_object_get(doc, "mediaType"));
   char digest[SC_DIGEST_LEN + 1];
-  if (sc_oci_write_blob(r->cache.blobs_fd, data, len, digest, err) < 0)
+  if (import_image_blobs(r, blobs_fd, data, len, digest, err) < 0)
     return -1;
   return sc_base_cache_record(&r->cache, digest,
                               media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, (int64_t)len,
                               &r->src->local, err);
 }
 
-/* The image of the temporary layout that layout_ref names, into the cache. */
+/* A document blob of blobs_fd, checked against its digest. */
+static int read_document(int blobs_fd, const char *digest, char **data, size_t *len, sc_error *err)
+{
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "an index entry without a sha256 digest");
+  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), SC_JSON_DOCUMENT_MAX, data, len, err) <
+      0)
+    return -1;
+  char actual[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(*data, *len, actual);
+  if (strcmp(actual, digest) != 0)
+    return sc_error_set(err, SC_E_INVALID, "blob %s does not match its digest (it is %s)", digest,
+                        actual);
+  return 0;
+}
+
+/* An image index (a multi-platform image): every platform's image, then
+ * the index, which src->local names. */
+static int import_index(resolving *r, int blobs_fd, json_t *index, const char *index_digest,
+                        sc_error *err)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    _cleanup_free_ char *data = NULL;
+    size_t len = 0;
+    char digest[SC_DIGEST_LEN + 1];
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    if (read_document(blobs_fd, d, &data, &len, err) < 0 ||
+        import_image_blobs(r, blobs_fd, data, len, digest, err) < 0)
+      return sc_error_prefix(err, "index entry %zu", i + 1);
+  }
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  char digest[SC_DIGEST_LEN + 1];
+  if (read_document(blobs_fd, index_digest, &data, &len, err) < 0 ||
+      sc_oci_write_blob(r->cache.blobs_fd, data, len, digest, err) < 0)
+    return -1;
+  const char *media_type = json_string_value(json_object_get(index, "mediaType"));
+  return sc_base_cache_record(&r->cache, digest, media_type ? media_type : SC_MEDIA_TYPE_OCI_INDEX,
+                              (int64_t)len, &r->src->local, err);
+}
+
+/* The index of the temporary layout, when layout_ref names one: 1 when
+ * it was imported. */
+static int import_layout_index(resolving *r, const char *layout_ref, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  _cleanup_free_ char *index_digest = NULL;
+  int is_index = sc_image_open_index(layout_ref, &index, &index_digest, err);
+  if (is_index <= 0)
+    return is_index;
+  sc_image_ref ref;
+  if (sc_image_ref_parse(layout_ref, SC_REF_SOURCE, &ref, err) < 0)
+    return -1;
+  _cleanup_close_ int layout_fd = open(ref.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int blobs_fd = layout_fd >= 0 ? sc_oci_open_blobs(layout_fd, err) : -1;
+  int rc = blobs_fd < 0 ? -1 : import_index(r, blobs_fd, index, index_digest, err);
+  if (rc == 0 && r->src->name == NULL)
+    r->src->name = ref.ref ? xstrdup(ref.ref) : sc_oci_first_ref_name(layout_fd);
+  sc_image_ref_clear(&ref);
+  return rc < 0 ? -1 : 1;
+}
+
+/* The image of the temporary layout that layout_ref names, into the cache:
+ * a whole image index when it names one. */
 static int import_layout(resolving *r, const char *layout_ref, sc_error *err)
 {
+  int imported = import_layout_index(r, layout_ref, err);
+  if (imported != 0)
+    return imported < 0 ? -1 : 0;
   sc_image *image = NULL;
   if (sc_image_open(layout_ref, &image, err) < 0)
     return -1;

@@ -148,11 +148,11 @@ static int scan_layer_ostree(const sc_image *image, size_t index, exports_seen *
   return 0;
 }
 
-static int describe_layout(const char *reference, const char *transport, json_t **out,
-                           sc_error *err)
+static int describe_layout(const char *reference, const char *transport,
+                           const sc_image_platform *platform, json_t **out, sc_error *err)
 {
   sc_image *image = NULL;
-  if (sc_image_open(reference, &image, err) < 0)
+  if (sc_image_open_platform(reference, platform, &image, err) < 0)
     return -1;
   json_t *doc =
       json_pack("{s:s,s:o,s:s,s:s}", "transport", transport, "tag", ref_name_of_only_image(image),
@@ -182,13 +182,63 @@ static int describe_layout(const char *reference, const char *transport, json_t 
   return 0;
 }
 
+/* An image index (a multi-platform image): its digest and each platform's
+ * image, described as a one-platform image is. */
+static int describe_index(const char *reference, json_t *index, const char *digest, json_t **out,
+                          sc_error *err)
+{
+  json_t *platforms = json_array();
+  *out = json_pack("{s:s,s:s,s:s,s:o}", "transport", "oci", "digest", digest, "mediaType",
+                   SC_MEDIA_TYPE_OCI_INDEX, "platforms", platforms);
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    sc_image_platform want;
+    json_t *doc = NULL;
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    if (sc_image_index_platform(m, &want) < 0)
+      return sc_error_set(err, SC_E_INVALID, "%s: index entry %zu (%s) names no platform",
+                          reference, i + 1, d ? d : "no digest");
+    if (describe_layout(reference, "oci", &want, &doc, err) < 0)
+      return -1;
+    json_object_set_new(doc, "platform", json_incref(json_object_get(m, "platform")));
+    json_object_del(doc, "transport");
+    json_object_del(doc, "tag");
+    json_array_append_new(platforms, doc);
+  }
+  return 0;
+}
+
+/* The index the reference names, or a one-platform image. */
+static int describe(const sc_image_source *source, const char *transport, json_t **out,
+                    sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  _cleanup_free_ char *digest = NULL;
+  int r = sc_image_open_index(source->local, &index, &digest, err);
+  if (r < 0)
+    return -1;
+  if (r == 0)
+    return describe_layout(source->local, transport, NULL, out, err);
+  if (describe_index(source->local, index, digest, out, err) < 0) {
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+  }
+  sc_image *first = NULL; /* the tag of the index's entry, when the reference named none */
+  if (sc_image_open(source->local, &first, NULL) == 0)
+    json_object_set_new(*out, "tag", ref_name_of_only_image(first));
+  sc_image_free(first);
+  return 0;
+}
+
 int sc_inspect_source(const sc_image_source *source, json_t **out, sc_error *err)
 {
   _cleanup_(json_decrefp) json_t *doc = NULL;
   const sc_image_ref *ref = &source->ref;
   bool ostree = ref->transport->transport == SC_TRANSPORT_OSTREE;
-  if (describe_layout(source->local, ostree && source->name == NULL ? "ostree" : "oci", &doc, err) <
-      0) {
+  if (describe(source, ostree && source->name == NULL ? "ostree" : "oci", &doc, err) < 0) {
     if (err && err->msg && !strstr(err->msg, ref->text))
       sc_error_prefix(err, "%s", ref->text);
     return -1;

@@ -17,7 +17,10 @@
  *    "exports": {"config.json.template": bool, "manifest.json": bool,
  *                "service.template": bool, "tmpfiles.template": bool}}
  * "digest" is the manifest digest (for a docker-archive, of the OCI
- * manifest it is read as). */
+ * manifest it is read as).  An image index (a multi-platform image) is
+ *   {"reference", "transport", "tag", "digest" (the index's), "mediaType",
+ *    "platforms": [{"platform": {"os", "architecture", "variant"?}, and
+ *                   each platform's image as above}]} */
 int sc_inspect_source(const sc_image_source *source, json_t **out, sc_error *err);
 
 #endif

@@ -322,25 +322,16 @@ int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t 
   _cleanup_close_ int blobs_fd = sc_oci_open_blobs(layout_fd, err);
   if (blobs_fd < 0)
     return -1;
-  _cleanup_(json_decrefp) json_t *kept = json_object();
-  size_t i;
-  json_t *m;
-  json_array_foreach(json_object_get(index, "manifests"), i, m)
-  {
-    const char *d = json_string_value(json_object_get(m, "digest"));
-    _cleanup_(json_decrefp) json_t *manifest = NULL;
-    /* Anything we cannot follow (a nested index, a missing blob) keeps
-     * every blob: removing too little is safe, too much is not. */
-    if (d == NULL || read_manifest(blobs_fd, d, &manifest, NULL) < 0 ||
-        json_object_get(manifest, "manifests"))
-      return 0;
-    add_manifest_blobs(kept, d, manifest);
-  }
-  _cleanup_(json_decrefp) json_t *old = NULL;
-  if (json_object_get(kept, gone) || read_manifest(blobs_fd, gone, &old, NULL) < 0)
+  /* Anything we cannot follow (a missing or unreadable blob) keeps every
+   * blob: removing too little is safe, too much is not.  An image index
+   * (a multi-platform image) is followed into its manifests. */
+  _cleanup_(json_decrefp) json_t *kept = NULL;
+  if (sc_oci_reachable_blobs(blobs_fd, index, &kept, NULL) < 0 || json_object_get(kept, gone))
     return 0;
-  _cleanup_(json_decrefp) json_t *candidates = json_object();
-  add_manifest_blobs(candidates, gone, old);
+  _cleanup_(json_decrefp) json_t *old = json_pack("{s:[O]}", "manifests", replaced);
+  _cleanup_(json_decrefp) json_t *candidates = NULL;
+  if (sc_oci_reachable_blobs(blobs_fd, old, &candidates, NULL) < 0)
+    return 0;
   const char *d;
   json_t *v;
   json_object_foreach(candidates, d, v)

@@ -124,3 +124,54 @@ void sc_platform_clear(sc_platform *p)
   free(p->variant);
   memset(p, 0, sizeof *p);
 }
+
+void sc_platform_copy(sc_platform *dst, const sc_platform *src)
+{
+  dst->os = src->os ? xstrdup(src->os) : NULL;
+  dst->architecture = src->architecture ? xstrdup(src->architecture) : NULL;
+  dst->variant = src->variant ? xstrdup(src->variant) : NULL;
+}
+
+char *sc_platform_format(const sc_platform *p)
+{
+  return xasprintf("%s/%s%s%s", p->os ? p->os : "?", p->architecture ? p->architecture : "?",
+                   p->variant ? "/" : "", p->variant ? p->variant : "");
+}
+
+int sc_platforms_add(sc_platforms *list, const sc_platform *p)
+{
+  for (size_t i = 0; i < list->count; i++)
+    if (sc_platform_equal(&list->items[i], p))
+      return 0;
+  list->items = xrealloc(list->items, (list->count + 1) * sizeof *list->items);
+  sc_platform_copy(&list->items[list->count++], p);
+  return 1;
+}
+
+int sc_platforms_parse_list(const char *text, sc_platforms *out, sc_error *err)
+{
+  memset(out, 0, sizeof *out);
+  _cleanup_free_ char *copy = xstrdup(text);
+  char *save = NULL;
+  for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+    sc_platform p;
+    if (sc_platform_parse(item, &p, err) < 0) {
+      sc_platforms_clear(out);
+      return -1;
+    }
+    sc_platforms_add(out, &p);
+    sc_platform_clear(&p);
+  }
+  if (out->count == 0)
+    return sc_error_set(err, SC_E_USAGE,
+                        "--platform '%s' names no platform: give OS/ARCH[/VARIANT]", text);
+  return 0;
+}
+
+void sc_platforms_clear(sc_platforms *list)
+{
+  for (size_t i = 0; i < list->count; i++)
+    sc_platform_clear(&list->items[i]);
+  free(list->items);
+  memset(list, 0, sizeof *list);
+}

@@ -9,6 +9,7 @@
 #define SC_PLATFORM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sc/error.h>
 
 typedef struct sc_platform {
@@ -28,5 +29,20 @@ int sc_platform_parse(const char *text, sc_platform *out, sc_error *err);
  * architecture's default, none). */
 bool sc_platform_equal(const sc_platform *a, const sc_platform *b);
 void sc_platform_clear(sc_platform *p);
+void sc_platform_copy(sc_platform *dst, const sc_platform *src);
+/* "linux/arm/v7" for messages and JSON ("?" for a part not known). */
+char *sc_platform_format(const sc_platform *p);
+
+/* The platforms of a multi-platform build, in the order given, each once. */
+typedef struct sc_platforms {
+  sc_platform *items;
+  size_t count;
+} sc_platforms;
+
+/* Add a copy of p unless an equal one is there: 1 added, 0 already there. */
+int sc_platforms_add(sc_platforms *list, const sc_platform *p);
+/* "linux/amd64,linux/arm64" (a --platform value), each normalised. */
+int sc_platforms_parse_list(const char *text, sc_platforms *out, sc_error *err);
+void sc_platforms_clear(sc_platforms *list);
 
 #endif

@@ -74,6 +74,25 @@ static char *base_reference(const sc_project *p, const char *from)
   return r;
 }
 
+/* "platforms": taken only when every entry is a platform. */
+static void load_platforms(sc_project *p)
+{
+  json_t *list = json_object_get(p->settings, "platforms");
+  size_t i;
+  json_t *item;
+  json_array_foreach(list, i, item)
+  {
+    sc_platform platform;
+    const char *text = json_string_value(item);
+    if (text == NULL || sc_platform_parse(text, &platform, NULL) < 0) {
+      sc_platforms_clear(&p->platforms);
+      return;
+    }
+    sc_platforms_add(&p->platforms, &platform);
+    sc_platform_clear(&platform);
+  }
+}
+
 /* sc-build.json: kept NULL when unparsable (validate reports why); the
  * fields are taken only when they have the right type. */
 static void load_settings(sc_project *p)
@@ -99,6 +118,7 @@ static void load_settings(sc_project *p)
     if (key[0] && json_is_string(value))
       sc_values_set(p->labels, key, json_string_value(value));
   }
+  load_platforms(p);
 }
 
 static int read_config(sc_project *p, sc_error *err)
@@ -117,6 +137,16 @@ static int read_config(sc_project *p, sc_error *err)
   return 0;
 }
 
+static int find_platform_trees(sc_project *p, sc_error *err)
+{
+  _cleanup_strv_ char **names = NULL;
+  if (sc_list_dir_at(p->dirfd, &names, err) < 0)
+    return sc_error_prefix(err, "%s", p->path);
+  for (size_t i = 0; names[i] && !p->platform_trees; i++)
+    p->platform_trees = sc_str_has_prefix(names[i], "rootfs.");
+  return 0;
+}
+
 static int read_files(sc_project *p, sc_error *err)
 {
   if (open_subdir(p->dirfd, "rootfs", p->path, &p->rootfs_fd, err) < 0 ||
@@ -128,7 +158,7 @@ static int read_files(sc_project *p, sc_error *err)
       read_text(p, SC_FILE_SETTINGS, &p->settings_text, err) < 0)
     return -1;
   load_settings(p);
-  return 0;
+  return find_platform_trees(p, err);
 }
 
 int sc_project_open(const char *path, sc_project **out, sc_error *err)
@@ -167,8 +197,22 @@ void sc_project_free(sc_project *project)
   free(project->image_tag);
   sc_values_free(project->labels);
   free(project->from);
+  sc_platforms_clear(&project->platforms);
   free(project->path);
   free(project);
+}
+
+char *sc_project_platform_rootfs_name(const sc_platform *platform)
+{
+  return xasprintf("rootfs.%s-%s%s%s", platform->os, platform->architecture,
+                   platform->variant ? "-" : "", platform->variant ? platform->variant : "");
+}
+
+int sc_project_open_platform_rootfs(const sc_project *project, const sc_platform *platform, int *fd,
+                                    sc_error *err)
+{
+  _cleanup_free_ char *name = sc_project_platform_rootfs_name(platform);
+  return open_subdir(project->dirfd, name, project->path, fd, err);
 }
 
 char *sc_project_file_path(const sc_project *project, const char *name)

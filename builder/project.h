@@ -11,6 +11,8 @@
 #include <sc/error.h>
 #include <sc/values.h>
 
+#include "platform.h"
+
 /* The files of a project, by their names in the project directory. */
 #define SC_FILE_CONFIG_TEMPLATE "config.json.template"
 /* A plain config.json: installed unchanged, as atomic copies it. */
@@ -46,12 +48,23 @@ typedef struct sc_project {
   /* settings "from": the base image, an oci: path made relative to the
    * current directory (it is written relative to the project), or NULL */
   char *from;
+  /* settings "platforms": what build and validate take without --platform,
+   * normalised; none when absent or when any entry is malformed (validate
+   * says which). */
+  sc_platforms platforms;
+  bool platform_trees; /* some rootfs.* entry: the project has per-platform trees */
 } sc_project;
 
 /* Open the project at path. Fails when path is not a directory or a file
  * cannot be read; a missing optional file is not a failure. */
 int sc_project_open(const char *path, sc_project **out, sc_error *err);
 void sc_project_free(sc_project *project);
+/* The directory whose tree a platform's image has over rootfs/ (a layer
+ * of its own): "rootfs.OS-ARCH[-VARIANT]", e.g. rootfs.linux-arm64. */
+char *sc_project_platform_rootfs_name(const sc_platform *platform);
+/* Open that directory: *fd is -1 when the project has none. */
+int sc_project_open_platform_rootfs(const sc_project *project, const sc_platform *platform, int *fd,
+                                    sc_error *err);
 /* The path of a project file as the user sees it ("hello-world/manifest.json"),
  * newly allocated. */
 char *sc_project_file_path(const sc_project *project, const char *name);

@@ -680,6 +680,35 @@ static int resolve_platform(pull_ctx *ctx, manifest_bytes *m, sc_error *err)
   return rc;
 }
 
+/* Every platform's manifest of the index and their blobs (options->all):
+ * the cache then names the index. */
+static int fetch_all_platforms(pull_ctx *ctx, const manifest_bytes *index, sc_error *err)
+{
+  size_t i;
+  json_t *entry;
+  json_array_foreach(json_object_get(index->doc, "manifests"), i, entry)
+  {
+    sc_descriptor d = {0};
+    manifest_bytes platform = {0};
+    int rc = sc_descriptor_parse(entry, "index entry", &d, err) < 0
+                 ? -1
+                 : load_manifest(ctx, d.digest, d.digest, false, &platform, err);
+    if (rc == 0 && (int64_t)platform.len != d.size)
+      rc = sc_error_set(err, SC_E_INVALID, "%s: manifest %s is %zu bytes, its index says %lld",
+                        ctx->source, d.digest, platform.len, (long long)d.size);
+    if (rc == 0 && is_index(&platform))
+      rc = sc_error_set(err, SC_E_INVALID, "%s: index entry %zu is an index too", ctx->source,
+                        i + 1);
+    if (rc == 0)
+      rc = fetch_blobs(ctx, platform.doc, err);
+    sc_descriptor_clear(&d);
+    manifest_bytes_clear(&platform);
+    if (rc < 0)
+      return sc_error_prefix(err, "index entry %zu", i + 1);
+  }
+  return 0;
+}
+
 static int pull(pull_ctx *ctx, sc_error *err)
 {
   if (sc_policy_load(ctx->options->policy, &ctx->policy, err) < 0)
@@ -690,9 +719,12 @@ static int pull(pull_ctx *ctx, sc_error *err)
   manifest_bytes m = {0};
   const char *reference = ctx->ref.digest ? ctx->ref.digest : ctx->ref.tag;
   int rc = load_manifest(ctx, reference, ctx->ref.digest, true, &m, err);
-  if (rc == 0 && is_index(&m))
+  bool whole = rc == 0 && is_index(&m) && ctx->options->all;
+  if (whole)
+    rc = fetch_all_platforms(ctx, &m, err);
+  else if (rc == 0 && is_index(&m))
     rc = resolve_platform(ctx, &m, err);
-  if (rc == 0)
+  if (rc == 0 && !whole)
     rc = fetch_blobs(ctx, m.doc, err);
   if (rc == 0) {
     memcpy(ctx->result->manifest_digest, m.digest, sizeof m.digest);

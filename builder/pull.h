@@ -11,11 +11,12 @@
  * The manifest is asked for in every media type we read (OCI and Docker
  * schema 2, manifests and indexes); an index is resolved to the manifest
  * for the wanted platform (default: linux and this machine's
- * architecture).  Every blob streams to a temporary file while its sha256
- * is computed, and is renamed into the cache only when digest and size
- * match its descriptor; a dropped download resumes with a Range request.
- * Missing blobs download up to `jobs` at once, each on its own connection.
- * A reference by digest whose blobs are all cached needs no network.
+ * architecture), or with `all` kept whole, every platform's manifest and
+ * blobs with it (push and inspect of a multi-platform image).  Every blob streams to a temporary
+ * file while its sha256 is computed, and is renamed into the cache only when digest and size match
+ * its descriptor; a dropped download resumes with a Range request. Missing blobs download up to
+ * `jobs` at once, each on its own connection. A reference by digest whose blobs are all cached
+ * needs no network.
  *
  * The top-level manifest (an index's own, as skopeo checks it) is checked
  * against containers-policy.json(5) before it or anything it names is
@@ -48,7 +49,10 @@ typedef struct sc_pull_options {
   const char *os;               /* NULL: "linux" */
   const char *architecture;     /* NULL: this machine's (sc_host_architecture) */
   const char *variant;          /* NULL: any */
-  int jobs;                     /* blobs downloaded at once; 0: 4 */
+  /* An index is pulled whole: every platform's manifest and blobs, and
+   * the cache names the index (push from docker:// copies it so). */
+  bool all;
+  int jobs; /* blobs downloaded at once; 0: 4 */
   /* The image must satisfy the signature policy (policy.h) before anything
    * of it is cached: the policy file (NULL: the default files) and the
    * registries.d directory its signatures are found by (NULL: the default). */

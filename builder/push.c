@@ -11,6 +11,7 @@
 #include <sc/image.h>
 
 #include "datadir.h"
+#include "descriptor.h"
 #include "image-archive.h"
 #include "ostree-export.h"
 #include "image-source.h"
@@ -471,56 +472,63 @@ static int send_blobs(push_ctx *ctx, const sc_descriptor **blobs, size_t count, 
   return sc_parallel_run(&run, err);
 }
 
-/* The manifest's bytes as stored: their digest is the image's. */
-static int read_manifest(const sc_image *image, char **data, size_t *len, sc_error *err)
+/* A manifest's (or an index's) bytes as stored: their digest is the image's. */
+static int read_manifest(const sc_image *image, const char *manifest_digest, char **data,
+                         size_t *len, sc_error *err)
 {
-  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(image->manifest_digest));
+  _cleanup_free_ char *path = xasprintf("blobs/sha256/%s", sc_digest_hex(manifest_digest));
   if (sc_read_file_at(image->layout_fd, path, data, len, err) < 0)
     return -1;
   char digest[SC_DIGEST_LEN + 1];
   sc_sha256_digest(*data, *len, digest);
-  if (*len > SC_JSON_DOCUMENT_MAX || strcmp(digest, image->manifest_digest) != 0)
-    return sc_error_set(err, SC_E_INVALID, "%s: manifest blob does not match its digest",
-                        image->layout_path);
+  if (*len > SC_JSON_DOCUMENT_MAX || strcmp(digest, manifest_digest) != 0)
+    return sc_error_set(err, SC_E_INVALID, "%s: manifest blob %s does not match its digest",
+                        image->layout_path, manifest_digest);
   return 0;
 }
 
 /* PUT /v2/REPO/manifests/REF with the manifest's media type (spec.md
- * "Pushing Manifests"); the registry's Docker-Content-Digest must be ours. */
-static int push_manifest(push_ctx *ctx, sc_error *err)
+ * "Pushing Manifests"); the registry's Docker-Content-Digest must be ours.
+ * REF: the destination's tag or digest, or for a platform's manifest
+ * under an index (by_digest), its own digest. */
+static int put_manifest(push_ctx *ctx, const char *digest, const char *media_type, bool by_digest,
+                        sc_error *err)
 {
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
-  if (read_manifest(ctx->image, &data, &len, err) < 0)
+  if (read_manifest(ctx->image, digest, &data, &len, err) < 0)
     return -1;
-  const char *media_type = json_string_value(json_object_get(ctx->image->manifest, "mediaType"));
-  if (ctx->ref.digest && strcmp(ctx->ref.digest, ctx->image->manifest_digest) != 0)
+  if (!by_digest && ctx->ref.digest && strcmp(ctx->ref.digest, digest) != 0)
     return sc_error_set(err, SC_E_USAGE, "destination digest %s is not the image's (%s)",
-                        ctx->ref.digest, ctx->image->manifest_digest);
-  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository,
-                                          ctx->ref.digest ? ctx->ref.digest : ctx->ref.tag);
+                        ctx->ref.digest, digest);
+  const char *reference = by_digest || ctx->ref.digest ? digest : ctx->ref.tag;
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository, reference);
   sc_http_body body = {.data = data, .data_len = len, .fd = -1};
-  sc_http_request req = {.method = "PUT",
-                         .target = target,
-                         .content_type = media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST,
-                         .body = &body,
-                         .retry = true};
+  sc_http_request req = {
+      .method = "PUT", .target = target, .content_type = media_type, .body = &body, .retry = true};
   sc_http_response resp = {.content_length = -1};
   int rc = request(ctx, &req, &resp, err);
   if (rc == 0 && resp.status != 201)
     rc = not_created(ctx, &resp, "pushing the manifest", err);
-  else if (rc == 0 && (resp.docker_content_digest == NULL ||
-                       strcmp(resp.docker_content_digest, ctx->image->manifest_digest) != 0))
+  else if (rc == 0 &&
+           (resp.docker_content_digest == NULL || strcmp(resp.docker_content_digest, digest) != 0))
     rc = sc_error_set(err, SC_E_INVALID, "registry answered manifest digest %.80s, not %s",
-                      resp.docker_content_digest ? resp.docker_content_digest : "(none)",
-                      ctx->image->manifest_digest);
+                      resp.docker_content_digest ? resp.docker_content_digest : "(none)", digest);
   sc_http_response_clear(&resp);
   return rc;
 }
 
+static int push_manifest(push_ctx *ctx, bool by_digest, sc_error *err)
+{
+  const char *media_type = json_string_value(json_object_get(ctx->image->manifest, "mediaType"));
+  return put_manifest(ctx, ctx->image->manifest_digest,
+                      media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, by_digest, err);
+}
+
 /* Check every blob (one connection: cheap requests), send the missing
- * ones (in parallel), then the manifest. */
-static int push_image(push_ctx *ctx, sc_error *err)
+ * ones (in parallel), then the manifest (by its digest when an index will
+ * name it). */
+static int push_image(push_ctx *ctx, bool by_digest, sc_error *err)
 {
   const sc_image *image = ctx->image;
   size_t count = image->layer_count + 1, missing = 0;
@@ -544,23 +552,78 @@ static int push_image(push_ctx *ctx, sc_error *err)
   }
   if (send_blobs(ctx, to_send, missing, err) < 0)
     return -1;
-  return push_manifest(ctx, err);
+  return push_manifest(ctx, by_digest, err);
+}
+
+/* An image index (a multi-platform image): every platform's image, each
+ * manifest by its digest, then the index under the tag, so that no reader
+ * sees the index before what it names (spec.md "Pushing Manifests"). */
+static int push_index(push_ctx *ctx, const char *local, json_t *index, const char *index_digest,
+                      sc_error *err)
+{
+  size_t i;
+  json_t *m;
+  sc_image *image = NULL;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    sc_image_platform want;
+    sc_image_free(image);
+    image = NULL;
+    if (sc_image_index_platform(m, &want) < 0)
+      return sc_error_set(err, SC_E_INVALID, "index entry %zu names no platform", i + 1);
+    if (sc_image_open_platform(local, &want, &image, err) < 0)
+      return -1;
+    ctx->image = image;
+    if (push_image(ctx, true, err) < 0) {
+      sc_image_free(image);
+      return sc_error_prefix(err, "platform %s/%s", want.os, want.architecture);
+    }
+  }
+  if (image == NULL)
+    return sc_error_set(err, SC_E_INVALID, "the image index lists no manifest");
+  const char *media_type = json_string_value(json_object_get(index, "mediaType"));
+  int rc = put_manifest(ctx, index_digest, media_type ? media_type : SC_MEDIA_TYPE_OCI_INDEX, false,
+                        err);
+  ctx->image = NULL;
+  sc_image_free(image);
+  return rc;
 }
 
 /* ---- the source image ---- */
 
 /* Any source transport, read through the cache (image-source.h) as a
  * layout whose blobs upload as they are.  A docker:// source is pulled
- * without the destination's credentials, which are for its host only. */
+ * without the destination's credentials, which are for its host only.
+ * An image index is pushed whole (*index set) unless options->platform
+ * picks one platform's image from it. */
 static int open_source(const char *reference, const sc_push_options *options, sc_image **out,
-                       sc_error *err)
+                       json_t **index, char **index_digest, char **local, sc_error *err)
 {
   sc_pull_options pull = {.registry = options->registry,
                           .policy = options->policy,
-                          .registries_d = options->registries_d};
+                          .registries_d = options->registries_d,
+                          .all = options->all && options->platform == NULL};
   pull.registry.creds = NULL;
   sc_image_source_options source = {.pull = &pull, .need_layout = true};
-  return sc_image_source_open(reference, &source, out, err);
+  if (options->platform == NULL && options->all) {
+    sc_image_source src;
+    if (sc_image_source_resolve(reference, &source, &src, err) < 0)
+      return -1;
+    int r = sc_image_open_index(src.local, index, index_digest, err);
+    if (r == 1)
+      *local = steal_pointer(&src.local);
+    sc_image_source_clear(&src);
+    if (r != 0)
+      return r < 0 ? sc_error_prefix(err, "%s", reference) : 0;
+  }
+  if (options->platform == NULL)
+    return sc_image_source_open(reference, &source, out, err);
+  sc_image_source src;
+  if (sc_image_source_resolve(reference, &source, &src, err) < 0)
+    return -1;
+  int r = sc_image_open_platform(src.local, options->platform, out, err);
+  sc_image_source_clear(&src);
+  return r < 0 ? sc_error_prefix(err, "%s", reference) : 0;
 }
 
 /* Where the push goes by registries.conf: the registry's location, never
@@ -611,6 +674,8 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   push_ctx ctx = {.options = options, .result = result, .lock = &lock};
   sc_image *image = NULL;
+  json_t *index = NULL;
+  char *index_digest = NULL, *local = NULL;
   int rc = -1;
   sc_registry_options registry = options->registry;
   _cleanup_free_ char *target = NULL;
@@ -622,18 +687,20 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   }
   ctx.chunk_size = options->chunk_size > 0 ? options->chunk_size : DEFAULT_CHUNK_SIZE;
   ctx.scope = xasprintf("repository:%s:pull,push", ctx.ref.repository);
-  if (open_source(image_ref, options, &image, err) < 0) {
+  if (open_source(image_ref, options, &image, &index, &index_digest, &local, err) < 0) {
     /* the error names image_ref already */
   } else if (sc_registry_open(ctx.ref.host, &registry, &ctx.registry, err) == 0) {
     ctx.image = image;
     ctx.cache = cache_load(options);
-    rc = push_image(&ctx, err);
+    rc = index ? push_index(&ctx, local, index, index_digest, err) : push_image(&ctx, false, err);
     cache_save(options, ctx.cache); /* blobs that made it help the next push */
     if (rc < 0)
       sc_error_prefix(err, "pushing to %s/%s", ctx.ref.host, ctx.ref.repository);
   }
   if (rc == 0) {
-    memcpy(result->manifest_digest, image->manifest_digest, SC_DIGEST_LEN + 1);
+    memcpy(result->manifest_digest, index ? index_digest : image->manifest_digest,
+           SC_DIGEST_LEN + 1);
+    result->platforms = index ? json_array_size(json_object_get(index, "manifests")) : 0;
     result->destination =
         xasprintf("docker://%s/%s@%s", ctx.ref.host, ctx.ref.repository, result->manifest_digest);
     result->reference =
@@ -643,6 +710,9 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   json_decref(ctx.cache);
   sc_registry_free(ctx.registry);
   sc_image_free(image);
+  json_decref(index);
+  free(index_digest);
+  free(local);
   sc_registry_ref_clear(&ctx.ref);
   sc_registry_creds_clear(&own);
   free(ctx.scope);

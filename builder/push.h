@@ -9,7 +9,8 @@
  * $XDG_CACHE_HOME/sc-build/registry-blobs.json); else an upload, monolithic below the chunk size,
  * chunked PATCHes above it, resumed from the registry's Range after a
  * dropped connection.  The manifest goes last, so no reader sees it before
- * its blobs, and the digest the registry answers with is checked. */
+ * its blobs, and the digest the registry answers with is checked.  An
+ * image index goes last of all, after every manifest it names. */
 #ifndef SC_PUSH_H
 #define SC_PUSH_H
 
@@ -40,12 +41,18 @@ typedef struct sc_push_options {
   const char *registries_d;
   sc_push_progress_fn progress;
   void *progress_user;
+  /* A source that is an image index (a multi-platform image): all, every
+   * platform's image and then the index; else the host's image, or the one
+   * of platform when given (pushed as a plain manifest). */
+  bool all;
+  const struct sc_image_platform *platform;
 } sc_push_options;
 
 typedef struct sc_push_result {
   char manifest_digest[SC_DIGEST_LEN + 1];
   char *destination; /* docker://HOST/REPO@sha256:... */
   char *reference;   /* docker://HOST/REPO:TAG as pushed (or @DIGEST when pushed so) */
+  size_t platforms;  /* an index pushed: its manifests (else 0) */
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
 } sc_push_result;

@@ -13,7 +13,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "descriptor.h"
+#include "elf-check.h"
 #include "image-source.h"
 #include "image-view.h"
 #include "util.h"
@@ -32,6 +35,9 @@ typedef struct exec_ctx {
   json_t *process;
   const char *arg0;
   const char *image; /* "rootfs/" or "rootfs/ over BASE", for messages */
+  /* The platform whose image this is (each is checked), or NULL when the
+   * build has one chosen as build chooses it. */
+  const sc_platform *platform;
 } exec_ctx;
 
 static void exec_error(exec_ctx *c, const char *fmt, ...) SC_PRINTF(2, 3);
@@ -42,9 +48,11 @@ static void exec_error(exec_ctx *c, const char *fmt, ...)
   _cleanup_free_ char *msg = xvasprintf(fmt, ap);
   va_end(ap);
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("process"), SC_JSONPOS_KEY("args"), SC_JSONPOS_INDEX(0)};
+  _cleanup_free_ char *platform = c->platform ? sc_platform_format(c->platform) : NULL;
   sc_validation_report_path(c->v, SC_DIAG_ERROR, c->v->project->config_name,
                             c->v->project->config_template.data, path, 3, false,
-                            "process.args[0] '%s': %s", c->arg0, msg);
+                            "process.args[0] '%s'%s%s%s: %s", c->arg0, platform ? " (" : "",
+                            platform ? platform : "", platform ? ")" : "", msg);
 }
 
 static const char *env_value(json_t *process, const char *name)
@@ -461,6 +469,28 @@ static bool check_runnable(exec_ctx *c, const sc_view_file *st, const char *what
   return st->type == SC_VIEW_REG && (st->mode & 0111) != 0;
 }
 
+/* The platform's kernel runs only its own machine's programs. */
+static bool check_machine(exec_ctx *c, const char *path, const sc_elf_info *elf)
+{
+  if (c->platform == NULL)
+    return true;
+  const char *arch = sc_elf_goarch(elf);
+  if (arch && strcmp(arch, c->platform->architecture) == 0)
+    return true;
+  const char *machine = sc_elf_machine_name(elf->machine);
+  _cleanup_free_ char *want = sc_platform_format(c->platform);
+  _cleanup_free_ char *dir = sc_project_platform_rootfs_name(c->platform);
+  exec_error(c,
+             "%s is an ELF program for %s (e_machine %u, %d-bit), not for %s, whose kernel "
+             "cannot run it (exec format error): put the %s build in %s/",
+             path,
+             arch      ? arch
+             : machine ? machine
+                       : "another machine",
+             elf->machine, elf->is64 ? 64 : 32, want, c->platform->architecture, dir);
+  return false;
+}
+
 static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
 {
   if (elf->type != ET_EXEC && elf->type != ET_DYN) {
@@ -468,6 +498,8 @@ static void check_elf(exec_ctx *c, const char *path, const sc_elf_info *elf)
                elf->type);
     return;
   }
+  if (!check_machine(c, path, elf))
+    return;
   if (elf->interp == NULL)
     return; /* static: nothing else to load */
   sc_view_file st;
@@ -630,16 +662,27 @@ static void base_error(sc_validation *v, const sc_error *err)
 
 /* The base image's layers, read from an oci: layout or, for docker://,
  * through the pull cache that `build --from` uses (pull.h). */
-static int add_base(sc_validation *v, sc_image_view *view, const char *from, sc_error *err)
+static int add_base(sc_validation *v, sc_image_view *view, const char *from,
+                    const sc_platform *platform, sc_error *err)
 {
   const sc_validate_options *o = v->options;
+  static const sc_pull_options defaults = {.registry.tls_verify = true};
+  sc_pull_options pull = o && o->pull ? *o->pull : defaults;
+  sc_image_platform want = {0};
+  if (platform) { /* from an index, that platform's manifest */
+    want = (sc_image_platform){platform->os, platform->architecture, platform->variant};
+    pull.os = want.os;
+    pull.architecture = want.architecture;
+    pull.variant = want.variant;
+  }
+  /* A base pulled beforehand is the one platform's of a one-platform build. */
+  const char *pulled = o && !platform ? o->pulled : NULL;
   sc_image_source src = {0};
-  sc_image_source_options options = {
-      .pull = o ? o->pull : NULL, .need_layout = true, .base_image = true};
-  if (!(o && o->pulled) && sc_image_source_resolve(from, &options, &src, err) < 0)
+  sc_image_source_options options = {.pull = &pull, .need_layout = true, .base_image = true};
+  if (pulled == NULL && sc_image_source_resolve(from, &options, &src, err) < 0)
     return -1;
   sc_image *image = NULL;
-  int r = sc_image_open(o && o->pulled ? o->pulled : src.local, &image, err);
+  int r = sc_image_open_platform(pulled ? pulled : src.local, platform ? &want : NULL, &image, err);
   if (r == 0)
     r = sc_image_view_add_image(view, image, o ? o->interrupted : NULL, err);
   sc_image_free(image);
@@ -649,15 +692,36 @@ static int add_base(sc_validation *v, sc_image_view *view, const char *from, sc_
 
 /* The image a container would see; NULL when it cannot be known (the
  * problem is reported). */
-static sc_image_view *open_view(sc_validation *v, const char *from)
+/* The platform's own tree over rootfs/ (project.h), when there is one. */
+static int add_platform_tree(sc_validation *v, sc_image_view *view, const sc_platform *platform,
+                             sc_error *err)
+{
+  int fd = -1;
+  if (platform == NULL)
+    return 0;
+  if (sc_project_open_platform_rootfs(v->project, platform, &fd, err) < 0)
+    return -1;
+  int r = fd >= 0 ? sc_image_view_add_rootfs(view, fd, err) : 0;
+  if (fd >= 0)
+    close(fd);
+  return r;
+}
+
+static sc_image_view *open_view(sc_validation *v, const char *from, const sc_platform *platform)
 {
   sc_image_view *view = sc_image_view_new();
   sc_error err = SC_ERROR_INIT;
-  if (from && add_base(v, view, from, &err) < 0) {
+  if (from && add_base(v, view, from, platform, &err) < 0) {
+    if (platform) {
+      _cleanup_free_ char *name = sc_platform_format(platform);
+      sc_error_prefix(&err, "for %s", name);
+    }
     base_error(v, &err);
   } else if (v->project->rootfs_fd >= 0 &&
              sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0) {
     sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0, "%s", err.msg);
+  } else if (add_platform_tree(v, view, platform, &err) < 0) {
+    sc_validation_report(v, SC_DIAG_ERROR, NULL, 0, 0, "%s", err.msg);
   } else {
     return view;
   }
@@ -672,19 +736,49 @@ const char *sc_validation_base(const sc_validation *v)
   return o && o->from ? o->from : v->project->from;
 }
 
-void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts)
+/* "the linux/arm64 image (rootfs/, rootfs.linux-arm64/ over BASE)". */
+static char *describe_image(const sc_validation *v, const char *from, const sc_platform *platform)
 {
-  const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
+  if (platform == NULL)
+    return from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
+  _cleanup_free_ char *name = sc_platform_format(platform);
+  _cleanup_free_ char *tree = sc_project_platform_rootfs_name(platform);
+  int fd = -1;
+  sc_project_open_platform_rootfs(v->project, platform, &fd, NULL);
+  bool own = fd >= 0;
+  if (own)
+    close(fd);
+  return xasprintf("the %s image (%s%s%s%s%s%s)", name, v->project->rootfs_fd >= 0 ? "rootfs/" : "",
+                   own && v->project->rootfs_fd >= 0 ? ", " : "", own ? tree : "", own ? "/" : "",
+                   from ? " over " : "", from ? from : "");
+}
+
+static void check_image(sc_validation *v, json_t *process, json_t *mounts, const char *arg0,
+                        const sc_platform *platform)
+{
   const char *from = sc_validation_base(v);
-  if (arg0 == NULL || (v->project->rootfs_fd < 0 && from == NULL))
-    return; /* reported: no args, or no rootfs/ */
-  sc_image_view *view = open_view(v, from);
+  sc_image_view *view = open_view(v, from, platform);
   if (view == NULL)
     return;
-  _cleanup_free_ char *image =
-      from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
-  exec_ctx c = {.v = v, .view = view, .process = process, .arg0 = arg0, .image = image};
+  _cleanup_free_ char *image = describe_image(v, from, platform);
+  exec_ctx c = {
+      .v = v, .view = view, .process = process, .arg0 = arg0, .image = image, .platform = platform};
   check_arg0(&c);
   sc_validate_mount_points(v, view, image, mounts);
   sc_image_view_free(view);
+}
+
+void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts)
+{
+  const char *arg0 = json_string_value(json_array_get(json_object_get(process, "args"), 0));
+  const sc_platforms *platforms = v->options ? v->options->platforms : NULL;
+  bool trees = platforms && platforms->count > 0; /* rootfs.X/ may stand in for rootfs/ */
+  if (arg0 == NULL || (v->project->rootfs_fd < 0 && sc_validation_base(v) == NULL && !trees))
+    return; /* reported: no args, or no rootfs/ */
+  if (!trees) {
+    check_image(v, process, mounts, arg0, NULL);
+    return;
+  }
+  for (size_t i = 0; i < platforms->count; i++)
+    check_image(v, process, mounts, arg0, &platforms->items[i]);
 }

@@ -328,6 +328,35 @@ static void check_test(sc_validation *v, json_t *test)
   sc_values_free(values);
 }
 
+/* "platforms": OS/ARCH[/VARIANT] strings, as --platform takes them. */
+static void check_platforms(sc_validation *v, json_t *value)
+{
+  sc_jsonpos_step at[] = {SC_JSONPOS_KEY("platforms")};
+  if (!json_is_array(value) || json_array_size(value) == 0) {
+    settings_report(v, SC_DIAG_ERROR, at, 1, false,
+                    "\"platforms\" must be a non-empty array of \"OS/ARCH[/VARIANT]\" strings "
+                    "(e.g. [\"linux/amd64\", \"linux/arm64\"])");
+    return;
+  }
+  size_t i;
+  json_t *item;
+  json_array_foreach(value, i, item)
+  {
+    sc_jsonpos_step path[] = {SC_JSONPOS_KEY("platforms"), SC_JSONPOS_INDEX(i)};
+    sc_platform p;
+    sc_error err = SC_ERROR_INIT;
+    const char *text = json_string_value(item);
+    if (text == NULL)
+      settings_report(v, SC_DIAG_ERROR, path, 2, false,
+                      "a platform is a string \"OS/ARCH[/VARIANT]\", e.g. \"linux/arm64\"");
+    else if (sc_platform_parse(text, &p, &err) < 0)
+      settings_report(v, SC_DIAG_ERROR, path, 2, false, "%s", err.msg);
+    else
+      sc_platform_clear(&p);
+    sc_error_clear(&err);
+  }
+}
+
 static void check_settings_member(sc_validation *v, const char *key, json_t *value)
 {
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY(key)};
@@ -337,13 +366,16 @@ static void check_settings_member(sc_validation *v, const char *key, json_t *val
       settings_report(v, SC_DIAG_ERROR, path, 1, false, "\"%s\" must be a non-empty string", key);
   } else if (strcmp(key, "labels") == 0) {
     check_labels(v, value);
+  } else if (strcmp(key, "platforms") == 0) {
+    check_platforms(v, value);
   } else if (strcmp(key, "test") == 0) {
     check_test(v, value);
   } else {
-    settings_report(v, SC_DIAG_WARNING, path, 1, true,
-                    "unknown key \"%s\" (sc-build.json has name, tag, from, labels, test): it is "
-                    "ignored",
-                    key);
+    settings_report(
+        v, SC_DIAG_WARNING, path, 1, true,
+        "unknown key \"%s\" (sc-build.json has name, tag, from, labels, platforms, test): it is "
+        "ignored",
+        key);
   }
 }
 

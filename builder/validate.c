@@ -52,9 +52,53 @@ static bool exists_at(int dirfd, const char *path)
   return dirfd >= 0 && fstatat(dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Every platform validated has a tree of its own (rootfs.OS-ARCH/), so
+ * that no rootfs/ is needed. */
+static bool platforms_have_trees(const sc_validation *v)
+{
+  const sc_platforms *ps = v->options ? v->options->platforms : NULL;
+  for (size_t i = 0; ps && i < ps->count; i++) {
+    int fd = -1;
+    sc_project_open_platform_rootfs(v->project, &ps->items[i], &fd, NULL);
+    if (fd < 0)
+      return false;
+    close(fd);
+  }
+  return ps && ps->count > 0;
+}
+
+/* A rootfs.X/ for no platform of the build is never in any image: a typo
+ * (rootfs.arm64/ for rootfs.linux-arm64/) or a platform left out. */
+static void check_platform_trees(sc_validation *v)
+{
+  const sc_platforms *ps = v->options ? v->options->platforms : NULL;
+  _cleanup_strv_ char **names = NULL;
+  if (sc_list_dir_at(v->project->dirfd, &names, NULL) < 0)
+    return;
+  for (size_t i = 0; names && names[i]; i++) {
+    if (!sc_str_has_prefix(names[i], "rootfs."))
+      continue;
+    bool used = false;
+    for (size_t j = 0; ps && j < ps->count && !used; j++) {
+      _cleanup_free_ char *name = sc_project_platform_rootfs_name(&ps->items[j]);
+      used = strcmp(name, names[i]) == 0;
+    }
+    if (!used)
+      sc_validation_report(v, SC_DIAG_WARNING, names[i], 0, 0,
+                           "%s is in no image: it holds a platform's tree over rootfs/ "
+                           "(rootfs.OS-ARCH[-VARIANT], e.g. rootfs.linux-arm64) only when that "
+                           "platform is built: give --platform (one or several) or list it in "
+                           "\"platforms\" of sc-build.json",
+                           names[i]);
+  }
+}
+
 static void check_rootfs(sc_validation *v)
 {
   const sc_project *p = v->project;
+  check_platform_trees(v);
+  if (p->rootfs_fd < 0 && platforms_have_trees(v))
+    return;
   if (p->rootfs_fd < 0) {
     sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0,
                          exists_at(p->dirfd, "rootfs")
@@ -414,6 +458,16 @@ static void check_templates(sc_validation *v)
                            SC_TEMPLATE_UNIT_VALUES));
   if (v->values && p->tmpfiles_template.data && tmpfiles_errors == 0)
     render_tmpfiles(v);
+}
+
+const sc_platforms *sc_validate_platforms(const sc_project *project, const sc_platforms *given)
+{
+  if (given && given->count > 1)
+    return given;
+  bool opted_in = project->platforms.count > 0 || project->platform_trees;
+  if (given)
+    return opted_in ? given : NULL;
+  return project->platforms.count > 0 ? &project->platforms : NULL;
 }
 
 int sc_validate_project(const sc_project *project, const sc_validate_options *options,

@@ -18,7 +18,21 @@ typedef struct sc_validate_options {
    * its cached copy (sc_pull_result), read instead of pulling again. */
   const char *pulled;
   volatile const int *interrupted;
+  /* The platforms the image is built for (a multi-platform build, or
+   * sc-build.json "platforms"), or NULL.  Given, the image of each is
+   * checked: its base, rootfs/ and rootfs.OS-ARCH[-VARIANT]/, and its
+   * programs must be ELF files of its architecture.  The caller decides
+   * whether sc-build.json's apply (sc_validate_platforms). */
+  const sc_platforms *platforms;
 } sc_validate_options;
+
+/* The platforms whose images validate checks and build builds, from what
+ * the command line gave (--platform's list, or the one platform of
+ * --platform or --arch and the like; NULL: none): two or more given; one
+ * given when the project opted in (sc-build.json lists platforms, or it
+ * has a rootfs.* tree); else sc-build.json's list; else NULL: one image,
+ * no per-platform tree and no architecture check, as before platforms. */
+const sc_platforms *sc_validate_platforms(const sc_project *project, const sc_platforms *given);
 
 /* Check the project and add every problem found to diags, errors and
  * warnings, each with FILE:LINE:COL where known.  Returns 0 when the checks

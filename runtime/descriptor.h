@@ -17,6 +17,29 @@ void sc_descriptor_clear(sc_descriptor *descriptor);
  * inspect, import, push): one place, so that none accepts what another
  * refuses.  `where` names the image or layout in messages. */
 
+/* A platform to pick from an image index (image-spec image-index.md),
+ * names as the index gives them; NULL members: linux, this machine's
+ * architecture, any variant. */
+typedef struct sc_image_platform {
+  const char *os;
+  const char *architecture;
+  const char *variant;
+} sc_image_platform;
+/* sc_image_open, taking that platform's manifest where the reference
+ * names an index (want NULL: the host's, as sc_image_open does).  An
+ * ostree: image holds one platform and is opened as it is. */
+int sc_image_open_platform(const char *reference, const sc_image_platform *want, sc_image **out,
+                           sc_error *err);
+
+/* The platform an image index entry names (its strings, borrowed): -1
+ * when it names no os and architecture. */
+int sc_image_index_platform(const json_t *entry, sc_image_platform *out);
+
+/* When the oci: reference names an image index (a multi-platform image):
+ * 1 with the index document (checked against its digest) and digest; 0
+ * when it names a manifest or is no oci: reference. */
+int sc_image_open_index(const char *reference, json_t **index, char **digest, sc_error *err);
+
 /* index.json: an object with a manifests array, no tag listed twice. */
 int sc_image_index_check(const json_t *index, const char *where, sc_error *err);
 /* image->manifest's layers into image->layers: at most 127, each a

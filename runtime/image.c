@@ -247,10 +247,15 @@ char *sc_host_architecture(void)
   return xstrdup(u.machine);
 }
 
-/* From an image index, the manifest for linux on this machine. */
-static json_t *pick_platform(json_t *index, const char *layout, sc_error *err)
+/* From an image index, the manifest for the wanted platform (NULL: linux
+ * on this machine); a variant is matched only when one is wanted. */
+static json_t *pick_platform(json_t *index, const sc_image_platform *want, const char *layout,
+                             sc_error *err)
 {
-  _cleanup_free_ char *arch = sc_host_architecture();
+  _cleanup_free_ char *host = want && want->architecture ? NULL : sc_host_architecture();
+  const char *want_os = want && want->os ? want->os : "linux";
+  const char *want_arch = host ? host : want->architecture;
+  const char *want_variant = want ? want->variant : NULL;
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(index, "manifests"), i, m)
@@ -258,10 +263,13 @@ static json_t *pick_platform(json_t *index, const char *layout, sc_error *err)
     json_t *platform = json_object_get(m, "platform");
     const char *os = json_string_value(json_object_get(platform, "os"));
     const char *a = json_string_value(json_object_get(platform, "architecture"));
-    if (os && a && strcmp(os, "linux") == 0 && strcmp(a, arch) == 0)
+    const char *v = json_string_value(json_object_get(platform, "variant"));
+    if (os && a && strcmp(os, want_os) == 0 && strcmp(a, want_arch) == 0 &&
+        (want_variant == NULL || (v && strcmp(v, want_variant) == 0)))
       return m;
   }
-  sc_error_set(err, ENOENT, "%s: the image index has no manifest for linux/%s", layout, arch);
+  sc_error_set(err, ENOENT, "%s: the image index has no manifest for %s/%s%s%s", layout, want_os,
+               want_arch, want_variant ? "/" : "", want_variant ? want_variant : "");
   return NULL;
 }
 
@@ -271,7 +279,8 @@ static bool is_index_type(const char *media_type)
          strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LIST) == 0;
 }
 
-static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)
+static int load_manifest(sc_image *image, json_t *descriptor, const sc_image_platform *want,
+                         sc_error *err)
 {
   sc_descriptor d = {0};
   for (int depth = 0;; depth++) {
@@ -291,7 +300,7 @@ static int load_manifest(sc_image *image, json_t *descriptor, sc_error *err)
       sc_descriptor_clear(&d);
       return sc_error_set(err, SC_E_INVALID, "%s: image indexes nest too deep", image->layout_path);
     }
-    descriptor = pick_platform(image->manifest, image->layout_path, err);
+    descriptor = pick_platform(image->manifest, want, image->layout_path, err);
     if (descriptor == NULL) {
       sc_descriptor_clear(&d);
       return -1;
@@ -354,7 +363,9 @@ static int load_layers_and_config(sc_image *image, sc_error *err)
   return sc_image_check_diff_ids(image, image->layout_path, err);
 }
 
-static int open_layout(sc_image *image, const char *digest, sc_error *err)
+/* The layout's index.json entry the reference names (by digest, tag, or
+ * the only one), as a new reference. */
+static int layout_entry(sc_image *image, const char *digest, json_t **out, sc_error *err)
 {
   image->layout_fd = open(image->layout_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (image->layout_fd < 0)
@@ -380,8 +391,19 @@ static int open_layout(sc_image *image, const char *digest, sc_error *err)
   json_t *manifests = json_object_get(index, "manifests");
   json_t *descriptor = digest ? find_digest_in_index(manifests, digest, image->layout_path, err)
                               : find_in_index(manifests, image->tag, image->layout_path, err);
-  int r = descriptor ? load_manifest(image, descriptor, err) : -1;
+  *out = json_incref(descriptor);
   json_decref(index);
+  return descriptor ? 0 : -1;
+}
+
+static int open_layout(sc_image *image, const char *digest, const sc_image_platform *want,
+                       sc_error *err)
+{
+  json_t *descriptor = NULL;
+  int r = layout_entry(image, digest, &descriptor, err) < 0
+              ? -1
+              : load_manifest(image, descriptor, want, err);
+  json_decref(descriptor);
   return r;
 }
 
@@ -402,7 +424,8 @@ static void set_layout_names(sc_image *image, sc_image_ref *ref)
   image->reference = xasprintf("oci:%s", image->name);
 }
 
-int sc_image_open(const char *reference, sc_image **out, sc_error *err)
+int sc_image_open_platform(const char *reference, const sc_image_platform *want, sc_image **out,
+                           sc_error *err)
 {
   sc_image_ref ref;
   if (sc_image_ref_parse(reference, SC_REF_SOURCE, &ref, err) < 0)
@@ -423,8 +446,9 @@ int sc_image_open(const char *reference, sc_image **out, sc_error *err)
   sc_image *image = xcalloc(1, sizeof *image);
   image->layout_fd = -1;
   set_layout_names(image, &ref);
-  int r =
-      open_layout(image, ref.digest, err) < 0 || load_layers_and_config(image, err) < 0 ? -1 : 0;
+  int r = open_layout(image, ref.digest, want, err) < 0 || load_layers_and_config(image, err) < 0
+              ? -1
+              : 0;
   sc_image_ref_clear(&ref);
   if (r < 0) {
     sc_image_free(image);
@@ -432,6 +456,56 @@ int sc_image_open(const char *reference, sc_image **out, sc_error *err)
   }
   *out = image;
   return 0;
+}
+
+int sc_image_open(const char *reference, sc_image **out, sc_error *err)
+{
+  return sc_image_open_platform(reference, NULL, out, err);
+}
+
+int sc_image_index_platform(const json_t *entry, sc_image_platform *out)
+{
+  json_t *p = json_object_get(entry, "platform");
+  *out = (sc_image_platform){json_string_value(json_object_get(p, "os")),
+                             json_string_value(json_object_get(p, "architecture")),
+                             json_string_value(json_object_get(p, "variant"))};
+  return out->os && out->architecture ? 0 : -1;
+}
+
+int sc_image_open_index(const char *reference, json_t **index, char **digest, sc_error *err)
+{
+  *index = NULL;
+  *digest = NULL;
+  sc_image_ref ref;
+  if (sc_image_ref_parse(reference, SC_REF_SOURCE, &ref, err) < 0)
+    return -1;
+  if (ref.transport->transport != SC_TRANSPORT_OCI) {
+    sc_image_ref_clear(&ref);
+    return 0;
+  }
+  sc_image *image = xcalloc(1, sizeof *image);
+  image->layout_fd = -1;
+  set_layout_names(image, &ref);
+  json_t *entry = NULL;
+  sc_descriptor d = {0};
+  int r = layout_entry(image, ref.digest, &entry, err) < 0 ||
+                  sc_descriptor_parse(entry, "index.json", &d, err) < 0 ||
+                  read_json_blob(image, &d, index, err) < 0
+              ? -1
+              : 0;
+  const char *mt = json_string_value(json_object_get(*index, "mediaType"));
+  if (r == 0 && (is_index_type(d.media_type) || (mt && is_index_type(mt)))) {
+    *digest = steal_pointer(&d.digest);
+    r = 1;
+  } else {
+    json_decref(*index);
+    *index = NULL;
+  }
+  sc_descriptor_clear(&d);
+  json_decref(entry);
+  sc_image_ref_clear(&ref);
+  sc_image_free(image);
+  return r;
 }
 
 const char *sc_image_id(const sc_image *image)

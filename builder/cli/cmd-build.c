@@ -51,7 +51,9 @@ static const char build_usage[] =
     "                       is arm v7; default: the base's, else the host's)\n"
     "      --os OS          the image OS (default: the base's, else linux)\n"
     "      --variant V      the architecture variant (v7, ...)\n"
-    "      --platform P     OS/ARCH[/VARIANT] at once\n"
+    "      --platform P     OS/ARCH[/VARIANT] at once; several, comma-separated\n"
+    "                       (linux/amd64,linux/arm64), build an image index with one\n"
+    "                       image per platform (default: \"platforms\" of sc-build.json)\n"
     "      --force-platform build for a platform other than the base's\n"
     "      --compression C  gzip (default) or zstd\n"
     "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
@@ -93,8 +95,10 @@ typedef struct build_args {
   sc_values *labels;
   sc_values *annotations;
   sc_values *set;
-  const char *platform_arg; /* --platform OS/ARCH[/VARIANT] */
+  const char *platform_arg; /* --platform OS/ARCH[/VARIANT][,...] */
   sc_platform platform;     /* --os, --arch, --variant, --platform: normalised */
+  sc_platforms platforms;   /* --platform P1,P2,...: a multi-platform build */
+  sc_platforms given;       /* the one platform of --platform, --arch, ..., for validate */
   sc_cli_registry_args reg; /* for a docker:// base */
   sc_pull_options pull;
   /* A docker:// base is pulled once, before validation, which reads it
@@ -131,11 +135,31 @@ static int parse_metadata(sc_cli *cli, sc_values **values, const char *option, c
   return 0;
 }
 
+/* --platform P1,P2,...: several platforms, which --os, --arch and
+ * --variant cannot narrow. */
+static int settle_platform_list(sc_cli *cli, build_args *a)
+{
+  sc_error err = SC_ERROR_INIT;
+  if (sc_platforms_parse_list(a->platform_arg, &a->platforms, &err) < 0) {
+    int rc = sc_cli_usage_error(cli, "build", "%s", err.msg);
+    sc_error_clear(&err);
+    return rc;
+  }
+  if (a->platforms.count > 1 && (a->build.os || a->build.arch || a->build.variant))
+    return sc_cli_usage_error(cli, "build",
+                              "--platform %s names several platforms: --os, --arch and "
+                              "--variant go with one",
+                              a->platform_arg);
+  return 0;
+}
+
 /* --platform, then --os, --arch and --variant over it, normalised once. */
 static int settle_platform(sc_cli *cli, build_args *a)
 {
   sc_error err = SC_ERROR_INIT;
   sc_platform given = {0};
+  if (a->platform_arg && strchr(a->platform_arg, ','))
+    return settle_platform_list(cli, a);
   if (a->platform_arg && sc_platform_parse(a->platform_arg, &given, &err) < 0) {
     int rc = sc_cli_usage_error(cli, "build", "%s", err.msg);
     sc_error_clear(&err);
@@ -154,6 +178,11 @@ static int settle_platform(sc_cli *cli, build_args *a)
   a->build.os = a->platform.os;
   a->build.arch = a->platform.architecture;
   a->build.variant = a->platform.variant;
+  if (a->platform.architecture) {
+    if (a->platform.os == NULL)
+      a->platform.os = xstrdup("linux");
+    sc_platforms_add(&a->given, &a->platform);
+  }
   return 0;
 }
 
@@ -340,7 +369,9 @@ static int validate_first(sc_cli *cli, const sc_project *project, const build_ar
                             .from = from != project->from ? from : NULL,
                             .pulled = a->pulled.oci_reference ? a->pulled.oci_reference
                                                               : a->resolved_from,
-                            .interrupted = a->build.interrupted};
+                            .interrupted = a->build.interrupted,
+                            .pull = a->build.pull,
+                            .platforms = a->build.platforms};
   if (sc_validate_before_build(project, &vo, diags, &err) == 0)
     return 0;
   if (err.code != SC_E_CHECK) {
@@ -382,16 +413,49 @@ static void print_base_pull(const build_args *a, const sc_pull_result *p)
            p->offline ? ", no network needed" : "");
 }
 
+/* A multi-platform build: the index, then each platform's manifest. */
+static void print_index_result(const sc_build_result *r)
+{
+  printf("Built %s\n", r->reference);
+  printf("  path:    %s (%s)\n", r->path, r->format);
+  printf("  tag:     %s\n", r->tag);
+  printf("  index:   %s\n", r->manifest_digest);
+  printf("  size:    %lld bytes (every platform, shared layers once)\n", (long long)r->size);
+  size_t i;
+  json_t *p;
+  json_array_foreach(r->platforms, i, p)
+  {
+    const char *own = json_string_value(json_object_get(p, "platform_rootfs"));
+    printf("  %-14s %s (%zu layers%s%s)\n", json_string_value(json_object_get(p, "platform")),
+           json_string_value(json_object_get(p, "digest")),
+           json_array_size(json_object_get(p, "layers")), own ? ", with " : "", own ? own : "");
+  }
+  if (r->layers_reused)
+    printf("  reused:  %zu layer%s of unchanged trees\n", r->layers_reused,
+           r->layers_reused == 1 ? "" : "s");
+}
+
 static void print_result(sc_cli *cli, const build_args *a, const sc_build_result *r,
                          const sc_diags *diags)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack(
+    json_t *doc = json_pack(
         "{s:b,s:s,s:s,s:s,s:s,s:s,s:s,s:O,s:I,s:I,s:o,s:o}", "ok", 1, "format", r->format, "path",
         r->path, "reference", r->reference, "tag", r->tag, "digest", r->manifest_digest,
         "config_digest", r->config_digest, "layers", r->layers, "layers_reused",
         (json_int_t)r->layers_reused, "size", (json_int_t)r->size, "base_pull",
-        base_pull_json(a, &r->base_pull), "diagnostics", sc_cli_diags_json(diags)));
+        base_pull_json(a, &r->base_pull), "diagnostics", sc_cli_diags_json(diags));
+    if (r->platforms) {
+      json_object_set_new(doc, "media_type", json_string(SC_MEDIA_TYPE_OCI_INDEX));
+      json_object_set(doc, "platforms", r->platforms);
+    }
+    sc_cli_print_json(doc);
+    return;
+  }
+  if (r->platforms) {
+    sc_cli_print_diags(cli, diags);
+    if (!cli->quiet)
+      print_index_result(r);
     return;
   }
   sc_cli_print_diags(cli, diags);
@@ -521,7 +585,7 @@ static int resolve_base(sc_cli *cli, build_args *a, sc_error *err)
   return 0;
 }
 
-static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
+static int pull_options(sc_cli *cli, build_args *a, sc_error *err)
 {
   if (sc_cli_registry_creds_for(&a->reg, a->build.from, err) < 0)
     return -1;
@@ -531,11 +595,43 @@ static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
   a->pull.variant = a->build.variant;
   a->pull.registry.interrupted = a->build.interrupted;
   a->build.pull = &a->pull;
-  if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
-    return sc_error_prefix(err, "base image");
   a->from_source = a->build.from;
   a->build.from_name = a->from_source;
+  return 0;
+}
+
+static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
+{
+  if (pull_options(cli, a, err) < 0)
+    return -1;
+  if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
+    return sc_error_prefix(err, "base image");
   a->build.from = a->pulled.oci_reference;
+  return 0;
+}
+
+/* The platforms validate and build agree on (sc_validate_platforms):
+ * --platform's list, the one of --platform or --arch when sc-build.json
+ * lists platforms, else sc-build.json's.  Two or more make an image index;
+ * one is built as --platform would, with its rootfs.OS-ARCH/ tree. */
+static int choose_platforms(sc_cli *cli, build_args *a, const sc_project *project)
+{
+  const sc_platforms *list = sc_validate_platforms(project, a->platforms.count ? &a->platforms
+                                                            : a->given.count   ? &a->given
+                                                                               : NULL);
+  if (list == NULL)
+    return 0;
+  if (list->count == 1) {
+    a->build.os = list->items[0].os;
+    a->build.arch = list->items[0].architecture;
+    a->build.variant = list->items[0].variant;
+  } else if (a->ostree) {
+    return sc_cli_usage_error(cli, "build",
+                              "--format ostree stores one platform: give one --platform (%zu "
+                              "are asked for)",
+                              list->count);
+  }
+  a->build.platforms = list;
   return 0;
 }
 
@@ -552,6 +648,8 @@ static int run(sc_cli *cli, build_args *a)
   }
   if (a->build.from == NULL) /* --from wins over sc-build.json "from" */
     a->build.from = project->from;
+  if ((rc = choose_platforms(cli, a, project)) != 0)
+    goto out;
   a->build.interrupted = sc_cli_catch_interrupts();
   a->build.warnings = &diags;
   sc_image_ref base = {0};
@@ -560,7 +658,10 @@ static int run(sc_cli *cli, build_args *a)
                base.transport->transport != SC_TRANSPORT_OCI;
   bool docker = other && base.transport->transport == SC_TRANSPORT_DOCKER;
   sc_image_ref_clear(&base);
-  if ((docker && pull_base(cli, a, &err) < 0) ||
+  /* Several platforms: the build pulls each one's base itself. */
+  bool multi = a->build.platforms && a->build.platforms->count > 1;
+  if ((docker && multi && pull_options(cli, a, &err) < 0) ||
+      (docker && !multi && pull_base(cli, a, &err) < 0) ||
       (other && !docker && resolve_base(cli, a, &err) < 0)) {
     rc = sc_cli_fail(cli, &err);
     goto out;
@@ -600,6 +701,8 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_values_free(a.annotations);
   sc_values_free(a.set);
   sc_platform_clear(&a.platform);
+  sc_platforms_clear(&a.platforms);
+  sc_platforms_clear(&a.given);
   sc_cli_registry_args_clear(&a.reg);
   sc_cli_progress_clear(&a.bars);
   sc_pull_result_clear(&a.pulled);

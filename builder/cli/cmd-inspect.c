@@ -31,8 +31,35 @@ static const char *string_or(const json_t *doc, const char *key, const char *fal
   return s ? s : fallback;
 }
 
+static void print_image(const json_t *doc);
+
+/* An image index: its digest, then each platform's image. */
+static void print_index(const json_t *doc)
+{
+  printf("Reference:     %s\n", string_or(doc, "reference", "?"));
+  if (json_object_get(doc, "tag"))
+    printf("Tag:           %s\n", string_or(doc, "tag", "?"));
+  printf("Index:         %s\n", string_or(doc, "digest", "?"));
+  json_t *platforms = json_object_get(doc, "platforms");
+  printf("Platforms:     %zu\n", json_array_size(platforms));
+  size_t i;
+  json_t *p;
+  json_array_foreach(platforms, i, p)
+  {
+    json_t *platform = json_object_get(p, "platform");
+    const char *variant = string_or(platform, "variant", NULL);
+    printf("\nImage for:     %s/%s%s%s\n", string_or(platform, "os", "?"),
+           string_or(platform, "architecture", "?"), variant ? "/" : "", variant ? variant : "");
+    print_image(p);
+  }
+}
+
 static void print_plain(const json_t *doc)
 {
+  if (json_object_get(doc, "platforms")) {
+    print_index(doc);
+    return;
+  }
   printf("Reference:     %s\n", string_or(doc, "reference", "?"));
   if (json_object_get(doc, "tag"))
     printf("Tag:           %s\n", string_or(doc, "tag", "?"));
@@ -44,6 +71,12 @@ static void print_plain(const json_t *doc)
     json_array_foreach(tags, i, t) printf(" %s", json_string_value(t) ? json_string_value(t) : "");
     printf("\n");
   }
+  print_image(doc);
+}
+
+/* What one platform's image is. */
+static void print_image(const json_t *doc)
+{
   if (json_object_get(doc, "digest"))
     printf("Digest:        %s\n", string_or(doc, "digest", "?"));
   printf("Config:        %s\n", string_or(doc, "config_digest", "?"));
@@ -75,6 +108,7 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
+  reg.pull_all = true; /* an index is shown with every platform */
   int opt, taken;
   opterr = 0;
   while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {

@@ -12,6 +12,8 @@
 #include "sign.h"
 #include "image-dest.h"
 #include "registry-args.h"
+#include "descriptor.h"
+#include "platform.h"
 #include "util.h"
 
 static const char usage[] =
@@ -22,6 +24,7 @@ static const char usage[] =
     "                     [--registries-conf FILE] " SC_CLI_REGISTRY_RETRY_USAGE "\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
     "                     [--sign-by FINGERPRINT] [--registries.d DIR] [--policy FILE]\n"
+    "                     [--all | --platform OS/ARCH[/VARIANT]]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
     "registry over the OCI distribution API, or copy it to a local destination, and\n"
@@ -40,9 +43,14 @@ static const char usage[] =
     "($GNUPGHOME) as a containers-signature(5) simple signature, stored under the\n"
     "lookaside-staging directory registries.d (--registries.d DIR) configures for the\n"
     "destination.  A docker:// IMAGE is checked against the signature policy\n"
-    "(--policy FILE; see docs/signatures.md).\n";
+    "(--policy FILE; see docs/signatures.md).\n\n"
+    "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
+    "(--all, the default): every platform's blobs and manifest, then the index under\n"
+    "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
+    "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
+    "image: the host's, or --platform's.\n";
 
-enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_SIGN_BY };
+enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_ALL, OPT_PLATFORM, OPT_SIGN_BY };
 
 static const char *const state_names[] = {"checking", "exists", "mounted", "uploading", "uploaded"};
 
@@ -71,13 +79,16 @@ static int check_digestfile(const char *path, sc_error *err)
 static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack(
-        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:s?}", "ok", 1, "digest", r->manifest_digest,
-        "reference", r->reference, "destination", r->destination, "blobs_existing",
-        r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded,
-        "bytes_uploaded", (json_int_t)r->bytes_uploaded, "signature", signature));
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?}", "ok", 1, "digest",
+                                r->manifest_digest, "reference", r->reference, "destination",
+                                r->destination, "blobs_existing", r->blobs_existing,
+                                "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
+                                r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded,
+                                "platforms", (json_int_t)r->platforms, "signature", signature));
     return;
   }
+  if (r->platforms)
+    sc_cli_info(cli, "pushed the image index of %zu platforms", r->platforms);
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
   if (signature)
@@ -85,18 +96,77 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
   printf("%s\n", r->manifest_digest);
 }
 
+/* What a copy wrote: the digest (a manifest's, an index's, or a
+ * docker-archive's config's) to --digestfile and the output. */
+static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
+                  const char *config_digest, sc_error *err)
+{
+  if (digestfile && write_digestfile(digestfile, digest, err) < 0)
+    return sc_error_prefix(err, "wrote %s, but", dest->text);
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
+                                dest->text, "destination", dest->text, "config_digest",
+                                config_digest));
+  else {
+    sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
+    printf("%s\n", digest);
+  }
+  return 0;
+}
+
+/* An image index copied whole to oci: or oci-archive: (skopeo copy
+ * --all's layout): every platform's image, then the index.  1 when
+ * written, with *digest the index's; 0 when the source is no index. */
+static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime, char **digest,
+                      sc_error *err)
+{
+  sc_transport t = dest->transport->transport;
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (t != SC_TRANSPORT_OCI && t != SC_TRANSPORT_OCI_ARCHIVE)
+    return 0;
+  int r = sc_image_open_index(local, &index, digest, err);
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t n = json_array_size(manifests);
+  if (r <= 0 || n == 0)
+    return r;
+  sc_image **images = xcalloc(n, sizeof *images);
+  for (size_t i = 0; i < n && r > 0; i++) {
+    sc_image_platform want;
+    if (sc_image_index_platform(json_array_get(manifests, i), &want) < 0)
+      r = sc_error_set(err, SC_E_INVALID, "index entry %zu names no platform", i + 1);
+    else if (sc_image_open_platform(local, &want, &images[i], err) < 0)
+      r = -1;
+  }
+  sc_image_set set = {
+      .images = (const sc_image *const *)images, .count = n, .index_digest = *digest};
+  if (r > 0 && sc_image_write_set(&set, dest, mtime, sc_cli_catch_interrupts(), err) < 0)
+    r = -1;
+  for (size_t i = 0; i < n; i++)
+    sc_image_free(images[i]);
+  free(images);
+  return r;
+}
+
 /* A local destination (image-dest.h): the image read through the cache
- * as a layout, its blobs and manifest copied as they are. */
+ * as a layout, its blobs and manifest copied as they are; of an image
+ * index, the host's platform's image, or --platform's. */
 static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
                       sc_cli_registry_args *reg, const char *digestfile, int64_t mtime,
-                      sc_error *err)
+                      const sc_image_platform *platform, sc_error *err)
 {
   sc_image_source src;
   sc_image *opened = NULL;
+  reg->pull_all = platform == NULL; /* an index is copied whole */
   if ((digestfile && check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
-  int rc = sc_image_open(src.local, &opened, err);
+  _cleanup_free_ char *index_digest = NULL;
+  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, err);
+  if (whole != 0) {
+    sc_image_source_clear(&src);
+    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
+  }
+  int rc = sc_image_open_platform(src.local, platform, &opened, err);
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_catch_interrupts(), err);
   /* a docker-archive holds no manifest: its image is named by its config */
@@ -104,16 +174,8 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   const char *digest = rc < 0           ? NULL
                        : docker_archive ? opened->config_descriptor.digest
                                         : opened->manifest_digest;
-  if (rc == 0 && digestfile && write_digestfile(digestfile, digest, err) < 0)
-    rc = sc_error_prefix(err, "wrote %s, but", dest->text);
-  if (rc == 0 && cli->json)
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s}", "ok", 1, "digest", digest, "reference",
-                                dest->text, "destination", dest->text, "config_digest",
-                                opened->config_descriptor.digest));
-  else if (rc == 0) {
-    sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
-    printf("%s\n", digest);
-  }
+  if (rc == 0)
+    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
   sc_image_free(opened);
   sc_image_source_clear(&src);
   return rc;
@@ -195,7 +257,8 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
   if (!registry) {
     int64_t mtime = 0;
     int exit = sc_cli_source_date_epoch(cli, &mtime);
-    if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, &parse_err) < 0)
+    if (exit == 0 && copy_image(cli, image, &dest_ref, reg, digestfile, mtime, options->platform,
+                                &parse_err) < 0)
       exit = sc_cli_fail(cli, &parse_err);
     sc_image_ref_clear(&dest_ref);
     sc_error_clear(&parse_err);
@@ -215,9 +278,13 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
       {"jobs", required_argument, NULL, OPT_JOBS},
       {"sign-by", required_argument, NULL, OPT_SIGN_BY},
+      {"all", no_argument, NULL, OPT_ALL},
+      {"platform", required_argument, NULL, OPT_PLATFORM},
       {NULL, 0, NULL, 0},
   };
-  sc_push_options push = {0};
+  sc_push_options push = {.all = true};
+  sc_platform platform = {0};
+  sc_image_platform want = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL, *sign_by = NULL;
   int opt, taken;
@@ -236,6 +303,18 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       digestfile = optarg;
     } else if (opt == OPT_SIGN_BY) {
       sign_by = optarg;
+    } else if (opt == OPT_ALL) {
+      /* the default; named for skopeo copy --all's users */
+    } else if (opt == OPT_PLATFORM) {
+      sc_error err = SC_ERROR_INIT;
+      sc_platform_clear(&platform);
+      if (sc_platform_parse(optarg, &platform, &err) < 0) {
+        int bad = sc_cli_usage_error(cli, "push", "%s", err.msg);
+        sc_error_clear(&err);
+        return bad;
+      }
+      want = (sc_image_platform){platform.os, platform.architecture, platform.variant};
+      push.platform = &want;
     } else if (opt == OPT_JOBS) {
       push.jobs = atoi(optarg);
       if (push.jobs < 1 || push.jobs > 64)
@@ -261,5 +340,6 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   }
   int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, sign_by, &push);
   sc_cli_progress_clear(&bars);
+  sc_platform_clear(&platform);
   return rc;
 }

@@ -1,4 +1,5 @@
-/* cmd-validate.c: `sc-build validate [DIR] [--from IMAGE] [--set K=V]... [--json]`. */
+/* cmd-validate.c: `sc-build validate [DIR] [--from IMAGE] [--platform P[,P]...]
+ * [--set K=V]... [--json]`. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -11,7 +12,8 @@
 #include "validate.h"
 
 static const char validate_usage[] =
-    "usage: sc-build validate [DIR] [--from IMAGE] [--set K=V]... [--json]\n"
+    "usage: sc-build validate [DIR] [--from IMAGE] [--platform P[,P]...] [--set K=V]...\n"
+    "                         [--json]\n"
     "\n"
     "Check the project in DIR (default: the current directory) and report every\n"
     "problem as FILE:LINE:COL, like a compiler.  Templates are rendered with the\n"
@@ -22,6 +24,10 @@ static const char validate_usage[] =
     "      --from IMAGE  the base image, as build --from takes it: oci:PATH[:TAG] or\n"
     "                    docker://HOST/REPO[:TAG|@DIGEST] (pulled into the base\n"
     "                    cache); default: \"from\" of sc-build.json\n"
+    "      --platform P  OS/ARCH[/VARIANT], comma-separated for several: check each\n"
+    "                    platform's image (its base, rootfs/ and rootfs.OS-ARCH/) and\n"
+    "                    that its programs are ELF files of its architecture, as build\n"
+    "                    --platform does (default: \"platforms\" of sc-build.json)\n"
     "      --creds U[:P], --tls-verify[=B], --cert-dir D\n"
     "                    for a docker:// base, as for build\n"
     "      --set K=V     a value an install would be given with --set (repeatable)\n"
@@ -30,12 +36,13 @@ static const char validate_usage[] =
     "  -v, --verbose     more detail\n"
     "  -h, --help        show this help\n";
 
-enum { OPT_SET = 0x2001, OPT_FROM };
+enum { OPT_SET = 0x2001, OPT_FROM, OPT_PLATFORM };
 
 typedef struct validate_args {
   const char *dir;
   sc_values *set;
   const char *from;         /* --from */
+  sc_platforms platforms;   /* --platform */
   sc_cli_registry_args reg; /* for a docker:// base */
   sc_pull_options pull;
   sc_cli_progress bars;
@@ -47,6 +54,7 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
   static const struct option options[] = {
       {"set", required_argument, NULL, OPT_SET},
       {"from", required_argument, NULL, OPT_FROM},
+      {"platform", required_argument, NULL, OPT_PLATFORM},
       SC_CLI_REGISTRY_OPTIONS,
       SC_CLI_GLOBAL_OPTIONS,
       {NULL, 0, NULL, 0},
@@ -62,6 +70,14 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
       sc_error err = SC_ERROR_INIT;
       if (sc_values_parse_assignment(a->set, optarg, &err) < 0) {
         int rc = sc_cli_usage_error(cli, "validate", "--set: %s", err.msg);
+        sc_error_clear(&err);
+        return rc;
+      }
+    } else if (opt == OPT_PLATFORM) {
+      sc_error err = SC_ERROR_INIT;
+      sc_platforms_clear(&a->platforms);
+      if (sc_platforms_parse_list(optarg, &a->platforms, &err) < 0) {
+        int rc = sc_cli_usage_error(cli, "validate", "%s", err.msg);
         sc_error_clear(&err);
         return rc;
       }
@@ -126,6 +142,7 @@ static void clear_args(validate_args *a)
   sc_values_free(a->set);
   sc_cli_registry_args_clear(&a->reg);
   sc_cli_progress_clear(&a->bars);
+  sc_platforms_clear(&a->platforms);
 }
 
 int sc_cmd_validate(sc_cli *cli, int argc, char **argv)
@@ -140,8 +157,9 @@ int sc_cmd_validate(sc_cli *cli, int argc, char **argv)
   sc_project *project = NULL;
   sc_diags diags = SC_DIAGS_INIT;
   sc_validate_options options = {.set = a.set, .from = a.from};
-  if (sc_project_open(a.dir, &project, &err) < 0 ||
-      prepare_pull(cli, &a, project, &options, &err) < 0 ||
+  if (sc_project_open(a.dir, &project, &err) == 0)
+    options.platforms = sc_validate_platforms(project, a.platforms.count ? &a.platforms : NULL);
+  if (project == NULL || prepare_pull(cli, &a, project, &options, &err) < 0 ||
       sc_validate_project(project, &options, &diags, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
   } else {

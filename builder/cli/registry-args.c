@@ -295,7 +295,8 @@ sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli
 {
   sc_pull_options o = {.registry = sc_cli_registry_options(cli, a),
                        .policy = a->policy,
-                       .registries_d = a->registries_d};
+                       .registries_d = a->registries_d,
+                       .all = a->pull_all};
   if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
     o.progress_user = bars;

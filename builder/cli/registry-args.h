@@ -76,6 +76,9 @@ typedef struct sc_cli_registry_args {
    * sc_cli_registry_options. */
   char *registries_file, *registries_dirs[3];
   sc_registries_conf_paths registries_paths;
+  /* A docker:// image index is pulled whole (inspect, push to a local
+   * destination), not only the host's platform (sc_pull_options.all). */
+  bool pull_all;
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \

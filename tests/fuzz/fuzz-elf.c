@@ -39,6 +39,9 @@ static void check_elf(const uint8_t *data, size_t size)
     check_string(info.rpath, size, true);
     check_string(info.runpath, size, true);
     check_string(info.soname, size, true);
+    const char *goarch = sc_elf_goarch(&info); /* validate's machine check */
+    if (goarch && strlen(goarch) > 8)
+      abort();
     sc_elf_info_clear(&info);
   } else if (err.msg == NULL) {
     abort(); /* a refusal says why */

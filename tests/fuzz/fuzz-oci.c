@@ -162,6 +162,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_image(image);
     sc_image_free(image);
   }
+  /* A multi-platform image: the index read whole (inspect, push) and a
+   * named platform's manifest picked from it (build's per-platform base). */
+  json_t *index_doc = NULL;
+  char *index_digest = NULL;
+  if (sc_image_open_index(ref, &index_doc, &index_digest, NULL) == 1 &&
+      (!json_is_object(index_doc) || !sc_digest_is_valid(index_digest)))
+    abort();
+  json_decref(index_doc);
+  free(index_digest);
+  sc_image_platform arm = {"linux", "arm", "v7"};
+  if (sc_image_open_platform(ref, &arm, &image, NULL) == 0) {
+    check_image(image);
+    sc_image_free(image);
+  }
   /* The next input starts from an empty blob directory. */
   close(blobs_fd);
   sc_rm_rf_at(layout_fd, "blobs", NULL);

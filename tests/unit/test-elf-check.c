@@ -70,6 +70,38 @@ static void test_static_program(void **state)
   sc_elf_info_clear(&info);
 }
 
+/* The image platform an ELF file runs on: machine, class and byte order. */
+static const char *goarch_of(uint16_t machine, bool is64, bool big_endian)
+{
+  sc_elf_info info = {.machine = machine, .is64 = is64, .big_endian = big_endian};
+  return sc_elf_goarch(&info);
+}
+
+static void test_goarch(void **state)
+{
+  (void)state;
+  assert_string_equal(goarch_of(EM_X86_64, true, false), "amd64");
+  assert_string_equal(goarch_of(EM_AARCH64, true, false), "arm64");
+  assert_string_equal(goarch_of(EM_ARM, false, false), "arm");
+  assert_string_equal(goarch_of(EM_386, false, false), "386");
+  assert_string_equal(goarch_of(EM_PPC64, true, false), "ppc64le");
+  assert_string_equal(goarch_of(EM_PPC64, true, true), "ppc64");
+  assert_string_equal(goarch_of(EM_S390, true, true), "s390x");
+  assert_string_equal(goarch_of(EM_RISCV, true, false), "riscv64");
+  assert_string_equal(goarch_of(EM_MIPS, true, false), "mips64le");
+  assert_null(goarch_of(EM_X86_64, false, false)); /* x32: no image platform */
+  assert_null(goarch_of(EM_AARCH64, true, true));  /* big-endian arm64 */
+  assert_null(goarch_of(EM_SPARCV9, true, true));
+  /* a parsed file: the builder's default machine */
+  test_elf e = {.is64 = true, .type = ET_EXEC};
+  size_t len;
+  _cleanup_free_ unsigned char *data = test_elf_build(&e, &len);
+  sc_elf_info info;
+  assert_int_equal(sc_elf_parse(data, len, &info, NULL), 0);
+  assert_string_equal(sc_elf_goarch(&info), "amd64");
+  sc_elf_info_clear(&info);
+}
+
 /* The host's /bin/sh is a dynamic program that needs libc. */
 static void test_host_program(void **state)
 {
@@ -243,6 +275,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_classes_and_byte_orders),
       cmocka_unit_test(test_static_program),
+      cmocka_unit_test(test_goarch),
       cmocka_unit_test(test_host_program),
       cmocka_unit_test(test_truncated),
       cmocka_unit_test(test_hostile_fields),
