@@ -70,7 +70,7 @@ int sc_build_ostree(const sc_project *project, const sc_build_options *options,
   /* Private: the layout may hold secrets.  Killed builds leave their
    * directories (a whole layout each): the ones no live run holds go now. */
   char *dir = NULL;
-  int lock_fd = sc_store_tmp_dir(NULL, TMP_PREFIX, 0700, NULL, &dir, err);
+  int lock_fd = sc_store_tmp_dir(options->tmpdir, TMP_PREFIX, 0700, NULL, &dir, err);
   if (lock_fd < 0)
     return -1;
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);

@@ -229,7 +229,8 @@ static int open_base(build_ctx *c, sc_error *err)
     pull.architecture = want.architecture;
     pull.variant = want.variant;
   }
-  sc_image_source_options options = {.pull = &pull, .need_layout = true, .base_image = true};
+  sc_image_source_options options = {
+      .pull = &pull, .need_layout = true, .base_image = true, .tmpdir = c->opts->tmpdir};
   sc_image_source src;
   if (sc_image_source_resolve(from, &options, &src, err) < 0)
     return sc_error_prefix(err, "base image");

@@ -65,8 +65,7 @@ int sc_container_root_make(const char *tmpdir, const char *prefix, const char *r
                            sc_container_root *out, sc_error *err)
 {
   *out = (sc_container_root){.lock_fd = -1};
-  out->lock_fd = sc_store_tmp_dir(sc_store_tmp_base(tmpdir), prefix, 0755, stop_leftover_containers,
-                                  &out->path, err);
+  out->lock_fd = sc_store_tmp_dir(tmpdir, prefix, 0755, stop_leftover_containers, &out->path, err);
   if (out->lock_fd < 0)
     return -1;
   out->state_root = xasprintf("%s/" STATE_DIR, out->path);

@@ -36,7 +36,7 @@ typedef struct sc_container_root {
   char *bundle; /* the bundle to run, once installed (test-bundle.h) */
 } sc_container_root;
 
-/* Make a root named prefix + random hex in tmpdir (NULL: $TMPDIR or
+/* Make a root named prefix + random hex in tmpdir (NULL:
  * /var/tmp) for containers run by runtime (an absolute path), after
  * removing what dead runs left under the same prefix. */
 int sc_container_root_make(const char *tmpdir, const char *prefix, const char *runtime,

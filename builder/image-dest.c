@@ -146,7 +146,7 @@ static void place_clear(place *p)
 
 /* Write the archive through a temporary file beside PATH. */
 static int write_archive(const sc_image_set *set, const sc_image_ref *dest, int64_t mtime,
-                         volatile const int *interrupted, sc_error *err)
+                         const char *tmpdir, volatile const int *interrupted, sc_error *err)
 {
   const sc_image *image = set->images[0];
   place p = {.parent_fd = -1};
@@ -165,7 +165,7 @@ static int write_archive(const sc_image_set *set, const sc_image_ref *dest, int6
                       : sc_docker_archive_write(blobs_fd, image->manifest, diff_ids, tag, fd, mtime,
                                                 interrupted, err);
   } else {
-    layout_fd = sc_store_tmp_dir(NULL, "sc-write-", 0700, NULL, &layout_path, err);
+    layout_fd = sc_store_tmp_dir(tmpdir, "sc-write-", 0700, NULL, &layout_path, err);
     rc = layout_fd < 0 || add_to_layout(set, layout_fd, dest->ref, err) < 0
              ? -1
              : sc_oci_archive_write(layout_fd, fd, mtime, interrupted, err);
@@ -218,15 +218,15 @@ static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *
 }
 
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
-                   volatile const int *interrupted, sc_error *err)
+                   const char *tmpdir, volatile const int *interrupted, sc_error *err)
 {
   const sc_image *one[] = {image};
   sc_image_set set = {.images = one, .count = 1};
-  return sc_image_write_set(&set, destination, mtime, interrupted, err);
+  return sc_image_write_set(&set, destination, mtime, tmpdir, interrupted, err);
 }
 
 int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,
-                       volatile const int *interrupted, sc_error *err)
+                       const char *tmpdir, volatile const int *interrupted, sc_error *err)
 {
   int rc;
   bool whole_index = set->index_digest != NULL;
@@ -248,7 +248,7 @@ int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination,
     if (destination->index >= 0)
       return sc_error_set(err, SC_E_USAGE, "'%s': a destination is named NAME:TAG, not :@N",
                           destination->text);
-    rc = write_archive(set, destination, mtime, interrupted, err);
+    rc = write_archive(set, destination, mtime, tmpdir, interrupted, err);
     break;
   case SC_TRANSPORT_DIR:
     rc = write_dir(set->images[0], destination, err);

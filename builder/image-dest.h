@@ -19,8 +19,9 @@
 #include <sc/image.h>
 #include <sc/imageref.h>
 
+/* tmpdir: where an oci-archive's layout is put together (sc_store_tmp_base). */
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
-                   volatile const int *interrupted, sc_error *err);
+                   const char *tmpdir, volatile const int *interrupted, sc_error *err);
 
 /* Several images of one layout: with index_digest, the image index (a
  * multi-platform image) whose manifests they are, written whole, the
@@ -33,6 +34,6 @@ typedef struct sc_image_set {
 } sc_image_set;
 
 int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,
-                       volatile const int *interrupted, sc_error *err);
+                       const char *tmpdir, volatile const int *interrupted, sc_error *err);
 
 #endif

@@ -253,7 +253,7 @@ static int import_layout(resolving *r, const char *layout_ref, sc_error *err)
 
 static int make_tmp(resolving *r, sc_error *err)
 {
-  r->tmp_fd = sc_store_tmp_dir(NULL, TMP_PREFIX, 0700, NULL, &r->tmp_path, err);
+  r->tmp_fd = sc_store_tmp_dir(r->options->tmpdir, TMP_PREFIX, 0700, NULL, &r->tmp_path, err);
   if (r->tmp_fd >= 0 && strchr(r->tmp_path, ':'))
     return sc_error_set(err, SC_E_USAGE,
                         "the temporary directory has a ':' in its path, which "

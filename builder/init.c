@@ -295,21 +295,17 @@ static int set_image_name(int project_fd, const char *name, sc_error *err)
   if (sc_read_file_at(project_fd, SC_FILE_SETTINGS, &text, &len, err) < 0)
     return -1;
   json_error_t jerr;
-  json_t *settings = json_loadb(text, len, 0, &jerr);
+  _cleanup_(json_decrefp) json_t *settings = json_loadb(text, len, 0, &jerr);
   if (settings == NULL)
     return sc_error_set_at(err, SC_E_INVALID, SC_FILE_SETTINGS, jerr.line, jerr.column,
                            "skeleton's %s is not JSON: %s", SC_FILE_SETTINGS, jerr.text);
-  if (!json_is_object(settings)) {
-    json_decref(settings);
+  if (!json_is_object(settings))
     return sc_error_set(err, SC_E_INVALID, "skeleton's %s is not a JSON object", SC_FILE_SETTINGS);
-  }
   json_object_set_new(settings, "name", json_string(name));
-  char *dumped = json_dumps(settings, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
-  json_decref(settings);
+  _cleanup_free_ char *dumped = json_dumps(settings, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
   if (dumped == NULL)
     return sc_error_set(err, SC_E_INVALID, "cannot serialize %s", SC_FILE_SETTINGS);
   _cleanup_free_ char *with_newline = xasprintf("%s\n", dumped);
-  free(dumped);
   return sc_write_file_at(project_fd, SC_FILE_SETTINGS, with_newline, strlen(with_newline),
                           st.st_mode & 07777, err);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "registry.h"
 #include "util.h"
 
 typedef struct pool {
@@ -76,4 +77,49 @@ int sc_parallel_run(const sc_parallel *p, sc_error *err)
     return 0;
   sc_error_move(err, &pl.err);
   return -1;
+}
+
+typedef struct transfer {
+  const sc_registry *registry;
+  sc_transfer_fn work;
+  void *ctx;
+} transfer;
+
+typedef struct transfer_worker {
+  const transfer *t;
+  sc_registry *registry; /* this worker's connection */
+} transfer_worker;
+
+static void *transfer_worker_new(void *user)
+{
+  transfer_worker *w = xcalloc(1, sizeof *w);
+  w->t = user;
+  w->registry = sc_registry_clone(w->t->registry);
+  return w;
+}
+
+static void transfer_worker_free(void *state)
+{
+  transfer_worker *w = state;
+  sc_registry_free(w->registry);
+  free(w);
+}
+
+static int transfer_item(void *state, size_t index, sc_error *err)
+{
+  transfer_worker *w = state;
+  return w->t->work(w->t->ctx, w->registry, index, err);
+}
+
+int sc_parallel_transfer(const sc_registry *registry, int jobs, size_t count, sc_transfer_fn work,
+                         void *ctx, sc_error *err)
+{
+  transfer t = {.registry = registry, .work = work, .ctx = ctx};
+  sc_parallel run = {.count = count,
+                     .jobs = jobs > 0 ? jobs : SC_TRANSFER_DEFAULT_JOBS,
+                     .state_new = transfer_worker_new,
+                     .state_free = transfer_worker_free,
+                     .work = transfer_item,
+                     .user = &t};
+  return sc_parallel_run(&run, err);
 }

@@ -23,4 +23,21 @@ typedef struct sc_parallel {
 /* Run every item; the first failure is returned in err. */
 int sc_parallel_run(const sc_parallel *p, sc_error *err);
 
+/* ---- blob transfers with a registry (push uploads, pull downloads) ---- */
+
+#define SC_TRANSFER_DEFAULT_JOBS 4
+
+typedef struct sc_registry sc_registry;
+
+/* One item, over registry: the worker's own connection.  ctx is the
+ * caller's, shared by every worker: what they change through it must be
+ * guarded by a lock. */
+typedef int (*sc_transfer_fn)(void *ctx, sc_registry *registry, size_t index, sc_error *err);
+
+/* Run every item with up to jobs workers (SC_TRANSFER_DEFAULT_JOBS when
+ * jobs <= 0), each over a clone of registry (sc_registry_clone: it shares
+ * the tokens).  The first failure is returned in err. */
+int sc_parallel_transfer(const sc_registry *registry, int jobs, size_t count, sc_transfer_fn work,
+                         void *ctx, sc_error *err);
+
 #endif

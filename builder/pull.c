@@ -25,7 +25,6 @@
 
 #define DOWNLOAD_ATTEMPTS 5
 #define TMP_PREFIX ".tmp-pull-"
-#define DEFAULT_JOBS 4
 
 /* Every manifest media type we can read, best first. */
 static const char accept_manifests[] = SC_MEDIA_TYPE_OCI_MANIFEST
@@ -552,32 +551,17 @@ static int download_blob(pull_ctx *ctx, const sc_descriptor *d, sc_error *err)
   return rc;
 }
 
-/* A worker: a copy of the context with a connection of its own. */
-static void *worker_new(void *user)
+/* One blob, over the worker's connection (in a copy of the context). */
+static int download_item(void *shared, sc_registry *registry, size_t index, sc_error *err)
 {
-  pull_ctx *ctx = user;
-  pull_ctx *worker = xcalloc(1, sizeof *worker);
-  *worker = *ctx;
-  worker->registry = sc_registry_clone(ctx->registry);
-  return worker;
-}
-
-static void worker_free(void *state)
-{
-  pull_ctx *worker = state;
-  sc_registry_free(worker->registry);
-  free(worker);
-}
-
-static int download_item(void *state, size_t index, sc_error *err)
-{
-  pull_ctx *ctx = state;
-  const sc_descriptor *d = &ctx->blobs[index];
-  if (interrupted(ctx))
+  pull_ctx ctx = *(const pull_ctx *)shared;
+  ctx.registry = registry;
+  const sc_descriptor *d = &ctx.blobs[index];
+  if (interrupted(&ctx))
     return sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-  if (download_blob(ctx, d, err) < 0)
+  if (download_blob(&ctx, d, err) < 0)
     return -1;
-  blob_done(ctx, d, SC_PULL_BLOB_DOWNLOADED);
+  blob_done(&ctx, d, SC_PULL_BLOB_DOWNLOADED);
   return 0;
 }
 
@@ -631,13 +615,7 @@ static int fetch_blobs(pull_ctx *ctx, json_t *manifest, sc_error *err)
     rc = -1;
   if (rc == 0 && missing > 0) {
     ctx->blobs = all;
-    sc_parallel run = {.count = missing,
-                       .jobs = ctx->options->jobs > 0 ? ctx->options->jobs : DEFAULT_JOBS,
-                       .state_new = worker_new,
-                       .state_free = worker_free,
-                       .work = download_item,
-                       .user = ctx};
-    rc = sc_parallel_run(&run, err);
+    rc = sc_parallel_transfer(ctx->registry, ctx->options->jobs, missing, download_item, ctx, err);
     if (rc < 0)
       sc_error_prefix(err, "%s", ctx->source);
   }

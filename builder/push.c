@@ -24,7 +24,6 @@
 #define MIN_CHUNK_SIZE (64 * 1024)
 #define MAX_CACHE_SIZE (16 * 1024 * 1024)
 #define UPLOAD_RESTARTS 3
-#define DEFAULT_JOBS 4
 
 typedef struct push_ctx {
   const sc_push_options *options;
@@ -436,40 +435,18 @@ static int send_blob(push_ctx *ctx, const sc_descriptor *d, sc_error *err)
 
 /* ---- parallel uploads ---- */
 
-/* A worker: a copy of the context with a connection of its own (sharing
- * the tokens); the shared parts stay behind ctx->lock. */
-static void *worker_new(void *user)
+/* One blob, over the worker's connection (in a copy of the context). */
+static int send_item(void *shared, sc_registry *registry, size_t index, sc_error *err)
 {
-  push_ctx *ctx = user;
-  push_ctx *worker = xcalloc(1, sizeof *worker);
-  *worker = *ctx;
-  worker->registry = sc_registry_clone(ctx->registry);
-  return worker;
-}
-
-static void worker_free(void *state)
-{
-  push_ctx *worker = state;
-  sc_registry_free(worker->registry);
-  free(worker);
-}
-
-static int send_item(void *state, size_t index, sc_error *err)
-{
-  push_ctx *ctx = state;
-  return send_blob(ctx, ctx->to_send[index], err);
+  push_ctx ctx = *(const push_ctx *)shared;
+  ctx.registry = registry;
+  return send_blob(&ctx, ctx.to_send[index], err);
 }
 
 static int send_blobs(push_ctx *ctx, const sc_descriptor **blobs, size_t count, sc_error *err)
 {
   ctx->to_send = blobs;
-  sc_parallel run = {.count = count,
-                     .jobs = ctx->options->jobs > 0 ? ctx->options->jobs : DEFAULT_JOBS,
-                     .state_new = worker_new,
-                     .state_free = worker_free,
-                     .work = send_item,
-                     .user = ctx};
-  return sc_parallel_run(&run, err);
+  return sc_parallel_transfer(ctx->registry, ctx->options->jobs, count, send_item, ctx, err);
 }
 
 /* A manifest's (or an index's) bytes as stored: their digest is the image's. */
@@ -604,7 +581,7 @@ static int open_source(const char *reference, const sc_push_options *options, sc
                           .registries_d = options->registries_d,
                           .all = options->all && options->platform == NULL};
   pull.registry.creds = NULL;
-  sc_image_source_options source = {.pull = &pull, .need_layout = true};
+  sc_image_source_options source = {.pull = &pull, .need_layout = true, .tmpdir = options->tmpdir};
   if (options->platform == NULL && options->all) {
     sc_image_source src;
     if (sc_image_source_resolve(reference, &source, &src, err) < 0)

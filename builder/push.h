@@ -37,6 +37,7 @@ typedef struct sc_push_options {
   int64_t chunk_size;           /* 0: 32 MiB */
   int jobs;                     /* blobs uploaded at once; 0: 4 */
   const char *cache_path;       /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
+  const char *tmpdir;           /* where an archive is unpacked (sc_store_tmp_base) */
   const char *policy;           /* a docker:// source's signature policy (pull.h) */
   const char *registries_d;
   sc_push_progress_fn progress;

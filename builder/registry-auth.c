@@ -263,9 +263,9 @@ int sc_auth_file_lookup_for(const char *path, const char *host, const char *repo
   return rc;
 }
 
-static char *env_path(const char *var, const char *suffix)
+/* dir/suffix (suffix NULL: dir itself), or NULL when dir is unset or empty. */
+static char *under(const char *dir, const char *suffix)
 {
-  const char *dir = getenv(var);
   if (dir == NULL || dir[0] == '\0')
     return NULL;
   return suffix ? sc_path_join(dir, suffix) : xstrdup(dir);
@@ -274,40 +274,49 @@ static char *env_path(const char *var, const char *suffix)
 /* containers-auth.json(5): $XDG_RUNTIME_DIR/containers/auth.json, or
  * /run/containers/$UID/auth.json when XDG_RUNTIME_DIR is unset (as in
  * most CI containers), which is podman's fallback too. */
-static char *runtime_auth_path(void)
+static char *runtime_auth_path(const sc_auth_env *env)
 {
-  char *path = env_path("XDG_RUNTIME_DIR", "containers/auth.json");
-  return path ? path : xasprintf("/run/containers/%u/auth.json", (unsigned)getuid());
+  char *path = under(env->xdg_runtime_dir, "containers/auth.json");
+  return path ? path : xasprintf("/run/containers/%u/auth.json", (unsigned)env->uid);
 }
 
-int sc_registry_creds_find(const char *host, const char *repository, const char *authfile,
+static void push_owned(char ***v, char *path)
+{
+  if (path)
+    sc_strv_push(v, path);
+  free(path);
+}
+
+char **sc_auth_files(const sc_auth_env *env, const char *authfile)
+{
+  char **paths = NULL;
+  if (authfile) { /* --authfile: that file alone, as podman and skopeo read it */
+    sc_strv_push(&paths, authfile);
+    return paths;
+  }
+  push_owned(&paths, under(env->registry_auth_file, NULL));
+  push_owned(&paths, runtime_auth_path(env));
+  push_owned(&paths, env->xdg_config_home && env->xdg_config_home[0]
+                         ? under(env->xdg_config_home, "containers/auth.json")
+                         : under(env->home, ".config/containers/auth.json"));
+  push_owned(&paths, env->docker_config ? under(env->docker_config, "config.json")
+                                        : under(env->home, ".docker/config.json"));
+  return paths;
+}
+
+int sc_registry_creds_find(const char *host, const char *repository, char *const *paths,
                            sc_registry_creds *out, sc_error *err)
 {
-  if (authfile) /* --authfile: that file alone, as podman and skopeo read it */
-    return sc_auth_file_lookup_for(authfile, host, repository, out, err);
-  char *paths[4] = {
-      env_path("REGISTRY_AUTH_FILE", NULL),
-      runtime_auth_path(),
-      getenv("XDG_CONFIG_HOME") && getenv("XDG_CONFIG_HOME")[0]
-          ? env_path("XDG_CONFIG_HOME", "containers/auth.json")
-          : env_path("HOME", ".config/containers/auth.json"),
-      getenv("DOCKER_CONFIG") ? env_path("DOCKER_CONFIG", "config.json")
-                              : env_path("HOME", ".docker/config.json"),
-  };
   int rc = 0;
-  for (size_t i = 0; i < 4 && rc == 0; i++)
-    if (paths[i] != NULL)
-      rc = sc_auth_file_lookup_for(paths[i], host, repository, out, err);
-  for (size_t i = 0; i < 4; i++)
-    free(paths[i]);
+  for (size_t i = 0; paths && paths[i] && rc == 0; i++)
+    rc = sc_auth_file_lookup_for(paths[i], host, repository, out, err);
   return rc;
 }
 
-char *sc_auth_file_default_path(sc_error *err)
+char *sc_auth_file_default_path(const sc_auth_env *env)
 {
-  (void)err; /* there is always a default */
-  char *path = env_path("REGISTRY_AUTH_FILE", NULL);
-  return path ? path : runtime_auth_path();
+  char *path = under(env->registry_auth_file, NULL);
+  return path ? path : runtime_auth_path(env);
 }
 
 char *sc_basic_auth_value(const sc_registry_creds *creds)
@@ -467,23 +476,21 @@ void sc_auth_challenge_clear(sc_auth_challenge *challenge)
 char *sc_auth_token_parse(const char *body, size_t len, sc_error *err)
 {
   json_error_t jerr;
-  json_t *doc = json_loadb(body, len, 0, &jerr);
+  _cleanup_(json_decrefp) json_t *doc = json_loadb(body, len, 0, &jerr);
   if (doc == NULL || !json_is_object(doc)) {
-    json_decref(doc);
     sc_error_set(err, SC_E_INVALID, "token endpoint answered with no JSON object");
     return NULL;
   }
   const char *token = json_string_value(json_object_get(doc, "token"));
   if (token == NULL || token[0] == '\0')
     token = json_string_value(json_object_get(doc, "access_token"));
-  char *out = NULL;
   /* The token goes into a header line: refuse what would break it. */
-  if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL || strlen(token) > 65536)
+  if (token == NULL || token[0] == '\0' || strpbrk(token, "\r\n") != NULL ||
+      strlen(token) > 65536) {
     sc_error_set(err, SC_E_INVALID, "token endpoint answered without a usable token");
-  else
-    out = xstrdup(token);
-  json_decref(doc);
-  return out;
+    return NULL;
+  }
+  return xstrdup(token);
 }
 
 const char *sc_token_cache_get(const sc_token_cache *cache, const char *scope)

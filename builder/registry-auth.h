@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <sc/error.h>
 
 typedef struct sc_registry_creds {
@@ -44,20 +45,35 @@ int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *o
 int sc_auth_file_lookup_for(const char *path, const char *host, const char *repository,
                             sc_registry_creds *out, sc_error *err);
 
-/* Find credentials for host (and repository, or NULL) in authfile
- * (--authfile) alone when given, else in containers-auth.json(5)'s order:
- * REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json
+/* What containers-auth.json(5) looks at, as the caller read it from its
+ * environment (NULL: unset; the library reads no environment itself:
+ * builder/cli/environment.c fills this). */
+typedef struct sc_auth_env {
+  const char *registry_auth_file; /* REGISTRY_AUTH_FILE */
+  const char *xdg_runtime_dir;    /* XDG_RUNTIME_DIR */
+  const char *xdg_config_home;    /* XDG_CONFIG_HOME */
+  const char *docker_config;      /* DOCKER_CONFIG */
+  const char *home;               /* HOME */
+  uid_t uid;                      /* for /run/containers/$UID */
+} sc_auth_env;
+
+/* The auth files to search, in order (NULL-terminated, sc_strv_free it):
+ * authfile (--authfile) alone when given, else containers-auth.json(5)'s
+ * order: REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json
  * (/run/containers/$UID/auth.json without XDG_RUNTIME_DIR),
  * $XDG_CONFIG_HOME/containers/auth.json (~/.config/...), then
- * $DOCKER_CONFIG/config.json or ~/.docker/config.json.  Returns 1 when
- * found, 0 when not. */
-int sc_registry_creds_find(const char *host, const char *repository, const char *authfile,
+ * $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+char **sc_auth_files(const sc_auth_env *env, const char *authfile);
+/* Find credentials for host (and repository, or NULL) in the first of
+ * paths (sc_auth_files) that has them.  Returns 1 when found, 0 when not,
+ * -1 on a malformed file. */
+int sc_registry_creds_find(const char *host, const char *repository, char *const *paths,
                            sc_registry_creds *out, sc_error *err);
 
 /* The auth file `sc-build login` writes: REGISTRY_AUTH_FILE, else
  * $XDG_RUNTIME_DIR/containers/auth.json, else
  * /run/containers/$UID/auth.json (newly allocated). */
-char *sc_auth_file_default_path(sc_error *err);
+char *sc_auth_file_default_path(const sc_auth_env *env);
 /* Add (creds != NULL) or remove host's entry in the auth file at path,
  * keeping the other entries; written atomically with mode 0600.  Removing
  * returns 0 when there was an entry, 1 when there was none. */

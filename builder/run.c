@@ -254,7 +254,7 @@ typedef struct run_state {
 static int prepare(run_state *s, sc_error *err)
 {
   const sc_run_options *o = s->options;
-  if (sc_smoke_preflight(o->runtime_path, o->tmpdir, &s->runtime_path, err) < 0)
+  if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &s->runtime_path, err) < 0)
     return -1;
   s->runtime.path = s->runtime_path;
   s->runtime.systemd_cgroup = sc_systemd_is_running();

@@ -40,8 +40,9 @@ typedef struct sc_run_options {
   sc_run_net net;
   const sc_run_bind *binds;
   size_t bind_count;
-  const char *runtime_path; /* NULL: runc from PATH */
-  const char *tmpdir;       /* where the root is made; NULL: $TMPDIR or /var/tmp */
+  const char *runtime_path; /* NULL: runc, looked for in search_path */
+  const char *search_path;  /* $PATH as the caller read it; NULL: SC_DEFAULT_SEARCH_PATH */
+  const char *tmpdir;       /* where the root is made; NULL: /var/tmp */
   volatile const int *interrupted;
   sc_container_event_fn on_event; /* "step" and "note" */
   void *user;

@@ -13,10 +13,11 @@
 #include "util.h"
 #include "validate.h"
 
-static int refuse_invalid(const sc_project *project, const sc_platforms *platforms, sc_error *err)
+static int refuse_invalid(const sc_project *project, const sc_platforms *platforms,
+                          const char *tmpdir, sc_error *err)
 {
   sc_diags diags = SC_DIAGS_INIT;
-  sc_validate_options options = {.platforms = platforms};
+  sc_validate_options options = {.platforms = platforms, .tmpdir = tmpdir};
   int r = sc_validate_before_build(project, &options, &diags, err);
   sc_diags_clear(&diags);
   return r;
@@ -26,17 +27,17 @@ static int refuse_invalid(const sc_project *project, const sc_platforms *platfor
 
 /* The temporary directory, flocked while this run lives, after removing
  * those of killed runs. */
-static int make_build_dir(char **build_dir, int *lock_fd, sc_error *err)
+static int make_build_dir(const char *tmpdir, char **build_dir, int *lock_fd, sc_error *err)
 {
-  *lock_fd = sc_store_tmp_dir(NULL, BUILD_DIR_PREFIX, 0700, NULL, build_dir, err);
+  *lock_fd = sc_store_tmp_dir(tmpdir, BUILD_DIR_PREFIX, 0700, NULL, build_dir, err);
   return *lock_fd < 0 ? -1 : 0;
 }
 
-static int smoke_build(const sc_project *project, const sc_platforms *platforms, char **build_dir,
-                       int *lock_fd, char **reference, sc_error *err);
+static int smoke_build(const sc_project *project, const sc_platforms *platforms, const char *tmpdir,
+                       char **build_dir, int *lock_fd, char **reference, sc_error *err);
 
-int sc_smoke_build_project(const sc_project *project, char **build_dir, int *lock_fd,
-                           char **reference, sc_error *err)
+int sc_smoke_build_project(const sc_project *project, const char *tmpdir, char **build_dir,
+                           int *lock_fd, char **reference, sc_error *err)
 {
   *build_dir = NULL;
   *lock_fd = -1;
@@ -46,21 +47,25 @@ int sc_smoke_build_project(const sc_project *project, char **build_dir, int *loc
   sc_platform host = {.os = xstrdup("linux"), .architecture = sc_host_architecture()};
   sc_platforms given = {.items = &host, .count = 1};
   const sc_platforms *platforms = sc_validate_platforms(project, &given);
-  int rc = smoke_build(project, platforms, build_dir, lock_fd, reference, err);
+  int rc = smoke_build(project, platforms, tmpdir, build_dir, lock_fd, reference, err);
   sc_platform_clear(&host);
   return rc;
 }
 
-static int smoke_build(const sc_project *project, const sc_platforms *platforms, char **build_dir,
-                       int *lock_fd, char **reference, sc_error *err)
+static int smoke_build(const sc_project *project, const sc_platforms *platforms, const char *tmpdir,
+                       char **build_dir, int *lock_fd, char **reference, sc_error *err)
 {
-  if (refuse_invalid(project, platforms, err) < 0 || make_build_dir(build_dir, lock_fd, err) < 0)
+  if (refuse_invalid(project, platforms, tmpdir, err) < 0 ||
+      make_build_dir(tmpdir, build_dir, lock_fd, err) < 0)
     return -1;
   const char *dir = *build_dir;
   _cleanup_free_ char *dest = xasprintf("%s/image.oci", dir);
   /* On sc-build.json's base, as build and validate take it. */
-  sc_build_options options = {
-      .dest = dest, .format = SC_FORMAT_OCI, .from = project->from, .platforms = platforms};
+  sc_build_options options = {.dest = dest,
+                              .format = SC_FORMAT_OCI,
+                              .from = project->from,
+                              .platforms = platforms,
+                              .tmpdir = tmpdir};
   sc_build_result result = {0};
   if (sc_build_image(project, &options, &result, err) < 0)
     return sc_error_prefix(err, "building %s for the test", project->path);

@@ -6,10 +6,10 @@
 #include "project.h"
 
 /* Validate and build project into a new temporary directory *build_dir
- * (the caller removes it, then closes *lock_fd, which holds its flock so
- * that no other run takes it for a killed run's leftover: store.h);
+ * in tmpdir (sc_store_tmp_base: NULL is /var/tmp; the caller removes it, then closes *lock_fd,
+ * which holds its flock so that no other run takes it for a killed run's leftover: store.h);
  * *reference is "oci:DIR:NAME:TAG". */
-int sc_smoke_build_project(const sc_project *project, char **build_dir, int *lock_fd,
-                           char **reference, sc_error *err);
+int sc_smoke_build_project(const sc_project *project, const char *tmpdir, char **build_dir,
+                           int *lock_fd, char **reference, sc_error *err);
 
 #endif

@@ -55,7 +55,7 @@ static int read_test_settings(const sc_project *project, sc_smoke_source *out, s
   return 0;
 }
 
-static int open_project(const char *path, sc_smoke_source *out, sc_error *err)
+static int open_project(const char *path, const char *tmpdir, sc_smoke_source *out, sc_error *err)
 {
   sc_project *project = NULL;
   if (sc_project_open(path, &project, err) < 0)
@@ -65,14 +65,16 @@ static int open_project(const char *path, sc_smoke_source *out, sc_error *err)
   int r = read_test_settings(project, out, err);
   _cleanup_free_ char *reference = NULL;
   if (r == 0)
-    r = sc_smoke_build_project(project, &out->build_dir, &out->build_lock_fd, &reference, err);
+    r = sc_smoke_build_project(project, tmpdir, &out->build_dir, &out->build_lock_fd, &reference,
+                               err);
   if (r == 0)
     r = sc_image_open(reference, &out->image, err);
   sc_project_free(project);
   return r;
 }
 
-int sc_smoke_source_open(const char *source, sc_smoke_source *out, sc_error *err)
+int sc_smoke_source_open(const char *source, const char *tmpdir, sc_smoke_source *out,
+                         sc_error *err)
 {
   *out = (sc_smoke_source){.probes = json_array(),
                            .set = sc_values_new(),
@@ -80,7 +82,7 @@ int sc_smoke_source_open(const char *source, sc_smoke_source *out, sc_error *err
                            .build_lock_fd = -1};
   int r;
   if (is_project_dir(source)) {
-    r = open_project(source, out, err);
+    r = open_project(source, tmpdir, out, err);
   } else {
     r = sc_image_open(source, &out->image, err);
     if (r == 0) {

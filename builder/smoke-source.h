@@ -23,7 +23,9 @@ typedef struct sc_smoke_source {
   int build_lock_fd; /* holds build_dir's flock while it exists */
 } sc_smoke_source;
 
-int sc_smoke_source_open(const char *source, sc_smoke_source *out, sc_error *err);
+/* A project directory is built in tmpdir (sc_store_tmp_base). */
+int sc_smoke_source_open(const char *source, const char *tmpdir, sc_smoke_source *out,
+                         sc_error *err);
 void sc_smoke_source_close(sc_smoke_source *source);
 
 /* The smoke test's plan (docs/sc-build.1, test) into options' image,

@@ -25,12 +25,12 @@
 /* Progress through the caller's on_event (container-root.h). */
 #define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
 
-static char *find_in_path(const char *program)
+static char *find_in_path(const char *program, const char *search_path)
 {
   if (strchr(program, '/'))
     return access(program, X_OK) == 0 ? realpath(program, NULL) : NULL;
-  const char *path = getenv("PATH");
-  _cleanup_free_ char *copy = xstrdup(path && path[0] ? path : "/usr/local/bin:/usr/bin:/bin");
+  _cleanup_free_ char *copy =
+      xstrdup(search_path && search_path[0] ? search_path : SC_DEFAULT_SEARCH_PATH);
   char *save = NULL;
   for (char *dir = strtok_r(copy, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
     _cleanup_free_ char *candidate = sc_path_join(dir, program);
@@ -106,18 +106,18 @@ static int run_preflight(const char *runtime, const char *dir, sc_error *err)
                       runtime, status, tail ? tail : "(no output)");
 }
 
-int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **resolved, sc_error *err)
+int sc_smoke_preflight(const char *runtime_path, const char *search_path, const char *tmpdir,
+                       char **resolved, sc_error *err)
 {
   const char *wanted = runtime_path ? runtime_path : "runc";
-  _cleanup_free_ char *runtime = find_in_path(wanted);
+  _cleanup_free_ char *runtime = find_in_path(wanted, search_path);
   if (runtime == NULL)
     return sc_error_set(err, ENOENT,
                         "OCI runtime '%s' not found: install runc (apt-get install runc) or "
                         "name one with --runtime PATH",
                         wanted);
   char *dir = NULL;
-  int lock_fd =
-      sc_store_tmp_dir(sc_store_tmp_base(tmpdir), "sc-build-preflight.", 0700, NULL, &dir, err);
+  int lock_fd = sc_store_tmp_dir(tmpdir, "sc-build-preflight.", 0700, NULL, &dir, err);
   if (lock_fd < 0)
     return -1;
   int r = run_preflight(runtime, dir, err);
@@ -277,7 +277,8 @@ static int make_test_root(smoke_run *run, sc_error *err)
 static int prepare(smoke_run *run, sc_error *err)
 {
   const sc_smoke_options *o = run->options;
-  if (sc_smoke_preflight(o->runtime_path, o->tmpdir, &run->report->runtime, err) < 0)
+  if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &run->report->runtime, err) <
+      0)
     return -1;
   run->runtime.path = run->report->runtime;
   run->runtime.systemd_cgroup = sc_systemd_is_running();

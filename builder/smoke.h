@@ -22,8 +22,9 @@ typedef struct sc_smoke_options {
   json_t *probes;           /* array of probe objects (docs/sc-build-json.md) */
   double timeout;           /* default per-probe timeout, seconds */
   bool keep;                /* leave the root (and stop the container) for inspection */
-  const char *runtime_path; /* NULL: runc from PATH */
-  const char *tmpdir;       /* where the root is made; NULL: $TMPDIR or /var/tmp */
+  const char *runtime_path; /* NULL: runc, looked for in search_path */
+  const char *search_path;  /* $PATH as the caller read it; NULL: SC_DEFAULT_SEARCH_PATH */
+  const char *tmpdir;       /* where the root is made; NULL: /var/tmp */
   volatile const int *interrupted;
   sc_smoke_event_fn on_event;
   void *user;
@@ -51,10 +52,15 @@ typedef struct sc_smoke_report {
   char *log_tail; /* last lines of the container's output, on failure */
 } sc_smoke_report;
 
-/* Resolve the runtime (PATH lookup) and run it once on a trivial bundle:
+/* Where a program named without a '/' is looked for when the caller gives
+ * no search path (the library reads no environment: the CLI passes $PATH). */
+#define SC_DEFAULT_SEARCH_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* Resolve the runtime (runc when NULL; a name without '/' in search_path,
+ * a ':'-separated list as $PATH is) and run it once on a trivial bundle:
  * fails with the reason it cannot run containers here. */
-int sc_smoke_preflight(const char *runtime_path, const char *tmpdir, char **resolved,
-                       sc_error *err);
+int sc_smoke_preflight(const char *runtime_path, const char *search_path, const char *tmpdir,
+                       char **resolved, sc_error *err);
 /* Run the whole test; the process state is the caller's: when the caller
  * is a child subreaper (prctl(PR_SET_CHILD_SUBREAPER), as `sc-build test`
  * makes itself), the container's init becomes its child once the runtime

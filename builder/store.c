@@ -113,16 +113,13 @@ static bool still_there(int parent_fd, const char *name, int fd)
 
 const char *sc_store_tmp_base(const char *given)
 {
-  if (given)
-    return given;
-  const char *env = getenv("TMPDIR");
-  return env && env[0] ? env : "/var/tmp";
+  return given && given[0] ? given : "/var/tmp";
 }
 
 int sc_store_tmp_dir(const char *base, const char *prefix, mode_t mode, sc_store_leftover_fn before,
                      char **path, sc_error *err)
 {
-  base = base ? base : sc_store_tmp_base(NULL);
+  base = sc_store_tmp_base(base);
   _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);

@@ -39,9 +39,9 @@ void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover
 int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, bool dir,
                         char **name, sc_error *err);
 
-/* Where temporary directories go: given, else $TMPDIR, else /var/tmp
- * (room for image-sized trees, unlike a tmpfs /tmp).  The one place the
- * builder reads TMPDIR. */
+/* Where temporary directories go: given (the CLI passes $TMPDIR in:
+ * the library reads no environment), else /var/tmp (room for image-sized
+ * trees, unlike a tmpfs /tmp). */
 const char *sc_store_tmp_base(const char *given);
 
 /* The one way the builder makes a temporary directory: prefix + random hex

@@ -678,7 +678,8 @@ static int add_base(sc_validation *v, sc_image_view *view, const char *from,
   /* A base pulled beforehand is the one platform's of a one-platform build. */
   const char *pulled = o && !platform ? o->pulled : NULL;
   sc_image_source src = {0};
-  sc_image_source_options options = {.pull = &pull, .need_layout = true, .base_image = true};
+  sc_image_source_options options = {
+      .pull = &pull, .need_layout = true, .base_image = true, .tmpdir = o ? o->tmpdir : NULL};
   if (pulled == NULL && sc_image_source_resolve(from, &options, &src, err) < 0)
     return -1;
   sc_image *image = NULL;

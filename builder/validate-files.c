@@ -7,6 +7,7 @@
 
 #include "util.h"
 #include "smoke-probe.h"
+#include "tmpfiles-line.h"
 #include "validate-checks.h"
 
 /* ---- service.template (systemd.service(5), as atomic renders it) ---- */
@@ -104,39 +105,6 @@ void sc_validate_service(sc_validation *v)
 
 /* ---- tmpfiles.template, rendered (tmpfiles.d(5)) ---- */
 
-#define MAX_FIELDS 8
-
-typedef struct fields {
-  const char *start[MAX_FIELDS];
-  size_t len[MAX_FIELDS];
-  int col[MAX_FIELDS];
-  size_t count; /* may exceed MAX_FIELDS: only the first ones are kept */
-} fields;
-
-/* Split a line at blanks; columns in characters. */
-static void split_fields(const char *line, size_t len, fields *f)
-{
-  *f = (fields){0};
-  int col = 1;
-  size_t i = 0;
-  while (i < len) {
-    if (line[i] == ' ' || line[i] == '\t') {
-      i++, col++;
-      continue;
-    }
-    size_t start = i;
-    int start_col = col;
-    for (; i < len && line[i] != ' ' && line[i] != '\t'; i++)
-      col += ((unsigned char)line[i] & 0xC0) != 0x80;
-    if (f->count < MAX_FIELDS) {
-      f->start[f->count] = line + start;
-      f->len[f->count] = i - start;
-      f->col[f->count] = start_col;
-    }
-    f->count++;
-  }
-}
-
 static const char *line_at(const char *text, int number, size_t *len)
 {
   for (int n = 1; n < number && text; n++) {
@@ -147,76 +115,75 @@ static const char *line_at(const char *text, int number, size_t *len)
   return text ? text : "";
 }
 
-static bool type_is_valid(const char *type, size_t len)
+static bool type_is_valid(const char *type)
 {
-  if (len == 0 || strchr("fFwdDevqQpLcbCxXrRzZtThHaA", type[0]) == NULL)
+  if (type[0] == '\0' || strchr("fFwdDevqQpLcbCxXrRzZtThHaA", type[0]) == NULL)
     return false;
-  for (size_t i = 1; i < len; i++)
-    if (strchr("!-+=~^$", type[i]) == NULL || type[i] == '\0')
-      return false;
-  return true;
+  return strspn(type + 1, "!-+=~^$") == strlen(type + 1);
 }
 
-static bool mode_is_valid(const char *mode, size_t len)
+static bool mode_is_valid(const char *mode)
 {
-  if (len == 1 && mode[0] == '-')
+  if (strcmp(mode, "-") == 0)
     return true;
-  size_t i = 0;
-  while (i < len && (mode[i] == '~' || mode[i] == ':'))
-    i++;
-  if (len - i < 3 || len - i > 4)
-    return false;
-  for (; i < len; i++)
-    if (mode[i] < '0' || mode[i] > '7')
-      return false;
-  return true;
+  mode += strspn(mode, "~:");
+  size_t len = strlen(mode);
+  return len >= 3 && len <= 4 && strspn(mode, "01234567") == len;
 }
 
 #define tmpfiles_error(v, line, col, ...)                                                          \
   sc_validation_report(v, SC_DIAG_ERROR, SC_FILE_TMPFILES_TEMPLATE, line, col, __VA_ARGS__)
 
-static void check_tmpfiles_line(sc_validation *v, const fields *r, const int *cols, int number)
+static void check_tmpfiles_line(sc_validation *v, const sc_tmpfiles_line *r, const int *cols,
+                                int number)
 {
-  if (r->count < 2 || r->count > 7) {
-    tmpfiles_error(v, number, r->count > 7 ? cols[7] : cols[0],
+  if (r->count < 2) {
+    tmpfiles_error(v, number, cols[0],
                    "a tmpfiles.d line has 2 to 7 fields (type path mode user group age "
                    "argument), this one has %zu",
                    r->count);
     return;
   }
-  if (!type_is_valid(r->start[0], r->len[0]))
+  const char *type = r->field[0], *path = r->field[1];
+  if (!type_is_valid(type))
     tmpfiles_error(v, number, cols[0],
-                   "unknown tmpfiles.d type '%.*s': a letter of fFwdDevqQpLcbCxXrRzZtThHaA, "
+                   "unknown tmpfiles.d type '%s': a letter of fFwdDevqQpLcbCxXrRzZtThHaA, "
                    "then modifiers !-+=~^$",
-                   (int)r->len[0], r->start[0]);
-  else if (strchr("wcbaAhHtT", r->start[0][0]) && r->count < 7)
+                   type);
+  else if (strchr("wcbaAhHtT", type[0]) && r->count < SC_TMPFILES_FIELDS)
     tmpfiles_error(v, number, cols[0], "tmpfiles.d type '%c' needs an argument (the 7th field)",
-                   r->start[0][0]);
-  if (r->start[1][0] != '/' && r->start[1][0] != '%')
-    tmpfiles_error(v, number, cols[1], "the path '%.*s' must be absolute after rendering",
-                   (int)r->len[1], r->start[1]);
-  if (r->count > 2 && !mode_is_valid(r->start[2], r->len[2]))
-    tmpfiles_error(v, number, cols[2], "the mode '%.*s' is not an octal mode or '-'",
-                   (int)r->len[2], r->start[2]);
+                   type[0]);
+  if (path[0] != '/' && path[0] != '%')
+    tmpfiles_error(v, number, cols[1], "the path '%s' must be absolute after rendering", path);
+  if (r->count > 2 && !mode_is_valid(r->field[2]))
+    tmpfiles_error(v, number, cols[2], "the mode '%s' is not an octal mode or '-'", r->field[2]);
+}
+
+/* One rendered line, reported at the columns of the template line when its
+ * fields line up with the rendered ones (a value with a blank would shift
+ * them). */
+static void check_rendered_line(sc_validation *v, const char *line, size_t len, int number)
+{
+  sc_tmpfiles_line r, t;
+  if (sc_tmpfiles_line_split(line, len, &r) < 0) {
+    tmpfiles_error(v, number, r.error_col, "%s", r.error);
+    return;
+  }
+  size_t tlen;
+  const char *tline = line_at(v->project->tmpfiles_template.data, number, &tlen);
+  bool aligned = sc_tmpfiles_line_split(tline, tlen, &t) == 0 && t.count == r.count;
+  if (r.count > 0)
+    check_tmpfiles_line(v, &r, aligned ? t.col : r.col, number);
+  sc_tmpfiles_line_clear(&t);
+  sc_tmpfiles_line_clear(&r);
 }
 
 void sc_validate_tmpfiles(sc_validation *v, const char *rendered)
 {
-  const char *template = v->project->tmpfiles_template.data;
   int number = 1;
   for (const char *line = rendered; *line; number++) {
     size_t len = strcspn(line, "\n");
-    const char *body = line + strspn(line, " \t");
-    if (body < line + len && *body != '#') {
-      fields r, t;
-      split_fields(line, len, &r);
-      size_t tlen;
-      const char *tline = line_at(template, number, &tlen);
-      split_fields(tline, tlen, &t);
-      /* Columns from the template line when its fields line up with the
-       * rendered ones (a value with a blank would shift them). */
-      check_tmpfiles_line(v, &r, t.count == r.count ? t.col : r.col, number);
-    }
+    check_rendered_line(v, line, len, number);
     line += len + (line[len] == '\n');
   }
 }

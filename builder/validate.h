@@ -24,6 +24,7 @@ typedef struct sc_validate_options {
    * programs must be ELF files of its architecture.  The caller decides
    * whether sc-build.json's apply (sc_validate_platforms). */
   const sc_platforms *platforms;
+  const char *tmpdir; /* where an archive base is unpacked (sc_store_tmp_base) */
 } sc_validate_options;
 
 /* The platforms whose images validate checks and build builds, from what

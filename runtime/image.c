@@ -380,19 +380,16 @@ static int layout_entry(sc_image *image, const char *digest, json_t **out, sc_er
       0)
     return sc_error_prefix(err, "%s", image->layout_path);
   json_error_t jerr;
-  json_t *index = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+  _cleanup_(json_decrefp) json_t *index = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (index == NULL)
     return sc_error_set_at(err, SC_E_INVALID, "index.json", jerr.line, jerr.column,
                            "%s/index.json: %s", image->layout_path, jerr.text);
-  if (sc_image_index_check(index, image->layout_path, err) < 0) {
-    json_decref(index);
+  if (sc_image_index_check(index, image->layout_path, err) < 0)
     return -1;
-  }
   json_t *manifests = json_object_get(index, "manifests");
   json_t *descriptor = digest ? find_digest_in_index(manifests, digest, image->layout_path, err)
                               : find_in_index(manifests, image->tag, image->layout_path, err);
   *out = json_incref(descriptor);
-  json_decref(index);
   return descriptor ? 0 : -1;
 }
 

@@ -249,12 +249,12 @@ static int render_files(deploy_job *job, sc_error *err)
       parse_config(job, config, len, &parsed, err) < 0 || check_config(job, parsed, err) < 0)
     return -1;
   job->has_service = !job->exports.manifest->no_container_service;
-  _cleanup_free_ char *unit_name = xasprintf("%s.service", name);
+  _cleanup_free_ char *unit_name = sc_txn_deployment_file(name, SC_TXN_UNIT);
   if (job->has_service &&
       render_to(job, job->exports.service, job->exports.service_len, "/exports/service.template",
                 SC_TEMPLATE_UNIT_VALUES, unit_name, &unit, &len, err) < 0)
     return -1;
-  _cleanup_free_ char *tmpfiles_name = xasprintf("tmpfiles-%s.conf", name);
+  _cleanup_free_ char *tmpfiles_name = sc_txn_deployment_file(name, SC_TXN_TMPFILES);
   if (job->exports.tmpfiles == NULL)
     return render_bind_tmpfiles(job, parsed, tmpfiles_name, err);
   return render_to(job, job->exports.tmpfiles, job->exports.tmpfiles_len,
@@ -408,7 +408,6 @@ static int build_deployment(deploy_job *job, sc_error *err)
 /* Everything the change writes outside staging, under temporary names. */
 static int stage_host_side(deploy_job *job, sc_error *err)
 {
-  const char *name = job->options->name;
   if (stage_hostfs_from(&job->txn, job->rootfs_fd, &job->exports, job->values, job->saved_info,
                         &job->hostfs, err) < 0)
     return -1;
@@ -416,12 +415,7 @@ static int stage_host_side(deploy_job *job, sc_error *err)
     return -1;
   if (write_info(job, err) < 0 || sc_txn_step(job->options, "info", err) < 0)
     return -1;
-  _cleanup_free_ char *unit = xasprintf("%s.service", name);
-  _cleanup_free_ char *tmpfiles = xasprintf("tmpfiles-%s.conf", name);
-  if (sc_txn_stage_file(&job->txn, job->staging_fd, unit, "unit", err) < 0 ||
-      sc_txn_stage_file(&job->txn, job->staging_fd, tmpfiles, "tmpfiles", err) < 0)
-    return -1;
-  return 0;
+  return sc_txn_stage_unit_files(&job->txn, job->staging_fd, ".", err);
 }
 
 static void fill_result(deploy_job *job, sc_install_result *result)
@@ -464,9 +458,8 @@ static int refuse_existing(const sc_root *root, const char *name, sc_error *err)
                           "%s/%s/%s.%d exists without an active link: remove the leftover "
                           "deployment first",
                           root->path, SC_CONTAINERS_DIR, name, i);
-  const char *files[][2] = {{SC_UNIT_DIR, ".service"}, {SC_TMPFILES_DIR, ".conf"}};
-  for (size_t i = 0; i < 2; i++) {
-    _cleanup_free_ char *path = xasprintf("%s/%s%s", files[i][0], name, files[i][1]);
+  for (sc_txn_unit_file which = SC_TXN_UNIT; which <= SC_TXN_TMPFILES; which++) {
+    _cleanup_free_ char *path = sc_txn_host_file(name, which);
     struct stat st;
     if (fstatat(root->fd, path, &st, AT_SYMLINK_NOFOLLOW) == 0)
       return sc_error_set(err, SC_E_EXISTS, "the file %s/%s already exists", root->path, path);
@@ -516,13 +509,12 @@ static bool update_changes_nothing(const sc_image *image, json_t *info, const sc
 }
 
 /* atomic's OSTree repository, as its _find_ostree_repo_location finds it:
- * $ATOMIC_OSTREE_REPO, else /ostree/repo when it exists, else the storage
- * beside the deployments (both in the root). */
-static char *atomic_repository(const sc_root *root)
+ * $ATOMIC_OSTREE_REPO (given), else /ostree/repo when it exists, else the
+ * storage beside the deployments (both in the root). */
+static char *atomic_repository(const sc_root *root, const char *given)
 {
-  const char *env = getenv("ATOMIC_OSTREE_REPO");
-  if (env && env[0])
-    return xstrdup(env);
+  if (given && given[0])
+    return xstrdup(given);
   if (faccessat(root->fd, "ostree/repo/config", F_OK, 0) == 0)
     return xasprintf("%s/ostree/repo", root->path);
   return xasprintf("%s/%s/.storage/ostree", root->path, SC_CONTAINERS_DIR);
@@ -531,7 +523,8 @@ static char *atomic_repository(const sc_root *root)
 /* The image an update without --image deploys again: the reference
  * sc-build opened, or, in what atomic installed, the NAME:TAG of an image
  * in atomic's repository. */
-static char *installed_image_reference(const sc_root *root, json_t *info)
+static char *installed_image_reference(const sc_root *root, const sc_install_options *options,
+                                       json_t *info)
 {
   const char *ours = json_string_value(json_object_get(info, SC_INFO_IMAGE_REFERENCE));
   if (ours)
@@ -541,7 +534,7 @@ static char *installed_image_reference(const sc_root *root, json_t *info)
     return NULL;
   if (sc_str_has_prefix(image, "oci:") || sc_str_has_prefix(image, "ostree:"))
     return xstrdup(image);
-  _cleanup_free_ char *repo = atomic_repository(root);
+  _cleanup_free_ char *repo = atomic_repository(root, options->atomic_ostree_repo);
   return xasprintf("ostree:%s@%s", image, repo);
 }
 
@@ -554,17 +547,15 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
   if (active == -1)
     return sc_error_set(err, ENOENT, "no container '%s' is installed in %s", options->name,
                         root->path[0] ? root->path : "/");
-  json_t *info = NULL;
+  _cleanup_(json_decrefp) json_t *info = NULL;
   if (sc_deploy_read_info(root, options->name, active, &info, err) < 0)
     return -1;
   sc_image *reopened = NULL;
   if (image == NULL) {
-    _cleanup_free_ char *ref = installed_image_reference(root, info);
-    if (ref == NULL || sc_image_open(ref, &reopened, err) < 0) {
-      json_decref(info);
+    _cleanup_free_ char *ref = installed_image_reference(root, options, info);
+    if (ref == NULL || sc_image_open(ref, &reopened, err) < 0)
       return ref ? sc_error_prefix(err, "reopening the installed image (give one with --image)")
                  : sc_error_set(err, SC_E_INVALID, "the deployment's info names no image");
-    }
     image = reopened;
   }
   int r = 0;
@@ -584,7 +575,6 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
     r = run_job(&job, result, err);
   }
   sc_image_free(reopened);
-  json_decref(info);
   return r;
 }
 

@@ -45,11 +45,9 @@ static int switch_deployment(sc_root *root, int other, json_t *info, json_t *cur
   sc_txn txn;
   int r = sc_txn_begin(&txn, root, options, "rollback", other, false, err);
   if (r == 0) {
-    _cleanup_free_ char *unit = xasprintf("%s.%d/%s.service", name, other, name);
-    _cleanup_free_ char *tmpfiles = xasprintf("%s.%d/tmpfiles-%s.conf", name, other, name);
+    _cleanup_free_ char *dir = sc_deploy_dirname(name, other);
     if (sc_deploy_stage_hostfs(&txn, other, info, current, err) < 0 ||
-        sc_txn_stage_file(&txn, root->containers_fd, unit, "unit", err) < 0 ||
-        sc_txn_stage_file(&txn, root->containers_fd, tmpfiles, "tmpfiles", err) < 0) {
+        sc_txn_stage_unit_files(&txn, root->containers_fd, dir, err) < 0) {
       sc_txn_abort(&txn);
       r = -1;
     } else {
@@ -65,13 +63,13 @@ static int rollback_in_root(sc_root *root, int active, const sc_install_options 
 {
   const char *name = options->name;
   int other = 1 - active;
-  json_t *info = NULL;
+  _cleanup_(json_decrefp) json_t *info = NULL;
   if (!sc_deploy_exists(root, name, other))
     return sc_error_set(err, ENOENT, "%s has no previous deployment to roll back to (%s/%s/%s.%d)",
                         name, root->path, SC_CONTAINERS_DIR, name, other);
   if (sc_deploy_read_info(root, name, other, &info, err) < 0)
     return sc_error_prefix(err, "the previous deployment may be corrupted");
-  json_t *current = NULL;
+  _cleanup_(json_decrefp) json_t *current = NULL;
   int r = sc_deploy_read_info(root, name, active, &current, err);
   if (r == 0)
     r = switch_deployment(root, other, info, current, options, result, err);
@@ -80,8 +78,6 @@ static int rollback_in_root(sc_root *root, int active, const sc_install_options 
     result->deployment = sc_deploy_destdir(root, name, other);
     result->info = json_incref(info);
   }
-  json_decref(current);
-  json_decref(info);
   return r;
 }
 

@@ -196,12 +196,11 @@ int sc_manifest_parse(const char *text, size_t len, const char *file, sc_manifes
                       sc_diags *diags, sc_error *err)
 {
   json_error_t jerr;
-  json_t *doc = json_loadb(text, len, 0, &jerr);
+  _cleanup_(json_decrefp) json_t *doc = json_loadb(text, len, 0, &jerr);
   if (doc == NULL)
     return sc_error_set_at(err, SC_E_INVALID, file, jerr.line, jerr.column > 0 ? jerr.column : 1,
                            "not valid JSON: %s", jerr.text);
   if (!json_is_object(doc)) {
-    json_decref(doc);
     sc_jsonpos pos;
     sc_jsonpos_find(text, len, NULL, 0, &pos);
     return sc_error_set_at(err, SC_E_INVALID, file, pos.value_line, pos.value_col,
@@ -209,7 +208,6 @@ int sc_manifest_parse(const char *text, size_t len, const char *file, sc_manifes
   }
   manifest_parse mp = {text, len, file, diags, manifest_new()};
   parse_members(&mp, doc);
-  json_decref(doc);
   *out = mp.manifest;
   return 0;
 }

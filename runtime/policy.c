@@ -308,18 +308,13 @@ int sc_policy_load(const char *path, sc_policy **out, sc_error *err)
   *out = NULL;
   if (path)
     return load_file(path, out, err);
-  const char *home = getenv("HOME");
-  _cleanup_free_ char *user =
-      home && home[0] ? xasprintf("%s/.config/containers/policy.json", home) : NULL;
-  if (user && access(user, F_OK) == 0)
-    return load_file(user, out, err);
   if (access(SC_POLICY_SYSTEM, F_OK) == 0)
     return load_file(SC_POLICY_SYSTEM, out, err);
   return sc_error_set(err, ENOENT,
-                      "no signature policy: neither %s nor " SC_POLICY_SYSTEM
-                      " exists; install one (Debian's containers-common ships it) or name one "
-                      "with --policy FILE (containers-policy.json(5)), as skopeo needs one",
-                      user ? user : "$HOME/.config/containers/policy.json");
+                      "no signature policy: neither $HOME/.config/containers/policy.json "
+                      "nor " SC_POLICY_SYSTEM " exists; install one (Debian's "
+                      "containers-common ships it) or name one with --policy FILE "
+                      "(containers-policy.json(5)), as skopeo needs one");
 }
 
 /* ---- applying it ---- */

@@ -13,8 +13,9 @@
  *                            matchRepository, exactReference, exactRepository,
  *                            remapIdentity
  *
- * The file is $HOME/.config/containers/policy.json when it exists, else
- * /etc/containers/policy.json; a named file (--policy) replaces both.
+ * The file is the one the caller names (sc-build: --policy, else
+ * $HOME/.config/containers/policy.json when it exists, found by the CLI:
+ * the library reads no environment), else /etc/containers/policy.json.
  * Without any, reading is refused, as skopeo refuses it.  The file is
  * hostile input: read strictly (unknown fields and types are errors, as
  * containers/image reads it), bounded, every error placed by line and
@@ -33,7 +34,7 @@
 typedef struct sc_policy sc_policy;
 
 int sc_policy_parse(const char *file, const char *data, size_t len, sc_policy **out, sc_error *err);
-/* path NULL: the default files above. */
+/* path NULL: SC_POLICY_SYSTEM. */
 int sc_policy_load(const char *path, sc_policy **out, sc_error *err);
 void sc_policy_free(sc_policy *policy);
 const char *sc_policy_file(const sc_policy *policy);

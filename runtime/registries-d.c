@@ -208,19 +208,6 @@ int sc_registries_d_parse(sc_registries_d *d, const char *file, const char *data
 
 /* ---- the directory ---- */
 
-static char *default_dir(void)
-{
-  const char *config = getenv("XDG_CONFIG_HOME");
-  const char *home = getenv("HOME");
-  _cleanup_free_ char *user = config && config[0] ? xasprintf("%s/containers/registries.d", config)
-                              : home && home[0]
-                                  ? xasprintf("%s/.config/containers/registries.d", home)
-                                  : NULL;
-  if (user && access(user, F_OK) == 0)
-    return steal_pointer(&user);
-  return xstrdup(SC_REGISTRIES_D_SYSTEM);
-}
-
 static int load_file(sc_registries_d *d, int dirfd, const char *name, sc_error *err)
 {
   _cleanup_free_ char *path = sc_path_join(d->dir, name);
@@ -234,7 +221,7 @@ static int load_file(sc_registries_d *d, int dirfd, const char *name, sc_error *
 int sc_registries_d_load(const char *dir, sc_registries_d **out, sc_error *err)
 {
   sc_registries_d *d = sc_registries_d_new();
-  d->dir = dir ? xstrdup(dir) : default_dir();
+  d->dir = xstrdup(dir ? dir : SC_REGISTRIES_D_SYSTEM);
   *out = d;
   _cleanup_close_ int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT && dir == NULL)

@@ -5,10 +5,11 @@
  * are read from and a `lookaside-staging` one they are written to (the
  * older names `sigstore` and `sigstore-staging` mean the same).
  *
- * The directory is the one named (skopeo's --registries.d), else
- * $XDG_CONFIG_HOME/containers/registries.d (~/.config/...) when it
- * exists, else /etc/containers/registries.d, as containers/image chooses:
- * the user's directory replaces the system's, it is not merged.  Every
+ * The directory is the one the caller names (sc-build: skopeo's
+ * --registries.d, else $XDG_CONFIG_HOME/containers/registries.d
+ * (~/.config/...) when it exists, found by the CLI: the library reads no
+ * environment), else /etc/containers/registries.d, as containers/image
+ * chooses: the user's directory replaces the system's, it is not merged.  Every
  * *.yaml file in it is read; a namespace configured in two files is an
  * error naming both.  The files are hostile input: bounded in size, and
  * every error names the file, line and column. */

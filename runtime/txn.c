@@ -16,10 +16,25 @@
 #include "hostfs.h"
 #include "util.h"
 
-/* The unit and tmpfiles files, by their journal keys. */
+/* The unit and tmpfiles files, by sc_txn_unit_file: their journal keys,
+ * where the host has them (DIR/NAME SUFFIX) and what the deployment calls
+ * them (PREFIX NAME SUFFIX), as atomic names them. */
 static const struct {
-  const char *key, *dir, *suffix;
-} unit_files[] = {{"unit", SC_UNIT_DIR, ".service"}, {"tmpfiles", SC_TMPFILES_DIR, ".conf"}};
+  const char *key, *dir, *prefix, *suffix;
+} unit_files[] = {
+    [SC_TXN_UNIT] = {"unit", SC_UNIT_DIR, "", ".service"},
+    [SC_TXN_TMPFILES] = {"tmpfiles", SC_TMPFILES_DIR, "tmpfiles-", ".conf"},
+};
+
+char *sc_txn_deployment_file(const char *name, sc_txn_unit_file which)
+{
+  return xasprintf("%s%s%s", unit_files[which].prefix, name, unit_files[which].suffix);
+}
+
+char *sc_txn_host_file(const char *name, sc_txn_unit_file which)
+{
+  return xasprintf("%s/%s%s", unit_files[which].dir, name, unit_files[which].suffix);
+}
 
 int sc_txn_step(const sc_install_options *options, const char *step, sc_error *err)
 {
@@ -58,6 +73,13 @@ static int doc_target(const sc_txn *txn)
 static char *staged_path(const sc_txn *txn, const char *dir, const char *base)
 {
   return xasprintf("%s/.%s%s", dir, base, txn->suffix);
+}
+
+/* Where the unit or tmpfiles file waits for the commit, beside the host's. */
+static char *staged_unit_file(const sc_txn *txn, sc_txn_unit_file which)
+{
+  _cleanup_free_ char *base = xasprintf("%s%s", txn->name, unit_files[which].suffix);
+  return staged_path(txn, unit_files[which].dir, base);
 }
 
 static void set_ids(sc_txn *txn, const char *txid)
@@ -138,9 +160,12 @@ int sc_txn_begin(sc_txn *txn, const sc_root *root, const sc_install_options *opt
   return 0;
 }
 
-int sc_txn_stage_file(sc_txn *txn, int dirfd, const char *src, const char *key, sc_error *err)
+/* Stage one file for the host from the deployment's file src (under
+ * dirfd), or, when src is missing, the removal of the host's file. */
+static int stage_unit_file(sc_txn *txn, int dirfd, const char *src, sc_txn_unit_file which,
+                           sc_error *err)
 {
-  size_t i = strcmp(key, "unit") == 0 ? 0 : 1;
+  const char *key = unit_files[which].key;
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
   sc_error local = SC_ERROR_INIT;
@@ -151,12 +176,22 @@ int sc_txn_stage_file(sc_txn *txn, int dirfd, const char *src, const char *key, 
   json_object_set_new(txn->doc, key, json_boolean(present));
   if (!present)
     return 0;
-  _cleanup_free_ char *base = xasprintf("%s%s", txn->name, unit_files[i].suffix);
-  _cleanup_free_ char *path = staged_path(txn, unit_files[i].dir, base);
+  _cleanup_free_ char *path = staged_unit_file(txn, which);
   if (write_new_file(txn->root->fd, path, text, len, 0644, err) < 0 ||
-      sync_dir_at(txn->root->fd, unit_files[i].dir, err) < 0)
+      sync_dir_at(txn->root->fd, unit_files[which].dir, err) < 0)
     return -1;
   return sc_txn_step(txn->options, key, err);
+}
+
+int sc_txn_stage_unit_files(sc_txn *txn, int dirfd, const char *dir, sc_error *err)
+{
+  for (sc_txn_unit_file which = SC_TXN_UNIT; which <= SC_TXN_TMPFILES; which++) {
+    _cleanup_free_ char *file = sc_txn_deployment_file(txn->name, which);
+    _cleanup_free_ char *src = sc_path_join(dir, file);
+    if (stage_unit_file(txn, dirfd, src, which, err) < 0)
+      return -1;
+  }
+  return 0;
 }
 
 /* ---- finishing a committed change ---- */
@@ -185,10 +220,9 @@ static int publish_unit_files(sc_txn *txn, char ***kept, sc_error *err)
 {
   (void)kept;
   int fd = txn->root->fd;
-  for (size_t i = 0; i < 2; i++) {
-    _cleanup_free_ char *base = xasprintf("%s%s", txn->name, unit_files[i].suffix);
-    _cleanup_free_ char *dest = xasprintf("%s/%s", unit_files[i].dir, base);
-    _cleanup_free_ char *staged = staged_path(txn, unit_files[i].dir, base);
+  for (sc_txn_unit_file i = SC_TXN_UNIT; i <= SC_TXN_TMPFILES; i++) {
+    _cleanup_free_ char *dest = sc_txn_host_file(txn->name, i);
+    _cleanup_free_ char *staged = staged_unit_file(txn, i);
     if (json_is_true(json_object_get(txn->doc, unit_files[i].key))) {
       if (renameat(fd, staged, fd, dest) < 0 && errno != ENOENT)
         return sc_error_set_errno(err, errno, "cannot rename %s to %s", staged, dest);
@@ -329,9 +363,8 @@ int sc_txn_commit(sc_txn *txn, char ***kept, sc_error *err)
 static int undo(sc_txn *txn, sc_error *err)
 {
   int fd = txn->root->fd;
-  for (size_t i = 0; i < 2; i++) {
-    _cleanup_free_ char *base = xasprintf("%s%s", txn->name, unit_files[i].suffix);
-    _cleanup_free_ char *staged = staged_path(txn, unit_files[i].dir, base);
+  for (sc_txn_unit_file i = SC_TXN_UNIT; i <= SC_TXN_TMPFILES; i++) {
+    _cleanup_free_ char *staged = staged_unit_file(txn, i);
     if (unlinkat(fd, staged, 0) < 0 && errno != ENOENT)
       return sc_error_set_errno(err, errno, "cannot remove %s", staged);
   }

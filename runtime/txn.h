@@ -54,11 +54,18 @@ int sc_txn_begin(sc_txn *txn, const sc_root *root, const sc_install_options *opt
 const char *sc_txn_staging(const sc_txn *txn);
 /* Rewrite the journal after changing txn->doc. */
 int sc_txn_save(sc_txn *txn, sc_error *err);
-/* Stage the unit (key "unit") or tmpfiles file ("tmpfiles") for the host,
- * as .NAME.service.sc-new-TXID (.NAME.conf.sc-new-TXID) beside it, from
- * the deployment's file src (under dirfd); a missing src stages the
- * removal of the host's file. */
-int sc_txn_stage_file(sc_txn *txn, int dirfd, const char *src, const char *key, sc_error *err);
+/* The unit file and the tmpfiles file a deployment gives the host. */
+typedef enum { SC_TXN_UNIT, SC_TXN_TMPFILES } sc_txn_unit_file;
+/* Its name in the deployment directory: NAME.service, tmpfiles-NAME.conf. */
+char *sc_txn_deployment_file(const char *name, sc_txn_unit_file which);
+/* Its path on the host, from the root: SC_UNIT_DIR/NAME.service,
+ * SC_TMPFILES_DIR/NAME.conf. */
+char *sc_txn_host_file(const char *name, sc_txn_unit_file which);
+/* Stage the deployment's unit and tmpfiles files (in directory dir under
+ * dirfd) for the host, as .NAME.service.sc-new-TXID (.NAME.conf.sc-new-TXID)
+ * beside the host's; a file the deployment lacks stages the removal of the
+ * host's. */
+int sc_txn_stage_unit_files(sc_txn *txn, int dirfd, const char *dir, sc_error *err);
 /* Commit and finish: after this returns, even with an error, the change
  * happens (the next command finishes it).  Changed host files that were
  * kept are appended to *kept when kept is not NULL. */

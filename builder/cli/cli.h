@@ -90,6 +90,23 @@ int sc_cli_source_date_epoch_if_set(sc_cli *cli, bool *set, int64_t *out);
  * in milliseconds (tests shorten it); 0, the library's default, when unset
  * or not a number from 1 to 600000. */
 long sc_cli_backoff_ms(void);
+/* TMPDIR: where the library makes its temporary directories (the tmpdir
+ * options); NULL, the library's /var/tmp, when unset or empty. */
+const char *sc_cli_tmpdir(void);
+/* ATOMIC_OSTREE_REPO: atomic's OSTree repository, as atomic reads it, for
+ * an update of what atomic installed; NULL when unset or empty. */
+const char *sc_cli_atomic_ostree_repo(void);
+/* PATH: where a program named without a '/' (--runtime NAME) is looked
+ * for; NULL, the library's default list, when unset or empty. */
+const char *sc_cli_search_path(void);
+/* <datadir>/<sub> (newly allocated), checked to be a directory: the data
+ * directory is $SC_BUILD_DATADIR, else <dir of the executable>/../share/sc-build
+ * when it exists (a build tree or a relocated install), else the configured
+ * install path. */
+int sc_cli_datadir_sub(const char *sub, char **out, sc_error *err);
+/* What containers-auth.json(5) reads from the environment, for the auth
+ * file lookups (registry-auth.h). */
+struct sc_auth_env sc_cli_auth_env(void);
 /* $XDG_CONFIG_HOME/SUFFIX, else $HOME/.config/SUFFIX (XDG base directory
  * spec; relative values are ignored, as it says), else NULL: the user's
  * containers/certs.d and containers/registries.conf. */
@@ -100,6 +117,14 @@ char *sc_cli_user_config_path(const char *suffix);
  * file and drop-in directory), else /etc/containers/registries.conf; then
  * the drop-in directories (NULL-terminated in dirs). */
 void sc_cli_registries_conf_files(const char *option_file, char **file, char *dirs[3]);
+/* The user's containers-policy.json(5), $HOME/.config/containers/policy.json,
+ * when it exists (newly allocated), else NULL: the library then reads
+ * the system's. */
+char *sc_cli_user_policy_file(void);
+/* The user's containers-registries.d(5) directory,
+ * $XDG_CONFIG_HOME/containers/registries.d (~/.config/...), when it exists
+ * (newly allocated), else NULL: the library then reads the system's. */
+char *sc_cli_user_registries_d(void);
 
 /* Print diagnostics as a compiler does, one per line on stderr. */
 void sc_cli_print_diags(sc_cli *cli, const sc_diags *diags);

@@ -371,7 +371,8 @@ static int validate_first(sc_cli *cli, const sc_project *project, const build_ar
                                                               : a->resolved_from,
                             .interrupted = a->build.interrupted,
                             .pull = a->build.pull,
-                            .platforms = a->build.platforms};
+                            .platforms = a->build.platforms,
+                            .tmpdir = a->build.tmpdir};
   if (sc_validate_before_build(project, &vo, diags, &err) == 0)
     return 0;
   if (err.code != SC_E_CHECK) {
@@ -651,6 +652,7 @@ static int run(sc_cli *cli, build_args *a)
   if ((rc = choose_platforms(cli, a, project)) != 0)
     goto out;
   a->build.interrupted = sc_cli_catch_interrupts();
+  a->build.tmpdir = sc_cli_tmpdir();
   a->build.warnings = &diags;
   sc_image_ref base = {0};
   bool other = a->build.from &&

@@ -53,7 +53,8 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   sc_image *image = NULL;
   sc_ostree_import_result result = {0};
   int rc = SC_EXIT_OK;
-  if (sc_image_source_open(image_ref, NULL, &image, &err) < 0 ||
+  sc_image_source_options source = {.tmpdir = sc_cli_tmpdir()};
+  if (sc_image_source_open(image_ref, &source, &image, &err) < 0 ||
       sc_ostree_import(image, repo, options, &result, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   else if (cli->json)

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "datadir.h"
 #include "init.h"
 #include "project.h"
 #include "util.h"
@@ -155,7 +154,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
   _cleanup_free_ char *skeletons_dir = NULL;
   sc_skeleton_list skeletons = {NULL, 0};
   int rc = SC_EXIT_OK;
-  if (sc_datadir_sub("skeletons", &skeletons_dir, &err) < 0 ||
+  if (sc_cli_datadir_sub("skeletons", &skeletons_dir, &err) < 0 ||
       sc_skeleton_list_read(skeletons_dir, &skeletons, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
     goto out;

@@ -98,10 +98,11 @@ static int gather_creds(login_args *a, sc_error *err)
 
 static int login(sc_cli *cli, login_args *a, sc_error *err)
 {
+  sc_auth_env env = sc_cli_auth_env();
   _cleanup_free_ char *path =
-      a->reg.authfile ? xstrdup(a->reg.authfile) : sc_auth_file_default_path(err);
+      a->reg.authfile ? xstrdup(a->reg.authfile) : sc_auth_file_default_path(&env);
   _cleanup_free_ char *key = NULL;
-  if (path == NULL || sc_auth_key_normalize(a->host, &key, err) < 0)
+  if (sc_auth_key_normalize(a->host, &key, err) < 0)
     return -1;
   a->host = key; /* the key written; the registry is its HOST[:PORT] */
   _cleanup_free_ char *host = xstrndup(key, strcspn(key, "/"));

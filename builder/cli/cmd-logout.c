@@ -18,9 +18,10 @@ enum { OPT_AUTHFILE = 0x1700 };
 
 static int logout(sc_cli *cli, const char *authfile, const char *arg, sc_error *err)
 {
-  _cleanup_free_ char *path = authfile ? xstrdup(authfile) : sc_auth_file_default_path(err);
+  sc_auth_env env = sc_cli_auth_env();
+  _cleanup_free_ char *path = authfile ? xstrdup(authfile) : sc_auth_file_default_path(&env);
   _cleanup_free_ char *host = NULL; /* the key `login ARG` wrote */
-  if (path == NULL || sc_auth_key_normalize(arg, &host, err) < 0)
+  if (sc_auth_key_normalize(arg, &host, err) < 0)
     return -1;
   int rc = sc_auth_file_store(path, host, NULL, err);
   if (rc < 0)

@@ -139,7 +139,8 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
   }
   sc_image_set set = {
       .images = (const sc_image *const *)images, .count = n, .index_digest = *digest};
-  if (r > 0 && sc_image_write_set(&set, dest, mtime, sc_cli_catch_interrupts(), err) < 0)
+  if (r > 0 &&
+      sc_image_write_set(&set, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err) < 0)
     r = -1;
   for (size_t i = 0; i < n; i++)
     sc_image_free(images[i]);
@@ -168,7 +169,7 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
   if (rc == 0)
-    rc = sc_image_write(opened, dest, mtime, sc_cli_catch_interrupts(), err);
+    rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err);
   /* a docker-archive holds no manifest: its image is named by its config */
   bool docker_archive = dest->transport->transport == SC_TRANSPORT_DOCKER_ARCHIVE;
   const char *digest = rc < 0           ? NULL
@@ -182,7 +183,7 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
 }
 
 /* Ready to sign before anything is pushed: the key and a lookaside. */
-static int prepare_signer(const char *sign_by, const char *dest, const sc_cli_registry_args *reg,
+static int prepare_signer(const char *sign_by, const char *dest, sc_cli_registry_args *reg,
                           sc_signer **signer, sc_error *err)
 {
   *signer = NULL;
@@ -191,8 +192,8 @@ static int prepare_signer(const char *sign_by, const char *dest, const sc_cli_re
   sc_registry_ref ref;
   if (sc_registry_ref_parse(dest, &ref, err) < 0)
     return -1;
-  int rc =
-      sc_signer_new(sign_by, reg->registries_d, ref.host, ref.repository, ref.tag, signer, err);
+  int rc = sc_signer_new(sign_by, sc_cli_registry_registries_d(reg), ref.host, ref.repository,
+                         ref.tag, signer, err);
   sc_registry_ref_clear(&ref);
   return rc;
 }
@@ -213,8 +214,8 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
     goto out;
   }
   options->registry = sc_cli_registry_options(cli, reg);
-  options->policy = reg->policy;
-  options->registries_d = reg->registries_d;
+  options->policy = sc_cli_registry_policy(reg);
+  options->registries_d = sc_cli_registry_registries_d(reg);
   if (sc_push(image, dest, options, &result, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
   } else if (signer &&
@@ -282,7 +283,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"platform", required_argument, NULL, OPT_PLATFORM},
       {NULL, 0, NULL, 0},
   };
-  sc_push_options push = {.all = true};
+  sc_push_options push = {.all = true, .tmpdir = sc_cli_tmpdir()};
   sc_platform platform = {0};
   sc_image_platform want = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;

@@ -6,10 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "install-args.h"
-#include "registry-args.h"
 #include "run.h"
-#include "smoke-source.h"
+#include "smoke-args.h"
 #include "util.h"
 
 /* sc-build's own failure, told apart from any status of the command, as
@@ -28,10 +26,10 @@ static const char usage[] =
     "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
     "when it has options of its own.\n";
 
-enum { OPT_RW = 0x1700, OPT_NET, OPT_KEEP };
+enum { OPT_RW = 0x1700, OPT_NET };
 
 typedef struct run_args {
-  sc_install_args install; /* --set, --runtime, the registry options */
+  sc_smoke_args smoke; /* --set, --runtime, --keep, the registry options */
   sc_run_options run;
   sc_run_bind *binds;
   size_t bind_count;
@@ -47,8 +45,10 @@ static void on_event(void *user, const char *kind, const char *text)
   fprintf(stderr, "%s%s\n", strcmp(kind, "note") == 0 ? "note: " : "", text);
 }
 
-static int run_option(run_args *a, int opt, const char *arg, sc_error *err)
+/* run's own options (the shared ones: smoke-args.h). */
+static int run_option(void *own_args, int opt, const char *arg, sc_error *err)
 {
+  run_args *a = own_args;
   switch (opt) {
   case 't':
     if (!isatty(STDIN_FILENO))
@@ -57,9 +57,6 @@ static int run_option(run_args *a, int opt, const char *arg, sc_error *err)
     return 1;
   case OPT_RW:
     a->run.writable = true;
-    return 1;
-  case OPT_KEEP:
-    a->run.keep = true;
     return 1;
   case OPT_NET:
     if (strcmp(arg, "host") != 0 && strcmp(arg, "none") != 0)
@@ -73,7 +70,7 @@ static int run_option(run_args *a, int opt, const char *arg, sc_error *err)
     a->bind_count++;
     return 1;
   default:
-    return sc_install_args_option(&a->install, opt, arg, err);
+    return 0;
   }
 }
 
@@ -98,25 +95,22 @@ static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error 
       {"rw", no_argument, NULL, OPT_RW},
       {"net", required_argument, NULL, OPT_NET},
       {"volume", required_argument, NULL, 'v'},
-      {"keep", no_argument, NULL, OPT_KEEP},
+      SC_SMOKE_KEEP_OPTION,
       SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
   };
-  int own_argc = split_command(argc, argv, a);
-  int opt;
   /* -v is a bind here, as in podman run; --verbose stays. */
-  while ((opt = getopt_long(own_argc, argv, "tv:qh", options, NULL)) != -1) {
-    if (opt == 'h') {
-      fputs(usage, stdout);
-      return 1;
-    }
-    int r = run_option(a, opt, optarg, err);
-    if (r < 0)
-      return -1;
-    if (r == 0 && !sc_cli_global_option(cli, opt))
-      return sc_error_set(err, SC_E_USAGE, "unknown option (see 'sc-build run --help')");
-  }
-  sc_cli_finish_options(cli);
+  sc_smoke_parser parser = {.command = "run",
+                            .usage = usage,
+                            .argc = split_command(argc, argv, a),
+                            .shortopts = "tv:qh",
+                            .options = options,
+                            .own = run_option,
+                            .own_args = a};
+  int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);
+  if (r != 0)
+    return r;
+  int own_argc = parser.argc;
   if (optind >= own_argc)
     return sc_error_set(err, SC_E_USAGE, "run takes an IMAGE (see 'sc-build run --help')");
   a->image = argv[optind++];
@@ -127,35 +121,24 @@ static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error 
   return 0;
 }
 
-/* The one place `run` turns IMAGE into an image: a docker:// reference is
- * pulled into the cache, a project directory built into a temporary
- * layout, and any other reference opened as sc_image_open reads it. */
-static int open_run_image(sc_cli *cli, run_args *a, sc_smoke_source *source, sc_error *err)
-{
-  _cleanup_free_ char *local = NULL, *name = NULL;
-  if (sc_cli_resolve_image(cli, &a->install.reg, a->image, &local, &name, err) < 0 ||
-      sc_smoke_source_open(local, source, err) < 0)
-    return -1;
-  if (name) {
-    free(source->name);
-    source->name = steal_pointer(&name);
-  }
-  return 0;
-}
-
 static int run_command(sc_cli *cli, run_args *a, sc_error *err)
 {
   sc_smoke_source source;
-  if (open_run_image(cli, a, &source, err) < 0)
+  _cleanup_free_ char *local = NULL;
+  double build_seconds;
+  if (sc_smoke_args_open(cli, &a->smoke, a->image, &source, &local, &build_seconds, err) < 0)
     return -1;
   a->run.image = source.image;
   a->run.name = source.name;
-  a->run.set = a->install.set;
+  a->run.set = a->smoke.install.set;
   a->run.binds = a->binds;
   a->run.bind_count = a->bind_count;
   a->run.command = a->command;
-  a->run.runtime_path = a->install.options.runtime_path;
-  a->run.interrupted = a->install.options.interrupted;
+  a->run.runtime_path = a->smoke.install.options.runtime_path;
+  a->run.interrupted = a->smoke.install.options.interrupted;
+  a->run.keep = a->smoke.keep;
+  a->run.tmpdir = sc_cli_tmpdir();
+  a->run.search_path = sc_cli_search_path();
   a->run.on_event = on_event;
   a->run.user = cli;
   int status = 0;
@@ -167,7 +150,7 @@ static int run_command(sc_cli *cli, run_args *a, sc_error *err)
 int sc_cmd_run(sc_cli *cli, int argc, char **argv)
 {
   run_args a = {0};
-  sc_install_args_init(&a.install, sc_cli_catch_interrupts());
+  sc_smoke_args_init(&a.smoke);
   sc_error err = SC_ERROR_INIT;
   int rc = parse_args(cli, argc, argv, &a, &err);
   if (rc == 1) {
@@ -183,6 +166,6 @@ int sc_cmd_run(sc_cli *cli, int argc, char **argv)
   for (size_t i = 0; i < a.bind_count; i++)
     sc_run_bind_clear(&a.binds[i]);
   free(a.binds);
-  sc_install_args_clear(&a.install);
+  sc_smoke_args_clear(&a.smoke);
   return rc;
 }

@@ -7,11 +7,9 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "install-args.h"
+#include "smoke-args.h"
 #include "smoke-probe.h"
-#include "registry-args.h"
 #include "smoke.h"
-#include "smoke-source.h"
 #include "util.h"
 
 static const char usage[] =
@@ -25,13 +23,12 @@ static const char usage[] =
     "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
     "--probe, the project's sc-build.json probes are used, else alive:2.\n";
 
-enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_KEEP };
+enum { OPT_PROBE = 0x1200, OPT_TIMEOUT };
 
 typedef struct test_args {
-  sc_install_args install;
-  json_t *probes; /* from --probe */
+  sc_smoke_args smoke; /* --set, --runtime, --keep, the registry options */
+  json_t *probes;      /* from --probe */
   double timeout;
-  bool keep;
   const char *source;
 } test_args;
 
@@ -50,6 +47,26 @@ static void on_event(void *user, const char *kind, const char *text)
     sc_cli_interrupt();
 }
 
+/* test's own options (the shared ones: smoke-args.h). */
+static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
+{
+  test_args *a = own_args;
+  if (opt == OPT_PROBE) {
+    json_t *probe = sc_probe_flag_to_json(arg, err);
+    if (probe == NULL)
+      return -1;
+    json_array_append_new(a->probes, probe);
+    return 1;
+  }
+  if (opt != OPT_TIMEOUT)
+    return 0;
+  char *end = NULL;
+  a->timeout = strtod(arg, &end);
+  if (end == arg || *end || a->timeout <= 0)
+    return sc_error_set(err, SC_E_USAGE, "--timeout wants a number of seconds, not '%s'", arg);
+  return 1;
+}
+
 static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)
 {
   static const struct option options[] = {
@@ -57,38 +74,20 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
       SC_INSTALL_OPTIONS,
       {"probe", required_argument, NULL, OPT_PROBE},
       {"timeout", required_argument, NULL, OPT_TIMEOUT},
-      {"keep", no_argument, NULL, OPT_KEEP},
+      SC_SMOKE_KEEP_OPTION,
       SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
   };
-  int opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
-    if (opt == 'h') {
-      fputs(usage, stdout);
-      return 1;
-    }
-    if (opt == OPT_PROBE) {
-      json_t *probe = sc_probe_flag_to_json(optarg, err);
-      if (probe == NULL)
-        return -1;
-      json_array_append_new(a->probes, probe);
-    } else if (opt == OPT_TIMEOUT) {
-      char *end = NULL;
-      a->timeout = strtod(optarg, &end);
-      if (end == optarg || *end || a->timeout <= 0)
-        return sc_error_set(err, SC_E_USAGE, "--timeout wants a number of seconds, not '%s'",
-                            optarg);
-    } else if (opt == OPT_KEEP) {
-      a->keep = true;
-    } else {
-      int r = sc_install_args_option(&a->install, opt, optarg, err);
-      if (r < 0)
-        return -1;
-      if (r == 0 && !sc_cli_global_option(cli, opt))
-        return sc_error_set(err, SC_E_USAGE, "unknown option (see 'sc-build test --help')");
-    }
-  }
-  sc_cli_finish_options(cli);
+  sc_smoke_parser parser = {.command = "test",
+                            .usage = usage,
+                            .argc = argc,
+                            .shortopts = SC_CLI_GLOBAL_SHORT,
+                            .options = options,
+                            .own = test_option,
+                            .own_args = a};
+  int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);
+  if (r != 0)
+    return r;
   if (argc - optind > 1)
     return sc_error_set(err, SC_E_USAGE, "test takes one DIR or IMAGE");
   a->source = optind < argc ? argv[optind] : ".";
@@ -145,27 +144,23 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report, double bui
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 {
-  _cleanup_free_ char *local = NULL, *name = NULL;
-  if (sc_cli_resolve_image(cli, &a->install.reg, a->source, &local, &name, err) < 0)
-    return -1;
+  _cleanup_free_ char *local = NULL;
   sc_smoke_source source;
-  double open_start = sc_now();
-  if (sc_smoke_source_open(local, &source, err) < 0)
+  double build_seconds;
+  if (sc_smoke_args_open(cli, &a->smoke, a->source, &source, &local, &build_seconds, err) < 0)
     return -1;
-  double build_seconds = source.build_dir ? sc_now() - open_start : -1;
-  if (name) { /* a pulled image: named after its repository, not its cache tag */
-    free(source.name);
-    source.name = steal_pointer(&name);
-  }
   sc_smoke_options options = {
-      .keep = a->keep,
-      .runtime_path = a->install.options.runtime_path,
-      .interrupted = a->install.options.interrupted,
+      .keep = a->smoke.keep,
+      .runtime_path = a->smoke.install.options.runtime_path,
+      .interrupted = a->smoke.install.options.interrupted,
+      .search_path = sc_cli_search_path(),
+      .tmpdir = sc_cli_tmpdir(),
       .on_event = on_event,
       .user = cli,
   };
   _cleanup_free_ char *note = NULL;
-  sc_smoke_source_plan(&source, local, a->probes, a->install.set, a->timeout, &options, &note);
+  sc_smoke_source_plan(&source, local, a->probes, a->smoke.install.set, a->timeout, &options,
+                       &note);
   if (note)
     on_event(cli, "note", note);
   sc_smoke_report report;
@@ -190,7 +185,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
 int sc_cmd_test(sc_cli *cli, int argc, char **argv)
 {
   test_args a = {.probes = json_array()};
-  sc_install_args_init(&a.install, sc_cli_catch_interrupts());
+  sc_smoke_args_init(&a.smoke);
   sc_error err = SC_ERROR_INIT;
   int rc = parse_args(cli, argc, argv, &a, &err);
   if (rc == 1) {
@@ -204,6 +199,6 @@ int sc_cmd_test(sc_cli *cli, int argc, char **argv)
   }
   sc_error_clear(&err);
   json_decref(a.probes);
-  sc_install_args_clear(&a.install);
+  sc_smoke_args_clear(&a.smoke);
   return rc;
 }

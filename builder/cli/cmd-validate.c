@@ -156,7 +156,7 @@ int sc_cmd_validate(sc_cli *cli, int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   sc_project *project = NULL;
   sc_diags diags = SC_DIAGS_INIT;
-  sc_validate_options options = {.set = a.set, .from = a.from};
+  sc_validate_options options = {.set = a.set, .from = a.from, .tmpdir = sc_cli_tmpdir()};
   if (sc_project_open(a.dir, &project, &err) == 0)
     options.platforms = sc_validate_platforms(project, a.platforms.count ? &a.platforms : NULL);
   if (project == NULL || prepare_pull(cli, &a, project, &options, &err) < 0 ||

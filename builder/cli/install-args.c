@@ -14,6 +14,7 @@ void sc_install_args_init(sc_install_args *args, volatile const int *interrupted
   /* $ATOMIC: the installer's own path, as atomic records it. */
   if (realpath("/proc/self/exe", args->installer_path))
     args->options.installer_path = args->installer_path;
+  args->options.atomic_ostree_repo = sc_cli_atomic_ostree_repo();
 }
 
 void sc_install_args_clear(sc_install_args *args)

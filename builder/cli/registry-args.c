@@ -170,6 +170,16 @@ int sc_cli_ask_password(const char *username, char **out, sc_error *err)
   return 0;
 }
 
+/* Credentials for host (and repository) from --authfile, else the auth
+ * files the environment names (containers-auth.json(5)). */
+static int find_in_auth_files(const sc_cli_registry_args *a, const char *host,
+                              const char *repository, sc_registry_creds *out, sc_error *err)
+{
+  sc_auth_env env = sc_cli_auth_env();
+  _cleanup_strv_ char **paths = sc_auth_files(&env, a->authfile);
+  return sc_registry_creds_find(host, repository, paths, out, err);
+}
+
 int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
                           sc_error *err)
 {
@@ -189,18 +199,20 @@ int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char 
     a->creds.password = password;
     return 0;
   }
-  int rc = sc_registry_creds_find(host, repository, a->authfile, &a->creds, err);
+  int rc = find_in_auth_files(a, host, repository, &a->creds, err);
   a->have_creds = rc == 1;
   return rc < 0 ? -1 : 0;
 }
 
-int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err)
+int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *image, sc_error *err)
 {
-  sc_registry_ref ref;
-  if (sc_registry_ref_parse(reference, &ref, err) < 0)
+  sc_image_ref ref;
+  if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  int rc = sc_cli_registry_creds(a, ref.host, ref.repository, err);
-  sc_registry_ref_clear(&ref);
+  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
+               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
+               : 0;
+  sc_image_ref_clear(&ref);
   return rc;
 }
 
@@ -212,6 +224,10 @@ void sc_cli_registry_args_clear(sc_cli_registry_args *a)
   }
   free(a->registries_file);
   a->registries_file = NULL;
+  free(a->policy_file);
+  free(a->registries_d_dir);
+  a->policy_file = a->registries_d_dir = NULL;
+  a->signature_paths_filled = false;
   for (size_t i = 0; i < 3; i++) {
     free(a->registries_dirs[i]);
     a->registries_dirs[i] = NULL;
@@ -251,7 +267,7 @@ static int creds_for_host(const char *host, const char *repository, sc_registry_
   const sc_cli_registry_args *a = user;
   if (a->creds_arg)
     return 0;
-  return sc_registry_creds_find(host, repository, a->authfile, out, err);
+  return find_in_auth_files(a, host, repository, out, err);
 }
 
 /* registries.conf as containers/image finds it (environment.c). */
@@ -265,6 +281,27 @@ static void fill_registries_paths(sc_cli_registry_args *a)
       .file_required = a->registries_conf != NULL,
       .dirs = (const char *const *)a->registries_dirs,
   };
+}
+
+static void fill_signature_paths(sc_cli_registry_args *a)
+{
+  if (a->signature_paths_filled)
+    return;
+  a->policy_file = a->policy ? xstrdup(a->policy) : sc_cli_user_policy_file();
+  a->registries_d_dir = a->registries_d ? xstrdup(a->registries_d) : sc_cli_user_registries_d();
+  a->signature_paths_filled = true;
+}
+
+const char *sc_cli_registry_policy(sc_cli_registry_args *a)
+{
+  fill_signature_paths(a);
+  return a->policy_file;
+}
+
+const char *sc_cli_registry_registries_d(sc_cli_registry_args *a)
+{
+  fill_signature_paths(a);
+  return a->registries_d_dir;
 }
 
 sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a)
@@ -294,8 +331,8 @@ sc_registry_options sc_cli_registry_options(sc_cli *cli, sc_cli_registry_args *a
 sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli_progress *bars)
 {
   sc_pull_options o = {.registry = sc_cli_registry_options(cli, a),
-                       .policy = a->policy,
-                       .registries_d = a->registries_d,
+                       .policy = sc_cli_registry_policy(a),
+                       .registries_d = sc_cli_registry_registries_d(a),
                        .all = a->pull_all};
   if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
@@ -317,24 +354,27 @@ int sc_cli_check_source(sc_cli *cli, const char *command, const char *image)
   return rc;
 }
 
-int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *image, bool need_layout,
-                          sc_image_source *out, sc_error *err)
+/* Read IMAGE through the image source (image-source.h) with the registry
+ * arguments: resolve it (out_source) or open it (out_image). */
+static int read_source(sc_cli *cli, sc_cli_registry_args *a, const char *image, bool need_layout,
+                       sc_image_source *out_source, sc_image **out_image, sc_error *err)
 {
-  sc_image_ref ref;
-  if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
-    return -1;
-  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
-               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
-               : 0;
-  sc_image_ref_clear(&ref);
-  if (rc < 0)
+  if (sc_cli_registry_creds_for(a, image, err) < 0)
     return -1;
   sc_cli_progress bars = {0};
   sc_pull_options pull = sc_cli_pull_options(cli, a, &bars);
-  sc_image_source_options options = {.pull = &pull, .need_layout = need_layout};
-  rc = sc_image_source_resolve(image, &options, out, err);
+  sc_image_source_options options = {
+      .pull = &pull, .need_layout = need_layout, .tmpdir = sc_cli_tmpdir()};
+  int rc = out_image ? sc_image_source_open(image, &options, out_image, err)
+                     : sc_image_source_resolve(image, &options, out_source, err);
   sc_cli_progress_clear(&bars);
   return rc;
+}
+
+int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *image, bool need_layout,
+                          sc_image_source *out, sc_error *err)
+{
+  return read_source(cli, a, image, need_layout, out, NULL, err);
 }
 
 int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
@@ -360,19 +400,5 @@ int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image
 int sc_cli_open_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, sc_image **out,
                       sc_error *err)
 {
-  sc_image_ref ref;
-  if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
-    return -1;
-  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
-               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
-               : 0;
-  sc_image_ref_clear(&ref);
-  if (rc < 0)
-    return -1;
-  sc_cli_progress bars = {0};
-  sc_pull_options pull = sc_cli_pull_options(cli, a, &bars);
-  sc_image_source_options options = {.pull = &pull};
-  rc = sc_image_source_open(image, &options, out, err);
-  sc_cli_progress_clear(&bars);
-  return rc;
+  return read_source(cli, a, image, false, NULL, out, err);
 }

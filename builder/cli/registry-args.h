@@ -79,6 +79,10 @@ typedef struct sc_cli_registry_args {
   /* A docker:// image index is pulled whole (inspect, push to a local
    * destination), not only the host's platform (sc_pull_options.all). */
   bool pull_all;
+  /* --policy and --registries.d, else the user's when they exist
+   * (sc_cli_registry_policy, sc_cli_registry_registries_d). */
+  bool signature_paths_filled;
+  char *policy_file, *registries_d_dir;
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \
@@ -108,8 +112,9 @@ int sc_cli_parse_size(const char *text, int64_t *out);
  * --authfile or the auth files (registry-auth.h). */
 int sc_cli_registry_creds(sc_cli_registry_args *a, const char *host, const char *repository,
                           sc_error *err);
-/* The same for a docker:// reference. */
-int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *reference, sc_error *err);
+/* The same for IMAGE, a reference of any transport: only a registry
+ * (docker://) needs credentials; the others are left alone. */
+int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *image, sc_error *err);
 
 /* Read a password from the terminal with echo off. */
 int sc_cli_ask_password(const char *username, char **out, sc_error *err);
@@ -143,5 +148,12 @@ int sc_cli_resolve_source(sc_cli *cli, sc_cli_registry_args *a, const char *imag
  * the tag (the repository's for docker://), else NULL. */
 int sc_cli_resolve_image(sc_cli *cli, sc_cli_registry_args *a, const char *image, char **local,
                          char **name, sc_error *err);
+
+/* The signature policy file to read: --policy, else the user's when it
+ * exists, else NULL (the library reads the system's). */
+const char *sc_cli_registry_policy(sc_cli_registry_args *a);
+/* The registries.d directory: --registries.d, else the user's when it
+ * exists, else NULL (the system's). */
+const char *sc_cli_registry_registries_d(sc_cli_registry_args *a);
 
 #endif

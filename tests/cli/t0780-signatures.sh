@@ -160,6 +160,16 @@ test_expect_success 'a policy file that is not valid is refused at its line and 
   expect_grep "missing.json" .stderr
 '
 
+test_expect_success 'without --policy and --registries.d, the user'"'"'s files in ~/.config/containers apply' '
+  mkdir -p "$HOME/.config/containers" &&
+  cp policy.json "$HOME/.config/containers/policy.json" &&
+  cp -r rd "$HOME/.config/containers/registries.d" &&
+  sc_build build oneshot --from docker://$R/by-skopeo:v1 -o user.oci >/dev/null 2>&1 &&
+  expect_exit 1 sc_build build oneshot --from docker://$R/unsigned:v1 -o no.oci &&
+  expect_grep "refused by $HOME/.config/containers/policy.json, .*from $HOME/.config/containers/registries.d/sc.yaml" .stderr &&
+  rm -rf "$HOME/.config/containers"
+'
+
 test_expect_success 'push --sign-by fails before pushing without a lookaside or a key' '
   mkdir empty-rd &&
   expect_exit 1 sc_build push --sign-by "$FPR" --registries.d empty-rd oci:base.oci docker://$R/never:v1 &&

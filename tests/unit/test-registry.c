@@ -227,28 +227,43 @@ static void test_auth_file_order(void **state)
   assert_int_equal(sc_mkdir_p_at(AT_FDCWD, config, 0700, &err), 0);
   assert_int_equal(sc_mkdir_p_at(AT_FDCWD, run, 0700, &err), 0);
   assert_int_equal(sc_mkdir_p_at(AT_FDCWD, home, 0700, &err), 0);
-  setenv("XDG_CONFIG_HOME", config, 1);
-  setenv("XDG_RUNTIME_DIR", run, 1);
-  setenv("HOME", home, 1);
-  unsetenv("REGISTRY_AUTH_FILE");
-  unsetenv("DOCKER_CONFIG");
+  /* the variables as the caller read them; the library reads none */
+  sc_auth_env env = {.xdg_config_home = config, .xdg_runtime_dir = run, .home = home};
+  setenv("REGISTRY_AUTH_FILE", "/nonexistent/ignored.json", 1);
+  char **paths = sc_auth_files(&env, NULL);
+  assert_int_equal(sc_strv_length(paths), 3);
   sc_registry_creds in = {.username = "cfg", .password = "p"};
   _cleanup_free_ char *cfg_file = xasprintf("%s/containers/auth.json", config);
   assert_int_equal(sc_auth_file_store(cfg_file, "h.io", &in, &err), 0);
   sc_registry_creds out = {0};
-  assert_int_equal(sc_registry_creds_find("h.io", "a/b", NULL, &out, &err), 1);
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", paths, &out, &err), 1);
   assert_string_equal(out.username, "cfg");
   sc_registry_creds_clear(&out);
   /* $XDG_RUNTIME_DIR/containers/auth.json comes first */
   _cleanup_free_ char *run_file = xasprintf("%s/containers/auth.json", run);
   sc_registry_creds in2 = {.username = "run", .password = "p"};
   assert_int_equal(sc_auth_file_store(run_file, "h.io", &in2, &err), 0);
-  assert_int_equal(sc_registry_creds_find("h.io", "a/b", NULL, &out, &err), 1);
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", paths, &out, &err), 1);
   assert_string_equal(out.username, "run");
   sc_registry_creds_clear(&out);
+  sc_strv_free(paths);
+  unsetenv("REGISTRY_AUTH_FILE");
+  /* without XDG_CONFIG_HOME and DOCKER_CONFIG: HOME's */
+  env = (sc_auth_env){.home = home, .uid = 7};
+  paths = sc_auth_files(&env, NULL);
+  assert_int_equal(sc_strv_length(paths), 3);
+  assert_string_equal(paths[0], "/run/containers/7/auth.json");
+  _cleanup_free_ char *home_config = xasprintf("%s/.config/containers/auth.json", home);
+  _cleanup_free_ char *home_docker = xasprintf("%s/.docker/config.json", home);
+  assert_string_equal(paths[1], home_config);
+  assert_string_equal(paths[2], home_docker);
+  sc_strv_free(paths);
   /* --authfile alone: the others are not read */
   _cleanup_free_ char *given = xasprintf("%s/given.json", dir);
-  assert_int_equal(sc_registry_creds_find("h.io", "a/b", given, &out, &err), 0);
+  paths = sc_auth_files(&env, given);
+  assert_int_equal(sc_strv_length(paths), 1);
+  assert_int_equal(sc_registry_creds_find("h.io", "a/b", paths, &out, &err), 0);
+  sc_strv_free(paths);
   sc_rm_rf_at(AT_FDCWD, dir, &err);
 }
 
@@ -442,33 +457,18 @@ static void test_select_platform(void **state)
 static void test_auth_file_default(void **state)
 {
   (void)state;
-  char *saved_xdg = getenv("XDG_RUNTIME_DIR") ? xstrdup(getenv("XDG_RUNTIME_DIR")) : NULL;
-  char *saved_raf = getenv("REGISTRY_AUTH_FILE") ? xstrdup(getenv("REGISTRY_AUTH_FILE")) : NULL;
-  unsetenv("XDG_RUNTIME_DIR");
-  unsetenv("REGISTRY_AUTH_FILE");
-  char *path = sc_auth_file_default_path(NULL);
-  char want[64];
-  snprintf(want, sizeof want, "/run/containers/%u/auth.json", (unsigned)getuid());
-  assert_string_equal(path, want);
+  sc_auth_env env = {.uid = 1234};
+  char *path = sc_auth_file_default_path(&env);
+  assert_string_equal(path, "/run/containers/1234/auth.json");
   free(path);
-  setenv("XDG_RUNTIME_DIR", "/tmp/xdg", 1);
-  path = sc_auth_file_default_path(NULL);
+  env.xdg_runtime_dir = "/tmp/xdg";
+  path = sc_auth_file_default_path(&env);
   assert_string_equal(path, "/tmp/xdg/containers/auth.json");
   free(path);
-  setenv("REGISTRY_AUTH_FILE", "/tmp/a.json", 1);
-  path = sc_auth_file_default_path(NULL);
+  env.registry_auth_file = "/tmp/a.json";
+  path = sc_auth_file_default_path(&env);
   assert_string_equal(path, "/tmp/a.json");
   free(path);
-  if (saved_xdg)
-    setenv("XDG_RUNTIME_DIR", saved_xdg, 1);
-  else
-    unsetenv("XDG_RUNTIME_DIR");
-  if (saved_raf)
-    setenv("REGISTRY_AUTH_FILE", saved_raf, 1);
-  else
-    unsetenv("REGISTRY_AUTH_FILE");
-  free(saved_xdg);
-  free(saved_raf);
 }
 
 /* identitytoken: read from an auth entry (with or without "auth"), and

@@ -7,10 +7,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "run.h"
+#include "smoke.h"
+#include "util.h"
 
 static const char rendered[] =
     "{\"process\": {\"args\": [\"/usr/bin/hello-server\"], \"terminal\": false},"
@@ -129,6 +133,35 @@ static void test_a_config_without_process_is_refused(void **state)
   json_decref(config);
 }
 
+/* The runtime named without a '/' is looked for in the search path the
+ * caller gives, never in $PATH (the library reads no environment). */
+static void test_runtime_is_found_in_the_given_search_path(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/sc-test-search.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  _cleanup_free_ char *fake = xasprintf("%s/fake-runtime", dir);
+  int fd = open(fake, O_WRONLY | O_CREAT | O_EXCL, 0755);
+  assert_true(fd >= 0);
+  assert_int_equal(sc_write_all(fd, "#!/bin/sh\nexit 3\n", 18), 0);
+  close(fd);
+  _cleanup_free_ char *saved = getenv("PATH") ? xstrdup(getenv("PATH")) : NULL;
+  setenv("PATH", dir, 1);
+  sc_error err = SC_ERROR_INIT;
+  char *resolved = NULL;
+  assert_int_equal(sc_smoke_preflight("fake-runtime", NULL, dir, &resolved, &err), -1);
+  assert_non_null(strstr(err.msg, "not found"));
+  sc_error_clear(&err);
+  if (saved)
+    setenv("PATH", saved, 1);
+  /* found there: the preflight then runs it, and it fails to run a bundle */
+  assert_int_equal(sc_smoke_preflight("fake-runtime", dir, dir, &resolved, &err), -1);
+  assert_null(strstr(err.msg, "not found"));
+  sc_error_clear(&err);
+  free(resolved);
+  sc_rm_rf_at(AT_FDCWD, dir, NULL);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -137,6 +170,7 @@ int main(void)
       cmocka_unit_test(test_binds_are_appended_read_only_when_asked),
       cmocka_unit_test(test_bad_binds_are_usage_errors),
       cmocka_unit_test(test_a_config_without_process_is_refused),
+      cmocka_unit_test(test_runtime_is_found_in_the_given_search_path),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,6 +92,25 @@ static void test_tmp_dir_mode_and_removal(void **state)
   close(base_fd);
 }
 
+/* The library reads no environment: TMPDIR is the CLI's to pass in as
+ * the base; without one, /var/tmp. */
+static void test_tmp_base_ignores_the_environment(void **state)
+{
+  (void)state;
+  assert_int_equal(setenv("TMPDIR", "/nonexistent-sc-tmpdir", 1), 0);
+  assert_string_equal(sc_store_tmp_base(NULL), "/var/tmp");
+  assert_string_equal(sc_store_tmp_base(""), "/var/tmp");
+  assert_string_equal(sc_store_tmp_base("/srv/tmp"), "/srv/tmp");
+  sc_error err = SC_ERROR_INIT;
+  char *path = NULL;
+  int lock_fd = sc_store_tmp_dir(NULL, "sc-test-env.", 0700, NULL, &path, &err);
+  unsetenv("TMPDIR");
+  if (lock_fd < 0)
+    fail_msg("%s", err.msg);
+  assert_true(sc_str_has_prefix(path, "/var/tmp/sc-test-env."));
+  sc_store_tmp_dir_remove(&path, &lock_fd);
+}
+
 /* A store locked by another open file description is waited for; a
  * signal's flag ends the wait with an interrupted error. */
 static void test_lock_interrupted_while_waiting(void **state)
@@ -160,6 +179,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_remove_stale_spares_held_entries),
       cmocka_unit_test(test_tmp_dir_mode_and_removal),
+      cmocka_unit_test(test_tmp_base_ignores_the_environment),
       cmocka_unit_test(test_lock_interrupted_while_waiting),
       cmocka_unit_test(test_reference_grammar),
       cmocka_unit_test(test_read_file_refuses_fifo_and_oversize),

@@ -91,7 +91,10 @@ static void test_tmpfiles_paths_are_inside_the_root(void **state)
   const char *text = "d /run/app 0700 - - - -\n"
                      "f /etc/app.conf 0644 - - - k=v\n"
                      "d relative 0700 - - - -\n"
-                     "d /var/../escape 0700 - - - -\n";
+                     "d /var/../escape 0700 - - - -\n"
+                     "d \"/run/with space\" 0750 - - -\n"
+                     "f /etc/motd 0644 - - - hello  world \n"
+                     "d \"/run/open 0700 - - - -\n";
   assert_int_equal(sc_tmpfiles_apply(f->root, text, &notes, NULL), 0);
   struct stat st;
   assert_int_equal(fstatat(f->root_fd, "run/app", &st, 0), 0);
@@ -99,9 +102,15 @@ static void test_tmpfiles_paths_are_inside_the_root(void **state)
   _cleanup_free_ char *conf = NULL;
   assert_int_equal(sc_read_file_at(f->root_fd, "etc/app.conf", &conf, NULL, NULL), 0);
   assert_string_equal(conf, "k=v");
-  assert_int_equal(sc_strv_length(notes), 2);
+  assert_int_equal(fstatat(f->root_fd, "run/with space", &st, 0), 0);
+  assert_int_equal(st.st_mode & 07777, 0750);
+  _cleanup_free_ char *motd = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/motd", &motd, NULL, NULL), 0);
+  assert_string_equal(motd, "hello  world");
+  assert_int_equal(sc_strv_length(notes), 3);
   assert_non_null(strstr(notes[0], "relative"));
   assert_non_null(strstr(notes[1], "escape"));
+  assert_non_null(strstr(notes[2], "line 7: column 3: the quote"));
   assert_int_not_equal(faccessat(f->root_fd, "escape", F_OK, 0), 0);
   sc_strv_free(notes);
 }

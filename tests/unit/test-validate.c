@@ -395,6 +395,21 @@ static void test_tmpfiles(void **state)
   expect_counts(f, 5, 0);
 }
 
+/* tmpfiles.d(5): the argument runs to the end of the line and a quoted
+ * path may hold blanks; a quote left open is an error where it starts. */
+static void test_tmpfiles_quotes_and_argument(void **state)
+{
+  fixture *f = *state;
+  write_file(f, "tmpfiles.template",
+             "f /etc/motd 0644 - - - hello big wide world\n"
+             "d \"/run/with space\" 0700 - - -\n"
+             "d \"/run/open 0700 - - -\n",
+             0644);
+  validate(f);
+  expect_diag(f, SC_DIAG_ERROR, "tmpfiles.template", 3, 3, "not closed");
+  expect_counts(f, 1, 0);
+}
+
 static void test_layout(void **state)
 {
   fixture *f = *state;
@@ -517,6 +532,7 @@ int main(void)
       T(test_service),
       T(test_service_exec_prefix_accepted),
       T(test_tmpfiles),
+      T(test_tmpfiles_quotes_and_argument),
       T(test_layout),
       T(test_plain_config),
       T(test_manifest_in_validation),

@@ -57,6 +57,11 @@ typedef struct sc_install_options {
    * that step fail as if the system had returned it. */
   int (*test_fault)(void *data, const char *step);
   void *test_fault_data;
+  /* atomic's OSTree repository, where an update without an image finds
+   * the NAME:TAG atomic installed (atomic takes $ATOMIC_OSTREE_REPO: the
+   * caller reads it, the library reads no environment); NULL: /ostree/repo
+   * in the root when it exists, else the storage beside the deployments. */
+  const char *atomic_ostree_repo;
 } sc_install_options;
 
 typedef struct sc_install_result {
