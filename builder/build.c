@@ -15,7 +15,6 @@
 
 #include "descriptor.h"
 #include "digest.h"
-#include "datadir.h"
 #include "image-archive.h"
 #include "image-source.h"
 #include "layer-cache.h"
@@ -390,9 +389,7 @@ static int write_rootfs_layer(build_ctx *c, int tree_fd, const char *created_by,
 {
   sc_layer_options rootfs = base_layer_options(c);
   rootfs.rootfs_fd = tree_fd;
-  _cleanup_free_ char *cache_dir = c->opts->no_cache          ? NULL
-                                   : c->opts->layer_cache_dir ? xstrdup(c->opts->layer_cache_dir)
-                                                              : sc_user_cache_path("layers");
+  const char *cache_dir = c->opts->no_cache ? NULL : c->opts->layer_cache_dir;
   sc_layer_cache_key key;
   sc_error ignored = SC_ERROR_INIT;
   bool keyed =

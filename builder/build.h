@@ -66,7 +66,7 @@ typedef struct sc_build_options {
   sc_diags *warnings;            /* may be NULL */
   sc_layer_progress_fn progress; /* the layer's progress, or NULL */
   void *progress_user;
-  const char *layer_cache_dir; /* NULL: $XDG_CACHE_HOME/sc-build/layers */
+  const char *layer_cache_dir; /* layer-cache.h; NULL: no cache */
   const char *tmpdir;          /* scratch space (sc_store_tmp_base: NULL is /var/tmp) */
   bool no_cache;               /* build every layer, remember nothing */
   /* Every entry's mtime and the config's `created`, in seconds since 1970:

@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "datadir.h"
 #include "digest.h"
 #include "image-stores-ostree.h"
 #include "oci.h"
@@ -19,12 +18,6 @@
 #include "util.h"
 
 #define SECONDS_PER_DAY 86400
-
-char *sc_stores_cache_dir(void)
-{
-  _cleanup_free_ char *bases = sc_user_cache_path("bases");
-  return bases ? sc_path_dirname(bases) : NULL;
-}
 
 json_t *sc_stores_used_by(json_t *installed, const char *reference, const char *digest)
 {

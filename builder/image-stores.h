@@ -28,10 +28,6 @@ typedef struct sc_store_spec {
   const char *path; /* the layout, the repository, or the cache directory */
 } sc_store_spec;
 
-/* sc-build's cache directory ($XDG_CACHE_HOME/sc-build, ~/.cache/sc-build),
- * newly allocated, or NULL when neither variable names one. */
-char *sc_stores_cache_dir(void);
-
 /* Append to out one object per image of store: store, kind, name, tag,
  * reference (what sc_image_open reads), digest, size (manifest, config
  * and layers), created (the config's), used_by (names of the containers

@@ -11,7 +11,6 @@
 #include <jansson.h>
 #include <sc/image.h>
 
-#include "datadir.h"
 #include "descriptor.h"
 #include "digest.h"
 #include "oci.h"
@@ -131,10 +130,10 @@ int sc_base_cache_open(const char *cache_dir, volatile const int *interrupted, s
                        sc_error *err)
 {
   *c = (sc_base_cache){.layout_fd = -1, .blobs_fd = -1};
-  c->path = cache_dir ? xstrdup(cache_dir) : sc_user_cache_path("bases");
-  if (c->path == NULL)
+  if (cache_dir == NULL)
     return sc_error_set(err, SC_E_USAGE,
                         "no cache directory for pulled images: set XDG_CACHE_HOME or HOME");
+  c->path = xstrdup(cache_dir);
   if (strchr(c->path, ':'))
     return sc_error_set(err, SC_E_USAGE,
                         "cache directory %s has a ':', which an oci: reference cannot hold: "
@@ -376,7 +375,8 @@ static int check_policy(pull_ctx *ctx, const manifest_bytes *m, sc_error *err)
     rc = sc_error_prefix(err, "%s: reading its signatures", ctx->source);
   /* the policy's message names the image already */
   if (rc == 0)
-    rc = sc_policy_check(ctx->policy, &img, sigs.items, sigs.count, looked_in, err);
+    rc = sc_policy_check(ctx->policy, &img, sigs.items, sigs.count, looked_in, ctx->options->tmpdir,
+                         err);
   sc_lookaside_signatures_clear(&sigs);
   return rc;
 }

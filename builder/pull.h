@@ -45,7 +45,7 @@ typedef void (*sc_pull_progress_fn)(const char *digest, sc_pull_blob_state state
 
 typedef struct sc_pull_options {
   sc_registry_options registry; /* credentials, TLS, retries, request log, interrupts */
-  const char *cache_dir;        /* NULL: $XDG_CACHE_HOME/sc-build/bases */
+  const char *cache_dir;        /* where pulled images are kept (required) */
   const char *os;               /* NULL: "linux" */
   const char *architecture;     /* NULL: this machine's (sc_host_architecture) */
   const char *variant;          /* NULL: any */
@@ -58,6 +58,7 @@ typedef struct sc_pull_options {
    * registries.d directory its signatures are found by (NULL: the default). */
   const char *policy;
   const char *registries_d;
+  const char *tmpdir; /* the signature check's temporary keyring; NULL: /tmp */
   sc_pull_progress_fn progress;
   void *progress_user;
 } sc_pull_options;
@@ -79,7 +80,7 @@ typedef struct sc_base_cache {
   int layout_fd, blobs_fd;
 } sc_base_cache;
 
-/* Open cache_dir (NULL: $XDG_CACHE_HOME/sc-build/bases), made when
+/* Open cache_dir (NULL: a usage error), made when
  * missing, and lock it (waiting for another run, until *interrupted). */
 int sc_base_cache_open(const char *cache_dir, volatile const int *interrupted, sc_base_cache *c,
                        sc_error *err);

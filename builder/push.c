@@ -10,7 +10,6 @@
 #include <jansson.h>
 #include <sc/image.h>
 
-#include "datadir.h"
 #include "descriptor.h"
 #include "image-archive.h"
 #include "ostree-export.h"
@@ -61,9 +60,7 @@ static void report(push_ctx *ctx, const char *digest, sc_push_blob_state state, 
 
 static char *cache_path(const sc_push_options *options)
 {
-  if (options->cache_path)
-    return xstrdup(options->cache_path);
-  return sc_user_cache_path("registry-blobs.json");
+  return options->cache_path ? xstrdup(options->cache_path) : NULL;
 }
 
 /* A missing or unreadable record only costs uploads: never an error. */
@@ -579,7 +576,9 @@ static int open_source(const char *reference, const sc_push_options *options, sc
   sc_pull_options pull = {.registry = options->registry,
                           .policy = options->policy,
                           .registries_d = options->registries_d,
-                          .all = options->all && options->platform == NULL};
+                          .all = options->all && options->platform == NULL,
+                          .cache_dir = options->bases_cache_dir,
+                          .tmpdir = options->tmpdir};
   pull.registry.creds = NULL;
   sc_image_source_options source = {.pull = &pull, .need_layout = true, .tmpdir = options->tmpdir};
   if (options->platform == NULL && options->all) {

@@ -36,7 +36,8 @@ typedef struct sc_push_options {
   sc_registry_options registry; /* credentials, TLS, retries, request log, interrupts */
   int64_t chunk_size;           /* 0: 32 MiB */
   int jobs;                     /* blobs uploaded at once; 0: 4 */
-  const char *cache_path;       /* NULL: $XDG_CACHE_HOME/sc-build/registry-blobs.json */
+  const char *cache_path;       /* the blob record; NULL: none kept */
+  const char *bases_cache_dir;  /* where a source not in a layout is read (pull.h cache_dir) */
   const char *tmpdir;           /* where an archive is unpacked (sc_store_tmp_base) */
   const char *policy;           /* a docker:// source's signature policy (pull.h) */
   const char *registries_d;

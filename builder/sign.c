@@ -39,11 +39,12 @@ static int use_key(gpgme_ctx_t ctx, const char *fingerprint, sc_error *err)
   gpgme_key_t key = NULL;
   gpgme_error_t e = gpgme_get_key(ctx, fingerprint, &key, 1);
   if (e) {
-    const char *home = getenv("GNUPGHOME");
+    /* The keyring GPGME used (GNUPGHOME or ~/.gnupg), as gpgconf says. */
+    const char *home = gpgme_get_dirinfo("homedir");
     return sc_error_set(err, SC_E_INVALID,
                         "--sign-by %s: no such secret key in %s (%s): list them with "
                         "gpg --list-secret-keys",
-                        fingerprint, home && home[0] ? home : "~/.gnupg", gpgme_strerror(e));
+                        fingerprint, home ? home : "the GnuPG home directory", gpgme_strerror(e));
   }
   gpgme_signers_clear(ctx);
   e = gpgme_signers_add(ctx, key);

@@ -515,7 +515,8 @@ static bool signature_accepted(sc_signature_verifier *v, json_t *req, const sc_p
 }
 
 static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy_signature *sigs,
-                        size_t count, const char *looked_in, char **keys, sc_error *err)
+                        size_t count, const char *looked_in, const char *tmpdir, char **keys,
+                        sc_error *err)
 {
   const char *key_type = json_string_value(json_object_get(req, "keyType"));
   if (strcmp(key_type, "GPGKeys") != 0)
@@ -528,7 +529,7 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   sc_signature_verifier *v = NULL;
   int rc = load_keys(req, &k, err);
   if (rc == 0)
-    rc = sc_signature_verifier_new(k.keys, k.count, &v, err);
+    rc = sc_signature_verifier_new(k.keys, k.count, tmpdir, &v, err);
   key_set_clear(&k);
   if (rc < 0)
     return -1;
@@ -549,7 +550,7 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
 
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
                     const sc_policy_signature *signatures, size_t count, const char *looked_in,
-                    sc_error *err)
+                    const char *tmpdir, sc_error *err)
 {
   _cleanup_free_ char *label = NULL;
   json_t *list = requirements_for(p, image, &label);
@@ -563,7 +564,7 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
     if (strcmp(type, "reject") == 0)
       rc = sc_error_set(err, SC_E_CHECK, "the policy rejects the image");
     else if (strcmp(type, "signedBy") == 0)
-      rc = check_signed(req, image, signatures, count, looked_in, &keys, err);
+      rc = check_signed(req, image, signatures, count, looked_in, tmpdir, &keys, err);
     else if (strcmp(type, "insecureAcceptAnything") != 0)
       rc = sc_error_set(err, SC_E_INVALID, "sc-build does not check %s requirements", type);
     if (rc < 0) {

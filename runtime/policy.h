@@ -61,9 +61,10 @@ typedef struct sc_policy_signature {
 /* Check image against the policy with its signatures (from where, for a
  * message when there are none): 0, or -1 with an error naming the policy
  * file, the scope, the requirement and its keys, and why each signature
- * was refused. */
+ * was refused.  The keys are imported into a keyring made under tmpdir
+ * (sc_signature_verifier_new). */
 int sc_policy_check(const sc_policy *policy, const sc_policy_image *image,
                     const sc_policy_signature *signatures, size_t count, const char *where,
-                    sc_error *err);
+                    const char *tmpdir, sc_error *err);
 
 #endif

@@ -118,11 +118,10 @@ static int gpg_fail(sc_error *err, gpgme_error_t e, const char *what)
   return sc_error_set(err, SC_E_INVALID, "%s: %s", what, gpgme_strerror(e));
 }
 
-static int make_context(sc_signature_verifier *v, sc_error *err)
+static int make_context(sc_signature_verifier *v, const char *tmpdir, sc_error *err)
 {
   gpgme_check_version(NULL); /* GPGME's own once-only initialisation */
-  const char *tmp = getenv("TMPDIR");
-  v->home = xasprintf("%s/sc-build-gpg-XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+  v->home = xasprintf("%s/sc-build-gpg-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
   if (mkdtemp(v->home) == NULL) {
     int saved = errno;
     free(v->home);
@@ -167,11 +166,11 @@ static int import_key(sc_signature_verifier *v, const sc_signature_key *key, siz
   return 0;
 }
 
-int sc_signature_verifier_new(const sc_signature_key *keys, size_t count,
+int sc_signature_verifier_new(const sc_signature_key *keys, size_t count, const char *tmpdir,
                               sc_signature_verifier **out, sc_error *err)
 {
   sc_signature_verifier *v = xcalloc(1, sizeof *v);
-  int rc = make_context(v, err);
+  int rc = make_context(v, tmpdir, err);
   for (size_t i = 0; rc == 0 && i < count; i++)
     rc = import_key(v, &keys[i], i, err);
   if (rc < 0) {

@@ -44,10 +44,11 @@ typedef struct sc_signature_key {
   size_t len;
 } sc_signature_key;
 
-/* A verifier holding only `keys` (at least one): -1 when a key does not
- * import. */
+/* A verifier holding only `keys` (at least one), its keyring in a new
+ * directory under tmpdir (NULL: /tmp) removed by sc_signature_verifier_free:
+ * -1 when a key does not import. */
 typedef struct sc_signature_verifier sc_signature_verifier;
-int sc_signature_verifier_new(const sc_signature_key *keys, size_t count,
+int sc_signature_verifier_new(const sc_signature_key *keys, size_t count, const char *tmpdir,
                               sc_signature_verifier **out, sc_error *err);
 void sc_signature_verifier_free(sc_signature_verifier *v);
 

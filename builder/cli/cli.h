@@ -96,6 +96,12 @@ const char *sc_cli_tmpdir(void);
 /* ATOMIC_OSTREE_REPO: atomic's OSTree repository, as atomic reads it, for
  * an update of what atomic installed; NULL when unset or empty. */
 const char *sc_cli_atomic_ostree_repo(void);
+/* $XDG_CACHE_HOME/sc-build/<leaf> (XDG_CACHE_HOME when absolute), else
+ * ~/.cache/sc-build/<leaf>; the directory itself when leaf is NULL; NULL
+ * when there is no HOME either.  Newly allocated: the cache options of the
+ * library (layers, pulled bases, the registry blob record) are filled from
+ * it. */
+char *sc_cli_cache_path(const char *leaf);
 /* PATH: where a program named without a '/' (--runtime NAME) is looked
  * for; NULL, the library's default list, when unset or empty. */
 const char *sc_cli_search_path(void);

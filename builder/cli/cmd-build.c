@@ -106,7 +106,8 @@ typedef struct build_args {
    * copy and from_source the reference as given. */
   const char *from_source;
   sc_pull_result pulled;
-  char *resolved_from; /* an archive's, dir:'s or ostree:'s base in the cache */
+  char *resolved_from;   /* an archive's, dir:'s or ostree:'s base in the cache */
+  char *layer_cache_dir; /* build.layer_cache_dir: sc_cli_cache_path("layers") */
   sc_cli_progress bars;
 } build_args;
 
@@ -575,6 +576,10 @@ static void show_build_progress(void *user, const sc_layer_progress *p)
  * the cache (image-source.h) once, before validation. */
 static int resolve_base(sc_cli *cli, build_args *a, sc_error *err)
 {
+  /* Each platform's validation of a multi-platform build reads the base
+   * through the same cache. */
+  a->pull = sc_cli_pull_options(cli, &a->reg, &a->bars);
+  a->build.pull = &a->pull;
   sc_image_source src;
   if (sc_cli_resolve_source(cli, &a->reg, a->build.from, true, &src, err) < 0)
     return sc_error_prefix(err, "base image");
@@ -697,8 +702,11 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   int rc = parse_args(cli, &a, argc, argv, &help);
   if (rc == 0 && help)
     fputs(build_usage, stdout);
-  else if (rc == 0)
+  else if (rc == 0) {
+    a.layer_cache_dir = sc_cli_cache_path("layers");
+    a.build.layer_cache_dir = a.layer_cache_dir;
     rc = run(cli, &a);
+  }
   sc_values_free(a.labels);
   sc_values_free(a.annotations);
   sc_values_free(a.set);
@@ -709,5 +717,6 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_cli_progress_clear(&a.bars);
   sc_pull_result_clear(&a.pulled);
   free(a.resolved_from);
+  free(a.layer_cache_dir);
   return rc;
 }

@@ -53,7 +53,10 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   sc_image *image = NULL;
   sc_ostree_import_result result = {0};
   int rc = SC_EXIT_OK;
-  sc_image_source_options source = {.tmpdir = sc_cli_tmpdir()};
+  _cleanup_free_ char *bases = sc_cli_cache_path("bases");
+  sc_pull_options pull = {
+      .registry.tls_verify = true, .cache_dir = bases, .tmpdir = sc_cli_tmpdir()};
+  sc_image_source_options source = {.pull = &pull, .tmpdir = sc_cli_tmpdir()};
   if (sc_image_source_open(image_ref, &source, &image, &err) < 0 ||
       sc_ostree_import(image, repo, options, &result, &err) < 0)
     rc = sc_cli_fail(cli, &err);

@@ -339,6 +339,10 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     push.progress = on_progress;
     push.progress_user = &bars;
   }
+  _cleanup_free_ char *blob_record = sc_cli_cache_path("registry-blobs.json");
+  _cleanup_free_ char *bases = sc_cli_cache_path("bases");
+  push.cache_path = blob_record;
+  push.bases_cache_dir = bases;
   int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, sign_by, &push);
   sc_cli_progress_clear(&bars);
   sc_platform_clear(&platform);

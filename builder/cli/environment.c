@@ -58,6 +58,17 @@ const char *sc_cli_atomic_ostree_repo(void)
   return nonempty_env("ATOMIC_OSTREE_REPO");
 }
 
+char *sc_cli_cache_path(const char *leaf)
+{
+  const char *xdg = getenv("XDG_CACHE_HOME");
+  if (xdg && xdg[0] == '/')
+    return xasprintf("%s/sc-build%s%s", xdg, leaf ? "/" : "", leaf ? leaf : "");
+  const char *home = getenv("HOME");
+  if (home == NULL || home[0] != '/')
+    return NULL;
+  return xasprintf("%s/.cache/sc-build%s%s", home, leaf ? "/" : "", leaf ? leaf : "");
+}
+
 const char *sc_cli_search_path(void)
 {
   return nonempty_env("PATH");

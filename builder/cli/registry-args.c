@@ -224,6 +224,8 @@ void sc_cli_registry_args_clear(sc_cli_registry_args *a)
   }
   free(a->registries_file);
   a->registries_file = NULL;
+  free(a->bases_cache_dir);
+  a->bases_cache_dir = NULL;
   free(a->policy_file);
   free(a->registries_d_dir);
   a->policy_file = a->registries_d_dir = NULL;
@@ -333,7 +335,11 @@ sc_pull_options sc_cli_pull_options(sc_cli *cli, sc_cli_registry_args *a, sc_cli
   sc_pull_options o = {.registry = sc_cli_registry_options(cli, a),
                        .policy = sc_cli_registry_policy(a),
                        .registries_d = sc_cli_registry_registries_d(a),
-                       .all = a->pull_all};
+                       .all = a->pull_all,
+                       .tmpdir = sc_cli_tmpdir()};
+  if (a->bases_cache_dir == NULL)
+    a->bases_cache_dir = sc_cli_cache_path("bases");
+  o.cache_dir = a->bases_cache_dir;
   if (cli->progress && !cli->verbose) {
     o.progress = on_pull_progress;
     o.progress_user = bars;

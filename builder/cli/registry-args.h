@@ -83,6 +83,7 @@ typedef struct sc_cli_registry_args {
    * (sc_cli_registry_policy, sc_cli_registry_registries_d). */
   bool signature_paths_filled;
   char *policy_file, *registries_d_dir;
+  char *bases_cache_dir; /* sc_cli_cache_path("bases"), filled by sc_cli_pull_options */
 } sc_cli_registry_args;
 
 #define SC_CLI_REGISTRY_ARGS_INIT                                                                  \

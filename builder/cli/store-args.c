@@ -41,7 +41,7 @@ int sc_store_args_finish(sc_store_args *a, sc_error *err)
 {
   bool defaults = a->count == 0 && !a->cache;
   if (a->cache || defaults) {
-    a->owned[0] = sc_stores_cache_dir();
+    a->owned[0] = sc_cli_cache_path(NULL);
     if (a->owned[0] == NULL)
       return sc_error_set(err, SC_E_USAGE, "no cache directory: set XDG_CACHE_HOME or HOME");
     add_store(a, SC_STORE_CACHE, a->owned[0]);

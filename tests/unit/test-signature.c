@@ -224,7 +224,7 @@ static int check(const sc_policy *p, const char *repo, const char *tag, const ch
                          .digest = digest,
                          .manifest_digest = DIGEST};
   sc_error err = SC_ERROR_INIT;
-  int rc = sc_policy_check(p, &img, sigs, count, "the test", &err);
+  int rc = sc_policy_check(p, &img, sigs, count, "the test", NULL, &err);
   *msg = err.msg ? xstrdup(err.msg) : NULL;
   sc_error_clear(&err);
   return rc;
@@ -474,7 +474,7 @@ static void test_other_key(void **state)
   sc_signature_key other = {.data = k->other_key, .len = k->other_len};
   sc_signature_verifier *v = NULL;
   sc_error err = SC_ERROR_INIT;
-  assert_int_equal(sc_signature_verifier_new(&other, 1, &v, &err), 0);
+  assert_int_equal(sc_signature_verifier_new(&other, 1, NULL, &v, &err), 0);
   sc_signature_payload payload;
   _cleanup_free_ char *signer = NULL;
   assert_int_equal(sc_signature_verify(v, sig, len, &payload, &signer, &err), -1);
@@ -484,7 +484,7 @@ static void test_other_key(void **state)
   const char *junk = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nnot a key\n"
                      "-----END PGP PUBLIC KEY BLOCK-----\n";
   sc_signature_key key = {.data = junk, .len = strlen(junk)};
-  assert_int_equal(sc_signature_verifier_new(&key, 1, &v, &err), -1);
+  assert_int_equal(sc_signature_verifier_new(&key, 1, NULL, &v, &err), -1);
   assert_null(v);
   sc_error_clear(&err);
 }
