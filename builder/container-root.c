@@ -107,7 +107,10 @@ int sc_container_root_install(sc_container_root *root, const sc_image *image, co
   if (apply_tmpfiles(root, name, notes, err) < 0)
     return -1;
   root->bundle = xasprintf("%s/" BUNDLE_DIR, root->path);
-  return sc_test_bundle_write(root->path, root->install.deployment, root->bundle, err);
+  sc_machine_security machine;
+  sc_machine_security_read(&machine);
+  return sc_test_bundle_write(root->path, root->install.deployment, root->bundle, &machine, notes,
+                              err);
 }
 
 void sc_container_root_keep(sc_container_root *root)
