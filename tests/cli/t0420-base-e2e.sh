@@ -141,4 +141,24 @@ test_expect_success RUNC,NO_SELINUX 'without SELinux the label is left out of th
   expect_grep "note: SELinux is not enabled here.*without process.selinuxLabel, the installed config.json is unchanged" err
 '
 
+# net-snmp'"'"'s tmpfiles.template is empty: its /var/run/net-snmp bind of
+# ${RUN_DIRECTORY}/${NAME} finds the directory its unit'"'"'s RuntimeDirectory=
+# makes.  The test root stands in for systemd there.
+test_expect_success RUNC 'sc-build test makes the unit'"'"'s RuntimeDirectory= for the bind of /run/NAME' '
+  cp -a app snmp &&
+  : >snmp/tmpfiles.template &&
+  sed -i "s/^RuntimeDirectory=.*/RuntimeDirectory=\${NAME} \${NAME}-extra\nRuntimeDirectoryMode=0750/" snmp/service.template &&
+  sed -i "s|\"from\": \"oci:../base.oci:base\"|\"from\": \"oci:../base.oci:base\", \"name\": \"snmp\"|" snmp/sc-build.json &&
+  sc_build validate snmp 2>err &&
+  expect_grep "^snmp: 0 errors" err &&
+  sc_build test snmp --keep >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  kept=$(sed -n "s/^note: kept the test root //p" err) &&
+  test -d "$kept" && test_cleanup_add "rm -rf '"'"'$kept'"'"'" &&
+  ls -d "$kept"/run/snmp-test-* >dirs &&
+  test "$(wc -l <dirs)" = 2 &&
+  expect_grep "snmp-test-[0-9a-f]*-extra$" dirs &&
+  test "$(stat -c %a "$(head -n 1 dirs)")" = 750
+'
+
 test_done

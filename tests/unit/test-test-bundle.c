@@ -174,11 +174,34 @@ static void test_fit_drops_selinux_labels_without_selinux(void **state)
   json_decref(config);
 }
 
+/* systemd.exec(5): only [Service] counts, an empty assignment resets,
+ * entries are blank-separated, the mode applies to all. */
+static void test_runtime_directory_lines(void **state)
+{
+  (void)state;
+  char **notes = NULL;
+  _cleanup_free_ char *lines =
+      sc_unit_runtime_directory_lines("[Unit]\nRuntimeDirectory=unit-section\n"
+                                      "[Service]\nRuntimeDirectory=gone\nRuntimeDirectory=\n"
+                                      "  RuntimeDirectory = app app/sub  \n"
+                                      "RuntimeDirectory=../up /abs %n\n"
+                                      "RuntimeDirectoryMode=0750\n[Install]\n"
+                                      "RuntimeDirectory=install-section\n",
+                                      &notes);
+  assert_string_equal(lines, "d /run/app 0750 - - - -\nd /run/app/sub 0750 - - - -\n");
+  assert_int_equal(sc_strv_length(notes), 3);
+  assert_non_null(strstr(notes[0], "RuntimeDirectory=../up: skipped"));
+  sc_strv_free(notes);
+  _cleanup_free_ char *none = sc_unit_runtime_directory_lines("[Service]\nExecStart=x\n", NULL);
+  assert_string_equal(none, "");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_relocates_what_the_root_has, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tmpfiles_paths_are_inside_the_root, setup, teardown),
+      cmocka_unit_test(test_runtime_directory_lines),
       cmocka_unit_test(test_fit_drops_capabilities_the_machine_lacks),
       cmocka_unit_test(test_fit_drops_selinux_labels_without_selinux),
   };
