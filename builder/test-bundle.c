@@ -134,8 +134,32 @@ static void fit_selinux(json_t *config, char ***notes)
   sc_strv_push(notes, note);
 }
 
+/* After relocation, an absolute bind source that is not in the root names
+ * the machine's: one the machine lacks too (/dev/log without a syslog
+ * daemon) makes runc fail with a bare "no such file or directory". */
+static void note_missing_sources(json_t *config, char ***notes)
+{
+  size_t i;
+  json_t *mount;
+  json_array_foreach(json_object_get(config, "mounts"), i, mount)
+  {
+    const char *source = json_string_value(json_object_get(mount, "source"));
+    struct stat st;
+    if (source == NULL || source[0] != '/' || !sc_oci_mount_is_bind(mount) ||
+        lstat(source, &st) == 0)
+      continue;
+    _cleanup_free_ char *note = xasprintf(
+        "mounts[%zu]: the bind source %s is neither in the test root nor on this machine, so "
+        "runc cannot start the container: create it here (on a host, the service it belongs "
+        "to provides it) or make it with tmpfiles.template",
+        i, source);
+    sc_strv_push(notes, note);
+  }
+}
+
 void sc_test_bundle_fit(json_t *config, const sc_machine_security *machine, char ***notes)
 {
+  note_missing_sources(config, notes);
   fit_capabilities(config, machine->capabilities, notes);
   if (!machine->selinux)
     fit_selinux(config, notes);

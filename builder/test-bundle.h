@@ -38,7 +38,8 @@ void sc_machine_security_read(sc_machine_security *out);
  * others for SELinux labels) runs here: the capabilities of
  * process.capabilities the machine lacks are left out of every list, and
  * without SELinux process.selinuxLabel and linux.mountLabel are removed.
- * Each kind removed adds a note to *notes naming what was removed.  A
+ * Each kind removed adds a note to *notes naming what was removed, as does
+ * a bind source neither the root nor the machine has.  A
  * capability whose name is unknown is left for the runtime to judge. */
 void sc_test_bundle_fit(json_t *config, const sc_machine_security *machine, char ***notes);
 

@@ -161,4 +161,20 @@ test_expect_success RUNC 'sc-build test makes the unit'"'"'s RuntimeDirectory= f
   test "$(stat -c %a "$(head -n 1 dirs)")" = 750
 '
 
+# net-snmp binds /dev/log, which a machine without a syslog daemon lacks,
+# and its empty tmpfiles.template makes nothing (without one, an install
+# would make every missing bind source): runc fails, and the notes printed
+# with its error say why.
+test_expect_success RUNC 'a container that cannot start still shows the notes, naming a bind source nowhere' '
+  cp -a app gone &&
+  : >gone/tmpfiles.template &&
+  missing=/sc-t0420-no-such-source-$$ &&
+  sed -i "s|    {\"destination\": \"/proc\"|    {\"type\": \"bind\", \"source\": \"$missing\", \"destination\": \"/gone\", \"options\": [\"rbind\"]},\n&|" gone/config.json.template &&
+  sed -i "s|\"name\": \"app\"|\"name\": \"gone\"|" gone/sc-build.json &&
+  expect_exit 1 sc_build test gone &&
+  expect_grep "^note: mounts\[0\]: the bind source $missing is neither in the test root nor on this machine" "$TEST_TMP/.stderr" &&
+  expect_grep "^note: systemd is not running here|^note: SELinux|^note: this machine" "$TEST_TMP/.stderr" &&
+  expect_grep "^sc-build: error: .*runc run exited with status 1" "$TEST_TMP/.stderr"
+'
+
 test_done
