@@ -478,6 +478,7 @@ static int write_exports_layer(build_ctx *c, project_layers *out, sc_error *err)
       exports[n++] = (sc_layer_file){files[i].name, files[i].text->data, files[i].text->len};
   sc_layer_options lo = base_layer_options(c);
   lo.hostfs_fd = p->hostfs_fd;
+  lo.hide_lower_exports = c->base != NULL;
   lo.exports = exports;
   lo.export_count = n;
   return add_layer(c, &lo, "/exports", out, err);

@@ -82,6 +82,18 @@ static int apply_tmpfiles(const sc_container_root *root, const char *name, char 
   return sc_tmpfiles_apply(root->path, text, notes, err);
 }
 
+/* What systemd would make as the unit starts, which a test root lacks. */
+static int apply_runtime_directories(const sc_container_root *root, const char *name, char ***notes,
+                                     sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("%s/etc/systemd/system/%s.service", root->path, name);
+  _cleanup_free_ char *unit = NULL;
+  if (sc_read_file_at(AT_FDCWD, path, &unit, NULL, NULL) < 0)
+    return 0; /* no unit: nothing to stand in for */
+  _cleanup_free_ char *lines = sc_unit_runtime_directory_lines(unit, notes);
+  return sc_tmpfiles_apply(root->path, lines, notes, err);
+}
+
 int sc_container_root_install(sc_container_root *root, const sc_image *image, const char *name,
                               const sc_values *set, const sc_runtime *runtime,
                               volatile const int *interrupted, char ***notes, sc_error *err)
@@ -104,10 +116,14 @@ int sc_container_root_install(sc_container_root *root, const sc_image *image, co
   root->installed = true;
   if (sc_check_interrupted(interrupted, NULL, err) < 0)
     return -1;
-  if (apply_tmpfiles(root, name, notes, err) < 0)
+  if (apply_tmpfiles(root, name, notes, err) < 0 ||
+      apply_runtime_directories(root, name, notes, err) < 0)
     return -1;
   root->bundle = xasprintf("%s/" BUNDLE_DIR, root->path);
-  return sc_test_bundle_write(root->path, root->install.deployment, root->bundle, err);
+  sc_machine_security machine;
+  sc_machine_security_read(&machine);
+  return sc_test_bundle_write(root->path, root->install.deployment, root->bundle, &machine, notes,
+                              err);
 }
 
 void sc_container_root_keep(sc_container_root *root)

@@ -630,8 +630,20 @@ static void measure_layer(layer_ctx *c)
   }
 }
 
+/* image-spec layer.md: a whiteout applies to the layers below only, so
+ * this layer's /exports, written after it, stays (".wh.exports" also
+ * sorts first, for readers that apply entries in order, as libostree's
+ * checkout with process_whiteouts does for atomic). */
+static int write_exports_whiteout(layer_ctx *c, sc_error *err)
+{
+  static const char name[] = ".wh." EXPORTS_DIR;
+  return write_buffer_file(c, name, "", 0, err);
+}
+
 static int write_all_entries(layer_ctx *c, sc_error *err)
 {
+  if (c->opts->rootfs_fd < 0 && c->opts->hide_lower_exports && write_exports_whiteout(c, err) < 0)
+    return -1;
   if (c->opts->rootfs_fd < 0)
     return write_exports(c, err);
   sc_buf rel = SC_BUF_INIT;

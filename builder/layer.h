@@ -59,7 +59,11 @@ typedef struct sc_layer_options {
   size_t export_count;
   bool allow_special; /* store device nodes and FIFOs; skip sockets */
   bool plain_tree;    /* rootfs_fd is a whole layer's tree: no /exports of the project */
-  int64_t mtime;      /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
+  /* Put the whiteout /.wh.exports before /exports (rootfs_fd -1 only): the
+   * base image's own /exports (atomic-system-containers bases may carry
+   * one) is hidden, so the image's /exports is exactly the project's. */
+  bool hide_lower_exports;
+  int64_t mtime; /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
   int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
   unsigned threads;                /* compression threads, 0: one per online CPU */

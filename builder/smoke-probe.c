@@ -17,6 +17,8 @@
 #include "util.h"
 
 #define POLL_INTERVAL 0.1
+/* runc exec starts a process in the container each time: not as often. */
+#define EXEC_RETRY_INTERVAL 0.5
 
 double sc_now(void)
 {
@@ -413,20 +415,48 @@ static void run_exit(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
     r->passed = true;
 }
 
-static void run_exec(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+/* One runc exec; *reason says why it failed, NULL when it passed. */
+static void exec_once(const sc_probe *p, sc_probe_target *t, char **reason)
 {
   int status = 0;
   _cleanup_free_ char *output = NULL;
   sc_error err = SC_ERROR_INIT;
+  free(*reason);
+  *reason = NULL;
   if (sc_runtime_exec(t->runtime, t->id, p->argv, &status, &output, &err) < 0) {
-    r->reason = xstrdup(err.msg);
+    *reason = xstrdup(err.msg);
     sc_error_clear(&err);
-    return;
+  } else if (status != 0) {
+    *reason = xasprintf("exited with status %d: %.300s", status, output ? output : "");
   }
-  if (status == 0)
-    r->passed = true;
-  else
-    r->reason = xasprintf("exited with status %d: %.300s", status, output ? output : "");
+}
+
+/* Retried until the timeout, as tcp and http are: a service that is still
+ * coming up (a socket, a pid file, a database not yet open) fails its
+ * first checks. */
+static void run_exec(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
+{
+  double end = sc_now() + p->timeout;
+  _cleanup_free_ char *reason = NULL;
+  unsigned tries = 0;
+  while (!sc_interrupted(t->interrupted)) {
+    exec_once(p, t, &reason);
+    tries++;
+    if (reason == NULL) {
+      r->passed = true;
+      return;
+    }
+    sc_probe_target_poll(t);
+    if (t->exited) {
+      r->reason = exited_reason(t);
+      return;
+    }
+    if (sc_now() >= end)
+      break;
+    sc_probe_sleep(t, EXEC_RETRY_INTERVAL);
+  }
+  if (reason)
+    r->reason = xasprintf("%s (the last of %u tries in %gs)", reason, tries, p->timeout);
 }
 
 /* Once the container has died, only an exit probe has anything to read:

@@ -157,3 +157,80 @@ int sc_tmpfiles_apply(const char *root_path, const char *text, char ***notes, sc
   }
   return 0;
 }
+
+/* ---- RuntimeDirectory= ---- */
+
+/* "KEY=VALUE" (blanks around '=' allowed, as systemd's config parser
+ * allows): VALUE, or NULL when the line sets another key. */
+static const char *unit_setting(const char *line, size_t len, const char *key, size_t *value_len)
+{
+  size_t k = strlen(key);
+  if (len < k || memcmp(line, key, k) != 0)
+    return NULL;
+  size_t i = k + strspn(line + k, " \t");
+  if (i >= len || line[i] != '=')
+    return NULL;
+  i++;
+  i += strspn(line + i, " \t");
+  *value_len = len - i;
+  return line + i;
+}
+
+static void add_runtime_directories(char ***dirs, const char *value, size_t len, char ***notes)
+{
+  if (len == 0) {
+    sc_strv_free(*dirs); /* an empty assignment resets the list */
+    *dirs = NULL;
+    return;
+  }
+  _cleanup_free_ char *copy = xstrndup(value, len);
+  char *save = NULL;
+  for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+    _cleanup_free_ char *abs = xasprintf("/%s", w);
+    if (w[0] == '/' || strchr(w, '%') || !is_clean_absolute(abs) || strspn(w, ".") == strlen(w)) {
+      _cleanup_free_ char *note = xasprintf("RuntimeDirectory=%s: skipped in the test root (a "
+                                            "relative path below /run without '..' or '%%')",
+                                            w);
+      sc_strv_push(notes, note);
+    } else if (!sc_strv_contains(*dirs, w)) {
+      sc_strv_push(dirs, w);
+    }
+  }
+}
+
+static long runtime_directory_mode(const char *value, size_t len)
+{
+  _cleanup_free_ char *copy = xstrndup(value, len);
+  char *end = NULL;
+  long mode = strtol(copy, &end, 8);
+  return end != copy && *end == '\0' && mode >= 0 && mode <= 07777 ? mode : 0755;
+}
+
+char *sc_unit_runtime_directory_lines(const char *unit, char ***notes)
+{
+  _cleanup_strv_ char **dirs = NULL;
+  long mode = 0755;
+  bool in_service = false;
+  for (const char *line = unit ? unit : ""; *line;) {
+    size_t len = strcspn(line, "\n");
+    const char *next = line + len + (line[len] == '\n');
+    size_t skip = strspn(line, " \t");
+    line += skip, len -= skip;
+    while (len > 0 && strchr(" \t\r", line[len - 1]))
+      len--;
+    size_t value_len = 0;
+    const char *value;
+    if (len > 0 && line[0] == '[')
+      in_service = len == 9 && memcmp(line, "[Service]", 9) == 0;
+    else if (in_service && (value = unit_setting(line, len, "RuntimeDirectory", &value_len)))
+      add_runtime_directories(&dirs, value, value_len, notes);
+    else if (in_service && (value = unit_setting(line, len, "RuntimeDirectoryMode", &value_len)))
+      mode = runtime_directory_mode(value, value_len);
+    line = next;
+  }
+  sc_buf lines = SC_BUF_INIT;
+  sc_buf_puts(&lines, "");
+  for (size_t i = 0; dirs && dirs[i]; i++)
+    sc_buf_printf(&lines, "d /run/%s %04lo - - - -\n", dirs[i], mode);
+  return sc_buf_steal(&lines);
+}

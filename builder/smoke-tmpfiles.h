@@ -12,4 +12,13 @@
  * *notes as messages. */
 int sc_tmpfiles_apply(const char *root_path, const char *text, char ***notes, sc_error *err);
 
+/* The tmpfiles lines ("d /run/DIR MODE - - - -") that stand for the
+ * RuntimeDirectory= of a rendered unit's [Service] (systemd.exec(5)):
+ * systemd makes those directories below /run as the service starts,
+ * before runc binds them, but a test root has no systemd.  Entries are
+ * separated by blanks, an empty assignment resets the list, and
+ * RuntimeDirectoryMode= (octal, default 0755) is their mode.  An entry that
+ * is absolute, holds '..' or a specifier ('%') is skipped with a note. */
+char *sc_unit_runtime_directory_lines(const char *unit, char ***notes);
+
 #endif

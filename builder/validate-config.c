@@ -36,6 +36,28 @@ static void check_required(sc_validation *v, json_t *config)
                   "root.readonly must be true: atomic installs only read-only images");
 }
 
+/* runtime-spec before 1.0 (and atomic-system-containers' qemu-guest-agent
+ * and hello-world templates) gave process.capabilities as one list; runc
+ * 1.x refuses that config.json at start ("cannot unmarshal array into Go
+ * struct field Process.process.capabilities of type specs.LinuxCapabilities"),
+ * so an install that looks fine never runs. */
+static void check_capabilities(sc_validation *v, json_t *process)
+{
+  json_t *caps = json_object_get(process, "capabilities");
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("process"), SC_JSONPOS_KEY("capabilities")};
+  if (json_is_array(caps))
+    config_report(v, SC_DIAG_ERROR, path, 2, false,
+                  "process.capabilities is a list, the form of runtime-spec before 1.0, which "
+                  "runc 1.x refuses: write an object of lists, {\"bounding\": [...], "
+                  "\"effective\": [...], \"permitted\": [...], \"inheritable\": [...], "
+                  "\"ambient\": [...]}, with this list in each the process needs (bounding, "
+                  "effective and permitted at least)");
+  else if (caps && !json_is_object(caps))
+    config_report(v, SC_DIAG_ERROR, path, 2, false,
+                  "process.capabilities must be an object of lists: {\"bounding\": [...], "
+                  "\"effective\": [...], \"permitted\": [...], ...}");
+}
+
 static void check_process(sc_validation *v, json_t *process)
 {
   /* An absent terminal is false in the runtime-spec: only a true (or a
@@ -53,6 +75,7 @@ static void check_process(sc_validation *v, json_t *process)
   if (!ok)
     config_report(v, SC_DIAG_ERROR, args_path, 2, false,
                   "process.args must be a non-empty array of strings: the service's command");
+  check_capabilities(v, process);
 }
 
 /* What a bind-mount source written in the template starts with. */

@@ -740,6 +740,9 @@ const char *sc_validation_base(const sc_validation *v)
 /* "the linux/arm64 image (rootfs/, rootfs.linux-arm64/ over BASE)". */
 static char *describe_image(const sc_validation *v, const char *from, const sc_platform *platform)
 {
+  bool rootfs = v->project->rootfs_fd >= 0;
+  if (platform == NULL && from && !rootfs)
+    return xasprintf("the base image %s", from);
   if (platform == NULL)
     return from ? xasprintf("the image (rootfs/ over %s)", from) : xstrdup("rootfs/");
   _cleanup_free_ char *name = sc_platform_format(platform);

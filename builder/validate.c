@@ -97,14 +97,19 @@ static void check_rootfs(sc_validation *v)
 {
   const sc_project *p = v->project;
   check_platform_trees(v);
-  if (p->rootfs_fd < 0 && platforms_have_trees(v))
+  /* Every program may come from the base image (sc-build.json "from" or
+   * --from): then the project has nothing of its own to put at /. */
+  if (p->rootfs_fd < 0 && (platforms_have_trees(v) ||
+                           (sc_validation_base(v) != NULL && !exists_at(p->dirfd, "rootfs"))))
     return;
   if (p->rootfs_fd < 0) {
     sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0,
                          exists_at(p->dirfd, "rootfs")
                              ? "rootfs is not a directory: it holds the image's filesystem"
                              : "missing rootfs/: the image's filesystem, as seen at / in the "
-                               "container");
+                               "container (a project whose programs all come from a base image "
+                               "needs none: name the base with --from or \"from\" in "
+                               "sc-build.json)");
     return;
   }
   if (exists_at(p->rootfs_fd, "exports/config.json"))

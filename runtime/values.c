@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "capabilities.h"
 #include "util.h"
 
 struct sc_values {
@@ -204,6 +205,14 @@ static const char *const capability_names[] = {
     "CAP_CHECKPOINT_RESTORE",
 };
 #define CAPABILITY_COUNT ((int)(sizeof capability_names / sizeof capability_names[0]))
+
+int sc_capability_number(const char *name)
+{
+  for (int i = 0; name && i < CAPABILITY_COUNT; i++)
+    if (strcmp(capability_names[i], name) == 0)
+      return i;
+  return -1;
+}
 
 char *sc_capabilities_value(int last_cap)
 {

@@ -124,14 +124,22 @@ static json_t *report_json(const sc_smoke_report *report, double build_seconds)
 
 /* The probes' time apart from what came before and after: a slow test is
  * then seen to be a slow build, install or service. */
+/* The notes, then the container's last lines: also when the container
+ * failed to start, where a note (a capability left out, a bind source
+ * this machine lacks) may say why. */
+static void print_notes(const sc_cli *cli, const sc_smoke_report *report)
+{
+  for (size_t i = 0; !cli->quiet && report->notes && report->notes[i]; i++)
+    fprintf(stderr, "note: %s\n", report->notes[i]);
+  if (report->log_tail)
+    fprintf(stderr, "last lines of the container's output:\n%s\n", report->log_tail);
+}
+
 static void print_summary(sc_cli *cli, const sc_smoke_report *report, double build_seconds)
 {
   if (cli->quiet)
     return;
-  for (size_t i = 0; report->notes && report->notes[i]; i++)
-    fprintf(stderr, "note: %s\n", report->notes[i]);
-  if (report->log_tail)
-    fprintf(stderr, "last lines of the container's output:\n%s\n", report->log_tail);
+  print_notes(cli, report);
   size_t passed = 0;
   for (size_t i = 0; i < report->probe_count; i++)
     passed += report->probes[i].passed;
@@ -174,8 +182,8 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
     else
       print_summary(cli, &report, build_seconds);
     r = report.passed ? 0 : 1;
-  } else if (report.log_tail && !cli->json) {
-    fprintf(stderr, "last lines of the container's output:\n%s\n", report.log_tail);
+  } else if (!cli->json) {
+    print_notes(cli, &report);
   }
   sc_smoke_report_clear(&report);
   sc_smoke_source_close(&source);

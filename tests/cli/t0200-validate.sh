@@ -149,6 +149,17 @@ test_expect_success 'linux.selinuxProcessLabel is an error' '
   expect_grep "use process.selinuxLabel" "$TEST_TMP/.stderr"
 '
 
+test_expect_success 'process.capabilities as a list (runtime-spec before 1.0) is an error saying what to write' '
+  fresh &&
+  edit p/config.json.template "{\"bounding\": [\${ALL_PROCESS_CAPABILITIES}]}" "[\"CAP_KILL\", \"CAP_NET_BIND_SERVICE\"]" &&
+  expect_error_at "p/config.json.template:8:21" &&
+  expect_grep "process.capabilities is a list, the form of runtime-spec before 1.0, which runc 1.x refuses: write an object of lists, \{\"bounding\": \[...\], \"effective\"" "$TEST_TMP/.stderr" &&
+  fresh &&
+  edit p/config.json.template "{\"bounding\": [\${ALL_PROCESS_CAPABILITIES}]}" "\"CAP_KILL\"" &&
+  expect_error_at "p/config.json.template:8:21" &&
+  expect_grep "process.capabilities must be an object of lists" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'process.args[0] missing from rootfs is an error' '
   fresh && rm p/rootfs/usr/bin/svc &&
   expect_error_at "p/config.json.template:5:14" &&

@@ -52,6 +52,24 @@ test_expect_success 'sc-build.json "from" is relative to the project; --from ove
   expect_grep "give the base image as oci:PATH" "$TEST_TMP/.stderr"
 '
 
+test_expect_success 'a project without rootfs/ whose program is the base'"'"'s validates and builds' '
+  make_app norootfs /usr/bin/hello-server &&
+  rm -r norootfs/rootfs &&
+  expect_exit 1 sc_build validate norootfs &&
+  expect_grep "norootfs/rootfs: error: missing rootfs/: .*name the base with --from" "$TEST_TMP/.stderr" &&
+  sc_build validate norootfs --from oci:base.oci:base:latest 2>err &&
+  expect_grep "norootfs: 0 errors" err &&
+  printf "{\"name\": \"norootfs\", \"from\": \"oci:../base.oci:base:latest\"}\n" >norootfs/sc-build.json &&
+  sc_build --json build norootfs -o norootfs.oci >nr.json &&
+  python3 -c "import json; d=json.load(open(\"nr.json\")); assert d[\"ok\"] and len(d[\"layers\"]) == 3, d" &&
+  sed -i "s|/usr/bin/hello-server|/usr/bin/nowhere|" norootfs/config.json.template &&
+  expect_exit 1 sc_build validate norootfs &&
+  expect_grep "missing from the base image oci:" "$TEST_TMP/.stderr" &&
+  echo file >norootfs/rootfs &&
+  expect_exit 1 sc_build validate norootfs --from oci:base.oci:base:latest &&
+  expect_grep "rootfs is not a directory" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'a "from" that cannot be opened is an error at its place in sc-build.json' '
   printf "{\n  \"name\": \"app\",\n  \"from\": \"oci:../gone.oci\"\n}\n" >app/sc-build.json &&
   expect_exit 1 sc_build validate app &&

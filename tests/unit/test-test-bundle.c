@@ -115,11 +115,95 @@ static void test_tmpfiles_paths_are_inside_the_root(void **state)
   sc_strv_free(notes);
 }
 
+static json_t *cap_list(json_t *config, const char *set)
+{
+  return json_object_get(json_object_get(json_object_get(config, "process"), "capabilities"), set);
+}
+
+/* net-snmp's template asks for every capability: a machine without
+ * CAP_SYS_RESOURCE (bit 24) runs it without, and a name unknown here is
+ * left to the runtime. */
+static void test_fit_drops_capabilities_the_machine_lacks(void **state)
+{
+  (void)state;
+  json_t *config = json_pack("{s:{s:{s:[sss], s:[ss], s:[s]}}}", "process", "capabilities",
+                             "bounding", "CAP_KILL", "CAP_SYS_RESOURCE", "CAP_FUTURE", "effective",
+                             "CAP_SYS_RESOURCE", "CAP_KILL", "ambient", "CAP_SYS_RESOURCE");
+  sc_machine_security machine = {.capabilities = UINT64_MAX & ~(UINT64_C(1) << 24),
+                                 .selinux = true};
+  char **notes = NULL;
+  sc_test_bundle_fit(config, &machine, &notes);
+  assert_int_equal(json_array_size(cap_list(config, "bounding")), 2);
+  assert_string_equal(json_string_value(json_array_get(cap_list(config, "bounding"), 0)),
+                      "CAP_KILL");
+  assert_string_equal(json_string_value(json_array_get(cap_list(config, "bounding"), 1)),
+                      "CAP_FUTURE");
+  assert_int_equal(json_array_size(cap_list(config, "effective")), 1);
+  assert_int_equal(json_array_size(cap_list(config, "ambient")), 0);
+  assert_int_equal(sc_strv_length(notes), 1);
+  assert_non_null(strstr(notes[0], "cannot grant CAP_SYS_RESOURCE (not in"));
+  assert_non_null(strstr(notes[0], "installed config.json is unchanged"));
+  sc_strv_free(notes);
+  notes = NULL;
+  /* Everything there: nothing changes, nothing is said. */
+  machine.capabilities = UINT64_MAX;
+  sc_test_bundle_fit(config, &machine, &notes);
+  assert_int_equal(json_array_size(cap_list(config, "bounding")), 2);
+  assert_null(notes);
+  json_decref(config);
+}
+
+static void test_fit_drops_selinux_labels_without_selinux(void **state)
+{
+  (void)state;
+  json_t *config =
+      json_pack("{s:{s:s}, s:{s:s}}", "process", "selinuxLabel", "system_u:system_r:spc_t:s0",
+                "linux", "mountLabel", "system_u:object_r:container_file_t:s0");
+  sc_machine_security machine = {.capabilities = UINT64_MAX, .selinux = true};
+  char **notes = NULL;
+  sc_test_bundle_fit(config, &machine, &notes);
+  assert_non_null(json_object_get(json_object_get(config, "process"), "selinuxLabel"));
+  assert_null(notes);
+  machine.selinux = false;
+  sc_test_bundle_fit(config, &machine, &notes);
+  assert_null(json_object_get(json_object_get(config, "process"), "selinuxLabel"));
+  assert_null(json_object_get(json_object_get(config, "linux"), "mountLabel"));
+  assert_int_equal(sc_strv_length(notes), 1);
+  assert_non_null(strstr(notes[0], "without process.selinuxLabel and linux.mountLabel"));
+  sc_strv_free(notes);
+  json_decref(config);
+}
+
+/* systemd.exec(5): only [Service] counts, an empty assignment resets,
+ * entries are blank-separated, the mode applies to all. */
+static void test_runtime_directory_lines(void **state)
+{
+  (void)state;
+  char **notes = NULL;
+  _cleanup_free_ char *lines =
+      sc_unit_runtime_directory_lines("[Unit]\nRuntimeDirectory=unit-section\n"
+                                      "[Service]\nRuntimeDirectory=gone\nRuntimeDirectory=\n"
+                                      "  RuntimeDirectory = app app/sub  \n"
+                                      "RuntimeDirectory=../up /abs %n\n"
+                                      "RuntimeDirectoryMode=0750\n[Install]\n"
+                                      "RuntimeDirectory=install-section\n",
+                                      &notes);
+  assert_string_equal(lines, "d /run/app 0750 - - - -\nd /run/app/sub 0750 - - - -\n");
+  assert_int_equal(sc_strv_length(notes), 3);
+  assert_non_null(strstr(notes[0], "RuntimeDirectory=../up: skipped"));
+  sc_strv_free(notes);
+  _cleanup_free_ char *none = sc_unit_runtime_directory_lines("[Service]\nExecStart=x\n", NULL);
+  assert_string_equal(none, "");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_relocates_what_the_root_has, setup, teardown),
       cmocka_unit_test_setup_teardown(test_tmpfiles_paths_are_inside_the_root, setup, teardown),
+      cmocka_unit_test(test_runtime_directory_lines),
+      cmocka_unit_test(test_fit_drops_capabilities_the_machine_lacks),
+      cmocka_unit_test(test_fit_drops_selinux_labels_without_selinux),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
