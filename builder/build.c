@@ -384,8 +384,8 @@ static int add_layer(build_ctx *c, const sc_layer_options *lo, const char *creat
 /* A tree's layer (rootfs/ or a platform's), or the one an unchanged tree
  * gave last time when its blob is in the output already (layer-cache.h); a
  * digest never depends on which. */
-static int write_rootfs_layer(build_ctx *c, int tree_fd, const char *created_by,
-                              project_layers *out, sc_error *err)
+static int write_rootfs_layer(build_ctx *c, int tree_fd, const sc_tree_stamp *stamp,
+                              const char *created_by, project_layers *out, sc_error *err)
 {
   sc_layer_options rootfs = base_layer_options(c);
   rootfs.rootfs_fd = tree_fd;
@@ -393,7 +393,7 @@ static int write_rootfs_layer(build_ctx *c, int tree_fd, const char *created_by,
   sc_layer_cache_key key;
   sc_error ignored = SC_ERROR_INIT;
   bool keyed =
-      cache_dir && sc_layer_cache_key_of(&rootfs, (int64_t)time(NULL), &key, &ignored) == 0;
+      cache_dir && sc_layer_cache_key_of(&rootfs, stamp, (int64_t)time(NULL), &key, &ignored) == 0;
   sc_error_clear(&ignored);
   if (keyed && sc_layer_cache_lookup(cache_dir, &key, c->blobs_fd, &out->results[out->count])) {
     append_descriptor(c, &out->results[out->count]);
@@ -429,7 +429,7 @@ static int write_platform_layer(build_ctx *c, project_layers *out, sc_error *err
     return 0;
   _cleanup_free_ char *name = sc_project_platform_rootfs_name(&c->platform);
   c->platform_rootfs = xasprintf("%s/", name);
-  int rc = write_rootfs_layer(c, fd, c->platform_rootfs, out, err);
+  int rc = write_rootfs_layer(c, fd, NULL, c->platform_rootfs, out, err);
   close(fd);
   return rc;
 }
@@ -442,7 +442,7 @@ static int write_layers(build_ctx *c, project_layers *out, sc_error *err)
   if (p->rootfs_fd >= 0 && c->have_rootfs) {
     reuse_layer(c, &c->shared_rootfs, "rootfs/", out);
   } else if (p->rootfs_fd >= 0) {
-    if (write_rootfs_layer(c, p->rootfs_fd, "rootfs/", out, err) < 0)
+    if (write_rootfs_layer(c, p->rootfs_fd, c->opts->rootfs_stamp, "rootfs/", out, err) < 0)
       return -1;
     c->shared_rootfs = out->results[out->count - 1];
     c->have_rootfs = true;

@@ -67,7 +67,9 @@ struct sc_image_view {
   bool record;      /* sc_image_view_record_files */
   const char *const *keep;
   size_t keep_max;
-  size_t keep_left; /* of the total kept files may take (an image holds many) */
+  size_t keep_left;         /* of the total kept files may take (an image holds many) */
+  sc_view_entry_fn observe; /* during sc_image_view_add_rootfs_observed */
+  void *observe_user;
 };
 
 /* ---- nodes ---- */
@@ -594,28 +596,32 @@ static sc_view_type stat_type(mode_t mode)
 static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
                           sc_error *err);
 
+/* What is below rel is not in the view: an observer is told so. */
+static void left_out(sc_image_view *v, const char *rel)
+{
+  if (v->observe)
+    v->observe(v->observe_user, rel, NULL);
+}
+
 static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc_error *err)
 {
   /* A lookup never goes deeper (resolve stops at MAX_DEPTH too): what is
    * below is left out of the view, and the tree stays valid to build. */
-  if (depth > MAX_DEPTH)
+  if (depth > MAX_DEPTH) {
+    left_out(v, rel);
     return 0;
-  int own = dup(fd);
-  _cleanup_closedir_ DIR *d = own >= 0 ? fdopendir(own) : NULL;
-  if (d == NULL) {
-    if (own >= 0)
-      close(own);
-    return sc_error_set_errno(err, errno, "cannot read rootfs/%s", rel);
   }
-  struct dirent *de;
-  while ((errno = 0, de = readdir(d))) {
-    if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-      continue;
-    _cleanup_free_ char *child = rel[0] ? xasprintf("%s/%s", rel, de->d_name) : xstrdup(de->d_name);
-    if (add_disk_entry(v, fd, de->d_name, child, depth, err) < 0)
+  /* Sorted, as sc_layer_stat_walk walks: an observer sees the entries in
+   * the order the layer's cache key hashes them (layer-cache.h). */
+  _cleanup_strv_ char **names = NULL;
+  if (sc_list_dir_at(fd, &names, err) < 0)
+    return sc_error_prefix(err, "cannot read rootfs/%s", rel);
+  for (size_t i = 0; names[i]; i++) {
+    _cleanup_free_ char *child = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
+    if (add_disk_entry(v, fd, names[i], child, depth, err) < 0)
       return -1;
   }
-  return errno ? sc_error_set_errno(err, errno, "cannot read rootfs/%s", rel) : 0;
+  return 0;
 }
 
 static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
@@ -624,11 +630,16 @@ static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const c
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel);
+  if (v->observe)
+    v->observe(v->observe_user, rel, &st);
   _cleanup_strv_ char **parts = split_path(rel);
   size_t n = sc_strv_length(parts);
   view_node *dir = parent_dir(v, parts, n);
-  if (dir == NULL || n == 0)
+  if (dir == NULL || n == 0) {
+    if (S_ISDIR(st.st_mode))
+      left_out(v, rel);
     return 0;
+  }
   view_node *node = node_new(name, stat_type(st.st_mode), st.st_mode, v->layer);
   if (node->type == SC_VIEW_SYMLINK) {
     char target[4096];
@@ -648,14 +659,25 @@ static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const c
   return add_disk_dir(v, fd, rel, depth + 1, err);
 }
 
-int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err)
+int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
+                                      void *user, sc_error *err)
 {
   view->rootfs_layer = ++view->layer;
   sc_closep(&view->rootfs_fd);
   view->rootfs_fd = fcntl(rootfs_fd, F_DUPFD_CLOEXEC, 3);
   if (view->rootfs_fd < 0)
     return sc_error_set_errno(err, errno, "cannot use rootfs/");
-  return add_disk_dir(view, view->rootfs_fd, "", 0, err);
+  view->observe = observe;
+  view->observe_user = user;
+  int r = add_disk_dir(view, view->rootfs_fd, "", 0, err);
+  view->observe = NULL;
+  view->observe_user = NULL;
+  return r;
+}
+
+int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err)
+{
+  return sc_image_view_add_rootfs_observed(view, rootfs_fd, NULL, NULL, err);
 }
 
 /* ---- looking up ---- */

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sc/error.h>
 #include <sc/image.h>
@@ -77,6 +78,14 @@ int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
                             volatile const int *interrupted, sc_error *err);
 /* The project's rootfs/ as the top layer (rootfs_fd is duplicated). */
 int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err);
+/* The same, telling observe what lstat says of each entry as it is read,
+ * in the order sc_layer_stat_walk gives (names sorted bytewise, a
+ * directory before what it holds), so that the walk also keys the layer
+ * cache; st is NULL when what is below rel is left out of the view (too
+ * deep, or under a name the view cannot hold). */
+typedef void (*sc_view_entry_fn)(void *user, const char *rel, const struct stat *st);
+int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
+                                      void *user, sc_error *err);
 
 /* What is at path, symlinks followed inside the image: 0, or -ENOENT,
  * -ENOTDIR or -ELOOP. */

@@ -15,22 +15,28 @@
 
 /* Changes whenever the meaning of an entry or of the key changes. */
 /* 2: pax records only where ustar cannot hold an entry (the layers of 1
- * differ by a hdrcharset record in every entry). */
-#define CACHE_FORMAT "sc-build layer cache 2"
+ * differ by a hdrcharset record in every entry).  3: the key hashes the
+ * tree's stamp (sc_tree_stamp) after the options. */
+#define CACHE_FORMAT "sc-build layer cache 3"
 /* Files changed this recently may change again within the same timestamp
  * tick without lstat showing it: such a tree is not remembered. */
 #define RACY_SECONDS 2
 #define ENTRY_MAX 4096
 
-typedef struct key_walk {
-  sc_sha256 *h;
-  int64_t now;
-  bool storable;
-} key_walk;
-
-static void hash_entry(void *user, const char *rel, const struct stat *st)
+void sc_tree_stamp_begin(sc_tree_stamp *s, int64_t now)
 {
-  key_walk *w = user;
+  *s = (sc_tree_stamp){.h = sc_sha256_new(), .now = now, .storable = true};
+}
+
+void sc_tree_stamp_add(void *user, const char *rel, const struct stat *st)
+{
+  sc_tree_stamp *s = user;
+  if (s->h == NULL)
+    return;
+  if (st == NULL) { /* the walker left something out: the stamp says nothing */
+    s->incomplete = true;
+    return;
+  }
   /* Length-prefixed: a name may hold any byte but '/' and NUL. */
   char *line = xasprintf(
       "%zu:%s %o %u %u %lld %lld.%09ld %lld.%09ld %llu %llu %llu %llu\n", strlen(rel), rel,
@@ -38,33 +44,63 @@ static void hash_entry(void *user, const char *rel, const struct stat *st)
       (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (long long)st->st_ctim.tv_sec,
       st->st_ctim.tv_nsec, (unsigned long long)st->st_ino, (unsigned long long)st->st_dev,
       (unsigned long long)st->st_nlink, (unsigned long long)st->st_rdev);
-  sc_sha256_update(w->h, line, strlen(line));
+  sc_sha256_update(s->h, line, strlen(line));
   free(line);
   if (!S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) && !S_ISLNK(st->st_mode))
-    w->storable = false; /* sockets are skipped with a warning a reuse would not repeat */
-  if (st->st_mtim.tv_sec >= w->now - RACY_SECONDS || st->st_ctim.tv_sec >= w->now - RACY_SECONDS)
-    w->storable = false;
+    s->storable = false; /* sockets are skipped with a warning a reuse would not repeat */
+  if (st->st_mtim.tv_sec >= s->now - RACY_SECONDS || st->st_ctim.tv_sec >= s->now - RACY_SECONDS)
+    s->storable = false;
 }
 
-int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache_key *key,
-                          sc_error *err)
+void sc_tree_stamp_finish(sc_tree_stamp *s)
 {
-  key_walk w = {.h = sc_sha256_new(), .now = now, .storable = true};
-  /* Everything but the tree that shapes the layer's bytes. */
-  char *options = xasprintf("%s\nversion %s\ncompression %d level %d\nmtime %lld\nspecial %d\n"
-                            "plain %d\n",
-                            CACHE_FORMAT, SC_VERSION, (int)o->compression, o->compression_level,
-                            (long long)o->mtime, o->allow_special, o->plain_tree);
-  sc_sha256_update(w.h, options, strlen(options));
-  free(options);
-  if (sc_layer_stat_walk(o->rootfs_fd, hash_entry, &w, err) < 0) {
-    sc_sha256_free(w.h);
-    return sc_error_prefix(err, "rootfs");
-  }
+  if (s->h == NULL)
+    return;
   char digest[SC_DIGEST_LEN + 1];
-  sc_sha256_finish(w.h, digest);
+  sc_sha256_finish(s->h, digest);
+  s->h = NULL;
+  memcpy(s->hex, sc_digest_hex(digest), SC_SHA256_HEX_LEN + 1);
+  s->done = !s->incomplete;
+}
+
+void sc_tree_stamp_clear(sc_tree_stamp *s)
+{
+  sc_sha256_free(s->h);
+  s->h = NULL;
+  s->done = false;
+}
+
+int sc_tree_stamp_walk(int dir_fd, int64_t now, sc_tree_stamp *s, sc_error *err)
+{
+  sc_tree_stamp_begin(s, now);
+  if (sc_layer_stat_walk(dir_fd, sc_tree_stamp_add, s, err) < 0) {
+    sc_tree_stamp_clear(s);
+    return -1;
+  }
+  sc_tree_stamp_finish(s);
+  return 0;
+}
+
+int sc_layer_cache_key_of(const sc_layer_options *o, const sc_tree_stamp *tree, int64_t now,
+                          sc_layer_cache_key *key, sc_error *err)
+{
+  sc_tree_stamp walked = {0};
+  if (tree == NULL || !tree->done) {
+    if (sc_tree_stamp_walk(o->rootfs_fd, now, &walked, err) < 0)
+      return sc_error_prefix(err, "rootfs");
+    tree = &walked;
+  }
+  if (!tree->done)
+    return sc_error_set(err, SC_E_INVALID, "rootfs: the tree is deeper than the cache follows");
+  /* Everything but the tree that shapes the layer's bytes, then the tree. */
+  _cleanup_free_ char *text = xasprintf(
+      "%s\nversion %s\ncompression %d level %d\nmtime %lld\nspecial %d\nplain %d\ntree %s\n",
+      CACHE_FORMAT, SC_VERSION, (int)o->compression, o->compression_level, (long long)o->mtime,
+      o->allow_special, o->plain_tree, tree->hex);
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(text, strlen(text), digest);
   memcpy(key->hex, sc_digest_hex(digest), SC_SHA256_HEX_LEN + 1);
-  key->storable = w.storable;
+  key->storable = tree->storable;
   return 0;
 }
 

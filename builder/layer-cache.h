@@ -30,11 +30,32 @@ typedef struct sc_layer_cache_key {
   bool storable; /* false: racy or special files; look up only */
 } sc_layer_cache_key;
 
-/* The key of the rootfs layer options o would write, from an lstat walk;
- * now is the build's start (seconds since 1970).  -1 with err when the
- * tree cannot be walked (the build then reports it itself). */
-int sc_layer_cache_key_of(const sc_layer_options *o, int64_t now, sc_layer_cache_key *key,
-                          sc_error *err);
+/* What an lstat walk says of a tree: the tree's part of a key.  Entries
+ * are added as a walk meets them (sc_tree_stamp_add is an sc_layer_stat_fn
+ * and an sc_view_entry_fn, so validation's walk of rootfs/ stamps it and
+ * the build does not walk it again); the order is sc_layer_stat_walk's. */
+typedef struct sc_tree_stamp {
+  struct sc_sha256 *h; /* while entries are added */
+  int64_t now;         /* the build's start (seconds since 1970): the racy rule */
+  bool storable;       /* false: racy or special files */
+  bool incomplete;     /* the walker left entries out */
+  bool done;           /* finished and complete: hex is the stamp */
+  char hex[SC_SHA256_HEX_LEN + 1];
+} sc_tree_stamp;
+void sc_tree_stamp_begin(sc_tree_stamp *s, int64_t now);
+/* One entry (user is the stamp); st NULL: something was left out. */
+void sc_tree_stamp_add(void *user, const char *rel, const struct stat *st);
+void sc_tree_stamp_finish(sc_tree_stamp *s);
+void sc_tree_stamp_clear(sc_tree_stamp *s);
+/* begin, sc_layer_stat_walk of dir_fd, finish. */
+int sc_tree_stamp_walk(int dir_fd, int64_t now, sc_tree_stamp *s, sc_error *err);
+
+/* The key of the rootfs layer options o would write: from tree when it is
+ * done, else from an lstat walk of o->rootfs_fd; now is the build's start.
+ * -1 with err when the tree cannot be walked (the build then reports it
+ * itself). */
+int sc_layer_cache_key_of(const sc_layer_options *o, const sc_tree_stamp *tree, int64_t now,
+                          sc_layer_cache_key *key, sc_error *err);
 
 /* The layer remembered under key in cache_dir, when its blob is in
  * blobs_fd: true and *out filled; false for any miss. */

@@ -19,6 +19,7 @@
 #include "elf-check.h"
 #include "image-source.h"
 #include "image-view.h"
+#include "layer-cache.h"
 #include "util.h"
 #include "validate-checks.h"
 
@@ -708,6 +709,22 @@ static int add_platform_tree(sc_validation *v, sc_image_view *view, const sc_pla
   return r;
 }
 
+/* rootfs/ over the base; the first walk stamps the tree for the layer
+ * cache when the caller asks (sc_validate_options.rootfs_stamp). */
+static int add_rootfs(sc_validation *v, sc_image_view *view, sc_error *err)
+{
+  sc_tree_stamp *stamp = v->options ? v->options->rootfs_stamp : NULL;
+  if (stamp == NULL || stamp->h == NULL)
+    return sc_image_view_add_rootfs(view, v->project->rootfs_fd, err);
+  int r =
+      sc_image_view_add_rootfs_observed(view, v->project->rootfs_fd, sc_tree_stamp_add, stamp, err);
+  if (r == 0)
+    sc_tree_stamp_finish(stamp);
+  else
+    sc_tree_stamp_clear(stamp);
+  return r;
+}
+
 static sc_image_view *open_view(sc_validation *v, const char *from, const sc_platform *platform)
 {
   sc_image_view *view = sc_image_view_new();
@@ -718,8 +735,7 @@ static sc_image_view *open_view(sc_validation *v, const char *from, const sc_pla
       sc_error_prefix(&err, "for %s", name);
     }
     base_error(v, &err);
-  } else if (v->project->rootfs_fd >= 0 &&
-             sc_image_view_add_rootfs(view, v->project->rootfs_fd, &err) < 0) {
+  } else if (v->project->rootfs_fd >= 0 && add_rootfs(v, view, &err) < 0) {
     sc_validation_report(v, SC_DIAG_ERROR, "rootfs", 0, 0, "%s", err.msg);
   } else if (add_platform_tree(v, view, platform, &err) < 0) {
     sc_validation_report(v, SC_DIAG_ERROR, NULL, 0, 0, "%s", err.msg);

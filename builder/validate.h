@@ -25,6 +25,10 @@ typedef struct sc_validate_options {
    * whether sc-build.json's apply (sc_validate_platforms). */
   const sc_platforms *platforms;
   const char *tmpdir; /* where an archive base is unpacked (sc_store_tmp_base) */
+  /* When not NULL, begun (sc_tree_stamp_begin) and not yet added to: the
+   * walk of rootfs/ that checks the programs stamps it for the layer
+   * cache (layer-cache.h), and finishes it. */
+  struct sc_tree_stamp *rootfs_stamp;
 } sc_validate_options;
 
 /* The platforms whose images validate checks and build builds, from what

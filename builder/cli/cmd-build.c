@@ -11,6 +11,7 @@
 
 #include "build-ostree.h"
 #include "build.h"
+#include "layer-cache.h"
 #include "project.h"
 #include "registry-args.h"
 #include "pgzip.h"
@@ -108,6 +109,7 @@ typedef struct build_args {
   sc_pull_result pulled;
   char *resolved_from;   /* an archive's, dir:'s or ostree:'s base in the cache */
   char *layer_cache_dir; /* build.layer_cache_dir: sc_cli_cache_path("layers") */
+  sc_tree_stamp stamp;   /* build.rootfs_stamp, from validation's walk */
   sc_cli_progress bars;
 } build_args;
 
@@ -359,9 +361,13 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
 }
 
 /* build refuses a project that validate rejects (docs/sc-build.1, build). */
-static int validate_first(sc_cli *cli, const sc_project *project, const build_args *a,
-                          sc_diags *diags)
+static int validate_first(sc_cli *cli, const sc_project *project, build_args *a, sc_diags *diags)
 {
+  /* Validation's walk of rootfs/ keys the layer cache: one walk, not two. */
+  if (!a->build.no_cache && a->build.layer_cache_dir) {
+    sc_tree_stamp_begin(&a->stamp, (int64_t)time(NULL));
+    a->build.rootfs_stamp = &a->stamp;
+  }
   sc_error err = SC_ERROR_INIT;
   /* The base the layer goes on is the one validation looks through. */
   const char *from = a->from_source ? a->from_source : a->build.from;
@@ -373,7 +379,8 @@ static int validate_first(sc_cli *cli, const sc_project *project, const build_ar
                             .interrupted = a->build.interrupted,
                             .pull = a->build.pull,
                             .platforms = a->build.platforms,
-                            .tmpdir = a->build.tmpdir};
+                            .tmpdir = a->build.tmpdir,
+                            .rootfs_stamp = a->build.rootfs_stamp ? &a->stamp : NULL};
   if (sc_validate_before_build(project, &vo, diags, &err) == 0)
     return 0;
   if (err.code != SC_E_CHECK) {
@@ -718,5 +725,6 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_pull_result_clear(&a.pulled);
   free(a.resolved_from);
   free(a.layer_cache_dir);
+  sc_tree_stamp_clear(&a.stamp);
   return rc;
 }

@@ -148,4 +148,17 @@ json.dump(d, open(sys.argv[1], \"w\"))
   test "$(json_get e3.json "d[\"digest\"]")" = "$(json_get e1.json "d[\"digest\"]")"
 '
 
+test_expect_success 'a change deeper than validation looks still builds the layer again' '
+  test_make_project deep deep &&
+  d=deep/rootfs && for i in $(seq 1 140); do d=$d/d; done &&
+  mkdir -p "$d" && echo one >"$d/file" && sleep 3 &&
+  sc_build --json build deep -o deep.oci >d1.json &&
+  sc_build --json build deep -o deep.oci >d2.json &&
+  test "$(json_get d2.json "d[\"layers_reused\"]")" = 1 &&
+  echo two >"$d/file" && sleep 3 &&
+  sc_build --json build deep -o deep.oci >d3.json &&
+  test "$(json_get d3.json "d[\"layers_reused\"]")" = 0 &&
+  test "$(json_get d3.json "d[\"layers\"][0][\"digest\"]")" != "$(json_get d1.json "d[\"layers\"][0][\"digest\"]")"
+'
+
 test_done

@@ -12,12 +12,15 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "elf-builder.h"
 #include "image-view.h"
+#include "layer-cache.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -240,6 +243,62 @@ static void test_record_files(void **state)
   }
 }
 
+/* A tree on disk: a few files, a symlink and a chain of `depth` nested
+ * directories "d" ending in a file. */
+static int make_tree(char *dir, int depth)
+{
+  assert_non_null(mkdtemp(dir));
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  assert_int_equal(mkdirat(fd, "etc", 0755), 0);
+  assert_int_equal(sc_write_file_at(fd, "etc/b.conf", "b\n", 2, 0644, NULL), 0);
+  assert_int_equal(sc_write_file_at(fd, "etc/a.conf", "a\n", 2, 0644, NULL), 0);
+  assert_int_equal(symlinkat("etc/a.conf", fd, "link"), 0);
+  int cur = dup(fd);
+  for (int i = 0; i < depth; i++) {
+    assert_int_equal(mkdirat(cur, "d", 0755), 0);
+    int next = openat(cur, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(next >= 0);
+    close(cur);
+    cur = next;
+  }
+  assert_int_equal(sc_write_file_at(cur, "deep", "x", 1, 0644, NULL), 0);
+  close(cur);
+  return fd;
+}
+
+/* Validation's walk of rootfs/ keys the layer cache (layer-cache.h): it
+ * must stamp the tree exactly as the cache's own walk does, and say so
+ * when it left entries out, or a change there would reuse a stale layer. */
+static void test_observed_walk_stamps_as_layer_cache(void **state)
+{
+  (void)state;
+  static const int depths[] = {3, 140}; /* 140: below the view's depth limit */
+  for (size_t k = 0; k < 2; k++) {
+    char dir[] = "/tmp/test-image-view-XXXXXX";
+    int fd = make_tree(dir, depths[k]);
+    sc_error err = SC_ERROR_INIT;
+    sc_tree_stamp walked, observed;
+    assert_int_equal(sc_tree_stamp_walk(fd, 0, &walked, &err), 0);
+    assert_true(walked.done);
+    sc_tree_stamp_begin(&observed, 0);
+    sc_image_view *view = sc_image_view_new();
+    assert_int_equal(
+        sc_image_view_add_rootfs_observed(view, fd, sc_tree_stamp_add, &observed, &err), 0);
+    sc_tree_stamp_finish(&observed);
+    if (k == 0) {
+      assert_true(observed.done);
+      assert_string_equal(observed.hex, walked.hex);
+    } else {
+      assert_false(observed.done);
+      assert_true(observed.incomplete);
+    }
+    sc_image_view_free(view);
+    close(fd);
+    assert_int_equal(sc_rm_rf_at(AT_FDCWD, dir, NULL), 0);
+  }
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -247,6 +306,7 @@ int main(void)
       cmocka_unit_test(test_replace_link_and_symlinks),
       cmocka_unit_test(test_layer_without_padding),
       cmocka_unit_test(test_record_files),
+      cmocka_unit_test(test_observed_walk_stamps_as_layer_cache),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
