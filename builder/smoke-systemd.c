@@ -240,10 +240,12 @@ static void find_named(int dir_fd, const char *prefix, const char *name, char *c
 static int check_nothing_left(systemd_run *run, sc_error *err)
 {
   _cleanup_free_ char *load = unit_property(run, "LoadState");
-  if (strcmp(load, "not-found") != 0)
+  _cleanup_free_ char *active = unit_property(run, "ActiveState");
+  if (strcmp(load, "not-found") != 0 || strcmp(active, "inactive") != 0)
     return sc_error_set(err, SC_E_CHECK,
-                        "after the uninstall, systemd in the host still knows %s (LoadState=%s)",
-                        run->unit, load);
+                        "after the uninstall, systemd in the host still knows %s "
+                        "(LoadState=%s, ActiveState=%s)",
+                        run->unit, load, active);
   _cleanup_strv_ char **found = NULL;
   int fd = open(run->host.upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0)
