@@ -93,6 +93,35 @@ test_expect_success 'an exec probe runs in the service container, inside the hos
   nothing_left RECEIVER=World
 '
 
+# Wait (up to 30 s) until a run in the background has started the unit.
+wait_unit_started() {
+  local i &&
+  for i in $(seq 150); do
+    if grep -q "^systemctl start" "$1"; then return 0; fi &&
+    sleep 0.2 || return 1
+  done &&
+  echo "the unit never started:" && cat "$1" && return 1
+}
+
+test_expect_success 'after a SIGKILLed run, the next one powers its host off and removes it' '
+  port=$(test_free_port) &&
+  { "$SC_BUILD" test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
+      --set RECEIVER=Kill$$ --probe alive:60 >out 2>err & pid=$!; } &&
+  wait_unit_started err &&
+  sleep 1 && kill -KILL $pid &&
+  rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
+  curl -sf --max-time 5 "http://127.0.0.1:$port/" >answer &&
+  expect_grep "Hello Kill$$" answer &&
+  test -n "$(ls -A "$TMPDIR")" &&
+  port2=$(test_free_port) &&
+  sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port2 \
+    --set RECEIVER=After$$ --probe alive:1 >out2 2>err2 &&
+  ! curl -sf --max-time 2 "http://127.0.0.1:$port/" &&
+  template_pristine &&
+  nothing_left RECEIVER=Kill$$ &&
+  nothing_left RECEIVER=After$$
+'
+
 test_expect_success 'a --host without /sbin/init is refused before anything starts' '
   mkdir -p not-a-host/etc &&
   expect_exit 1 sc_build test hello-world --host not-a-host &&
