@@ -340,7 +340,7 @@ int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_
   report->install_seconds = probes_start - start;
   if (r == 0 && run_probes(&run, err) < 0)
     r = -1;
-  if (r == 0 && !report->passed)
+  if (r == 0 && !report->passed && !sc_interrupted(options->interrupted))
     report->log_tail = unit_report(&run);
   double cleanup_start = sc_now();
   report->probe_seconds = cleanup_start - probes_start;
