@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #define BOOT_TIMEOUT_SECONDS 120.0
 #define JOURNAL_LINES "60"
 #define MAX_LEFTOVERS 20
+#define SETTLE_SECONDS 3.0
 
 #define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
 
@@ -129,8 +131,26 @@ static int prepare_unit(systemd_run *run, sc_error *err)
   return sc_systemd_host_run(&run->host, enable, err);
 }
 
+/* A main process that is gone may not have been reaped by systemd yet:
+ * the unit would still say active, without the status it ended with.
+ * Wait (a little) for systemd to see it, so the report says why. */
+static void settle(const systemd_run *run)
+{
+  double end = sc_now() + SETTLE_SECONDS;
+  while (sc_now() < end && !sc_interrupted(run->options->interrupted)) {
+    if (run->target.pid > 0 && kill(run->target.pid, 0) == 0)
+      return; /* still running: nothing to wait for */
+    _cleanup_free_ char *state = unit_property(run, "ActiveState");
+    _cleanup_free_ char *sub = unit_property(run, "SubState");
+    if (strcmp(state, "active") != 0 || strcmp(sub, "running") != 0)
+      return;
+    usleep(100 * 1000);
+  }
+}
+
 static int unit_failed(const systemd_run *run, const char *what, sc_error *err)
 {
+  settle(run);
   _cleanup_free_ char *report = unit_report(run);
   return sc_error_set(err, SC_E_CHECK, "%s %s in the systemd host:\n%s", run->unit, what, report);
 }
@@ -340,8 +360,10 @@ int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_
   report->install_seconds = probes_start - start;
   if (r == 0 && run_probes(&run, err) < 0)
     r = -1;
-  if (r == 0 && !report->passed && !sc_interrupted(options->interrupted))
+  if (r == 0 && !report->passed && !sc_interrupted(options->interrupted)) {
+    settle(&run);
     report->log_tail = unit_report(&run);
+  }
   double cleanup_start = sc_now();
   report->probe_seconds = cleanup_start - probes_start;
   if (r < 0)
