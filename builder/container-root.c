@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,28 +37,45 @@ void sc_container_emit(sc_container_event_fn fn, void *user, const char *kind, c
   fn(user, kind, text);
 }
 
+/* Detach the mount at PATH/SC_CONTAINER_ROOT_MOUNT, if any, so that the
+ * removal of the root stays on the root's own file system. */
+static void detach_mount(const char *path)
+{
+  _cleanup_free_ char *mnt = sc_path_join(path, SC_CONTAINER_ROOT_MOUNT);
+  umount2(mnt, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
+static void delete_leftover_containers(int root_fd)
+{
+  _cleanup_free_ char *runtime = NULL;
+  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
+    return;
+  _cleanup_close_ int state_fd =
+      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_strv_ char **ids = NULL;
+  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
+    return;
+  /* The runtime needs the state directory by name. */
+  _cleanup_free_ char *state = sc_fd_path(state_fd);
+  if (state == NULL)
+    return;
+  sc_runtime rt = {.path = runtime, .state_root = state};
+  for (size_t i = 0; ids[i]; i++)
+    sc_runtime_delete(&rt, ids[i], true, NULL);
+}
+
 /* A root whose run was killed (its lock is free): delete the containers
- * its runtime state holds, which kept running without it. */
+ * its runtime state holds, which kept running without it, and detach its
+ * mount. */
 static bool stop_leftover_containers(int root_fd, void *user)
 {
   (void)user;
   if (faccessat(root_fd, KEPT_MARKER, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return false; /* kept with --keep: the user removes it */
-  _cleanup_free_ char *runtime = NULL;
-  if (sc_read_file_at_max(root_fd, RUNTIME_MARKER, PATH_MAX, &runtime, NULL, NULL) < 0)
-    return true;
-  _cleanup_close_ int state_fd =
-      openat(root_fd, STATE_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  _cleanup_strv_ char **ids = NULL;
-  if (state_fd < 0 || sc_list_dir_at(state_fd, &ids, NULL) < 0)
-    return true;
-  /* The runtime needs the state directory by name. */
-  _cleanup_free_ char *state = sc_fd_path(state_fd);
-  if (state == NULL)
-    return true;
-  sc_runtime rt = {.path = runtime, .state_root = state};
-  for (size_t i = 0; ids[i]; i++)
-    sc_runtime_delete(&rt, ids[i], true, NULL);
+  delete_leftover_containers(root_fd);
+  _cleanup_free_ char *path = sc_fd_path(root_fd);
+  if (path)
+    detach_mount(path);
   return true;
 }
 
@@ -147,6 +165,7 @@ void sc_container_root_close(sc_container_root *root, bool keep)
   if (root->path && !keep) {
     if (root->installed)
       uninstall(root);
+    detach_mount(root->path);
     sc_rm_rf_at(AT_FDCWD, root->path, NULL);
   }
   sc_closep(&root->lock_fd); /* after the removal: the root is gone, or kept */

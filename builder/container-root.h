@@ -18,6 +18,11 @@
 #include <sc/runc.h>
 #include <sc/values.h>
 
+/* In a root: where a mount may be made for what runs there (the overlay
+ * that is the systemd host of `sc-build test --systemd`); it is detached
+ * before the root is removed, that of a killed run's root too. */
+#define SC_CONTAINER_ROOT_MOUNT "mnt"
+
 /* Progress of test and run as it happens (the library never prints): kind
  * is "step", "note" or "probe". */
 typedef void (*sc_container_event_fn)(void *user, const char *kind, const char *text);

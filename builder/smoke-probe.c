@@ -230,7 +230,7 @@ void sc_probe_target_poll(sc_probe_target *target)
     /* Not our child (no subreaper): fall back to whether it exists. */
     if (kill(target->pid, 0) < 0 && errno == ESRCH) {
       target->exited = true;
-      target->exit_status = -1;
+      target->exit_status = target->read_exit_status ? target->read_exit_status(target->user) : -1;
     }
   }
 }
@@ -423,7 +423,12 @@ static void exec_once(const sc_probe *p, sc_probe_target *t, char **reason)
   sc_error err = SC_ERROR_INIT;
   free(*reason);
   *reason = NULL;
-  if (sc_runtime_exec(t->runtime, t->id, p->argv, &status, &output, &err) < 0) {
+  _cleanup_strv_ char **argv = NULL;
+  for (size_t i = 0; t->exec_prefix && t->exec_prefix[i]; i++)
+    sc_strv_push(&argv, t->exec_prefix[i]);
+  for (size_t i = 0; p->argv[i]; i++)
+    sc_strv_push(&argv, p->argv[i]);
+  if (sc_runtime_exec(t->runtime, t->id, argv, &status, &output, &err) < 0) {
     *reason = xstrdup(err.msg);
     sc_error_clear(&err);
   } else if (status != 0) {

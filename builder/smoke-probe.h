@@ -55,6 +55,15 @@ typedef struct sc_probe_target {
   bool exited;     /* set once it has been reaped */
   int exit_status; /* valid when exited */
   volatile const int *interrupted;
+  /* When the container runs inside another one (sc-build test --systemd:
+   * the service of a booted systemd host), runtime and id name the outer
+   * one and an exec probe's command follows exec_prefix (the inner
+   * runtime's "exec NAME"); NULL otherwise. */
+  char *const *exec_prefix;
+  /* pid is not our child there: once it is gone, this reads the status it
+   * ended with (-1: unknown); NULL: unknown. */
+  int (*read_exit_status)(void *user);
+  void *user;
 } sc_probe_target;
 
 typedef struct sc_probe_result {

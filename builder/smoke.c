@@ -25,7 +25,7 @@
 /* Progress through the caller's on_event (container-root.h). */
 #define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
 
-static char *find_in_path(const char *program, const char *search_path)
+char *sc_smoke_find_program(const char *program, const char *search_path)
 {
   if (strchr(program, '/'))
     return access(program, X_OK) == 0 ? realpath(program, NULL) : NULL;
@@ -65,7 +65,7 @@ static int write_preflight_bundle(const char *dir, sc_error *err)
   return sc_write_file_at(fd, "config.json", preflight_config, strlen(preflight_config), 0644, err);
 }
 
-static char *read_tail(const char *path, int lines)
+char *sc_smoke_read_tail(const char *path, int lines)
 {
   _cleanup_free_ char *text = NULL;
   size_t len = 0;
@@ -99,7 +99,7 @@ static int run_preflight(const char *runtime, const char *dir, sc_error *err)
   sc_runtime_delete(&rt, id, true, NULL);
   if (status == 0)
     return 0;
-  _cleanup_free_ char *tail = read_tail(log, 5);
+  _cleanup_free_ char *tail = sc_smoke_read_tail(log, 5);
   return sc_error_set(err, SC_E_CHECK,
                       "%s cannot run containers on this machine: a trivial container failed "
                       "with status %d: %s",
@@ -110,7 +110,7 @@ int sc_smoke_preflight(const char *runtime_path, const char *search_path, const 
                        char **resolved, sc_error *err)
 {
   const char *wanted = runtime_path ? runtime_path : "runc";
-  _cleanup_free_ char *runtime = find_in_path(wanted, search_path);
+  _cleanup_free_ char *runtime = sc_smoke_find_program(wanted, search_path);
   if (runtime == NULL)
     return sc_error_set(err, ENOENT,
                         "OCI runtime '%s' not found: install runc (apt-get install runc) or "
@@ -176,12 +176,8 @@ static sc_values *probe_values(const smoke_run *run)
   return sc_values_from_info(run->root.install.info);
 }
 
-/* Before the container starts: a port a probe will knock on must be free,
- * or the probe would pass on whatever answers there. */
-static int refuse_taken_ports(smoke_run *run, sc_error *err)
+int sc_smoke_refuse_taken_ports(const sc_smoke_options *o, const sc_values *values, sc_error *err)
 {
-  const sc_smoke_options *o = run->options;
-  sc_values *values = probe_values(run);
   int r = 0;
   for (size_t i = 0; r == 0 && i < json_array_size(o->probes); i++) {
     sc_probe probe;
@@ -198,18 +194,24 @@ static int refuse_taken_ports(smoke_run *run, sc_error *err)
                        i + 1, probe.label, taken);
     sc_probe_clear(&probe);
   }
+  return r;
+}
+
+static int refuse_taken_ports(smoke_run *run, sc_error *err)
+{
+  sc_values *values = probe_values(run);
+  int r = sc_smoke_refuse_taken_ports(run->options, values, err);
   sc_values_free(values);
   return r;
 }
 
-static int run_probes(smoke_run *run, sc_error *err)
+int sc_smoke_run_probes(const sc_smoke_options *o, const sc_values *values, sc_probe_target *target,
+                        sc_smoke_report *report, sc_error *err)
 {
-  const sc_smoke_options *o = run->options;
-  sc_values *values = probe_values(run);
   size_t n = json_array_size(o->probes);
-  run->report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
+  report->probes = xcalloc(n ? n : 1, sizeof(sc_smoke_probe_report));
   int r = 0;
-  run->report->passed = true;
+  report->passed = true;
   for (size_t i = 0; i < n && !sc_interrupted(o->interrupted); i++) {
     sc_probe probe;
     if (sc_probe_from_json(json_array_get(o->probes, i), values, o->timeout, &probe, err) < 0) {
@@ -217,17 +219,24 @@ static int run_probes(smoke_run *run, sc_error *err)
       break;
     }
     sc_probe_result result;
-    sc_probe_run(&probe, &run->target, &result);
-    sc_smoke_probe_report *p = &run->report->probes[run->report->probe_count++];
+    sc_probe_run(&probe, target, &result);
+    sc_smoke_probe_report *p = &report->probes[report->probe_count++];
     *p = (sc_smoke_probe_report){.label = steal_pointer(&probe.label),
                                  .passed = result.passed,
                                  .seconds = result.seconds,
                                  .reason = result.reason};
-    run->report->passed &= result.passed;
+    report->passed &= result.passed;
     emit(o, "probe", "%s %s (%.2fs)%s%s", result.passed ? "PASS" : "FAIL", p->label, p->seconds,
          p->reason ? ": " : "", p->reason ? p->reason : "");
     sc_probe_clear(&probe);
   }
+  return r;
+}
+
+static int run_probes(smoke_run *run, sc_error *err)
+{
+  sc_values *values = probe_values(run);
+  int r = sc_smoke_run_probes(run->options, values, &run->target, run->report, err);
   sc_values_free(values);
   return r;
 }
@@ -256,7 +265,7 @@ static void teardown(smoke_run *run)
   const sc_smoke_options *o = run->options;
   stop_container(run);
   if (run->log_path && !run->report->passed)
-    run->report->log_tail = read_tail(run->log_path, LOG_TAIL_LINES);
+    run->report->log_tail = sc_smoke_read_tail(run->log_path, LOG_TAIL_LINES);
   if (o->keep)
     emit(o, "note", "kept the test root %s", run->report->root);
   sc_container_root_close(&run->root, o->keep);

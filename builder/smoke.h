@@ -11,6 +11,7 @@
 #include <sc/values.h>
 
 #include "container-root.h"
+#include "smoke-probe.h"
 
 /* Progress, as it happens (container-root.h). */
 typedef sc_container_event_fn sc_smoke_event_fn;
@@ -56,6 +57,11 @@ typedef struct sc_smoke_report {
  * no search path (the library reads no environment: the CLI passes $PATH). */
 #define SC_DEFAULT_SEARCH_PATH "/usr/local/bin:/usr/bin:/bin"
 
+/* The path of program: program itself when it has a '/' (its real path),
+ * else its first executable match in search_path (NULL:
+ * SC_DEFAULT_SEARCH_PATH); NULL when there is none. */
+char *sc_smoke_find_program(const char *program, const char *search_path);
+
 /* Resolve the runtime (runc when NULL; a name without '/' in search_path,
  * a ':'-separated list as $PATH is) and run it once on a trivial bundle:
  * fails with the reason it cannot run containers here. */
@@ -69,5 +75,18 @@ int sc_smoke_preflight(const char *runtime_path, const char *search_path, const 
  * could not (err). Teardown happens in both cases. */
 int sc_smoke_run(const sc_smoke_options *options, sc_smoke_report *report, sc_error *err);
 void sc_smoke_report_clear(sc_smoke_report *report);
+
+/* The steps of a run that a smoke test of another kind (smoke-systemd.h)
+ * shares, with the probes rendered from values (the installed ones). */
+/* Fail when a tcp or http probe's port already answers before the start:
+ * the probe would prove nothing. */
+int sc_smoke_refuse_taken_ports(const sc_smoke_options *options, const sc_values *values,
+                                sc_error *err);
+/* Run options->probes against target, one by one, into report (probes,
+ * probe_count, passed); -1 when one cannot be rendered (err). */
+int sc_smoke_run_probes(const sc_smoke_options *options, const sc_values *values,
+                        sc_probe_target *target, sc_smoke_report *report, sc_error *err);
+/* The last lines of a log file, or NULL when it is empty or unreadable. */
+char *sc_smoke_read_tail(const char *path, int lines);
 
 #endif

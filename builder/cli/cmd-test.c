@@ -3,33 +3,41 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 
 #include "cli.h"
 #include "smoke-args.h"
 #include "smoke-probe.h"
+#include "smoke-systemd.h"
 #include "smoke.h"
 #include "util.h"
 
 static const char usage[] =
     "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
-    "                     [--keep] [--runtime PATH] [--json]\n\n"
+    "                     [--keep] [--runtime PATH] [--json] [--systemd [--host DIR]]\n\n"
     "Install the image (a project DIR is built first, into a temporary store; a\n"
     "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a "
     "fresh\n"
     "temporary root, start it with the OCI runtime as its unit would, run the probes, and\n"
     "remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND,\n"
     "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
-    "--probe, the project's sc-build.json probes are used, else alive:2.\n";
+    "--probe, the project's sc-build.json probes are used, else alive:2.\n\n"
+    "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
+    "once with debootstrap and cached), install into it as a host does, start the unit\n"
+    "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n";
 
-enum { OPT_PROBE = 0x1200, OPT_TIMEOUT };
+enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_SYSTEMD, OPT_HOST };
 
 typedef struct test_args {
   sc_smoke_args smoke; /* --set, --runtime, --keep, the registry options */
   json_t *probes;      /* from --probe */
   double timeout;
   const char *source;
+  bool systemd;     /* --systemd, or --host */
+  const char *host; /* --host DIR */
 } test_args;
 
 static void on_event(void *user, const char *kind, const char *text)
@@ -58,6 +66,12 @@ static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
     json_array_append_new(a->probes, probe);
     return 1;
   }
+  if (opt == OPT_SYSTEMD || opt == OPT_HOST) {
+    a->systemd = true;
+    if (opt == OPT_HOST)
+      a->host = arg;
+    return 1;
+  }
   if (opt != OPT_TIMEOUT)
     return 0;
   char *end = NULL;
@@ -74,6 +88,8 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
       SC_INSTALL_OPTIONS,
       {"probe", required_argument, NULL, OPT_PROBE},
       {"timeout", required_argument, NULL, OPT_TIMEOUT},
+      {"systemd", no_argument, NULL, OPT_SYSTEMD},
+      {"host", required_argument, NULL, OPT_HOST},
       SC_SMOKE_KEEP_OPTION,
       SC_CLI_REGISTRY_OPTIONS,
       {NULL, 0, NULL, 0},
@@ -122,24 +138,28 @@ static json_t *report_json(const sc_smoke_report *report, double build_seconds)
   return doc;
 }
 
-/* The probes' time apart from what came before and after: a slow test is
- * then seen to be a slow build, install or service. */
-/* The notes, then the container's last lines: also when the container
- * failed to start, where a note (a capability left out, a bind source
- * this machine lacks) may say why. */
-static void print_notes(const sc_cli *cli, const sc_smoke_report *report)
+/* The notes, then the failed test's log: the container's last lines, or
+ * under --systemd the unit's status and journal (smoke-systemd.h); also
+ * when the container failed to start, where a note (a capability left
+ * out, a bind source this machine lacks) may say why. */
+static void print_notes(const sc_cli *cli, const sc_smoke_report *report, bool systemd)
 {
   for (size_t i = 0; !cli->quiet && report->notes && report->notes[i]; i++)
     fprintf(stderr, "note: %s\n", report->notes[i]);
   if (report->log_tail)
-    fprintf(stderr, "last lines of the container's output:\n%s\n", report->log_tail);
+    fprintf(stderr, "%s:\n%s\n",
+            systemd ? "the unit in the systemd host" : "last lines of the container's output",
+            report->log_tail);
 }
 
-static void print_summary(sc_cli *cli, const sc_smoke_report *report, double build_seconds)
+/* The probes' time apart from what came before and after: a slow test is
+ * then seen to be a slow build, install or service. */
+static void print_summary(sc_cli *cli, const sc_smoke_report *report, double build_seconds,
+                          bool systemd)
 {
   if (cli->quiet)
     return;
-  print_notes(cli, report);
+  print_notes(cli, report, systemd);
   size_t passed = 0;
   for (size_t i = 0; i < report->probe_count; i++)
     passed += report->probes[i].passed;
@@ -148,6 +168,26 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report, double bui
   printf("%s: %zu of %zu probes passed in %.1fs (%sinstall and start %.1fs, cleanup %.1fs)\n",
          report->passed ? "PASS" : "FAIL", passed, report->probe_count, report->probe_seconds,
          build, report->install_seconds, report->cleanup_seconds);
+}
+
+/* The systemd host's overlay is mounted in a mount namespace of our own,
+ * so that it goes with us even when we are killed (the library detaches
+ * it when it is done, and when it finds a killed run's). */
+static int run_systemd(sc_cli *cli, const test_args *a, const sc_smoke_options *options,
+                       sc_smoke_report *report, sc_error *err)
+{
+  if (unshare(CLONE_NEWNS) == 0)
+    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+  _cleanup_free_ char *cache = sc_cli_cache_path("systemd-host");
+  sc_systemd_host_template host = {
+      .given = a->host,
+      .cache_dir = cache,
+      .search_path = options->search_path,
+      .interrupted = options->interrupted,
+      .on_event = on_event,
+      .user = cli,
+  };
+  return sc_smoke_systemd_run(options, &host, report, err);
 }
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)
@@ -175,15 +215,16 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
   /* The container's init becomes our child when the runtime exits, so its
    * exit status can be read (a one-shot service's result): smoke.h. */
   prctl(PR_SET_CHILD_SUBREAPER, 1);
-  int r = sc_smoke_run(&options, &report, err);
+  int r = a->systemd ? run_systemd(cli, a, &options, &report, err)
+                     : sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
       sc_cli_print_json(report_json(&report, build_seconds));
     else
-      print_summary(cli, &report, build_seconds);
+      print_summary(cli, &report, build_seconds, a->systemd);
     r = report.passed ? 0 : 1;
   } else if (!cli->json) {
-    print_notes(cli, &report);
+    print_notes(cli, &report, a->systemd);
   }
   sc_smoke_report_clear(&report);
   sc_smoke_source_close(&source);

@@ -1,0 +1,385 @@
+/* smoke-systemd.c: the smoke test in a booted systemd host
+ * (smoke-systemd.h). */
+#include "smoke-systemd.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sc/install.h>
+#include "tmpfiles-line.h"
+#include "util.h"
+
+#define BOOT_TIMEOUT_SECONDS 120.0
+#define JOURNAL_LINES "60"
+#define MAX_LEFTOVERS 20
+#define SETTLE_SECONDS 3.0
+
+#define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
+
+typedef struct systemd_run {
+  const sc_smoke_options *options;
+  sc_smoke_report *report;
+  sc_systemd_host host;
+  char *unit;     /* NAME.service */
+  char *tmpfiles; /* /etc/tmpfiles.d/NAME.conf in the host, when the image has one */
+  char **kept;    /* what its lines name: data a host keeps after an uninstall */
+  sc_install_result install;
+  bool installed;
+  bool enabled; /* systemctl enable ran: disable --now undoes it */
+  const char *exec_prefix[4];
+  sc_probe_target target;
+} systemd_run;
+
+/* ---- asking systemd ---- */
+
+/* Output of a command in the host, whatever its status ("" when it
+ * could not run). */
+static char *host_output(const systemd_run *run, const char *const argv[])
+{
+  int status = 0;
+  char *output = NULL;
+  if (sc_systemd_host_exec(&run->host, argv, &status, &output, NULL) < 0 || output == NULL)
+    return xstrdup("");
+  return output;
+}
+
+/* A property of the unit from `systemctl show -p KEY --value`. */
+static char *unit_property(const systemd_run *run, const char *key)
+{
+  const char *argv[] = {"systemctl", "show", "-p", key, "--value", run->unit, NULL};
+  char *value = host_output(run, argv);
+  value[strcspn(value, "\n")] = '\0';
+  return value;
+}
+
+/* What a host's admin reads first when a unit fails. */
+static char *unit_report(const systemd_run *run)
+{
+  const char *status[] = {"systemctl", "status", "--no-pager", "--full", run->unit, NULL};
+  const char *journal[] = {"journalctl", "-u", run->unit, "--no-pager", "-n", JOURNAL_LINES, NULL};
+  _cleanup_free_ char *s = host_output(run, status);
+  _cleanup_free_ char *j = host_output(run, journal);
+  return xasprintf("$ systemctl status %s\n%s$ journalctl -u %s --no-pager\n%s", run->unit, s,
+                   run->unit, j);
+}
+
+/* The status the unit's main process ended with (the runtime's, which
+ * is the container's): the probe target's pid is not our child. */
+static int main_exit_status(void *user)
+{
+  const systemd_run *run = user;
+  _cleanup_free_ char *value = unit_property(run, "ExecMainStatus");
+  return value[0] ? atoi(value) : -1;
+}
+
+/* ---- install and start ---- */
+
+static void note_tmpfiles_paths(systemd_run *run, const char *text)
+{
+  for (const char *line = text; *line;) {
+    size_t len = strcspn(line, "\n");
+    sc_tmpfiles_line l;
+    if (sc_tmpfiles_line_split(line, len, &l) == 0 && l.count >= 2)
+      sc_strv_push(&run->kept, l.field[1]);
+    sc_tmpfiles_line_clear(&l);
+    line += len + (line[len] == '\n');
+  }
+}
+
+static int install_into_host(systemd_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  const char *name = run->report->id;
+  emit(o, "step", "installing %s into the systemd host's root %s", o->image->reference,
+       run->host.fs);
+  sc_install_options install = {
+      .root = run->host.fs,
+      .name = name,
+      .set = o->set,
+      .runtime_path = run->report->runtime, /* bound into the host at this path */
+      .interrupted = o->interrupted,
+  };
+  if (sc_install(o->image, &install, &run->install, err) < 0)
+    return -1;
+  run->installed = true;
+  _cleanup_free_ char *path = xasprintf("/" SC_TMPFILES_DIR "/%s.conf", name);
+  _cleanup_free_ char *here = sc_path_join(run->host.fs, path);
+  _cleanup_free_ char *text = NULL;
+  if (sc_read_file_at(AT_FDCWD, here, &text, NULL, NULL) == 0) {
+    run->tmpfiles = steal_pointer(&path);
+    note_tmpfiles_paths(run, text);
+  }
+  return 0;
+}
+
+/* What atomic runs after it has written the files. */
+static int prepare_unit(systemd_run *run, sc_error *err)
+{
+  const char *reload[] = {"systemctl", "daemon-reload", NULL};
+  const char *tmpfiles[] = {"systemd-tmpfiles", "--create", run->tmpfiles, NULL};
+  const char *enable[] = {"systemctl", "enable", run->unit, NULL};
+  if (sc_systemd_host_run(&run->host, reload, err) < 0 ||
+      (run->tmpfiles && sc_systemd_host_run(&run->host, tmpfiles, err) < 0))
+    return -1;
+  run->enabled = true;
+  return sc_systemd_host_run(&run->host, enable, err);
+}
+
+/* A main process that is gone may not have been reaped by systemd yet:
+ * the unit would still say active, without the status it ended with.
+ * Wait (a little) for systemd to see it, so the report says why. */
+static void settle(const systemd_run *run)
+{
+  double end = sc_now() + SETTLE_SECONDS;
+  while (sc_now() < end && !sc_interrupted(run->options->interrupted)) {
+    if (run->target.pid > 0 && kill(run->target.pid, 0) == 0)
+      return; /* still running: nothing to wait for */
+    _cleanup_free_ char *state = unit_property(run, "ActiveState");
+    _cleanup_free_ char *sub = unit_property(run, "SubState");
+    if (strcmp(state, "active") != 0 || strcmp(sub, "running") != 0)
+      return;
+    usleep(100 * 1000);
+  }
+}
+
+static int unit_failed(const systemd_run *run, const char *what, sc_error *err)
+{
+  settle(run);
+  _cleanup_free_ char *report = unit_report(run);
+  return sc_error_set(err, SC_E_CHECK, "%s %s in the systemd host:\n%s", run->unit, what, report);
+}
+
+/* Until the unit has left "activating" (a Type=notify or forking
+ * service), then it must be active with a main process. */
+static int wait_active(systemd_run *run, sc_error *err)
+{
+  double end = sc_now() + run->options->timeout;
+  _cleanup_free_ char *state = NULL;
+  for (;;) {
+    free(state);
+    state = unit_property(run, "ActiveState");
+    if (strcmp(state, "activating") != 0 || sc_now() >= end ||
+        sc_interrupted(run->options->interrupted))
+      break;
+    usleep(100 * 1000);
+  }
+  _cleanup_free_ char *main_pid = unit_property(run, "MainPID");
+  pid_t inner = (pid_t)atol(main_pid);
+  run->target.pid = inner > 0 ? sc_systemd_host_outer_pid(&run->host, inner) : 0;
+  if (strcmp(state, "active") != 0 || run->target.pid <= 0) {
+    _cleanup_free_ char *what = xasprintf("did not start (ActiveState=%s, MainPID=%s)", state,
+                                          main_pid[0] ? main_pid : "?");
+    return unit_failed(run, what, err);
+  }
+  return 0;
+}
+
+static int start_unit(systemd_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  sc_values *values = sc_values_from_info(run->install.info);
+  int r = sc_smoke_refuse_taken_ports(o, values, err);
+  sc_values_free(values);
+  if (r < 0)
+    return -1;
+  emit(o, "step", "systemctl start %s", run->unit);
+  const char *start[] = {"systemctl", "start", run->unit, NULL};
+  int status = 0;
+  if (sc_systemd_host_exec(&run->host, start, &status, NULL, err) < 0)
+    return -1;
+  if (status != 0)
+    return unit_failed(run, "failed to start (systemctl start)", err);
+  return wait_active(run, err);
+}
+
+static int run_probes(systemd_run *run, sc_error *err)
+{
+  run->exec_prefix[0] = run->report->runtime;
+  run->exec_prefix[1] = "exec";
+  run->exec_prefix[2] = run->report->id;
+  run->exec_prefix[3] = NULL;
+  run->target.runtime = &run->host.runtime;
+  run->target.id = run->host.id;
+  run->target.interrupted = run->options->interrupted;
+  run->target.exec_prefix = (char *const *)run->exec_prefix;
+  run->target.read_exit_status = main_exit_status;
+  run->target.user = run;
+  sc_values *values = sc_values_from_info(run->install.info);
+  int r = sc_smoke_run_probes(run->options, values, &run->target, run->report, err);
+  sc_values_free(values);
+  return r;
+}
+
+/* ---- stop, uninstall, and what is left ---- */
+
+static bool is_kept(char *const *kept, const char *path)
+{
+  for (size_t i = 0; kept && kept[i]; i++) {
+    size_t n = strlen(kept[i]);
+    if (strncmp(path, kept[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
+      return true;
+  }
+  return false;
+}
+
+/* Paths (as seen in the host) under dir that the run wrote and whose
+ * name holds the container's name: the overlay's upper directory is
+ * exactly what the run changed. */
+static void find_named(int dir_fd, const char *prefix, const char *name, char *const *kept,
+                       char ***found)
+{
+  DIR *d = fdopendir(dir_fd);
+  if (d == NULL) {
+    close(dir_fd);
+    return;
+  }
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && sc_strv_length(*found) < MAX_LEFTOVERS) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    _cleanup_free_ char *path = xasprintf("%s/%s", prefix, e->d_name);
+    if (is_kept(kept, path))
+      continue;
+    if (strstr(e->d_name, name)) {
+      sc_strv_push(found, path);
+      continue;
+    }
+    int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sub >= 0)
+      find_named(sub, path, name, kept, found);
+  }
+  closedir(d);
+}
+
+static int check_nothing_left(systemd_run *run, sc_error *err)
+{
+  _cleanup_free_ char *load = unit_property(run, "LoadState");
+  _cleanup_free_ char *active = unit_property(run, "ActiveState");
+  if (strcmp(load, "not-found") != 0 || strcmp(active, "inactive") != 0)
+    return sc_error_set(err, SC_E_CHECK,
+                        "after the uninstall, systemd in the host still knows %s "
+                        "(LoadState=%s, ActiveState=%s)",
+                        run->unit, load, active);
+  _cleanup_strv_ char **found = NULL;
+  int fd = open(run->host.upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    find_named(fd, "", run->report->id, run->kept, &found);
+  if (found == NULL)
+    return 0;
+  sc_buf list = SC_BUF_INIT;
+  for (size_t i = 0; found[i]; i++)
+    sc_buf_printf(&list, "\n  %s", found[i]);
+  _cleanup_free_ char *text = sc_buf_steal(&list);
+  return sc_error_set(err, SC_E_CHECK, "after the uninstall, the host's root still holds:%s", text);
+}
+
+/* As atomic's uninstall: stop and disable, remove what tmpfiles made
+ * (the lines that ask for it), remove the files, reload.  Errors after
+ * the first are dropped: the first says what went wrong. */
+static int uninstall(systemd_run *run, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  emit(o, "step", "systemctl disable --now %s, then uninstall", run->unit);
+  const char *disable[] = {"systemctl", "disable", "--now", run->unit, NULL};
+  const char *tmpfiles[] = {"systemd-tmpfiles", "--remove", run->tmpfiles, NULL};
+  const char *reload[] = {"systemctl", "daemon-reload", NULL};
+  int r = 0;
+  if (run->enabled && sc_systemd_host_run(&run->host, disable, err) < 0)
+    r = -1;
+  if (run->tmpfiles && sc_systemd_host_run(&run->host, tmpfiles, r < 0 ? NULL : err) < 0)
+    r = -1;
+  sc_install_options u = {.root = run->host.fs, .name = run->report->id};
+  sc_install_result result;
+  if (sc_uninstall(&u, &result, r < 0 ? NULL : err) < 0)
+    r = -1;
+  sc_install_result_clear(&result);
+  if (sc_systemd_host_run(&run->host, reload, r < 0 ? NULL : err) < 0)
+    r = -1;
+  return r;
+}
+
+/* ---- the run ---- */
+
+static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_error *err)
+{
+  const sc_smoke_options *o = run->options;
+  if (o->keep)
+    return sc_error_set(err, SC_E_USAGE, "--keep does not work with --systemd yet");
+  if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &run->report->runtime, err) <
+      0)
+    return -1;
+  char suffix[7];
+  sc_random_hex(suffix, 6);
+  run->report->id = xasprintf("%s-test-%s", o->name ? o->name : "image", suffix);
+  run->unit = xasprintf("%s.service", run->report->id);
+  _cleanup_free_ char *template = NULL;
+  if (sc_systemd_host_template_path(host, &template, err) < 0)
+    return -1;
+  emit(o, "step", "booting systemd in an overlay of %s", template);
+  double start = sc_now();
+  int r = sc_systemd_host_boot(template, run->report->runtime, o->tmpdir, BOOT_TIMEOUT_SECONDS,
+                               o->interrupted, &run->host, err);
+  run->report->root = run->host.dir.path ? xstrdup(run->host.dir.path) : NULL;
+  if (r == 0) {
+    _cleanup_free_ char *note = xasprintf("the systemd host booted in %.1fs", sc_now() - start);
+    sc_strv_push(&run->report->notes, note);
+  }
+  return r;
+}
+
+static void teardown(systemd_run *run, int *r, sc_error *err)
+{
+  if (run->installed) {
+    sc_error later = SC_ERROR_INIT;
+    sc_error *to = *r < 0 ? &later : err;
+    if (uninstall(run, to) < 0 || (*r == 0 && check_nothing_left(run, to) < 0))
+      *r = -1;
+    sc_error_clear(&later);
+  }
+  sc_systemd_host_close(&run->host);
+}
+
+int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_template *host,
+                         sc_smoke_report *report, sc_error *err)
+{
+  *report = (sc_smoke_report){0};
+  systemd_run run = {.options = options, .report = report};
+  run.host.dir.lock_fd = -1;
+  double start = sc_now();
+  int r = prepare(&run, host, err);
+  if (r == 0 && (install_into_host(&run, err) < 0 || prepare_unit(&run, err) < 0 ||
+                 start_unit(&run, err) < 0))
+    r = -1;
+  double probes_start = sc_now();
+  report->install_seconds = probes_start - start;
+  if (r == 0 && run_probes(&run, err) < 0)
+    r = -1;
+  if (r == 0 && !report->passed && !sc_interrupted(options->interrupted)) {
+    settle(&run);
+    report->log_tail = unit_report(&run);
+  }
+  double cleanup_start = sc_now();
+  report->probe_seconds = cleanup_start - probes_start;
+  if (r < 0)
+    report->passed = false;
+  if (sc_interrupted(options->interrupted)) {
+    report->passed = false;
+    r = sc_error_set(err, SC_E_INTERRUPTED,
+                     "interrupted: the systemd host was stopped and removed");
+  }
+  teardown(&run, &r, err);
+  free(run.unit);
+  free(run.tmpfiles);
+  sc_strv_free(run.kept);
+  sc_install_result_clear(&run.install);
+  double end = sc_now();
+  report->cleanup_seconds = end - cleanup_start;
+  report->seconds = end - start;
+  return r;
+}

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# t0640-systemd: `sc-build test --systemd` boots a Debian root with systemd
+# as PID 1 in runc, installs the image into it as a host does, starts the
+# unit with systemctl, probes it, uninstalls it and checks that nothing is
+# left (docs/design.md section 5).
+#
+# The host is made once by sc-build itself (debootstrap, about a minute and
+# 250 MB) into a cache in the build tree, so reruns reuse it; without
+# debootstrap or Debian's mirror, and with no cached host, the script is
+# skipped.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+test_require runc python3 curl
+[ "$(id -u)" = 0 ] || { echo "1..0 # SKIP runc and the overlay need root here"; exit 77; }
+
+HOST_CACHE=$SC_BUILD_DIR/test-cache
+TEMPLATE=$HOST_CACHE/sc-build/systemd-host/bookworm
+if [ ! -d "$TEMPLATE" ]; then
+  PATH=$PATH:/usr/sbin:/sbin command -v debootstrap >/dev/null 2>&1 ||
+    { echo "1..0 # SKIP no cached systemd host and no debootstrap to make one (apt-get install debootstrap)"; exit 77; }
+  curl -sfI --max-time 15 -o /dev/null http://deb.debian.org/debian/dists/bookworm/Release ||
+    { echo "1..0 # SKIP no cached systemd host and Debian's mirror (deb.debian.org) is unreachable"; exit 77; }
+fi
+
+export TMPDIR=$TEST_TMP/tmp
+mkdir -p "$TMPDIR"
+
+nothing_left() {
+  local marker=$1
+  { [ -z "$(ls -A "$TMPDIR")" ] || { echo "left in TMPDIR:"; ls -la "$TMPDIR"; return 1; }; } &&
+  { ! grep -q "$TMPDIR" /proc/self/mountinfo || { echo "a mount survived"; return 1; }; } &&
+  { [ -z "$(test_pids_with_env "$marker")" ] || { echo "a process survived"; return 1; }; } &&
+  { ! runc list 2>/dev/null | grep_q -- "sc-build-host-" || { echo "runc state left"; return 1; }; }
+}
+
+# The template is read-only to every run: nothing of a container in it.
+template_pristine() {
+  local found
+  found=$(find "$TEMPLATE" -xdev -name '*-test-*' -print -quit) &&
+  { [ -z "$found" ] || { echo "the template was written to: $found"; return 1; }; }
+}
+
+test_expect_success 'setup: hello-world, and one whose unit runs a missing program' '
+  sc_build init hello-world >/dev/null 2>&1 &&
+  cp -a hello-world broken &&
+  sed -i "s/\"hello-world\"/\"broken\"/" broken/sc-build.json &&
+  printf "[Unit]\nDescription=broken \$NAME\n\n[Service]\nExecStart=/usr/bin/no-such-program\n\n[Install]\nWantedBy=multi-user.target\n" \
+    >broken/service.template &&
+  expect_grep "\"broken\"" broken/sc-build.json
+'
+
+test_expect_success 'hello-world passes under systemd, the host made once and cached' '
+  port=$(test_free_port) &&
+  XDG_CACHE_HOME=$HOST_CACHE PATH=$PATH:/usr/sbin:/sbin \
+    sc_build test hello-world --systemd --set PORT=$port --set RECEIVER=Sysd$$ >out 2>err &&
+  expect_grep "^PASS http http://127.0.0.1:$port/" out &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  expect_grep "^systemctl start hello-world-test-[0-9a-f]+\.service" err &&
+  expect_grep "then uninstall" err &&
+  expect_grep "the systemd host booted in" err &&
+  test -L "$TEMPLATE/sbin/init" &&
+  template_pristine &&
+  nothing_left RECEIVER=Sysd$$
+'
+
+test_expect_success 'the answer comes from the unit (RECEIVER set at install, --host DIR)' '
+  port=$(test_free_port) && who=Unit$RANDOM &&
+  sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port --set RECEIVER=$who \
+    --probe "{\"type\": \"http\", \"url\": \"http://127.0.0.1:\${PORT}/\", \"body\": \"Hello $who\"}" \
+    >out 2>err &&
+  expect_grep "^PASS http" out &&
+  nothing_left RECEIVER=$who
+'
+
+test_expect_success 'a unit whose program is missing fails with its status and journal' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test broken --systemd --host "$TEMPLATE" --set PORT=$port --timeout 5 &&
+  expect_grep "broken-test-[0-9a-f]+\.service" "$TEST_TMP/.stderr" &&
+  expect_grep "systemctl status broken-test-" "$TEST_TMP/.stderr" &&
+  expect_grep "journalctl -u broken-test-[0-9a-f]+\.service --no-pager" "$TEST_TMP/.stderr" &&
+  expect_grep "203/EXEC" "$TEST_TMP/.stderr" &&
+  expect_grep "/usr/bin/no-such-program: No such file or directory" "$TEST_TMP/.stderr" &&
+  template_pristine &&
+  nothing_left RECEIVER=World
+'
+
+test_expect_success 'an exec probe runs in the service container, inside the host' '
+  port=$(test_free_port) &&
+  expect_exit 1 sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
+    --probe "exec:/usr/bin/hello-server-is-not-here" &&
+  expect_grep "^FAIL exec /usr/bin/hello-server-is-not-here" "$TEST_TMP/.stdout" &&
+  expect_grep "the unit in the systemd host:" "$TEST_TMP/.stderr" &&
+  expect_grep "hello-server listening on 0.0.0.0:$port" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=World
+'
+
+# Wait (up to 30 s) until a run in the background has started the unit.
+wait_unit_started() {
+  local i &&
+  for i in $(seq 150); do
+    if grep -q "^systemctl start" "$1"; then return 0; fi &&
+    sleep 0.2 || return 1
+  done &&
+  echo "the unit never started:" && cat "$1" && return 1
+}
+
+test_expect_success 'after a SIGKILLed run, the next one powers its host off and removes it' '
+  port=$(test_free_port) &&
+  { "$SC_BUILD" test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
+      --set RECEIVER=Kill$$ --probe alive:60 >out 2>err & pid=$!; } &&
+  wait_unit_started err &&
+  sleep 1 && kill -KILL $pid &&
+  rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
+  curl -sf --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 \
+    "http://127.0.0.1:$port/" >answer &&
+  expect_grep "Hello Kill$$" answer &&
+  test -n "$(ls -A "$TMPDIR")" &&
+  port2=$(test_free_port) &&
+  sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port2 \
+    --set RECEIVER=After$$ --probe alive:1 >out2 2>err2 &&
+  ! curl -sf --max-time 2 "http://127.0.0.1:$port/" &&
+  template_pristine &&
+  nothing_left RECEIVER=Kill$$ &&
+  nothing_left RECEIVER=After$$
+'
+
+test_expect_success 'a --host without /sbin/init is refused before anything starts' '
+  mkdir -p not-a-host/etc &&
+  expect_exit 1 sc_build test hello-world --host not-a-host &&
+  expect_grep "not-a-host is not a systemd host: it has no /sbin/init" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=World
+'
+
+test_done

@@ -1,0 +1,144 @@
+/* test-systemd-host.c: the host `sc-build test --systemd` boots is checked
+ * before anything is mounted or started (builder/systemd-host.c): --host
+ * names a root with /sbin/init, resolved inside the root as systemd finds
+ * it there (an absolute link), at a path an overlay mount can name. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "systemd-host.h"
+#include "util.h"
+
+typedef struct fixture {
+  char dir[PATH_MAX];
+  int dir_fd;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof *f);
+  char template[] = "/tmp/sc-test-systemd-host.XXXXXX";
+  assert_non_null(mkdtemp(template));
+  assert_non_null(realpath(template, f->dir));
+  f->dir_fd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(f->dir_fd >= 0);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+  close(f->dir_fd);
+  sc_rm_rf_at(AT_FDCWD, f->dir, NULL);
+  free(f);
+  return 0;
+}
+
+/* A Debian root's /sbin/init: an absolute link to systemd, which only
+ * exists inside the root. */
+static void make_root(int dir_fd, const char *name)
+{
+  _cleanup_free_ char *systemd = xasprintf("%s/lib/systemd", name);
+  _cleanup_free_ char *sbin = xasprintf("%s/sbin", name);
+  _cleanup_free_ char *init = xasprintf("%s/sbin/init", name);
+  _cleanup_free_ char *binary = xasprintf("%s/lib/systemd/systemd", name);
+  assert_int_equal(sc_mkdir_p_at(dir_fd, systemd, 0755, NULL), 0);
+  assert_int_equal(sc_mkdir_p_at(dir_fd, sbin, 0755, NULL), 0);
+  assert_int_equal(sc_write_file_at(dir_fd, binary, "", 0, 0755, NULL), 0);
+  assert_int_equal(symlinkat("/lib/systemd/systemd", dir_fd, init), 0);
+}
+
+static int template_path(const char *given, char **path, sc_error *err)
+{
+  sc_systemd_host_template t = {.given = given};
+  return sc_systemd_host_template_path(&t, path, err);
+}
+
+static void test_a_root_with_init_is_taken(void **state)
+{
+  fixture *f = *state;
+  make_root(f->dir_fd, "debian");
+  _cleanup_free_ char *given = xasprintf("%s/debian/", f->dir);
+  _cleanup_free_ char *want = xasprintf("%s/debian", f->dir);
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(template_path(given, &path, &err), 0);
+  assert_string_equal(path, want);
+  free(path);
+}
+
+static void test_a_root_without_init_is_refused(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_mkdir_p_at(f->dir_fd, "empty/etc", 0755, NULL), 0);
+  _cleanup_free_ char *given = xasprintf("%s/empty", f->dir);
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(template_path(given, &path, &err), -1);
+  assert_null(path);
+  assert_non_null(strstr(err.msg, "is not a systemd host: it has no /sbin/init"));
+  sc_error_clear(&err);
+}
+
+/* The link resolves inside the root, never to this machine's systemd. */
+static void test_init_is_resolved_inside_the_root(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_mkdir_p_at(f->dir_fd, "dangling/sbin", 0755, NULL), 0);
+  assert_int_equal(symlinkat("/lib/systemd/systemd", f->dir_fd, "dangling/sbin/init"), 0);
+  _cleanup_free_ char *given = xasprintf("%s/dangling", f->dir);
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(template_path(given, &path, &err), -1);
+  assert_non_null(strstr(err.msg, "no /sbin/init"));
+  sc_error_clear(&err);
+}
+
+/* overlayfs splits its options at ',' and its lower layers at ':'. */
+static void test_a_path_an_overlay_cannot_name_is_refused(void **state)
+{
+  fixture *f = *state;
+  make_root(f->dir_fd, "a,b");
+  _cleanup_free_ char *given = xasprintf("%s/a,b", f->dir);
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(template_path(given, &path, &err), -1);
+  assert_int_equal(err.code, SC_E_USAGE);
+  assert_non_null(strstr(err.msg, "which an overlay mount cannot name"));
+  sc_error_clear(&err);
+}
+
+static void test_a_missing_host_names_it(void **state)
+{
+  fixture *f = *state;
+  _cleanup_free_ char *given = xasprintf("%s/nowhere", f->dir);
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(template_path(given, &path, &err), -1);
+  assert_non_null(strstr(err.msg, "--host"));
+  assert_non_null(strstr(err.msg, "nowhere"));
+  sc_error_clear(&err);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_a_root_with_init_is_taken, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_root_without_init_is_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_init_is_resolved_inside_the_root, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_path_an_overlay_cannot_name_is_refused, setup,
+                                      teardown),
+      cmocka_unit_test_setup_teardown(test_a_missing_host_names_it, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
