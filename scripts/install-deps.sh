@@ -13,6 +13,8 @@ packages=(
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
   docker-registry apache2-utils openssl crun podman libarchive-tools
+  # tests: the --json documents against docs/schemas (tests/cli/check-schema.py)
+  python3-jsonschema
   # tests: atomic's own code, where SC_ATOMIC_SRC names a checkout of it
   # (tests/atomic/README.md, t0440-atomic-interop)
   python3-gi gir1.2-ostree-1.0 python3-selinux python3-yaml
