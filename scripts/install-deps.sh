@@ -15,6 +15,8 @@ packages=(
   docker-registry apache2-utils openssl crun podman libarchive-tools
   # tests: the systemd host of `sc-build test --systemd` (t0640-systemd)
   debootstrap
+  # tests: the --json documents against docs/schemas (tests/cli/check-schema.py)
+  python3-jsonschema
   # tests: atomic's own code, where SC_ATOMIC_SRC names a checkout of it
   # (tests/atomic/README.md, t0440-atomic-interop)
   python3-gi gir1.2-ostree-1.0 python3-selinux python3-yaml

@@ -68,10 +68,23 @@ bool sc_cli_global_option(sc_cli *cli, int opt);
 /* Recompute color/progress after options are parsed. */
 void sc_cli_finish_options(sc_cli *cli);
 
+/* getopt_long for a command's options (command NULL: sc-build's own,
+ * before the command), refusing what getopt_long lets through: an
+ * abbreviation of a long option ("--os" read as "--ostree-mode") is an
+ * unknown option, as are unknown ones, with the nearest names offered
+ * ("did you mean '--from'?").  Every mistake, a missing value too, is '?'
+ * with err set (SC_E_USAGE, naming the option and where to read the
+ * usage); the command prints it (sc_cli_fail_clear). */
+struct option;
+int sc_cli_getopt(const char *command, int argc, char **argv, const char *shortopts,
+                  const struct option *options, sc_error *err);
+
 /* Print an error once: "FILE:LINE:COL: error: msg" or "sc-build: error: msg",
  * or a JSON document {"ok": false, "error": {...}} with --json.  Returns the
  * exit code for err (2 for SC_E_USAGE, else 1). */
 int sc_cli_fail(sc_cli *cli, const sc_error *err);
+/* sc_cli_fail, then clear err. */
+int sc_cli_fail_clear(sc_cli *cli, sc_error *err);
 /* Report a usage error ("see sc-build CMD --help") and return 2. */
 int sc_cli_usage_error(sc_cli *cli, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

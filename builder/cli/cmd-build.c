@@ -277,9 +277,6 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
     a->build.threads = (unsigned)threads;
     return 0;
   }
-  case '?':
-    return sc_cli_usage_error(cli, "build", "unknown option or missing value '%s'",
-                              argv[optind - 1]);
   default: {
     int taken = sc_cli_registry_option(cli, "build", &a->reg, opt, optarg);
     if (taken == 0 && !sc_cli_global_option(cli, opt))
@@ -329,9 +326,12 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
       SC_CLI_GLOBAL_OPTIONS,
       {NULL, 0, NULL, 0},
   };
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, "o:f:t:l:" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("build", argc, argv, "o:f:t:l:" SC_CLI_GLOBAL_SHORT, options,
+                              &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       *help = true;
       return 0;

@@ -80,8 +80,13 @@ int sc_cmd_images(sc_cli *cli, int argc, char **argv)
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS, SC_STORE_OPTIONS, {NULL, 0, NULL, 0}};
   sc_store_args a = {0};
+  sc_error err = SC_ERROR_INIT;
   int opt, rc = SC_EXIT_OK;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("images", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      sc_store_args_clear(&a);
+      return sc_cli_fail_clear(cli, &err);
+    }
     if (opt == 'h') {
       fputs(usage, stdout);
       sc_store_args_clear(&a);
@@ -95,7 +100,6 @@ int sc_cmd_images(sc_cli *cli, int argc, char **argv)
   sc_cli_finish_options(cli);
   if (optind != argc)
     rc = sc_cli_usage_error(cli, "images", "images takes no arguments");
-  sc_error err = SC_ERROR_INIT;
   if (rc == SC_EXIT_OK && list_images(cli, &a, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   sc_error_clear(&err);

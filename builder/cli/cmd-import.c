@@ -81,8 +81,11 @@ int sc_cmd_import(sc_cli *cli, int argc, char **argv)
   };
   sc_ostree_import_options import_options = {.interrupted = sc_cli_catch_interrupts()};
   const char *repo = NULL;
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("import", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
@@ -92,12 +95,8 @@ int sc_cmd_import(sc_cli *cli, int argc, char **argv)
     } else if (opt == OPT_TAG) {
       import_options.tag = optarg;
     } else if (opt == OPT_MODE) {
-      sc_error err = SC_ERROR_INIT;
-      if (sc_ostree_mode_parse(optarg, &import_options.mode, &err) < 0) {
-        int rc = sc_cli_fail(cli, &err);
-        sc_error_clear(&err);
-        return rc;
-      }
+      if (sc_ostree_mode_parse(optarg, &import_options.mode, &err) < 0)
+        return sc_cli_fail_clear(cli, &err);
     } else if (!sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "import", "unknown option");
     }

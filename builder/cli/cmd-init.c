@@ -116,9 +116,10 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
   };
   const char *skeleton = NULL;
   bool list = false;
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, "s:l" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("init", argc, argv, "s:l" SC_CLI_GLOBAL_SHORT, options, &err)) !=
+         -1) {
     switch (opt) {
     case 's':
       skeleton = optarg;
@@ -130,9 +131,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
       fputs(init_usage, stdout);
       return SC_EXIT_OK;
     case '?':
-      if (optopt == 's')
-        return sc_cli_usage_error(cli, "init", "--skeleton needs a value");
-      return sc_cli_usage_error(cli, "init", "unknown option '%s'", argv[optind - 1]);
+      return sc_cli_fail_clear(cli, &err);
     default:
       if (!sc_cli_global_option(cli, opt))
         return sc_cli_usage_error(cli, "init", "unknown option '%s'", argv[optind - 1]);
@@ -150,7 +149,6 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
   if (skeleton && skeleton[0] == '\0')
     return sc_cli_usage_error(cli, "init", "--skeleton needs a value");
 
-  sc_error err = SC_ERROR_INIT;
   _cleanup_free_ char *skeletons_dir = NULL;
   sc_skeleton_list skeletons = {NULL, 0};
   int rc = SC_EXIT_OK;

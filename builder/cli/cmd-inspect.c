@@ -109,9 +109,11 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
   };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   reg.pull_all = true; /* an index is shown with every platform */
+  sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("inspect", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(inspect_usage, stdout);
       return SC_EXIT_OK;
@@ -119,14 +121,13 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
     if ((taken = sc_cli_registry_option(cli, "inspect", &reg, opt, optarg)) != 0) {
       if (taken != 1)
         return taken;
-    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
+    } else if (!sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "inspect", "unknown option '%s'", argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);
   if (argc - optind != 1)
     return sc_cli_usage_error(cli, "inspect", "expected one IMAGE");
-  sc_error err = SC_ERROR_INIT;
   json_t *doc = NULL;
   sc_image_source source = {0};
   int failed = sc_cli_resolve_source(cli, &reg, argv[optind], false, &source, &err) < 0 ||

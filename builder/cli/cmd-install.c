@@ -46,7 +46,11 @@ int sc_cmd_install(sc_cli *cli, int argc, char **argv)
   sc_install_args_init(&args, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK, opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("install", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      rc = sc_cli_fail(cli, &err);
+      goto out;
+    }
     if (opt == 'h') {
       fputs(usage, stdout);
       goto out;

@@ -23,8 +23,11 @@ int sc_cmd_list(sc_cli *cli, int argc, char **argv)
   static const struct option options[] = {
       SC_CLI_GLOBAL_OPTIONS, {"root", required_argument, NULL, SC_OPT_ROOT}, {NULL, 0, NULL, 0}};
   const char *root = NULL;
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("list", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
@@ -38,7 +41,6 @@ int sc_cmd_list(sc_cli *cli, int argc, char **argv)
   if (optind != argc)
     return sc_cli_usage_error(cli, "list", "list takes no arguments");
   json_t *list = NULL;
-  sc_error err = SC_ERROR_INIT;
   if (sc_list(root, &list, &err) < 0) {
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);

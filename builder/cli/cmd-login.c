@@ -139,9 +139,12 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
   };
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   int opt, taken;
-  opterr = 0; /* one message for a bad option: ours */
-  while ((opt = getopt_long(argc, argv, "u:" SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
-    if (opt == 'h') {
+  sc_error err = SC_ERROR_INIT;
+  while ((opt = sc_cli_getopt("login", argc, argv, "u:" SC_CLI_GLOBAL_SHORT, options, &err)) !=
+         -1) {
+    if (opt == '?') {
+      return sc_cli_fail_clear(cli, &err);
+    } else if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
     } else if ((taken = sc_cli_registry_option(cli, "login", &a.reg, opt, optarg)) != 0) {
@@ -151,9 +154,8 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
       a.username = optarg;
     } else if (opt == OPT_PASSWORD_STDIN) {
       a.password_stdin = true;
-    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "login", "unknown option or missing value '%s'",
-                                argv[optind - 1]);
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "login", "unknown option '%s'", argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);
@@ -162,7 +164,6 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
   if (a.password_stdin && a.reg.creds_arg)
     return sc_cli_usage_error(cli, "login", "--password-stdin and --creds do not go together");
   a.host = argv[optind];
-  sc_error err = SC_ERROR_INIT;
   int rc = login(cli, &a, &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
   sc_error_clear(&err);
   sc_cli_registry_args_clear(&a.reg);

@@ -43,23 +43,23 @@ int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
       {NULL, 0, NULL, 0},
   };
   const char *authfile = NULL;
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  opterr = 0; /* one message for a bad option: ours */
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
-    if (opt == 'h') {
+  while ((opt = sc_cli_getopt("logout", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      return sc_cli_fail_clear(cli, &err);
+    } else if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
     } else if (opt == OPT_AUTHFILE) {
       authfile = optarg;
-    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "logout", "unknown option or missing value '%s'",
-                                argv[optind - 1]);
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "logout", "unknown option '%s'", argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);
   if (optind != argc - 1)
     return sc_cli_usage_error(cli, "logout", "logout takes one registry HOST[:PORT]");
-  sc_error err = SC_ERROR_INIT;
   int rc = logout(cli, authfile, argv[optind], &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
   sc_error_clear(&err);
   return rc;

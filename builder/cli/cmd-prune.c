@@ -62,9 +62,14 @@ int sc_cmd_prune(sc_cli *cli, int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
   sc_store_args a = {0};
   long keep_days = DEFAULT_KEEP_DAYS;
+  sc_error err = SC_ERROR_INIT;
   int opt, rc = SC_EXIT_OK;
   while (rc == SC_EXIT_OK &&
-         (opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+         (opt = sc_cli_getopt("prune", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      rc = sc_cli_fail(cli, &err);
+      break;
+    }
     if (opt == 'h') {
       fputs(usage, stdout);
       sc_store_args_clear(&a);
@@ -78,7 +83,6 @@ int sc_cmd_prune(sc_cli *cli, int argc, char **argv)
   sc_cli_finish_options(cli);
   if (rc == SC_EXIT_OK && optind != argc)
     rc = sc_cli_usage_error(cli, "prune", "prune takes no arguments");
-  sc_error err = SC_ERROR_INIT;
   if (rc == SC_EXIT_OK && prune_all(cli, &a, keep_days, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   sc_error_clear(&err);

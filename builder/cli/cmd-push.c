@@ -288,10 +288,12 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_image_platform want = {0};
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL, *sign_by = NULL;
+  sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  opterr = 0; /* one message for a bad option: ours */
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
-    if (opt == 'h') {
+  while ((opt = sc_cli_getopt("push", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      return sc_cli_fail_clear(cli, &err);
+    } else if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
     } else if ((taken = sc_cli_registry_option(cli, "push", &reg, opt, optarg)) != 0) {
@@ -307,7 +309,6 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     } else if (opt == OPT_ALL) {
       /* the default; named for skopeo copy --all's users */
     } else if (opt == OPT_PLATFORM) {
-      sc_error err = SC_ERROR_INIT;
       sc_platform_clear(&platform);
       if (sc_platform_parse(optarg, &platform, &err) < 0) {
         int bad = sc_cli_usage_error(cli, "push", "%s", err.msg);
@@ -320,9 +321,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       push.jobs = atoi(optarg);
       if (push.jobs < 1 || push.jobs > 64)
         return sc_cli_usage_error(cli, "push", "--jobs takes a number from 1 to 64");
-    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
-      return sc_cli_usage_error(cli, "push", "unknown option or missing value '%s'",
-                                argv[optind - 1]);
+    } else if (!sc_cli_global_option(cli, opt)) {
+      return sc_cli_usage_error(cli, "push", "unknown option '%s'", argv[optind - 1]);
     }
   }
   sc_cli_finish_options(cli);

@@ -46,8 +46,11 @@ int sc_cmd_rmi(sc_cli *cli, int argc, char **argv)
                                           {NULL, 0, NULL, 0}};
   sc_store_args a = {0};
   bool force = false;
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("rmi", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(usage, stdout);
       return SC_EXIT_OK;
@@ -60,7 +63,6 @@ int sc_cmd_rmi(sc_cli *cli, int argc, char **argv)
   sc_cli_finish_options(cli);
   if (optind >= argc)
     return sc_cli_usage_error(cli, "rmi", "rmi takes one REF or more");
-  sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK;
   if (remove_all(cli, argv + optind, &a, force, &err) < 0)
     rc = sc_cli_fail(cli, &err);

@@ -81,9 +81,11 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
   };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *output = NULL;
+  sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT "o:", options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("sbom", argc, argv, SC_CLI_GLOBAL_SHORT "o:", options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(sbom_usage, stdout);
       return SC_EXIT_OK;
@@ -93,7 +95,7 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
     } else if ((taken = sc_cli_registry_option(cli, "sbom", &reg, opt, optarg)) != 0) {
       if (taken != 1)
         return taken;
-    } else if (opt == '?' || !sc_cli_global_option(cli, opt)) {
+    } else if (!sc_cli_global_option(cli, opt)) {
       return sc_cli_usage_error(cli, "sbom", "unknown option '%s'", argv[optind - 1]);
     }
   }
@@ -106,7 +108,6 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
     sc_cli_registry_args_clear(&reg);
     return rc;
   }
-  sc_error err = SC_ERROR_INIT;
   int failed = sbom_of(cli, &reg, argv[optind], output, &sbom, &err) < 0;
   sc_cli_registry_args_clear(&reg);
   if (failed) {

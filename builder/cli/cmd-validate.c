@@ -59,22 +59,22 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
       SC_CLI_GLOBAL_OPTIONS,
       {NULL, 0, NULL, 0},
   };
+  sc_error err = SC_ERROR_INIT;
   int opt;
-  opterr = 0;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt("validate", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?')
+      return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
       fputs(validate_usage, stdout);
       return SC_EXIT_OK;
     }
     if (opt == OPT_SET) {
-      sc_error err = SC_ERROR_INIT;
       if (sc_values_parse_assignment(a->set, optarg, &err) < 0) {
         int rc = sc_cli_usage_error(cli, "validate", "--set: %s", err.msg);
         sc_error_clear(&err);
         return rc;
       }
     } else if (opt == OPT_PLATFORM) {
-      sc_error err = SC_ERROR_INIT;
       sc_platforms_clear(&a->platforms);
       if (sc_platforms_parse_list(optarg, &a->platforms, &err) < 0) {
         int rc = sc_cli_usage_error(cli, "validate", "%s", err.msg);
@@ -85,10 +85,6 @@ static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
       if (sc_cli_check_source(cli, "validate", optarg) != 0)
         return SC_EXIT_USAGE;
       a->from = optarg;
-    } else if (opt == '?' && optopt == OPT_SET) {
-      return sc_cli_usage_error(cli, "validate", "--set needs a value: --set NAME=VALUE");
-    } else if (opt == '?' && optopt == OPT_FROM) {
-      return sc_cli_usage_error(cli, "validate", "--from needs an image: --from oci:PATH[:TAG]");
     } else {
       int taken = sc_cli_registry_option(cli, "validate", &a->reg, opt, optarg);
       if (taken > 1)

@@ -108,7 +108,11 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, 
   sc_install_args_init(&args, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK, opt;
-  while ((opt = getopt_long(argc, argv, SC_CLI_GLOBAL_SHORT, options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt(command, argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+    if (opt == '?') {
+      rc = sc_cli_fail(cli, &err);
+      goto out;
+    }
     int r =
         opt == SC_OPT_IMAGE && accepts_image ? 1 : sc_install_args_option(&args, opt, optarg, &err);
     if (opt == SC_OPT_IMAGE && accepts_image)

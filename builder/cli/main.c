@@ -1,6 +1,9 @@
 /* main.c: sc-build's command table. Commands live in cmd-NAME.c. */
 #include "cli.h"
 
+#include "suggest.h"
+#include "util.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -60,6 +63,40 @@ static int finish_output(int rc)
   return SC_EXIT_FAILED;
 }
 
+static int print_version(const sc_cli *cli)
+{
+  if (cli->json)
+    sc_cli_print_json(json_pack("{s:b,s:s}", "ok", 1, "version", SC_VERSION));
+  else
+    printf("sc-build %s\n", SC_VERSION);
+  return SC_EXIT_OK;
+}
+
+/* A usage error of sc-build itself, printed once (one JSON document with
+ * --json). */
+static int fail_usage(sc_cli *cli, sc_error *err)
+{
+  sc_cli_finish_options(cli);
+  return sc_cli_fail_clear(cli, err);
+}
+
+/* "unknown command 'biuld'; did you mean 'build'?" */
+static int unknown_command(sc_cli *cli, const char *name)
+{
+  const char *names[sizeof commands / sizeof commands[0]];
+  size_t count = 0;
+  for (const command *c = commands; c->name; c++)
+    names[count++] = c->name;
+  sc_suggestions s;
+  sc_suggest(name, names, count, &s);
+  _cleanup_free_ char *phrase = sc_suggest_phrase(&s, "");
+  sc_error err = SC_ERROR_INIT;
+  sc_error_set(&err, SC_E_USAGE, "unknown command '%s'%s", name,
+               s.count ? phrase : " (see 'sc-build --help')");
+  sc_cli_finish_options(cli);
+  return sc_cli_fail_clear(cli, &err);
+}
+
 int main(int argc, char **argv)
 {
   sc_cli cli = {.argv0 = "sc-build"};
@@ -68,25 +105,32 @@ int main(int argc, char **argv)
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0},
   };
+  sc_error err = SC_ERROR_INIT;
+  bool version = false;
   int opt;
   /* '+': stop at the command name; its options are its own. */
-  while ((opt = getopt_long(argc, argv, "+" SC_CLI_GLOBAL_SHORT "V", options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt(NULL, argc, argv, "+" SC_CLI_GLOBAL_SHORT "V", options, &err)) !=
+         -1) {
+    if (opt == '?')
+      return fail_usage(&cli, &err);
     if (opt == 'h') {
       print_usage(stdout);
       return SC_EXIT_OK;
     }
-    if (opt == 'V') {
-      printf("sc-build %s\n", SC_VERSION);
-      return SC_EXIT_OK;
-    }
-    if (!sc_cli_global_option(&cli, opt)) {
-      print_usage(stderr);
-      return SC_EXIT_USAGE;
-    }
+    if (opt == 'V')
+      version = true; /* printed once --json, after it too, is known */
+    else if (!sc_cli_global_option(&cli, opt))
+      return fail_usage(&cli, &err);
+  }
+  if (version)
+    return finish_output(print_version(&cli));
+  if (optind >= argc && !cli.json) {
+    print_usage(stderr); /* what there is to run */
+    return SC_EXIT_USAGE;
   }
   if (optind >= argc) {
-    print_usage(stderr);
-    return SC_EXIT_USAGE;
+    sc_error_set(&err, SC_E_USAGE, "missing the COMMAND (see 'sc-build --help')");
+    return fail_usage(&cli, &err);
   }
   const char *name = argv[optind];
   for (const command *c = commands; c->name; c++) {
@@ -98,7 +142,5 @@ int main(int argc, char **argv)
       return finish_output(c->fn(&cli, sub_argc, sub_argv));
     }
   }
-  fprintf(stderr, "sc-build: error: unknown command '%s'\n\n", name);
-  print_usage(stderr);
-  return SC_EXIT_USAGE;
+  return unknown_command(&cli, name);
 }

@@ -30,7 +30,9 @@ int sc_smoke_args_parse(sc_cli *cli, const sc_smoke_parser *p, char **argv, sc_s
                         sc_error *err)
 {
   int opt;
-  while ((opt = getopt_long(p->argc, argv, p->shortopts, p->options, NULL)) != -1) {
+  while ((opt = sc_cli_getopt(p->command, p->argc, argv, p->shortopts, p->options, err)) != -1) {
+    if (opt == '?')
+      return -1;
     if (opt == 'h') {
       fputs(p->usage, stdout);
       return 1;

@@ -87,6 +87,18 @@ patch_runs() {
   echo "$(uniq <<<"$patches" | wc -l) $(sort -u <<<"$patches" | wc -l)"
 }
 
+# The distinct blobs of the layout's one image: its config and layers (two
+# layers of the same bytes are one blob, uploaded once).
+distinct_blobs() {
+  python3 - "$1" <<'PY'
+import json, sys
+d = sys.argv[1]
+blob = lambda digest: json.load(open(d + "/blobs/sha256/" + digest.split(":")[1]))
+m = blob(json.load(open(d + "/index.json"))["manifests"][0]["digest"])
+print(len({m["config"]["digest"]} | {l["digest"] for l in m["layers"]}))
+PY
+}
+
 test_expect_success '--jobs uploads blobs side by side; --jobs 1 one after another' '
   mkdir -p big2/rootfs/data && cp -r hello-world/* big2/ &&
   head -c 3000000 /dev/urandom >big2/rootfs/data/random2 &&
@@ -94,7 +106,7 @@ test_expect_success '--jobs uploads blobs side by side; --jobs 1 one after anoth
   XDG_CACHE_HOME=$TEST_TMP/c-par sc_build --verbose push --jobs 3 --chunk-size 256k oci:par.oci docker://$R/par:latest >par.out 2>par.err &&
   read runs sessions <<<"$(patch_runs par.err par)" &&
   test "$sessions" = 2 && test "$runs" -gt 2 &&
-  test "$(count_requests par.err "PUT /v2/par/blobs/uploads/.*digest=.* 201")" = 4 &&
+  test "$(count_requests par.err "PUT /v2/par/blobs/uploads/.*digest=.* 201")" = "$(distinct_blobs par.oci)" &&
   skopeo copy -q --src-tls-verify=false docker://$R/par:latest oci:par-back:latest &&
   umoci unpack --image par-back:latest pb >/dev/null && cmp pb/rootfs/data/random2 big2/rootfs/data/random2 &&
   cmp pb/rootfs/data/random big/rootfs/data/random &&
