@@ -14,10 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "capabilities.h"
 #include "inroot.h"
 #include "process.h"
 #include "smoke.h"
 #include "store.h"
+#include "test-bundle.h"
 #include "util.h"
 
 #define HOST_DIR_PREFIX "sc-build-systemd-host."
@@ -181,68 +183,18 @@ static const char host_config[] =
     "  \"namespaces\": [{\"type\": \"pid\"}, {\"type\": \"ipc\"}, {\"type\": \"mount\"},"
     "                 {\"type\": \"uts\"}, {\"type\": \"cgroup\"}]}}";
 
-/* Capability names by number (linux/capability.h). */
-static const char *const capability_names[] = {
-    "CAP_CHOWN",
-    "CAP_DAC_OVERRIDE",
-    "CAP_DAC_READ_SEARCH",
-    "CAP_FOWNER",
-    "CAP_FSETID",
-    "CAP_KILL",
-    "CAP_SETGID",
-    "CAP_SETUID",
-    "CAP_SETPCAP",
-    "CAP_LINUX_IMMUTABLE",
-    "CAP_NET_BIND_SERVICE",
-    "CAP_NET_BROADCAST",
-    "CAP_NET_ADMIN",
-    "CAP_NET_RAW",
-    "CAP_IPC_LOCK",
-    "CAP_IPC_OWNER",
-    "CAP_SYS_MODULE",
-    "CAP_SYS_RAWIO",
-    "CAP_SYS_CHROOT",
-    "CAP_SYS_PTRACE",
-    "CAP_SYS_PACCT",
-    "CAP_SYS_ADMIN",
-    "CAP_SYS_BOOT",
-    "CAP_SYS_NICE",
-    "CAP_SYS_RESOURCE",
-    "CAP_SYS_TIME",
-    "CAP_SYS_TTY_CONFIG",
-    "CAP_MKNOD",
-    "CAP_LEASE",
-    "CAP_AUDIT_WRITE",
-    "CAP_AUDIT_CONTROL",
-    "CAP_SETFCAP",
-    "CAP_MAC_OVERRIDE",
-    "CAP_MAC_ADMIN",
-    "CAP_SYSLOG",
-    "CAP_WAKE_ALARM",
-    "CAP_BLOCK_SUSPEND",
-    "CAP_AUDIT_READ",
-    "CAP_PERFMON",
-    "CAP_BPF",
-    "CAP_CHECKPOINT_RESTORE",
-};
-
 /* Every capability this process may give (its bounding set): asking for
  * one more fails the start ("unable to apply caps"), as in a container
  * that dropped CAP_SYS_RESOURCE. */
 static json_t *bounding_capabilities(void)
 {
-  unsigned long long bounding = ~0ULL;
-  FILE *f = fopen("/proc/self/status", "re");
-  char line[256];
-  while (f && fgets(line, sizeof line, f))
-    if (sscanf(line, "CapBnd: %llx", &bounding) == 1)
-      break;
-  if (f)
-    fclose(f);
+  sc_machine_security machine;
+  sc_machine_security_read(&machine);
   json_t *caps = json_array();
-  for (size_t i = 0; i < sizeof capability_names / sizeof capability_names[0]; i++)
-    if (bounding & (1ULL << i))
-      json_array_append_new(caps, json_string(capability_names[i]));
+  const char *name;
+  for (int i = 0; i < 64 && (name = sc_capability_name(i)); i++)
+    if (machine.capabilities >> i & 1)
+      json_array_append_new(caps, json_string(name));
   return caps;
 }
 

@@ -214,6 +214,11 @@ int sc_capability_number(const char *name)
   return -1;
 }
 
+const char *sc_capability_name(int n)
+{
+  return n >= 0 && n < CAPABILITY_COUNT ? capability_names[n] : NULL;
+}
+
 char *sc_capabilities_value(int last_cap)
 {
   if (last_cap < 0 || last_cap >= CAPABILITY_COUNT)
