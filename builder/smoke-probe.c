@@ -310,25 +310,36 @@ char *sc_probe_port_taken(const sc_probe *p)
   return tcp_connects(host, port) ? xasprintf("%s:%d", host, port) : NULL;
 }
 
+/* Between two tries of a probe (tcp, http and exec are retried until
+ * their timeout: a service that is still coming up fails its first
+ * checks): false when there is no next try, because the run was
+ * interrupted, the time is up or the container died (r->reason then says
+ * so). */
+static bool wait_to_retry(sc_probe_target *t, double end, double interval, sc_probe_result *r)
+{
+  sc_probe_target_poll(t);
+  if (t->exited) {
+    r->reason = exited_reason(t);
+    return false;
+  }
+  if (sc_now() >= end || sc_interrupted(t->interrupted))
+    return false;
+  sc_probe_sleep(t, interval);
+  return !sc_interrupted(t->interrupted);
+}
+
 static void run_tcp(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
 {
   double end = sc_now() + p->timeout;
-  while (!sc_interrupted(t->interrupted)) {
+  do {
     if (tcp_connects(p->host, p->port)) {
       r->passed = true;
       return;
     }
-    sc_probe_target_poll(t);
-    if (t->exited) {
-      r->reason = exited_reason(t);
-      return;
-    }
-    if (sc_now() >= end)
-      break;
-    usleep((useconds_t)(POLL_INTERVAL * 1e6));
-  }
-  r->reason =
-      xasprintf("nothing accepted connections on %s:%d within %gs", p->host, p->port, p->timeout);
+  } while (wait_to_retry(t, end, POLL_INTERVAL, r));
+  if (r->reason == NULL)
+    r->reason =
+        xasprintf("nothing accepted connections on %s:%d within %gs", p->host, p->port, p->timeout);
 }
 
 static size_t collect_body(char *data, size_t size, size_t n, void *user)
@@ -359,37 +370,33 @@ static void http_get(const char *url, double timeout, long *status, sc_buf *body
   curl_easy_cleanup(curl);
 }
 
+/* Why an HTTP answer (status 0: none came) fails the probe, or NULL. */
+static char *http_mismatch(const sc_probe *p, long status, const sc_buf *body, const char *error)
+{
+  if (status == 0)
+    return xasprintf("no HTTP answer within %gs (%s)", p->timeout, error[0] ? error : "-");
+  if (status != p->status)
+    return xasprintf("answered status %ld, expected %ld", status, p->status);
+  if (p->body && (body->data == NULL || strstr(body->data, p->body) == NULL))
+    return xasprintf("the body does not contain \"%s\" (it was \"%.200s\")", p->body,
+                     body->data ? body->data : "");
+  return NULL;
+}
+
 static void run_http(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
 {
   double end = sc_now() + p->timeout;
   char error[CURL_ERROR_SIZE] = "";
   long status = 0;
   sc_buf body = SC_BUF_INIT;
-  while (!sc_interrupted(t->interrupted)) {
+  do {
     sc_buf_free(&body);
     double left = end - sc_now();
     http_get(p->url, left > 1 ? 1 : (left > 0.1 ? left : 0.1), &status, &body, error);
-    if (status != 0)
-      break;
-    sc_probe_target_poll(t);
-    if (t->exited) {
-      r->reason = exited_reason(t);
-      sc_buf_free(&body);
-      return;
-    }
-    if (sc_now() >= end)
-      break;
-    usleep((useconds_t)(POLL_INTERVAL * 1e6));
-  }
-  if (status == 0)
-    r->reason = xasprintf("no HTTP answer within %gs (%s)", p->timeout, error[0] ? error : "-");
-  else if (status != p->status)
-    r->reason = xasprintf("answered status %ld, expected %ld", status, p->status);
-  else if (p->body && (body.data == NULL || strstr(body.data, p->body) == NULL))
-    r->reason = xasprintf("the body does not contain \"%s\" (it was \"%.200s\")", p->body,
-                          body.data ? body.data : "");
-  else
-    r->passed = true;
+  } while (status == 0 && wait_to_retry(t, end, POLL_INTERVAL, r));
+  if (r->reason == NULL) /* else the container died */
+    r->reason = http_mismatch(p, status, &body, error);
+  r->passed = r->reason == NULL;
   sc_buf_free(&body);
 }
 
@@ -444,23 +451,15 @@ static void run_exec(const sc_probe *p, sc_probe_target *t, sc_probe_result *r)
   double end = sc_now() + p->timeout;
   _cleanup_free_ char *reason = NULL;
   unsigned tries = 0;
-  while (!sc_interrupted(t->interrupted)) {
+  do {
     exec_once(p, t, &reason);
     tries++;
     if (reason == NULL) {
       r->passed = true;
       return;
     }
-    sc_probe_target_poll(t);
-    if (t->exited) {
-      r->reason = exited_reason(t);
-      return;
-    }
-    if (sc_now() >= end)
-      break;
-    sc_probe_sleep(t, EXEC_RETRY_INTERVAL);
-  }
-  if (reason)
+  } while (wait_to_retry(t, end, EXEC_RETRY_INTERVAL, r));
+  if (r->reason == NULL)
     r->reason = xasprintf("%s (the last of %u tries in %gs)", reason, tries, p->timeout);
 }
 
