@@ -682,8 +682,8 @@ static int check_sigstore(json_t *req, const sc_policy_image *img, const sc_poli
 }
 
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
-                    const sc_policy_signature *signatures, size_t count, const char *looked_in,
-                    const char *tmpdir, sc_error *err)
+                    const sc_policy_signature *signatures, size_t count,
+                    const sc_policy_sources *where, const char *tmpdir, sc_error *err)
 {
   _cleanup_free_ char *label = NULL;
   json_t *list = requirements_for(p, image, &label);
@@ -697,9 +697,12 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
     if (strcmp(type, "reject") == 0)
       rc = sc_error_set(err, SC_E_CHECK, "the policy rejects the image");
     else if (strcmp(type, "signedBy") == 0)
-      rc = check_signed(req, image, signatures, count, looked_in, tmpdir, &keys, err);
+      rc = check_signed(req, image, signatures, count,
+                        where && where->lookaside ? where->lookaside : "nowhere", tmpdir, &keys,
+                        err);
     else if (strcmp(type, "sigstoreSigned") == 0)
-      rc = check_sigstore(req, image, signatures, count, looked_in, &keys, err);
+      rc = check_sigstore(req, image, signatures, count,
+                          where && where->attachments ? where->attachments : "nowhere", &keys, err);
     else if (strcmp(type, "insecureAcceptAnything") != 0)
       rc = sc_error_set(err, SC_E_INVALID, "sc-build does not check %s requirements", type);
     if (rc < 0) {

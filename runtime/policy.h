@@ -68,13 +68,20 @@ typedef struct sc_policy_signature {
   const char *media_type, *sigstore_signature;
 } sc_policy_signature;
 
+/* Where the signatures were looked for, for a message when there are
+ * none: the lookaside (simple signatures, signedBy) and the sigstore
+ * attachments (sigstoreSigned); NULL members say "nowhere". */
+typedef struct sc_policy_sources {
+  const char *lookaside, *attachments;
+} sc_policy_sources;
+
 /* Check image against the policy with its signatures (from where, for a
  * message when there are none): 0, or -1 with an error naming the policy
  * file, the scope, the requirement and its keys, and why each signature
  * was refused.  The keys are imported into a keyring made under tmpdir
  * (sc_signature_verifier_new). */
 int sc_policy_check(const sc_policy *policy, const sc_policy_image *image,
-                    const sc_policy_signature *signatures, size_t count, const char *where,
-                    const char *tmpdir, sc_error *err);
+                    const sc_policy_signature *signatures, size_t count,
+                    const sc_policy_sources *where, const char *tmpdir, sc_error *err);
 
 #endif
