@@ -234,7 +234,7 @@ static int check_attachments(const char *dest, sc_cli_registry_args *reg, sc_err
   int rc = sc_registries_d_load(sc_cli_registry_registries_d(reg), &d, err);
   _cleanup_strv_ char **scopes = sc_docker_scopes(ref.host, ref.repository, ref.tag, ref.digest);
   if (rc == 0 && !sc_registries_d_use_sigstore_attachments(d, scopes, NULL))
-    rc = sc_error_set(err, SC_E_USAGE,
+    rc = sc_error_set(err, SC_E_INVALID,
                       "--sign-by-sigstore-private-key: registries.d %s does not set "
                       "use-sigstore-attachments: true for %s/%s: add `docker: {%s: "
                       "{use-sigstore-attachments: true}}` to a .yaml file there, or name another "

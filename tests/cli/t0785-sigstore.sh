@@ -194,7 +194,7 @@ test_expect_success 'without use-sigstore-attachments no attachment is read, and
 '
 
 test_expect_success 'push --sign-by-sigstore-private-key fails before pushing: attachments off, wrong passphrase, damaged key' '
-  expect_exit 2 sc_build push --sign-by-sigstore-private-key a.key --sign-passphrase-file pass --registries.d rd-off oci:base.oci docker://$R/never:v1 &&
+  expect_exit 1 sc_build push --sign-by-sigstore-private-key a.key --sign-passphrase-file pass --registries.d rd-off oci:base.oci docker://$R/never:v1 &&
   expect_grep "registries.d rd-off does not set use-sigstore-attachments: true for $R/never" .stderr &&
   printf "wrong horse\n" >wrong &&
   expect_exit 1 sc_build push --sign-by-sigstore-private-key a.key --sign-passphrase-file wrong --registries.d rd oci:base.oci docker://$R/never:v1 &&
