@@ -556,9 +556,10 @@ static bool payload_accepted(json_t *req, const sc_policy_image *img,
 
 /* Whether one signature is by one of the keys, of this manifest, for an
  * identity the requirement accepts; *why says why not. */
-static bool signature_accepted(sc_signature_verifier *v, json_t *req, const sc_policy_image *img,
+static bool signature_accepted(void *verifier, json_t *req, const sc_policy_image *img,
                                const sc_policy_signature *s, char **why)
 {
+  sc_signature_verifier *v = verifier;
   sc_signature_payload payload;
   _cleanup_free_ char *signer = NULL;
   sc_error err = SC_ERROR_INIT;
@@ -571,6 +572,34 @@ static bool signature_accepted(sc_signature_verifier *v, json_t *req, const sc_p
   ok = payload_accepted(req, img, &payload, s->source, why);
   sc_signature_payload_clear(&payload);
   return ok;
+}
+
+/* Whether one signature of the requirement's kind is accepted (by a
+ * verifier of that kind); *why says why not. */
+typedef bool (*accept_fn)(void *verifier, json_t *req, const sc_policy_image *img,
+                          const sc_policy_signature *s, char **why);
+
+/* 0 when one signature of the kind (sigstore or not) is accepted, else
+ * -1 saying why each was refused. */
+static int any_accepted(accept_fn accept, void *verifier, bool sigstore, json_t *req,
+                        const sc_policy_image *img, const sc_policy_signature *sigs, size_t count,
+                        sc_error *err)
+{
+  sc_buf reasons = SC_BUF_INIT;
+  bool accepted = false;
+  for (size_t i = 0; i < count && !accepted; i++) {
+    _cleanup_free_ char *why = NULL;
+    if (sigs[i].sigstore != sigstore)
+      continue;
+    accepted = accept(verifier, req, img, &sigs[i], &why);
+    if (!accepted)
+      sc_buf_printf(&reasons, "; %s", why);
+  }
+  _cleanup_free_ char *text = sc_buf_steal(&reasons);
+  if (accepted)
+    return 0;
+  return sc_error_set(err, SC_E_CHECK, "no %ssignature is accepted%s", sigstore ? "sigstore " : "",
+                      text);
 }
 
 static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy_signature *sigs,
@@ -595,28 +624,17 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   key_set_clear(&k);
   if (rc < 0)
     return -1;
-  sc_buf reasons = SC_BUF_INIT;
-  bool accepted = false;
-  for (size_t i = 0; i < count && !accepted; i++) {
-    _cleanup_free_ char *why = NULL;
-    if (sigs[i].sigstore)
-      continue;
-    accepted = signature_accepted(v, req, img, &sigs[i], &why);
-    if (!accepted)
-      sc_buf_printf(&reasons, "; %s", why);
-  }
+  rc = any_accepted(signature_accepted, v, false, req, img, sigs, count, err);
   sc_signature_verifier_free(v);
-  _cleanup_free_ char *text = sc_buf_steal(&reasons);
-  if (accepted)
-    return 0;
-  return sc_error_set(err, SC_E_CHECK, "no signature is accepted%s", text);
+  return rc;
 }
 
 /* One sigstore attachment: a signature layer, by one of the keys, of
  * this manifest, for an identity the requirement accepts. */
-static bool sigstore_accepted(const sc_sigstore_verifier *v, json_t *req,
-                              const sc_policy_image *img, const sc_policy_signature *s, char **why)
+static bool sigstore_accepted(void *verifier, json_t *req, const sc_policy_image *img,
+                              const sc_policy_signature *s, char **why)
 {
+  const sc_sigstore_verifier *v = verifier;
   if (strcmp(s->media_type ? s->media_type : "", SC_SIGSTORE_MEDIA_TYPE) != 0) {
     *why = xasprintf("%s: not a signature (media type %.100s)", s->source,
                      s->media_type ? s->media_type : "none");
@@ -664,21 +682,9 @@ static int check_sigstore(json_t *req, const sc_policy_image *img, const sc_poli
   key_set_clear(&k);
   if (rc < 0)
     return -1;
-  sc_buf reasons = SC_BUF_INIT;
-  bool accepted = false;
-  for (size_t i = 0; i < count && !accepted; i++) {
-    _cleanup_free_ char *why = NULL;
-    if (!sigs[i].sigstore)
-      continue;
-    accepted = sigstore_accepted(v, req, img, &sigs[i], &why);
-    if (!accepted)
-      sc_buf_printf(&reasons, "; %s", why);
-  }
+  rc = any_accepted(sigstore_accepted, v, true, req, img, sigs, count, err);
   sc_sigstore_verifier_free(v);
-  _cleanup_free_ char *text = sc_buf_steal(&reasons);
-  if (accepted)
-    return 0;
-  return sc_error_set(err, SC_E_CHECK, "no sigstore signature is accepted%s", text);
+  return rc;
 }
 
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
