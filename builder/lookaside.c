@@ -17,6 +17,8 @@ void sc_lookaside_signatures_clear(sc_lookaside_signatures *s)
   for (size_t i = 0; i < s->count; i++) {
     free((void *)s->items[i].data);
     free((void *)s->items[i].source);
+    free((void *)s->items[i].media_type);
+    free((void *)s->items[i].sigstore_signature);
   }
   free(s->items);
   memset(s, 0, sizeof *s);

@@ -20,6 +20,8 @@
 #include "registries-conf.h"
 #include "policy.h"
 #include "registries-d.h"
+#include "sigstore-attach.h"
+#include "sigstore.h"
 #include "store.h"
 
 #define DOWNLOAD_ATTEMPTS 5
@@ -334,9 +336,36 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
 
 /* ---- the signature policy ---- */
 
-/* The image's signatures from its lookaside, when the policy needs them. */
+/* The image's sigstore attachments, when registries.d enables them for it
+ * (containers-registries.d(5) use-sigstore-attachments). */
+static int read_attachments(pull_ctx *ctx, const sc_registries_d *d, char *const *scopes,
+                            const sc_policy_image *img, sc_lookaside_signatures *sigs,
+                            char **looked_in, sc_error *err)
+{
+  const char *enabled_by = NULL;
+  if (!sc_registries_d_use_sigstore_attachments(d, scopes, &enabled_by)) {
+    *looked_in = xasprintf("no sigstore attachments: registries.d %s does not set "
+                           "use-sigstore-attachments: true for %s/%s",
+                           sc_registries_d_dir(d), img->host, img->repository);
+    return 0;
+  }
+  _cleanup_free_ char *tag = sc_sigstore_attachment_tag(img->manifest_digest);
+  *looked_in =
+      xasprintf("%s/%s:%s, from %s", img->host, img->repository, tag ? tag : "?", enabled_by);
+  if (need_registry(ctx, err) < 0)
+    return -1;
+  sc_attach_target t = {.registry = ctx->registry,
+                        .scope = ctx->scope,
+                        .host = ctx->ref.host,
+                        .repository = ctx->ref.repository,
+                        .have_creds = ctx->options->registry.creds != NULL};
+  return sc_sigstore_attachments_read(&t, img->manifest_digest, sigs, err);
+}
+
+/* The image's signatures from its lookaside and its sigstore attachments,
+ * when the policy needs them; where says where they were looked for. */
 static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookaside_signatures *sigs,
-                           char **looked_in, sc_error *err)
+                           char **lookaside, char **attachments, sc_error *err)
 {
   sc_registries_d *d = NULL;
   if (sc_registries_d_load(ctx->options->registries_d, &d, err) < 0) {
@@ -349,12 +378,14 @@ static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookasi
   const char *url = sc_registries_d_lookaside(d, scopes, false, &configured);
   int rc = 0;
   if (url == NULL) {
-    *looked_in = xasprintf("no lookaside: registries.d %s configures none for %s/%s",
+    *lookaside = xasprintf("no lookaside: registries.d %s configures none for %s/%s",
                            sc_registries_d_dir(d), img->host, img->repository);
   } else {
-    *looked_in = xasprintf("%s, from %s", url, configured);
+    *lookaside = xasprintf("%s, from %s", url, configured);
     rc = sc_lookaside_read(url, img->repository, img->manifest_digest, sigs, err);
   }
+  if (rc == 0)
+    rc = read_attachments(ctx, d, scopes, img, sigs, attachments, err);
   sc_registries_d_free(d);
   return rc;
 }
@@ -368,14 +399,15 @@ static int check_policy(pull_ctx *ctx, const manifest_bytes *m, sc_error *err)
                          .digest = ctx->ref.digest,
                          .manifest_digest = m->digest};
   sc_lookaside_signatures sigs = {0};
-  _cleanup_free_ char *looked_in = NULL;
+  _cleanup_free_ char *lookaside = NULL, *attachments = NULL;
   int rc = 0;
   if (sc_policy_needs_signatures(ctx->policy, &img) &&
-      read_signatures(ctx, &img, &sigs, &looked_in, err) < 0)
+      read_signatures(ctx, &img, &sigs, &lookaside, &attachments, err) < 0)
     rc = sc_error_prefix(err, "%s: reading its signatures", ctx->source);
   /* the policy's message names the image already */
+  sc_policy_sources where = {lookaside, attachments};
   if (rc == 0)
-    rc = sc_policy_check(ctx->policy, &img, sigs.items, sigs.count, looked_in, ctx->options->tmpdir,
+    rc = sc_policy_check(ctx->policy, &img, sigs.items, sigs.count, &where, ctx->options->tmpdir,
                          err);
   sc_lookaside_signatures_clear(&sigs);
   return rc;

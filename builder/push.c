@@ -17,6 +17,9 @@
 #include "oci.h"
 #include "parallel.h"
 #include "registries-conf.h"
+#include "sigstore-attach.h"
+#include "sigstore-key.h"
+#include "sigstore.h"
 #include "store.h"
 
 #define DEFAULT_CHUNK_SIZE (32 * 1024 * 1024)
@@ -43,6 +46,7 @@ void sc_push_result_clear(sc_push_result *result)
 {
   free(result->destination);
   free(result->reference);
+  free(result->sigstore_attachment);
   memset(result, 0, sizeof *result);
 }
 
@@ -643,6 +647,29 @@ static int push_target(const char *destination, sc_registry_options *registry, c
   return rc;
 }
 
+/* The sigstore signature of what was pushed, attached in the registry
+ * while its connection is open: the payload names the destination
+ * (HOST/REPO:TAG, as skopeo signs it) and the manifest's digest. */
+static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *err)
+{
+  const sc_registry_ref *r = &ctx->ref;
+  _cleanup_free_ char *identity =
+      r->tag ? xasprintf("%s/%s:%s", r->host, r->repository, r->tag)
+             : xasprintf("%s/%s@%s", r->host, r->repository, manifest_digest);
+  _cleanup_free_ char *payload = sc_sigstore_payload_format(
+      identity, manifest_digest, "sc-build " SC_VERSION, ctx->options->sigstore_timestamp);
+  _cleanup_free_ char *signature = NULL;
+  if (sc_sigstore_sign(ctx->options->sigstore_key, payload, strlen(payload), &signature, err) < 0)
+    return -1;
+  sc_attach_target t = {.registry = ctx->registry,
+                        .scope = ctx->scope,
+                        .host = r->host,
+                        .repository = r->repository,
+                        .have_creds = ctx->options->registry.creds != NULL};
+  return sc_sigstore_attach(&t, manifest_digest, payload, strlen(payload), signature,
+                            &ctx->result->sigstore_attachment, err);
+}
+
 int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
             sc_push_result *result, sc_error *err)
 {
@@ -672,6 +699,10 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
     cache_save(options, ctx.cache); /* blobs that made it help the next push */
     if (rc < 0)
       sc_error_prefix(err, "pushing to %s/%s", ctx.ref.host, ctx.ref.repository);
+    else if (options->sigstore_key &&
+             sign_sigstore(&ctx, index ? index_digest : image->manifest_digest, err) < 0)
+      rc = sc_error_prefix(err, "pushed %s/%s as %s, but not signed:", ctx.ref.host,
+                           ctx.ref.repository, index ? index_digest : image->manifest_digest);
   }
   if (rc == 0) {
     memcpy(result->manifest_digest, index ? index_digest : image->manifest_digest,

@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <openssl/evp.h>
 #include <sc/error.h>
 
 #include "registry.h"
@@ -48,6 +49,11 @@ typedef struct sc_push_options {
    * of platform when given (pushed as a plain manifest). */
   bool all;
   const struct sc_image_platform *platform;
+  /* When set, the pushed manifest (an index's own) is signed with this key
+   * and the signature attached in the registry (sigstore-attach.h), as
+   * skopeo --sign-by-sigstore-private-key does; timestamp goes in it. */
+  EVP_PKEY *sigstore_key;
+  int64_t sigstore_timestamp;
 } sc_push_options;
 
 typedef struct sc_push_result {
@@ -57,6 +63,7 @@ typedef struct sc_push_result {
   size_t platforms;  /* an index pushed: its manifests (else 0) */
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
+  char *sigstore_attachment; /* HOST/REPO:sha256-HEX.sig when signed so */
 } sc_push_result;
 
 void sc_push_result_clear(sc_push_result *result);

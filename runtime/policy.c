@@ -15,6 +15,7 @@
 #include "docker-scope.h"
 #include "jsonpos.h"
 #include "signature.h"
+#include "sigstore.h"
 #include "util.h"
 
 struct sc_policy {
@@ -169,23 +170,37 @@ static int check_identity(const sc_policy *p, const json_where *w, json_t *id, s
   return 0;
 }
 
-static int check_keys(const sc_policy *p, const json_where *w, json_t *req, sc_error *err)
+/* The keys of a signedBy (keyPath, keyPaths, keyData) or sigstoreSigned
+ * (those, keyDatas, or a Fulcio or PKI root sc-build does not check)
+ * requirement: exactly one source, each non-empty. */
+static int check_keys(const sc_policy *p, const json_where *w, json_t *req, const char *type,
+                      sc_error *err)
 {
-  json_t *path = json_object_get(req, "keyPath"), *paths = json_object_get(req, "keyPaths"),
-         *data = json_object_get(req, "keyData");
-  if ((path != NULL) + (paths != NULL) + (data != NULL) != 1)
-    return fail_at(p, w, err, "signedBy: give exactly one of keyPath, keyPaths and keyData");
-  bool ok = path ? json_string_length(path) > 0 : data ? json_string_length(data) > 0 : false;
-  if (paths) {
-    ok = json_is_array(paths) && json_array_size(paths) > 0;
+  static const char *const sources[] = {"keyPath", "keyPaths", "keyData", "keyDatas",
+                                        "fulcio",  "pki",      NULL};
+  bool sigstore = strcmp(type, "sigstoreSigned") == 0;
+  int given = 0;
+  for (size_t i = 0; sources[i]; i++)
+    given += json_object_get(req, sources[i]) != NULL;
+  if (given != 1)
+    return fail_at(p, w, err, "%s: give exactly one of keyPath, keyPaths and keyData%s", type,
+                   sigstore ? " (or keyDatas, fulcio, pki)" : "");
+  json_t *path = json_object_get(req, "keyPath"), *data = json_object_get(req, "keyData");
+  json_t *list = json_object_get(req, "keyPaths");
+  if (list == NULL)
+    list = json_object_get(req, "keyDatas");
+  bool ok = path ? json_string_length(path) > 0 : data ? json_string_length(data) > 0 : true;
+  if (list) {
+    ok = json_is_array(list) && json_array_size(list) > 0;
     size_t i;
     json_t *item;
-    json_array_foreach(paths, i, item) ok = ok && json_string_length(item) > 0;
+    json_array_foreach(list, i, item) ok = ok && json_string_length(item) > 0;
   }
   if (!ok)
     return fail_at(p, w, err,
-                   "signedBy: keyPath is a file name, keyPaths a list of them, keyData a "
-                   "base64 string");
+                   "%s: keyPath is a file name, keyPaths a list of them, keyData a "
+                   "base64 string%s",
+                   type, sigstore ? ", keyDatas a list of them" : "");
   return 0;
 }
 
@@ -197,7 +212,34 @@ static int check_signed_by(const sc_policy *p, const json_where *w, json_t *req,
     return -1;
   if (!json_is_string(json_object_get(req, "keyType")))
     return fail_at(p, w, err, "signedBy: keyType (GPGKeys) is missing");
-  if (check_keys(p, w, req, err) < 0)
+  if (check_keys(p, w, req, "signedBy", err) < 0)
+    return -1;
+  json_t *id = json_object_get(req, "signedIdentity");
+  json_where at = where_push(*w, SC_JSONPOS_KEY("signedIdentity"));
+  return id ? check_identity(p, &at, id, err) : 0;
+}
+
+/* containers-policy.json(5) sigstoreSigned: its fields are checked as
+ * strictly as signedBy's; the Fulcio, Rekor and PKI ones are accepted
+ * here and refused when they apply (sc-build verifies keys only). */
+static int check_sigstore_signed(const sc_policy *p, const json_where *w, json_t *req,
+                                 sc_error *err)
+{
+  static const char *const allowed[] = {"type",
+                                        "keyPath",
+                                        "keyPaths",
+                                        "keyData",
+                                        "keyDatas",
+                                        "fulcio",
+                                        "pki",
+                                        "rekorPublicKeyPath",
+                                        "rekorPublicKeyPaths",
+                                        "rekorPublicKeyData",
+                                        "rekorPublicKeyDatas",
+                                        "signedIdentity",
+                                        NULL};
+  if (only_keys(p, w, req, "sigstoreSigned", allowed, err) < 0 ||
+      check_keys(p, w, req, "sigstoreSigned", err) < 0)
     return -1;
   json_t *id = json_object_get(req, "signedIdentity");
   json_where at = where_push(*w, SC_JSONPOS_KEY("signedIdentity"));
@@ -214,7 +256,9 @@ static int check_requirement(const sc_policy *p, const json_where *w, json_t *re
     return only_keys(p, w, req, type, bare, err);
   if (strcmp(type, "signedBy") == 0)
     return check_signed_by(p, w, req, err);
-  if (strcmp(type, "sigstoreSigned") == 0 || strcmp(type, "signedBaseLayer") == 0)
+  if (strcmp(type, "sigstoreSigned") == 0)
+    return check_sigstore_signed(p, w, req, err);
+  if (strcmp(type, "signedBaseLayer") == 0)
     return 0; /* refused when it applies (policy.h) */
   return fail_at(p, w, err,
                  "unknown requirement type \"%.100s\" (insecureAcceptAnything, reject, "
@@ -439,7 +483,7 @@ static int key_file(key_set *k, const char *path, sc_error *err)
   char *data = NULL;
   size_t len = 0;
   if (sc_read_file_at_max(AT_FDCWD, path, KEY_FILE_MAX, &data, &len, err) < 0)
-    return sc_error_prefix(err, "signedBy key");
+    return sc_error_prefix(err, "key");
   key_set_add(k, data, len);
   return 0;
 }
@@ -451,7 +495,7 @@ static char *key_description(json_t *req)
   if (path)
     return xasprintf("keyPath %s", json_string_value(path));
   if (paths == NULL)
-    return xstrdup("keyData");
+    return xstrdup(json_object_get(req, "keyDatas") ? "keyDatas" : "keyData");
   sc_buf names = SC_BUF_INIT;
   sc_buf_puts(&names, "keyPaths ");
   size_t i;
@@ -477,41 +521,85 @@ static int load_keys(json_t *req, key_set *k, sc_error *err)
     }
     return 0;
   }
-  unsigned char *raw = NULL;
-  size_t len = 0;
-  if (sc_base64_decode(json_string_value(data), json_string_length(data), &raw, &len) < 0)
-    return sc_error_set(err, SC_E_INVALID, "keyData is not base64");
-  key_set_add(k, (char *)raw, len);
+  json_t *datas = json_object_get(req, "keyDatas");
+  size_t n = data ? 1 : json_array_size(datas);
+  for (size_t i = 0; i < n; i++) {
+    json_t *item = data ? data : json_array_get(datas, i);
+    unsigned char *raw = NULL;
+    size_t len = 0;
+    if (sc_base64_decode(json_string_value(item), json_string_length(item), &raw, &len) < 0)
+      return sc_error_set(err, SC_E_INVALID, "%s is not base64", data ? "keyData" : "keyDatas");
+    key_set_add(k, (char *)raw, len);
+  }
   return 0;
+}
+
+/* Whether a verified payload signs this manifest for an identity the
+ * requirement accepts; *why says why not. */
+static bool payload_accepted(json_t *req, const sc_policy_image *img,
+                             const sc_signature_payload *payload, const char *source, char **why)
+{
+  docker_name sig = {0};
+  bool ok = false;
+  if (strcmp(payload->docker_manifest_digest, img->manifest_digest) != 0)
+    *why = xasprintf("%s: signs manifest %.80s, not %s", source, payload->docker_manifest_digest,
+                     img->manifest_digest);
+  else if (!docker_name_parse(payload->docker_reference, &sig) ||
+           !identity_matches(json_object_get(req, "signedIdentity"), img, &sig))
+    *why = xasprintf("%s: signs identity \"%.200s\", which signedIdentity does not accept", source,
+                     payload->docker_reference);
+  else
+    ok = true;
+  docker_name_clear(&sig);
+  return ok;
 }
 
 /* Whether one signature is by one of the keys, of this manifest, for an
  * identity the requirement accepts; *why says why not. */
-static bool signature_accepted(sc_signature_verifier *v, json_t *req, const sc_policy_image *img,
+static bool signature_accepted(void *verifier, json_t *req, const sc_policy_image *img,
                                const sc_policy_signature *s, char **why)
 {
+  sc_signature_verifier *v = verifier;
   sc_signature_payload payload;
   _cleanup_free_ char *signer = NULL;
   sc_error err = SC_ERROR_INIT;
   bool ok = false;
-  docker_name sig = {0};
   if (sc_signature_verify(v, s->data, s->len, &payload, &signer, &err) < 0) {
     *why = xasprintf("%s: %s", s->source, err.msg);
     sc_error_clear(&err);
     return false;
   }
-  if (strcmp(payload.docker_manifest_digest, img->manifest_digest) != 0)
-    *why = xasprintf("%s: signs manifest %.80s, not %s", s->source, payload.docker_manifest_digest,
-                     img->manifest_digest);
-  else if (!docker_name_parse(payload.docker_reference, &sig) ||
-           !identity_matches(json_object_get(req, "signedIdentity"), img, &sig))
-    *why = xasprintf("%s: signs identity \"%.200s\", which signedIdentity does not accept",
-                     s->source, payload.docker_reference);
-  else
-    ok = true;
-  docker_name_clear(&sig);
+  ok = payload_accepted(req, img, &payload, s->source, why);
   sc_signature_payload_clear(&payload);
   return ok;
+}
+
+/* Whether one signature of the requirement's kind is accepted (by a
+ * verifier of that kind); *why says why not. */
+typedef bool (*accept_fn)(void *verifier, json_t *req, const sc_policy_image *img,
+                          const sc_policy_signature *s, char **why);
+
+/* 0 when one signature of the kind (sigstore or not) is accepted, else
+ * -1 saying why each was refused. */
+static int any_accepted(accept_fn accept, void *verifier, bool sigstore, json_t *req,
+                        const sc_policy_image *img, const sc_policy_signature *sigs, size_t count,
+                        sc_error *err)
+{
+  sc_buf reasons = SC_BUF_INIT;
+  bool accepted = false;
+  for (size_t i = 0; i < count && !accepted; i++) {
+    _cleanup_free_ char *why = NULL;
+    if (sigs[i].sigstore != sigstore)
+      continue;
+    accepted = accept(verifier, req, img, &sigs[i], &why);
+    if (!accepted)
+      sc_buf_printf(&reasons, "; %s", why);
+  }
+  _cleanup_free_ char *text = sc_buf_steal(&reasons);
+  if (accepted)
+    return 0;
+  return sc_error_set(err, SC_E_CHECK, "no %ssignature is accepted%s", sigstore ? "sigstore " : "",
+                      text);
 }
 
 static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy_signature *sigs,
@@ -523,7 +611,10 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
     return sc_error_set(err, SC_E_INVALID, "keyType %.100s is not supported (only GPGKeys)",
                         key_type);
   *keys = key_description(req);
-  if (count == 0) /* before the keys: no keyring is made for nothing */
+  size_t simple = 0;
+  for (size_t i = 0; i < count; i++)
+    simple += !sigs[i].sigstore;
+  if (simple == 0) /* before the keys: no keyring is made for nothing */
     return sc_error_set(err, SC_E_CHECK, "no signature found (looked in %s)", looked_in);
   key_set k = {0};
   sc_signature_verifier *v = NULL;
@@ -533,24 +624,72 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   key_set_clear(&k);
   if (rc < 0)
     return -1;
-  sc_buf reasons = SC_BUF_INIT;
-  bool accepted = false;
-  for (size_t i = 0; i < count && !accepted; i++) {
-    _cleanup_free_ char *why = NULL;
-    accepted = signature_accepted(v, req, img, &sigs[i], &why);
-    if (!accepted)
-      sc_buf_printf(&reasons, "; %s", why);
-  }
+  rc = any_accepted(signature_accepted, v, false, req, img, sigs, count, err);
   sc_signature_verifier_free(v);
-  _cleanup_free_ char *text = sc_buf_steal(&reasons);
-  if (accepted)
-    return 0;
-  return sc_error_set(err, SC_E_CHECK, "no signature is accepted%s", text);
+  return rc;
+}
+
+/* One sigstore attachment: a signature layer, by one of the keys, of
+ * this manifest, for an identity the requirement accepts. */
+static bool sigstore_accepted(void *verifier, json_t *req, const sc_policy_image *img,
+                              const sc_policy_signature *s, char **why)
+{
+  const sc_sigstore_verifier *v = verifier;
+  if (strcmp(s->media_type ? s->media_type : "", SC_SIGSTORE_MEDIA_TYPE) != 0) {
+    *why = xasprintf("%s: not a signature (media type %.100s)", s->source,
+                     s->media_type ? s->media_type : "none");
+    return false;
+  }
+  sc_signature_payload payload;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_sigstore_verify(v, s->data, s->len, s->sigstore_signature, &payload, &err) < 0) {
+    *why = xasprintf("%s: %s", s->source, err.msg);
+    sc_error_clear(&err);
+    return false;
+  }
+  bool ok = payload_accepted(req, img, &payload, s->source, why);
+  sc_signature_payload_clear(&payload);
+  return ok;
+}
+
+static int check_sigstore(json_t *req, const sc_policy_image *img, const sc_policy_signature *sigs,
+                          size_t count, const char *looked_in, char **keys, sc_error *err)
+{
+  static const char *const unchecked[] = {"fulcio",
+                                          "pki",
+                                          "rekorPublicKeyPath",
+                                          "rekorPublicKeyPaths",
+                                          "rekorPublicKeyData",
+                                          "rekorPublicKeyDatas",
+                                          NULL};
+  for (size_t i = 0; unchecked[i]; i++)
+    if (json_object_get(req, unchecked[i]))
+      return sc_error_set(err, SC_E_INVALID,
+                          "sc-build does not check %s (only sigstore signatures by keyPath, "
+                          "keyPaths, keyData or keyDatas)",
+                          unchecked[i]);
+  *keys = key_description(req);
+  size_t found = 0;
+  for (size_t i = 0; i < count; i++)
+    found += sigs[i].sigstore;
+  if (found == 0)
+    return sc_error_set(err, SC_E_CHECK, "no sigstore signature found (looked in %s)", looked_in);
+  key_set k = {0};
+  sc_sigstore_verifier *v = NULL;
+  int rc = load_keys(req, &k, err);
+  if (rc == 0)
+    rc = sc_sigstore_verifier_new(k.keys, k.count, &v, err);
+  key_set_clear(&k);
+  if (rc < 0)
+    return -1;
+  rc = any_accepted(sigstore_accepted, v, true, req, img, sigs, count, err);
+  sc_sigstore_verifier_free(v);
+  return rc;
 }
 
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
-                    const sc_policy_signature *signatures, size_t count, const char *looked_in,
-                    const char *tmpdir, sc_error *err)
+                    const sc_policy_signature *signatures, size_t count,
+                    const sc_policy_sources *where, const char *tmpdir, sc_error *err)
 {
   _cleanup_free_ char *label = NULL;
   json_t *list = requirements_for(p, image, &label);
@@ -564,7 +703,12 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
     if (strcmp(type, "reject") == 0)
       rc = sc_error_set(err, SC_E_CHECK, "the policy rejects the image");
     else if (strcmp(type, "signedBy") == 0)
-      rc = check_signed(req, image, signatures, count, looked_in, tmpdir, &keys, err);
+      rc = check_signed(req, image, signatures, count,
+                        where && where->lookaside ? where->lookaside : "nowhere", tmpdir, &keys,
+                        err);
+    else if (strcmp(type, "sigstoreSigned") == 0)
+      rc = check_sigstore(req, image, signatures, count,
+                          where && where->attachments ? where->attachments : "nowhere", &keys, err);
     else if (strcmp(type, "insecureAcceptAnything") != 0)
       rc = sc_error_set(err, SC_E_INVALID, "sc-build does not check %s requirements", type);
     if (rc < 0) {

@@ -12,6 +12,10 @@
  *                            matchRepoDigestOrExact (default), matchExact,
  *                            matchRepository, exactReference, exactRepository,
  *                            remapIdentity
+ *   sigstoreSigned           a sigstore signature (sigstore.h) by one of the
+ *                            keys (keyPath, keyPaths, keyData or keyDatas: PEM
+ *                            public keys), of this manifest, whose identity
+ *                            signedIdentity accepts (the same rules)
  *
  * The file is the one the caller names (sc-build: --policy, else
  * $HOME/.config/containers/policy.json when it exists, found by the CLI:
@@ -19,9 +23,9 @@
  * Without any, reading is refused, as skopeo refuses it.  The file is
  * hostile input: read strictly (unknown fields and types are errors, as
  * containers/image reads it), bounded, every error placed by line and
- * column.  Requirement types sc-build knows of but does not check
- * (sigstoreSigned, signedBy with other key types, signedBaseLayer) fail
- * only when they apply to an image. */
+ * column.  Requirements sc-build knows of but does not check (signedBy
+ * with other key types, sigstoreSigned with Fulcio, Rekor or PKI,
+ * signedBaseLayer) fail only when they apply to an image. */
 #ifndef SC_POLICY_H
 #define SC_POLICY_H
 
@@ -51,12 +55,25 @@ typedef struct sc_policy_image {
  * none, and none need be fetched. */
 bool sc_policy_needs_signatures(const sc_policy *policy, const sc_policy_image *image);
 
-/* One signature as fetched: its bytes and where it came from. */
+/* One signature as fetched: its bytes and where it came from.  A simple
+ * signature (signedBy) is the OpenPGP message; a sigstore one
+ * (sigstoreSigned) is an attachment layer: data is its payload,
+ * media_type the layer's, sigstore_signature its
+ * dev.cosignproject.cosign/signature annotation (NULL when missing). */
 typedef struct sc_policy_signature {
   const void *data;
   size_t len;
   const char *source; /* URL or path, for messages */
+  bool sigstore;
+  const char *media_type, *sigstore_signature;
 } sc_policy_signature;
+
+/* Where the signatures were looked for, for a message when there are
+ * none: the lookaside (simple signatures, signedBy) and the sigstore
+ * attachments (sigstoreSigned); NULL members say "nowhere". */
+typedef struct sc_policy_sources {
+  const char *lookaside, *attachments;
+} sc_policy_sources;
 
 /* Check image against the policy with its signatures (from where, for a
  * message when there are none): 0, or -1 with an error naming the policy
@@ -64,7 +81,7 @@ typedef struct sc_policy_signature {
  * was refused.  The keys are imported into a keyring made under tmpdir
  * (sc_signature_verifier_new). */
 int sc_policy_check(const sc_policy *policy, const sc_policy_image *image,
-                    const sc_policy_signature *signatures, size_t count, const char *where,
-                    const char *tmpdir, sc_error *err);
+                    const sc_policy_signature *signatures, size_t count,
+                    const sc_policy_sources *where, const char *tmpdir, sc_error *err);
 
 #endif

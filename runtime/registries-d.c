@@ -16,7 +16,8 @@
 typedef struct entry {
   char *name; /* the namespace; NULL for default-docker */
   char *lookaside, *staging;
-  char *where; /* "FILE: docker: NAME" */
+  int attachments; /* use-sigstore-attachments: -1 when not given, else 0 or 1 */
+  char *where;     /* "FILE: docker: NAME" */
 } entry;
 
 struct sc_registries_d {
@@ -94,6 +95,25 @@ static int take_url(parse_ctx *p, const yaml_node_t *key, const yaml_node_t *val
   return 0;
 }
 
+/* A YAML boolean as containers/image's YAML reader takes one: true or
+ * false, in any of the spellings YAML 1.2 allows. */
+static int take_bool(parse_ctx *p, const yaml_node_t *key, const yaml_node_t *value, int *slot)
+{
+  static const char *const yes[] = {"true", "True", "TRUE", NULL}, *const no[] = {"false", "False",
+                                                                                  "FALSE", NULL};
+  const char *text = scalar(value);
+  int v = -1;
+  for (size_t i = 0; text && yes[i]; i++)
+    if (strcmp(text, yes[i]) == 0)
+      v = 1;
+    else if (strcmp(text, no[i]) == 0)
+      v = 0;
+  if (v < 0)
+    return fail_at(p, value, "%s: takes true or false", scalar(key));
+  *slot = v;
+  return 0;
+}
+
 static int parse_entry(parse_ctx *p, const yaml_node_t *node, entry *e)
 {
   if (node->type == YAML_SCALAR_NODE && scalar(node)[0] == '\0')
@@ -113,7 +133,9 @@ static int parse_entry(parse_ctx *p, const yaml_node_t *node, entry *e)
       rc = take_url(p, k, v, &e->lookaside);
     else if (strcmp(key, "lookaside-staging") == 0 || strcmp(key, "sigstore-staging") == 0)
       rc = take_url(p, k, v, &e->staging);
-    /* use-sigstore-attachments and keys of later versions: not ours */
+    else if (strcmp(key, "use-sigstore-attachments") == 0)
+      rc = take_bool(p, k, v, &e->attachments);
+    /* keys of later versions: not ours, as containers/image ignores them */
     if (rc < 0)
       return -1;
   }
@@ -129,6 +151,7 @@ static int add_entry(parse_ctx *p, const yaml_node_t *at, const char *name, cons
     return fail_at(p, at, "%s", what);
   }
   entry e = {.name = name ? xstrdup(name) : NULL,
+             .attachments = -1,
              .where = name ? xasprintf("%s: docker: %s", p->file, name)
                            : xasprintf("%s: default-docker", p->file)};
   if (parse_entry(p, node, &e) < 0) {
@@ -251,6 +274,21 @@ const char *sc_registries_d_lookaside(const sc_registries_d *d, char *const *sco
     }
   }
   return NULL;
+}
+
+bool sc_registries_d_use_sigstore_attachments(const sc_registries_d *d, char *const *scopes,
+                                              const char **where)
+{
+  size_t count = sc_strv_length(scopes);
+  for (size_t i = 0; i <= count; i++) { /* past the scopes: default-docker */
+    const entry *e = find_entry(d, i < count ? scopes[i] : NULL);
+    if (e && e->attachments >= 0) {
+      if (where)
+        *where = e->where;
+      return e->attachments == 1;
+    }
+  }
+  return false;
 }
 
 char *sc_lookaside_signature_url(const char *lookaside, const char *repository,

@@ -3,7 +3,9 @@
  * each mapping `default-docker:` and `docker:` namespaces (HOST,
  * HOST/NS, HOST/NS/REPO, HOST/REPO:TAG) to a `lookaside` URL signatures
  * are read from and a `lookaside-staging` one they are written to (the
- * older names `sigstore` and `sigstore-staging` mean the same).
+ * older names `sigstore` and `sigstore-staging` mean the same), and
+ * whether sigstore signatures are registry attachments
+ * (`use-sigstore-attachments`).
  *
  * The directory is the one the caller names (sc-build: skopeo's
  * --registries.d, else $XDG_CONFIG_HOME/containers/registries.d
@@ -44,6 +46,13 @@ int sc_registries_d_parse(sc_registries_d *d, const char *file, const char *data
  * or "FILE: default-docker" for messages, owned by d. */
 const char *sc_registries_d_lookaside(const sc_registries_d *d, char *const *scopes, bool write,
                                       const char **where);
+/* Whether sigstore signatures of an image are kept as registry
+ * attachments (`use-sigstore-attachments: true`, the tag
+ * sha256-HEX.sig in the image's repository): the most specific entry
+ * that sets it, then default-docker, as containers/image decides; false
+ * when none does.  *where (may be NULL) names the entry that decided. */
+bool sc_registries_d_use_sigstore_attachments(const sc_registries_d *d, char *const *scopes,
+                                              const char **where);
 /* The directory the configuration came from (for messages). */
 const char *sc_registries_d_dir(const sc_registries_d *d);
 

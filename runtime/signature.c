@@ -18,6 +18,14 @@
 char *sc_signature_payload_format(const char *docker_reference, const char *manifest_digest,
                                   const char *creator, int64_t timestamp)
 {
+  return sc_signature_payload_format_as(SC_SIGNATURE_TYPE, docker_reference, manifest_digest,
+                                        creator, timestamp);
+}
+
+char *sc_signature_payload_format_as(const char *type, const char *docker_reference,
+                                     const char *manifest_digest, const char *creator,
+                                     int64_t timestamp)
+{
   json_t *optional = json_object();
   if (creator)
     json_object_set_new(optional, "creator", json_string(creator));
@@ -25,7 +33,7 @@ char *sc_signature_payload_format(const char *docker_reference, const char *mani
     json_object_set_new(optional, "timestamp", json_integer(timestamp));
   json_t *doc = json_pack("{s:{s:{s:s},s:{s:s},s:s},s:o}", "critical", "identity",
                           "docker-reference", docker_reference, "image", "docker-manifest-digest",
-                          manifest_digest, "type", SC_SIGNATURE_TYPE, "optional", optional);
+                          manifest_digest, "type", type, "optional", optional);
   char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(doc);
   return text;
@@ -47,15 +55,15 @@ static const char *only_string(json_t *obj, const char *key)
   return json_string_value(json_object_get(obj, key));
 }
 
-static int parse_critical(json_t *critical, sc_signature_payload *out, sc_error *err)
+static int parse_critical(json_t *critical, const char *want, sc_signature_payload *out,
+                          sc_error *err)
 {
   if (!json_is_object(critical) || json_object_size(critical) != 3)
     return sc_error_set(err, SC_E_INVALID,
                         "signature payload: critical must hold exactly type, image and identity");
   const char *type = json_string_value(json_object_get(critical, "type"));
-  if (type == NULL || strcmp(type, SC_SIGNATURE_TYPE) != 0)
-    return sc_error_set(err, SC_E_INVALID,
-                        "signature payload: critical.type is not \"" SC_SIGNATURE_TYPE "\"");
+  if (type == NULL || strcmp(type, want) != 0)
+    return sc_error_set(err, SC_E_INVALID, "signature payload: critical.type is not \"%s\"", want);
   const char *digest = only_string(json_object_get(critical, "image"), "docker-manifest-digest");
   const char *ref = only_string(json_object_get(critical, "identity"), "docker-reference");
   if (digest == NULL || ref == NULL)
@@ -67,23 +75,50 @@ static int parse_critical(json_t *critical, sc_signature_payload *out, sc_error 
   return 0;
 }
 
-static int parse_optional(json_t *optional, sc_signature_payload *out, sc_error *err)
+/* A timestamp: an integer; for sigstore also a number with no fraction
+ * (containers/image reads that one as a float64 and checks it). */
+static bool timestamp_value(json_t *v, unsigned flags, int64_t *out)
 {
+  if (json_is_integer(v)) {
+    *out = json_integer_value(v);
+    return true;
+  }
+  double d = json_real_value(v);
+  if (!(flags & SC_PAYLOAD_SIGSTORE) || !json_is_real(v) || d != (double)(int64_t)d ||
+      d < -9.2e18 || d > 9.2e18)
+    return false;
+  *out = (int64_t)d;
+  return true;
+}
+
+static int parse_optional(json_t *optional, unsigned flags, sc_signature_payload *out,
+                          sc_error *err)
+{
+  if (json_is_null(optional) && (flags & SC_PAYLOAD_SIGSTORE))
+    return 0; /* cosign writes "optional": null when it has nothing to say */
   if (!json_is_object(optional))
     return sc_error_set(err, SC_E_INVALID, "signature payload: optional is not an object");
   json_t *creator = json_object_get(optional, "creator");
   json_t *timestamp = json_object_get(optional, "timestamp");
-  if ((creator && !json_is_string(creator)) || (timestamp && !json_is_integer(timestamp)))
+  int64_t when = 0;
+  if ((creator && !json_is_string(creator)) ||
+      (timestamp && !timestamp_value(timestamp, flags, &when)))
     return sc_error_set(err, SC_E_INVALID,
                         "signature payload: optional.creator must be a string and "
                         "optional.timestamp an integer");
   out->creator = creator ? xstrdup(json_string_value(creator)) : NULL;
-  out->timestamp = timestamp ? json_integer_value(timestamp) : 0;
+  out->timestamp = when;
   return 0;
 }
 
 int sc_signature_payload_parse(const char *data, size_t len, sc_signature_payload *out,
                                sc_error *err)
+{
+  return sc_signature_payload_parse_as(SC_SIGNATURE_TYPE, 0, data, len, out, err);
+}
+
+int sc_signature_payload_parse_as(const char *type, unsigned flags, const char *data, size_t len,
+                                  sc_signature_payload *out, sc_error *err)
 {
   memset(out, 0, sizeof *out);
   json_error_t jerr;
@@ -95,8 +130,8 @@ int sc_signature_payload_parse(const char *data, size_t len, sc_signature_payloa
     rc = sc_error_set(err, SC_E_INVALID,
                       "signature payload must hold exactly critical and optional");
   else
-    rc = parse_critical(json_object_get(doc, "critical"), out, err) < 0 ||
-                 parse_optional(json_object_get(doc, "optional"), out, err) < 0
+    rc = parse_critical(json_object_get(doc, "critical"), type, out, err) < 0 ||
+                 parse_optional(json_object_get(doc, "optional"), flags, out, err) < 0
              ? -1
              : 0;
   json_decref(doc);

@@ -38,6 +38,17 @@ int sc_signature_payload_parse(const char *data, size_t len, sc_signature_payloa
                                sc_error *err);
 void sc_signature_payload_clear(sc_signature_payload *p);
 
+/* The same with another critical.type: sigstore's payloads
+ * (sigstore.h) are this JSON under "cosign container image signature",
+ * and (SC_PAYLOAD_SIGSTORE) may have "optional": null and a timestamp
+ * written as a number without fraction, as cosign writes them. */
+#define SC_PAYLOAD_SIGSTORE 1u
+char *sc_signature_payload_format_as(const char *type, const char *docker_reference,
+                                     const char *manifest_digest, const char *creator,
+                                     int64_t timestamp);
+int sc_signature_payload_parse_as(const char *type, unsigned flags, const char *data, size_t len,
+                                  sc_signature_payload *out, sc_error *err);
+
 /* One public key (binary or ASCII-armored OpenPGP), as a policy gives it. */
 typedef struct sc_signature_key {
   const void *data;

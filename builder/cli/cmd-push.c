@@ -10,6 +10,9 @@
 #include "cli.h"
 #include "push.h"
 #include "sign.h"
+#include "sigstore-key.h"
+#include "docker-scope.h"
+#include "registries-d.h"
 #include "image-dest.h"
 #include "registry-args.h"
 #include "descriptor.h"
@@ -24,6 +27,7 @@ static const char usage[] =
     "                     [--registries-conf FILE] " SC_CLI_REGISTRY_RETRY_USAGE "\n"
     "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
     "                     [--sign-by FINGERPRINT] [--registries.d DIR] [--policy FILE]\n"
+    "                     [--sign-by-sigstore-private-key KEY [--sign-passphrase-file FILE]]\n"
     "                     [--all | --platform OS/ARCH[/VARIANT]]\n"
     "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
     "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
@@ -42,7 +46,11 @@ static const char usage[] =
     "--sign-by FINGERPRINT signs the pushed manifest with that GnuPG secret key\n"
     "($GNUPGHOME) as a containers-signature(5) simple signature, stored under the\n"
     "lookaside-staging directory registries.d (--registries.d DIR) configures for the\n"
-    "destination.  A docker:// IMAGE is checked against the signature policy\n"
+    "destination.  --sign-by-sigstore-private-key KEY signs it with a cosign/sigstore\n"
+    "private key (encrypted: its passphrase is the first line of --sign-passphrase-file)\n"
+    "as a sigstore signature, attached in the registry as the tag sha256-HEX.sig;\n"
+    "registries.d must set use-sigstore-attachments: true for the destination.\n"
+    "A docker:// IMAGE is checked against the signature policy\n"
     "(--policy FILE; see docs/signatures.md).\n\n"
     "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
     "(--all, the default): every platform's blobs and manifest, then the index under\n"
@@ -50,7 +58,21 @@ static const char usage[] =
     "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
     "image: the host's, or --platform's.\n";
 
-enum { OPT_CHUNK_SIZE = 0x1300, OPT_DIGESTFILE, OPT_JOBS, OPT_ALL, OPT_PLATFORM, OPT_SIGN_BY };
+enum {
+  OPT_CHUNK_SIZE = 0x1300,
+  OPT_DIGESTFILE,
+  OPT_JOBS,
+  OPT_ALL,
+  OPT_PLATFORM,
+  OPT_SIGN_BY,
+  OPT_SIGN_SIGSTORE,
+  OPT_SIGN_PASSPHRASE_FILE
+};
+
+/* --sign-by-sigstore-private-key and its --sign-passphrase-file. */
+typedef struct sigstore_args {
+  const char *key, *passphrase_file;
+} sigstore_args;
 
 static const char *const state_names[] = {"checking", "exists", "mounted", "uploading", "uploaded"};
 
@@ -79,12 +101,12 @@ static int check_digestfile(const char *path, sc_error *err)
 static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
 {
   if (cli->json) {
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?}", "ok", 1, "digest",
-                                r->manifest_digest, "reference", r->reference, "destination",
-                                r->destination, "blobs_existing", r->blobs_existing,
-                                "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
-                                r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded,
-                                "platforms", (json_int_t)r->platforms, "signature", signature));
+    sc_cli_print_json(json_pack(
+        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?}", "ok", 1, "digest", r->manifest_digest,
+        "reference", r->reference, "destination", r->destination, "blobs_existing",
+        r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded,
+        "bytes_uploaded", (json_int_t)r->bytes_uploaded, "platforms", (json_int_t)r->platforms,
+        "signature", signature, "sigstore_attachment", r->sigstore_attachment));
     return;
   }
   if (r->platforms)
@@ -93,6 +115,8 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
   if (signature)
     sc_cli_info(cli, "signed it: %s", signature);
+  if (r->sigstore_attachment)
+    sc_cli_info(cli, "signed it with sigstore: %s", r->sigstore_attachment);
   printf("%s\n", r->manifest_digest);
 }
 
@@ -198,17 +222,59 @@ static int prepare_signer(const char *sign_by, const char *dest, sc_cli_registry
   return rc;
 }
 
+/* The destination's registries.d entry must keep sigstore signatures as
+ * attachments: skopeo refuses to write them otherwise, and no reader
+ * would look for them. */
+static int check_attachments(const char *dest, sc_cli_registry_args *reg, sc_error *err)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(dest, &ref, err) < 0)
+    return -1;
+  sc_registries_d *d = NULL;
+  int rc = sc_registries_d_load(sc_cli_registry_registries_d(reg), &d, err);
+  _cleanup_strv_ char **scopes = sc_docker_scopes(ref.host, ref.repository, ref.tag, ref.digest);
+  if (rc == 0 && !sc_registries_d_use_sigstore_attachments(d, scopes, NULL))
+    rc = sc_error_set(err, SC_E_INVALID,
+                      "--sign-by-sigstore-private-key: registries.d %s does not set "
+                      "use-sigstore-attachments: true for %s/%s: add `docker: {%s: "
+                      "{use-sigstore-attachments: true}}` to a .yaml file there, or name another "
+                      "directory with --registries.d",
+                      sc_registries_d_dir(d), ref.host, ref.repository, ref.host);
+  sc_registries_d_free(d);
+  sc_registry_ref_clear(&ref);
+  return rc;
+}
+
+/* The sigstore key, decrypted before anything is pushed. */
+static int prepare_sigstore(const sigstore_args *args, const char *dest, sc_cli_registry_args *reg,
+                            EVP_PKEY **key, sc_error *err)
+{
+  *key = NULL;
+  if (args->key == NULL)
+    return 0;
+  char *passphrase = NULL;
+  if (check_attachments(dest, reg, err) < 0 ||
+      (args->passphrase_file &&
+       sc_sigstore_passphrase_read(args->passphrase_file, &passphrase, err) < 0))
+    return -1;
+  int rc = sc_sigstore_key_load(args->key, passphrase, key, err);
+  sc_sigstore_passphrase_free(passphrase);
+  return rc;
+}
+
 static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
                             sc_cli_registry_args *reg, const char *digestfile, const char *sign_by,
-                            sc_push_options *options)
+                            const sigstore_args *sigstore, sc_push_options *options)
 {
   sc_error err = SC_ERROR_INIT;
   sc_push_result result = {0};
   sc_signer *signer = NULL;
+  EVP_PKEY *sigstore_key = NULL;
   _cleanup_free_ char *signature = NULL;
   int rc = SC_EXIT_OK;
   if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
       prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
+      prepare_sigstore(sigstore, dest, reg, &sigstore_key, &err) < 0 ||
       sc_cli_registry_creds_for(reg, dest, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
     goto out;
@@ -216,6 +282,8 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   options->registry = sc_cli_registry_options(cli, reg);
   options->policy = sc_cli_registry_policy(reg);
   options->registries_d = sc_cli_registry_registries_d(reg);
+  options->sigstore_key = sigstore_key;
+  options->sigstore_timestamp = (int64_t)time(NULL);
   if (sc_push(image, dest, options, &result, &err) < 0) {
     rc = sc_cli_fail(cli, &err);
   } else if (signer &&
@@ -232,6 +300,7 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   }
 out:
   sc_signer_free(signer);
+  EVP_PKEY_free(sigstore_key);
   sc_push_result_clear(&result);
   sc_cli_registry_args_clear(reg);
   sc_error_clear(&err);
@@ -239,7 +308,8 @@ out:
 }
 
 static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_registry_args *reg,
-                    const char *digestfile, const char *sign_by, sc_push_options *options)
+                    const char *digestfile, const char *sign_by, const sigstore_args *sigstore,
+                    sc_push_options *options)
 {
   sc_image_ref dest_ref;
   sc_error parse_err = SC_ERROR_INIT;
@@ -250,10 +320,11 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
     return bad;
   }
   bool registry = dest_ref.transport->transport == SC_TRANSPORT_DOCKER;
-  if (!registry && sign_by) {
+  if (!registry && (sign_by || sigstore->key)) {
     sc_image_ref_clear(&dest_ref);
     sc_cli_registry_args_clear(reg);
-    return sc_cli_usage_error(cli, "push", "--sign-by signs images pushed to docker:// only");
+    return sc_cli_usage_error(cli, "push", "%s signs images pushed to docker:// only",
+                              sign_by ? "--sign-by" : "--sign-by-sigstore-private-key");
   }
   if (!registry) {
     int64_t mtime = 0;
@@ -267,7 +338,7 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
     return exit;
   }
   sc_image_ref_clear(&dest_ref);
-  return push_to_registry(cli, image, dest, reg, digestfile, sign_by, options);
+  return push_to_registry(cli, image, dest, reg, digestfile, sign_by, sigstore, options);
 }
 
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
@@ -279,6 +350,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
       {"jobs", required_argument, NULL, OPT_JOBS},
       {"sign-by", required_argument, NULL, OPT_SIGN_BY},
+      {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
+      {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
       {"all", no_argument, NULL, OPT_ALL},
       {"platform", required_argument, NULL, OPT_PLATFORM},
       {NULL, 0, NULL, 0},
@@ -289,6 +362,7 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *digestfile = NULL, *sign_by = NULL;
   sc_error err = SC_ERROR_INIT;
+  sigstore_args sigstore = {0};
   int opt, taken;
   while ((opt = sc_cli_getopt("push", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
     if (opt == '?') {
@@ -306,6 +380,10 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
       digestfile = optarg;
     } else if (opt == OPT_SIGN_BY) {
       sign_by = optarg;
+    } else if (opt == OPT_SIGN_SIGSTORE) {
+      sigstore.key = optarg;
+    } else if (opt == OPT_SIGN_PASSPHRASE_FILE) {
+      sigstore.passphrase_file = optarg;
     } else if (opt == OPT_ALL) {
       /* the default; named for skopeo copy --all's users */
     } else if (opt == OPT_PLATFORM) {
@@ -334,6 +412,9 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
                                 argv[i]);
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
+  if (sigstore.passphrase_file && sigstore.key == NULL)
+    return sc_cli_usage_error(cli, "push",
+                              "--sign-passphrase-file goes with --sign-by-sigstore-private-key");
   sc_cli_progress bars = {0};
   if (cli->progress && !cli->verbose) {
     push.progress = on_progress;
@@ -343,7 +424,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   _cleanup_free_ char *bases = sc_cli_cache_path("bases");
   push.cache_path = blob_record;
   push.bases_cache_dir = bases;
-  int rc = run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, sign_by, &push);
+  int rc =
+      run_push(cli, argv[optind], argv[optind + 1], &reg, digestfile, sign_by, &sigstore, &push);
   sc_cli_progress_clear(&bars);
   sc_platform_clear(&platform);
   return rc;

@@ -20,9 +20,9 @@ static char *help_hint(const char *command)
 /* err is "WHAT (see ...)"; what is freed. */
 static int usage_error(sc_error *err, const char *command, char *what)
 {
-  _cleanup_free_ char *owned = what;
   _cleanup_free_ char *hint = help_hint(command);
   sc_error_set(err, SC_E_USAGE, "%s %s", what, hint);
+  free(what);
   return '?';
 }
 

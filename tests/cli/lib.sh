@@ -196,7 +196,8 @@ test_free_port() {
 test_pids_with_env() {
   local marker=$1 p
   for p in /proc/[0-9]*; do
-    if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep_q -x -- "$marker"; then
+    # (the redirection's own error too: a process may be gone by now)
+    if { tr '\0' '\n' <"$p/environ"; } 2>/dev/null | grep_q -x -- "$marker"; then
       echo "${p#/proc/}"
     fi
   done

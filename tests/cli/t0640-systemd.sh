@@ -73,24 +73,25 @@ test_expect_success 'the answer comes from the unit (RECEIVER set at install, --
 
 test_expect_success 'a unit whose program is missing fails with its status and journal' '
   port=$(test_free_port) &&
-  expect_exit 1 sc_build test broken --systemd --host "$TEMPLATE" --set PORT=$port --timeout 5 &&
+  expect_exit 1 sc_build test broken --systemd --host "$TEMPLATE" --set PORT=$port --timeout 5 \
+    --set RECEIVER=Broken$$ &&
   expect_grep "broken-test-[0-9a-f]+\.service" "$TEST_TMP/.stderr" &&
   expect_grep "systemctl status broken-test-" "$TEST_TMP/.stderr" &&
   expect_grep "journalctl -u broken-test-[0-9a-f]+\.service --no-pager" "$TEST_TMP/.stderr" &&
   expect_grep "203/EXEC" "$TEST_TMP/.stderr" &&
   expect_grep "/usr/bin/no-such-program: No such file or directory" "$TEST_TMP/.stderr" &&
   template_pristine &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=Broken$$
 '
 
 test_expect_success 'an exec probe runs in the service container, inside the host' '
   port=$(test_free_port) &&
   expect_exit 1 sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
-    --probe "exec:/usr/bin/hello-server-is-not-here" &&
+    --set RECEIVER=Exec$$ --probe "exec:/usr/bin/hello-server-is-not-here" &&
   expect_grep "^FAIL exec /usr/bin/hello-server-is-not-here" "$TEST_TMP/.stdout" &&
   expect_grep "the unit in the systemd host:" "$TEST_TMP/.stderr" &&
   expect_grep "hello-server listening on 0.0.0.0:$port" "$TEST_TMP/.stderr" &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=Exec$$
 '
 
 # Wait (up to 30 s) until a run in the background has started the unit.
@@ -125,9 +126,9 @@ test_expect_success 'after a SIGKILLed run, the next one powers its host off and
 
 test_expect_success 'a --host without /sbin/init is refused before anything starts' '
   mkdir -p not-a-host/etc &&
-  expect_exit 1 sc_build test hello-world --host not-a-host &&
+  expect_exit 1 sc_build test hello-world --host not-a-host --set RECEIVER=NoHost$$ &&
   expect_grep "not-a-host is not a systemd host: it has no /sbin/init" "$TEST_TMP/.stderr" &&
-  nothing_left RECEIVER=World
+  nothing_left RECEIVER=NoHost$$
 '
 
 test_done

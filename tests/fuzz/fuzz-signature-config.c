@@ -55,7 +55,7 @@ static void apply(const sc_policy *p, const char *repo, const char *tag, const c
                          .manifest_digest = "sha256:" HEX};
   sc_error err = SC_ERROR_INIT;
   bool needs = sc_policy_needs_signatures(p, &img);
-  if (sc_policy_check(p, &img, NULL, 0, "nowhere", &err) < 0) {
+  if (sc_policy_check(p, &img, NULL, 0, NULL, NULL, &err) < 0) {
     check_error(&err, NULL);
     if (!needs && strstr(err.msg, "signature"))
       abort();

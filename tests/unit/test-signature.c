@@ -224,7 +224,8 @@ static int check(const sc_policy *p, const char *repo, const char *tag, const ch
                          .digest = digest,
                          .manifest_digest = DIGEST};
   sc_error err = SC_ERROR_INIT;
-  int rc = sc_policy_check(p, &img, sigs, count, "the test", NULL, &err);
+  sc_policy_sources where = {"the test", "the test's attachments"};
+  int rc = sc_policy_check(p, &img, sigs, count, &where, NULL, &err);
   *msg = err.msg ? xstrdup(err.msg) : NULL;
   sc_error_clear(&err);
   return rc;
