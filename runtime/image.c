@@ -571,11 +571,11 @@ int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *i
   int r = sc_layer_reader_open(fd, layer->media_type, interrupted, &reader, err);
   if (r == 0) {
     sc_layer_sums sums;
-    sc_layer_reader_finish(reader, &sums);
+    int finished = sc_layer_reader_finish(reader, &sums, err);
     if (sc_interrupted(interrupted))
       r = sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-    else
-      r = sc_image_check_layer_sums(image, i, &sums, err);
+    else /* a wrong digest says more than the decompressor's error */
+      r = sc_image_check_layer_sums(image, i, &sums, err) < 0 ? -1 : finished;
   }
   sc_layer_reader_free(reader);
   if (r < 0 && err && err->code != SC_E_INTERRUPTED)
