@@ -602,8 +602,18 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
         .media_type = layer->media_type,
     };
     _cleanup_close_ int fd = sc_image_open_layer(image, layer, err);
-    if (fd < 0 || sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0)
+    if (fd < 0)
       return -1;
+    if (sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0) {
+      /* A blob that does not inflate is most often not the blob named:
+       * say so rather than where the inflate broke. */
+      if (err && err->code == SC_E_INVALID) {
+        sc_image_blame_blob(image, layer, err);
+        if (!sc_str_has_prefix(err->msg, what))
+          sc_error_prefix(err, "%s", what);
+      }
+      return -1;
+    }
   }
   return 0;
 }
