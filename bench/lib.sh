@@ -10,6 +10,8 @@ bench_setup() {
   shift
   repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   sc_build=${SC_BUILD:-$repo/build/bin/sc-build}
+  # The scripts work in a directory of their own: SC_BUILD=build-rel/... too.
+  [ -e "$sc_build" ] && sc_build=$(realpath "$sc_build")
   gen=${GEN_ROOTFS:-$repo/../shared/bench/gen-rootfs.py}
   for tool in "$@"; do
     command -v "$tool" >/dev/null ||

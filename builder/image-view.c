@@ -570,8 +570,8 @@ int sc_image_view_add_image(sc_image_view *view, const sc_image *image,
       r = sc_image_view_add_layer(view, sc_layer_reader_tar(reader), err);
     if (r == 0) {
       /* The rules every reader of images applies (runtime/image.c). */
-      sc_layer_reader_finish(reader, &sums);
-      r = sc_image_check_layer_sums(image, i, &sums, err);
+      int finished = sc_layer_reader_finish(reader, &sums, err);
+      r = sc_image_check_layer_sums(image, i, &sums, err) < 0 ? -1 : finished;
     }
     sc_layer_reader_free(reader);
     if (r < 0 && err && err->code != SC_E_INTERRUPTED)

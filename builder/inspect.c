@@ -91,8 +91,8 @@ static int scan_layer_blob(const sc_image *image, size_t i, exports_seen *seen, 
     ret = list_layer_tar(sc_layer_reader_tar(reader), seen, d->digest, err);
   if (ret == 0) {
     sc_layer_sums sums;
-    sc_layer_reader_finish(reader, &sums);
-    ret = sc_image_check_layer_sums(image, i, &sums, err);
+    int finished = sc_layer_reader_finish(reader, &sums, err);
+    ret = sc_image_check_layer_sums(image, i, &sums, err) < 0 ? -1 : finished;
   }
   sc_layer_reader_free(reader);
   if (ret < 0)

@@ -397,11 +397,12 @@ static int check_layer_entries(import_ctx *ctx, const sc_descriptor *layer, cons
   if (ret == 0)
     ret = check_tar_entries(sc_layer_reader_tar(reader), &read, err);
   sc_layer_sums sums;
-  if (!sc_interrupted(ctx->interrupted))
-    sc_layer_reader_finish(reader, &sums);
+  int finished = 0;
+  if (!sc_interrupted(ctx->interrupted)) /* err keeps the first error */
+    finished = sc_layer_reader_finish(reader, &sums, ret == 0 ? err : NULL);
   if (sc_check_interrupted(ctx->interrupted, "import", err) < 0)
     ret = -1;
-  else if (check_layer_sums(&sums, layer, diff_id, err) < 0)
+  else if (check_layer_sums(&sums, layer, diff_id, err) < 0 || finished < 0)
     ret = -1;
   if (ret == 0 && (*tarsplit = sc_tarsplit_finish(read.tarsplit, err)) == NULL)
     ret = sc_error_prefix(err, "the layer's tar-split");
@@ -429,8 +430,8 @@ static int import_layer_blob(import_ctx *ctx, const sc_descriptor *layer, const 
   /* Also after a failed read: a digest mismatch, which replaces the read
    * error in err, is the more useful message. */
   sc_layer_sums sums;
-  sc_layer_reader_finish(reader, &sums);
-  if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0)
+  int finished = sc_layer_reader_finish(reader, &sums, ret == 0 ? err : NULL);
+  if (check_layer_sums(&sums, layer, diff_id, err) < 0 || ret < 0 || finished < 0)
     return -1;
   g_autoptr(GVariant) metadata =
       layer_metadata(sums.size, sums.uncompressed_size, sums.diff_id, tarsplit);

@@ -347,7 +347,7 @@ static int layer_commit(const sc_image *image, size_t index, char **commit, sc_e
  * symlink.  The rootfs is the caller's staging directory: nothing else
  * changes it meanwhile. */
 
-static int check_layer_name(const char *name, const char *path, sc_error *err)
+int sc_ostree_check_layer_name(const char *name, const char *path, sc_error *err)
 {
   if (!sc_name_is_valid(name))
     return sc_error_set(err, SC_E_INVALID, "refusing entry '%s': '%s' is not a file name", path,
@@ -410,7 +410,7 @@ static int prepare_layer_dir(int rootfs_fd, GFile *dir, const char *path, bool i
       return 0;
     const char *name = g_file_info_get_name(info);
     _cleanup_free_ char *child_path = path[0] ? xasprintf("%s/%s", path, name) : xstrdup(name);
-    if (check_layer_name(name, child_path, err) < 0)
+    if (sc_ostree_check_layer_name(name, child_path, err) < 0)
       return -1;
     if (g_file_info_get_file_type(info) != G_FILE_TYPE_DIRECTORY)
       continue;
@@ -430,15 +430,12 @@ static int prepare_layer(const sc_image *image, const char *commit, int rootfs_f
   return prepare_layer_dir(rootfs_fd, root, "", true, err);
 }
 
-static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc_error *err)
+/* libostree's union checkout of the layer, after prepare_layer. */
+static int checkout_layer_libostree(const sc_image *image, const char *commit, int rootfs_fd,
+                                    sc_error *err)
 {
-  const sc_descriptor *layer = &image->layers[index];
-  _cleanup_free_ char *commit = NULL;
-  if (layer_commit(image, index, &commit, err) < 0)
-    return -1;
   if (prepare_layer(image, commit, rootfs_fd, err) < 0)
-    return sc_error_prefix(err, "checking out layer %zu of %zu (%s)", index + 1, image->layer_count,
-                           layer->digest);
+    return -1;
   OstreeRepoCheckoutAtOptions options = {0};
   options.mode = geteuid() == 0 ? OSTREE_REPO_CHECKOUT_MODE_NONE : OSTREE_REPO_CHECKOUT_MODE_USER;
   options.overwrite_mode = OSTREE_REPO_CHECKOUT_OVERWRITE_UNION_FILES;
@@ -447,25 +444,52 @@ static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd, sc
   g_autoptr(GError) gerror = NULL;
   if (!ostree_repo_checkout_at(image->ostree->repo, &options, rootfs_fd, ".", commit, NULL,
                                &gerror))
-    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "checking out layer %zu of %zu (%s)",
-                                index + 1, image->layer_count, layer->digest);
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "%s", commit);
   return 0;
 }
 
+/* Whether the files of a bare repository can be hard-linked as they are:
+ * their owners and modes are the files' own, which only root may keep, and
+ * links do not cross filesystems.  Otherwise libostree copies (or, from a
+ * bare-user repository, reads the metadata from xattrs). */
+static bool can_link_objects(const sc_image *image, int rootfs_fd)
+{
+  struct stat repo_st, rootfs_st;
+  return geteuid() == 0 && ostree_repo_get_mode(image->ostree->repo) == OSTREE_REPO_MODE_BARE &&
+         fstat(ostree_repo_get_dfd(image->ostree->repo), &repo_st) == 0 &&
+         fstat(rootfs_fd, &rootfs_st) == 0 && repo_st.st_dev == rootfs_st.st_dev;
+}
+
+static int checkout_layer(const sc_image *image, size_t index, int rootfs_fd,
+                          volatile const int *interrupted, sc_error *err)
+{
+  const sc_descriptor *layer = &image->layers[index];
+  _cleanup_free_ char *commit = NULL;
+  if (layer_commit(image, index, &commit, err) < 0)
+    return -1;
+  bool fallback = !can_link_objects(image, rootfs_fd);
+  if ((!fallback && sc_ostree_checkout_bare(image->ostree->repo, commit, rootfs_fd, interrupted,
+                                            &fallback, err) < 0) ||
+      (fallback && checkout_layer_libostree(image, commit, rootfs_fd, err) < 0))
+    return sc_error_prefix(err, "checking out layer %zu of %zu (%s)", index + 1, image->layer_count,
+                           layer->digest);
+  return 0;
+}
+
+/* No fsync here: install syncs the filesystem once, after the last file of
+ * the deployment and before anything is renamed into place (as atomic
+ * does, disable_fsync = True); this handle only reads. */
 int sc_image_ostree_checkout(const sc_image *image, int rootfs_fd,
                              const sc_checkout_options *options, sc_error *err)
 {
-  /* One syncfs() after the last layer instead of an fsync per file, as
-   * atomic does (disable_fsync = True); this handle only reads. */
   ostree_repo_set_disable_fsync(image->ostree->repo, TRUE);
+  volatile const int *interrupted = options ? options->interrupted : NULL;
   for (size_t i = 0; i < image->layer_count; i++) {
-    if (sc_check_interrupted(options ? options->interrupted : NULL, "checkout", err) < 0)
+    if (sc_check_interrupted(interrupted, "checkout", err) < 0)
       return -1;
-    if (checkout_layer(image, i, rootfs_fd, err) < 0)
+    if (checkout_layer(image, i, rootfs_fd, interrupted, err) < 0)
       return -1;
   }
-  if (syncfs(rootfs_fd) < 0)
-    return sc_error_set_errno(err, errno, "cannot sync the checked out rootfs");
   return 0;
 }
 

@@ -52,6 +52,18 @@ int sc_ostree_resolve_branch(struct OstreeRepo *repo, const char *branch, char *
 int sc_ostree_commit_metadata(struct OstreeRepo *repo, const char *commit, const char *key,
                               char **out, sc_error *err);
 
+/* A layer's entry name at path (relative): a name, and a whiteout's victim
+ * a name too; else an error naming path. */
+int sc_ostree_check_layer_name(const char *name, const char *path, sc_error *err);
+
+/* Check the commit out onto rootfs_fd by walking its dirtree objects and
+ * hard-linking its file objects (ostree-checkout.c): for a bare repository
+ * on rootfs_fd's filesystem, run as root.  *need_fallback when a file
+ * could not be linked (its object has the most links the filesystem
+ * allows): libostree's checkout must then finish the layer, copying. */
+int sc_ostree_checkout_bare(struct OstreeRepo *repo, const char *commit, int rootfs_fd,
+                            volatile const int *interrupted, bool *need_fallback, sc_error *err);
+
 /* Fill err from a GError (which is freed) with a context prefix; returns -1. */
 int sc_error_from_gerror(sc_error *err, struct _GError *gerror, const char *fmt, ...)
     SC_PRINTF(3, 4);

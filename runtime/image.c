@@ -571,11 +571,11 @@ int sc_image_verify_layer(const sc_image *image, size_t i, volatile const int *i
   int r = sc_layer_reader_open(fd, layer->media_type, interrupted, &reader, err);
   if (r == 0) {
     sc_layer_sums sums;
-    sc_layer_reader_finish(reader, &sums);
+    int finished = sc_layer_reader_finish(reader, &sums, err);
     if (sc_interrupted(interrupted))
       r = sc_error_set(err, SC_E_INTERRUPTED, "interrupted");
-    else
-      r = sc_image_check_layer_sums(image, i, &sums, err);
+    else /* a wrong digest says more than the decompressor's error */
+      r = sc_image_check_layer_sums(image, i, &sums, err) < 0 ? -1 : finished;
   }
   sc_layer_reader_free(reader);
   if (r < 0 && err && err->code != SC_E_INTERRUPTED)
@@ -602,8 +602,18 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
         .media_type = layer->media_type,
     };
     _cleanup_close_ int fd = sc_image_open_layer(image, layer, err);
-    if (fd < 0 || sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0)
+    if (fd < 0)
       return -1;
+    if (sc_unpack_layer_fd(fd, rootfs_fd, what, &opts, NULL, err) < 0) {
+      /* A blob that does not inflate is most often not the blob named:
+       * say so rather than where the inflate broke. */
+      if (err && err->code == SC_E_INVALID) {
+        sc_image_blame_blob(image, layer, err);
+        if (!sc_str_has_prefix(err->msg, what))
+          sc_error_prefix(err, "%s", what);
+      }
+      return -1;
+    }
   }
   return 0;
 }

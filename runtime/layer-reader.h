@@ -51,8 +51,10 @@ int sc_layer_reader_open_tapped(int fd, const char *media_type, volatile const i
                                 sc_layer_reader_tap tap, void *tap_user, sc_layer_reader **out,
                                 sc_error *err);
 /* Read what the tar reader left (end-of-archive padding, the end of the
- * compressed stream) and fill sums.  Call once, after the entries. */
-void sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums);
+ * compressed stream, whose trailer is checked) and fill sums; -1 when
+ * the rest of the blob could not be read or decompressed (sums are then of
+ * what was read).  Call once, after the entries. */
+int sc_layer_reader_finish(sc_layer_reader *reader, sc_layer_sums *sums, sc_error *err);
 void sc_layer_reader_free(sc_layer_reader *reader);
 SC_DEFINE_TRIVIAL_CLEANUP_FUNC(sc_layer_reader, sc_layer_reader_free)
 /* libarchive's handles. */

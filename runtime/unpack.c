@@ -446,8 +446,11 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
   }
   if (ret == 0) {
     sc_layer_sums sums;
-    sc_layer_reader_finish(reader, &sums);
-    ret = check_sums(&sums, options, what, err);
+    int finished = sc_layer_reader_finish(reader, &sums, err);
+    if (finished < 0)
+      sc_error_prefix(err, "%s", what);
+    /* A wrong digest says more than the decompressor's error. */
+    ret = check_sums(&sums, options, what, err) < 0 ? -1 : finished;
   }
   path_set_clear(&ctx.written);
   sc_layer_reader_free(reader);

@@ -306,4 +306,17 @@ test_expect_success 'install errors name the file as the image holds it, at the 
   expect_grep "^/exports/hostfs/etc/svc/must.conf:1:3: error: .*undefined variable .MUST_SET." "$TEST_TMP/.stderr"
 '
 
+# A layer blob with a byte changed: inflating it fails (here, on its CRC32),
+# and the error names the layer and says the blob is not the one named.
+test_expect_success 'a corrupt layer blob fails the install with its digest named, and leaves nothing' '
+  sc_build build proj -o bad.oci --tag svc:1 >/dev/null 2>&1 &&
+  blob=$(ls -S bad.oci/blobs/sha256 | head -1) &&
+  python3 -c "import sys; p = sys.argv[1]; b = bytearray(open(p, \"rb\").read()); b[len(b) // 2] ^= 0xff; open(p, \"wb\").write(b)" \
+    "bad.oci/blobs/sha256/$blob" &&
+  mkdir -p "$TEST_TMP/bad-root" &&
+  expect_exit 1 sc_build install oci:bad.oci:svc:1 --name bad --root "$TEST_TMP/bad-root" &&
+  expect_grep "layer 1 of 2 \(sha256:$blob\): the blob does not match its descriptor" "$TEST_TMP/.stderr" &&
+  [ -z "$(ls -A "$TEST_TMP/bad-root/$A" 2>/dev/null)" ]
+'
+
 test_done

@@ -113,6 +113,29 @@ test_expect_success 'a whiteout below the symlink deletes nothing on the host' '
   host_untouched
 '
 
+# Opaque whiteouts: layer 2 hides what layer 1 put in dir (and keeps its
+# own c), and one below the symlink esc empties nothing on the host.
+layout opaque.oci opq:1 <<EOF
+[ [ $EXPORTS {"path": "dir/a", "data": "a"}, {"path": "dir/b", "data": "b"},
+    {"path": "esc", "type": "symlink", "target": "$HOST"} ],
+  [ {"path": "dir/.wh..wh..opq"}, {"path": "dir/c", "data": "c"},
+    {"path": "esc", "type": "dir"}, {"path": "esc/.wh..wh..opq"} ] ]
+EOF
+
+test_expect_success 'an opaque whiteout hides the lower layers: oci and ostree alike' '
+  reset_host &&
+  sc_build import oci:opaque.oci:opq:1 --repo repo >/dev/null &&
+  install_from oci:opaque.oci:opq:1 o1 &&
+  install_from ostree:opq:1@repo o2 &&
+  host_untouched &&
+  for n in o1 o2; do
+    [ "$(ls "$ROOT/$A/$n.0/rootfs/dir")" = c ] &&
+      [ -d "$ROOT/$A/$n.0/rootfs/esc" ] && [ ! -L "$ROOT/$A/$n.0/rootfs/esc" ] &&
+      [ -z "$(ls "$ROOT/$A/$n.0/rootfs/esc")" ] || exit 1
+  done &&
+  sc_build uninstall o1 --root "$ROOT" && sc_build uninstall o2 --root "$ROOT"
+'
+
 # One layer: a symlink, then an entry below it.
 layout same.oci same:1 <<EOF
 [ [ {"path": "esc", "type": "symlink", "target": "$HOST"}, {"path": "esc/planted", "data": "p"} ] ]

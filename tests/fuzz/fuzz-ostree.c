@@ -67,7 +67,7 @@ static void diff_id_of(int fd, char diff_id[SC_DIGEST_LEN + 1])
       ;
   }
   sc_layer_sums sums;
-  sc_layer_reader_finish(reader, &sums);
+  sc_layer_reader_finish(reader, &sums, NULL);
   sc_layer_reader_free(reader);
   memcpy(diff_id, sums.diff_id, SC_DIGEST_LEN + 1);
 }

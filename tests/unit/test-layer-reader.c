@@ -67,7 +67,7 @@ static void read_all(const char *data, size_t len, volatile const int *interrupt
   *entries = 0;
   while (archive_read_next_header(tar, &e) == ARCHIVE_OK)
     (*entries)++;
-  sc_layer_reader_finish(reader, sums);
+  assert_int_equal(sc_layer_reader_finish(reader, sums, NULL), 0);
   sc_layer_reader_free(reader);
 }
 
