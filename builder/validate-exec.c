@@ -658,7 +658,8 @@ static void base_error(sc_validation *v, const sc_error *err)
   }
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("from")};
   sc_validation_report_path(v, SC_DIAG_ERROR, SC_FILE_SETTINGS, v->project->settings_text.data,
-                            path, 1, false, "base image \"from\": %s", err->msg);
+                            path, 1, false, "base image \"from\" %s: %s", v->project->from,
+                            err->msg);
 }
 
 /* The base image's layers, read from an oci: layout or, for docker://,
