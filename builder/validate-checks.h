@@ -42,6 +42,10 @@ void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts);
  * (validate-mounts.c). */
 void sc_validate_mount_points(sc_validation *v, sc_image_view *view, const char *image,
                               json_t *mounts);
+/* Bind sources under a directory the install places that nothing makes,
+ * or in the deployment but not in the image (validate-binds.c). */
+void sc_validate_bind_sources(sc_validation *v, sc_image_view *view, const char *image,
+                              json_t *mounts);
 /* The base image validation reads: --from, else sc-build.json "from". */
 const char *sc_validation_base(const sc_validation *v);
 
