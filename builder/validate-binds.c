@@ -192,10 +192,8 @@ static void check_source(sc_validation *v, sc_image_view *view, const char *imag
                          size_t index, char **made)
 {
   const char *text = v->project->config_template.data;
-  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("mounts"), SC_JSONPOS_INDEX(index),
-                            SC_JSONPOS_KEY("source")};
   sc_jsonpos pos;
-  if (sc_jsonpos_find(text, strlen(text), path, 3, &pos) != 3 || text[pos.value_offset] != '"')
+  if (!sc_validation_mount_source(v, index, &pos))
     return;
   size_t rest = 0;
   const char *var = owned_prefix(text + pos.value_offset + 1, pos.value_len - 2, &rest);
