@@ -22,6 +22,7 @@
 
 #include <sc/template.h>
 
+#include "hostfs.h"
 #include "oci-mount.h"
 #include "smoke-tmpfiles.h"
 #include "tmpfiles-line.h"
@@ -76,29 +77,6 @@ static bool at_or_below(const char *path, const char *dir)
   return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
-/* The host path renameFiles makes of host_path (the longest prefix it
- * names, as runtime/hostfs.c renames), or NULL when a value does not
- * render. */
-static char *renamed(const sc_validation *v, const char *host_path)
-{
-  const sc_values *rename = v->manifest ? v->manifest->rename_files : NULL;
-  _cleanup_free_ char *prefix = xstrdup(host_path);
-  for (;;) {
-    const char *template = rename ? sc_values_get(rename, prefix) : NULL;
-    if (template) {
-      _cleanup_free_ char *rendered = NULL;
-      if (sc_template_render(template, strlen(template), SC_FILE_MANIFEST, v->values,
-                             SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, NULL) < 0)
-        return NULL;
-      return xasprintf("%s%s", rendered, host_path + strlen(prefix));
-    }
-    char *slash = strrchr(prefix, '/');
-    if (slash == NULL || slash == prefix)
-      return xstrdup(host_path);
-    *slash = '\0';
-  }
-}
-
 /* Every host path an install of hostfs/ writes, renamed, into *made. */
 static void add_hostfs(const sc_validation *v, int dfd, const char *rel, int depth, char ***made)
 {
@@ -107,8 +85,9 @@ static void add_hostfs(const sc_validation *v, int dfd, const char *rel, int dep
     return;
   for (size_t i = 0; names[i]; i++) {
     _cleanup_free_ char *path = xasprintf("%s/%s", rel, names[i]);
-    _cleanup_free_ char *dest = renamed(v, path);
-    if (dest)
+    _cleanup_free_ char *dest = NULL;
+    if (sc_hostfs_rename(v->manifest ? v->manifest->rename_files : NULL, v->values, path, &dest,
+                         NULL) == 0)
       sc_strv_push(made, dest);
     struct stat st;
     if (fstatat(dfd, names[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))

@@ -72,30 +72,30 @@ static char **sorted_children(int dfd, sc_error *err)
   return names;
 }
 
-/* Longest prefix of the host path that renameFiles names, rendered. */
-static int apply_renames(const sc_hostfs_plan *plan, const char *host_path, char **out,
-                         sc_error *err)
+int sc_hostfs_rename(const sc_values *rename, const sc_values *values, const char *host_path,
+                     char **out, sc_error *err)
 {
-  _cleanup_free_ char *prefix = xstrdup(host_path);
-  for (;;) {
-    const char *template = plan->rename ? sc_values_get(plan->rename, prefix) : NULL;
-    if (template) {
-      _cleanup_free_ char *rendered = NULL;
-      if (sc_template_render(template, strlen(template), "/exports/manifest.json", plan->values,
-                             SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0) {
-        if (err) /* the position was in the value, not in the file */
-          err->line = err->col = 0;
-        return sc_error_prefix(err, "renameFiles[\"%s\"]", prefix);
-      }
-      *out = xasprintf("%s%s", rendered, host_path + strlen(prefix));
-      return 0;
+  _cleanup_free_ char *path = xstrdup("");
+  for (const char *p = host_path; *p == '/';) {
+    size_t len = strcspn(p + 1, "/");
+    char *longer = xasprintf("%s/%.*s", path, (int)len, p + 1);
+    free(path);
+    path = longer;
+    p += 1 + len;
+    const char *template = rename ? sc_values_get(rename, path) : NULL;
+    if (template == NULL)
+      continue;
+    char *rendered = NULL;
+    if (sc_template_render(template, strlen(template), "/exports/manifest.json", values,
+                           SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0) {
+      if (err) /* the position was in the value, not in the file */
+        err->line = err->col = 0;
+      return sc_error_prefix(err, "renameFiles[\"%s\"]", path);
     }
-    char *slash = strrchr(prefix, '/');
-    if (slash == NULL || slash == prefix)
-      break;
-    *slash = '\0';
+    free(path);
+    path = rendered;
   }
-  *out = xstrdup(host_path);
+  *out = steal_pointer(&path);
   return 0;
 }
 
@@ -121,7 +121,7 @@ static int collect(const sc_hostfs_plan *plan, int dfd, const char *rel, hostfs_
       out->items = xrealloc(out->items, out->capacity * sizeof *out->items);
     }
     hostfs_entry *e = &out->items[out->count];
-    if (apply_renames(plan, host, &e->destination, err) < 0)
+    if (sc_hostfs_rename(plan->rename, plan->values, host, &e->destination, err) < 0)
       return -1;
     e->source = steal_pointer(&source);
     e->mode = st.st_mode;

@@ -55,6 +55,15 @@ int sc_hostfs_remove(int root_fd, json_t *files, json_t *checksums, char ***kept
 int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json_t **files,
                     json_t **new_dirs, sc_error *err);
 
+/* The destination of host_path ("/etc/app/app.conf"), renamed as atomic's
+ * _do_rename_path renames (Atomic/rpm_host_install.py): from the root
+ * down, each prefix, as renamed so far, that rename (renameFiles: host
+ * path -> template) names is replaced by its value rendered with values.
+ * A renamed directory carries what it holds, and a key below its original
+ * name is then not consulted. */
+int sc_hostfs_rename(const sc_values *rename, const sc_values *values, const char *host_path,
+                     char **out, sc_error *err);
+
 /* The directory holding a host path, opened beneath root_fd (symlinks the
  * admin made stay inside the root); *base points into path. */
 int sc_hostfs_open_parent(int root_fd, const char *path, const char **base, sc_error *err);

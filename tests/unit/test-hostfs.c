@@ -150,11 +150,43 @@ static void test_large_templated_file_refused(void **state)
   assert_int_equal(fstatat(f->root_fd, "etc/svc/svc.conf", &st, AT_SYMLINK_NOFOLLOW), -1);
 }
 
+/* renameFiles as atomic's _do_rename_path applies it: from the root down,
+ * on the path as renamed so far.  A renamed directory carries its files
+ * (a key under its old name is not consulted), and a key under its new
+ * name renames further. */
+static void test_renames_applied_from_the_root_down(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_mkdir_p_at(f->rootfs_fd, "exports/hostfs/etc/app", 0755, NULL), 0);
+  write_at(f->rootfs_fd, "exports/hostfs/etc/app/app.conf", "a\n");
+  write_at(f->rootfs_fd, "exports/hostfs/etc/app/other.conf", "o\n");
+  sc_values *rename = sc_values_new();
+  sc_values_set(rename, "/etc/app", "/etc/$NAME-web");
+  sc_values_set(rename, "/etc/app/app.conf", "/etc/ignored/app.conf");
+  sc_values_set(rename, "/etc/svc-web/other.conf", "/etc/chained.conf");
+  f->plan.rename = rename;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_hostfs_install(f->rootfs_fd, f->root_fd, &f->plan, &f->record, &err) < 0)
+    fail_msg("install: %s", err.msg);
+  _cleanup_free_ char *text = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/svc-web/app.conf", &text, NULL, NULL), 0);
+  assert_string_equal(text, "a\n");
+  free(text);
+  text = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/chained.conf", &text, NULL, NULL), 0);
+  assert_string_equal(text, "o\n");
+  assert_int_equal(faccessat(f->root_fd, "etc/ignored", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+  assert_string_equal(json_string_value(json_object_get(f->record.renamed, "/etc/app/other.conf")),
+                      "/etc/chained.conf");
+  sc_values_free(rename);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_large_sparse_file_streamed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_templated_file_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_renames_applied_from_the_root_down, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
