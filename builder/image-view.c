@@ -543,12 +543,19 @@ int sc_image_view_add_layer(sc_image_view *view, struct archive *tar, sc_error *
       return -1;
     entries++;
   }
-  /* `umoci insert` writes layers that end right after the last file's
-   * data, without its padding or the end-of-archive blocks: every entry is
-   * there (a blob cut short otherwise fails its digest check). */
+  /* Debian 12's umoci 0.4.7 (`umoci insert`) writes layers that end right
+   * after the last file's data, without its padding or the end-of-archive
+   * blocks.  The digest matches, but every reader an install uses refuses
+   * the tar ("Truncated input file"): said here, with what to do, rather
+   * than after the image is built and pushed. */
   const char *msg = archive_error_string(tar);
-  if (r == ARCHIVE_FATAL && entries > 0 && msg && strstr(msg, "Truncated"))
-    return 0;
+  if (r == ARCHIVE_FATAL && msg && strstr(msg, "Truncated"))
+    return sc_error_set(err, SC_E_INVALID,
+                        "the layer is a truncated tar (%s, after %zu entries), which an install "
+                        "cannot unpack; Debian 12's umoci 0.4.7 writes such layers with `umoci "
+                        "insert`: make the base again with `umoci unpack` and `umoci repack` "
+                        "(docs/image.md)",
+                        msg, entries);
   if (r != ARCHIVE_EOF)
     return sc_error_set(err, SC_E_INVALID, "reading the layer: %s", msg ? msg : "unreadable");
   return 0;

@@ -28,6 +28,10 @@ void sc_validation_report_path(sc_validation *v, sc_diag_severity severity, cons
                                const char *text, const sc_jsonpos_step *path, size_t depth,
                                bool at_key, const char *fmt, ...) SC_PRINTF(8, 9);
 
+/* Where config.json.template writes mounts[index].source, when it is a
+ * string there: the text is at value_offset + 1, value_len - 2 bytes
+ * long (without the quotes). */
+bool sc_validation_mount_source(const sc_validation *v, size_t index, sc_jsonpos *pos);
 /* config.json as rendered (validate-config.c). */
 void sc_validate_config(sc_validation *v, json_t *config);
 /* service.template and tmpfiles.template (rendered), sc-build.json
@@ -41,6 +45,10 @@ void sc_validate_exec(sc_validation *v, json_t *process, json_t *mounts);
 /* Mount points runc cannot make: below a non-directory of the image
  * (validate-mounts.c). */
 void sc_validate_mount_points(sc_validation *v, sc_image_view *view, const char *image,
+                              json_t *mounts);
+/* Bind sources under a directory the install places that nothing makes,
+ * or in the deployment but not in the image (validate-binds.c). */
+void sc_validate_bind_sources(sc_validation *v, sc_image_view *view, const char *image,
                               json_t *mounts);
 /* The base image validation reads: --from, else sc-build.json "from". */
 const char *sc_validation_base(const sc_validation *v);

@@ -119,10 +119,8 @@ static bool bound_at_same_place(json_t *mount, const char *source, size_t len)
 static void check_bind_source(sc_validation *v, json_t *mount, size_t index)
 {
   const char *text = v->project->config_template.data;
-  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("mounts"), SC_JSONPOS_INDEX(index),
-                            SC_JSONPOS_KEY("source")};
   sc_jsonpos pos;
-  if (sc_jsonpos_find(text, strlen(text), path, 3, &pos) != 3 || text[pos.value_offset] != '"')
+  if (!sc_validation_mount_source(v, index, &pos))
     return;
   const char *source = text + pos.value_offset + 1;
   size_t len = pos.value_len - 2; /* without the quotes */

@@ -658,7 +658,8 @@ static void base_error(sc_validation *v, const sc_error *err)
   }
   sc_jsonpos_step path[] = {SC_JSONPOS_KEY("from")};
   sc_validation_report_path(v, SC_DIAG_ERROR, SC_FILE_SETTINGS, v->project->settings_text.data,
-                            path, 1, false, "base image \"from\": %s", err->msg);
+                            path, 1, false, "base image \"from\" %s: %s", v->project->from,
+                            err->msg);
 }
 
 /* The base image's layers, read from an oci: layout or, for docker://,
@@ -785,6 +786,9 @@ static void check_image(sc_validation *v, json_t *process, json_t *mounts, const
       .v = v, .view = view, .process = process, .arg0 = arg0, .image = image, .platform = platform};
   check_arg0(&c);
   sc_validate_mount_points(v, view, image, mounts);
+  /* Once: what makes a host path does not change with the platform. */
+  if (platform == NULL || platform == &v->options->platforms->items[0])
+    sc_validate_bind_sources(v, view, image, mounts);
   sc_image_view_free(view);
 }
 

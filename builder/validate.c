@@ -44,6 +44,15 @@ void sc_validation_report_path(sc_validation *v, sc_diag_severity severity, cons
                        at_key ? pos.key_col : pos.value_col, "%s", msg);
 }
 
+bool sc_validation_mount_source(const sc_validation *v, size_t index, sc_jsonpos *pos)
+{
+  const char *text = v->project->config_template.data;
+  sc_jsonpos_step path[] = {SC_JSONPOS_KEY("mounts"), SC_JSONPOS_INDEX(index),
+                            SC_JSONPOS_KEY("source")};
+  return text && sc_jsonpos_find(text, strlen(text), path, 3, pos) == 3 &&
+         text[pos->value_offset] == '"';
+}
+
 /* ---- layout ---- */
 
 static bool exists_at(int dirfd, const char *path)

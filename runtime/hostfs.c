@@ -47,6 +47,7 @@ typedef struct hostfs_entry {
   char *source;      /* relative to exports/hostfs */
   char *destination; /* host path, after renames */
   mode_t mode;       /* type and permission bits */
+  bool parent;       /* a missing parent of a destination, not in hostfs/ */
 } hostfs_entry;
 
 typedef struct hostfs_entries {
@@ -72,30 +73,30 @@ static char **sorted_children(int dfd, sc_error *err)
   return names;
 }
 
-/* Longest prefix of the host path that renameFiles names, rendered. */
-static int apply_renames(const sc_hostfs_plan *plan, const char *host_path, char **out,
-                         sc_error *err)
+int sc_hostfs_rename(const sc_values *rename, const sc_values *values, const char *host_path,
+                     char **out, sc_error *err)
 {
-  _cleanup_free_ char *prefix = xstrdup(host_path);
-  for (;;) {
-    const char *template = plan->rename ? sc_values_get(plan->rename, prefix) : NULL;
-    if (template) {
-      _cleanup_free_ char *rendered = NULL;
-      if (sc_template_render(template, strlen(template), "/exports/manifest.json", plan->values,
-                             SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0) {
-        if (err) /* the position was in the value, not in the file */
-          err->line = err->col = 0;
-        return sc_error_prefix(err, "renameFiles[\"%s\"]", prefix);
-      }
-      *out = xasprintf("%s%s", rendered, host_path + strlen(prefix));
-      return 0;
+  _cleanup_free_ char *path = xstrdup("");
+  for (const char *p = host_path; *p == '/';) {
+    size_t len = strcspn(p + 1, "/");
+    char *longer = xasprintf("%s/%.*s", path, (int)len, p + 1);
+    free(path);
+    path = longer;
+    p += 1 + len;
+    const char *template = rename ? sc_values_get(rename, path) : NULL;
+    if (template == NULL)
+      continue;
+    char *rendered = NULL;
+    if (sc_template_render(template, strlen(template), "/exports/manifest.json", values,
+                           SC_TEMPLATE_SINGLE_LINE_VALUES, &rendered, NULL, err) < 0) {
+      if (err) /* the position was in the value, not in the file */
+        err->line = err->col = 0;
+      return sc_error_prefix(err, "renameFiles[\"%s\"]", path);
     }
-    char *slash = strrchr(prefix, '/');
-    if (slash == NULL || slash == prefix)
-      break;
-    *slash = '\0';
+    free(path);
+    path = rendered;
   }
-  *out = xstrdup(host_path);
+  *out = steal_pointer(&path);
   return 0;
 }
 
@@ -121,10 +122,11 @@ static int collect(const sc_hostfs_plan *plan, int dfd, const char *rel, hostfs_
       out->items = xrealloc(out->items, out->capacity * sizeof *out->items);
     }
     hostfs_entry *e = &out->items[out->count];
-    if (apply_renames(plan, host, &e->destination, err) < 0)
+    if (sc_hostfs_rename(plan->rename, plan->values, host, &e->destination, err) < 0)
       return -1;
     e->source = steal_pointer(&source);
     e->mode = st.st_mode;
+    e->parent = false;
     out->count++;
     if (S_ISDIR(st.st_mode)) {
       _cleanup_close_ int child =
@@ -138,13 +140,14 @@ static int collect(const sc_hostfs_plan *plan, int dfd, const char *rel, hostfs_
   return 0;
 }
 
-static void push_entry(hostfs_entries *out, char *source, char *destination, mode_t mode)
+static void push_entry(hostfs_entries *out, char *source, char *destination, mode_t mode,
+                       bool parent)
 {
   if (out->count == out->capacity) {
     out->capacity = out->capacity ? out->capacity * 2 : 16;
     out->items = xrealloc(out->items, out->capacity * sizeof *out->items);
   }
-  out->items[out->count++] = (hostfs_entry){source, destination, mode};
+  out->items[out->count++] = (hostfs_entry){source, destination, mode, parent};
 }
 
 static bool listed_dir(const hostfs_entries *list, const char *path)
@@ -171,9 +174,9 @@ static void add_missing_parents(int root_fd, hostfs_entries *entries)
         continue;
       _cleanup_close_ int fd = open_in_root(root_fd, dir, O_PATH, 0);
       if (fd < 0 && errno == ENOENT)
-        push_entry(&out, xstrdup(dir + 1), xstrdup(dir), S_IFDIR | 0755);
+        push_entry(&out, xstrdup(dir + 1), xstrdup(dir), S_IFDIR | 0755, true);
     }
-    push_entry(&out, e->source, e->destination, e->mode);
+    push_entry(&out, e->source, e->destination, e->mode, e->parent);
   }
   free(entries->items);
   *entries = out;
@@ -430,6 +433,16 @@ static int install_file(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_
   return write_host_file(plan, root_fd, e, NULL, 0, src, st.st_size, checksum, err);
 }
 
+/* atomic's _copyfile creates (and records) a directory only when it is
+ * empty in hostfs/. */
+static bool empty_dir(int hostfs_fd, const char *source)
+{
+  _cleanup_strv_ char **names = NULL;
+  _cleanup_close_ int fd =
+      openat(hostfs_fd, source, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  return fd >= 0 && sc_list_dir_at(fd, &names, NULL) == 0 && names[0] == NULL;
+}
+
 static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs_entry *e,
                          int root_fd, sc_hostfs_record *record, sc_error *err)
 {
@@ -442,9 +455,11 @@ static int install_entry(int hostfs_fd, const sc_hostfs_plan *plan, const hostfs
     /* A directory the replaced deployment made passes to the new one. */
     const char *old = json_string_value(json_object_get(plan->replaceable, e->destination));
     if (mkdirat(parent, base, e->mode & 07777) == 0 ||
-        (errno == EEXIST && old && strcmp(old, "0") == 0))
+        (errno == EEXIST && old && strcmp(old, "0") == 0)) {
       record_add(record, e->destination, "0");
-    else if (errno != EEXIST)
+      if (e->parent || !empty_dir(hostfs_fd, e->source))
+        json_array_append_new(record->made_dirs, json_string(e->destination));
+    } else if (errno != EEXIST)
       return sc_error_set_errno(err, errno, "cannot create %s on the host", e->destination);
     return 0;
   }
@@ -490,6 +505,7 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
   record->files = json_array();
   record->checksums = json_object();
   record->renamed = json_object();
+  record->made_dirs = json_array();
   _cleanup_close_ int hostfs_fd = -1;
   hostfs_entries entries = {0};
   int r = plan_entries(rootfs_fd, root_fd, plan, &hostfs_fd, &entries, err);
@@ -507,6 +523,7 @@ int sc_hostfs_install(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan,
   if (r < 0) {
     json_array_clear(record->files);
     json_object_clear(record->checksums);
+    json_array_clear(record->made_dirs);
   }
   return r;
 }
@@ -586,10 +603,60 @@ int sc_hostfs_remove(int root_fd, json_t *files, json_t *checksums, char ***kept
   return 0;
 }
 
+static bool listed(json_t *list, const char *path)
+{
+  size_t i;
+  json_t *v;
+  json_array_foreach(list, i, v) if (json_is_string(v) &&
+                                     strcmp(json_string_value(v), path) == 0) return true;
+  return false;
+}
+
+void sc_hostfs_record_to_info(const sc_hostfs_record *record, json_t *info)
+{
+  json_t *files = json_array(), *checksums = json_object();
+  size_t i;
+  json_t *v;
+  json_array_foreach(record->files, i, v)
+  {
+    const char *path = json_string_value(v);
+    if (path == NULL || listed(record->made_dirs, path))
+      continue;
+    json_array_append(files, v);
+    json_t *sum = json_object_get(record->checksums, path);
+    if (sum)
+      json_object_set(checksums, path, sum);
+  }
+  json_object_set_new(info, "installed-files", files);
+  json_object_set_new(info, "installed-files-checksum", checksums);
+  json_object_set_new(info, SC_INFO_MADE_DIRECTORIES,
+                      record->made_dirs ? json_deep_copy(record->made_dirs) : json_array());
+}
+
+void sc_hostfs_info_files(json_t *info, json_t **files, json_t **checksums)
+{
+  json_t *recorded = json_object_get(info, "installed-files");
+  json_t *sums = json_object_get(info, "installed-files-checksum");
+  *files = json_array();
+  *checksums = json_is_object(sums) ? json_deep_copy(sums) : json_object();
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(info, SC_INFO_MADE_DIRECTORIES), i, v)
+  {
+    if (!json_is_string(v) || json_object_get(*checksums, json_string_value(v)))
+      continue;
+    json_array_append(*files, v);
+    json_object_set_new(*checksums, json_string_value(v), json_string("0"));
+  }
+  if (json_is_array(recorded))
+    json_array_extend(*files, recorded);
+}
+
 void sc_hostfs_record_clear(sc_hostfs_record *record)
 {
   json_decref(record->files);
   json_decref(record->checksums);
   json_decref(record->renamed);
+  json_decref(record->made_dirs);
   *record = (sc_hostfs_record){0};
 }

@@ -34,7 +34,25 @@ typedef struct sc_hostfs_record {
   json_t *files;     /* array of host paths created, in creation order */
   json_t *checksums; /* object: host path -> sha256 hex, "0" for directories */
   json_t *renamed;   /* object: original host path -> rendered destination */
+  /* The directories of files that atomic does not record: the missing
+   * parents of a destination and the hostfs/ directories that are not
+   * empty (atomic's os.makedirs makes them unrecorded; it records only
+   * what _copyfile creates, an empty directory among them). */
+  json_t *made_dirs;
 } sc_hostfs_record;
+
+/* The info key that keeps made_dirs, so that an uninstall by sc-build
+ * removes them (when empty) while installed-files and
+ * installed-files-checksum hold exactly what atomic's would. */
+#define SC_INFO_MADE_DIRECTORIES "sc-build-made-directories"
+
+/* Set installed-files, installed-files-checksum and
+ * SC_INFO_MADE_DIRECTORIES of info from a record. */
+void sc_hostfs_record_to_info(const sc_hostfs_record *record, json_t *info);
+/* What a deployment's info says it installed, as one list in creation
+ * order (the made directories before the files, which may be in them) and
+ * their checksums ("0" for a directory); new references. */
+void sc_hostfs_info_files(json_t *info, json_t **files, json_t **checksums);
 
 /* Copy rootfs/exports/hostfs (under rootfs_fd) into the root root_fd.  A
  * destination that exists already and was not installed by us is refused
@@ -54,6 +72,15 @@ int sc_hostfs_remove(int root_fd, json_t *files, json_t *checksums, char ***kept
  * write, *new_dirs those of the directories it would create. */
 int sc_hostfs_check(int rootfs_fd, int root_fd, const sc_hostfs_plan *plan, json_t **files,
                     json_t **new_dirs, sc_error *err);
+
+/* The destination of host_path ("/etc/app/app.conf"), renamed as atomic's
+ * _do_rename_path renames (Atomic/rpm_host_install.py): from the root
+ * down, each prefix, as renamed so far, that rename (renameFiles: host
+ * path -> template) names is replaced by its value rendered with values.
+ * A renamed directory carries what it holds, and a key below its original
+ * name is then not consulted. */
+int sc_hostfs_rename(const sc_values *rename, const sc_values *values, const char *host_path,
+                     char **out, sc_error *err);
 
 /* The directory holding a host path, opened beneath root_fd (symlinks the
  * admin made stay inside the root); *base points into path. */

@@ -292,15 +292,15 @@ static json_t *build_info(const deploy_job *job)
   json_t *templated = json_array();
   for (size_t i = 0; i < manifest->installed_files_count; i++)
     json_array_append_new(templated, json_string(manifest->installed_files_template[i]));
-  json_t *info = json_pack(
-      "{s:s, s:s, s:s?, s:I, s:o, s:b, s:O, s:O, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
-      atomic_image_name(job->image), "revision", sc_image_id(job->image), "ostree-commit",
-      job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
-      values_to_json(job->values), "has-container-service", job->has_service, "installed-files",
-      job->hostfs.files, "installed-files-checksum", job->hostfs.checksums,
-      "installed-files-template", templated, "rename-installed-files", job->hostfs.renamed,
-      "rpm-installed", "system-package", "no", "remote", "use-links", manifest->use_links,
-      "runtime", runtime_path(job->options));
+  json_t *info =
+      json_pack("{s:s, s:s, s:s?, s:I, s:o, s:b, s:o, s:O, s:n, s:s, s:n, s:b, s:s}", "image",
+                atomic_image_name(job->image), "revision", sc_image_id(job->image), "ostree-commit",
+                job->image->ostree_commit, "created", (json_int_t)time(NULL), "values",
+                values_to_json(job->values), "has-container-service", job->has_service,
+                "installed-files-template", templated, "rename-installed-files",
+                job->hostfs.renamed, "rpm-installed", "system-package", "no", "remote", "use-links",
+                manifest->use_links, "runtime", runtime_path(job->options));
+  sc_hostfs_record_to_info(&job->hostfs, info);
   json_object_set_new(info, SC_INFO_IMAGE_REFERENCE, json_string(job->image->reference));
   return info;
 }
@@ -309,8 +309,8 @@ static json_t *build_info(const deploy_job *job)
  * removed (when unchanged) once the change is committed. */
 static void set_removals(sc_txn *txn, json_t *replaced_info, json_t *new_files)
 {
-  json_t *old = json_object_get(replaced_info, "installed-files");
-  json_t *checksums = json_object_get(replaced_info, "installed-files-checksum");
+  json_t *old = NULL, *checksums = NULL;
+  sc_hostfs_info_files(replaced_info, &old, &checksums);
   json_t *remove = json_array();
   size_t i, j;
   json_t *v, *w;
@@ -322,8 +322,8 @@ static void set_removals(sc_txn *txn, json_t *replaced_info, json_t *new_files)
       json_array_append(remove, v);
   }
   json_object_set_new(txn->doc, "remove-files", remove);
-  json_object_set_new(txn->doc, "remove-checksums",
-                      json_is_object(checksums) ? json_deep_copy(checksums) : json_object());
+  json_object_set_new(txn->doc, "remove-checksums", checksums);
+  json_decref(old);
 }
 
 /* Check the host files of a deployment against the host and the replaced
@@ -333,13 +333,16 @@ static int stage_hostfs_from(sc_txn *txn, int rootfs_fd, const sc_exports *expor
                              const sc_values *values, json_t *replaced_info,
                              sc_hostfs_record *record, sc_error *err)
 {
+  json_t *replaced_files = NULL, *replaceable = NULL;
+  sc_hostfs_info_files(replaced_info, &replaced_files, &replaceable);
+  json_decref(replaced_files);
   sc_hostfs_plan plan = {
       .values = values,
       .templated = exports->manifest->installed_files_template,
       .rename = exports->manifest->rename_files,
       .use_links = exports->manifest->use_links,
       .temp_suffix = txn->suffix,
-      .replaceable = json_object_get(replaced_info, "installed-files-checksum"),
+      .replaceable = replaceable,
   };
   json_t *files = NULL, *dirs = NULL;
   int r = sc_hostfs_check(rootfs_fd, txn->root->fd, &plan, &files, &dirs, err);
@@ -353,6 +356,7 @@ static int stage_hostfs_from(sc_txn *txn, int rootfs_fd, const sc_exports *expor
     r = sc_txn_step(txn->options, "hostfs", err);
   if (r == 0)
     set_removals(txn, replaced_info, record->files);
+  json_decref(replaceable);
   return r;
 }
 

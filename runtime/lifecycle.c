@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "deploy.h"
+#include "hostfs.h"
 #include "txn.h"
 #include "util.h"
 
@@ -113,15 +114,13 @@ static int uninstall_in_root(sc_root *root, int active, const sc_install_options
   if (r == 0)
     r = sc_txn_begin(&txn, root, options, "uninstall", -1, false, err);
   if (r == 0) {
-    json_t *files = json_object_get(info, "installed-files");
-    json_t *checksums = json_object_get(info, "installed-files-checksum");
+    json_t *files = NULL, *checksums = NULL;
+    sc_hostfs_info_files(info, &files, &checksums);
     json_object_set_new(txn.doc, "unit", json_false());
     json_object_set_new(txn.doc, "tmpfiles", json_false());
     json_object_set_new(txn.doc, "remove-deployments", json_true());
-    json_object_set_new(txn.doc, "remove-files",
-                        json_is_array(files) ? json_deep_copy(files) : json_array());
-    json_object_set_new(txn.doc, "remove-checksums",
-                        json_is_object(checksums) ? json_deep_copy(checksums) : json_object());
+    json_object_set_new(txn.doc, "remove-files", files);
+    json_object_set_new(txn.doc, "remove-checksums", checksums);
     r = sc_txn_commit(&txn, &result->kept_files, err);
   }
   sc_txn_clear(&txn);

@@ -178,6 +178,20 @@ static int set_owner_and_mode(const unpack_ctx *ctx, int parent_fd, const char *
   return 0;
 }
 
+/* libarchive says only "Truncated input file" of a tar that ends early,
+ * and the layer's digest matched: its writer cut it.  Debian 12's umoci
+ * 0.4.7 (`umoci insert`) leaves out the last entry's padding and the end
+ * blocks; say so, and what to do. */
+static const char *truncation_hint(struct archive *archive)
+{
+  const char *msg = archive_error_string(archive);
+  return msg && strstr(msg, "Truncated")
+             ? " (the layer is a truncated tar, which no install unpacks; Debian 12's umoci "
+               "0.4.7 writes such layers with `umoci insert`: build the image again on a base "
+               "made with `umoci unpack` and `umoci repack`)"
+             : "";
+}
+
 static int write_file_data(unpack_ctx *ctx, int fd, const char *path, sc_error *err)
 {
   const void *block;
@@ -197,8 +211,8 @@ static int write_file_data(unpack_ctx *ctx, int fd, const char *path, sc_error *
     ctx->stats->bytes += size;
   }
   if (r != ARCHIVE_EOF)
-    return sc_error_set(err, SC_E_INVALID, "%s: reading %s: %s", ctx->what, path,
-                        archive_error_string(ctx->archive));
+    return sc_error_set(err, SC_E_INVALID, "%s: reading %s: %s%s", ctx->what, path,
+                        archive_error_string(ctx->archive), truncation_hint(ctx->archive));
   return 0;
 }
 
@@ -436,7 +450,8 @@ int sc_unpack_layer_fd(int fd, int rootfs_fd, const char *what, const sc_unpack_
     if (r == ARCHIVE_EOF)
       break;
     if (r < ARCHIVE_WARN) {
-      ret = sc_error_set(err, SC_E_INVALID, "%s: %s", what, archive_error_string(ctx.archive));
+      ret = sc_error_set(err, SC_E_INVALID, "%s: %s%s", what, archive_error_string(ctx.archive),
+                         truncation_hint(ctx.archive));
       break;
     }
     if ((ret = sc_check_interrupted(options->interrupted, what, err)) < 0)

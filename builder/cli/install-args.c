@@ -1,5 +1,6 @@
 /* install-args.c: shared options and output of the lifecycle commands. */
 #include "install-args.h"
+#include "hostfs.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -48,13 +49,17 @@ static void print_files(const sc_install_result *result, const char *name)
   const char *root_files[] = {"config.json", "info", NULL};
   for (size_t i = 0; root_files[i]; i++)
     fprintf(stderr, "  %s/%s\n", result->deployment, root_files[i]);
-  json_t *files = json_object_get(result->info, "installed-files");
+  /* The directories made for them first, as they were made. */
+  json_t *files = NULL, *checksums = NULL;
+  sc_hostfs_info_files(result->info, &files, &checksums);
   size_t i;
   json_t *f;
   json_array_foreach(files, i, f)
   {
     fprintf(stderr, "  %s (from /exports/hostfs)\n", json_string_value(f));
   }
+  json_decref(files);
+  json_decref(checksums);
   (void)name;
 }
 

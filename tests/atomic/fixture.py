@@ -82,20 +82,17 @@ def tree(root):
 
 
 def compare_info(a, b):
-    """sc-build's info is atomic's but for its own key sc-build-image and
-    the host directories it made, recorded with checksum "0" (which atomic's
-    uninstall passes over); HOST_UID and HOST_GID, the number 0 in the
-    fixtures (recorded as root), are the installer's."""
+    """sc-build's info is atomic's but for its own keys sc-build-image and
+    sc-build-made-directories (the directories it made that atomic does not
+    record); HOST_UID and HOST_GID, the number 0 in the fixtures (recorded
+    as root), are the installer's."""
     ia, ib = json.load(open(a)), json.load(open(b))
     for key, now in (("HOST_UID", os.getuid()), ("HOST_GID", os.getgid())):
         if ia.get("values", {}).get(key) == 0:
             ia["values"][key] = now
     image = ib.pop("sc-build-image", "ostree:")
     errors = [] if image.startswith("ostree:") else ["sc-build-image %r" % image]
-    cb = ib.get("installed-files-checksum", {})
-    made = {f for f, c in cb.items() if c == "0"}
-    ib["installed-files"] = [f for f in ib.get("installed-files", []) if f not in made]
-    ib["installed-files-checksum"] = {f: c for f, c in cb.items() if f not in made}
+    ib.pop("sc-build-made-directories", None)
     for k in sorted(set(ia) | set(ib)):
         if ia.get(k) != ib.get(k):
             errors.append("%s: key %s is %r in atomic's, %r in sc-build's" % (b, k, ia.get(k), ib.get(k)))

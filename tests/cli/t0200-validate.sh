@@ -297,6 +297,41 @@ test_expect_success 'a bad probe field is reported at its own line and column' '
   expect_grep "^p/sc-build.json:5:33: error: probe 2: http probe: \"status\" must be an integer" "$TEST_TMP/.stderr"
 '
 
+# A bind source under a directory the install places exists only when the
+# install or the unit makes it; the service's own, under the deployment,
+# only when the image has it.
+test_expect_success 'a bind source nothing makes is a warning at its place, naming what to add' '
+  rm -rf b && test_make_project b b &&
+  edit b/config.json.template "    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"}," \
+"    {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},
+    {\"type\": \"bind\", \"source\": \"\${STATE_DIRECTORY}/\${NAME}\", \"destination\": \"/data\", \"options\": [\"rbind\"]},
+    {\"type\": \"bind\", \"source\": \"\$CONF_DIRECTORY/\$NAME/\", \"destination\": \"/etc/b\", \"options\": [\"rbind\"]},
+    {\"type\": \"bind\", \"source\": \"\${RUN_DIRECTORY}/\${NAME}-sock\", \"destination\": \"/sock\", \"options\": [\"rbind\"]},
+    {\"type\": \"bind\", \"source\": \"\${DESTDIR}/rootfs/usr/share/web\", \"destination\": \"/web\", \"options\": [\"rbind\"]},
+    {\"type\": \"bind\", \"source\": \"\${RUN_DIRECTORY}/systemd\", \"destination\": \"/run/systemd\", \"options\": [\"rbind\"]}," &&
+  sc_build validate b 2>err &&
+  expect_grep "^b/config.json.template:16:32: warning: nothing an install does makes the bind mount source \"\\\$\{RUN_DIRECTORY\}/\\\$\{NAME\}-sock\" \(/run/b-sock here\).*add .d \\\$\{RUN_DIRECTORY\}/\\\$\{NAME\}-sock 0755 root root - -. to tmpfiles.template" err &&
+  expect_grep "^b/config.json.template:17:32: warning: bind mount source \"\\\$\{DESTDIR\}/rootfs/usr/share/web\" is /usr/share/web of the deployment, which rootfs/ does not have" err &&
+  expect_grep "^b: 0 errors, 2 warnings$" err &&
+  sed -i "s/^\[Service\]$/[Service]\nRuntimeDirectory=\${NAME}-sock/" b/service.template &&
+  mkdir -p b/rootfs/usr/share/web &&
+  sc_build validate b 2>err &&
+  expect_grep "^b: 0 errors, 0 warnings$" err
+'
+
+test_expect_success 'a bind source that only a renamed hostfs/ file makes, without it, is a warning' '
+  mv b/hostfs/etc/b b/hostfs/etc/app &&
+  sc_build validate b 2>err &&
+  expect_grep "^b/config.json.template:15:32: warning: nothing an install does makes the bind mount source \"\\\$CONF_DIRECTORY/\\\$NAME/\" \(/etc/b here\)" err &&
+  edit b/manifest.json "\"installedFilesTemplate\"" "\"renameFiles\": {\"/etc/app/greeting.conf\": \"\$CONF_DIRECTORY/\$NAME/greeting.conf\"},
+  \"installedFilesTemplate\"" &&
+  sc_build validate b 2>err &&
+  expect_grep "^b: 0 errors, 0 warnings$" err &&
+  rm b/tmpfiles.template && rm -r b/hostfs &&
+  sc_build validate b 2>err &&
+  expect_grep "^b: 0 errors, 0 warnings$" err
+'
+
 test_expect_success 'usage: --help on stdout, bad options and --set without = exit 2' '
   sc_build validate --help >out && grep -q "^usage: sc-build validate" out &&
   expect_exit 2 sc_build validate --bogus p &&

@@ -107,6 +107,25 @@ test_expect_success UMOCI 'a file the base deleted with a whiteout is missing' '
   expect_grep "/bin/sh, the interpreter on the #! line of /usr/bin/start, is missing from the image \(rootfs/ over oci:base.oci:nosh\)" "$TEST_TMP/.stderr"
 '
 
+# Debian 12's umoci 0.4.7 ends an inserted layer right after the file's
+# data (no tar padding or end blocks): its digest matches, and only an
+# install would fail, with libarchive's bare "Truncated input file".
+test_expect_success UMOCI 'a base layer written truncated by umoci insert is refused, naming it and the base' '
+  umoci new --image base.oci:inserted &&
+  printf "#!/bin/sh\n" >start.sh &&
+  umoci insert --image base.oci:inserted start.sh /etc/start.sh &&
+  layer=$(python3 -c "import json,sys; r=sys.argv[1]; i=json.load(open(r+\"/index.json\")); d=[m for m in i[\"manifests\"] if m[\"annotations\"][\"org.opencontainers.image.ref.name\"]==\"inserted\"][0]; print(json.load(open(r+\"/blobs/sha256/\"+d[\"digest\"][7:]))[\"layers\"][-1][\"digest\"])" base.oci) &&
+  if gzip -dc "base.oci/blobs/sha256/${layer#sha256:}" | tar tf - >/dev/null 2>&1; then
+    echo "# this umoci writes whole layers: nothing to refuse"
+  else
+    expect_exit 1 sc_build validate script --from oci:base.oci:inserted &&
+    expect_grep "^sc-build: error: --from oci:base.oci:inserted: layer $layer: the layer is a truncated tar .*make the base again with .umoci unpack. and .umoci repack." "$TEST_TMP/.stderr" &&
+    expect_exit 1 sc_build build script -o refused.oci --from oci:base.oci:inserted &&
+    expect_grep "layer $layer: the layer is a truncated tar" "$TEST_TMP/.stderr" &&
+    test ! -e refused.oci
+  fi
+'
+
 test_expect_success CC 'a dynamic program without its libc fails naming libc.so.6' '
   printf "int main(void) { return 0; }\n" >hello.c &&
   cc -o hello hello.c &&

@@ -177,8 +177,9 @@ test_expect_success '--tag replacement in an existing layout keeps the other tag
 test_expect_success '--from oci:BASE:TAG puts the base layers first and keeps its config' '
   umoci init --layout base.oci &&
   umoci new --image base.oci:base &&
-  mkdir -p basefs/etc && echo from-base >basefs/etc/base-file &&
-  umoci insert --image base.oci:base basefs/etc/base-file /etc/base-file &&
+  umoci unpack --image base.oci:base basefs >/dev/null &&
+  mkdir -p basefs/rootfs/etc && echo from-base >basefs/rootfs/etc/base-file &&
+  umoci repack --image base.oci:base basefs >/dev/null &&
   umoci config --image base.oci:base --config.env FOO=bar --config.cmd /bin/true &&
   skopeo inspect oci:base.oci:base >base.json &&
   sc_build --json build proj -o layered.oci --from oci:base.oci:base >l.json &&

@@ -42,6 +42,9 @@ assert c[\"root\"] == {\"path\": \"rootfs\", \"readonly\": True}
 " "$R/$A/svc.0/config.json"
 '
 
+# installed-files lists what atomic's would (not /etc/svc, which it makes
+# unrecorded as the parent of a file); sc-build keeps the directories it
+# made apart, to remove them at uninstall.
 test_expect_success 'info holds the values, the image and the revision' '
   python3 -c "
 import json,sys
@@ -52,7 +55,9 @@ assert v[\"NAME\"] == \"svc\" and v[\"DESTDIR\"] == \"/var/lib/containers/atomic
 assert i[\"image\"].startswith(\"oci:/\") and i[\"image\"].endswith(\"img.oci:svc:1\"), i[\"image\"]
 assert len(i[\"revision\"]) == 64 and v[\"IMAGE_ID\"] == i[\"revision\"]
 assert i[\"has-container-service\"] is True
-assert i[\"installed-files\"] == [\"/etc/svc\", \"/etc/svc/greeting.conf\"], i[\"installed-files\"]
+assert i[\"installed-files\"] == [\"/etc/svc/greeting.conf\"], i[\"installed-files\"]
+assert i[\"installed-files-checksum\"].keys() == {\"/etc/svc/greeting.conf\"}, i
+assert i[\"sc-build-made-directories\"] == [\"/etc/svc\"], i
 " "$R/$A/svc.0/info"
 '
 

@@ -99,6 +99,34 @@ test_expect_success ATOMIC 'sc-build updates, rolls back and uninstalls what ato
   gone live-atomic hw
 '
 
+# renameFiles applied from the root down on the path renamed so far
+# (atomic's _do_rename_path): a renamed directory carries its files, a key
+# under its old name is not used and one under its new name renames
+# further.  The host files of both installs are the same.
+test_expect_success ATOMIC 'nested renameFiles put the host files where atomic puts them (atomic)' '
+  rm -rf image-nest && cp -R "$ATOMIC_TESTS/svc" image-nest &&
+  mkdir -p image-nest/rootfs/usr/bin &&
+  python3 "$ATOMIC_TESTS/tiny-elf.py" >image-nest/rootfs/usr/bin/hello &&
+  chmod 755 image-nest/rootfs/usr/bin/hello &&
+  echo extra >image-nest/hostfs/etc/app/extra.conf &&
+  python3 -c "
+import json, sys
+m = json.load(open(sys.argv[1]))
+m[\"renameFiles\"] = {\"/etc/app\": \"\$CONF_DIRECTORY/\$NAME-dir\",
+                    \"/etc/app/app.conf\": \"/etc/ignored/app.conf\",
+                    \"/etc/web-dir/extra.conf\": \"/etc/chained.conf\"}
+json.dump(m, open(sys.argv[1], \"w\"))
+" image-nest/manifest.json &&
+  sc_build build image-nest --format ostree --repo "$REPO" --tag nest:1 -q &&
+  atomic render "$PWD/atomic-nest" web nest:1 $ATOMIC_TEST_VALUES >/dev/null &&
+  sc_build install ostree:nest:1@"$REPO" --name web --root sc-nest $(set_args) >/dev/null &&
+  (cd atomic-nest && find etc -type f ! -path "etc/systemd/*" ! -path "etc/tmpfiles.d/*" | LC_ALL=C sort) >atomic.files &&
+  (cd sc-nest && find etc -type f ! -path "etc/systemd/*" ! -path "etc/tmpfiles.d/*" | LC_ALL=C sort) >sc.files &&
+  printf "%s\n" etc/chained.conf etc/svc/greeting.conf etc/web-dir/app.conf >want.files &&
+  diff -u want.files atomic.files &&
+  diff -u atomic.files sc.files
+'
+
 test_expect_success ATOMIC 'atomic updates, rolls back and uninstalls what sc-build installed (atomic)' '
   sc_build install ostree:hello:1@"$REPO" --name hw --root live-sc $(set_args) >/dev/null 2>&1 &&
   atomic update "$PWD/live-sc" hw RECEIVER=Venus >/dev/null &&

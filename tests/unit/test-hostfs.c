@@ -150,11 +150,86 @@ static void test_large_templated_file_refused(void **state)
   assert_int_equal(fstatat(f->root_fd, "etc/svc/svc.conf", &st, AT_SYMLINK_NOFOLLOW), -1);
 }
 
+/* renameFiles as atomic's _do_rename_path applies it: from the root down,
+ * on the path as renamed so far.  A renamed directory carries its files
+ * (a key under its old name is not consulted), and a key under its new
+ * name renames further. */
+static void test_renames_applied_from_the_root_down(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_mkdir_p_at(f->rootfs_fd, "exports/hostfs/etc/app", 0755, NULL), 0);
+  write_at(f->rootfs_fd, "exports/hostfs/etc/app/app.conf", "a\n");
+  write_at(f->rootfs_fd, "exports/hostfs/etc/app/other.conf", "o\n");
+  sc_values *rename = sc_values_new();
+  sc_values_set(rename, "/etc/app", "/etc/$NAME-web");
+  sc_values_set(rename, "/etc/app/app.conf", "/etc/ignored/app.conf");
+  sc_values_set(rename, "/etc/svc-web/other.conf", "/etc/chained.conf");
+  f->plan.rename = rename;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_hostfs_install(f->rootfs_fd, f->root_fd, &f->plan, &f->record, &err) < 0)
+    fail_msg("install: %s", err.msg);
+  _cleanup_free_ char *text = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/svc-web/app.conf", &text, NULL, NULL), 0);
+  assert_string_equal(text, "a\n");
+  free(text);
+  text = NULL;
+  assert_int_equal(sc_read_file_at(f->root_fd, "etc/chained.conf", &text, NULL, NULL), 0);
+  assert_string_equal(text, "o\n");
+  assert_int_equal(faccessat(f->root_fd, "etc/ignored", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+  assert_string_equal(json_string_value(json_object_get(f->record.renamed, "/etc/app/other.conf")),
+                      "/etc/chained.conf");
+  sc_values_free(rename);
+}
+
+/* info lists what atomic's installer records (files, and the directories
+ * empty in hostfs/); the other directories made, parents included, are
+ * kept apart, and read back before the files for an uninstall. */
+static void test_made_directories_kept_apart(void **state)
+{
+  fixture *f = *state;
+  write_at(f->rootfs_fd, "exports/hostfs/etc/svc/svc.conf", "x\n");
+  assert_int_equal(sc_mkdir_p_at(f->rootfs_fd, "exports/hostfs/var/empty", 0755, NULL), 0);
+  sc_values *rename = sc_values_new();
+  sc_values_set(rename, "/etc/svc/svc.conf", "/opt/$NAME/svc.conf");
+  f->plan.rename = rename;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_hostfs_install(f->rootfs_fd, f->root_fd, &f->plan, &f->record, &err) < 0)
+    fail_msg("install: %s", err.msg);
+  json_t *info = json_object();
+  sc_hostfs_record_to_info(&f->record, info);
+  json_t *want_files = json_pack("[s, s]", "/opt/svc/svc.conf", "/var/empty");
+  json_t *want_made = json_pack("[s, s, s, s, s]", "/etc", "/etc/svc", "/opt", "/opt/svc", "/var");
+  char *got = json_dumps(info, JSON_SORT_KEYS);
+  assert_true(json_equal(json_object_get(info, "installed-files"), want_files) || !puts(got));
+  assert_true(json_equal(json_object_get(info, SC_INFO_MADE_DIRECTORIES), want_made) || !puts(got));
+  assert_string_equal(json_string_value(json_object_get(
+                          json_object_get(info, "installed-files-checksum"), "/var/empty")),
+                      "0");
+  free(got);
+  json_t *files = NULL, *checksums = NULL;
+  sc_hostfs_info_files(info, &files, &checksums);
+  assert_int_equal(json_array_size(files), 7);
+  assert_string_equal(json_string_value(json_array_get(files, 0)), "/etc");
+  assert_string_equal(json_string_value(json_array_get(files, 6)), "/var/empty");
+  assert_string_equal(json_string_value(json_object_get(checksums, "/opt/svc")), "0");
+  assert_int_equal(sc_hostfs_remove(f->root_fd, files, checksums, NULL, &err), 0);
+  assert_int_equal(faccessat(f->root_fd, "opt", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+  assert_int_equal(faccessat(f->root_fd, "var", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+  json_decref(files);
+  json_decref(checksums);
+  json_decref(want_files);
+  json_decref(want_made);
+  json_decref(info);
+  sc_values_free(rename);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_large_sparse_file_streamed, setup, teardown),
       cmocka_unit_test_setup_teardown(test_large_templated_file_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_renames_applied_from_the_root_down, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_made_directories_kept_apart, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -303,6 +303,41 @@ static void test_not_a_tar_fails_clearly(void **state)
   close(fd);
 }
 
+/* A tar that ends right after the last file's data, as `umoci insert`
+ * of umoci 0.4.7 writes it: the error says what the layer is and what to
+ * do, not only libarchive's "Truncated input file". */
+static void test_truncated_tar_explained(void **state)
+{
+  fixture *f = *state;
+  unsigned char buf[4096];
+  size_t used = 0;
+  struct archive *a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  assert_int_equal(archive_write_open_memory(a, buf, sizeof buf, &used), ARCHIVE_OK);
+  struct archive_entry *e = archive_entry_new();
+  archive_entry_set_pathname(e, "etc/start.sh");
+  archive_entry_set_filetype(e, AE_IFREG);
+  archive_entry_set_perm(e, 0755);
+  archive_entry_set_size(e, 10);
+  assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+  archive_write_data(a, "#!/bin/sh\n", 10);
+  archive_entry_free(e);
+  archive_write_close(a);
+  archive_write_free(a);
+  char path[] = "/tmp/sc-test-cut.XXXXXX";
+  int fd = mkstemp(path);
+  unlink(path);
+  assert_int_equal(write(fd, buf, 512 + 10), 512 + 10);
+  lseek(fd, 0, SEEK_SET);
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_unpack_layer_fd(fd, f->rootfs_fd, "layer", NULL, NULL, &err), -1);
+  assert_non_null(strstr(err.msg, "Truncated"));
+  assert_non_null(strstr(err.msg, "the layer is a truncated tar"));
+  assert_non_null(strstr(err.msg, "`umoci unpack` and `umoci repack`"));
+  sc_error_clear(&err);
+  close(fd);
+}
+
 static void test_digest_checked_while_reading(void **state)
 {
   fixture *f = *state;
@@ -348,6 +383,7 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_whiteout_of_missing_path_is_fine, setup, teardown),
       cmocka_unit_test_setup_teardown(test_symlink_without_target_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_not_a_tar_fails_clearly, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_truncated_tar_explained, setup, teardown),
       cmocka_unit_test_setup_teardown(test_digest_checked_while_reading, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
