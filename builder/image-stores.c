@@ -92,16 +92,56 @@ static int64_t descriptor_size(const json_t *d)
   return json_integer_value(json_object_get(d, "size"));
 }
 
-/* The manifest's own size, its config's and its layers' (an index: its
- * manifests' sizes). */
+/* The manifest's own size, its config's and its layers'. */
 static int64_t image_size(const json_t *entry, const json_t *manifest)
 {
   int64_t size = descriptor_size(entry) + descriptor_size(json_object_get(manifest, "config"));
-  const char *lists[] = {"layers", "manifests"};
-  for (size_t k = 0; k < 2; k++) {
-    size_t i;
-    json_t *d;
-    json_array_foreach(json_object_get(manifest, lists[k]), i, d) size += descriptor_size(d);
+  size_t i;
+  json_t *d;
+  json_array_foreach(json_object_get(manifest, "layers"), i, d) size += descriptor_size(d);
+  return size;
+}
+
+/* Add d's size when its digest is not in seen yet. */
+static int64_t size_once(json_t *seen, const json_t *d)
+{
+  const char *digest = json_string_value(json_object_get(d, "digest"));
+  if (digest == NULL || json_object_get(seen, digest))
+    return 0;
+  json_object_set_new(seen, digest, json_true());
+  return descriptor_size(d);
+}
+
+/* An image index (a multi-platform image): what its blobs take, each
+ * counted once however many platforms share it (the index, and each
+ * platform's manifest, config and layers), and its newest platform's
+ * created date (RFC 3339 in UTC sorts as text), NULL when none has one. */
+static int64_t index_totals(const layout *l, const json_t *entry, const json_t *index,
+                            json_t **created)
+{
+  _cleanup_(json_decrefp) json_t *seen = json_object();
+  int64_t size = size_once(seen, entry);
+  const char *newest = NULL;
+  size_t i;
+  json_t *d;
+  json_array_foreach(json_object_get(index, "manifests"), i, d)
+  {
+    size += size_once(seen, d);
+    _cleanup_(json_decrefp) json_t *m =
+        read_json_blob(l, json_string_value(json_object_get(d, "digest")));
+    const json_t *config_d = json_object_get(m, "config");
+    size += size_once(seen, config_d);
+    size_t k;
+    json_t *layer;
+    json_array_foreach(json_object_get(m, "layers"), k, layer) size += size_once(seen, layer);
+    _cleanup_(json_decrefp) json_t *config =
+        read_json_blob(l, json_string_value(json_object_get(config_d, "digest")));
+    const char *when = json_string_value(json_object_get(config, "created"));
+    if (when && (newest == NULL || strcmp(when, newest) > 0)) {
+      json_decref(*created);
+      *created = json_string(when);
+      newest = json_string_value(*created);
+    }
   }
   return size;
 }
@@ -134,10 +174,15 @@ static json_t *layout_entry(const layout *l, const char *kind, const json_t *ent
       l, json_string_value(json_object_get(json_object_get(manifest, "config"), "digest")));
   _cleanup_free_ char *reference =
       tag ? xasprintf("oci:%s:%s", l->path, tag) : xasprintf("oci:%s", l->path);
+  json_t *index_created = NULL;
+  int64_t size = json_is_array(json_object_get(manifest, "manifests"))
+                     ? index_totals(l, entry, manifest, &index_created)
+                     : image_size(entry, manifest);
   json_t *o =
       json_pack("{s:s, s:s, s:s, s:s?, s:I, s:O?}", "store", l->path, "kind", kind, "reference",
-                reference, "digest", digest, "size", (json_int_t)image_size(entry, manifest),
-                "created", json_object_get(config, "created"));
+                reference, "digest", digest, "size", (json_int_t)size, "created",
+                index_created ? index_created : json_object_get(config, "created"));
+  json_decref(index_created);
   if (json_object_get(o, "created") == NULL)
     json_object_set_new(o, "created", json_null());
   split_tag(tag, strcmp(kind, "cache") == 0, o);

@@ -200,6 +200,16 @@ test_expect_success 'inspect shows the index and each platform' '
   test "$(json_get i.json "d[\"platforms\"][1][\"architecture\"]")" = arm64
 '
 
+test_expect_success 'images lists an index with every platform'"'"'s blobs counted once, and a date' '
+  sc_build --json images --layout mp.oci >im.json &&
+  test "$(json_get im.json "len(d[\"images\"])")" = 1 &&
+  test "$(json_get im.json "d[\"images\"][0][\"size\"]")" = \
+       "$(python3 -c "import os,sys; b=sys.argv[1]; print(sum(os.path.getsize(os.path.join(b, f)) for f in os.listdir(b)))" mp.oci/blobs/sha256)" &&
+  sc_build --json inspect oci:mp.oci >mpi.json &&
+  test "$(json_get im.json "d[\"images\"][0][\"created\"]")" = \
+       "$(json_get mpi.json "max(p[\"created\"] for p in d[\"platforms\"])")"
+'
+
 test_expect_success 'docker-archive and --format ostree refuse several platforms' '
   expect_exit 2 sc_build build mp --platform linux/amd64,linux/arm64 --format docker-archive -o x.tar &&
   expect_grep "one platform per tag" "$TEST_TMP/.stderr" &&
