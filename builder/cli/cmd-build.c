@@ -67,7 +67,7 @@ static const char build_usage[] =
     "      --json           print one JSON document on stdout\n"
     "  -q, --quiet          print errors only\n"
     "  -v, --verbose        more detail\n"
-    "  -h, --help           show this help\n";
+    "  -h, --help           show this help\n\n" SC_CLI_REGISTRY_HELP;
 
 enum {
   OPT_FROM = 0x2001,
@@ -300,36 +300,38 @@ static int check_compression_level(sc_cli *cli, const sc_build_options *b)
                             gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
 }
 
+static const struct option build_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"tag", required_argument, NULL, 't'},
+    {"label", required_argument, NULL, 'l'},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"os", required_argument, NULL, OPT_OS},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
+    {"annotation", required_argument, NULL, OPT_ANNOTATION},
+    {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
+    {"set", required_argument, NULL, OPT_SET},
+    {"compression", required_argument, NULL, OPT_COMPRESSION},
+    {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
+    SC_CLI_REGISTRY_OPTIONS,
+    SC_CLI_GLOBAL_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_build_options = {build_options, "o:f:t:l:" SC_CLI_GLOBAL_SHORT};
+
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
 {
-  static const struct option options[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"format", required_argument, NULL, 'f'},
-      {"tag", required_argument, NULL, 't'},
-      {"label", required_argument, NULL, 'l'},
-      {"from", required_argument, NULL, OPT_FROM},
-      {"arch", required_argument, NULL, OPT_ARCH},
-      {"os", required_argument, NULL, OPT_OS},
-      {"variant", required_argument, NULL, OPT_VARIANT},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
-      {"annotation", required_argument, NULL, OPT_ANNOTATION},
-      {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
-      {"set", required_argument, NULL, OPT_SET},
-      {"compression", required_argument, NULL, OPT_COMPRESSION},
-      {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
-      {"threads", required_argument, NULL, OPT_THREADS},
-      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
-      {"repo", required_argument, NULL, OPT_REPO},
-      {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
-      SC_CLI_REGISTRY_OPTIONS,
-      SC_CLI_GLOBAL_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("build", argc, argv, "o:f:t:l:" SC_CLI_GLOBAL_SHORT, options,
-                              &err)) != -1) {
+  while ((opt = sc_cli_getopt("build", argc, argv, sc_cmd_build_options.shortopts,
+                              sc_cmd_build_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

@@ -56,7 +56,8 @@ static const char usage[] =
     "(--all, the default): every platform's blobs and manifest, then the index under\n"
     "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
     "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
-    "image: the host's, or --platform's.\n";
+    "image: the host's, or --platform's.\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum {
   OPT_CHUNK_SIZE = 0x1300,
@@ -341,21 +342,23 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
   return push_to_registry(cli, image, dest, reg, digestfile, sign_by, sigstore, options);
 }
 
+static const struct option push_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
+    {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"sign-by", required_argument, NULL, OPT_SIGN_BY},
+    {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
+    {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_push_options = {push_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
-      {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
-      {"jobs", required_argument, NULL, OPT_JOBS},
-      {"sign-by", required_argument, NULL, OPT_SIGN_BY},
-      {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
-      {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
-      {"all", no_argument, NULL, OPT_ALL},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      {NULL, 0, NULL, 0},
-  };
   sc_push_options push = {.all = true, .tmpdir = sc_cli_tmpdir()};
   sc_platform platform = {0};
   sc_image_platform want = {0};
@@ -364,7 +367,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   sigstore_args sigstore = {0};
   int opt, taken;
-  while ((opt = sc_cli_getopt("push", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("push", argc, argv, sc_cmd_push_options.shortopts,
+                              sc_cmd_push_options.longopts, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {
