@@ -163,7 +163,7 @@ static int write_archive(const sc_image_set *set, const sc_image_ref *dest, int6
     json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
     rc = blobs_fd < 0 ? -1
                       : sc_docker_archive_write(blobs_fd, image->manifest, diff_ids, tag, fd, mtime,
-                                                interrupted, err);
+                                                NULL, interrupted, err);
   } else {
     layout_fd = sc_store_tmp_dir(tmpdir, "sc-write-", 0700, NULL, &layout_path, err);
     rc = layout_fd < 0 || add_to_layout(set, layout_fd, dest->ref, err) < 0

@@ -207,6 +207,12 @@ void sc_cli_progress_clear(sc_cli_progress *p);
 /* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
 void sc_cli_log_request(const char *method, const char *path, long status, const char *origin,
                         void *user);
+/* --digestfile FILE (push, build): the digest and a newline, as skopeo
+ * writes it. */
+int sc_cli_write_digestfile(const char *path, const char *digest, sc_error *err);
+/* Before the work: a --digestfile that cannot be written would fail the
+ * job after the image is published or built. */
+int sc_cli_check_digestfile(const char *path, sc_error *err);
 /* Progress/info line on stderr unless --quiet or --json. */
 void sc_cli_info(sc_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -83,22 +83,6 @@ static void on_progress(const char *digest, sc_push_blob_state state, int64_t do
   sc_cli_progress_update(user, digest, state_names[state], done, total);
 }
 
-static int write_digestfile(const char *path, const char *digest, sc_error *err)
-{
-  _cleanup_free_ char *text = xasprintf("%s\n", digest);
-  return sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
-}
-
-/* Before pushing: a --digestfile that cannot be written would fail the
- * job after the image is published. */
-static int check_digestfile(const char *path, sc_error *err)
-{
-  _cleanup_free_ char *dir = sc_path_dirname(path);
-  if (access(dir, W_OK) < 0)
-    return sc_error_set_errno(err, errno, "--digestfile %s: cannot write in %s", path, dir);
-  return 0;
-}
-
 static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
 {
   if (cli->json) {
@@ -126,7 +110,7 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
 static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
                   const char *config_digest, sc_error *err)
 {
-  if (digestfile && write_digestfile(digestfile, digest, err) < 0)
+  if (digestfile && sc_cli_write_digestfile(digestfile, digest, err) < 0)
     return sc_error_prefix(err, "wrote %s, but", dest->text);
   if (cli->json)
     sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
@@ -183,7 +167,7 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   sc_image_source src;
   sc_image *opened = NULL;
   reg->pull_all = platform == NULL; /* an index is copied whole */
-  if ((digestfile && check_digestfile(digestfile, err) < 0) ||
+  if ((digestfile && sc_cli_check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
   _cleanup_free_ char *index_digest = NULL;
@@ -273,7 +257,7 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   EVP_PKEY *sigstore_key = NULL;
   _cleanup_free_ char *signature = NULL;
   int rc = SC_EXIT_OK;
-  if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
+  if ((digestfile && sc_cli_check_digestfile(digestfile, &err) < 0) ||
       prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
       prepare_sigstore(sigstore, dest, reg, &sigstore_key, &err) < 0 ||
       sc_cli_registry_creds_for(reg, dest, &err) < 0) {
@@ -293,7 +277,7 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
     sc_error_prefix(&err, "pushed %s as %s, but not signed:", result.reference,
                     result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
-  } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
+  } else if (digestfile && sc_cli_write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
     sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else {
