@@ -177,13 +177,10 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
     return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
   }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
+  char digest[SC_DIGEST_LEN + 1];
   if (rc == 0)
-    rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err);
-  /* a docker-archive holds no manifest: its image is named by its config */
-  bool docker_archive = dest->transport->transport == SC_TRANSPORT_DOCKER_ARCHIVE;
-  const char *digest = rc < 0           ? NULL
-                       : docker_archive ? opened->config_descriptor.digest
-                                        : opened->manifest_digest;
+    rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), digest,
+                        err);
   if (rc == 0)
     rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
   sc_image_free(opened);

@@ -54,6 +54,14 @@ test_expect_success 'a base with several layers, one of them twice, and zstd: st
   test "$(json_get zstd.json "d[\"digest\"]")" = "$(json_get based.json "d[\"digest\"]")"
 '
 
+test_expect_success 'push to a docker-archive reports that digest too, not the config'\''s' '
+  sc_build --json push oci:hw.oci:hello-world:latest docker-archive:pushed.tar:hw:1 \
+    --digestfile pushed.digest >pushed.json &&
+  check pushed.tar pushed.json &&
+  echo "$want" | cmp - pushed.digest &&
+  test "$want" != "$(json_get pushed.json "d[\"config_digest\"]")"
+'
+
 test_lazy_prereq PODMAN '
   command -v podman && [ "$(id -u)" = 0 ] &&
   podman --root "$TEST_TMP/pstore" --runroot "$TEST_TMP/prun" --storage-driver vfs images
