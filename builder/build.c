@@ -636,9 +636,9 @@ static int write_archive(build_ctx *c, sc_error *err)
   if (c->opts->format == SC_FORMAT_OCI_ARCHIVE)
     r = sc_oci_archive_write(c->layout_fd, fd, c->mtime, c->opts->interrupted, err);
   else
-    r = sc_docker_archive_write(c->blobs_fd, c->manifest,
-                                json_object_get(json_object_get(c->config, "rootfs"), "diff_ids"),
-                                c->result->tag, fd, c->mtime, c->opts->interrupted, err);
+    r = sc_docker_archive_write(
+        c->blobs_fd, c->manifest, json_object_get(json_object_get(c->config, "rootfs"), "diff_ids"),
+        c->result->tag, fd, c->mtime, c->result->manifest_digest, c->opts->interrupted, err);
   if (r < 0)
     return sc_error_prefix(err, "writing %s", c->result->path);
   if (fsync(fd) < 0)

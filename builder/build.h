@@ -86,6 +86,9 @@ typedef struct sc_build_result {
   char *path;         /* DEST as written */
   char *reference;    /* "oci:hello-world.oci:hello-world:latest" */
   char *tag;
+  /* A docker-archive holds no manifest: its digest is then that of the
+   * manifest containers/image makes for it (sc_docker_archive_write), as
+   * skopeo and podman report it. */
   char manifest_digest[SC_DIGEST_LEN + 1];
   char config_digest[SC_DIGEST_LEN + 1];
   json_t *layers; /* the manifest's layer descriptors, base first */

@@ -191,9 +191,11 @@ static int measure_layer(int fd, const char *media_type, const char *diff_id, in
   return 0;
 }
 
+/* Add a layer, uncompressed, as DIFF_ID_HEX/layer.tar; *size is its
+ * size there. */
 static int add_layer(struct archive *a, int blobs_fd, const char *digest, const char *media_type,
-                     const char *diff_id, int64_t mtime, volatile const int *interrupted,
-                     sc_error *err)
+                     const char *diff_id, int64_t mtime, int64_t *size_out,
+                     volatile const int *interrupted, sc_error *err)
 {
   if (!sc_digest_is_valid(digest) || !sc_digest_is_valid(diff_id))
     return sc_error_set(err, SC_E_INVALID, "malformed layer digest");
@@ -230,6 +232,7 @@ static int add_layer(struct archive *a, int blobs_fd, const char *digest, const 
   }
   if (n < 0 || total != size)
     return sc_error_set(err, SC_E_INVALID, "layer %s changed while reading", digest);
+  *size_out = size;
   return 0;
 }
 
@@ -255,16 +258,19 @@ static int compare_members(const void *a, const void *b)
   return strcmp(((const archive_member *)a)->name, ((const archive_member *)b)->name);
 }
 
+/* layer_sizes[i]: the size of layer i as written (uncompressed). */
 static int write_members(struct archive *a, archive_member *members, size_t n, int blobs_fd,
                          const json_t *manifest, const json_t *diff_ids, const char *config_name,
                          const char *manifest_text, const char *repositories_text, int64_t mtime,
-                         volatile const int *interrupted, sc_error *err)
+                         int64_t *layer_sizes, volatile const int *interrupted, sc_error *err)
 {
   const char *config_digest =
       json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
   for (size_t i = 0; i < n; i++) {
-    if (i > 0 && strcmp(members[i].name, members[i - 1].name) == 0)
-      continue; /* the same layer twice */
+    if (i > 0 && strcmp(members[i].name, members[i - 1].name) == 0) {
+      layer_sizes[members[i].layer] = layer_sizes[members[i - 1].layer]; /* the same layer twice */
+      continue;
+    }
     const char *name = members[i].name;
     int r;
     if (members[i].layer >= 0) {
@@ -272,7 +278,7 @@ static int write_members(struct archive *a, archive_member *members, size_t n, i
       r = add_layer(a, blobs_fd, json_string_value(json_object_get(l, "digest")),
                     json_string_value(json_object_get(l, "mediaType")),
                     json_string_value(json_array_get(diff_ids, (size_t)members[i].layer)), mtime,
-                    interrupted, err);
+                    &layer_sizes[members[i].layer], interrupted, err);
     } else if (strcmp(name, config_name) == 0) {
       r = add_file(a, name, blobs_fd, sc_digest_hex(config_digest), mtime, interrupted, err);
     } else if (strcmp(name, "manifest.json") == 0) {
@@ -286,9 +292,40 @@ static int write_members(struct archive *a, archive_member *members, size_t n, i
   return 0;
 }
 
+/* The manifest containers/image makes up for a docker-archive, which
+ * holds none (docker/internal/tarfile's Source.GetManifest): schema 2, the
+ * config as stored, each layer of the config's diff_ids by its diff_id and
+ * its size in the archive, all with the (gzip) layer type whatever their
+ * compression; Go's json.Marshal of it, compact, fields in struct order.
+ * Its digest is what skopeo inspect and podman report for the archive. */
+static void docker_archive_manifest_digest(const json_t *manifest, const json_t *diff_ids,
+                                           const int64_t *layer_sizes,
+                                           char digest[SC_DIGEST_LEN + 1])
+{
+  json_t *config = json_object_get(manifest, "config");
+  json_t *layers = json_array();
+  for (size_t i = 0; i < json_array_size(diff_ids); i++)
+    json_array_append_new(
+        layers, json_pack("{s:s,s:I,s:O}", "mediaType", SC_MEDIA_TYPE_DOCKER_LAYER, "size",
+                          (json_int_t)layer_sizes[i], "digest", json_array_get(diff_ids, i)));
+  _cleanup_(json_decrefp) json_t *m =
+      json_pack("{s:i,s:s,s:{s:s,s:O,s:O},s:o}", "schemaVersion", 2, "mediaType",
+                SC_MEDIA_TYPE_DOCKER_MANIFEST, "config", "mediaType", SC_MEDIA_TYPE_DOCKER_CONFIG,
+                "size", json_object_get(config, "size"), "digest",
+                json_object_get(config, "digest"), "layers", layers);
+  _cleanup_free_ char *text = json_dumps(m, JSON_COMPACT | JSON_PRESERVE_ORDER);
+  if (text == NULL)
+    abort();
+  sc_digest_writer w;
+  sc_digest_writer_init(&w, -1);
+  sc_digest_writer_write(&w, text, strlen(text), NULL);
+  sc_digest_writer_finish(&w, digest);
+}
+
 int sc_docker_archive_write(int blobs_fd, const json_t *manifest, const json_t *diff_ids,
                             const char *repo_tag, int out_fd, int64_t mtime,
-                            volatile const int *interrupted, sc_error *err)
+                            char digest[SC_DIGEST_LEN + 1], volatile const int *interrupted,
+                            sc_error *err)
 {
   const char *config_digest =
       json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
@@ -321,12 +358,15 @@ int sc_docker_archive_write(int blobs_fd, const json_t *manifest, const json_t *
   _cleanup_(archive_write_freep) struct archive *a = tar_writer_open(out_fd, err);
   if (a == NULL)
     return -1;
+  _cleanup_free_ int64_t *layer_sizes = xcalloc(n, sizeof *layer_sizes);
   if (write_members(a, members, n + 3, blobs_fd, manifest, diff_ids, config_name, manifest_text,
-                    repositories_text, mtime, interrupted, err) < 0)
+                    repositories_text, mtime, layer_sizes, interrupted, err) < 0)
     return -1;
   if (archive_write_close(a) != ARCHIVE_OK)
     return sc_error_set(err, SC_E_INVALID, "cannot finish the archive: %s",
                         archive_error_string(a));
+  if (digest)
+    docker_archive_manifest_digest(manifest, diff_ids, layer_sizes, digest);
   return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <jansson.h>
 #include <sc/error.h>
 
+#include "digest.h"
+
 /* Write the layout at layout_fd as a tar to out_fd. */
 int sc_oci_archive_write(int layout_fd, int out_fd, int64_t mtime, volatile const int *interrupted,
                          sc_error *err);
@@ -24,10 +26,14 @@ int sc_oci_archive_extract(int fd, int dest_fd, sc_error *err);
 
 /* Write the image `manifest` (an OCI manifest whose blobs are in
  * blobs_fd) with diff_ids (array of "sha256:<hex>", from its config) as a
- * docker-archive to out_fd, tagged repo_tag ("name:tag"). */
+ * docker-archive to out_fd, tagged repo_tag ("name:tag").  digest (unless
+ * NULL) receives the archive's manifest digest as containers/image's
+ * docker-archive transport gives it (skopeo inspect, podman): the archive
+ * has no manifest of its own, so that one is the digest its users see. */
 int sc_docker_archive_write(int blobs_fd, const json_t *manifest, const json_t *diff_ids,
                             const char *repo_tag, int out_fd, int64_t mtime,
-                            volatile const int *interrupted, sc_error *err);
+                            char digest[SC_DIGEST_LEN + 1], volatile const int *interrupted,
+                            sc_error *err);
 
 /* Read the image of a docker-archive (from fd) that ref (NAME:TAG among
  * its RepoTags, docker.io/library/ optional) or index (>= 0) names, or

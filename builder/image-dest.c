@@ -163,7 +163,7 @@ static int write_archive(const sc_image_set *set, const sc_image_ref *dest, int6
     json_t *diff_ids = json_object_get(json_object_get(image->config, "rootfs"), "diff_ids");
     rc = blobs_fd < 0 ? -1
                       : sc_docker_archive_write(blobs_fd, image->manifest, diff_ids, tag, fd, mtime,
-                                                interrupted, err);
+                                                set->archive_digest, interrupted, err);
   } else {
     layout_fd = sc_store_tmp_dir(tmpdir, "sc-write-", 0700, NULL, &layout_path, err);
     rc = layout_fd < 0 || add_to_layout(set, layout_fd, dest->ref, err) < 0
@@ -218,10 +218,12 @@ static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *
 }
 
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
-                   const char *tmpdir, volatile const int *interrupted, sc_error *err)
+                   const char *tmpdir, volatile const int *interrupted,
+                   char digest[SC_DIGEST_LEN + 1], sc_error *err)
 {
   const sc_image *one[] = {image};
-  sc_image_set set = {.images = one, .count = 1};
+  snprintf(digest, SC_DIGEST_LEN + 1, "%s", image->manifest_digest);
+  sc_image_set set = {.images = one, .count = 1, .archive_digest = digest};
   return sc_image_write_set(&set, destination, mtime, tmpdir, interrupted, err);
 }
 

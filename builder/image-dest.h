@@ -19,9 +19,16 @@
 #include <sc/image.h>
 #include <sc/imageref.h>
 
-/* tmpdir: where an oci-archive's layout is put together (sc_store_tmp_base). */
+#include "digest.h"
+
+/* tmpdir: where an oci-archive's layout is put together (sc_store_tmp_base).
+ * digest receives the digest tools report for what was written: the
+ * image's manifest digest, or for a docker-archive, which holds no
+ * manifest, that of the manifest containers/image makes for it
+ * (sc_docker_archive_write). */
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
-                   const char *tmpdir, volatile const int *interrupted, sc_error *err);
+                   const char *tmpdir, volatile const int *interrupted,
+                   char digest[SC_DIGEST_LEN + 1], sc_error *err);
 
 /* Several images of one layout: with index_digest, the image index (a
  * multi-platform image) whose manifests they are, written whole, the
@@ -31,6 +38,7 @@ typedef struct sc_image_set {
   const sc_image *const *images;
   size_t count;
   const char *index_digest;
+  char *archive_digest; /* NULL, or where a docker-archive's digest goes */
 } sc_image_set;
 
 int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,

@@ -23,6 +23,7 @@
 #define SC_MEDIA_TYPE_DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
 #define SC_MEDIA_TYPE_DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
 #define SC_MEDIA_TYPE_DOCKER_LAYER "application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define SC_MEDIA_TYPE_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
 #define SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER                                                         \
   "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 /* The prefix of schema 1's types (unsupported: refused with a reason). */

@@ -23,6 +23,27 @@ typedef struct sc_cli {
 
 typedef int (*sc_command_fn)(sc_cli *cli, int argc, char **argv);
 
+/* A command's options exactly as its parser reads them (sc_cli_getopt):
+ * the parser, `sc-build completion` and its test all read this one table,
+ * so completion cannot drift from what is parsed. */
+struct option;
+typedef struct sc_cli_options {
+  const struct option *longopts; /* ends with a NULL name */
+  const char *shortopts;         /* getopt's, without a leading '+' */
+} sc_cli_options;
+
+/* One per command: main.c's command table, in `sc-build --help` order,
+ * ending with a NULL name. */
+typedef struct sc_cli_command {
+  const char *name;
+  sc_command_fn fn;
+  const sc_cli_options *options;
+  const char *summary;
+} sc_cli_command;
+const sc_cli_command *sc_cli_commands(void);
+/* sc-build's own options, before the COMMAND. */
+extern const sc_cli_options sc_cli_main_options;
+
 /* One per builder/cli/cmd-NAME.c. argv[0] is the command name. */
 int sc_cmd_init(sc_cli *cli, int argc, char **argv);
 int sc_cmd_validate(sc_cli *cli, int argc, char **argv);
@@ -43,6 +64,16 @@ int sc_cmd_prune(sc_cli *cli, int argc, char **argv);
 int sc_cmd_push(sc_cli *cli, int argc, char **argv);
 int sc_cmd_login(sc_cli *cli, int argc, char **argv);
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
+int sc_cmd_completion(sc_cli *cli, int argc, char **argv);
+
+/* Each command's option table, exported by its cmd-NAME.c (update's,
+ * rollback's and uninstall's by install-args.c). */
+extern const sc_cli_options sc_cmd_init_options, sc_cmd_validate_options, sc_cmd_build_options,
+    sc_cmd_inspect_options, sc_cmd_sbom_options, sc_cmd_import_options, sc_cmd_install_options,
+    sc_cmd_update_options, sc_cmd_rollback_options, sc_cmd_uninstall_options, sc_cmd_list_options,
+    sc_cmd_test_options, sc_cmd_run_options, sc_cmd_images_options, sc_cmd_rmi_options,
+    sc_cmd_prune_options, sc_cmd_push_options, sc_cmd_login_options, sc_cmd_logout_options,
+    sc_cmd_completion_options;
 
 /* Turn SIGINT/SIGTERM/SIGHUP/SIGPIPE into a flag that long operations poll
  * (signals.c). */
@@ -64,6 +95,12 @@ void sc_cli_interrupt(void);
     "help", no_argument, NULL, 'h'                                                                 \
   }
 #define SC_CLI_GLOBAL_SHORT "qvh"
+/* Their lines in a command's --help. */
+#define SC_CLI_GLOBAL_HELP                                                                         \
+  "      --json           print one JSON document on stdout\n"                                     \
+  "  -q, --quiet          print errors only\n"                                                     \
+  "  -v, --verbose        more detail\n"                                                           \
+  "  -h, --help           show this help\n"
 bool sc_cli_global_option(sc_cli *cli, int opt);
 /* Recompute color/progress after options are parsed. */
 void sc_cli_finish_options(sc_cli *cli);
@@ -75,7 +112,6 @@ void sc_cli_finish_options(sc_cli *cli);
  * ("did you mean '--from'?").  Every mistake, a missing value too, is '?'
  * with err set (SC_E_USAGE, naming the option and where to read the
  * usage); the command prints it (sc_cli_fail_clear). */
-struct option;
 int sc_cli_getopt(const char *command, int argc, char **argv, const char *shortopts,
                   const struct option *options, sc_error *err);
 
@@ -171,6 +207,12 @@ void sc_cli_progress_clear(sc_cli_progress *p);
 /* --verbose: one registry request per line on stderr (sc_registry_log_fn). */
 void sc_cli_log_request(const char *method, const char *path, long status, const char *origin,
                         void *user);
+/* --digestfile FILE (push, build): the digest and a newline, as skopeo
+ * writes it. */
+int sc_cli_write_digestfile(const char *path, const char *digest, sc_error *err);
+/* Before the work: a --digestfile that cannot be written would fail the
+ * job after the image is published or built. */
+int sc_cli_check_digestfile(const char *path, sc_error *err);
 /* Progress/info line on stderr unless --quiet or --json. */
 void sc_cli_info(sc_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -64,10 +64,12 @@ static const char build_usage[] =
     "      --no-cache       build the rootfs layer even when rootfs/ is unchanged\n"
     "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
     "      --set K=V        a value an install would give, for validation (repeatable)\n"
+    "      --digestfile F   write the manifest digest to F (a docker-archive's: the one\n"
+    "                       skopeo and podman compute for it)\n"
     "      --json           print one JSON document on stdout\n"
     "  -q, --quiet          print errors only\n"
     "  -v, --verbose        more detail\n"
-    "  -h, --help           show this help\n";
+    "  -h, --help           show this help\n\n" SC_CLI_REGISTRY_HELP;
 
 enum {
   OPT_FROM = 0x2001,
@@ -85,12 +87,14 @@ enum {
   OPT_VARIANT,
   OPT_PLATFORM,
   OPT_FORCE_PLATFORM,
+  OPT_DIGESTFILE,
 };
 
 typedef struct build_args {
   const char *dir;
   bool ostree;      /* --format ostree */
   const char *repo; /* --repo */
+  const char *digestfile;
   sc_ostree_mode ostree_mode;
   sc_build_options build;
   sc_values *labels;
@@ -241,6 +245,9 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
   case OPT_REPO:
     a->repo = optarg;
     return 0;
+  case OPT_DIGESTFILE:
+    a->digestfile = optarg;
+    return 0;
   case OPT_OSTREE_MODE:
     if (sc_ostree_mode_parse(optarg, &a->ostree_mode, &err) < 0) {
       sc_error_clear(&err);
@@ -300,36 +307,39 @@ static int check_compression_level(sc_cli *cli, const sc_build_options *b)
                             gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
 }
 
+static const struct option build_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, 'f'},
+    {"tag", required_argument, NULL, 't'},
+    {"label", required_argument, NULL, 'l'},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"arch", required_argument, NULL, OPT_ARCH},
+    {"os", required_argument, NULL, OPT_OS},
+    {"variant", required_argument, NULL, OPT_VARIANT},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
+    {"annotation", required_argument, NULL, OPT_ANNOTATION},
+    {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
+    {"set", required_argument, NULL, OPT_SET},
+    {"compression", required_argument, NULL, OPT_COMPRESSION},
+    {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
+    {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
+    SC_CLI_REGISTRY_OPTIONS,
+    SC_CLI_GLOBAL_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_build_options = {build_options, "o:f:t:l:" SC_CLI_GLOBAL_SHORT};
+
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
 {
-  static const struct option options[] = {
-      {"output", required_argument, NULL, 'o'},
-      {"format", required_argument, NULL, 'f'},
-      {"tag", required_argument, NULL, 't'},
-      {"label", required_argument, NULL, 'l'},
-      {"from", required_argument, NULL, OPT_FROM},
-      {"arch", required_argument, NULL, OPT_ARCH},
-      {"os", required_argument, NULL, OPT_OS},
-      {"variant", required_argument, NULL, OPT_VARIANT},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
-      {"annotation", required_argument, NULL, OPT_ANNOTATION},
-      {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
-      {"set", required_argument, NULL, OPT_SET},
-      {"compression", required_argument, NULL, OPT_COMPRESSION},
-      {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
-      {"threads", required_argument, NULL, OPT_THREADS},
-      {"no-cache", no_argument, NULL, OPT_NO_CACHE},
-      {"repo", required_argument, NULL, OPT_REPO},
-      {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
-      SC_CLI_REGISTRY_OPTIONS,
-      SC_CLI_GLOBAL_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("build", argc, argv, "o:f:t:l:" SC_CLI_GLOBAL_SHORT, options,
-                              &err)) != -1) {
+  while ((opt = sc_cli_getopt("build", argc, argv, sc_cmd_build_options.shortopts,
+                              sc_cmd_build_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
@@ -524,8 +534,11 @@ static void take_pull_result(build_args *a, sc_build_result *result)
 static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build_result *result,
                  const sc_diags *diags, sc_error *err)
 {
+  if (a->digestfile && sc_cli_check_digestfile(a->digestfile, err) < 0)
+    return -1;
   if (!a->ostree) {
-    if (sc_build_image(project, &a->build, result, err) < 0)
+    if (sc_build_image(project, &a->build, result, err) < 0 ||
+        (a->digestfile && sc_cli_write_digestfile(a->digestfile, result->manifest_digest, err) < 0))
       return -1;
     take_pull_result(a, result);
     print_result(cli, a, result, diags);
@@ -533,6 +546,8 @@ static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build
   }
   sc_ostree_import_result imported = {0};
   int r = sc_build_ostree(project, &a->build, a->repo, a->ostree_mode, result, &imported, err);
+  if (r == 0 && a->digestfile)
+    r = sc_cli_write_digestfile(a->digestfile, result->manifest_digest, err);
   if (r == 0) {
     take_pull_result(a, result);
     print_ostree_result(cli, a, result, &imported, diags);

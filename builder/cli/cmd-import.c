@@ -17,7 +17,8 @@ static const char usage[] =
     "root, bare-user otherwise).\n"
     "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
     "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
-    "install it from: ostree:NAME:TAG@REPO.\n";
+    "install it from: ostree:NAME:TAG@REPO.\n"
+    "\n" SC_CLI_GLOBAL_HELP;
 
 enum { OPT_REPO = 0x1200, OPT_TAG, OPT_MODE };
 
@@ -70,20 +71,23 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   return rc;
 }
 
+static const struct option import_longopts[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    {"repo", required_argument, NULL, OPT_REPO},
+    {"tag", required_argument, NULL, OPT_TAG},
+    {"mode", required_argument, NULL, OPT_MODE},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_import_options = {import_longopts, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_import(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      {"repo", required_argument, NULL, OPT_REPO},
-      {"tag", required_argument, NULL, OPT_TAG},
-      {"mode", required_argument, NULL, OPT_MODE},
-      {NULL, 0, NULL, 0},
-  };
   sc_ostree_import_options import_options = {.interrupted = sc_cli_catch_interrupts()};
   const char *repo = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("import", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("import", argc, argv, sc_cmd_import_options.shortopts,
+                              sc_cmd_import_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

@@ -106,20 +106,22 @@ static void print_created(sc_cli *cli, const char *path, const char *skeleton, b
   printf("  sc-build validate %s\n  sc-build build %s\n", word, word);
 }
 
+static const struct option init_options[] = {
+    {"skeleton", required_argument, NULL, 's'},
+    {"list", no_argument, NULL, 'l'},
+    SC_CLI_GLOBAL_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_init_options = {init_options, "s:l" SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_init(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      {"skeleton", required_argument, NULL, 's'},
-      {"list", no_argument, NULL, 'l'},
-      SC_CLI_GLOBAL_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   const char *skeleton = NULL;
   bool list = false;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("init", argc, argv, "s:l" SC_CLI_GLOBAL_SHORT, options, &err)) !=
-         -1) {
+  while ((opt = sc_cli_getopt("init", argc, argv, sc_cmd_init_options.shortopts,
+                              sc_cmd_init_options.longopts, &err)) != -1) {
     switch (opt) {
     case 's':
       skeleton = optarg;

@@ -21,9 +21,7 @@ static const char inspect_usage[] =
     "docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache (--creds USER[:PASS],\n"
     "--tls-verify=false and --cert-dir DIR as for push).\n"
     "\n"
-    "      --json     print one JSON document on stdout\n"
-    "  -q, --quiet    print errors only\n"
-    "  -h, --help     show this help\n";
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 static const char *string_or(const json_t *doc, const char *key, const char *fallback)
 {
@@ -99,19 +97,22 @@ static void print_image(const json_t *doc)
       printf("  %-22s %s\n", key, json_is_true(v) ? "present" : "missing");
 }
 
+static const struct option inspect_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_inspect_options = {inspect_options, SC_CLI_GLOBAL_SHORT};
+
 /* A pulled image is described as the docker:// reference it came from. */
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   reg.pull_all = true; /* an index is shown with every platform */
   sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  while ((opt = sc_cli_getopt("inspect", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("inspect", argc, argv, sc_cmd_inspect_options.shortopts,
+                              sc_cmd_inspect_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

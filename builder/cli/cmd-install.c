@@ -14,7 +14,8 @@ static const char usage[] =
     "container NAME under ROOT (default /):\n"
     "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
     "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n"
-    "NAME defaults to the image's name (with -TAG unless the tag is latest).\n";
+    "NAME defaults to the image's name (with -TAG unless the tag is latest).\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)
 {
@@ -35,18 +36,21 @@ static int install_image(sc_cli *cli, const char *reference, sc_install_args *ar
   return rc;
 }
 
+static const struct option install_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS, {"name", required_argument, NULL, SC_OPT_NAME},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_install_options = {install_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_install(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS, {"name", required_argument, NULL, SC_OPT_NAME},
-      {NULL, 0, NULL, 0},
-  };
   sc_install_args args;
   sc_install_args_init(&args, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK, opt;
-  while ((opt = sc_cli_getopt("install", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("install", argc, argv, sc_cmd_install_options.shortopts,
+                              sc_cmd_install_options.longopts, &err)) != -1) {
     if (opt == '?') {
       rc = sc_cli_fail(cli, &err);
       goto out;

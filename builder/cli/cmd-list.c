@@ -2,7 +2,8 @@
 #include "install-args.h"
 
 static const char usage[] = "usage: sc-build list [--root ROOT] [--json]\n\n"
-                            "List the system containers installed under ROOT (default /).\n";
+                            "List the system containers installed under ROOT (default /).\n"
+                            "\n" SC_CLI_GLOBAL_HELP;
 
 static void print_table(json_t *list)
 {
@@ -18,14 +19,17 @@ static void print_table(json_t *list)
   }
 }
 
+static const struct option list_options[] = {
+    SC_CLI_GLOBAL_OPTIONS, {"root", required_argument, NULL, SC_OPT_ROOT}, {NULL, 0, NULL, 0}};
+const sc_cli_options sc_cmd_list_options = {list_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_list(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS, {"root", required_argument, NULL, SC_OPT_ROOT}, {NULL, 0, NULL, 0}};
   const char *root = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("list", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("list", argc, argv, sc_cmd_list_options.shortopts,
+                              sc_cmd_list_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

@@ -22,8 +22,9 @@ static const char usage[] =
     "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
     "(written with mode 0600; other entries are kept).  The password comes from\n"
     "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
-    "the terminal (the user name too, without --username).  `sc-build push` and `build --from "
-    "docker://` then find it.\n";
+    "the terminal (the user name too, without --username).  `sc-build push` and a docker:// "
+    "base of `sc-build build` then find it.\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN };
 
@@ -128,20 +129,22 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
   return 0;
 }
 
+static const struct option login_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {"username", required_argument, NULL, OPT_USERNAME},
+    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_login_options = {login_options, "u:" SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_login(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"username", required_argument, NULL, OPT_USERNAME},
-      {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-      {NULL, 0, NULL, 0},
-  };
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   int opt, taken;
   sc_error err = SC_ERROR_INIT;
-  while ((opt = sc_cli_getopt("login", argc, argv, "u:" SC_CLI_GLOBAL_SHORT, options, &err)) !=
-         -1) {
+  while ((opt = sc_cli_getopt("login", argc, argv, sc_cmd_login_options.shortopts,
+                              sc_cmd_login_options.longopts, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {

@@ -12,7 +12,8 @@
 static const char usage[] = "usage: sc-build logout [--authfile F] HOST[:PORT]\n\n"
                             "Remove HOST's credentials from the auth file (--authfile, else\n"
                             "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
-                            "Other entries are kept.  Fails when there was no entry for HOST.\n";
+                            "Other entries are kept.  Fails when there was no entry for HOST.\n"
+                            "\n" SC_CLI_GLOBAL_HELP;
 
 enum { OPT_AUTHFILE = 0x1700 };
 
@@ -35,17 +36,20 @@ static int logout(sc_cli *cli, const char *authfile, const char *arg, sc_error *
   return 0;
 }
 
+static const struct option logout_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    {"authfile", required_argument, NULL, OPT_AUTHFILE},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_logout_options = {logout_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      {"authfile", required_argument, NULL, OPT_AUTHFILE},
-      {NULL, 0, NULL, 0},
-  };
   const char *authfile = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("logout", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("logout", argc, argv, sc_cmd_logout_options.shortopts,
+                              sc_cmd_logout_options.longopts, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {

@@ -14,7 +14,8 @@ static const char usage[] =
     "Remove what nothing references: the blobs of a layout that no index entry reaches,\n"
     "the OSTree layer branches no image uses and then the objects no ref reaches, the\n"
     "cache's pulled bases and layer-cache entries older than N days (default 30). Without\n"
-    "a store option: the cache, and atomic's repository ROOT/ostree/repo when it exists.\n";
+    "a store option: the cache, and atomic's repository ROOT/ostree/repo when it exists.\n"
+    "\n" SC_CLI_GLOBAL_HELP;
 
 enum { OPT_KEEP_DAYS = 0x1820 };
 
@@ -54,18 +55,21 @@ static int prune_all(sc_cli *cli, sc_store_args *a, long keep_days, sc_error *er
   return r;
 }
 
+static const struct option prune_options[] = {SC_CLI_GLOBAL_OPTIONS,
+                                              SC_STORE_OPTIONS,
+                                              {"keep-days", required_argument, NULL, OPT_KEEP_DAYS},
+                                              {NULL, 0, NULL, 0}};
+const sc_cli_options sc_cmd_prune_options = {prune_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_prune(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {SC_CLI_GLOBAL_OPTIONS,
-                                          SC_STORE_OPTIONS,
-                                          {"keep-days", required_argument, NULL, OPT_KEEP_DAYS},
-                                          {NULL, 0, NULL, 0}};
   sc_store_args a = {0};
   long keep_days = DEFAULT_KEEP_DAYS;
   sc_error err = SC_ERROR_INIT;
   int opt, rc = SC_EXIT_OK;
   while (rc == SC_EXIT_OK &&
-         (opt = sc_cli_getopt("prune", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+         (opt = sc_cli_getopt("prune", argc, argv, sc_cmd_prune_options.shortopts,
+                              sc_cmd_prune_options.longopts, &err)) != -1) {
     if (opt == '?') {
       rc = sc_cli_fail(cli, &err);
       break;

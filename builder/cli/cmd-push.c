@@ -56,7 +56,8 @@ static const char usage[] =
     "(--all, the default): every platform's blobs and manifest, then the index under\n"
     "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
     "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
-    "image: the host's, or --platform's.\n";
+    "image: the host's, or --platform's.\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum {
   OPT_CHUNK_SIZE = 0x1300,
@@ -80,22 +81,6 @@ static void on_progress(const char *digest, sc_push_blob_state state, int64_t do
                         void *user)
 {
   sc_cli_progress_update(user, digest, state_names[state], done, total);
-}
-
-static int write_digestfile(const char *path, const char *digest, sc_error *err)
-{
-  _cleanup_free_ char *text = xasprintf("%s\n", digest);
-  return sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
-}
-
-/* Before pushing: a --digestfile that cannot be written would fail the
- * job after the image is published. */
-static int check_digestfile(const char *path, sc_error *err)
-{
-  _cleanup_free_ char *dir = sc_path_dirname(path);
-  if (access(dir, W_OK) < 0)
-    return sc_error_set_errno(err, errno, "--digestfile %s: cannot write in %s", path, dir);
-  return 0;
 }
 
 static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
@@ -125,7 +110,7 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
 static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
                   const char *config_digest, sc_error *err)
 {
-  if (digestfile && write_digestfile(digestfile, digest, err) < 0)
+  if (digestfile && sc_cli_write_digestfile(digestfile, digest, err) < 0)
     return sc_error_prefix(err, "wrote %s, but", dest->text);
   if (cli->json)
     sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
@@ -182,7 +167,7 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   sc_image_source src;
   sc_image *opened = NULL;
   reg->pull_all = platform == NULL; /* an index is copied whole */
-  if ((digestfile && check_digestfile(digestfile, err) < 0) ||
+  if ((digestfile && sc_cli_check_digestfile(digestfile, err) < 0) ||
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
   _cleanup_free_ char *index_digest = NULL;
@@ -192,13 +177,10 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
     return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
   }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
+  char digest[SC_DIGEST_LEN + 1];
   if (rc == 0)
-    rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err);
-  /* a docker-archive holds no manifest: its image is named by its config */
-  bool docker_archive = dest->transport->transport == SC_TRANSPORT_DOCKER_ARCHIVE;
-  const char *digest = rc < 0           ? NULL
-                       : docker_archive ? opened->config_descriptor.digest
-                                        : opened->manifest_digest;
+    rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), digest,
+                        err);
   if (rc == 0)
     rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
   sc_image_free(opened);
@@ -272,7 +254,7 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   EVP_PKEY *sigstore_key = NULL;
   _cleanup_free_ char *signature = NULL;
   int rc = SC_EXIT_OK;
-  if ((digestfile && check_digestfile(digestfile, &err) < 0) ||
+  if ((digestfile && sc_cli_check_digestfile(digestfile, &err) < 0) ||
       prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
       prepare_sigstore(sigstore, dest, reg, &sigstore_key, &err) < 0 ||
       sc_cli_registry_creds_for(reg, dest, &err) < 0) {
@@ -292,7 +274,7 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
     sc_error_prefix(&err, "pushed %s as %s, but not signed:", result.reference,
                     result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
-  } else if (digestfile && write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
+  } else if (digestfile && sc_cli_write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
     sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else {
@@ -341,21 +323,23 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
   return push_to_registry(cli, image, dest, reg, digestfile, sign_by, sigstore, options);
 }
 
+static const struct option push_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
+    {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
+    {"jobs", required_argument, NULL, OPT_JOBS},
+    {"sign-by", required_argument, NULL, OPT_SIGN_BY},
+    {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
+    {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_push_options = {push_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
-      {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
-      {"jobs", required_argument, NULL, OPT_JOBS},
-      {"sign-by", required_argument, NULL, OPT_SIGN_BY},
-      {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
-      {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
-      {"all", no_argument, NULL, OPT_ALL},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      {NULL, 0, NULL, 0},
-  };
   sc_push_options push = {.all = true, .tmpdir = sc_cli_tmpdir()};
   sc_platform platform = {0};
   sc_image_platform want = {0};
@@ -364,7 +348,8 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   sigstore_args sigstore = {0};
   int opt, taken;
-  while ((opt = sc_cli_getopt("push", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("push", argc, argv, sc_cmd_push_options.shortopts,
+                              sc_cmd_push_options.longopts, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {

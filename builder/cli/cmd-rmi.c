@@ -9,7 +9,8 @@ static const char usage[] =
     "usage: sc-build rmi [--force] [--root ROOT] [--json] REF...\n\n"
     "Remove tags: REF is oci:LAYOUT:TAG or ostree:NAME[:TAG][@REPO]. A tag that a container\n"
     "installed under ROOT (default /) uses is refused unless --force. The blobs and\n"
-    "objects stay until 'sc-build prune'.\n";
+    "objects stay until 'sc-build prune'.\n"
+    "\n" SC_CLI_GLOBAL_HELP;
 
 enum { OPT_FORCE = 0x1810 };
 
@@ -38,17 +39,20 @@ static int remove_all(sc_cli *cli, char **refs, const sc_store_args *a, bool for
   return r;
 }
 
+static const struct option rmi_options[] = {SC_CLI_GLOBAL_OPTIONS,
+                                            {"force", no_argument, NULL, OPT_FORCE},
+                                            {"root", required_argument, NULL, SC_OPT_STORE_ROOT},
+                                            {NULL, 0, NULL, 0}};
+const sc_cli_options sc_cmd_rmi_options = {rmi_options, SC_CLI_GLOBAL_SHORT};
+
 int sc_cmd_rmi(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {SC_CLI_GLOBAL_OPTIONS,
-                                          {"force", no_argument, NULL, OPT_FORCE},
-                                          {"root", required_argument, NULL, SC_OPT_STORE_ROOT},
-                                          {NULL, 0, NULL, 0}};
   sc_store_args a = {0};
   bool force = false;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("rmi", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("rmi", argc, argv, sc_cmd_rmi_options.shortopts,
+                              sc_cmd_rmi_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

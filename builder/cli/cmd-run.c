@@ -15,8 +15,8 @@
 #define RUN_EXIT_NOT_RUN 125
 
 static const char usage[] =
-    "usage: sc-build run IMAGE|DIR [--set NAME=VALUE]... [-t] [--rw] [--net host|none]\n"
-    "                    [-v HOST:CONTAINER[:ro]]... [--keep] [--runtime PATH] [-- CMD "
+    "usage: sc-build run IMAGE|DIR [--set NAME=VALUE]... [-t|--tty] [--rw] [--net host|none]\n"
+    "                    [-v|--volume HOST:CONTAINER[:ro]]... [--keep] [--runtime PATH] [-- CMD "
     "[ARG]...]\n\n"
     "Run a one-off command in the image's rootfs with the OCI runtime: the image is\n"
     "installed into a temporary root as a host would (a project DIR is built first), its\n"
@@ -24,7 +24,8 @@ static const char usage[] =
     "replaced by CMD when given. stdin, stdout and stderr are the command's (-t: the\n"
     "terminal); its exit status is sc-build's (125: sc-build could not run it). The root\n"
     "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
-    "when it has options of its own.\n";
+    "when it has options of its own.\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum { OPT_RW = 0x1700, OPT_NET };
 
@@ -85,26 +86,28 @@ static int split_command(int argc, char **argv, run_args *a)
   return argc;
 }
 
+static const struct option run_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    {"set", required_argument, NULL, SC_OPT_SET},
+    {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
+    {"tty", no_argument, NULL, 't'},
+    {"rw", no_argument, NULL, OPT_RW},
+    {"net", required_argument, NULL, OPT_NET},
+    {"volume", required_argument, NULL, 'v'},
+    SC_SMOKE_KEEP_OPTION,
+    SC_CLI_REGISTRY_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_run_options = {run_options, "tv:qh"};
+
 static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error *err)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      {"set", required_argument, NULL, SC_OPT_SET},
-      {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
-      {"tty", no_argument, NULL, 't'},
-      {"rw", no_argument, NULL, OPT_RW},
-      {"net", required_argument, NULL, OPT_NET},
-      {"volume", required_argument, NULL, 'v'},
-      SC_SMOKE_KEEP_OPTION,
-      SC_CLI_REGISTRY_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   /* -v is a bind here, as in podman run; --verbose stays. */
   sc_smoke_parser parser = {.command = "run",
                             .usage = usage,
                             .argc = split_command(argc, argv, a),
-                            .shortopts = "tv:qh",
-                            .options = options,
+                            .shortopts = sc_cmd_run_options.shortopts,
+                            .options = sc_cmd_run_options.longopts,
                             .own = run_option,
                             .own_args = a};
   int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);

@@ -25,7 +25,8 @@ static const char sbom_usage[] =
     "  -o, --output FILE  write the document to FILE (atomically), not stdout\n"
     "      --json         with -o, print a JSON summary on stdout\n"
     "  -q, --quiet        print errors only\n"
-    "  -h, --help         show this help\n";
+    "  -v, --verbose      more detail\n"
+    "  -h, --help         show this help\n\n" SC_CLI_REGISTRY_HELP;
 
 static int write_document(sc_cli *cli, json_t *doc, const char *output, sc_error *err)
 {
@@ -71,19 +72,22 @@ static int sbom_of(sc_cli *cli, sc_cli_registry_args *reg, const char *ref, cons
   return r;
 }
 
+static const struct option sbom_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_sbom_options = {sbom_options, SC_CLI_GLOBAL_SHORT "o:"};
+
 int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_CLI_REGISTRY_OPTIONS,
-      {"output", required_argument, NULL, 'o'},
-      {NULL, 0, NULL, 0},
-  };
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *output = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  while ((opt = sc_cli_getopt("sbom", argc, argv, SC_CLI_GLOBAL_SHORT "o:", options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("sbom", argc, argv, sc_cmd_sbom_options.shortopts,
+                              sc_cmd_sbom_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

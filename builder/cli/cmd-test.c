@@ -17,7 +17,8 @@
 
 static const char usage[] =
     "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
-    "                     [--keep] [--runtime PATH] [--json] [--systemd [--host DIR]]\n\n"
+    "                     [--keep] [--runtime PATH] [--json] [--systemd [--host DIR]]\n"
+    "                     [--no-systemd-cgroup]\n\n"
     "Install the image (a project DIR is built first, into a temporary store; a\n"
     "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a "
     "fresh\n"
@@ -27,7 +28,8 @@ static const char usage[] =
     "--probe, the project's sc-build.json probes are used, else alive:2.\n\n"
     "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
     "once with debootstrap and cached), install into it as a host does, start the unit\n"
-    "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n";
+    "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n"
+    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_SYSTEMD, OPT_HOST };
 
@@ -81,24 +83,29 @@ static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
   return 1;
 }
 
+static const struct option test_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    /* SC_INSTALL_OPTIONS but --root: the test installs into a root of its own. */
+    {"set", required_argument, NULL, SC_OPT_SET},
+    {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
+    {"no-systemd-cgroup", no_argument, NULL, SC_OPT_NO_SYSTEMD_CGROUP},
+    {"probe", required_argument, NULL, OPT_PROBE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"systemd", no_argument, NULL, OPT_SYSTEMD},
+    {"host", required_argument, NULL, OPT_HOST},
+    SC_SMOKE_KEEP_OPTION,
+    SC_CLI_REGISTRY_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_test_options = {test_options, SC_CLI_GLOBAL_SHORT};
+
 static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)
 {
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      SC_INSTALL_OPTIONS,
-      {"probe", required_argument, NULL, OPT_PROBE},
-      {"timeout", required_argument, NULL, OPT_TIMEOUT},
-      {"systemd", no_argument, NULL, OPT_SYSTEMD},
-      {"host", required_argument, NULL, OPT_HOST},
-      SC_SMOKE_KEEP_OPTION,
-      SC_CLI_REGISTRY_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   sc_smoke_parser parser = {.command = "test",
                             .usage = usage,
                             .argc = argc,
-                            .shortopts = SC_CLI_GLOBAL_SHORT,
-                            .options = options,
+                            .shortopts = sc_cmd_test_options.shortopts,
+                            .options = sc_cmd_test_options.longopts,
                             .own = test_option,
                             .own_args = a};
   int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);

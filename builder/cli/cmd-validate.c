@@ -28,13 +28,12 @@ static const char validate_usage[] =
     "                    platform's image (its base, rootfs/ and rootfs.OS-ARCH/) and\n"
     "                    that its programs are ELF files of its architecture, as build\n"
     "                    --platform does (default: \"platforms\" of sc-build.json)\n"
-    "      --creds U[:P], --tls-verify[=B], --cert-dir D\n"
-    "                    for a docker:// base, as for build\n"
     "      --set K=V     a value an install would be given with --set (repeatable)\n"
     "      --json        print one JSON document on stdout\n"
     "  -q, --quiet       print errors only\n"
     "  -v, --verbose     more detail\n"
-    "  -h, --help        show this help\n";
+    "  -h, --help        show this help\n"
+    "\n" SC_CLI_REGISTRY_HELP;
 
 enum { OPT_SET = 0x2001, OPT_FROM, OPT_PLATFORM };
 
@@ -48,20 +47,23 @@ typedef struct validate_args {
   sc_cli_progress bars;
 } validate_args;
 
+static const struct option validate_options[] = {
+    {"set", required_argument, NULL, OPT_SET},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"platform", required_argument, NULL, OPT_PLATFORM},
+    SC_CLI_REGISTRY_OPTIONS,
+    SC_CLI_GLOBAL_OPTIONS,
+    {NULL, 0, NULL, 0},
+};
+const sc_cli_options sc_cmd_validate_options = {validate_options, SC_CLI_GLOBAL_SHORT};
+
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
 {
-  static const struct option options[] = {
-      {"set", required_argument, NULL, OPT_SET},
-      {"from", required_argument, NULL, OPT_FROM},
-      {"platform", required_argument, NULL, OPT_PLATFORM},
-      SC_CLI_REGISTRY_OPTIONS,
-      SC_CLI_GLOBAL_OPTIONS,
-      {NULL, 0, NULL, 0},
-  };
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("validate", argc, argv, SC_CLI_GLOBAL_SHORT, options, &err)) != -1) {
+  while ((opt = sc_cli_getopt("validate", argc, argv, sc_cmd_validate_options.shortopts,
+                              sc_cmd_validate_options.longopts, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {

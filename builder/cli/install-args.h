@@ -47,9 +47,10 @@ int sc_install_print_result(sc_cli *cli, const char *verb, const char *name,
 typedef int (*sc_lifecycle_fn)(const sc_image *image, const sc_install_options *options,
                                sc_install_result *result, sc_error *err);
 
-/* Parse `COMMAND NAME [options]` (with --image when accepts_image), run fn,
- * print its result with verb. Returns the exit code. */
-int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage, bool accepts_image,
-                         const char *verb, sc_lifecycle_fn fn);
+/* Parse `COMMAND NAME [options]` with the command's options (update's
+ * has --image), run fn, print its result with verb. Returns the exit
+ * code. */
+int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage,
+                         const sc_cli_options *options, const char *verb, sc_lifecycle_fn fn);
 
 #endif

@@ -10,40 +10,64 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct command {
-  const char *name;
-  sc_command_fn fn;
-  const char *summary;
-} command;
-
-static const command commands[] = {
-    {"init", sc_cmd_init, "create a project directory from a skeleton"},
-    {"validate", sc_cmd_validate, "check a project and report every problem"},
-    {"build", sc_cmd_build, "build an OCI image from a project"},
-    {"inspect", sc_cmd_inspect, "show what is in an image"},
-    {"sbom", sc_cmd_sbom, "write an SPDX 2.3 SBOM of an image: packages and files"},
-    {"import", sc_cmd_import, "import an OCI image into an OSTree repository"},
-    {"install", sc_cmd_install, "install an image as a system container under a root"},
-    {"update", sc_cmd_update, "deploy a new image or new values, keeping the old for rollback"},
-    {"rollback", sc_cmd_rollback, "switch back to the previous deployment"},
-    {"uninstall", sc_cmd_uninstall, "remove an installed system container"},
-    {"list", sc_cmd_list, "list installed system containers"},
-    {"test", sc_cmd_test, "install an image in a temporary root, start it with runc, probe it"},
-    {"run", sc_cmd_run, "run a one-off command in an image with runc"},
-    {"images", sc_cmd_images, "list the images of layouts, OSTree repositories and the cache"},
-    {"rmi", sc_cmd_rmi, "remove image tags"},
-    {"prune", sc_cmd_prune, "remove what no image or tag references from the stores"},
-    {"push", sc_cmd_push, "push an image to a registry over the OCI distribution API"},
-    {"login", sc_cmd_login, "check registry credentials and store them in auth.json"},
-    {"logout", sc_cmd_logout, "remove a registry's credentials from auth.json"},
-    {NULL, NULL, NULL},
+/* Each command with its option table (cli.h): the parser's, and what
+ * `sc-build completion` generates from. */
+static const sc_cli_command commands[] = {
+    {"init", sc_cmd_init, &sc_cmd_init_options, "create a project directory from a skeleton"},
+    {"validate", sc_cmd_validate, &sc_cmd_validate_options,
+     "check a project and report every problem"},
+    {"build", sc_cmd_build, &sc_cmd_build_options, "build an OCI image from a project"},
+    {"inspect", sc_cmd_inspect, &sc_cmd_inspect_options, "show what is in an image"},
+    {"sbom", sc_cmd_sbom, &sc_cmd_sbom_options,
+     "write an SPDX 2.3 SBOM of an image: packages and files"},
+    {"import", sc_cmd_import, &sc_cmd_import_options,
+     "import an OCI image into an OSTree repository"},
+    {"install", sc_cmd_install, &sc_cmd_install_options,
+     "install an image as a system container under a root"},
+    {"update", sc_cmd_update, &sc_cmd_update_options,
+     "deploy a new image or new values, keeping the old for rollback"},
+    {"rollback", sc_cmd_rollback, &sc_cmd_rollback_options,
+     "switch back to the previous deployment"},
+    {"uninstall", sc_cmd_uninstall, &sc_cmd_uninstall_options,
+     "remove an installed system container"},
+    {"list", sc_cmd_list, &sc_cmd_list_options, "list installed system containers"},
+    {"test", sc_cmd_test, &sc_cmd_test_options,
+     "install an image in a temporary root, start it with runc, probe it"},
+    {"run", sc_cmd_run, &sc_cmd_run_options, "run a one-off command in an image with runc"},
+    {"images", sc_cmd_images, &sc_cmd_images_options,
+     "list the images of layouts, OSTree repositories and the cache"},
+    {"rmi", sc_cmd_rmi, &sc_cmd_rmi_options, "remove image tags"},
+    {"prune", sc_cmd_prune, &sc_cmd_prune_options,
+     "remove what no image or tag references from the stores"},
+    {"push", sc_cmd_push, &sc_cmd_push_options,
+     "push an image to a registry over the OCI distribution API"},
+    {"login", sc_cmd_login, &sc_cmd_login_options,
+     "check registry credentials and store them in auth.json"},
+    {"logout", sc_cmd_logout, &sc_cmd_logout_options,
+     "remove a registry's credentials from auth.json"},
+    {"completion", sc_cmd_completion, &sc_cmd_completion_options,
+     "print a bash or zsh completion script generated from the option tables"},
+    {NULL, NULL, NULL, NULL},
 };
+
+const sc_cli_command *sc_cli_commands(void)
+{
+  return commands;
+}
+
+static const struct option main_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+/* '+': stop at the command name; its options are its own. */
+const sc_cli_options sc_cli_main_options = {main_options, "+" SC_CLI_GLOBAL_SHORT "V"};
 
 static void print_usage(FILE *out)
 {
   fprintf(out, "usage: sc-build [--json] [--quiet] [--verbose] COMMAND [ARGS...]\n\n"
                "Build, check and test system-container images.\n\ncommands:\n");
-  for (const command *c = commands; c->name; c++)
+  for (const sc_cli_command *c = commands; c->name; c++)
     fprintf(out, "  %-10s %s\n", c->name, c->summary);
   fprintf(out, "\nRun 'sc-build COMMAND --help' for a command's options; see sc-build(1).\n");
 }
@@ -85,7 +109,7 @@ static int unknown_command(sc_cli *cli, const char *name)
 {
   const char *names[sizeof commands / sizeof commands[0]];
   size_t count = 0;
-  for (const command *c = commands; c->name; c++)
+  for (const sc_cli_command *c = commands; c->name; c++)
     names[count++] = c->name;
   sc_suggestions s;
   sc_suggest(name, names, count, &s);
@@ -100,17 +124,11 @@ static int unknown_command(sc_cli *cli, const char *name)
 int main(int argc, char **argv)
 {
   sc_cli cli = {.argv0 = "sc-build"};
-  static const struct option options[] = {
-      SC_CLI_GLOBAL_OPTIONS,
-      {"version", no_argument, NULL, 'V'},
-      {NULL, 0, NULL, 0},
-  };
   sc_error err = SC_ERROR_INIT;
   bool version = false;
   int opt;
-  /* '+': stop at the command name; its options are its own. */
-  while ((opt = sc_cli_getopt(NULL, argc, argv, "+" SC_CLI_GLOBAL_SHORT "V", options, &err)) !=
-         -1) {
+  while ((opt = sc_cli_getopt(NULL, argc, argv, sc_cli_main_options.shortopts,
+                              sc_cli_main_options.longopts, &err)) != -1) {
     if (opt == '?')
       return fail_usage(&cli, &err);
     if (opt == 'h') {
@@ -133,7 +151,7 @@ int main(int argc, char **argv)
     return fail_usage(&cli, &err);
   }
   const char *name = argv[optind];
-  for (const command *c = commands; c->name; c++) {
+  for (const sc_cli_command *c = commands; c->name; c++) {
     if (strcmp(c->name, name) == 0) {
       int sub_argc = argc - optind;
       char **sub_argv = argv + optind;

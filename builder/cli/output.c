@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,5 +223,19 @@ int sc_cli_parse_number(sc_cli *cli, const char *command, const char *option, co
     return sc_cli_usage_error(cli, command, "%s takes a number from %ld to %ld, not '%s'", option,
                               min, max, text);
   *out = v;
+  return 0;
+}
+
+int sc_cli_write_digestfile(const char *path, const char *digest, sc_error *err)
+{
+  _cleanup_free_ char *text = xasprintf("%s\n", digest);
+  return sc_write_file_at(AT_FDCWD, path, text, strlen(text), 0644, err);
+}
+
+int sc_cli_check_digestfile(const char *path, sc_error *err)
+{
+  _cleanup_free_ char *dir = sc_path_dirname(path);
+  if (access(dir, W_OK) < 0)
+    return sc_error_set_errno(err, errno, "--digestfile %s: cannot write in %s", path, dir);
   return 0;
 }

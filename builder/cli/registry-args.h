@@ -55,6 +55,15 @@ enum {
 /* And for the retries (skopeo's options). */
 #define SC_CLI_REGISTRY_RETRY_USAGE "[--retry-times N] [--retry-delay DURATION]"
 
+/* The SC_CLI_REGISTRY_OPTIONS lines of a command's --help: where an image
+ * comes from a registry (docker://), as skopeo's options. */
+#define SC_CLI_REGISTRY_HELP                                                                       \
+  "registry options (docker:// images; see sc-build push --help and sc-build(1)):\n"               \
+  "      --creds USER[:PASS]  --authfile FILE  --tls-verify[=BOOL]  --cert-dir DIR\n"              \
+  "      --registries-conf FILE  --policy FILE  --registries.d DIR\n"                              \
+  "      --retry-times N  --retry-delay DURATION  --connect-timeout S\n"                           \
+  "      --first-byte-timeout S  --stall-timeout S  --max-response-size SIZE\n"
+
 typedef struct sc_cli_registry_args {
   const char *creds_arg;    /* --creds USER[:PASS] */
   bool tls_verify;          /* --tls-verify[=true|false], default true */
