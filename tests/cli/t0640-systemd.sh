@@ -111,7 +111,7 @@ test_expect_success 'after a SIGKILLed run, the next one powers its host off and
   wait_unit_started err &&
   sleep 1 && kill -KILL $pid &&
   rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
-  curl -sf --max-time 5 --retry 10 --retry-connrefused --retry-delay 1 \
+  curl -sf --max-time 5 --retry 40 --retry-connrefused --retry-delay 1 --retry-max-time 90 \
     "http://127.0.0.1:$port/" >answer &&
   expect_grep "Hello Kill$$" answer &&
   test -n "$(ls -A "$TMPDIR")" &&
