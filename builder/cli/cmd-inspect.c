@@ -97,6 +97,12 @@ static void print_image(const json_t *doc)
   printf("Exports:\n");
   json_object_foreach((json_t *)json_object_get(doc, "exports"), key, v)
       printf("  %-22s %s\n", key, json_is_true(v) ? "present" : "missing");
+  json_t *referrers = json_object_get(doc, "referrers");
+  if (json_array_size(referrers))
+    printf("Referrers:\n");
+  json_array_foreach(referrers, i, v)
+      printf("  %s %s %lld bytes\n", string_or(v, "artifactType", "?"), string_or(v, "digest", "?"),
+             (long long)json_integer_value(json_object_get(v, "size")));
 }
 
 /* A pulled image is described as the docker:// reference it came from. */

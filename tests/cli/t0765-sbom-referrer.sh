@@ -101,6 +101,28 @@ test_expect_success 'a multi-platform build attaches one SBOM per platform image
   test "$(json_get multi.oci/index.json "len(d[\"manifests\"])")" = 3
 '
 
+test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
+test_expect_success 'inspect lists the referrers, in text and in JSON' '
+  sc_build inspect oci:p.oci:p:latest >inspect.txt &&
+  art=$(sbom_manifest p.oci) &&
+  expect_grep "^Referrers:" inspect.txt &&
+  expect_grep "^  application/spdx\+json $art $(stat -c %s "$(blob p.oci "$art")") bytes$" inspect.txt &&
+  sc_build inspect --json oci:p.oci:p:latest >inspect.json &&
+  test "$(json_get inspect.json "[(r[\"artifactType\"], r[\"digest\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'application/spdx+json'"'"', '"'"'$art'"'"')]" &&
+  sc_build inspect --json oci:multi.oci >multi-inspect.json &&
+  test "$(json_get multi-inspect.json "sorted(len(p[\"referrers\"]) for p in d[\"platforms\"])")" = "[1, 1]" &&
+  sc_build inspect --json oci:plain.oci >/dev/null &&
+  sc_build build p -o bare.oci -q && sc_build inspect --json oci:bare.oci >bare.json &&
+  test "$(json_get bare.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success JSONSCHEMA 'the inspect documents with referrers match their schema' '
+  for f in inspect.json multi-inspect.json bare.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/inspect.schema.json" $f || return 1
+  done
+'
+
 test_expect_success 'usage errors' '
   expect_exit 2 sc_build build p -o p.tar --format oci-archive --sbom &&
   expect_grep "format oci" "$TEST_TMP/.stderr" &&
