@@ -3,7 +3,9 @@
 # store the image's SPDX document beside it in the layout as an OCI 1.1
 # artifact (artifactType application/spdx+json, subject the image
 # manifest): the same project gives the same digests, one SBOM per
-# platform, and the layout stays one umoci and oci-image-tool read.
+# platform, and the layout stays one umoci and oci-image-tool read;
+# inspect lists it; push sends it and keeps the referrers tag sha256-HEX
+# (distribution-spec 1.1 tag schema) on Debian's docker-registry.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require python3 umoci skopeo
 
@@ -120,6 +122,63 @@ test_expect_success 'inspect lists the referrers, in text and in JSON' '
 test_expect_success JSONSCHEMA 'the inspect documents with referrers match their schema' '
   for f in inspect.json multi-inspect.json bare.json; do
     python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/inspect.schema.json" $f || return 1
+  done
+'
+
+if command -v docker-registry curl >/dev/null 2>&1 && command -v curl >/dev/null; then
+  . "$SC_SOURCE_DIR/tests/registry/registry.sh"
+  PORT=$(test_free_port)
+  R=127.0.0.1:$PORT
+  registry_config "$TEST_TMP/reg" "$PORT"
+  test_cleanup_add "registry_stop '$TEST_TMP/reg'"
+  registry_start "$TEST_TMP/reg" "$PORT" && test_set_prereq REGISTRY
+fi
+export SC_PUSH_BACKOFF_MS=100
+unset REGISTRY_AUTH_FILE DOCKER_CONFIG
+# get PATH ACCEPT: a registry document
+get() { curl -sf -H "Accept: $2" "http://$R/v2/$1"; }
+
+test_expect_success REGISTRY 'push carries the SBOM: by digest, and the referrers tag (tag schema)' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  art=$(sbom_manifest p.oci) &&
+  sc_build push oci:p.oci:p:latest docker://$R/p:latest >push.out 2>push.err &&
+  expect_grep "pushed 1 artifact that refer" push.err &&
+  get p/manifests/sha256-${image#sha256:} application/vnd.oci.image.index.v1+json >refs.json &&
+  test "$(json_get refs.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(json_get refs.json "[(m[\"digest\"], m[\"artifactType\"]) for m in d[\"manifests\"]]")" = \
+    "[('"'"'$art'"'"', '"'"'application/spdx+json'"'"')]" &&
+  skopeo inspect --raw --tls-verify=false docker://$R/p:sha256-${image#sha256:} >raw-refs.json &&
+  cmp refs.json raw-refs.json &&
+  get p/manifests/$art application/vnd.oci.image.manifest.v1+json >art.json &&
+  cmp art.json "$(blob p.oci "$art")" &&
+  layer=$(json_get art.json "d[\"layers\"][0][\"digest\"]") &&
+  get p/blobs/$layer "*/*" >pushed-sbom.json &&
+  cmp pushed-sbom.json "$(blob p.oci "$layer")"
+'
+
+test_expect_success REGISTRY 'a second push changes nothing; the referrers tag keeps what others listed' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  sc_build push oci:p.oci:p:latest docker://$R/p:latest >/dev/null 2>&1 &&
+  get p/manifests/sha256-${image#sha256:} application/vnd.oci.image.index.v1+json >refs2.json &&
+  cmp refs.json refs2.json &&
+  sc_build build p -o other.oci -q --label other=1 &&
+  sc_build push oci:other.oci docker://$R/p:other >other.digest 2>/dev/null &&
+  other=$(cat other.digest) &&
+  size=$(get p/manifests/$other application/vnd.oci.image.manifest.v1+json | wc -c) &&
+  printf "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"%s\",\"size\":%s,\"artifactType\":\"application/example\"}]}" "$other" "$size" >foreign.json &&
+  curl -sf -X PUT -H "Content-Type: application/vnd.oci.image.index.v1+json" --data-binary @foreign.json \
+    "http://$R/v2/p/manifests/sha256-${image#sha256:}" &&
+  sc_build push oci:p.oci:p:latest docker://$R/p:latest >/dev/null 2>&1 &&
+  get p/manifests/sha256-${image#sha256:} application/vnd.oci.image.index.v1+json >refs3.json &&
+  test "$(json_get refs3.json "[m[\"artifactType\"] for m in d[\"manifests\"]]")" = \
+    "['"'"'application/example'"'"', '"'"'application/spdx+json'"'"']"
+'
+
+test_expect_success REGISTRY 'a multi-platform push: each platform image its referrers tag' '
+  sc_build push oci:multi.oci docker://$R/multi:latest >/dev/null 2>&1 &&
+  for d in $(json_get multi.json "\" \".join(p[\"digest\"] for p in d[\"platforms\"])"); do
+    get multi/manifests/sha256-${d#sha256:} application/vnd.oci.image.index.v1+json >mrefs.json &&
+    test "$(json_get mrefs.json "len(d[\"manifests\"])")" = 1 || return 1
   done
 '
 
