@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "oci.h"
+#include "registries-conf.h"
+#include "registry.h"
 #include "util.h"
 
 json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest)
@@ -176,5 +178,121 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
     return -1;
   if (descriptor)
     *descriptor = json_incref(entry);
+  return 0;
+}
+
+/* The fields a referrers index entry has, of one the registry served. */
+static json_t *served_descriptor(const json_t *m)
+{
+  static const char *const keys[] = {"mediaType", "digest", "size", "artifactType", "annotations"};
+  json_t *d = json_object();
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+    if (json_object_get(m, keys[i]))
+      json_object_set(d, keys[i], json_object_get(m, keys[i]));
+  return d;
+}
+
+/* GET (or HEAD) /v2/REPO/manifests/REF: its status, the body of a 200. */
+static int get_manifest(sc_registry *registry, const char *scope, const char *repository,
+                        const char *ref, const char *method, long *status, json_t **body,
+                        sc_error *err)
+{
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", repository, ref);
+  sc_http_request req = {.method = method,
+                         .target = target,
+                         .scope = scope,
+                         .accept = SC_MEDIA_TYPE_OCI_INDEX "," SC_MEDIA_TYPE_OCI_MANIFEST,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(registry, &req, &resp, err) < 0)
+    return -1;
+  *status = resp.status;
+  int rc = 0;
+  if (resp.status == 200 && body)
+    *body = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+  else if (resp.status != 200 && resp.status != 404)
+    rc = sc_registry_unexpected(err, &resp, false, "pull", target);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* One place: 1 with *out when it has the tag or the subject, else 0. */
+static int fetch_at(const char *place, const char *host, const sc_registry_options *options,
+                    bool insecure, const char *subject_digest, json_t **out, sc_error *err)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(place, &ref, err) < 0)
+    return -1;
+  sc_registry_options o = *options;
+  sc_registry_creds own = {0};
+  o.tls_verify = options->tls_verify && !insecure;
+  _cleanup_free_ char *scope = xasprintf("repository:%s:pull", ref.repository);
+  _cleanup_free_ char *tag = xasprintf("sha256-%s", sc_digest_hex(subject_digest));
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  sc_registry *registry = NULL;
+  long status = 0;
+  /* The credentials are the image's host's; another (a mirror) has its own. */
+  bool other = strcmp(ref.host, host) != 0;
+  int rc =
+      other && o.creds_for ? o.creds_for(ref.host, ref.repository, &own, o.creds_user, err) : 0;
+  if (other)
+    o.creds = rc == 1 ? &own : NULL;
+  if (rc >= 0)
+    rc = sc_registry_open(ref.host, &o, &registry, err);
+  if (rc >= 0)
+    rc = get_manifest(registry, scope, ref.repository, tag, "GET", &status, &index, err);
+  if (rc >= 0 && status == 404)
+    rc = get_manifest(registry, scope, ref.repository, subject_digest, "HEAD", &status, NULL, err);
+  else if (rc >= 0 && !json_is_array(json_object_get(index, "manifests")))
+    rc = sc_error_set(err, SC_E_INVALID, "%s:%s is not a referrers index (an OCI image index)",
+                      place, tag);
+  if (rc >= 0) {
+    rc = status == 200 ? 1 : 0;
+    *out = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(index, "manifests"), i,
+                       m) if (json_is_string(json_object_get(m, "digest")))
+        json_array_append_new(*out, served_descriptor(m));
+  }
+  sc_registry_free(registry);
+  sc_registry_creds_clear(&own);
+  sc_registry_ref_clear(&ref);
+  return rc < 0 ? sc_error_prefix(err, "the referrers of %s at %s", subject_digest, place) : rc;
+}
+
+int sc_referrer_fetch(const char *reference, const sc_registry_options *options,
+                      const char *subject_digest, json_t **out, sc_error *err)
+{
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  sc_pull_attempt *plan = NULL, one = {.reference = (char *)reference};
+  size_t n = 0;
+  int rc = 0;
+  const char *host = NULL;
+  if (options->registries && (sc_registries_conf_load(options->registries, &conf, err) < 0 ||
+                              sc_registries_pull_plan(&conf, reference, &plan, &n, err) < 0))
+    rc = -1;
+  sc_registries_conf_clear(&conf);
+  sc_registry_ref image;
+  if (rc == 0 && sc_registry_ref_parse(reference, &image, err) < 0)
+    rc = -1;
+  else if (rc == 0)
+    host = image.host;
+  const sc_pull_attempt *places = plan ? plan : &one;
+  n = plan ? n : 1;
+  *out = NULL;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    json_decref(*out);
+    *out = NULL;
+    rc = fetch_at(places[i].reference, host, options, places[i].insecure, subject_digest, out, err);
+  }
+  if (host)
+    sc_registry_ref_clear(&image);
+  sc_pull_attempts_free(plan, plan ? n : 0);
+  if (rc < 0) {
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+  }
   return 0;
 }

@@ -48,4 +48,14 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
  * index.json's order, as a referrers index (distribution-spec) lists them. */
 int sc_referrer_list(int layout_fd, const char *subject_digest, json_t **out, sc_error *err);
 
+/* The referrers of subject_digest (a manifest of the docker://HOST/REPO
+ * reference), by the distribution-spec v1.1 tag schema (the index tagged
+ * sha256-HEX): an array of descriptors as sc_referrer_list gives.  Asked
+ * where a pull of reference goes (registries.conf: its mirrors, then its
+ * location): the first place that has the tag, or the manifest without
+ * it (then none). */
+struct sc_registry_options;
+int sc_referrer_fetch(const char *reference, const struct sc_registry_options *options,
+                      const char *subject_digest, json_t **out, sc_error *err);
+
 #endif

@@ -81,7 +81,7 @@ static void print_attached(sc_cli *cli, const char *ref, json_t *attached)
   }
   size_t i;
   json_t *a;
-  json_array_foreach(attached, i, a) sc_cli_info(cli, "attached the SBOM of %s as %s\n",
+  json_array_foreach(attached, i, a) sc_cli_info(cli, "attached the SBOM of %s as %s",
                                                  json_string_value(json_object_get(a, "subject")),
                                                  json_string_value(json_object_get(a, "digest")));
 }

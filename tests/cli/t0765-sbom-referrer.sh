@@ -182,6 +182,24 @@ test_expect_success REGISTRY 'a multi-platform push: each platform image its ref
   done
 '
 
+test_expect_success REGISTRY 'inspect docker:// lists the referrers the tag schema names' '
+  art=$(sbom_manifest p.oci) &&
+  sc_build inspect --json docker://$R/p:latest >reg-inspect.json &&
+  test "$(json_get reg-inspect.json "[r[\"artifactType\"] for r in d[\"referrers\"] if r[\"digest\"] == \"$art\"]")" = \
+    "['"'"'application/spdx+json'"'"']" &&
+  sc_build inspect docker://$R/p:latest >reg-inspect.txt &&
+  expect_grep "^  application/spdx\+json $art " reg-inspect.txt &&
+  sc_build inspect --json docker://$R/multi:latest >reg-multi.json &&
+  test "$(json_get reg-multi.json "[len(p[\"referrers\"]) for p in d[\"platforms\"]]")" = "[1, 1]" &&
+  sc_build inspect --json docker://$R/p:other >reg-other.json &&
+  test "$(json_get reg-other.json "d[\"referrers\"]")" = "[]" &&
+  if test_have_prereq JSONSCHEMA; then
+    for f in reg-inspect.json reg-multi.json reg-other.json; do
+      python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/inspect.schema.json" $f || return 1
+    done
+  fi
+'
+
 test_expect_success 'usage errors' '
   expect_exit 2 sc_build build p -o p.tar --format oci-archive --sbom &&
   expect_grep "format oci" "$TEST_TMP/.stderr" &&
