@@ -20,6 +20,7 @@
 #include "layer-reader.h"
 #include "oci.h"
 #include "project.h"
+#include "referrer.h"
 #include "unpack.h"
 #include "util.h"
 
@@ -148,8 +149,21 @@ static int scan_layer_ostree(const sc_image *image, size_t index, exports_seen *
   return 0;
 }
 
+/* The artifacts of the layout that refer to the image (referrer.h). */
+static int add_referrers(json_t *doc, const sc_image *image, sc_error *err)
+{
+  json_t *referrers = NULL;
+  if (sc_referrer_list(image->layout_fd, image->manifest_digest, &referrers, err) < 0)
+    return sc_error_prefix(err, "the referrers of %s", image->manifest_digest);
+  json_object_set_new(doc, "referrers", referrers);
+  return 0;
+}
+
+/* referrers: list the layout's artifacts that refer to the image (not
+ * for a copy in the cache, which holds none). */
 static int describe_layout(const char *reference, const char *transport,
-                           const sc_image_platform *platform, json_t **out, sc_error *err)
+                           const sc_image_platform *platform, bool referrers, json_t **out,
+                           sc_error *err)
 {
   sc_image *image = NULL;
   if (sc_image_open_platform(reference, platform, &image, err) < 0)
@@ -162,7 +176,7 @@ static int describe_layout(const char *reference, const char *transport,
   json_object_set_new(doc, "layers", layers);
   int64_t total = image->config_descriptor.size;
   exports_seen seen = {{false}};
-  int r = 0;
+  int r = referrers && image->kind == SC_IMAGE_OCI_LAYOUT ? add_referrers(doc, image, err) : 0;
   for (size_t i = 0; i < image->layer_count && r == 0; i++) {
     const sc_descriptor *d = &image->layers[i];
     json_array_append_new(layers, json_pack("{s:s,s:I,s:s}", "digest", d->digest, "size",
@@ -184,8 +198,8 @@ static int describe_layout(const char *reference, const char *transport,
 
 /* An image index (a multi-platform image): its digest and each platform's
  * image, described as a one-platform image is. */
-static int describe_index(const char *reference, json_t *index, const char *digest, json_t **out,
-                          sc_error *err)
+static int describe_index(const char *reference, json_t *index, const char *digest, bool referrers,
+                          json_t **out, sc_error *err)
 {
   json_t *platforms = json_array();
   *out = json_pack("{s:s,s:s,s:s,s:o}", "transport", "oci", "digest", digest, "mediaType",
@@ -200,7 +214,7 @@ static int describe_index(const char *reference, json_t *index, const char *dige
     if (sc_image_index_platform(m, &want) < 0)
       return sc_error_set(err, SC_E_INVALID, "%s: index entry %zu (%s) names no platform",
                           reference, i + 1, d ? d : "no digest");
-    if (describe_layout(reference, "oci", &want, &doc, err) < 0)
+    if (describe_layout(reference, "oci", &want, referrers, &doc, err) < 0)
       return -1;
     json_object_set_new(doc, "platform", json_incref(json_object_get(m, "platform")));
     json_object_del(doc, "transport");
@@ -214,14 +228,15 @@ static int describe_index(const char *reference, json_t *index, const char *dige
 static int describe(const sc_image_source *source, const char *transport, json_t **out,
                     sc_error *err)
 {
+  bool referrers = source->ref.transport->transport == SC_TRANSPORT_OCI;
   _cleanup_(json_decrefp) json_t *index = NULL;
   _cleanup_free_ char *digest = NULL;
   int r = sc_image_open_index(source->local, &index, &digest, err);
   if (r < 0)
     return -1;
   if (r == 0)
-    return describe_layout(source->local, transport, NULL, out, err);
-  if (describe_index(source->local, index, digest, out, err) < 0) {
+    return describe_layout(source->local, transport, NULL, referrers, out, err);
+  if (describe_index(source->local, index, digest, referrers, out, err) < 0) {
     json_decref(*out);
     *out = NULL;
     return -1;

@@ -15,7 +15,10 @@
  *    "architecture", "os", "labels": {..},
  *    "layers": [{"digest", "size", "mediaType"}], "size",
  *    "exports": {"config.json.template": bool, "manifest.json": bool,
- *                "service.template": bool, "tmpfiles.template": bool}}
+ *                "service.template": bool, "tmpfiles.template": bool},
+ *    "referrers": [{"mediaType", "digest", "size", "artifactType"}] (oci:
+ *    layouts: the artifacts whose subject is the image, referrer.h; the
+ *    CLI adds a docker:// image's from its registry)}
  * "digest" is the manifest digest (for a docker-archive, of the OCI
  * manifest it is read as).  An image index (a multi-platform image) is
  *   {"reference", "transport", "tag", "digest" (the index's), "mediaType",

@@ -17,6 +17,7 @@
 #include "oci.h"
 #include "parallel.h"
 #include "registries-conf.h"
+#include "referrer.h"
 #include "sigstore-attach.h"
 #include "sigstore-key.h"
 #include "sigstore.h"
@@ -469,6 +470,9 @@ static int read_manifest(const sc_image *image, const char *manifest_digest, cha
  * "Pushing Manifests"); the registry's Docker-Content-Digest must be ours.
  * REF: the destination's tag or digest, or for a platform's manifest
  * under an index (by_digest), its own digest. */
+static int put_manifest_bytes(push_ctx *ctx, const char *reference, const char *digest,
+                              const char *media_type, const char *data, size_t len, sc_error *err);
+
 static int put_manifest(push_ctx *ctx, const char *digest, const char *media_type, bool by_digest,
                         sc_error *err)
 {
@@ -480,6 +484,13 @@ static int put_manifest(push_ctx *ctx, const char *digest, const char *media_typ
     return sc_error_set(err, SC_E_USAGE, "destination digest %s is not the image's (%s)",
                         ctx->ref.digest, digest);
   const char *reference = by_digest || ctx->ref.digest ? digest : ctx->ref.tag;
+  return put_manifest_bytes(ctx, reference, digest, media_type, data, len, err);
+}
+
+/* PUT a manifest's bytes under reference (a tag or its digest). */
+static int put_manifest_bytes(push_ctx *ctx, const char *reference, const char *digest,
+                              const char *media_type, const char *data, size_t len, sc_error *err)
+{
   _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository, reference);
   sc_http_body body = {.data = data, .data_len = len, .fd = -1};
   sc_http_request req = {
@@ -503,9 +514,11 @@ static int push_manifest(push_ctx *ctx, bool by_digest, sc_error *err)
                       media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, by_digest, err);
 }
 
+static int push_referrers(push_ctx *ctx, sc_error *err);
+
 /* Check every blob (one connection: cheap requests), send the missing
  * ones (in parallel), then the manifest (by its digest when an index will
- * name it). */
+ * name it), then the artifacts that refer to it. */
 static int push_image(push_ctx *ctx, bool by_digest, sc_error *err)
 {
   const sc_image *image = ctx->image;
@@ -528,9 +541,135 @@ static int push_image(push_ctx *ctx, bool by_digest, sc_error *err)
     else
       to_send[missing++] = d;
   }
-  if (send_blobs(ctx, to_send, missing, err) < 0)
+  if (send_blobs(ctx, to_send, missing, err) < 0 || push_manifest(ctx, by_digest, err) < 0)
     return -1;
-  return push_manifest(ctx, by_digest, err);
+  return push_referrers(ctx, err);
+}
+
+/* ---- referrers (distribution-spec v1.1) ---- */
+
+/* One blob of an artifact, unless the registry has it. */
+static int send_artifact_blob(push_ctx *ctx, const json_t *descriptor, sc_error *err)
+{
+  const char *digest = json_string_value(json_object_get(descriptor, "digest"));
+  const char *type = json_string_value(json_object_get(descriptor, "mediaType"));
+  if (digest == NULL || !sc_digest_is_valid(digest) || type == NULL)
+    return sc_error_set(err, SC_E_INVALID, "an artifact names a blob without a valid digest");
+  sc_descriptor d = {.media_type = (char *)type,
+                     .digest = (char *)digest,
+                     .size = json_integer_value(json_object_get(descriptor, "size"))};
+  int exists = blob_exists(ctx, &d, err);
+  if (exists != 0)
+    return exists < 0 ? -1 : 0;
+  return send_blob(ctx, &d, err);
+}
+
+/* An artifact's blobs, then its manifest by digest. */
+static int push_artifact(push_ctx *ctx, const char *digest, sc_error *err)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  if (read_manifest(ctx->image, digest, &data, &len, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *manifest = json_loadb(data, len, 0, NULL);
+  if (!json_is_object(manifest))
+    return sc_error_set(err, SC_E_INVALID, "artifact %s is not a JSON object", digest);
+  if (send_artifact_blob(ctx, json_object_get(manifest, "config"), err) < 0)
+    return -1;
+  size_t i;
+  json_t *l;
+  json_array_foreach(json_object_get(manifest, "layers"), i,
+                     l) if (send_artifact_blob(ctx, l, err) < 0) return -1;
+  return put_manifest_bytes(ctx, digest, digest, SC_MEDIA_TYPE_OCI_MANIFEST, data, len, err);
+}
+
+/* The referrers index under the tag sha256-HEX (spec.md "Referrers Tag
+ * Schema", for registries without the referrers API, distribution 2.8
+ * among them): 0 with *index NULL when there is none. */
+static int get_referrers_index(push_ctx *ctx, const char *tag, json_t **index, sc_error *err)
+{
+  *index = NULL;
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository, tag);
+  sc_http_request req = {
+      .method = "GET", .target = target, .accept = SC_MEDIA_TYPE_OCI_INDEX, .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (request(ctx, &req, &resp, err) < 0)
+    return -1;
+  int rc = 0;
+  if (resp.status == 200) {
+    *index = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+    if (!json_is_array(json_object_get(*index, "manifests"))) {
+      json_decref(*index);
+      *index = NULL;
+      rc = sc_error_set(err, SC_E_INVALID,
+                        "the tag %s is not a referrers index (an OCI image index); remove it", tag);
+    }
+  } else if (resp.status != 404) {
+    rc = unexpected(ctx, &resp, "reading the referrers tag", err);
+  }
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* The referrers merged into the index the tag holds: PUT when one is new. */
+static int update_referrers_tag(push_ctx *ctx, const json_t *referrers, sc_error *err)
+{
+  _cleanup_free_ char *tag = xasprintf("sha256-%s", sc_digest_hex(ctx->image->manifest_digest));
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (get_referrers_index(ctx, tag, &index, err) < 0)
+    return -1;
+  if (index == NULL)
+    index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", SC_MEDIA_TYPE_OCI_INDEX,
+                      "manifests");
+  json_t *manifests = json_object_get(index, "manifests");
+  bool changed = false;
+  size_t i, j;
+  json_t *r, *m;
+  json_array_foreach(referrers, i, r)
+  {
+    bool present = false;
+    json_array_foreach(manifests, j, m) present |=
+        json_equal(json_object_get(m, "digest"), json_object_get(r, "digest"));
+    if (!present)
+      json_array_append(manifests, r);
+    changed |= !present;
+  }
+  if (!changed)
+    return 0;
+  size_t len = 0;
+  _cleanup_free_ char *data = sc_oci_json_dump(index, &len);
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(data, len, digest);
+  if (put_manifest_bytes(ctx, tag, digest, SC_MEDIA_TYPE_OCI_INDEX, data, len, err) < 0)
+    return sc_error_prefix(err, "the referrers tag %s", tag);
+  return 0;
+}
+
+/* The layout's artifacts whose subject is the image just pushed (an SBOM
+ * of build --sbom, referrer.h): each by digest, then the tag schema's
+ * index that lets readers find them. */
+static int push_referrers(push_ctx *ctx, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *referrers = NULL;
+  if (ctx->image->kind != SC_IMAGE_OCI_LAYOUT)
+    return 0;
+  if (sc_referrer_list(ctx->image->layout_fd, ctx->image->manifest_digest, &referrers, err) < 0)
+    return sc_error_prefix(err, "%s", ctx->image->layout_path);
+  size_t i;
+  json_t *r;
+  json_array_foreach(referrers, i, r)
+  {
+    const char *digest = json_string_value(json_object_get(r, "digest"));
+    if (push_artifact(ctx, digest, err) < 0)
+      return sc_error_prefix(err, "the artifact %s that refers to %s", digest,
+                             ctx->image->manifest_digest);
+  }
+  if (json_array_size(referrers) == 0)
+    return 0;
+  if (update_referrers_tag(ctx, referrers, err) < 0)
+    return -1;
+  ctx->result->referrers += json_array_size(referrers);
+  return 0;
 }
 
 /* An image index (a multi-platform image): every platform's image, each

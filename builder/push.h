@@ -10,7 +10,13 @@
  * chunked PATCHes above it, resumed from the registry's Range after a
  * dropped connection.  The manifest goes last, so no reader sees it before
  * its blobs, and the digest the registry answers with is checked.  An
- * image index goes last of all, after every manifest it names. */
+ * image index goes last of all, after every manifest it names.
+ *
+ * The artifacts the layout keeps for an image (referrer.h: an SBOM) go
+ * after its manifest, by digest, and are listed in the referrers index
+ * under the tag sha256-HEX of the image's digest (distribution-spec v1.1
+ * "Referrers Tag Schema", which registries without the referrers API,
+ * distribution 2.8 among them, serve), merged with the one there. */
 #ifndef SC_PUSH_H
 #define SC_PUSH_H
 
@@ -64,6 +70,7 @@ typedef struct sc_push_result {
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
   char *sigstore_attachment; /* HOST/REPO:sha256-HEX.sig when signed so */
+  size_t referrers;          /* artifacts that refer to the pushed images (an SBOM) */
 } sc_push_result;
 
 void sc_push_result_clear(sc_push_result *result);

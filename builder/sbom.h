@@ -33,4 +33,16 @@ int sc_sbom_document(const sc_image *image, const sc_sbom_options *options, json
  * when text is not one. */
 int sc_sbom_timestamp(const char *text, char out[21]);
 
+/* The document's bytes as `sc-build sbom` writes them and as they are
+ * attached: indented by two, keys sorted, a final newline. */
+char *sc_sbom_text(const json_t *doc, size_t *len);
+
+/* Attach the SBOM of each image that the OCI layout reference
+ * (oci:PATH[:TAG]) names, one per platform of an image index, as an OCI
+ * 1.1 artifact (referrer.h: artifactType application/spdx+json, subject
+ * the image manifest) in that layout, replacing the one attached before.
+ * *attached: [{"subject", "digest", "size"}] per image. */
+int sc_sbom_attach(const char *reference, const sc_sbom_options *options, json_t **attached,
+                   sc_error *err);
+
 #endif

@@ -204,12 +204,29 @@ static json_t *find_digest_in_index(json_t *manifests, const char *digest, const
   return NULL;
 }
 
+/* The one image of a layout: entries with an artifactType are artifacts
+ * that refer to an image (an SBOM, image-spec v1.1 manifest.md), not
+ * images, and a layout holding one image and its SBOM holds one image. */
+static json_t *only_image(json_t *manifests, size_t *n)
+{
+  json_t *found = NULL, *m;
+  size_t i;
+  *n = 0;
+  json_array_foreach(manifests, i, m) if (json_object_get(m, "artifactType") == NULL)
+  {
+    found = m;
+    (*n)++;
+  }
+  return *n == 1 ? found : NULL;
+}
+
 static json_t *find_in_index(json_t *manifests, const char *tag, const char *layout, sc_error *err)
 {
-  size_t n = json_array_size(manifests);
+  size_t n;
   if (tag == NULL) {
-    if (n == 1)
-      return json_array_get(manifests, 0);
+    json_t *only = only_image(manifests, &n);
+    if (only)
+      return only;
     _cleanup_free_ char *names = list_ref_names(manifests);
     sc_error_set(err, SC_E_INVALID, "%s holds %zu images: name one as oci:%s:TAG (tags: %s)",
                  layout, n, layout, names);

@@ -14,6 +14,7 @@
 #include "layer-cache.h"
 #include "project.h"
 #include "registry-args.h"
+#include "sbom.h"
 #include "pgzip.h"
 #include "platform.h"
 #include "util.h"
@@ -56,6 +57,8 @@ static const char build_usage[] =
     "                       (linux/amd64,linux/arm64), build an image index with one\n"
     "                       image per platform (default: \"platforms\" of sc-build.json)\n"
     "      --force-platform build for a platform other than the base's\n"
+    "      --sbom           attach each image's SPDX SBOM (sc-build sbom) to it in the\n"
+    "                       layout, as an OCI 1.1 artifact (--format oci)\n"
     "      --compression C  gzip (default) or zstd\n"
     "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
     "                       digest depends on it\n"
@@ -88,6 +91,7 @@ enum {
   OPT_PLATFORM,
   OPT_FORCE_PLATFORM,
   OPT_DIGESTFILE,
+  OPT_SBOM,
 };
 
 typedef struct build_args {
@@ -115,6 +119,8 @@ typedef struct build_args {
   char *layer_cache_dir; /* build.layer_cache_dir: sc_cli_cache_path("layers") */
   sc_tree_stamp stamp;   /* build.rootfs_stamp, from validation's walk */
   sc_cli_progress bars;
+  bool sbom;     /* --sbom */
+  json_t *sboms; /* what --sbom attached (sc_sbom_attach) */
 } build_args;
 
 static int parse_pair(sc_cli *cli, sc_values **values, const char *option, const char *arg)
@@ -232,6 +238,9 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
   case OPT_FORCE_PLATFORM:
     a->build.force_platform = true;
     return 0;
+  case OPT_SBOM:
+    a->sbom = true;
+    return 0;
   case OPT_SET:
     return parse_pair(cli, &a->set, "--set", optarg);
   case OPT_FROM:
@@ -318,6 +327,7 @@ static const struct option build_options[] = {
     {"variant", required_argument, NULL, OPT_VARIANT},
     {"platform", required_argument, NULL, OPT_PLATFORM},
     {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
+    {"sbom", no_argument, NULL, OPT_SBOM},
     {"annotation", required_argument, NULL, OPT_ANNOTATION},
     {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
     {"set", required_argument, NULL, OPT_SET},
@@ -336,6 +346,7 @@ const sc_cli_options sc_cmd_build_options = {build_options, "o:f:t:l:" SC_CLI_GL
 
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
 {
+
   sc_error err = SC_ERROR_INIT;
   int opt;
   while ((opt = sc_cli_getopt("build", argc, argv, sc_cmd_build_options.shortopts,
@@ -365,6 +376,10 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
   a->build.annotations = a->annotations;
   if (a->ostree != (a->repo != NULL))
     return sc_cli_usage_error(cli, "build", "--format ostree and --repo REPO go together");
+  if (a->sbom && (a->ostree || a->build.format != SC_FORMAT_OCI))
+    return sc_cli_usage_error(cli, "build",
+                              "--sbom attaches the SBOM in an OCI layout: build with --format "
+                              "oci, or write it with `sc-build sbom IMAGE -o FILE`");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
   return check_compression_level(cli, &a->build);
@@ -454,6 +469,15 @@ static void print_index_result(const sc_build_result *r)
            r->layers_reused == 1 ? "" : "s");
 }
 
+static void print_sboms(const sc_cli *cli, const build_args *a)
+{
+  size_t i;
+  json_t *s;
+  json_array_foreach(cli->quiet ? NULL : a->sboms, i, s)
+      printf("  sbom:    %s (of %s)\n", json_string_value(json_object_get(s, "digest")),
+             json_string_value(json_object_get(s, "subject")));
+}
+
 static void print_result(sc_cli *cli, const build_args *a, const sc_build_result *r,
                          const sc_diags *diags)
 {
@@ -468,6 +492,8 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
       json_object_set_new(doc, "media_type", json_string(SC_MEDIA_TYPE_OCI_INDEX));
       json_object_set(doc, "platforms", r->platforms);
     }
+    if (a->sboms)
+      json_object_set(doc, "sboms", a->sboms);
     sc_cli_print_json(doc);
     return;
   }
@@ -475,6 +501,7 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
     sc_cli_print_diags(cli, diags);
     if (!cli->quiet)
       print_index_result(r);
+    print_sboms(cli, a);
     return;
   }
   sc_cli_print_diags(cli, diags);
@@ -490,6 +517,7 @@ static void print_result(sc_cli *cli, const build_args *a, const sc_build_result
   if (r->layers_reused)
     printf("  reused:  the rootfs layer (rootfs/ is unchanged since it was built)\n");
   print_base_pull(a, &r->base_pull);
+  print_sboms(cli, a);
 }
 
 static void print_ostree_result(sc_cli *cli, const build_args *a, const sc_build_result *b,
@@ -531,6 +559,21 @@ static void take_pull_result(build_args *a, sc_build_result *result)
   a->pulled = (sc_pull_result){0};
 }
 
+/* --sbom: each image's SBOM beside it in the layout just written, dated
+ * as the image is (SOURCE_DATE_EPOCH, else the build's own date). */
+static int attach_sboms(build_args *a, const sc_build_result *result, sc_error *err)
+{
+  sc_sbom_options o = {
+      .name = result->tag,
+      .interrupted = a->build.interrupted,
+      .dated = true,
+      .source_date_epoch = a->build.source_date_epoch,
+  };
+  if (sc_sbom_attach(result->reference, &o, &a->sboms, err) < 0)
+    return sc_error_prefix(err, "--sbom: the image is built as %s", result->reference);
+  return 0;
+}
+
 static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build_result *result,
                  const sc_diags *diags, sc_error *err)
 {
@@ -538,6 +581,7 @@ static int build(sc_cli *cli, build_args *a, const sc_project *project, sc_build
     return -1;
   if (!a->ostree) {
     if (sc_build_image(project, &a->build, result, err) < 0 ||
+        (a->sbom && attach_sboms(a, result, err) < 0) ||
         (a->digestfile && sc_cli_write_digestfile(a->digestfile, result->manifest_digest, err) < 0))
       return -1;
     take_pull_result(a, result);
@@ -740,6 +784,7 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_pull_result_clear(&a.pulled);
   free(a.resolved_from);
   free(a.layer_cache_dir);
+  json_decref(a.sboms);
   sc_tree_stamp_clear(&a.stamp);
   return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "inspect.h"
+#include "referrer.h"
 #include "util.h"
 
 static const char inspect_usage[] =
@@ -95,6 +96,42 @@ static void print_image(const json_t *doc)
   printf("Exports:\n");
   json_object_foreach((json_t *)json_object_get(doc, "exports"), key, v)
       printf("  %-22s %s\n", key, json_is_true(v) ? "present" : "missing");
+  json_t *referrers = json_object_get(doc, "referrers");
+  if (json_array_size(referrers))
+    printf("Referrers:\n");
+  json_array_foreach(referrers, i, v)
+      printf("  %s %s %lld bytes\n", string_or(v, "artifactType", "?"), string_or(v, "digest", "?"),
+             (long long)json_integer_value(json_object_get(v, "size")));
+}
+
+/* A docker:// image's referrers, from the registry (the cache holds
+ * none): per platform of an index, else the image's. */
+static int add_registry_referrers(sc_cli *cli, sc_cli_registry_args *reg, const char *image,
+                                  json_t *doc, sc_error *err)
+{
+  sc_registry_options options = sc_cli_registry_options(cli, reg);
+  json_t *platforms = json_object_get(doc, "platforms");
+  size_t count = platforms ? json_array_size(platforms) : 1;
+  for (size_t i = 0; i < count; i++) {
+    json_t *one = platforms ? json_array_get(platforms, i) : doc, *referrers = NULL;
+    const char *digest = json_string_value(json_object_get(one, "digest"));
+    if (digest && sc_referrer_fetch(image, &options, digest, &referrers, err) < 0)
+      return -1;
+    if (referrers)
+      json_object_set_new(one, "referrers", referrers);
+  }
+  return 0;
+}
+
+/* The referrers are extra: an image read from the cache while its
+ * registry cannot be reached is still shown, without them. */
+static void show_registry_referrers(sc_cli *cli, sc_cli_registry_args *reg, const char *image,
+                                    json_t *doc)
+{
+  sc_error err = SC_ERROR_INIT;
+  if (add_registry_referrers(cli, reg, image, doc, &err) < 0)
+    sc_cli_info(cli, "the referrers of %s are not listed: %s", image, err.msg);
+  sc_error_clear(&err);
 }
 
 static const struct option inspect_options[] = {
@@ -133,9 +170,12 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
   sc_image_source source = {0};
   int failed = sc_cli_resolve_source(cli, &reg, argv[optind], false, &source, &err) < 0 ||
                sc_inspect_source(&source, &doc, &err) < 0;
+  if (!failed && source.ref.transport->transport == SC_TRANSPORT_DOCKER)
+    show_registry_referrers(cli, &reg, argv[optind], doc);
   sc_image_source_clear(&source);
   sc_cli_registry_args_clear(&reg);
   if (failed) {
+    json_decref(doc);
     int rc = sc_cli_fail(cli, &err);
     sc_error_clear(&err);
     return rc;

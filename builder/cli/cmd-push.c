@@ -98,6 +98,9 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
     sc_cli_info(cli, "pushed the image index of %zu platforms", r->platforms);
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
+  if (r->referrers)
+    sc_cli_info(cli, "pushed %zu artifact%s that refer to it (referrers tag sha256-HEX)",
+                r->referrers, r->referrers == 1 ? "" : "s");
   if (signature)
     sc_cli_info(cli, "signed it: %s", signature);
   if (r->sigstore_attachment)

@@ -12,7 +12,7 @@
 #include "util.h"
 
 static const char sbom_usage[] =
-    "usage: sc-build sbom IMAGE [-o FILE]\n"
+    "usage: sc-build sbom IMAGE [-o FILE | --attach]\n"
     "\n"
     "Write an SPDX 2.3 JSON document for an image: the image (by its manifest\n"
     "digest), the packages of its dpkg and apk databases, and every other regular\n"
@@ -23,6 +23,9 @@ static const char sbom_usage[] =
     "path).\n"
     "\n"
     "  -o, --output FILE  write the document to FILE (atomically), not stdout\n"
+    "      --attach       store it in IMAGE's OCI layout as an OCI 1.1 artifact\n"
+    "                     (artifactType application/spdx+json) whose subject is the\n"
+    "                     image's manifest, one per platform\n"
     "      --json         with -o, print a JSON summary on stdout\n"
     "  -q, --quiet        print errors only\n"
     "  -v, --verbose      more detail\n"
@@ -30,14 +33,13 @@ static const char sbom_usage[] =
 
 static int write_document(sc_cli *cli, json_t *doc, const char *output, sc_error *err)
 {
-  _cleanup_free_ char *text = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+  size_t len = 0;
+  _cleanup_free_ char *line = sc_sbom_text(doc, &len);
   if (output == NULL) {
-    fputs(text, stdout);
-    fputc('\n', stdout);
+    fputs(line, stdout);
     return 0;
   }
-  _cleanup_free_ char *line = xasprintf("%s\n", text);
-  if (sc_write_file_at(AT_FDCWD, output, line, strlen(line), 0644, err) < 0)
+  if (sc_write_file_at(AT_FDCWD, output, line, len, 0644, err) < 0)
     return sc_error_prefix(err, "cannot write the SBOM");
   size_t packages = json_array_size(json_object_get(doc, "packages"));
   size_t files = json_array_size(json_object_get(doc, "files"));
@@ -72,10 +74,46 @@ static int sbom_of(sc_cli *cli, sc_cli_registry_args *reg, const char *ref, cons
   return r;
 }
 
+static void print_attached(sc_cli *cli, const char *ref, json_t *attached)
+{
+  if (cli->json) {
+    sc_cli_print_json(json_pack("{s:b,s:s,s:O}", "ok", 1, "image", ref, "attached", attached));
+    return;
+  }
+  size_t i;
+  json_t *a;
+  json_array_foreach(attached, i, a) sc_cli_info(cli, "attached the SBOM of %s as %s",
+                                                 json_string_value(json_object_get(a, "subject")),
+                                                 json_string_value(json_object_get(a, "digest")));
+}
+
+/* --attach: into the image's own layout, never a cache's copy. */
+static int attach(sc_cli *cli, sc_cli_registry_args *reg, const char *ref, sc_sbom_options *options,
+                  sc_error *err)
+{
+  sc_image_source source = {0};
+  _cleanup_(json_decrefp) json_t *attached = NULL;
+  int r = sc_cli_resolve_source(cli, reg, ref, true, &source, err);
+  if (r == 0 && source.ref.transport->transport != SC_TRANSPORT_OCI)
+    r = sc_error_set(err, SC_E_USAGE,
+                     "--attach stores the SBOM in an OCI layout: %s is a %s: image; copy it "
+                     "into one (skopeo copy %s oci:DIR:TAG) and attach there",
+                     ref, source.ref.transport->name, ref);
+  if (r == 0) {
+    options->name = source.name;
+    r = sc_sbom_attach(source.local, options, &attached, err);
+  }
+  if (r == 0)
+    print_attached(cli, ref, attached);
+  sc_image_source_clear(&source);
+  return r;
+}
+
 static const struct option sbom_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
     {"output", required_argument, NULL, 'o'},
+    {"attach", no_argument, NULL, 'A'},
     {NULL, 0, NULL, 0},
 };
 const sc_cli_options sc_cmd_sbom_options = {sbom_options, SC_CLI_GLOBAL_SHORT "o:"};
@@ -84,6 +122,7 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
 {
   sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   const char *output = NULL;
+  bool attaching = false;
   sc_error err = SC_ERROR_INIT;
   int opt, taken;
   while ((opt = sc_cli_getopt("sbom", argc, argv, sc_cmd_sbom_options.shortopts,
@@ -96,6 +135,8 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
     }
     if (opt == 'o') {
       output = optarg;
+    } else if (opt == 'A') {
+      attaching = true;
     } else if ((taken = sc_cli_registry_option(cli, "sbom", &reg, opt, optarg)) != 0) {
       if (taken != 1)
         return taken;
@@ -106,13 +147,16 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
   sc_cli_finish_options(cli);
   if (argc - optind != 1)
     return sc_cli_usage_error(cli, "sbom", "expected one IMAGE");
+  if (attaching && output)
+    return sc_cli_usage_error(cli, "sbom", "--attach and --output: give one");
   sc_sbom_options sbom = {.interrupted = sc_cli_catch_interrupts()};
   int rc = sc_cli_source_date_epoch_if_set(cli, &sbom.dated, &sbom.source_date_epoch);
   if (rc != 0) {
     sc_cli_registry_args_clear(&reg);
     return rc;
   }
-  int failed = sbom_of(cli, &reg, argv[optind], output, &sbom, &err) < 0;
+  int failed = (attaching ? attach(cli, &reg, argv[optind], &sbom, &err)
+                          : sbom_of(cli, &reg, argv[optind], output, &sbom, &err)) < 0;
   sc_cli_registry_args_clear(&reg);
   if (failed) {
     rc = sc_cli_fail(cli, &err);

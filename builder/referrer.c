@@ -1,0 +1,298 @@
+/* referrer.c: artifacts referring to an image in an OCI layout (referrer.h). */
+#include "referrer.h"
+
+#include <string.h>
+
+#include "oci.h"
+#include "registries-conf.h"
+#include "registry.h"
+#include "util.h"
+
+json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest)
+{
+  json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", a->artifact_type, "digest", data_digest,
+                            "size", (json_int_t)a->len);
+  if (a->title)
+    json_object_set_new(layer, "annotations", json_pack("{s:s}", SC_ANNOTATION_TITLE, a->title));
+  const json_t *s = a->subject;
+  json_t *manifest =
+      json_pack("{s:i,s:s,s:s,s:{s:s,s:s,s:i},s:[o],s:{s:O,s:O,s:O}}", "schemaVersion", 2,
+                "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "artifactType", a->artifact_type, "config",
+                "mediaType", SC_MEDIA_TYPE_OCI_EMPTY, "digest", SC_EMPTY_DIGEST, "size", 2,
+                "layers", layer, "subject", "mediaType", json_object_get(s, "mediaType"), "digest",
+                json_object_get(s, "digest"), "size", json_object_get(s, "size"));
+  if (a->created)
+    json_object_set_new(manifest, "annotations",
+                        json_pack("{s:s}", SC_ANNOTATION_CREATED, a->created));
+  return manifest;
+}
+
+/* A manifest blob of the layout, checked against its digest (a layout may
+ * come from anywhere). */
+static int read_manifest(int blobs_fd, const char *digest, json_t **out, sc_error *err)
+{
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "index.json: malformed digest '%s'", digest);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (sc_read_file_at_max(blobs_fd, sc_digest_hex(digest), SC_JSON_DOCUMENT_MAX, &text, &len, err) <
+      0)
+    return sc_error_prefix(err, "manifest %s", digest);
+  char actual[SC_DIGEST_LEN + 1];
+  sc_sha256 *h = sc_sha256_new();
+  sc_sha256_update(h, text, len);
+  sc_sha256_finish(h, actual);
+  if (strcmp(actual, digest) != 0)
+    return sc_error_set(err, SC_E_INVALID, "manifest %s: the blob's digest is %s", digest, actual);
+  *out = json_loadb(text, len, 0, NULL);
+  if (!json_is_object(*out)) {
+    json_decref(*out);
+    *out = NULL;
+    return sc_error_set(err, SC_E_INVALID, "manifest %s is not a JSON object", digest);
+  }
+  return 0;
+}
+
+static const char *subject_of(const json_t *manifest)
+{
+  return json_string_value(json_object_get(json_object_get(manifest, "subject"), "digest"));
+}
+
+/* A referrers index entry (distribution-spec spec.md, "Listing Referrers"):
+ * the manifest's descriptor, its artifactType (the config's media type
+ * when it has none) and its annotations. */
+static json_t *referrer_descriptor(const json_t *entry, const json_t *manifest)
+{
+  json_t *type = json_object_get(manifest, "artifactType");
+  if (!json_is_string(type))
+    type = json_object_get(json_object_get(manifest, "config"), "mediaType");
+  json_t *d = json_pack("{s:O,s:O,s:O,s:O*}", "mediaType", json_object_get(entry, "mediaType"),
+                        "digest", json_object_get(entry, "digest"), "size",
+                        json_object_get(entry, "size"), "artifactType", type);
+  json_t *annotations = json_object_get(manifest, "annotations");
+  if (json_object_size(annotations))
+    json_object_set(d, "annotations", annotations);
+  return d;
+}
+
+int sc_referrer_list(int layout_fd, const char *subject_digest, json_t **out, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  _cleanup_close_ int blobs_fd = -1;
+  if (sc_oci_index_read(layout_fd, &index, err) < 0 ||
+      (blobs_fd = sc_oci_open_blobs(layout_fd, err)) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *found = json_array();
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *type = json_string_value(json_object_get(m, "mediaType"));
+    const char *digest = json_string_value(json_object_get(m, "digest"));
+    /* Only a manifest has a subject; an index (a multi-platform image) is
+     * not read. */
+    if (type == NULL || digest == NULL || strcmp(type, SC_MEDIA_TYPE_OCI_MANIFEST) != 0)
+      continue;
+    _cleanup_(json_decrefp) json_t *manifest = NULL;
+    if (read_manifest(blobs_fd, digest, &manifest, err) < 0)
+      return sc_error_prefix(err, "index.json entry %zu", i + 1);
+    const char *subject = subject_of(manifest);
+    if (subject && strcmp(subject, subject_digest) == 0)
+      json_array_append_new(found, referrer_descriptor(m, manifest));
+  }
+  *out = steal_pointer(&found);
+  return 0;
+}
+
+/* An earlier artifact that the new one replaces: the same type for the
+ * same subject, or one whose subject the layout no longer has (a rebuild
+ * replaced the image). */
+static bool replaced_by(int blobs_fd, const json_t *entry, const sc_referrer_artifact *a)
+{
+  const char *type = json_string_value(json_object_get(entry, "artifactType"));
+  const char *digest = json_string_value(json_object_get(entry, "digest"));
+  _cleanup_(json_decrefp) json_t *manifest = NULL;
+  if (type == NULL || digest == NULL || strcmp(type, a->artifact_type) != 0 ||
+      read_manifest(blobs_fd, digest, &manifest, NULL) < 0)
+    return false;
+  const char *subject = subject_of(manifest);
+  if (subject == NULL)
+    return false;
+  const char *ours = json_string_value(json_object_get(a->subject, "digest"));
+  return strcmp(subject, ours) == 0 || !sc_oci_has_blob(blobs_fd, subject, -1);
+}
+
+/* index.json with the new entry in place of those it replaces; the
+ * replaced entries (whose blobs may now be garbage) in *gone. */
+static int update_index(int layout_fd, int blobs_fd, const sc_referrer_artifact *a,
+                        const json_t *entry, json_t *gone, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (sc_oci_index_read(layout_fd, &index, err) < 0)
+    return -1;
+  json_t *manifests = json_object_get(index, "manifests");
+  const char *digest = json_string_value(json_object_get(entry, "digest"));
+  bool present = false;
+  for (size_t i = json_array_size(manifests); i-- > 0;) {
+    json_t *m = json_array_get(manifests, i);
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    if (d && strcmp(d, digest) == 0)
+      present = true;
+    else if (replaced_by(blobs_fd, m, a)) {
+      json_array_append(gone, m);
+      json_array_remove(manifests, i);
+    }
+  }
+  if (!present)
+    json_array_append(manifests, (json_t *)entry);
+  if (sc_oci_index_write(layout_fd, index, err) < 0)
+    return -1;
+  size_t i;
+  json_t *m;
+  json_array_foreach(gone, i,
+                     m) if (sc_oci_remove_unreferenced(layout_fd, index, m, err) < 0) return -1;
+  return 0;
+}
+
+int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
+                    sc_error *err)
+{
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(layout_fd, err);
+  if (blobs_fd < 0)
+    return -1;
+  char data_digest[SC_DIGEST_LEN + 1], empty[SC_DIGEST_LEN + 1];
+  if (sc_oci_write_blob(blobs_fd, a->data, a->len, data_digest, err) < 0 ||
+      sc_oci_write_blob(blobs_fd, "{}", 2, empty, err) < 0)
+    return sc_error_prefix(err, "writing the %s artifact", a->artifact_type);
+  _cleanup_(json_decrefp) json_t *manifest = sc_referrer_manifest(a, data_digest);
+  _cleanup_(json_decrefp) json_t *entry =
+      sc_oci_write_json_blob(blobs_fd, manifest, SC_MEDIA_TYPE_OCI_MANIFEST, err);
+  if (entry == NULL)
+    return sc_error_prefix(err, "writing the %s artifact's manifest", a->artifact_type);
+  json_object_set_new(entry, "artifactType", json_string(a->artifact_type));
+  if (a->created)
+    json_object_set_new(entry, "annotations",
+                        json_pack("{s:s}", SC_ANNOTATION_CREATED, a->created));
+  _cleanup_(json_decrefp) json_t *gone = json_array();
+  if (update_index(layout_fd, blobs_fd, a, entry, gone, err) < 0)
+    return -1;
+  if (descriptor)
+    *descriptor = json_incref(entry);
+  return 0;
+}
+
+/* The fields a referrers index entry has, of one the registry served. */
+static json_t *served_descriptor(const json_t *m)
+{
+  static const char *const keys[] = {"mediaType", "digest", "size", "artifactType", "annotations"};
+  json_t *d = json_object();
+  for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+    if (json_object_get(m, keys[i]))
+      json_object_set(d, keys[i], json_object_get(m, keys[i]));
+  return d;
+}
+
+/* GET (or HEAD) /v2/REPO/manifests/REF: its status, the body of a 200. */
+static int get_manifest(sc_registry *registry, const char *scope, const char *repository,
+                        const char *ref, const char *method, long *status, json_t **body,
+                        sc_error *err)
+{
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", repository, ref);
+  sc_http_request req = {.method = method,
+                         .target = target,
+                         .scope = scope,
+                         .accept = SC_MEDIA_TYPE_OCI_INDEX "," SC_MEDIA_TYPE_OCI_MANIFEST,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(registry, &req, &resp, err) < 0)
+    return -1;
+  *status = resp.status;
+  int rc = 0;
+  if (resp.status == 200 && body)
+    *body = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+  else if (resp.status != 200 && resp.status != 404)
+    rc = sc_registry_unexpected(err, &resp, false, "pull", target);
+  sc_http_response_clear(&resp);
+  return rc;
+}
+
+/* One place: 1 with *out when it has the tag or the subject, else 0. */
+static int fetch_at(const char *place, const char *host, const sc_registry_options *options,
+                    bool insecure, const char *subject_digest, json_t **out, sc_error *err)
+{
+  sc_registry_ref ref;
+  if (sc_registry_ref_parse(place, &ref, err) < 0)
+    return -1;
+  sc_registry_options o = *options;
+  sc_registry_creds own = {0};
+  o.tls_verify = options->tls_verify && !insecure;
+  _cleanup_free_ char *scope = xasprintf("repository:%s:pull", ref.repository);
+  _cleanup_free_ char *tag = xasprintf("sha256-%s", sc_digest_hex(subject_digest));
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  sc_registry *registry = NULL;
+  long status = 0;
+  /* The credentials are the image's host's; another (a mirror) has its own. */
+  bool other = strcmp(ref.host, host) != 0;
+  int rc =
+      other && o.creds_for ? o.creds_for(ref.host, ref.repository, &own, o.creds_user, err) : 0;
+  if (other)
+    o.creds = rc == 1 ? &own : NULL;
+  if (rc >= 0)
+    rc = sc_registry_open(ref.host, &o, &registry, err);
+  if (rc >= 0)
+    rc = get_manifest(registry, scope, ref.repository, tag, "GET", &status, &index, err);
+  if (rc >= 0 && status == 404)
+    rc = get_manifest(registry, scope, ref.repository, subject_digest, "HEAD", &status, NULL, err);
+  else if (rc >= 0 && !json_is_array(json_object_get(index, "manifests")))
+    rc = sc_error_set(err, SC_E_INVALID, "%s:%s is not a referrers index (an OCI image index)",
+                      place, tag);
+  if (rc >= 0) {
+    rc = status == 200 ? 1 : 0;
+    *out = json_array();
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(index, "manifests"), i,
+                       m) if (json_is_string(json_object_get(m, "digest")))
+        json_array_append_new(*out, served_descriptor(m));
+  }
+  sc_registry_free(registry);
+  sc_registry_creds_clear(&own);
+  sc_registry_ref_clear(&ref);
+  return rc < 0 ? sc_error_prefix(err, "the referrers of %s at %s", subject_digest, place) : rc;
+}
+
+int sc_referrer_fetch(const char *reference, const sc_registry_options *options,
+                      const char *subject_digest, json_t **out, sc_error *err)
+{
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  sc_pull_attempt *plan = NULL, one = {.reference = (char *)reference};
+  size_t n = 0;
+  int rc = 0;
+  const char *host = NULL;
+  if (options->registries && (sc_registries_conf_load(options->registries, &conf, err) < 0 ||
+                              sc_registries_pull_plan(&conf, reference, &plan, &n, err) < 0))
+    rc = -1;
+  sc_registries_conf_clear(&conf);
+  sc_registry_ref image;
+  if (rc == 0 && sc_registry_ref_parse(reference, &image, err) < 0)
+    rc = -1;
+  else if (rc == 0)
+    host = image.host;
+  const sc_pull_attempt *places = plan ? plan : &one;
+  n = plan ? n : 1;
+  *out = NULL;
+  for (size_t i = 0; i < n && rc == 0; i++) {
+    json_decref(*out);
+    *out = NULL;
+    rc = fetch_at(places[i].reference, host, options, places[i].insecure, subject_digest, out, err);
+  }
+  if (host)
+    sc_registry_ref_clear(&image);
+  sc_pull_attempts_free(plan, plan ? n : 0);
+  if (rc < 0) {
+    json_decref(*out);
+    *out = NULL;
+    return -1;
+  }
+  return 0;
+}

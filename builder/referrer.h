@@ -1,0 +1,61 @@
+/* referrer.h: OCI 1.1 artifacts that refer to an image (image-spec v1.1
+ * manifest.md "subject", "artifactType"; distribution-spec v1.1 referrers)
+ * kept in an OCI layout beside the image.
+ *
+ * An artifact is an image manifest whose config is the empty descriptor
+ * (application/vnd.oci.empty.v1+json, the two bytes "{}"), whose one layer
+ * is the artifact's content and whose subject is the image manifest's
+ * descriptor.  index.json lists it untagged, its descriptor carrying the
+ * artifactType (as oras stores referrers in a layout), so that it is
+ * reachable (never garbage) yet names no image: readers that take "the
+ * only image" of a layout skip entries with an artifactType. */
+#ifndef SC_REFERRER_H
+#define SC_REFERRER_H
+
+#include <stddef.h>
+#include <jansson.h>
+#include <sc/error.h>
+
+#define SC_MEDIA_TYPE_OCI_EMPTY "application/vnd.oci.empty.v1+json"
+#define SC_MEDIA_TYPE_SPDX_JSON "application/spdx+json"
+/* sha256 of "{}" (image-spec manifest.md, "Guidance for an Empty Descriptor"). */
+#define SC_EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
+#define SC_ANNOTATION_CREATED "org.opencontainers.image.created"
+#define SC_ANNOTATION_TITLE "org.opencontainers.image.title"
+
+typedef struct sc_referrer_artifact {
+  const json_t *subject;     /* the image manifest's descriptor: mediaType, digest, size */
+  const char *artifact_type; /* also the layer's media type */
+  const char *title;         /* the layer's org.opencontainers.image.title, or NULL */
+  const char *created;       /* org.opencontainers.image.created, or NULL */
+  const void *data;
+  size_t len;
+} sc_referrer_artifact;
+
+/* The artifact's manifest (the same inputs, the same bytes). */
+json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest);
+
+/* Store the artifact in the layout (the caller holds its lock) and list it
+ * in index.json, in place of the artifacts of the same type that referred
+ * to the same subject or to a manifest the layout no longer has.
+ * *descriptor (may be NULL) receives the artifact manifest's descriptor
+ * with its artifactType. */
+int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
+                    sc_error *err);
+
+/* The referrers of subject_digest that index.json lists: an array of
+ * descriptors {mediaType, digest, size, artifactType, annotations?} in
+ * index.json's order, as a referrers index (distribution-spec) lists them. */
+int sc_referrer_list(int layout_fd, const char *subject_digest, json_t **out, sc_error *err);
+
+/* The referrers of subject_digest (a manifest of the docker://HOST/REPO
+ * reference), by the distribution-spec v1.1 tag schema (the index tagged
+ * sha256-HEX): an array of descriptors as sc_referrer_list gives.  Asked
+ * where a pull of reference goes (registries.conf: its mirrors, then its
+ * location): the first place that has the tag, or the manifest without
+ * it (then none). */
+struct sc_registry_options;
+int sc_referrer_fetch(const char *reference, const struct sc_registry_options *options,
+                      const char *subject_digest, json_t **out, sc_error *err);
+
+#endif
