@@ -33,7 +33,7 @@ umoci init --layout base.oci >/dev/null && umoci new --image base.oci:t >/dev/nu
 build="$sc_build --quiet build hello-world"
 # A template-only change, different at every run: a comment in the unit.
 edit='printf "# %s\n" "$(date +%s%N)" >>hello-world/service.template'
-new_repo='rm -rf orepo && ostree --repo=orepo init --mode=bare'
+new_repo="$(aside orepo) && ostree --repo=orepo init --mode=bare"
 
 # One --prepare per command, in order (hyperfine pairs them up).  The
 # no-op and template rows follow the cold one: its layout is theirs; the
@@ -52,7 +52,7 @@ hyperfine --runs "$runs" --warmup 1 --export-json times.json \
   -n 'umoci insert' "umoci insert --image u.oci:t hello-world/rootfs / >/dev/null" \
   --prepare 'rm -rf zst.oci' -n 'build zstd' "$build -o zst.oci --compression zstd --no-cache" \
   --prepare true -n 'tar|zstd -3 -T2' "$tar_layer | zstd -q -3 -T2 > layer.tar.zst" \
-  --prepare 'rm -rf repo' -n 'build ostree' "$build --format ostree --repo repo" \
+  --prepare "$(aside repo)" -n 'build ostree' "$build --format ostree --repo repo" \
   --prepare "$new_repo" -n 'ostree commit' \
   "ostree --repo=orepo commit -b t --owner-uid=0 --owner-gid=0 --no-xattrs hello-world/rootfs >/dev/null"
 

@@ -23,12 +23,6 @@ for ref in $(ostree --repo=repo refs | grep -E '^ociimage/[0-9a-f]{64}$'); do
   if ostree --repo=repo ls "$ref" /usr >/dev/null 2>&1; then layer=$ref; break; fi
 done
 
-# Each run's tree is moved aside, not removed, before the next: ext4 skips
-# inodes freed a few seconds before when it allocates new ones
-# (recently_deleted), and after removing 20,000 files that scan took 10 to
-# 30 s of system time from whichever command came next, sc-build or umoci.
-# The trees go when the work directory does.
-aside() { echo "mkdir -p old && if [ -e $1 ]; then mv $1 \$(mktemp -d old/XXXXXX)/; fi"; }
 hyperfine --runs "$runs" --warmup 1 --export-json times.json \
   --prepare "$(aside r1)" --prepare "$(aside co)" --prepare "$(aside r2)" --prepare "$(aside bundle)" \
   -n 'sc-build install (ostree)' \

@@ -64,3 +64,10 @@ for r in results:
     print("RESULT %s\t%.3f\t%.3f" % (r["command"], r["median"], r["min"]))
 PY
 }
+
+# A --prepare command that moves PATH aside (not removes it) before a run:
+# ext4 skips inodes freed a few seconds before when it allocates new ones
+# (recently_deleted), and after removing 20,000 files that scan took 10 to
+# 30 s of system time from whichever command came next, sc-build or its
+# peer alike.  The trees go when the work directory does.
+aside() { echo "mkdir -p old && if [ -e $1 ]; then mv $1 \$(mktemp -d old/XXXXXX)/; fi"; }
