@@ -63,15 +63,10 @@ static void report(push_ctx *ctx, const char *digest, sc_push_blob_state state, 
 
 /* ---- the local record of which repositories hold which blobs ---- */
 
-static char *cache_path(const sc_push_options *options)
-{
-  return options->cache_path ? xstrdup(options->cache_path) : NULL;
-}
-
 /* A missing or unreadable record only costs uploads: never an error. */
 static json_t *cache_load(const sc_push_options *options)
 {
-  _cleanup_free_ char *path = cache_path(options);
+  const char *path = options->cache_path;
   _cleanup_free_ char *data = NULL;
   size_t len = 0;
   json_t *doc = NULL;
@@ -86,7 +81,7 @@ static json_t *cache_load(const sc_push_options *options)
 
 static void cache_save(const sc_push_options *options, const json_t *cache)
 {
-  _cleanup_free_ char *path = cache_path(options);
+  const char *path = options->cache_path;
   if (path == NULL)
     return;
   _cleanup_free_ char *dir = sc_path_dirname(path);
@@ -614,7 +609,7 @@ static int get_referrers_index(push_ctx *ctx, const char *tag, json_t **index, s
 /* The referrers merged into the index the tag holds: PUT when one is new. */
 static int update_referrers_tag(push_ctx *ctx, const json_t *referrers, sc_error *err)
 {
-  _cleanup_free_ char *tag = xasprintf("sha256-%s", sc_digest_hex(ctx->image->manifest_digest));
+  _cleanup_free_ char *tag = sc_referrer_tag(ctx->image->manifest_digest);
   _cleanup_(json_decrefp) json_t *index = NULL;
   if (get_referrers_index(ctx, tag, &index, err) < 0)
     return -1;
