@@ -20,12 +20,6 @@ static int unexpected(const sc_attach_target *t, const sc_http_response *resp, c
   return sc_registry_unexpected(err, resp, t->have_creds, access, what);
 }
 
-static bool digest_is_valid(const char *digest)
-{
-  const char *hex = digest && sc_str_has_prefix(digest, "sha256:") ? digest + 7 : NULL;
-  return hex && strlen(hex) == 64 && strspn(hex, "0123456789abcdef") == 64;
-}
-
 /* The attachment manifest: 0 with *doc NULL when there is none (404). */
 static int get_manifest(const sc_attach_target *t, const char *tag, json_t **doc, sc_error *err)
 {
@@ -83,7 +77,7 @@ static int bounded_sink(const void *data, size_t len, void *user)
 static int get_blob(const sc_attach_target *t, const char *digest, size_t max, char **data,
                     size_t *len, sc_error *err)
 {
-  if (!digest_is_valid(digest))
+  if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "blob digest %.80s is not sha256:HEX", digest);
   _cleanup_free_ char *target = xasprintf("/v2/%s/blobs/%s", t->repository, digest);
   _cleanup_free_ char *what = xasprintf("blob %s", digest);
