@@ -216,6 +216,11 @@ static int get_manifest(sc_registry *registry, const char *scope, const char *re
   return rc;
 }
 
+char *sc_referrer_tag(const char *subject_digest)
+{
+  return xasprintf("sha256-%s", sc_digest_hex(subject_digest));
+}
+
 /* One place: 1 with *out when it has the tag or the subject, else 0. */
 static int fetch_at(const char *place, const char *host, const sc_registry_options *options,
                     bool insecure, const char *subject_digest, json_t **out, sc_error *err)
@@ -227,7 +232,7 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
   sc_registry_creds own = {0};
   o.tls_verify = options->tls_verify && !insecure;
   _cleanup_free_ char *scope = xasprintf("repository:%s:pull", ref.repository);
-  _cleanup_free_ char *tag = xasprintf("sha256-%s", sc_digest_hex(subject_digest));
+  _cleanup_free_ char *tag = sc_referrer_tag(subject_digest);
   _cleanup_(json_decrefp) json_t *index = NULL;
   sc_registry *registry = NULL;
   long status = 0;

@@ -43,6 +43,11 @@ json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_dig
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
                     sc_error *err);
 
+/* The tag under which a registry without the referrers API keeps the
+ * referrers index of subject_digest (distribution-spec v1.1 "Referrers Tag
+ * Schema"): sha256-HEX, newly allocated. */
+char *sc_referrer_tag(const char *subject_digest);
+
 /* The referrers of subject_digest that index.json lists: an array of
  * descriptors {mediaType, digest, size, artifactType, annotations?} in
  * index.json's order, as a referrers index (distribution-spec) lists them. */
