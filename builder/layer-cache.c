@@ -16,8 +16,9 @@
 /* Changes whenever the meaning of an entry or of the key changes. */
 /* 2: pax records only where ustar cannot hold an entry (the layers of 1
  * differ by a hdrcharset record in every entry).  3: the key hashes the
- * tree's stamp (sc_tree_stamp) after the options. */
-#define CACHE_FORMAT "sc-build layer cache 3"
+ * tree's stamp (sc_tree_stamp) after the options.  4: zstd layers are
+ * written in 2 MiB jobs (pzstd.h), so a zstd layer of 3 has other bytes. */
+#define CACHE_FORMAT "sc-build layer cache 4"
 /* Files changed this recently may change again within the same timestamp
  * tick without lstat showing it: such a tree is not remembered. */
 #define RACY_SECONDS 2

@@ -17,9 +17,6 @@
 #include "sha256.h"
 
 typedef enum { SC_COMPRESSION_GZIP, SC_COMPRESSION_ZSTD } sc_compression;
-/* zstd's levels past 19 are its "ultra" levels, which need a large window
- * to decompress: not offered. */
-#define SC_ZSTD_MAX_LEVEL 19
 
 /* A file placed under /exports/: its name there and its bytes. */
 typedef struct sc_layer_file {

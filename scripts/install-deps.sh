@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake pkg-config
   libarchive-dev libjansson-dev libssl-dev libostree-dev libcurl4-openssl-dev
-  libglib2.0-dev libcmocka-dev libdeflate-dev libisal-dev
+  libglib2.0-dev libcmocka-dev libdeflate-dev libisal-dev libzstd-dev
   libgpgme-dev libyaml-dev gnupg libsodium-dev
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file

@@ -16,6 +16,7 @@
 #include "registry-args.h"
 #include "sbom.h"
 #include "pgzip.h"
+#include "pzstd.h"
 #include "platform.h"
 #include "util.h"
 #include "validate.h"
@@ -306,14 +307,14 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
 static int check_compression_level(sc_cli *cli, const sc_build_options *b)
 {
   bool gzip = b->compression == SC_COMPRESSION_GZIP;
-  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_ZSTD_MAX_LEVEL;
+  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_PZSTD_MAX_LEVEL;
   if (b->compression_level <= max)
     return 0;
   return sc_cli_usage_error(cli, "build",
                             "--compression-level %d: %s levels go from 1 to %d (with "
                             "--compression %s, from 1 to %d)",
                             b->compression_level, gzip ? "gzip" : "zstd", max,
-                            gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
+                            gzip ? "zstd" : "gzip", gzip ? SC_PZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
 }
 
 static const struct option build_options[] = {

@@ -16,42 +16,7 @@
 #include "pgzip.h"
 #include "util.h"
 
-typedef struct out_buf {
-  unsigned char *data;
-  size_t len, cap;
-  int fail_after; /* fail the sink call number N (1-based), 0: never */
-  int calls;
-} out_buf;
-
-static int sink(void *user, const void *buf, size_t len, sc_error *err)
-{
-  out_buf *o = user;
-  if (o->fail_after && ++o->calls >= o->fail_after)
-    return sc_error_set(err, 28, "disk full");
-  if (o->len + len > o->cap) {
-    o->cap = (o->len + len) * 2;
-    o->data = realloc(o->data, o->cap);
-    assert_non_null(o->data);
-  }
-  memcpy(o->data + o->len, buf, len);
-  o->len += len;
-  return 0;
-}
-
-/* Compressible but not trivial input: text lines with a counter. */
-static unsigned char *make_input(size_t len)
-{
-  unsigned char *p = malloc(len + 1);
-  assert_non_null(p);
-  size_t i = 0;
-  for (unsigned n = 0; i < len; n++) {
-    char line[64];
-    int k = snprintf(line, sizeof line, "line %u of the layer, value %u\n", n, n * 2654435761u);
-    for (int j = 0; j < k && i < len; j++)
-      p[i++] = (unsigned char)line[j];
-  }
-  return p;
-}
+#include "compress-sink.h"
 
 static out_buf compress_with(const unsigned char *in, size_t len, unsigned threads, size_t chunk)
 {
