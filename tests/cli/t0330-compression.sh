@@ -127,6 +127,23 @@ test_expect_success 'an unchanged rootfs/ reuses its layer: same digest, nothing
   expect_grep "reused: +the rootfs layer" c3.out
 '
 
+test_expect_success 'a rebuild that changes nothing rewrites no file of the layout' '
+  find c.oci -type f -printf "%p %i %s %T@\n" | sort >before &&
+  sc_build --json build cached -o c.oci >c4.json &&
+  test "$(json_get c4.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
+  find c.oci -type f -printf "%p %i %s %T@\n" | sort >after &&
+  diff -u before after
+'
+
+test_expect_success 'a blob of the wrong size is written again, not trusted' '
+  cfg=c.oci/blobs/sha256/$(json_get c1.json "d[\"config_digest\"][7:]") &&
+  cp "$cfg" cfg.good && printf "{}" >"$cfg" &&
+  sc_build --json build cached -o c.oci >c5.json &&
+  cmp "$cfg" cfg.good &&
+  tag=$(umoci ls --layout c.oci | head -n 1) &&
+  umoci stat --image "c.oci:$tag" >/dev/null
+'
+
 test_expect_success '--no-cache, a new output or a changed file build the layer again' '
   sc_build --json build cached -o c.oci --no-cache >n.json &&
   test "$(json_get n.json "d[\"layers_reused\"]")" = 0 &&
