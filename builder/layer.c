@@ -22,8 +22,7 @@
 
 #include "digest.h"
 #include "oci.h"
-#include "pgzip.h"
-#include "pzstd.h"
+#include "compressor.h"
 #include "util.h"
 
 #define EXPORTS_DIR "exports"
@@ -43,9 +42,8 @@ typedef struct link_table {
 
 typedef struct layer_ctx {
   const sc_layer_options *opts;
-  struct archive *tar;      /* writer A */
-  sc_pgzip *gzip;           /* the gzip compressor */
-  sc_pzstd *zstd;           /* or the zstd one */
+  struct archive *tar; /* writer A */
+  sc_compressor compressor;
   sc_digest_writer diff;    /* uncompressed bytes */
   sc_digest_writer blob;    /* compressed bytes, into the temp file */
   sc_error cb_err;          /* an error met inside a libarchive callback */
@@ -156,22 +154,17 @@ static la_ssize_t tar_write_cb(struct archive *a, void *user, const void *buf, s
   const sc_layer_tap *tap = c->opts->tap;
   if (tap && tap->write && tap->write(tap->user, buf, len, &c->cb_err) < 0)
     return -1;
-  int r = c->gzip ? sc_pgzip_write(c->gzip, buf, len, &c->cb_err)
-                  : sc_pzstd_write(c->zstd, buf, len, &c->cb_err);
-  return r < 0 ? -1 : (la_ssize_t)len;
+  if (sc_compressor_write(&c->compressor, buf, len, &c->cb_err) < 0)
+    return -1;
+  return (la_ssize_t)len;
 }
 
 static int open_compressor(layer_ctx *c, sc_error *err)
 {
-  int level = c->opts->compression_level;
-  if (c->opts->compression == SC_COMPRESSION_ZSTD) {
-    c->zstd = sc_pzstd_new(level ? level : SC_PZSTD_DEFAULT_LEVEL, compression_threads(c->opts),
-                           compressed_sink, c, err);
-    return c->zstd ? 0 : -1;
-  }
-  c->gzip = sc_pgzip_new(level ? level : SC_PGZIP_DEFAULT_LEVEL, compression_threads(c->opts),
-                         compressed_sink, c, err);
-  return c->gzip ? 0 : -1;
+  const sc_compressor_kind *kind =
+      c->opts->compression == SC_COMPRESSION_ZSTD ? &sc_compressor_zstd : &sc_compressor_gzip;
+  return sc_compressor_open(&c->compressor, kind, c->opts->compression_level,
+                            compression_threads(c->opts), compressed_sink, c, err);
 }
 
 static int open_tar(layer_ctx *c, sc_error *err)
@@ -616,9 +609,7 @@ static int finish_archives(layer_ctx *c, sc_error *err)
 {
   if (archive_write_close(c->tar) != ARCHIVE_OK)
     return archive_failed(c, c->tar, "finishing the layer tar", err);
-  if (c->gzip && sc_pgzip_finish(c->gzip, err) < 0)
-    return sc_error_prefix(err, "compressing the layer");
-  if (c->zstd && sc_pzstd_finish(c->zstd, err) < 0)
+  if (sc_compressor_finish(&c->compressor, err) < 0)
     return sc_error_prefix(err, "compressing the layer");
   if (c->cb_err.code != 0) {
     sc_error_move(err, &c->cb_err);
@@ -670,8 +661,7 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
   if (r < 0 && tmp)
     unlinkat(blobs_fd, tmp, 0);
   archive_write_free(c->tar);
-  sc_pgzip_free(c->gzip);
-  sc_pzstd_free(c->zstd);
+  sc_compressor_close(&c->compressor);
   sc_digest_writer_clear(&c->diff);
   sc_digest_writer_clear(&c->blob);
   sc_error_clear(&c->cb_err);

@@ -62,7 +62,7 @@ typedef struct sc_layer_options {
   bool hide_lower_exports;
   int64_t mtime; /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
-  int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
+  int compression_level;           /* 0: the kind's default (compressor.h) */
   unsigned threads;                /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */

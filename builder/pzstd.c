@@ -9,7 +9,7 @@
 
 struct sc_pzstd {
   ZSTD_CCtx *cctx;
-  sc_pzstd_sink sink;
+  sc_compress_sink sink;
   void *user;
   void *out;
   size_t out_cap;
@@ -26,13 +26,9 @@ static int set_param(ZSTD_CCtx *cctx, ZSTD_cParameter p, int value, const char *
   return ZSTD_isError(rc) ? zstd_failed(rc, what, err) : 0;
 }
 
-sc_pzstd *sc_pzstd_new(int level, unsigned workers, sc_pzstd_sink sink, void *user, sc_error *err)
+sc_pzstd *sc_pzstd_new(int level, unsigned workers, sc_compress_sink sink, void *user,
+                       sc_error *err)
 {
-  if (level < SC_PZSTD_MIN_LEVEL || level > SC_PZSTD_MAX_LEVEL) {
-    sc_error_set(err, SC_E_INVALID, "zstd compression level %d is out of range %d-%d", level,
-                 SC_PZSTD_MIN_LEVEL, SC_PZSTD_MAX_LEVEL);
-    return NULL;
-  }
   sc_pzstd *z = xcalloc(1, sizeof *z);
   z->sink = sink;
   z->user = user;

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <sc/error.h>
 
+#include "compressor.h"
+
 #define SC_PZSTD_JOB_SIZE (2u << 20)
 #define SC_PZSTD_MIN_LEVEL 1
 /* zstd's levels past 19 are its "ultra" levels, which need a large window
@@ -21,14 +23,11 @@
 #define SC_PZSTD_MAX_LEVEL 19
 #define SC_PZSTD_DEFAULT_LEVEL 3
 
-/* Where compressed bytes go, in order, on the thread that calls
- * sc_pzstd_write or sc_pzstd_finish. */
-typedef int (*sc_pzstd_sink)(void *user, const void *buf, size_t len, sc_error *err);
-
 typedef struct sc_pzstd sc_pzstd;
 
 /* workers: zstd worker threads, at least 1 (0 is taken as 1). */
-sc_pzstd *sc_pzstd_new(int level, unsigned workers, sc_pzstd_sink sink, void *user, sc_error *err);
+sc_pzstd *sc_pzstd_new(int level, unsigned workers, sc_compress_sink sink, void *user,
+                       sc_error *err);
 int sc_pzstd_write(sc_pzstd *z, const void *buf, size_t len, sc_error *err);
 /* End the frame and write what is left; call once. */
 int sc_pzstd_finish(sc_pzstd *z, sc_error *err);
