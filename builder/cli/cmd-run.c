@@ -52,6 +52,8 @@ static int run_option(void *own_args, int opt, const char *arg, sc_error *err)
     a->run.net = arg[0] == 'h' ? SC_RUN_NET_HOST : SC_RUN_NET_NONE;
     return 1;
   case 'v':
+    if (arg == NULL)
+      return 0; /* --verbose, whose value is 'v' too: a global option */
     a->binds = xrealloc(a->binds, (a->bind_count + 1) * sizeof *a->binds);
     if (sc_run_bind_parse(arg, &a->binds[a->bind_count], err) < 0)
       return -1;
