@@ -308,9 +308,9 @@ static const sc_cli_option push_options[] = {
 const sc_cli_options sc_cmd_push_options = {
     .options = push_options,
     .shortopts = SC_CLI_GLOBAL_SHORT,
-    .operands =
-        "IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
-        "IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH|docker-archive:PATH[:NAME:TAG]",
+    .operands = "IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
+                "IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
+                "IMAGE docker-archive:PATH[:NAME:TAG]",
     .about = "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
              "registry over the OCI distribution API, or copy it to a local destination, and\n"
              "print the manifest digest.\n\n"

@@ -22,26 +22,53 @@ char sc_cli_option_short(const sc_cli_options *options, const sc_cli_option *o)
   return takes_value == (o->has_arg == required_argument) ? (char)o->val : 0;
 }
 
-/* Print text from column `col`, wrapped at word boundaries to HELP_WIDTH,
- * going on at HELP_COLUMN. */
-static void print_wrapped(FILE *out, const char *text, int col)
+/* Print len bytes of text from column `col`, wrapped at word boundaries
+ * to HELP_WIDTH, going on at column `indent`; ends the line. */
+static void print_wrapped(FILE *out, const char *text, size_t len, int col, int indent)
 {
-  const char *p = text;
-  while (*p) {
-    size_t word = strcspn(p, " ");
-    if (col > HELP_COLUMN && col + 1 + (int)word > HELP_WIDTH) {
-      fprintf(out, "\n%*s", HELP_COLUMN, "");
-      col = HELP_COLUMN;
-    } else if (col > HELP_COLUMN) {
+  const char *p = text, *end = text + len;
+  bool first = true;
+  while (p < end) {
+    size_t word = strcspn(p, " \n");
+    if (p + word > end)
+      word = (size_t)(end - p);
+    if (!first && col + 1 + (int)word > HELP_WIDTH) {
+      fprintf(out, "\n%*s", indent, "");
+      col = indent;
+    } else if (!first) {
       fputc(' ', out);
       col++;
     }
     fprintf(out, "%.*s", (int)word, p);
     col += (int)word;
     p += word;
-    p += strspn(p, " ");
+    while (p < end && (*p == ' ' || *p == '\n'))
+      p++;
+    first = false;
   }
   fputc('\n', out);
+}
+
+/* A command's prose: its paragraphs (lines up to a blank or an indented
+ * one) filled to HELP_WIDTH, so the table's text need not be; an indented
+ * line (a command to type) is kept as it is. */
+static void print_prose(FILE *out, const char *text)
+{
+  const char *p = text;
+  while (*p) {
+    size_t line = strcspn(p, "\n");
+    if (line == 0 || *p == ' ') {
+      fprintf(out, "%.*s\n", (int)line, p);
+      p += line + (p[line] == '\n');
+      continue;
+    }
+    const char *start = p;
+    do {
+      line = strcspn(p, "\n");
+      p += line + (p[line] == '\n');
+    } while (*p && *p != '\n' && *p != ' ');
+    print_wrapped(out, start, (size_t)(p - start), 0, 0);
+  }
 }
 
 /* "  -o, --output DEST" then its description. */
@@ -59,7 +86,8 @@ static void print_option(FILE *out, const sc_cli_options *options, const sc_cli_
     col = 0;
   }
   fprintf(out, "%*s", HELP_COLUMN - col, "");
-  print_wrapped(out, o->help ? o->help : "", HELP_COLUMN);
+  const char *help = o->help ? o->help : "";
+  print_wrapped(out, help, strlen(help), col > HELP_COLUMN ? col : HELP_COLUMN, HELP_COLUMN);
 }
 
 /* The option groups commands share, in the order --help lists them after
@@ -119,8 +147,10 @@ void sc_cli_print_help(FILE *out, const char *command, const sc_cli_options *o)
     form += len + (form[len] == '\n');
     lead = "      ";
   } while (*form);
-  if (o->about)
-    fprintf(out, "\n%s", o->about);
+  if (o->about) {
+    fputc('\n', out);
+    print_prose(out, o->about);
+  }
   for (int group = OWN; group < GROUP_COUNT; group++)
     print_group(out, o, group);
   if (command)

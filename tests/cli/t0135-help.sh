@@ -124,6 +124,16 @@ test_expect_success 'the table check sees a missing description' '
   printf "%s\n" --output --very-long-option-name | diff -u - <(valued fake)
 '
 
+test_expect_success 'the prose and the descriptions are filled to 79 columns' '
+  : >long &&
+  for c in $(cat cmds); do
+    awk -v c="$c" "length(\$0) > 79 && !/^(usage:|      ) sc-build / { print c \": \" \$0 }" help.$c >>long ||
+      return 1
+  done &&
+  cat long && test ! -s long &&
+  grep -x "  source <(sc-build completion bash)" help.completion
+'
+
 test_expect_success 'sc-build help CMD is CMD --help; sc-build help is sc-build --help' '
   for c in $(cat cmds); do
     sc_build help "$c" >h.$c && cmp help.$c h.$c || return 1
