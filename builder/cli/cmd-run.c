@@ -83,7 +83,7 @@ static const sc_cli_option run_options[] = {
     {"rw", no_argument, OPT_RW, NULL, "a writable rootfs (default: read-only, as installed)"},
     {"net", required_argument, OPT_NET, "host|none",
      "the host's network, or none of its own (default: as config.json says)"},
-    {"volume", required_argument, 'v', "HOST:CONTAINER[:ro]",
+    {"volume", required_argument, 'v', "HOST:CONTAINER[:ro|:rw]",
      "bind HOST's path at CONTAINER (repeatable; -v here, as podman run's)"},
     SC_SMOKE_KEEP_OPTION,
     SC_CLI_REGISTRY_OPTIONS,

@@ -52,12 +52,12 @@ enum {
        "the containers-policy.json(5) a pulled image's signatures must satisfy"},                  \
       {"registries.d", required_argument, SC_OPT_REGISTRIES_D, "DIR",                              \
        "where signatures are, as containers-registries.d(5) says"},                                \
-      {"connect-timeout", required_argument, SC_OPT_CONNECT_TIMEOUT, "S",                          \
-       "seconds to connect (default 30)"},                                                         \
-      {"first-byte-timeout", required_argument, SC_OPT_FIRST_BYTE_TIMEOUT, "S",                    \
-       "seconds to wait for an answer (default 120)"},                                             \
-      {"stall-timeout", required_argument, SC_OPT_STALL_TIMEOUT, "S",                              \
-       "give up on a transfer moving under 1 KiB in S seconds (default 30)"},                      \
+      {"connect-timeout", required_argument, SC_OPT_CONNECT_TIMEOUT, "SECONDS",                    \
+       "the time to connect (default 30)"},                                                        \
+      {"first-byte-timeout", required_argument, SC_OPT_FIRST_BYTE_TIMEOUT, "SECONDS",              \
+       "the time to wait for an answer (default 120)"},                                            \
+      {"stall-timeout", required_argument, SC_OPT_STALL_TIMEOUT, "SECONDS",                        \
+       "give up on a transfer moving under 1 KiB in that time (default 30)"},                      \
   {                                                                                                \
     "max-response-size", required_argument, SC_OPT_MAX_RESPONSE_SIZE, "SIZE",                      \
         "the largest answer other than a blob, in bytes, Nk or NM (default 4M)"                    \

@@ -158,7 +158,7 @@ test_expect_success 'a missing value says what the value is, from the table' '
   expect_exit 2 sc_build validate --set &&
   expect_stderr "sc-build: error: option '\''--set'\'' needs a value: --set K=V (see '\''sc-build validate --help'\'')" &&
   expect_exit 2 sc_build run -v &&
-  expect_stderr "sc-build: error: option '\''-v'\'' needs a value: -v HOST:CONTAINER[:ro] (see '\''sc-build run --help'\'')"
+  expect_stderr "sc-build: error: option '\''-v'\'' needs a value: -v HOST:CONTAINER[:ro|:rw] (see '\''sc-build run --help'\'')"
 '
 
 test_expect_success 'the SYNOPSIS of sc-build(1) is what sc-build help --man prints' '
