@@ -26,6 +26,8 @@ packages=(
   hyperfine pigz zstd
   # checks in the suite: format (clang-format) and abi (abidiff, abidw)
   clang-format abigail-tools
+  # tests: sc-build(1) renders without a warning (t0135-help)
+  groff-base man-db
 )
 
 # Not installed, but downloaded by the examples' make-rootfs.sh scripts

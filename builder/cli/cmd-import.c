@@ -9,17 +9,6 @@
 #include "image-source.h"
 #include "ostree-import.h"
 
-static const char usage[] =
-    "usage: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode bare|bare-user|archive]\n"
-    "                       [--json]\n\n"
-    "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:) into the OSTree repository\n"
-    "REPO as skopeo's ostree: transport does, creating REPO when missing (mode: bare as\n"
-    "root, bare-user otherwise).\n"
-    "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
-    "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
-    "install it from: ostree:NAME:TAG@REPO.\n"
-    "\n" SC_CLI_GLOBAL_HELP;
-
 enum { OPT_REPO = 0x1200, OPT_TAG, OPT_MODE };
 
 static json_t *result_json(const sc_ostree_import_result *result)
@@ -71,14 +60,28 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   return rc;
 }
 
-static const struct option import_longopts[] = {
+static const sc_cli_option import_table[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"repo", required_argument, NULL, OPT_REPO},
-    {"tag", required_argument, NULL, OPT_TAG},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {NULL, 0, NULL, 0},
+    {"repo", required_argument, OPT_REPO, "REPO",
+     "the OSTree repository to import into, made when missing (required)"},
+    {"tag", required_argument, OPT_TAG, "NAME:TAG",
+     "the name to import under (default: the image's ref name)"},
+    {"mode", required_argument, OPT_MODE, "MODE",
+     "bare, bare-user or archive, for a new repository (default: bare as root, bare-user "
+     "otherwise)"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_import_options = {import_longopts, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_import_options = {
+    .options = import_table,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "IMAGE",
+    .about =
+        "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:) into the OSTree repository\n"
+        "REPO as skopeo's ostree: transport does, creating REPO when missing.\n"
+        "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
+        "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
+        "install it from: ostree:NAME:TAG@REPO.\n",
+};
 
 int sc_cmd_import(sc_cli *cli, int argc, char **argv)
 {
@@ -86,12 +89,11 @@ int sc_cmd_import(sc_cli *cli, int argc, char **argv)
   const char *repo = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("import", argc, argv, sc_cmd_import_options.shortopts,
-                              sc_cmd_import_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("import", argc, argv, &sc_cmd_import_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "import", &sc_cmd_import_options);
       return SC_EXIT_OK;
     }
     if (opt == OPT_REPO) {

@@ -13,19 +13,6 @@
 #include "registry.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build login [--username USER] [--password-stdin] [--creds USER[:PASS]]\n"
-    "                      [--authfile F] [--tls-verify=false] [--cert-dir DIR]\n"
-    "                      " SC_CLI_REGISTRY_RETRY_USAGE "\n"
-    "                      " SC_CLI_REGISTRY_LIMITS_USAGE " HOST[:PORT]\n\n"
-    "Check credentials against the registry at HOST and store them in the auth file:\n"
-    "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
-    "(written with mode 0600; other entries are kept).  The password comes from\n"
-    "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
-    "the terminal (the user name too, without --username).  `sc-build push` and a docker:// "
-    "base of `sc-build build` then find it.\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN };
 
 /* A host as auth files name it: "HOST[:PORT]", nothing else. */
@@ -129,26 +116,37 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
   return 0;
 }
 
-static const struct option login_options[] = {
+static const sc_cli_option login_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {"username", required_argument, NULL, OPT_USERNAME},
-    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-    {NULL, 0, NULL, 0},
+    {"username", required_argument, 'u', "USER",
+     "the user name (asked for on the terminal without it or --creds)"},
+    {"password-stdin", no_argument, OPT_PASSWORD_STDIN, NULL,
+     "read the password from stdin (for CI)"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_login_options = {login_options, "u:" SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_login_options = {
+    .options = login_options,
+    .shortopts = "u:" SC_CLI_GLOBAL_SHORT,
+    .operands = "HOST[:PORT]",
+    .about = "Check credentials against the registry at HOST and store them in the auth file:\n"
+             "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
+             "(written with mode 0600; other entries are kept).  The password comes from\n"
+             "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
+             "the terminal (the user name too, without --username).  `sc-build push` and a\n"
+             "docker:// base of `sc-build build` then find it.\n",
+};
 
 int sc_cmd_login(sc_cli *cli, int argc, char **argv)
 {
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   int opt, taken;
   sc_error err = SC_ERROR_INIT;
-  while ((opt = sc_cli_getopt("login", argc, argv, sc_cmd_login_options.shortopts,
-                              sc_cmd_login_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("login", argc, argv, &sc_cmd_login_options, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "login", &sc_cmd_login_options);
       return SC_EXIT_OK;
     } else if ((taken = sc_cli_registry_option(cli, "login", &a.reg, opt, optarg)) != 0) {
       if (taken != 1)
