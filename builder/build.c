@@ -549,8 +549,12 @@ static json_t *manifest_annotations(build_ctx *c)
   json_t *a = json_is_object(base) ? json_deep_copy(base) : json_object();
   json_object_del(a, SC_ANNOTATION_REF_NAME);
   if (c->base) {
+    /* A base this build pulled: the name it was pulled by, a short name
+     * as registries.conf resolved it. */
+    const char *pulled = c->result->base_pull.name;
     const char *name = c->opts->from_name ? c->opts->from_name : c->opts->from;
-    json_object_set_new(a, SC_ANNOTATION_BASE_NAME, json_string(name));
+    json_object_set_new(a, SC_ANNOTATION_BASE_NAME,
+                        pulled ? json_sprintf("docker://%s", pulled) : json_string(name));
     json_object_set_new(a, SC_ANNOTATION_BASE_DIGEST, json_string(c->base->manifest_digest));
   }
   const sc_values *given = c->opts->annotations;

@@ -97,6 +97,23 @@ static int gather_creds(login_args *a, sc_error *err)
                            : sc_cli_ask_password(c->username, &c->password, err);
 }
 
+/* registries.conf says whether HOST may be asked and whether it is
+ * insecure (TLS unverified, plain http allowed), as containers' login
+ * reads it: by the [[registry]] of the host, with no location rewrite (the
+ * credentials are stored under the name typed). */
+static int apply_registries_conf(const char *host, sc_registry_options *options, sc_error *err)
+{
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  if (sc_registries_conf_load(options->registries, &conf, err) < 0)
+    return -1;
+  bool insecure = false;
+  int rc = sc_registries_host_target(&conf, host, &insecure, err);
+  if (insecure)
+    options->tls_verify = false;
+  sc_registries_conf_clear(&conf);
+  return rc;
+}
+
 static int login(sc_cli *cli, login_args *a, sc_error *err)
 {
   sc_auth_env env = sc_cli_auth_env();
@@ -107,9 +124,11 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
     return -1;
   a->host = key; /* the key written; the registry is its HOST[:PORT] */
   _cleanup_free_ char *host = xstrndup(key, strcspn(key, "/"));
-  if (check_host(host, err) < 0 || gather_creds(a, err) < 0)
-    return -1;
   sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
+  if (check_host(host, err) < 0 || apply_registries_conf(host, &options, err) < 0 ||
+      gather_creds(a, err) < 0)
+    return -1;
+  options.creds = a->reg.have_creds ? &a->reg.creds : NULL;
   sc_registry *registry = NULL;
   if (sc_registry_open(host, &options, &registry, err) < 0)
     return -1;
