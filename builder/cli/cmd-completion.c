@@ -13,6 +13,7 @@ static const char usage[] =
     "parser reads: the commands, their options, which options take a value, and\n"
     "files or directories where the value is a path.  Load it with\n"
     "  source <(sc-build completion bash)\n"
+    "  source <(sc-build completion zsh)    (zsh, after compinit)\n"
     "or install it as share/bash-completion/completions/sc-build or\n"
     "share/zsh/site-functions/_sc-build (the CMake install does).\n\n" SC_CLI_GLOBAL_HELP;
 
@@ -287,7 +288,16 @@ static void print_zsh(FILE *out)
     zsh_specs(out, c->options);
     fprintf(out, " \\\n        '*:argument:%s' && ret=0 ;;\n", operands ? "(bash zsh)" : "_files");
   }
-  fputs("    esac ;;\n  esac\n  return ret\n}\n\n_sc_build \"$@\"\n", out);
+  /* Autoloaded from $fpath as _sc-build, the file is the function's body:
+   * complete.  Sourced after compinit (no completion is running then):
+   * only register the function. */
+  fputs("    esac ;;\n  esac\n  return ret\n}\n\n"
+        "if [[ $funcstack[1] == _sc-build ]]; then\n"
+        "  _sc_build \"$@\"\n"
+        "else\n"
+        "  compdef _sc_build sc-build\n"
+        "fi\n",
+        out);
 }
 
 int sc_cmd_completion(sc_cli *cli, int argc, char **argv)
