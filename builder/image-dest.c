@@ -20,7 +20,8 @@
 #define DIR_VERSION "Directory Transport Version: 1.1\n"
 
 /* Every blob the image has, from from_blobs to to_blobs (as a layout
- * or dir: names them: by hex). */
+ * or dir: names them: by hex); the manifest's too unless manifest_size
+ * is negative (a manifest written converted instead). */
 static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64_t manifest_size,
                       sc_error *err)
 {
@@ -31,7 +32,9 @@ static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64
     if (sc_oci_copy_blob(from_blobs, to_blobs, image->layers[i].digest, image->layers[i].size,
                          err) < 0)
       return -1;
-  return sc_oci_copy_blob(from_blobs, to_blobs, image->manifest_digest, manifest_size, err);
+  return manifest_size < 0
+             ? 0
+             : sc_oci_copy_blob(from_blobs, to_blobs, image->manifest_digest, manifest_size, err);
 }
 
 static int64_t manifest_size(int blobs_fd, const sc_image *image)
@@ -71,14 +74,34 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
   return replaced ? sc_oci_remove_unreferenced(layout_fd, index, replaced, err) : 0;
 }
 
+/* The one image's manifest converted, written to to_blobs, and its entry
+ * under ref; the digest reported is the converted manifest's. */
+static int add_converted(const sc_image_set *set, const json_t *converted, int layout_fd,
+                         int to_blobs, const char *ref, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *d =
+      sc_oci_write_json_blob(to_blobs, converted, SC_MEDIA_TYPE_OCI_MANIFEST, err);
+  if (d == NULL)
+    return -1;
+  const char *digest = json_string_value(json_object_get(d, "digest"));
+  if (set->archive_digest)
+    snprintf(set->archive_digest, SC_DIGEST_LEN + 1, "%s", digest);
+  return set_entry(layout_fd, digest, SC_MEDIA_TYPE_OCI_MANIFEST,
+                   json_integer_value(json_object_get(d, "size")), ref, err);
+}
+
 /* Add the images to the layout layout_fd (made a layout when empty) under
  * ref: their blobs and manifests, then the entry of the one image, or of
- * the index that names them all. */
+ * the index that names them all.  One image of a Docker schema 2 manifest
+ * is written with an OCI manifest, as skopeo copy writes it to oci: (which
+ * skopeo and umoci read only with OCI manifests). */
 static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref, sc_error *err)
 {
   if (!sc_oci_is_layout(layout_fd) && sc_oci_layout_init(layout_fd, err) < 0)
     return -1;
   const sc_image *first = set->images[0];
+  _cleanup_(json_decrefp) json_t *converted =
+      set->index_digest ? NULL : sc_oci_manifest_from_docker(first->manifest);
   _cleanup_close_ int to = sc_oci_open_blobs(layout_fd, err);
   if (to < 0)
     return -1;
@@ -88,9 +111,11 @@ static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref
     size = from < 0 ? -1 : manifest_size(from, set->images[i]);
     if (from >= 0 && size < 0)
       return sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
-    if (from < 0 || copy_blobs(set->images[i], from, to, size, err) < 0)
+    if (from < 0 || copy_blobs(set->images[i], from, to, converted ? -1 : size, err) < 0)
       return -1;
   }
+  if (converted)
+    return add_converted(set, converted, layout_fd, to, ref, err);
   if (set->index_digest == NULL) {
     const char *media_type = json_string_value(json_object_get(first->manifest, "mediaType"));
     return set_entry(layout_fd, first->manifest_digest,
