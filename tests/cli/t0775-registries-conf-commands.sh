@@ -57,6 +57,16 @@ test_expect_success 'login: a blocked registry is refused, naming the file and t
   test -e "$AUTH"
 '
 
+test_expect_success 'login: without HOST, the first unqualified-search-registries entry' '
+  conf "unqualified-search-registries = [\"$R\", \"example.invalid\"]" &&
+  sc_build login --json --authfile default.json --creds u:p >default-login.json &&
+  test "$(json_get default-login.json "d[\"registry\"]")" = "$R" &&
+  json_get default.json "d[\"auths\"][\"$R\"][\"auth\"]" >/dev/null &&
+  conf "" &&
+  expect_exit 2 sc_build login --creds u:p &&
+  expect_grep "no registry given, and registries.conf \($CONF\) lists no unqualified-search-registries" .stderr
+'
+
 # A TLS registry whose CA nobody trusts.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout srv.key -out srv.crt -days 2 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
