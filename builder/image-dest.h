@@ -10,7 +10,8 @@
  * manifest digest stays the same, except for docker-archive, which has no
  * manifest blob, and a Docker schema 2 manifest written to oci: or
  * oci-archive:, which is converted to an OCI one as skopeo copy converts
- * it (sc_oci_manifest_from_docker; the blobs stay the same).
+ * it (sc_oci_manifest_from_docker; the blobs stay the same), and so is a
+ * Docker manifest list, or an index naming a converted manifest.
  * Archives and dir: are written under a temporary name beside PATH and
  * renamed into place; archives are reproducible (mtime, the caller's
  * SOURCE_DATE_EPOCH or 0, as every entry's). */

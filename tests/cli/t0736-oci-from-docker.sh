@@ -69,6 +69,39 @@ test_expect_success 'push docker:// to oci-archive: too; dir: keeps the manifest
   test "$(json_get out.dir/manifest.json "d[\"mediaType\"]")" = application/vnd.docker.distribution.manifest.v2+json
 '
 
+# mp: hello-world with its program per platform, built as an OCI index and
+# copied to the registry as a Docker manifest list.
+test_make_project mp mp >/dev/null &&
+  rm mp/rootfs/usr/bin/hello-server &&
+  for arch in amd64 arm64; do
+    mkdir -p mp/rootfs.linux-$arch/usr/bin &&
+      python3 "$SC_SOURCE_DIR/tests/cli/tiny-elf.py" $arch >mp/rootfs.linux-$arch/usr/bin/hello-server &&
+      chmod 755 mp/rootfs.linux-$arch/usr/bin/hello-server || exit 1
+  done
+SOURCE_DATE_EPOCH=1700000000 sc_build build mp --platform linux/amd64,linux/arm64 -o mp.oci >/dev/null 2>&1
+skopeo copy --all --format v2s2 --dest-tls-verify=false oci:mp.oci docker://$R/mpd:v1 >/dev/null 2>&1
+
+test_expect_success 'a Docker manifest list copied to oci: becomes an OCI index of OCI manifests' '
+  skopeo inspect --raw --tls-verify=false docker://$R/mpd:v1 >list.json &&
+  test "$(json_get list.json "d[\"mediaType\"]")" = application/vnd.docker.distribution.manifest.list.v2+json &&
+  sc_build push docker://$R/mpd:v1 oci:mpo.oci:x >idigest 2>/dev/null &&
+  test "$(json_get mpo.oci/index.json "d[\"manifests\"][0][\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(manifest_digest mpo.oci)" = "$(cat idigest)" &&
+  manifest mpo.oci >index.json &&
+  test "$(json_get index.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(json_get index.json "\" \".join(m[\"platform\"][\"architecture\"] + \"=\" + m[\"mediaType\"] for m in d[\"manifests\"])")" = \
+       "amd64=application/vnd.oci.image.manifest.v1+json arm64=application/vnd.oci.image.manifest.v1+json" &&
+  for d in $(json_get index.json "\" \".join(m[\"digest\"][7:] for m in d[\"manifests\"])"); do
+    test "$(json_get mpo.oci/blobs/sha256/$d "d[\"mediaType\"]")" = application/vnd.oci.image.manifest.v1+json || return 1
+  done &&
+  skopeo copy --all oci:mpo.oci:x oci:sk-mp.oci:y >/dev/null
+'
+
+test_expect_success 'an OCI index copied to oci: keeps its digest' '
+  sc_build push oci:mp.oci oci:same.oci:x >sdigest 2>/dev/null &&
+  test "$(json_get mp.oci/index.json "d[\"manifests\"][0][\"digest\"]")" = "$(cat sdigest)"
+'
+
 test_expect_success 'inspect of the registry image reports the registry'"'"'s digest' '
   sc_build inspect --json docker://$R/d:v1 >i.json &&
   test "$(json_get i.json "d[\"digest\"]")" = "$(json_get docker-inspect.json "d[\"Digest\"]")"
