@@ -94,7 +94,10 @@ test_expect_success 'short names: install names the image it found ([aliases]), 
   sc_build list --json --root root >list.json &&
   test "$(json_get list.json "d[\"containers\"][0][\"name\"]")" = hw-v1 &&
   json_get root/var/lib/containers/atomic/hw-v1.0/info "d[\"values\"][\"IMAGE_NAME\"]" >image-name &&
-  echo "$MIR/lib/hw:v1" | diff -u - image-name
+  echo "$MIR/lib/hw:v1" | diff -u - image-name &&
+  sc_build update --root root --image docker://sc-alias:v1 --set RECEIVER=alias hw-v1 >/dev/null 2>&1 &&
+  json_get root/var/lib/containers/atomic/hw-v1.1/info "d[\"values\"][\"IMAGE_NAME\"]" >image-name.1 &&
+  echo "$MIR/lib/hw:v1" | diff -u - image-name.1
 '
 
 test_expect_success 'short names: every command that reads a registry image resolves them' '
