@@ -19,7 +19,6 @@ check() {
   python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/$1.schema.json" "$2"
 }
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
-tiny_elf() { python3 "$SC_SOURCE_DIR/tests/cli/tiny-elf.py" "$@"; }
 
 PASS=Sch3ma-Pa55
 htpasswd -Bbn user "$PASS" >"$TEST_TMP/htpasswd"
@@ -31,13 +30,7 @@ registry_start "$TEST_TMP/reg" "$PORT"
 
 sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
 # mp: hello-world with its program per platform, built as an image index.
-test_make_project mp mp >/dev/null &&
-  rm mp/rootfs/usr/bin/hello-server &&
-  for arch in amd64 arm64; do
-    mkdir -p mp/rootfs.linux-$arch/usr/bin &&
-      tiny_elf $arch >mp/rootfs.linux-$arch/usr/bin/hello-server &&
-      chmod 755 mp/rootfs.linux-$arch/usr/bin/hello-server || exit 1
-  done
+test_make_multiplatform_project mp mp amd64 arm64 || exit 1
 
 test_expect_success 'login --json, and a refused login as an error document' '
   expect_exit 1 sc_build login --json --creds user:wrong $R &&

@@ -71,13 +71,7 @@ test_expect_success 'push docker:// to oci-archive: too; dir: keeps the manifest
 
 # mp: hello-world with its program per platform, built as an OCI index and
 # copied to the registry as a Docker manifest list.
-test_make_project mp mp >/dev/null &&
-  rm mp/rootfs/usr/bin/hello-server &&
-  for arch in amd64 arm64; do
-    mkdir -p mp/rootfs.linux-$arch/usr/bin &&
-      python3 "$SC_SOURCE_DIR/tests/cli/tiny-elf.py" $arch >mp/rootfs.linux-$arch/usr/bin/hello-server &&
-      chmod 755 mp/rootfs.linux-$arch/usr/bin/hello-server || exit 1
-  done
+test_make_multiplatform_project mp mp amd64 arm64 || exit 1
 SOURCE_DATE_EPOCH=1700000000 sc_build build mp --platform linux/amd64,linux/arm64 -o mp.oci >/dev/null 2>&1
 skopeo copy --all --format v2s2 --dest-tls-verify=false oci:mp.oci docker://$R/mpd:v1 >/dev/null 2>&1
 
