@@ -70,6 +70,36 @@ json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *medi
                    (json_int_t)len);
 }
 
+const char *sc_oci_layer_media_type(const char *media_type)
+{
+  if (media_type == NULL || media_type[0] == '\0' ||
+      strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LAYER) == 0)
+    return SC_MEDIA_TYPE_LAYER_GZIP;
+  if (strcmp(media_type, SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER) == 0)
+    return SC_MEDIA_TYPE_FOREIGN_GZIP;
+  return media_type;
+}
+
+json_t *sc_oci_manifest_from_docker(const json_t *manifest)
+{
+  const char *type = json_string_value(json_object_get(manifest, "mediaType"));
+  if (type == NULL || strcmp(type, SC_MEDIA_TYPE_DOCKER_MANIFEST) != 0)
+    return NULL;
+  json_t *out = json_deep_copy(manifest);
+  json_object_set_new(out, "mediaType", json_string(SC_MEDIA_TYPE_OCI_MANIFEST));
+  json_t *config = json_object_get(out, "config");
+  if (json_is_object(config))
+    json_object_set_new(config, "mediaType", json_string(SC_MEDIA_TYPE_OCI_CONFIG));
+  size_t i;
+  json_t *layer;
+  json_array_foreach(json_object_get(out, "layers"), i, layer)
+  {
+    const char *from = json_string_value(json_object_get(layer, "mediaType"));
+    json_object_set_new(layer, "mediaType", json_string(sc_oci_layer_media_type(from)));
+  }
+  return out;
+}
+
 bool sc_oci_has_blob(int blobs_fd, const char *digest, int64_t size)
 {
   struct stat st;

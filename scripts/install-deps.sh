@@ -19,6 +19,8 @@ packages=(
   debootstrap
   # tests: the --json documents against docs/schemas (tests/cli/check-schema.py)
   python3-jsonschema
+  # tests: the zsh completion script run by zsh's completion system (t0131)
+  zsh
   # tests: atomic's own code, where SC_ATOMIC_SRC names a checkout of it
   # (tests/atomic/README.md, t0440-atomic-interop)
   python3-gi gir1.2-ostree-1.0 python3-selinux python3-yaml

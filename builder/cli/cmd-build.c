@@ -63,6 +63,7 @@ typedef struct build_args {
   const char *from_source;
   sc_pull_result pulled;
   char *resolved_from;   /* an archive's, dir:'s or ostree:'s base in the cache */
+  char *pulled_name;     /* build.from_name of a pulled base: docker://NAME it was pulled by */
   char *layer_cache_dir; /* build.layer_cache_dir: sc_cli_cache_path("layers") */
   sc_tree_stamp stamp;   /* build.rootfs_stamp, from validation's walk */
   sc_cli_progress bars;
@@ -659,6 +660,10 @@ static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
   if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
     return sc_error_prefix(err, "base image");
   a->build.from = a->pulled.oci_reference;
+  /* The annotation names the base as registries.conf resolved a short name. */
+  free(a->pulled_name);
+  a->pulled_name = xasprintf("docker://%s", a->pulled.name);
+  a->build.from_name = a->pulled_name;
   return 0;
 }
 
@@ -763,6 +768,7 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_cli_progress_clear(&a.bars);
   sc_pull_result_clear(&a.pulled);
   free(a.resolved_from);
+  free(a.pulled_name);
   free(a.layer_cache_dir);
   json_decref(a.sboms);
   sc_tree_stamp_clear(&a.stamp);

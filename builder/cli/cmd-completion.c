@@ -21,6 +21,7 @@ const sc_cli_options sc_cmd_completion_options = {
              "parser reads: the commands, their options, which options take a value, and\n"
              "files or directories where the value is a path.  Load it with\n"
              "  source <(sc-build completion bash)\n"
+             "  source <(sc-build completion zsh)    (zsh, after compinit)\n"
              "or install it as share/bash-completion/completions/sc-build or\n"
              "share/zsh/site-functions/_sc-build (the CMake install does).\n",
 };
@@ -300,7 +301,16 @@ static void print_zsh(FILE *out)
     else
       fputs(" \\\n        '*:argument:_files' && ret=0 ;;\n", out);
   }
-  fputs("    esac ;;\n  esac\n  return ret\n}\n\n_sc_build \"$@\"\n", out);
+  /* Autoloaded from $fpath as _sc-build, the file is the function's body:
+   * complete.  Sourced after compinit (no completion is running then):
+   * only register the function. */
+  fputs("    esac ;;\n  esac\n  return ret\n}\n\n"
+        "if [[ $funcstack[1] == _sc-build ]]; then\n"
+        "  _sc_build \"$@\"\n"
+        "else\n"
+        "  compdef _sc_build sc-build\n"
+        "fi\n",
+        out);
 }
 
 int sc_cmd_completion(sc_cli *cli, int argc, char **argv)

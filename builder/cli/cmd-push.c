@@ -109,11 +109,20 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
     else if (sc_image_open_platform(local, &want, &images[i], err) < 0)
       r = -1;
   }
-  sc_image_set set = {
-      .images = (const sc_image *const *)images, .count = n, .index_digest = *digest};
+  /* What is written may differ: a Docker manifest list becomes an OCI index. */
+  char written[SC_DIGEST_LEN + 1];
+  snprintf(written, sizeof written, "%s", *digest);
+  sc_image_set set = {.images = (const sc_image *const *)images,
+                      .count = n,
+                      .index_digest = *digest,
+                      .archive_digest = written};
   if (r > 0 &&
       sc_image_write_set(&set, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err) < 0)
     r = -1;
+  if (r > 0 && strcmp(written, *digest) != 0) {
+    free(*digest);
+    *digest = xstrdup(written);
+  }
   for (size_t i = 0; i < n; i++)
     sc_image_free(images[i]);
   free(images);
