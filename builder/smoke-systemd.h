@@ -8,8 +8,10 @@
  * process, seen from here, is the one whose exit they notice; an exec
  * probe runs `runc exec NAME` inside the host); then systemctl disable
  * --now, systemd-tmpfiles --remove, the library's uninstall and a
- * daemon-reload, after which neither systemd nor the host's files may
- * know anything of the container.  The host is torn down in every case. */
+ * daemon-reload, after which systemd may not know the unit and the host
+ * may have no path it had not before the install (host-files.h), but for
+ * the data directories the tmpfiles lines keep and the noise of systemd
+ * itself.  The host is torn down in every case. */
 #ifndef SC_SMOKE_SYSTEMD_H
 #define SC_SMOKE_SYSTEMD_H
 
