@@ -27,6 +27,7 @@ typedef struct systemd_run {
   const sc_smoke_options *options;
   sc_smoke_report *report;
   sc_systemd_host host;
+  char *template;       /* the host's template directory */
   char *unit;           /* NAME.service */
   char *tmpfiles;       /* /etc/tmpfiles.d/NAME.conf in the host, when the image has one */
   char **kept;          /* the directories its lines make: data a host keeps after an uninstall */
@@ -364,8 +365,6 @@ static int uninstall(systemd_run *run, sc_error *err)
 static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_error *err)
 {
   const sc_smoke_options *o = run->options;
-  if (o->keep)
-    return sc_error_set(err, SC_E_USAGE, "--keep does not work with --systemd yet");
   if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &run->report->runtime, err) <
       0)
     return -1;
@@ -373,12 +372,11 @@ static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_er
   sc_random_hex(suffix, 6);
   run->report->id = xasprintf("%s-test-%s", o->name ? o->name : "image", suffix);
   run->unit = xasprintf("%s.service", run->report->id);
-  _cleanup_free_ char *template = NULL;
-  if (sc_systemd_host_template_path(host, &template, err) < 0)
+  if (sc_systemd_host_template_path(host, &run->template, err) < 0)
     return -1;
-  emit(o, "step", "booting systemd in an overlay of %s", template);
+  emit(o, "step", "booting systemd in an overlay of %s", run->template);
   double start = sc_now();
-  int r = sc_systemd_host_boot(template, run->report->runtime, o->tmpdir, BOOT_TIMEOUT_SECONDS,
+  int r = sc_systemd_host_boot(run->template, run->report->runtime, o->tmpdir, BOOT_TIMEOUT_SECONDS,
                                o->interrupted, &run->host, err);
   run->report->root = run->host.dir.path ? xstrdup(run->host.dir.path) : NULL;
   if (r == 0) {
@@ -388,16 +386,37 @@ static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_er
   return r;
 }
 
+/* What --keep leaves, and how to look at it: the host is halted, so its
+ * overlay is mounted again by hand, over the same template. */
+static void note_kept(systemd_run *run)
+{
+  sc_smoke_report *report = run->report;
+  report->kept_upper = xstrdup(run->host.upper);
+  report->kept_lower = xstrdup(run->template);
+  _cleanup_free_ char *note = xasprintf(
+      "kept the systemd host's overlay in %s, as the probes left it (installed, not uninstalled; "
+      "the host halted and deleted): what the run wrote into the host is in %s, over %s. "
+      "To see the host whole: mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s/work "
+      "%s/" SC_CONTAINER_ROOT_MOUNT "; its journal: journalctl -D %s/var/log/journal -u %s; "
+      "remove it with rm -rf %s",
+      report->root, report->kept_upper, report->kept_lower, report->kept_lower, report->kept_upper,
+      report->root, report->root, report->kept_upper, run->unit, report->root);
+  sc_strv_push(&report->notes, note);
+}
+
 static void teardown(systemd_run *run, int *r, sc_error *err)
 {
-  if (run->installed) {
+  bool keep = run->options->keep && run->report->root;
+  if (keep) {
+    note_kept(run);
+  } else if (run->installed) {
     sc_error later = SC_ERROR_INIT;
     sc_error *to = *r < 0 ? &later : err;
     if (uninstall(run, to) < 0 || (*r == 0 && check_nothing_left(run, to) < 0))
       *r = -1;
     sc_error_clear(&later);
   }
-  sc_systemd_host_close(&run->host);
+  sc_systemd_host_close(&run->host, keep);
 }
 
 int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_template *host,
@@ -429,6 +448,7 @@ int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_
                      "interrupted: the systemd host was stopped and removed");
   }
   teardown(&run, &r, err);
+  free(run.template);
   free(run.unit);
   free(run.tmpfiles);
   sc_strv_free(run.kept);

@@ -20,8 +20,10 @@
 #include "smoke.h"
 #include "systemd-host.h"
 
-/* Run the test with options (their runtime_path is bound into the host,
- * keep is not supported) on the host template names: 0 when it ran
+/* Run the test with options (their runtime_path is bound into the host;
+ * with keep, the host is halted but its overlay kept, installed as the
+ * probes left it, and a note and report->kept_upper/kept_lower say where)
+ * on the host template names: 0 when it ran
  * (report->passed says how it went; when a probe failed, log_tail holds
  * `systemctl status NAME` and the unit's journal), -1 when it could not
  * (err; a unit that does not start says so with the same two texts). */

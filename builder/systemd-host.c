@@ -421,11 +421,11 @@ static void halt(sc_systemd_host *host)
   sc_runtime_delete(&host->runtime, host->id, true, NULL);
 }
 
-void sc_systemd_host_close(sc_systemd_host *host)
+void sc_systemd_host_close(sc_systemd_host *host, bool keep)
 {
   if (host->started)
     halt(host);
-  sc_container_root_close(&host->dir, false); /* detaches the overlay first */
+  sc_container_root_close(&host->dir, keep); /* unless keep, detaches the overlay first */
   free(host->id);
   free(host->fs);
   free(host->upper);

@@ -79,7 +79,9 @@ pid_t sc_systemd_host_outer_pid(const sc_systemd_host *host, pid_t pid);
 
 /* Power the host off (SIGRTMIN+3, systemd's halt), kill it when it takes
  * too long, delete it, and remove the run's directory with the overlay:
- * the template is as it was. */
-void sc_systemd_host_close(sc_systemd_host *host);
+ * the template is as it was.  With keep, the run's directory stays, marked
+ * as kept (container-root.h): the overlay's upper and work directories,
+ * which mount the host again over its template. */
+void sc_systemd_host_close(sc_systemd_host *host, bool keep);
 
 #endif

@@ -117,8 +117,15 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
   return 0;
 }
 
+/* What --keep left: the root, and under --systemd the host's overlay. */
+static json_t *kept_json(const sc_smoke_report *report)
+{
+  return json_pack("{s:s, s:s?, s:s?}", "root", report->root, "upper", report->kept_upper, "lower",
+                   report->kept_lower);
+}
+
 /* build_seconds: how long the project took to build, or < 0 for an image. */
-static json_t *report_json(const sc_smoke_report *report, double build_seconds)
+static json_t *report_json(const sc_smoke_report *report, double build_seconds, bool keep)
 {
   json_t *probes = json_array();
   for (size_t i = 0; i < report->probe_count; i++) {
@@ -142,6 +149,8 @@ static json_t *report_json(const sc_smoke_report *report, double build_seconds)
   json_object_set_new(doc, "timings", timings);
   if (report->log_tail)
     json_object_set_new(doc, "log_tail", json_string(report->log_tail));
+  if (keep && report->root)
+    json_object_set_new(doc, "kept", kept_json(report));
   return doc;
 }
 
@@ -226,7 +235,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
                      : sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
-      sc_cli_print_json(report_json(&report, build_seconds));
+      sc_cli_print_json(report_json(&report, build_seconds, options.keep));
     else
       print_summary(cli, &report, build_seconds, a->systemd);
     r = report.passed ? 0 : 1;

@@ -117,6 +117,41 @@ test_expect_success 'an exec probe runs in the service container, inside the hos
   nothing_left RECEIVER=Exec$$
 '
 
+json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# --keep: the host halted and deleted, its overlay's upper and work kept
+# (installed as the probes left it) and said where, in the text and --json.
+test_expect_success 'test --systemd --keep keeps the host overlay, with no container running' '
+  port=$(test_free_port) &&
+  sc_build test hello-world --systemd --host "$TEMPLATE" --keep --json --set PORT=$port \
+    --set RECEIVER=Keep$$ --probe alive:1 >keep.json &&
+  python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/test.schema.json" keep.json &&
+  kept=$(json_get keep.json "d[\"kept\"][\"root\"]") &&
+  upper=$(json_get keep.json "d[\"kept\"][\"upper\"]") &&
+  name=$(json_get keep.json "d[\"container\"]") &&
+  test "$upper" = "$kept/upper" &&
+  test "$(json_get keep.json "d[\"kept\"][\"lower\"]")" = "$(realpath "$TEMPLATE")" &&
+  test -f "$kept/.sc-build-kept" &&
+  test -f "$upper/etc/systemd/system/$name.service" &&
+  test -d "$upper/var/lib/containers/atomic/$name.0/rootfs" &&
+  json_get keep.json "\"\\n\".join(d[\"notes\"])" >notes &&
+  expect_grep "kept the systemd host.s overlay in $kept" notes &&
+  expect_grep "journalctl -D $upper/var/log/journal -u $name.service" notes &&
+  test -z "$(test_pids_with_env RECEIVER=Keep$$)" &&
+  test -z "$(runc --root "$kept/run/runc-state" list -q)" &&
+  ! grep -q "$kept" /proc/self/mountinfo &&
+  unshare -m sh -c "mount -t overlay overlay -o lowerdir=$TEMPLATE,upperdir=$upper,workdir=$kept/work $kept/mnt &&
+    test -f $kept/mnt/etc/systemd/system/$name.service && test -L $kept/mnt/sbin/init" &&
+  sc_build test hello-world --systemd --host "$TEMPLATE" --keep --set PORT=$port \
+    --set RECEIVER=Keep2$$ --probe alive:1 >out 2>err &&
+  expect_grep "^note: kept the systemd host.s overlay in /[^,]*/sc-build-systemd-host\.[0-9a-f]+, " err &&
+  kept2=$(sed -n "s/^note: kept the systemd host.s overlay in \([^,]*\),.*/\1/p" err) &&
+  test -d "$kept" && test -f "$kept2/.sc-build-kept" &&
+  rm -rf "$kept" "$kept2" &&
+  template_pristine &&
+  nothing_left RECEIVER=Keep$$ && nothing_left RECEIVER=Keep2$$
+'
+
 # Wait (up to 30 s) until a run in the background has started the unit.
 wait_unit_started() {
   local i &&
