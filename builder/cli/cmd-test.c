@@ -18,7 +18,7 @@
 static const char usage[] =
     "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
     "                     [--keep] [--runtime PATH] [--json] [--systemd [--host DIR]]\n"
-    "                     [--no-systemd-cgroup]\n\n"
+    "                     [--host-suite SUITE] [--host-mirror URL] [--no-systemd-cgroup]\n\n"
     "Install the image (a project DIR is built first, into a temporary store; a\n"
     "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a "
     "fresh\n"
@@ -29,17 +29,23 @@ static const char usage[] =
     "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
     "once with debootstrap and cached), install into it as a host does, start the unit\n"
     "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n"
+    "--host-suite and --host-mirror: the Debian suite and mirror debootstrap makes the\n"
+    "host from (default " SC_SYSTEMD_HOST_SUITE " from " SC_SYSTEMD_HOST_MIRROR
+    "), each cached apart.\n"
     "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
 
 enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_SYSTEMD, OPT_HOST };
+enum { OPT_HOST_SUITE = 0x1210, OPT_HOST_MIRROR };
 
 typedef struct test_args {
   sc_smoke_args smoke; /* --set, --runtime, --keep, the registry options */
   json_t *probes;      /* from --probe */
   double timeout;
   const char *source;
-  bool systemd;     /* --systemd, or --host */
-  const char *host; /* --host DIR */
+  bool systemd;            /* --systemd, or --host */
+  const char *host;        /* --host DIR */
+  const char *host_suite;  /* --host-suite SUITE */
+  const char *host_mirror; /* --host-mirror URL */
 } test_args;
 
 static void on_event(void *user, const char *kind, const char *text)
@@ -74,6 +80,14 @@ static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
       a->host = arg;
     return 1;
   }
+  if (opt == OPT_HOST_SUITE || opt == OPT_HOST_MIRROR) {
+    a->systemd = true;
+    if (opt == OPT_HOST_SUITE)
+      a->host_suite = arg;
+    else
+      a->host_mirror = arg;
+    return 1;
+  }
   if (opt != OPT_TIMEOUT)
     return 0;
   char *end = NULL;
@@ -93,6 +107,8 @@ static const struct option test_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"systemd", no_argument, NULL, OPT_SYSTEMD},
     {"host", required_argument, NULL, OPT_HOST},
+    {"host-suite", required_argument, NULL, OPT_HOST_SUITE},
+    {"host-mirror", required_argument, NULL, OPT_HOST_MIRROR},
     SC_SMOKE_KEEP_OPTION,
     SC_CLI_REGISTRY_OPTIONS,
     {NULL, 0, NULL, 0},
@@ -197,6 +213,8 @@ static int run_systemd(sc_cli *cli, const test_args *a, const sc_smoke_options *
   _cleanup_free_ char *cache = sc_cli_cache_path("systemd-host");
   sc_systemd_host_template host = {
       .given = a->host,
+      .suite = a->host_suite,
+      .mirror = a->host_mirror,
       .cache_dir = cache,
       .search_path = options->search_path,
       .interrupted = options->interrupted,

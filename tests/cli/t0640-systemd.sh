@@ -182,6 +182,51 @@ test_expect_success 'after a SIGKILLed run, the next one powers its host off and
   nothing_left RECEIVER=After$$
 '
 
+# --host-suite and --host-mirror: each pair is cached apart (SUITE for the
+# default mirror, else SUITE-HASH of the mirror).  Without downloading a
+# second suite: a cache whose trixie-HASH entry is this host boots it, and
+# debootstrap's own failures (a suite it has no script for, a mirror that
+# is not there) come back in the error, nothing left in the cache.
+test_lazy_prereq DEBOOTSTRAP 'PATH=$PATH:/usr/sbin:/sbin command -v debootstrap'
+test_expect_success 'the host cache is keyed by --host-suite and --host-mirror' '
+  cache=$TEST_TMP/suites/sc-build/systemd-host && mkdir -p "$cache" &&
+  hash=$(printf %s file:///srv/no-mirror | sha256sum | cut -c1-12) &&
+  ln -s "$(realpath "$TEMPLATE")" "$cache/trixie-$hash" &&
+  port=$(test_free_port) &&
+  XDG_CACHE_HOME=$TEST_TMP/suites sc_build test hello-world --host-suite trixie \
+    --host-mirror file:///srv/no-mirror --set PORT=$port --set RECEIVER=Suite$$ --probe alive:1 \
+    >out 2>err &&
+  expect_grep "^PASS: 1 of 1 probes passed" out &&
+  ! grep_q "making the systemd host" err &&
+  nothing_left RECEIVER=Suite$$
+'
+
+test_expect_success DEBOOTSTRAP 'a suite debootstrap does not know, a mirror that is not there: its error' '
+  cache=$TEST_TMP/suites/sc-build/systemd-host &&
+  hash=$(printf %s file:///srv/no-mirror | sha256sum | cut -c1-12) &&
+  XDG_CACHE_HOME=$TEST_TMP/suites PATH=$PATH:/usr/sbin:/sbin expect_exit 1 \
+    sc_build test hello-world --host-suite no-such-suite --set RECEIVER=NoSuite$$ &&
+  expect_grep "debootstrap no-such-suite http://deb.debian.org/debian failed with status 1" \
+    "$TEST_TMP/.stderr" &&
+  expect_grep "^E: No such script: .*/no-such-suite$" "$TEST_TMP/.stderr" &&
+  XDG_CACHE_HOME=$TEST_TMP/suites PATH=$PATH:/usr/sbin:/sbin expect_exit 1 \
+    sc_build test hello-world --host-mirror file:///srv/no-mirror --set RECEIVER=NoSuite$$ &&
+  expect_grep "making the systemd host .*/bookworm-$hash with debootstrap" "$TEST_TMP/.stderr" &&
+  expect_grep "^E: Failed getting release file file:///srv/no-mirror/dists/bookworm/Release" \
+    "$TEST_TMP/.stderr" &&
+  ls -A "$cache" >entries && ! grep_q -e no-such-suite -e bookworm entries &&
+  nothing_left RECEIVER=NoSuite$$
+'
+
+test_expect_success 'a bad --host-suite or --host-mirror, or one with --host, is a usage error' '
+  expect_exit 2 sc_build test hello-world --host-suite ../etc &&
+  expect_grep "is not a suite name" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build test hello-world --host-mirror deb.debian.org &&
+  expect_grep "is not a mirror URL" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build test hello-world --host "$TEMPLATE" --host-suite trixie &&
+  expect_grep "give one or the other" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'a --host without /sbin/init is refused before anything starts' '
   mkdir -p not-a-host/etc &&
   expect_exit 1 sc_build test hello-world --host not-a-host --set RECEIVER=NoHost$$ &&
