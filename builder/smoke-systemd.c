@@ -2,7 +2,6 @@
  * (smoke-systemd.h). */
 #include "smoke-systemd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -113,7 +113,7 @@ test_expect_success 'every path the uninstall leaves is reported, whatever its n
 test_expect_success 'an exec probe runs in the service container, inside the host' '
   port=$(test_free_port) &&
   expect_exit 1 sc_build test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
-    --set RECEIVER=Exec$$ --probe "exec:/usr/bin/hello-server-is-not-here" &&
+    --set RECEIVER=Exec$$ --timeout 5 --probe "exec:/usr/bin/hello-server-is-not-here" &&
   expect_grep "^FAIL exec /usr/bin/hello-server-is-not-here" "$TEST_TMP/.stdout" &&
   expect_grep "the unit in the systemd host:" "$TEST_TMP/.stderr" &&
   expect_grep "hello-server listening on 0.0.0.0:$port" "$TEST_TMP/.stderr" &&
@@ -156,6 +156,7 @@ test_expect_success 'test --systemd --keep keeps the host overlay, with no conta
 '
 
 # Wait (up to 30 s) until a run in the background has started the unit.
+# (The unit answers only later: `systemctl start` may still be running.)
 wait_unit_started() {
   local i &&
   for i in $(seq 150); do
@@ -170,9 +171,12 @@ test_expect_success 'after a SIGKILLed run, the next one powers its host off and
   { "$SC_BUILD" test hello-world --systemd --host "$TEMPLATE" --set PORT=$port \
       --set RECEIVER=Kill$$ --probe alive:60 >out 2>err & pid=$!; } &&
   wait_unit_started err &&
-  sleep 1 && kill -KILL $pid &&
-  rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
   curl -sf --max-time 5 --retry 40 --retry-connrefused --retry-delay 1 --retry-max-time 90 \
+    "http://127.0.0.1:$port/" >answer &&
+  expect_grep "Hello Kill$$" answer &&
+  kill -KILL $pid &&
+  rc=0 && { wait $pid || rc=$?; } && test "$rc" = 137 &&
+  curl -sf --max-time 5 --retry 5 --retry-connrefused --retry-delay 1 \
     "http://127.0.0.1:$port/" >answer &&
   expect_grep "Hello Kill$$" answer &&
   test -n "$(ls -A "$TMPDIR")" &&
