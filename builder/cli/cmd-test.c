@@ -136,7 +136,7 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
 /* What --keep left: the root, and under --systemd the host's overlay. */
 static json_t *kept_json(const sc_smoke_report *report)
 {
-  return json_pack("{s:s, s:s?, s:s?}", "root", report->root, "upper", report->kept_upper, "lower",
+  return json_pack("{s:s, s:s*, s:s*}", "root", report->root, "upper", report->kept_upper, "lower",
                    report->kept_lower);
 }
 
