@@ -89,21 +89,23 @@ test_expect_success 'a unit whose program is missing fails with its status and j
 
 # Before the install the host's file list is taken, after the uninstall
 # again: what is new is reported whatever its name (a unit's ExecStartPre, a
-# tmpfiles f line), but for the directories d lines keep as data.
+# tmpfiles f line, in /run too, the host's tmpfs), but for the directories
+# d lines keep as data.
 test_expect_success 'every path the uninstall leaves is reported, whatever its name' '
   cp -a hello-world leaky &&
   sed -i "s/\"hello-world\"/\"leaky\"/" leaky/sc-build.json &&
   sed -i "s|^ExecStart=|ExecStartPre=/usr/bin/touch /var/lib/unrelated-marker\nExecStart=|" \
     leaky/service.template &&
-  printf "f /etc/unrelated.conf 0644 - - - hi\nd /var/lib/leaky-data 0755 - - -\n" \
+  printf "f /etc/unrelated.conf 0644 - - - hi\nf /run/unrelated.pid\nd /var/lib/leaky-data 0755 - - -\n" \
     >>leaky/tmpfiles.template &&
   port=$(test_free_port) &&
   expect_exit 1 sc_build test leaky --systemd --host "$TEMPLATE" --set PORT=$port \
     --set RECEIVER=Leak$$ --probe alive:1 &&
   expect_grep "^PASS alive" "$TEST_TMP/.stdout" &&
-  expect_grep "after the uninstall, the host holds 2 path\(s\) it did not have before" \
+  expect_grep "after the uninstall, the host holds 3 path\(s\) it did not have before" \
     "$TEST_TMP/.stderr" &&
   expect_grep "^  /etc/unrelated.conf$" "$TEST_TMP/.stderr" &&
+  expect_grep "^  /run/unrelated.pid$" "$TEST_TMP/.stderr" &&
   expect_grep "^  /var/lib/unrelated-marker$" "$TEST_TMP/.stderr" &&
   ! grep_q "leaky-data" "$TEST_TMP/.stderr" &&
   template_pristine &&
