@@ -60,15 +60,26 @@ static char *unit_property(const systemd_run *run, const char *key)
   return value;
 }
 
-/* What a host's admin reads first when a unit fails. */
+/* What a host's admin reads first when a unit fails.  The lines the
+ * unit's own processes logged before they died (why an ExecStart= could
+ * not run) may reach journald late, and after their sender is gone, when
+ * journald can no longer tell its cgroup, the _SYSTEMD_UNIT= that
+ * `journalctl -u` matches: they are matched by the UNIT= field systemd
+ * gives them too, after a journalctl --sync, which stores every line
+ * logged before it. */
 static char *unit_report(const systemd_run *run)
 {
+  const char *sync[] = {"journalctl", "--sync", NULL};
+  free(host_output(run, sync));
+  _cleanup_free_ char *by_cgroup = xasprintf("_SYSTEMD_UNIT=%s", run->unit);
+  _cleanup_free_ char *by_field = xasprintf("UNIT=%s", run->unit);
   const char *status[] = {"systemctl", "status", "--no-pager", "--full", run->unit, NULL};
-  const char *journal[] = {"journalctl", "-u", run->unit, "--no-pager", "-n", JOURNAL_LINES, NULL};
+  const char *journal[] = {"journalctl", "--no-pager", "-n",     JOURNAL_LINES,
+                           by_cgroup,    "+",          by_field, NULL};
   _cleanup_free_ char *s = host_output(run, status);
   _cleanup_free_ char *j = host_output(run, journal);
-  return xasprintf("$ systemctl status %s\n%s$ journalctl -u %s --no-pager\n%s", run->unit, s,
-                   run->unit, j);
+  return xasprintf("$ systemctl status %s\n%s$ journalctl --no-pager %s + %s\n%s", run->unit, s,
+                   by_cgroup, by_field, j);
 }
 
 /* The status the unit's main process ended with (the runtime's, which
@@ -396,10 +407,9 @@ static void note_kept(systemd_run *run)
       "kept the systemd host's overlay in %s, as the probes left it (installed, not uninstalled; "
       "the host halted and deleted): what the run wrote into the host is in %s, over %s. "
       "To see the host whole: mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s/work "
-      "%s/" SC_CONTAINER_ROOT_MOUNT "; its journal: journalctl -D %s/var/log/journal -u %s; "
-      "remove it with rm -rf %s",
+      "%s; its journal: journalctl -D %s/var/log/journal -u %s; remove it with rm -rf %s",
       report->root, report->kept_upper, report->kept_lower, report->kept_lower, report->kept_upper,
-      report->root, report->root, report->kept_upper, run->unit, report->root);
+      report->root, run->host.fs, report->kept_upper, run->unit, report->root);
   sc_strv_push(&report->notes, note);
 }
 

@@ -77,10 +77,10 @@ test_expect_success 'a unit whose program is missing fails with its status and j
     --set RECEIVER=Broken$$ &&
   expect_grep "broken-test-[0-9a-f]+\.service" "$TEST_TMP/.stderr" &&
   expect_grep "systemctl status broken-test-" "$TEST_TMP/.stderr" &&
-  expect_grep "journalctl -u broken-test-[0-9a-f]+\.service --no-pager" "$TEST_TMP/.stderr" &&
+  expect_grep "journalctl --no-pager _SYSTEMD_UNIT=broken-test-[0-9a-f]+\.service \+ UNIT=broken-test-" "$TEST_TMP/.stderr" &&
   expect_grep "203/EXEC" "$TEST_TMP/.stderr" &&
   expect_grep "/usr/bin/no-such-program: No such file or directory" "$TEST_TMP/.stderr" &&
-  sed -n "/^\$ journalctl -u broken-test-/,\$p" "$TEST_TMP/.stderr" >journal &&
+  sed -n "/^\$ journalctl --no-pager _SYSTEMD_UNIT=broken-test-/,\$p" "$TEST_TMP/.stderr" >journal &&
   expect_grep "broken-test-[0-9a-f]+\.service: Failed to locate executable /usr/bin/no-such-program" journal &&
   expect_grep "broken-test-[0-9a-f]+\.service: Main process exited, code=exited, status=203/EXEC" journal &&
   template_pristine &&
