@@ -2,7 +2,6 @@
  * (smoke-systemd.h). */
 #include "smoke-systemd.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -12,12 +11,13 @@
 #include <unistd.h>
 
 #include <sc/install.h>
+#include "host-files.h"
+#include "inroot.h"
 #include "tmpfiles-line.h"
 #include "util.h"
 
 #define BOOT_TIMEOUT_SECONDS 120.0
 #define JOURNAL_LINES "60"
-#define MAX_LEFTOVERS 20
 #define SETTLE_SECONDS 3.0
 
 #define emit(o, kind, ...) sc_container_emit((o)->on_event, (o)->user, kind, __VA_ARGS__)
@@ -26,9 +26,11 @@ typedef struct systemd_run {
   const sc_smoke_options *options;
   sc_smoke_report *report;
   sc_systemd_host host;
-  char *unit;     /* NAME.service */
-  char *tmpfiles; /* /etc/tmpfiles.d/NAME.conf in the host, when the image has one */
-  char **kept;    /* what its lines name: data a host keeps after an uninstall */
+  char *template;       /* the host's template directory */
+  char *unit;           /* NAME.service */
+  char *tmpfiles;       /* /etc/tmpfiles.d/NAME.conf in the host, when the image has one */
+  char **kept;          /* the directories its lines make: data a host keeps after an uninstall */
+  sc_host_files before; /* the host's files before the install */
   sc_install_result install;
   bool installed;
   bool enabled; /* systemctl enable ran: disable --now undoes it */
@@ -58,15 +60,26 @@ static char *unit_property(const systemd_run *run, const char *key)
   return value;
 }
 
-/* What a host's admin reads first when a unit fails. */
+/* What a host's admin reads first when a unit fails.  The lines the
+ * unit's own processes logged before they died (why an ExecStart= could
+ * not run) may reach journald late, and after their sender is gone, when
+ * journald can no longer tell its cgroup, the _SYSTEMD_UNIT= that
+ * `journalctl -u` matches: they are matched by the UNIT= field systemd
+ * gives them too, after a journalctl --sync, which stores every line
+ * logged before it. */
 static char *unit_report(const systemd_run *run)
 {
+  const char *sync[] = {"journalctl", "--sync", NULL};
+  free(host_output(run, sync));
+  _cleanup_free_ char *by_cgroup = xasprintf("_SYSTEMD_UNIT=%s", run->unit);
+  _cleanup_free_ char *by_field = xasprintf("UNIT=%s", run->unit);
   const char *status[] = {"systemctl", "status", "--no-pager", "--full", run->unit, NULL};
-  const char *journal[] = {"journalctl", "-u", run->unit, "--no-pager", "-n", JOURNAL_LINES, NULL};
+  const char *journal[] = {"journalctl", "--no-pager", "-n",     JOURNAL_LINES,
+                           by_cgroup,    "+",          by_field, NULL};
   _cleanup_free_ char *s = host_output(run, status);
   _cleanup_free_ char *j = host_output(run, journal);
-  return xasprintf("$ systemctl status %s\n%s$ journalctl -u %s --no-pager\n%s", run->unit, s,
-                   run->unit, j);
+  return xasprintf("$ systemctl status %s\n%s$ journalctl --no-pager %s + %s\n%s", run->unit, s,
+                   by_cgroup, by_field, j);
 }
 
 /* The status the unit's main process ended with (the runtime's, which
@@ -78,14 +91,87 @@ static int main_exit_status(void *user)
   return value[0] ? atoi(value) : -1;
 }
 
+/* ---- the host's files ---- */
+
+/* What is not compared before the install and after the uninstall: file
+ * systems that are not the host's files, and what systemd and journald
+ * themselves write as the host runs, whatever the container does. */
+static const char *const host_noise[] = {
+    /* kernel file systems */
+    "/proc",
+    "/sys",
+    "/dev",
+    /* systemd's own */
+    "/run/systemd",               /* units' runtime state, journal streams, and transient/ that
+                                     the runtime's cgroup scope (--systemd-cgroup) leaves */
+    "/run/log/journal",           /* the volatile journal */
+    "/var/log/journal",           /* the persistent journal, rotated as it fills */
+    "/var/lib/systemd",           /* timer stamps, random seed, catalog, coredumps */
+    "/tmp/systemd-private-*",     /* PrivateTmp= of the host's own units */
+    "/var/tmp/systemd-private-*", /* the same */
+    NULL,
+};
+
+/* The host's "/" as systemd (PID 1) sees it: its /run and /tmp
+ * included, which are not in the overlay. */
+static int open_host_root(const systemd_run *run, sc_error *err)
+{
+  _cleanup_free_ char *root = xasprintf("/proc/%d/root", (int)run->host.init.pid);
+  int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the systemd host's root %s", root);
+  return fd;
+}
+
+static int read_host_files(const systemd_run *run, const char *const *skip, sc_host_files *out,
+                           sc_error *err)
+{
+  _cleanup_close_ int fd = open_host_root(run, err);
+  return fd < 0 ? -1 : sc_host_files_read(fd, skip, out, err);
+}
+
+/* No symlink is followed: from here, an absolute one would lead out of
+ * the host. */
+static int make_host_dir(int root_fd, const char *path, sc_error *err)
+{
+  const char *base = NULL;
+  _cleanup_close_ int parent = sc_open_parent_beneath(root_fd, path, true, &base, err);
+  if (parent < 0)
+    return -1;
+  if (mkdirat(parent, base, 0755) < 0 && errno != EEXIST)
+    return sc_error_set_errno(err, errno, "cannot make %s", base);
+  return 0;
+}
+
+/* The list to compare with after the uninstall.  A host that runs system
+ * containers has the directories an install writes to and the runtime's
+ * state directory (runc's --root for root), which an uninstall rightly
+ * leaves: they are made first, so that they are not taken for
+ * leftovers. */
+static int snapshot_host(systemd_run *run, sc_error *err)
+{
+  const char *const dirs[] = {SC_CONTAINERS_DIR, SC_UNIT_DIR, SC_TMPFILES_DIR, "run/runc", NULL};
+  _cleanup_close_ int fd = open_host_root(run, err);
+  if (fd < 0)
+    return -1;
+  for (size_t i = 0; dirs[i]; i++)
+    if (make_host_dir(fd, dirs[i], err) < 0)
+      return sc_error_prefix(err, "making /%s in the systemd host", dirs[i]);
+  return sc_host_files_read(fd, host_noise, &run->before, err);
+}
+
 /* ---- install and start ---- */
 
+/* The paths of the lines that make a directory: tmpfiles.d(5) removes
+ * none of them on --remove (D only empties it), so a host keeps the data
+ * in them after an uninstall. */
 static void note_tmpfiles_paths(systemd_run *run, const char *text)
 {
   for (const char *line = text; *line;) {
     size_t len = strcspn(line, "\n");
     sc_tmpfiles_line l;
-    if (sc_tmpfiles_line_split(line, len, &l) == 0 && l.count >= 2)
+    if (sc_tmpfiles_line_split(line, len, &l) == 0 && l.count >= 2 && l.field[0][0] &&
+        strchr("dDvqQ", l.field[0][0]))
       sc_strv_push(&run->kept, l.field[1]);
     sc_tmpfiles_line_clear(&l);
     line += len + (line[len] == '\n');
@@ -218,65 +304,45 @@ static int run_probes(systemd_run *run, sc_error *err)
 
 /* ---- stop, uninstall, and what is left ---- */
 
-static bool is_kept(char *const *kept, const char *path)
-{
-  for (size_t i = 0; kept && kept[i]; i++) {
-    size_t n = strlen(kept[i]);
-    if (strncmp(path, kept[i], n) == 0 && (path[n] == '\0' || path[n] == '/'))
-      return true;
-  }
-  return false;
-}
-
-/* Paths (as seen in the host) under dir that the run wrote and whose
- * name holds the container's name: the overlay's upper directory is
- * exactly what the run changed. */
-static void find_named(int dir_fd, const char *prefix, const char *name, char *const *kept,
-                       char ***found)
-{
-  DIR *d = fdopendir(dir_fd);
-  if (d == NULL) {
-    close(dir_fd);
-    return;
-  }
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && sc_strv_length(*found) < MAX_LEFTOVERS) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    _cleanup_free_ char *path = xasprintf("%s/%s", prefix, e->d_name);
-    if (is_kept(kept, path))
-      continue;
-    if (strstr(e->d_name, name)) {
-      sc_strv_push(found, path);
-      continue;
-    }
-    int sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sub >= 0)
-      find_named(sub, path, name, kept, found);
-  }
-  closedir(d);
-}
-
-static int check_nothing_left(systemd_run *run, sc_error *err)
+static int check_unit_gone(const systemd_run *run, sc_error *err)
 {
   _cleanup_free_ char *load = unit_property(run, "LoadState");
   _cleanup_free_ char *active = unit_property(run, "ActiveState");
-  if (strcmp(load, "not-found") != 0 || strcmp(active, "inactive") != 0)
-    return sc_error_set(err, SC_E_CHECK,
-                        "after the uninstall, systemd in the host still knows %s "
-                        "(LoadState=%s, ActiveState=%s)",
-                        run->unit, load, active);
-  _cleanup_strv_ char **found = NULL;
-  int fd = open(run->host.upper, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0)
-    find_named(fd, "", run->report->id, run->kept, &found);
-  if (found == NULL)
+  if (strcmp(load, "not-found") == 0 && strcmp(active, "inactive") == 0)
+    return 0;
+  return sc_error_set(err, SC_E_CHECK,
+                      "after the uninstall, systemd in the host still knows %s "
+                      "(LoadState=%s, ActiveState=%s)",
+                      run->unit, load, active);
+}
+
+/* Every path the host has now and had not before the install, but the
+ * noise and the data directories the tmpfiles lines keep. */
+static int check_nothing_left(systemd_run *run, sc_error *err)
+{
+  if (check_unit_gone(run, err) < 0)
+    return -1;
+  _cleanup_strv_ char **skip = NULL;
+  for (size_t i = 0; host_noise[i]; i++)
+    sc_strv_push(&skip, host_noise[i]);
+  for (size_t i = 0; run->kept && run->kept[i]; i++)
+    sc_strv_push(&skip, run->kept[i]);
+  sc_host_files after;
+  if (read_host_files(run, (const char *const *)skip, &after, err) < 0)
+    return sc_error_prefix(err, "checking what the uninstall left");
+  _cleanup_strv_ char **left = sc_host_files_added(&run->before, &after);
+  sc_host_files_clear(&after);
+  if (left == NULL)
     return 0;
   sc_buf list = SC_BUF_INIT;
-  for (size_t i = 0; found[i]; i++)
-    sc_buf_printf(&list, "\n  %s", found[i]);
+  for (size_t i = 0; left[i]; i++)
+    sc_buf_printf(&list, "\n  %s", left[i]);
   _cleanup_free_ char *text = sc_buf_steal(&list);
-  return sc_error_set(err, SC_E_CHECK, "after the uninstall, the host's root still holds:%s", text);
+  return sc_error_set(err, SC_E_CHECK,
+                      "after the uninstall, the host holds %zu path(s) it did not have before "
+                      "the install (left by the unit, the container or a tmpfiles line; only the "
+                      "directories of d, D, v, q and Q lines may stay):%s",
+                      sc_strv_length(left), text);
 }
 
 /* As atomic's uninstall: stop and disable, remove what tmpfiles made
@@ -309,8 +375,6 @@ static int uninstall(systemd_run *run, sc_error *err)
 static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_error *err)
 {
   const sc_smoke_options *o = run->options;
-  if (o->keep)
-    return sc_error_set(err, SC_E_USAGE, "--keep does not work with --systemd yet");
   if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &run->report->runtime, err) <
       0)
     return -1;
@@ -318,12 +382,11 @@ static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_er
   sc_random_hex(suffix, 6);
   run->report->id = xasprintf("%s-test-%s", o->name ? o->name : "image", suffix);
   run->unit = xasprintf("%s.service", run->report->id);
-  _cleanup_free_ char *template = NULL;
-  if (sc_systemd_host_template_path(host, &template, err) < 0)
+  if (sc_systemd_host_template_path(host, &run->template, err) < 0)
     return -1;
-  emit(o, "step", "booting systemd in an overlay of %s", template);
+  emit(o, "step", "booting systemd in an overlay of %s", run->template);
   double start = sc_now();
-  int r = sc_systemd_host_boot(template, run->report->runtime, o->tmpdir, BOOT_TIMEOUT_SECONDS,
+  int r = sc_systemd_host_boot(run->template, run->report->runtime, o->tmpdir, BOOT_TIMEOUT_SECONDS,
                                o->interrupted, &run->host, err);
   run->report->root = run->host.dir.path ? xstrdup(run->host.dir.path) : NULL;
   if (r == 0) {
@@ -333,16 +396,36 @@ static int prepare(systemd_run *run, const sc_systemd_host_template *host, sc_er
   return r;
 }
 
+/* What --keep leaves, and how to look at it: the host is halted, so its
+ * overlay is mounted again by hand, over the same template. */
+static void note_kept(systemd_run *run)
+{
+  sc_smoke_report *report = run->report;
+  report->kept_upper = xstrdup(run->host.upper);
+  report->kept_lower = xstrdup(run->template);
+  _cleanup_free_ char *note = xasprintf(
+      "kept the systemd host's overlay in %s, as the probes left it (installed, not uninstalled; "
+      "the host halted and deleted): what the run wrote into the host is in %s, over %s. "
+      "To see the host whole: mount -t overlay overlay -o lowerdir=%s,upperdir=%s,workdir=%s/work "
+      "%s; its journal: journalctl -D %s/var/log/journal -u %s; remove it with rm -rf %s",
+      report->root, report->kept_upper, report->kept_lower, report->kept_lower, report->kept_upper,
+      report->root, run->host.fs, report->kept_upper, run->unit, report->root);
+  sc_strv_push(&report->notes, note);
+}
+
 static void teardown(systemd_run *run, int *r, sc_error *err)
 {
-  if (run->installed) {
+  bool keep = run->options->keep && run->report->root;
+  if (keep) {
+    note_kept(run);
+  } else if (run->installed) {
     sc_error later = SC_ERROR_INIT;
     sc_error *to = *r < 0 ? &later : err;
     if (uninstall(run, to) < 0 || (*r == 0 && check_nothing_left(run, to) < 0))
       *r = -1;
     sc_error_clear(&later);
   }
-  sc_systemd_host_close(&run->host);
+  sc_systemd_host_close(&run->host, keep);
 }
 
 int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_template *host,
@@ -353,8 +436,8 @@ int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_
   run.host.dir.lock_fd = -1;
   double start = sc_now();
   int r = prepare(&run, host, err);
-  if (r == 0 && (install_into_host(&run, err) < 0 || prepare_unit(&run, err) < 0 ||
-                 start_unit(&run, err) < 0))
+  if (r == 0 && (snapshot_host(&run, err) < 0 || install_into_host(&run, err) < 0 ||
+                 prepare_unit(&run, err) < 0 || start_unit(&run, err) < 0))
     r = -1;
   double probes_start = sc_now();
   report->install_seconds = probes_start - start;
@@ -374,9 +457,11 @@ int sc_smoke_systemd_run(const sc_smoke_options *options, const sc_systemd_host_
                      "interrupted: the systemd host was stopped and removed");
   }
   teardown(&run, &r, err);
+  free(run.template);
   free(run.unit);
   free(run.tmpfiles);
   sc_strv_free(run.kept);
+  sc_host_files_clear(&run.before);
   sc_install_result_clear(&run.install);
   double end = sc_now();
   report->cleanup_seconds = end - cleanup_start;

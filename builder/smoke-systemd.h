@@ -8,8 +8,10 @@
  * process, seen from here, is the one whose exit they notice; an exec
  * probe runs `runc exec NAME` inside the host); then systemctl disable
  * --now, systemd-tmpfiles --remove, the library's uninstall and a
- * daemon-reload, after which neither systemd nor the host's files may
- * know anything of the container.  The host is torn down in every case. */
+ * daemon-reload, after which systemd may not know the unit and the host
+ * may have no path it had not before the install (host-files.h), but for
+ * the data directories the tmpfiles lines keep and the noise of systemd
+ * itself.  The host is torn down in every case. */
 #ifndef SC_SMOKE_SYSTEMD_H
 #define SC_SMOKE_SYSTEMD_H
 
@@ -18,8 +20,10 @@
 #include "smoke.h"
 #include "systemd-host.h"
 
-/* Run the test with options (their runtime_path is bound into the host,
- * keep is not supported) on the host template names: 0 when it ran
+/* Run the test with options (their runtime_path is bound into the host;
+ * with keep, the host is halted but its overlay kept, installed as the
+ * probes left it, and a note and report->kept_upper/kept_lower say where)
+ * on the host template names: 0 when it ran
  * (report->passed says how it went; when a probe failed, log_tail holds
  * `systemctl status NAME` and the unit's journal), -1 when it could not
  * (err; a unit that does not start says so with the same two texts). */

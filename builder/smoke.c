@@ -347,5 +347,7 @@ void sc_smoke_report_clear(sc_smoke_report *report)
   free(report->probes);
   sc_strv_free(report->notes);
   free(report->log_tail);
+  free(report->kept_upper);
+  free(report->kept_lower);
   *report = (sc_smoke_report){0};
 }

@@ -51,6 +51,10 @@ typedef struct sc_smoke_report {
   size_t probe_count;
   char **notes;   /* things worth saying (no systemd, skipped tmpfiles lines, ...) */
   char *log_tail; /* last lines of the container's output, on failure */
+  /* --systemd with keep: the kept host's overlay, its upper directory
+   * (what the run wrote into the host) over lower (the host template). */
+  char *kept_upper;
+  char *kept_lower;
 } sc_smoke_report;
 
 /* Where a program named without a '/' is looked for when the caller gives

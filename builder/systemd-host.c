@@ -17,6 +17,7 @@
 #include "capabilities.h"
 #include "inroot.h"
 #include "process.h"
+#include "sha256.h"
 #include "smoke.h"
 #include "store.h"
 #include "test-bundle.h"
@@ -57,6 +58,59 @@ static int check_template(const char *dir, sc_error *err)
   return check_mountable_path(dir, err);
 }
 
+static const char *suite_of(const sc_systemd_host_template *t)
+{
+  return t->suite ? t->suite : SC_SYSTEMD_HOST_SUITE;
+}
+
+static const char *mirror_of(const sc_systemd_host_template *t)
+{
+  return t->mirror ? t->mirror : SC_SYSTEMD_HOST_MIRROR;
+}
+
+/* A suite names a file of the cache (and a debootstrap script): a plain
+ * name, as Debian's and Ubuntu's are. */
+static bool is_plain_name(const char *s)
+{
+  if (s[0] == '\0' || s[0] == '.' || s[0] == '-' || strlen(s) > 64)
+    return false;
+  return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") ==
+         strlen(s);
+}
+
+static bool is_mirror_url(const char *m)
+{
+  bool scheme = sc_str_has_prefix(m, "http://") || sc_str_has_prefix(m, "https://") ||
+                sc_str_has_prefix(m, "file:/");
+  return scheme && strpbrk(m, " \t\n") == NULL;
+}
+
+char *sc_systemd_host_cache_key(const sc_systemd_host_template *t, sc_error *err)
+{
+  const char *suite = suite_of(t), *mirror = mirror_of(t);
+  if (!is_plain_name(suite)) {
+    sc_error_set(err, SC_E_USAGE,
+                 "--host-suite '%s' is not a suite name (letters, digits, '.', '_' and '-', "
+                 "as bookworm or trixie)",
+                 suite);
+    return NULL;
+  }
+  if (!is_mirror_url(mirror)) {
+    sc_error_set(err, SC_E_USAGE,
+                 "--host-mirror '%s' is not a mirror URL debootstrap takes (http://, https:// "
+                 "or file:/, as " SC_SYSTEMD_HOST_MIRROR ")",
+                 mirror);
+    return NULL;
+  }
+  if (strcmp(mirror, SC_SYSTEMD_HOST_MIRROR) == 0)
+    return xstrdup(suite);
+  sc_sha256 *h = sc_sha256_new();
+  sc_sha256_update(h, mirror, strlen(mirror));
+  char digest[SC_DIGEST_LEN + 1];
+  sc_sha256_finish(h, digest);
+  return xasprintf("%s-%.12s", suite, digest + strlen("sha256:"));
+}
+
 static int run_debootstrap(const sc_systemd_host_template *t, const char *target, const char *log,
                            sc_error *err)
 {
@@ -76,9 +130,9 @@ static int run_debootstrap(const sc_systemd_host_template *t, const char *target
                         debootstrap,
                         "--variant=minbase",
                         "--include=systemd,systemd-sysv,dbus",
-                        SC_SYSTEMD_HOST_SUITE,
+                        suite_of(t),
                         target,
-                        SC_SYSTEMD_HOST_MIRROR,
+                        mirror_of(t),
                         NULL};
   _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (log_fd < 0)
@@ -90,22 +144,23 @@ static int run_debootstrap(const sc_systemd_host_template *t, const char *target
     return sc_check_interrupted(t->interrupted, "making the systemd host", err);
   _cleanup_free_ char *tail = sc_smoke_read_tail(log, 5);
   return sc_error_set(err, SC_E_CHECK,
-                      "debootstrap %s failed with status %d (is %s reachable? or name a "
-                      "host with --host DIR):\n%s",
-                      SC_SYSTEMD_HOST_SUITE, status, SC_SYSTEMD_HOST_MIRROR,
-                      tail ? tail : "(no output)");
+                      "debootstrap %s %s failed with status %d (is the suite one the mirror "
+                      "has, and the mirror reachable? or name a host with --host DIR); "
+                      "debootstrap said:\n%s",
+                      suite_of(t), mirror_of(t), status, tail ? tail : "(no output)");
 }
 
 /* Made in a flocked temporary directory beside path and renamed into
  * place: path is complete or absent.  A run that lost the race to
  * another uses the other's. */
-static int make_template(const sc_systemd_host_template *t, const char *cache, const char *path,
-                         sc_error *err)
+static int make_template(const sc_systemd_host_template *t, const char *cache, const char *key,
+                         const char *path, sc_error *err)
 {
   if (sc_mkdir_p_at(AT_FDCWD, cache, 0700, err) < 0)
     return sc_error_prefix(err, "cache %s", cache);
   char *tmp = NULL;
-  int lock_fd = sc_store_tmp_dir(cache, "." SC_SYSTEMD_HOST_SUITE ".tmp-", 0755, NULL, &tmp, err);
+  _cleanup_free_ char *prefix = xasprintf(".%s.tmp-", key);
+  int lock_fd = sc_store_tmp_dir(cache, prefix, 0755, NULL, &tmp, err);
   if (lock_fd < 0)
     return -1;
   emit(t, "step", "making the systemd host %s with debootstrap (once: it is cached)", path);
@@ -121,6 +176,10 @@ static int make_template(const sc_systemd_host_template *t, const char *cache, c
 int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path, sc_error *err)
 {
   *path = NULL;
+  if (t->given && (t->suite || t->mirror))
+    return sc_error_set(err, SC_E_USAGE,
+                        "--host names a host, --host-suite and --host-mirror say how to make "
+                        "one: give one or the other");
   if (t->given) {
     _cleanup_free_ char *real = realpath(t->given, NULL);
     if (real == NULL)
@@ -135,8 +194,11 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
     return sc_error_set(err, SC_E_USAGE,
                         "no cache directory for the systemd host: set XDG_CACHE_HOME or HOME, "
                         "or name a host with --host DIR");
-  _cleanup_free_ char *made = sc_path_join(cache, SC_SYSTEMD_HOST_SUITE);
-  if (access(made, F_OK) < 0 && make_template(t, cache, made, err) < 0)
+  _cleanup_free_ char *key = sc_systemd_host_cache_key(t, err);
+  if (key == NULL)
+    return -1;
+  _cleanup_free_ char *made = sc_path_join(cache, key);
+  if (access(made, F_OK) < 0 && make_template(t, cache, key, made, err) < 0)
     return -1;
   _cleanup_free_ char *real = realpath(made, NULL);
   if (real == NULL)
@@ -421,11 +483,11 @@ static void halt(sc_systemd_host *host)
   sc_runtime_delete(&host->runtime, host->id, true, NULL);
 }
 
-void sc_systemd_host_close(sc_systemd_host *host)
+void sc_systemd_host_close(sc_systemd_host *host, bool keep)
 {
   if (host->started)
     halt(host);
-  sc_container_root_close(&host->dir, false); /* detaches the overlay first */
+  sc_container_root_close(&host->dir, keep); /* unless keep, detaches the overlay first */
   free(host->id);
   free(host->fs);
   free(host->upper);

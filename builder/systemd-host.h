@@ -23,12 +23,15 @@
 #include "container-root.h"
 #include "smoke-probe.h"
 
-/* The Debian suite of the hosts sc-build makes itself. */
+/* The Debian suite and mirror of the hosts sc-build makes itself, unless
+ * told others (--host-suite, --host-mirror). */
 #define SC_SYSTEMD_HOST_SUITE "bookworm"
 #define SC_SYSTEMD_HOST_MIRROR "http://deb.debian.org/debian"
 
 typedef struct sc_systemd_host_template {
   const char *given;       /* --host DIR, or NULL: the cached one, made when missing */
+  const char *suite;       /* what debootstrap makes; NULL: SC_SYSTEMD_HOST_SUITE */
+  const char *mirror;      /* where it downloads from; NULL: SC_SYSTEMD_HOST_MIRROR */
   const char *cache_dir;   /* where the made one is kept; NULL: none (--host is needed) */
   const char *search_path; /* where debootstrap and unshare are looked for */
   volatile const int *interrupted;
@@ -37,12 +40,22 @@ typedef struct sc_systemd_host_template {
 } sc_systemd_host_template;
 
 /* The template's path into *path: t->given once checked, else
- * CACHE/SUITE, made when missing with `debootstrap --variant=minbase
- * --include=systemd,systemd-sysv,dbus SUITE` (in a mount namespace of its
+ * CACHE/KEY, made when missing with `debootstrap --variant=minbase
+ * --include=systemd,systemd-sysv,dbus SUITE TARGET MIRROR` (in a mount
+ * namespace of its
  * own, so a killed debootstrap leaves no mount) into a flocked temporary
  * directory beside it and renamed into place once complete: a killed run
- * leaves no half-made host, and the next run removes what it left. */
+ * leaves no half-made host, and the next run removes what it left.  KEY
+ * is sc_systemd_host_cache_key's. */
 int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path, sc_error *err);
+
+/* The name of t's made host in the cache: SUITE for the default mirror
+ * (the name hosts made before the mirror could be chosen have), else
+ * SUITE-HASH, HASH the first 12 hex digits of the mirror's SHA-256, so
+ * that neither two suites nor two mirrors share a host.  NULL, with err
+ * (SC_E_USAGE), for a suite that is not a plain name or a mirror that is
+ * not an http, https or file URL. */
+char *sc_systemd_host_cache_key(const sc_systemd_host_template *t, sc_error *err);
 
 typedef struct sc_systemd_host {
   sc_container_root dir; /* the run's directory: the overlay's upper and work, the bundle */
@@ -79,7 +92,9 @@ pid_t sc_systemd_host_outer_pid(const sc_systemd_host *host, pid_t pid);
 
 /* Power the host off (SIGRTMIN+3, systemd's halt), kill it when it takes
  * too long, delete it, and remove the run's directory with the overlay:
- * the template is as it was. */
-void sc_systemd_host_close(sc_systemd_host *host);
+ * the template is as it was.  With keep, the run's directory stays, marked
+ * as kept (container-root.h): the overlay's upper and work directories,
+ * which mount the host again over its template. */
+void sc_systemd_host_close(sc_systemd_host *host, bool keep);
 
 #endif

@@ -16,14 +16,17 @@
 #include "util.h"
 
 enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_SYSTEMD, OPT_HOST };
+enum { OPT_HOST_SUITE = 0x1210, OPT_HOST_MIRROR };
 
 typedef struct test_args {
   sc_smoke_args smoke; /* --set, --runtime, --keep, the registry options */
   json_t *probes;      /* from --probe */
   double timeout;
   const char *source;
-  bool systemd;     /* --systemd, or --host */
-  const char *host; /* --host DIR */
+  bool systemd;            /* --systemd, or --host */
+  const char *host;        /* --host DIR */
+  const char *host_suite;  /* --host-suite SUITE */
+  const char *host_mirror; /* --host-mirror URL */
 } test_args;
 
 static void on_event(void *user, const char *kind, const char *text)
@@ -58,6 +61,14 @@ static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
       a->host = arg;
     return 1;
   }
+  if (opt == OPT_HOST_SUITE || opt == OPT_HOST_MIRROR) {
+    a->systemd = true;
+    if (opt == OPT_HOST_SUITE)
+      a->host_suite = arg;
+    else
+      a->host_mirror = arg;
+    return 1;
+  }
   if (opt != OPT_TIMEOUT)
     return 0;
   char *end = NULL;
@@ -81,6 +92,11 @@ static const sc_cli_option test_options[] = {
      "test under a disposable systemd host, as a host runs the unit"},
     {"host", required_argument, OPT_HOST, "DIR",
      "the Debian root of the systemd host (implies --systemd)"},
+    {"host-suite", required_argument, OPT_HOST_SUITE, "SUITE",
+     "the Debian suite debootstrap makes the systemd host from (default " SC_SYSTEMD_HOST_SUITE
+     ")"},
+    {"host-mirror", required_argument, OPT_HOST_MIRROR, "URL",
+     "the mirror debootstrap fetches it from (default " SC_SYSTEMD_HOST_MIRROR ")"},
     SC_SMOKE_KEEP_OPTION,
     SC_CLI_REGISTRY_OPTIONS,
     SC_CLI_OPTIONS_END,
@@ -98,7 +114,9 @@ const sc_cli_options sc_cmd_test_options = {
              "used, else alive:2.\n\n"
              "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
              "once with debootstrap and cached), install into it as a host does, start the unit\n"
-             "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n",
+             "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n"
+             "--host-suite and --host-mirror: the Debian suite and mirror debootstrap makes the\n"
+             "host from, each pair cached apart.\n",
 };
 
 static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)
@@ -117,8 +135,15 @@ static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error
   return 0;
 }
 
+/* What --keep left: the root, and under --systemd the host's overlay. */
+static json_t *kept_json(const sc_smoke_report *report)
+{
+  return json_pack("{s:s, s:s*, s:s*}", "root", report->root, "upper", report->kept_upper, "lower",
+                   report->kept_lower);
+}
+
 /* build_seconds: how long the project took to build, or < 0 for an image. */
-static json_t *report_json(const sc_smoke_report *report, double build_seconds)
+static json_t *report_json(const sc_smoke_report *report, double build_seconds, bool keep)
 {
   json_t *probes = json_array();
   for (size_t i = 0; i < report->probe_count; i++) {
@@ -142,6 +167,8 @@ static json_t *report_json(const sc_smoke_report *report, double build_seconds)
   json_object_set_new(doc, "timings", timings);
   if (report->log_tail)
     json_object_set_new(doc, "log_tail", json_string(report->log_tail));
+  if (keep && report->root)
+    json_object_set_new(doc, "kept", kept_json(report));
   return doc;
 }
 
@@ -188,6 +215,8 @@ static int run_systemd(sc_cli *cli, const test_args *a, const sc_smoke_options *
   _cleanup_free_ char *cache = sc_cli_cache_path("systemd-host");
   sc_systemd_host_template host = {
       .given = a->host,
+      .suite = a->host_suite,
+      .mirror = a->host_mirror,
       .cache_dir = cache,
       .search_path = options->search_path,
       .interrupted = options->interrupted,
@@ -226,7 +255,7 @@ static int run_test(sc_cli *cli, test_args *a, sc_error *err)
                      : sc_smoke_run(&options, &report, err);
   if (r == 0) {
     if (cli->json)
-      sc_cli_print_json(report_json(&report, build_seconds));
+      sc_cli_print_json(report_json(&report, build_seconds, options.keep));
     else
       print_summary(cli, &report, build_seconds, a->systemd);
     r = report.passed ? 0 : 1;

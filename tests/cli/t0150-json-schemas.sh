@@ -75,6 +75,15 @@ test_expect_success ROOT,RUNC 'test: the smoke test of the image, its probes pas
   test "$(json_get test.json "d[\"probes\"][0][\"passed\"]")" = True
 '
 
+test_expect_success ROOT,RUNC 'test --keep: the kept root is named in "kept"' '
+  port=$(test_free_port) &&
+  sc_build test --json --keep --set PORT=$port oci:hw.oci:hello-world:latest >keep.json &&
+  check test keep.json &&
+  kept=$(json_get keep.json "d[\"kept\"][\"root\"]") &&
+  test -f "$kept/.sc-build-kept" &&
+  rm -rf "$kept"
+'
+
 test_expect_success 'failures: a project with errors, a missing image' '
   mkdir bad && cp -r hello-world/. bad/ && rm bad/config.json.template &&
   expect_exit 1 sc_build validate --json bad && check validate "$TEST_TMP/.stdout" &&

@@ -256,6 +256,8 @@ test_expect_success REGISTRY 'push sends every platform, then the index: skopeo 
   test "$(json_get p.json "d[\"digest\"]")" = "$(json_get b.json "d[\"digest\"]")" &&
   test "$(json_get p.json "d[\"platforms\"]")" = 2 &&
   skopeo inspect --tls-verify=false --raw docker://$REG/mp:v1 >preg.json &&
+  test "$(json_get preg.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
+  test "$(json_get preg.json "\" \".join(m[\"platform\"][\"os\"] + \"/\" + m[\"platform\"][\"architecture\"] for m in d[\"manifests\"])")" = "linux/amd64 linux/arm64" &&
   cmp preg.json raw.json &&
   for d in $(json_get raw.json "\" \".join(m[\"digest\"] for m in d[\"manifests\"])"); do
     skopeo inspect --tls-verify=false --raw docker://$REG/mp@$d >/dev/null || exit 1
@@ -310,6 +312,16 @@ test_expect_success PODMAN 'podman pull --platform linux/arm64 takes that platfo
   test "sha256:$(tail -n1 pod.out)" = "$(json_get b.json "d[\"platforms\"][1][\"config_digest\"]")" &&
   pod image inspect --format "{{.Architecture}}" "$(tail -n1 pod.out)" >pod-arch &&
   test "$(cat pod-arch)" = arm64
+'
+
+test_expect_success PODMAN,REGISTRY 'podman pull --platform takes each platform from the pushed index' '
+  for arch in arm64 amd64; do
+    pod pull -q --tls-verify=false --platform linux/$arch docker://$REG/mp:v1 >pod-$arch.out &&
+    pod image inspect --format "{{.Architecture}}" "$(tail -n1 pod-$arch.out)" >pod-$arch.arch &&
+    test "$(cat pod-$arch.arch)" = $arch || exit 1
+  done &&
+  test "sha256:$(tail -n1 pod-arm64.out)" = "$(json_get b.json "d[\"platforms\"][1][\"config_digest\"]")" &&
+  test "sha256:$(tail -n1 pod-amd64.out)" = "$(json_get b.json "d[\"platforms\"][0][\"config_digest\"]")"
 '
 
 test_done

@@ -130,6 +130,92 @@ static void test_a_missing_host_names_it(void **state)
   sc_error_clear(&err);
 }
 
+/* The cache key: the suite alone for the default mirror (so hosts made
+ * before the options existed are still found), with a hash of any other
+ * mirror, and refused for what cannot name a file or a mirror. */
+static void test_the_cache_key_holds_the_suite_and_mirror(void **state)
+{
+  (void)state;
+  sc_error err = SC_ERROR_INIT;
+  sc_systemd_host_template t = {0};
+  _cleanup_free_ char *plain = sc_systemd_host_cache_key(&t, &err);
+  assert_string_equal(plain, "bookworm");
+  t.suite = "trixie";
+  _cleanup_free_ char *trixie = sc_systemd_host_cache_key(&t, &err);
+  assert_string_equal(trixie, "trixie");
+  t.mirror = "http://mirror.example/debian";
+  _cleanup_free_ char *mirrored = sc_systemd_host_cache_key(&t, &err);
+  assert_int_equal(strlen(mirrored), strlen("trixie-") + 12);
+  assert_true(sc_str_has_prefix(mirrored, "trixie-"));
+  t.mirror = "file:///srv/mirror";
+  _cleanup_free_ char *other = sc_systemd_host_cache_key(&t, &err);
+  assert_true(sc_str_has_prefix(other, "trixie-"));
+  assert_string_not_equal(other, mirrored);
+  t.suite = "bookworm";
+  _cleanup_free_ char *bookworm = sc_systemd_host_cache_key(&t, &err);
+  assert_string_equal(bookworm + strlen("bookworm-"), other + strlen("trixie-"));
+}
+
+static void test_a_bad_suite_or_mirror_is_a_usage_error(void **state)
+{
+  (void)state;
+  const char *suites[] = {"", "../etc", "a/b", ".hidden", "-x", "sid sid"};
+  for (size_t i = 0; i < sizeof suites / sizeof *suites; i++) {
+    sc_error err = SC_ERROR_INIT;
+    sc_systemd_host_template t = {.suite = suites[i]};
+    assert_null(sc_systemd_host_cache_key(&t, &err));
+    assert_int_equal(err.code, SC_E_USAGE);
+    assert_non_null(strstr(err.msg, "--host-suite"));
+    sc_error_clear(&err);
+  }
+  const char *mirrors[] = {"ftp://x/debian", "deb.debian.org", "http://a b"};
+  for (size_t i = 0; i < sizeof mirrors / sizeof *mirrors; i++) {
+    sc_error err = SC_ERROR_INIT;
+    sc_systemd_host_template t = {.mirror = mirrors[i]};
+    assert_null(sc_systemd_host_cache_key(&t, &err));
+    assert_int_equal(err.code, SC_E_USAGE);
+    assert_non_null(strstr(err.msg, "--host-mirror"));
+    sc_error_clear(&err);
+  }
+}
+
+/* Each suite has its own cached host: a cache holding a bookworm one
+ * gives the trixie one when asked for trixie, and tries to make a
+ * missing one (here debootstrap is nowhere) rather than take another. */
+static void test_each_suite_takes_its_own_cached_host(void **state)
+{
+  fixture *f = *state;
+  make_root(f->dir_fd, "cache/bookworm");
+  make_root(f->dir_fd, "cache/trixie");
+  _cleanup_free_ char *cache = xasprintf("%s/cache", f->dir);
+  _cleanup_free_ char *empty = xasprintf("%s/empty-path", f->dir);
+  sc_systemd_host_template t = {.cache_dir = cache, .suite = "trixie", .search_path = empty};
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_systemd_host_template_path(&t, &path, &err), 0);
+  _cleanup_free_ char *want = xasprintf("%s/cache/trixie", f->dir);
+  assert_string_equal(path, want);
+  free(path);
+  t.mirror = "file:///srv/mirror";
+  assert_int_equal(sc_systemd_host_template_path(&t, &path, &err), -1);
+  assert_non_null(strstr(err.msg, "debootstrap not found"));
+  sc_error_clear(&err);
+}
+
+static void test_host_and_host_suite_are_refused_together(void **state)
+{
+  fixture *f = *state;
+  make_root(f->dir_fd, "debian");
+  _cleanup_free_ char *given = xasprintf("%s/debian", f->dir);
+  sc_systemd_host_template t = {.given = given, .suite = "trixie"};
+  char *path = NULL;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_systemd_host_template_path(&t, &path, &err), -1);
+  assert_int_equal(err.code, SC_E_USAGE);
+  assert_non_null(strstr(err.msg, "give one or the other"));
+  sc_error_clear(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -139,6 +225,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_a_path_an_overlay_cannot_name_is_refused, setup,
                                       teardown),
       cmocka_unit_test_setup_teardown(test_a_missing_host_names_it, setup, teardown),
+      cmocka_unit_test(test_the_cache_key_holds_the_suite_and_mirror),
+      cmocka_unit_test(test_a_bad_suite_or_mirror_is_a_usage_error),
+      cmocka_unit_test_setup_teardown(test_each_suite_takes_its_own_cached_host, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_host_and_host_suite_are_refused_together, setup,
+                                      teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
