@@ -14,6 +14,7 @@
 #include "image-archive.h"
 #include "layer.h"
 #include "oci.h"
+#include "referrer.h"
 #include "store.h"
 #include "util.h"
 
@@ -50,10 +51,12 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
     return -1;
   _cleanup_(json_decrefp) json_t *descriptor = json_pack(
       "{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size", (json_int_t)size);
-  _cleanup_(json_decrefp) json_t *replaced = NULL;
+  _cleanup_(json_decrefp) json_t *gone = json_array();
   if (ref) {
     json_object_set_new(descriptor, "annotations", json_pack("{s:s}", SC_ANNOTATION_REF_NAME, ref));
-    replaced = sc_oci_index_set_tag(index, ref, descriptor);
+    json_t *replaced = sc_oci_index_set_tag(index, ref, descriptor);
+    if (replaced)
+      json_array_append_new(gone, replaced);
   } else {
     size_t i;
     json_t *m;
@@ -66,9 +69,14 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
     if (!present)
       json_array_append(json_object_get(index, "manifests"), descriptor);
   }
+  /* The referrers of the image the tag named are garbage now. */
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(layout_fd, err);
+  if (blobs_fd < 0)
+    return -1;
+  sc_referrer_prune(blobs_fd, index, NULL, gone);
   if (sc_oci_index_write(layout_fd, index, err) < 0)
     return -1;
-  return replaced ? sc_oci_remove_unreferenced(layout_fd, index, replaced, err) : 0;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
 }
 
 /* Add the images to the layout layout_fd (made a layout when empty) under

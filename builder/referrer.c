@@ -147,11 +147,7 @@ static int update_index(int layout_fd, int blobs_fd, const sc_referrer_artifact 
     json_array_append(manifests, (json_t *)entry);
   if (sc_oci_index_write(layout_fd, index, err) < 0)
     return -1;
-  size_t i;
-  json_t *m;
-  json_array_foreach(gone, i,
-                     m) if (sc_oci_remove_unreferenced(layout_fd, index, m, err) < 0) return -1;
-  return 0;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
 }
 
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
@@ -179,6 +175,80 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
   if (descriptor)
     *descriptor = json_incref(entry);
   return 0;
+}
+
+/* The manifest of index entry m when it is a referrer (a manifest with a
+ * subject), else NULL (also when it cannot be read). */
+static json_t *referrer_of(int blobs_fd, const json_t *m)
+{
+  const char *type = json_string_value(json_object_get(m, "mediaType"));
+  const char *digest = json_string_value(json_object_get(m, "digest"));
+  json_t *manifest = NULL;
+  if (type == NULL || digest == NULL || strcmp(type, SC_MEDIA_TYPE_OCI_MANIFEST) != 0 ||
+      read_manifest(blobs_fd, digest, &manifest, NULL) < 0)
+    return NULL;
+  if (subject_of(manifest) == NULL)
+    json_decref(steal_pointer(&manifest));
+  return manifest;
+}
+
+/* What the entries that are not referrers reach, then the referrers of
+ * what is reached (a signature of an SBOM), until nothing is added.
+ * referrers[i] is entry i's manifest when it is a referrer, else NULL. */
+static int reach_from_images(int blobs_fd, const json_t *manifests, json_t *const *referrers,
+                             json_t **kept)
+{
+  _cleanup_(json_decrefp) json_t *roots = json_pack("{s:[]}", "manifests");
+  size_t n = json_array_size(manifests);
+  for (size_t i = 0; i < n; i++)
+    if (referrers[i] == NULL)
+      json_array_append(json_object_get(roots, "manifests"), json_array_get(manifests, i));
+  if (sc_oci_reachable_blobs(blobs_fd, roots, kept, NULL) < 0)
+    return -1;
+  for (bool added = true; added;) {
+    added = false;
+    for (size_t i = 0; i < n; i++) {
+      const char *digest =
+          json_string_value(json_object_get(json_array_get(manifests, i), "digest"));
+      if (referrers[i] && !json_object_get(*kept, digest) &&
+          json_object_get(*kept, subject_of(referrers[i]))) {
+        json_object_set_new(*kept, digest, json_true());
+        added = true;
+      }
+    }
+  }
+  return 0;
+}
+
+static bool is_sbom(const json_t *manifest)
+{
+  const char *type = json_string_value(json_object_get(manifest, "artifactType"));
+  return type && strcmp(type, SC_MEDIA_TYPE_SPDX_JSON) == 0;
+}
+
+void sc_referrer_prune(int blobs_fd, json_t *index, const json_t *rewritten, json_t *gone)
+{
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t n = json_array_size(manifests);
+  json_t **referrers = xcalloc(n ? n : 1, sizeof *referrers);
+  _cleanup_(json_decrefp) json_t *kept = NULL, *replaced = NULL;
+  _cleanup_(json_decrefp) json_t *under = json_pack("{s:[O*]}", "manifests", rewritten);
+  for (size_t i = 0; i < n; i++)
+    referrers[i] = referrer_of(blobs_fd, json_array_get(manifests, i));
+  bool known = reach_from_images(blobs_fd, manifests, referrers, &kept) == 0 &&
+               sc_oci_reachable_blobs(blobs_fd, under, &replaced, NULL) == 0;
+  for (size_t i = n; known && i-- > 0;) {
+    json_t *m = json_array_get(manifests, i);
+    const char *subject = referrers[i] ? subject_of(referrers[i]) : NULL;
+    if (subject && (!json_object_get(kept, json_string_value(json_object_get(m, "digest"))) ||
+                    (is_sbom(referrers[i]) && json_object_get(replaced, subject)))) {
+      json_array_append(gone, m);
+      json_array_remove(manifests, i);
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    json_decref(referrers[i]);
+  free(referrers);
 }
 
 /* The fields a referrers index entry has, of one the registry served. */

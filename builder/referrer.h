@@ -43,6 +43,16 @@ json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_dig
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
                     sc_error *err);
 
+/* Drop from index (not yet written) the referrers that describe nothing
+ * the layout keeps: those whose subject no image entry reaches any more
+ * (garbage once a tag moved), and the SBOMs (application/spdx+json) of
+ * the manifests `rewritten` (a descriptor just tagged, or NULL) reaches,
+ * which a build has replaced and whose SBOM only --sbom may claim again.
+ * The dropped entries are appended to gone, for
+ * sc_oci_remove_unreferenced.  When a manifest cannot be read nothing is
+ * dropped: keeping garbage is safe, dropping on a guess is not. */
+void sc_referrer_prune(int blobs_fd, json_t *index, const json_t *rewritten, json_t *gone);
+
 /* The tag under which a registry without the referrers API keeps the
  * referrers index of subject_digest (distribution-spec v1.1 "Referrers Tag
  * Schema"): sha256-HEX, newly allocated. */

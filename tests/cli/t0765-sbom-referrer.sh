@@ -78,6 +78,35 @@ test_expect_success 'a rebuild replaces the SBOM of the image it replaces' '
   ! test -e "$(blob again.oci "$(sbom_manifest again.oci)" | sed "s/again.oci/p.oci/")"
 '
 
+test_expect_success 'a rebuild without --sbom leaves no SBOM: not of the new image, not of the old' '
+  sc_build build p -o stale.oci --sbom -q &&
+  old=$(sbom_manifest stale.oci) &&
+  old_layer=$(json_get "$(blob stale.oci "$old")" "d[\"layers\"][0][\"digest\"]") &&
+  sc_build build p -o stale.oci -q &&
+  test "$(json_get stale.oci/index.json "len(d[\"manifests\"])")" = 1 &&
+  ! test -e "$(blob stale.oci "$old")" &&
+  ! test -e "$(blob stale.oci "$old_layer")" &&
+  sc_build build p -o stale.oci --sbom -q &&
+  echo changed-again >p/rootfs/usr/bin/changed &&
+  sc_build build p -o stale.oci -q &&
+  test "$(json_get stale.oci/index.json "len(d[\"manifests\"])")" = 1 &&
+  ! test -e "$(blob stale.oci "$old")" &&
+  sc_build inspect --json oci:stale.oci >stale.json &&
+  test "$(json_get stale.json "d[\"referrers\"]")" = "[]" &&
+  echo changed >p/rootfs/usr/bin/changed
+'
+
+test_expect_success 'a tag moved by a copy into the layout takes its SBOM with it; other tags keep theirs' '
+  sc_build build p -o two.oci --tag a --sbom -q &&
+  sc_build build p -o two.oci --tag b --sbom -q --label b=1 &&
+  test "$(json_get two.oci/index.json "len(d[\"manifests\"])")" = 4 &&
+  sc_build build p -o bare-a.oci -q --label a=2 &&
+  sc_build push oci:bare-a.oci oci:two.oci:a >/dev/null &&
+  b=$(json_get two.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if m.get(\"annotations\", {}).get(\"org.opencontainers.image.ref.name\") == \"b\"][0]") &&
+  test "$(json_get two.oci/index.json "len(d[\"manifests\"])")" = 3 &&
+  test "$(json_get "$(blob two.oci "$(sbom_manifest two.oci)")" "d[\"subject\"][\"digest\"]")" = "$b"
+'
+
 test_expect_success 'sbom --attach adds it to an existing layout, once' '
   sc_build build p -o plain.oci -q &&
   sc_build sbom oci:plain.oci --attach >attach.out 2>&1 &&
