@@ -48,6 +48,7 @@ void sc_push_result_clear(sc_push_result *result)
   free(result->destination);
   free(result->reference);
   free(result->sigstore_attachment);
+  json_decref(result->referrers);
   memset(result, 0, sizeof *result);
 }
 
@@ -663,7 +664,14 @@ static int push_referrers(push_ctx *ctx, sc_error *err)
     return 0;
   if (update_referrers_tag(ctx, referrers, err) < 0)
     return -1;
-  ctx->result->referrers += json_array_size(referrers);
+  json_array_foreach(referrers, i, r)
+  {
+    json_array_append_new(
+        ctx->result->referrers,
+        json_pack("{s:s,s:O,s:O,s:O,s:s}", "subject", ctx->image->manifest_digest, "digest",
+                  json_object_get(r, "digest"), "size", json_object_get(r, "size"), "artifactType",
+                  json_object_get(r, "artifactType"), "listed_by", "tag-schema"));
+  }
   return 0;
 }
 
@@ -808,6 +816,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
             sc_push_result *result, sc_error *err)
 {
   memset(result, 0, sizeof *result);
+  result->referrers = json_array();
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   push_ctx ctx = {.options = options, .result = result, .lock = &lock};
   sc_image *image = NULL;

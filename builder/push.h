@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <sc/error.h>
 
@@ -70,7 +71,10 @@ typedef struct sc_push_result {
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
   char *sigstore_attachment; /* HOST/REPO:sha256-HEX.sig when signed so */
-  size_t referrers;          /* artifacts that refer to the pushed images (an SBOM) */
+  /* The artifacts pushed that refer to the pushed images (an SBOM): an
+   * array of {subject, digest, size, artifactType, listed_by}, listed_by
+   * "tag-schema" (the referrers tag sha256-HEX) or "referrers-api". */
+  json_t *referrers;
 } sc_push_result;
 
 void sc_push_result_clear(sc_push_result *result);

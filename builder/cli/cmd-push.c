@@ -87,20 +87,22 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
 {
   if (cli->json) {
     sc_cli_print_json(json_pack(
-        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?}", "ok", 1, "digest", r->manifest_digest,
-        "reference", r->reference, "destination", r->destination, "blobs_existing",
-        r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded,
-        "bytes_uploaded", (json_int_t)r->bytes_uploaded, "platforms", (json_int_t)r->platforms,
-        "signature", signature, "sigstore_attachment", r->sigstore_attachment));
+        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?,s:O}", "ok", 1, "digest",
+        r->manifest_digest, "reference", r->reference, "destination", r->destination,
+        "blobs_existing", r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
+        r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded, "platforms",
+        (json_int_t)r->platforms, "signature", signature, "sigstore_attachment",
+        r->sigstore_attachment, "referrers", r->referrers));
     return;
   }
   if (r->platforms)
     sc_cli_info(cli, "pushed the image index of %zu platforms", r->platforms);
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
-  if (r->referrers)
+  size_t referrers = json_array_size(r->referrers);
+  if (referrers)
     sc_cli_info(cli, "pushed %zu artifact%s that refer to it (referrers tag sha256-HEX)",
-                r->referrers, r->referrers == 1 ? "" : "s");
+                referrers, referrers == 1 ? "" : "s");
   if (signature)
     sc_cli_info(cli, "signed it: %s", signature);
   if (r->sigstore_attachment)

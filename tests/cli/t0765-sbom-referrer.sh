@@ -203,8 +203,27 @@ test_expect_success REGISTRY 'a second push changes nothing; the referrers tag k
     "['"'"'application/example'"'"', '"'"'application/spdx+json'"'"']"
 '
 
+test_expect_success REGISTRY 'push --json lists the referrers it pushed; a plain image none' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  art=$(sbom_manifest p.oci) &&
+  sc_build push --json oci:p.oci:p:latest docker://$R/pj:latest >push.json &&
+  test "$(json_get push.json "[(r[\"subject\"], r[\"digest\"], r[\"size\"], r[\"artifactType\"], r[\"listed_by\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'$image'"'"', '"'"'$art'"'"', $(stat -c %s "$(blob p.oci "$art")"), '"'"'application/spdx+json'"'"', '"'"'tag-schema'"'"')]" &&
+  sc_build push --json oci:bare.oci docker://$R/pj:bare >push-bare.json &&
+  test "$(json_get push-bare.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success REGISTRY,JSONSCHEMA 'the push documents with referrers match their schema' '
+  for f in push.json push-bare.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
+  done
+'
+
 test_expect_success REGISTRY 'a multi-platform push: each platform image its referrers tag' '
-  sc_build push oci:multi.oci docker://$R/multi:latest >/dev/null 2>&1 &&
+  sc_build push --json oci:multi.oci docker://$R/multi:latest >multi-push.json 2>/dev/null &&
+  json_get multi.json "\"\\n\".join(sorted(p[\"digest\"] for p in d[\"platforms\"]))" >want &&
+  json_get multi-push.json "\"\\n\".join(sorted(r[\"subject\"] for r in d[\"referrers\"]))" >got &&
+  cmp want got &&
   for d in $(json_get multi.json "\" \".join(p[\"digest\"] for p in d[\"platforms\"])"); do
     get multi/manifests/sha256-${d#sha256:} application/vnd.oci.image.index.v1+json >mrefs.json &&
     test "$(json_get mrefs.json "len(d[\"manifests\"])")" = 1 || return 1
