@@ -79,6 +79,25 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
   return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
 }
 
+/* The artifacts that refer to the images (an SBOM) or to their index go
+ * with them, once their subjects are in the layout: in an OCI layout a
+ * referrer is a manifest with a subject that index.json lists (referrer.h).
+ * Only a layout source has any: an archive or dir: lists no artifact. */
+static int carry_referrers(const sc_image_set *set, int layout_fd, sc_error *err)
+{
+  const sc_image *first = set->images[0];
+  if (first->kind != SC_IMAGE_OCI_LAYOUT)
+    return 0;
+  for (size_t i = 0; i < set->count; i++)
+    if (sc_referrer_copy(set->images[i]->layout_fd, layout_fd, set->images[i]->manifest_digest,
+                         set->referrers, err) < 0)
+      return -1;
+  if (set->index_digest &&
+      sc_referrer_copy(first->layout_fd, layout_fd, set->index_digest, set->referrers, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* Add the images to the layout layout_fd (made a layout when empty) under
  * ref: their blobs and manifests, then the entry of the one image, or of
  * the index that names them all. */
@@ -101,8 +120,10 @@ static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref
   }
   if (set->index_digest == NULL) {
     const char *media_type = json_string_value(json_object_get(first->manifest, "mediaType"));
-    return set_entry(layout_fd, first->manifest_digest,
-                     media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, size, ref, err);
+    if (set_entry(layout_fd, first->manifest_digest,
+                  media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, size, ref, err) < 0)
+      return -1;
+    return carry_referrers(set, layout_fd, err);
   }
   _cleanup_close_ int from = sc_oci_open_blobs(first->layout_fd, err);
   struct stat st;
@@ -110,9 +131,10 @@ static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref
     return -1;
   if (fstatat(from, sc_digest_hex(set->index_digest), &st, 0) < 0)
     return sc_error_set(err, SC_E_INVALID, "the index blob %s is gone", set->index_digest);
-  if (sc_oci_copy_blob(from, to, set->index_digest, st.st_size, err) < 0)
+  if (sc_oci_copy_blob(from, to, set->index_digest, st.st_size, err) < 0 ||
+      set_entry(layout_fd, set->index_digest, SC_MEDIA_TYPE_OCI_INDEX, st.st_size, ref, err) < 0)
     return -1;
-  return set_entry(layout_fd, set->index_digest, SC_MEDIA_TYPE_OCI_INDEX, st.st_size, ref, err);
+  return carry_referrers(set, layout_fd, err);
 }
 
 static int write_oci(const sc_image_set *set, const sc_image_ref *dest,
@@ -227,11 +249,12 @@ static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *
 
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    const char *tmpdir, volatile const int *interrupted,
-                   char digest[SC_DIGEST_LEN + 1], sc_error *err)
+                   char digest[SC_DIGEST_LEN + 1], json_t *referrers, sc_error *err)
 {
   const sc_image *one[] = {image};
   snprintf(digest, SC_DIGEST_LEN + 1, "%s", image->manifest_digest);
-  sc_image_set set = {.images = one, .count = 1, .archive_digest = digest};
+  sc_image_set set = {
+      .images = one, .count = 1, .archive_digest = digest, .referrers = referrers};
   return sc_image_write_set(&set, destination, mtime, tmpdir, interrupted, err);
 }
 

@@ -177,6 +177,65 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
   return 0;
 }
 
+/* One artifact's blobs (its config and layers, checked against their
+ * digests by sc_oci_copy_blob), then its manifest. */
+static int copy_artifact(int from_blobs, int to_blobs, const json_t *descriptor, sc_error *err)
+{
+  const char *digest = json_string_value(json_object_get(descriptor, "digest"));
+  _cleanup_(json_decrefp) json_t *manifest = NULL;
+  if (read_manifest(from_blobs, digest, &manifest, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *blobs = json_array();
+  json_array_append(blobs, json_object_get(manifest, "config"));
+  json_array_extend(blobs, json_object_get(manifest, "layers"));
+  json_array_append(blobs, (json_t *)descriptor);
+  size_t i;
+  json_t *b;
+  json_array_foreach(blobs, i, b)
+  {
+    const char *d = json_string_value(json_object_get(b, "digest"));
+    if (d == NULL || !sc_digest_is_valid(d))
+      return sc_error_set(err, SC_E_INVALID, "artifact %s names a blob without a valid digest",
+                          digest);
+    if (sc_oci_copy_blob(from_blobs, to_blobs, d, json_integer_value(json_object_get(b, "size")),
+                         err) < 0)
+      return sc_error_prefix(err, "artifact %s", digest);
+  }
+  return 0;
+}
+
+int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
+                     sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *referrers = NULL;
+  _cleanup_close_ int from_blobs = -1, to_blobs = -1;
+  if (sc_referrer_list(from_fd, subject_digest, &referrers, err) < 0 ||
+      (from_blobs = sc_oci_open_blobs(from_fd, err)) < 0 ||
+      (to_blobs = sc_oci_open_blobs(to_fd, err)) < 0)
+    return sc_error_prefix(err, "the referrers of %s", subject_digest);
+  _cleanup_(json_decrefp) json_t *subject = json_pack("{s:s}", "digest", subject_digest);
+  size_t i;
+  json_t *r;
+  json_array_foreach(referrers, i, r)
+  {
+    sc_referrer_artifact a = {.subject = subject,
+                              .artifact_type = json_string_value(json_object_get(r, "artifactType"))};
+    _cleanup_(json_decrefp) json_t *gone = json_array();
+    if (a.artifact_type == NULL)
+      return sc_error_set(err, SC_E_INVALID, "the referrer %s of %s has no artifact type",
+                          json_string_value(json_object_get(r, "digest")), subject_digest);
+    if (copy_artifact(from_blobs, to_blobs, r, err) < 0 ||
+        update_index(to_fd, to_blobs, &a, r, gone, err) < 0)
+      return sc_error_prefix(err, "copying the referrers of %s", subject_digest);
+    if (copied)
+      json_array_append_new(copied, json_pack("{s:s,s:O,s:O,s:s,s:s}", "subject", subject_digest,
+                                              "digest", json_object_get(r, "digest"), "size",
+                                              json_object_get(r, "size"), "artifactType",
+                                              a.artifact_type, "listed_by", "index.json"));
+  }
+  return 0;
+}
+
 /* The manifest of index entry m when it is a referrer (a manifest with a
  * subject), else NULL (also when it cannot be read). */
 static json_t *referrer_of(int blobs_fd, const json_t *m)

@@ -43,6 +43,16 @@ json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_dig
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
                     sc_error *err);
 
+/* Copy the referrers of subject_digest that the layout from_fd lists into
+ * the layout to_fd (the caller holds its lock; the subject is there
+ * already): their blobs and manifests as they are, so their digests stay
+ * the same, each listed in index.json in place of an artifact of the same
+ * type for the same subject (as sc_referrer_add).  When copied is not
+ * NULL, each is appended to it as {subject, digest, size, artifactType,
+ * listed_by: "index.json"} (push --json's referrers). */
+int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
+                     sc_error *err);
+
 /* Drop from index (not yet written) the referrers that describe nothing
  * the layout keeps: those whose subject no image entry reaches any more
  * (garbage once a tag moved), and the SBOMs (application/spdx+json) of

@@ -113,16 +113,19 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
 /* What a copy wrote: the digest (a manifest's, an index's, or a
  * docker-archive's config's) to --digestfile and the output. */
 static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
-                  const char *config_digest, sc_error *err)
+                  const char *config_digest, const json_t *referrers, sc_error *err)
 {
   if (digestfile && sc_cli_write_digestfile(digestfile, digest, err) < 0)
     return sc_error_prefix(err, "wrote %s, but", dest->text);
+  size_t n = json_array_size(referrers);
   if (cli->json)
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
-                                dest->text, "destination", dest->text, "config_digest",
-                                config_digest));
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*,s:O}", "ok", 1, "digest", digest,
+                                "reference", dest->text, "destination", dest->text,
+                                "config_digest", config_digest, "referrers", referrers));
   else {
     sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
+    if (n)
+      sc_cli_info(cli, "with %zu artifact%s that refer to it", n, n == 1 ? "" : "s");
     printf("%s\n", digest);
   }
   return 0;
@@ -132,7 +135,7 @@ static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile,
  * --all's layout): every platform's image, then the index.  1 when
  * written, with *digest the index's; 0 when the source is no index. */
 static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime, char **digest,
-                      sc_error *err)
+                      json_t *referrers, sc_error *err)
 {
   sc_transport t = dest->transport->transport;
   _cleanup_(json_decrefp) json_t *index = NULL;
@@ -152,7 +155,11 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
       r = -1;
   }
   sc_image_set set = {
-      .images = (const sc_image *const *)images, .count = n, .index_digest = *digest};
+      .images = (const sc_image *const *)images,
+      .count = n,
+      .index_digest = *digest,
+      .referrers = referrers,
+  };
   if (r > 0 &&
       sc_image_write_set(&set, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err) < 0)
     r = -1;
@@ -176,18 +183,19 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
   _cleanup_free_ char *index_digest = NULL;
-  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, err);
+  _cleanup_(json_decrefp) json_t *referrers = json_array();
+  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, referrers, err);
   if (whole != 0) {
     sc_image_source_clear(&src);
-    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
+    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, referrers, err);
   }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
   char digest[SC_DIGEST_LEN + 1];
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), digest,
-                        err);
+                        referrers, err);
   if (rc == 0)
-    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
+    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, referrers, err);
   sc_image_free(opened);
   sc_image_source_clear(&src);
   return rc;

@@ -132,6 +132,45 @@ test_expect_success 'a multi-platform build attaches one SBOM per platform image
   test "$(json_get multi.oci/index.json "len(d[\"manifests\"])")" = 3
 '
 
+test_expect_success 'push to oci: and oci-archive: carries the SBOM; skopeo and umoci read the copy' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  art=$(sbom_manifest p.oci) &&
+  sc_build push --json oci:p.oci:p:latest oci:copy.oci:c >copy.json &&
+  test "$(json_get copy.json "[(r[\"subject\"], r[\"digest\"], r[\"artifactType\"], r[\"listed_by\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'$image'"'"', '"'"'$art'"'"', '"'"'application/spdx+json'"'"', '"'"'index.json'"'"')]" &&
+  test "$(sbom_manifest copy.oci)" = "$art" &&
+  for d in $art $(json_get "$(blob p.oci "$art")" "\" \".join(b[\"digest\"] for b in [d[\"config\"]] + d[\"layers\"])"); do
+    cmp "$(blob p.oci $d)" "$(blob copy.oci $d)" || return 1
+  done &&
+  umoci ls --layout copy.oci >copy-tags &&
+  test "$(cat copy-tags)" = c &&
+  skopeo inspect --raw oci:copy.oci:c >copy-raw &&
+  test "$(sha256sum <copy-raw | cut -d" " -f1)" = "${image#sha256:}" &&
+  sc_build inspect --json oci:copy.oci:c >copy-inspect.json &&
+  test "$(json_get copy-inspect.json "[r[\"digest\"] for r in d[\"referrers\"]]")" = "['"'"'$art'"'"']" &&
+  sc_build push -q oci:p.oci:p:latest oci:copy.oci:c &&
+  test "$(json_get copy.oci/index.json "len(d[\"manifests\"])")" = 2 &&
+  sc_build push -q oci:p.oci:p:latest oci-archive:copy.tar:c &&
+  mkdir copy-x && tar -xf copy.tar -C copy-x &&
+  test "$(sbom_manifest copy-x)" = "$art" &&
+  cmp copy-x/index.json copy.oci/index.json &&
+  skopeo inspect --raw oci-archive:copy.tar:c >archive-raw &&
+  cmp copy-raw archive-raw &&
+  sc_build push --json oci:multi.oci oci:multi-copy.oci:m >multi-copy.json &&
+  test "$(json_get multi-copy.json "len(d[\"referrers\"])")" = 2 &&
+  test "$(json_get multi-copy.oci/index.json "len(d[\"manifests\"])")" = 3 &&
+  sc_build inspect --json oci:multi-copy.oci:m >multi-copy-inspect.json &&
+  test "$(json_get multi-copy-inspect.json "sorted(len(p[\"referrers\"]) for p in d[\"platforms\"])")" = "[1, 1]" &&
+  sc_build build p -o nosbom.oci -q &&
+  sc_build push --json oci:nosbom.oci oci:bare-copy.oci:x >bare-copy.json &&
+  test "$(json_get bare-copy.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success OCI_IMAGE_TOOL 'oci-image-tool validates the copies'"'"' images' '
+  oci-image-tool validate --type image --ref name=c copy.oci &&
+  oci-image-tool validate --type image --ref name=c copy-x
+'
+
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
 test_expect_success 'inspect lists the referrers, in text and in JSON' '
   sc_build inspect oci:p.oci:p:latest >inspect.txt &&
@@ -146,6 +185,12 @@ test_expect_success 'inspect lists the referrers, in text and in JSON' '
   sc_build inspect --json oci:plain.oci >/dev/null &&
   sc_build build p -o bare.oci -q && sc_build inspect --json oci:bare.oci >bare.json &&
   test "$(json_get bare.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success JSONSCHEMA 'the copy documents with referrers match the push schema' '
+  for f in copy.json multi-copy.json bare-copy.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
+  done
 '
 
 test_expect_success JSONSCHEMA 'the inspect documents with referrers match their schema' '
