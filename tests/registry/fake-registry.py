@@ -31,6 +31,9 @@ Options (what makes it hostile):
   --silent-manifest     manifest requests get no answer at all
   --manifest-put-status N  answer manifest PUTs with N (default 201)
   --upload-location URL    start every upload session at URL
+  --trust-upload-digest    keep an uploaded blob under the digest the
+                        client claims (?digest=), never checked, so that
+                        it serves bytes that do not hash to their digest
 """
 import argparse, base64, hashlib, http.server, json, os, ssl, sys, threading, time, uuid
 
@@ -53,6 +56,7 @@ ap.add_argument("--slow-blob", action="store_true")
 ap.add_argument("--silent-manifest", action="store_true")
 ap.add_argument("--manifest-put-status", type=int, default=201)
 ap.add_argument("--upload-location")
+ap.add_argument("--trust-upload-digest", action="store_true")
 opt = ap.parse_args()
 
 scheme = "https" if opt.tls else "http"
@@ -228,6 +232,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "PUT":
             data = self.body()
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            claimed = [q[len("digest="):] for q in self.path.partition("?")[2].split("&")
+                       if q.startswith("digest=")]
+            if opt.trust_upload_digest and claimed:
+                digest = claimed[0]
             blobs[digest] = data
             return self.reply(201, b"", [("Docker-Content-Digest", digest)])
         self.error(405, "UNSUPPORTED", "not here")
