@@ -41,6 +41,8 @@ typedef struct push_ctx {
    * push share them (each has its own copy of this struct). */
   pthread_mutex_t *lock;
   const sc_descriptor **to_send; /* the blobs send_blobs works through */
+  json_t *top;                   /* the descriptor of the manifest pushed under the tag */
+  int referrers_api;             /* the registry serves GET .../referrers/: 1, 0, -1 unknown */
 } push_ctx;
 
 void sc_push_result_clear(sc_push_result *result)
@@ -480,7 +482,14 @@ static int put_manifest(push_ctx *ctx, const char *digest, const char *media_typ
     return sc_error_set(err, SC_E_USAGE, "destination digest %s is not the image's (%s)",
                         ctx->ref.digest, digest);
   const char *reference = by_digest || ctx->ref.digest ? digest : ctx->ref.tag;
-  return put_manifest_bytes(ctx, reference, digest, media_type, data, len, err);
+  if (put_manifest_bytes(ctx, reference, digest, media_type, data, len, err) < 0)
+    return -1;
+  if (!by_digest) {
+    json_decref(ctx->top);
+    ctx->top = json_pack("{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size",
+                         (json_int_t)len);
+  }
+  return 0;
 }
 
 /* PUT a manifest's bytes under reference (a tag or its digest). */
@@ -641,9 +650,44 @@ static int update_referrers_tag(push_ctx *ctx, const json_t *referrers, sc_error
   return 0;
 }
 
+static sc_attach_target attach_target(const push_ctx *ctx)
+{
+  return (sc_attach_target){.registry = ctx->registry,
+                            .scope = ctx->scope,
+                            .host = ctx->ref.host,
+                            .repository = ctx->ref.repository,
+                            .have_creds = ctx->options->registry.creds != NULL};
+}
+
+/* Whether the registry lists referrers itself (asked once, about digest):
+ * then a manifest with a subject needs no referrers tag (spec.md "Pushing
+ * Manifests with Subject"). */
+static int has_referrers_api(push_ctx *ctx, const char *digest, sc_error *err)
+{
+  if (ctx->referrers_api < 0) {
+    sc_attach_target t = attach_target(ctx);
+    int rc = sc_referrers_api_available(&t, digest, err);
+    if (rc < 0)
+      return -1;
+    ctx->referrers_api = rc;
+  }
+  return ctx->referrers_api;
+}
+
+static void add_referrer(push_ctx *ctx, const char *subject, const json_t *descriptor)
+{
+  json_array_append_new(ctx->result->referrers,
+                        json_pack("{s:s,s:O,s:O,s:O,s:s}", "subject", subject, "digest",
+                                  json_object_get(descriptor, "digest"), "size",
+                                  json_object_get(descriptor, "size"), "artifactType",
+                                  json_object_get(descriptor, "artifactType"), "listed_by",
+                                  ctx->referrers_api == 1 ? "referrers-api" : "tag-schema"));
+}
+
 /* The layout's artifacts whose subject is the image just pushed (an SBOM
- * of build --sbom, referrer.h): each by digest, then the tag schema's
- * index that lets readers find them. */
+ * of build --sbom, referrer.h): each by digest, then, unless the registry
+ * lists referrers itself, the tag schema's index that lets readers find
+ * them. */
 static int push_referrers(push_ctx *ctx, sc_error *err)
 {
   _cleanup_(json_decrefp) json_t *referrers = NULL;
@@ -662,16 +706,10 @@ static int push_referrers(push_ctx *ctx, sc_error *err)
   }
   if (json_array_size(referrers) == 0)
     return 0;
-  if (update_referrers_tag(ctx, referrers, err) < 0)
+  int api = has_referrers_api(ctx, ctx->image->manifest_digest, err);
+  if (api < 0 || (api == 0 && update_referrers_tag(ctx, referrers, err) < 0))
     return -1;
-  json_array_foreach(referrers, i, r)
-  {
-    json_array_append_new(
-        ctx->result->referrers,
-        json_pack("{s:s,s:O,s:O,s:O,s:s}", "subject", ctx->image->manifest_digest, "digest",
-                  json_object_get(r, "digest"), "size", json_object_get(r, "size"), "artifactType",
-                  json_object_get(r, "artifactType"), "listed_by", "tag-schema"));
-  }
+  json_array_foreach(referrers, i, r) add_referrer(ctx, ctx->image->manifest_digest, r);
   return 0;
 }
 
@@ -803,13 +841,22 @@ static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *e
   _cleanup_free_ char *signature = NULL;
   if (sc_sigstore_sign(ctx->options->sigstore_key, payload, strlen(payload), &signature, err) < 0)
     return -1;
-  sc_attach_target t = {.registry = ctx->registry,
-                        .scope = ctx->scope,
-                        .host = r->host,
-                        .repository = r->repository,
-                        .have_creds = ctx->options->registry.creds != NULL};
-  return sc_sigstore_attach(&t, manifest_digest, payload, strlen(payload), signature,
-                            &ctx->result->sigstore_attachment, err);
+  sc_attach_target t = attach_target(ctx);
+  if (sc_sigstore_attach(&t, manifest_digest, payload, strlen(payload), signature,
+                         &ctx->result->sigstore_attachment, err) < 0)
+    return -1;
+  /* Where the registry lists referrers, the signature is one too (as
+   * cosign's OCI 1.1 mode stores it); the attachment stays, for
+   * containers/image, which reads only that. */
+  int api = has_referrers_api(ctx, manifest_digest, err);
+  _cleanup_(json_decrefp) json_t *descriptor = NULL;
+  if (api <= 0 || ctx->top == NULL)
+    return api;
+  if (sc_sigstore_attach_referrer(&t, ctx->top, payload, strlen(payload), signature, &descriptor,
+                                  err) < 0)
+    return -1;
+  add_referrer(ctx, manifest_digest, descriptor);
+  return 0;
 }
 
 int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
@@ -818,7 +865,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
   memset(result, 0, sizeof *result);
   result->referrers = json_array();
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  push_ctx ctx = {.options = options, .result = result, .lock = &lock};
+  push_ctx ctx = {.options = options, .result = result, .lock = &lock, .referrers_api = -1};
   sc_image *image = NULL;
   json_t *index = NULL;
   char *index_digest = NULL, *local = NULL;
@@ -858,6 +905,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
                     : xstrdup(result->destination);
   }
   json_decref(ctx.cache);
+  json_decref(ctx.top);
   sc_registry_free(ctx.registry);
   sc_image_free(image);
   json_decref(index);

@@ -10,8 +10,9 @@
 
 json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest)
 {
-  json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", a->artifact_type, "digest", data_digest,
-                            "size", (json_int_t)a->len);
+  json_t *layer =
+      json_pack("{s:s,s:s,s:I}", "mediaType", a->layer_type ? a->layer_type : a->artifact_type,
+                "digest", data_digest, "size", (json_int_t)a->len);
   if (a->title)
     json_object_set_new(layer, "annotations", json_pack("{s:s}", SC_ANNOTATION_TITLE, a->title));
   const json_t *s = a->subject;

@@ -25,7 +25,8 @@
 
 typedef struct sc_referrer_artifact {
   const json_t *subject;     /* the image manifest's descriptor: mediaType, digest, size */
-  const char *artifact_type; /* also the layer's media type */
+  const char *artifact_type;
+  const char *layer_type; /* the layer's media type; NULL: artifact_type */
   const char *title;         /* the layer's org.opencontainers.image.title, or NULL */
   const char *created;       /* org.opencontainers.image.created, or NULL */
   const void *data;
