@@ -400,19 +400,30 @@ static json_t *requirements_for(const sc_policy *p, const sc_policy_image *img, 
   return json_object_get(p->doc, "default");
 }
 
-bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image)
+/* The first of the image's requirements that needs its signatures (any
+ * but insecureAcceptAnything and reject), its index in *at, or NULL. */
+static json_t *first_needing_signatures(const sc_policy *p, const sc_policy_image *image,
+                                        char **label, size_t *at)
 {
-  _cleanup_free_ char *label = NULL;
-  json_t *list = requirements_for(p, image, &label);
+  json_t *list = requirements_for(p, image, label);
   size_t i;
   json_t *req;
   json_array_foreach(list, i, req)
   {
     const char *type = json_string_value(json_object_get(req, "type"));
-    if (strcmp(type, "insecureAcceptAnything") != 0 && strcmp(type, "reject") != 0)
-      return true;
+    if (strcmp(type, "insecureAcceptAnything") != 0 && strcmp(type, "reject") != 0) {
+      *at = i;
+      return req;
+    }
   }
-  return false;
+  return NULL;
+}
+
+bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image)
+{
+  _cleanup_free_ char *label = NULL;
+  size_t at = 0;
+  return first_needing_signatures(p, image, &label, &at) != NULL;
 }
 
 static char *image_full(const sc_policy_image *img)
@@ -755,17 +766,13 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
 int sc_policy_refuse_unreadable(const sc_policy *p, const sc_policy_image *image, sc_error *err)
 {
   _cleanup_free_ char *label = NULL;
-  json_t *list = requirements_for(p, image, &label);
-  size_t i;
-  json_t *req;
-  json_array_foreach(list, i, req)
-  {
-    const char *type = json_string_value(json_object_get(req, "type"));
-    if (strcmp(type, "insecureAcceptAnything") == 0 || strcmp(type, "reject") == 0)
-      continue;
+  size_t at = 0;
+  json_t *req = first_needing_signatures(p, image, &label, &at);
+  if (req) {
     _cleanup_free_ char *keys = key_description(req);
     sc_error_prefix(err, "its signatures cannot be read");
-    return refused(p, image, label, i, type, keys, err);
+    return refused(p, image, label, at, json_string_value(json_object_get(req, "type")), keys,
+                   err);
   }
   return sc_error_prefix(err, "reading the signatures of %s/%s", image->host, image->repository);
 }

@@ -14,7 +14,6 @@ export SC_PUSH_BACKOFF_MS=50
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
 export HOME=$TEST_TMP/home
 mkdir -p "$HOME"
-FAKE=$SC_SOURCE_DIR/tests/registry/fake-registry.py
 ATTACH=$SC_SOURCE_DIR/tests/cli/sigstore-attach.py
 
 sc_build init hello-world >/dev/null && sc_build build hello-world -o base.oci >/dev/null 2>&1
@@ -31,20 +30,7 @@ printf '{"default": [{"type": "sigstoreSigned", "keyPath": "%s/a.pub"}]}\n' "$TE
 POLICY="--policy policy.json --registries.d rd"
 REFUSED="refused by policy.json, scope default, requirement 1 \(sigstoreSigned, keyPath $TEST_TMP/a.pub\)"
 
-# fake_start NAME [options]: a fake registry of its own for one case,
-# serving base.oci as base:latest on a free port in $P, logging to NAME.log.
-fake_start() {
-  local name=$1 i && shift &&
-  P=$(test_free_port) && O=$(test_free_port) &&
-  { python3 "$FAKE" "$P" "$O" "$TEST_TMP/$name.log" --layout "$TEST_TMP/base.oci" "$@" \
-      >"$TEST_TMP/$name.out" 2>&1 & } &&
-  test_cleanup_add "kill $! 2>/dev/null" &&
-  for i in $(seq 100); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$O/ready" && return 0
-    sleep 0.05
-  done &&
-  echo "fake registry $name did not start:" && cat "$TEST_TMP/$name.out" && return 1
-}
+. "$SC_SOURCE_DIR/tests/registry/fake.sh"
 
 # attach NAME [sigstore-attach.py options]: a fake registry for case NAME
 # with base:latest signed by a.pem as asked.

@@ -13,7 +13,6 @@ test_require python3 curl openssl
 export SC_PUSH_BACKOFF_MS=50 HOME=$TEST_TMP/home
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
 mkdir -p "$HOME"
-FAKE=$SC_SOURCE_DIR/tests/registry/fake-registry.py
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
 test_make_project p p >/dev/null
@@ -26,24 +25,12 @@ openssl ecparam -name prime256v1 -genkey -noout -out a.ec 2>/dev/null &&
 mkdir rd && printf 'default-docker:\n  use-sigstore-attachments: true\n' >rd/sc.yaml
 SIGN="--sign-by-sigstore-private-key a.pem --registries.d rd"
 
-# fake_start NAME [options]: an empty fake registry of its own on a free
-# port in $P, logging to NAME.log.
-fake_start() {
-  local name=$1 i && shift &&
-  P=$(test_free_port) && O=$(test_free_port) &&
-  { python3 "$FAKE" "$P" "$O" "$TEST_TMP/$name.log" --layout "$TEST_TMP/p.oci" --fresh "$@" \
-      >"$TEST_TMP/$name.out" 2>&1 & } &&
-  test_cleanup_add "kill $! 2>/dev/null" &&
-  for i in $(seq 100); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$O/ready" && return 0
-    sleep 0.05
-  done &&
-  echo "fake registry $name did not start:" && cat "$TEST_TMP/$name.out" && return 1
-}
+. "$SC_SOURCE_DIR/tests/registry/fake.sh"
+FAKE_LAYOUT=$TEST_TMP/p.oci
 # Started here, not in a test (each runs in a subshell): $PA serves the
 # referrers API, $PN does not.
-fake_start api --referrers-api && PA=$P
-fake_start noapi && PN=$P
+fake_start api --fresh --referrers-api && PA=$P
+fake_start noapi --fresh && PN=$P
 # get PATH ACCEPT: a document of the registry on port $P.
 get() { curl -sf -H "Accept: $2" "http://127.0.0.1:$P/v2/$1"; }
 

@@ -335,6 +335,18 @@ static sc_policy *policy(const char *json)
   return p;
 }
 
+/* Each of the policies is refused when read, the error naming the file. */
+static void assert_policies_refused(const char *const *bad, size_t count)
+{
+  for (size_t i = 0; i < count; i++) {
+    sc_policy *p = NULL;
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(sc_policy_parse("p.json", bad[i], strlen(bad[i]), &p, &err), -1);
+    assert_string_equal(err.file, "p.json");
+    sc_error_clear(&err);
+  }
+}
+
 static void test_policy_sigstore(void **state)
 {
   const char *bad[] = {
@@ -343,13 +355,7 @@ static void test_policy_sigstore(void **state)
       "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"a\",\"keyType\":\"GPGKeys\"}]}",
       "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPaths\":[]}]}",
   };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    sc_policy *p = NULL;
-    sc_error err = SC_ERROR_INIT;
-    assert_int_equal(sc_policy_parse("p.json", bad[i], strlen(bad[i]), &p, &err), -1);
-    assert_string_equal(err.file, "p.json");
-    sc_error_clear(&err);
-  }
+  assert_policies_refused(bad, sizeof bad / sizeof bad[0]);
   sc_policy_image img = {
       .host = "reg.example", .repository = "app", .tag = "v1", .manifest_digest = DIGEST};
   sc_policy_sources where = {"the lookaside", "the attachment"};
@@ -381,13 +387,7 @@ static void test_policy_signed_base_layer(void **state)
       "{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":"
       "\"matchExact\"},\"keyPath\":\"k\"}]}",
   };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    sc_policy *p = NULL;
-    sc_error err = SC_ERROR_INIT;
-    assert_int_equal(sc_policy_parse("p.json", bad[i], strlen(bad[i]), &p, &err), -1);
-    assert_string_equal(err.file, "p.json");
-    sc_error_clear(&err);
-  }
+  assert_policies_refused(bad, sizeof bad / sizeof bad[0]);
   sc_policy *p = policy("{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":"
                         "{\"type\":\"exactRepository\",\"dockerRepository\":\"reg.example/base\"}}]}");
   sc_policy_image img = {
