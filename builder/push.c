@@ -666,7 +666,7 @@ static int has_referrers_api(push_ctx *ctx, const char *digest, sc_error *err)
 {
   if (ctx->referrers_api < 0) {
     sc_attach_target t = attach_target(ctx);
-    int rc = sc_referrers_api_available(&t, digest, err);
+    int rc = sc_referrer_api_get(&t, digest, NULL, err);
     if (rc < 0)
       return -1;
     ctx->referrers_api = rc;

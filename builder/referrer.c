@@ -6,6 +6,7 @@
 #include "oci.h"
 #include "registries-conf.h"
 #include "registry.h"
+#include "sigstore-attach.h"
 #include "util.h"
 
 json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest)
@@ -346,6 +347,33 @@ static int get_manifest(sc_registry *registry, const char *scope, const char *re
   return rc;
 }
 
+int sc_referrer_api_get(const sc_attach_target *t, const char *digest, json_t **index,
+                        sc_error *err)
+{
+  _cleanup_free_ char *target = xasprintf("/v2/%s/referrers/%s", t->repository, digest);
+  sc_http_request req = {.method = "GET",
+                         .target = target,
+                         .scope = t->scope,
+                         .accept = SC_MEDIA_TYPE_OCI_INDEX,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
+    return sc_error_prefix(err, "asking %s for the referrers of %s", t->host, digest);
+  int rc = 0;
+  json_t *doc = NULL;
+  if (resp.status == 200) {
+    doc = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+    rc = json_is_array(json_object_get(doc, "manifests")) ? 1 : 0;
+  } else if (resp.status != 404) {
+    rc = sc_registry_unexpected(err, &resp, t->have_creds, "pull", target);
+  }
+  sc_http_response_clear(&resp);
+  if (rc == 1 && index)
+    *index = steal_pointer(&doc);
+  json_decref(doc);
+  return rc;
+}
+
 char *sc_referrer_tag(const char *subject_digest)
 {
   return xasprintf("sha256-%s", sc_digest_hex(subject_digest));
@@ -374,7 +402,17 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
     o.creds = rc == 1 ? &own : NULL;
   if (rc >= 0)
     rc = sc_registry_open(ref.host, &o, &registry, err);
-  if (rc >= 0)
+  sc_attach_target t = {.registry = registry,
+                        .scope = scope,
+                        .host = ref.host,
+                        .repository = ref.repository,
+                        .have_creds = o.creds != NULL};
+  int api = rc >= 0 ? sc_referrer_api_get(&t, subject_digest, &index, err) : 0;
+  if (api < 0)
+    rc = -1;
+  else if (api == 1)
+    status = 200;
+  if (rc >= 0 && api == 0)
     rc = get_manifest(registry, scope, ref.repository, tag, "GET", &status, &index, err);
   if (rc >= 0 && status == 404)
     rc = get_manifest(registry, scope, ref.repository, subject_digest, "HEAD", &status, NULL, err);

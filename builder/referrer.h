@@ -74,9 +74,19 @@ char *sc_referrer_tag(const char *subject_digest);
  * index.json's order, as a referrers index (distribution-spec) lists them. */
 int sc_referrer_list(int layout_fd, const char *subject_digest, json_t **out, sc_error *err);
 
+/* The registry's referrers API (distribution-spec v1.1 "Listing
+ * Referrers"): GET /v2/REPO/referrers/DIGEST.  1 with *index (may be NULL)
+ * when it answers 200 with an image index, 0 when it answers 404 or
+ * anything but an index (distribution 2.8 and other registries without
+ * it), else -1. */
+struct sc_attach_target;
+int sc_referrer_api_get(const struct sc_attach_target *t, const char *digest, json_t **index,
+                        sc_error *err);
+
 /* The referrers of subject_digest (a manifest of the docker://HOST/REPO
  * reference), by the distribution-spec v1.1 tag schema (the index tagged
- * sha256-HEX): an array of descriptors as sc_referrer_list gives.  Asked
+ * sha256-HEX) unless the registry serves the referrers API: an array of
+ * descriptors as sc_referrer_list gives.  Asked
  * where a pull of reference goes (registries.conf: its mirrors, then its
  * location): the first place that has the tag, or the manifest without
  * it (then none). */

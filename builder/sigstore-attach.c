@@ -329,29 +329,6 @@ int sc_sigstore_attach(const sc_attach_target *t, const char *manifest_digest, c
 
 /* ---- as an OCI 1.1 referrer ---- */
 
-int sc_referrers_api_available(const sc_attach_target *t, const char *digest, sc_error *err)
-{
-  _cleanup_free_ char *target = xasprintf("/v2/%s/referrers/%s", t->repository, digest);
-  sc_http_request req = {.method = "GET",
-                         .target = target,
-                         .scope = t->scope,
-                         .accept = SC_MEDIA_TYPE_OCI_INDEX,
-                         .retry = true};
-  sc_http_response resp = {.content_length = -1};
-  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
-    return sc_error_prefix(err, "asking %s for the referrers API", t->host);
-  int rc = 0;
-  if (resp.status == 200) {
-    json_t *index = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
-    rc = json_is_array(json_object_get(index, "manifests")) ? 1 : 0;
-    json_decref(index);
-  } else if (resp.status != 404) {
-    rc = unexpected(t, &resp, "pull", "asking for the referrers API", err);
-  }
-  sc_http_response_clear(&resp);
-  return rc;
-}
-
 int sc_sigstore_attach_referrer(const sc_attach_target *t, const json_t *subject,
                                 const char *payload, size_t len, const char *base64_signature,
                                 json_t **descriptor, sc_error *err)

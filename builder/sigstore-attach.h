@@ -40,12 +40,6 @@ int sc_sigstore_attachments_read(const sc_attach_target *t, const char *manifest
 int sc_sigstore_attach(const sc_attach_target *t, const char *manifest_digest, const char *payload,
                        size_t len, const char *base64_signature, char **written, sc_error *err);
 
-/* Whether the registry serves the referrers API (distribution-spec v1.1
- * "Listing Referrers"): GET /v2/REPO/referrers/DIGEST answers 200 with an
- * image index.  1 when it does, 0 when it answers 404 (distribution 2.8
- * and other registries without it), else -1. */
-int sc_referrers_api_available(const sc_attach_target *t, const char *digest, sc_error *err);
-
 /* The signature also as an OCI 1.1 artifact whose subject is the signed
  * manifest (subject: its descriptor), for registries with the referrers
  * API: artifactType application/vnd.dev.cosign.artifact.sig.v1+json (as

@@ -77,10 +77,23 @@ test_expect_success 'without the API: the SBOM under the referrers tag, the sign
   grep -q "^registry PUT /v2/p/manifests/sha256-${image#sha256:}.sig " noapi.log
 '
 
+test_expect_success 'inspect docker:// asks the referrers API where there is one' '
+  sc_build inspect --json docker://127.0.0.1:$PA/p:latest >inspect-api.json &&
+  json_get inspect-api.json "\"\\n\".join(sorted(r[\"digest\"] for r in d[\"referrers\"]))" >got-inspect &&
+  cmp want got-inspect &&
+  grep -q "^registry GET /v2/p/referrers/$image " api.log &&
+  ! grep -q "^registry GET /v2/p/manifests/sha256-${image#sha256:} " api.log &&
+  sc_build inspect --json docker://127.0.0.1:$PN/p:latest >inspect-noapi.json &&
+  test "$(json_get inspect-noapi.json "[r[\"digest\"] for r in d[\"referrers\"]]")" = "['"'"'$sbom'"'"']"
+'
+
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
 test_expect_success JSONSCHEMA 'the push documents match their schema' '
   for f in api.json noapi.json; do
     python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
+  done &&
+  for f in inspect-api.json inspect-noapi.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/inspect.schema.json" $f || return 1
   done
 '
 
