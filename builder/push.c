@@ -20,6 +20,7 @@
 #include "referrer.h"
 #include "sigstore-attach.h"
 #include "sigstore-key.h"
+#include "sign.h"
 #include "sigstore.h"
 #include "store.h"
 
@@ -50,6 +51,7 @@ void sc_push_result_clear(sc_push_result *result)
   free(result->destination);
   free(result->reference);
   free(result->sigstore_attachment);
+  free(result->signature);
   json_decref(result->referrers);
   memset(result, 0, sizeof *result);
 }
@@ -827,15 +829,21 @@ static int push_target(const char *destination, sc_registry_options *registry, c
   return rc;
 }
 
+/* The identity a signature of what was pushed names: HOST/REPO:TAG, as
+ * skopeo signs it, or HOST/REPO@DIGEST when pushed by digest. */
+static char *signed_identity(const push_ctx *ctx, const char *manifest_digest)
+{
+  const sc_registry_ref *r = &ctx->ref;
+  return r->tag ? xasprintf("%s/%s:%s", r->host, r->repository, r->tag)
+                : xasprintf("%s/%s@%s", r->host, r->repository, manifest_digest);
+}
+
 /* The sigstore signature of what was pushed, attached in the registry
  * while its connection is open: the payload names the destination
  * (HOST/REPO:TAG, as skopeo signs it) and the manifest's digest. */
 static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *err)
 {
-  const sc_registry_ref *r = &ctx->ref;
-  _cleanup_free_ char *identity =
-      r->tag ? xasprintf("%s/%s:%s", r->host, r->repository, r->tag)
-             : xasprintf("%s/%s@%s", r->host, r->repository, manifest_digest);
+  _cleanup_free_ char *identity = signed_identity(ctx, manifest_digest);
   _cleanup_free_ char *payload = sc_sigstore_payload_format(
       identity, manifest_digest, "sc-build " SC_VERSION, ctx->options->sigstore_timestamp);
   _cleanup_free_ char *signature = NULL;
@@ -854,6 +862,33 @@ static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *e
     return api;
   if (sc_sigstore_attach_referrer(&t, ctx->top, payload, strlen(payload), signature, &descriptor,
                                   err) < 0)
+    return -1;
+  add_referrer(ctx, manifest_digest, descriptor);
+  return 0;
+}
+
+/* The simple signature (sign.h) of what was pushed, in the lookaside, and
+ * where the registry lists referrers, an artifact too. */
+static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err)
+{
+  _cleanup_free_ char *identity = signed_identity(ctx, manifest_digest);
+  _cleanup_free_ char *sig = NULL;
+  size_t len = 0;
+  if (sc_signer_sign(ctx->options->signer, identity, manifest_digest,
+                     ctx->options->signer_timestamp, &ctx->result->signature, &sig, &len,
+                     err) < 0)
+    return -1;
+  int api = has_referrers_api(ctx, manifest_digest, err);
+  if (api <= 0 || ctx->top == NULL)
+    return api;
+  sc_attach_target t = attach_target(ctx);
+  sc_referrer_artifact a = {.subject = ctx->top,
+                            .artifact_type = SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT,
+                            .title = "signature-1",
+                            .data = sig,
+                            .len = len};
+  _cleanup_(json_decrefp) json_t *descriptor = NULL;
+  if (sc_attach_referrer(&t, &a, NULL, &descriptor, err) < 0)
     return -1;
   add_referrer(ctx, manifest_digest, descriptor);
   return 0;
@@ -891,6 +926,10 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
       sc_error_prefix(err, "pushing to %s/%s", ctx.ref.host, ctx.ref.repository);
     else if (options->sigstore_key &&
              sign_sigstore(&ctx, index ? index_digest : image->manifest_digest, err) < 0)
+      rc = sc_error_prefix(err, "pushed %s/%s as %s, but not signed:", ctx.ref.host,
+                           ctx.ref.repository, index ? index_digest : image->manifest_digest);
+    else if (options->signer &&
+             sign_simple(&ctx, index ? index_digest : image->manifest_digest, err) < 0)
       rc = sc_error_prefix(err, "pushed %s/%s as %s, but not signed:", ctx.ref.host,
                            ctx.ref.repository, index ? index_digest : image->manifest_digest);
   }

@@ -329,28 +329,37 @@ int sc_sigstore_attach(const sc_attach_target *t, const char *manifest_digest, c
 
 /* ---- as an OCI 1.1 referrer ---- */
 
+int sc_attach_referrer(const sc_attach_target *t, const sc_referrer_artifact *a,
+                       const json_t *layer_annotations, json_t **descriptor, sc_error *err)
+{
+  char data_digest[SC_DIGEST_LEN + 1], empty[SC_DIGEST_LEN + 1], digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(a->data, a->len, data_digest);
+  _cleanup_(json_decrefp) json_t *manifest = sc_referrer_manifest(a, data_digest);
+  if (layer_annotations)
+    json_object_set(json_array_get(json_object_get(manifest, "layers"), 0), "annotations",
+                    (json_t *)layer_annotations);
+  _cleanup_free_ char *text = json_dumps(manifest, JSON_COMPACT);
+  sc_sha256_digest(text, strlen(text), digest);
+  if (put_blob(t, "{}", 2, empty, err) < 0 || put_blob(t, a->data, a->len, data_digest, err) < 0 ||
+      put_manifest(t, digest, text, err) < 0)
+    return sc_error_prefix(err, "the %s artifact %s that refers to %s", a->artifact_type, digest,
+                           json_string_value(json_object_get(a->subject, "digest")));
+  *descriptor = json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "digest",
+                          digest, "size", (json_int_t)strlen(text), "artifactType",
+                          a->artifact_type);
+  return 0;
+}
+
 int sc_sigstore_attach_referrer(const sc_attach_target *t, const json_t *subject,
                                 const char *payload, size_t len, const char *base64_signature,
                                 json_t **descriptor, sc_error *err)
 {
-  char payload_digest[SC_DIGEST_LEN + 1], empty[SC_DIGEST_LEN + 1], digest[SC_DIGEST_LEN + 1];
   sc_referrer_artifact a = {.subject = subject,
                             .artifact_type = SC_MEDIA_TYPE_COSIGN_SIG_ARTIFACT,
                             .layer_type = SC_SIGSTORE_MEDIA_TYPE,
                             .data = payload,
                             .len = len};
-  sc_sha256_digest(payload, len, payload_digest);
-  _cleanup_(json_decrefp) json_t *manifest = sc_referrer_manifest(&a, payload_digest);
-  json_object_set_new(json_array_get(json_object_get(manifest, "layers"), 0), "annotations",
-                      json_pack("{s:s}", SC_SIGSTORE_ANNOTATION, base64_signature));
-  _cleanup_free_ char *text = json_dumps(manifest, JSON_COMPACT);
-  sc_sha256_digest(text, strlen(text), digest);
-  if (put_blob(t, "{}", 2, empty, err) < 0 || put_blob(t, payload, len, payload_digest, err) < 0 ||
-      put_manifest(t, digest, text, err) < 0)
-    return sc_error_prefix(err, "the signature artifact %s that refers to %s", digest,
-                           json_string_value(json_object_get(subject, "digest")));
-  *descriptor = json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "digest",
-                          digest, "size", (json_int_t)strlen(text), "artifactType",
-                          SC_MEDIA_TYPE_COSIGN_SIG_ARTIFACT);
-  return 0;
+  _cleanup_(json_decrefp) json_t *annotations =
+      json_pack("{s:s}", SC_SIGSTORE_ANNOTATION, base64_signature);
+  return sc_attach_referrer(t, &a, annotations, descriptor, err);
 }

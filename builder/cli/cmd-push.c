@@ -83,8 +83,9 @@ static void on_progress(const char *digest, sc_push_blob_state state, int64_t do
   sc_cli_progress_update(user, digest, state_names[state], done, total);
 }
 
-static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
+static void print_result(sc_cli *cli, const sc_push_result *r)
 {
+  const char *signature = r->signature;
   if (cli->json) {
     sc_cli_print_json(json_pack(
         "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?,s:O}", "ok", 1, "digest",
@@ -265,7 +266,6 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   sc_push_result result = {0};
   sc_signer *signer = NULL;
   EVP_PKEY *sigstore_key = NULL;
-  _cleanup_free_ char *signature = NULL;
   int rc = SC_EXIT_OK;
   if ((digestfile && sc_cli_check_digestfile(digestfile, &err) < 0) ||
       prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
@@ -279,19 +279,15 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   options->registries_d = sc_cli_registry_registries_d(reg);
   options->sigstore_key = sigstore_key;
   options->sigstore_timestamp = (int64_t)time(NULL);
+  options->signer = signer;
+  options->signer_timestamp = options->sigstore_timestamp;
   if (sc_push(image, dest, options, &result, &err) < 0) {
-    rc = sc_cli_fail(cli, &err);
-  } else if (signer &&
-             sc_signer_sign(signer, result.reference + strlen("docker://"), result.manifest_digest,
-                            (int64_t)time(NULL), &signature, &err) < 0) {
-    sc_error_prefix(&err, "pushed %s as %s, but not signed:", result.reference,
-                    result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else if (digestfile && sc_cli_write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
     sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else {
-    print_result(cli, &result, signature);
+    print_result(cli, &result);
   }
 out:
   sc_signer_free(signer);

@@ -22,7 +22,7 @@ sbom=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if m.
 openssl ecparam -name prime256v1 -genkey -noout -out a.ec 2>/dev/null &&
   openssl pkcs8 -topk8 -nocrypt -in a.ec -out a.pem &&
   openssl ec -in a.ec -pubout -out a.pub 2>/dev/null
-mkdir rd && printf 'default-docker:\n  use-sigstore-attachments: true\n' >rd/sc.yaml
+mkdir rd sigs && printf 'default-docker:\n  use-sigstore-attachments: true\n  lookaside: file://%s/sigs\n' "$TEST_TMP" >rd/sc.yaml
 SIGN="--sign-by-sigstore-private-key a.pem --registries.d rd"
 
 . "$SC_SOURCE_DIR/tests/registry/fake.sh"
@@ -87,9 +87,40 @@ test_expect_success 'inspect docker:// asks the referrers API where there is one
   test "$(json_get inspect-noapi.json "[r[\"digest\"] for r in d[\"referrers\"]]")" = "['"'"'$sbom'"'"']"
 '
 
+# A throwaway GPG key for --sign-by, where gpg is installed.
+test_lazy_prereq GPG 'command -v gpg && command -v gpgconf'
+if test_have_prereq GPG; then
+  export GNUPGHOME=$TEST_TMP/gnupg && mkdir -m 700 "$GNUPGHOME" &&
+    gpg --batch --passphrase '' --quick-gen-key 'sc-build test <test@example.com>' ed25519 sign never 2>/dev/null &&
+    test_cleanup_add "gpgconf --kill gpg-agent"
+  FPR=$(gpg --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
+fi
+
+test_expect_success GPG 'with the API the simple signature is a referrer too; the lookaside keeps it' '
+  P=$PA &&
+  sc_build push --json --sign-by "$FPR" --registries.d rd oci:p.oci:p:latest docker://127.0.0.1:$P/gpg:latest >gpg-api.json &&
+  sigfile=sigs/gpg@sha256=${image#sha256:}/signature-1 &&
+  test "$(json_get gpg-api.json "d[\"signature\"]")" = "$TEST_TMP/$sigfile" &&
+  art=$(json_get gpg-api.json "[r[\"digest\"] for r in d[\"referrers\"] if r[\"artifactType\"] == \"application/vnd.sc-build.simple-signing.v1+pgp\" and r[\"listed_by\"] == \"referrers-api\" and r[\"subject\"] == \"$image\"][0]") &&
+  get gpg/referrers/$image application/vnd.oci.image.index.v1+json >gpg-refs.json &&
+  test "$(json_get gpg-refs.json "[m[\"artifactType\"] for m in d[\"manifests\"] if m[\"digest\"] == \"$art\"]")" = \
+    "['"'"'application/vnd.sc-build.simple-signing.v1+pgp'"'"']" &&
+  get gpg/manifests/$art application/vnd.oci.image.manifest.v1+json >gpg-art.json &&
+  get gpg/blobs/$(json_get gpg-art.json "d[\"layers\"][0][\"digest\"]") "*/*" >gpg-sig &&
+  cmp gpg-sig "$sigfile" &&
+  gpg --decrypt gpg-sig 2>/dev/null | python3 -c "import json,sys; assert json.load(sys.stdin)[\"critical\"][\"image\"][\"docker-manifest-digest\"] == \"$image\""
+'
+
+test_expect_success GPG 'without the API the simple signature stays in the lookaside only' '
+  P=$PN &&
+  sc_build push --json --sign-by "$FPR" --registries.d rd oci:p.oci:p:latest docker://127.0.0.1:$P/gpg2:latest >gpg-noapi.json &&
+  test -f "sigs/gpg2@sha256=${image#sha256:}/signature-1" &&
+  test "$(json_get gpg-noapi.json "[r[\"artifactType\"] for r in d[\"referrers\"]]")" = "['"'"'application/spdx+json'"'"']"
+'
+
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
 test_expect_success JSONSCHEMA 'the push documents match their schema' '
-  for f in api.json noapi.json; do
+  for f in api.json noapi.json $(test_have_prereq GPG && echo gpg-api.json gpg-noapi.json); do
     python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
   done &&
   for f in inspect-api.json inspect-noapi.json; do
