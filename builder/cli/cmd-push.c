@@ -101,9 +101,14 @@ static void print_result(sc_cli *cli, const sc_push_result *r)
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
   size_t referrers = json_array_size(r->referrers);
+  const char *listed_by =
+      json_string_value(json_object_get(json_array_get(r->referrers, 0), "listed_by"));
   if (referrers)
-    sc_cli_info(cli, "pushed %zu artifact%s that refer to it (referrers tag sha256-HEX)",
-                referrers, referrers == 1 ? "" : "s");
+    sc_cli_info(cli, "pushed %zu artifact%s that refer%s to it (listed by %s)", referrers,
+                referrers == 1 ? "" : "s", referrers == 1 ? "s" : "",
+                listed_by && strcmp(listed_by, "referrers-api") == 0
+                    ? "the registry's referrers API"
+                    : "the referrers tag sha256-HEX");
   if (signature)
     sc_cli_info(cli, "signed it: %s", signature);
   if (r->sigstore_attachment)
@@ -126,7 +131,8 @@ static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile,
   else {
     sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
     if (n)
-      sc_cli_info(cli, "with %zu artifact%s that refer to it", n, n == 1 ? "" : "s");
+      sc_cli_info(cli, "with %zu artifact%s that refer%s to it", n, n == 1 ? "" : "s",
+                  n == 1 ? "s" : "");
     printf("%s\n", digest);
   }
   return 0;

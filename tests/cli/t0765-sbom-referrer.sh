@@ -216,7 +216,7 @@ test_expect_success REGISTRY 'push carries the SBOM: by digest, and the referrer
   image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
   art=$(sbom_manifest p.oci) &&
   sc_build push oci:p.oci:p:latest docker://$R/p:latest >push.out 2>push.err &&
-  expect_grep "pushed 1 artifact that refer" push.err &&
+  expect_grep "pushed 1 artifact that refers to it \(listed by the referrers tag sha256-HEX\)" push.err &&
   get p/manifests/sha256-${image#sha256:} application/vnd.oci.image.index.v1+json >refs.json &&
   test "$(json_get refs.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
   test "$(json_get refs.json "[(m[\"digest\"], m[\"artifactType\"]) for m in d[\"manifests\"]]")" = \

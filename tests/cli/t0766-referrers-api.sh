@@ -87,6 +87,14 @@ test_expect_success 'inspect docker:// asks the referrers API where there is one
   test "$(json_get inspect-noapi.json "[r[\"digest\"] for r in d[\"referrers\"]]")" = "['"'"'$sbom'"'"']"
 '
 
+# After the inspect above: the fake registry keeps one set of manifests for
+# all repositories, so this push adds referrers to the same image.
+test_expect_success 'the text output says how the referrers are listed' '
+  P=$PA &&
+  sc_build push $SIGN oci:p.oci:p:latest docker://127.0.0.1:$P/ptext:latest >/dev/null 2>text.err &&
+  expect_grep "pushed 2 artifacts that refer to it \(listed by the registry.s referrers API\)" text.err
+'
+
 # A throwaway GPG key for --sign-by, where gpg is installed.
 test_lazy_prereq GPG 'command -v gpg && command -v gpgconf'
 if test_have_prereq GPG; then
