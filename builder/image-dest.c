@@ -253,8 +253,7 @@ int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64
 {
   const sc_image *one[] = {image};
   snprintf(digest, SC_DIGEST_LEN + 1, "%s", image->manifest_digest);
-  sc_image_set set = {
-      .images = one, .count = 1, .archive_digest = digest, .referrers = referrers};
+  sc_image_set set = {.images = one, .count = 1, .archive_digest = digest, .referrers = referrers};
   return sc_image_write_set(&set, destination, mtime, tmpdir, interrupted, err);
 }
 

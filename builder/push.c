@@ -875,8 +875,7 @@ static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err
   _cleanup_free_ char *sig = NULL;
   size_t len = 0;
   if (sc_signer_sign(ctx->options->signer, identity, manifest_digest,
-                     ctx->options->signer_timestamp, &ctx->result->signature, &sig, &len,
-                     err) < 0)
+                     ctx->options->signer_timestamp, &ctx->result->signature, &sig, &len, err) < 0)
     return -1;
   int api = has_referrers_api(ctx, manifest_digest, err);
   if (api <= 0 || ctx->top == NULL)

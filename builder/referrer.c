@@ -220,8 +220,8 @@ int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t 
   json_t *r;
   json_array_foreach(referrers, i, r)
   {
-    sc_referrer_artifact a = {.subject = subject,
-                              .artifact_type = json_string_value(json_object_get(r, "artifactType"))};
+    sc_referrer_artifact a = {
+        .subject = subject, .artifact_type = json_string_value(json_object_get(r, "artifactType"))};
     _cleanup_(json_decrefp) json_t *gone = json_array();
     if (a.artifact_type == NULL)
       return sc_error_set(err, SC_E_INVALID, "the referrer %s of %s has no artifact type",

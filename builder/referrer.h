@@ -24,11 +24,11 @@
 #define SC_ANNOTATION_TITLE "org.opencontainers.image.title"
 
 typedef struct sc_referrer_artifact {
-  const json_t *subject;     /* the image manifest's descriptor: mediaType, digest, size */
+  const json_t *subject; /* the image manifest's descriptor: mediaType, digest, size */
   const char *artifact_type;
   const char *layer_type; /* the layer's media type; NULL: artifact_type */
-  const char *title;         /* the layer's org.opencontainers.image.title, or NULL */
-  const char *created;       /* org.opencontainers.image.created, or NULL */
+  const char *title;      /* the layer's org.opencontainers.image.title, or NULL */
+  const char *created;    /* org.opencontainers.image.created, or NULL */
   const void *data;
   size_t len;
 } sc_referrer_artifact;

@@ -137,8 +137,7 @@ int sc_signer_new(const char *fingerprint, const char *registries_d, const char 
 }
 
 int sc_signer_sign(sc_signer *s, const char *docker_reference, const char *manifest_digest,
-                   int64_t timestamp, char **written, char **sig, size_t *sig_len,
-                   sc_error *err)
+                   int64_t timestamp, char **written, char **sig, size_t *sig_len, sc_error *err)
 {
   _cleanup_free_ char *payload = sc_signature_payload_format(docker_reference, manifest_digest,
                                                              "sc-build " SC_VERSION, timestamp);

@@ -27,8 +27,7 @@ void sc_signer_free(sc_signer *s);
  * receives the signature's path, and when sig is not NULL *sig and
  * *sig_len the signature's bytes (the OpenPGP message). */
 int sc_signer_sign(sc_signer *s, const char *docker_reference, const char *manifest_digest,
-                   int64_t timestamp, char **written, char **sig, size_t *sig_len,
-                   sc_error *err);
+                   int64_t timestamp, char **written, char **sig, size_t *sig_len, sc_error *err);
 
 /* The OpenPGP signed message of payload by fingerprint (binary, not
  * armored, as containers/image writes it). */

@@ -253,8 +253,7 @@ static void add_diff_id(json_t *config, const char *digest)
   json_array_append_new(ids, json_string(digest));
 }
 
-static int put_manifest(const sc_attach_target *t, const char *tag, const char *text,
-                        sc_error *err)
+static int put_manifest(const sc_attach_target *t, const char *tag, const char *text, sc_error *err)
 {
   _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", t->repository, tag);
   sc_http_body body = {.data = text, .data_len = strlen(text), .fd = -1};
@@ -344,9 +343,9 @@ int sc_attach_referrer(const sc_attach_target *t, const sc_referrer_artifact *a,
       put_manifest(t, digest, text, err) < 0)
     return sc_error_prefix(err, "the %s artifact %s that refers to %s", a->artifact_type, digest,
                            json_string_value(json_object_get(a->subject, "digest")));
-  *descriptor = json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "digest",
-                          digest, "size", (json_int_t)strlen(text), "artifactType",
-                          a->artifact_type);
+  *descriptor =
+      json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "digest", digest,
+                "size", (json_int_t)strlen(text), "artifactType", a->artifact_type);
   return 0;
 }
 

@@ -724,8 +724,8 @@ static int refused(const sc_policy *p, const sc_policy_image *image, const char 
   return sc_error_prefix(err,
                          "docker://%s (manifest %s) refused by %s, scope %s, requirement "
                          "%zu (%s%s%s)",
-                         ref, image->manifest_digest, p->file, label, i + 1, type,
-                         keys ? ", " : "", keys ? keys : "");
+                         ref, image->manifest_digest, p->file, label, i + 1, type, keys ? ", " : "",
+                         keys ? keys : "");
 }
 
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
@@ -771,8 +771,7 @@ int sc_policy_refuse_unreadable(const sc_policy *p, const sc_policy_image *image
   if (req) {
     _cleanup_free_ char *keys = key_description(req);
     sc_error_prefix(err, "its signatures cannot be read");
-    return refused(p, image, label, at, json_string_value(json_object_get(req, "type")), keys,
-                   err);
+    return refused(p, image, label, at, json_string_value(json_object_get(req, "type")), keys, err);
   }
   return sc_error_prefix(err, "reading the signatures of %s/%s", image->host, image->repository);
 }

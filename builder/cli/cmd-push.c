@@ -126,8 +126,8 @@ static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile,
   size_t n = json_array_size(referrers);
   if (cli->json)
     sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*,s:O}", "ok", 1, "digest", digest,
-                                "reference", dest->text, "destination", dest->text,
-                                "config_digest", config_digest, "referrers", referrers));
+                                "reference", dest->text, "destination", dest->text, "config_digest",
+                                config_digest, "referrers", referrers));
   else {
     sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
     if (n)

@@ -388,8 +388,9 @@ static void test_policy_signed_base_layer(void **state)
       "\"matchExact\"},\"keyPath\":\"k\"}]}",
   };
   assert_policies_refused(bad, sizeof bad / sizeof bad[0]);
-  sc_policy *p = policy("{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":"
-                        "{\"type\":\"exactRepository\",\"dockerRepository\":\"reg.example/base\"}}]}");
+  sc_policy *p =
+      policy("{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":"
+             "{\"type\":\"exactRepository\",\"dockerRepository\":\"reg.example/base\"}}]}");
   sc_policy_image img = {
       .host = "reg.example", .repository = "app", .tag = "v1", .manifest_digest = DIGEST};
   sc_policy_sources where = {"the lookaside", "the attachment"};
