@@ -194,18 +194,6 @@ static int prepare_dest(build_ctx *c, sc_error *err)
 
 /* ---- the base image (--from) ---- */
 
-/* Docker media types of a base manifest become their OCI equivalents
- * (image-spec media-types.md, compatibility matrix). */
-static const char *oci_layer_media_type(const char *media_type)
-{
-  if (media_type == NULL || media_type[0] == '\0' ||
-      strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LAYER) == 0)
-    return SC_MEDIA_TYPE_LAYER_GZIP;
-  if (strcmp(media_type, SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER) == 0)
-    return SC_MEDIA_TYPE_FOREIGN_GZIP;
-  return media_type;
-}
-
 /* The platform asked for (NULL members: not asked). */
 static sc_image_platform wanted_platform(const build_ctx *c)
 {
@@ -298,7 +286,7 @@ static int copy_base_layers(build_ctx *c, sc_error *err)
       return sc_error_prefix(err, "base image %s", c->opts->from);
     if (sc_oci_copy_blob(from_blobs, c->blobs_fd, d->digest, d->size, err) < 0)
       return sc_error_prefix(err, "copying base layer %s", d->digest);
-    json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", oci_layer_media_type(d->media_type),
+    json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", sc_oci_layer_media_type(d->media_type),
                               "digest", d->digest, "size", (json_int_t)d->size);
     /* descriptor.md: a layer's annotations travel with it */
     json_t *annotations = json_object_get(
@@ -550,8 +538,12 @@ static json_t *manifest_annotations(build_ctx *c)
   json_t *a = json_is_object(base) ? json_deep_copy(base) : json_object();
   json_object_del(a, SC_ANNOTATION_REF_NAME);
   if (c->base) {
+    /* A base this build pulled: the name it was pulled by, a short name
+     * as registries.conf resolved it. */
+    const char *pulled = c->result->base_pull.name;
     const char *name = c->opts->from_name ? c->opts->from_name : c->opts->from;
-    json_object_set_new(a, SC_ANNOTATION_BASE_NAME, json_string(name));
+    json_object_set_new(a, SC_ANNOTATION_BASE_NAME,
+                        pulled ? json_sprintf("docker://%s", pulled) : json_string(name));
     json_object_set_new(a, SC_ANNOTATION_BASE_DIGEST, json_string(c->base->manifest_digest));
   }
   const sc_values *given = c->opts->annotations;

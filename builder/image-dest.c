@@ -3,6 +3,7 @@
 #include "image-dest.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@
 #define DIR_VERSION "Directory Transport Version: 1.1\n"
 
 /* Every blob the image has, from from_blobs to to_blobs (as a layout
- * or dir: names them: by hex). */
+ * or dir: names them: by hex); the manifest's too unless manifest_size
+ * is negative (a manifest written converted instead). */
 static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64_t manifest_size,
                       sc_error *err)
 {
@@ -32,7 +34,9 @@ static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64
     if (sc_oci_copy_blob(from_blobs, to_blobs, image->layers[i].digest, image->layers[i].size,
                          err) < 0)
       return -1;
-  return sc_oci_copy_blob(from_blobs, to_blobs, image->manifest_digest, manifest_size, err);
+  return manifest_size < 0
+             ? 0
+             : sc_oci_copy_blob(from_blobs, to_blobs, image->manifest_digest, manifest_size, err);
 }
 
 static int64_t manifest_size(int blobs_fd, const sc_image *image)
@@ -79,62 +83,145 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
   return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
 }
 
+/* Whether the image's manifest was written as it is (written: copy_image's
+ * record), not converted to another digest. */
+static bool written_as_is(const json_t *written, const char *manifest_digest)
+{
+  const char *d =
+      json_string_value(json_object_get(json_object_get(written, manifest_digest), "digest"));
+  return d && strcmp(d, manifest_digest) == 0;
+}
+
 /* The artifacts that refer to the images (an SBOM) or to their index go
  * with them, once their subjects are in the layout: in an OCI layout a
  * referrer is a manifest with a subject that index.json lists (referrer.h).
- * Only a layout source has any: an archive or dir: lists no artifact. */
-static int carry_referrers(const sc_image_set *set, int layout_fd, sc_error *err)
+ * Only a layout source has any: an archive or dir: lists no artifact.  A
+ * manifest converted on the way (a Docker one) has another digest, which
+ * its referrers do not name: they stay behind. */
+static int carry_referrers(const sc_image_set *set, int layout_fd, const json_t *written,
+                           sc_error *err)
 {
   const sc_image *first = set->images[0];
   if (first->kind != SC_IMAGE_OCI_LAYOUT)
     return 0;
-  for (size_t i = 0; i < set->count; i++)
-    if (sc_referrer_copy(set->images[i]->layout_fd, layout_fd, set->images[i]->manifest_digest,
-                         set->referrers, err) < 0)
+  bool all_as_is = true;
+  for (size_t i = 0; i < set->count; i++) {
+    const char *digest = set->images[i]->manifest_digest;
+    all_as_is &= written_as_is(written, digest);
+    if (written_as_is(written, digest) &&
+        sc_referrer_copy(set->images[i]->layout_fd, layout_fd, digest, set->referrers, err) < 0)
       return -1;
-  if (set->index_digest &&
+  }
+  if (set->index_digest && all_as_is &&
       sc_referrer_copy(first->layout_fd, layout_fd, set->index_digest, set->referrers, err) < 0)
     return -1;
   return 0;
 }
 
+/* The image's blobs into to_blobs, and its manifest: as it is, or an OCI
+ * one where it is Docker schema 2's (skopeo and umoci read a layout only
+ * of OCI manifests; skopeo copy converts them so).  The descriptor of the
+ * manifest written goes into written, under the image's manifest digest. */
+static int copy_image(const sc_image *image, int to_blobs, json_t *written, sc_error *err)
+{
+  _cleanup_close_ int from = sc_oci_open_blobs(image->layout_fd, err);
+  int64_t size = from < 0 ? -1 : manifest_size(from, image);
+  if (from >= 0 && size < 0)
+    return sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
+  _cleanup_(json_decrefp) json_t *converted = sc_oci_manifest_from_docker(image->manifest);
+  if (from < 0 || copy_blobs(image, from, to_blobs, converted ? -1 : size, err) < 0)
+    return -1;
+  const char *type = json_string_value(json_object_get(image->manifest, "mediaType"));
+  json_t *d =
+      converted ? sc_oci_write_json_blob(to_blobs, converted, SC_MEDIA_TYPE_OCI_MANIFEST, err)
+                : json_pack("{s:s,s:s,s:I}", "mediaType", type ? type : SC_MEDIA_TYPE_OCI_MANIFEST,
+                            "digest", image->manifest_digest, "size", (json_int_t)size);
+  return d ? json_object_set_new(written, image->manifest_digest, d) : -1;
+}
+
+/* The index as written: as it is when it is an OCI index of manifests
+ * written as they are (NULL), else an OCI index naming the manifests
+ * written (a Docker manifest list, converted as skopeo copy converts it). */
+static json_t *index_as_written(const json_t *index, const json_t *written)
+{
+  const char *type = json_string_value(json_object_get(index, "mediaType"));
+  bool changed = type && strcmp(type, SC_MEDIA_TYPE_DOCKER_LIST) == 0;
+  json_t *out = json_deep_copy(index);
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(out, "manifests"), i, m)
+  {
+    const json_t *d = json_object_get(written, json_string_value(json_object_get(m, "digest")));
+    const char *now = json_string_value(json_object_get(d, "digest"));
+    if (now == NULL || strcmp(now, json_string_value(json_object_get(m, "digest"))) == 0)
+      continue;
+    changed = true;
+    json_object_update(m, (json_t *)d);
+  }
+  if (!changed) {
+    json_decref(out);
+    return NULL;
+  }
+  json_object_set_new(out, "mediaType", json_string(SC_MEDIA_TYPE_OCI_INDEX));
+  return out;
+}
+
+/* The index blob of set, copied or converted, and its entry under ref. */
+static int add_index(const sc_image_set *set, int layout_fd, int to_blobs, const json_t *written,
+                     const char *ref, sc_error *err)
+{
+  _cleanup_close_ int from = sc_oci_open_blobs(set->images[0]->layout_fd, err);
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  if (from < 0 || sc_read_file_at_max(from, sc_digest_hex(set->index_digest), SC_JSON_DOCUMENT_MAX,
+                                      &text, &len, err) < 0)
+    return sc_error_prefix(err, "the index blob %s", set->index_digest);
+  _cleanup_(json_decrefp) json_t *index = json_loadb(text, len, 0, NULL);
+  _cleanup_(json_decrefp) json_t *converted = index ? index_as_written(index, written) : NULL;
+  if (converted == NULL)
+    return sc_oci_copy_blob(from, to_blobs, set->index_digest, (int64_t)len, err) < 0
+               ? -1
+               : set_entry(layout_fd, set->index_digest, SC_MEDIA_TYPE_OCI_INDEX, (int64_t)len, ref,
+                           err);
+  _cleanup_(json_decrefp) json_t *d =
+      sc_oci_write_json_blob(to_blobs, converted, SC_MEDIA_TYPE_OCI_INDEX, err);
+  if (d == NULL)
+    return -1;
+  const char *digest = json_string_value(json_object_get(d, "digest"));
+  if (set->archive_digest)
+    snprintf(set->archive_digest, SC_DIGEST_LEN + 1, "%s", digest);
+  return set_entry(layout_fd, digest, SC_MEDIA_TYPE_OCI_INDEX,
+                   json_integer_value(json_object_get(d, "size")), ref, err);
+}
+
 /* Add the images to the layout layout_fd (made a layout when empty) under
- * ref: their blobs and manifests, then the entry of the one image, or of
- * the index that names them all. */
+ * ref: their blobs and manifests (copy_image), then the entry of the one
+ * image, or of the index that names them all; set->archive_digest receives
+ * the digest of what ref names when it is not the source's. */
 static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref, sc_error *err)
 {
   if (!sc_oci_is_layout(layout_fd) && sc_oci_layout_init(layout_fd, err) < 0)
     return -1;
-  const sc_image *first = set->images[0];
   _cleanup_close_ int to = sc_oci_open_blobs(layout_fd, err);
   if (to < 0)
     return -1;
-  int64_t size = -1;
-  for (size_t i = 0; i < set->count; i++) {
-    _cleanup_close_ int from = sc_oci_open_blobs(set->images[i]->layout_fd, err);
-    size = from < 0 ? -1 : manifest_size(from, set->images[i]);
-    if (from >= 0 && size < 0)
-      return sc_error_set(err, SC_E_INVALID, "the manifest blob is gone");
-    if (from < 0 || copy_blobs(set->images[i], from, to, size, err) < 0)
+  _cleanup_(json_decrefp) json_t *written = json_object();
+  for (size_t i = 0; i < set->count; i++)
+    if (copy_image(set->images[i], to, written, err) < 0)
       return -1;
-  }
-  if (set->index_digest == NULL) {
-    const char *media_type = json_string_value(json_object_get(first->manifest, "mediaType"));
-    if (set_entry(layout_fd, first->manifest_digest,
-                  media_type ? media_type : SC_MEDIA_TYPE_OCI_MANIFEST, size, ref, err) < 0)
+  if (set->index_digest) {
+    if (add_index(set, layout_fd, to, written, ref, err) < 0)
       return -1;
-    return carry_referrers(set, layout_fd, err);
+    return carry_referrers(set, layout_fd, written, err);
   }
-  _cleanup_close_ int from = sc_oci_open_blobs(first->layout_fd, err);
-  struct stat st;
-  if (from < 0)
+  const json_t *d = json_object_get(written, set->images[0]->manifest_digest);
+  const char *digest = json_string_value(json_object_get(d, "digest"));
+  if (set->archive_digest)
+    snprintf(set->archive_digest, SC_DIGEST_LEN + 1, "%s", digest);
+  if (set_entry(layout_fd, digest, json_string_value(json_object_get(d, "mediaType")),
+                json_integer_value(json_object_get(d, "size")), ref, err) < 0)
     return -1;
-  if (fstatat(from, sc_digest_hex(set->index_digest), &st, 0) < 0)
-    return sc_error_set(err, SC_E_INVALID, "the index blob %s is gone", set->index_digest);
-  if (sc_oci_copy_blob(from, to, set->index_digest, st.st_size, err) < 0 ||
-      set_entry(layout_fd, set->index_digest, SC_MEDIA_TYPE_OCI_INDEX, st.st_size, ref, err) < 0)
-    return -1;
-  return carry_referrers(set, layout_fd, err);
+  return carry_referrers(set, layout_fd, written, err);
 }
 
 static int write_oci(const sc_image_set *set, const sc_image_ref *dest,

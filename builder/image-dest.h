@@ -8,9 +8,13 @@
  * The image is read from a layout (its blobs as files: image-source.h
  * with need_layout).  Blobs and manifest are copied as they are, so the
  * manifest digest stays the same, except for docker-archive, which has no
- * manifest blob.  Archives and dir: are written under a temporary name
- * beside PATH and renamed into place; archives are reproducible
- * (mtime, the caller's SOURCE_DATE_EPOCH or 0, as every entry's). */
+ * manifest blob, and a Docker schema 2 manifest written to oci: or
+ * oci-archive:, which is converted to an OCI one as skopeo copy converts
+ * it (sc_oci_manifest_from_docker; the blobs stay the same), and so is a
+ * Docker manifest list, or an index naming a converted manifest.
+ * Archives and dir: are written under a temporary name beside PATH and
+ * renamed into place; archives are reproducible (mtime, the caller's
+ * SOURCE_DATE_EPOCH or 0, as every entry's). */
 #ifndef SC_IMAGE_DEST_H
 #define SC_IMAGE_DEST_H
 
@@ -26,7 +30,8 @@
  * digest receives the digest tools report for what was written: the
  * image's manifest digest, or for a docker-archive, which holds no
  * manifest, that of the manifest containers/image makes for it
- * (sc_docker_archive_write).  referrers: as sc_image_set's below. */
+ * (sc_docker_archive_write), or the converted manifest's.  referrers: as
+ * sc_image_set's below. */
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    const char *tmpdir, volatile const int *interrupted,
                    char digest[SC_DIGEST_LEN + 1], json_t *referrers, sc_error *err);
@@ -39,7 +44,9 @@ typedef struct sc_image_set {
   const sc_image *const *images;
   size_t count;
   const char *index_digest;
-  char *archive_digest; /* NULL, or where a docker-archive's digest goes */
+  /* NULL, or where the digest goes when it is not the image's manifest's:
+   * a docker-archive's, a converted manifest's. */
+  char *archive_digest;
   /* NULL, or the array to which the descriptors of the artifacts that
    * refer to the images and were written with them (oci:, oci-archive:;
    * referrer.h) are appended. */

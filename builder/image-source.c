@@ -331,8 +331,8 @@ static int resolve_docker(resolving *r, sc_error *err)
   if (sc_pull(ref->text, r->options->pull ? r->options->pull : &defaults, &r->src->pulled, err) < 0)
     return -1;
   r->src->local = xstrdup(r->src->pulled.oci_reference);
-  r->src->name = xasprintf("%s/%s%s%s", ref->host, ref->repository, ref->tag ? ":" : "@",
-                           ref->tag ? ref->tag : ref->digest);
+  /* The name it was pulled by: a short name as registries.conf resolved it. */
+  r->src->name = xstrdup(r->src->pulled.name);
   return 0;
 }
 
@@ -424,11 +424,12 @@ int sc_image_source_open(const char *text, const sc_image_source_options *option
     free(image->name);
     free(image->tag);
     image->name = xstrdup(src.name);
-    if (src.ref.transport->transport == SC_TRANSPORT_DOCKER)
-      /* atomic tags a pulled image REPO:TAG */
-      image->tag = xasprintf("%s%s%s", src.ref.repository, src.ref.tag ? ":" : "",
-                             src.ref.tag ? src.ref.tag : "");
-    else
+    if (src.ref.transport->transport == SC_TRANSPORT_DOCKER) {
+      /* atomic tags a pulled image REPO:TAG, of the name it was pulled by
+       * (HOST/REPO:TAG or HOST/REPO@DIGEST) */
+      const char *repo = strchr(src.name, '/') + 1;
+      image->tag = xstrndup(repo, strcspn(repo, "@"));
+    } else
       image->tag = xstrdup(src.name);
   }
   sc_image_source_clear(&src);

@@ -253,17 +253,19 @@ static void apply_whiteout(sc_image_view *v, view_node *dir, const char *base)
 }
 
 /* Put a new node at its place: a directory over a directory keeps what is
- * below it (its mode is the new one), anything else replaces. */
-static void place_node(view_node *dir, view_node *n)
+ * below it (its mode is the new one), anything else replaces.  Returns the
+ * node now at that place. */
+static view_node *place_node(view_node *dir, view_node *n)
 {
   view_node *old = child_get(dir, n->name);
   if (old && old->type == SC_VIEW_DIR && n->type == SC_VIEW_DIR) {
     old->mode = n->mode;
     old->layer = n->layer;
     node_free(n);
-    return;
+    return old;
   }
   child_put(dir, n);
+  return n;
 }
 
 /* The node at a clean path without following any symlink. */
@@ -599,9 +601,10 @@ static sc_view_type stat_type(mode_t mode)
                          : SC_VIEW_OTHER;
 }
 
-/* One rootfs/ entry at rel (dirfd holds it), and what is below it. */
-static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
-                          sc_error *err);
+/* One rootfs/ entry, name in dirfd, placed in dir; rel holds its path
+ * from rootfs/ and is the same again on return. */
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, view_node *dir,
+                          sc_buf *rel, int depth, sc_error *err);
 
 /* What is below rel is not in the view: an observer is told so. */
 static void left_out(sc_image_view *v, const char *rel)
@@ -610,43 +613,42 @@ static void left_out(sc_image_view *v, const char *rel)
     v->observe(v->observe_user, rel, NULL);
 }
 
-static int add_disk_dir(sc_image_view *v, int fd, const char *rel, int depth, sc_error *err)
+static int add_disk_dir(sc_image_view *v, int fd, view_node *dir, sc_buf *rel, int depth,
+                        sc_error *err)
 {
   /* A lookup never goes deeper (resolve stops at MAX_DEPTH too): what is
    * below is left out of the view, and the tree stays valid to build. */
   if (depth > MAX_DEPTH) {
-    left_out(v, rel);
+    left_out(v, rel->data);
     return 0;
   }
   /* Sorted, as sc_layer_stat_walk walks: an observer sees the entries in
    * the order the layer's cache key hashes them (layer-cache.h). */
   _cleanup_strv_ char **names = NULL;
   if (sc_list_dir_at(fd, &names, err) < 0)
-    return sc_error_prefix(err, "cannot read rootfs/%s", rel);
+    return sc_error_prefix(err, "cannot read rootfs/%s", rel->data);
+  size_t at = rel->len;
   for (size_t i = 0; names[i]; i++) {
-    _cleanup_free_ char *child = rel[0] ? xasprintf("%s/%s", rel, names[i]) : xstrdup(names[i]);
-    if (add_disk_entry(v, fd, names[i], child, depth, err) < 0)
+    if (at > 0)
+      sc_buf_putc(rel, '/');
+    sc_buf_puts(rel, names[i]);
+    int r = add_disk_entry(v, fd, names[i], dir, rel, depth, err);
+    rel->len = at;
+    rel->data[at] = '\0';
+    if (r < 0)
       return -1;
   }
   return 0;
 }
 
-static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const char *rel, int depth,
-                          sc_error *err)
+static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, view_node *dir,
+                          sc_buf *rel, int depth, sc_error *err)
 {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel);
+    return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel->data);
   if (v->observe)
-    v->observe(v->observe_user, rel, &st);
-  _cleanup_strv_ char **parts = split_path(rel);
-  size_t n = sc_strv_length(parts);
-  view_node *dir = parent_dir(v, parts, n);
-  if (dir == NULL || n == 0) {
-    if (S_ISDIR(st.st_mode))
-      left_out(v, rel);
-    return 0;
-  }
+    v->observe(v->observe_user, rel->data, &st);
   view_node *node = node_new(name, stat_type(st.st_mode), st.st_mode, v->layer);
   if (node->type == SC_VIEW_SYMLINK) {
     char target[4096];
@@ -655,15 +657,14 @@ static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, const c
     node->target = xstrdup(target);
   }
   if (node->type == SC_VIEW_REG)
-    node->disk_path = xstrdup(rel);
-  bool is_dir = node->type == SC_VIEW_DIR;
-  place_node(dir, node);
-  if (!is_dir)
+    node->disk_path = xstrdup(rel->data);
+  node = place_node(dir, node);
+  if (node->type != SC_VIEW_DIR)
     return 0;
   _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
-    return sc_error_set_errno(err, errno, "cannot open rootfs/%s", rel);
-  return add_disk_dir(v, fd, rel, depth + 1, err);
+    return sc_error_set_errno(err, errno, "cannot open rootfs/%s", rel->data);
+  return add_disk_dir(v, fd, node, rel, depth + 1, err);
 }
 
 int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
@@ -676,7 +677,10 @@ int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_vie
     return sc_error_set_errno(err, errno, "cannot use rootfs/");
   view->observe = observe;
   view->observe_user = user;
-  int r = add_disk_dir(view, view->rootfs_fd, "", 0, err);
+  sc_buf rel = SC_BUF_INIT;
+  sc_buf_puts(&rel, "");
+  int r = add_disk_dir(view, view->rootfs_fd, view->root, &rel, 0, err);
+  sc_buf_free(&rel);
   view->observe = NULL;
   view->observe_user = NULL;
   return r;

@@ -2,8 +2,8 @@
  *
  * Writer A (pax_restricted tar, no filter) hands its bytes to a callback
  * that digests them (the diff_id, image-spec config.md rootfs.diff_ids) and
- * feeds them to the compressor (pgzip.c on every core for gzip; writer B,
- * libarchive's raw format + zstd with zstd's workers, for zstd), whose
+ * feeds them to the compressor (pgzip.c on every core for gzip; pzstd.c,
+ * libzstd's workers, for zstd), whose
  * output is digested (the blob digest, descriptor.md) and written to a
  * temp file in the blob directory.  Nothing is held in memory but one
  * directory listing per level of the walk and the hardlink table. */
@@ -22,7 +22,7 @@
 
 #include "digest.h"
 #include "oci.h"
-#include "pgzip.h"
+#include "compressor.h"
 #include "util.h"
 
 #define EXPORTS_DIR "exports"
@@ -42,14 +42,13 @@ typedef struct link_table {
 
 typedef struct layer_ctx {
   const sc_layer_options *opts;
-  struct archive *tar;        /* writer A */
-  struct archive *compressor; /* writer B (zstd) */
-  sc_pgzip *gzip;             /* or the gzip compressor */
-  sc_digest_writer diff;      /* uncompressed bytes */
-  sc_digest_writer blob;      /* compressed bytes, into the temp file */
-  sc_error cb_err;            /* an error met inside a libarchive callback */
-  const char *display_root;   /* "rootfs" or "hostfs", for messages */
-  const char *archive_root;   /* "" or "exports/hostfs/" */
+  struct archive *tar; /* writer A */
+  sc_compressor compressor;
+  sc_digest_writer diff;    /* uncompressed bytes */
+  sc_digest_writer blob;    /* compressed bytes, into the temp file */
+  sc_error cb_err;          /* an error met inside a libarchive callback */
+  const char *display_root; /* "rootfs" or "hostfs", for messages */
+  const char *archive_root; /* "" or "exports/hostfs/" */
   link_table links;
   uint64_t entries;
   sc_layer_progress progress;
@@ -117,19 +116,11 @@ int sc_source_date_epoch_parse(const char *text, int64_t *out, sc_error *err)
 
 /* ---- the two writers ---- */
 
-static int gzip_sink(void *user, const void *buf, size_t len, sc_error *err)
+/* Both compressors' sink: the blob digest and the temp file. */
+static int compressed_sink(void *user, const void *buf, size_t len, sc_error *err)
 {
   layer_ctx *c = user;
   return sc_digest_writer_write(&c->blob, buf, len, err);
-}
-
-static la_ssize_t compressed_write_cb(struct archive *a, void *user, const void *buf, size_t len)
-{
-  layer_ctx *c = user;
-  (void)a;
-  if (sc_digest_writer_write(&c->blob, buf, len, &c->cb_err) < 0)
-    return -1;
-  return (la_ssize_t)len;
 }
 
 static unsigned compression_threads(const sc_layer_options *o)
@@ -163,56 +154,17 @@ static la_ssize_t tar_write_cb(struct archive *a, void *user, const void *buf, s
   const sc_layer_tap *tap = c->opts->tap;
   if (tap && tap->write && tap->write(tap->user, buf, len, &c->cb_err) < 0)
     return -1;
-  if (c->gzip)
-    return sc_pgzip_write(c->gzip, buf, len, &c->cb_err) < 0 ? -1 : (la_ssize_t)len;
-  la_ssize_t n = archive_write_data(c->compressor, buf, len);
-  if (n < 0) {
-    if (c->cb_err.code == 0)
-      sc_error_set(&c->cb_err, SC_E_INVALID, "compressing: %s",
-                   archive_error_string(c->compressor));
+  if (sc_compressor_write(&c->compressor, buf, len, &c->cb_err) < 0)
     return -1;
-  }
   return (la_ssize_t)len;
-}
-
-/* zstd through libarchive with zstd's own workers.  Always at least one
- * worker: zstd's multi-threaded output is the same for any number of
- * workers, but differs from its single-threaded mode. */
-static int open_zstd(layer_ctx *c, sc_error *err)
-{
-  struct archive *b = c->compressor = archive_write_new();
-  char opts[96];
-  snprintf(opts, sizeof opts, "zstd:compression-level=%d,zstd:threads=%u",
-           c->opts->compression_level ? c->opts->compression_level : 3,
-           compression_threads(c->opts));
-  archive_write_set_format_raw(b);
-  int r = archive_write_add_filter_zstd(b);
-  if (r == ARCHIVE_OK)
-    r = archive_write_set_options(b, opts);
-  /* No blocking: padding after the compressed stream would be garbage. */
-  if (r == ARCHIVE_OK)
-    r = archive_write_set_bytes_per_block(b, 0);
-  if (r == ARCHIVE_OK)
-    r = archive_write_open2(b, c, NULL, compressed_write_cb, NULL, NULL);
-  struct archive_entry *e = archive_entry_new();
-  archive_entry_set_filetype(e, AE_IFREG);
-  archive_entry_set_pathname(e, "layer.tar");
-  if (r == ARCHIVE_OK)
-    r = archive_write_header(b, e);
-  archive_entry_free(e);
-  if (r != ARCHIVE_OK)
-    return sc_error_set(err, SC_E_INVALID, "cannot set up zstd compression: %s",
-                        archive_error_string(b));
-  return 0;
 }
 
 static int open_compressor(layer_ctx *c, sc_error *err)
 {
-  if (c->opts->compression == SC_COMPRESSION_ZSTD)
-    return open_zstd(c, err);
-  int level = c->opts->compression_level ? c->opts->compression_level : SC_PGZIP_DEFAULT_LEVEL;
-  c->gzip = sc_pgzip_new(level, compression_threads(c->opts), gzip_sink, c, err);
-  return c->gzip ? 0 : -1;
+  const sc_compressor_kind *kind =
+      c->opts->compression == SC_COMPRESSION_ZSTD ? &sc_compressor_zstd : &sc_compressor_gzip;
+  return sc_compressor_open(&c->compressor, kind, c->opts->compression_level,
+                            compression_threads(c->opts), compressed_sink, c, err);
 }
 
 static int open_tar(layer_ctx *c, sc_error *err)
@@ -657,10 +609,8 @@ static int finish_archives(layer_ctx *c, sc_error *err)
 {
   if (archive_write_close(c->tar) != ARCHIVE_OK)
     return archive_failed(c, c->tar, "finishing the layer tar", err);
-  if (c->gzip && sc_pgzip_finish(c->gzip, err) < 0)
+  if (sc_compressor_finish(&c->compressor, err) < 0)
     return sc_error_prefix(err, "compressing the layer");
-  if (c->compressor && archive_write_close(c->compressor) != ARCHIVE_OK)
-    return archive_failed(c, c->compressor, "compressing the layer", err);
   if (c->cb_err.code != 0) {
     sc_error_move(err, &c->cb_err);
     return -1;
@@ -711,8 +661,7 @@ int sc_layer_write(const sc_layer_options *options, int blobs_fd, sc_layer_resul
   if (r < 0 && tmp)
     unlinkat(blobs_fd, tmp, 0);
   archive_write_free(c->tar);
-  archive_write_free(c->compressor);
-  sc_pgzip_free(c->gzip);
+  sc_compressor_close(&c->compressor);
   sc_digest_writer_clear(&c->diff);
   sc_digest_writer_clear(&c->blob);
   sc_error_clear(&c->cb_err);

@@ -17,9 +17,6 @@
 #include "sha256.h"
 
 typedef enum { SC_COMPRESSION_GZIP, SC_COMPRESSION_ZSTD } sc_compression;
-/* zstd's levels past 19 are its "ultra" levels, which need a large window
- * to decompress: not offered. */
-#define SC_ZSTD_MAX_LEVEL 19
 
 /* A file placed under /exports/: its name there and its bytes. */
 typedef struct sc_layer_file {
@@ -65,7 +62,7 @@ typedef struct sc_layer_options {
   bool hide_lower_exports;
   int64_t mtime; /* every entry's mtime (SOURCE_DATE_EPOCH or 0) */
   sc_compression compression;
-  int compression_level;           /* 0: the format's default (SC_PGZIP_DEFAULT_LEVEL, zstd's 3) */
+  int compression_level;           /* 0: the kind's default (compressor.h) */
   unsigned threads;                /* compression threads, 0: one per online CPU */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
   sc_diags *warnings;              /* skipped sockets are reported here, or NULL */

@@ -53,6 +53,8 @@ int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC
                       sc_error *err)
 {
   sc_sha256_digest(data, len, digest);
+  if (sc_oci_has_blob(blobs_fd, digest, (int64_t)len))
+    return 0; /* already there: see sc_oci_blob_store */
   return sc_write_file_at(blobs_fd, sc_digest_hex(digest), data, len, 0644, err);
 }
 
@@ -66,6 +68,36 @@ json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *medi
     return NULL;
   return json_pack("{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size",
                    (json_int_t)len);
+}
+
+const char *sc_oci_layer_media_type(const char *media_type)
+{
+  if (media_type == NULL || media_type[0] == '\0' ||
+      strcmp(media_type, SC_MEDIA_TYPE_DOCKER_LAYER) == 0)
+    return SC_MEDIA_TYPE_LAYER_GZIP;
+  if (strcmp(media_type, SC_MEDIA_TYPE_DOCKER_FOREIGN_LAYER) == 0)
+    return SC_MEDIA_TYPE_FOREIGN_GZIP;
+  return media_type;
+}
+
+json_t *sc_oci_manifest_from_docker(const json_t *manifest)
+{
+  const char *type = json_string_value(json_object_get(manifest, "mediaType"));
+  if (type == NULL || strcmp(type, SC_MEDIA_TYPE_DOCKER_MANIFEST) != 0)
+    return NULL;
+  json_t *out = json_deep_copy(manifest);
+  json_object_set_new(out, "mediaType", json_string(SC_MEDIA_TYPE_OCI_MANIFEST));
+  json_t *config = json_object_get(out, "config");
+  if (json_is_object(config))
+    json_object_set_new(config, "mediaType", json_string(SC_MEDIA_TYPE_OCI_CONFIG));
+  size_t i;
+  json_t *layer;
+  json_array_foreach(json_object_get(out, "layers"), i, layer)
+  {
+    const char *from = json_string_value(json_object_get(layer, "mediaType"));
+    json_object_set_new(layer, "mediaType", json_string(sc_oci_layer_media_type(from)));
+  }
+  return out;
 }
 
 bool sc_oci_has_blob(int blobs_fd, const char *digest, int64_t size)
@@ -88,6 +120,15 @@ int sc_oci_blob_create(int blobs_fd, const char *prefix, char **tmp, sc_error *e
 
 int sc_oci_blob_store(int blobs_fd, int fd, const char *tmp, const char *digest, sc_error *err)
 {
+  /* A blob is stored only under its digest, synced before the rename: one
+   * already there with the same size is these bytes (as umoci and
+   * containers/image's oci: transport assume), and a rebuild that changed
+   * nothing syncs nothing. */
+  struct stat st;
+  if (fstat(fd, &st) == 0 && sc_oci_has_blob(blobs_fd, digest, (int64_t)st.st_size)) {
+    unlinkat(blobs_fd, tmp, 0);
+    return 0;
+  }
   if (fsync(fd) < 0)
     return sc_error_set_errno(err, errno, "cannot write blob %s", digest);
   if (renameat(blobs_fd, tmp, blobs_fd, sc_digest_hex(digest)) < 0)
@@ -215,6 +256,8 @@ int sc_oci_index_write(int layout_fd, const json_t *index, sc_error *err)
 {
   size_t len = 0;
   _cleanup_free_ char *text = sc_oci_json_dump(index, &len);
+  if (sc_file_equals_at(layout_fd, "index.json", text, len))
+    return 0; /* unchanged: nothing to replace or sync */
   return sc_write_file_at(layout_fd, "index.json", text, len, 0644, err);
 }
 

@@ -32,6 +32,15 @@ int sc_oci_write_blob(int blobs_fd, const void *data, size_t len, char digest[SC
  * (descriptor.md: mediaType, digest, size). */
 json_t *sc_oci_write_json_blob(int blobs_fd, const json_t *doc, const char *media_type,
                                sc_error *err);
+/* A layer's OCI media type for a Docker one (image-spec media-types.md,
+ * compatibility matrix; none given: gzip); an OCI one as it is. */
+const char *sc_oci_layer_media_type(const char *media_type);
+/* A Docker schema 2 manifest as an OCI one, as containers/image converts
+ * it for an oci: destination: its, its config's and its layers' media
+ * types mapped, the descriptors' digests and sizes kept (the config and
+ * layer blobs are the same bytes; the manifest's own digest changes).
+ * NULL when manifest is no Docker schema 2 manifest. */
+json_t *sc_oci_manifest_from_docker(const json_t *manifest);
 /* True when blobs_fd holds the blob `digest` (a well-formed digest) as a
  * regular file of `size` bytes (any size when size < 0): blobs are
  * content-addressed and only ever stored complete, so it is there. */

@@ -29,7 +29,7 @@ typedef struct slot {
 
 struct sc_pgzip {
   int level;
-  sc_pgzip_sink sink;
+  sc_compress_sink sink;
   void *user;
   slot *slots;
   size_t nslots;
@@ -100,13 +100,9 @@ static int start_workers(sc_pgzip *z, unsigned threads, sc_error *err)
   return 0;
 }
 
-sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_pgzip_sink sink, void *user, sc_error *err)
+sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_compress_sink sink, void *user,
+                       sc_error *err)
 {
-  if (level < SC_PGZIP_MIN_LEVEL || level > SC_PGZIP_MAX_LEVEL) {
-    sc_error_set(err, SC_E_INVALID, "gzip compression level %d is out of range %d-%d", level,
-                 SC_PGZIP_MIN_LEVEL, SC_PGZIP_MAX_LEVEL);
-    return NULL;
-  }
   sc_pgzip *z = xcalloc(1, sizeof *z);
   z->level = level;
   z->sink = sink;
@@ -116,7 +112,7 @@ sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_pgzip_sink sink, void *us
   pthread_cond_init(&z->done, NULL);
   z->inline_compressor = libdeflate_alloc_compressor(level);
   if (z->inline_compressor == NULL) {
-    sc_error_set(err, ENOMEM, "cannot allocate a gzip compressor: out of memory");
+    sc_error_set(err, ENOMEM, "cannot make a gzip compressor at level %d: out of memory", level);
     sc_pgzip_free(z);
     return NULL;
   }

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <sc/error.h>
 
+#include "compressor.h"
+
 #define SC_PGZIP_BLOCK (1u << 20)
 #define SC_PGZIP_MIN_LEVEL 1
 #define SC_PGZIP_MAX_LEVEL 12
@@ -24,14 +26,11 @@
  * on the synthetic tree, and already smaller than umoci's layers. */
 #define SC_PGZIP_DEFAULT_LEVEL 1
 
-/* Where compressed bytes go, in order, on the thread that calls
- * sc_pgzip_write or sc_pgzip_finish. */
-typedef int (*sc_pgzip_sink)(void *user, const void *buf, size_t len, sc_error *err);
-
 typedef struct sc_pgzip sc_pgzip;
 
 /* threads: worker threads (0: compress on the calling thread). */
-sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_pgzip_sink sink, void *user, sc_error *err);
+sc_pgzip *sc_pgzip_new(int level, unsigned threads, sc_compress_sink sink, void *user,
+                       sc_error *err);
 int sc_pgzip_write(sc_pgzip *z, const void *buf, size_t len, sc_error *err);
 /* Compress what is left and write every member; call once. */
 int sc_pgzip_finish(sc_pgzip *z, sc_error *err);

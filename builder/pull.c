@@ -51,6 +51,7 @@ typedef struct pull_ctx {
 void sc_pull_result_clear(sc_pull_result *result)
 {
   free(result->oci_reference);
+  free(result->name);
   memset(result, 0, sizeof *result);
 }
 
@@ -780,10 +781,22 @@ static char *host_of(const char *reference)
   return host;
 }
 
+/* The host the credentials given are for: the one the user named, or
+ * for a short name the registry it resolved to (attempt->name), where
+ * they are only what was given (--creds), never an auth file's entry for
+ * docker.io. */
+static char *named_host(const char *source, const sc_pull_attempt *attempt)
+{
+  const char *name = source + strlen("docker://");
+  if (!sc_registries_is_short_name(name))
+    return host_of(source);
+  return xstrndup(attempt->name, strcspn(attempt->name, "/"));
+}
+
 /* The pull options for one attempt: TLS off for an insecure registry;
  * the credentials given are for the host the user named, another host
  * gets its own from creds_for (into *own), or none. */
-static int attempt_options(const sc_pull_options *options, const char *source_host,
+static int attempt_options(const sc_pull_options *options, const char *source,
                            const sc_pull_attempt *attempt, sc_pull_options *o,
                            sc_registry_creds *own, sc_error *err)
 {
@@ -794,7 +807,8 @@ static int attempt_options(const sc_pull_options *options, const char *source_ho
   int rc = 0;
   if (attempt->insecure)
     o->registry.tls_verify = false;
-  if (source_host == NULL || strcmp(ref.host, source_host) != 0) {
+  _cleanup_free_ char *source_host = named_host(source, attempt);
+  if (source_host == NULL || strcmp(ref.host, source_host) != 0 || o->registry.creds == NULL) {
     o->registry.creds = NULL;
     if (options->registry.creds_for)
       rc = options->registry.creds_for(ref.host, ref.repository, own, options->registry.creds_user,
@@ -811,15 +825,15 @@ static int attempt_options(const sc_pull_options *options, const char *source_ho
 static int pull_plan(const sc_pull_attempt *plan, size_t n, const char *source,
                      const sc_pull_options *options, sc_pull_result *result, sc_error *err)
 {
-  _cleanup_free_ char *source_host = host_of(source);
   sc_buf tried = SC_BUF_INIT;
   int rc = -1;
   for (size_t i = 0; i < n && rc < 0; i++) {
     sc_pull_options o;
     sc_registry_creds own = {0};
     sc_error_clear(err);
-    if (attempt_options(options, source_host, &plan[i], &o, &own, err) == 0)
-      rc = pull_from(plan[i].reference, &o, result, err);
+    if (attempt_options(options, source, &plan[i], &o, &own, err) == 0 &&
+        (rc = pull_from(plan[i].reference, &o, result, err)) == 0)
+      result->name = xstrdup(plan[i].name);
     sc_registry_creds_clear(&own);
     if (rc < 0 && (err->code == SC_E_INTERRUPTED || sc_interrupted(o.registry.interrupted)))
       break;

@@ -65,6 +65,9 @@ typedef struct sc_pull_options {
 
 typedef struct sc_pull_result {
   char *oci_reference; /* "oci:CACHE:HEX", for sc_image_open */
+  /* The image's name, "HOST/REPO:TAG|@DIGEST": a short name as
+   * registries.conf resolved it (the logical name, not a mirror's). */
+  char *name;
   char manifest_digest[SC_DIGEST_LEN + 1];
   int blobs_cached, blobs_downloaded;
   int64_t bytes_downloaded;

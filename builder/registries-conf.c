@@ -227,13 +227,11 @@ static int merge_mode(sc_registries_conf *conf, json_t *doc, const char *file, s
   return 0;
 }
 
-static bool is_short_name(const char *name);
-
 /* An alias names a whole repository: HOST/REPO, no tag or digest. */
 static bool alias_value_ok(const char *value)
 {
   const char *last = strrchr(value, '/');
-  if (last == NULL || strchr(value, '@') || strchr(last, ':') || is_short_name(value))
+  if (last == NULL || strchr(value, '@') || strchr(last, ':') || sc_registries_is_short_name(value))
     return false;
   _cleanup_free_ char *ref = xasprintf("docker://%s", value);
   sc_registry_ref parsed;
@@ -394,19 +392,22 @@ const sc_registries_entry *sc_registries_conf_find(const sc_registries_conf *con
   return best;
 }
 
-/* location + what follows the prefix in ref (a wildcard: ref as it is). */
+/* location + what follows the prefix in ref.  A *.DOMAIN prefix matches
+ * ref's host name (containers/image's subdomain match), so a mirror's
+ * location replaces the host name and what follows is kept (a port too,
+ * as containers/image keeps it); the registry itself, which has no
+ * location, is ref as it is. */
 static char *rewrite(const sc_registries_entry *e, const char *location, const char *ref)
 {
   if (is_wildcard(e->prefix))
-    return xasprintf("docker://%s", ref);
+    return location ? xasprintf("docker://%s%s", location, ref + strcspn(ref, ":/@"))
+                    : xasprintf("docker://%s", ref);
   return xasprintf("docker://%s%s", location, ref + strlen(e->prefix));
 }
 
 /* ---- short names ---- */
 
-/* docker's rule: a name is short when its first component is no host
- * (no '.' or ':', not "localhost") or it has one component. */
-static bool is_short_name(const char *name)
+bool sc_registries_is_short_name(const char *name)
 {
   size_t first = strcspn(name, "/");
   if (name[first] == '\0')
@@ -469,10 +470,10 @@ static int resolve_short(const sc_registries_conf *conf, const char *name, json_
 /* ---- plans ---- */
 
 static void add_attempt(sc_pull_attempt **list, size_t *n, char *reference, bool insecure,
-                        bool mirror)
+                        bool mirror, const char *name)
 {
   *list = xrealloc(*list, (*n + 1) * sizeof **list);
-  (*list)[(*n)++] = (sc_pull_attempt){reference, insecure, mirror};
+  (*list)[(*n)++] = (sc_pull_attempt){reference, insecure, mirror, xstrdup(name)};
 }
 
 /* docker://NAME -> "HOST/REPO:TAG" or "HOST/REPO@DIGEST", normalized. */
@@ -489,11 +490,13 @@ static char *normalized(const char *name, bool *by_digest, sc_error *err)
   return out;
 }
 
-static int blocked(const sc_registries_entry *e, const char *ref, sc_error *err)
+/* what: the reference or the registry as the user named it. */
+static int blocked(const sc_registries_entry *e, const char *what, sc_error *err)
 {
   return sc_error_set(err, EACCES,
-                      "docker://%s: registry blocked by [[registry]] prefix \"%s\" in %s", ref,
-                      e->prefix, e->file);
+                      "%s: registry blocked by [[registry]] prefix \"%s\" in %s (blocked = true "
+                      "there forbids it)",
+                      what, e->prefix, e->file);
 }
 
 static bool mirror_serves(const sc_registries_entry *e, const sc_registries_mirror *m,
@@ -516,15 +519,18 @@ static int plan_candidate(const sc_registries_conf *conf, const char *name, sc_p
     return -1;
   const sc_registries_entry *e = sc_registries_conf_find(conf, ref);
   if (e == NULL) { /* as written, so that messages quote the user */
-    add_attempt(out, n, xasprintf("docker://%s", name), false, false);
+    add_attempt(out, n, xasprintf("docker://%s", name), false, false, ref);
     return 0;
   }
-  if (e->blocked)
-    return blocked(e, ref, err);
-  for (size_t i = 0; i < e->n_mirrors && !is_wildcard(e->prefix); i++)
+  if (e->blocked) {
+    _cleanup_free_ char *what = xasprintf("docker://%s", ref);
+    return blocked(e, what, err);
+  }
+  for (size_t i = 0; i < e->n_mirrors; i++)
     if (mirror_serves(e, &e->mirrors[i], by_digest))
-      add_attempt(out, n, rewrite(e, e->mirrors[i].location, ref), e->mirrors[i].insecure, true);
-  add_attempt(out, n, rewrite(e, e->location, ref), e->insecure, false);
+      add_attempt(out, n, rewrite(e, e->mirrors[i].location, ref), e->mirrors[i].insecure, true,
+                  ref);
+  add_attempt(out, n, rewrite(e, e->location, ref), e->insecure, false, ref);
   return 0;
 }
 
@@ -538,8 +544,8 @@ int sc_registries_pull_plan(const sc_registries_conf *conf, const char *referenc
                         reference);
   const char *name = reference + strlen("docker://");
   json_t *candidates = json_array();
-  int rc = is_short_name(name) ? resolve_short(conf, name, candidates, err)
-                               : json_array_append_new(candidates, json_string(name));
+  int rc = sc_registries_is_short_name(name) ? resolve_short(conf, name, candidates, err)
+                                             : json_array_append_new(candidates, json_string(name));
   size_t i;
   json_t *c;
   json_array_foreach(candidates, i, c)
@@ -558,8 +564,10 @@ int sc_registries_pull_plan(const sc_registries_conf *conf, const char *referenc
 
 void sc_pull_attempts_free(sc_pull_attempt *attempts, size_t n)
 {
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     free(attempts[i].reference);
+    free(attempts[i].name);
+  }
   free(attempts);
 }
 
@@ -576,9 +584,19 @@ int sc_registries_push_target(const sc_registries_conf *conf, const char *refere
   if (ref == NULL)
     return -1;
   const sc_registries_entry *e = sc_registries_conf_find(conf, ref);
-  if (e && e->blocked)
-    return blocked(e, ref, err);
+  if (e && e->blocked) {
+    _cleanup_free_ char *what = xasprintf("docker://%s", ref);
+    return blocked(e, what, err);
+  }
   *insecure = e && e->insecure;
   *out = e ? rewrite(e, e->location, ref) : xstrdup(reference);
   return 0;
+}
+
+int sc_registries_host_target(const sc_registries_conf *conf, const char *host, bool *insecure,
+                              sc_error *err)
+{
+  const sc_registries_entry *e = sc_registries_conf_find(conf, host);
+  *insecure = e && e->insecure;
+  return e && e->blocked ? blocked(e, host, err) : 0;
 }

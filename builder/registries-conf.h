@@ -72,7 +72,15 @@ typedef struct sc_pull_attempt {
   char *reference;
   bool insecure; /* plain http or unverified TLS allowed (insecure = true) */
   bool mirror;   /* a [[registry.mirror]], not the image's own registry */
+  /* The image's name this place serves, "HOST/REPO:TAG|@DIGEST": a short
+   * name qualified (the logical name, before any mirror or location). */
+  char *name;
 } sc_pull_attempt;
+
+/* docker's rule for a name without its transport (NAME[:TAG|@DIGEST]): it
+ * is short when its first component is no host (no '.' or ':', not
+ * "localhost") or it has one component. */
+bool sc_registries_is_short_name(const char *name);
 
 /* Where to pull reference (docker://NAME) from, in order: a short NAME
  * (no host) resolved by [aliases], then unqualified-search-registries (an
@@ -89,5 +97,12 @@ void sc_pull_attempts_free(sc_pull_attempt *attempts, size_t n);
  * blocked. */
 int sc_registries_push_target(const sc_registries_conf *conf, const char *reference, char **out,
                               bool *insecure, sc_error *err);
+
+/* Whether the registry HOST[:PORT] itself may be talked to (login), as
+ * containers/image decides it: by the [[registry]] whose prefix matches
+ * HOST (no location rewrite); *insecure from it.  An error naming the file
+ * and the entry when it is blocked. */
+int sc_registries_host_target(const sc_registries_conf *conf, const char *host, bool *insecure,
+                              sc_error *err);
 
 #endif

@@ -313,6 +313,15 @@ char *sc_fd_path(int fd)
   return xstrdup(target);
 }
 
+bool sc_file_equals_at(int dirfd, const char *path, const void *data, size_t len)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t got = 0;
+  if (sc_read_file_at_max(dirfd, path, len, &text, &got, NULL) < 0)
+    return false;
+  return got == len && (len == 0 || memcmp(text, data, len) == 0);
+}
+
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,
                      sc_error *err)
 {

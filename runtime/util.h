@@ -98,6 +98,8 @@ int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc
 /* The same, refusing a file of more than max bytes without reading it. */
 int sc_read_file_at_max(int dirfd, const char *path, size_t max, char **out, size_t *out_len,
                         sc_error *err);
+/* Whether path is a regular file holding exactly these bytes. */
+bool sc_file_equals_at(int dirfd, const char *path, const void *data, size_t len);
 /* Write data to path atomically: temp file in the same directory, fsync,
  * rename over path, fsync the directory. */
 int sc_write_file_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode,

@@ -8,7 +8,7 @@ packages=(
   # build
   build-essential cmake pkg-config
   libarchive-dev libjansson-dev libssl-dev libostree-dev libcurl4-openssl-dev
-  libglib2.0-dev libcmocka-dev libdeflate-dev libisal-dev
+  libglib2.0-dev libcmocka-dev libdeflate-dev libisal-dev libzstd-dev
   libgpgme-dev libyaml-dev gnupg libsodium-dev
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
@@ -19,6 +19,8 @@ packages=(
   debootstrap
   # tests: the --json documents against docs/schemas (tests/cli/check-schema.py)
   python3-jsonschema
+  # tests: the zsh completion script run by zsh's completion system (t0131)
+  zsh
   # tests: atomic's own code, where SC_ATOMIC_SRC names a checkout of it
   # (tests/atomic/README.md, t0440-atomic-interop)
   python3-gi gir1.2-ostree-1.0 python3-selinux python3-yaml
@@ -26,6 +28,8 @@ packages=(
   hyperfine pigz zstd
   # checks in the suite: format (clang-format) and abi (abidiff, abidw)
   clang-format abigail-tools
+  # tests: sc-build(1) renders without a warning (t0135-help)
+  groff-base man-db
 )
 
 # Not installed, but downloaded by the examples' make-rootfs.sh scripts

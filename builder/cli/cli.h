@@ -23,13 +23,31 @@ typedef struct sc_cli {
 
 typedef int (*sc_command_fn)(sc_cli *cli, int argc, char **argv);
 
-/* A command's options exactly as its parser reads them (sc_cli_getopt):
- * the parser, `sc-build completion` and its test all read this one table,
- * so completion cannot drift from what is parsed. */
-struct option;
+/* One option of a command, declared once: the parser (sc_cli_getopt
+ * derives getopt_long's table from it), --help, the SYNOPSIS of
+ * sc-build(1) (`sc-build help --man`) and `sc-build completion` all read
+ * it, so none of them can drift from what is parsed. */
+typedef struct sc_cli_option {
+  const char *name;    /* the long name, without "--" */
+  int has_arg;         /* getopt.h's no_argument, required_argument, optional_argument */
+  int val;             /* what sc_cli_getopt returns; a letter of shortopts is -LETTER too */
+  const char *metavar; /* the value's name in help ("DIR"); NULL without a value */
+  const char *help;    /* one line for --help; every option has one (t0135) */
+} sc_cli_option;
+#define SC_CLI_OPTIONS_END                                                                         \
+  {                                                                                                \
+    NULL, 0, 0, NULL, NULL                                                                         \
+  }
+
+/* A command's interface: its options exactly as its parser reads them,
+ * and what its --help says besides them. */
 typedef struct sc_cli_options {
-  const struct option *longopts; /* ends with a NULL name */
-  const char *shortopts;         /* getopt's, without a leading '+' */
+  const sc_cli_option *options; /* ends with SC_CLI_OPTIONS_END */
+  const char *shortopts;        /* getopt's, without a leading '+' */
+  /* What follows "sc-build CMD [OPTION]..." in the usage: one form a
+   * line ("DIR\n--list"); "" when it takes no operand. */
+  const char *operands;
+  const char *about; /* prose after the usage line: what it does, notes */
 } sc_cli_options;
 
 /* One per command: main.c's command table, in `sc-build --help` order,
@@ -65,15 +83,15 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv);
 int sc_cmd_login(sc_cli *cli, int argc, char **argv);
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
 int sc_cmd_completion(sc_cli *cli, int argc, char **argv);
+int sc_cmd_help(sc_cli *cli, int argc, char **argv);
 
-/* Each command's option table, exported by its cmd-NAME.c (update's,
- * rollback's and uninstall's by install-args.c). */
+/* Each command's option table, exported by its cmd-NAME.c. */
 extern const sc_cli_options sc_cmd_init_options, sc_cmd_validate_options, sc_cmd_build_options,
     sc_cmd_inspect_options, sc_cmd_sbom_options, sc_cmd_import_options, sc_cmd_install_options,
     sc_cmd_update_options, sc_cmd_rollback_options, sc_cmd_uninstall_options, sc_cmd_list_options,
     sc_cmd_test_options, sc_cmd_run_options, sc_cmd_images_options, sc_cmd_rmi_options,
     sc_cmd_prune_options, sc_cmd_push_options, sc_cmd_login_options, sc_cmd_logout_options,
-    sc_cmd_completion_options;
+    sc_cmd_completion_options, sc_cmd_help_options;
 
 /* Turn SIGINT/SIGTERM/SIGHUP/SIGPIPE into a flag that long operations poll
  * (signals.c). */
@@ -88,19 +106,15 @@ void sc_cli_interrupt(void);
 #define SC_OPT_QUIET 0x1002
 #define SC_OPT_VERBOSE 0x1003
 #define SC_OPT_HELP 'h'
+/* --help lists them apart, last (help.c). */
 #define SC_CLI_GLOBAL_OPTIONS                                                                      \
-  {"json", no_argument, NULL, SC_OPT_JSON}, {"quiet", no_argument, NULL, 'q'},                     \
-      {"verbose", no_argument, NULL, 'v'},                                                         \
+  {"json", no_argument, SC_OPT_JSON, NULL, "print one JSON document on stdout"},                   \
+      {"quiet", no_argument, 'q', NULL, "print errors only"},                                      \
+      {"verbose", no_argument, 'v', NULL, "more detail"},                                          \
   {                                                                                                \
-    "help", no_argument, NULL, 'h'                                                                 \
+    "help", no_argument, 'h', NULL, "show this help"                                               \
   }
 #define SC_CLI_GLOBAL_SHORT "qvh"
-/* Their lines in a command's --help. */
-#define SC_CLI_GLOBAL_HELP                                                                         \
-  "      --json           print one JSON document on stdout\n"                                     \
-  "  -q, --quiet          print errors only\n"                                                     \
-  "  -v, --verbose        more detail\n"                                                           \
-  "  -h, --help           show this help\n"
 bool sc_cli_global_option(sc_cli *cli, int opt);
 /* Recompute color/progress after options are parsed. */
 void sc_cli_finish_options(sc_cli *cli);
@@ -112,8 +126,24 @@ void sc_cli_finish_options(sc_cli *cli);
  * ("did you mean '--from'?").  Every mistake, a missing value too, is '?'
  * with err set (SC_E_USAGE, naming the option and where to read the
  * usage); the command prints it (sc_cli_fail_clear). */
-int sc_cli_getopt(const char *command, int argc, char **argv, const char *shortopts,
-                  const struct option *options, sc_error *err);
+int sc_cli_getopt(const char *command, int argc, char **argv, const sc_cli_options *options,
+                  sc_error *err);
+
+/* A command's --help, made from its table (help.c): the usage lines, the
+ * about text, then its options with their values and descriptions, the
+ * command's own first, then the shared registry options, the global
+ * options last.
+ * command NULL: sc-build's own options and its commands. */
+void sc_cli_print_help(FILE *out, const char *command, const sc_cli_options *o);
+/* The letter of o's short form in shortopts, or 0 (run's -v is --volume:
+ * the letter stands for the option that takes a value as it does). */
+char sc_cli_option_short(const sc_cli_options *options, const sc_cli_option *o);
+/* The troff SYNOPSIS of sc-build(1), every command's line from its table
+ * (`sc-build help --man`; t0135 holds the man page to it). */
+void sc_cli_print_man_synopsis(FILE *out);
+/* "unknown command 'biuld'; did you mean 'build'?" (exit 2), for
+ * sc-build itself and `sc-build help CMD`. */
+int sc_cli_unknown_command(sc_cli *cli, const char *name);
 
 /* Print an error once: "FILE:LINE:COL: error: msg" or "sc-build: error: msg",
  * or a JSON document {"ok": false, "error": {...}} with --json.  Returns the

@@ -16,63 +16,10 @@
 #include "registry-args.h"
 #include "sbom.h"
 #include "pgzip.h"
+#include "pzstd.h"
 #include "platform.h"
 #include "util.h"
 #include "validate.h"
-
-static const char build_usage[] =
-    "usage: sc-build build [DIR] [-o DEST] [--format oci|oci-archive|docker-archive]\n"
-    "       sc-build build [DIR] --format ostree --repo REPO [--ostree-mode MODE]\n"
-    "                      [--tag NAME:TAG] [--label K=V]... [--annotation K=V]...\n"
-    "                      [--from IMAGE] [--arch ARCH] [--os OS] [--variant V]\n"
-    "                      [--platform OS/ARCH[/VARIANT]] [--force-platform]\n"
-    "                      [--compression gzip|zstd] [--compression-level N]\n"
-    "                      [--threads N] [--no-cache] [--allow-special]\n"
-    "                      [--set K=V]...\n"
-    "\n"
-    "Validate the project in DIR (default: the current directory) and build its\n"
-    "image: a layer with rootfs/ at /, then a small one with the project files at\n"
-    "/exports/ (an unchanged rootfs/ reuses its layer: see --no-cache).\n"
-    "The build is reproducible: set SOURCE_DATE_EPOCH to date it (default 1970).\n"
-    "\n"
-    "  -o, --output DEST    where to write (default NAME.oci, NAME.oci.tar or\n"
-    "                       NAME.docker.tar); an existing layout gets the new tag\n"
-    "  -f, --format F       oci (default), oci-archive, docker-archive or ostree\n"
-    "      --repo REPO      with --format ostree: the OSTree repository (made if missing)\n"
-    "      --ostree-mode M  bare, bare-user or archive, for a new repository\n"
-    "  -t, --tag NAME:TAG   the image's ref name (default NAME:TAG of sc-build.json)\n"
-    "  -l, --label K=V      add an image label (repeatable; wins over sc-build.json)\n"
-    "      --annotation K=V add a manifest annotation (repeatable)\n"
-    "      --from IMAGE     put the layer on top of a base image: oci:, oci-archive:,\n"
-    "                       docker-archive:, dir:, docker:// or ostree: (default:\n"
-    "                       \"from\" of sc-build.json)\n"
-    "      --policy FILE    the signature policy a docker:// base must satisfy\n"
-    "                       (containers-policy.json; see sc-build push --help)\n"
-    "      --registries.d DIR  where its signatures are (containers-registries.d)\n"
-    "      --arch ARCH      the image architecture, normalised (x86_64 is amd64, arm/v7\n"
-    "                       is arm v7; default: the base's, else the host's)\n"
-    "      --os OS          the image OS (default: the base's, else linux)\n"
-    "      --variant V      the architecture variant (v7, ...)\n"
-    "      --platform P     OS/ARCH[/VARIANT] at once; several, comma-separated\n"
-    "                       (linux/amd64,linux/arm64), build an image index with one\n"
-    "                       image per platform (default: \"platforms\" of sc-build.json)\n"
-    "      --force-platform build for a platform other than the base's\n"
-    "      --sbom           attach each image's SPDX SBOM (sc-build sbom) to it in the\n"
-    "                       layout, as an OCI 1.1 artifact (--format oci)\n"
-    "      --compression C  gzip (default) or zstd\n"
-    "      --compression-level N  gzip 1-12 (default 1), zstd 1-19 (default 3); the\n"
-    "                       digest depends on it\n"
-    "      --threads N      compression threads (default: one per CPU); the digest\n"
-    "                       does not depend on it\n"
-    "      --no-cache       build the rootfs layer even when rootfs/ is unchanged\n"
-    "      --allow-special  store device nodes and FIFOs of rootfs (sockets are skipped)\n"
-    "      --set K=V        a value an install would give, for validation (repeatable)\n"
-    "      --digestfile F   write the manifest digest to F (a docker-archive's: the one\n"
-    "                       skopeo and podman compute for it)\n"
-    "      --json           print one JSON document on stdout\n"
-    "  -q, --quiet          print errors only\n"
-    "  -v, --verbose        more detail\n"
-    "  -h, --help           show this help\n\n" SC_CLI_REGISTRY_HELP;
 
 enum {
   OPT_FROM = 0x2001,
@@ -116,6 +63,7 @@ typedef struct build_args {
   const char *from_source;
   sc_pull_result pulled;
   char *resolved_from;   /* an archive's, dir:'s or ostree:'s base in the cache */
+  char *pulled_name;     /* build.from_name of a pulled base: docker://NAME it was pulled by */
   char *layer_cache_dir; /* build.layer_cache_dir: sc_cli_cache_path("layers") */
   sc_tree_stamp stamp;   /* build.rootfs_stamp, from validation's walk */
   sc_cli_progress bars;
@@ -306,51 +254,84 @@ static int parse_option(sc_cli *cli, build_args *a, int opt, char **argv)
 static int check_compression_level(sc_cli *cli, const sc_build_options *b)
 {
   bool gzip = b->compression == SC_COMPRESSION_GZIP;
-  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_ZSTD_MAX_LEVEL;
+  int max = gzip ? SC_PGZIP_MAX_LEVEL : SC_PZSTD_MAX_LEVEL;
   if (b->compression_level <= max)
     return 0;
   return sc_cli_usage_error(cli, "build",
                             "--compression-level %d: %s levels go from 1 to %d (with "
                             "--compression %s, from 1 to %d)",
                             b->compression_level, gzip ? "gzip" : "zstd", max,
-                            gzip ? "zstd" : "gzip", gzip ? SC_ZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
+                            gzip ? "zstd" : "gzip", gzip ? SC_PZSTD_MAX_LEVEL : SC_PGZIP_MAX_LEVEL);
 }
 
-static const struct option build_options[] = {
-    {"output", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, 'f'},
-    {"tag", required_argument, NULL, 't'},
-    {"label", required_argument, NULL, 'l'},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"arch", required_argument, NULL, OPT_ARCH},
-    {"os", required_argument, NULL, OPT_OS},
-    {"variant", required_argument, NULL, OPT_VARIANT},
-    {"platform", required_argument, NULL, OPT_PLATFORM},
-    {"force-platform", no_argument, NULL, OPT_FORCE_PLATFORM},
-    {"sbom", no_argument, NULL, OPT_SBOM},
-    {"annotation", required_argument, NULL, OPT_ANNOTATION},
-    {"allow-special", no_argument, NULL, OPT_ALLOW_SPECIAL},
-    {"set", required_argument, NULL, OPT_SET},
-    {"compression", required_argument, NULL, OPT_COMPRESSION},
-    {"compression-level", required_argument, NULL, OPT_COMPRESSION_LEVEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"no-cache", no_argument, NULL, OPT_NO_CACHE},
-    {"repo", required_argument, NULL, OPT_REPO},
-    {"ostree-mode", required_argument, NULL, OPT_OSTREE_MODE},
-    {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
+static const sc_cli_option build_options[] = {
+    {"output", required_argument, 'o', "DEST",
+     "where to write (default NAME.oci, NAME.oci.tar or NAME.docker.tar); an existing layout "
+     "gets the new tag"},
+    {"format", required_argument, 'f', "FORMAT",
+     "oci (default), oci-archive, docker-archive or ostree"},
+    {"tag", required_argument, 't', "NAME:TAG",
+     "the image's ref name (default NAME:TAG of sc-build.json)"},
+    {"label", required_argument, 'l', "K=V",
+     "add an image label (repeatable; wins over sc-build.json)"},
+    {"from", required_argument, OPT_FROM, "IMAGE",
+     "put the layer on top of a base image: oci:, oci-archive:, docker-archive:, dir:, "
+     "docker:// or ostree: (default: \"from\" of sc-build.json)"},
+    {"arch", required_argument, OPT_ARCH, "ARCH",
+     "the image architecture, normalised (x86_64 is amd64, arm/v7 is arm v7; default: the "
+     "base's, else the host's)"},
+    {"os", required_argument, OPT_OS, "OS", "the image OS (default: the base's, else linux)"},
+    {"variant", required_argument, OPT_VARIANT, "V", "the architecture variant (v7, ...)"},
+    {"platform", required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
+     "the platform at once; several, comma-separated (linux/amd64,linux/arm64), build an image "
+     "index with one image per platform (default: \"platforms\" of sc-build.json)"},
+    {"force-platform", no_argument, OPT_FORCE_PLATFORM, NULL,
+     "build for a platform other than the base's"},
+    {"sbom", no_argument, OPT_SBOM, NULL,
+     "attach each image's SPDX SBOM (sc-build sbom) to it in the layout, as an OCI 1.1 "
+     "artifact (--format oci)"},
+    {"annotation", required_argument, OPT_ANNOTATION, "K=V",
+     "add a manifest annotation (repeatable)"},
+    {"allow-special", no_argument, OPT_ALLOW_SPECIAL, NULL,
+     "store device nodes and FIFOs of rootfs (sockets are skipped)"},
+    {"set", required_argument, OPT_SET, "K=V",
+     "a value an install would give, for validation (repeatable)"},
+    {"compression", required_argument, OPT_COMPRESSION, "C", "gzip (default) or zstd"},
+    {"compression-level", required_argument, OPT_COMPRESSION_LEVEL, "N",
+     "gzip 1-12 (default 1), zstd 1-19 (default 3); the digest depends on it"},
+    {"threads", required_argument, OPT_THREADS, "N",
+     "compression threads (default: one per CPU); the digest does not depend on it"},
+    {"no-cache", no_argument, OPT_NO_CACHE, NULL,
+     "build the rootfs layer even when rootfs/ is unchanged"},
+    {"repo", required_argument, OPT_REPO, "REPO",
+     "with --format ostree: the OSTree repository (made if missing)"},
+    {"ostree-mode", required_argument, OPT_OSTREE_MODE, "MODE",
+     "bare, bare-user or archive, for a new repository"},
+    {"digestfile", required_argument, OPT_DIGESTFILE, "FILE",
+     "write the manifest digest to FILE (a docker-archive's: the one skopeo and podman "
+     "compute for it)"},
     SC_CLI_REGISTRY_OPTIONS,
     SC_CLI_GLOBAL_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_build_options = {build_options, "o:f:t:l:" SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_build_options = {
+    .options = build_options,
+    .shortopts = "o:f:t:l:" SC_CLI_GLOBAL_SHORT,
+    .operands = "[DIR]",
+    .about = "Validate the project in DIR (default: the current directory) and build its\n"
+             "image: a layer with rootfs/ at /, then a small one with the project files at\n"
+             "/exports/ (an unchanged rootfs/ reuses its layer: see --no-cache).\n"
+             "The build is reproducible: set SOURCE_DATE_EPOCH to date it (default 1970).\n"
+             "A docker:// base (--from) must satisfy the signature policy of --policy and\n"
+             "--registries.d (see sc-build push --help).\n",
+};
 
 static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *help)
 {
 
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("build", argc, argv, sc_cmd_build_options.shortopts,
-                              sc_cmd_build_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("build", argc, argv, &sc_cmd_build_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
@@ -679,6 +660,10 @@ static int pull_base(sc_cli *cli, build_args *a, sc_error *err)
   if (sc_pull(a->build.from, &a->pull, &a->pulled, err) < 0)
     return sc_error_prefix(err, "base image");
   a->build.from = a->pulled.oci_reference;
+  /* The annotation names the base as registries.conf resolved a short name. */
+  free(a->pulled_name);
+  a->pulled_name = xasprintf("docker://%s", a->pulled.name);
+  a->build.from_name = a->pulled_name;
   return 0;
 }
 
@@ -767,7 +752,7 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   bool help = false;
   int rc = parse_args(cli, &a, argc, argv, &help);
   if (rc == 0 && help)
-    fputs(build_usage, stdout);
+    sc_cli_print_help(stdout, "build", &sc_cmd_build_options);
   else if (rc == 0) {
     a.layer_cache_dir = sc_cli_cache_path("layers");
     a.build.layer_cache_dir = a.layer_cache_dir;
@@ -783,6 +768,7 @@ int sc_cmd_build(sc_cli *cli, int argc, char **argv)
   sc_cli_progress_clear(&a.bars);
   sc_pull_result_clear(&a.pulled);
   free(a.resolved_from);
+  free(a.pulled_name);
   free(a.layer_cache_dir);
   json_decref(a.sboms);
   sc_tree_stamp_clear(&a.stamp);

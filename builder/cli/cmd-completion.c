@@ -7,20 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: sc-build completion bash|zsh\n\n"
-    "Print a completion script for bash or zsh, made from the option tables the\n"
-    "parser reads: the commands, their options, which options take a value, and\n"
-    "files or directories where the value is a path.  Load it with\n"
-    "  source <(sc-build completion bash)\n"
-    "or install it as share/bash-completion/completions/sc-build or\n"
-    "share/zsh/site-functions/_sc-build (the CMake install does).\n\n" SC_CLI_GLOBAL_HELP;
+#include "util.h"
 
-static const struct option completion_options[] = {
+static const sc_cli_option completion_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_completion_options = {completion_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_completion_options = {
+    .options = completion_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "bash|zsh",
+    .about = "Print a completion script for bash or zsh, made from the option tables the\n"
+             "parser reads: the commands, their options, which options take a value, and\n"
+             "files or directories where the value is a path.  Load it with\n"
+             "  source <(sc-build completion bash)\n"
+             "  source <(sc-build completion zsh)    (zsh, after compinit)\n"
+             "or install it as share/bash-completion/completions/sc-build or\n"
+             "share/zsh/site-functions/_sc-build (the CMake install does).\n",
+};
 
 /* What an option's value is, by the option's long name: the tables say
  * whether there is a value, not what it is.  A name missing here takes
@@ -67,28 +71,35 @@ static const value_hint *hint_for(const char *option)
   return &value_hints[sizeof value_hints / sizeof value_hints[0] - 1];
 }
 
-/* The long option a short one that takes a value stands for (the same
- * val, a value too: run's -v is --volume, not the global --verbose), or
- * NULL. */
-static const struct option *long_of_short(const sc_cli_options *o, char c)
+/* The long option a short one that takes a value stands for (run's -v is
+ * --volume, not the global --verbose), or NULL. */
+static const sc_cli_option *long_of_short(const sc_cli_options *o, char c)
 {
-  for (const struct option *l = o->longopts; l->name; l++)
-    if (l->val == c && l->has_arg != no_argument)
+  for (const sc_cli_option *l = o->options; l->name; l++)
+    if (sc_cli_option_short(o, l) == c && l->has_arg != no_argument)
       return l;
   return NULL;
 }
 
-/* Operands: `completion` takes a shell name, the others paths. */
-static const char *operand_words(const char *command)
+/* The words a command's operands are: `completion` takes a shell name,
+ * `help` a command name, the others paths (NULL). */
+static char *operand_words(const char *command)
 {
-  return strcmp(command, "completion") == 0 ? "bash zsh" : NULL;
+  if (strcmp(command, "completion") == 0)
+    return xstrdup("bash zsh");
+  if (strcmp(command, "help") != 0)
+    return NULL;
+  sc_buf words = SC_BUF_INIT;
+  for (const sc_cli_command *c = sc_cli_commands(); c->name; c++)
+    sc_buf_printf(&words, "%s%s", words.len ? " " : "", c->name);
+  return sc_buf_steal(&words);
 }
 
 /* "--a --b -x -y" */
 static void bash_option_words(FILE *out, const sc_cli_options *o)
 {
   const char *sep = "";
-  for (const struct option *l = o->longopts; l->name; l++, sep = " ")
+  for (const sc_cli_option *l = o->options; l->name; l++, sep = " ")
     fprintf(out, "%s--%s", sep, l->name);
   for (const char *s = o->shortopts; *s; s++)
     if (*s != ':' && *s != '+')
@@ -108,7 +119,7 @@ static void bash_value_case(FILE *out, const char *pattern, const value_hint *h)
  * value is; optional values (--tls-verify=false) come only after '='. */
 static void bash_value_cases(FILE *out, const sc_cli_options *o)
 {
-  for (const struct option *l = o->longopts; l->name; l++) {
+  for (const sc_cli_option *l = o->options; l->name; l++) {
     if (l->has_arg == no_argument)
       continue;
     char pattern[128];
@@ -121,7 +132,7 @@ static void bash_value_cases(FILE *out, const sc_cli_options *o)
   for (const char *s = o->shortopts; *s; s++) {
     if (s[1] != ':' || *s == ':')
       continue;
-    const struct option *l = long_of_short(o, *s);
+    const sc_cli_option *l = long_of_short(o, *s);
     char pattern[4] = {'-', *s, '\0', '\0'};
     bash_value_case(out, pattern, l ? hint_for(l->name) : &value_hints[0]);
   }
@@ -187,7 +198,7 @@ static void print_bash(FILE *out)
         "_sc_build_command() {\n  case $1 in\n",
         out);
   for (const sc_cli_command *c = commands; c->name; c++) {
-    const char *operands = operand_words(c->name);
+    _cleanup_free_ char *operands = operand_words(c->name);
     fprintf(out, "  %s)\n    opts='", c->name);
     bash_option_words(out, c->options);
     fprintf(out, "'\n    operands='%s'\n    case $2 in\n", operands ? operands : "");
@@ -234,7 +245,7 @@ static void zsh_action(FILE *out, const value_hint *h)
  * --name=-::value:ACTION (optional, after '=' only), -c+:value:ACTION. */
 static void zsh_specs(FILE *out, const sc_cli_options *o)
 {
-  for (const struct option *l = o->longopts; l->name; l++) {
+  for (const sc_cli_option *l = o->options; l->name; l++) {
     fprintf(out, " \\\n        '--%s", l->name);
     if (l->has_arg != no_argument) {
       fputs(l->has_arg == optional_argument ? "=-::value:" : "=:value:", out);
@@ -247,7 +258,7 @@ static void zsh_specs(FILE *out, const sc_cli_options *o)
       continue;
     fprintf(out, " \\\n        '-%c", *s);
     if (s[1] == ':') {
-      const struct option *l = long_of_short(o, *s);
+      const sc_cli_option *l = long_of_short(o, *s);
       fputs("+:value:", out);
       zsh_action(out, l ? hint_for(l->name) : &value_hints[0]);
     }
@@ -282,24 +293,35 @@ static void print_zsh(FILE *out)
         "    case $line[1] in\n",
         out);
   for (const sc_cli_command *c = commands; c->name; c++) {
-    const char *operands = operand_words(c->name);
+    _cleanup_free_ char *operands = operand_words(c->name);
     fprintf(out, "    %s)\n      _arguments", c->name);
     zsh_specs(out, c->options);
-    fprintf(out, " \\\n        '*:argument:%s' && ret=0 ;;\n", operands ? "(bash zsh)" : "_files");
+    if (operands)
+      fprintf(out, " \\\n        '*:argument:(%s)' && ret=0 ;;\n", operands);
+    else
+      fputs(" \\\n        '*:argument:_files' && ret=0 ;;\n", out);
   }
-  fputs("    esac ;;\n  esac\n  return ret\n}\n\n_sc_build \"$@\"\n", out);
+  /* Autoloaded from $fpath as _sc-build, the file is the function's body:
+   * complete.  Sourced after compinit (no completion is running then):
+   * only register the function. */
+  fputs("    esac ;;\n  esac\n  return ret\n}\n\n"
+        "if [[ $funcstack[1] == _sc-build ]]; then\n"
+        "  _sc_build \"$@\"\n"
+        "else\n"
+        "  compdef _sc_build sc-build\n"
+        "fi\n",
+        out);
 }
 
 int sc_cmd_completion(sc_cli *cli, int argc, char **argv)
 {
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("completion", argc, argv, sc_cmd_completion_options.shortopts,
-                              sc_cmd_completion_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("completion", argc, argv, &sc_cmd_completion_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "completion", &sc_cmd_completion_options);
       return SC_EXIT_OK;
     }
     sc_cli_global_option(cli, opt);

@@ -6,15 +6,6 @@
 #include "store-args.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build images [--layout LAYOUT]... [--repo REPO]... [--cache] [--root ROOT] "
-    "[--json]\n\n"
-    "List the images of OCI layouts (--layout), OSTree repositories (--repo) and sc-build's\n"
-    "cache (--cache): name, tag, digest, size, created, and the containers installed under\n"
-    "ROOT (default /) that use each. Without a store option: the cache, and atomic's\n"
-    "repository ROOT/ostree/repo when it exists.\n"
-    "\n" SC_CLI_GLOBAL_HELP;
-
 static void format_size(int64_t bytes, char out[16])
 {
   const char *units[] = {"B", "kB", "MB", "GB", "TB"};
@@ -76,23 +67,31 @@ static int list_images(sc_cli *cli, sc_store_args *a, sc_error *err)
   return r;
 }
 
-static const struct option images_options[] = {
-    SC_CLI_GLOBAL_OPTIONS, SC_STORE_OPTIONS, {NULL, 0, NULL, 0}};
-const sc_cli_options sc_cmd_images_options = {images_options, SC_CLI_GLOBAL_SHORT};
+static const sc_cli_option images_options[] = {SC_CLI_GLOBAL_OPTIONS, SC_STORE_OPTIONS,
+                                               SC_CLI_OPTIONS_END};
+const sc_cli_options sc_cmd_images_options = {
+    .options = images_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "",
+    .about =
+        "List the images of OCI layouts (--layout), OSTree repositories (--repo) and sc-build's\n"
+        "cache (--cache): name, tag, digest, size, created, and the containers installed under\n"
+        "ROOT (default /) that use each. Without a store option: the cache, and atomic's\n"
+        "repository ROOT/ostree/repo when it exists.\n",
+};
 
 int sc_cmd_images(sc_cli *cli, int argc, char **argv)
 {
   sc_store_args a = {0};
   sc_error err = SC_ERROR_INIT;
   int opt, rc = SC_EXIT_OK;
-  while ((opt = sc_cli_getopt("images", argc, argv, sc_cmd_images_options.shortopts,
-                              sc_cmd_images_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("images", argc, argv, &sc_cmd_images_options, &err)) != -1) {
     if (opt == '?') {
       sc_store_args_clear(&a);
       return sc_cli_fail_clear(cli, &err);
     }
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "images", &sc_cmd_images_options);
       sc_store_args_clear(&a);
       return SC_EXIT_OK;
     }

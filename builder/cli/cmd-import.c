@@ -8,17 +8,7 @@
 #include "cli.h"
 #include "image-source.h"
 #include "ostree-import.h"
-
-static const char usage[] =
-    "usage: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode bare|bare-user|archive]\n"
-    "                       [--json]\n\n"
-    "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:) into the OSTree repository\n"
-    "REPO as skopeo's ostree: transport does, creating REPO when missing (mode: bare as\n"
-    "root, bare-user otherwise).\n"
-    "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
-    "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
-    "install it from: ostree:NAME:TAG@REPO.\n"
-    "\n" SC_CLI_GLOBAL_HELP;
+#include "registry-args.h"
 
 enum { OPT_REPO = 0x1200, OPT_TAG, OPT_MODE };
 
@@ -47,18 +37,14 @@ static void print_result(sc_cli *cli, const sc_ostree_import_result *result)
   printf("%s\n", result->reference);
 }
 
-static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
-                      const sc_ostree_import_options *options)
+static int run_import(sc_cli *cli, sc_cli_registry_args *reg, const char *image_ref,
+                      const char *repo, const sc_ostree_import_options *options)
 {
   sc_error err = SC_ERROR_INIT;
   sc_image *image = NULL;
   sc_ostree_import_result result = {0};
   int rc = SC_EXIT_OK;
-  _cleanup_free_ char *bases = sc_cli_cache_path("bases");
-  sc_pull_options pull = {
-      .registry.tls_verify = true, .cache_dir = bases, .tmpdir = sc_cli_tmpdir()};
-  sc_image_source_options source = {.pull = &pull, .tmpdir = sc_cli_tmpdir()};
-  if (sc_image_source_open(image_ref, &source, &image, &err) < 0 ||
+  if (sc_cli_open_image(cli, reg, image_ref, &image, &err) < 0 ||
       sc_ostree_import(image, repo, options, &result, &err) < 0)
     rc = sc_cli_fail(cli, &err);
   else if (cli->json)
@@ -71,30 +57,49 @@ static int run_import(sc_cli *cli, const char *image_ref, const char *repo,
   return rc;
 }
 
-static const struct option import_longopts[] = {
+static const sc_cli_option import_table[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"repo", required_argument, NULL, OPT_REPO},
-    {"tag", required_argument, NULL, OPT_TAG},
-    {"mode", required_argument, NULL, OPT_MODE},
-    {NULL, 0, NULL, 0},
+    SC_CLI_REGISTRY_OPTIONS,
+    {"repo", required_argument, OPT_REPO, "REPO",
+     "the OSTree repository to import into, made when missing (required)"},
+    {"tag", required_argument, OPT_TAG, "NAME:TAG",
+     "the name to import under (default: the image's ref name)"},
+    {"mode", required_argument, OPT_MODE, "MODE",
+     "bare, bare-user or archive, for a new repository (default: bare as root, bare-user "
+     "otherwise)"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_import_options = {import_longopts, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_import_options = {
+    .options = import_table,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "IMAGE",
+    .about =
+        "Import IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker://) into the OSTree\n"
+        "repository REPO as skopeo's ostree: transport does, creating REPO when missing.\n"
+        "One branch per layer (ociimage/HEX), one for the config, and ociimage/ENCODED-NAME for\n"
+        "the image, named NAME:TAG (default: the image's ref name).  Prints the reference to\n"
+        "install it from: ostree:NAME:TAG@REPO.  A docker:// IMAGE is pulled first, through\n"
+        "registries.conf as every pull (short names, mirrors).\n",
+};
 
 int sc_cmd_import(sc_cli *cli, int argc, char **argv)
 {
   sc_ostree_import_options import_options = {.interrupted = sc_cli_catch_interrupts()};
   const char *repo = NULL;
+  sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
   sc_error err = SC_ERROR_INIT;
-  int opt;
-  while ((opt = sc_cli_getopt("import", argc, argv, sc_cmd_import_options.shortopts,
-                              sc_cmd_import_options.longopts, &err)) != -1) {
+  int opt, taken;
+  while ((opt = sc_cli_getopt("import", argc, argv, &sc_cmd_import_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "import", &sc_cmd_import_options);
       return SC_EXIT_OK;
     }
-    if (opt == OPT_REPO) {
+    if ((taken = sc_cli_registry_option(cli, "import", &reg, opt, optarg)) != 0) {
+      if (taken != 1)
+        return taken;
+    } else if (opt == OPT_REPO) {
       repo = optarg;
     } else if (opt == OPT_TAG) {
       import_options.tag = optarg;
@@ -113,5 +118,7 @@ int sc_cmd_import(sc_cli *cli, int argc, char **argv)
     return sc_cli_usage_error(cli, "import", "import takes one IMAGE");
   if (repo == NULL)
     return sc_cli_usage_error(cli, "import", "--repo REPO is required");
-  return run_import(cli, argv[optind], repo, &import_options);
+  rc = run_import(cli, &reg, argv[optind], repo, &import_options);
+  sc_cli_registry_args_clear(&reg);
+  return rc;
 }

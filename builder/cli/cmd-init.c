@@ -10,22 +10,6 @@
 #include "project.h"
 #include "util.h"
 
-static const char init_usage[] =
-    "usage: sc-build init [--skeleton S] DIR\n"
-    "       sc-build init --list\n"
-    "\n"
-    "Create the project directory DIR from a skeleton: the four template files,\n"
-    "a rootfs/ with a small static service, and sc-build.json naming the image\n"
-    "after DIR.  DIR must not exist.\n"
-    "\n"
-    "  -s, --skeleton S  the skeleton to start from (default: the skeleton named\n"
-    "                    like DIR if there is one, else hello-world)\n"
-    "  -l, --list        list the skeletons and what they are\n"
-    "      --json        print one JSON document on stdout\n"
-    "  -q, --quiet       print errors only\n"
-    "  -v, --verbose     more detail\n"
-    "  -h, --help        show this help\n";
-
 static void print_skeletons(sc_cli *cli, const sc_skeleton_list *list)
 {
   if (cli->json) {
@@ -106,13 +90,22 @@ static void print_created(sc_cli *cli, const char *path, const char *skeleton, b
   printf("  sc-build validate %s\n  sc-build build %s\n", word, word);
 }
 
-static const struct option init_options[] = {
-    {"skeleton", required_argument, NULL, 's'},
-    {"list", no_argument, NULL, 'l'},
+static const sc_cli_option init_options[] = {
+    {"skeleton", required_argument, 's', "SKELETON",
+     "the skeleton to start from (default: the skeleton named like DIR if there is one, else "
+     "hello-world; --list names them)"},
+    {"list", no_argument, 'l', NULL, "list the skeletons and what they are"},
     SC_CLI_GLOBAL_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_init_options = {init_options, "s:l" SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_init_options = {
+    .options = init_options,
+    .shortopts = "s:l" SC_CLI_GLOBAL_SHORT,
+    .operands = "DIR\n--list",
+    .about = "Create the project directory DIR from a skeleton: the four template files,\n"
+             "a rootfs/ with a small static service, and sc-build.json naming the image\n"
+             "after DIR.  DIR must not exist.\n",
+};
 
 int sc_cmd_init(sc_cli *cli, int argc, char **argv)
 {
@@ -120,8 +113,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
   bool list = false;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("init", argc, argv, sc_cmd_init_options.shortopts,
-                              sc_cmd_init_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("init", argc, argv, &sc_cmd_init_options, &err)) != -1) {
     switch (opt) {
     case 's':
       skeleton = optarg;
@@ -130,7 +122,7 @@ int sc_cmd_init(sc_cli *cli, int argc, char **argv)
       list = true;
       break;
     case 'h':
-      fputs(init_usage, stdout);
+      sc_cli_print_help(stdout, "init", &sc_cmd_init_options);
       return SC_EXIT_OK;
     case '?':
       return sc_cli_fail_clear(cli, &err);

@@ -12,18 +12,6 @@
 #include "referrer.h"
 #include "util.h"
 
-static const char inspect_usage[] =
-    "usage: sc-build inspect IMAGE\n"
-    "\n"
-    "Show an image: reference, manifest digest, creation time, platform, labels,\n"
-    "layers, size, and which of the four /exports/ files it has.  IMAGE is\n"
-    "oci:PATH[:REF|@DIGEST], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG|:@N],\n"
-    "dir:PATH, ostree:NAME[:TAG][@REPO], the path of an OCI layout directory, or\n"
-    "docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache (--creds USER[:PASS],\n"
-    "--tls-verify=false and --cert-dir DIR as for push).\n"
-    "\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 static const char *string_or(const json_t *doc, const char *key, const char *fallback)
 {
   const char *s = json_string_value(json_object_get(doc, key));
@@ -134,12 +122,22 @@ static void show_registry_referrers(sc_cli *cli, sc_cli_registry_args *reg, cons
   sc_error_clear(&err);
 }
 
-static const struct option inspect_options[] = {
+static const sc_cli_option inspect_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_inspect_options = {inspect_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_inspect_options = {
+    .options = inspect_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "IMAGE",
+    .about = "Show an image: reference, manifest digest, creation time, platform, labels,\n"
+             "layers, size, and which of the four /exports/ files it has.  IMAGE is\n"
+             "oci:PATH[:REF|@DIGEST], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG|:@N],\n"
+             "dir:PATH, ostree:NAME[:TAG][@REPO], the path of an OCI layout directory, or\n"
+             "docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache (--creds USER[:PASS],\n"
+             "--tls-verify=false and --cert-dir DIR as for push).\n",
+};
 
 /* A pulled image is described as the docker:// reference it came from. */
 int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
@@ -148,12 +146,11 @@ int sc_cmd_inspect(sc_cli *cli, int argc, char **argv)
   reg.pull_all = true; /* an index is shown with every platform */
   sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  while ((opt = sc_cli_getopt("inspect", argc, argv, sc_cmd_inspect_options.shortopts,
-                              sc_cmd_inspect_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("inspect", argc, argv, &sc_cmd_inspect_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(inspect_usage, stdout);
+      sc_cli_print_help(stdout, "inspect", &sc_cmd_inspect_options);
       return SC_EXIT_OK;
     }
     if ((taken = sc_cli_registry_option(cli, "inspect", &reg, opt, optarg)) != 0) {

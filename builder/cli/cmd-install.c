@@ -5,18 +5,6 @@
 #include "install-args.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build install IMAGE [--name NAME] [--root ROOT] [--set NAME=VALUE]...\n"
-    "                        [--runtime PATH] [--no-systemd-cgroup] [--json]\n\n"
-    "Install IMAGE (oci:PATH[:TAG], ostree:NAME[:TAG][@REPO], or docker://HOST/REPO[:TAG]\n"
-    "pulled into the cache with --creds, --tls-verify, --cert-dir, once it satisfies\n"
-    "the signature policy of --policy and --registries.d) as the system\n"
-    "container NAME under ROOT (default /):\n"
-    "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
-    "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n"
-    "NAME defaults to the image's name (with -TAG unless the tag is latest).\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)
 {
   sc_image *image = NULL;
@@ -36,12 +24,27 @@ static int install_image(sc_cli *cli, const char *reference, sc_install_args *ar
   return rc;
 }
 
-static const struct option install_options[] = {
-    SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
-    SC_CLI_REGISTRY_OPTIONS, {"name", required_argument, NULL, SC_OPT_NAME},
-    {NULL, 0, NULL, 0},
+static const sc_cli_option install_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_INSTALL_OPTIONS,
+    SC_CLI_REGISTRY_OPTIONS,
+    {"name", required_argument, SC_OPT_NAME, "NAME",
+     "the system container's name (default: the image's name, with -TAG unless the tag is "
+     "latest)"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_install_options = {install_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_install_options = {
+    .options = install_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "IMAGE",
+    .about =
+        "Install IMAGE (oci:PATH[:TAG], ostree:NAME[:TAG][@REPO], or docker://HOST/REPO[:TAG]\n"
+        "pulled into the cache with --creds, --tls-verify, --cert-dir, once it satisfies\n"
+        "the signature policy of --policy and --registries.d) as the system\n"
+        "container NAME under ROOT (default /):\n"
+        "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
+        "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n",
+};
 
 int sc_cmd_install(sc_cli *cli, int argc, char **argv)
 {
@@ -49,14 +52,13 @@ int sc_cmd_install(sc_cli *cli, int argc, char **argv)
   sc_install_args_init(&args, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK, opt;
-  while ((opt = sc_cli_getopt("install", argc, argv, sc_cmd_install_options.shortopts,
-                              sc_cmd_install_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("install", argc, argv, &sc_cmd_install_options, &err)) != -1) {
     if (opt == '?') {
       rc = sc_cli_fail(cli, &err);
       goto out;
     }
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "install", &sc_cmd_install_options);
       goto out;
     }
     if (opt == SC_OPT_NAME) {

@@ -1,10 +1,6 @@
 /* cmd-list.c: sc-build list [--root ROOT] [--json] */
 #include "install-args.h"
 
-static const char usage[] = "usage: sc-build list [--root ROOT] [--json]\n\n"
-                            "List the system containers installed under ROOT (default /).\n"
-                            "\n" SC_CLI_GLOBAL_HELP;
-
 static void print_table(json_t *list)
 {
   printf("%-20s %-4s %-14s %s\n", "NAME", "DEPL", "IMAGE ID", "IMAGE");
@@ -19,21 +15,25 @@ static void print_table(json_t *list)
   }
 }
 
-static const struct option list_options[] = {
-    SC_CLI_GLOBAL_OPTIONS, {"root", required_argument, NULL, SC_OPT_ROOT}, {NULL, 0, NULL, 0}};
-const sc_cli_options sc_cmd_list_options = {list_options, SC_CLI_GLOBAL_SHORT};
+static const sc_cli_option list_options[] = {SC_CLI_GLOBAL_OPTIONS, SC_INSTALL_ROOT_OPTION,
+                                             SC_CLI_OPTIONS_END};
+const sc_cli_options sc_cmd_list_options = {
+    .options = list_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "",
+    .about = "List the system containers installed under ROOT (default /).\n",
+};
 
 int sc_cmd_list(sc_cli *cli, int argc, char **argv)
 {
   const char *root = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("list", argc, argv, sc_cmd_list_options.shortopts,
-                              sc_cmd_list_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("list", argc, argv, &sc_cmd_list_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "list", &sc_cmd_list_options);
       return SC_EXIT_OK;
     }
     if (opt == SC_OPT_ROOT)

@@ -13,19 +13,6 @@
 #include "registry.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build login [--username USER] [--password-stdin] [--creds USER[:PASS]]\n"
-    "                      [--authfile F] [--tls-verify=false] [--cert-dir DIR]\n"
-    "                      " SC_CLI_REGISTRY_RETRY_USAGE "\n"
-    "                      " SC_CLI_REGISTRY_LIMITS_USAGE " HOST[:PORT]\n\n"
-    "Check credentials against the registry at HOST and store them in the auth file:\n"
-    "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
-    "(written with mode 0600; other entries are kept).  The password comes from\n"
-    "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
-    "the terminal (the user name too, without --username).  `sc-build push` and a docker:// "
-    "base of `sc-build build` then find it.\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 enum { OPT_USERNAME = 0x1600, OPT_PASSWORD_STDIN };
 
 /* A host as auth files name it: "HOST[:PORT]", nothing else. */
@@ -97,21 +84,46 @@ static int gather_creds(login_args *a, sc_error *err)
                            : sc_cli_ask_password(c->username, &c->password, err);
 }
 
-static int login(sc_cli *cli, login_args *a, sc_error *err)
+/* What to log in to: HOST as given, or with none, the first of
+ * registries.conf's unqualified-search-registries, as podman login picks
+ * it; normalized to the auth file's key (*key) and its registry (*host). */
+static int login_target(const char *given, const sc_registries_conf *conf, char **key, char **host,
+                        sc_error *err)
+{
+  if (given == NULL && conf->n_search == 0)
+    return sc_error_set(err, SC_E_USAGE,
+                        "no registry given, and registries.conf (%s) lists no "
+                        "unqualified-search-registries to default to: give HOST[:PORT]",
+                        conf->files);
+  if (sc_auth_key_normalize(given ? given : conf->search[0], key, err) < 0)
+    return -1;
+  *host = xstrndup(*key, strcspn(*key, "/"));
+  return check_host(*host, err);
+}
+
+/* registries.conf says whether the registry may be asked and whether it is
+ * insecure (TLS unverified, plain http allowed), as containers' login reads
+ * it: by the [[registry]] of HOST, with no location rewrite (the
+ * credentials are stored under the name typed). */
+static int login_with(sc_cli *cli, login_args *a, const sc_registries_conf *conf,
+                      sc_registry_options *options, sc_error *err)
 {
   sc_auth_env env = sc_cli_auth_env();
   _cleanup_free_ char *path =
       a->reg.authfile ? xstrdup(a->reg.authfile) : sc_auth_file_default_path(&env);
-  _cleanup_free_ char *key = NULL;
-  if (sc_auth_key_normalize(a->host, &key, err) < 0)
+  _cleanup_free_ char *key = NULL, *host = NULL;
+  bool insecure = false;
+  if (login_target(a->host, conf, &key, &host, err) < 0 ||
+      sc_registries_host_target(conf, host, &insecure, err) < 0)
     return -1;
   a->host = key; /* the key written; the registry is its HOST[:PORT] */
-  _cleanup_free_ char *host = xstrndup(key, strcspn(key, "/"));
-  if (check_host(host, err) < 0 || gather_creds(a, err) < 0)
+  if (insecure)
+    options->tls_verify = false;
+  if (gather_creds(a, err) < 0)
     return -1;
-  sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
+  options->creds = a->reg.have_creds ? &a->reg.creds : NULL;
   sc_registry *registry = NULL;
-  if (sc_registry_open(host, &options, &registry, err) < 0)
+  if (sc_registry_open(host, options, &registry, err) < 0)
     return -1;
   bool needs_auth = sc_registry_auth_scheme(registry) != SC_AUTH_NONE;
   int rc = sc_registry_check_login(registry, err);
@@ -129,26 +141,50 @@ static int login(sc_cli *cli, login_args *a, sc_error *err)
   return 0;
 }
 
-static const struct option login_options[] = {
+static int login(sc_cli *cli, login_args *a, sc_error *err)
+{
+  sc_registry_options options = sc_cli_registry_options(cli, &a->reg);
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  if (sc_registries_conf_load(options.registries, &conf, err) < 0)
+    return -1;
+  int rc = login_with(cli, a, &conf, &options, err);
+  sc_registries_conf_clear(&conf);
+  return rc;
+}
+
+static const sc_cli_option login_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {"username", required_argument, NULL, OPT_USERNAME},
-    {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN},
-    {NULL, 0, NULL, 0},
+    {"username", required_argument, 'u', "USER",
+     "the user name (asked for on the terminal without it or --creds)"},
+    {"password-stdin", no_argument, OPT_PASSWORD_STDIN, NULL,
+     "read the password from stdin (for CI)"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_login_options = {login_options, "u:" SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_login_options = {
+    .options = login_options,
+    .shortopts = "u:" SC_CLI_GLOBAL_SHORT,
+    .operands = "[HOST[:PORT]]",
+    .about = "Check credentials against the registry at HOST and store them in the auth file:\n"
+             "--authfile, else REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json\n"
+             "(written with mode 0600; other entries are kept).  The password comes from\n"
+             "--creds USER:PASS, from stdin with --password-stdin (for CI), or is asked for on\n"
+             "the terminal (the user name too, without --username).  `sc-build push` and a\n"
+             "docker:// base of `sc-build build` then find it.  Without HOST, the first of\n"
+             "registries.conf's unqualified-search-registries (as podman login); its blocked\n"
+             "and insecure apply.\n",
+};
 
 int sc_cmd_login(sc_cli *cli, int argc, char **argv)
 {
   login_args a = {.reg = SC_CLI_REGISTRY_ARGS_INIT};
   int opt, taken;
   sc_error err = SC_ERROR_INIT;
-  while ((opt = sc_cli_getopt("login", argc, argv, sc_cmd_login_options.shortopts,
-                              sc_cmd_login_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("login", argc, argv, &sc_cmd_login_options, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "login", &sc_cmd_login_options);
       return SC_EXIT_OK;
     } else if ((taken = sc_cli_registry_option(cli, "login", &a.reg, opt, optarg)) != 0) {
       if (taken != 1)
@@ -162,11 +198,11 @@ int sc_cmd_login(sc_cli *cli, int argc, char **argv)
     }
   }
   sc_cli_finish_options(cli);
-  if (optind != argc - 1)
-    return sc_cli_usage_error(cli, "login", "login takes one registry HOST[:PORT]");
+  if (optind < argc - 1)
+    return sc_cli_usage_error(cli, "login", "login takes one registry HOST[:PORT], or none");
   if (a.password_stdin && a.reg.creds_arg)
     return sc_cli_usage_error(cli, "login", "--password-stdin and --creds do not go together");
-  a.host = argv[optind];
+  a.host = optind < argc ? argv[optind] : NULL;
   int rc = login(cli, &a, &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
   sc_error_clear(&err);
   sc_cli_registry_args_clear(&a.reg);

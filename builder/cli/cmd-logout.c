@@ -9,12 +9,6 @@
 #include "registry-auth.h"
 #include "util.h"
 
-static const char usage[] = "usage: sc-build logout [--authfile F] HOST[:PORT]\n\n"
-                            "Remove HOST's credentials from the auth file (--authfile, else\n"
-                            "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
-                            "Other entries are kept.  Fails when there was no entry for HOST.\n"
-                            "\n" SC_CLI_GLOBAL_HELP;
-
 enum { OPT_AUTHFILE = 0x1700 };
 
 static int logout(sc_cli *cli, const char *authfile, const char *arg, sc_error *err)
@@ -36,24 +30,30 @@ static int logout(sc_cli *cli, const char *authfile, const char *arg, sc_error *
   return 0;
 }
 
-static const struct option logout_options[] = {
+static const sc_cli_option logout_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"authfile", required_argument, NULL, OPT_AUTHFILE},
-    {NULL, 0, NULL, 0},
+    {"authfile", required_argument, OPT_AUTHFILE, "FILE", "the auth file to remove the entry from"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_logout_options = {logout_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_logout_options = {
+    .options = logout_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "HOST[:PORT]",
+    .about = "Remove HOST's credentials from the auth file (--authfile, else\n"
+             "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
+             "Other entries are kept.  Fails when there was no entry for HOST.\n",
+};
 
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
 {
   const char *authfile = NULL;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("logout", argc, argv, sc_cmd_logout_options.shortopts,
-                              sc_cmd_logout_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("logout", argc, argv, &sc_cmd_logout_options, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "logout", &sc_cmd_logout_options);
       return SC_EXIT_OK;
     } else if (opt == OPT_AUTHFILE) {
       authfile = optarg;

@@ -8,15 +8,6 @@
 
 #define DEFAULT_KEEP_DAYS 30
 
-static const char usage[] =
-    "usage: sc-build prune [--layout LAYOUT]... [--repo REPO]... [--cache] [--keep-days N]\n"
-    "                      [--root ROOT] [--json]\n\n"
-    "Remove what nothing references: the blobs of a layout that no index entry reaches,\n"
-    "the OSTree layer branches no image uses and then the objects no ref reaches, the\n"
-    "cache's pulled bases and layer-cache entries older than N days (default 30). Without\n"
-    "a store option: the cache, and atomic's repository ROOT/ostree/repo when it exists.\n"
-    "\n" SC_CLI_GLOBAL_HELP;
-
 enum { OPT_KEEP_DAYS = 0x1820 };
 
 static void print_report(sc_cli *cli, json_t *report)
@@ -55,11 +46,22 @@ static int prune_all(sc_cli *cli, sc_store_args *a, long keep_days, sc_error *er
   return r;
 }
 
-static const struct option prune_options[] = {SC_CLI_GLOBAL_OPTIONS,
-                                              SC_STORE_OPTIONS,
-                                              {"keep-days", required_argument, NULL, OPT_KEEP_DAYS},
-                                              {NULL, 0, NULL, 0}};
-const sc_cli_options sc_cmd_prune_options = {prune_options, SC_CLI_GLOBAL_SHORT};
+static const sc_cli_option prune_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    SC_STORE_OPTIONS,
+    {"keep-days", required_argument, OPT_KEEP_DAYS, "N",
+     "keep the cache's entries used in the last N days (default 30)"},
+    SC_CLI_OPTIONS_END};
+const sc_cli_options sc_cmd_prune_options = {
+    .options = prune_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "",
+    .about =
+        "Remove what nothing references: the blobs of a layout that no index entry reaches,\n"
+        "the OSTree layer branches no image uses and then the objects no ref reaches, the\n"
+        "cache's pulled bases and layer-cache entries older than N days (default 30). Without\n"
+        "a store option: the cache, and atomic's repository ROOT/ostree/repo when it exists.\n",
+};
 
 int sc_cmd_prune(sc_cli *cli, int argc, char **argv)
 {
@@ -68,14 +70,13 @@ int sc_cmd_prune(sc_cli *cli, int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   int opt, rc = SC_EXIT_OK;
   while (rc == SC_EXIT_OK &&
-         (opt = sc_cli_getopt("prune", argc, argv, sc_cmd_prune_options.shortopts,
-                              sc_cmd_prune_options.longopts, &err)) != -1) {
+         (opt = sc_cli_getopt("prune", argc, argv, &sc_cmd_prune_options, &err)) != -1) {
     if (opt == '?') {
       rc = sc_cli_fail(cli, &err);
       break;
     }
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "prune", &sc_cmd_prune_options);
       sc_store_args_clear(&a);
       return SC_EXIT_OK;
     }

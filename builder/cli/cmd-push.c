@@ -19,46 +19,6 @@
 #include "platform.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build push IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
-    "       sc-build push IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
-    "                           |docker-archive:PATH[:NAME:TAG]\n"
-    "                     [--creds USER[:PASS]] [--tls-verify=false] [--cert-dir DIR]\n"
-    "                     [--registries-conf FILE] " SC_CLI_REGISTRY_RETRY_USAGE "\n"
-    "                     [--chunk-size BYTES] [--digestfile F] [--jobs N] [--json] [--verbose]\n"
-    "                     [--sign-by FINGERPRINT] [--registries.d DIR] [--policy FILE]\n"
-    "                     [--sign-by-sigstore-private-key KEY [--sign-passphrase-file FILE]]\n"
-    "                     [--all | --platform OS/ARCH[/VARIANT]]\n"
-    "                     " SC_CLI_REGISTRY_LIMITS_USAGE "\n\n"
-    "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
-    "registry over the OCI distribution API, or copy it to a local destination, and\n"
-    "print the manifest digest.\n\n"
-    "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
-    "the registry are mounted; the others upload, up to --jobs (default 4) at once, and\n"
-    "the manifest goes last.  An ostree: image's layers are packed again and must match\n"
-    "the config's diff_ids.  Credentials come from --creds, else REGISTRY_AUTH_FILE,\n"
-    "$XDG_RUNTIME_DIR/containers/auth.json (see sc-build login),\n"
-    "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  --verbose lists each request\n"
-    "(method, path, status, origin) on stderr.  Each request is bounded: the connection\n"
-    "(--connect-timeout, default 30 s), the wait for an answer (--first-byte-timeout,\n"
-    "default 120 s), a transfer moving under 1 KiB in --stall-timeout (default 30 s),\n"
-    "and answers other than blobs (--max-response-size, default 4M).\n\n"
-    "--sign-by FINGERPRINT signs the pushed manifest with that GnuPG secret key\n"
-    "($GNUPGHOME) as a containers-signature(5) simple signature, stored under the\n"
-    "lookaside-staging directory registries.d (--registries.d DIR) configures for the\n"
-    "destination.  --sign-by-sigstore-private-key KEY signs it with a cosign/sigstore\n"
-    "private key (encrypted: its passphrase is the first line of --sign-passphrase-file)\n"
-    "as a sigstore signature, attached in the registry as the tag sha256-HEX.sig;\n"
-    "registries.d must set use-sigstore-attachments: true for the destination.\n"
-    "A docker:// IMAGE is checked against the signature policy\n"
-    "(--policy FILE; see docs/signatures.md).\n\n"
-    "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
-    "(--all, the default): every platform's blobs and manifest, then the index under\n"
-    "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
-    "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
-    "image: the host's, or --platform's.\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 enum {
   OPT_CHUNK_SIZE = 0x1300,
   OPT_DIGESTFILE,
@@ -161,15 +121,21 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
     else if (sc_image_open_platform(local, &want, &images[i], err) < 0)
       r = -1;
   }
-  sc_image_set set = {
-      .images = (const sc_image *const *)images,
-      .count = n,
-      .index_digest = *digest,
-      .referrers = referrers,
-  };
+  /* What is written may differ: a Docker manifest list becomes an OCI index. */
+  char written[SC_DIGEST_LEN + 1];
+  snprintf(written, sizeof written, "%s", *digest);
+  sc_image_set set = {.images = (const sc_image *const *)images,
+                      .count = n,
+                      .index_digest = *digest,
+                      .archive_digest = written,
+                      .referrers = referrers};
   if (r > 0 &&
       sc_image_write_set(&set, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err) < 0)
     r = -1;
+  if (r > 0 && strcmp(written, *digest) != 0) {
+    free(*digest);
+    *digest = xstrdup(written);
+  }
   for (size_t i = 0; i < n; i++)
     sc_image_free(images[i]);
   free(images);
@@ -338,20 +304,59 @@ static int run_push(sc_cli *cli, const char *image, const char *dest, sc_cli_reg
   return push_to_registry(cli, image, dest, reg, digestfile, sign_by, sigstore, options);
 }
 
-static const struct option push_options[] = {
+static const sc_cli_option push_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {"chunk-size", required_argument, NULL, OPT_CHUNK_SIZE},
-    {"digestfile", required_argument, NULL, OPT_DIGESTFILE},
-    {"jobs", required_argument, NULL, OPT_JOBS},
-    {"sign-by", required_argument, NULL, OPT_SIGN_BY},
-    {"sign-by-sigstore-private-key", required_argument, NULL, OPT_SIGN_SIGSTORE},
-    {"sign-passphrase-file", required_argument, NULL, OPT_SIGN_PASSPHRASE_FILE},
-    {"all", no_argument, NULL, OPT_ALL},
-    {"platform", required_argument, NULL, OPT_PLATFORM},
-    {NULL, 0, NULL, 0},
+    {"chunk-size", required_argument, OPT_CHUNK_SIZE, "BYTES",
+     "blobs larger than this upload in chunks of this size (default 32M)"},
+    {"digestfile", required_argument, OPT_DIGESTFILE, "FILE",
+     "write the manifest digest to FILE, as skopeo does"},
+    {"jobs", required_argument, OPT_JOBS, "N", "blobs uploaded at once (default 4)"},
+    {"sign-by", required_argument, OPT_SIGN_BY, "FINGERPRINT",
+     "sign the manifest with this GnuPG secret key (a simple signing signature)"},
+    {"sign-by-sigstore-private-key", required_argument, OPT_SIGN_SIGSTORE, "KEY",
+     "sign the manifest with this cosign private key (a sigstore signature)"},
+    {"sign-passphrase-file", required_argument, OPT_SIGN_PASSPHRASE_FILE, "FILE",
+     "the sigstore key's passphrase: the first line of FILE"},
+    {"all", no_argument, OPT_ALL, NULL, "push an image index whole (the default)"},
+    {"platform", required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
+     "push this platform's image of an index alone, as a plain manifest"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_push_options = {push_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_push_options = {
+    .options = push_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "IMAGE docker://HOST[:PORT]/REPO[:TAG|@DIGEST]\n"
+                "IMAGE oci:PATH[:REF]|oci-archive:PATH[:REF]|dir:PATH\n"
+                "IMAGE docker-archive:PATH[:NAME:TAG]",
+    .about = "Push IMAGE (oci:, oci-archive:, docker-archive:, dir:, docker:// or ostree:) to a\n"
+             "registry over the OCI distribution API, or copy it to a local destination, and\n"
+             "print the manifest digest.\n\n"
+             "Blobs the registry has are skipped; blobs pushed before to another repository of\n"
+             "the registry are mounted; the others upload, up to --jobs (default 4) at once, and\n"
+             "the manifest goes last.  An ostree: image's layers are packed again and must match\n"
+             "the config's diff_ids.  Credentials come from --creds, else REGISTRY_AUTH_FILE,\n"
+             "$XDG_RUNTIME_DIR/containers/auth.json (see sc-build login),\n"
+             "$DOCKER_CONFIG/config.json or ~/.docker/config.json.  --verbose lists each request\n"
+             "(method, path, status, origin) on stderr.  Each request is bounded: the connection\n"
+             "(--connect-timeout, default 30 s), the wait for an answer (--first-byte-timeout,\n"
+             "default 120 s), a transfer moving under 1 KiB in --stall-timeout (default 30 s),\n"
+             "and answers other than blobs (--max-response-size, default 4M).\n\n"
+             "--sign-by FINGERPRINT signs the pushed manifest with that GnuPG secret key\n"
+             "($GNUPGHOME) as a containers-signature(5) simple signature, stored under the\n"
+             "lookaside-staging directory registries.d (--registries.d DIR) configures for the\n"
+             "destination.  --sign-by-sigstore-private-key KEY signs it with a cosign/sigstore\n"
+             "private key (encrypted: its passphrase is the first line of --sign-passphrase-file)\n"
+             "as a sigstore signature, attached in the registry as the tag sha256-HEX.sig;\n"
+             "registries.d must set use-sigstore-attachments: true for the destination.\n"
+             "A docker:// IMAGE is checked against the signature policy\n"
+             "(--policy FILE; see docs/signatures.md).\n\n"
+             "An image index (sc-build build --platform P1,P2) is pushed whole to a registry\n"
+             "(--all, the default): every platform's blobs and manifest, then the index under\n"
+             "the tag, and copied whole to oci: and oci-archive:.  --platform P pushes P's\n"
+             "image alone, as a plain manifest; dir: and docker-archive: get one platform's\n"
+             "image: the host's, or --platform's.\n",
+};
 
 int sc_cmd_push(sc_cli *cli, int argc, char **argv)
 {
@@ -363,12 +368,11 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   sigstore_args sigstore = {0};
   int opt, taken;
-  while ((opt = sc_cli_getopt("push", argc, argv, sc_cmd_push_options.shortopts,
-                              sc_cmd_push_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("push", argc, argv, &sc_cmd_push_options, &err)) != -1) {
     if (opt == '?') {
       return sc_cli_fail_clear(cli, &err);
     } else if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "push", &sc_cmd_push_options);
       return SC_EXIT_OK;
     } else if ((taken = sc_cli_registry_option(cli, "push", &reg, opt, optarg)) != 0) {
       if (taken != 1)

@@ -5,13 +5,6 @@
 #include "store-args.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build rmi [--force] [--root ROOT] [--json] REF...\n\n"
-    "Remove tags: REF is oci:LAYOUT:TAG or ostree:NAME[:TAG][@REPO]. A tag that a container\n"
-    "installed under ROOT (default /) uses is refused unless --force. The blobs and\n"
-    "objects stay until 'sc-build prune'.\n"
-    "\n" SC_CLI_GLOBAL_HELP;
-
 enum { OPT_FORCE = 0x1810 };
 
 static int remove_all(sc_cli *cli, char **refs, const sc_store_args *a, bool force, sc_error *err)
@@ -39,11 +32,21 @@ static int remove_all(sc_cli *cli, char **refs, const sc_store_args *a, bool for
   return r;
 }
 
-static const struct option rmi_options[] = {SC_CLI_GLOBAL_OPTIONS,
-                                            {"force", no_argument, NULL, OPT_FORCE},
-                                            {"root", required_argument, NULL, SC_OPT_STORE_ROOT},
-                                            {NULL, 0, NULL, 0}};
-const sc_cli_options sc_cmd_rmi_options = {rmi_options, SC_CLI_GLOBAL_SHORT};
+static const sc_cli_option rmi_options[] = {
+    SC_CLI_GLOBAL_OPTIONS,
+    {"force", no_argument, OPT_FORCE, NULL,
+     "remove a tag even when an installed container uses it"},
+    SC_STORE_ROOT_OPTION,
+    SC_CLI_OPTIONS_END};
+const sc_cli_options sc_cmd_rmi_options = {
+    .options = rmi_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "REF...",
+    .about =
+        "Remove tags: REF is oci:LAYOUT:TAG or ostree:NAME[:TAG][@REPO]. A tag that a container\n"
+        "installed under ROOT (default /) uses is refused unless --force. The blobs and\n"
+        "objects stay until 'sc-build prune'.\n",
+};
 
 int sc_cmd_rmi(sc_cli *cli, int argc, char **argv)
 {
@@ -51,12 +54,11 @@ int sc_cmd_rmi(sc_cli *cli, int argc, char **argv)
   bool force = false;
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("rmi", argc, argv, sc_cmd_rmi_options.shortopts,
-                              sc_cmd_rmi_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("rmi", argc, argv, &sc_cmd_rmi_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, "rmi", &sc_cmd_rmi_options);
       return SC_EXIT_OK;
     }
     if (opt == OPT_FORCE)

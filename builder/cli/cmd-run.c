@@ -14,19 +14,6 @@
  * podman-run(1) and docker-run(1) do. */
 #define RUN_EXIT_NOT_RUN 125
 
-static const char usage[] =
-    "usage: sc-build run IMAGE|DIR [--set NAME=VALUE]... [-t|--tty] [--rw] [--net host|none]\n"
-    "                    [-v|--volume HOST:CONTAINER[:ro]]... [--keep] [--runtime PATH] [-- CMD "
-    "[ARG]...]\n\n"
-    "Run a one-off command in the image's rootfs with the OCI runtime: the image is\n"
-    "installed into a temporary root as a host would (a project DIR is built first), its\n"
-    "config.json rendered with the --set values and the manifest's defaults, process.args\n"
-    "replaced by CMD when given. stdin, stdout and stderr are the command's (-t: the\n"
-    "terminal); its exit status is sc-build's (125: sc-build could not run it). The root\n"
-    "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
-    "when it has options of its own.\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 enum { OPT_RW = 0x1700, OPT_NET };
 
 typedef struct run_args {
@@ -65,6 +52,8 @@ static int run_option(void *own_args, int opt, const char *arg, sc_error *err)
     a->run.net = arg[0] == 'h' ? SC_RUN_NET_HOST : SC_RUN_NET_NONE;
     return 1;
   case 'v':
+    if (arg == NULL)
+      return 0; /* --verbose, whose value is 'v' too: a global option */
     a->binds = xrealloc(a->binds, (a->bind_count + 1) * sizeof *a->binds);
     if (sc_run_bind_parse(arg, &a->binds[a->bind_count], err) < 0)
       return -1;
@@ -86,28 +75,40 @@ static int split_command(int argc, char **argv, run_args *a)
   return argc;
 }
 
-static const struct option run_options[] = {
+static const sc_cli_option run_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"set", required_argument, NULL, SC_OPT_SET},
-    {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
-    {"tty", no_argument, NULL, 't'},
-    {"rw", no_argument, NULL, OPT_RW},
-    {"net", required_argument, NULL, OPT_NET},
-    {"volume", required_argument, NULL, 'v'},
+    SC_INSTALL_SET_OPTION,
+    SC_INSTALL_RUNTIME_OPTION,
+    {"tty", no_argument, 't', NULL, "give the command the terminal (stdin must be one)"},
+    {"rw", no_argument, OPT_RW, NULL, "a writable rootfs (default: read-only, as installed)"},
+    {"net", required_argument, OPT_NET, "host|none",
+     "the host's network, or none of its own (default: as config.json says)"},
+    {"volume", required_argument, 'v', "HOST:CONTAINER[:ro|:rw]",
+     "bind HOST's path at CONTAINER (repeatable; -v here, as podman run's)"},
     SC_SMOKE_KEEP_OPTION,
     SC_CLI_REGISTRY_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_run_options = {run_options, "tv:qh"};
+const sc_cli_options sc_cmd_run_options = {
+    .options = run_options,
+    .shortopts = "tv:qh",
+    .operands = "IMAGE|DIR [-- CMD [ARG]...]",
+    .about =
+        "Run a one-off command in the image's rootfs with the OCI runtime: the image is\n"
+        "installed into a temporary root as a host would (a project DIR is built first), its\n"
+        "config.json rendered with the --set values and the manifest's defaults, process.args\n"
+        "replaced by CMD when given. stdin, stdout and stderr are the command's (-t: the\n"
+        "terminal); its exit status is sc-build's (125: sc-build could not run it). The root\n"
+        "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
+        "when it has options of its own.\n",
+};
 
 static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error *err)
 {
   /* -v is a bind here, as in podman run; --verbose stays. */
   sc_smoke_parser parser = {.command = "run",
-                            .usage = usage,
                             .argc = split_command(argc, argv, a),
-                            .shortopts = sc_cmd_run_options.shortopts,
-                            .options = sc_cmd_run_options.longopts,
+                            .options = &sc_cmd_run_options,
                             .own = run_option,
                             .own_args = a};
   int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);

@@ -11,26 +11,6 @@
 #include "sbom.h"
 #include "util.h"
 
-static const char sbom_usage[] =
-    "usage: sc-build sbom IMAGE [-o FILE | --attach]\n"
-    "\n"
-    "Write an SPDX 2.3 JSON document for an image: the image (by its manifest\n"
-    "digest), the packages of its dpkg and apk databases, and every other regular\n"
-    "file (one no dpkg package owns) with its sha256.  The same image gives the\n"
-    "same bytes: `created` is SOURCE_DATE_EPOCH when set, else the image's\n"
-    "creation time.  IMAGE is any reference `sc-build inspect` reads (oci:,\n"
-    "oci-archive:, docker-archive:, dir:, ostree:, docker://, or an OCI layout's\n"
-    "path).\n"
-    "\n"
-    "  -o, --output FILE  write the document to FILE (atomically), not stdout\n"
-    "      --attach       store it in IMAGE's OCI layout as an OCI 1.1 artifact\n"
-    "                     (artifactType application/spdx+json) whose subject is the\n"
-    "                     image's manifest, one per platform\n"
-    "      --json         with -o, print a JSON summary on stdout\n"
-    "  -q, --quiet        print errors only\n"
-    "  -v, --verbose      more detail\n"
-    "  -h, --help         show this help\n\n" SC_CLI_REGISTRY_HELP;
-
 static int write_document(sc_cli *cli, json_t *doc, const char *output, sc_error *err)
 {
   size_t len = 0;
@@ -109,14 +89,28 @@ static int attach(sc_cli *cli, sc_cli_registry_args *reg, const char *ref, sc_sb
   return r;
 }
 
-static const struct option sbom_options[] = {
+static const sc_cli_option sbom_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {"output", required_argument, NULL, 'o'},
-    {"attach", no_argument, NULL, 'A'},
-    {NULL, 0, NULL, 0},
+    {"output", required_argument, 'o', "FILE",
+     "write the document to FILE (atomically), not stdout; --json then prints a summary"},
+    {"attach", no_argument, 'A', NULL,
+     "store it in IMAGE's OCI layout as an OCI 1.1 artifact (artifactType "
+     "application/spdx+json) whose subject is the image's manifest, one per platform"},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_sbom_options = {sbom_options, SC_CLI_GLOBAL_SHORT "o:"};
+const sc_cli_options sc_cmd_sbom_options = {
+    .options = sbom_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT "o:",
+    .operands = "IMAGE",
+    .about = "Write an SPDX 2.3 JSON document for an image: the image (by its manifest\n"
+             "digest), the packages of its dpkg and apk databases, and every other regular\n"
+             "file (one no dpkg package owns) with its sha256.  The same image gives the\n"
+             "same bytes: `created` is SOURCE_DATE_EPOCH when set, else the image's\n"
+             "creation time.  IMAGE is any reference `sc-build inspect` reads (oci:,\n"
+             "oci-archive:, docker-archive:, dir:, ostree:, docker://, or an OCI layout's\n"
+             "path).\n",
+};
 
 int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
 {
@@ -125,12 +119,11 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
   bool attaching = false;
   sc_error err = SC_ERROR_INIT;
   int opt, taken;
-  while ((opt = sc_cli_getopt("sbom", argc, argv, sc_cmd_sbom_options.shortopts,
-                              sc_cmd_sbom_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("sbom", argc, argv, &sc_cmd_sbom_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(sbom_usage, stdout);
+      sc_cli_print_help(stdout, "sbom", &sc_cmd_sbom_options);
       return SC_EXIT_OK;
     }
     if (opt == 'o') {

@@ -15,22 +15,6 @@
 #include "smoke.h"
 #include "util.h"
 
-static const char usage[] =
-    "usage: sc-build test [DIR|IMAGE] [--probe PROBE]... [--set NAME=VALUE]... [--timeout S]\n"
-    "                     [--keep] [--runtime PATH] [--json] [--systemd [--host DIR]]\n"
-    "                     [--no-systemd-cgroup]\n\n"
-    "Install the image (a project DIR is built first, into a temporary store; a\n"
-    "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir) into a "
-    "fresh\n"
-    "temporary root, start it with the OCI runtime as its unit would, run the probes, and\n"
-    "remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND,\n"
-    "exit:STATUS, or a JSON object as in sc-build.json (docs/sc-build-json.md). Without\n"
-    "--probe, the project's sc-build.json probes are used, else alive:2.\n\n"
-    "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
-    "once with debootstrap and cached), install into it as a host does, start the unit\n"
-    "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n"
-    "\n" SC_CLI_GLOBAL_HELP "\n" SC_CLI_REGISTRY_HELP;
-
 enum { OPT_PROBE = 0x1200, OPT_TIMEOUT, OPT_SYSTEMD, OPT_HOST };
 
 typedef struct test_args {
@@ -83,29 +67,45 @@ static int test_option(void *own_args, int opt, const char *arg, sc_error *err)
   return 1;
 }
 
-static const struct option test_options[] = {
+static const sc_cli_option test_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     /* SC_INSTALL_OPTIONS but --root: the test installs into a root of its own. */
-    {"set", required_argument, NULL, SC_OPT_SET},
-    {"runtime", required_argument, NULL, SC_OPT_RUNTIME},
-    {"no-systemd-cgroup", no_argument, NULL, SC_OPT_NO_SYSTEMD_CGROUP},
-    {"probe", required_argument, NULL, OPT_PROBE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"systemd", no_argument, NULL, OPT_SYSTEMD},
-    {"host", required_argument, NULL, OPT_HOST},
+    SC_INSTALL_SET_OPTION,
+    SC_INSTALL_RUNTIME_OPTION,
+    SC_INSTALL_NO_SYSTEMD_CGROUP_OPTION,
+    {"probe", required_argument, OPT_PROBE, "PROBE",
+     "a probe to run (repeatable): alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND, "
+     "exit:STATUS or a JSON object"},
+    {"timeout", required_argument, OPT_TIMEOUT, "S", "seconds each probe may take"},
+    {"systemd", no_argument, OPT_SYSTEMD, NULL,
+     "test under a disposable systemd host, as a host runs the unit"},
+    {"host", required_argument, OPT_HOST, "DIR",
+     "the Debian root of the systemd host (implies --systemd)"},
     SC_SMOKE_KEEP_OPTION,
     SC_CLI_REGISTRY_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_test_options = {test_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_test_options = {
+    .options = test_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "[DIR|IMAGE]",
+    .about = "Install the image (a project DIR is built first, into a temporary store; a\n"
+             "docker:// IMAGE is pulled into the cache, with --creds, --tls-verify, --cert-dir)\n"
+             "into a fresh temporary root, start it with the OCI runtime as its unit would, run\n"
+             "the probes, and remove everything. PROBE: alive:SECONDS, tcp:HOST:PORT, http:URL,\n"
+             "exec:COMMAND, exit:STATUS, or a JSON object as in sc-build.json\n"
+             "(docs/sc-build-json.md). Without --probe, the project's sc-build.json probes are\n"
+             "used, else alive:2.\n\n"
+             "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
+             "once with debootstrap and cached), install into it as a host does, start the unit\n"
+             "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n",
+};
 
 static int parse_args(sc_cli *cli, int argc, char **argv, test_args *a, sc_error *err)
 {
   sc_smoke_parser parser = {.command = "test",
-                            .usage = usage,
                             .argc = argc,
-                            .shortopts = sc_cmd_test_options.shortopts,
-                            .options = sc_cmd_test_options.longopts,
+                            .options = &sc_cmd_test_options,
                             .own = test_option,
                             .own_args = a};
   int r = sc_smoke_args_parse(cli, &parser, argv, &a->smoke, err);

@@ -11,30 +11,6 @@
 #include "util.h"
 #include "validate.h"
 
-static const char validate_usage[] =
-    "usage: sc-build validate [DIR] [--from IMAGE] [--platform P[,P]...] [--set K=V]...\n"
-    "                         [--json]\n"
-    "\n"
-    "Check the project in DIR (default: the current directory) and report every\n"
-    "problem as FILE:LINE:COL, like a compiler.  Templates are rendered with the\n"
-    "values an install would use; process.args[0], its #! interpreter, ELF loader\n"
-    "and libraries are looked for in rootfs/ over the base image.  Exit 0 when\n"
-    "there is no error, 1 otherwise.\n"
-    "\n"
-    "      --from IMAGE  the base image, as build --from takes it: oci:PATH[:TAG] or\n"
-    "                    docker://HOST/REPO[:TAG|@DIGEST] (pulled into the base\n"
-    "                    cache); default: \"from\" of sc-build.json\n"
-    "      --platform P  OS/ARCH[/VARIANT], comma-separated for several: check each\n"
-    "                    platform's image (its base, rootfs/ and rootfs.OS-ARCH/) and\n"
-    "                    that its programs are ELF files of its architecture, as build\n"
-    "                    --platform does (default: \"platforms\" of sc-build.json)\n"
-    "      --set K=V     a value an install would be given with --set (repeatable)\n"
-    "      --json        print one JSON document on stdout\n"
-    "  -q, --quiet       print errors only\n"
-    "  -v, --verbose     more detail\n"
-    "  -h, --help        show this help\n"
-    "\n" SC_CLI_REGISTRY_HELP;
-
 enum { OPT_SET = 0x2001, OPT_FROM, OPT_PLATFORM };
 
 typedef struct validate_args {
@@ -47,27 +23,42 @@ typedef struct validate_args {
   sc_cli_progress bars;
 } validate_args;
 
-static const struct option validate_options[] = {
-    {"set", required_argument, NULL, OPT_SET},
-    {"from", required_argument, NULL, OPT_FROM},
-    {"platform", required_argument, NULL, OPT_PLATFORM},
+static const sc_cli_option validate_options[] = {
+    {"set", required_argument, OPT_SET, "K=V",
+     "a value an install would be given with --set (repeatable)"},
+    {"from", required_argument, OPT_FROM, "IMAGE",
+     "the base image, as build --from takes it: oci:PATH[:TAG] or "
+     "docker://HOST/REPO[:TAG|@DIGEST] (pulled into the base cache); default: \"from\" of "
+     "sc-build.json"},
+    {"platform", required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
+     "comma-separated for several: check each platform's image (its base, rootfs/ and "
+     "rootfs.OS-ARCH/) and that its programs are ELF files of its architecture, as build "
+     "--platform does (default: \"platforms\" of sc-build.json)"},
     SC_CLI_REGISTRY_OPTIONS,
     SC_CLI_GLOBAL_OPTIONS,
-    {NULL, 0, NULL, 0},
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_validate_options = {validate_options, SC_CLI_GLOBAL_SHORT};
+const sc_cli_options sc_cmd_validate_options = {
+    .options = validate_options,
+    .shortopts = SC_CLI_GLOBAL_SHORT,
+    .operands = "[DIR]",
+    .about = "Check the project in DIR (default: the current directory) and report every\n"
+             "problem as FILE:LINE:COL, like a compiler.  Templates are rendered with the\n"
+             "values an install would use; process.args[0], its #! interpreter, ELF loader\n"
+             "and libraries are looked for in rootfs/ over the base image.  Exit 0 when\n"
+             "there is no error, 1 otherwise.\n",
+};
 
 /* Returns -1 to go on, else the exit code. */
 static int parse_args(sc_cli *cli, int argc, char **argv, validate_args *a)
 {
   sc_error err = SC_ERROR_INIT;
   int opt;
-  while ((opt = sc_cli_getopt("validate", argc, argv, sc_cmd_validate_options.shortopts,
-                              sc_cmd_validate_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt("validate", argc, argv, &sc_cmd_validate_options, &err)) != -1) {
     if (opt == '?')
       return sc_cli_fail_clear(cli, &err);
     if (opt == 'h') {
-      fputs(validate_usage, stdout);
+      sc_cli_print_help(stdout, "validate", &sc_cmd_validate_options);
       return SC_EXIT_OK;
     }
     if (opt == OPT_SET) {

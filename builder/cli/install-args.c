@@ -99,26 +99,16 @@ int sc_install_print_result(sc_cli *cli, const char *verb, const char *name,
   return SC_EXIT_OK;
 }
 
-/* update may deploy another image (--image, from a registry too, with
- * new --set values); rollback and uninstall only switch or remove what is
- * under --root, so they take nothing else. */
-static const struct option update_options[] = {
-    SC_CLI_GLOBAL_OPTIONS,   SC_INSTALL_OPTIONS,
-    SC_CLI_REGISTRY_OPTIONS, {"image", required_argument, NULL, SC_OPT_IMAGE},
-    {NULL, 0, NULL, 0},
-};
-const sc_cli_options sc_cmd_update_options = {update_options, SC_CLI_GLOBAL_SHORT};
-
-static const struct option root_only_options[] = {
+/* rollback and uninstall only switch or remove what is under --root, so
+ * they take nothing else. */
+const sc_cli_option sc_install_root_only_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"root", required_argument, NULL, SC_OPT_ROOT},
-    {NULL, 0, NULL, 0},
+    SC_INSTALL_ROOT_OPTION,
+    SC_CLI_OPTIONS_END,
 };
-const sc_cli_options sc_cmd_rollback_options = {root_only_options, SC_CLI_GLOBAL_SHORT};
-const sc_cli_options sc_cmd_uninstall_options = {root_only_options, SC_CLI_GLOBAL_SHORT};
 
-int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage,
-                         const sc_cli_options *options, const char *verb, sc_lifecycle_fn fn)
+int sc_install_run_named(sc_cli *cli, int argc, char **argv, const sc_cli_options *options,
+                         const char *verb, sc_lifecycle_fn fn)
 {
   const char *command = argv[0];
   const char *image_ref = NULL;
@@ -126,8 +116,7 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage,
   sc_install_args_init(&args, sc_cli_catch_interrupts());
   sc_error err = SC_ERROR_INIT;
   int rc = SC_EXIT_OK, opt;
-  while ((opt = sc_cli_getopt(command, argc, argv, options->shortopts, options->longopts, &err)) !=
-         -1) {
+  while ((opt = sc_cli_getopt(command, argc, argv, options, &err)) != -1) {
     if (opt == '?') {
       rc = sc_cli_fail(cli, &err);
       goto out;
@@ -137,7 +126,7 @@ int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage,
     if (opt == SC_OPT_IMAGE)
       image_ref = optarg;
     if (opt == 'h') {
-      fputs(usage, stdout);
+      sc_cli_print_help(stdout, command, options);
       goto out;
     }
     if (r < 0) {

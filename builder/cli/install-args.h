@@ -19,12 +19,33 @@ enum {
   SC_OPT_IMAGE,
 };
 
-#define SC_INSTALL_OPTIONS                                                                         \
-  {"root", required_argument, NULL, SC_OPT_ROOT}, {"set", required_argument, NULL, SC_OPT_SET},    \
-      {"runtime", required_argument, NULL, SC_OPT_RUNTIME},                                        \
+#define SC_INSTALL_ROOT_OPTION                                                                     \
   {                                                                                                \
-    "no-systemd-cgroup", no_argument, NULL, SC_OPT_NO_SYSTEMD_CGROUP                               \
+    "root", required_argument, SC_OPT_ROOT, "ROOT",                                                \
+        "the root the system containers are installed under (default /)"                           \
   }
+#define SC_INSTALL_SET_OPTION                                                                      \
+  {                                                                                                \
+    "set", required_argument, SC_OPT_SET, "NAME=VALUE",                                            \
+        "a value for the templates, over the manifest's default (repeatable)"                      \
+  }
+#define SC_INSTALL_RUNTIME_OPTION                                                                  \
+  {                                                                                                \
+    "runtime", required_argument, SC_OPT_RUNTIME, "PATH",                                          \
+        "the OCI runtime the unit runs (default runc, looked for in PATH)"                         \
+  }
+#define SC_INSTALL_NO_SYSTEMD_CGROUP_OPTION                                                        \
+  {                                                                                                \
+    "no-systemd-cgroup", no_argument, SC_OPT_NO_SYSTEMD_CGROUP, NULL,                              \
+        "run the container without the runtime's systemd cgroup driver"                            \
+  }
+#define SC_INSTALL_OPTIONS                                                                         \
+  SC_INSTALL_ROOT_OPTION, SC_INSTALL_SET_OPTION, SC_INSTALL_RUNTIME_OPTION,                        \
+      SC_INSTALL_NO_SYSTEMD_CGROUP_OPTION
+
+/* rollback's and uninstall's: they only switch or remove what is under
+ * --root. */
+extern const sc_cli_option sc_install_root_only_options[];
 
 typedef struct sc_install_args {
   sc_install_options options;
@@ -50,7 +71,7 @@ typedef int (*sc_lifecycle_fn)(const sc_image *image, const sc_install_options *
 /* Parse `COMMAND NAME [options]` with the command's options (update's
  * has --image), run fn, print its result with verb. Returns the exit
  * code. */
-int sc_install_run_named(sc_cli *cli, int argc, char **argv, const char *usage,
-                         const sc_cli_options *options, const char *verb, sc_lifecycle_fn fn);
+int sc_install_run_named(sc_cli *cli, int argc, char **argv, const sc_cli_options *options,
+                         const char *verb, sc_lifecycle_fn fn);
 
 #endif

@@ -47,6 +47,7 @@ static const sc_cli_command commands[] = {
      "remove a registry's credentials from auth.json"},
     {"completion", sc_cmd_completion, &sc_cmd_completion_options,
      "print a bash or zsh completion script generated from the option tables"},
+    {"help", sc_cmd_help, &sc_cmd_help_options, "show a command's usage and options"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -55,21 +56,22 @@ const sc_cli_command *sc_cli_commands(void)
   return commands;
 }
 
-static const struct option main_options[] = {
+static const sc_cli_option main_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"version", no_argument, 'V', NULL, "print the version and exit"},
+    SC_CLI_OPTIONS_END,
 };
 /* '+': stop at the command name; its options are its own. */
-const sc_cli_options sc_cli_main_options = {main_options, "+" SC_CLI_GLOBAL_SHORT "V"};
+const sc_cli_options sc_cli_main_options = {
+    .options = main_options,
+    .shortopts = "+" SC_CLI_GLOBAL_SHORT "V",
+    .operands = "COMMAND [ARGS]...",
+    .about = "Build, check and test system-container images.\n",
+};
 
 static void print_usage(FILE *out)
 {
-  fprintf(out, "usage: sc-build [--json] [--quiet] [--verbose] COMMAND [ARGS...]\n\n"
-               "Build, check and test system-container images.\n\ncommands:\n");
-  for (const sc_cli_command *c = commands; c->name; c++)
-    fprintf(out, "  %-10s %s\n", c->name, c->summary);
-  fprintf(out, "\nRun 'sc-build COMMAND --help' for a command's options; see sc-build(1).\n");
+  sc_cli_print_help(out, NULL, &sc_cli_main_options);
 }
 
 /* Output that could not be written is a failure, not a silent success (as
@@ -104,8 +106,7 @@ static int fail_usage(sc_cli *cli, sc_error *err)
   return sc_cli_fail_clear(cli, err);
 }
 
-/* "unknown command 'biuld'; did you mean 'build'?" */
-static int unknown_command(sc_cli *cli, const char *name)
+int sc_cli_unknown_command(sc_cli *cli, const char *name)
 {
   const char *names[sizeof commands / sizeof commands[0]];
   size_t count = 0;
@@ -127,8 +128,7 @@ int main(int argc, char **argv)
   sc_error err = SC_ERROR_INIT;
   bool version = false;
   int opt;
-  while ((opt = sc_cli_getopt(NULL, argc, argv, sc_cli_main_options.shortopts,
-                              sc_cli_main_options.longopts, &err)) != -1) {
+  while ((opt = sc_cli_getopt(NULL, argc, argv, &sc_cli_main_options, &err)) != -1) {
     if (opt == '?')
       return fail_usage(&cli, &err);
     if (opt == 'h') {
@@ -160,5 +160,5 @@ int main(int argc, char **argv)
       return finish_output(c->fn(&cli, sub_argc, sub_argv));
     }
   }
-  return unknown_command(&cli, name);
+  return sc_cli_unknown_command(&cli, name);
 }

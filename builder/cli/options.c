@@ -86,10 +86,25 @@ static bool complaint_is_long(const char *typed, const struct option *options)
   return false;
 }
 
+/* ": --set K=V", what a missing value looks like, from the table's
+ * metavar ("" when the table has none). */
+static char *value_hint(const sc_cli_options *table, const char *typed, size_t len)
+{
+  for (const sc_cli_option *o = table->options; o->name; o++) {
+    bool is_long =
+        typed[1] == '-' && strlen(o->name) == len - 2 && strncmp(o->name, typed + 2, len - 2) == 0;
+    bool is_short = typed[1] != '-' && o->has_arg == required_argument &&
+                    sc_cli_option_short(table, o) == typed[1];
+    if ((is_long || is_short) && o->metavar)
+      return xasprintf(": %.*s %s", (int)len, typed, o->metavar);
+  }
+  return xstrdup("");
+}
+
 /* getopt_long said '?': an unknown or ambiguous long option (optopt 0), a
  * long option without its value or with one it does not take, an unknown
  * short option or one without its value. */
-static int explain(sc_error *err, const char *command, char **argv, const char *shortopts,
+static int explain(sc_error *err, const char *command, char **argv, const sc_cli_options *table,
                    const struct option *options)
 {
   const char *typed = optind > 0 ? argv[optind - 1] : "";
@@ -98,13 +113,16 @@ static int explain(sc_error *err, const char *command, char **argv, const char *
   char *what = NULL;
   if (complaint_is_long(typed, options)) {
     size_t len = strcspn(typed, "=");
-    what = xasprintf("option '%.*s' %s", (int)len, typed,
-                     typed[len] == '=' ? "takes no value" : "needs a value");
+    _cleanup_free_ char *hint = typed[len] == '=' ? xstrdup("") : value_hint(table, typed, len);
+    what = xasprintf("option '%.*s' %s%s", (int)len, typed,
+                     typed[len] == '=' ? "takes no value" : "needs a value", hint);
   } else {
     bool is_char = optopt > 0 && optopt < 256;
-    const char *known = is_char ? strchr(shortopts, optopt) : NULL;
-    what = known ? xasprintf("option '-%c' needs a value", optopt)
-                 : xasprintf("unknown option '-%c'", is_char ? optopt : '?');
+    const char *known = is_char ? strchr(table->shortopts, optopt) : NULL;
+    char flag[3] = {'-', is_char ? (char)optopt : '?', '\0'};
+    _cleanup_free_ char *hint = known ? value_hint(table, flag, 2) : NULL;
+    what = known ? xasprintf("option '%s' needs a value%s", flag, hint)
+                 : xasprintf("unknown option '%s'", flag);
   }
   return usage_error(err, command, what);
 }
@@ -127,14 +145,30 @@ static int check_full_name(sc_error *err, const char *command, char **argv,
   return unknown_long(err, command, options, typed, o->name);
 }
 
-int sc_cli_getopt(const char *command, int argc, char **argv, const char *shortopts,
-                  const struct option *options, sc_error *err)
+/* getopt_long's table from ours (to free): the same options in the same
+ * order, so the index it returns is an index of both. */
+static struct option *getopt_table(const sc_cli_option *options)
+{
+  size_t n = 0;
+  while (options[n].name)
+    n++;
+  struct option *table = xcalloc(n + 1, sizeof *table);
+  for (size_t i = 0; i < n; i++)
+    table[i] = (struct option){options[i].name, options[i].has_arg, NULL, options[i].val};
+  return table;
+}
+
+int sc_cli_getopt(const char *command, int argc, char **argv, const sc_cli_options *table,
+                  sc_error *err)
 {
   opterr = 0; /* getopt_long would print its own message, before --json is known */
+  /* Made again at each call: getopt_long keeps no pointer into it between
+   * calls, and the tables stay constant data. */
+  _cleanup_free_ struct option *options = getopt_table(table->options);
   int index = -1;
-  int opt = getopt_long(argc, argv, shortopts, options, &index);
+  int opt = getopt_long(argc, argv, table->shortopts, options, &index);
   if (opt == '?')
-    return explain(err, command, argv, shortopts, options);
+    return explain(err, command, argv, table, options);
   if (opt != -1 && index >= 0 && check_full_name(err, command, argv, options, index) != 0)
     return '?';
   return opt;

@@ -209,9 +209,14 @@ int sc_cli_registry_creds_for(sc_cli_registry_args *a, const char *image, sc_err
   sc_image_ref ref;
   if (sc_image_ref_parse(image, SC_REF_SOURCE, &ref, err) < 0)
     return -1;
-  int rc = ref.transport->transport == SC_TRANSPORT_DOCKER
-               ? sc_cli_registry_creds(a, ref.host, ref.repository, err)
-               : 0;
+  /* A short name's registry is known once registries.conf resolved it:
+   * the pull asks creds_for_host then, and --creds are for it. */
+  bool short_name = ref.transport->transport == SC_TRANSPORT_DOCKER &&
+                    sc_registries_is_short_name(image + strlen("docker://"));
+  int rc = ref.transport->transport != SC_TRANSPORT_DOCKER ? 0
+           : short_name && a->creds_arg == NULL
+               ? 0
+               : sc_cli_registry_creds(a, ref.host, ref.repository, err);
   sc_image_ref_clear(&ref);
   return rc;
 }

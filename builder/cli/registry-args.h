@@ -31,38 +31,37 @@ enum {
 };
 
 /* The limits (registry.h) are options of every command that talks to a
- * registry, so a user behind a slow link, or a test, can set them. */
+ * registry, so a user behind a slow link, or a test, can set them.
+ * --help lists them apart, after the command's own (help.c). */
 #define SC_CLI_REGISTRY_OPTIONS                                                                    \
-  {"creds", required_argument, NULL, SC_OPT_CREDS},                                                \
-      {"tls-verify", optional_argument, NULL, SC_OPT_TLS_VERIFY},                                  \
-      {"cert-dir", required_argument, NULL, SC_OPT_CERT_DIR},                                      \
-      {"authfile", required_argument, NULL, SC_OPT_AUTHFILE},                                      \
-      {"retry-times", required_argument, NULL, SC_OPT_RETRY_TIMES},                                \
-      {"retry-delay", required_argument, NULL, SC_OPT_RETRY_DELAY},                                \
-      {"registries-conf", required_argument, NULL, SC_OPT_REGISTRIES_CONF},                        \
-      {"policy", required_argument, NULL, SC_OPT_POLICY},                                          \
-      {"registries.d", required_argument, NULL, SC_OPT_REGISTRIES_D},                              \
-      {"connect-timeout", required_argument, NULL, SC_OPT_CONNECT_TIMEOUT},                        \
-      {"first-byte-timeout", required_argument, NULL, SC_OPT_FIRST_BYTE_TIMEOUT},                  \
-      {"stall-timeout", required_argument, NULL, SC_OPT_STALL_TIMEOUT},                            \
+  {"creds", required_argument, SC_OPT_CREDS, "USER[:PASS]",                                        \
+   "credentials for the registry (the password is asked for when missing)"},                       \
+      {"tls-verify", optional_argument, SC_OPT_TLS_VERIFY, "BOOL",                                 \
+       "verify the registry's certificate (default true)"},                                        \
+      {"cert-dir", required_argument, SC_OPT_CERT_DIR, "DIR",                                      \
+       "the CA certificates and client keys for the registry, as in certs.d"},                     \
+      {"authfile", required_argument, SC_OPT_AUTHFILE, "FILE",                                     \
+       "the auth.json to read credentials from (and login's to write)"},                           \
+      {"retry-times", required_argument, SC_OPT_RETRY_TIMES, "N",                                  \
+       "retries of a request that failed for a passing cause (0 to 100)"},                         \
+      {"retry-delay", required_argument, SC_OPT_RETRY_DELAY, "DURATION",                           \
+       "a fixed delay between retries (500ms, 2s, 1m30s); default: growing"},                      \
+      {"registries-conf", required_argument, SC_OPT_REGISTRIES_CONF, "FILE",                       \
+       "the containers-registries.conf(5) to read instead of the user's or system's"},             \
+      {"policy", required_argument, SC_OPT_POLICY, "FILE",                                         \
+       "the containers-policy.json(5) a pulled image's signatures must satisfy"},                  \
+      {"registries.d", required_argument, SC_OPT_REGISTRIES_D, "DIR",                              \
+       "where signatures are, as containers-registries.d(5) says"},                                \
+      {"connect-timeout", required_argument, SC_OPT_CONNECT_TIMEOUT, "SECONDS",                    \
+       "the time to connect (default 30)"},                                                        \
+      {"first-byte-timeout", required_argument, SC_OPT_FIRST_BYTE_TIMEOUT, "SECONDS",              \
+       "the time to wait for an answer (default 120)"},                                            \
+      {"stall-timeout", required_argument, SC_OPT_STALL_TIMEOUT, "SECONDS",                        \
+       "give up on a transfer moving under 1 KiB in that time (default 30)"},                      \
   {                                                                                                \
-    "max-response-size", required_argument, NULL, SC_OPT_MAX_RESPONSE_SIZE                         \
+    "max-response-size", required_argument, SC_OPT_MAX_RESPONSE_SIZE, "SIZE",                      \
+        "the largest answer other than a blob, in bytes, Nk or NM (default 4M)"                    \
   }
-
-/* One line of usage text for the limits, for the commands' --help. */
-#define SC_CLI_REGISTRY_LIMITS_USAGE                                                               \
-  "[--connect-timeout S] [--first-byte-timeout S] [--stall-timeout S] [--max-response-size SIZE]"
-/* And for the retries (skopeo's options). */
-#define SC_CLI_REGISTRY_RETRY_USAGE "[--retry-times N] [--retry-delay DURATION]"
-
-/* The SC_CLI_REGISTRY_OPTIONS lines of a command's --help: where an image
- * comes from a registry (docker://), as skopeo's options. */
-#define SC_CLI_REGISTRY_HELP                                                                       \
-  "registry options (docker:// images; see sc-build push --help and sc-build(1)):\n"               \
-  "      --creds USER[:PASS]  --authfile FILE  --tls-verify[=BOOL]  --cert-dir DIR\n"              \
-  "      --registries-conf FILE  --policy FILE  --registries.d DIR\n"                              \
-  "      --retry-times N  --retry-delay DURATION  --connect-timeout S\n"                           \
-  "      --first-byte-timeout S  --stall-timeout S  --max-response-size SIZE\n"
 
 typedef struct sc_cli_registry_args {
   const char *creds_arg;    /* --creds USER[:PASS] */

@@ -30,11 +30,11 @@ int sc_smoke_args_parse(sc_cli *cli, const sc_smoke_parser *p, char **argv, sc_s
                         sc_error *err)
 {
   int opt;
-  while ((opt = sc_cli_getopt(p->command, p->argc, argv, p->shortopts, p->options, err)) != -1) {
+  while ((opt = sc_cli_getopt(p->command, p->argc, argv, p->options, err)) != -1) {
     if (opt == '?')
       return -1;
     if (opt == 'h') {
-      fputs(p->usage, stdout);
+      sc_cli_print_help(stdout, p->command, p->options);
       return 1;
     }
     int r = p->own ? p->own(p->own_args, opt, optarg, err) : 0;

@@ -17,7 +17,8 @@ enum { SC_OPT_KEEP = 0x1900 };
 
 #define SC_SMOKE_KEEP_OPTION                                                                       \
   {                                                                                                \
-    "keep", no_argument, NULL, SC_OPT_KEEP                                                         \
+    "keep", no_argument, SC_OPT_KEEP, NULL,                                                        \
+        "leave the temporary root and the container's state for a look"                            \
   }
 
 typedef struct sc_smoke_args {
@@ -32,12 +33,10 @@ void sc_smoke_args_clear(sc_smoke_args *a);
 typedef int (*sc_smoke_option_fn)(void *own_args, int opt, const char *arg, sc_error *err);
 
 typedef struct sc_smoke_parser {
-  const char *command;          /* "test", for messages */
-  const char *usage;            /* printed for -h/--help */
-  int argc;                     /* the arguments parsed: argv[0 .. argc) */
-  const char *shortopts;        /* SC_CLI_GLOBAL_SHORT, or the command's */
-  const struct option *options; /* SC_SMOKE_KEEP_OPTION among them */
-  sc_smoke_option_fn own;       /* the command's options first, or NULL */
+  const char *command;           /* "test", for messages */
+  int argc;                      /* the arguments parsed: argv[0 .. argc) */
+  const sc_cli_options *options; /* SC_SMOKE_KEEP_OPTION among them; its --help too */
+  sc_smoke_option_fn own;        /* the command's options first, or NULL */
   void *own_args;
 } sc_smoke_parser;
 

@@ -12,13 +12,18 @@
 
 enum { SC_OPT_STORE_LAYOUT = 0x1800, SC_OPT_STORE_REPO, SC_OPT_STORE_CACHE, SC_OPT_STORE_ROOT };
 
-#define SC_STORE_OPTIONS                                                                           \
-  {"layout", required_argument, NULL, SC_OPT_STORE_LAYOUT},                                        \
-      {"repo", required_argument, NULL, SC_OPT_STORE_REPO},                                        \
-      {"cache", no_argument, NULL, SC_OPT_STORE_CACHE},                                            \
+#define SC_STORE_ROOT_OPTION                                                                       \
   {                                                                                                \
-    "root", required_argument, NULL, SC_OPT_STORE_ROOT                                             \
+    "root", required_argument, SC_OPT_STORE_ROOT, "ROOT",                                          \
+        "where the containers that use an image are installed (default /)"                         \
   }
+#define SC_STORE_OPTIONS                                                                           \
+  {"layout", required_argument, SC_OPT_STORE_LAYOUT, "LAYOUT",                                     \
+   "an OCI image layout directory (repeatable)"},                                                  \
+      {"repo", required_argument, SC_OPT_STORE_REPO, "REPO", "an OSTree repository (repeatable)"}, \
+      {"cache", no_argument, SC_OPT_STORE_CACHE, NULL,                                             \
+       "sc-build's cache: pulled bases and the layer cache"},                                      \
+      SC_STORE_ROOT_OPTION
 
 typedef struct sc_store_args {
   sc_store_spec *stores;

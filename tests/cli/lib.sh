@@ -187,6 +187,21 @@ UNIT
   printf '{"name": "%s", "tag": "latest"}\n' "$name" >"$dir/sc-build.json"
 }
 
+# A project in $1 (image name $2) as test_make_project makes it, with its
+# program per platform instead: rootfs.linux-ARCH/usr/bin/hello-server, a
+# tiny ELF of ARCH, for each ARCH after $2, for a multi-platform build.
+test_make_multiplatform_project() {
+  local dir=$1 name=$2 arch
+  shift 2
+  test_make_project "$dir" "$name" >/dev/null &&
+  rm "$dir/rootfs/usr/bin/hello-server" || return 1
+  for arch in "$@"; do
+    mkdir -p "$dir/rootfs.linux-$arch/usr/bin" &&
+    python3 "$SC_SOURCE_DIR/tests/cli/tiny-elf.py" "$arch" >"$dir/rootfs.linux-$arch/usr/bin/hello-server" &&
+    chmod 755 "$dir/rootfs.linux-$arch/usr/bin/hello-server" || return 1
+  done
+}
+
 # A TCP port nothing listens on right now, on 127.0.0.1.
 test_free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'

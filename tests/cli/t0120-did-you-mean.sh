@@ -65,11 +65,11 @@ test_expect_success 'no command takes an abbreviation' '
 
 test_expect_success 'an option without its value, or with one it does not take' '
   expect_exit 2 sc_build list --root &&
-  expect_stderr "sc-build: error: option '\''--root'\'' needs a value (see '\''sc-build list --help'\'')" &&
+  expect_stderr "sc-build: error: option '\''--root'\'' needs a value: --root ROOT (see '\''sc-build list --help'\'')" &&
   expect_exit 2 sc_build list --json=yes &&
   expect_stderr "sc-build: error: option '\''--json'\'' takes no value (see '\''sc-build list --help'\'')" &&
   expect_exit 2 sc_build init -s &&
-  expect_stderr "sc-build: error: option '\''-s'\'' needs a value (see '\''sc-build init --help'\'')" &&
+  expect_stderr "sc-build: error: option '\''-s'\'' needs a value: -s SKELETON (see '\''sc-build init --help'\'')" &&
   expect_exit 2 sc_build list -x &&
   expect_stderr "sc-build: error: unknown option '\''-x'\'' (see '\''sc-build list --help'\'')"
 '

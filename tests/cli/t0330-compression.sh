@@ -4,7 +4,7 @@
 # tar the config's diff_id names: zlib (gzip, Python), libarchive (bsdtar),
 # Go (umoci, skopeo) and containers/storage (podman).
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
-test_require python3 umoci skopeo bsdtar gzip
+test_require python3 umoci skopeo bsdtar gzip zstd
 
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 layer_blob() { echo "$1/blobs/sha256/$(json_get "$2" "d[\"layers\"][0][\"digest\"][7:]")"; }
@@ -32,6 +32,18 @@ test_expect_success 'zstd: the same digest with 1 and 2 threads' '
   SOURCE_DATE_EPOCH=1000 sc_build --json build proj -o z2.oci --compression zstd --threads 2 >z2.json &&
   test "$(json_get z1.json "d[\"digest\"]")" = "$(json_get z2.json "d[\"digest\"]")" &&
   expect_grep "tar\\+zstd" z1.json
+'
+
+test_expect_success 'zstd: the zstd CLI, libarchive and skopeo read the multi-job frame' '
+  blob=$(layer_blob z1.oci z1.json) &&
+  test "$(json_get z1.json "d[\"layers\"][0][\"size\"]")" -gt 2500000 &&
+  cfg=z1.oci/blobs/sha256/$(json_get z1.json "d[\"config_digest\"][7:]") &&
+  diff_id=$(json_get "$cfg" "d[\"rootfs\"][\"diff_ids\"][0]") &&
+  test "sha256:$(zstd -dc "$blob" | sha256sum | cut -d" " -f1)" = "$diff_id" &&
+  mkdir zx && bsdtar -xf "$blob" -C zx &&
+  cmp zx/data/random proj/rootfs/data/random &&
+  skopeo copy -q --dest-decompress oci:z1.oci:big:latest dir:zsk &&
+  test -f "zsk/${diff_id#sha256:}"
 '
 
 test_expect_success 'zlib and Python decompress every member to the diff_id tar' '
@@ -113,6 +125,23 @@ test_expect_success 'an unchanged rootfs/ reuses its layer: same digest, nothing
   test "$(json_get c2.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
   sc_build build cached -o c.oci >c3.out &&
   expect_grep "reused: +the rootfs layer" c3.out
+'
+
+test_expect_success 'a rebuild that changes nothing rewrites no file of the layout' '
+  find c.oci -type f -printf "%p %i %s %T@\n" | sort >before &&
+  sc_build --json build cached -o c.oci >c4.json &&
+  test "$(json_get c4.json "d[\"digest\"]")" = "$(json_get c1.json "d[\"digest\"]")" &&
+  find c.oci -type f -printf "%p %i %s %T@\n" | sort >after &&
+  diff -u before after
+'
+
+test_expect_success 'a blob of the wrong size is written again, not trusted' '
+  cfg=c.oci/blobs/sha256/$(json_get c1.json "d[\"config_digest\"][7:]") &&
+  cp "$cfg" cfg.good && printf "{}" >"$cfg" &&
+  sc_build --json build cached -o c.oci >c5.json &&
+  cmp "$cfg" cfg.good &&
+  tag=$(umoci ls --layout c.oci | head -n 1) &&
+  umoci stat --image "c.oci:$tag" >/dev/null
 '
 
 test_expect_success '--no-cache, a new output or a changed file build the layer again' '

@@ -159,4 +159,12 @@ test_expect_success 'an image that cannot be opened is sc-build'"'"'s failure: 1
   expect_exit 125 sc_build run oci:does-not-exist.oci -- true
 '
 
+# --verbose and --volume both return 'v' from the parser: --verbose, which
+# has no value, was taken for a bind of NULL.
+test_expect_success '--verbose is the global option, not a -v bind without a value' '
+  expect_exit 125 sc_build run --verbose oci:does-not-exist.oci -- true &&
+  expect_grep "cannot open image layout" "$TEST_TMP/.stderr" &&
+  ! grep_q -e "runtime error" -e "HOST:CONTAINER" "$TEST_TMP/.stderr"
+'
+
 test_done

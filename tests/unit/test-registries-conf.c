@@ -168,6 +168,79 @@ static void test_short_names(void **state)
   sc_registries_conf_clear(&conf);
 }
 
+/* containers-registries.conf(5): a *.DOMAIN table has no location but its
+ * mirrors apply, each location replacing the host name the wildcard
+ * matched. */
+static void test_wildcard_mirrors(void **state)
+{
+  (void)state;
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  merge(&conf, "w.conf",
+        "[[registry]]\nprefix = \"*.corp.example\"\n"
+        "[[registry.mirror]]\nlocation = \"mirror.local/corp\"\ninsecure = true\n"
+        "[[registry.mirror]]\nlocation = \"d.local\"\npull-from-mirror = \"digest-only\"\n");
+  expect_plan(&conf, "docker://a.b.corp.example/team/app:v1",
+              "mmirror.local/corp/team/app:v1i a.b.corp.example/team/app:v1");
+  /* a port stays after the mirror's location, as containers/image keeps it */
+  expect_plan(&conf, "docker://r.corp.example:5000/app:v1",
+              "mmirror.local/corp:5000/app:v1i r.corp.example:5000/app:v1");
+  expect_plan(&conf,
+              "docker://r.corp.example/app@sha256:"
+              "3333333333333333333333333333333333333333333333333333333333333333",
+              "mmirror.local/corp/app@sha256:3333");
+  expect_plan(&conf, "docker://corp.example/app:v1", "corp.example/app:v1");
+  sc_registries_conf_clear(&conf);
+}
+
+/* Each attempt carries the name it serves: a short name qualified, never
+ * a mirror's location. */
+static void test_attempt_names(void **state)
+{
+  (void)state;
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  merge(&conf, "n.conf",
+        "[aliases]\n\"tool\" = \"quay.io/ns/tool\"\n"
+        "[[registry]]\nprefix = \"quay.io/ns\"\n[[registry.mirror]]\nlocation = \"m.local/q\"\n");
+  sc_pull_attempt *plan = NULL;
+  size_t n = 0;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registries_pull_plan(&conf, "docker://tool:2", &plan, &n, &err), 0);
+  assert_int_equal(n, 2);
+  assert_string_equal(plan[0].reference, "docker://m.local/q/tool:2");
+  assert_string_equal(plan[0].name, "quay.io/ns/tool:2");
+  assert_string_equal(plan[1].name, "quay.io/ns/tool:2");
+  sc_pull_attempts_free(plan, n);
+  assert_true(sc_registries_is_short_name("tool:2"));
+  assert_true(sc_registries_is_short_name("ns/tool"));
+  assert_false(sc_registries_is_short_name("localhost/tool"));
+  assert_false(sc_registries_is_short_name("quay.io/ns/tool"));
+  sc_registries_conf_clear(&conf);
+}
+
+/* login's view: the table of the host alone, no location rewrite. */
+static void test_host_target(void **state)
+{
+  (void)state;
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  merge(&conf, "h.conf",
+        "[[registry]]\nlocation = \"tls.example:5000\"\ninsecure = true\n"
+        "[[registry]]\nprefix = \"no.example\"\nblocked = true\n"
+        "[[registry]]\nprefix = \"ns.example/team\"\nblocked = true\n");
+  bool insecure = false;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_registries_host_target(&conf, "tls.example:5000", &insecure, &err), 0);
+  assert_true(insecure);
+  assert_int_equal(sc_registries_host_target(&conf, "tls.example", &insecure, &err), 0);
+  assert_false(insecure);
+  assert_int_equal(sc_registries_host_target(&conf, "no.example", &insecure, &err), -1);
+  assert_string_equal(err.msg, "no.example: registry blocked by [[registry]] prefix \"no.example\" "
+                               "in h.conf (blocked = true there forbids it)");
+  sc_error_clear(&err);
+  assert_int_equal(sc_registries_host_target(&conf, "ns.example", &insecure, &err), 0);
+  assert_int_equal(sc_registries_host_target(NULL, "any.example", &insecure, &err), 0);
+  sc_registries_conf_clear(&conf);
+}
+
 static void test_merging(void **state)
 {
   (void)state;
@@ -217,6 +290,9 @@ int main(void)
       cmocka_unit_test(test_mirrors_and_locations),
       cmocka_unit_test(test_pull_from_mirror),
       cmocka_unit_test(test_short_names),
+      cmocka_unit_test(test_wildcard_mirrors),
+      cmocka_unit_test(test_attempt_names),
+      cmocka_unit_test(test_host_target),
       cmocka_unit_test(test_merging),
       cmocka_unit_test(test_errors),
   };

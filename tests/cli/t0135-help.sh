@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# t0135-help: every command's --help, `sc-build help`, the SYNOPSIS of
+# sc-build(1) and the completion scripts are made from the one option
+# table its parser reads: --help lists exactly the options completion
+# offers, each with a description and, where it takes one, its value's
+# name; the man page's generated section is what `sc-build help --man`
+# prints; the page renders without a warning and documents every option.
+. "$SC_SOURCE_DIR/tests/cli/lib.sh"
+
+man_page=$SC_SOURCE_DIR/docs/sc-build.1
+
+commands() {
+  sc_build --help | sed -n '/^commands:/,/^$/s/^  \([a-z]*\) .*/\1/p'
+}
+
+# The options a --help defines, one per line: "--NAME<TAB>SPEC<TAB>TEXT",
+# SPEC as written ("-o, --output DEST"), TEXT its description (from the
+# next line when SPEC ran past the description column).
+help_table() {
+  awk '
+    function flush() { if (name != "") print name "\t" spec "\t" text; name = "" }
+    /^  -[A-Za-z], --[a-z]/ || /^      --[a-z]/ {
+      flush()
+      line = $0; sub(/^ +/, "", line)
+      match(line, /--[a-z0-9.-]*[a-z0-9]/); name = substr(line, RSTART, RLENGTH)
+      cut = index(line, "  ")
+      if (cut) { spec = substr(line, 1, cut - 1); text = substr(line, cut); sub(/^ +/, "", text) }
+      else { spec = line; text = "" }
+      next
+    }
+    name != "" && text == "" && /^                            [^ ]/ { text = substr($0, 29); next }
+    { flush() }
+    END { flush() }
+  '
+}
+
+# The long options `sc-build completion bash` offers for a command, and
+# those it completes a value for, each sorted.
+completion_block() {
+  sc_build completion bash >completion.bash &&
+  awk -v cmd="  $1)" '$0 == cmd { on = 1; next } /^  [a-z*]+\)/ { on = 0 } on' completion.bash
+}
+completed_options() {
+  completion_block "$1" | sed -n "s/^    opts='\(.*\)'$/\1/p" | tr ' ' '\n' | grep -e '^--' | sort
+}
+completed_values() {
+  completion_block "$1" | sed -n 's/^    \(--[a-z0-9.-]*\)[ =|].*) kind=.*/\1/p' | sort -u
+}
+
+expect_stderr() {
+  printf '%s\n' "$1" >want.err &&
+  diff -u want.err "$TEST_TMP/.stderr"
+}
+
+# The options of a help_table without a description, as "CMD --NAME".
+undescribed() {
+  awk -F '\t' -v cmd="$1" '$3 == "" { print cmd " " $1 }' "table.$1"
+}
+
+# The options a help_table shows a value for ("--root ROOT", "--tls-verify[=BOOL]").
+valued() {
+  awk -F '\t' '$2 ~ /--[a-z0-9.-]*[a-z0-9][ [=]/ { print $1 }' "table.$1" | sort -u
+}
+
+# The lines of docs/sc-build.1 between its GENERATED markers, or all the
+# others (prose).
+man_generated() {
+  awk 'index($0, ".\\\" BEGIN GENERATED") == 1 { on = 1; next }
+       index($0, ".\\\" END GENERATED") == 1 { on = 0 } on' "$man_page"
+}
+man_prose() {
+  awk 'index($0, ".\\\" BEGIN GENERATED") == 1 { on = 1 }
+       index($0, ".\\\" END GENERATED") == 1 { on = 0; next } !on' "$man_page"
+}
+
+# The options of a command that sc-build(1) never names outside its
+# SYNOPSIS ("--root" is written \-\-root there).
+undocumented() {
+  local name
+  for name in $(cut -f1 "table.$1"); do
+    grep_q -F -e "${name//-/\\-}" prose || echo "$1 $name"
+  done
+}
+
+test_expect_success 'every command: --help defines exactly the options of its table' '
+  commands >cmds && test "$(wc -l <cmds)" -ge 21 &&
+  : >differ &&
+  for c in $(cat cmds); do
+    sc_build "$c" --help >help.$c &&
+    help_table <help.$c >table.$c &&
+    cut -f1 table.$c | sort >names.$c &&
+    completed_options "$c" >comp.$c &&
+    test -s comp.$c &&
+    { diff -u comp.$c names.$c >>differ || echo "$c: the table (-) and its --help (+) differ" >>differ; } ||
+    return 1
+  done &&
+  cat differ && test ! -s differ
+'
+
+test_expect_success 'every option has a description, and its value a name' '
+  : >missing && : >differ &&
+  for c in $(cat cmds); do
+    undescribed "$c" >>missing &&
+    valued "$c" >valued.$c &&
+    completed_values "$c" >compvalued.$c &&
+    { diff -u compvalued.$c valued.$c >>differ || echo "$c: values completed (-), named (+)" >>differ; } ||
+    return 1
+  done &&
+  cat missing differ && test ! -s missing && test ! -s differ
+'
+
+test_expect_success 'the table check sees a missing description' '
+  printf "%s\n" "usage: x" "" "options:" \
+    "  -o, --output DEST         where to write" \
+    "      --bare" \
+    "      --very-long-option-name VALUE" \
+    "                            said on the next line" >fake &&
+  help_table <fake >table.fake &&
+  printf "%s\t%s\t%s\n" --output "-o, --output DEST" "where to write" \
+    --bare --bare "" \
+    --very-long-option-name "--very-long-option-name VALUE" "said on the next line" |
+    diff -u - table.fake &&
+  test "$(undescribed fake)" = "fake --bare" &&
+  printf "%s\n" --output --very-long-option-name | diff -u - <(valued fake)
+'
+
+test_expect_success 'the prose and the descriptions are filled to 79 columns' '
+  : >long &&
+  for c in $(cat cmds); do
+    awk -v c="$c" "length(\$0) > 79 && !/^(usage:|      ) sc-build / { print c \": \" \$0 }" help.$c >>long ||
+      return 1
+  done &&
+  cat long && test ! -s long &&
+  grep -x "  source <(sc-build completion bash)" help.completion
+'
+
+test_expect_success 'sc-build help CMD is CMD --help; sc-build help is sc-build --help' '
+  for c in $(cat cmds); do
+    sc_build help "$c" >h.$c && cmp help.$c h.$c || return 1
+  done &&
+  sc_build --help >main.help &&
+  sc_build help >main.h &&
+  cmp main.help main.h &&
+  grep -x "usage: sc-build \[OPTION\]... COMMAND \[ARGS\]..." main.help &&
+  grep -x "  -V, --version             print the version and exit" main.help
+'
+
+test_expect_success 'help: an unknown command or too many operands is a usage error' '
+  expect_exit 2 sc_build help biuld &&
+  expect_stderr "sc-build: error: unknown command '\''biuld'\''; did you mean '\''build'\''?" &&
+  expect_exit 2 sc_build help build push &&
+  expect_exit 2 sc_build help --man build
+'
+
+test_expect_success 'a missing value says what the value is, from the table' '
+  expect_exit 2 sc_build validate --from &&
+  expect_stderr "sc-build: error: option '\''--from'\'' needs a value: --from IMAGE (see '\''sc-build validate --help'\'')" &&
+  expect_exit 2 sc_build validate --set &&
+  expect_stderr "sc-build: error: option '\''--set'\'' needs a value: --set K=V (see '\''sc-build validate --help'\'')" &&
+  expect_exit 2 sc_build run -v &&
+  expect_stderr "sc-build: error: option '\''-v'\'' needs a value: -v HOST:CONTAINER[:ro|:rw] (see '\''sc-build run --help'\'')"
+'
+
+test_expect_success 'the SYNOPSIS of sc-build(1) is what sc-build help --man prints' '
+  sc_build help --man >synopsis &&
+  grep_q -x -F ".SY \"sc-build build\"" synopsis &&
+  grep_q -x -F "[\fB\-\-root\fP\ \fIROOT\fP]" synopsis &&
+  man_generated >in-page &&
+  test -s in-page &&
+  { diff -u in-page synopsis || { echo "docs/sc-build.1 is out of date: run scripts/update-man.sh" && false; }; }
+'
+
+test_expect_success 'sc-build(1) describes every option of every command' '
+  man_prose >prose &&
+  : >missing &&
+  for c in $(cat cmds); do
+    undocumented "$c" >>missing || return 1
+  done &&
+  cat missing && test ! -s missing
+'
+
+test_lazy_prereq GROFF 'command -v groff && command -v man'
+test_expect_success GROFF 'sc-build(1) renders without a warning' '
+  groff -man -ww -z "$man_page" 2>groff.err &&
+  cat groff.err && test ! -s groff.err &&
+  MANWIDTH=80 man --warnings -l "$man_page" >rendered 2>man.err &&
+  cat man.err && test ! -s man.err &&
+  grep -x "SYNOPSIS" rendered &&
+  grep -F "sc-build rollback [--root ROOT] NAME" rendered
+'
+
+test_done
