@@ -19,6 +19,7 @@
 #include "image-source.h"
 #include "layer-cache.h"
 #include "platform.h"
+#include "referrer.h"
 #include "registry.h"
 #include "oci.h"
 #include "store.h"
@@ -598,11 +599,16 @@ static int update_index(build_ctx *c, sc_error *err)
   _cleanup_(json_decrefp) json_t *index = NULL;
   if (sc_oci_index_read(c->layout_fd, &index, err) < 0)
     return sc_error_prefix(err, "%s", c->result->path);
-  _cleanup_(json_decrefp) json_t *replaced =
-      sc_oci_index_set_tag(index, c->result->tag, c->manifest_descriptor);
+  _cleanup_(json_decrefp) json_t *gone = json_array();
+  json_t *replaced = sc_oci_index_set_tag(index, c->result->tag, c->manifest_descriptor);
+  if (replaced)
+    json_array_append_new(gone, replaced);
+  /* The image the tag named, and its SBOM, are replaced: --sbom attaches
+   * the new image's afterwards. */
+  sc_referrer_prune(c->blobs_fd, index, c->manifest_descriptor, gone);
   if (check_interrupted(c, err) < 0 || sc_oci_index_write(c->layout_fd, index, err) < 0)
     return -1;
-  if (replaced && sc_oci_remove_unreferenced(c->layout_fd, index, replaced, err) < 0)
+  if (sc_oci_remove_all_unreferenced(c->layout_fd, index, gone, err) < 0)
     return sc_error_prefix(err, "%s", c->result->path);
   return 0;
 }

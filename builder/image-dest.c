@@ -3,6 +3,7 @@
 #include "image-dest.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "image-archive.h"
 #include "layer.h"
 #include "oci.h"
+#include "referrer.h"
 #include "store.h"
 #include "util.h"
 
@@ -53,10 +55,12 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
     return -1;
   _cleanup_(json_decrefp) json_t *descriptor = json_pack(
       "{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size", (json_int_t)size);
-  _cleanup_(json_decrefp) json_t *replaced = NULL;
+  _cleanup_(json_decrefp) json_t *gone = json_array();
   if (ref) {
     json_object_set_new(descriptor, "annotations", json_pack("{s:s}", SC_ANNOTATION_REF_NAME, ref));
-    replaced = sc_oci_index_set_tag(index, ref, descriptor);
+    json_t *replaced = sc_oci_index_set_tag(index, ref, descriptor);
+    if (replaced)
+      json_array_append_new(gone, replaced);
   } else {
     size_t i;
     json_t *m;
@@ -69,9 +73,49 @@ static int set_entry(int layout_fd, const char *digest, const char *media_type, 
     if (!present)
       json_array_append(json_object_get(index, "manifests"), descriptor);
   }
+  /* The referrers of the image the tag named are garbage now. */
+  _cleanup_close_ int blobs_fd = sc_oci_open_blobs(layout_fd, err);
+  if (blobs_fd < 0)
+    return -1;
+  sc_referrer_prune(blobs_fd, index, NULL, gone);
   if (sc_oci_index_write(layout_fd, index, err) < 0)
     return -1;
-  return replaced ? sc_oci_remove_unreferenced(layout_fd, index, replaced, err) : 0;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
+}
+
+/* Whether the image's manifest was written as it is (written: copy_image's
+ * record), not converted to another digest. */
+static bool written_as_is(const json_t *written, const char *manifest_digest)
+{
+  const char *d =
+      json_string_value(json_object_get(json_object_get(written, manifest_digest), "digest"));
+  return d && strcmp(d, manifest_digest) == 0;
+}
+
+/* The artifacts that refer to the images (an SBOM) or to their index go
+ * with them, once their subjects are in the layout: in an OCI layout a
+ * referrer is a manifest with a subject that index.json lists (referrer.h).
+ * Only a layout source has any: an archive or dir: lists no artifact.  A
+ * manifest converted on the way (a Docker one) has another digest, which
+ * its referrers do not name: they stay behind. */
+static int carry_referrers(const sc_image_set *set, int layout_fd, const json_t *written,
+                           sc_error *err)
+{
+  const sc_image *first = set->images[0];
+  if (first->kind != SC_IMAGE_OCI_LAYOUT)
+    return 0;
+  bool all_as_is = true;
+  for (size_t i = 0; i < set->count; i++) {
+    const char *digest = set->images[i]->manifest_digest;
+    all_as_is &= written_as_is(written, digest);
+    if (written_as_is(written, digest) &&
+        sc_referrer_copy(set->images[i]->layout_fd, layout_fd, digest, set->referrers, err) < 0)
+      return -1;
+  }
+  if (set->index_digest && all_as_is &&
+      sc_referrer_copy(first->layout_fd, layout_fd, set->index_digest, set->referrers, err) < 0)
+    return -1;
+  return 0;
 }
 
 /* The image's blobs into to_blobs, and its manifest: as it is, or an OCI
@@ -165,14 +209,19 @@ static int add_to_layout(const sc_image_set *set, int layout_fd, const char *ref
   for (size_t i = 0; i < set->count; i++)
     if (copy_image(set->images[i], to, written, err) < 0)
       return -1;
-  if (set->index_digest)
-    return add_index(set, layout_fd, to, written, ref, err);
+  if (set->index_digest) {
+    if (add_index(set, layout_fd, to, written, ref, err) < 0)
+      return -1;
+    return carry_referrers(set, layout_fd, written, err);
+  }
   const json_t *d = json_object_get(written, set->images[0]->manifest_digest);
   const char *digest = json_string_value(json_object_get(d, "digest"));
   if (set->archive_digest)
     snprintf(set->archive_digest, SC_DIGEST_LEN + 1, "%s", digest);
-  return set_entry(layout_fd, digest, json_string_value(json_object_get(d, "mediaType")),
-                   json_integer_value(json_object_get(d, "size")), ref, err);
+  if (set_entry(layout_fd, digest, json_string_value(json_object_get(d, "mediaType")),
+                json_integer_value(json_object_get(d, "size")), ref, err) < 0)
+    return -1;
+  return carry_referrers(set, layout_fd, written, err);
 }
 
 static int write_oci(const sc_image_set *set, const sc_image_ref *dest,
@@ -287,11 +336,11 @@ static int write_dir(const sc_image *image, const sc_image_ref *dest, sc_error *
 
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    const char *tmpdir, volatile const int *interrupted,
-                   char digest[SC_DIGEST_LEN + 1], sc_error *err)
+                   char digest[SC_DIGEST_LEN + 1], json_t *referrers, sc_error *err)
 {
   const sc_image *one[] = {image};
   snprintf(digest, SC_DIGEST_LEN + 1, "%s", image->manifest_digest);
-  sc_image_set set = {.images = one, .count = 1, .archive_digest = digest};
+  sc_image_set set = {.images = one, .count = 1, .archive_digest = digest, .referrers = referrers};
   return sc_image_write_set(&set, destination, mtime, tmpdir, interrupted, err);
 }
 

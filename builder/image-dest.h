@@ -19,6 +19,7 @@
 #define SC_IMAGE_DEST_H
 
 #include <stdint.h>
+#include <jansson.h>
 #include <sc/error.h>
 #include <sc/image.h>
 #include <sc/imageref.h>
@@ -29,10 +30,11 @@
  * digest receives the digest tools report for what was written: the
  * image's manifest digest, or for a docker-archive, which holds no
  * manifest, that of the manifest containers/image makes for it
- * (sc_docker_archive_write), or the converted manifest's. */
+ * (sc_docker_archive_write), or the converted manifest's.  referrers: as
+ * sc_image_set's below. */
 int sc_image_write(const sc_image *image, const sc_image_ref *destination, int64_t mtime,
                    const char *tmpdir, volatile const int *interrupted,
-                   char digest[SC_DIGEST_LEN + 1], sc_error *err);
+                   char digest[SC_DIGEST_LEN + 1], json_t *referrers, sc_error *err);
 
 /* Several images of one layout: with index_digest, the image index (a
  * multi-platform image) whose manifests they are, written whole, the
@@ -45,6 +47,10 @@ typedef struct sc_image_set {
   /* NULL, or where the digest goes when it is not the image's manifest's:
    * a docker-archive's, a converted manifest's. */
   char *archive_digest;
+  /* NULL, or the array to which the descriptors of the artifacts that
+   * refer to the images and were written with them (oci:, oci-archive:;
+   * referrer.h) are appended. */
+  json_t *referrers;
 } sc_image_set;
 
 int sc_image_write_set(const sc_image_set *set, const sc_image_ref *destination, int64_t mtime,

@@ -387,6 +387,19 @@ int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t 
   return 0;
 }
 
+int sc_oci_remove_all_unreferenced(int layout_fd, const json_t *index, const json_t *gone,
+                                   sc_error *err)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(gone, i, m)
+  {
+    if (sc_oci_remove_unreferenced(layout_fd, index, m, err) < 0)
+      return -1;
+  }
+  return 0;
+}
+
 char *sc_oci_first_ref_name(int layout_fd)
 {
   json_t *index = NULL;

@@ -70,6 +70,9 @@ json_t *sc_oci_index_set_tag(json_t *index, const char *tag, json_t *descriptor)
  * blobs that no manifest still in the index references. */
 int sc_oci_remove_unreferenced(int layout_fd, const json_t *index, const json_t *replaced,
                                sc_error *err);
+/* sc_oci_remove_unreferenced for each descriptor of the array gone. */
+int sc_oci_remove_all_unreferenced(int layout_fd, const json_t *index, const json_t *gone,
+                                   sc_error *err);
 
 /* Every digest the entries of index reach (manifests, configs, layers,
  * nested indexes), as an object whose keys are the digests.  -1 when one

@@ -404,7 +404,7 @@ static int check_policy(pull_ctx *ctx, const manifest_bytes *m, sc_error *err)
   int rc = 0;
   if (sc_policy_needs_signatures(ctx->policy, &img) &&
       read_signatures(ctx, &img, &sigs, &lookaside, &attachments, err) < 0)
-    rc = sc_error_prefix(err, "%s: reading its signatures", ctx->source);
+    rc = sc_policy_refuse_unreadable(ctx->policy, &img, err);
   /* the policy's message names the image already */
   sc_policy_sources where = {lookaside, attachments};
   if (rc == 0)

@@ -20,6 +20,7 @@
 #include "referrer.h"
 #include "sigstore-attach.h"
 #include "sigstore-key.h"
+#include "sign.h"
 #include "sigstore.h"
 #include "store.h"
 
@@ -41,6 +42,8 @@ typedef struct push_ctx {
    * push share them (each has its own copy of this struct). */
   pthread_mutex_t *lock;
   const sc_descriptor **to_send; /* the blobs send_blobs works through */
+  json_t *top;                   /* the descriptor of the manifest pushed under the tag */
+  int referrers_api;             /* the registry serves GET .../referrers/: 1, 0, -1 unknown */
 } push_ctx;
 
 void sc_push_result_clear(sc_push_result *result)
@@ -48,6 +51,8 @@ void sc_push_result_clear(sc_push_result *result)
   free(result->destination);
   free(result->reference);
   free(result->sigstore_attachment);
+  free(result->signature);
+  json_decref(result->referrers);
   memset(result, 0, sizeof *result);
 }
 
@@ -479,7 +484,14 @@ static int put_manifest(push_ctx *ctx, const char *digest, const char *media_typ
     return sc_error_set(err, SC_E_USAGE, "destination digest %s is not the image's (%s)",
                         ctx->ref.digest, digest);
   const char *reference = by_digest || ctx->ref.digest ? digest : ctx->ref.tag;
-  return put_manifest_bytes(ctx, reference, digest, media_type, data, len, err);
+  if (put_manifest_bytes(ctx, reference, digest, media_type, data, len, err) < 0)
+    return -1;
+  if (!by_digest) {
+    json_decref(ctx->top);
+    ctx->top = json_pack("{s:s,s:s,s:I}", "mediaType", media_type, "digest", digest, "size",
+                         (json_int_t)len);
+  }
+  return 0;
 }
 
 /* PUT a manifest's bytes under reference (a tag or its digest). */
@@ -640,9 +652,44 @@ static int update_referrers_tag(push_ctx *ctx, const json_t *referrers, sc_error
   return 0;
 }
 
+static sc_attach_target attach_target(const push_ctx *ctx)
+{
+  return (sc_attach_target){.registry = ctx->registry,
+                            .scope = ctx->scope,
+                            .host = ctx->ref.host,
+                            .repository = ctx->ref.repository,
+                            .have_creds = ctx->options->registry.creds != NULL};
+}
+
+/* Whether the registry lists referrers itself (asked once, about digest):
+ * then a manifest with a subject needs no referrers tag (spec.md "Pushing
+ * Manifests with Subject"). */
+static int has_referrers_api(push_ctx *ctx, const char *digest, sc_error *err)
+{
+  if (ctx->referrers_api < 0) {
+    sc_attach_target t = attach_target(ctx);
+    int rc = sc_referrer_api_get(&t, digest, NULL, err);
+    if (rc < 0)
+      return -1;
+    ctx->referrers_api = rc;
+  }
+  return ctx->referrers_api;
+}
+
+static void add_referrer(push_ctx *ctx, const char *subject, const json_t *descriptor)
+{
+  json_array_append_new(ctx->result->referrers,
+                        json_pack("{s:s,s:O,s:O,s:O,s:s}", "subject", subject, "digest",
+                                  json_object_get(descriptor, "digest"), "size",
+                                  json_object_get(descriptor, "size"), "artifactType",
+                                  json_object_get(descriptor, "artifactType"), "listed_by",
+                                  ctx->referrers_api == 1 ? "referrers-api" : "tag-schema"));
+}
+
 /* The layout's artifacts whose subject is the image just pushed (an SBOM
- * of build --sbom, referrer.h): each by digest, then the tag schema's
- * index that lets readers find them. */
+ * of build --sbom, referrer.h): each by digest, then, unless the registry
+ * lists referrers itself, the tag schema's index that lets readers find
+ * them. */
 static int push_referrers(push_ctx *ctx, sc_error *err)
 {
   _cleanup_(json_decrefp) json_t *referrers = NULL;
@@ -661,9 +708,10 @@ static int push_referrers(push_ctx *ctx, sc_error *err)
   }
   if (json_array_size(referrers) == 0)
     return 0;
-  if (update_referrers_tag(ctx, referrers, err) < 0)
+  int api = has_referrers_api(ctx, ctx->image->manifest_digest, err);
+  if (api < 0 || (api == 0 && update_referrers_tag(ctx, referrers, err) < 0))
     return -1;
-  ctx->result->referrers += json_array_size(referrers);
+  json_array_foreach(referrers, i, r) add_referrer(ctx, ctx->image->manifest_digest, r);
   return 0;
 }
 
@@ -781,35 +829,77 @@ static int push_target(const char *destination, sc_registry_options *registry, c
   return rc;
 }
 
+/* The identity a signature of what was pushed names: HOST/REPO:TAG, as
+ * skopeo signs it, or HOST/REPO@DIGEST when pushed by digest. */
+static char *signed_identity(const push_ctx *ctx, const char *manifest_digest)
+{
+  const sc_registry_ref *r = &ctx->ref;
+  return r->tag ? xasprintf("%s/%s:%s", r->host, r->repository, r->tag)
+                : xasprintf("%s/%s@%s", r->host, r->repository, manifest_digest);
+}
+
 /* The sigstore signature of what was pushed, attached in the registry
  * while its connection is open: the payload names the destination
  * (HOST/REPO:TAG, as skopeo signs it) and the manifest's digest. */
 static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *err)
 {
-  const sc_registry_ref *r = &ctx->ref;
-  _cleanup_free_ char *identity =
-      r->tag ? xasprintf("%s/%s:%s", r->host, r->repository, r->tag)
-             : xasprintf("%s/%s@%s", r->host, r->repository, manifest_digest);
+  _cleanup_free_ char *identity = signed_identity(ctx, manifest_digest);
   _cleanup_free_ char *payload = sc_sigstore_payload_format(
       identity, manifest_digest, "sc-build " SC_VERSION, ctx->options->sigstore_timestamp);
   _cleanup_free_ char *signature = NULL;
   if (sc_sigstore_sign(ctx->options->sigstore_key, payload, strlen(payload), &signature, err) < 0)
     return -1;
-  sc_attach_target t = {.registry = ctx->registry,
-                        .scope = ctx->scope,
-                        .host = r->host,
-                        .repository = r->repository,
-                        .have_creds = ctx->options->registry.creds != NULL};
-  return sc_sigstore_attach(&t, manifest_digest, payload, strlen(payload), signature,
-                            &ctx->result->sigstore_attachment, err);
+  sc_attach_target t = attach_target(ctx);
+  if (sc_sigstore_attach(&t, manifest_digest, payload, strlen(payload), signature,
+                         &ctx->result->sigstore_attachment, err) < 0)
+    return -1;
+  /* Where the registry lists referrers, the signature is one too (as
+   * cosign's OCI 1.1 mode stores it); the attachment stays, for
+   * containers/image, which reads only that. */
+  int api = has_referrers_api(ctx, manifest_digest, err);
+  _cleanup_(json_decrefp) json_t *descriptor = NULL;
+  if (api <= 0 || ctx->top == NULL)
+    return api;
+  if (sc_sigstore_attach_referrer(&t, ctx->top, payload, strlen(payload), signature, &descriptor,
+                                  err) < 0)
+    return -1;
+  add_referrer(ctx, manifest_digest, descriptor);
+  return 0;
+}
+
+/* The simple signature (sign.h) of what was pushed, in the lookaside, and
+ * where the registry lists referrers, an artifact too. */
+static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err)
+{
+  _cleanup_free_ char *identity = signed_identity(ctx, manifest_digest);
+  _cleanup_free_ char *sig = NULL;
+  size_t len = 0;
+  if (sc_signer_sign(ctx->options->signer, identity, manifest_digest,
+                     ctx->options->signer_timestamp, &ctx->result->signature, &sig, &len, err) < 0)
+    return -1;
+  int api = has_referrers_api(ctx, manifest_digest, err);
+  if (api <= 0 || ctx->top == NULL)
+    return api;
+  sc_attach_target t = attach_target(ctx);
+  sc_referrer_artifact a = {.subject = ctx->top,
+                            .artifact_type = SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT,
+                            .title = "signature-1",
+                            .data = sig,
+                            .len = len};
+  _cleanup_(json_decrefp) json_t *descriptor = NULL;
+  if (sc_attach_referrer(&t, &a, NULL, &descriptor, err) < 0)
+    return -1;
+  add_referrer(ctx, manifest_digest, descriptor);
+  return 0;
 }
 
 int sc_push(const char *image_ref, const char *destination, const sc_push_options *options,
             sc_push_result *result, sc_error *err)
 {
   memset(result, 0, sizeof *result);
+  result->referrers = json_array();
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-  push_ctx ctx = {.options = options, .result = result, .lock = &lock};
+  push_ctx ctx = {.options = options, .result = result, .lock = &lock, .referrers_api = -1};
   sc_image *image = NULL;
   json_t *index = NULL;
   char *index_digest = NULL, *local = NULL;
@@ -837,6 +927,10 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
              sign_sigstore(&ctx, index ? index_digest : image->manifest_digest, err) < 0)
       rc = sc_error_prefix(err, "pushed %s/%s as %s, but not signed:", ctx.ref.host,
                            ctx.ref.repository, index ? index_digest : image->manifest_digest);
+    else if (options->signer &&
+             sign_simple(&ctx, index ? index_digest : image->manifest_digest, err) < 0)
+      rc = sc_error_prefix(err, "pushed %s/%s as %s, but not signed:", ctx.ref.host,
+                           ctx.ref.repository, index ? index_digest : image->manifest_digest);
   }
   if (rc == 0) {
     memcpy(result->manifest_digest, index ? index_digest : image->manifest_digest,
@@ -849,6 +943,7 @@ int sc_push(const char *image_ref, const char *destination, const sc_push_option
                     : xstrdup(result->destination);
   }
   json_decref(ctx.cache);
+  json_decref(ctx.top);
   sc_registry_free(ctx.registry);
   sc_image_free(image);
   json_decref(index);

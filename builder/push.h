@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <sc/error.h>
 
@@ -60,7 +61,18 @@ typedef struct sc_push_options {
    * skopeo --sign-by-sigstore-private-key does; timestamp goes in it. */
   EVP_PKEY *sigstore_key;
   int64_t sigstore_timestamp;
+  /* When set, the pushed manifest is signed with it (sign.h: a simple
+   * signature in the lookaside), dated signer_timestamp, and, where the
+   * registry serves the referrers API, also pushed as an artifact whose
+   * subject is the manifest (SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT). */
+  struct sc_signer *signer;
+  int64_t signer_timestamp;
 } sc_push_options;
+
+/* sc-build's artifact type for a simple signature (containers-signature(5),
+ * the OpenPGP message as the lookaside holds it) kept as a referrer; no
+ * containers/image tool reads it: the lookaside stays the signature. */
+#define SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT "application/vnd.sc-build.simple-signing.v1+pgp"
 
 typedef struct sc_push_result {
   char manifest_digest[SC_DIGEST_LEN + 1];
@@ -70,7 +82,11 @@ typedef struct sc_push_result {
   int blobs_existing, blobs_mounted, blobs_uploaded;
   int64_t bytes_uploaded;
   char *sigstore_attachment; /* HOST/REPO:sha256-HEX.sig when signed so */
-  size_t referrers;          /* artifacts that refer to the pushed images (an SBOM) */
+  char *signature;           /* the simple signature's path (options' signer) */
+  /* The artifacts pushed that refer to the pushed images (an SBOM): an
+   * array of {subject, digest, size, artifactType, listed_by}, listed_by
+   * "tag-schema" (the referrers tag sha256-HEX) or "referrers-api". */
+  json_t *referrers;
 } sc_push_result;
 
 void sc_push_result_clear(sc_push_result *result);

@@ -6,12 +6,14 @@
 #include "oci.h"
 #include "registries-conf.h"
 #include "registry.h"
+#include "sigstore-attach.h"
 #include "util.h"
 
 json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_digest)
 {
-  json_t *layer = json_pack("{s:s,s:s,s:I}", "mediaType", a->artifact_type, "digest", data_digest,
-                            "size", (json_int_t)a->len);
+  json_t *layer =
+      json_pack("{s:s,s:s,s:I}", "mediaType", a->layer_type ? a->layer_type : a->artifact_type,
+                "digest", data_digest, "size", (json_int_t)a->len);
   if (a->title)
     json_object_set_new(layer, "annotations", json_pack("{s:s}", SC_ANNOTATION_TITLE, a->title));
   const json_t *s = a->subject;
@@ -147,11 +149,7 @@ static int update_index(int layout_fd, int blobs_fd, const sc_referrer_artifact 
     json_array_append(manifests, (json_t *)entry);
   if (sc_oci_index_write(layout_fd, index, err) < 0)
     return -1;
-  size_t i;
-  json_t *m;
-  json_array_foreach(gone, i,
-                     m) if (sc_oci_remove_unreferenced(layout_fd, index, m, err) < 0) return -1;
-  return 0;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
 }
 
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
@@ -179,6 +177,139 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
   if (descriptor)
     *descriptor = json_incref(entry);
   return 0;
+}
+
+/* One artifact's blobs (its config and layers, checked against their
+ * digests by sc_oci_copy_blob), then its manifest. */
+static int copy_artifact(int from_blobs, int to_blobs, const json_t *descriptor, sc_error *err)
+{
+  const char *digest = json_string_value(json_object_get(descriptor, "digest"));
+  _cleanup_(json_decrefp) json_t *manifest = NULL;
+  if (read_manifest(from_blobs, digest, &manifest, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *blobs = json_array();
+  json_array_append(blobs, json_object_get(manifest, "config"));
+  json_array_extend(blobs, json_object_get(manifest, "layers"));
+  json_array_append(blobs, (json_t *)descriptor);
+  size_t i;
+  json_t *b;
+  json_array_foreach(blobs, i, b)
+  {
+    const char *d = json_string_value(json_object_get(b, "digest"));
+    if (d == NULL || !sc_digest_is_valid(d))
+      return sc_error_set(err, SC_E_INVALID, "artifact %s names a blob without a valid digest",
+                          digest);
+    if (sc_oci_copy_blob(from_blobs, to_blobs, d, json_integer_value(json_object_get(b, "size")),
+                         err) < 0)
+      return sc_error_prefix(err, "artifact %s", digest);
+  }
+  return 0;
+}
+
+int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
+                     sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *referrers = NULL;
+  _cleanup_close_ int from_blobs = -1, to_blobs = -1;
+  if (sc_referrer_list(from_fd, subject_digest, &referrers, err) < 0 ||
+      (from_blobs = sc_oci_open_blobs(from_fd, err)) < 0 ||
+      (to_blobs = sc_oci_open_blobs(to_fd, err)) < 0)
+    return sc_error_prefix(err, "the referrers of %s", subject_digest);
+  _cleanup_(json_decrefp) json_t *subject = json_pack("{s:s}", "digest", subject_digest);
+  size_t i;
+  json_t *r;
+  json_array_foreach(referrers, i, r)
+  {
+    sc_referrer_artifact a = {
+        .subject = subject, .artifact_type = json_string_value(json_object_get(r, "artifactType"))};
+    _cleanup_(json_decrefp) json_t *gone = json_array();
+    if (a.artifact_type == NULL)
+      return sc_error_set(err, SC_E_INVALID, "the referrer %s of %s has no artifact type",
+                          json_string_value(json_object_get(r, "digest")), subject_digest);
+    if (copy_artifact(from_blobs, to_blobs, r, err) < 0 ||
+        update_index(to_fd, to_blobs, &a, r, gone, err) < 0)
+      return sc_error_prefix(err, "copying the referrers of %s", subject_digest);
+    if (copied)
+      json_array_append_new(copied, json_pack("{s:s,s:O,s:O,s:s,s:s}", "subject", subject_digest,
+                                              "digest", json_object_get(r, "digest"), "size",
+                                              json_object_get(r, "size"), "artifactType",
+                                              a.artifact_type, "listed_by", "index.json"));
+  }
+  return 0;
+}
+
+/* The manifest of index entry m when it is a referrer (a manifest with a
+ * subject), else NULL (also when it cannot be read). */
+static json_t *referrer_of(int blobs_fd, const json_t *m)
+{
+  const char *type = json_string_value(json_object_get(m, "mediaType"));
+  const char *digest = json_string_value(json_object_get(m, "digest"));
+  json_t *manifest = NULL;
+  if (type == NULL || digest == NULL || strcmp(type, SC_MEDIA_TYPE_OCI_MANIFEST) != 0 ||
+      read_manifest(blobs_fd, digest, &manifest, NULL) < 0)
+    return NULL;
+  if (subject_of(manifest) == NULL)
+    json_decref(steal_pointer(&manifest));
+  return manifest;
+}
+
+/* What the entries that are not referrers reach, then the referrers of
+ * what is reached (a signature of an SBOM), until nothing is added.
+ * referrers[i] is entry i's manifest when it is a referrer, else NULL. */
+static int reach_from_images(int blobs_fd, const json_t *manifests, json_t *const *referrers,
+                             json_t **kept)
+{
+  _cleanup_(json_decrefp) json_t *roots = json_pack("{s:[]}", "manifests");
+  size_t n = json_array_size(manifests);
+  for (size_t i = 0; i < n; i++)
+    if (referrers[i] == NULL)
+      json_array_append(json_object_get(roots, "manifests"), json_array_get(manifests, i));
+  if (sc_oci_reachable_blobs(blobs_fd, roots, kept, NULL) < 0)
+    return -1;
+  for (bool added = true; added;) {
+    added = false;
+    for (size_t i = 0; i < n; i++) {
+      const char *digest =
+          json_string_value(json_object_get(json_array_get(manifests, i), "digest"));
+      if (referrers[i] && !json_object_get(*kept, digest) &&
+          json_object_get(*kept, subject_of(referrers[i]))) {
+        json_object_set_new(*kept, digest, json_true());
+        added = true;
+      }
+    }
+  }
+  return 0;
+}
+
+static bool is_sbom(const json_t *manifest)
+{
+  const char *type = json_string_value(json_object_get(manifest, "artifactType"));
+  return type && strcmp(type, SC_MEDIA_TYPE_SPDX_JSON) == 0;
+}
+
+void sc_referrer_prune(int blobs_fd, json_t *index, const json_t *rewritten, json_t *gone)
+{
+  json_t *manifests = json_object_get(index, "manifests");
+  size_t n = json_array_size(manifests);
+  json_t **referrers = xcalloc(n ? n : 1, sizeof *referrers);
+  _cleanup_(json_decrefp) json_t *kept = NULL, *replaced = NULL;
+  _cleanup_(json_decrefp) json_t *under = json_pack("{s:[O*]}", "manifests", rewritten);
+  for (size_t i = 0; i < n; i++)
+    referrers[i] = referrer_of(blobs_fd, json_array_get(manifests, i));
+  bool known = reach_from_images(blobs_fd, manifests, referrers, &kept) == 0 &&
+               sc_oci_reachable_blobs(blobs_fd, under, &replaced, NULL) == 0;
+  for (size_t i = n; known && i-- > 0;) {
+    json_t *m = json_array_get(manifests, i);
+    const char *subject = referrers[i] ? subject_of(referrers[i]) : NULL;
+    if (subject && (!json_object_get(kept, json_string_value(json_object_get(m, "digest"))) ||
+                    (is_sbom(referrers[i]) && json_object_get(replaced, subject)))) {
+      json_array_append(gone, m);
+      json_array_remove(manifests, i);
+    }
+  }
+  for (size_t i = 0; i < n; i++)
+    json_decref(referrers[i]);
+  free(referrers);
 }
 
 /* The fields a referrers index entry has, of one the registry served. */
@@ -216,6 +347,33 @@ static int get_manifest(sc_registry *registry, const char *scope, const char *re
   return rc;
 }
 
+int sc_referrer_api_get(const sc_attach_target *t, const char *digest, json_t **index,
+                        sc_error *err)
+{
+  _cleanup_free_ char *target = xasprintf("/v2/%s/referrers/%s", t->repository, digest);
+  sc_http_request req = {.method = "GET",
+                         .target = target,
+                         .scope = t->scope,
+                         .accept = SC_MEDIA_TYPE_OCI_INDEX,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
+    return sc_error_prefix(err, "asking %s for the referrers of %s", t->host, digest);
+  int rc = 0;
+  json_t *doc = NULL;
+  if (resp.status == 200) {
+    doc = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+    rc = json_is_array(json_object_get(doc, "manifests")) ? 1 : 0;
+  } else if (resp.status != 404) {
+    rc = sc_registry_unexpected(err, &resp, t->have_creds, "pull", target);
+  }
+  sc_http_response_clear(&resp);
+  if (rc == 1 && index)
+    *index = steal_pointer(&doc);
+  json_decref(doc);
+  return rc;
+}
+
 char *sc_referrer_tag(const char *subject_digest)
 {
   return xasprintf("sha256-%s", sc_digest_hex(subject_digest));
@@ -244,7 +402,17 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
     o.creds = rc == 1 ? &own : NULL;
   if (rc >= 0)
     rc = sc_registry_open(ref.host, &o, &registry, err);
-  if (rc >= 0)
+  sc_attach_target t = {.registry = registry,
+                        .scope = scope,
+                        .host = ref.host,
+                        .repository = ref.repository,
+                        .have_creds = o.creds != NULL};
+  int api = rc >= 0 ? sc_referrer_api_get(&t, subject_digest, &index, err) : 0;
+  if (api < 0)
+    rc = -1;
+  else if (api == 1)
+    status = 200;
+  if (rc >= 0 && api == 0)
     rc = get_manifest(registry, scope, ref.repository, tag, "GET", &status, &index, err);
   if (rc >= 0 && status == 404)
     rc = get_manifest(registry, scope, ref.repository, subject_digest, "HEAD", &status, NULL, err);

@@ -24,10 +24,11 @@
 #define SC_ANNOTATION_TITLE "org.opencontainers.image.title"
 
 typedef struct sc_referrer_artifact {
-  const json_t *subject;     /* the image manifest's descriptor: mediaType, digest, size */
-  const char *artifact_type; /* also the layer's media type */
-  const char *title;         /* the layer's org.opencontainers.image.title, or NULL */
-  const char *created;       /* org.opencontainers.image.created, or NULL */
+  const json_t *subject; /* the image manifest's descriptor: mediaType, digest, size */
+  const char *artifact_type;
+  const char *layer_type; /* the layer's media type; NULL: artifact_type */
+  const char *title;      /* the layer's org.opencontainers.image.title, or NULL */
+  const char *created;    /* org.opencontainers.image.created, or NULL */
   const void *data;
   size_t len;
 } sc_referrer_artifact;
@@ -43,6 +44,26 @@ json_t *sc_referrer_manifest(const sc_referrer_artifact *a, const char *data_dig
 int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descriptor,
                     sc_error *err);
 
+/* Copy the referrers of subject_digest that the layout from_fd lists into
+ * the layout to_fd (the caller holds its lock; the subject is there
+ * already): their blobs and manifests as they are, so their digests stay
+ * the same, each listed in index.json in place of an artifact of the same
+ * type for the same subject (as sc_referrer_add).  When copied is not
+ * NULL, each is appended to it as {subject, digest, size, artifactType,
+ * listed_by: "index.json"} (push --json's referrers). */
+int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
+                     sc_error *err);
+
+/* Drop from index (not yet written) the referrers that describe nothing
+ * the layout keeps: those whose subject no image entry reaches any more
+ * (garbage once a tag moved), and the SBOMs (application/spdx+json) of
+ * the manifests `rewritten` (a descriptor just tagged, or NULL) reaches,
+ * which a build has replaced and whose SBOM only --sbom may claim again.
+ * The dropped entries are appended to gone, for
+ * sc_oci_remove_unreferenced.  When a manifest cannot be read nothing is
+ * dropped: keeping garbage is safe, dropping on a guess is not. */
+void sc_referrer_prune(int blobs_fd, json_t *index, const json_t *rewritten, json_t *gone);
+
 /* The tag under which a registry without the referrers API keeps the
  * referrers index of subject_digest (distribution-spec v1.1 "Referrers Tag
  * Schema"): sha256-HEX, newly allocated. */
@@ -53,9 +74,19 @@ char *sc_referrer_tag(const char *subject_digest);
  * index.json's order, as a referrers index (distribution-spec) lists them. */
 int sc_referrer_list(int layout_fd, const char *subject_digest, json_t **out, sc_error *err);
 
+/* The registry's referrers API (distribution-spec v1.1 "Listing
+ * Referrers"): GET /v2/REPO/referrers/DIGEST.  1 with *index (may be NULL)
+ * when it answers 200 with an image index, 0 when it answers 404 or
+ * anything but an index (distribution 2.8 and other registries without
+ * it), else -1. */
+struct sc_attach_target;
+int sc_referrer_api_get(const struct sc_attach_target *t, const char *digest, json_t **index,
+                        sc_error *err);
+
 /* The referrers of subject_digest (a manifest of the docker://HOST/REPO
  * reference), by the distribution-spec v1.1 tag schema (the index tagged
- * sha256-HEX): an array of descriptors as sc_referrer_list gives.  Asked
+ * sha256-HEX) unless the registry serves the referrers API: an array of
+ * descriptors as sc_referrer_list gives.  Asked
  * where a pull of reference goes (registries.conf: its mirrors, then its
  * location): the first place that has the tag, or the manifest without
  * it (then none). */

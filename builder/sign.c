@@ -137,13 +137,18 @@ int sc_signer_new(const char *fingerprint, const char *registries_d, const char 
 }
 
 int sc_signer_sign(sc_signer *s, const char *docker_reference, const char *manifest_digest,
-                   int64_t timestamp, char **written, sc_error *err)
+                   int64_t timestamp, char **written, char **sig, size_t *sig_len, sc_error *err)
 {
   _cleanup_free_ char *payload = sc_signature_payload_format(docker_reference, manifest_digest,
                                                              "sc-build " SC_VERSION, timestamp);
-  _cleanup_free_ char *sig = NULL;
+  _cleanup_free_ char *made = NULL;
   size_t len = 0;
-  if (sc_gpg_sign(s->fingerprint, payload, strlen(payload), &sig, &len, err) < 0)
+  if (sc_gpg_sign(s->fingerprint, payload, strlen(payload), &made, &len, err) < 0 ||
+      sc_lookaside_write(s->lookaside, s->repository, manifest_digest, made, len, written, err) < 0)
     return -1;
-  return sc_lookaside_write(s->lookaside, s->repository, manifest_digest, sig, len, written, err);
+  if (sig) {
+    *sig = steal_pointer(&made);
+    *sig_len = len;
+  }
+  return 0;
 }

@@ -24,9 +24,10 @@ void sc_signer_free(sc_signer *s);
 
 /* Sign manifest_digest as docker_reference (HOST/REPO:TAG), creator
  * "sc-build VERSION" and timestamp (seconds), and store it; *written
- * receives the signature's path. */
+ * receives the signature's path, and when sig is not NULL *sig and
+ * *sig_len the signature's bytes (the OpenPGP message). */
 int sc_signer_sign(sc_signer *s, const char *docker_reference, const char *manifest_digest,
-                   int64_t timestamp, char **written, sc_error *err);
+                   int64_t timestamp, char **written, char **sig, size_t *sig_len, sc_error *err);
 
 /* The OpenPGP signed message of payload by fingerprint (binary, not
  * armored, as containers/image writes it). */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "media-types.h"
+#include "referrer.h"
 #include "sha256.h"
 #include "signature.h"
 #include "sigstore.h"
@@ -252,9 +253,8 @@ static void add_diff_id(json_t *config, const char *digest)
   json_array_append_new(ids, json_string(digest));
 }
 
-static int put_manifest(const sc_attach_target *t, const char *tag, json_t *manifest, sc_error *err)
+static int put_manifest(const sc_attach_target *t, const char *tag, const char *text, sc_error *err)
 {
-  _cleanup_free_ char *text = json_dumps(manifest, JSON_COMPACT);
   _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", t->repository, tag);
   sc_http_body body = {.data = text, .data_len = strlen(text), .fd = -1};
   sc_http_request req = {.method = "PUT",
@@ -297,7 +297,9 @@ static int attach(const sc_attach_target *t, const char *tag, json_t *manifest, 
                         json_pack("{s:s,s:s,s:I}", "mediaType", SC_MEDIA_TYPE_OCI_CONFIG, "digest",
                                   config_digest, "size", (json_int_t)config_len));
     json_array_append(json_object_get(doc, "layers"), layer);
-    rc = put_manifest(t, tag, doc, err);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    rc = put_manifest(t, tag, text, err);
+    free(text);
     json_decref(doc);
   }
   json_decref(config);
@@ -322,4 +324,41 @@ int sc_sigstore_attach(const sc_attach_target *t, const char *manifest_digest, c
     return sc_error_prefix(err, "sigstore attachment %s/%s:%s", t->host, t->repository, tag);
   *written = xasprintf("%s/%s:%s", t->host, t->repository, tag);
   return 0;
+}
+
+/* ---- as an OCI 1.1 referrer ---- */
+
+int sc_attach_referrer(const sc_attach_target *t, const sc_referrer_artifact *a,
+                       const json_t *layer_annotations, json_t **descriptor, sc_error *err)
+{
+  char data_digest[SC_DIGEST_LEN + 1], empty[SC_DIGEST_LEN + 1], digest[SC_DIGEST_LEN + 1];
+  sc_sha256_digest(a->data, a->len, data_digest);
+  _cleanup_(json_decrefp) json_t *manifest = sc_referrer_manifest(a, data_digest);
+  if (layer_annotations)
+    json_object_set(json_array_get(json_object_get(manifest, "layers"), 0), "annotations",
+                    (json_t *)layer_annotations);
+  _cleanup_free_ char *text = json_dumps(manifest, JSON_COMPACT);
+  sc_sha256_digest(text, strlen(text), digest);
+  if (put_blob(t, "{}", 2, empty, err) < 0 || put_blob(t, a->data, a->len, data_digest, err) < 0 ||
+      put_manifest(t, digest, text, err) < 0)
+    return sc_error_prefix(err, "the %s artifact %s that refers to %s", a->artifact_type, digest,
+                           json_string_value(json_object_get(a->subject, "digest")));
+  *descriptor =
+      json_pack("{s:s,s:s,s:I,s:s}", "mediaType", SC_MEDIA_TYPE_OCI_MANIFEST, "digest", digest,
+                "size", (json_int_t)strlen(text), "artifactType", a->artifact_type);
+  return 0;
+}
+
+int sc_sigstore_attach_referrer(const sc_attach_target *t, const json_t *subject,
+                                const char *payload, size_t len, const char *base64_signature,
+                                json_t **descriptor, sc_error *err)
+{
+  sc_referrer_artifact a = {.subject = subject,
+                            .artifact_type = SC_MEDIA_TYPE_COSIGN_SIG_ARTIFACT,
+                            .layer_type = SC_SIGSTORE_MEDIA_TYPE,
+                            .data = payload,
+                            .len = len};
+  _cleanup_(json_decrefp) json_t *annotations =
+      json_pack("{s:s}", SC_SIGSTORE_ANNOTATION, base64_signature);
+  return sc_attach_referrer(t, &a, annotations, descriptor, err);
 }

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <jansson.h>
 #include <sc/error.h>
 
 #include "lookaside.h"
@@ -38,5 +39,26 @@ int sc_sigstore_attachments_read(const sc_attach_target *t, const char *manifest
  * *written receives HOST/REPO:sha256-HEX.sig. */
 int sc_sigstore_attach(const sc_attach_target *t, const char *manifest_digest, const char *payload,
                        size_t len, const char *base64_signature, char **written, sc_error *err);
+
+/* The signature also as an OCI 1.1 artifact whose subject is the signed
+ * manifest (subject: its descriptor), for registries with the referrers
+ * API: artifactType application/vnd.dev.cosign.artifact.sig.v1+json (as
+ * cosign stores signatures as referrers), the empty config, one layer:
+ * the payload (application/vnd.dev.cosign.simplesigning.v1+json) with the
+ * signature in its dev.cosignproject.cosign/signature annotation; the
+ * manifest is pushed by its digest, *descriptor (new) its descriptor with
+ * the artifactType. */
+/* Push artifact a (referrer.h: the empty config, its data the one layer,
+ * with layer_annotations when not NULL) and its manifest by digest;
+ * *descriptor (new) receives the manifest's descriptor with its
+ * artifactType.  For registries with the referrers API, which list it. */
+struct sc_referrer_artifact;
+int sc_attach_referrer(const sc_attach_target *t, const struct sc_referrer_artifact *a,
+                       const json_t *layer_annotations, json_t **descriptor, sc_error *err);
+
+#define SC_MEDIA_TYPE_COSIGN_SIG_ARTIFACT "application/vnd.dev.cosign.artifact.sig.v1+json"
+int sc_sigstore_attach_referrer(const sc_attach_target *t, const json_t *subject,
+                                const char *payload, size_t len, const char *base64_signature,
+                                json_t **descriptor, sc_error *err);
 
 #endif

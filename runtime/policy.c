@@ -246,6 +246,23 @@ static int check_sigstore_signed(const sc_policy *p, const json_where *w, json_t
   return id ? check_identity(p, &at, id, err) : 0;
 }
 
+/* containers-policy.json(5) signedBaseLayer: baseLayerIdentity, an
+ * identity rule as signedIdentity's, is required.  It parses, and is
+ * refused when it applies (policy.h): containers/image has never
+ * implemented it either (its prSignedBaseLayer rejects every image). */
+static int check_signed_base_layer(const sc_policy *p, const json_where *w, json_t *req,
+                                   sc_error *err)
+{
+  static const char *const allowed[] = {"type", "baseLayerIdentity", NULL};
+  if (only_keys(p, w, req, "signedBaseLayer", allowed, err) < 0)
+    return -1;
+  json_t *id = json_object_get(req, "baseLayerIdentity");
+  if (id == NULL)
+    return fail_at(p, w, err, "signedBaseLayer: baseLayerIdentity is missing");
+  json_where at = where_push(*w, SC_JSONPOS_KEY("baseLayerIdentity"));
+  return check_identity(p, &at, id, err);
+}
+
 static int check_requirement(const sc_policy *p, const json_where *w, json_t *req, sc_error *err)
 {
   const char *type = json_string_value(json_object_get(req, "type"));
@@ -259,7 +276,7 @@ static int check_requirement(const sc_policy *p, const json_where *w, json_t *re
   if (strcmp(type, "sigstoreSigned") == 0)
     return check_sigstore_signed(p, w, req, err);
   if (strcmp(type, "signedBaseLayer") == 0)
-    return 0; /* refused when it applies (policy.h) */
+    return check_signed_base_layer(p, w, req, err);
   return fail_at(p, w, err,
                  "unknown requirement type \"%.100s\" (insecureAcceptAnything, reject, "
                  "signedBy, sigstoreSigned, signedBaseLayer)",
@@ -383,19 +400,30 @@ static json_t *requirements_for(const sc_policy *p, const sc_policy_image *img, 
   return json_object_get(p->doc, "default");
 }
 
-bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image)
+/* The first of the image's requirements that needs its signatures (any
+ * but insecureAcceptAnything and reject), its index in *at, or NULL. */
+static json_t *first_needing_signatures(const sc_policy *p, const sc_policy_image *image,
+                                        char **label, size_t *at)
 {
-  _cleanup_free_ char *label = NULL;
-  json_t *list = requirements_for(p, image, &label);
+  json_t *list = requirements_for(p, image, label);
   size_t i;
   json_t *req;
   json_array_foreach(list, i, req)
   {
     const char *type = json_string_value(json_object_get(req, "type"));
-    if (strcmp(type, "insecureAcceptAnything") != 0 && strcmp(type, "reject") != 0)
-      return true;
+    if (strcmp(type, "insecureAcceptAnything") != 0 && strcmp(type, "reject") != 0) {
+      *at = i;
+      return req;
+    }
   }
-  return false;
+  return NULL;
+}
+
+bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image)
+{
+  _cleanup_free_ char *label = NULL;
+  size_t at = 0;
+  return first_needing_signatures(p, image, &label, &at) != NULL;
 }
 
 static char *image_full(const sc_policy_image *img)
@@ -687,6 +715,19 @@ static int check_sigstore(json_t *req, const sc_policy_image *img, const sc_poli
   return rc;
 }
 
+/* The refusal's context before err: the image, the policy file, the
+ * scope, requirement i (0-based) and its keys. */
+static int refused(const sc_policy *p, const sc_policy_image *image, const char *label, size_t i,
+                   const char *type, const char *keys, sc_error *err)
+{
+  _cleanup_free_ char *ref = image_full(image);
+  return sc_error_prefix(err,
+                         "docker://%s (manifest %s) refused by %s, scope %s, requirement "
+                         "%zu (%s%s%s)",
+                         ref, image->manifest_digest, p->file, label, i + 1, type, keys ? ", " : "",
+                         keys ? keys : "");
+}
+
 int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
                     const sc_policy_signature *signatures, size_t count,
                     const sc_policy_sources *where, const char *tmpdir, sc_error *err)
@@ -709,16 +750,28 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
     else if (strcmp(type, "sigstoreSigned") == 0)
       rc = check_sigstore(req, image, signatures, count,
                           where && where->attachments ? where->attachments : "nowhere", &keys, err);
+    else if (strcmp(type, "signedBaseLayer") == 0)
+      rc = sc_error_set(err, SC_E_CHECK,
+                        "signedBaseLayer is not implemented, by sc-build nor by "
+                        "containers/image (skopeo and podman refuse every image it applies to "
+                        "too): require signedBy or sigstoreSigned for this scope instead");
     else if (strcmp(type, "insecureAcceptAnything") != 0)
       rc = sc_error_set(err, SC_E_INVALID, "sc-build does not check %s requirements", type);
-    if (rc < 0) {
-      _cleanup_free_ char *ref = image_full(image);
-      return sc_error_prefix(err,
-                             "docker://%s (manifest %s) refused by %s, scope %s, requirement "
-                             "%zu (%s%s%s)",
-                             ref, image->manifest_digest, p->file, label, i + 1, type,
-                             keys ? ", " : "", keys ? keys : "");
-    }
+    if (rc < 0)
+      return refused(p, image, label, i, type, keys, err);
   }
   return 0;
+}
+
+int sc_policy_refuse_unreadable(const sc_policy *p, const sc_policy_image *image, sc_error *err)
+{
+  _cleanup_free_ char *label = NULL;
+  size_t at = 0;
+  json_t *req = first_needing_signatures(p, image, &label, &at);
+  if (req) {
+    _cleanup_free_ char *keys = key_description(req);
+    sc_error_prefix(err, "its signatures cannot be read");
+    return refused(p, image, label, at, json_string_value(json_object_get(req, "type")), keys, err);
+  }
+  return sc_error_prefix(err, "reading the signatures of %s/%s", image->host, image->repository);
 }

@@ -84,4 +84,12 @@ int sc_policy_check(const sc_policy *policy, const sc_policy_image *image,
                     const sc_policy_signature *signatures, size_t count,
                     const sc_policy_sources *where, const char *tmpdir, sc_error *err);
 
+/* The image's signatures could not be read (a hostile or broken registry:
+ * an attachment over its limits, of the wrong media type, a blob that
+ * does not hash to its digest): err, which says what went wrong, is
+ * prefixed as sc_policy_check's refusals are, naming the policy file, the
+ * scope and the first requirement that needs signatures.  Returns -1. */
+int sc_policy_refuse_unreadable(const sc_policy *policy, const sc_policy_image *image,
+                                sc_error *err);
+
 #endif

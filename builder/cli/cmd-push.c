@@ -43,24 +43,32 @@ static void on_progress(const char *digest, sc_push_blob_state state, int64_t do
   sc_cli_progress_update(user, digest, state_names[state], done, total);
 }
 
-static void print_result(sc_cli *cli, const sc_push_result *r, const char *signature)
+static void print_result(sc_cli *cli, const sc_push_result *r)
 {
+  const char *signature = r->signature;
   if (cli->json) {
     sc_cli_print_json(json_pack(
-        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?}", "ok", 1, "digest", r->manifest_digest,
-        "reference", r->reference, "destination", r->destination, "blobs_existing",
-        r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded", r->blobs_uploaded,
-        "bytes_uploaded", (json_int_t)r->bytes_uploaded, "platforms", (json_int_t)r->platforms,
-        "signature", signature, "sigstore_attachment", r->sigstore_attachment));
+        "{s:b,s:s,s:s,s:s,s:i,s:i,s:i,s:I,s:I,s:s?,s:s?,s:O}", "ok", 1, "digest",
+        r->manifest_digest, "reference", r->reference, "destination", r->destination,
+        "blobs_existing", r->blobs_existing, "blobs_mounted", r->blobs_mounted, "blobs_uploaded",
+        r->blobs_uploaded, "bytes_uploaded", (json_int_t)r->bytes_uploaded, "platforms",
+        (json_int_t)r->platforms, "signature", signature, "sigstore_attachment",
+        r->sigstore_attachment, "referrers", r->referrers));
     return;
   }
   if (r->platforms)
     sc_cli_info(cli, "pushed the image index of %zu platforms", r->platforms);
   sc_cli_info(cli, "pushed %s (%s; %d blobs uploaded, %d mounted, %d already there)", r->reference,
               r->manifest_digest, r->blobs_uploaded, r->blobs_mounted, r->blobs_existing);
-  if (r->referrers)
-    sc_cli_info(cli, "pushed %zu artifact%s that refer to it (referrers tag sha256-HEX)",
-                r->referrers, r->referrers == 1 ? "" : "s");
+  size_t referrers = json_array_size(r->referrers);
+  const char *listed_by =
+      json_string_value(json_object_get(json_array_get(r->referrers, 0), "listed_by"));
+  if (referrers)
+    sc_cli_info(cli, "pushed %zu artifact%s that refer%s to it (listed by %s)", referrers,
+                referrers == 1 ? "" : "s", referrers == 1 ? "s" : "",
+                listed_by && strcmp(listed_by, "referrers-api") == 0
+                    ? "the registry's referrers API"
+                    : "the referrers tag sha256-HEX");
   if (signature)
     sc_cli_info(cli, "signed it: %s", signature);
   if (r->sigstore_attachment)
@@ -71,16 +79,20 @@ static void print_result(sc_cli *cli, const sc_push_result *r, const char *signa
 /* What a copy wrote: the digest (a manifest's, an index's, or a
  * docker-archive's config's) to --digestfile and the output. */
 static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile, const char *digest,
-                  const char *config_digest, sc_error *err)
+                  const char *config_digest, const json_t *referrers, sc_error *err)
 {
   if (digestfile && sc_cli_write_digestfile(digestfile, digest, err) < 0)
     return sc_error_prefix(err, "wrote %s, but", dest->text);
+  size_t n = json_array_size(referrers);
   if (cli->json)
-    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*}", "ok", 1, "digest", digest, "reference",
-                                dest->text, "destination", dest->text, "config_digest",
-                                config_digest));
+    sc_cli_print_json(json_pack("{s:b,s:s,s:s,s:s,s:s*,s:O}", "ok", 1, "digest", digest,
+                                "reference", dest->text, "destination", dest->text, "config_digest",
+                                config_digest, "referrers", referrers));
   else {
     sc_cli_info(cli, "wrote %s (%s)", dest->text, digest);
+    if (n)
+      sc_cli_info(cli, "with %zu artifact%s that refer%s to it", n, n == 1 ? "" : "s",
+                  n == 1 ? "s" : "");
     printf("%s\n", digest);
   }
   return 0;
@@ -90,7 +102,7 @@ static int copied(sc_cli *cli, const sc_image_ref *dest, const char *digestfile,
  * --all's layout): every platform's image, then the index.  1 when
  * written, with *digest the index's; 0 when the source is no index. */
 static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime, char **digest,
-                      sc_error *err)
+                      json_t *referrers, sc_error *err)
 {
   sc_transport t = dest->transport->transport;
   _cleanup_(json_decrefp) json_t *index = NULL;
@@ -115,7 +127,8 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
   sc_image_set set = {.images = (const sc_image *const *)images,
                       .count = n,
                       .index_digest = *digest,
-                      .archive_digest = written};
+                      .archive_digest = written,
+                      .referrers = referrers};
   if (r > 0 &&
       sc_image_write_set(&set, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), err) < 0)
     r = -1;
@@ -143,18 +156,19 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
       sc_cli_resolve_source(cli, reg, image, true, &src, err) < 0)
     return -1;
   _cleanup_free_ char *index_digest = NULL;
-  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, err);
+  _cleanup_(json_decrefp) json_t *referrers = json_array();
+  int whole = platform ? 0 : copy_index(src.local, dest, mtime, &index_digest, referrers, err);
   if (whole != 0) {
     sc_image_source_clear(&src);
-    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, err);
+    return whole < 0 ? -1 : copied(cli, dest, digestfile, index_digest, NULL, referrers, err);
   }
   int rc = sc_image_open_platform(src.local, platform, &opened, err);
   char digest[SC_DIGEST_LEN + 1];
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), digest,
-                        err);
+                        referrers, err);
   if (rc == 0)
-    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, err);
+    rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, referrers, err);
   sc_image_free(opened);
   sc_image_source_clear(&src);
   return rc;
@@ -224,7 +238,6 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   sc_push_result result = {0};
   sc_signer *signer = NULL;
   EVP_PKEY *sigstore_key = NULL;
-  _cleanup_free_ char *signature = NULL;
   int rc = SC_EXIT_OK;
   if ((digestfile && sc_cli_check_digestfile(digestfile, &err) < 0) ||
       prepare_signer(sign_by, dest, reg, &signer, &err) < 0 ||
@@ -238,19 +251,15 @@ static int push_to_registry(sc_cli *cli, const char *image, const char *dest,
   options->registries_d = sc_cli_registry_registries_d(reg);
   options->sigstore_key = sigstore_key;
   options->sigstore_timestamp = (int64_t)time(NULL);
+  options->signer = signer;
+  options->signer_timestamp = options->sigstore_timestamp;
   if (sc_push(image, dest, options, &result, &err) < 0) {
-    rc = sc_cli_fail(cli, &err);
-  } else if (signer &&
-             sc_signer_sign(signer, result.reference + strlen("docker://"), result.manifest_digest,
-                            (int64_t)time(NULL), &signature, &err) < 0) {
-    sc_error_prefix(&err, "pushed %s as %s, but not signed:", result.reference,
-                    result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else if (digestfile && sc_cli_write_digestfile(digestfile, result.manifest_digest, &err) < 0) {
     sc_error_prefix(&err, "pushed %s as %s, but", result.reference, result.manifest_digest);
     rc = sc_cli_fail(cli, &err);
   } else {
-    print_result(cli, &result, signature);
+    print_result(cli, &result);
   }
 out:
   sc_signer_free(signer);

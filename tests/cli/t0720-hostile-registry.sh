@@ -14,28 +14,12 @@ export SC_PUSH_BACKOFF_MS=50
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG
 export XDG_RUNTIME_DIR=$TEST_TMP/run HOME=$TEST_TMP/home XDG_CACHE_HOME=$TEST_TMP/cache
 mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
-FAKE=$SC_SOURCE_DIR/tests/registry/fake-registry.py
 
 sc_build init hello-world >/dev/null && sc_build build hello-world -o base.oci >/dev/null 2>&1
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 2 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1
 
-# fake_start NAME [fake-registry options]: a fake registry serving
-# base.oci (none of it with --fresh), on a free port in $P (its other origin in $O), logging to
-# NAME.log; stopped when the script ends.
-fake_start() {
-  local name=$1 scheme=http i && shift &&
-  P=$(test_free_port) && O=$(test_free_port) &&
-  case " $* " in *" --redirect-http "*) ;; *" --tls "*) scheme=https ;; esac &&
-  { python3 "$FAKE" "$P" "$O" "$TEST_TMP/$name.log" --layout "$TEST_TMP/base.oci" "$@" \
-      >"$TEST_TMP/$name.out" 2>&1 & } &&
-  test_cleanup_add "kill $! 2>/dev/null" &&
-  for i in $(seq 100); do
-    curl -sk -o /dev/null --max-time 1 "$scheme://127.0.0.1:$O/ready" && return 0
-    sleep 0.05
-  done &&
-  echo "fake registry $name did not start:" && cat "$TEST_TMP/$name.out" && return 1
-}
+. "$SC_SOURCE_DIR/tests/registry/fake.sh"
 
 # pull_from NAME ARGS...: build hello-world on the base at the fake
 # registry, with a cache of its own, bounded by timeout(1) so that a hang

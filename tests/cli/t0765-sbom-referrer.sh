@@ -78,6 +78,35 @@ test_expect_success 'a rebuild replaces the SBOM of the image it replaces' '
   ! test -e "$(blob again.oci "$(sbom_manifest again.oci)" | sed "s/again.oci/p.oci/")"
 '
 
+test_expect_success 'a rebuild without --sbom leaves no SBOM: not of the new image, not of the old' '
+  sc_build build p -o stale.oci --sbom -q &&
+  old=$(sbom_manifest stale.oci) &&
+  old_layer=$(json_get "$(blob stale.oci "$old")" "d[\"layers\"][0][\"digest\"]") &&
+  sc_build build p -o stale.oci -q &&
+  test "$(json_get stale.oci/index.json "len(d[\"manifests\"])")" = 1 &&
+  ! test -e "$(blob stale.oci "$old")" &&
+  ! test -e "$(blob stale.oci "$old_layer")" &&
+  sc_build build p -o stale.oci --sbom -q &&
+  echo changed-again >p/rootfs/usr/bin/changed &&
+  sc_build build p -o stale.oci -q &&
+  test "$(json_get stale.oci/index.json "len(d[\"manifests\"])")" = 1 &&
+  ! test -e "$(blob stale.oci "$old")" &&
+  sc_build inspect --json oci:stale.oci >stale.json &&
+  test "$(json_get stale.json "d[\"referrers\"]")" = "[]" &&
+  echo changed >p/rootfs/usr/bin/changed
+'
+
+test_expect_success 'a tag moved by a copy into the layout takes its SBOM with it; other tags keep theirs' '
+  sc_build build p -o two.oci --tag a --sbom -q &&
+  sc_build build p -o two.oci --tag b --sbom -q --label b=1 &&
+  test "$(json_get two.oci/index.json "len(d[\"manifests\"])")" = 4 &&
+  sc_build build p -o bare-a.oci -q --label a=2 &&
+  sc_build push oci:bare-a.oci oci:two.oci:a >/dev/null &&
+  b=$(json_get two.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if m.get(\"annotations\", {}).get(\"org.opencontainers.image.ref.name\") == \"b\"][0]") &&
+  test "$(json_get two.oci/index.json "len(d[\"manifests\"])")" = 3 &&
+  test "$(json_get "$(blob two.oci "$(sbom_manifest two.oci)")" "d[\"subject\"][\"digest\"]")" = "$b"
+'
+
 test_expect_success 'sbom --attach adds it to an existing layout, once' '
   sc_build build p -o plain.oci -q &&
   sc_build sbom oci:plain.oci --attach >attach.out 2>&1 &&
@@ -103,6 +132,45 @@ test_expect_success 'a multi-platform build attaches one SBOM per platform image
   test "$(json_get multi.oci/index.json "len(d[\"manifests\"])")" = 3
 '
 
+test_expect_success 'push to oci: and oci-archive: carries the SBOM; skopeo and umoci read the copy' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  art=$(sbom_manifest p.oci) &&
+  sc_build push --json oci:p.oci:p:latest oci:copy.oci:c >copy.json &&
+  test "$(json_get copy.json "[(r[\"subject\"], r[\"digest\"], r[\"artifactType\"], r[\"listed_by\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'$image'"'"', '"'"'$art'"'"', '"'"'application/spdx+json'"'"', '"'"'index.json'"'"')]" &&
+  test "$(sbom_manifest copy.oci)" = "$art" &&
+  for d in $art $(json_get "$(blob p.oci "$art")" "\" \".join(b[\"digest\"] for b in [d[\"config\"]] + d[\"layers\"])"); do
+    cmp "$(blob p.oci $d)" "$(blob copy.oci $d)" || return 1
+  done &&
+  umoci ls --layout copy.oci >copy-tags &&
+  test "$(cat copy-tags)" = c &&
+  skopeo inspect --raw oci:copy.oci:c >copy-raw &&
+  test "$(sha256sum <copy-raw | cut -d" " -f1)" = "${image#sha256:}" &&
+  sc_build inspect --json oci:copy.oci:c >copy-inspect.json &&
+  test "$(json_get copy-inspect.json "[r[\"digest\"] for r in d[\"referrers\"]]")" = "['"'"'$art'"'"']" &&
+  sc_build push -q oci:p.oci:p:latest oci:copy.oci:c &&
+  test "$(json_get copy.oci/index.json "len(d[\"manifests\"])")" = 2 &&
+  sc_build push -q oci:p.oci:p:latest oci-archive:copy.tar:c &&
+  mkdir copy-x && tar -xf copy.tar -C copy-x &&
+  test "$(sbom_manifest copy-x)" = "$art" &&
+  cmp copy-x/index.json copy.oci/index.json &&
+  skopeo inspect --raw oci-archive:copy.tar:c >archive-raw &&
+  cmp copy-raw archive-raw &&
+  sc_build push --json oci:multi.oci oci:multi-copy.oci:m >multi-copy.json &&
+  test "$(json_get multi-copy.json "len(d[\"referrers\"])")" = 2 &&
+  test "$(json_get multi-copy.oci/index.json "len(d[\"manifests\"])")" = 3 &&
+  sc_build inspect --json oci:multi-copy.oci:m >multi-copy-inspect.json &&
+  test "$(json_get multi-copy-inspect.json "sorted(len(p[\"referrers\"]) for p in d[\"platforms\"])")" = "[1, 1]" &&
+  sc_build build p -o nosbom.oci -q &&
+  sc_build push --json oci:nosbom.oci oci:bare-copy.oci:x >bare-copy.json &&
+  test "$(json_get bare-copy.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success OCI_IMAGE_TOOL 'oci-image-tool validates the copies'"'"' images' '
+  oci-image-tool validate --type image --ref name=c copy.oci &&
+  oci-image-tool validate --type image --ref name=c copy-x
+'
+
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
 test_expect_success 'inspect lists the referrers, in text and in JSON' '
   sc_build inspect oci:p.oci:p:latest >inspect.txt &&
@@ -117,6 +185,12 @@ test_expect_success 'inspect lists the referrers, in text and in JSON' '
   sc_build inspect --json oci:plain.oci >/dev/null &&
   sc_build build p -o bare.oci -q && sc_build inspect --json oci:bare.oci >bare.json &&
   test "$(json_get bare.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success JSONSCHEMA 'the copy documents with referrers match the push schema' '
+  for f in copy.json multi-copy.json bare-copy.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
+  done
 '
 
 test_expect_success JSONSCHEMA 'the inspect documents with referrers match their schema' '
@@ -142,7 +216,7 @@ test_expect_success REGISTRY 'push carries the SBOM: by digest, and the referrer
   image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
   art=$(sbom_manifest p.oci) &&
   sc_build push oci:p.oci:p:latest docker://$R/p:latest >push.out 2>push.err &&
-  expect_grep "pushed 1 artifact that refer" push.err &&
+  expect_grep "pushed 1 artifact that refers to it \(listed by the referrers tag sha256-HEX\)" push.err &&
   get p/manifests/sha256-${image#sha256:} application/vnd.oci.image.index.v1+json >refs.json &&
   test "$(json_get refs.json "d[\"mediaType\"]")" = application/vnd.oci.image.index.v1+json &&
   test "$(json_get refs.json "[(m[\"digest\"], m[\"artifactType\"]) for m in d[\"manifests\"]]")" = \
@@ -174,8 +248,27 @@ test_expect_success REGISTRY 'a second push changes nothing; the referrers tag k
     "['"'"'application/example'"'"', '"'"'application/spdx+json'"'"']"
 '
 
+test_expect_success REGISTRY 'push --json lists the referrers it pushed; a plain image none' '
+  image=$(json_get p.oci/index.json "[m[\"digest\"] for m in d[\"manifests\"] if not m.get(\"artifactType\")][0]") &&
+  art=$(sbom_manifest p.oci) &&
+  sc_build push --json oci:p.oci:p:latest docker://$R/pj:latest >push.json &&
+  test "$(json_get push.json "[(r[\"subject\"], r[\"digest\"], r[\"size\"], r[\"artifactType\"], r[\"listed_by\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'$image'"'"', '"'"'$art'"'"', $(stat -c %s "$(blob p.oci "$art")"), '"'"'application/spdx+json'"'"', '"'"'tag-schema'"'"')]" &&
+  sc_build push --json oci:bare.oci docker://$R/pj:bare >push-bare.json &&
+  test "$(json_get push-bare.json "d[\"referrers\"]")" = "[]"
+'
+
+test_expect_success REGISTRY,JSONSCHEMA 'the push documents with referrers match their schema' '
+  for f in push.json push-bare.json; do
+    python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" $f || return 1
+  done
+'
+
 test_expect_success REGISTRY 'a multi-platform push: each platform image its referrers tag' '
-  sc_build push oci:multi.oci docker://$R/multi:latest >/dev/null 2>&1 &&
+  sc_build push --json oci:multi.oci docker://$R/multi:latest >multi-push.json 2>/dev/null &&
+  json_get multi.json "\"\\n\".join(sorted(p[\"digest\"] for p in d[\"platforms\"]))" >want &&
+  json_get multi-push.json "\"\\n\".join(sorted(r[\"subject\"] for r in d[\"referrers\"]))" >got &&
+  cmp want got &&
   for d in $(json_get multi.json "\" \".join(p[\"digest\"] for p in d[\"platforms\"])"); do
     get multi/manifests/sha256-${d#sha256:} application/vnd.oci.image.index.v1+json >mrefs.json &&
     test "$(json_get mrefs.json "len(d[\"manifests\"])")" = 1 || return 1

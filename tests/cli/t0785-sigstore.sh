@@ -86,6 +86,7 @@ test_expect_success 'push --sign-by-sigstore-private-key attaches a sigstore sig
 	import json, sys
 	r = json.load(open(sys.argv[1]))
 	assert r["sigstore_attachment"] == sys.argv[2], r
+	assert r["referrers"] == [], r
 	PY
   attachment hw >sig.json &&
   python3 - sig.json <<-\PY &&
@@ -112,6 +113,11 @@ test_expect_success 'push --sign-by-sigstore-private-key attaches a sigstore sig
 	PY
   base64 -d sig.b64 >sig.der &&
   openssl dgst -sha256 -verify a.pub -signature sig.der payload.json
+'
+
+test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
+test_expect_success JSONSCHEMA 'the signed push document matches its schema' '
+  python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" push.json
 '
 
 test_expect_success SKOPEO_SIGSTORE 'skopeo accepts the image sc-build signed' '

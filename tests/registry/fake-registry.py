@@ -31,6 +31,15 @@ Options (what makes it hostile):
   --silent-manifest     manifest requests get no answer at all
   --manifest-put-status N  answer manifest PUTs with N (default 201)
   --upload-location URL    start every upload session at URL
+  --referrers-api       serve distribution-spec 1.1's GET
+                        /v2/NAME/referrers/DIGEST (an image index of the
+                        manifests pushed whose subject is DIGEST) and
+                        answer a manifest PUT with a subject with
+                        OCI-Subject; without it that GET is a 404, as on
+                        distribution 2.8
+  --trust-upload-digest    keep an uploaded blob under the digest the
+                        client claims (?digest=), never checked, so that
+                        it serves bytes that do not hash to their digest
 """
 import argparse, base64, hashlib, http.server, json, os, ssl, sys, threading, time, uuid
 
@@ -53,6 +62,8 @@ ap.add_argument("--slow-blob", action="store_true")
 ap.add_argument("--silent-manifest", action="store_true")
 ap.add_argument("--manifest-put-status", type=int, default=201)
 ap.add_argument("--upload-location")
+ap.add_argument("--trust-upload-digest", action="store_true")
+ap.add_argument("--referrers-api", action="store_true")
 opt = ap.parse_args()
 
 scheme = "https" if opt.tls else "http"
@@ -169,6 +180,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if opt.endless == "ping":
                 return self.endless()
             return self.reply(200, b"{}", [("Content-Type", "application/json")])
+        if opt.referrers_api and len(parts) > 3 and parts[-2] == "referrers":
+            return self.referrers(parts[-1])
         if "manifests" in parts:
             return self.manifest(parts[-1])
         if "uploads" in parts:
@@ -177,13 +190,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.blob(parts[-1])
         self.error(404, "NAME_UNKNOWN", "no such thing")
 
+    def referrers(self, digest):
+        found = {}
+        for data, media_type in manifests.values():
+            try:
+                m = json.loads(data)
+            except ValueError:
+                continue
+            if not isinstance(m, dict) or m.get("subject", {}).get("digest") != digest:
+                continue
+            d = {"mediaType": media_type, "digest": "sha256:" + hashlib.sha256(data).hexdigest(),
+                 "size": len(data),
+                 "artifactType": m.get("artifactType") or m.get("config", {}).get("mediaType")}
+            if m.get("annotations"):
+                d["annotations"] = m["annotations"]
+            found[d["digest"]] = d
+        index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                 "manifests": sorted(found.values(), key=lambda d: d["digest"])}
+        self.reply(200, json.dumps(index).encode(),
+                   [("Content-Type", "application/vnd.oci.image.index.v1+json")])
+
     def manifest(self, ref):
         if self.command == "PUT":
             data = self.body()
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
             manifests[ref] = manifests[digest] = (data, self.headers.get("Content-Type"))
-            return self.reply(opt.manifest_put_status, b"",
-                              [("Docker-Content-Digest", digest), ("Location", self.path)])
+            headers = [("Docker-Content-Digest", digest), ("Location", self.path)]
+            subject = opt.referrers_api and json.loads(data).get("subject")
+            if subject:
+                headers.append(("OCI-Subject", subject["digest"]))
+            return self.reply(opt.manifest_put_status, b"", headers)
         if opt.silent_manifest:
             time.sleep(3600)
         if ref not in manifests:
@@ -228,6 +264,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "PUT":
             data = self.body()
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            claimed = [q[len("digest="):] for q in self.path.partition("?")[2].split("&")
+                       if q.startswith("digest=")]
+            if opt.trust_upload_digest and claimed:
+                digest = claimed[0]
             blobs[digest] = data
             return self.reply(201, b"", [("Docker-Content-Digest", digest)])
         self.error(405, "UNSUPPORTED", "not here")

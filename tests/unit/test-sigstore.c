@@ -335,6 +335,18 @@ static sc_policy *policy(const char *json)
   return p;
 }
 
+/* Each of the policies is refused when read, the error naming the file. */
+static void assert_policies_refused(const char *const *bad, size_t count)
+{
+  for (size_t i = 0; i < count; i++) {
+    sc_policy *p = NULL;
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(sc_policy_parse("p.json", bad[i], strlen(bad[i]), &p, &err), -1);
+    assert_string_equal(err.file, "p.json");
+    sc_error_clear(&err);
+  }
+}
+
 static void test_policy_sigstore(void **state)
 {
   const char *bad[] = {
@@ -343,13 +355,7 @@ static void test_policy_sigstore(void **state)
       "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPath\":\"a\",\"keyType\":\"GPGKeys\"}]}",
       "{\"default\":[{\"type\":\"sigstoreSigned\",\"keyPaths\":[]}]}",
   };
-  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-    sc_policy *p = NULL;
-    sc_error err = SC_ERROR_INIT;
-    assert_int_equal(sc_policy_parse("p.json", bad[i], strlen(bad[i]), &p, &err), -1);
-    assert_string_equal(err.file, "p.json");
-    sc_error_clear(&err);
-  }
+  assert_policies_refused(bad, sizeof bad / sizeof bad[0]);
   sc_policy_image img = {
       .host = "reg.example", .repository = "app", .tag = "v1", .manifest_digest = DIGEST};
   sc_policy_sources where = {"the lookaside", "the attachment"};
@@ -366,6 +372,33 @@ static void test_policy_sigstore(void **state)
   assert_int_equal(sc_policy_check(p, &img, &simple, 1, &where, NULL, &err), -1);
   assert_non_null(strstr(err.msg, "(sigstoreSigned, keyData): no sigstore signature found "
                                   "(looked in the attachment)"));
+  sc_error_clear(&err);
+  sc_policy_free(p);
+}
+
+/* signedBaseLayer parses as containers/image parses it, and refuses by
+ * name every image it applies to (containers/image never implemented it). */
+static void test_policy_signed_base_layer(void **state)
+{
+  (void)state;
+  const char *bad[] = {
+      "{\"default\":[{\"type\":\"signedBaseLayer\"}]}",
+      "{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":\"x\"}}]}",
+      "{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":{\"type\":"
+      "\"matchExact\"},\"keyPath\":\"k\"}]}",
+  };
+  assert_policies_refused(bad, sizeof bad / sizeof bad[0]);
+  sc_policy *p =
+      policy("{\"default\":[{\"type\":\"signedBaseLayer\",\"baseLayerIdentity\":"
+             "{\"type\":\"exactRepository\",\"dockerRepository\":\"reg.example/base\"}}]}");
+  sc_policy_image img = {
+      .host = "reg.example", .repository = "app", .tag = "v1", .manifest_digest = DIGEST};
+  sc_policy_sources where = {"the lookaside", "the attachment"};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_policy_check(p, &img, NULL, 0, &where, NULL, &err), -1);
+  assert_non_null(strstr(err.msg, "refused by p.json, scope default, requirement 1 "
+                                  "(signedBaseLayer): signedBaseLayer is not implemented"));
+  assert_non_null(strstr(err.msg, "require signedBy or sigstoreSigned"));
   sc_error_clear(&err);
   sc_policy_free(p);
 }
@@ -417,6 +450,7 @@ int main(void)
       cmocka_unit_test(test_payload),
       cmocka_unit_test(test_use_attachments),
       cmocka_unit_test(test_policy_sigstore),
+      cmocka_unit_test(test_policy_signed_base_layer),
       cmocka_unit_test(test_policy_sigstore_accepts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
