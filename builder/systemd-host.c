@@ -13,6 +13,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sc/imageref.h>
 
 #include "capabilities.h"
 #include "inroot.h"
@@ -44,7 +45,9 @@ static int check_mountable_path(const char *path, sc_error *err)
                       path);
 }
 
-static int check_template(const char *dir, sc_error *err)
+/* name: what the user called the root (the --host IMAGE as typed for an
+ * unpacked image, whose temporary directory means nothing to them). */
+static int check_init(const char *dir, const char *name, sc_error *err)
 {
   _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
@@ -54,7 +57,14 @@ static int check_template(const char *dir, sc_error *err)
     return sc_error_set(err, SC_E_INVALID,
                         "%s is not a systemd host: it has no /sbin/init (a Debian root made with "
                         "debootstrap --include=systemd,systemd-sysv,dbus has)",
-                        dir);
+                        name);
+  return 0;
+}
+
+static int check_template(const char *dir, sc_error *err)
+{
+  if (check_init(dir, dir, err) < 0)
+    return -1;
   return check_mountable_path(dir, err);
 }
 
@@ -173,6 +183,103 @@ static int make_template(const sc_systemd_host_template *t, const char *cache, c
   return r;
 }
 
+/* The image's layers into a flocked temporary directory beside path,
+ * renamed into place once checked: path is a whole host or absent, also
+ * when this run is killed, and an image without systemd is not kept. */
+static int unpack_image(const sc_systemd_host_template *t, const char *cache, const char *key,
+                        const char *path, sc_error *err)
+{
+  if (sc_mkdir_p_at(AT_FDCWD, cache, 0700, err) < 0)
+    return sc_error_prefix(err, "cache %s", cache);
+  char *tmp = NULL;
+  _cleanup_free_ char *prefix = xasprintf(".%s.tmp-", key);
+  int lock_fd = sc_store_tmp_dir(cache, prefix, 0755, NULL, &tmp, err);
+  if (lock_fd < 0)
+    return -1;
+  emit(t, "step", "unpacking the systemd host %s into %s (once: it is cached)", t->given, path);
+  _cleanup_free_ char *target = sc_path_join(tmp, "rootfs");
+  sc_checkout_options options = {.interrupted = t->interrupted};
+  int r = mkdir(target, 0755) < 0 ? sc_error_set_errno(err, errno, "cannot create %s", target) : 0;
+  _cleanup_close_ int fd = r < 0 ? -1 : open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (r == 0 && fd < 0)
+    r = sc_error_set_errno(err, errno, "cannot open %s", target);
+  if (r == 0 && sc_image_checkout(t->image, fd, &options, err) < 0)
+    r = sc_error_prefix(err, "unpacking --host %s", t->given);
+  if (r == 0)
+    r = check_init(target, t->given, err);
+  if (r == 0 && rename(target, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
+    r = sc_error_set_errno(err, errno, "cannot rename %s to %s", target, path);
+  sc_store_tmp_dir_remove(&tmp, &lock_fd);
+  return r;
+}
+
+/* The image's host in the cache, unpacked when missing: keyed by the
+ * manifest digest, so that a changed image is unpacked anew and the same
+ * one, by whatever name, is not. */
+static int image_template(const sc_systemd_host_template *t, char **made, sc_error *err)
+{
+  if (t->cache_dir == NULL)
+    return sc_error_set(err, SC_E_USAGE,
+                        "no cache directory to unpack --host %s into: set XDG_CACHE_HOME or "
+                        "HOME, or unpack it yourself and name the directory with --host DIR",
+                        t->given);
+  _cleanup_free_ char *key = xasprintf("sha256-%s", sc_image_id(t->image));
+  *made = sc_path_join(t->cache_dir, key);
+  if (access(*made, F_OK) == 0) {
+    emit(t, "step", "using the systemd host %s unpacked before into %s", t->given, *made);
+    return 0;
+  }
+  return unpack_image(t, t->cache_dir, key, *made, err);
+}
+
+int sc_systemd_host_given_kind(const char *given, sc_systemd_host_kind *kind, sc_error *err)
+{
+  struct stat st;
+  if (stat(given, &st) == 0 && S_ISDIR(st.st_mode)) {
+    *kind = SC_SYSTEMD_HOST_DIR;
+    return 0;
+  }
+  sc_image_ref ref;
+  sc_error parse_err = SC_ERROR_INIT;
+  int r = sc_image_ref_parse(given, SC_REF_SOURCE | SC_REF_EXPLICIT, &ref, &parse_err);
+  sc_image_ref_clear(&ref);
+  if (r == 0) {
+    *kind = SC_SYSTEMD_HOST_IMAGE;
+    sc_error_clear(&parse_err);
+    return 0;
+  }
+  /* One that names no transport was meant as a directory: say what --host
+   * takes.  Else the parser's message says what is wrong with it, and
+   * which transports there are. */
+  const char *why = parse_err.msg ? parse_err.msg : "";
+  if (strstr(why, "names no transport")) {
+    _cleanup_free_ char *syntax = sc_transports_syntax(SC_REF_SOURCE);
+    sc_error_set(err, SC_E_USAGE,
+                 "--host '%s' is neither a directory nor an image reference: give the "
+                 "directory of a Debian root with /sbin/init, or an image of one as %s",
+                 given, syntax);
+  } else {
+    sc_error_set(err, SC_E_USAGE,
+                 "--host '%s' is neither a directory nor a valid image reference (%s): give the "
+                 "directory of a Debian root with /sbin/init, or an image of one",
+                 given, why);
+  }
+  sc_error_clear(&parse_err);
+  return -1;
+}
+/* A host in the cache, made or unpacked: checked again, as something
+ * may have changed it since. */
+static int resolve_template(const char *made, char **path, sc_error *err)
+{
+  _cleanup_free_ char *real = realpath(made, NULL);
+  if (real == NULL)
+    return sc_error_set_errno(err, errno, "cannot resolve %s", made);
+  if (check_template(real, err) < 0)
+    return sc_error_prefix(err, "remove it to have it made again");
+  *path = steal_pointer(&real);
+  return 0;
+}
+
 int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path, sc_error *err)
 {
   *path = NULL;
@@ -180,7 +287,10 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
     return sc_error_set(err, SC_E_USAGE,
                         "--host names a host, --host-suite and --host-mirror say how to make "
                         "one: give one or the other");
-  if (t->given) {
+  _cleanup_free_ char *made = NULL;
+  if (t->image && image_template(t, &made, err) < 0)
+    return -1;
+  if (t->given && !t->image) {
     _cleanup_free_ char *real = realpath(t->given, NULL);
     if (real == NULL)
       return sc_error_set_errno(err, errno, "--host %s", t->given);
@@ -189,6 +299,8 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
     *path = steal_pointer(&real);
     return 0;
   }
+  if (made)
+    return resolve_template(made, path, err);
   const char *cache = t->cache_dir;
   if (cache == NULL)
     return sc_error_set(err, SC_E_USAGE,
@@ -197,16 +309,10 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
   _cleanup_free_ char *key = sc_systemd_host_cache_key(t, err);
   if (key == NULL)
     return -1;
-  _cleanup_free_ char *made = sc_path_join(cache, key);
+  made = sc_path_join(cache, key);
   if (access(made, F_OK) < 0 && make_template(t, cache, key, made, err) < 0)
     return -1;
-  _cleanup_free_ char *real = realpath(made, NULL);
-  if (real == NULL)
-    return sc_error_set_errno(err, errno, "cannot resolve %s", made);
-  if (check_template(real, err) < 0)
-    return sc_error_prefix(err, "remove it to have it made again");
-  *path = steal_pointer(&real);
-  return 0;
+  return resolve_template(made, path, err);
 }
 
 /* ---- the container ---- */

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include <sc/error.h>
+#include <sc/image.h>
 #include <sc/runc.h>
 
 #include "container-root.h"
@@ -29,7 +30,9 @@
 #define SC_SYSTEMD_HOST_MIRROR "http://deb.debian.org/debian"
 
 typedef struct sc_systemd_host_template {
-  const char *given;       /* --host DIR, or NULL: the cached one, made when missing */
+  const char *given;       /* --host DIR or IMAGE as typed, or NULL: the cached one, made when
+                            * missing */
+  const sc_image *image;   /* --host IMAGE, opened: its rootfs is unpacked into the cache */
   const char *suite;       /* what debootstrap makes; NULL: SC_SYSTEMD_HOST_SUITE */
   const char *mirror;      /* where it downloads from; NULL: SC_SYSTEMD_HOST_MIRROR */
   const char *cache_dir;   /* where the made one is kept; NULL: none (--host is needed) */
@@ -39,7 +42,21 @@ typedef struct sc_systemd_host_template {
   void *user;
 } sc_systemd_host_template;
 
-/* The template's path into *path: t->given once checked, else
+/* What --host names: a directory, used as it is, or an image, whose
+ * rootfs sc-build unpacks.  An existing directory is always one (a path
+ * with no transport is an OCI layout's only where a directory is not); any
+ * other value must name its transport, so that a mistyped DIR is not read
+ * as an OCI layout that is not there. */
+typedef enum { SC_SYSTEMD_HOST_DIR, SC_SYSTEMD_HOST_IMAGE } sc_systemd_host_kind;
+
+/* given's kind into *kind, or -1 with err (SC_E_USAGE) naming given as
+ * typed and what --host takes. */
+int sc_systemd_host_given_kind(const char *given, sc_systemd_host_kind *kind, sc_error *err);
+
+/* The template's path into *path: t->given once checked; for t->image,
+ * CACHE/sha256-HEX (HEX of its manifest digest), its layers checked out
+ * into a flocked temporary directory beside it when missing and renamed
+ * into place once complete and found to have /sbin/init; else
  * CACHE/KEY, made when missing with `debootstrap --variant=minbase
  * --include=systemd,systemd-sysv,dbus SUITE TARGET MIRROR` (in a mount
  * namespace of its

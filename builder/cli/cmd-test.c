@@ -24,7 +24,7 @@ typedef struct test_args {
   double timeout;
   const char *source;
   bool systemd;            /* --systemd, or --host */
-  const char *host;        /* --host DIR */
+  const char *host;        /* --host IMAGE|DIR */
   const char *host_suite;  /* --host-suite SUITE */
   const char *host_mirror; /* --host-mirror URL */
 } test_args;
@@ -90,8 +90,9 @@ static const sc_cli_option test_options[] = {
     {"timeout", required_argument, OPT_TIMEOUT, "S", "seconds each probe may take"},
     {"systemd", no_argument, OPT_SYSTEMD, NULL,
      "test under a disposable systemd host, as a host runs the unit"},
-    {"host", required_argument, OPT_HOST, "DIR",
-     "the Debian root of the systemd host (implies --systemd)"},
+    {"host", required_argument, OPT_HOST, "IMAGE|DIR",
+     "the systemd host: a Debian root DIR, or an IMAGE of one, unpacked once into the cache "
+     "(implies --systemd)"},
     {"host-suite", required_argument, OPT_HOST_SUITE, "SUITE",
      "the Debian suite debootstrap makes the systemd host from (default " SC_SYSTEMD_HOST_SUITE
      ")"},
@@ -112,9 +113,10 @@ const sc_cli_options sc_cmd_test_options = {
              "exec:COMMAND, exit:STATUS, or a JSON object as in sc-build.json\n"
              "(docs/sc-build-json.md). Without --probe, the project's sc-build.json probes are\n"
              "used, else alive:2.\n\n"
-             "--systemd: boot a disposable systemd host (a Debian root: --host DIR, else one made\n"
-             "once with debootstrap and cached), install into it as a host does, start the unit\n"
-             "with systemctl, probe it, stop and uninstall it, and check that nothing is left.\n"
+             "--systemd: boot a disposable systemd host (a Debian root: --host DIR; --host IMAGE,\n"
+             "an image of one unpacked once into the cache; else one made once with debootstrap\n"
+             "and cached), install into it as a host does, start the unit with systemctl, probe\n"
+             "it, stop and uninstall it, and check that nothing is left.\n"
              "--host-suite and --host-mirror: the Debian suite and mirror debootstrap makes the\n"
              "host from, each pair cached apart.\n",
 };
@@ -204,17 +206,43 @@ static void print_summary(sc_cli *cli, const sc_smoke_report *report, double bui
          build, report->install_seconds, report->cleanup_seconds);
 }
 
+/* --host IMAGE opened as every command opens an image (a docker://
+ * one pulled with the registry options), *image NULL for a --host DIR.
+ * An image that cannot be read is named as typed, with what --host takes. */
+static int open_host_image(sc_cli *cli, test_args *a, sc_image **image, sc_error *err)
+{
+  *image = NULL;
+  if (a->host == NULL)
+    return 0;
+  sc_systemd_host_kind kind;
+  if (sc_systemd_host_given_kind(a->host, &kind, err) < 0)
+    return -1;
+  if (kind == SC_SYSTEMD_HOST_DIR)
+    return 0;
+  if (sc_cli_open_image(cli, &a->smoke.install.reg, a->host, image, err) == 0)
+    return 0;
+  return sc_error_prefix(err,
+                         "--host '%s' is not a directory, and not an image that can be read "
+                         "(--host takes a Debian root DIR with /sbin/init, or an IMAGE of one)",
+                         a->host);
+}
+
 /* The systemd host's overlay is mounted in a mount namespace of our own,
  * so that it goes with us even when we are killed (the library detaches
  * it when it is done, and when it finds a killed run's). */
-static int run_systemd(sc_cli *cli, const test_args *a, const sc_smoke_options *options,
+static int run_systemd(sc_cli *cli, test_args *a, const sc_smoke_options *options,
                        sc_smoke_report *report, sc_error *err)
 {
+  sc_image *image = NULL;
+  *report = (sc_smoke_report){0}; /* run_test clears it however this ends */
+  if (open_host_image(cli, a, &image, err) < 0)
+    return -1;
   if (unshare(CLONE_NEWNS) == 0)
     mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
   _cleanup_free_ char *cache = sc_cli_cache_path("systemd-host");
   sc_systemd_host_template host = {
       .given = a->host,
+      .image = image,
       .suite = a->host_suite,
       .mirror = a->host_mirror,
       .cache_dir = cache,
@@ -223,7 +251,9 @@ static int run_systemd(sc_cli *cli, const test_args *a, const sc_smoke_options *
       .on_event = on_event,
       .user = cli,
   };
-  return sc_smoke_systemd_run(options, &host, report, err);
+  int r = sc_smoke_systemd_run(options, &host, report, err);
+  sc_image_free(image);
+  return r;
 }
 
 static int run_test(sc_cli *cli, test_args *a, sc_error *err)

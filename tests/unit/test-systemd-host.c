@@ -1,7 +1,7 @@
 /* test-systemd-host.c: the host `sc-build test --systemd` boots is checked
  * before anything is mounted or started (builder/systemd-host.c): --host
- * names a root with /sbin/init, resolved inside the root as systemd finds
- * it there (an absolute link), at a path an overlay mount can name. */
+ * names a directory or an image reference, and a root with /sbin/init, resolved inside the root as
+ * systemd finds it there (an absolute link), at a path an overlay mount can name. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -216,6 +216,78 @@ static void test_host_and_host_suite_are_refused_together(void **state)
   sc_error_clear(&err);
 }
 
+/* --host DIR or IMAGE: an existing directory wins, even one whose name
+ * reads as a reference (relative "oci:x" here); anything else must name
+ * its transport, or is refused naming the value and what is expected. */
+static void test_an_existing_directory_is_a_dir(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_mkdir_p_at(f->dir_fd, "oci:x", 0755, NULL), 0);
+  char cwd[PATH_MAX];
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(f->dir), 0);
+  sc_systemd_host_kind kind = SC_SYSTEMD_HOST_IMAGE;
+  int r = sc_systemd_host_given_kind("oci:x", &kind, NULL);
+  assert_int_equal(chdir(cwd), 0);
+  assert_int_equal(r, 0);
+  assert_int_equal(kind, SC_SYSTEMD_HOST_DIR);
+  kind = SC_SYSTEMD_HOST_IMAGE;
+  assert_int_equal(sc_systemd_host_given_kind(f->dir, &kind, NULL), 0);
+  assert_int_equal(kind, SC_SYSTEMD_HOST_DIR);
+}
+
+static void test_a_reference_with_a_transport_is_an_image(void **state)
+{
+  (void)state;
+  const char *refs[] = {"oci:/nowhere/host.oci:bookworm", "docker://debian:bookworm",
+                        "oci-archive:/nowhere/host.tar", "ostree:host:1@/nowhere/repo"};
+  for (size_t i = 0; i < sizeof refs / sizeof *refs; i++) {
+    sc_systemd_host_kind kind = SC_SYSTEMD_HOST_DIR;
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(sc_systemd_host_given_kind(refs[i], &kind, &err), 0);
+    assert_int_equal(kind, SC_SYSTEMD_HOST_IMAGE);
+    assert_null(err.msg);
+  }
+}
+
+/* A missing directory, or a file, is not read as an OCI layout's path:
+ * the error names it as typed and both things --host takes. */
+static void test_neither_a_directory_nor_a_reference_is_refused(void **state)
+{
+  fixture *f = *state;
+  assert_int_equal(sc_write_file_at(f->dir_fd, "file", "", 0, 0644, NULL), 0);
+  const char *names[] = {"nowhere", "file"};
+  for (size_t i = 0; i < 2; i++) {
+    _cleanup_free_ char *given = xasprintf("%s/%s", f->dir, names[i]);
+    _cleanup_free_ char *quoted = xasprintf("--host '%s' is neither a directory nor an image "
+                                            "reference: give the directory of a Debian root "
+                                            "with /sbin/init, or an image of one as oci:PATH",
+                                            given);
+    sc_systemd_host_kind kind;
+    sc_error err = SC_ERROR_INIT;
+    assert_int_equal(sc_systemd_host_given_kind(given, &kind, &err), -1);
+    assert_int_equal(err.code, SC_E_USAGE);
+    assert_non_null(strstr(err.msg, quoted));
+    assert_non_null(strstr(err.msg, "docker://"));
+    sc_error_clear(&err);
+  }
+}
+
+/* A reference whose transport is unknown or whose rest is malformed: the
+ * parser's reason is kept. */
+static void test_a_malformed_reference_says_why(void **state)
+{
+  (void)state;
+  sc_systemd_host_kind kind;
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_systemd_host_given_kind("foo:bar", &kind, &err), -1);
+  assert_int_equal(err.code, SC_E_USAGE);
+  assert_non_null(strstr(err.msg, "--host 'foo:bar' is neither a directory nor a valid image "
+                                  "reference ("));
+  assert_non_null(strstr(err.msg, "unknown transport 'foo:'"));
+  sc_error_clear(&err);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -230,6 +302,11 @@ int main(void)
       cmocka_unit_test_setup_teardown(test_each_suite_takes_its_own_cached_host, setup, teardown),
       cmocka_unit_test_setup_teardown(test_host_and_host_suite_are_refused_together, setup,
                                       teardown),
+      cmocka_unit_test_setup_teardown(test_an_existing_directory_is_a_dir, setup, teardown),
+      cmocka_unit_test(test_a_reference_with_a_transport_is_an_image),
+      cmocka_unit_test_setup_teardown(test_neither_a_directory_nor_a_reference_is_refused, setup,
+                                      teardown),
+      cmocka_unit_test(test_a_malformed_reference_says_why),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
