@@ -98,9 +98,10 @@ const sc_cli_options sc_cmd_run_options = {
         "installed into a temporary root as a host would (a project DIR is built first), its\n"
         "config.json rendered with the --set values and the manifest's defaults, process.args\n"
         "replaced by CMD when given. stdin, stdout and stderr are the command's (-t: the\n"
-        "terminal); its exit status is sc-build's (125: sc-build could not run it). The root\n"
-        "and the runtime's state are removed afterwards unless --keep. Give CMD after '--'\n"
-        "when it has options of its own.\n",
+        "terminal); its exit status is sc-build's (125: sc-build could not set it up; a CMD\n"
+        "the runtime cannot execute gives the runtime's status, 1 for runc). The root and the\n"
+        "runtime's state are removed afterwards unless --keep. Give CMD after '--' when it\n"
+        "has options of its own.\n",
 };
 
 static int parse_args(sc_cli *cli, int argc, char **argv, run_args *a, sc_error *err)

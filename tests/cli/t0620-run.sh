@@ -40,6 +40,12 @@ test_expect_success ROOT,RUNC 'exit statuses 0, 1 and 130 of the command become 
   nothing_left RECEIVER=$MARK
 '
 
+test_expect_success ROOT,RUNC 'a CMD the runtime cannot execute gives the runtime'"'"'s status and message' '
+  expect_exit 1 sc_build run oci:run.oci:runme:1 $HOSTUSR -- /no/such/program &&
+  expect_grep "/no/such/program" "$TEST_TMP/.stderr" &&
+  nothing_left RECEIVER=$MARK
+'
+
 test_expect_success ROOT,RUNC 'a project directory is built first; stdin and stdout are the command'"'"'s' '
   echo "through stdin" | sc_build run proj $HOSTUSR -- cat >out &&
   expect_grep "^through stdin$" out &&
