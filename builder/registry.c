@@ -956,7 +956,8 @@ static int ping(sc_registry *r, sc_error *err)
  * TLS handshake fails, over plain http (podman's rule for insecure and
  * loopback registries).  When plain http fails too (a TLS registry that
  * refused our client certificate answers http with 400), the TLS failure
- * is the one reported. */
+ * is the one reported; unless plain http refused the credentials (401 or
+ * 403): that registry speaks http, and its refusal is the error. */
 static int ping_with_fallback(sc_registry *r, const char *api_host, sc_error *err)
 {
   sc_error first = SC_ERROR_INIT;
@@ -972,7 +973,11 @@ static int ping_with_fallback(sc_registry *r, const char *api_host, sc_error *er
   r->base_url = xasprintf("http://%s", api_host);
   sc_error second = SC_ERROR_INIT;
   rc = ping(r, &second);
-  if (rc < 0) {
+  if (rc < 0 && second.code == EACCES) {
+    /* A registry that speaks plain http refused the credentials: that
+     * is the error, not the TLS handshake it was never going to take. */
+    sc_error_move(err, &second);
+  } else if (rc < 0) {
     sc_error_set(err, first.code, "%s (plain http failed too: %s)", first.msg, second.msg);
     free(r->base_url);
     r->base_url = xasprintf("https://%s", api_host);
