@@ -174,6 +174,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
       {"Content-Type", offsetof(sc_http_response, content_type)},
       {"Content-Range", offsetof(sc_http_response, content_range)},
   };
+  /* Repeated WWW-Authenticate headers are one list of challenges
+   * (RFC 9110 section 5.3): joined, not the last one kept. */
+  if (name_len == 16 && strncasecmp(data, "WWW-Authenticate", 16) == 0 && r->www_authenticate) {
+    _cleanup_free_ char *more = xstrndup(v, vlen);
+    _cleanup_free_ char *joined = xasprintf("%s, %s", r->www_authenticate, more);
+    set_header(&r->www_authenticate, joined, strlen(joined));
+    return len;
+  }
   for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
     if (strlen(wanted[i].name) == name_len && strncasecmp(data, wanted[i].name, name_len) == 0)
       set_header((char **)((char *)r + wanted[i].offset), v, vlen);
