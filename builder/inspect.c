@@ -108,6 +108,10 @@ static void add_config_fields(json_t *doc, const json_t *config)
     json_t *v = json_object_get(config, keys[i]);
     json_object_set_new(doc, keys[i], v ? json_incref(v) : json_null());
   }
+  /* linux/arm/v7 is not linux/arm: the variant when the config has one. */
+  json_t *variant = json_object_get(config, "variant");
+  if (json_is_string(variant))
+    json_object_set(doc, "variant", variant);
   json_t *labels = json_object_get(json_object_get(config, "config"), "Labels");
   json_object_set_new(doc, "labels",
                       json_is_object(labels) ? json_deep_copy(labels) : json_object());

@@ -620,6 +620,12 @@ int sc_ostree_import(const sc_image *image, const char *repo_path,
   *result = (sc_ostree_import_result){0};
   /* Refused before a repository is made for it. */
   _cleanup_free_ char *name = NULL;
+  if (image->kind == SC_IMAGE_OSTREE)
+    return sc_error_set(err, SC_E_USAGE,
+                        "%s: the image is in an OSTree repository already: import reads "
+                        "oci:, oci-archive:, docker-archive:, dir: or docker:// (to copy it to "
+                        "another repository, use ostree pull-local)",
+                        image->reference);
   if (image->kind != SC_IMAGE_OCI_LAYOUT)
     return sc_error_set(err, SC_E_USAGE, "%s: only images in OCI layouts can be imported",
                         image->reference);

@@ -434,29 +434,86 @@ static void take_param(sc_auth_challenge *c, char *key, char *value)
   free(key);
 }
 
-int sc_auth_challenge_parse(const char *header, sc_auth_challenge *out, sc_error *err)
+/* One challenge at p: its scheme (SC_AUTH_NONE when neither Basic nor
+ * Bearer, *scheme_at and *scheme_len naming it) and, for those two, its
+ * parameters in out; returns where the next challenge may start. */
+static const char *parse_one_challenge(const char *p, sc_auth_challenge *out,
+                                       const char **scheme_at, size_t *scheme_len)
 {
-  memset(out, 0, sizeof *out);
-  const char *p = skip_space(header);
   const char *scheme = p;
   while (is_token_char(*p))
     p++;
-  size_t scheme_len = (size_t)(p - scheme);
-  if (scheme_len == 5 && strncasecmp(scheme, "Basic", 5) == 0)
+  *scheme_at = scheme;
+  *scheme_len = (size_t)(p - scheme);
+  if (*scheme_len == 5 && strncasecmp(scheme, "Basic", 5) == 0)
     out->scheme = SC_AUTH_BASIC;
-  else if (scheme_len == 6 && strncasecmp(scheme, "Bearer", 6) == 0)
+  else if (*scheme_len == 6 && strncasecmp(scheme, "Bearer", 6) == 0)
     out->scheme = SC_AUTH_BEARER;
   else
-    return sc_error_set(err, SC_E_INVALID, "unsupported authentication scheme '%.*s'",
-                        (int)(scheme_len > 32 ? 32 : scheme_len), scheme);
+    out->scheme = SC_AUTH_NONE;
+  /* A token68 follows its scheme after spaces only, never after a comma. */
+  const char *after = p;
+  while (*after == ' ' || *after == '\t')
+    after++;
+  bool any = after == p || *after == ',';
   for (p = skip_space(p); *p; p = skip_space(p)) {
     char *key = NULL, *value = NULL;
     const char *next = parse_param(p, &key, &value);
-    if (next == NULL)
-      break; /* a further challenge or garbage: keep what we have */
-    take_param(out, key, value);
+    if (next == NULL) {
+      /* The token68 of a scheme such as Negotiate, once; else the next
+       * challenge (or garbage, which the caller skips). */
+      if (any || out->scheme != SC_AUTH_NONE || p[0] == '\0')
+        break;
+      const char *t = p;
+      while (is_token_char(*t) || *t == '=')
+        t++;
+      if (t == p || (*t != '\0' && *t != ',' && *t != ' ' && *t != '\t'))
+        break;
+      p = t;
+      any = true;
+      continue;
+    }
+    any = true;
+    if (out->scheme != SC_AUTH_NONE)
+      take_param(out, key, value);
+    else {
+      free(key);
+      free(value);
+    }
     p = next;
   }
+  return p;
+}
+
+/* Every challenge of the header (repeated WWW-Authenticate headers come
+ * joined by ", "): the first Basic or Bearer one is taken, as
+ * containers/image takes it; the others are skipped. */
+int sc_auth_challenge_parse(const char *header, sc_auth_challenge *out, sc_error *err)
+{
+  memset(out, 0, sizeof *out);
+  const char *first = NULL;
+  size_t first_len = 0;
+  for (const char *p = skip_space(header); *p; p = skip_space(p)) {
+    const char *scheme;
+    size_t scheme_len;
+    const char *next = parse_one_challenge(p, out, &scheme, &scheme_len);
+    if (out->scheme != SC_AUTH_NONE)
+      break;
+    sc_auth_challenge_clear(out);
+    if (first == NULL && scheme_len > 0) {
+      first = scheme;
+      first_len = scheme_len;
+    }
+    if (next == p) { /* nothing read: skip the character that stopped us */
+      next = p + 1;
+    }
+    p = next;
+    if (*p == '\0')
+      break;
+  }
+  if (out->scheme == SC_AUTH_NONE)
+    return sc_error_set(err, SC_E_INVALID, "unsupported authentication scheme '%.*s'",
+                        (int)(first_len > 32 ? 32 : first_len), first ? first : "");
   if (out->scheme == SC_AUTH_BEARER && (out->realm == NULL || out->realm[0] == '\0')) {
     sc_auth_challenge_clear(out);
     return sc_error_set(err, SC_E_INVALID, "Bearer challenge without a realm");

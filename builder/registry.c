@@ -174,6 +174,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *user)
       {"Content-Type", offsetof(sc_http_response, content_type)},
       {"Content-Range", offsetof(sc_http_response, content_range)},
   };
+  /* Repeated WWW-Authenticate headers are one list of challenges
+   * (RFC 9110 section 5.3): joined, not the last one kept. */
+  if (name_len == 16 && strncasecmp(data, "WWW-Authenticate", 16) == 0 && r->www_authenticate) {
+    _cleanup_free_ char *more = xstrndup(v, vlen);
+    _cleanup_free_ char *joined = xasprintf("%s, %s", r->www_authenticate, more);
+    set_header(&r->www_authenticate, joined, strlen(joined));
+    return len;
+  }
   for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
     if (strlen(wanted[i].name) == name_len && strncasecmp(data, wanted[i].name, name_len) == 0)
       set_header((char **)((char *)r + wanted[i].offset), v, vlen);
@@ -956,7 +964,8 @@ static int ping(sc_registry *r, sc_error *err)
  * TLS handshake fails, over plain http (podman's rule for insecure and
  * loopback registries).  When plain http fails too (a TLS registry that
  * refused our client certificate answers http with 400), the TLS failure
- * is the one reported. */
+ * is the one reported; unless plain http refused the credentials (401 or
+ * 403): that registry speaks http, and its refusal is the error. */
 static int ping_with_fallback(sc_registry *r, const char *api_host, sc_error *err)
 {
   sc_error first = SC_ERROR_INIT;
@@ -972,7 +981,11 @@ static int ping_with_fallback(sc_registry *r, const char *api_host, sc_error *er
   r->base_url = xasprintf("http://%s", api_host);
   sc_error second = SC_ERROR_INIT;
   rc = ping(r, &second);
-  if (rc < 0) {
+  if (rc < 0 && second.code == EACCES) {
+    /* A registry that speaks plain http refused the credentials: that
+     * is the error, not the TLS handshake it was never going to take. */
+    sc_error_move(err, &second);
+  } else if (rc < 0) {
     sc_error_set(err, first.code, "%s (plain http failed too: %s)", first.msg, second.msg);
     free(r->base_url);
     r->base_url = xasprintf("https://%s", api_host);

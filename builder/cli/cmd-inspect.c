@@ -68,7 +68,9 @@ static void print_image(const json_t *doc)
     printf("Digest:        %s\n", string_or(doc, "digest", "?"));
   printf("Config:        %s\n", string_or(doc, "config_digest", "?"));
   printf("Created:       %s\n", string_or(doc, "created", "unknown"));
-  printf("Platform:      %s/%s\n", string_or(doc, "os", "?"), string_or(doc, "architecture", "?"));
+  const char *variant = string_or(doc, "variant", NULL);
+  printf("Platform:      %s/%s%s%s\n", string_or(doc, "os", "?"),
+         string_or(doc, "architecture", "?"), variant ? "/" : "", variant ? variant : "");
   printf("Labels:\n");
   const char *key;
   json_t *v;

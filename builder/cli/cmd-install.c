@@ -37,13 +37,12 @@ const sc_cli_options sc_cmd_install_options = {
     .options = install_options,
     .shortopts = SC_CLI_GLOBAL_SHORT,
     .operands = "IMAGE",
-    .about =
-        "Install IMAGE (oci:PATH[:TAG], ostree:NAME[:TAG][@REPO], or docker://HOST/REPO[:TAG]\n"
-        "pulled into the cache with --creds, --tls-verify, --cert-dir, once it satisfies\n"
-        "the signature policy of --policy and --registries.d) as the system\n"
-        "container NAME under ROOT (default /):\n"
-        "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
-        "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n",
+    .about = "Install IMAGE (oci:, oci-archive:, docker-archive:, dir:, ostree:, or a\n"
+             "docker:// image pulled into the cache with --creds, --tls-verify, --cert-dir,\n"
+             "once it satisfies the signature policy of --policy and --registries.d) as the\n"
+             "system container NAME under ROOT (default /):\n"
+             "the deployment in ROOT/var/lib/containers/atomic/NAME.0, the unit in\n"
+             "ROOT/etc/systemd/system/NAME.service, tmpfiles in ROOT/etc/tmpfiles.d/NAME.conf.\n",
 };
 
 int sc_cmd_install(sc_cli *cli, int argc, char **argv)

@@ -75,15 +75,15 @@ static int unknown_long(sc_error *err, const char *command, const struct option 
 /* Whether getopt_long's complaint with optopt set is about the long
  * option typed: the short option of a cluster ("-xq") leaves the element
  * before it at optind - 1, maybe a long option. */
-static bool complaint_is_long(const char *typed, const struct option *options)
+static const struct option *complaint_is_long(const char *typed, const struct option *options)
 {
   if (strncmp(typed, "--", 2) != 0 || typed[2] == '\0')
-    return false;
+    return NULL;
   size_t len = strcspn(typed + 2, "=");
   for (const struct option *o = options; o->name; o++)
     if (o->val == optopt && strncmp(o->name, typed + 2, len) == 0)
-      return true;
-  return false;
+      return o;
+  return NULL;
 }
 
 /* ": --set K=V", what a missing value looks like, from the table's
@@ -111,7 +111,12 @@ static int explain(sc_error *err, const char *command, char **argv, const sc_cli
   if (optopt == 0 && strncmp(typed, "--", 2) == 0)
     return unknown_long(err, command, options, typed, NULL);
   char *what = NULL;
-  if (complaint_is_long(typed, options)) {
+  const struct option *o = complaint_is_long(typed, options);
+  /* getopt_long complains about the value before check_full_name could
+   * see the name: "--ostree" last on the line is no "--ostree-mode". */
+  if (o && strlen(o->name) != strcspn(typed + 2, "="))
+    return unknown_long(err, command, options, typed, o->name);
+  if (o) {
     size_t len = strcspn(typed, "=");
     _cleanup_free_ char *hint = typed[len] == '=' ? xstrdup("") : value_hint(table, typed, len);
     what = xasprintf("option '%.*s' %s%s", (int)len, typed,

@@ -52,6 +52,17 @@ test_expect_success 'an abbreviation is refused, offering the option it begins' 
   test ! -e out.oci
 '
 
+# Last on the line, an abbreviation of an option that takes a value is
+# still an unknown option, not that option without its value.
+test_expect_success 'an abbreviation last on the line is refused too, not missing its value' '
+  expect_exit 2 sc_build build hello-world --ostree &&
+  expect_stderr "sc-build: error: unknown option '\''--ostree'\'' (options are not abbreviated); did you mean '\''--ostree-mode'\''?" &&
+  expect_exit 2 sc_build push oci:hw.oci --cred &&
+  expect_stderr "sc-build: error: unknown option '\''--cred'\'' (options are not abbreviated); did you mean '\''--creds'\''?" &&
+  expect_exit 2 sc_build build hello-world --output &&
+  expect_stderr "sc-build: error: option '\''--output'\'' needs a value: --output DEST (see '\''sc-build build --help'\'')"
+'
+
 # Every command parses through the shared check: --jso, an abbreviation
 # of the global --json every command takes, is refused by each.
 test_expect_success 'no command takes an abbreviation' '

@@ -134,6 +134,20 @@ test_expect_success 'the prose and the descriptions are filled to 79 columns' '
   grep -x "  source <(sc-build completion bash)" help.completion
 '
 
+# Issue 14: what a command reads, its --help says; no transport left out.
+test_expect_success 'the commands that read any image name every transport in their --help' '
+  for c in inspect install push sbom; do
+    sc_build $c --help | tr -s " \n" "  " >h.txt &&
+    for t in oci: oci-archive: docker-archive: dir: docker:// ostree:; do
+      grep_q -F -- "$t" h.txt || { echo "$c --help: no $t"; exit 1; }
+    done || exit 1
+  done &&
+  sc_build build --help | sed -n "/--from IMAGE/,/^      --[a-z]/p" | tr -s " \n" "  " >f.txt &&
+  for t in oci: oci-archive: docker-archive: dir: docker:// ostree:; do
+    grep_q -F -- "$t" f.txt || { echo "build --from: no $t"; exit 1; }
+  done
+'
+
 test_expect_success 'sc-build help CMD is CMD --help; sc-build help is sc-build --help' '
   for c in $(cat cmds); do
     sc_build help "$c" >h.$c && cmp help.$c h.$c || return 1

@@ -184,6 +184,9 @@ test_expect_success 'Basic auth: --creds works, wrong creds fail with a clear 40
   sc_build --verbose push --creds "user:$PASS" oci:hw.oci docker://$B/hw:latest >>all.out 2>>all.err &&
   expect_exit 1 sc_build --verbose push --creds user:wrong oci:hw.oci docker://$B/hw:latest &&
   expect_grep "authentication failed.*check the user name and password.*HTTP 401 UNAUTHORIZED" .stderr &&
+  expect_exit 1 sc_build push --creds user:wrong oci:hw.oci docker://$B/hw:latest &&
+  expect_grep "^sc-build: error: $B: authentication failed" .stderr &&
+  ! grep_q -e TLS -e "plain http" .stderr &&
   expect_exit 1 sc_build push oci:hw.oci docker://$B/anon:latest &&
   expect_grep "HTTP 401.*no credentials" .stderr &&
   expect_exit 1 sc_build inspect docker://$B/hw:latest &&

@@ -40,6 +40,12 @@ test_expect_success 'a blob redirected to another origin downloads without the c
   grep -q "^registry GET /token" cdn-ok.log
 '
 
+fake_start negotiate --bearer user:secret --negotiate
+test_expect_success 'repeated WWW-Authenticate headers: the Bearer challenge is found before a Negotiate one' '
+  pull_from negotiate --creds user:secret >/dev/null 2>err &&
+  grep -q "^registry GET /token" negotiate.log || { cat err; exit 1; }
+'
+
 fake_start cdn-401 --bearer user:secret --blob-redirect --other-challenge
 test_expect_success 'http: a challenge from the redirect target is not taken, nothing is sent there, the source named once' '
   expect_exit 1 pull_from cdn-401 --creds user:secret &&

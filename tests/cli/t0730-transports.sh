@@ -128,6 +128,9 @@ test_expect_success 'the grammar is checked: refs, :@N, transports that cannot b
   expect_exit 2 sc_build inspect "oci:hw.oci:Bad Tag!" &&
   expect_grep "not an OCI ref name" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build inspect docker-archive:hw.docker.tar:@x &&
+  expect_exit 2 sc_build import "ostree:hw:latest@$PWD/repo" --repo repo2 &&
+  expect_grep "ostree:hw:latest@$PWD/repo: the image is in an OSTree repository already" "$TEST_TMP/.stderr" &&
+  test ! -e repo2 &&
   expect_exit 2 sc_build push oci:hw.oci ostree:hw &&
   expect_grep "cannot be written here: give oci:PATH" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build build top --from containers-storage:hw &&

@@ -92,6 +92,17 @@ test_expect_success '--arch, --os, --variant and --platform are normalised as co
   expect_exit 2 sc_build build hw -o x.oci --arch "x 86"
 '
 
+test_expect_success 'inspect names the variant of a one-platform image, as its config does' '
+  sc_build build hw -o v7.oci --platform linux/arm/v7 >/dev/null 2>&1 &&
+  sc_build inspect oci:v7.oci >v7.txt &&
+  grep_q -x "Platform:      linux/arm/v7" v7.txt &&
+  sc_build inspect --json oci:v7.oci >v7.json &&
+  test "$(json_get v7.json "d[\"variant\"]")" = v7 &&
+  python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/inspect.schema.json" v7.json &&
+  sc_build inspect --json oci:p.oci >amd.json &&
+  test "$(json_get amd.json "\"variant\" in d")" = False
+'
+
 test_expect_success 'a platform other than the base'"'"'s is an error unless forced; the base'"'"'s is kept' '
   sc_build build hw -o armbase.oci --arch arm/v7 >/dev/null 2>&1 &&
   sc_build build top --from oci:armbase.oci -o same.oci >/dev/null 2>&1 &&

@@ -22,6 +22,8 @@ Options (what makes it hostile):
   --redirect-http       ... to http://, when the registry speaks https
   --other-challenge     the other origin answers 401 with a Bearer realm
                         of its own (and logs what its /token gets)
+  --negotiate           with --bearer: a second WWW-Authenticate header,
+                        "Negotiate", after the Bearer one
   --endless WHAT        an endless chunked body for WHAT: ping (/v2/) or
                         manifest
   --cut-manifest        manifest answers promise more bytes than they send
@@ -55,6 +57,7 @@ ap.add_argument("--bearer")
 ap.add_argument("--blob-redirect", action="store_true")
 ap.add_argument("--redirect-http", action="store_true")
 ap.add_argument("--other-challenge", action="store_true")
+ap.add_argument("--negotiate", action="store_true")
 ap.add_argument("--endless", choices=["ping", "manifest"])
 ap.add_argument("--cut-manifest", action="store_true")
 ap.add_argument("--slow-headers", action="store_true")
@@ -159,8 +162,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if got == "Bearer good-token":
                 return True
             challenge = 'Bearer realm="%s/token",service="fake"' % REGISTRY
-            self.error(401, "UNAUTHORIZED", "authentication required",
-                       [("WWW-Authenticate", challenge)])
+            headers = [("WWW-Authenticate", challenge)]
+            if opt.negotiate:
+                headers.append(("WWW-Authenticate", "Negotiate"))
+            self.error(401, "UNAUTHORIZED", "authentication required", headers)
             return False
         return True
 

@@ -114,6 +114,36 @@ static void test_challenge_parse(void **state)
   assert_int_equal(sc_auth_challenge_parse("Bearer service=\"s\"", &c, &err), -1);
   sc_error_clear(&err);
   assert_int_equal(sc_auth_challenge_parse("Negotiate abc", &c, &err), -1);
+  assert_non_null(strstr(err.msg, "'Negotiate'"));
+  sc_error_clear(&err);
+
+  /* Every challenge is read, the first Basic or Bearer one taken: a
+   * scheme of its own first (token68 or parameters), and repeated
+   * headers as the client joins them. */
+  assert_int_equal(sc_auth_challenge_parse("Negotiate YWJjZA==, Bearer realm=\"https://t/token\","
+                                           "service=\"reg\"",
+                                           &c, &err),
+                   0);
+  assert_int_equal(c.scheme, SC_AUTH_BEARER);
+  assert_string_equal(c.realm, "https://t/token");
+  assert_string_equal(c.service, "reg");
+  sc_auth_challenge_clear(&c);
+  assert_int_equal(sc_auth_challenge_parse("Custom a=1, b=\"x,y\", Basic realm=\"r\"", &c, &err),
+                   0);
+  assert_int_equal(c.scheme, SC_AUTH_BASIC);
+  assert_string_equal(c.realm, "r");
+  sc_auth_challenge_clear(&c);
+  assert_int_equal(sc_auth_challenge_parse("Negotiate, Bearer realm=\"https://t/token\"", &c, &err),
+                   0);
+  assert_int_equal(c.scheme, SC_AUTH_BEARER);
+  sc_auth_challenge_clear(&c);
+  assert_int_equal(
+      sc_auth_challenge_parse("Basic realm=\"b\", Bearer realm=\"https://t\"", &c, &err), 0);
+  assert_int_equal(c.scheme, SC_AUTH_BASIC);
+  assert_string_equal(c.realm, "b");
+  sc_auth_challenge_clear(&c);
+  assert_int_equal(sc_auth_challenge_parse("Negotiate abc, NTLM", &c, &err), -1);
+  assert_non_null(strstr(err.msg, "'Negotiate'"));
   sc_error_clear(&err);
   assert_int_equal(sc_auth_challenge_parse("Bearer realm=\"unterminated", &c, &err), -1);
   sc_error_clear(&err);
