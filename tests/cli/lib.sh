@@ -12,9 +12,22 @@ TEST_PASSED=0
 TEST_FAILED=0
 TEST_CLEANUPS=()
 
-test_cleanup_add() { TEST_CLEANUPS+=("$1"); }
+# A test body runs in a subshell, where adding to TEST_CLEANUPS would be
+# lost when it ends: a cleanup added there goes to a file the script's own
+# cleanup reads (one command a line), so a registry or proxy a test starts
+# is stopped when the script ends.
+test_cleanup_add() {
+  if [ "$BASH_SUBSHELL" -gt 0 ]; then
+    printf '%s\n' "$1" >>"$TEST_TMP/.cleanups"
+  else
+    TEST_CLEANUPS+=("$1")
+  fi
+}
 test_run_cleanups() {
   local c
+  if [ -f "$TEST_TMP/.cleanups" ]; then
+    while IFS= read -r c; do eval "$c" || true; done <"$TEST_TMP/.cleanups"
+  fi
   for c in "${TEST_CLEANUPS[@]}"; do eval "$c" || true; done
   rm -rf "$TEST_TMP"
 }

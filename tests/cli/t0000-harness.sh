@@ -19,6 +19,14 @@ test_expect_success 'a failing line that is not the last fails the test' '
   expect_grep "^0 passed, 1 failed, 0 skipped$" sub.out
 '
 
+test_expect_success 'a cleanup added inside a test body runs when the script ends' '
+  run_sub "test_cleanup_add \"echo top >>$TEST_TMP/cleaned\"" \
+    "test_expect_success \"t\" \"test_cleanup_add \\\"echo inner >>$TEST_TMP/cleaned\\\"\"" &&
+  test "$(cat sub.rc)" = 0 &&
+  test "$(cat cleaned)" = "inner
+top"
+'
+
 test_expect_success 'a failing command inside a pipeline fails the test' '
   run_sub "test_expect_success \"t\" \"false | cat\"" &&
   test "$(cat sub.rc)" = 1 &&

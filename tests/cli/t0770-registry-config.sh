@@ -23,15 +23,12 @@ sc_build push oci:hw.oci docker://$R/hw:v1 >/dev/null 2>&1
 
 # start_proxy VAR LOG MODE: tests/registry/flaky-proxy.py in front of the
 # registry on a free port (in $VAR), waiting for its socket (not with a
-# request, which would count as one of the failures).  It runs inside a
-# test body, a subshell whose test_cleanup_add the script never sees: the
-# pids go to a file that the script's own cleanup reads.
-test_cleanup_add "kill \$(cat '$TEST_TMP/proxy.pids' 2>/dev/null) 2>/dev/null"
+# request, which would count as one of the failures).
 start_proxy() {
   local port
   port=$(test_free_port)
   python3 "$SC_SOURCE_DIR/tests/registry/flaky-proxy.py" "$port" "http://$R" 100000000 "$2" "$3" &
-  echo $! >>"$TEST_TMP/proxy.pids"
+  test_cleanup_add "kill $!"
   for i in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
   eval "$1=$port"
 }
