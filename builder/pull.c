@@ -611,11 +611,6 @@ static int parse_blobs(pull_ctx *ctx, json_t *manifest, sc_descriptor **out, siz
     return sc_error_prefix(err, "%s", ctx->source);
   for (size_t i = 1; i < *count; i++) {
     json_t *layer = json_array_get(layers, i - 1);
-    if (json_object_get(layer, "urls"))
-      return sc_error_set(err, SC_E_INVALID,
-                          "%s: layer %zu is a foreign layer stored outside the registry, which "
-                          "sc-build does not fetch",
-                          ctx->source, i - 1);
     _cleanup_free_ char *what = xasprintf("layer %zu", i - 1);
     if (sc_descriptor_parse(layer, what, &(*out)[i], err) < 0)
       return sc_error_prefix(err, "%s", ctx->source);

@@ -66,6 +66,16 @@ int sc_descriptor_parse(json_t *json, const char *what, sc_descriptor *out, sc_e
                         digest);
   if (size < 0)
     return sc_error_set(err, SC_E_INVALID, "%s: negative size", what);
+  /* Image-spec's non-distributable ("foreign") layers name URLs to fetch
+   * them from instead of the registry or layout: sc-build reads only what
+   * the image itself holds, so it says so here rather than failing later
+   * on a missing blob (or pushing without it). */
+  if (json_object_get(json, "urls"))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s %s is a foreign (non-distributable) blob, to be fetched from its "
+                        "\"urls\": sc-build neither fetches nor copies foreign layers; use an "
+                        "image that holds all of its layers",
+                        what, digest);
   out->media_type = xstrdup(media_type ? media_type : "");
   out->digest = xstrdup(digest);
   out->size = size;

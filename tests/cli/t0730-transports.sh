@@ -124,6 +124,44 @@ test_expect_success 'errors name the reference as typed, never a temporary direc
   test -z "$(ls "$TMPDIR")"
 '
 
+# A copy of hw.oci whose first layer is a foreign (non-distributable)
+# layer: "urls" in its descriptor and no blob in the layout.
+make_foreign_layout() {
+  cp -r hw.oci foreign.oci &&
+  python3 - foreign.oci <<-\PY
+	import hashlib, json, os, sys
+	lay = sys.argv[1]
+	blob = lambda d: os.path.join(lay, "blobs", "sha256", d[7:])
+	index = json.load(open(os.path.join(lay, "index.json")))
+	desc = index["manifests"][0]
+	manifest = json.load(open(blob(desc["digest"])))
+	layer = manifest["layers"][0]
+	os.remove(blob(layer["digest"]))
+	layer["urls"] = ["https://example.com/layer.tar.gz"]
+	data = json.dumps(manifest).encode()
+	digest = "sha256:" + hashlib.sha256(data).hexdigest()
+	open(blob(digest), "wb").write(data)
+	desc.update(digest=digest, size=len(data))
+	json.dump(index, open(os.path.join(lay, "index.json"), "w"))
+	PY
+}
+
+test_expect_success 'a foreign layer is refused by name, from a layout and from a registry' '
+  make_foreign_layout &&
+  expect_exit 1 sc_build inspect oci:foreign.oci &&
+  expect_grep "manifest layer sha256:[0-9a-f]* is a foreign .non-distributable. blob" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build push oci:foreign.oci docker://$R/foreign:1 &&
+  expect_grep "sc-build neither fetches nor copies foreign layers" "$TEST_TMP/.stderr" &&
+  ! grep_q "HTTP 5" "$TEST_TMP/.stderr" &&
+  expect_exit 1 sc_build build top --from oci:foreign.oci -o fx.oci &&
+  expect_grep "foreign .non-distributable. blob" "$TEST_TMP/.stderr" &&
+  test ! -e fx.oci &&
+  . "$SC_SOURCE_DIR/tests/registry/fake.sh" &&
+  FAKE_LAYOUT=$TEST_TMP/foreign.oci fake_start foreign &&
+  expect_exit 1 sc_build inspect --tls-verify=false docker://127.0.0.1:$P/hw:latest &&
+  expect_grep "layer 0 sha256:[0-9a-f]* is a foreign .non-distributable. blob" "$TEST_TMP/.stderr"
+'
+
 test_expect_success 'the grammar is checked: refs, :@N, transports that cannot be written' '
   expect_exit 2 sc_build inspect "oci:hw.oci:Bad Tag!" &&
   expect_grep "not an OCI ref name" "$TEST_TMP/.stderr" &&
