@@ -62,6 +62,21 @@ test_expect_success 'inspect reads every source transport' '
   done
 '
 
+test_expect_success 'import reads every source transport but ostree: into one OSTree repository' '
+  n=0 &&
+  printf "%s\n" $SOURCES | grep -v "^ostree:" >import-sources &&
+  for s in $(cat import-sources); do
+    n=$((n + 1)) &&
+    sc_build import "$s" --repo mrepo --mode bare-user --tag "m$n:1" >m.ref &&
+    test "$(cat m.ref)" = "ostree:m$n:1@$PWD/mrepo" &&
+    sc_build inspect --json "$(cat m.ref)" >mi.json &&
+    test "$(json_get mi.json "d[\"labels\"][\"atomic.type\"]")" = system &&
+    test "$(json_get mi.json "len(d[\"exports\"])")" -ge 4 || exit 1
+  done &&
+  test "$n" = 7 &&
+  ostree --repo=mrepo fsck >/dev/null
+'
+
 test_expect_success 'build --from takes every source transport: the same layers on top' '
   n=0 &&
   for s in $SOURCES; do
