@@ -193,7 +193,7 @@ test_expect_success 'Basic auth: --creds works, wrong creds fail with a clear 40
   expect_grep "^sc-build: error: docker://$B/hw:latest: manifest latest: HTTP 401.*no credentials" .stderr
 '
 
-test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG' '
+test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CONFIG, ~/.docker' '
   auth_json "$PASS" >authfile.json &&
   REGISTRY_AUTH_FILE=$PWD/authfile.json sc_build --verbose push oci:hw.oci docker://$B/a1:latest >>all.out 2>>all.err &&
   mkdir -p $XDG_RUNTIME_DIR/containers && auth_json "$PASS" >$XDG_RUNTIME_DIR/containers/auth.json &&
@@ -203,7 +203,11 @@ test_expect_success 'Basic auth: REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR, DOCKER_CON
   DOCKER_CONFIG=$PWD/dockercfg sc_build --verbose push oci:hw.oci docker://$B/a3:latest >>all.out 2>>all.err &&
   auth_json wrong >dockercfg/config.json &&
   ! DOCKER_CONFIG=$PWD/dockercfg sc_build --json push oci:hw.oci docker://$B/a4:latest >>all.out 2>>all.err &&
-  skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a3:latest >/dev/null
+  skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a3:latest >/dev/null &&
+  mkdir -p "$HOME/.docker" && auth_json "$PASS" >"$HOME/.docker/config.json" &&
+  sc_build push oci:hw.oci docker://$B/a5:latest >>all.out 2>>all.err &&
+  rm "$HOME/.docker/config.json" &&
+  skopeo inspect --tls-verify=false --creds "user:$PASS" docker://$B/a5:latest >/dev/null
 '
 
 test_expect_success 'Basic auth: --authfile on every registry command, XDG_CONFIG_HOME, repository keys' '
