@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,30 @@ static void test_short_names(void **state)
   sc_registries_conf_clear(&conf);
 }
 
+/* The drop-in Debian's podman (containers-common) installs: parsed as it
+ * is, and its aliases applied.  Skipped where the package is not there. */
+#define DEBIAN_SHORTNAMES "/etc/containers/registries.conf.d/shortnames.conf"
+static void test_debian_shortnames(void **state)
+{
+  (void)state;
+  _cleanup_free_ char *text = NULL;
+  size_t len = 0;
+  sc_error err = SC_ERROR_INIT;
+  if (sc_read_file_at(AT_FDCWD, DEBIAN_SHORTNAMES, &text, &len, &err) < 0) {
+    print_message("skipped: %s: %s (containers-common is not installed)\n", DEBIAN_SHORTNAMES,
+                  err.msg);
+    sc_error_clear(&err);
+    skip();
+  }
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  if (sc_registries_conf_merge(&conf, text, len, DEBIAN_SHORTNAMES, &err) < 0)
+    fail_msg("%s: %s", DEBIAN_SHORTNAMES, err.msg);
+  expect_plan(&conf, "docker://debian:12", "docker.io/library/debian:12");
+  expect_plan(&conf, "docker://fedora", "registry.fedoraproject.org/fedora");
+  expect_plan(&conf, "docker://ubi8:8.9", "registry.access.redhat.com/ubi8:8.9");
+  sc_registries_conf_clear(&conf);
+}
+
 /* containers-registries.conf(5): a *.DOMAIN table has no location but its
  * mirrors apply, each location replacing the host name the wildcard
  * matched. */
@@ -290,6 +315,7 @@ int main(void)
       cmocka_unit_test(test_mirrors_and_locations),
       cmocka_unit_test(test_pull_from_mirror),
       cmocka_unit_test(test_short_names),
+      cmocka_unit_test(test_debian_shortnames),
       cmocka_unit_test(test_wildcard_mirrors),
       cmocka_unit_test(test_attempt_names),
       cmocka_unit_test(test_host_target),
