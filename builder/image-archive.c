@@ -206,6 +206,8 @@ static int add_layer(struct archive *a, int blobs_fd, const char *digest, const 
     return sc_error_set_errno(err, errno, "missing layer blob %s", digest);
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
     return sc_error_set(err, SC_E_INVALID, "layer blob %s is not a regular file", digest);
+  if (sc_layer_check_format(fd, media_type, digest, err) < 0)
+    return -1;
   /* A tar header holds the size before the data: measure first. */
   int64_t size = 0;
   if (measure_layer(fd, media_type, diff_id, &size, err) < 0)

@@ -17,6 +17,7 @@
 #include "oci.h"
 #include "referrer.h"
 #include "store.h"
+#include "layer-reader.h"
 #include "util.h"
 
 #define DIR_VERSION "Directory Transport Version: 1.1\n"
@@ -29,6 +30,10 @@ static int copy_blobs(const sc_image *image, int from_blobs, int to_blobs, int64
 {
   if (sc_oci_copy_blob(from_blobs, to_blobs, image->config_descriptor.digest,
                        image->config_descriptor.size, err) < 0)
+    return -1;
+  /* A layer compressed otherwise than its media type says is refused,
+   * never copied on (layer-reader.h). */
+  if (sc_image_check_layer_formats(image, err) < 0)
     return -1;
   for (size_t i = 0; i < image->layer_count; i++)
     if (sc_oci_copy_blob(from_blobs, to_blobs, image->layers[i].digest, image->layers[i].size,

@@ -14,6 +14,7 @@
 #include "image-archive.h"
 #include "ostree-export.h"
 #include "image-source.h"
+#include "layer-reader.h"
 #include "oci.h"
 #include "parallel.h"
 #include "registries-conf.h"
@@ -529,6 +530,8 @@ static int push_referrers(push_ctx *ctx, sc_error *err);
 static int push_image(push_ctx *ctx, bool by_digest, sc_error *err)
 {
   const sc_image *image = ctx->image;
+  if (sc_image_check_layer_formats(image, err) < 0)
+    return -1;
   size_t count = image->layer_count + 1, missing = 0;
   _cleanup_free_ const sc_descriptor **to_send = xcalloc(count, sizeof *to_send);
   for (size_t i = 0; i < count; i++) {

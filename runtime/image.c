@@ -120,6 +120,21 @@ int sc_image_open_layer(const sc_image *image, const sc_descriptor *layer, sc_er
   return steal_fd(&fd);
 }
 
+int sc_image_check_layer_formats(const sc_image *image, sc_error *err)
+{
+  for (size_t i = 0; i < image->layer_count; i++) {
+    const sc_descriptor *layer = &image->layers[i];
+    int fd = sc_image_open_layer(image, layer, err);
+    if (fd < 0)
+      return -1;
+    int r = sc_layer_check_format(fd, layer->media_type, layer->digest, err);
+    close(fd);
+    if (r < 0)
+      return -1;
+  }
+  return 0;
+}
+
 /* Read a small blob named by a descriptor, check size and digest, parse it. */
 static int read_json_blob(const sc_image *image, const sc_descriptor *d, json_t **out,
                           sc_error *err)

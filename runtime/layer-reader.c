@@ -380,6 +380,35 @@ static int open_libarchive_decompressor(sc_layer_reader *r, const char *media_ty
   return media_type ? check_filter(r->decompressor, media_type, c, err) : 0;
 }
 
+/* What the first bytes of a blob say it is. */
+static sc_layer_compression sniff_compression(const unsigned char *head, size_t len)
+{
+  static const unsigned char zstd_magic[] = {0x28, 0xb5, 0x2f, 0xfd};
+  if (len >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+    return SC_LAYER_GZIP;
+  if (len >= sizeof zstd_magic && memcmp(head, zstd_magic, sizeof zstd_magic) == 0)
+    return SC_LAYER_ZSTD;
+  return SC_LAYER_TAR;
+}
+
+int sc_layer_check_format(int fd, const char *media_type, const char *digest, sc_error *err)
+{
+  sc_layer_compression want;
+  if (sc_layer_compression_of(media_type, &want) < 0)
+    return 0;
+  unsigned char head[4];
+  ssize_t n = pread(fd, head, sizeof head, 0);
+  if (n < 0)
+    return sc_error_set_errno(err, errno, "cannot read blob %s", digest);
+  sc_layer_compression got = sniff_compression(head, (size_t)n);
+  if (got != want)
+    return sc_error_set(err, SC_E_INVALID,
+                        "blob %s is %s, but its media type %s says %s: refused rather than "
+                        "copied as it is (fix the layer's media type in the manifest)",
+                        digest, compression_name(got), media_type, compression_name(want));
+  return 0;
+}
+
 /* gzip by its magic number (any layer when media_type is NULL) goes to
  * ISA-L, all else to libarchive. */
 static int open_decompressor(sc_layer_reader *r, const char *media_type, sc_error *err)
@@ -393,7 +422,7 @@ static int open_decompressor(sc_layer_reader *r, const char *media_type, sc_erro
   size_t len;
   if (blob_peek(&r->blob, &head, &len, err) < 0)
     return -1;
-  bool gzip = len >= 2 && head[0] == 0x1f && head[1] == 0x8b;
+  bool gzip = sniff_compression(head, len) == SC_LAYER_GZIP;
   if (media_type && !gzip)
     return sc_error_set(err, SC_E_INVALID, "the layer is not gzip, as its media type %s says",
                         media_type);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sc/error.h>
+#include <sc/image.h>
 
 #include "sha256.h"
 #include "util.h"
@@ -27,6 +28,16 @@ typedef enum { SC_LAYER_TAR, SC_LAYER_GZIP, SC_LAYER_ZSTD } sc_layer_compression
 /* The compression a layer media type names (OCI's and Docker's layer
  * types); -1 when media_type is not a layer media type. */
 int sc_layer_compression_of(const char *media_type, sc_layer_compression *out);
+
+/* Whether the blob at fd starts as its layer media type says (gzip's or
+ * zstd's magic number; neither for a plain tar), read with pread so the
+ * offset is left alone.  A copy checks this so that data compressed
+ * otherwise than its media type says is refused, never passed on.  0 for a
+ * media type that is not a layer's. */
+int sc_layer_check_format(int fd, const char *media_type, const char *digest, sc_error *err);
+/* The same for every layer of image: what a copy checks before it sends or
+ * writes any blob. */
+int sc_image_check_layer_formats(const sc_image *image, sc_error *err);
 
 /* Enable on a libarchive reader exactly the decompressor media_type names
  * (none for a plain tar), or with media_type NULL gzip and zstd: always

@@ -177,6 +177,32 @@ test_expect_success 'a foreign layer is refused by name, from a layout and from 
   expect_grep "layer 0 sha256:[0-9a-f]* is a foreign .non-distributable. blob" "$TEST_TMP/.stderr"
 '
 
+test_expect_success 'a layer compressed otherwise than its media type says is never copied on' '
+  cp -r hw.oci mislabel.oci &&
+  python3 - mislabel.oci <<-\PY &&
+	import hashlib, json, os, sys
+	lay = sys.argv[1]
+	blob = lambda d: os.path.join(lay, "blobs", "sha256", d[7:])
+	index = json.load(open(os.path.join(lay, "index.json")))
+	desc = index["manifests"][0]
+	manifest = json.load(open(blob(desc["digest"])))
+	manifest["layers"][0]["mediaType"] = "application/vnd.oci.image.layer.v1.tar+zstd"
+	data = json.dumps(manifest).encode()
+	digest = "sha256:" + hashlib.sha256(data).hexdigest()
+	open(blob(digest), "wb").write(data)
+	desc.update(digest=digest, size=len(data))
+	json.dump(index, open(os.path.join(lay, "index.json"), "w"))
+	PY
+  for dest in docker://$R/mislabel:1 oci:ml-out.oci oci-archive:ml-out.tar dir:ml-out.dir \
+      docker-archive:ml-out.docker.tar; do
+    expect_exit 1 sc_build push oci:mislabel.oci "$dest" &&
+    expect_grep "blob sha256:[0-9a-f]* is gzip, but its media type application/vnd.oci.image.layer.v1.tar.zstd says zstd" "$TEST_TMP/.stderr" || exit 1
+  done &&
+  ! skopeo inspect --tls-verify=false docker://$R/mislabel:1 >/dev/null 2>&1 &&
+  test ! -e ml-out.tar && test ! -e ml-out.docker.tar &&
+  { test ! -e ml-out.oci/index.json || test "$(json_get ml-out.oci/index.json "len(d[\"manifests\"])")" = 0; }
+'
+
 test_expect_success 'the grammar is checked: refs, :@N, transports that cannot be written' '
   expect_exit 2 sc_build inspect "oci:hw.oci:Bad Tag!" &&
   expect_grep "not an OCI ref name" "$TEST_TMP/.stderr" &&
