@@ -600,3 +600,17 @@ int sc_registries_host_target(const sc_registries_conf *conf, const char *host, 
   *insecure = e && e->insecure;
   return e && e->blocked ? blocked(e, host, err) : 0;
 }
+
+const char *sc_registries_login_registry(const sc_registries_conf *conf, const char *given,
+                                         sc_error *err)
+{
+  if (given)
+    return given;
+  if (conf->n_search > 0)
+    return conf->search[0];
+  sc_error_set(err, SC_E_USAGE,
+               "no registry given, and registries.conf (%s) lists no "
+               "unqualified-search-registries to default to: give HOST[:PORT]",
+               conf->files);
+  return NULL;
+}

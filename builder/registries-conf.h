@@ -105,4 +105,10 @@ int sc_registries_push_target(const sc_registries_conf *conf, const char *refere
 int sc_registries_host_target(const sc_registries_conf *conf, const char *host, bool *insecure,
                               sc_error *err);
 
+/* The registry login and logout act on: given when there is one, else the
+ * first of unqualified-search-registries, as podman login and logout pick
+ * it; NULL and a usage error naming the files read when there is none. */
+const char *sc_registries_login_registry(const sc_registries_conf *conf, const char *given,
+                                         sc_error *err);
+
 #endif

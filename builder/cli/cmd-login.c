@@ -90,12 +90,8 @@ static int gather_creds(login_args *a, sc_error *err)
 static int login_target(const char *given, const sc_registries_conf *conf, char **key, char **host,
                         sc_error *err)
 {
-  if (given == NULL && conf->n_search == 0)
-    return sc_error_set(err, SC_E_USAGE,
-                        "no registry given, and registries.conf (%s) lists no "
-                        "unqualified-search-registries to default to: give HOST[:PORT]",
-                        conf->files);
-  if (sc_auth_key_normalize(given ? given : conf->search[0], key, err) < 0)
+  const char *registry = sc_registries_login_registry(conf, given, err);
+  if (registry == NULL || sc_auth_key_normalize(registry, key, err) < 0)
     return -1;
   *host = xstrndup(*key, strcspn(*key, "/"));
   return check_host(*host, err);

@@ -6,17 +6,33 @@
 #include <stdlib.h>
 
 #include "cli.h"
+#include "registry-args.h"
 #include "registry-auth.h"
 #include "util.h"
 
 enum { OPT_AUTHFILE = 0x1700 };
 
+/* The key `login ARG` wrote: for ARG NULL, the registry login picks then
+ * (registries.conf's first unqualified-search-registries entry). */
+static int logout_key(sc_cli *cli, const char *arg, char **key, sc_error *err)
+{
+  sc_cli_registry_args reg = SC_CLI_REGISTRY_ARGS_INIT;
+  sc_registry_options options = sc_cli_registry_options(cli, &reg);
+  sc_registries_conf conf = SC_REGISTRIES_CONF_INIT;
+  int rc = arg ? 0 : sc_registries_conf_load(options.registries, &conf, err);
+  const char *registry = rc == 0 ? sc_registries_login_registry(&conf, arg, err) : NULL;
+  rc = registry ? sc_auth_key_normalize(registry, key, err) : -1;
+  sc_registries_conf_clear(&conf);
+  sc_cli_registry_args_clear(&reg);
+  return rc;
+}
+
 static int logout(sc_cli *cli, const char *authfile, const char *arg, sc_error *err)
 {
   sc_auth_env env = sc_cli_auth_env();
   _cleanup_free_ char *path = authfile ? xstrdup(authfile) : sc_auth_file_default_path(&env);
-  _cleanup_free_ char *host = NULL; /* the key `login ARG` wrote */
-  if (sc_auth_key_normalize(arg, &host, err) < 0)
+  _cleanup_free_ char *host = NULL;
+  if (logout_key(cli, arg, &host, err) < 0)
     return -1;
   int rc = sc_auth_file_store(path, host, NULL, err);
   if (rc < 0)
@@ -38,10 +54,12 @@ static const sc_cli_option logout_options[] = {
 const sc_cli_options sc_cmd_logout_options = {
     .options = logout_options,
     .shortopts = SC_CLI_GLOBAL_SHORT,
-    .operands = "HOST[:PORT]",
+    .operands = "[HOST[:PORT]]",
     .about = "Remove HOST's credentials from the auth file (--authfile, else\n"
              "REGISTRY_AUTH_FILE, else $XDG_RUNTIME_DIR/containers/auth.json).\n"
-             "Other entries are kept.  Fails when there was no entry for HOST.\n",
+             "Other entries are kept.  Fails when there was no entry for HOST.  Without HOST,\n"
+             "the registry login picks then: the first of registries.conf's\n"
+             "unqualified-search-registries (as podman logout).\n",
 };
 
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
@@ -62,9 +80,10 @@ int sc_cmd_logout(sc_cli *cli, int argc, char **argv)
     }
   }
   sc_cli_finish_options(cli);
-  if (optind != argc - 1)
-    return sc_cli_usage_error(cli, "logout", "logout takes one registry HOST[:PORT]");
-  int rc = logout(cli, authfile, argv[optind], &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
+  if (optind < argc - 1)
+    return sc_cli_usage_error(cli, "logout", "logout takes one registry HOST[:PORT], or none");
+  const char *host = optind < argc ? argv[optind] : NULL;
+  int rc = logout(cli, authfile, host, &err) < 0 ? sc_cli_fail(cli, &err) : SC_EXIT_OK;
   sc_error_clear(&err);
   return rc;
 }

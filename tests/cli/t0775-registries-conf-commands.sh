@@ -57,13 +57,18 @@ test_expect_success 'login: a blocked registry is refused, naming the file and t
   test -e "$AUTH"
 '
 
-test_expect_success 'login: without HOST, the first unqualified-search-registries entry' '
+test_expect_success 'login and logout: without HOST, the first unqualified-search-registries entry' '
   conf "unqualified-search-registries = [\"$R\", \"example.invalid\"]" &&
   sc_build login --json --authfile default.json --creds u:p >default-login.json &&
   test "$(json_get default-login.json "d[\"registry\"]")" = "$R" &&
   json_get default.json "d[\"auths\"][\"$R\"][\"auth\"]" >/dev/null &&
+  sc_build logout --json --authfile default.json >default-logout.json &&
+  test "$(json_get default-logout.json "d[\"registry\"]")" = "$R" &&
+  test "$(json_get default.json "len(d[\"auths\"])")" = 0 &&
   conf "" &&
   expect_exit 2 sc_build login --creds u:p &&
+  expect_grep "no registry given, and registries.conf \($CONF\) lists no unqualified-search-registries" .stderr &&
+  expect_exit 2 sc_build logout --authfile default.json &&
   expect_grep "no registry given, and registries.conf \($CONF\) lists no unqualified-search-registries" .stderr
 '
 
