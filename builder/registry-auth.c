@@ -225,6 +225,12 @@ int sc_auth_file_lookup(const char *path, const char *host, sc_registry_creds *o
   return sc_auth_file_lookup_for(path, host, NULL, out, err);
 }
 
+static bool is_legacy_dockercfg(const char *path)
+{
+  const char *base = strrchr(path, '/');
+  return strcmp(base ? base + 1 : path, ".dockercfg") == 0;
+}
+
 int sc_auth_file_lookup_for(const char *path, const char *host, const char *repository,
                             sc_registry_creds *out, sc_error *err)
 {
@@ -238,7 +244,12 @@ int sc_auth_file_lookup_for(const char *path, const char *host, const char *repo
   const char *helper =
       json_string_value(json_object_get(json_object_get(doc, "credHelpers"), host));
   const char *store = json_string_value(json_object_get(doc, "credsStore"));
-  json_t *entry = find_auth_entry(json_object_get(doc, "auths"), host, repository);
+  /* The legacy ~/.dockercfg (docker before 1.7) is the "auths" map itself,
+   * with no wrapper; containers-auth.json(5) reads it last. */
+  json_t *auths = json_object_get(doc, "auths");
+  if (auths == NULL && is_legacy_dockercfg(path))
+    auths = doc;
+  json_t *entry = find_auth_entry(auths, host, repository);
   const char *auth = json_string_value(json_object_get(entry, "auth"));
   const char *token = json_string_value(json_object_get(entry, "identitytoken"));
   int rc = 0;
@@ -301,6 +312,7 @@ char **sc_auth_files(const sc_auth_env *env, const char *authfile)
                          : under(env->home, ".config/containers/auth.json"));
   push_owned(&paths, env->docker_config ? under(env->docker_config, "config.json")
                                         : under(env->home, ".docker/config.json"));
+  push_owned(&paths, under(env->home, ".dockercfg"));
   return paths;
 }
 

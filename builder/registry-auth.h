@@ -62,7 +62,8 @@ typedef struct sc_auth_env {
  * order: REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json
  * (/run/containers/$UID/auth.json without XDG_RUNTIME_DIR),
  * $XDG_CONFIG_HOME/containers/auth.json (~/.config/...), then
- * $DOCKER_CONFIG/config.json or ~/.docker/config.json. */
+ * $DOCKER_CONFIG/config.json or ~/.docker/config.json, and last docker's
+ * legacy ~/.dockercfg. */
 char **sc_auth_files(const sc_auth_env *env, const char *authfile);
 /* Find credentials for host (and repository, or NULL) in the first of
  * paths (sc_auth_files) that has them.  Returns 1 when found, 0 when not,

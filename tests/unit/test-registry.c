@@ -261,7 +261,7 @@ static void test_auth_file_order(void **state)
   sc_auth_env env = {.xdg_config_home = config, .xdg_runtime_dir = run, .home = home};
   setenv("REGISTRY_AUTH_FILE", "/nonexistent/ignored.json", 1);
   char **paths = sc_auth_files(&env, NULL);
-  assert_int_equal(sc_strv_length(paths), 3);
+  assert_int_equal(sc_strv_length(paths), 4);
   sc_registry_creds in = {.username = "cfg", .password = "p"};
   _cleanup_free_ char *cfg_file = xasprintf("%s/containers/auth.json", config);
   assert_int_equal(sc_auth_file_store(cfg_file, "h.io", &in, &err), 0);
@@ -281,12 +281,21 @@ static void test_auth_file_order(void **state)
   /* without XDG_CONFIG_HOME and DOCKER_CONFIG: HOME's */
   env = (sc_auth_env){.home = home, .uid = 7};
   paths = sc_auth_files(&env, NULL);
-  assert_int_equal(sc_strv_length(paths), 3);
+  assert_int_equal(sc_strv_length(paths), 4);
   assert_string_equal(paths[0], "/run/containers/7/auth.json");
   _cleanup_free_ char *home_config = xasprintf("%s/.config/containers/auth.json", home);
   _cleanup_free_ char *home_docker = xasprintf("%s/.docker/config.json", home);
+  _cleanup_free_ char *home_legacy = xasprintf("%s/.dockercfg", home);
   assert_string_equal(paths[1], home_config);
   assert_string_equal(paths[2], home_docker);
+  assert_string_equal(paths[3], home_legacy);
+  /* the legacy file is the "auths" map itself, read last */
+  static const char legacy[] = "{\"old.io\": {\"auth\": \"bGVnYWN5OnB3\"}}";
+  assert_int_equal(sc_write_file_at(AT_FDCWD, home_legacy, legacy, strlen(legacy), 0600, &err), 0);
+  assert_int_equal(sc_registry_creds_find("old.io", "a/b", paths, &out, &err), 1);
+  assert_string_equal(out.username, "legacy");
+  assert_string_equal(out.password, "pw");
+  sc_registry_creds_clear(&out);
   sc_strv_free(paths);
   /* --authfile alone: the others are not read */
   _cleanup_free_ char *given = xasprintf("%s/given.json", dir);
