@@ -125,6 +125,24 @@ test_expect_success 'TLS: the CA in $XDG_CONFIG_HOME/containers/certs.d/HOST:POR
   skopeo inspect --cert-dir "$USER_CERTS/$T" docker://$T/hw:v1 >/dev/null
 '
 
+# The system directories, each alone (the user's moved aside meanwhile):
+# named after this run's port, and removed whatever happens.
+test_expect_success ROOT 'TLS: the CA in /etc/containers/certs.d or /etc/docker/certs.d is trusted' '
+  mv "$USER_CERTS/$T" user-certs-aside &&
+  for sys in /etc/containers/certs.d /etc/docker/certs.d; do
+    test ! -e "$sys/$T" &&
+    had=$(if test -d "$sys"; then echo yes; else echo no; fi) &&
+    test_cleanup_add "rm -rf $sys/$T" &&
+    { test "$had" = yes || test_cleanup_add "rmdir $sys"; } &&
+    mkdir -p "$sys/$T" &&
+    cp ca.crt "$sys/$T/ca.crt" &&
+    sc_build inspect docker://$T/hw:v1 >/dev/null &&
+    rm -rf "$sys/$T" || exit 1
+  done &&
+  expect_exit 1 sc_build inspect docker://$T/hw:v1 &&
+  mv user-certs-aside "$USER_CERTS/$T"
+'
+
 test_expect_success 'TLS: --cert-dir overrides the certs.d directories' '
   mkdir -p empty-certs &&
   expect_exit 1 sc_build inspect --cert-dir empty-certs docker://$T/hw:v1 &&
