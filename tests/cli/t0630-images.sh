@@ -15,6 +15,18 @@ export XDG_CACHE_HOME=$TEST_TMP/cache
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 blob_count() { ls "$1/blobs/sha256" | wc -l; }
 
+# Every row of an `images` table starts each column where the header
+# does: a blank before it and a non-blank at it.
+columns_in_line() {
+  test "$(wc -l <"$1")" -ge 3 &&
+    awk 'NR == 1 { n = split("TAG DIGEST SIZE CREATED USED STORE", h, " ")
+                   for (i = 1; i <= n; i++) at[i] = index($0, h[i]); next }
+         { for (i = 1; i <= n; i++)
+             if (substr($0, at[i] - 1, 1) != " " || substr($0, at[i], 1) == " ") {
+               print "row " NR ": column " h[i] " out of line"; bad = 1 } }
+         END { exit bad }' "$1"
+}
+
 test_expect_success 'setup: two tags of different content in a layout, hw:1 installed' '
   test_make_project proj hw &&
   sc_build build proj -o lay.oci --tag hw:1 >/dev/null 2>&1 &&
@@ -31,7 +43,8 @@ test_expect_success 'images --layout: name, tag, digest, size, created and who u
   json_get out "all(i[\"digest\"].startswith(\"sha256:\") and i[\"size\"] > 1000 and i[\"created\"] for i in d[\"images\"])" >ok &&
   expect_grep "^True$" ok &&
   sc_build images --layout lay.oci --root root >table &&
-  expect_grep "^hw +1 +sha256:[0-9a-f]{12} .* hw1 " table
+  expect_grep "^hw +1 +sha256:[0-9a-f]{12} .* hw1 " table &&
+  columns_in_line table
 '
 
 test_expect_success 'rmi refuses a tag an installed container uses, removes one it does not' '
@@ -150,6 +163,20 @@ test_expect_success 'cache: pulled bases and layer-cache entries older than --ke
   expect_grep "^\[.2222.\]$" tags &&
   test ! -e "$XDG_CACHE_HOME/sc-build/layers/$first" &&
   sc_build prune --cache --keep-days 0 >/dev/null
+'
+
+# A pulled base is kept in the cache under its manifest digest's hex: a
+# 64-character tag, which the table's columns make room for.
+test_expect_success 'images: a cache row with a digest for a tag keeps the columns in line' '
+  hex=$(printf "%064d" 0 | tr 0 a) &&
+  mkdir -p "$TEST_TMP/cache2/sc-build" &&
+  XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build build proj -o "$TEST_TMP/cache2/sc-build/bases" \
+    --tag "$hex" >/dev/null 2>&1 &&
+  sc_build build proj -o lay.oci --tag hw:3 >/dev/null 2>&1 &&
+  XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build images --cache --layout lay.oci >table &&
+  expect_grep "^- +$hex +sha256:" table &&
+  expect_grep "^hw +3 +sha256:" table &&
+  columns_in_line table
 '
 
 test_expect_success 'usage: rmi wants a transport, prune a number of days (exit 2)' '
