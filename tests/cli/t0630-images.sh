@@ -14,6 +14,12 @@ export XDG_CACHE_HOME=$TEST_TMP/cache
 # json_get FILE EXPR: a Python expression on the parsed document `d`.
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 blob_count() { ls "$1/blobs/sha256" | wc -l; }
+object_count() { find "$1/objects" -type f | wc -l; }
+# fsck_clean REPO: ostree fsck finds no error (its report is shown if it does).
+fsck_clean() {
+  ostree fsck --repo="$1" >fsck 2>&1 || { cat fsck; return 1; }
+  expect_grep "no errors found" fsck
+}
 
 # Every row of an `images` table starts each column where the header
 # does: a blank before it and a non-blank at it.
@@ -140,6 +146,45 @@ test_expect_success OSTREE 'OSTree: rmi refuses the image an installed container
   expect_exit 1 sc_build rmi --root root2 ostree:hw:1@sys/ostree/repo &&
   expect_grep "used by the installed container.*again" "$TEST_TMP/.stderr" &&
   ostree refs --repo=sys/ostree/repo >refs && expect_grep "hw_3A1" refs
+'
+
+# Several rmi'd tags of many distinct files leave prune enough unreachable
+# objects to be killed while it deletes them (the object counts show it
+# removed some and not all); an unreachable commit left without its files
+# would fail ostree fsck.
+test_expect_success OSTREE 'OSTree: a prune SIGKILLed half-way leaves fsck clean; the next one finishes' '
+  mkdir -p kill &&
+  sc_build import oci:two.oci:hw:1 --repo kill/repo >/dev/null &&
+  for t in 3 4 5; do
+    python3 -c "
+import os, sys
+d = os.path.join(sys.argv[1], \"many\")
+os.makedirs(d, exist_ok=True)
+for i in range(400):
+    open(os.path.join(d, \"f%d\" % i), \"w\").write(\"tag %s file %d\" % (sys.argv[2], i))
+" proj/rootfs "$t" &&
+    sc_build build proj -o kill.oci --tag hw:$t >/dev/null 2>&1 &&
+    sc_build import oci:kill.oci:hw:$t --repo kill/repo >/dev/null &&
+    sc_build rmi --root root ostree:hw:$t@kill/repo >/dev/null || return 1
+  done &&
+  rm -r proj/rootfs/many &&
+  before=$(object_count kill/repo) &&
+  { "$SC_BUILD" prune --repo kill/repo >out 2>&1 & pid=$!; } &&
+  sleep 0.1 && kill -KILL $pid &&
+  { wait $pid || true; } &&
+  fsck_clean kill/repo &&
+  killed=$(object_count kill/repo) &&
+  sc_build prune --repo kill/repo >out &&
+  expect_grep "unreachable objects" out &&
+  after=$(object_count kill/repo) &&
+  echo "objects: $before, $killed after the kill, $after after the next prune" &&
+  test "$killed" -lt "$before" && test "$after" -lt "$killed" &&
+  ostree refs --repo=kill/repo >refs &&
+  ! grep_q "hw_3A[345]" refs &&
+  fsck_clean kill/repo &&
+  sc_build prune --repo kill/repo >again &&
+  expect_grep "freed 0 bytes" again &&
+  sc_build install ostree:hw:1@kill/repo --root root3 --name killed --no-systemd-cgroup >/dev/null 2>&1
 '
 
 test_expect_success 'cache: pulled bases and layer-cache entries older than --keep-days go' '
