@@ -217,9 +217,40 @@ static int used_blob_branches(repo_handle *h, char **branches, json_t *used, sc_
   return 0;
 }
 
+/* The commits no ref reaches go first: ostree_repo_prune deletes the
+ * unreachable objects in no set order, so a prune killed half-way could
+ * leave a commit whose files are gone, which ostree fsck reports as
+ * corruption.  Without their commits, the files and trees left are only
+ * garbage for the next prune. */
+static int delete_unreachable_commits(repo_handle *h, sc_error *err)
+{
+  g_autoptr(GError) gerror = NULL;
+  g_autoptr(GHashTable) reachable = ostree_repo_traverse_new_reachable();
+  g_autoptr(GHashTable) objects = NULL;
+  if (!ostree_repo_traverse_reachable_refs(h->repo, G_MAXUINT, reachable, NULL, &gerror) ||
+      !ostree_repo_list_objects(h->repo, OSTREE_REPO_LIST_OBJECTS_ALL, &objects, NULL, &gerror))
+    return sc_error_from_gerror(err, g_steal_pointer(&gerror), "%s: listing commits", h->path);
+  GHashTableIter iter;
+  gpointer key;
+  g_hash_table_iter_init(&iter, objects);
+  while (g_hash_table_iter_next(&iter, &key, NULL)) {
+    const char *checksum;
+    OstreeObjectType type;
+    ostree_object_name_deserialize(key, &checksum, &type);
+    if (type != OSTREE_OBJECT_TYPE_COMMIT || g_hash_table_contains(reachable, key))
+      continue;
+    if (!ostree_repo_delete_object(h->repo, type, checksum, NULL, &gerror))
+      return sc_error_from_gerror(err, g_steal_pointer(&gerror), "%s: deleting commit %s", h->path,
+                                  checksum);
+  }
+  return 0;
+}
+
 /* ostree prune --refs-only: the objects no ref reaches. */
 static int prune_objects(repo_handle *h, json_t *report, sc_error *err)
 {
+  if (delete_unreachable_commits(h, err) < 0)
+    return -1;
   gint total = 0, pruned = 0;
   guint64 freed = 0;
   g_autoptr(GError) gerror = NULL;

@@ -241,26 +241,69 @@ static int unit_failed(const systemd_run *run, const char *what, sc_error *err)
   return sc_error_set(err, SC_E_CHECK, "%s %s in the systemd host:\n%s", run->unit, what, report);
 }
 
+/* ActiveState, SubState and MainPID as one `systemctl show` read them:
+ * read one by one, a unit that restart-loops can be "active" for the
+ * first and have no main process by the second. */
+typedef struct {
+  char active[32];
+  char sub[32];
+  pid_t main_pid;
+} unit_snapshot;
+
+static void copy_value(char *dst, size_t size, const char *line, const char *key)
+{
+  size_t n = strlen(key);
+  if (strncmp(line, key, n) == 0 && line[n] == '=')
+    snprintf(dst, size, "%s", line + n + 1);
+}
+
+static void read_snapshot(const systemd_run *run, unit_snapshot *snap)
+{
+  const char *argv[] = {"systemctl", "show", "-p", "ActiveState,SubState,MainPID", run->unit, NULL};
+  _cleanup_free_ char *out = host_output(run, argv);
+  char pid[32] = "";
+  snprintf(snap->active, sizeof snap->active, "?");
+  snprintf(snap->sub, sizeof snap->sub, "?");
+  char *save = NULL;
+  for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+    copy_value(snap->active, sizeof snap->active, line, "ActiveState");
+    copy_value(snap->sub, sizeof snap->sub, line, "SubState");
+    copy_value(pid, sizeof pid, line, "MainPID");
+  }
+  snap->main_pid = (pid_t)atol(pid);
+}
+
+/* The headline of a unit that is not up, worded from one snapshot so that
+ * its states never contradict each other. */
+static char *not_up_headline(const unit_snapshot *snap)
+{
+  if (strcmp(snap->active, "active") != 0)
+    return xasprintf("did not stay up (ActiveState=%s, SubState=%s)", snap->active, snap->sub);
+  if (snap->main_pid <= 0)
+    return xasprintf("has no main process (ActiveState=active, SubState=%s, MainPID=0)", snap->sub);
+  return xasprintf("main process %ld is not visible from the host (ActiveState=active, "
+                   "SubState=%s)",
+                   (long)snap->main_pid, snap->sub);
+}
+
 /* Until the unit has left "activating" (a Type=notify or forking
  * service), then it must be active with a main process. */
 static int wait_active(systemd_run *run, sc_error *err)
 {
   double end = sc_now() + run->options->timeout;
-  _cleanup_free_ char *state = NULL;
+  unit_snapshot snap;
   for (;;) {
-    free(state);
-    state = unit_property(run, "ActiveState");
-    if (strcmp(state, "activating") != 0 || sc_now() >= end ||
+    read_snapshot(run, &snap);
+    if (strcmp(snap.active, "activating") != 0 || sc_now() >= end ||
         sc_interrupted(run->options->interrupted))
       break;
     usleep(100 * 1000);
   }
-  _cleanup_free_ char *main_pid = unit_property(run, "MainPID");
-  pid_t inner = (pid_t)atol(main_pid);
-  run->target.pid = inner > 0 ? sc_systemd_host_outer_pid(&run->host, inner) : 0;
-  if (strcmp(state, "active") != 0 || run->target.pid <= 0) {
-    _cleanup_free_ char *what = xasprintf("did not start (ActiveState=%s, MainPID=%s)", state,
-                                          main_pid[0] ? main_pid : "?");
+  run->target.pid = 0;
+  if (strcmp(snap.active, "active") == 0 && snap.main_pid > 0)
+    run->target.pid = sc_systemd_host_outer_pid(&run->host, snap.main_pid);
+  if (run->target.pid <= 0) {
+    _cleanup_free_ char *what = not_up_headline(&snap);
     return unit_failed(run, what, err);
   }
   return 0;

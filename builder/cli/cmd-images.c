@@ -24,29 +24,69 @@ static const char *or_dash(json_t *o, const char *key)
   return s && s[0] ? s : "-";
 }
 
+enum { COLUMNS = 7 };
+
+/* The used_by list of an image, comma-separated, or NULL. */
+static char *joined_users(json_t *o)
+{
+  char *users = NULL;
+  json_t *used = json_object_get(o, "used_by");
+  for (size_t k = 0; k < json_array_size(used); k++) {
+    char *joined = xasprintf("%s%s%s", users ? users : "", users ? "," : "",
+                             json_string_value(json_array_get(used, k)));
+    free(users);
+    users = joined;
+  }
+  return users;
+}
+
+/* One row's cells; the digest and the creation time are cut as before
+ * (their start tells them apart), the rest is shown whole. */
+static void image_row(json_t *o, char *cells[COLUMNS])
+{
+  char size[16];
+  format_size(json_integer_value(json_object_get(o, "size")), size);
+  char *users = joined_users(o);
+  cells[0] = xstrdup(or_dash(o, "name"));
+  cells[1] = xstrdup(or_dash(o, "tag"));
+  cells[2] = xasprintf("%.19s", or_dash(o, "digest"));
+  cells[3] = xstrdup(size);
+  cells[4] = xasprintf("%.20s", or_dash(o, "created"));
+  cells[5] = users ? users : xstrdup("-");
+  cells[6] = xasprintf("%s:%s", or_dash(o, "kind"), or_dash(o, "store"));
+}
+
+static void print_row(char *const cells[COLUMNS], const int widths[COLUMNS])
+{
+  for (size_t c = 0; c + 1 < COLUMNS; c++)
+    printf("%-*s ", widths[c], cells[c]);
+  printf("%s\n", cells[COLUMNS - 1]);
+}
+
+/* Each column as wide as its widest cell: a cache image's tag is a
+ * 64-hex digest, and a fixed width let it push the columns after it
+ * out of line. */
 static void print_table(json_t *images)
 {
-  printf("%-28s %-16s %-19s %-9s %-20s %-16s %s\n", "NAME", "TAG", "DIGEST", "SIZE", "CREATED",
-         "USED BY", "STORE");
-  size_t i;
-  json_t *o;
-  json_array_foreach(images, i, o)
-  {
-    char size[16];
-    format_size(json_integer_value(json_object_get(o, "size")), size);
-    _cleanup_free_ char *users = NULL;
-    json_t *used = json_object_get(o, "used_by");
-    for (size_t k = 0; k < json_array_size(used); k++) {
-      char *joined = xasprintf("%s%s%s", users ? users : "", users ? "," : "",
-                               json_string_value(json_array_get(used, k)));
-      free(users);
-      users = joined;
-    }
-    const char *digest = or_dash(o, "digest");
-    printf("%-28s %-16s %-19.19s %-9s %-20.20s %-16s %s:%s\n", or_dash(o, "name"),
-           or_dash(o, "tag"), digest, size, or_dash(o, "created"), users ? users : "-",
-           or_dash(o, "kind"), or_dash(o, "store"));
+  static char *header[COLUMNS] = {"NAME", "TAG", "DIGEST", "SIZE", "CREATED", "USED BY", "STORE"};
+  size_t n = json_array_size(images);
+  char *(*rows)[COLUMNS] = xcalloc(n ? n : 1, sizeof *rows);
+  int widths[COLUMNS];
+  for (size_t c = 0; c < COLUMNS; c++)
+    widths[c] = (int)strlen(header[c]);
+  for (size_t i = 0; i < n; i++) {
+    image_row(json_array_get(images, i), rows[i]);
+    for (size_t c = 0; c < COLUMNS; c++)
+      if ((int)strlen(rows[i][c]) > widths[c])
+        widths[c] = (int)strlen(rows[i][c]);
   }
+  print_row(header, widths);
+  for (size_t i = 0; i < n; i++) {
+    print_row(rows[i], widths);
+    for (size_t c = 0; c < COLUMNS; c++)
+      free(rows[i][c]);
+  }
+  free(rows);
 }
 
 static int list_images(sc_cli *cli, sc_store_args *a, sc_error *err)

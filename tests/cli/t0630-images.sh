@@ -14,6 +14,24 @@ export XDG_CACHE_HOME=$TEST_TMP/cache
 # json_get FILE EXPR: a Python expression on the parsed document `d`.
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 blob_count() { ls "$1/blobs/sha256" | wc -l; }
+object_count() { find "$1/objects" -type f | wc -l; }
+# fsck_clean REPO: ostree fsck finds no error (its report is shown if it does).
+fsck_clean() {
+  ostree fsck --repo="$1" >fsck 2>&1 || { cat fsck; return 1; }
+  expect_grep "no errors found" fsck
+}
+
+# Every row of an `images` table starts each column where the header
+# does: a blank before it and a non-blank at it.
+columns_in_line() {
+  test "$(wc -l <"$1")" -ge 3 &&
+    awk 'NR == 1 { n = split("TAG DIGEST SIZE CREATED USED STORE", h, " ")
+                   for (i = 1; i <= n; i++) at[i] = index($0, h[i]); next }
+         { for (i = 1; i <= n; i++)
+             if (substr($0, at[i] - 1, 1) != " " || substr($0, at[i], 1) == " ") {
+               print "row " NR ": column " h[i] " out of line"; bad = 1 } }
+         END { exit bad }' "$1"
+}
 
 test_expect_success 'setup: two tags of different content in a layout, hw:1 installed' '
   test_make_project proj hw &&
@@ -31,7 +49,8 @@ test_expect_success 'images --layout: name, tag, digest, size, created and who u
   json_get out "all(i[\"digest\"].startswith(\"sha256:\") and i[\"size\"] > 1000 and i[\"created\"] for i in d[\"images\"])" >ok &&
   expect_grep "^True$" ok &&
   sc_build images --layout lay.oci --root root >table &&
-  expect_grep "^hw +1 +sha256:[0-9a-f]{12} .* hw1 " table
+  expect_grep "^hw +1 +sha256:[0-9a-f]{12} .* hw1 " table &&
+  columns_in_line table
 '
 
 test_expect_success 'rmi refuses a tag an installed container uses, removes one it does not' '
@@ -129,6 +148,45 @@ test_expect_success OSTREE 'OSTree: rmi refuses the image an installed container
   ostree refs --repo=sys/ostree/repo >refs && expect_grep "hw_3A1" refs
 '
 
+# Several rmi'd tags of many distinct files leave prune enough unreachable
+# objects to be killed while it deletes them (the object counts show it
+# removed some and not all); an unreachable commit left without its files
+# would fail ostree fsck.
+test_expect_success OSTREE 'OSTree: a prune SIGKILLed half-way leaves fsck clean; the next one finishes' '
+  mkdir -p kill &&
+  sc_build import oci:two.oci:hw:1 --repo kill/repo >/dev/null &&
+  for t in 3 4 5; do
+    python3 -c "
+import os, sys
+d = os.path.join(sys.argv[1], \"many\")
+os.makedirs(d, exist_ok=True)
+for i in range(400):
+    open(os.path.join(d, \"f%d\" % i), \"w\").write(\"tag %s file %d\" % (sys.argv[2], i))
+" proj/rootfs "$t" &&
+    sc_build build proj -o kill.oci --tag hw:$t >/dev/null 2>&1 &&
+    sc_build import oci:kill.oci:hw:$t --repo kill/repo >/dev/null &&
+    sc_build rmi --root root ostree:hw:$t@kill/repo >/dev/null || return 1
+  done &&
+  rm -r proj/rootfs/many &&
+  before=$(object_count kill/repo) &&
+  { "$SC_BUILD" prune --repo kill/repo >out 2>&1 & pid=$!; } &&
+  sleep 0.1 && kill -KILL $pid &&
+  { wait $pid || true; } &&
+  fsck_clean kill/repo &&
+  killed=$(object_count kill/repo) &&
+  sc_build prune --repo kill/repo >out &&
+  expect_grep "unreachable objects" out &&
+  after=$(object_count kill/repo) &&
+  echo "objects: $before, $killed after the kill, $after after the next prune" &&
+  test "$killed" -lt "$before" && test "$after" -lt "$killed" &&
+  ostree refs --repo=kill/repo >refs &&
+  ! grep_q "hw_3A[345]" refs &&
+  fsck_clean kill/repo &&
+  sc_build prune --repo kill/repo >again &&
+  expect_grep "freed 0 bytes" again &&
+  sc_build install ostree:hw:1@kill/repo --root root3 --name killed --no-systemd-cgroup >/dev/null 2>&1
+'
+
 test_expect_success 'cache: pulled bases and layer-cache entries older than --keep-days go' '
   bases=$XDG_CACHE_HOME/sc-build/bases &&
   sc_build build proj -o "$bases" --tag 1111 >/dev/null 2>&1 &&
@@ -150,6 +208,20 @@ test_expect_success 'cache: pulled bases and layer-cache entries older than --ke
   expect_grep "^\[.2222.\]$" tags &&
   test ! -e "$XDG_CACHE_HOME/sc-build/layers/$first" &&
   sc_build prune --cache --keep-days 0 >/dev/null
+'
+
+# A pulled base is kept in the cache under its manifest digest's hex: a
+# 64-character tag, which the table's columns make room for.
+test_expect_success 'images: a cache row with a digest for a tag keeps the columns in line' '
+  hex=$(printf "%064d" 0 | tr 0 a) &&
+  mkdir -p "$TEST_TMP/cache2/sc-build" &&
+  XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build build proj -o "$TEST_TMP/cache2/sc-build/bases" \
+    --tag "$hex" >/dev/null 2>&1 &&
+  sc_build build proj -o lay.oci --tag hw:3 >/dev/null 2>&1 &&
+  XDG_CACHE_HOME=$TEST_TMP/cache2 sc_build images --cache --layout lay.oci >table &&
+  expect_grep "^- +$hex +sha256:" table &&
+  expect_grep "^hw +3 +sha256:" table &&
+  columns_in_line table
 '
 
 test_expect_success 'usage: rmi wants a transport, prune a number of days (exit 2)' '

@@ -75,6 +75,8 @@ test_expect_success 'a unit whose program is missing fails with its status and j
   port=$(test_free_port) &&
   expect_exit 1 sc_build test broken --systemd --host "$TEMPLATE" --set PORT=$port --timeout 5 \
     --set RECEIVER=Broken$$ &&
+  expect_grep "broken-test-[0-9a-f]+\.service did not stay up \(ActiveState=failed, SubState=failed\)" \
+    "$TEST_TMP/.stderr" &&
   expect_grep "broken-test-[0-9a-f]+\.service" "$TEST_TMP/.stderr" &&
   expect_grep "systemctl status broken-test-" "$TEST_TMP/.stderr" &&
   expect_grep "journalctl --no-pager _SYSTEMD_UNIT=broken-test-[0-9a-f]+\.service \+ UNIT=broken-test-" "$TEST_TMP/.stderr" &&
