@@ -160,11 +160,15 @@ static int run_debootstrap(const sc_systemd_host_template *t, const char *target
                       suite_of(t), mirror_of(t), status, tail ? tail : "(no output)");
 }
 
-/* Made in a flocked temporary directory beside path and renamed into
- * place: path is complete or absent.  A run that lost the race to
- * another uses the other's. */
-static int make_template(const sc_systemd_host_template *t, const char *cache, const char *key,
-                         const char *path, sc_error *err)
+/* Fills target, a directory to be inside tmp, with a host. */
+typedef int (*host_fill_fn)(const sc_systemd_host_template *t, const char *tmp, const char *target,
+                            sc_error *err);
+
+/* A host made by fill in a flocked temporary directory beside path and
+ * renamed into place: path is a whole host or absent, also when this run
+ * is killed.  A run that lost the race to another uses the other's. */
+static int make_cached_host(const sc_systemd_host_template *t, const char *cache, const char *key,
+                            const char *path, host_fill_fn fill, sc_error *err)
 {
   if (sc_mkdir_p_at(AT_FDCWD, cache, 0700, err) < 0)
     return sc_error_prefix(err, "cache %s", cache);
@@ -173,44 +177,36 @@ static int make_template(const sc_systemd_host_template *t, const char *cache, c
   int lock_fd = sc_store_tmp_dir(cache, prefix, 0755, NULL, &tmp, err);
   if (lock_fd < 0)
     return -1;
-  emit(t, "step", "making the systemd host %s with debootstrap (once: it is cached)", path);
   _cleanup_free_ char *target = sc_path_join(tmp, "rootfs");
-  _cleanup_free_ char *log = sc_path_join(tmp, "debootstrap.log");
-  int r = run_debootstrap(t, target, log, err);
+  int r = fill(t, tmp, target, err);
   if (r == 0 && rename(target, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
     r = sc_error_set_errno(err, errno, "cannot rename %s to %s", target, path);
   sc_store_tmp_dir_remove(&tmp, &lock_fd);
   return r;
 }
 
-/* The image's layers into a flocked temporary directory beside path,
- * renamed into place once checked: path is a whole host or absent, also
- * when this run is killed, and an image without systemd is not kept. */
-static int unpack_image(const sc_systemd_host_template *t, const char *cache, const char *key,
-                        const char *path, sc_error *err)
+static int fill_by_debootstrap(const sc_systemd_host_template *t, const char *tmp,
+                               const char *target, sc_error *err)
 {
-  if (sc_mkdir_p_at(AT_FDCWD, cache, 0700, err) < 0)
-    return sc_error_prefix(err, "cache %s", cache);
-  char *tmp = NULL;
-  _cleanup_free_ char *prefix = xasprintf(".%s.tmp-", key);
-  int lock_fd = sc_store_tmp_dir(cache, prefix, 0755, NULL, &tmp, err);
-  if (lock_fd < 0)
-    return -1;
-  emit(t, "step", "unpacking the systemd host %s into %s (once: it is cached)", t->given, path);
-  _cleanup_free_ char *target = sc_path_join(tmp, "rootfs");
+  _cleanup_free_ char *log = sc_path_join(tmp, "debootstrap.log");
+  return run_debootstrap(t, target, log, err);
+}
+
+/* The image's layers, checked for systemd: an image without it is not
+ * kept. */
+static int fill_from_image(const sc_systemd_host_template *t, const char *tmp, const char *target,
+                           sc_error *err)
+{
+  (void)tmp;
   sc_checkout_options options = {.interrupted = t->interrupted};
-  int r = mkdir(target, 0755) < 0 ? sc_error_set_errno(err, errno, "cannot create %s", target) : 0;
-  _cleanup_close_ int fd = r < 0 ? -1 : open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (r == 0 && fd < 0)
-    r = sc_error_set_errno(err, errno, "cannot open %s", target);
-  if (r == 0 && sc_image_checkout(t->image, fd, &options, err) < 0)
-    r = sc_error_prefix(err, "unpacking --host %s", t->given);
-  if (r == 0)
-    r = check_init(target, t->given, err);
-  if (r == 0 && rename(target, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
-    r = sc_error_set_errno(err, errno, "cannot rename %s to %s", target, path);
-  sc_store_tmp_dir_remove(&tmp, &lock_fd);
-  return r;
+  if (mkdir(target, 0755) < 0)
+    return sc_error_set_errno(err, errno, "cannot create %s", target);
+  _cleanup_close_ int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open %s", target);
+  if (sc_image_checkout(t->image, fd, &options, err) < 0)
+    return sc_error_prefix(err, "unpacking --host %s", t->given);
+  return check_init(target, t->given, err);
 }
 
 /* The image's host in the cache, unpacked when missing: keyed by the
@@ -229,7 +225,8 @@ static int image_template(const sc_systemd_host_template *t, char **made, sc_err
     emit(t, "step", "using the systemd host %s unpacked before into %s", t->given, *made);
     return 0;
   }
-  return unpack_image(t, t->cache_dir, key, *made, err);
+  emit(t, "step", "unpacking the systemd host %s into %s (once: it is cached)", t->given, *made);
+  return make_cached_host(t, t->cache_dir, key, *made, fill_from_image, err);
 }
 
 int sc_systemd_host_given_kind(const char *given, sc_systemd_host_kind *kind, sc_error *err)
@@ -310,8 +307,11 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
   if (key == NULL)
     return -1;
   made = sc_path_join(cache, key);
-  if (access(made, F_OK) < 0 && make_template(t, cache, key, made, err) < 0)
-    return -1;
+  if (access(made, F_OK) < 0) {
+    emit(t, "step", "making the systemd host %s with debootstrap (once: it is cached)", made);
+    if (make_cached_host(t, cache, key, made, fill_by_debootstrap, err) < 0)
+      return -1;
+  }
   return resolve_template(made, path, err);
 }
 
