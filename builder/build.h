@@ -70,7 +70,7 @@ typedef struct sc_build_options {
   /* rootfs/ as validation's walk stamped it (sc_validate_options), so the
    * cache key needs no second walk; NULL or not done: walked here. */
   const struct sc_tree_stamp *rootfs_stamp;
-  const char *tmpdir; /* scratch space (sc_store_tmp_base: NULL is /var/tmp) */
+  const char *tmpdir; /* scratch space (sc_tmp_base: NULL is /var/tmp) */
   bool no_cache;      /* build every layer, remember nothing */
   /* Every entry's mtime and the config's `created`, in seconds since 1970:
    * SOURCE_DATE_EPOCH as the caller read it (sc_source_date_epoch_parse). */

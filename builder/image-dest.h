@@ -26,7 +26,7 @@
 
 #include "digest.h"
 
-/* tmpdir: where an oci-archive's layout is put together (sc_store_tmp_base).
+/* tmpdir: where an oci-archive's layout is put together (sc_tmp_base).
  * digest receives the digest tools report for what was written: the
  * image's manifest digest, or for a docker-archive, which holds no
  * manifest, that of the manifest containers/image makes for it

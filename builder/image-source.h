@@ -26,7 +26,7 @@ typedef struct sc_image_source_options {
                                 * registry.interrupted serve the imports too */
   bool need_layout;            /* blobs read as files: ostree: goes through the cache */
   bool base_image;             /* a base (--from): its transport must be named */
-  const char *tmpdir;          /* where an archive is unpacked (sc_store_tmp_base) */
+  const char *tmpdir;          /* where an archive is unpacked (sc_tmp_base) */
 } sc_image_source_options;
 
 typedef struct sc_image_source {

@@ -46,7 +46,7 @@ typedef struct sc_push_options {
   int jobs;                     /* blobs uploaded at once; 0: 4 */
   const char *cache_path;       /* the blob record; NULL: none kept */
   const char *bases_cache_dir;  /* where a source not in a layout is read (pull.h cache_dir) */
-  const char *tmpdir;           /* where an archive is unpacked (sc_store_tmp_base) */
+  const char *tmpdir;           /* where an archive is unpacked (sc_tmp_base) */
   const char *policy;           /* a docker:// source's signature policy (pull.h) */
   const char *registries_d;
   sc_push_progress_fn progress;

@@ -23,7 +23,7 @@ typedef struct sc_smoke_source {
   int build_lock_fd; /* holds build_dir's flock while it exists */
 } sc_smoke_source;
 
-/* A project directory is built in tmpdir (sc_store_tmp_base). */
+/* A project directory is built in tmpdir (sc_tmp_base). */
 int sc_smoke_source_open(const char *source, const char *tmpdir, sc_smoke_source *out,
                          sc_error *err);
 void sc_smoke_source_close(sc_smoke_source *source);

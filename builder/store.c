@@ -111,15 +111,10 @@ static bool still_there(int parent_fd, const char *name, int fd)
          held.st_dev == named.st_dev && held.st_ino == named.st_ino;
 }
 
-const char *sc_store_tmp_base(const char *given)
-{
-  return given && given[0] ? given : "/var/tmp";
-}
-
 int sc_store_tmp_dir(const char *base, const char *prefix, mode_t mode, sc_store_leftover_fn before,
                      char **path, sc_error *err)
 {
-  base = sc_store_tmp_base(base);
+  base = sc_tmp_base(base);
   _cleanup_close_ int base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (base_fd < 0)
     return sc_error_set_errno(err, errno, "cannot open the temporary directory %s", base);

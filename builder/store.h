@@ -39,13 +39,8 @@ void sc_store_remove_stale_with(int dirfd, const char *prefix, sc_store_leftover
 int sc_store_tmp_create(int parent_fd, const char *prefix, const char *suffix, bool dir,
                         char **name, sc_error *err);
 
-/* Where temporary directories go: given (the CLI passes $TMPDIR in:
- * the library reads no environment), else /var/tmp (room for image-sized
- * trees, unlike a tmpfs /tmp). */
-const char *sc_store_tmp_base(const char *given);
-
 /* The one way the builder makes a temporary directory: prefix + random hex
- * in base (NULL: sc_store_tmp_base(NULL)), of the given mode (0700 for
+ * in base (NULL: sc_tmp_base(NULL), runtime/util.h), of the given mode (0700 for
  * what may hold an image's secrets), flocked while this run lives (the
  * returned fd, the directory's, holds the lock), after removing the ones
  * runs that died left there (calling before on each first, when given).

@@ -24,7 +24,7 @@ typedef struct sc_validate_options {
    * programs must be ELF files of its architecture.  The caller decides
    * whether sc-build.json's apply (sc_validate_platforms). */
   const sc_platforms *platforms;
-  const char *tmpdir; /* where an archive base is unpacked (sc_store_tmp_base) */
+  const char *tmpdir; /* where an archive base is unpacked (sc_tmp_base) */
   /* When not NULL, begun (sc_tree_stamp_begin) and not yet added to: the
    * walk of rootfs/ that checks the programs stamps it for the layer
    * cache (layer-cache.h), and finishes it. */

@@ -156,7 +156,7 @@ static int gpg_fail(sc_error *err, gpgme_error_t e, const char *what)
 static int make_context(sc_signature_verifier *v, const char *tmpdir, sc_error *err)
 {
   gpgme_check_version(NULL); /* GPGME's own once-only initialisation */
-  v->home = xasprintf("%s/sc-build-gpg-XXXXXX", tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+  v->home = xasprintf("%s/sc-build-gpg-XXXXXX", sc_tmp_base(tmpdir));
   if (mkdtemp(v->home) == NULL) {
     int saved = errno;
     free(v->home);

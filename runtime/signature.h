@@ -56,7 +56,8 @@ typedef struct sc_signature_key {
 } sc_signature_key;
 
 /* A verifier holding only `keys` (at least one), its keyring in a new
- * directory under tmpdir (NULL: /tmp) removed by sc_signature_verifier_free:
+ * directory under sc_tmp_base(tmpdir) (NULL: /var/tmp, as for every
+ * scratch directory) removed by sc_signature_verifier_free:
  * -1 when a key does not import. */
 typedef struct sc_signature_verifier sc_signature_verifier;
 int sc_signature_verifier_new(const sc_signature_key *keys, size_t count, const char *tmpdir,

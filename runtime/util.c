@@ -207,6 +207,11 @@ int sc_write_all(int fd, const void *buf, size_t len)
   return 0;
 }
 
+const char *sc_tmp_base(const char *given)
+{
+  return given && given[0] ? given : "/var/tmp";
+}
+
 int sc_read_file_at(int dirfd, const char *path, char **out, size_t *out_len, sc_error *err)
 {
   return sc_read_file_at_max(dirfd, path, SIZE_MAX, out, out_len, err);

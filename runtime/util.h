@@ -88,6 +88,10 @@ bool sc_str_has_prefix(const char *s, const char *prefix);
 bool sc_str_has_suffix(const char *s, const char *suffix);
 
 /* ---- files, relative to a directory fd ---- */
+/* Where scratch files go: the caller's tmpdir option (the CLI passes
+ * $TMPDIR), else /var/tmp, which unlike a tmpfs /tmp has room for a
+ * layer's worth of data.  The one default for both libraries. */
+const char *sc_tmp_base(const char *given);
 /* The largest JSON document read: manifests, configs, index.json, auth
  * files and registry responses are small; a larger one is refused, not
  * read (a hostile file must not make us allocate without bound). */

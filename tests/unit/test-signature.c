@@ -490,6 +490,35 @@ static void test_other_key(void **state)
   sc_error_clear(&err);
 }
 
+/* The keyring directory of a verifier made without a tmpdir goes where
+ * every scratch directory goes (sc_tmp_base: /var/tmp), not to /tmp. */
+static size_t count_keyring_dirs(const char *dir)
+{
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char **names = NULL;
+  size_t n = 0;
+  sc_error err = SC_ERROR_INIT;
+  assert_true(fd >= 0);
+  assert_int_equal(sc_list_dir_at(fd, &names, &err), 0);
+  for (char **p = names; *p; p++)
+    n += sc_str_has_prefix(*p, "sc-build-gpg-");
+  sc_strv_free(names);
+  return n;
+}
+
+static void test_default_tmpdir(void **state)
+{
+  keyring *k = *state;
+  sc_signature_key key = {.data = k->other_key, .len = k->other_len};
+  sc_signature_verifier *v = NULL;
+  sc_error err = SC_ERROR_INIT;
+  size_t before = count_keyring_dirs("/var/tmp");
+  assert_int_equal(sc_signature_verifier_new(&key, 1, NULL, &v, &err), 0);
+  assert_int_equal(count_keyring_dirs("/var/tmp"), before + 1);
+  sc_signature_verifier_free(v);
+  assert_int_equal(count_keyring_dirs("/var/tmp"), before);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -502,6 +531,7 @@ int main(void)
       cmocka_unit_test(test_signed_identities),
       cmocka_unit_test(test_signature_refused),
       cmocka_unit_test(test_other_key),
+      cmocka_unit_test(test_default_tmpdir),
   };
   int failed = cmocka_run_group_tests(tests, NULL, NULL);
   return failed + cmocka_run_group_tests(gpg_tests, make_keyring, drop_keyring);

@@ -98,9 +98,9 @@ static void test_tmp_base_ignores_the_environment(void **state)
 {
   (void)state;
   assert_int_equal(setenv("TMPDIR", "/nonexistent-sc-tmpdir", 1), 0);
-  assert_string_equal(sc_store_tmp_base(NULL), "/var/tmp");
-  assert_string_equal(sc_store_tmp_base(""), "/var/tmp");
-  assert_string_equal(sc_store_tmp_base("/srv/tmp"), "/srv/tmp");
+  assert_string_equal(sc_tmp_base(NULL), "/var/tmp");
+  assert_string_equal(sc_tmp_base(""), "/var/tmp");
+  assert_string_equal(sc_tmp_base("/srv/tmp"), "/srv/tmp");
   sc_error err = SC_ERROR_INIT;
   char *path = NULL;
   int lock_fd = sc_store_tmp_dir(NULL, "sc-test-env.", 0700, NULL, &path, &err);
