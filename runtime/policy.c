@@ -626,8 +626,11 @@ static int any_accepted(accept_fn accept, void *verifier, bool sigstore, json_t 
   _cleanup_free_ char *text = sc_buf_steal(&reasons);
   if (accepted)
     return 0;
-  return sc_error_set(err, SC_E_CHECK, "no %ssignature is accepted%s", sigstore ? "sigstore " : "",
-                      text);
+  return sc_error_set(err, SC_E_CHECK,
+                      "no %ssignature is accepted%s; trust the image only once its publisher "
+                      "says which key signed it (then name that key in the policy) or signs it "
+                      "again",
+                      sigstore ? "sigstore " : "", text);
 }
 
 static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy_signature *sigs,
@@ -643,7 +646,11 @@ static int check_signed(json_t *req, const sc_policy_image *img, const sc_policy
   for (size_t i = 0; i < count; i++)
     simple += !sigs[i].sigstore;
   if (simple == 0) /* before the keys: no keyring is made for nothing */
-    return sc_error_set(err, SC_E_CHECK, "no signature found (looked in %s)", looked_in);
+    return sc_error_set(err, SC_E_CHECK,
+                        "no signature found (looked in %s); its publisher signs it when pushing "
+                        "(sc-build push --sign-by, skopeo copy --sign-by), and registries.d must "
+                        "name the lookaside the signatures went to",
+                        looked_in);
   key_set k = {0};
   sc_signature_verifier *v = NULL;
   int rc = load_keys(req, &k, err);
@@ -701,7 +708,11 @@ static int check_sigstore(json_t *req, const sc_policy_image *img, const sc_poli
   for (size_t i = 0; i < count; i++)
     found += sigs[i].sigstore;
   if (found == 0)
-    return sc_error_set(err, SC_E_CHECK, "no sigstore signature found (looked in %s)", looked_in);
+    return sc_error_set(err, SC_E_CHECK,
+                        "no sigstore signature found (looked in %s); its publisher signs it when "
+                        "pushing (sc-build push --sign-by-sigstore-private-key), and registries.d "
+                        "must set use-sigstore-attachments: true for its registry",
+                        looked_in);
   key_set k = {0};
   sc_sigstore_verifier *v = NULL;
   int rc = load_keys(req, &k, err);
@@ -742,7 +753,9 @@ int sc_policy_check(const sc_policy *p, const sc_policy_image *image,
     _cleanup_free_ char *keys = NULL;
     int rc = 0;
     if (strcmp(type, "reject") == 0)
-      rc = sc_error_set(err, SC_E_CHECK, "the policy rejects the image");
+      rc = sc_error_set(err, SC_E_CHECK,
+                        "the policy rejects the image (to accept it, give its scope another "
+                        "requirement in the policy)");
     else if (strcmp(type, "signedBy") == 0)
       rc = check_signed(req, image, signatures, count,
                         where && where->lookaside ? where->lookaside : "nowhere", tmpdir, &keys,
