@@ -1,6 +1,7 @@
 /* sign.c: simple signatures made with GPGME (sign.h). */
 #include "sign.h"
 
+#include <stdbool.h>
 #include <gpgme.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,10 +42,15 @@ static int use_key(gpgme_ctx_t ctx, const char *fingerprint, sc_error *err)
   if (e) {
     /* The keyring GPGME used (GNUPGHOME or ~/.gnupg), as gpgconf says. */
     const char *home = gpgme_get_dirinfo("homedir");
+    /* GPGME says "not found" as GPG_ERR_EOF: its text, "End of file", is
+     * no help; any other error (a broken keyring) is worth showing. */
+    bool not_found = gpgme_err_code(e) == GPG_ERR_EOF;
     return sc_error_set(err, SC_E_INVALID,
-                        "--sign-by %s: no such secret key in %s (%s): list them with "
+                        "--sign-by %s: no such secret key in %s%s%s%s: list them with "
                         "gpg --list-secret-keys",
-                        fingerprint, home ? home : "the GnuPG home directory", gpgme_strerror(e));
+                        fingerprint, home ? home : "the GnuPG home directory",
+                        not_found ? "" : " (", not_found ? "" : gpgme_strerror(e),
+                        not_found ? "" : ")");
   }
   gpgme_signers_clear(ctx);
   e = gpgme_signers_add(ctx, key);

@@ -175,7 +175,7 @@ test_expect_success 'push --sign-by fails before pushing without a lookaside or 
   expect_exit 1 sc_build push --sign-by "$FPR" --registries.d empty-rd oci:base.oci docker://$R/never:v1 &&
   expect_grep "no lookaside-staging \(or lookaside\) for $R/never in registries.d empty-rd" .stderr &&
   expect_exit 1 sc_build push --sign-by 0000000000000000000000000000000000000000 --registries.d rd oci:base.oci docker://$R/never:v1 &&
-  expect_grep "no such secret key" .stderr &&
+  expect_grep "no such secret key in [^ ]*: list them with gpg --list-secret-keys" .stderr &&
   expect_exit 1 skopeo inspect --tls-verify=false docker://$R/never:v1 &&
   expect_exit 2 sc_build push --sign-by "$FPR" oci:base.oci oci:local.oci
 '
