@@ -170,7 +170,7 @@ test_expect_success 'a missing value says what the value is, from the table' '
   expect_exit 2 sc_build validate --from &&
   expect_stderr "sc-build: error: option '\''--from'\'' needs a value: --from IMAGE (see '\''sc-build validate --help'\'')" &&
   expect_exit 2 sc_build validate --set &&
-  expect_stderr "sc-build: error: option '\''--set'\'' needs a value: --set K=V (see '\''sc-build validate --help'\'')" &&
+  expect_stderr "sc-build: error: option '\''--set'\'' needs a value: --set NAME=VALUE (see '\''sc-build validate --help'\'')" &&
   expect_exit 2 sc_build run -v &&
   expect_stderr "sc-build: error: option '\''-v'\'' needs a value: -v HOST:CONTAINER[:ro|:rw] (see '\''sc-build run --help'\'')"
 '
