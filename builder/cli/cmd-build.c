@@ -281,7 +281,7 @@ static const sc_cli_option build_options[] = {
      "the image architecture, normalised (x86_64 is amd64, arm/v7 is arm v7; default: the "
      "base's, else the host's)"},
     {"os", required_argument, OPT_OS, "OS", "the image OS (default: the base's, else linux)"},
-    {"variant", required_argument, OPT_VARIANT, "V", "the architecture variant (v7, ...)"},
+    {"variant", required_argument, OPT_VARIANT, "VARIANT", "the architecture variant (v7, ...)"},
     {"platform", required_argument, OPT_PLATFORM, "OS/ARCH[/VARIANT]",
      "the platform at once; several, comma-separated (linux/amd64,linux/arm64), build an image "
      "index with one image per platform (default: \"platforms\" of sc-build.json)"},
@@ -294,9 +294,9 @@ static const sc_cli_option build_options[] = {
      "add a manifest annotation (repeatable)"},
     {"allow-special", no_argument, OPT_ALLOW_SPECIAL, NULL,
      "store device nodes and FIFOs of rootfs (sockets are skipped)"},
-    {"set", required_argument, OPT_SET, "K=V",
+    {"set", required_argument, OPT_SET, "NAME=VALUE",
      "a value an install would give, for validation (repeatable)"},
-    {"compression", required_argument, OPT_COMPRESSION, "C", "gzip (default) or zstd"},
+    {"compression", required_argument, OPT_COMPRESSION, "ALGORITHM", "gzip (default) or zstd"},
     {"compression-level", required_argument, OPT_COMPRESSION_LEVEL, "N",
      "gzip 1-12 (default 1), zstd 1-19 (default 3); the digest depends on it"},
     {"threads", required_argument, OPT_THREADS, "N",

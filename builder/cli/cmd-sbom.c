@@ -92,8 +92,8 @@ static int attach(sc_cli *cli, sc_cli_registry_args *reg, const char *ref, sc_sb
 static const sc_cli_option sbom_options[] = {
     SC_CLI_GLOBAL_OPTIONS,
     SC_CLI_REGISTRY_OPTIONS,
-    {"output", required_argument, 'o', "FILE",
-     "write the document to FILE (atomically), not stdout; --json then prints a summary"},
+    {"output", required_argument, 'o', "DEST",
+     "write the document to DEST (atomically), not stdout; --json then prints a summary"},
     {"attach", no_argument, 'A', NULL,
      "store it in IMAGE's OCI layout as an OCI 1.1 artifact (artifactType "
      "application/spdx+json) whose subject is the image's manifest, one per platform"},

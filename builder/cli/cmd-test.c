@@ -87,7 +87,7 @@ static const sc_cli_option test_options[] = {
     {"probe", required_argument, OPT_PROBE, "PROBE",
      "a probe to run (repeatable): alive:SECONDS, tcp:HOST:PORT, http:URL, exec:COMMAND, "
      "exit:STATUS or a JSON object"},
-    {"timeout", required_argument, OPT_TIMEOUT, "S", "seconds each probe may take"},
+    {"timeout", required_argument, OPT_TIMEOUT, "SECONDS", "seconds each probe may take"},
     {"systemd", no_argument, OPT_SYSTEMD, NULL,
      "test under a disposable systemd host, as a host runs the unit"},
     {"host", required_argument, OPT_HOST, "IMAGE|DIR",

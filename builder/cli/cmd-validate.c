@@ -24,7 +24,7 @@ typedef struct validate_args {
 } validate_args;
 
 static const sc_cli_option validate_options[] = {
-    {"set", required_argument, OPT_SET, "K=V",
+    {"set", required_argument, OPT_SET, "NAME=VALUE",
      "a value an install would be given with --set (repeatable)"},
     {"from", required_argument, OPT_FROM, "IMAGE",
      "the base image, as build --from takes it: oci:PATH[:TAG] or "
