@@ -58,7 +58,7 @@ typedef struct sc_pull_options {
    * registries.d directory its signatures are found by (NULL: the default). */
   const char *policy;
   const char *registries_d;
-  const char *tmpdir; /* the signature check's temporary keyring; NULL: /tmp */
+  const char *tmpdir; /* the signature check's temporary keyring (sc_tmp_base) */
   sc_pull_progress_fn progress;
   void *progress_user;
 } sc_pull_options;
