@@ -1,17 +1,24 @@
 #!/usr/bin/env python3
-"""spdx-check.py DOC [EXPECTED]: a structural check of an SPDX 2.3 JSON
-document against what the SPDX 2.3 specification (spdx.github.io/spdx-spec/
-v2.3) requires: the document creation fields (clause 6), every package's
-SPDXID, name and downloadLocation (clause 7), every file's SPDXID, fileName
-and checksums (clause 8), relationships between elements that exist (clause
-11).  Debian packages no SPDX validator, so this is the test's own.
+"""spdx-check.py DOC [EXPECTED]: check an SPDX 2.3 JSON document
+(spdx.github.io/spdx-spec/v2.3).  First against the JSON schema shipped
+in tests/spdx/spdx-2.3.schema.json, with Debian's python3-jsonschema:
+every field's name, type and form, the document creation fields (clause
+6), packages (clause 7), files and their SHA1 (clause 8), relationship
+types (clause 11).  Then what a schema cannot say: SPDXIDs are unique,
+and documentDescribes and relationships name elements of the document;
+and, as sc-build writes them, every file has a SHA256 too.
 
 With EXPECTED (lines "NAME VERSION", as dpkg-query -W prints them), the
 document's packages other than the described image must be exactly those.
 Prints every problem and exits 1 when there is one."""
 import json
+import pathlib
 import re
 import sys
+
+import jsonschema
+
+SCHEMA = pathlib.Path(__file__).resolve().parent.parent / "spdx" / "spdx-2.3.schema.json"
 
 SPDXID = re.compile(r"^SPDXRef-[A-Za-z0-9.-]+$")
 CREATED = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
@@ -69,7 +76,15 @@ def check_expected(d, path):
     need(got == want, "packages %r, expected %r" % (got, want))
 
 
+def check_schema(d):
+    schema = json.load(open(SCHEMA))
+    jsonschema.Draft7Validator.check_schema(schema)
+    for e in jsonschema.Draft7Validator(schema).iter_errors(d):
+        problems.append("schema: %s: %s" % ("/".join(str(x) for x in e.absolute_path), e.message))
+
+
 doc = json.load(open(sys.argv[1]))
+check_schema(doc)
 check_document(doc)
 check_elements(doc)
 if len(sys.argv) > 2:

@@ -34,6 +34,15 @@ test_expect_success 'the dpkg packages of the image, with the versions dpkg-quer
   expect_grep "^Person: .+ \(.+@.+\)$" supplier
 '
 
+test_expect_success 'the SPDX 2.3 schema check can fail: a misspelt key, a wrong version, no SHA1' '
+  for change in "d[\"packages\"][0][\"suplier\"] = \"x\"" "d[\"spdxVersion\"] = \"SPDX-2.2\"" \
+      "d[\"files\"][0][\"checksums\"] = [c for c in d[\"files\"][0][\"checksums\"] if c[\"algorithm\"] != \"SHA1\"]"; do
+    python3 -c "import json, sys; d = json.load(open(\"sbom.json\")); $change; json.dump(d, open(\"mutated.json\", \"w\"))" &&
+    expect_exit 1 check mutated.json &&
+    expect_grep "^spdx-check: schema: " .stderr || return 1
+  done
+'
+
 test_expect_success 'the image is the described package, by its manifest digest' '
   digest=$(json_get deb.oci/index.json "d[\"manifests\"][0][\"digest\"]") &&
   test "$(json_get sbom.json "\" \".join(d[\"documentDescribes\"])")" = SPDXRef-Image &&
