@@ -1,5 +1,5 @@
-/* cmd-build.c: `sc-build build [DIR] [-o DEST] [--format F] [--tag T] ...`:
- * validate the project, then build its image (build.h). */
+/* cmd-build.c: `sc-build build [OPTION]... [DIR]`: validate the project,
+ * then build its image (build.h; the options: the table below). */
 #include "cli.h"
 
 #include <getopt.h>
@@ -360,7 +360,7 @@ static int parse_args(sc_cli *cli, build_args *a, int argc, char **argv, bool *h
   if (a->sbom && (a->ostree || a->build.format != SC_FORMAT_OCI))
     return sc_cli_usage_error(cli, "build",
                               "--sbom attaches the SBOM in an OCI layout: build with --format "
-                              "oci, or write it with `sc-build sbom IMAGE -o FILE`");
+                              "oci, or write it with `sc-build sbom IMAGE -o DEST`");
   if (a->ostree && a->build.dest)
     return sc_cli_usage_error(cli, "build", "--format ostree writes to --repo, not -o");
   return check_compression_level(cli, &a->build);

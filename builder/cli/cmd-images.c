@@ -1,4 +1,4 @@
-/* cmd-images.c: sc-build images [--layout L]... [--repo R]... [--cache] [--root ROOT] [--json] */
+/* cmd-images.c: `sc-build images [OPTION]...` (the options: the table below). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

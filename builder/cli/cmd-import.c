@@ -1,4 +1,4 @@
-/* cmd-import.c: sc-build import IMAGE --repo REPO [--tag NAME:TAG] [--mode MODE] */
+/* cmd-import.c: `sc-build import [OPTION]... IMAGE` (the options: the table below). */
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>

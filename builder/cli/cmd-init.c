@@ -1,4 +1,4 @@
-/* cmd-init.c: `sc-build init [--skeleton S] [--list] DIR`. */
+/* cmd-init.c: `sc-build init [OPTION]... DIR` (the options: the table below). */
 #include "cli.h"
 
 #include <getopt.h>

@@ -138,7 +138,7 @@ const sc_cli_options sc_cmd_inspect_options = {
              "oci:PATH[:REF|@DIGEST], oci-archive:PATH[:REF], docker-archive:PATH[:NAME:TAG|:@N],\n"
              "dir:PATH, ostree:NAME[:TAG][@REPO], the path of an OCI layout directory, or\n"
              "docker://HOST/REPO[:TAG|@DIGEST], pulled into the cache (--creds USER[:PASS],\n"
-             "--tls-verify=false and --cert-dir DIR as for push).\n",
+             "--tls-verify[=BOOL] and --cert-dir DIR as for push).\n",
 };
 
 /* A pulled image is described as the docker:// reference it came from. */

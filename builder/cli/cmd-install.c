@@ -1,4 +1,4 @@
-/* cmd-install.c: sc-build install IMAGE [--name N] [--root R] [--set K=V]... */
+/* cmd-install.c: `sc-build install [OPTION]... IMAGE` (the options: the table below). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* cmd-list.c: sc-build list [--root ROOT] [--json] */
+/* cmd-list.c: `sc-build list [OPTION]...` (the options: the table below). */
 #include "install-args.h"
 
 static void print_table(json_t *list)

@@ -1,4 +1,4 @@
-/* cmd-login.c: sc-build login [--username U] [--password-stdin] HOST[:PORT]:
+/* cmd-login.c: `sc-build login [OPTION]... [HOST[:PORT]]`:
  * check the credentials against the registry, then store them in the auth
  * file (containers-auth.json(5)) that push and build --from read. */
 #include <errno.h>

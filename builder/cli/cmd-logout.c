@@ -1,4 +1,4 @@
-/* cmd-logout.c: sc-build logout [--authfile F] HOST[:PORT]: remove the
+/* cmd-logout.c: `sc-build logout [OPTION]... [HOST[:PORT]]`: remove the
  * host's entry from the auth file `sc-build login` writes. */
 #include <errno.h>
 #include <getopt.h>

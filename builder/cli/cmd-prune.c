@@ -1,4 +1,4 @@
-/* cmd-prune.c: sc-build prune [--layout L]... [--repo R]... [--cache] [--keep-days N] */
+/* cmd-prune.c: `sc-build prune [OPTION]...` (the options: the table below). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* cmd-run.c: sc-build run IMAGE [options] [-- CMD [ARG]...] */
+/* cmd-run.c: `sc-build run [OPTION]... IMAGE|DIR [-- CMD [ARG]...]` (the options: the table below).
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>

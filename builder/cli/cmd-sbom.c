@@ -1,4 +1,4 @@
-/* cmd-sbom.c: `sc-build sbom IMAGE [-o FILE]`. */
+/* cmd-sbom.c: `sc-build sbom IMAGE [-o DEST]`. */
 #include "cli.h"
 #include "registry-args.h"
 

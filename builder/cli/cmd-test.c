@@ -1,4 +1,4 @@
-/* cmd-test.c: sc-build test [DIR|IMAGE] [--probe P]... [--set K=V]... */
+/* cmd-test.c: `sc-build test [OPTION]... [DIR|IMAGE]` (the options: the table below). */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>

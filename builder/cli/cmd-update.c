@@ -1,4 +1,4 @@
-/* cmd-update.c: sc-build update NAME [--image IMAGE] [--set K=V]... */
+/* cmd-update.c: `sc-build update [OPTION]... NAME` (the options: the table below). */
 #include "install-args.h"
 
 /* update may deploy another image (--image, from a registry too, with

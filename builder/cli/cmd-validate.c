@@ -1,5 +1,4 @@
-/* cmd-validate.c: `sc-build validate [DIR] [--from IMAGE] [--platform P[,P]...]
- * [--set K=V]... [--json]`. */
+/* cmd-validate.c: `sc-build validate [OPTION]... [DIR]` (the options: the table below). */
 #include "cli.h"
 
 #include <getopt.h>
