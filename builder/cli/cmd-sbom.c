@@ -142,7 +142,7 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
     return sc_cli_usage_error(cli, "sbom", "expected one IMAGE");
   if (attaching && output)
     return sc_cli_usage_error(cli, "sbom", "--attach and --output: give one");
-  sc_sbom_options sbom = {.interrupted = sc_cli_catch_interrupts()};
+  sc_sbom_options sbom = {.interrupted = sc_cli_catch_interrupts(), .tmpdir = sc_cli_tmpdir()};
   int rc = sc_cli_source_date_epoch_if_set(cli, &sbom.dated, &sbom.source_date_epoch);
   if (rc != 0) {
     sc_cli_registry_args_clear(&reg);
