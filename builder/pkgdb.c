@@ -81,23 +81,29 @@ static bool value_is_valid(sc_pkg_kind kind, int field, const char *v)
   }
 }
 
+/* The field as its database names it, in errors. */
+static const char *field_name(const parser *p, int field)
+{
+  return p->kind == SC_PKG_RPM && field == F_SUPPLIER ? "vendor (or packager)" : field_what[field];
+}
+
 static int set_field(parser *p, stanza *s, int field, const char *v, size_t len, size_t line)
 {
   if (s->value[field])
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: the %s is given twice in one package",
-                        p->origin, line, field_what[field]);
+                        p->origin, line, field_name(p, field));
   if (len > SC_PKGDB_MAX_VALUE)
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: the %s is longer than %u bytes", p->origin,
-                        line, field_what[field], SC_PKGDB_MAX_VALUE);
+                        line, field_name(p, field), SC_PKGDB_MAX_VALUE);
   if (!is_clean_text(v, len))
     return sc_error_set(p->err, SC_E_INVALID,
                         "%s:%zu: the %s is not UTF-8 text without control characters", p->origin,
-                        line, field_what[field]);
+                        line, field_name(p, field));
   s->value[field] = xstrndup(v, len);
   s->line[field] = line;
   if (!value_is_valid(p->kind, field, s->value[field]))
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: '%s' is not a valid %s", p->origin, line,
-                        s->value[field], field_what[field]);
+                        s->value[field], field_name(p, field));
   return 0;
 }
 
