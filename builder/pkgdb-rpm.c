@@ -110,19 +110,18 @@ static int open_and_read(const char *origin, sc_pkg_list *out, rpm_log *log, sc_
   rpmtsSetRootDir(ts, "/");
   int r = 0;
   if (rpmtsOpenDB(ts, O_RDONLY) != 0)
-    r = sc_error_set(err, SC_E_INVALID, "%s: librpm cannot open it as an rpm database: %s",
-                     origin, log->first_error ? log->first_error : "no reason given");
+    r = sc_error_set(err, SC_E_INVALID, "%s: librpm cannot open it as an rpm database: %s", origin,
+                     log->first_error ? log->first_error : "no reason given");
   if (r == 0)
     r = read_headers(ts, origin, out, err);
   rpmtsFree(ts);
   if (r == 0 && log->first_error)
-    r = sc_error_set(err, SC_E_INVALID, "%s: a damaged rpm database: %s", origin,
-                     log->first_error);
+    r = sc_error_set(err, SC_E_INVALID, "%s: a damaged rpm database: %s", origin, log->first_error);
   return r;
 }
 
-int sc_pkgdb_read_rpm(const char *dbpath, const char *backend, const char *origin,
-                      sc_pkg_list *out, sc_error *err)
+int sc_pkgdb_read_rpm(const char *dbpath, const char *backend, const char *origin, sc_pkg_list *out,
+                      sc_error *err)
 {
   rpm_log log = {0};
   rpmlogSetCallback(keep_errors, &log);

@@ -34,7 +34,7 @@ extern const sc_rpmdb_format sc_rpmdb_formats[];
 /* Whether data begins as format's file does: librpm is given only files
  * that do (its sqlite backend leaks the handle of a file it cannot open). */
 bool sc_rpmdb_has_magic(const sc_rpmdb_format *format, const void *data, size_t len);
-int sc_pkgdb_read_rpm(const char *dbpath, const char *backend, const char *origin,
-                      sc_pkg_list *out, sc_error *err);
+int sc_pkgdb_read_rpm(const char *dbpath, const char *backend, const char *origin, sc_pkg_list *out,
+                      sc_error *err);
 
 #endif
