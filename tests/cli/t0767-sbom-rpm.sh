@@ -16,7 +16,9 @@ json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(
 rpm_in() { local root=$1 dbpath=$2; shift 2; rpm --root "$TEST_TMP/$root" --dbpath "$dbpath" "$@"; }
 # The packages as `rpm -qa` reports them, their fields tab-separated.
 rpm_report() {
-  rpm_in "$1" "$2" -qa \
+  local root=$1 dbpath=$2
+  shift 2
+  rpm_in "$root" "$dbpath" "$@" -qa \
     --qf '%{NAME}\t%{EVR}\t%{VERSION}\t%{RELEASE}\t%{EPOCH}\t%{ARCH}\t%{LICENSE}\t%{VENDOR}\t%{PACKAGER}\n'
 }
 # Every rpm package of the SBOM ($1) is the one rpm reports ($2): versionInfo,
@@ -134,6 +136,31 @@ test_expect_success 'the older /var/lib/rpm, as a directory' '
   sc_build sbom oci:old.oci >old.json &&
   check old.json &&
   check_rpm old.json old.want
+'
+
+# The Berkeley DB Packages file of RHEL 8 and older: a hash database from
+# header number (native-endian, key 0 the next number) to header blob, as
+# rpm's bdb backend wrote it; made from the sqlite database's headers with
+# Berkeley DB's own db_load, read back by Debian's rpm through bdb_ro.
+test_lazy_prereq DB_LOAD 'command -v db5.3_load'
+test_expect_success DB_LOAD 'the Berkeley DB /var/lib/rpm/Packages, through bdb_ro' '
+  test_make_project bdb bdb >/dev/null &&
+  mkdir -p bdb/rootfs/var/lib/rpm &&
+  python3 - old/rootfs/var/lib/rpm/rpmdb.sqlite >packages.txt <<-\PY &&
+	import sqlite3, struct, sys
+	rows = sqlite3.connect(sys.argv[1]).execute("SELECT hnum, blob FROM Packages").fetchall()
+	hex_escaped = lambda b: "".join("\\%02x" % c for c in b)
+	for key, value in [(0, struct.pack("=I", max(r[0] for r in rows) + 1))] + rows:
+	    print(hex_escaped(struct.pack("=I", key)))
+	    print(hex_escaped(value))
+	PY
+  db5.3_load -T -t hash -f packages.txt bdb/rootfs/var/lib/rpm/Packages &&
+  rpm_report bdb/rootfs /var/lib/rpm --define "_db_backend bdb_ro" 2>/dev/null >bdb.want &&
+  test "$(grep -c . bdb.want)" = 2 &&
+  sc_build build bdb -o bdb.oci >/dev/null 2>&1 &&
+  sc_build sbom oci:bdb.oci >bdb.json &&
+  check bdb.json &&
+  check_rpm bdb.json bdb.want
 '
 
 test_lazy_prereq GPG 'command -v gpg && command -v rpmkeys'
