@@ -130,6 +130,26 @@ test_expect_success 'the same image, the same bytes' '
   cmp fed.json fed.oci/blobs/sha256/$attached
 '
 
+test_expect_success 'packages committed only to sqlite'"'"'s write-ahead log are read' '
+  make_rpm_project wal /usr/lib/sysimage/rpm &&
+  python3 - wal/rootfs/usr/lib/sysimage/rpm/rpmdb.sqlite <<-\PY &&
+	import os, sqlite3, sys
+	db = sqlite3.connect(sys.argv[1], isolation_level=None)
+	assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+	db.execute("PRAGMA wal_autocheckpoint = 0")
+	db.execute("INSERT INTO Packages (hnum, blob) SELECT 99, blob FROM Packages WHERE hnum = 1")
+	os._exit(0)  # no close: no checkpoint, the row is in rpmdb.sqlite-wal only
+	PY
+  test -s wal/rootfs/usr/lib/sysimage/rpm/rpmdb.sqlite-wal &&
+  rm wal/rootfs/usr/lib/sysimage/rpm/rpmdb.sqlite-shm &&
+  rpm_report wal/rootfs /usr/lib/sysimage/rpm >wal.want &&
+  test "$(grep -c . wal.want)" = 3 &&
+  sc_build build wal -o wal.oci >/dev/null 2>&1 &&
+  sc_build sbom oci:wal.oci >wal.json &&
+  check_rpm wal.json wal.want &&
+  test "$(json_get wal.json "len(d[\"packages\"])")" = 4
+'
+
 test_expect_success 'the older /var/lib/rpm, as a directory' '
   make_rpm_project old /var/lib/rpm &&
   sc_build build old -o old.oci >/dev/null 2>&1 &&
