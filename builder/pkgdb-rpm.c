@@ -123,6 +123,13 @@ static int open_and_read(const char *origin, sc_pkg_list *out, rpm_log *log, sc_
 int sc_pkgdb_read_rpm(const char *dbpath, const char *backend, const char *origin, sc_pkg_list *out,
                       sc_error *err)
 {
+  /* librpm expands macros in %_dbpath more than once, so no escape of a
+   * `%` holds; and at a path with no database it quietly finds none. */
+  if (strchr(dbpath, '%'))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: cannot be read by librpm from %s: a temporary directory whose path "
+                        "holds a %%; set TMPDIR to another",
+                        origin, dbpath);
   rpm_log log = {0};
   rpmlogSetCallback(keep_errors, &log);
   int r = 0;

@@ -2,7 +2,6 @@
 #include "sbom.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +122,7 @@ static int read_database(sc_image_view *view, const char *path, sc_pkg_kind kind
   return 0;
 }
 
+/* Whether dir/name is a regular file, symlinks followed inside the image. */
 static bool has_regular_file(sc_image_view *view, const char *dir, const char *name)
 {
   _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
@@ -151,10 +151,10 @@ static const sc_rpmdb_format *find_rpmdb(sc_image_view *view, char **dir)
   return NULL;
 }
 
-/* Copy dir/name of the image into the private directory dir_fd (checked as
- * format's database file when format is given): only its
- * own bytes, as the layers recorded them (a symlink resolved inside the
- * image, to a place where a database is kept; bounded in size). */
+/* Copy dir/name of the image into the private directory dir_fd: the bytes
+ * the layers recorded for it (a symlink resolved inside the image, to one
+ * of rpm_dirs; bounded in size), checked to begin as format's database
+ * file does when format is given. */
 static int copy_rpmdb_file(sc_image_view *view, const char *dir, const sc_rpmdb_format *format,
                            const char *name, int dir_fd, sc_error *err)
 {

@@ -150,6 +150,14 @@ test_expect_success 'packages committed only to sqlite'"'"'s write-ahead log are
   test "$(json_get wal.json "len(d[\"packages\"])")" = 4
 '
 
+test_expect_success 'a TMPDIR with a % is refused: librpm would expand it and find nothing' '
+  mkdir "$TEST_TMP/tmp%{_bindir}" &&
+  TMPDIR="$TEST_TMP/tmp%{_bindir}" expect_exit 1 sc_build sbom oci:fed.oci -o pct.json &&
+  expect_grep "rpmdb.sqlite: cannot be read by librpm from .*holds a %; set TMPDIR" "$TEST_TMP/.stderr" &&
+  ! test -e pct.json &&
+  test -z "$(ls -A "$TEST_TMP/tmp%{_bindir}")"
+'
+
 test_expect_success 'the older /var/lib/rpm, as a directory' '
   make_rpm_project old /var/lib/rpm &&
   sc_build build old -o old.oci >/dev/null 2>&1 &&
