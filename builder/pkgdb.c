@@ -1,4 +1,5 @@
-/* pkgdb.c: dpkg's status file and apk's installed database (pkgdb.h). */
+/* pkgdb.c: dpkg's status file, apk's installed database and the values of
+ * rpm's headers (pkgdb.h). */
 #include "pkgdb.h"
 
 #include <errno.h>
@@ -11,9 +12,10 @@
 #include "util.h"
 
 /* The fields an SBOM keeps, by what they mean in either database. */
-enum { F_NAME, F_VERSION, F_ARCH, F_SUPPLIER, F_LICENSE, F_STATUS, F_COUNT };
+enum { F_NAME, F_VERSION, F_ARCH, F_SUPPLIER, F_LICENSE, F_STATUS, F_EPOCH, F_RELEASE, F_COUNT };
 static const char *const field_what[F_COUNT] = {"package name", "version", "architecture",
-                                                "maintainer",   "license", "status"};
+                                                "maintainer",   "license", "status",
+                                                "epoch",        "release"};
 
 typedef struct stanza {
   char *value[F_COUNT];
@@ -59,13 +61,19 @@ static bool is_clean_text(const char *s, size_t len)
 }
 
 /* What each kept field may hold, beyond clean text. */
-static bool value_is_valid(int field, const char *v)
+static bool value_is_valid(sc_pkg_kind kind, int field, const char *v)
 {
   switch (field) {
-  case F_NAME: /* Debian policy 5.6.1 (lower case); apk names are wider */
+  case F_NAME: /* Debian policy 5.6.1 (lower case); apk and rpm names are wider */
     return v[0] != '\0' && v[0] != '-' && v[0] != '.' && chars_in(v, "+-._", true);
-  case F_VERSION: /* policy 5.6.12, and apk's `_` suffixes */
+  case F_VERSION:           /* policy 5.6.12, and apk's `_` suffixes */
+    if (kind == SC_PKG_RPM) /* rpmbuild's check of Version, without its macro characters */
+      return v[0] != '\0' && chars_in(v, ".+~^_", true);
     return v[0] != '\0' && chars_in(v, ".+~:-_", true);
+  case F_RELEASE:
+    return v[0] != '\0' && chars_in(v, ".+~^_", true);
+  case F_EPOCH: /* an unsigned 32-bit number in rpm's header */
+    return v[0] != '\0' && strlen(v) <= 10 && strspn(v, "0123456789") == strlen(v);
   case F_ARCH:
     return v[0] != '\0' && chars_in(v, "-_", true);
   default:
@@ -73,23 +81,29 @@ static bool value_is_valid(int field, const char *v)
   }
 }
 
+/* The field as its database names it, in errors. */
+static const char *field_name(const parser *p, int field)
+{
+  return p->kind == SC_PKG_RPM && field == F_SUPPLIER ? "vendor (or packager)" : field_what[field];
+}
+
 static int set_field(parser *p, stanza *s, int field, const char *v, size_t len, size_t line)
 {
   if (s->value[field])
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: the %s is given twice in one package",
-                        p->origin, line, field_what[field]);
+                        p->origin, line, field_name(p, field));
   if (len > SC_PKGDB_MAX_VALUE)
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: the %s is longer than %u bytes", p->origin,
-                        line, field_what[field], SC_PKGDB_MAX_VALUE);
+                        line, field_name(p, field), SC_PKGDB_MAX_VALUE);
   if (!is_clean_text(v, len))
     return sc_error_set(p->err, SC_E_INVALID,
                         "%s:%zu: the %s is not UTF-8 text without control characters", p->origin,
-                        line, field_what[field]);
+                        line, field_name(p, field));
   s->value[field] = xstrndup(v, len);
   s->line[field] = line;
-  if (!value_is_valid(field, s->value[field]))
+  if (!value_is_valid(p->kind, field, s->value[field]))
     return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: '%s' is not a valid %s", p->origin, line,
-                        s->value[field], field_what[field]);
+                        s->value[field], field_name(p, field));
   return 0;
 }
 
@@ -121,10 +135,12 @@ static int end_stanza(parser *p, stanza *s)
   p->out->items[p->out->count++] = (sc_pkg){.kind = p->kind,
                                             .name = s->value[F_NAME],
                                             .version = s->value[F_VERSION],
+                                            .epoch = s->value[F_EPOCH],
                                             .arch = s->value[F_ARCH],
                                             .supplier = s->value[F_SUPPLIER],
                                             .license = s->value[F_LICENSE]};
   free(s->value[F_STATUS]);
+  free(s->value[F_RELEASE]);
   *s = (stanza){0};
   return 0;
 }
@@ -135,7 +151,7 @@ static int field_of(sc_pkg_kind kind, const char *line, size_t len, size_t *valu
 {
   static const char *const deb[F_COUNT] = {"Package",    "Version", "Architecture",
                                            "Maintainer", NULL,      "Status"};
-  static const char apk[F_COUNT] = {'P', 'V', 'A', 'm', 'L', '\0'};
+  static const char apk[F_COUNT] = {'P', 'V', 'A', 'm', 'L'};
   const char *colon = memchr(line, ':', len);
   if (colon == NULL)
     return -1;
@@ -208,6 +224,54 @@ int sc_pkgdb_parse_apk(const char *data, size_t len, const char *origin, sc_pkg_
   return parse(SC_PKG_APK, data, len, origin, out, err);
 }
 
+static int set_rpm_value(parser *p, stanza *s, int field, const char *v)
+{
+  return v ? set_field(p, s, field, v, strnlen(v, SC_PKGDB_MAX_VALUE + 1), s->first_line) : 0;
+}
+
+/* rpm's VERSION-RELEASE is the package's version, as `rpm -q` shows it. */
+static int join_release(parser *p, stanza *s)
+{
+  if (s->value[F_RELEASE] == NULL)
+    return sc_error_set(p->err, SC_E_INVALID, "%s:%zu: the package has no release", p->origin,
+                        s->first_line);
+  if (s->value[F_VERSION] == NULL)
+    return 0; /* end_stanza says so */
+  char *joined = xasprintf("%s-%s", s->value[F_VERSION], s->value[F_RELEASE]);
+  free(s->value[F_VERSION]);
+  s->value[F_VERSION] = joined;
+  return 0;
+}
+
+int sc_pkgdb_add_rpm(const sc_rpm_header *header, const char *origin, unsigned instance,
+                     sc_pkg_list *out, sc_error *err)
+{
+  parser p = {.origin = origin, .kind = SC_PKG_RPM, .out = out, .err = err};
+  stanza s = {.first_line = instance ? instance : 1};
+  const char *const values[F_COUNT] = {
+      [F_NAME] = header->name,
+      [F_VERSION] = header->version,
+      [F_ARCH] = header->arch,
+      [F_SUPPLIER] = header->vendor ? header->vendor : header->packager,
+      [F_LICENSE] = header->license,
+      [F_EPOCH] = header->epoch,
+      [F_RELEASE] = header->release,
+  };
+  int r = 0;
+  for (int f = 0; r == 0 && f < F_COUNT; f++)
+    r = set_rpm_value(&p, &s, f, values[f]);
+  if (r == 0)
+    r = join_release(&p, &s);
+  bool organization = header->vendor != NULL;
+  size_t before = out->count;
+  if (r == 0)
+    r = end_stanza(&p, &s);
+  if (r == 0 && out->count > before)
+    out->items[before].supplier_is_organization = organization && out->items[before].supplier;
+  stanza_clear(&s);
+  return r;
+}
+
 void sc_pkg_paths_push(sc_pkg_paths *paths, char *path)
 {
   if (paths->count == paths->cap) {
@@ -260,7 +324,8 @@ static int pkg_compare(const void *pa, const void *pb)
   if (a->kind != b->kind)
     return a->kind < b->kind ? -1 : 1;
   if ((c = strcmp(a->name, b->name)) || (c = strcmp(a->version, b->version)) ||
-      (c = strcmp_null(a->arch, b->arch)) || (c = strcmp_null(a->supplier, b->supplier)))
+      (c = strcmp_null(a->epoch, b->epoch)) || (c = strcmp_null(a->arch, b->arch)) ||
+      (c = strcmp_null(a->supplier, b->supplier)))
     return c;
   return strcmp_null(a->license, b->license);
 }
@@ -277,6 +342,7 @@ void sc_pkg_list_clear(sc_pkg_list *list)
     sc_pkg *p = &list->items[i];
     free(p->name);
     free(p->version);
+    free(p->epoch);
     free(p->arch);
     free(p->supplier);
     free(p->license);
@@ -300,13 +366,20 @@ static void put_encoded(sc_buf *b, const char *s)
 char *sc_pkg_purl(const sc_pkg *pkg)
 {
   sc_buf b = SC_BUF_INIT;
-  sc_buf_puts(&b, pkg->kind == SC_PKG_DEB ? "pkg:deb/debian/" : "pkg:apk/alpine/");
+  static const char *const prefix[] = {[SC_PKG_DEB] = "pkg:deb/debian/",
+                                       [SC_PKG_APK] = "pkg:apk/alpine/",
+                                       [SC_PKG_RPM] = "pkg:rpm/fedora/"};
+  sc_buf_puts(&b, prefix[pkg->kind]);
   put_encoded(&b, pkg->name);
   sc_buf_putc(&b, '@');
   put_encoded(&b, pkg->version);
   if (pkg->arch) {
     sc_buf_puts(&b, "?arch=");
     put_encoded(&b, pkg->arch);
+  }
+  if (pkg->epoch) { /* qualifiers sorted by key, as the spec's canonical form has them */
+    sc_buf_puts(&b, pkg->arch ? "&epoch=" : "?epoch=");
+    put_encoded(&b, pkg->epoch);
   }
   return sc_buf_steal(&b);
 }

@@ -10,7 +10,9 @@
 #include "image-view.h"
 #include "layer.h"
 #include "oci.h"
+#include "pkgdb-rpm.h"
 #include "pkgdb.h"
+#include "store.h"
 #include "util.h"
 
 #define DPKG_STATUS "var/lib/dpkg/status"
@@ -24,7 +26,18 @@
 /* What package databases may take in memory, all files together. */
 #define KEPT_TOTAL (256u << 20)
 
-static const char *const kept_files[] = {DPKG_STATUS, APK_INSTALLED, DPKG_INFO "*.list", NULL};
+/* Where rpm keeps its database: rpm 4.17's default (Fedora 36, openSUSE,
+ * with var/lib/rpm often a symlink to it), then the older one (RHEL 8 and
+ * 9, Fedora before 36), as the image resolves each. */
+#define RPM_DIR_NOW "usr/lib/sysimage/rpm/"
+#define RPM_DIR_OLD "var/lib/rpm/"
+static const char *const rpm_dirs[] = {RPM_DIR_NOW, RPM_DIR_OLD};
+#define RPM_FILES(dir)                                                                             \
+  dir "rpmdb.sqlite", dir "rpmdb.sqlite-wal", dir "Packages.db", dir "Index.db", dir "Packages"
+
+static const char *const kept_files[] = {
+    DPKG_STATUS, APK_INSTALLED, DPKG_INFO "*.list", RPM_FILES(RPM_DIR_NOW), RPM_FILES(RPM_DIR_OLD),
+    NULL};
 
 int sc_sbom_timestamp(const char *text, char out[21])
 {
@@ -107,6 +120,82 @@ static int read_database(sc_image_view *view, const char *path, sc_pkg_kind kind
   all->count += found.count;
   free(found.items);
   return 0;
+}
+
+/* Whether dir/name is a regular file, symlinks followed inside the image. */
+static bool has_regular_file(sc_image_view *view, const char *dir, const char *name)
+{
+  _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+  sc_view_file file;
+  bool regular = sc_image_view_stat(view, path, &file) == 0 && file.type == SC_VIEW_REG;
+  sc_view_file_clear(&file);
+  return regular;
+}
+
+/* The image's rpm database: the first of rpm_dirs holding a file of one of
+ * sc_rpmdb_formats (in their order); *dir is where the image resolves it
+ * ("/usr/lib/sysimage/rpm"). */
+static const sc_rpmdb_format *find_rpmdb(sc_image_view *view, char **dir)
+{
+  for (size_t d = 0; d < sizeof rpm_dirs / sizeof *rpm_dirs; d++) {
+    sc_view_file found;
+    int r = sc_image_view_stat(view, rpm_dirs[d], &found);
+    for (size_t f = 0; r == 0 && found.type == SC_VIEW_DIR && f < SC_RPMDB_FORMATS; f++) {
+      if (has_regular_file(view, found.path, sc_rpmdb_formats[f].file)) {
+        *dir = steal_pointer(&found.path);
+        return &sc_rpmdb_formats[f];
+      }
+    }
+    sc_view_file_clear(&found);
+  }
+  return NULL;
+}
+
+/* Copy dir/name of the image into the private directory dir_fd: the bytes
+ * the layers recorded for it (a symlink resolved inside the image, to one
+ * of rpm_dirs; bounded in size), checked to begin as format's database
+ * file does when format is given. */
+static int copy_rpmdb_file(sc_image_view *view, const char *dir, const sc_rpmdb_format *format,
+                           const char *name, int dir_fd, sc_error *err)
+{
+  _cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+  sc_view_content content;
+  if (sc_image_view_content(view, path, &content, err) < 0)
+    return -1;
+  if (content.whole_too_large)
+    return sc_error_set(err, SC_E_INVALID, "%s: larger than %u bytes", path, SC_PKGDB_MAX_SIZE);
+  if (content.whole == NULL)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: reached through a symlink, not where rpm keeps a database; an "
+                        "SBOM reads one only in /" RPM_DIR_NOW " or /" RPM_DIR_OLD,
+                        path);
+  if (format && !sc_rpmdb_has_magic(format, content.whole, content.whole_len))
+    return sc_error_set(err, SC_E_INVALID, "%s: not an rpm database of the %s backend", path,
+                        format->backend);
+  return sc_write_file_at(dir_fd, name, content.whole, content.whole_len, 0600, err);
+}
+
+/* The packages of the image's rpm database, read by librpm from a copy in a
+ * private temporary directory: librpm opens files by path, and the image's
+ * are in memory (its layers are never extracted). */
+static int read_rpm_database(sc_image_view *view, const char *tmpdir, sc_pkg_list *all,
+                             sc_error *err)
+{
+  _cleanup_free_ char *dir = NULL, *copy = NULL;
+  const sc_rpmdb_format *format = find_rpmdb(view, &dir);
+  if (format == NULL)
+    return 0;
+  int copy_fd = sc_store_tmp_dir(tmpdir, "sc-rpmdb-", 0700, NULL, &copy, err);
+  if (copy_fd < 0)
+    return sc_error_prefix(err, "cannot copy the rpm database %s", dir);
+  int r = copy_rpmdb_file(view, dir, format, format->file, copy_fd, err);
+  if (r == 0 && format->extra && has_regular_file(view, dir, format->extra))
+    r = copy_rpmdb_file(view, dir, NULL, format->extra, copy_fd, err);
+  _cleanup_free_ char *origin = xasprintf("%s/%s", dir, format->file);
+  if (r == 0)
+    r = sc_pkgdb_read_rpm(copy, format->backend, origin, all, err);
+  sc_store_tmp_dir_remove(&copy, &copy_fd);
+  return r;
 }
 
 /* The database file of a dpkg package: NAME:ARCH.list for a Multi-Arch:
@@ -200,14 +289,23 @@ static char *supplier_of(const char *maintainer)
 static json_t *package_json(const sc_pkg *pkg, const char *id)
 {
   _cleanup_free_ char *purl = sc_pkg_purl(pkg);
+  /* rpm's EPOCH:VERSION-RELEASE as `rpm -q --qf %{EVR}` shows it, as a
+   * Debian version holds its epoch */
+  _cleanup_free_ char *version =
+      pkg->epoch ? xasprintf("%s:%s", pkg->epoch, pkg->version) : xstrdup(pkg->version);
   json_t *p = json_pack("{s:s, s:s, s:s, s:s, s:b, s:[{s:s, s:s, s:s}]}", "SPDXID", id, "name",
-                        pkg->name, "versionInfo", pkg->version, "downloadLocation", "NOASSERTION",
+                        pkg->name, "versionInfo", version, "downloadLocation", "NOASSERTION",
                         "filesAnalyzed", 0, "externalRefs", "referenceCategory", "PACKAGE-MANAGER",
                         "referenceType", "purl", "referenceLocator", purl);
-  _cleanup_free_ char *supplier = pkg->supplier ? supplier_of(pkg->supplier) : NULL;
+  _cleanup_free_ char *supplier = !pkg->supplier ? NULL
+                                  : pkg->supplier_is_organization
+                                      ? xasprintf("Organization: %s", pkg->supplier)
+                                      : supplier_of(pkg->supplier);
   json_object_set_new(p, "supplier", json_string(supplier ? supplier : "NOASSERTION"));
-  if (pkg->license) /* apk's own words, not always an SPDX expression */
-    json_object_set_new(p, "licenseComments", json_sprintf("apk database: %s", pkg->license));
+  if (pkg->license) /* the database's own words, not always an SPDX expression */
+    json_object_set_new(
+        p, "licenseComments",
+        json_sprintf("%s database: %s", pkg->kind == SC_PKG_RPM ? "rpm" : "apk", pkg->license));
   return p;
 }
 
@@ -295,6 +393,8 @@ int sc_sbom_document(const sc_image *image, const sc_sbom_options *options, json
     r = read_database(view, DPKG_STATUS, SC_PKG_DEB, &pkgs, err);
   if (r == 0)
     r = read_database(view, APK_INSTALLED, SC_PKG_APK, &pkgs, err);
+  if (r == 0)
+    r = read_rpm_database(view, options->tmpdir, &pkgs, err);
   if (r == 0)
     r = owned_files(view, &pkgs, &owned, err);
   if (r == 0) {

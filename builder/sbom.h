@@ -1,8 +1,8 @@
 /* sbom.h: `sc-build sbom`: an SPDX 2.3 JSON document (spdx.github.io/
  * spdx-spec/v2.3) for an image, read through its layers without
  * extracting them: the image as the package the document describes (its
- * manifest digest as checksum), the packages its dpkg and apk databases
- * list, and every other regular file (one no dpkg package's file list
+ * manifest digest as checksum), the packages its dpkg, apk and rpm
+ * databases list, and every other regular file (one no dpkg package's file list
  * names) with its sha256.
  *
  * The same image gives the same bytes: the namespace is derived from the
@@ -24,6 +24,7 @@ typedef struct sc_sbom_options {
   bool dated;                      /* source_date_epoch dates the document (the caller
                                     * read SOURCE_DATE_EPOCH); else the config's `created` */
   int64_t source_date_epoch;
+  const char *tmpdir; /* where an rpm database is copied for librpm (sc_store_tmp_base) */
 } sc_sbom_options;
 
 int sc_sbom_document(const sc_image *image, const sc_sbom_options *options, json_t **out,

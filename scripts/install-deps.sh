@@ -9,10 +9,13 @@ packages=(
   build-essential cmake pkg-config
   libarchive-dev libjansson-dev libssl-dev libostree-dev libcurl4-openssl-dev
   libglib2.0-dev libcmocka-dev libdeflate-dev libisal-dev libzstd-dev
-  libgpgme-dev libyaml-dev gnupg libsodium-dev
+  libgpgme-dev libyaml-dev gnupg libsodium-dev librpm-dev
   # tests: image tools, runtimes, OSTree, HTTP
   skopeo umoci oci-image-tool runc ostree curl python3 file
   docker-registry apache2-utils openssl crun podman libarchive-tools
+  # tests: rpm databases made by rpmbuild and rpm --root, and a Berkeley DB
+  # one by db_load (t0767-sbom-rpm)
+  rpm db5.3-util
   # tests: encrypted sigstore keys written by tests/cli/sigstore-key.py
   python3-nacl
   # tests: the systemd host of `sc-build test --systemd` (t0640-systemd)

@@ -549,6 +549,7 @@ static int attach_sboms(build_args *a, const sc_build_result *result, sc_error *
       .interrupted = a->build.interrupted,
       .dated = true,
       .source_date_epoch = a->build.source_date_epoch,
+      .tmpdir = a->build.tmpdir,
   };
   if (sc_sbom_attach(result->reference, &o, &a->sboms, err) < 0)
     return sc_error_prefix(err, "--sbom: the image is built as %s", result->reference);

@@ -104,12 +104,12 @@ const sc_cli_options sc_cmd_sbom_options = {
     .shortopts = SC_CLI_GLOBAL_SHORT "o:",
     .operands = "IMAGE",
     .about = "Write an SPDX 2.3 JSON document for an image: the image (by its manifest\n"
-             "digest), the packages of its dpkg and apk databases, and every other regular\n"
-             "file (one no dpkg package owns) with its sha256.  The same image gives the\n"
-             "same bytes: `created` is SOURCE_DATE_EPOCH when set, else the image's\n"
-             "creation time.  IMAGE is any reference `sc-build inspect` reads (oci:,\n"
-             "oci-archive:, docker-archive:, dir:, ostree:, docker://, or an OCI layout's\n"
-             "path).\n",
+             "digest), the packages of its dpkg, apk and rpm databases (rpm's read by\n"
+             "librpm), and every other regular file (one no dpkg package owns) with its\n"
+             "sha256.  The same image gives the same bytes: `created` is\n"
+             "SOURCE_DATE_EPOCH when set, else the image's creation time.  IMAGE is any\n"
+             "reference `sc-build inspect` reads (oci:, oci-archive:, docker-archive:,\n"
+             "dir:, ostree:, docker://, or an OCI layout's path).\n",
 };
 
 int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
@@ -142,7 +142,7 @@ int sc_cmd_sbom(sc_cli *cli, int argc, char **argv)
     return sc_cli_usage_error(cli, "sbom", "expected one IMAGE");
   if (attaching && output)
     return sc_cli_usage_error(cli, "sbom", "--attach and --output: give one");
-  sc_sbom_options sbom = {.interrupted = sc_cli_catch_interrupts()};
+  sc_sbom_options sbom = {.interrupted = sc_cli_catch_interrupts(), .tmpdir = sc_cli_tmpdir()};
   int rc = sc_cli_source_date_epoch_if_set(cli, &sbom.dated, &sbom.source_date_epoch);
   if (rc != 0) {
     sc_cli_registry_args_clear(&reg);

@@ -1,6 +1,8 @@
 /* fuzz-pkgdb.c: libFuzzer target for the package database parsers an SBOM
  * reads from an image (builder/pkgdb.h): dpkg's status file and apk's
- * installed database, and dpkg's per-package file lists.
+ * installed database, dpkg's per-package file lists, and the values of an
+ * rpm header as librpm hands them over (the input split at NUL bytes into
+ * name, epoch, version, release, arch, vendor, packager, license).
  *
  * Checked besides crashes and sanitizer reports: a refusal says why and
  * leaves no list; every package kept has the fields an SBOM needs, each
@@ -44,12 +46,34 @@ static void check(int r, sc_pkg_list *list, sc_error *err)
     check_text(p->arch);
     check_text(p->supplier);
     check_text(p->license);
+    if (p->epoch && strspn(p->epoch, "0123456789") != strlen(p->epoch))
+      abort();
     char *purl = sc_pkg_purl(p);
     if (strncmp(purl, "pkg:", 4) != 0 || strpbrk(purl + 4, " \"\\<>") != NULL)
       abort();
     free(purl);
   }
   sc_pkg_list_clear(list);
+}
+
+/* The input as an rpm header's string tags, absent where a part is empty. */
+static void check_rpm(const uint8_t *data, size_t size)
+{
+  char *copy = malloc(size + 1);
+  memcpy(copy, data, size);
+  copy[size] = '\0';
+  const char *parts[8] = {0};
+  char *at = copy;
+  for (size_t i = 0; i < 8 && at <= copy + size; i++) {
+    parts[i] = *at ? at : NULL;
+    at += strlen(at) + 1;
+  }
+  sc_rpm_header h = {parts[0], parts[1], parts[2], parts[3],
+                     parts[4], parts[5], parts[6], parts[7]};
+  sc_pkg_list list = {0};
+  sc_error err = SC_ERROR_INIT;
+  check(sc_pkgdb_add_rpm(&h, "rpmdb", 1, &list, &err), &list, &err);
+  free(copy);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,5 +89,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (paths.items[i][0] != '/' || strlen(paths.items[i]) > SC_PKGDB_MAX_PATH)
       abort();
   sc_pkg_paths_clear(&paths);
+  check_rpm(data, size);
   return 0;
 }

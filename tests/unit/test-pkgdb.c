@@ -1,6 +1,6 @@
-/* test-pkgdb.c: dpkg's status file and apk's installed database as hostile
- * input (builder/pkgdb.h): the packages kept, the fields kept, and every
- * refusal naming the file and line. */
+/* test-pkgdb.c: dpkg's status file, apk's installed database and rpm's
+ * header values as hostile input (builder/pkgdb.h): the packages kept, the
+ * fields kept, and every refusal naming the file and line (or header). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pkgdb-rpm.h"
 #include "pkgdb.h"
 #include "sbom.h"
 
@@ -143,6 +144,108 @@ static void test_dpkg_list(void **state)
   sc_pkg_paths_clear(&paths);
 }
 
+static void test_rpm_header(void **state)
+{
+  (void)state;
+  sc_pkg_list list = {0};
+  sc_error err = SC_ERROR_INIT;
+  const sc_rpm_header bash = {.name = "bash",
+                              .epoch = "2",
+                              .version = "5.2.26",
+                              .release = "3.fc40",
+                              .arch = "x86_64",
+                              .vendor = "Fedora Project",
+                              .packager = "Fedora Project <fedora@example.org>",
+                              .license = "GPL-3.0-or-later"};
+  const sc_rpm_header tool = {.name = "sc-tool",
+                              .version = "1.0^20240101git",
+                              .release = "1",
+                              .arch = "noarch",
+                              .packager = "Jane Doe <jane@example.org>"};
+  assert_int_equal(sc_pkgdb_add_rpm(&bash, "/db", 7, &list, &err), 0);
+  assert_int_equal(sc_pkgdb_add_rpm(&tool, "/db", 8, &list, &err), 0);
+  assert_int_equal(list.count, 2);
+  const sc_pkg *p = &list.items[0];
+  assert_int_equal(p->kind, SC_PKG_RPM);
+  assert_string_equal(p->version, "5.2.26-3.fc40");
+  assert_string_equal(p->epoch, "2");
+  assert_string_equal(p->supplier, "Fedora Project"); /* VENDOR before PACKAGER */
+  assert_true(p->supplier_is_organization);
+  assert_string_equal(p->license, "GPL-3.0-or-later");
+  char *purl = sc_pkg_purl(p);
+  assert_string_equal(purl, "pkg:rpm/fedora/bash@5.2.26-3.fc40?arch=x86_64&epoch=2");
+  free(purl);
+  p = &list.items[1];
+  assert_null(p->epoch);
+  assert_null(p->license);
+  assert_string_equal(p->supplier, "Jane Doe <jane@example.org>");
+  assert_false(p->supplier_is_organization);
+  purl = sc_pkg_purl(p);
+  assert_string_equal(purl, "pkg:rpm/fedora/sc-tool@1.0%5E20240101git-1?arch=noarch");
+  free(purl);
+  sc_pkg_list_clear(&list);
+}
+
+static void assert_rpm_refused(const sc_rpm_header *header, const char *want)
+{
+  sc_pkg_list list = {0};
+  sc_error err = SC_ERROR_INIT;
+  assert_int_equal(sc_pkgdb_add_rpm(header, "/rpmdb.sqlite", 12, &list, &err), -1);
+  assert_non_null(err.msg);
+  if (strstr(err.msg, want) == NULL)
+    fail_msg("'%s' does not say '%s'", err.msg, want);
+  assert_int_equal(list.count, 0);
+  assert_null(list.items);
+  sc_error_clear(&err);
+}
+
+/* A valid header but for one field. */
+#define RPM_REFUSED(field, value, want)                                                            \
+  do {                                                                                             \
+    sc_rpm_header h = {.name = "a", .version = "1", .release = "1"};                               \
+    h.field = value;                                                                               \
+    assert_rpm_refused(&h, want);                                                                  \
+  } while (0)
+
+static void test_rpm_refusals(void **state)
+{
+  (void)state;
+  RPM_REFUSED(name, "a b", "/rpmdb.sqlite:12: 'a b' is not a valid package name");
+  RPM_REFUSED(name, "-a", "not a valid package name");
+  RPM_REFUSED(version, "1-2", "'1-2' is not a valid version");
+  RPM_REFUSED(version, "1:2", "'1:2' is not a valid version");
+  RPM_REFUSED(version, "%{v}", "not a valid version");
+  RPM_REFUSED(release, "1-2", "'1-2' is not a valid release");
+  RPM_REFUSED(epoch, "1a", "'1a' is not a valid epoch");
+  RPM_REFUSED(epoch, "12345678901", "not a valid epoch");
+  RPM_REFUSED(arch, "x86_64;", "not a valid architecture");
+  RPM_REFUSED(license, "MIT\nSPDXID: x", "/rpmdb.sqlite:12: the license is not UTF-8 text");
+  RPM_REFUSED(vendor, "a\x1b[31m", "the vendor (or packager) is not UTF-8 text without control");
+  RPM_REFUSED(packager, "\xff", "the vendor (or packager) is not UTF-8 text");
+  assert_rpm_refused(&(sc_rpm_header){.name = "a", .version = "1"},
+                     "/rpmdb.sqlite:12: the package has no release");
+  assert_rpm_refused(&(sc_rpm_header){.name = "a", .release = "1"}, "the package has no version");
+  assert_rpm_refused(&(sc_rpm_header){.version = "1", .release = "1"},
+                     "the package has no package name");
+  char *long_license = malloc(SC_PKGDB_MAX_VALUE + 2);
+  memset(long_license, 'M', SC_PKGDB_MAX_VALUE + 1);
+  long_license[SC_PKGDB_MAX_VALUE + 1] = '\0';
+  RPM_REFUSED(license, long_license, "the license is longer than 4096 bytes");
+  free(long_license);
+}
+
+static void test_rpmdb_magic(void **state)
+{
+  (void)state;
+  const sc_rpmdb_format *sqlite = &sc_rpmdb_formats[0];
+  assert_string_equal(sqlite->file, "rpmdb.sqlite");
+  assert_true(sc_rpmdb_has_magic(sqlite, "SQLite format 3\0\x10\0", 18));
+  assert_false(sc_rpmdb_has_magic(sqlite, "SQLite format 3", 15)); /* too short */
+  assert_false(sc_rpmdb_has_magic(sqlite, "SQLite format 4\0", 16));
+  assert_true(sc_rpmdb_has_magic(&sc_rpmdb_formats[1], "RpmP\0\0", 6));
+  assert_true(sc_rpmdb_has_magic(&sc_rpmdb_formats[2], "", 0)); /* bdb_ro checks its own */
+}
+
 static void test_timestamps(void **state)
 {
   (void)state;
@@ -165,6 +268,8 @@ int main(void)
       cmocka_unit_test(test_dpkg_status),   cmocka_unit_test(test_apk_installed),
       cmocka_unit_test(test_dpkg_refusals), cmocka_unit_test(test_dpkg_bounds),
       cmocka_unit_test(test_dpkg_list),     cmocka_unit_test(test_timestamps),
+      cmocka_unit_test(test_rpm_header),    cmocka_unit_test(test_rpm_refusals),
+      cmocka_unit_test(test_rpmdb_magic),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
