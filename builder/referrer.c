@@ -253,6 +253,33 @@ static json_t *referrer_of(int blobs_fd, const json_t *m)
   return manifest;
 }
 
+int sc_referrer_forget(int layout_fd, const char *subject_digest, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  _cleanup_(json_decrefp) json_t *gone = json_array();
+  _cleanup_close_ int blobs_fd = -1;
+  if (sc_oci_index_read(layout_fd, &index, err) < 0 ||
+      (blobs_fd = sc_oci_open_blobs(layout_fd, err)) < 0)
+    return -1;
+  json_t *manifests = json_object_get(index, "manifests");
+  for (size_t i = json_array_size(manifests); i-- > 0;) {
+    json_t *m = json_array_get(manifests, i);
+    /* Only artifact entries are read: an image's manifest names no subject. */
+    _cleanup_(json_decrefp) json_t *manifest =
+        json_object_get(m, "artifactType") ? referrer_of(blobs_fd, m) : NULL;
+    const char *subject = manifest ? subject_of(manifest) : NULL;
+    if (subject && strcmp(subject, subject_digest) == 0) {
+      json_array_append(gone, m);
+      json_array_remove(manifests, i);
+    }
+  }
+  if (json_array_size(gone) == 0)
+    return 0;
+  if (sc_oci_index_write(layout_fd, index, err) < 0)
+    return -1;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
+}
+
 /* What the entries that are not referrers reach, then the referrers of
  * what is reached (a signature of an SBOM), until nothing is added.
  * referrers[i] is entry i's manifest when it is a referrer, else NULL. */

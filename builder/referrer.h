@@ -54,6 +54,12 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
 int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
                      sc_error *err);
 
+/* Drop from the layout's index.json (the caller holds its lock) the
+ * artifacts listed with an artifactType that refer to subject_digest, and
+ * their blobs that nothing else uses: before sc_referrer_copy brings
+ * another source's, so that the layout lists exactly that source's. */
+int sc_referrer_forget(int layout_fd, const char *subject_digest, sc_error *err);
+
 /* Drop from index (not yet written) the referrers that describe nothing
  * the layout keeps: those whose subject no image entry reaches any more
  * (garbage once a tag moved), and the SBOMs (application/spdx+json) of
