@@ -3,7 +3,7 @@
 as an OCI 1.1 artifact (image-spec v1.1 manifest.md "subject" and
 "artifactType"; distribution-spec v1.1 "Pushing Manifests with Subject"),
 of the artifact type `sc-build push --sign-by` uses, written independently
-of sc-build so that tests/cli/t0767 can serve hostile ones.
+of sc-build so that tests/cli/t0769 can serve hostile ones.
 
     referrer-attach.py [OPTIONS] HOST:PORT REPO SUBJECT-DIGEST SIGNATURE-FILE
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# t0767-referrer-signatures: `push --sign-by` attaches the simple signature
+# t0769-referrer-signatures: `push --sign-by` attaches the simple signature
 # as an OCI 1.1 referrer where the registry serves the referrers API; a
 # reader with no lookaside of its own verifies it from there (docs/
 # signatures.md: read when the lookaside gives none, or always or never as
