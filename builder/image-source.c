@@ -14,6 +14,7 @@
 #include "image-archive.h"
 #include "oci.h"
 #include "ostree-export.h"
+#include "referrer.h"
 #include "store.h"
 #include "util.h"
 
@@ -206,6 +207,30 @@ static int import_index(resolving *r, int blobs_fd, json_t *index, const char *i
                               (int64_t)len, &r->src->local, err);
 }
 
+/* The artifacts the temporary layout lists that refer to what was
+ * imported (an SBOM, a signature: referrer.h), into the cache beside it
+ * in place of those an earlier import left there: the cache's layout then
+ * serves the archive's referrers to push, inspect and copies, as an oci:
+ * source's layout serves its own.  Of an index (may be NULL), those of
+ * each platform's image and of the index itself. */
+static int import_referrers(resolving *r, int layout_fd, const json_t *index, const char *digest,
+                            sc_error *err)
+{
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *d = json_string_value(json_object_get(m, "digest"));
+    if (d && (sc_referrer_forget(r->cache.layout_fd, d, err) < 0 ||
+              sc_referrer_copy(layout_fd, r->cache.layout_fd, d, NULL, err) < 0))
+      return -1;
+  }
+  if (sc_referrer_forget(r->cache.layout_fd, digest, err) < 0 ||
+      sc_referrer_copy(layout_fd, r->cache.layout_fd, digest, NULL, err) < 0)
+    return -1;
+  return 0;
+}
+
 /* The index of the temporary layout, when layout_ref names one: 1 when
  * it was imported. */
 static int import_layout_index(resolving *r, const char *layout_ref, sc_error *err)
@@ -221,6 +246,8 @@ static int import_layout_index(resolving *r, const char *layout_ref, sc_error *e
   _cleanup_close_ int layout_fd = open(ref.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   _cleanup_close_ int blobs_fd = layout_fd >= 0 ? sc_oci_open_blobs(layout_fd, err) : -1;
   int rc = blobs_fd < 0 ? -1 : import_index(r, blobs_fd, index, index_digest, err);
+  if (rc == 0)
+    rc = import_referrers(r, layout_fd, index, index_digest, err);
   if (rc == 0 && r->src->name == NULL)
     r->src->name = ref.ref ? xstrdup(ref.ref) : sc_oci_first_ref_name(layout_fd);
   sc_image_ref_clear(&ref);
@@ -245,6 +272,8 @@ static int import_layout(resolving *r, const char *layout_ref, sc_error *err)
                                               SC_JSON_DOCUMENT_MAX, &data, &len, err);
   if (rc == 0)
     rc = import_manifest(r, blobs_fd, data, len, err);
+  if (rc == 0)
+    rc = import_referrers(r, image->layout_fd, NULL, image->manifest_digest, err);
   if (rc == 0 && r->src->name == NULL)
     r->src->name = image->tag ? xstrdup(image->tag) : sc_oci_first_ref_name(image->layout_fd);
   sc_image_free(image);

@@ -232,7 +232,9 @@ static int describe_index(const char *reference, json_t *index, const char *dige
 static int describe(const sc_image_source *source, const char *transport, json_t **out,
                     sc_error *err)
 {
-  bool referrers = source->ref.transport->transport == SC_TRANSPORT_OCI;
+  /* An oci-archive:'s referrers were imported with it (image-source.c). */
+  sc_transport t = source->ref.transport->transport;
+  bool referrers = t == SC_TRANSPORT_OCI || t == SC_TRANSPORT_OCI_ARCHIVE;
   _cleanup_(json_decrefp) json_t *index = NULL;
   _cleanup_free_ char *digest = NULL;
   int r = sc_image_open_index(source->local, &index, &digest, err);

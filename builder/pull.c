@@ -20,6 +20,7 @@
 #include "registries-conf.h"
 #include "policy.h"
 #include "registries-d.h"
+#include "referrer.h"
 #include "sigstore-attach.h"
 #include "sigstore.h"
 #include "store.h"
@@ -363,8 +364,50 @@ static int read_attachments(pull_ctx *ctx, const sc_registries_d *d, char *const
   return sc_sigstore_attachments_read(&t, img->manifest_digest, sigs, err);
 }
 
-/* The image's signatures from its lookaside and its sigstore attachments,
- * when the policy needs them; where says where they were looked for. */
+static bool has_simple_signature(const sc_lookaside_signatures *sigs)
+{
+  for (size_t i = 0; i < sigs->count; i++)
+    if (!sigs->items[i].sigstore)
+      return true;
+  return false;
+}
+
+/* The simple signatures push --sign-by attached as OCI 1.1 referrers
+ * (referrer.h), which containers/image never reads: where registries.d
+ * sets sc-build-use-referrer-signatures: true, and where nothing sets it
+ * when the lookaside gave no simple signature (a reader without the
+ * signer's lookaside): they are checked by the same keys, so reading them
+ * admits nothing the policy would refuse.  *looked_in is appended to. */
+static int read_referrer_signatures(pull_ctx *ctx, const sc_registries_d *d, char *const *scopes,
+                                    const sc_policy_image *img, sc_lookaside_signatures *sigs,
+                                    char **looked_in, sc_error *err)
+{
+  const char *set_by = NULL;
+  int use = sc_registries_d_use_referrer_signatures(d, scopes, &set_by);
+  if (use == 0 || (use < 0 && has_simple_signature(sigs)) ||
+      !sc_policy_needs_simple_signatures(ctx->policy, img))
+    return 0;
+  const char *listed_by = NULL;
+  int rc = need_registry(ctx, err);
+  sc_attach_target t = {.registry = ctx->registry,
+                        .scope = ctx->scope,
+                        .host = ctx->ref.host,
+                        .repository = ctx->ref.repository,
+                        .have_creds = ctx->options->registry.creds != NULL};
+  if (rc == 0)
+    rc = sc_referrer_signatures_read(&t, img->manifest_digest, sigs, &listed_by, err);
+  char *was = *looked_in;
+  *looked_in =
+      xasprintf("%s; and the referrers of %s/%s@%s (%s%s%s)", was, img->host, img->repository,
+                img->manifest_digest, listed_by ? listed_by : "not listed",
+                use == 1 ? ", from " : ", read as the lookaside had none", use == 1 ? set_by : "");
+  free(was);
+  return rc;
+}
+
+/* The image's signatures from its lookaside, its sigstore attachments and
+ * the referrers that hold simple signatures, when the policy needs them;
+ * where says where they were looked for. */
 static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookaside_signatures *sigs,
                            char **lookaside, char **attachments, sc_error *err)
 {
@@ -387,6 +430,8 @@ static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookasi
   }
   if (rc == 0)
     rc = read_attachments(ctx, d, scopes, img, sigs, attachments, err);
+  if (rc == 0)
+    rc = read_referrer_signatures(ctx, d, scopes, img, sigs, lookaside, err);
   sc_registries_d_free(d);
   return rc;
 }

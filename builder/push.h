@@ -69,11 +69,6 @@ typedef struct sc_push_options {
   int64_t signer_timestamp;
 } sc_push_options;
 
-/* sc-build's artifact type for a simple signature (containers-signature(5),
- * the OpenPGP message as the lookaside holds it) kept as a referrer; no
- * containers/image tool reads it: the lookaside stays the signature. */
-#define SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT "application/vnd.sc-build.simple-signing.v1+pgp"
-
 typedef struct sc_push_result {
   char manifest_digest[SC_DIGEST_LEN + 1];
   char *destination; /* docker://HOST/REPO@sha256:... */

@@ -6,6 +6,8 @@
 #include "oci.h"
 #include "registries-conf.h"
 #include "registry.h"
+#include "sha256.h"
+#include "signature.h"
 #include "sigstore-attach.h"
 #include "util.h"
 
@@ -253,6 +255,33 @@ static json_t *referrer_of(int blobs_fd, const json_t *m)
   return manifest;
 }
 
+int sc_referrer_forget(int layout_fd, const char *subject_digest, sc_error *err)
+{
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  _cleanup_(json_decrefp) json_t *gone = json_array();
+  _cleanup_close_ int blobs_fd = -1;
+  if (sc_oci_index_read(layout_fd, &index, err) < 0 ||
+      (blobs_fd = sc_oci_open_blobs(layout_fd, err)) < 0)
+    return -1;
+  json_t *manifests = json_object_get(index, "manifests");
+  for (size_t i = json_array_size(manifests); i-- > 0;) {
+    json_t *m = json_array_get(manifests, i);
+    /* Only artifact entries are read: an image's manifest names no subject. */
+    _cleanup_(json_decrefp) json_t *manifest =
+        json_object_get(m, "artifactType") ? referrer_of(blobs_fd, m) : NULL;
+    const char *subject = manifest ? subject_of(manifest) : NULL;
+    if (subject && strcmp(subject, subject_digest) == 0) {
+      json_array_append(gone, m);
+      json_array_remove(manifests, i);
+    }
+  }
+  if (json_array_size(gone) == 0)
+    return 0;
+  if (sc_oci_index_write(layout_fd, index, err) < 0)
+    return -1;
+  return sc_oci_remove_all_unreferenced(layout_fd, index, gone, err);
+}
+
 /* What the entries that are not referrers reach, then the referrers of
  * what is reached (a signature of an SBOM), until nothing is added.
  * referrers[i] is entry i's manifest when it is a referrer, else NULL. */
@@ -466,6 +495,158 @@ int sc_referrer_fetch(const char *reference, const sc_registry_options *options,
     json_decref(*out);
     *out = NULL;
     return -1;
+  }
+  return 0;
+}
+
+/* ---- simple signatures attached as referrers ---- */
+
+/* The referrers index of manifest_digest: the referrers API's, else the
+ * tag schema's (sha256-HEX); NULL when neither has one. */
+static int signature_index(const sc_attach_target *t, const char *manifest_digest, json_t **index,
+                           const char **listed_by, sc_error *err)
+{
+  *index = NULL;
+  *listed_by = "referrers API";
+  int api = sc_referrer_api_get(t, manifest_digest, index, err);
+  if (api != 0)
+    return api < 0 ? -1 : 0;
+  *listed_by = "tag sha256-HEX";
+  _cleanup_free_ char *tag = sc_referrer_tag(manifest_digest);
+  long status = 0;
+  if (get_manifest(t->registry, t->scope, t->repository, tag, "GET", &status, index, err) < 0)
+    return -1;
+  if (status == 200 && !json_is_array(json_object_get(*index, "manifests")))
+    return sc_error_set(err, SC_E_INVALID, "%s/%s:%s is not a referrers index (an OCI image index)",
+                        t->host, t->repository, tag);
+  return 0;
+}
+
+/* An artifact's manifest by digest: its bytes (bounded by the registry's
+ * response limit) hash to digest, and it is a JSON object. */
+static int get_artifact_manifest(const sc_attach_target *t, const char *digest, json_t **doc,
+                                 sc_error *err)
+{
+  *doc = NULL;
+  if (!sc_digest_is_valid(digest))
+    return sc_error_set(err, SC_E_INVALID, "an entry whose digest %.80s is not sha256:HEX",
+                        digest ? digest : "(none)");
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", t->repository, digest);
+  sc_http_request req = {.method = "GET",
+                         .target = target,
+                         .scope = t->scope,
+                         .accept = SC_MEDIA_TYPE_OCI_MANIFEST,
+                         .retry = true};
+  sc_http_response resp = {.content_length = -1};
+  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
+    return -1;
+  int rc = 0;
+  char got[SC_DIGEST_LEN + 1];
+  if (resp.status != 200) {
+    rc = sc_registry_unexpected(err, &resp, t->have_creds, "pull", target);
+  } else {
+    sc_sha256_digest(resp.body.data ? resp.body.data : "", resp.body.len, got);
+    if (strcmp(got, digest) != 0)
+      rc = sc_error_set(err, SC_E_INVALID, "the registry sent bytes hashing to %s", got);
+    else
+      *doc = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, JSON_REJECT_DUPLICATES,
+                        NULL);
+    /* json_is_object evaluates its argument twice: not a call */
+    if (rc == 0 && !json_is_object(*doc))
+      rc = sc_error_set(err, SC_E_INVALID, "not a JSON object");
+  }
+  sc_http_response_clear(&resp);
+  if (rc < 0) {
+    json_decref(*doc);
+    *doc = NULL;
+  }
+  return rc;
+}
+
+/* The one layer of a simple-signing artifact: its descriptor, checked. */
+static const json_t *signature_layer(const json_t *manifest, const char *manifest_digest,
+                                     sc_error *err)
+{
+  const char *type = json_string_value(json_object_get(manifest, "artifactType"));
+  const char *subject = subject_of(manifest);
+  const json_t *layers = json_object_get(manifest, "layers");
+  const json_t *layer = json_array_get(layers, 0);
+  const char *layer_type = json_string_value(json_object_get(layer, "mediaType"));
+  json_t *size = json_object_get(layer, "size");
+  if (type == NULL || strcmp(type, SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT) != 0)
+    sc_error_set(err, SC_E_INVALID, "its artifactType is %.100s, not %s", type ? type : "(none)",
+                 SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT);
+  else if (subject == NULL || strcmp(subject, manifest_digest) != 0)
+    sc_error_set(err, SC_E_INVALID, "its subject is %.80s, not the image's manifest %s",
+                 subject ? subject : "(none)", manifest_digest);
+  else if (json_array_size(layers) != 1 || layer_type == NULL ||
+           strcmp(layer_type, SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT) != 0)
+    sc_error_set(err, SC_E_INVALID, "it is not one layer of type %s",
+                 SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT);
+  else if (!json_is_integer(size) || json_integer_value(size) < 0 ||
+           json_integer_value(size) > SC_SIGNATURE_MAX)
+    sc_error_set(err, SC_E_INVALID, "its layer's size is missing or over %d bytes",
+                 SC_SIGNATURE_MAX);
+  else
+    return layer;
+  return NULL;
+}
+
+/* One listed artifact: its manifest, then its signature. */
+static int read_signature_artifact(const sc_attach_target *t, const char *manifest_digest,
+                                   const json_t *entry, sc_lookaside_signatures *out, sc_error *err)
+{
+  const char *digest = json_string_value(json_object_get(entry, "digest"));
+  _cleanup_(json_decrefp) json_t *manifest = NULL;
+  const json_t *layer = NULL;
+  char *data = NULL;
+  size_t len = 0;
+  if (get_artifact_manifest(t, digest, &manifest, err) < 0 ||
+      (layer = signature_layer(manifest, manifest_digest, err)) == NULL ||
+      sc_attach_get_blob(t, json_string_value(json_object_get(layer, "digest")),
+                         (size_t)json_integer_value(json_object_get(layer, "size")), &data, &len,
+                         err) < 0)
+    return sc_error_prefix(err, "signature artifact %s/%s@%.80s", t->host, t->repository,
+                           digest ? digest : "(none)");
+  out->items = xrealloc(out->items, (out->count + 1) * sizeof *out->items);
+  out->items[out->count++] = (sc_policy_signature){
+      .data = data,
+      .len = len,
+      .source = xasprintf("%s/%s@%s (a referrer)", t->host, t->repository, digest)};
+  return 0;
+}
+
+int sc_referrer_signatures_read(const sc_attach_target *t, const char *manifest_digest,
+                                sc_lookaside_signatures *out, const char **listed_by, sc_error *err)
+{
+  const char *how = NULL;
+  _cleanup_(json_decrefp) json_t *index = NULL;
+  if (listed_by)
+    *listed_by = NULL;
+  if (signature_index(t, manifest_digest, &index, &how, err) < 0)
+    return sc_error_prefix(err, "the referrers of %s at %s/%s", manifest_digest, t->host,
+                           t->repository);
+  if (listed_by)
+    *listed_by = how;
+  /* Counted before any is fetched: a hostile list costs one request. */
+  _cleanup_(json_decrefp) json_t *signatures = json_array();
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(index, "manifests"), i, m)
+  {
+    const char *type = json_string_value(json_object_get(m, "artifactType"));
+    /* an SBOM, a sigstore signature: not a simple signature */
+    if (type && strcmp(type, SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT) == 0)
+      json_array_append(signatures, m);
+  }
+  if (json_array_size(signatures) > SC_REFERRER_MAX_SIGNATURES)
+    return sc_error_set(err, SC_E_INVALID,
+                        "the referrers of %s at %s/%s (%s): over %d simple signatures",
+                        manifest_digest, t->host, t->repository, how, SC_REFERRER_MAX_SIGNATURES);
+  json_array_foreach(signatures, i, m)
+  {
+    if (read_signature_artifact(t, manifest_digest, m, out, err) < 0)
+      return sc_error_prefix(err, "listed by the %s", how);
   }
   return 0;
 }

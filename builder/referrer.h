@@ -22,6 +22,14 @@
 #define SC_EMPTY_DIGEST "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"
 #define SC_ANNOTATION_CREATED "org.opencontainers.image.created"
 #define SC_ANNOTATION_TITLE "org.opencontainers.image.title"
+/* sc-build's artifact type for a simple signature (containers-signature(5),
+ * the OpenPGP message as the lookaside holds it) kept as a referrer (push
+ * --sign-by); no containers/image tool reads it, sc-build's verification
+ * does (sc_referrer_signatures_read). */
+#define SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT "application/vnd.sc-build.simple-signing.v1+pgp"
+/* At most this many simple signatures are read as referrers of an image
+ * (as many as the lookaside reader takes). */
+#define SC_REFERRER_MAX_SIGNATURES 64
 
 typedef struct sc_referrer_artifact {
   const json_t *subject; /* the image manifest's descriptor: mediaType, digest, size */
@@ -53,6 +61,12 @@ int sc_referrer_add(int layout_fd, const sc_referrer_artifact *a, json_t **descr
  * listed_by: "index.json"} (push --json's referrers). */
 int sc_referrer_copy(int from_fd, int to_fd, const char *subject_digest, json_t *copied,
                      sc_error *err);
+
+/* Drop from the layout's index.json (the caller holds its lock) the
+ * artifacts listed with an artifactType that refer to subject_digest, and
+ * their blobs that nothing else uses: before sc_referrer_copy brings
+ * another source's, so that the layout lists exactly that source's. */
+int sc_referrer_forget(int layout_fd, const char *subject_digest, sc_error *err);
 
 /* Drop from index (not yet written) the referrers that describe nothing
  * the layout keeps: those whose subject no image entry reaches any more
@@ -93,5 +107,21 @@ int sc_referrer_api_get(const struct sc_attach_target *t, const char *digest, js
 struct sc_registry_options;
 int sc_referrer_fetch(const char *reference, const struct sc_registry_options *options,
                       const char *subject_digest, json_t **out, sc_error *err);
+
+/* The simple signatures attached to manifest_digest (a manifest of
+ * t's repository) as referrers of artifactType
+ * SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT, as push --sign-by attaches them:
+ * listed by the registry's referrers API, else by the tag schema's index
+ * sha256-HEX; appended to out (not sigstore: their data the OpenPGP
+ * message), none when nothing lists any.  Hostile input: at most
+ * SC_REFERRER_MAX_SIGNATURES, every manifest and blob checked against its
+ * digest, each manifest's artifactType and subject checked (a signature
+ * listed for this image that names another is an error), its one layer
+ * at most SC_SIGNATURE_MAX bytes.  *listed_by (may be NULL) receives
+ * "referrers API" or "tag sha256-HEX", static. */
+struct sc_lookaside_signatures;
+int sc_referrer_signatures_read(const struct sc_attach_target *t, const char *manifest_digest,
+                                struct sc_lookaside_signatures *out, const char **listed_by,
+                                sc_error *err);
 
 #endif

@@ -74,9 +74,8 @@ static int bounded_sink(const void *data, size_t len, void *user)
   return 0;
 }
 
-/* A blob (at most max bytes) whose bytes hash to digest. */
-static int get_blob(const sc_attach_target *t, const char *digest, size_t max, char **data,
-                    size_t *len, sc_error *err)
+int sc_attach_get_blob(const sc_attach_target *t, const char *digest, size_t max, char **data,
+                       size_t *len, sc_error *err)
 {
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "blob digest %.80s is not sha256:HEX", digest);
@@ -123,7 +122,7 @@ static int read_layer(const sc_attach_target *t, const char *tag, size_t index, 
                         SC_SIGNATURE_MAX);
   char *data = NULL;
   size_t len = 0;
-  if (get_blob(t, digest, (size_t)json_integer_value(size), &data, &len, err) < 0)
+  if (sc_attach_get_blob(t, digest, (size_t)json_integer_value(size), &data, &len, err) < 0)
     return sc_error_prefix(err, "layer %zu", index + 1);
   const char *media_type = json_string_value(json_object_get(layer, "mediaType"));
   const char *signature = json_string_value(
@@ -215,7 +214,7 @@ static int load_config(const sc_attach_target *t, json_t *manifest, json_t **con
       json_string_value(json_object_get(json_object_get(manifest, "config"), "digest"));
   char *data = NULL;
   size_t len = 0;
-  if (get_blob(t, digest, SC_JSON_DOCUMENT_MAX, &data, &len, err) < 0)
+  if (sc_attach_get_blob(t, digest, SC_JSON_DOCUMENT_MAX, &data, &len, err) < 0)
     return sc_error_prefix(err, "its config");
   *config = json_loadb(data, len, 0, NULL);
   free(data);

@@ -29,6 +29,11 @@ typedef struct sc_attach_target {
   bool have_creds;
 } sc_attach_target;
 
+/* A blob of the repository (at most max bytes: more is an error) whose
+ * bytes hash to digest, newly allocated in *data. */
+int sc_attach_get_blob(const sc_attach_target *t, const char *digest, size_t max, char **data,
+                       size_t *len, sc_error *err);
+
 /* Append the sigstore signatures attached to manifest_digest to out (none
  * when there is no attachment: 404). */
 int sc_sigstore_attachments_read(const sc_attach_target *t, const char *manifest_digest,

@@ -426,6 +426,20 @@ bool sc_policy_needs_signatures(const sc_policy *p, const sc_policy_image *image
   return first_needing_signatures(p, image, &label, &at) != NULL;
 }
 
+bool sc_policy_needs_simple_signatures(const sc_policy *p, const sc_policy_image *image)
+{
+  _cleanup_free_ char *label = NULL;
+  json_t *list = requirements_for(p, image, &label);
+  size_t i;
+  json_t *req;
+  json_array_foreach(list, i, req)
+  {
+    if (strcmp(json_string_value(json_object_get(req, "type")), "signedBy") == 0)
+      return true;
+  }
+  return false;
+}
+
 static char *image_full(const sc_policy_image *img)
 {
   return img->digest ? xasprintf("%s/%s@%s", img->host, img->repository, img->digest)

@@ -55,6 +55,10 @@ typedef struct sc_policy_image {
  * none, and none need be fetched. */
 bool sc_policy_needs_signatures(const sc_policy *policy, const sc_policy_image *image);
 
+/* Whether a signedBy requirement applies to image: its simple signatures
+ * are needed, not only sigstore ones. */
+bool sc_policy_needs_simple_signatures(const sc_policy *policy, const sc_policy_image *image);
+
 /* One signature as fetched: its bytes and where it came from.  A simple
  * signature (signedBy) is the OpenPGP message; a sigstore one
  * (sigstoreSigned) is an attachment layer: data is its payload,

@@ -5,6 +5,7 @@
 #include "registries-d.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@ typedef struct entry {
   char *name; /* the namespace; NULL for default-docker */
   char *lookaside, *staging;
   int attachments; /* use-sigstore-attachments: -1 when not given, else 0 or 1 */
+  int referrers;   /* sc-build-use-referrer-signatures: the same */
   char *where;     /* "FILE: docker: NAME" */
 } entry;
 
@@ -135,6 +137,8 @@ static int parse_entry(parse_ctx *p, const yaml_node_t *node, entry *e)
       rc = take_url(p, k, v, &e->staging);
     else if (strcmp(key, "use-sigstore-attachments") == 0)
       rc = take_bool(p, k, v, &e->attachments);
+    else if (strcmp(key, "sc-build-use-referrer-signatures") == 0)
+      rc = take_bool(p, k, v, &e->referrers);
     /* keys of later versions: not ours, as containers/image ignores them */
     if (rc < 0)
       return -1;
@@ -152,6 +156,7 @@ static int add_entry(parse_ctx *p, const yaml_node_t *at, const char *name, cons
   }
   entry e = {.name = name ? xstrdup(name) : NULL,
              .attachments = -1,
+             .referrers = -1,
              .where = name ? xasprintf("%s: docker: %s", p->file, name)
                            : xasprintf("%s: default-docker", p->file)};
   if (parse_entry(p, node, &e) < 0) {
@@ -276,19 +281,35 @@ const char *sc_registries_d_lookaside(const sc_registries_d *d, char *const *sco
   return NULL;
 }
 
-bool sc_registries_d_use_sigstore_attachments(const sc_registries_d *d, char *const *scopes,
-                                              const char **where)
+/* A true/false key (the member at offset of each entry): as the most
+ * specific entry that sets it, then default-docker, says; -1 when none
+ * does. */
+static int boolean_setting(const sc_registries_d *d, char *const *scopes, size_t offset,
+                           const char **where)
 {
   size_t count = sc_strv_length(scopes);
   for (size_t i = 0; i <= count; i++) { /* past the scopes: default-docker */
     const entry *e = find_entry(d, i < count ? scopes[i] : NULL);
-    if (e && e->attachments >= 0) {
+    int value = e ? *(const int *)((const char *)e + offset) : -1;
+    if (value >= 0) {
       if (where)
         *where = e->where;
-      return e->attachments == 1;
+      return value;
     }
   }
-  return false;
+  return -1;
+}
+
+bool sc_registries_d_use_sigstore_attachments(const sc_registries_d *d, char *const *scopes,
+                                              const char **where)
+{
+  return boolean_setting(d, scopes, offsetof(entry, attachments), where) == 1;
+}
+
+int sc_registries_d_use_referrer_signatures(const sc_registries_d *d, char *const *scopes,
+                                            const char **where)
+{
+  return boolean_setting(d, scopes, offsetof(entry, referrers), where);
 }
 
 char *sc_lookaside_signature_url(const char *lookaside, const char *repository,

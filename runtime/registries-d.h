@@ -5,7 +5,8 @@
  * are read from and a `lookaside-staging` one they are written to (the
  * older names `sigstore` and `sigstore-staging` mean the same), and
  * whether sigstore signatures are registry attachments
- * (`use-sigstore-attachments`).
+ * (`use-sigstore-attachments`), and sc-build's own
+ * `sc-build-use-referrer-signatures`.
  *
  * The directory is the one the caller names (sc-build: skopeo's
  * --registries.d, else $XDG_CONFIG_HOME/containers/registries.d
@@ -53,6 +54,15 @@ const char *sc_registries_d_lookaside(const sc_registries_d *d, char *const *sco
  * when none does.  *where (may be NULL) names the entry that decided. */
 bool sc_registries_d_use_sigstore_attachments(const sc_registries_d *d, char *const *scopes,
                                               const char **where);
+/* Whether simple signatures attached to an image as OCI 1.1 referrers
+ * are read (sc-build's own key `sc-build-use-referrer-signatures`, which
+ * containers/image ignores as it ignores every key it does not know): 1
+ * or 0 as the most specific entry that sets it, then default-docker,
+ * says; -1 when none does (sc-build then reads them only when the
+ * lookaside has no signature).  *where (may be NULL) names the entry that
+ * decided. */
+int sc_registries_d_use_referrer_signatures(const sc_registries_d *d, char *const *scopes,
+                                            const char **where);
 /* The directory the configuration came from (for messages). */
 const char *sc_registries_d_dir(const sc_registries_d *d);
 

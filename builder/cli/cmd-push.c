@@ -17,6 +17,7 @@
 #include "registry-args.h"
 #include "descriptor.h"
 #include "platform.h"
+#include "referrer.h"
 #include "util.h"
 
 enum {
@@ -142,6 +143,27 @@ static int copy_index(const char *local, const sc_image_ref *dest, int64_t mtime
   return r;
 }
 
+/* docker-archive: and dir: hold one image and no OCI artifacts: the
+ * referrers of the source's image (an SBOM, a signature) are left behind,
+ * which a note says rather than a silent copy without them. */
+static void note_dropped_referrers(sc_cli *cli, const sc_image *image, const sc_image_ref *dest)
+{
+  sc_transport t = dest->transport->transport;
+  json_t *referrers = NULL;
+  if ((t != SC_TRANSPORT_DOCKER_ARCHIVE && t != SC_TRANSPORT_DIR) ||
+      image->kind != SC_IMAGE_OCI_LAYOUT ||
+      sc_referrer_list(image->layout_fd, image->manifest_digest, &referrers, NULL) < 0)
+    return;
+  size_t n = json_array_size(referrers);
+  if (n)
+    sc_cli_info(cli,
+                "note: %s holds no OCI artifacts: %zu that refer%s to %s (an SBOM, a signature) "
+                "%s not copied; copy to oci: or oci-archive: to keep them",
+                dest->transport->name, n, n == 1 ? "s" : "", image->manifest_digest,
+                n == 1 ? "was" : "were");
+  json_decref(referrers);
+}
+
 /* A local destination (image-dest.h): the image read through the cache
  * as a layout, its blobs and manifest copied as they are; of an image
  * index, the host's platform's image, or --platform's. */
@@ -167,6 +189,8 @@ static int copy_image(sc_cli *cli, const char *image, const sc_image_ref *dest,
   if (rc == 0)
     rc = sc_image_write(opened, dest, mtime, sc_cli_tmpdir(), sc_cli_catch_interrupts(), digest,
                         referrers, err);
+  if (rc == 0)
+    note_dropped_referrers(cli, opened, dest);
   if (rc == 0)
     rc = copied(cli, dest, digestfile, digest, opened->config_descriptor.digest, referrers, err);
   sc_image_free(opened);

@@ -5,7 +5,8 @@
 # manifest): the same project gives the same digests, one SBOM per
 # platform, and the layout stays one umoci and oci-image-tool read;
 # inspect lists it; push sends it and keeps the referrers tag sha256-HEX
-# (distribution-spec 1.1 tag schema) on Debian's docker-registry.
+# (distribution-spec 1.1 tag schema) on Debian's docker-registry.  From an
+# oci-archive: source: t0768.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
 test_require python3 umoci skopeo
 

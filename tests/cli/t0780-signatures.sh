@@ -109,7 +109,7 @@ test_expect_success 'signatures are read from an http:// lookaside too' '
 test_expect_success 'sc-build refuses an unsigned image under signedBy, caching nothing' '
   rm -rf "$XDG_CACHE_HOME" &&
   expect_exit 1 sc_build build oneshot $POLICY --from docker://$R/unsigned:v1 -o no.oci &&
-  expect_grep "docker://$R/unsigned:v1 \(manifest $digest\) refused by policy.json, scope transports.docker\[\"$R\"\], requirement 1 \(signedBy, keyPath $TEST_TMP/key.gpg\): no signature found \(looked in file://$TEST_TMP/sigs, from rd/sc.yaml: docker: $R\); its publisher signs it when pushing \(sc-build push --sign-by" .stderr &&
+  expect_grep "docker://$R/unsigned:v1 \(manifest $digest\) refused by policy.json, scope transports.docker\[\"$R\"\], requirement 1 \(signedBy, keyPath $TEST_TMP/key.gpg\): no signature found \(looked in file://$TEST_TMP/sigs, from rd/sc.yaml: docker: $R; and the referrers of $R/unsigned@$digest \(tag sha256-HEX, read as the lookaside had none\)\); its publisher signs it when pushing \(sc-build push --sign-by" .stderr &&
   test ! -e no.oci &&
   ! test -e "$CACHE/blobs/sha256/${digest#sha256:}" &&
   ! grep_q "${digest#sha256:}" "$CACHE/index.json"

@@ -326,6 +326,39 @@ static void test_use_attachments(void **state)
   sc_registries_d_free(d);
 }
 
+/* sc-build-use-referrer-signatures: unset (-1) unless an entry sets it,
+ * the most specific first, and never confused with
+ * use-sigstore-attachments. */
+static void test_use_referrer_signatures(void **state)
+{
+  (void)state;
+  sc_registries_d *d = sc_registries_d_new();
+  sc_error err = SC_ERROR_INIT;
+  const char *yaml = "default-docker:\n  use-sigstore-attachments: true\n"
+                     "docker:\n  reg.example/off:\n    sc-build-use-referrer-signatures: false\n"
+                     "  reg.example/off/on:\n    sc-build-use-referrer-signatures: true\n";
+  assert_int_equal(sc_registries_d_parse(d, "a.yaml", yaml, strlen(yaml), &err), 0);
+  char **on = sc_docker_scopes("reg.example", "off/on/app", "v1", NULL);
+  char **off = sc_docker_scopes("reg.example", "off/app", "v1", NULL);
+  char **other = sc_docker_scopes("other.example", "app", "v1", NULL);
+  const char *where = NULL;
+  assert_int_equal(sc_registries_d_use_referrer_signatures(d, on, &where), 1);
+  assert_string_equal(where, "a.yaml: docker: reg.example/off/on");
+  assert_int_equal(sc_registries_d_use_referrer_signatures(d, off, &where), 0);
+  assert_string_equal(where, "a.yaml: docker: reg.example/off");
+  assert_int_equal(sc_registries_d_use_referrer_signatures(d, other, NULL), -1);
+  assert_true(sc_registries_d_use_sigstore_attachments(d, off, NULL));
+  sc_strv_free(on), sc_strv_free(off), sc_strv_free(other);
+  sc_registries_d_free(d);
+
+  d = sc_registries_d_new();
+  const char *bad = "docker:\n  reg:\n    sc-build-use-referrer-signatures: yes\n";
+  assert_int_equal(sc_registries_d_parse(d, "b.yaml", bad, strlen(bad), &err), -1);
+  assert_non_null(strstr(err.msg, "takes true or false"));
+  sc_error_clear(&err);
+  sc_registries_d_free(d);
+}
+
 static sc_policy *policy(const char *json)
 {
   sc_policy *p = NULL;
@@ -449,6 +482,7 @@ int main(void)
       cmocka_unit_test(test_sign_verify),
       cmocka_unit_test(test_payload),
       cmocka_unit_test(test_use_attachments),
+      cmocka_unit_test(test_use_referrer_signatures),
       cmocka_unit_test(test_policy_sigstore),
       cmocka_unit_test(test_policy_signed_base_layer),
       cmocka_unit_test(test_policy_sigstore_accepts),
