@@ -256,6 +256,7 @@ static int prepare(run_state *s, sc_error *err)
   const sc_run_options *o = s->options;
   if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &s->runtime_path, err) < 0)
     return -1;
+  s->runtime = (sc_runtime)SC_RUNTIME_INIT;
   s->runtime.path = s->runtime_path;
   s->runtime.systemd_cgroup = sc_systemd_is_running();
   char suffix[7];

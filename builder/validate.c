@@ -173,6 +173,7 @@ static void compute_values(sc_validation *v)
   _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(p->image_name, 0);
   _cleanup_free_ char *image_name = xasprintf("%s:%s", p->image_name, p->image_tag);
   sc_values_context ctx = {
+      .size = sizeof ctx,
       .name = p->image_name,
       .destdir = destdir,
       .runtime_path = "/usr/bin/runc",

@@ -660,9 +660,13 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
   return 0;
 }
 
-int sc_image_checkout(const sc_image *image, int rootfs_fd, const sc_checkout_options *options,
-                      sc_error *err)
+int sc_image_checkout(const sc_image *image, int rootfs_fd,
+                      const sc_checkout_options *caller_options, sc_error *err)
 {
+  sc_checkout_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "checkout options", err) < 0)
+    return -1;
+  const sc_checkout_options *options = &known;
   switch (image->kind) {
   case SC_IMAGE_OCI_LAYOUT:
     return checkout_oci_layers(image, rootfs_fd, options, err);

@@ -96,7 +96,8 @@ static int prepare_staging(deploy_job *job, sc_error *err)
 
 static int checkout_layers(deploy_job *job, sc_error *err)
 {
-  sc_checkout_options options = {.interrupted = job->options->interrupted};
+  sc_checkout_options options = SC_CHECKOUT_OPTIONS_INIT;
+  options.interrupted = job->options->interrupted;
   return sc_image_checkout(job->image, job->rootfs_fd, &options, err);
 }
 
@@ -123,6 +124,7 @@ static int compute_values(deploy_job *job, sc_error *err)
   sc_values *saved = job->saved_info ? sc_values_from_info(job->saved_info) : NULL;
   _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(job->options->name, job->index);
   sc_values_context ctx = {
+      .size = sizeof ctx,
       .name = job->options->name,
       .destdir = destdir,
       .runtime_path = runtime_path(job->options),
@@ -471,10 +473,14 @@ static int refuse_existing(const sc_root *root, const char *name, sc_error *err)
   return 0;
 }
 
-int sc_install(const sc_image *image, const sc_install_options *options, sc_install_result *result,
-               sc_error *err)
+int sc_install(const sc_image *image, const sc_install_options *caller_options,
+               sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE,
                         "invalid container name '%s': use letters, digits, '_', '-' and '.'",
@@ -582,10 +588,14 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
   return r;
 }
 
-int sc_update(const sc_image *image, const sc_install_options *options, sc_install_result *result,
-              sc_error *err)
+int sc_update(const sc_image *image, const sc_install_options *caller_options,
+              sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
                         options->name ? options->name : "");

@@ -203,7 +203,8 @@ static int fault(void *data, const char *step)
 
 static int run(op which, hook *h, sc_error *err)
 {
-  sc_install_options options = {.root = F.root,
+  sc_install_options options = {.size = sizeof options,
+                                .root = F.root,
                                 .name = NAME,
                                 .no_systemd_cgroup = true,
                                 .runtime_path = "/usr/bin/runc",
@@ -237,7 +238,7 @@ static void run_ok(op which)
 
 static void recover(void)
 {
-  sc_install_options options = {.root = F.root, .name = NAME};
+  sc_install_options options = {.size = sizeof options, .root = F.root, .name = NAME};
   sc_error err = SC_ERROR_INIT;
   if (sc_recover(&options, &err) < 0)
     fail_msg("recover: %s", err.msg);

@@ -55,13 +55,21 @@ SC_PUBLIC int sc_image_open_blob(const sc_image *image, const char *digest, sc_e
 /* The same for a layer, checked to have its descriptor's size.  Blobs
  * must be regular files: a FIFO or a device is refused, never waited on. */
 SC_PUBLIC int sc_image_open_layer(const sc_image *image, const sc_descriptor *layer, sc_error *err);
-/* Options for checking an image's layers out into a rootfs. */
+/* Options for checking an image's layers out into a rootfs: a versioned
+ * struct (sc/runtime.h), initialised with SC_CHECKOUT_OPTIONS_INIT. */
 typedef struct sc_checkout_options {
+  size_t size;                     /* sizeof (sc_checkout_options), set by the INIT macro */
   volatile const int *interrupted; /* stop when it becomes non-zero, or NULL */
 } sc_checkout_options;
 
+#define SC_CHECKOUT_OPTIONS_INIT                                                                   \
+  {                                                                                                \
+    .size = sizeof(sc_checkout_options)                                                            \
+  }
+
 /* Apply the image's layers, base first, onto the directory rootfs_fd, with
- * OCI whiteouts; every layer's content is checked against its digest. */
+ * OCI whiteouts; every layer's content is checked against its digest.
+ * options may be NULL (the defaults). */
 SC_PUBLIC int sc_image_checkout(const sc_image *image, int rootfs_fd,
                                 const sc_checkout_options *options, sc_error *err);
 

@@ -42,7 +42,10 @@ extern "C" {
 #define SC_UNIT_DIR "etc/systemd/system"
 #define SC_TMPFILES_DIR "etc/tmpfiles.d"
 
+/* A versioned struct (sc/runtime.h): initialise it with
+ * SC_INSTALL_OPTIONS_INIT, then set the fields. */
 typedef struct sc_install_options {
+  size_t size;                /* sizeof (sc_install_options), set by the INIT macro */
   const char *root;           /* install root; NULL or "/" for the host */
   const char *name;           /* container name */
   const sc_values *set;       /* --set values, or NULL */
@@ -63,6 +66,11 @@ typedef struct sc_install_options {
    * in the root when it exists, else the storage beside the deployments. */
   const char *atomic_ostree_repo;
 } sc_install_options;
+
+#define SC_INSTALL_OPTIONS_INIT                                                                    \
+  {                                                                                                \
+    .size = sizeof(sc_install_options)                                                             \
+  }
 
 typedef struct sc_install_result {
   char *deployment;   /* the deployment directory as reached from here: ROOT/var/lib/... */
