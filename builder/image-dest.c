@@ -13,6 +13,7 @@
 
 #include "digest.h"
 #include "image-archive.h"
+#include "image-internal.h"
 #include "layer.h"
 #include "oci.h"
 #include "referrer.h"

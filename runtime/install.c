@@ -18,6 +18,7 @@
 #include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
+#include "image-internal.h"
 #include "jsonpos.h"
 #include "process.h"
 #include "txn.h"

@@ -23,6 +23,7 @@
 #include <sc/install.h>
 
 #include "build.h"
+#include "image-internal.h"
 #include "init.h"
 #include "project.h"
 #include "sha256.h"
