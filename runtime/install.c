@@ -20,6 +20,7 @@
 #include "hostfs.h"
 #include "image-internal.h"
 #include "jsonpos.h"
+#include "manifest-internal.h"
 #include "process.h"
 #include "txn.h"
 #include "util.h"

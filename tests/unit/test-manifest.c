@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <sc/manifest.h>
+#include "manifest-internal.h"
 
 static sc_manifest *parse_ok(const char *text, sc_diags *diags)
 {
