@@ -1,5 +1,6 @@
 /* run.c: a one-off command in an image through the OCI runtime (run.h). */
 #include "run.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,6 @@
 /* smoke.c: the smoke test of an image, leaving nothing behind. */
 #include "smoke.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

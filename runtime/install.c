@@ -19,6 +19,7 @@
 #include "exports.h"
 #include "hostfs.h"
 #include "image-internal.h"
+#include "install-internal.h"
 #include "jsonpos.h"
 #include "manifest-internal.h"
 #include "process.h"
@@ -611,10 +612,48 @@ int sc_update(const sc_image *image, const sc_install_options *caller_options,
   return r < 0 ? sc_error_prefix(err, "updating %s", options->name) : 0;
 }
 
+sc_install_result *sc_install_result_new(void)
+{
+  return xcalloc(1, sizeof(sc_install_result));
+}
+
+void sc_install_result_free(sc_install_result *result)
+{
+  if (result == NULL)
+    return;
+  sc_install_result_clear(result);
+  free(result);
+}
+
 void sc_install_result_clear(sc_install_result *result)
 {
   free(result->deployment);
   sc_strv_free(result->kept_files);
   json_decref(result->info);
   *result = (sc_install_result){0};
+}
+
+const char *sc_install_result_deployment(const sc_install_result *result)
+{
+  return result->deployment;
+}
+
+int sc_install_result_index(const sc_install_result *result)
+{
+  return result->index;
+}
+
+bool sc_install_result_nothing_to_do(const sc_install_result *result)
+{
+  return result->nothing_to_do;
+}
+
+char *const *sc_install_result_kept_files(const sc_install_result *result)
+{
+  return result->kept_files;
+}
+
+json_t *sc_install_result_info(const sc_install_result *result)
+{
+  return result->info;
 }

@@ -12,6 +12,7 @@
 
 #include "deploy.h"
 #include "hostfs.h"
+#include "install-internal.h"
 #include "txn.h"
 #include "util.h"
 

@@ -1,6 +1,7 @@
 /* install-args.c: shared options and output of the lifecycle commands. */
 #include "install-args.h"
 #include "hostfs.h"
+#include "install-internal.h"
 
 #include <limits.h>
 #include <stdlib.h>

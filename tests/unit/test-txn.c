@@ -25,6 +25,7 @@
 #include "build.h"
 #include "image-internal.h"
 #include "init.h"
+#include "install-internal.h"
 #include "project.h"
 #include "sha256.h"
 #include "util.h"
