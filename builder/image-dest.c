@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "image-archive.h"
 #include "image-internal.h"
+#include "imageref-internal.h"
 #include "layer.h"
 #include "oci.h"
 #include "referrer.h"

@@ -4,6 +4,7 @@
  * headers: Location and redirects, Range and Content-Range.  The registry
  * fuzz target (tests/fuzz/fuzz-registry.c) runs them all. */
 #include "registry.h"
+#include "imageref-internal.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
  * container, on an overlay of a template that stays pristine
  * (systemd-host.h). */
 #include "systemd-host.h"
+#include "imageref-internal.h"
 
 #include <dirent.h>
 #include <errno.h>

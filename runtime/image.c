@@ -14,6 +14,7 @@
 
 #include "image-ostree.h"
 #include "descriptor.h"
+#include "imageref-internal.h"
 #include "layer-reader.h"
 #include "media-types.h"
 #include "sha256.h"

@@ -10,6 +10,7 @@
 #include <sc/imageref.h>
 
 #include "util.h"
+#include "imageref-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
