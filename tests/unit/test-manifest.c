@@ -11,6 +11,7 @@
 
 #include <sc/manifest.h>
 #include "manifest-internal.h"
+#include "diag-internal.h"
 
 static sc_manifest *parse_ok(const char *text, sc_diags *diags)
 {

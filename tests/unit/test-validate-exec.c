@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "elf-builder.h"
+#include "diag-internal.h"
 #include "util.h"
 #include "validate.h"
 

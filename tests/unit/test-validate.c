@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "util.h"
+#include "diag-internal.h"
 #include "validate.h"
 
 static const char config_template[] =

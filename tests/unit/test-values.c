@@ -20,6 +20,7 @@
 #include <sc/values.h>
 
 #include "util.h"
+#include "diag-internal.h"
 
 /* ---- the map ---- */
 
