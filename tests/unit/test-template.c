@@ -18,6 +18,7 @@
 #include <sc/values.h>
 
 #include "util.h"
+#include "template-internal.h"
 
 /* ---- helpers ---- */
 
