@@ -1,8 +1,8 @@
 /* smoke-systemd.c: the smoke test in a booted systemd host
  * (smoke-systemd.h). */
 #include "smoke-systemd.h"
-#include "install-internal.h"
 #include "image-internal.h"
+#include "install-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

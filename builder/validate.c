@@ -2,9 +2,9 @@
  * layout, manifest.json, the values an install would use, and every
  * template's placeholders; the per-file checks are in validate-*.c. */
 #include "validate.h"
-#include "template-internal.h"
 #include "diag-internal.h"
 #include "manifest-internal.h"
+#include "template-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -83,8 +83,7 @@ static int rollback_in_root(sc_root *root, int active, const sc_install_options 
   return r;
 }
 
-int sc_rollback(const sc_install_options *caller_options, sc_install_result *result,
-                sc_error *err)
+int sc_rollback(const sc_install_options *caller_options, sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
   sc_install_options known;
@@ -138,8 +137,7 @@ static int uninstall_in_root(sc_root *root, int active, const sc_install_options
   return r;
 }
 
-int sc_uninstall(const sc_install_options *caller_options, sc_install_result *result,
-                 sc_error *err)
+int sc_uninstall(const sc_install_options *caller_options, sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
   sc_install_options known;

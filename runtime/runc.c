@@ -97,8 +97,8 @@ int sc_runtime_run(const sc_runtime *caller_rt, const char *bundle, const char *
   return sc_spawn_wait(argv, bundle, log_fd, exit_status, err);
 }
 
-int sc_runtime_run_attached(const sc_runtime *caller_rt, const char *bundle, const char *id, pid_t *pid,
-                            sc_error *err)
+int sc_runtime_run_attached(const sc_runtime *caller_rt, const char *bundle, const char *id,
+                            pid_t *pid, sc_error *err)
 {
   sc_runtime known;
   if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
@@ -129,8 +129,8 @@ int sc_runtime_delete(const sc_runtime *caller_rt, const char *id, bool force, s
   return runtime_call(rt, words, "deleting the container", err);
 }
 
-int sc_runtime_exec(const sc_runtime *caller_rt, const char *id, char *const argv_in[], int *exit_status,
-                    char **output, sc_error *err)
+int sc_runtime_exec(const sc_runtime *caller_rt, const char *id, char *const argv_in[],
+                    int *exit_status, char **output, sc_error *err)
 {
   sc_runtime known;
   if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)

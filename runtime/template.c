@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
 #include "template-internal.h"
+#include "util.h"
 #include "value-syntax.h"
 
 typedef enum { TOKEN_TEXT, TOKEN_DOLLAR, TOKEN_PLACEHOLDER, TOKEN_END } token_kind;

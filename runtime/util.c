@@ -683,8 +683,8 @@ int sc_options_read(const void *options, size_t known_size, void *known, const c
     return sc_error_set(err, SC_E_INVALID,
                         "%s: size %zu is too small: initialise them with their SC_..._INIT macro",
                         what, size);
-  if (size > known_size && !bytes_are_zero((const unsigned char *)options + known_size,
-                                           size - known_size))
+  if (size > known_size &&
+      !bytes_are_zero((const unsigned char *)options + known_size, size - known_size))
     return sc_error_set(err, SC_E_INVALID,
                         "%s: fields this libscruntime does not know are set (the caller's "
                         "struct is %zu bytes, this library's %zu): the program was built against "

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sc/imageref.h>
 
-#include "util.h"
 #include "imageref-internal.h"
+#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

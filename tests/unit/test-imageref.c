@@ -10,8 +10,8 @@
 #include <string.h>
 #include <sc/imageref.h>
 
-#include "util.h"
 #include "imageref-internal.h"
+#include "util.h"
 
 #define DIGEST "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 

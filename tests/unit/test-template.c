@@ -17,8 +17,8 @@
 #include <sc/template.h>
 #include <sc/values.h>
 
-#include "util.h"
 #include "template-internal.h"
+#include "util.h"
 
 /* ---- helpers ---- */
 

@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elf-builder.h"
 #include "diag-internal.h"
+#include "elf-builder.h"
 #include "util.h"
 #include "validate.h"
 

@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util.h"
 #include "diag-internal.h"
+#include "util.h"
 #include "validate.h"
 
 static const char config_template[] =

@@ -19,8 +19,8 @@
 #include <sc/template.h>
 #include <sc/values.h>
 
-#include "util.h"
 #include "diag-internal.h"
+#include "util.h"
 
 /* ---- the map ---- */
 
@@ -795,7 +795,8 @@ static void test_compute_needs_name_and_destdir(void **state)
 static void test_compute_minimal_context(void **state)
 {
   /* Only what is required; the rest defaults. */
-  sc_values_context ctx = {.size = sizeof ctx, .name = "n", .destdir = "/d", .capabilities_path = "/nonexistent"};
+  sc_values_context ctx = {
+      .size = sizeof ctx, .name = "n", .destdir = "/d", .capabilities_path = "/nonexistent"};
   sc_values *v = NULL;
   sc_error err = SC_ERROR_INIT;
   assert_int_equal(sc_values_compute(&ctx, &v, NULL, &err), 0);
