@@ -2,7 +2,7 @@
 # check-abi.sh [--update] LIB: compare the ABI of the built libscruntime.so
 # (LIB) with the committed baseline abi/libscruntime.abi.xml, as far as the
 # public headers (runtime/include/sc) reach, with abidiff from libabigail
-# (Debian's abigail-tools).  Host installers link SOVERSION 0: a change that
+# (Debian's abigail-tools).  Host installers link SOVERSION 1: a change that
 # breaks them must not slip in unnoticed.
 #
 # Types are compared when LIB has debug info (the Debug and RelWithDebInfo
