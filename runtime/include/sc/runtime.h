@@ -45,6 +45,7 @@
 #include <sc/template.h>
 #include <sc/manifest.h>
 #include <sc/image.h>
+#include <sc/imageref.h>
 #include <sc/install.h>
 #include <sc/runc.h>
 
