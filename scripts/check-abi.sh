@@ -13,6 +13,10 @@
 #     scripts/check-abi.sh --update build/lib/libscruntime.so
 # When it breaks compatibility (a changed struct, a removed function), also
 # raise SOVERSION in runtime/CMakeLists.txt, and say so in the commit.
+# A field appended to a versioned option struct (sc/runtime.h: size first,
+# SC_X_INIT) is reported too: it is compatible, so update the baseline
+# without raising SOVERSION.  A change to an internal struct
+# (runtime/*-internal.h) is not reported: no host program sees it.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
