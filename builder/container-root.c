@@ -59,7 +59,7 @@ static void delete_leftover_containers(int root_fd)
   _cleanup_free_ char *state = sc_fd_path(state_fd);
   if (state == NULL)
     return;
-  sc_runtime rt = {.path = runtime, .state_root = state};
+  sc_runtime rt = {.size = sizeof rt, .path = runtime, .state_root = state};
   for (size_t i = 0; ids[i]; i++)
     sc_runtime_delete(&rt, ids[i], true, NULL);
 }
@@ -122,6 +122,7 @@ int sc_container_root_install(sc_container_root *root, const sc_image *image, co
    * CONF_DIRECTORY keep their defaults and name paths inside it; the
    * container is run with them relocated there (test-bundle.h). */
   sc_install_options install = {
+      .size = sizeof install,
       .root = root->path,
       .name = name,
       .set = root->set,
@@ -152,7 +153,7 @@ void sc_container_root_keep(sc_container_root *root)
 
 static void uninstall(sc_container_root *root)
 {
-  sc_install_options u = {.root = root->path, .name = root->name};
+  sc_install_options u = {.size = sizeof u, .root = root->path, .name = root->name};
   sc_install_result result;
   sc_uninstall(&u, &result, NULL);
   sc_install_result_clear(&result);

@@ -17,6 +17,7 @@
 #include <sc/install.h>
 #include <sc/runc.h>
 #include <sc/values.h>
+#include "install-internal.h"
 
 /* In a root: where a mount may be made for what runs there (the overlay
  * that is the systemd host of `sc-build test --systemd`); it is detached

@@ -13,6 +13,8 @@
 
 #include "digest.h"
 #include "image-archive.h"
+#include "image-internal.h"
+#include "imageref-internal.h"
 #include "layer.h"
 #include "oci.h"
 #include "referrer.h"

@@ -19,6 +19,7 @@
 #include <sc/image.h>
 #include <sc/imageref.h>
 
+#include "imageref-internal.h"
 #include "pull.h"
 
 typedef struct sc_image_source_options {

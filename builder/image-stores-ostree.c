@@ -1,6 +1,7 @@
 /* image-stores-ostree.c: listing, untagging and pruning images in an OSTree
  * repository (image-stores-ostree.h). */
 #include "image-stores-ostree.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

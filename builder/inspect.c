@@ -1,6 +1,7 @@
 /* inspect.c: describe an image: manifest, config, layers, and which of the
  * four /exports/ files its layers provide (read from the tar streams). */
 #include "inspect.h"
+#include "imageref-internal.h"
 
 #include <archive.h>
 #include <archive_entry.h>

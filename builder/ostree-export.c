@@ -1,5 +1,6 @@
 /* ostree-export.c: an OSTree-stored image as an OCI layout (ostree-export.h). */
 #include "ostree-export.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

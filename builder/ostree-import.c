@@ -2,6 +2,7 @@
  * containers/image's ostree: destination (ostree_dest.go) lays it out,
  * which atomic's Atomic/syscontainers.py reads. */
 #include "ostree-import.h"
+#include "image-internal.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* project.c: opening a project directory (docs/design.md section 1).  Reading
  * only: what is wrong with the files is validate.c's business. */
 #include "project.h"
+#include "imageref-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,6 +3,7 @@
  * the retry delay rule, and the parsers of what a registry answers in
  * headers: Location and redirects, Range and Content-Range.  The registry
  * fuzz target (tests/fuzz/fuzz-registry.c) runs them all. */
+#include "imageref-internal.h"
 #include "registry.h"
 
 #include <ctype.h>

@@ -1,5 +1,6 @@
 /* run.c: a one-off command in an image through the OCI runtime (run.h). */
 #include "run.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -256,6 +257,7 @@ static int prepare(run_state *s, sc_error *err)
   const sc_run_options *o = s->options;
   if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &s->runtime_path, err) < 0)
     return -1;
+  s->runtime = (sc_runtime)SC_RUNTIME_INIT;
   s->runtime.path = s->runtime_path;
   s->runtime.systemd_cgroup = sc_systemd_is_running();
   char suffix[7];

@@ -1,5 +1,6 @@
 /* sbom.c: an SPDX 2.3 document for an image (sbom.h). */
 #include "sbom.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <stdio.h>

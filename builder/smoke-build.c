@@ -1,6 +1,7 @@
 /* smoke-build.c: a project built for `sc-build test`, validated first as
  * `sc-build build` does, into a temporary OCI layout. */
 #include "smoke-build.h"
+#include "diag-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

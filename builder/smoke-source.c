@@ -1,5 +1,6 @@
 /* smoke-source.c: open what `sc-build test` tests. */
 #include "smoke-source.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

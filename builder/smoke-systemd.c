@@ -1,6 +1,8 @@
 /* smoke-systemd.c: the smoke test in a booted systemd host
  * (smoke-systemd.h). */
 #include "smoke-systemd.h"
+#include "image-internal.h"
+#include "install-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -185,6 +187,7 @@ static int install_into_host(systemd_run *run, sc_error *err)
   emit(o, "step", "installing %s into the systemd host's root %s", o->image->reference,
        run->host.fs);
   sc_install_options install = {
+      .size = sizeof install,
       .root = run->host.fs,
       .name = name,
       .set = o->set,
@@ -403,7 +406,7 @@ static int uninstall(systemd_run *run, sc_error *err)
     r = -1;
   if (run->tmpfiles && sc_systemd_host_run(&run->host, tmpfiles, r < 0 ? NULL : err) < 0)
     r = -1;
-  sc_install_options u = {.root = run->host.fs, .name = run->report->id};
+  sc_install_options u = {.size = sizeof u, .root = run->host.fs, .name = run->report->id};
   sc_install_result result;
   if (sc_uninstall(&u, &result, r < 0 ? NULL : err) < 0)
     r = -1;

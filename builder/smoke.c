@@ -1,5 +1,6 @@
 /* smoke.c: the smoke test of an image, leaving nothing behind. */
 #include "smoke.h"
+#include "image-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -92,7 +93,7 @@ static int run_preflight(const char *runtime, const char *dir, sc_error *err)
   _cleanup_close_ int log_fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   char id[40] = "sc-build-preflight-";
   sc_random_hex(id + strlen(id), 8);
-  sc_runtime rt = {.path = runtime, .state_root = state};
+  sc_runtime rt = {.size = sizeof rt, .path = runtime, .state_root = state};
   int status = -1;
   if (log_fd < 0 || sc_runtime_run(&rt, bundle, id, log_fd, &status, err) < 0)
     return log_fd < 0 ? sc_error_set_errno(err, errno, "cannot open %s", log) : -1;
@@ -289,6 +290,7 @@ static int prepare(smoke_run *run, sc_error *err)
   if (sc_smoke_preflight(o->runtime_path, o->search_path, o->tmpdir, &run->report->runtime, err) <
       0)
     return -1;
+  run->runtime = (sc_runtime)SC_RUNTIME_INIT;
   run->runtime.path = run->report->runtime;
   run->runtime.systemd_cgroup = sc_systemd_is_running();
   if (!run->runtime.systemd_cgroup)

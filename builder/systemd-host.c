@@ -2,6 +2,7 @@
  * container, on an overlay of a template that stays pristine
  * (systemd-host.h). */
 #include "systemd-host.h"
+#include "imageref-internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -198,7 +199,7 @@ static int fill_from_image(const sc_systemd_host_template *t, const char *tmp, c
                            sc_error *err)
 {
   (void)tmp;
-  sc_checkout_options options = {.interrupted = t->interrupted};
+  sc_checkout_options options = {.size = sizeof options, .interrupted = t->interrupted};
   if (mkdir(target, 0755) < 0)
     return sc_error_set_errno(err, errno, "cannot create %s", target);
   _cleanup_close_ int fd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -480,7 +481,8 @@ int sc_systemd_host_boot(const char *template_dir, const char *runtime, const ch
   sc_random_hex(suffix, 8);
   host->id = xasprintf("sc-build-host-%s", suffix);
   host->runtime_path = xstrdup(runtime);
-  host->runtime = (sc_runtime){.path = host->runtime_path,
+  host->runtime = (sc_runtime){.size = sizeof(sc_runtime),
+                               .path = host->runtime_path,
                                .state_root = host->dir.state_root,
                                .systemd_cgroup = sc_systemd_is_running()};
   host->init.interrupted = interrupted;

@@ -23,6 +23,7 @@
 #include <sc/template.h>
 
 #include "hostfs.h"
+#include "manifest-internal.h"
 #include "oci-mount.h"
 #include "smoke-tmpfiles.h"
 #include "tmpfiles-line.h"

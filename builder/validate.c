@@ -2,6 +2,9 @@
  * layout, manifest.json, the values an install would use, and every
  * template's placeholders; the per-file checks are in validate-*.c. */
 #include "validate.h"
+#include "diag-internal.h"
+#include "manifest-internal.h"
+#include "template-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -173,6 +176,7 @@ static void compute_values(sc_validation *v)
   _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(p->image_name, 0);
   _cleanup_free_ char *image_name = xasprintf("%s:%s", p->image_name, p->image_tag);
   sc_values_context ctx = {
+      .size = sizeof ctx,
       .name = p->image_name,
       .destdir = destdir,
       .runtime_path = "/usr/bin/runc",

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <sc/install.h>
+#include "image-internal.h"
 #include "util.h"
 
 bool sc_container_name_is_valid(const char *name)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <sc/error.h>
 #include <sc/image.h>
+#include "image-internal.h"
 
 /* Parse {mediaType?, digest, size}: the digest must be a well-formed
  * sha256 digest and the size non-negative.  `what` names it in errors. */

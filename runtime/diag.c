@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "diag-internal.h"
 #include "util.h"
 
 void sc_diags_add(sc_diags *diags, sc_diag_severity severity, const char *file, int line, int col,
@@ -51,4 +52,52 @@ void sc_diags_clear(sc_diags *diags)
   }
   free(diags->items);
   *diags = (sc_diags)SC_DIAGS_INIT;
+}
+
+sc_diags *sc_diags_new(void)
+{
+  return xcalloc(1, sizeof(sc_diags));
+}
+
+void sc_diags_free(sc_diags *diags)
+{
+  if (diags == NULL)
+    return;
+  sc_diags_clear(diags);
+  free(diags);
+}
+
+size_t sc_diags_length(const sc_diags *diags)
+{
+  return diags->count;
+}
+
+const sc_diag *sc_diags_at(const sc_diags *diags, size_t i)
+{
+  return i < diags->count ? &diags->items[i] : NULL;
+}
+
+sc_diag_severity sc_diag_severity_of(const sc_diag *diag)
+{
+  return diag->severity;
+}
+
+const char *sc_diag_file(const sc_diag *diag)
+{
+  return diag->file;
+}
+
+int sc_diag_line(const sc_diag *diag)
+{
+  return diag->line;
+}
+
+int sc_diag_col(const sc_diag *diag)
+{
+  return diag->col;
+}
+
+const char *sc_diag_message(const sc_diag *diag)
+{
+  return diag->msg;
 }

@@ -1,5 +1,6 @@
 /* exports.c: read /exports of an image's rootfs (docs/design.md sections 1 and 4). */
 #include "exports.h"
+#include "diag-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

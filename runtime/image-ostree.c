@@ -18,6 +18,7 @@
 #include <ostree.h>
 
 #include "descriptor.h"
+#include "imageref-internal.h"
 #include "inroot.h"
 #include "sha256.h"
 #include "unpack.h"

@@ -14,6 +14,7 @@
 
 #include "image-ostree.h"
 #include "descriptor.h"
+#include "imageref-internal.h"
 #include "layer-reader.h"
 #include "media-types.h"
 #include "sha256.h"
@@ -558,6 +559,83 @@ const char *sc_image_label(const sc_image *image, const char *key)
   return json_string_value(json_object_get(labels, key));
 }
 
+/* ---- accessors of the opaque handles (sc/image.h) ---- */
+
+const char *sc_descriptor_media_type(const sc_descriptor *descriptor)
+{
+  return descriptor->media_type;
+}
+
+const char *sc_descriptor_digest(const sc_descriptor *descriptor)
+{
+  return descriptor->digest;
+}
+
+int64_t sc_descriptor_size(const sc_descriptor *descriptor)
+{
+  return descriptor->size;
+}
+
+sc_image_kind sc_image_kind_of(const sc_image *image)
+{
+  return image->kind;
+}
+
+const char *sc_image_reference(const sc_image *image)
+{
+  return image->reference;
+}
+
+const char *sc_image_name(const sc_image *image)
+{
+  return image->name;
+}
+
+const char *sc_image_layout_path(const sc_image *image)
+{
+  return image->layout_path;
+}
+
+const char *sc_image_tag(const sc_image *image)
+{
+  return image->tag;
+}
+
+const char *sc_image_manifest_digest(const sc_image *image)
+{
+  return image->manifest_digest;
+}
+
+json_t *sc_image_manifest(const sc_image *image)
+{
+  return image->manifest;
+}
+
+json_t *sc_image_config(const sc_image *image)
+{
+  return image->config;
+}
+
+const sc_descriptor *sc_image_config_descriptor(const sc_image *image)
+{
+  return &image->config_descriptor;
+}
+
+size_t sc_image_layer_count(const sc_image *image)
+{
+  return image->layer_count;
+}
+
+const sc_descriptor *sc_image_layer(const sc_image *image, size_t i)
+{
+  return i < image->layer_count ? &image->layers[i] : NULL;
+}
+
+const char *sc_image_ostree_commit(const sc_image *image)
+{
+  return image->ostree_commit;
+}
+
 /* config.md: rootfs.diff_ids[i] is the digest of layer i uncompressed
  * (sc_image_check_diff_ids made sure there is one per layer). */
 const char *sc_image_diff_id(const sc_image *image, size_t i)
@@ -660,9 +738,13 @@ static int checkout_oci_layers(const sc_image *image, int rootfs_fd,
   return 0;
 }
 
-int sc_image_checkout(const sc_image *image, int rootfs_fd, const sc_checkout_options *options,
-                      sc_error *err)
+int sc_image_checkout(const sc_image *image, int rootfs_fd,
+                      const sc_checkout_options *caller_options, sc_error *err)
 {
+  sc_checkout_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "checkout options", err) < 0)
+    return -1;
+  const sc_checkout_options *options = &known;
   switch (image->kind) {
   case SC_IMAGE_OCI_LAYOUT:
     return checkout_oci_layers(image, rootfs_fd, options, err);

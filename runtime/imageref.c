@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "image-ostree.h"
+#include "imageref-internal.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -24,10 +25,34 @@ static const sc_transport_info transports[] = {
 };
 #define TRANSPORT_COUNT (sizeof transports / sizeof transports[0])
 
-const sc_transport_info *sc_transports(size_t *count)
+size_t sc_transport_count(void)
 {
-  *count = TRANSPORT_COUNT;
-  return transports;
+  return TRANSPORT_COUNT;
+}
+
+const sc_transport_info *sc_transport_at(size_t i)
+{
+  return i < TRANSPORT_COUNT ? &transports[i] : NULL;
+}
+
+sc_transport sc_transport_info_transport(const sc_transport_info *info)
+{
+  return info->transport;
+}
+
+const char *sc_transport_info_name(const sc_transport_info *info)
+{
+  return info->name;
+}
+
+const char *sc_transport_info_syntax(const sc_transport_info *info)
+{
+  return info->syntax;
+}
+
+unsigned sc_transport_info_roles(const sc_transport_info *info)
+{
+  return info->roles;
 }
 
 const sc_transport_info *sc_transport_find(const char *name)
@@ -417,6 +442,66 @@ void sc_image_ref_clear(sc_image_ref *ref)
   free(ref->tag);
   memset(ref, 0, sizeof *ref);
   ref->index = -1;
+}
+
+sc_image_ref *sc_image_ref_new(void)
+{
+  sc_image_ref *ref = xcalloc(1, sizeof *ref);
+  ref->index = -1;
+  return ref;
+}
+
+void sc_image_ref_free(sc_image_ref *ref)
+{
+  if (ref == NULL)
+    return;
+  sc_image_ref_clear(ref);
+  free(ref);
+}
+
+const sc_transport_info *sc_image_ref_transport(const sc_image_ref *ref)
+{
+  return ref->transport;
+}
+
+const char *sc_image_ref_text(const sc_image_ref *ref)
+{
+  return ref->text;
+}
+
+const char *sc_image_ref_path(const sc_image_ref *ref)
+{
+  return ref->path;
+}
+
+const char *sc_image_ref_ref(const sc_image_ref *ref)
+{
+  return ref->ref;
+}
+
+const char *sc_image_ref_digest(const sc_image_ref *ref)
+{
+  return ref->digest;
+}
+
+long sc_image_ref_index(const sc_image_ref *ref)
+{
+  return ref->index;
+}
+
+const char *sc_image_ref_host(const sc_image_ref *ref)
+{
+  return ref->host;
+}
+
+const char *sc_image_ref_repository(const sc_image_ref *ref)
+{
+  return ref->repository;
+}
+
+const char *sc_image_ref_tag(const sc_image_ref *ref)
+{
+  return ref->tag;
 }
 
 char *sc_image_ref_format(const sc_image_ref *r)

@@ -18,7 +18,10 @@
 #include "deploy.h"
 #include "exports.h"
 #include "hostfs.h"
+#include "image-internal.h"
+#include "install-internal.h"
 #include "jsonpos.h"
+#include "manifest-internal.h"
 #include "process.h"
 #include "txn.h"
 #include "util.h"
@@ -96,7 +99,8 @@ static int prepare_staging(deploy_job *job, sc_error *err)
 
 static int checkout_layers(deploy_job *job, sc_error *err)
 {
-  sc_checkout_options options = {.interrupted = job->options->interrupted};
+  sc_checkout_options options = SC_CHECKOUT_OPTIONS_INIT;
+  options.interrupted = job->options->interrupted;
   return sc_image_checkout(job->image, job->rootfs_fd, &options, err);
 }
 
@@ -123,6 +127,7 @@ static int compute_values(deploy_job *job, sc_error *err)
   sc_values *saved = job->saved_info ? sc_values_from_info(job->saved_info) : NULL;
   _cleanup_free_ char *destdir = sc_deploy_destdir_in_root(job->options->name, job->index);
   sc_values_context ctx = {
+      .size = sizeof ctx,
       .name = job->options->name,
       .destdir = destdir,
       .runtime_path = runtime_path(job->options),
@@ -471,10 +476,14 @@ static int refuse_existing(const sc_root *root, const char *name, sc_error *err)
   return 0;
 }
 
-int sc_install(const sc_image *image, const sc_install_options *options, sc_install_result *result,
-               sc_error *err)
+int sc_install(const sc_image *image, const sc_install_options *caller_options,
+               sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE,
                         "invalid container name '%s': use letters, digits, '_', '-' and '.'",
@@ -582,10 +591,14 @@ static int update_in_root(sc_root *root, const sc_image *image, const sc_install
   return r;
 }
 
-int sc_update(const sc_image *image, const sc_install_options *options, sc_install_result *result,
-              sc_error *err)
+int sc_update(const sc_image *image, const sc_install_options *caller_options,
+              sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
                         options->name ? options->name : "");
@@ -599,10 +612,48 @@ int sc_update(const sc_image *image, const sc_install_options *options, sc_insta
   return r < 0 ? sc_error_prefix(err, "updating %s", options->name) : 0;
 }
 
+sc_install_result *sc_install_result_new(void)
+{
+  return xcalloc(1, sizeof(sc_install_result));
+}
+
+void sc_install_result_free(sc_install_result *result)
+{
+  if (result == NULL)
+    return;
+  sc_install_result_clear(result);
+  free(result);
+}
+
 void sc_install_result_clear(sc_install_result *result)
 {
   free(result->deployment);
   sc_strv_free(result->kept_files);
   json_decref(result->info);
   *result = (sc_install_result){0};
+}
+
+const char *sc_install_result_deployment(const sc_install_result *result)
+{
+  return result->deployment;
+}
+
+int sc_install_result_index(const sc_install_result *result)
+{
+  return result->index;
+}
+
+bool sc_install_result_nothing_to_do(const sc_install_result *result)
+{
+  return result->nothing_to_do;
+}
+
+char *const *sc_install_result_kept_files(const sc_install_result *result)
+{
+  return result->kept_files;
+}
+
+json_t *sc_install_result_info(const sc_install_result *result)
+{
+  return result->info;
 }

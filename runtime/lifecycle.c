@@ -12,6 +12,7 @@
 
 #include "deploy.h"
 #include "hostfs.h"
+#include "install-internal.h"
 #include "txn.h"
 #include "util.h"
 
@@ -82,9 +83,13 @@ static int rollback_in_root(sc_root *root, int active, const sc_install_options 
   return r;
 }
 
-int sc_rollback(const sc_install_options *options, sc_install_result *result, sc_error *err)
+int sc_rollback(const sc_install_options *caller_options, sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   sc_root root;
   int active = -1;
   int r = open_installed(options, true, &root, &active, err);
@@ -132,9 +137,13 @@ static int uninstall_in_root(sc_root *root, int active, const sc_install_options
   return r;
 }
 
-int sc_uninstall(const sc_install_options *options, sc_install_result *result, sc_error *err)
+int sc_uninstall(const sc_install_options *caller_options, sc_install_result *result, sc_error *err)
 {
   *result = (sc_install_result){0};
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   sc_root root;
   int active = -1;
   int r = open_installed(options, true, &root, &active, err);
@@ -144,8 +153,12 @@ int sc_uninstall(const sc_install_options *options, sc_install_result *result, s
   return r < 0 ? sc_error_prefix(err, "uninstalling %s", options->name) : 0;
 }
 
-int sc_recover(const sc_install_options *options, sc_error *err)
+int sc_recover(const sc_install_options *caller_options, sc_error *err)
 {
+  sc_install_options known;
+  if (sc_options_read(caller_options, sizeof known, &known, "install options", err) < 0)
+    return -1;
+  const sc_install_options *options = &known;
   if (!sc_container_name_is_valid(options->name))
     return sc_error_set(err, SC_E_USAGE, "invalid container name '%s'",
                         options->name ? options->name : "");
@@ -221,7 +234,7 @@ int sc_list(const char *root_path, json_t **out, sc_error *err)
 
 int sc_read_info(const char *root_path, const char *name, json_t **out, sc_error *err)
 {
-  sc_install_options options = {.root = root_path, .name = name};
+  sc_install_options options = {.size = sizeof options, .root = root_path, .name = name};
   sc_root root;
   int active = -1;
   int r = open_installed(&options, false, &root, &active, err);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonpos.h"
+#include "manifest-internal.h"
 #include "util.h"
 
 typedef struct manifest_parse {
@@ -221,4 +222,46 @@ void sc_manifest_free(sc_manifest *manifest)
   sc_strv_free(manifest->installed_files_template);
   sc_values_free(manifest->rename_files);
   free(manifest);
+}
+
+/* ---- accessors of the opaque handle (sc/manifest.h) ---- */
+
+const char *sc_manifest_version(const sc_manifest *manifest)
+{
+  return manifest->version;
+}
+
+bool sc_manifest_has_default_values(const sc_manifest *manifest)
+{
+  return manifest->has_default_values;
+}
+
+const sc_values *sc_manifest_default_values(const sc_manifest *manifest)
+{
+  return manifest->default_values;
+}
+
+char *const *sc_manifest_installed_files_template(const sc_manifest *manifest)
+{
+  return manifest->installed_files_template;
+}
+
+size_t sc_manifest_installed_files_count(const sc_manifest *manifest)
+{
+  return manifest->installed_files_count;
+}
+
+const sc_values *sc_manifest_rename_files(const sc_manifest *manifest)
+{
+  return manifest->rename_files;
+}
+
+bool sc_manifest_use_links(const sc_manifest *manifest)
+{
+  return manifest->use_links;
+}
+
+bool sc_manifest_no_container_service(const sc_manifest *manifest)
+{
+  return manifest->no_container_service;
 }

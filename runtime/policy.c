@@ -1,6 +1,7 @@
 /* policy.c: containers-policy.json(5) read strictly and applied to
  * docker:// images (policy.h). */
 #include "policy.h"
+#include "imageref-internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

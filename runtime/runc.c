@@ -67,9 +67,13 @@ static int read_pid_file(const char *pid_file, pid_t *pid, sc_error *err)
   return 0;
 }
 
-int sc_runtime_run_detached(const sc_runtime *rt, const char *bundle, const char *id,
+int sc_runtime_run_detached(const sc_runtime *caller_rt, const char *bundle, const char *id,
                             const char *pid_file, int log_fd, pid_t *pid, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *words[] = {"run", "-d", "--pid-file", pid_file, id, NULL};
   _cleanup_strv_ char **argv = runtime_argv(rt, words);
   int status = 0;
@@ -81,37 +85,57 @@ int sc_runtime_run_detached(const sc_runtime *rt, const char *bundle, const char
   return read_pid_file(pid_file, pid, err);
 }
 
-int sc_runtime_run(const sc_runtime *rt, const char *bundle, const char *id, int log_fd,
+int sc_runtime_run(const sc_runtime *caller_rt, const char *bundle, const char *id, int log_fd,
                    int *exit_status, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *words[] = {"run", id, NULL};
   _cleanup_strv_ char **argv = runtime_argv(rt, words);
   return sc_spawn_wait(argv, bundle, log_fd, exit_status, err);
 }
 
-int sc_runtime_run_attached(const sc_runtime *rt, const char *bundle, const char *id, pid_t *pid,
-                            sc_error *err)
+int sc_runtime_run_attached(const sc_runtime *caller_rt, const char *bundle, const char *id,
+                            pid_t *pid, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *words[] = {"run", id, NULL};
   _cleanup_strv_ char **argv = runtime_argv(rt, words);
   return sc_spawn_attached(argv, bundle, pid, err);
 }
 
-int sc_runtime_kill(const sc_runtime *rt, const char *id, const char *signal, sc_error *err)
+int sc_runtime_kill(const sc_runtime *caller_rt, const char *id, const char *signal, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *words[] = {"kill", id, signal, NULL};
   return runtime_call(rt, words, "stopping the container", err);
 }
 
-int sc_runtime_delete(const sc_runtime *rt, const char *id, bool force, sc_error *err)
+int sc_runtime_delete(const sc_runtime *caller_rt, const char *id, bool force, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *words[] = {"delete", force ? "-f" : id, force ? id : NULL, NULL};
   return runtime_call(rt, words, "deleting the container", err);
 }
 
-int sc_runtime_exec(const sc_runtime *rt, const char *id, char *const argv_in[], int *exit_status,
-                    char **output, sc_error *err)
+int sc_runtime_exec(const sc_runtime *caller_rt, const char *id, char *const argv_in[],
+                    int *exit_status, char **output, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return -1;
+  const sc_runtime *rt = &known;
   const char *head[] = {"exec", id, NULL};
   _cleanup_strv_ char **argv = runtime_argv(rt, head);
   for (size_t i = 0; argv_in[i]; i++)
@@ -126,8 +150,12 @@ int sc_runtime_exec(const sc_runtime *rt, const char *id, char *const argv_in[],
   return 0;
 }
 
-char *sc_runtime_status(const sc_runtime *rt, const char *id, sc_error *err)
+char *sc_runtime_status(const sc_runtime *caller_rt, const char *id, sc_error *err)
 {
+  sc_runtime known;
+  if (sc_options_read(caller_rt, sizeof known, &known, "runtime", err) < 0)
+    return NULL;
+  const sc_runtime *rt = &known;
   const char *words[] = {"state", id, NULL};
   _cleanup_strv_ char **argv = runtime_argv(rt, words);
   sc_spawn_result result = {0};

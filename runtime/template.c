@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "template-internal.h"
 #include "util.h"
 #include "value-syntax.h"
 
@@ -304,4 +305,41 @@ size_t sc_template_source_offset(const char *text, size_t len, const sc_values *
   else
     free(m.variable);
   return m.result;
+}
+
+/* ---- accessors of the opaque handle (sc/template.h) ---- */
+
+sc_placeholder_kind sc_placeholder_kind_of(const sc_placeholder *placeholder)
+{
+  return placeholder->kind;
+}
+
+const char *sc_placeholder_name(const sc_placeholder *placeholder)
+{
+  return placeholder->name;
+}
+
+size_t sc_placeholder_name_len(const sc_placeholder *placeholder)
+{
+  return placeholder->name_len;
+}
+
+bool sc_placeholder_braced(const sc_placeholder *placeholder)
+{
+  return placeholder->braced;
+}
+
+size_t sc_placeholder_offset(const sc_placeholder *placeholder)
+{
+  return placeholder->offset;
+}
+
+int sc_placeholder_line(const sc_placeholder *placeholder)
+{
+  return placeholder->line;
+}
+
+int sc_placeholder_col(const sc_placeholder *placeholder)
+{
+  return placeholder->col;
 }

@@ -537,7 +537,7 @@ int sc_txn_recover_all(const sc_root *root, sc_error *err)
   for (size_t i = 0; all[i]; i++)
     push_names_of(all[i], &names);
   for (size_t i = 0; names[i]; i++) {
-    sc_install_options options = {.name = names[i]};
+    sc_install_options options = {.size = sizeof options, .name = names[i]};
     if (sc_txn_recover(root, &options, err) < 0)
       return -1;
   }

@@ -667,6 +667,40 @@ int sc_rm_rf_check_at(int dirfd, const char *path, sc_error *err)
   return r;
 }
 
+static bool bytes_are_zero(const unsigned char *bytes, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (bytes[i] != 0)
+      return false;
+  return true;
+}
+
+int sc_options_read(const void *options, size_t known_size, void *known, const char *what,
+                    sc_error *err)
+{
+  memset(known, 0, known_size);
+  memcpy(known, &known_size, sizeof known_size);
+  if (options == NULL)
+    return 0;
+  size_t size;
+  memcpy(&size, options, sizeof size);
+  if (size < sizeof size)
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: size %zu is too small: initialise them with their SC_..._INIT macro",
+                        what, size);
+  if (size > known_size &&
+      !bytes_are_zero((const unsigned char *)options + known_size, size - known_size))
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s: fields this libscruntime does not know are set (the caller's "
+                        "struct is %zu bytes, this library's %zu): the program was built against "
+                        "a newer libscruntime; install that version",
+                        what, size, known_size);
+  size_t common = size < known_size ? size : known_size;
+  memcpy((unsigned char *)known + sizeof size, (const unsigned char *)options + sizeof size,
+         common - sizeof size);
+  return 0;
+}
+
 int sc_check_interrupted(volatile const int *interrupted, const char *what, sc_error *err)
 {
   if (!sc_interrupted(interrupted))

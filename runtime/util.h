@@ -145,6 +145,20 @@ static inline bool sc_interrupted(volatile const int *interrupted)
  * what is NULL) once the flag is raised, else 0. */
 int sc_check_interrupted(volatile const int *interrupted, const char *what, sc_error *err);
 
+/* ---- versioned option structs (docs/design.md section 0) ---- */
+/* Copy a caller's option struct, whose first member is `size_t size` (set
+ * by its SC_X_INIT macro to sizeof at the caller's compile time), into
+ * *known (known_size bytes, this library's sizeof): fields beyond the
+ * caller's size read as zero, their default, so that a program built
+ * against an older, smaller struct keeps working.  A size larger than
+ * known_size is accepted only when the extra bytes are all zero, and a
+ * size too small to hold the size member (options never initialised) is
+ * refused, both with an error naming `what` -- the rule of Linux's
+ * extensible structs (openat2(2), clone3(2): copy_struct_from_user).
+ * options NULL: every field zero.  known->size is set to known_size. */
+int sc_options_read(const void *options, size_t known_size, void *known, const char *what,
+                    sc_error *err);
+
 /* Random hex string of n characters (n <= 64), from getrandom(). */
 void sc_random_hex(char *out, size_t n);
 

@@ -21,6 +21,7 @@
  *   EXTRACT_CUNESCAPE) in src/tmpfiles/tmpfiles.c); the argument is the
  *   rest of the line; there are no continuation lines. */
 #include "value-syntax.h"
+#include "template-internal.h"
 
 #include <string.h>
 

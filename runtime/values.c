@@ -335,9 +335,13 @@ static void set_forced(const sc_values_context *ctx, sc_values *v)
   sc_values_set(v, "IMAGE_ID", ctx->image_id ? ctx->image_id : "");
 }
 
-int sc_values_compute(const sc_values_context *ctx, sc_values **out, sc_diags *warnings,
+int sc_values_compute(const sc_values_context *caller_ctx, sc_values **out, sc_diags *warnings,
                       sc_error *err)
 {
+  sc_values_context known;
+  if (sc_options_read(caller_ctx, sizeof known, &known, "values context", err) < 0)
+    return -1;
+  const sc_values_context *ctx = &known;
   for (size_t i = 0; i < sc_values_count(ctx->set); i++) {
     const char *key = sc_values_key_at(ctx->set, i);
     if (sc_values_is_forced(key))

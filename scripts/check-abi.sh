@@ -2,7 +2,7 @@
 # check-abi.sh [--update] LIB: compare the ABI of the built libscruntime.so
 # (LIB) with the committed baseline abi/libscruntime.abi.xml, as far as the
 # public headers (runtime/include/sc) reach, with abidiff from libabigail
-# (Debian's abigail-tools).  Host installers link SOVERSION 0: a change that
+# (Debian's abigail-tools).  Host installers link SOVERSION 1: a change that
 # breaks them must not slip in unnoticed.
 #
 # Types are compared when LIB has debug info (the Debug and RelWithDebInfo
@@ -13,6 +13,10 @@
 #     scripts/check-abi.sh --update build/lib/libscruntime.so
 # When it breaks compatibility (a changed struct, a removed function), also
 # raise SOVERSION in runtime/CMakeLists.txt, and say so in the commit.
+# A field appended to a versioned option struct (sc/runtime.h: size first,
+# SC_X_INIT) is reported too: it is compatible, so update the baseline
+# without raising SOVERSION.  A change to an internal struct
+# (runtime/*-internal.h) is not reported: no host program sees it.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)

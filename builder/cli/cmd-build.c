@@ -11,6 +11,7 @@
 
 #include "build-ostree.h"
 #include "build.h"
+#include "diag-internal.h"
 #include "layer-cache.h"
 #include "project.h"
 #include "registry-args.h"

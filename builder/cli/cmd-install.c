@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "install-args.h"
+#include "install-internal.h"
 #include "util.h"
 
 static int install_image(sc_cli *cli, const char *reference, sc_install_args *args, sc_error *err)

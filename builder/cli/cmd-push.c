@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "imageref-internal.h"
 #include "push.h"
 #include "sign.h"
 #include "sigstore-key.h"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "diag-internal.h"
 #include "project.h"
 #include "registry-args.h"
 #include "util.h"

@@ -1,6 +1,7 @@
 /* install-args.c: shared options and output of the lifecycle commands. */
 #include "install-args.h"
 #include "hostfs.h"
+#include "install-internal.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@ void sc_install_args_init(sc_install_args *args, volatile const int *interrupted
 {
   *args = (sc_install_args){.reg = SC_CLI_REGISTRY_ARGS_INIT};
   args->set = sc_values_new();
+  args->options = (sc_install_options)SC_INSTALL_OPTIONS_INIT;
   args->options.set = args->set;
   args->options.interrupted = interrupted;
   /* $ATOMIC: the installer's own path, as atomic records it. */

@@ -1,5 +1,6 @@
 /* output.c: how sc-build prints errors, diagnostics and JSON. */
 #include "cli.h"
+#include "diag-internal.h"
 #include "util.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* registry-args.c: registry options shared by commands (registry-args.h). */
 #include "registry-args.h"
+#include "imageref-internal.h"
 
 #include <ctype.h>
 #include <errno.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sc/imageref.h>
 
+#include "imageref-internal.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

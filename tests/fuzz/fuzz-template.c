@@ -14,6 +14,7 @@
 
 #include <sc/template.h>
 #include <sc/values.h>
+#include "template-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sc/imageref.h>
 
+#include "imageref-internal.h"
 #include "util.h"
 
 #define DIGEST "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -166,11 +167,12 @@ static void test_roles_and_unknown(void **state)
   _cleanup_free_ char *dest = sc_transports_syntax(SC_REF_DESTINATION);
   assert_non_null(strstr(dest, "dir:PATH"));
   assert_null(strstr(dest, "ostree:"));
-  size_t n = 0;
-  const sc_transport_info *all = sc_transports(&n);
-  assert_int_equal(n, 6);
-  for (size_t i = 0; i < n; i++)
-    assert_ptr_equal(sc_transport_find(all[i].name), &all[i]);
+  assert_int_equal(sc_transport_count(), 6);
+  for (size_t i = 0; i < sc_transport_count(); i++) {
+    const sc_transport_info *t = sc_transport_at(i);
+    assert_ptr_equal(sc_transport_find(sc_transport_info_name(t)), t);
+  }
+  assert_null(sc_transport_at(sc_transport_count()));
 }
 
 int main(void)

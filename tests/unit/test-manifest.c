@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <sc/manifest.h>
+#include "diag-internal.h"
+#include "manifest-internal.h"
 
 static sc_manifest *parse_ok(const char *text, sc_diags *diags)
 {

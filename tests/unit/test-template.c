@@ -17,6 +17,7 @@
 #include <sc/template.h>
 #include <sc/values.h>
 
+#include "template-internal.h"
 #include "util.h"
 
 /* ---- helpers ---- */

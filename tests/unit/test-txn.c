@@ -23,7 +23,9 @@
 #include <sc/install.h>
 
 #include "build.h"
+#include "image-internal.h"
 #include "init.h"
+#include "install-internal.h"
 #include "project.h"
 #include "sha256.h"
 #include "util.h"
@@ -203,7 +205,8 @@ static int fault(void *data, const char *step)
 
 static int run(op which, hook *h, sc_error *err)
 {
-  sc_install_options options = {.root = F.root,
+  sc_install_options options = {.size = sizeof options,
+                                .root = F.root,
                                 .name = NAME,
                                 .no_systemd_cgroup = true,
                                 .runtime_path = "/usr/bin/runc",
@@ -237,7 +240,7 @@ static void run_ok(op which)
 
 static void recover(void)
 {
-  sc_install_options options = {.root = F.root, .name = NAME};
+  sc_install_options options = {.size = sizeof options, .root = F.root, .name = NAME};
   sc_error err = SC_ERROR_INIT;
   if (sc_recover(&options, &err) < 0)
     fail_msg("recover: %s", err.msg);

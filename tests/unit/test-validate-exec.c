@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag-internal.h"
 #include "elf-builder.h"
 #include "util.h"
 #include "validate.h"

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "diag-internal.h"
 #include "util.h"
 #include "validate.h"
 

@@ -19,6 +19,7 @@
 #include <sc/template.h>
 #include <sc/values.h>
 
+#include "diag-internal.h"
 #include "util.h"
 
 /* ---- the map ---- */
@@ -227,6 +228,7 @@ static int fixture_setup(void **state)
   f->set = sc_values_new();
   f->defaults = sc_values_new();
   f->ctx = (sc_values_context){
+      .size = sizeof(sc_values_context),
       .name = "hello",
       .destdir = "/var/lib/containers/atomic/hello.0",
       .runtime_path = "/usr/bin/runc",
@@ -793,7 +795,8 @@ static void test_compute_needs_name_and_destdir(void **state)
 static void test_compute_minimal_context(void **state)
 {
   /* Only what is required; the rest defaults. */
-  sc_values_context ctx = {.name = "n", .destdir = "/d", .capabilities_path = "/nonexistent"};
+  sc_values_context ctx = {
+      .size = sizeof ctx, .name = "n", .destdir = "/d", .capabilities_path = "/nonexistent"};
   sc_values *v = NULL;
   sc_error err = SC_ERROR_INIT;
   assert_int_equal(sc_values_compute(&ctx, &v, NULL, &err), 0);

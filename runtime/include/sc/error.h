@@ -25,6 +25,8 @@ enum {
   SC_E_INTERRUPTED,    /* stopped by a signal */
 };
 
+/* Transparent and frozen (sc/runtime.h): callers keep it on the stack and
+ * read its fields; changing it is an incompatible change (SOVERSION). */
 typedef struct sc_error {
   int code;   /* errno value or SC_E_*; 0 when no error */
   char *msg;  /* what went wrong and, where it helps, what to do */

@@ -38,33 +38,52 @@ typedef enum {
  * image (--from, sc-build.json "from") names its transport. */
 enum { SC_REF_SOURCE = 1, SC_REF_DESTINATION = 2, SC_REF_EXPLICIT = 4 };
 
-typedef struct sc_transport_info {
-  sc_transport transport;
-  const char *name;   /* "oci-archive" (the prefix is name + ":") */
-  const char *syntax; /* "oci-archive:PATH[:REF]", for messages */
-  unsigned roles;     /* SC_REF_SOURCE | SC_REF_DESTINATION */
-} sc_transport_info;
+/* A transport: an opaque handle (sc/runtime.h) into the library's
+ * static table, valid for the life of the process. */
+typedef struct sc_transport_info sc_transport_info;
 
-typedef struct sc_image_ref {
-  const sc_transport_info *transport;
-  char *text; /* the reference as typed, for every message */
-  /* oci, oci-archive, docker-archive, dir: the directory or file;
-   * ostree: the repository (/ostree/repo when not named). */
-  char *path;
-  /* oci, oci-archive: the ref name (index.json's ref.name annotation);
-   * docker-archive: NAME:TAG among RepoTags; ostree: NAME:TAG (":latest"
-   * added when no tag is given); NULL when not given. */
-  char *ref;
-  char *digest; /* oci, docker: "sha256:<hex>", or NULL */
-  long index;   /* docker-archive :@N, else -1 */
-  /* docker: HOST[:PORT] (docker.io when not named), the repository
-   * (library/ added to a one-component docker.io name) and the tag
-   * ("latest" when neither tag nor digest is given; NULL with a digest). */
-  char *host, *repository, *tag;
-} sc_image_ref;
+SC_PUBLIC sc_transport sc_transport_info_transport(const sc_transport_info *info);
+/* "oci-archive" (the prefix is name + ":"). */
+SC_PUBLIC const char *sc_transport_info_name(const sc_transport_info *info);
+/* "oci-archive:PATH[:REF]", for messages. */
+SC_PUBLIC const char *sc_transport_info_syntax(const sc_transport_info *info);
+/* SC_REF_SOURCE | SC_REF_DESTINATION */
+SC_PUBLIC unsigned sc_transport_info_roles(const sc_transport_info *info);
 
-/* The transport table, in the order of containers-transports(5). */
-SC_PUBLIC const sc_transport_info *sc_transports(size_t *count);
+/* A parsed reference: an opaque handle (sc/runtime.h) made by
+ * sc_image_ref_new, filled by sc_image_ref_parse (a new or cleared one:
+ * it is overwritten) and emptied by sc_image_ref_clear.  What the
+ * accessors return belongs to it. */
+typedef struct sc_image_ref sc_image_ref;
+
+SC_PUBLIC sc_image_ref *sc_image_ref_new(void);
+SC_PUBLIC void sc_image_ref_free(sc_image_ref *ref);
+SC_PUBLIC const sc_transport_info *sc_image_ref_transport(const sc_image_ref *ref);
+/* The reference as typed, for every message. */
+SC_PUBLIC const char *sc_image_ref_text(const sc_image_ref *ref);
+/* oci, oci-archive, docker-archive, dir: the directory or file;
+ * ostree: the repository (/ostree/repo when not named). */
+SC_PUBLIC const char *sc_image_ref_path(const sc_image_ref *ref);
+/* oci, oci-archive: the ref name (index.json's ref.name annotation);
+ * docker-archive: NAME:TAG among RepoTags; ostree: NAME:TAG (":latest"
+ * added when no tag is given); NULL when not given. */
+SC_PUBLIC const char *sc_image_ref_ref(const sc_image_ref *ref);
+/* oci, docker: "sha256:<hex>", or NULL. */
+SC_PUBLIC const char *sc_image_ref_digest(const sc_image_ref *ref);
+/* docker-archive :@N, else -1. */
+SC_PUBLIC long sc_image_ref_index(const sc_image_ref *ref);
+/* docker: HOST[:PORT] (docker.io when not named), the repository
+ * (library/ added to a one-component docker.io name) and the tag
+ * ("latest" when neither tag nor digest is given; NULL with a digest);
+ * NULL for the other transports. */
+SC_PUBLIC const char *sc_image_ref_host(const sc_image_ref *ref);
+SC_PUBLIC const char *sc_image_ref_repository(const sc_image_ref *ref);
+SC_PUBLIC const char *sc_image_ref_tag(const sc_image_ref *ref);
+
+/* The transport table, in the order of containers-transports(5):
+ * sc_transport_at is NULL when i is out of range. */
+SC_PUBLIC size_t sc_transport_count(void);
+SC_PUBLIC const sc_transport_info *sc_transport_at(size_t i);
 /* The transport named `name` (without the ':'), or NULL. */
 SC_PUBLIC const sc_transport_info *sc_transport_find(const char *name);
 /* "oci:PATH[:REF|@DIGEST], oci-archive:PATH[:REF], ..." of the transports

@@ -42,7 +42,10 @@ extern "C" {
 #define SC_UNIT_DIR "etc/systemd/system"
 #define SC_TMPFILES_DIR "etc/tmpfiles.d"
 
+/* A versioned struct (sc/runtime.h): initialise it with
+ * SC_INSTALL_OPTIONS_INIT, then set the fields. */
 typedef struct sc_install_options {
+  size_t size;                /* sizeof (sc_install_options), set by the INIT macro */
   const char *root;           /* install root; NULL or "/" for the host */
   const char *name;           /* container name */
   const sc_values *set;       /* --set values, or NULL */
@@ -64,15 +67,31 @@ typedef struct sc_install_options {
   const char *atomic_ostree_repo;
 } sc_install_options;
 
-typedef struct sc_install_result {
-  char *deployment;   /* the deployment directory as reached from here: ROOT/var/lib/... */
-  int index;          /* 0 or 1 */
-  bool nothing_to_do; /* update: neither image nor values changed */
-  char **kept_files;  /* uninstall: host files changed since install, kept */
-  json_t *info;       /* the deployment's info document */
-} sc_install_result;
+#define SC_INSTALL_OPTIONS_INIT                                                                    \
+  {                                                                                                \
+    .size = sizeof(sc_install_options)                                                             \
+  }
 
+/* What a command did: an opaque handle (sc/runtime.h) made by
+ * sc_install_result_new, filled by sc_install, sc_update, sc_rollback and
+ * sc_uninstall (pass a new or cleared one: it is overwritten), emptied by
+ * sc_install_result_clear.  What the accessors return belongs to it. */
+typedef struct sc_install_result sc_install_result;
+
+SC_PUBLIC sc_install_result *sc_install_result_new(void);
+SC_PUBLIC void sc_install_result_free(sc_install_result *result);
 SC_PUBLIC void sc_install_result_clear(sc_install_result *result);
+/* The deployment directory as reached from here: ROOT/var/lib/... */
+SC_PUBLIC const char *sc_install_result_deployment(const sc_install_result *result);
+/* The deployment's index: 0 or 1. */
+SC_PUBLIC int sc_install_result_index(const sc_install_result *result);
+/* update: neither the image nor the values changed. */
+SC_PUBLIC bool sc_install_result_nothing_to_do(const sc_install_result *result);
+/* uninstall: the host files changed since install, kept; NULL-terminated,
+ * or NULL when there are none. */
+SC_PUBLIC char *const *sc_install_result_kept_files(const sc_install_result *result);
+/* The deployment's info document (borrowed: json_incref to keep it). */
+SC_PUBLIC json_t *sc_install_result_info(const sc_install_result *result);
 
 SC_PUBLIC bool sc_container_name_is_valid(const char *name);
 /* atomic's default container name for an image (newly allocated): the

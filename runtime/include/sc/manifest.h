@@ -14,16 +14,9 @@
 extern "C" {
 #endif
 
-typedef struct sc_manifest {
-  char *version;                   /* NULL when absent (atomic never reads it) */
-  bool has_default_values;         /* the key is present */
-  sc_values *default_values;       /* never NULL */
-  char **installed_files_template; /* absolute host paths, NULL-terminated, never NULL */
-  size_t installed_files_count;
-  sc_values *rename_files;   /* host path -> templated host path, never NULL */
-  bool use_links;            /* default true */
-  bool no_container_service; /* default false */
-} sc_manifest;
+/* A parsed manifest: an opaque handle (sc/runtime.h) made by
+ * sc_manifest_parse; what the accessors return belongs to it. */
+typedef struct sc_manifest sc_manifest;
 
 /* Parse manifest.json text; `file` names it in diagnostics and errors.
  * A JSON syntax error, or a document that is not an object, fails with err
@@ -35,6 +28,21 @@ typedef struct sc_manifest {
 SC_PUBLIC int sc_manifest_parse(const char *text, size_t len, const char *file, sc_manifest **out,
                                 sc_diags *diags, sc_error *err);
 SC_PUBLIC void sc_manifest_free(sc_manifest *manifest);
+
+/* "version", or NULL when absent (atomic never reads it). */
+SC_PUBLIC const char *sc_manifest_version(const sc_manifest *manifest);
+/* Whether the defaultValues key is present. */
+SC_PUBLIC bool sc_manifest_has_default_values(const sc_manifest *manifest);
+/* defaultValues; never NULL (empty when absent). */
+SC_PUBLIC const sc_values *sc_manifest_default_values(const sc_manifest *manifest);
+/* installedFilesTemplate: absolute host paths, NULL-terminated, never NULL. */
+SC_PUBLIC char *const *sc_manifest_installed_files_template(const sc_manifest *manifest);
+SC_PUBLIC size_t sc_manifest_installed_files_count(const sc_manifest *manifest);
+/* renameFiles: host path -> templated host path; never NULL. */
+SC_PUBLIC const sc_values *sc_manifest_rename_files(const sc_manifest *manifest);
+/* useLinks (default true), noContainerService (default false). */
+SC_PUBLIC bool sc_manifest_use_links(const sc_manifest *manifest);
+SC_PUBLIC bool sc_manifest_no_container_service(const sc_manifest *manifest);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@
 #define SC_RUNC_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 #include <sc/error.h>
 
@@ -11,11 +12,19 @@
 extern "C" {
 #endif
 
+/* Which runtime to run, and how: a versioned struct (sc/runtime.h),
+ * initialised with SC_RUNTIME_INIT. */
 typedef struct sc_runtime {
+  size_t size;            /* sizeof (sc_runtime), set by the INIT macro */
   const char *path;       /* the runtime binary, e.g. /usr/bin/runc */
   const char *state_root; /* its --root (state directory), or NULL for its default */
   bool systemd_cgroup;    /* pass --systemd-cgroup (only where systemd runs) */
 } sc_runtime;
+
+#define SC_RUNTIME_INIT                                                                            \
+  {                                                                                                \
+    .size = sizeof(sc_runtime)                                                                     \
+  }
 
 /* True when systemd is the init system (sd_booted(3): /run/systemd/system). */
 SC_PUBLIC bool sc_systemd_is_running(void);

@@ -23,15 +23,21 @@ typedef enum {
   SC_PLACEHOLDER_INVALID,  /* a `$` not followed by `$`, an identifier or {identifier} */
 } sc_placeholder_kind;
 
-typedef struct sc_placeholder {
-  sc_placeholder_kind kind;
-  const char *name; /* points into the template; not NUL-terminated */
-  size_t name_len;  /* 0 for SC_PLACEHOLDER_INVALID */
-  bool braced;      /* written ${NAME} */
-  size_t offset;    /* byte offset of the `$` */
-  int line;
-  int col;
-} sc_placeholder;
+/* A placeholder found by sc_template_scan: an opaque handle (sc/runtime.h)
+ * valid during the callback it is passed to. */
+typedef struct sc_placeholder sc_placeholder;
+
+SC_PUBLIC sc_placeholder_kind sc_placeholder_kind_of(const sc_placeholder *placeholder);
+/* The variable's name: it points into the template, sc_placeholder_name_len
+ * bytes long, not NUL-terminated (0 bytes for SC_PLACEHOLDER_INVALID). */
+SC_PUBLIC const char *sc_placeholder_name(const sc_placeholder *placeholder);
+SC_PUBLIC size_t sc_placeholder_name_len(const sc_placeholder *placeholder);
+/* Written ${NAME}. */
+SC_PUBLIC bool sc_placeholder_braced(const sc_placeholder *placeholder);
+/* The byte offset of the `$` in the template, and its line and column. */
+SC_PUBLIC size_t sc_placeholder_offset(const sc_placeholder *placeholder);
+SC_PUBLIC int sc_placeholder_line(const sc_placeholder *placeholder);
+SC_PUBLIC int sc_placeholder_col(const sc_placeholder *placeholder);
 
 /* Called for each placeholder in order; a non-zero return stops the scan
  * and is returned by sc_template_scan. */

@@ -32,8 +32,10 @@ SC_PUBLIC int sc_values_parse_assignment(sc_values *values, const char *arg, sc_
 SC_PUBLIC bool sc_values_is_forced(const char *name);  /* DESTDIR, NAME, EXEC_*, ... */
 SC_PUBLIC bool sc_values_is_builtin(const char *name); /* forced or OS default or UUID */
 
-/* What an install knows when it computes the values. */
+/* What an install knows when it computes the values: a versioned struct
+ * (sc/runtime.h), initialised with SC_VALUES_CONTEXT_INIT. */
 typedef struct sc_values_context {
+  size_t size;                  /* sizeof (sc_values_context), set by the INIT macro */
   const char *name;             /* container name */
   const char *destdir;          /* deployment directory as seen from inside the root */
   const char *runtime_path;     /* OCI runtime, default /usr/bin/runc */
@@ -50,6 +52,11 @@ typedef struct sc_values_context {
   const sc_values *set;          /* --set pairs, or NULL */
   const sc_values *defaults;     /* manifest defaultValues, or NULL */
 } sc_values_context;
+
+#define SC_VALUES_CONTEXT_INIT                                                                     \
+  {                                                                                                \
+    .size = sizeof(sc_values_context)                                                              \
+  }
 
 /* Compute the values as atomic's _amend_values does: saved, then --set;
  * OS defaults where absent; manifest defaults where still absent; UUID;
