@@ -352,10 +352,12 @@ static json_t *served_descriptor(const json_t *m)
   return d;
 }
 
-/* GET (or HEAD) /v2/REPO/manifests/REF: its status, the body of a 200. */
+/* GET (or HEAD) /v2/REPO/manifests/REF: its status, the body of a 200.
+ * With digest (not NULL), a 200's bytes must hash to it before they are
+ * parsed: a registry answering for a digest is not trusted to mean it. */
 static int get_manifest(sc_registry *registry, const char *scope, const char *repository,
-                        const char *ref, const char *method, long *status, json_t **body,
-                        sc_error *err)
+                        const char *ref, const char *digest, const char *method, long *status,
+                        json_t **body, sc_error *err)
 {
   _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", repository, ref);
   sc_http_request req = {.method = method,
@@ -368,8 +370,14 @@ static int get_manifest(sc_registry *registry, const char *scope, const char *re
     return -1;
   *status = resp.status;
   int rc = 0;
-  if (resp.status == 200 && body)
-    *body = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
+  char got[SC_DIGEST_LEN + 1];
+  const char *bytes = resp.body.data ? resp.body.data : "";
+  if (resp.status == 200 && digest)
+    sc_sha256_digest(bytes, resp.body.len, got);
+  if (resp.status == 200 && digest && strcmp(got, digest) != 0)
+    rc = sc_error_set(err, SC_E_INVALID, "the registry sent bytes hashing to %s", got);
+  else if (resp.status == 200 && body)
+    *body = json_loadb(bytes, resp.body.len, JSON_REJECT_DUPLICATES, NULL);
   else if (resp.status != 200 && resp.status != 404)
     rc = sc_registry_unexpected(err, &resp, false, "pull", target);
   sc_http_response_clear(&resp);
@@ -442,9 +450,10 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
   else if (api == 1)
     status = 200;
   if (rc >= 0 && api == 0)
-    rc = get_manifest(registry, scope, ref.repository, tag, "GET", &status, &index, err);
+    rc = get_manifest(registry, scope, ref.repository, tag, NULL, "GET", &status, &index, err);
   if (rc >= 0 && status == 404)
-    rc = get_manifest(registry, scope, ref.repository, subject_digest, "HEAD", &status, NULL, err);
+    rc = get_manifest(registry, scope, ref.repository, subject_digest, NULL, "HEAD", &status, NULL,
+                      err);
   else if (rc >= 0 && !json_is_array(json_object_get(index, "manifests")))
     rc = sc_error_set(err, SC_E_INVALID, "%s:%s is not a referrers index (an OCI image index)",
                       place, tag);
@@ -514,7 +523,7 @@ static int signature_index(const sc_attach_target *t, const char *manifest_diges
   *listed_by = "tag sha256-HEX";
   _cleanup_free_ char *tag = sc_referrer_tag(manifest_digest);
   long status = 0;
-  if (get_manifest(t->registry, t->scope, t->repository, tag, "GET", &status, index, err) < 0)
+  if (get_manifest(t->registry, t->scope, t->repository, tag, NULL, "GET", &status, index, err) < 0)
     return -1;
   if (status == 200 && !json_is_array(json_object_get(*index, "manifests")))
     return sc_error_set(err, SC_E_INVALID, "%s/%s:%s is not a referrers index (an OCI image index)",
@@ -531,31 +540,14 @@ static int get_artifact_manifest(const sc_attach_target *t, const char *digest, 
   if (!sc_digest_is_valid(digest))
     return sc_error_set(err, SC_E_INVALID, "an entry whose digest %.80s is not sha256:HEX",
                         digest ? digest : "(none)");
-  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", t->repository, digest);
-  sc_http_request req = {.method = "GET",
-                         .target = target,
-                         .scope = t->scope,
-                         .accept = SC_MEDIA_TYPE_OCI_MANIFEST,
-                         .retry = true};
-  sc_http_response resp = {.content_length = -1};
-  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
-    return -1;
-  int rc = 0;
-  char got[SC_DIGEST_LEN + 1];
-  if (resp.status != 200) {
-    rc = sc_registry_unexpected(err, &resp, t->have_creds, "pull", target);
-  } else {
-    sc_sha256_digest(resp.body.data ? resp.body.data : "", resp.body.len, got);
-    if (strcmp(got, digest) != 0)
-      rc = sc_error_set(err, SC_E_INVALID, "the registry sent bytes hashing to %s", got);
-    else
-      *doc = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, JSON_REJECT_DUPLICATES,
-                        NULL);
-    /* json_is_object evaluates its argument twice: not a call */
-    if (rc == 0 && !json_is_object(*doc))
-      rc = sc_error_set(err, SC_E_INVALID, "not a JSON object");
-  }
-  sc_http_response_clear(&resp);
+  long status = 0;
+  int rc =
+      get_manifest(t->registry, t->scope, t->repository, digest, digest, "GET", &status, doc, err);
+  if (rc == 0 && status != 200)
+    rc = sc_error_set(err, SC_E_INVALID, "the registry answers HTTP %ld for it", status);
+  /* json_is_object evaluates its argument twice: not a call */
+  if (rc == 0 && !json_is_object(*doc))
+    rc = sc_error_set(err, SC_E_INVALID, "not a JSON object");
   if (rc < 0) {
     json_decref(*doc);
     *doc = NULL;
