@@ -79,6 +79,7 @@ int sc_cmd_run(sc_cli *cli, int argc, char **argv);
 int sc_cmd_images(sc_cli *cli, int argc, char **argv);
 int sc_cmd_rmi(sc_cli *cli, int argc, char **argv);
 int sc_cmd_prune(sc_cli *cli, int argc, char **argv);
+int sc_cmd_pull(sc_cli *cli, int argc, char **argv);
 int sc_cmd_push(sc_cli *cli, int argc, char **argv);
 int sc_cmd_login(sc_cli *cli, int argc, char **argv);
 int sc_cmd_logout(sc_cli *cli, int argc, char **argv);
@@ -90,8 +91,8 @@ extern const sc_cli_options sc_cmd_init_options, sc_cmd_validate_options, sc_cmd
     sc_cmd_inspect_options, sc_cmd_sbom_options, sc_cmd_import_options, sc_cmd_install_options,
     sc_cmd_update_options, sc_cmd_rollback_options, sc_cmd_uninstall_options, sc_cmd_list_options,
     sc_cmd_test_options, sc_cmd_run_options, sc_cmd_images_options, sc_cmd_rmi_options,
-    sc_cmd_prune_options, sc_cmd_push_options, sc_cmd_login_options, sc_cmd_logout_options,
-    sc_cmd_completion_options, sc_cmd_help_options;
+    sc_cmd_prune_options, sc_cmd_pull_options, sc_cmd_push_options, sc_cmd_login_options,
+    sc_cmd_logout_options, sc_cmd_completion_options, sc_cmd_help_options;
 
 /* Turn SIGINT/SIGTERM/SIGHUP/SIGPIPE into a flag that long operations poll
  * (signals.c). */

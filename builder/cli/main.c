@@ -39,6 +39,8 @@ static const sc_cli_command commands[] = {
     {"rmi", sc_cmd_rmi, &sc_cmd_rmi_options, "remove image tags"},
     {"prune", sc_cmd_prune, &sc_cmd_prune_options,
      "remove what no image or tag references from the stores"},
+    {"pull", sc_cmd_pull, &sc_cmd_pull_options,
+     "pull an image from a registry into the cache, checked against the signature policy"},
     {"push", sc_cmd_push, &sc_cmd_push_options,
      "push an image to a registry over the OCI distribution API"},
     {"login", sc_cmd_login, &sc_cmd_login_options,

@@ -67,7 +67,7 @@ test_expect_success 'an abbreviation last on the line is refused too, not missin
 # of the global --json every command takes, is refused by each.
 test_expect_success 'no command takes an abbreviation' '
   for cmd in init validate build inspect sbom import install update rollback uninstall \
-             list test run images rmi prune push login logout; do
+             list test run images rmi prune pull push login logout; do
     expect_exit 2 sc_build $cmd --jso x &&
     expect_stderr "sc-build: error: unknown option '\''--jso'\'' (options are not abbreviated); did you mean '\''--json'\''?" ||
     { echo "command: $cmd"; exit 1; }

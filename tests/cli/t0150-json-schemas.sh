@@ -109,7 +109,9 @@ test_expect_success 'usage errors are error documents, before the command and in
   expect_exit 2 sc_build list --json --rooot x && check list "$TEST_TMP/.stdout" &&
   check error "$TEST_TMP/.stdout" &&
   expect_exit 2 sc_build build --json --root && check error "$TEST_TMP/.stdout" &&
-  test ! -s "$TEST_TMP/.stderr"
+  test ! -s "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build pull --json oci:hw.oci && check pull "$TEST_TMP/.stdout" &&
+  check error "$TEST_TMP/.stdout" && test ! -s "$TEST_TMP/.stderr"
 '
 
 test_expect_success 'a document that drifts from its schema fails the check' '

@@ -2,6 +2,7 @@
 # t0151-json-schemas-registry: the --json documents t0150 cannot reach
 # without a registry hold to their schemas in docs/schemas/: push to a
 # docker:// destination (one image and an image index) and copies from one,
+# pull (by tag, by digest, refused),
 # login and logout (and their failures), inspect of an image index from a
 # layout and from a registry.  Debian's docker-registry on loopback.
 . "$SC_SOURCE_DIR/tests/cli/lib.sh"
@@ -65,6 +66,17 @@ test_expect_success 'push --json from docker:// to a layout, and a failed push' 
   check push copy.json &&
   expect_exit 1 sc_build push --json oci:hw.oci docker://$R/hw:v2 --creds user:wrong &&
   check push "$TEST_TMP/.stdout" && check error "$TEST_TMP/.stdout"
+'
+
+test_expect_success 'pull --json by tag and by digest, and a refused pull' '
+  sc_build pull --json --creds "user:$PASS" docker://$R/hw:v1 >pull.json &&
+  check pull pull.json &&
+  test "$(json_get pull.json "d[\"digest\"]")" = "$(json_get push.json "d[\"digest\"]")" &&
+  sc_build pull --json "docker://$R/hw@$(json_get pull.json "d[\"digest\"]")" >pull-digest.json &&
+  check pull pull-digest.json &&
+  test "$(json_get pull-digest.json "d[\"offline\"]")" = True &&
+  expect_exit 1 sc_build pull --json --creds user:wrong docker://$R/hw:v1 &&
+  check pull "$TEST_TMP/.stdout" && check error "$TEST_TMP/.stdout"
 '
 
 test_expect_success 'logout --json, and logging out twice as an error document' '
