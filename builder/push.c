@@ -621,10 +621,12 @@ static int get_referrers_index(push_ctx *ctx, const char *tag, json_t **index, s
   return rc;
 }
 
-/* The referrers merged into the index the tag holds: PUT when one is new. */
-static int update_referrers_tag(push_ctx *ctx, const json_t *referrers, sc_error *err)
+/* The referrers of subject merged into the index its tag holds: PUT when
+ * one is new. */
+static int update_referrers_tag(push_ctx *ctx, const char *subject, const json_t *referrers,
+                                sc_error *err)
 {
-  _cleanup_free_ char *tag = sc_referrer_tag(ctx->image->manifest_digest);
+  _cleanup_free_ char *tag = sc_referrer_tag(subject);
   _cleanup_(json_decrefp) json_t *index = NULL;
   if (get_referrers_index(ctx, tag, &index, err) < 0)
     return -1;
@@ -712,7 +714,8 @@ static int push_referrers(push_ctx *ctx, sc_error *err)
   if (json_array_size(referrers) == 0)
     return 0;
   int api = has_referrers_api(ctx, ctx->image->manifest_digest, err);
-  if (api < 0 || (api == 0 && update_referrers_tag(ctx, referrers, err) < 0))
+  if (api < 0 ||
+      (api == 0 && update_referrers_tag(ctx, ctx->image->manifest_digest, referrers, err) < 0))
     return -1;
   json_array_foreach(referrers, i, r) add_referrer(ctx, ctx->image->manifest_digest, r);
   return 0;
@@ -871,7 +874,10 @@ static int sign_sigstore(push_ctx *ctx, const char *manifest_digest, sc_error *e
 }
 
 /* The simple signature (sign.h) of what was pushed, in the lookaside, and
- * where the registry lists referrers, an artifact too. */
+ * an artifact that refers to it too: listed by the registry's referrers
+ * API, or, where it has none (distribution 2.8), by the tag schema's index
+ * sha256-HEX, as the SBOM is.  containers/image reads only the lookaside;
+ * sc-build's verification reads the artifact too (docs/signatures.md). */
 static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err)
 {
   _cleanup_free_ char *identity = signed_identity(ctx, manifest_digest);
@@ -881,8 +887,8 @@ static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err
                      ctx->options->signer_timestamp, &ctx->result->signature, &sig, &len, err) < 0)
     return -1;
   int api = has_referrers_api(ctx, manifest_digest, err);
-  if (api <= 0 || ctx->top == NULL)
-    return api;
+  if (api < 0 || ctx->top == NULL)
+    return api < 0 ? -1 : 0;
   sc_attach_target t = attach_target(ctx);
   sc_referrer_artifact a = {.subject = ctx->top,
                             .artifact_type = SC_MEDIA_TYPE_SIMPLE_SIGNING_ARTIFACT,
@@ -891,6 +897,9 @@ static int sign_simple(push_ctx *ctx, const char *manifest_digest, sc_error *err
                             .len = len};
   _cleanup_(json_decrefp) json_t *descriptor = NULL;
   if (sc_attach_referrer(&t, &a, NULL, &descriptor, err) < 0)
+    return -1;
+  _cleanup_(json_decrefp) json_t *listed = json_pack("[O]", descriptor);
+  if (api == 0 && update_referrers_tag(ctx, manifest_digest, listed, err) < 0)
     return -1;
   add_referrer(ctx, manifest_digest, descriptor);
   return 0;

@@ -75,6 +75,25 @@ test_expect_success 'a second --sign-by adds signature-2' '
   test -f "$(sigdir hw "$digest")/signature-2"
 '
 
+test_expect_success 'push --sign-by attaches the signature too, listed by the tag schema here' '
+  python3 - push.json "$digest" <<-\PY &&
+	import json, sys
+	refs = [r for r in json.load(open(sys.argv[1]))["referrers"]
+	        if r["artifactType"] == "application/vnd.sc-build.simple-signing.v1+pgp"]
+	assert len(refs) == 1, refs
+	assert refs[0]["subject"] == sys.argv[2] and refs[0]["listed_by"] == "tag-schema", refs
+	open("sigref", "w").write(refs[0]["digest"])
+	PY
+  curl -fsS -H "Accept: application/vnd.oci.image.index.v1+json" \
+    "http://$R/v2/hw/manifests/sha256-${digest#sha256:}" >tagindex.json &&
+  grep_q "$(cat sigref)" tagindex.json &&
+  mkdir -p no-lookaside-rd &&
+  rm -rf "$XDG_CACHE_HOME" &&
+  sc_build build oneshot --policy policy.json --registries.d no-lookaside-rd \
+    --from docker://$R/hw:v1 -o from-referrer.oci >/dev/null 2>&1 &&
+  test -f from-referrer.oci/index.json
+'
+
 test_expect_success 'skopeo accepts the image sc-build signed' '
   skopeo copy --remove-signatures --src-tls-verify=false $POLICY docker://$R/hw:v1 oci:copied:hw >/dev/null
 '
