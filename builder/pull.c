@@ -422,8 +422,12 @@ static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookasi
   const char *url = sc_registries_d_lookaside(d, scopes, false, &configured);
   int rc = 0;
   if (url == NULL) {
-    *lookaside = xasprintf("no lookaside: registries.d %s configures none for %s/%s",
-                           sc_registries_d_dir(d), img->host, img->repository);
+    const char *dir = sc_registries_d_dir(d);
+    struct stat st;
+    bool missing = stat(dir, &st) != 0 || !S_ISDIR(st.st_mode);
+    *lookaside = xasprintf("no lookaside: registries.d %s %s for %s/%s", dir,
+                           missing ? "does not exist, so none is configured" : "configures none",
+                           img->host, img->repository);
   } else {
     *lookaside = xasprintf("%s, from %s", url, configured);
     rc = sc_lookaside_read(url, img->repository, img->manifest_digest, sigs, err);

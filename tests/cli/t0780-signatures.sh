@@ -134,6 +134,18 @@ test_expect_success 'sc-build refuses an unsigned image under signedBy, caching 
   ! grep_q "${digest#sha256:}" "$CACHE/index.json"
 '
 
+test_expect_success 'a default registries.d that does not exist is named as such' '
+  mkdir -p emptyhome &&
+  expect_exit 1 env HOME=$TEST_TMP/emptyhome XDG_CONFIG_HOME= "$SC_BUILD" build oneshot --policy policy.json --from docker://$R/unsigned:v1 -o no.oci &&
+  if test -d /etc/containers/registries.d; then
+    expect_grep "no lookaside: registries.d /etc/containers/registries.d configures none for $R/unsigned" .stderr
+  else
+    expect_grep "no lookaside: registries.d /etc/containers/registries.d does not exist, so none is configured for $R/unsigned" .stderr
+  fi &&
+  expect_exit 1 sc_build build oneshot --policy policy.json --registries.d no-such-rd --from docker://$R/unsigned:v1 -o no.oci &&
+  expect_grep "registries.d directory no-such-rd: No such file or directory" .stderr
+'
+
 test_expect_success 'sc-build refuses a tampered signature and says which' '
   expect_exit 1 sc_build build oneshot $POLICY --from docker://$R/tampered:v1 -o no.oci &&
   expect_grep "no signature is accepted; .*tampered@sha256=.*/signature-1: .*; trust the image only once its publisher says which key signed it" .stderr
