@@ -15,6 +15,23 @@ export XDG_CACHE_HOME=$TEST_TMP/cache
 json_get() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 blob_count() { ls "$1/blobs/sha256" | wc -l; }
 object_count() { find "$1/objects" -type f | wc -l; }
+# kill_once_fewer PID REPO COUNT: SIGKILL PID as soon as REPO holds fewer
+# than COUNT objects, so that the kill lands half-way however loaded the
+# machine is (a fixed sleep killed a prune that had not started yet);
+# fails when that does not happen within a minute.
+kill_once_fewer() {
+  python3 - "$@" <<-\PY
+	import os, signal, sys, time
+	pid, objects, count = int(sys.argv[1]), os.path.join(sys.argv[2], "objects"), int(sys.argv[3])
+	deadline = time.time() + 60
+	while time.time() < deadline:
+	    if sum(len(files) for _, _, files in os.walk(objects)) < count:
+	        os.kill(pid, signal.SIGKILL)
+	        sys.exit(0)
+	    time.sleep(0.001)
+	sys.exit("no object was removed within a minute")
+	PY
+}
 # fsck_clean REPO: ostree fsck finds no error (its report is shown if it does).
 fsck_clean() {
   ostree fsck --repo="$1" >fsck 2>&1 || { cat fsck; return 1; }
@@ -170,7 +187,7 @@ for i in range(400):
   rm -r proj/rootfs/many &&
   before=$(object_count kill/repo) &&
   { "$SC_BUILD" prune --repo kill/repo >out 2>&1 & pid=$!; } &&
-  sleep 0.1 && kill -KILL $pid &&
+  kill_once_fewer $pid kill/repo "$before" &&
   { wait $pid || true; } &&
   fsck_clean kill/repo &&
   killed=$(object_count kill/repo) &&
