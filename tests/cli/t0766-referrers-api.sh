@@ -119,11 +119,12 @@ test_expect_success GPG 'with the API the simple signature is a referrer too; th
   gpg --decrypt gpg-sig 2>/dev/null | python3 -c "import json,sys; assert json.load(sys.stdin)[\"critical\"][\"image\"][\"docker-manifest-digest\"] == \"$image\""
 '
 
-test_expect_success GPG 'without the API the simple signature stays in the lookaside only' '
+test_expect_success GPG 'without the API the simple signature is in the lookaside and the tag schema' '
   P=$PN &&
   sc_build push --json --sign-by "$FPR" --registries.d rd oci:p.oci:p:latest docker://127.0.0.1:$P/gpg2:latest >gpg-noapi.json &&
   test -f "sigs/gpg2@sha256=${image#sha256:}/signature-1" &&
-  test "$(json_get gpg-noapi.json "[r[\"artifactType\"] for r in d[\"referrers\"]]")" = "['"'"'application/spdx+json'"'"']"
+  test "$(json_get gpg-noapi.json "[(r[\"artifactType\"], r[\"listed_by\"]) for r in d[\"referrers\"]]")" = \
+    "[('"'"'application/spdx+json'"'"', '"'"'tag-schema'"'"'), ('"'"'application/vnd.sc-build.simple-signing.v1+pgp'"'"', '"'"'tag-schema'"'"')]"
 '
 
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
