@@ -338,6 +338,16 @@ static int fetch_manifest(pull_ctx *ctx, const char *reference, const char *expe
 
 /* ---- the signature policy ---- */
 
+/* Where the image's attachments and referrers are read from. */
+static sc_attach_target attach_target(const pull_ctx *ctx)
+{
+  return (sc_attach_target){.registry = ctx->registry,
+                            .scope = ctx->scope,
+                            .host = ctx->ref.host,
+                            .repository = ctx->ref.repository,
+                            .have_creds = ctx->options->registry.creds != NULL};
+}
+
 /* The image's sigstore attachments, when registries.d enables them for it
  * (containers-registries.d(5) use-sigstore-attachments). */
 static int read_attachments(pull_ctx *ctx, const sc_registries_d *d, char *const *scopes,
@@ -356,11 +366,7 @@ static int read_attachments(pull_ctx *ctx, const sc_registries_d *d, char *const
       xasprintf("%s/%s:%s, from %s", img->host, img->repository, tag ? tag : "?", enabled_by);
   if (need_registry(ctx, err) < 0)
     return -1;
-  sc_attach_target t = {.registry = ctx->registry,
-                        .scope = ctx->scope,
-                        .host = ctx->ref.host,
-                        .repository = ctx->ref.repository,
-                        .have_creds = ctx->options->registry.creds != NULL};
+  sc_attach_target t = attach_target(ctx);
   return sc_sigstore_attachments_read(&t, img->manifest_digest, sigs, err);
 }
 
@@ -389,11 +395,7 @@ static int read_referrer_signatures(pull_ctx *ctx, const sc_registries_d *d, cha
     return 0;
   const char *listed_by = NULL;
   int rc = need_registry(ctx, err);
-  sc_attach_target t = {.registry = ctx->registry,
-                        .scope = ctx->scope,
-                        .host = ctx->ref.host,
-                        .repository = ctx->ref.repository,
-                        .have_creds = ctx->options->registry.creds != NULL};
+  sc_attach_target t = attach_target(ctx);
   if (rc == 0)
     rc = sc_referrer_signatures_read(&t, img->manifest_digest, sigs, &listed_by, err);
   char *was = *looked_in;
@@ -422,11 +424,9 @@ static int read_signatures(pull_ctx *ctx, const sc_policy_image *img, sc_lookasi
   const char *url = sc_registries_d_lookaside(d, scopes, false, &configured);
   int rc = 0;
   if (url == NULL) {
-    const char *dir = sc_registries_d_dir(d);
-    struct stat st;
-    bool missing = stat(dir, &st) != 0 || !S_ISDIR(st.st_mode);
-    *lookaside = xasprintf("no lookaside: registries.d %s %s for %s/%s", dir,
-                           missing ? "does not exist, so none is configured" : "configures none",
+    *lookaside = xasprintf("no lookaside: registries.d %s %s for %s/%s", sc_registries_d_dir(d),
+                           sc_registries_d_missing(d) ? "does not exist, so none is configured"
+                                                      : "configures none",
                            img->host, img->repository);
   } else {
     *lookaside = xasprintf("%s, from %s", url, configured);

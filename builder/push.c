@@ -593,32 +593,13 @@ static int push_artifact(push_ctx *ctx, const char *digest, sc_error *err)
   return put_manifest_bytes(ctx, digest, digest, SC_MEDIA_TYPE_OCI_MANIFEST, data, len, err);
 }
 
-/* The referrers index under the tag sha256-HEX (spec.md "Referrers Tag
- * Schema", for registries without the referrers API, distribution 2.8
- * among them): 0 with *index NULL when there is none. */
-static int get_referrers_index(push_ctx *ctx, const char *tag, json_t **index, sc_error *err)
+static sc_attach_target attach_target(const push_ctx *ctx)
 {
-  *index = NULL;
-  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", ctx->ref.repository, tag);
-  sc_http_request req = {
-      .method = "GET", .target = target, .accept = SC_MEDIA_TYPE_OCI_INDEX, .retry = true};
-  sc_http_response resp = {.content_length = -1};
-  if (request(ctx, &req, &resp, err) < 0)
-    return -1;
-  int rc = 0;
-  if (resp.status == 200) {
-    *index = json_loadb(resp.body.data ? resp.body.data : "", resp.body.len, 0, NULL);
-    if (!json_is_array(json_object_get(*index, "manifests"))) {
-      json_decref(*index);
-      *index = NULL;
-      rc = sc_error_set(err, SC_E_INVALID,
-                        "the tag %s is not a referrers index (an OCI image index); remove it", tag);
-    }
-  } else if (resp.status != 404) {
-    rc = unexpected(ctx, &resp, "reading the referrers tag", err);
-  }
-  sc_http_response_clear(&resp);
-  return rc;
+  return (sc_attach_target){.registry = ctx->registry,
+                            .scope = ctx->scope,
+                            .host = ctx->ref.host,
+                            .repository = ctx->ref.repository,
+                            .have_creds = ctx->options->registry.creds != NULL};
 }
 
 /* The referrers of subject merged into the index its tag holds: PUT when
@@ -628,7 +609,8 @@ static int update_referrers_tag(push_ctx *ctx, const char *subject, const json_t
 {
   _cleanup_free_ char *tag = sc_referrer_tag(subject);
   _cleanup_(json_decrefp) json_t *index = NULL;
-  if (get_referrers_index(ctx, tag, &index, err) < 0)
+  sc_attach_target t = attach_target(ctx);
+  if (sc_referrer_tag_index_get(&t, subject, &index, err) < 0)
     return -1;
   if (index == NULL)
     index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", SC_MEDIA_TYPE_OCI_INDEX,
@@ -655,15 +637,6 @@ static int update_referrers_tag(push_ctx *ctx, const char *subject, const json_t
   if (put_manifest_bytes(ctx, tag, digest, SC_MEDIA_TYPE_OCI_INDEX, data, len, err) < 0)
     return sc_error_prefix(err, "the referrers tag %s", tag);
   return 0;
-}
-
-static sc_attach_target attach_target(const push_ctx *ctx)
-{
-  return (sc_attach_target){.registry = ctx->registry,
-                            .scope = ctx->scope,
-                            .host = ctx->ref.host,
-                            .repository = ctx->ref.repository,
-                            .have_creds = ctx->options->registry.creds != NULL};
 }
 
 /* Whether the registry lists referrers itself (asked once, about digest):

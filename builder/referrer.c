@@ -355,18 +355,17 @@ static json_t *served_descriptor(const json_t *m)
 /* GET (or HEAD) /v2/REPO/manifests/REF: its status, the body of a 200.
  * With digest (not NULL), a 200's bytes must hash to it before they are
  * parsed: a registry answering for a digest is not trusted to mean it. */
-static int get_manifest(sc_registry *registry, const char *scope, const char *repository,
-                        const char *ref, const char *digest, const char *method, long *status,
-                        json_t **body, sc_error *err)
+static int get_manifest(const sc_attach_target *t, const char *ref, const char *digest,
+                        const char *method, long *status, json_t **body, sc_error *err)
 {
-  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", repository, ref);
+  _cleanup_free_ char *target = xasprintf("/v2/%s/manifests/%s", t->repository, ref);
   sc_http_request req = {.method = method,
                          .target = target,
-                         .scope = scope,
+                         .scope = t->scope,
                          .accept = SC_MEDIA_TYPE_OCI_INDEX "," SC_MEDIA_TYPE_OCI_MANIFEST,
                          .retry = true};
   sc_http_response resp = {.content_length = -1};
-  if (sc_registry_request(registry, &req, &resp, err) < 0)
+  if (sc_registry_request(t->registry, &req, &resp, err) < 0)
     return -1;
   *status = resp.status;
   int rc = 0;
@@ -379,7 +378,7 @@ static int get_manifest(sc_registry *registry, const char *scope, const char *re
   else if (resp.status == 200 && body)
     *body = json_loadb(bytes, resp.body.len, JSON_REJECT_DUPLICATES, NULL);
   else if (resp.status != 200 && resp.status != 404)
-    rc = sc_registry_unexpected(err, &resp, false, "pull", target);
+    rc = sc_registry_unexpected(err, &resp, t->have_creds, "pull", target);
   sc_http_response_clear(&resp);
   return rc;
 }
@@ -416,6 +415,24 @@ char *sc_referrer_tag(const char *subject_digest)
   return xasprintf("sha256-%s", sc_digest_hex(subject_digest));
 }
 
+int sc_referrer_tag_index_get(const sc_attach_target *t, const char *subject_digest, json_t **index,
+                              sc_error *err)
+{
+  *index = NULL;
+  _cleanup_free_ char *tag = sc_referrer_tag(subject_digest);
+  long status = 0;
+  if (get_manifest(t, tag, NULL, "GET", &status, index, err) < 0)
+    return -1;
+  if (status == 200 && !json_is_array(json_object_get(*index, "manifests"))) {
+    json_decref(*index);
+    *index = NULL;
+    return sc_error_set(err, SC_E_INVALID,
+                        "%s/%s:%s is not a referrers index (an OCI image index); remove that tag",
+                        t->host, t->repository, tag);
+  }
+  return 0;
+}
+
 /* One place: 1 with *out when it has the tag or the subject, else 0. */
 static int fetch_at(const char *place, const char *host, const sc_registry_options *options,
                     bool insecure, const char *subject_digest, json_t **out, sc_error *err)
@@ -427,7 +444,6 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
   sc_registry_creds own = {0};
   o.tls_verify = options->tls_verify && !insecure;
   _cleanup_free_ char *scope = xasprintf("repository:%s:pull", ref.repository);
-  _cleanup_free_ char *tag = sc_referrer_tag(subject_digest);
   _cleanup_(json_decrefp) json_t *index = NULL;
   sc_registry *registry = NULL;
   long status = 0;
@@ -449,14 +465,10 @@ static int fetch_at(const char *place, const char *host, const sc_registry_optio
     rc = -1;
   else if (api == 1)
     status = 200;
-  if (rc >= 0 && api == 0)
-    rc = get_manifest(registry, scope, ref.repository, tag, NULL, "GET", &status, &index, err);
+  if (rc >= 0 && api == 0 && (rc = sc_referrer_tag_index_get(&t, subject_digest, &index, err)) == 0)
+    status = index ? 200 : 404;
   if (rc >= 0 && status == 404)
-    rc = get_manifest(registry, scope, ref.repository, subject_digest, NULL, "HEAD", &status, NULL,
-                      err);
-  else if (rc >= 0 && !json_is_array(json_object_get(index, "manifests")))
-    rc = sc_error_set(err, SC_E_INVALID, "%s:%s is not a referrers index (an OCI image index)",
-                      place, tag);
+    rc = get_manifest(&t, subject_digest, NULL, "HEAD", &status, NULL, err);
   if (rc >= 0) {
     rc = status == 200 ? 1 : 0;
     *out = json_array();
@@ -521,14 +533,7 @@ static int signature_index(const sc_attach_target *t, const char *manifest_diges
   if (api != 0)
     return api < 0 ? -1 : 0;
   *listed_by = "tag sha256-HEX";
-  _cleanup_free_ char *tag = sc_referrer_tag(manifest_digest);
-  long status = 0;
-  if (get_manifest(t->registry, t->scope, t->repository, tag, NULL, "GET", &status, index, err) < 0)
-    return -1;
-  if (status == 200 && !json_is_array(json_object_get(*index, "manifests")))
-    return sc_error_set(err, SC_E_INVALID, "%s/%s:%s is not a referrers index (an OCI image index)",
-                        t->host, t->repository, tag);
-  return 0;
+  return sc_referrer_tag_index_get(t, manifest_digest, index, err);
 }
 
 /* An artifact's manifest by digest: its bytes (bounded by the registry's
@@ -541,8 +546,7 @@ static int get_artifact_manifest(const sc_attach_target *t, const char *digest, 
     return sc_error_set(err, SC_E_INVALID, "an entry whose digest %.80s is not sha256:HEX",
                         digest ? digest : "(none)");
   long status = 0;
-  int rc =
-      get_manifest(t->registry, t->scope, t->repository, digest, digest, "GET", &status, doc, err);
+  int rc = get_manifest(t, digest, digest, "GET", &status, doc, err);
   if (rc == 0 && status != 200)
     rc = sc_error_set(err, SC_E_INVALID, "the registry answers HTTP %ld for it", status);
   /* json_is_object evaluates its argument twice: not a call */

@@ -97,6 +97,13 @@ struct sc_attach_target;
 int sc_referrer_api_get(const struct sc_attach_target *t, const char *digest, json_t **index,
                         sc_error *err);
 
+/* The referrers index the tag schema keeps for subject_digest in the
+ * registry (GET .../manifests/sha256-HEX): 0 with *index NULL when there
+ * is none (404); a tag holding anything but an image index is an error.
+ * Push merges into it, inspect and signature verification read it. */
+int sc_referrer_tag_index_get(const struct sc_attach_target *t, const char *subject_digest,
+                              json_t **index, sc_error *err);
+
 /* The referrers of subject_digest (a manifest of the docker://HOST/REPO
  * reference), by the distribution-spec v1.1 tag schema (the index tagged
  * sha256-HEX) unless the registry serves the referrers API: an array of

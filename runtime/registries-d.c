@@ -24,6 +24,7 @@ typedef struct entry {
 
 struct sc_registries_d {
   char *dir;
+  bool missing; /* the default directory, which does not exist */
   entry *entries;
   size_t count;
 };
@@ -51,6 +52,11 @@ void sc_registries_d_free(sc_registries_d *d)
 const char *sc_registries_d_dir(const sc_registries_d *d)
 {
   return d->dir ? d->dir : "(none)";
+}
+
+bool sc_registries_d_missing(const sc_registries_d *d)
+{
+  return d->missing;
 }
 
 /* ---- one document ---- */
@@ -252,8 +258,10 @@ int sc_registries_d_load(const char *dir, sc_registries_d **out, sc_error *err)
   d->dir = xstrdup(dir ? dir : SC_REGISTRIES_D_SYSTEM);
   *out = d;
   _cleanup_close_ int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT && dir == NULL)
+  if (fd < 0 && errno == ENOENT && dir == NULL) {
+    d->missing = true;
     return 0;
+  }
   if (fd < 0)
     return sc_error_set_errno(err, errno, "registries.d directory %s", d->dir);
   _cleanup_strv_ char **names = NULL;

@@ -65,6 +65,10 @@ int sc_registries_d_use_referrer_signatures(const sc_registries_d *d, char *cons
                                             const char **where);
 /* The directory the configuration came from (for messages). */
 const char *sc_registries_d_dir(const sc_registries_d *d);
+/* Whether that directory was the default one and did not exist (an empty
+ * configuration, not an error): messages say so rather than "configures
+ * none". */
+bool sc_registries_d_missing(const sc_registries_d *d);
 
 /* Signatures of an image under a lookaside URL (containers-registries.d(5)):
  * LOOKASIDE/REPO@sha256=HEX/signature-N, N from 1; newly allocated. */

@@ -95,13 +95,9 @@ static int parse_args(sc_cli *cli, int argc, char **argv, pull_args *a)
     }
   }
   sc_cli_finish_options(cli);
-  /* "--tls-verify false" leaves "false" as an operand, as push says. */
-  for (int i = optind; i < argc; i++)
-    if (strcmp(argv[i], "false") == 0 || strcmp(argv[i], "true") == 0)
-      return sc_cli_usage_error(cli, "pull",
-                                "'%s' is not an image: --tls-verify takes its "
-                                "value after '=' (--tls-verify=false)",
-                                argv[i]);
+  int stray = sc_cli_registry_stray_bool(cli, "pull", optind, argc, argv);
+  if (stray != 0)
+    return stray;
   if (argc - optind != 1)
     return sc_cli_usage_error(cli, "pull", "pull takes one IMAGE");
   return settle_source(cli, argv[optind], &a->source);

@@ -433,12 +433,9 @@ int sc_cmd_push(sc_cli *cli, int argc, char **argv)
     }
   }
   sc_cli_finish_options(cli);
-  for (int i = optind; i < argc; i++)
-    if (strcmp(argv[i], "false") == 0 || strcmp(argv[i], "true") == 0)
-      return sc_cli_usage_error(cli, "push",
-                                "'%s' is not an image: --tls-verify takes its "
-                                "value after '=' (--tls-verify=false)",
-                                argv[i]);
+  int stray = sc_cli_registry_stray_bool(cli, "push", optind, argc, argv);
+  if (stray != 0)
+    return stray;
   if (optind != argc - 2)
     return sc_cli_usage_error(cli, "push", "push takes IMAGE and a docker:// destination");
   if (sigstore.passphrase_file && sigstore.key == NULL)

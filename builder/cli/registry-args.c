@@ -147,6 +147,17 @@ int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_arg
   return rc;
 }
 
+int sc_cli_registry_stray_bool(sc_cli *cli, const char *command, int first, int argc, char **argv)
+{
+  for (int i = first; i < argc; i++)
+    if (strcmp(argv[i], "false") == 0 || strcmp(argv[i], "true") == 0)
+      return sc_cli_usage_error(cli, command,
+                                "'%s' is not an image: --tls-verify takes its "
+                                "value after '=' (--tls-verify=false)",
+                                argv[i]);
+  return 0;
+}
+
 int sc_cli_ask_password(const char *username, char **out, sc_error *err)
 {
   if (!isatty(STDIN_FILENO))

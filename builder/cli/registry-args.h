@@ -113,6 +113,11 @@ int sc_cli_registry_parse(sc_cli_registry_args *a, int opt, const char *arg, sc_
 int sc_cli_registry_option(sc_cli *cli, const char *command, sc_cli_registry_args *a, int opt,
                            const char *arg);
 
+/* "--tls-verify false" leaves "false" as an operand, which would be read
+ * as an image: 0 when operands from first hold no bare "true" or
+ * "false", else the usage error (exit 2) saying the value goes after '='. */
+int sc_cli_registry_stray_bool(sc_cli *cli, const char *command, int first, int argc, char **argv);
+
 /* "N", "Nk" or "NM" bytes, N > 0: 0, or -1 when it is not a size. */
 int sc_cli_parse_size(const char *text, int64_t *out);
 
