@@ -23,6 +23,14 @@ test_cleanup_add() {
     TEST_CLEANUPS+=("$1")
   fi
 }
+# test_gpg_key UID: make a throwaway signing key for UID in $GNUPGHOME
+# (ed25519: well under a second; its gpg-agent ends with the test) and
+# print its fingerprint.
+test_gpg_key() {
+  gpg --batch --passphrase '' --quick-gen-key "$1" ed25519 sign never 2>/dev/null &&
+    test_cleanup_add "gpgconf --kill gpg-agent" &&
+    gpg --list-keys --with-colons "$1" 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}'
+}
 test_run_cleanups() {
   local c
   if [ -f "$TEST_TMP/.cleanups" ]; then

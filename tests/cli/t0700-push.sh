@@ -17,11 +17,7 @@ mkdir -p "$XDG_RUNTIME_DIR" "$HOME"
 
 sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 
 test_expect_success 'push prints the digest skopeo sees, with label atomic.type=system' '
   sc_build --verbose push oci:hw.oci docker://$R/hw:latest --digestfile hw.digest >out 2>err &&

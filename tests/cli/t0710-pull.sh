@@ -18,11 +18,7 @@ CACHE=$XDG_CACHE_HOME/sc-build/bases
 sc_build init hello-world >/dev/null && sc_build build hello-world -o base.oci >/dev/null 2>&1
 sc_build init oneshot >/dev/null
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 sc_build push oci:base.oci docker://$R/base:v1 >base.digest 2>/dev/null
 
 # layer_digests OCI_LAYOUT TAG: the manifest's layer digests, one per line.

@@ -20,17 +20,10 @@ check_schema() {
 }
 test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
 
-# A throwaway signing key (ed25519: well under a second); its agent ends with the test.
-gpg --batch --passphrase '' --quick-gen-key 'sc-build test <test@example.com>' ed25519 sign never 2>/dev/null
-test_cleanup_add "gpgconf --kill gpg-agent"
-FPR=$(gpg --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
+FPR=$(test_gpg_key 'sc-build test <test@example.com>')
 gpg --export "$FPR" >key.gpg
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 
 mkdir rd && printf "docker:\n  %s:\n    lookaside: file://%s/sigs\n" "$R" "$TEST_TMP" >rd/sc.yaml
 cat >policy.json <<JSON
@@ -97,6 +90,8 @@ test_expect_success 'a bad IMAGE is a usage error that says why' '
   expect_grep "pull takes one IMAGE" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build pull --platform linux docker://$R/hw:v1 &&
   expect_grep "\-\-platform" "$TEST_TMP/.stderr" &&
+  expect_exit 2 sc_build pull --tls-verify false docker://$R/hw:v1 &&
+  expect_grep "^sc-build: error: .false. is not an image: --tls-verify takes its value after .=. \(--tls-verify=false\)" "$TEST_TMP/.stderr" &&
   expect_exit 2 sc_build pull --json "docker://$R/hw:Bad Tag" &&
   test "$(json_get "$TEST_TMP/.stdout" "d[\"ok\"]")" = False
 '

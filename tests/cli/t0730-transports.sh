@@ -18,11 +18,7 @@ test_make_project hw hw >/dev/null && sc_build build hw -o hw.oci >/dev/null 2>&
 mkdir -p top/rootfs/etc && echo top >top/rootfs/etc/top.conf &&
   cp hw/*.template hw/manifest.json top/ && printf '{"name": "top", "tag": "1"}\n' >top/sc-build.json
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 
 # The image in every transport, written by sc-build itself.
 test_expect_success 'push writes oci:, oci-archive:, docker-archive:, dir: and docker://' '

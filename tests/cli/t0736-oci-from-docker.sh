@@ -26,11 +26,7 @@ d = json.load(open(sys.argv[1] + "/index.json"))["manifests"][0]
 print("sha256:" + hashlib.sha256(open(sys.argv[1] + "/blobs/sha256/" + d["digest"][7:], "rb").read()).hexdigest())' "$1"
 }
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
 skopeo copy --format v2s2 --dest-tls-verify=false oci:hw.oci docker://$R/d:v1 >/dev/null 2>&1
 skopeo inspect --raw --tls-verify=false docker://$R/d:v1 >docker-manifest.json

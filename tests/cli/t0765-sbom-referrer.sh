@@ -202,11 +202,7 @@ test_expect_success JSONSCHEMA 'the inspect documents with referrers match their
 
 if command -v docker-registry curl >/dev/null 2>&1 && command -v curl >/dev/null; then
   . "$SC_SOURCE_DIR/tests/registry/registry.sh"
-  PORT=$(test_free_port)
-  R=127.0.0.1:$PORT
-  registry_config "$TEST_TMP/reg" "$PORT"
-  test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-  registry_start "$TEST_TMP/reg" "$PORT" && test_set_prereq REGISTRY
+  registry_up "$TEST_TMP/reg" && test_set_prereq REGISTRY
 fi
 export SC_PUSH_BACKOFF_MS=100
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG

@@ -99,9 +99,7 @@ test_expect_success 'the text output says how the referrers are listed' '
 test_lazy_prereq GPG 'command -v gpg && command -v gpgconf'
 if test_have_prereq GPG; then
   export GNUPGHOME=$TEST_TMP/gnupg && mkdir -m 700 "$GNUPGHOME" &&
-    gpg --batch --passphrase '' --quick-gen-key 'sc-build test <test@example.com>' ed25519 sign never 2>/dev/null &&
-    test_cleanup_add "gpgconf --kill gpg-agent"
-  FPR=$(gpg --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
+    FPR=$(test_gpg_key 'sc-build test <test@example.com>')
 fi
 
 test_expect_success GPG 'with the API the simple signature is a referrer too; the lookaside keeps it' '

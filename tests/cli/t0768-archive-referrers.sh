@@ -106,11 +106,7 @@ test_expect_success 'docker-archive: and dir: hold no artifacts: the copy says i
 
 if command -v docker-registry curl >/dev/null 2>&1; then
   . "$SC_SOURCE_DIR/tests/registry/registry.sh"
-  PORT=$(test_free_port)
-  R=127.0.0.1:$PORT
-  registry_config "$TEST_TMP/reg" "$PORT"
-  test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-  registry_start "$TEST_TMP/reg" "$PORT" && test_set_prereq REGISTRY
+  registry_up "$TEST_TMP/reg" && test_set_prereq REGISTRY
 fi
 export SC_PUSH_BACKOFF_MS=100
 unset REGISTRY_AUTH_FILE DOCKER_CONFIG

@@ -19,12 +19,8 @@ mkdir -p "$HOME" && mkdir -m 700 "$GNUPGHOME"
 ATTACH=$SC_SOURCE_DIR/tests/cli/referrer-attach.py
 
 # Two throwaway keys: the policy trusts the first only.
-gpg --batch --passphrase '' --quick-gen-key 'sc-build test <test@example.com>' ed25519 sign never 2>/dev/null
-gpg --batch --passphrase '' --quick-gen-key 'someone else <else@example.com>' ed25519 sign never 2>/dev/null
-test_cleanup_add "gpgconf --kill gpg-agent"
-fpr() { gpg --list-keys --with-colons "$1" 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}'; }
-FPR=$(fpr test@example.com)
-OTHER=$(fpr else@example.com)
+FPR=$(test_gpg_key 'sc-build test <test@example.com>')
+OTHER=$(test_gpg_key 'someone else <else@example.com>')
 gpg --export "$FPR" >key.gpg
 
 # The signer writes to a staging directory no reader looks in; rdr has no

@@ -14,11 +14,7 @@ mkdir -p "$XDG_RUNTIME_DIR" "$HOME" "$XDG_CONFIG_HOME"
 
 sc_build init hello-world >/dev/null && sc_build build hello-world -o hw.oci >/dev/null 2>&1
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 sc_build push oci:hw.oci docker://$R/hw:v1 >/dev/null 2>&1
 
 # start_proxy VAR LOG MODE: tests/registry/flaky-proxy.py in front of the

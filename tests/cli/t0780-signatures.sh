@@ -15,17 +15,10 @@ unset REGISTRY_AUTH_FILE DOCKER_CONFIG XDG_CONFIG_HOME
 mkdir -p "$HOME" && mkdir -m 700 "$GNUPGHOME"
 CACHE=$XDG_CACHE_HOME/sc-build/bases
 
-# The key: ed25519 makes it in well under a second; its agent ends with the test.
-gpg --batch --passphrase '' --quick-gen-key 'sc-build test <test@example.com>' ed25519 sign never 2>/dev/null
-test_cleanup_add "gpgconf --kill gpg-agent"
-FPR=$(gpg --list-keys --with-colons 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
+FPR=$(test_gpg_key 'sc-build test <test@example.com>')
 gpg --export "$FPR" >key.gpg
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 # The lookaside served over http too, as a web server would publish it.
 HPORT=$(test_free_port)
 mkdir sigs

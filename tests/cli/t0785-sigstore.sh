@@ -33,11 +33,7 @@ newkey() {
 }
 newkey a && newkey b
 
-PORT=$(test_free_port)
-R=127.0.0.1:$PORT
-registry_config "$TEST_TMP/reg" "$PORT"
-test_cleanup_add "registry_stop '$TEST_TMP/reg'"
-registry_start "$TEST_TMP/reg" "$PORT"
+registry_up "$TEST_TMP/reg"
 
 mkdir rd && printf 'docker:\n  %s:\n    use-sigstore-attachments: true\n' "$R" >rd/sc.yaml
 mkdir rd-off && printf 'docker:\n  %s:\n    use-sigstore-attachments: false\n' "$R" >rd-off/sc.yaml

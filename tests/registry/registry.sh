@@ -51,3 +51,13 @@ registry_stop() {
   wait "$pid" 2>/dev/null || true
   rm -f "$dir/pid"
 }
+
+# registry_up DIR: for the CLI tests (tests/cli/lib.sh): a registry kept in
+# DIR on a free loopback port, stopped when the test ends; sets PORT and
+# R (127.0.0.1:PORT).
+registry_up() {
+  PORT=$(test_free_port) && R=127.0.0.1:$PORT &&
+    registry_config "$1" "$PORT" &&
+    test_cleanup_add "registry_stop '$1'" &&
+    registry_start "$1" "$PORT"
+}
