@@ -7,24 +7,40 @@ The schemas refer to each other by $id (https://sc-build.invalid/schemas/
 NAME.schema.json, never fetched): every *.schema.json beside SCHEMA is
 loaded, and each is itself checked against its metaschema first.  Exit 0
 when the document holds, 1 with every violation on stderr, 2 on bad usage.
-Uses Debian's python3-jsonschema (4.x, with python3-referencing).
+Uses Debian's python3-jsonschema: 4.10 in Debian 12, whose RefResolver
+finds a schema by $id; from 4.18 on, python3-referencing's Registry does.
 """
 import json
 import pathlib
 import sys
 
 import jsonschema
-from referencing import Registry, Resource
+
+try:
+    from referencing import Registry, Resource
+except ImportError:  # jsonschema before 4.18 (Debian 12)
+    Registry = None
 
 
-def load_registry(directory):
+def load_schemas(directory):
     """Every schema of the directory, by $id, each checked first."""
-    resources = []
+    schemas = {}
     for path in sorted(directory.glob("*.schema.json")):
         schema = json.loads(path.read_text())
         jsonschema.validators.validator_for(schema).check_schema(schema)
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
+        schemas[schema["$id"]] = schema
+    return schemas
+
+
+def make_validator(schema, schemas):
+    """A validator of schema that resolves $refs among schemas, offline."""
+    cls = jsonschema.validators.validator_for(schema)
+    if Registry is not None:
+        registry = Registry().with_resources(
+            (uri, Resource.from_contents(s)) for uri, s in schemas.items())
+        return cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    resolver = jsonschema.RefResolver.from_schema(schema, store=schemas)
+    return cls(schema, resolver=resolver, format_checker=cls.FORMAT_CHECKER)
 
 
 def path_of(error):
@@ -50,7 +66,7 @@ def main(argv):
         return 2
     schema_path = pathlib.Path(argv[1])
     schema = json.loads(schema_path.read_text())
-    registry = load_registry(schema_path.parent)
+    schemas = load_schemas(schema_path.parent)
     text = pathlib.Path(argv[2]).read_text() if len(argv) == 3 else sys.stdin.read()
     name = argv[2] if len(argv) == 3 else "<stdin>"
     try:
@@ -58,8 +74,7 @@ def main(argv):
     except json.JSONDecodeError as e:
         print(f"{name}: not JSON: {e}", file=sys.stderr)
         return 1
-    cls = jsonschema.validators.validator_for(schema)
-    validator = cls(schema, registry=registry, format_checker=cls.FORMAT_CHECKER)
+    validator = make_validator(schema, schemas)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     for error in errors:
         report(name, error, 0)

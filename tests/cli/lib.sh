@@ -41,6 +41,14 @@ test_run_cleanups() {
 }
 trap test_run_cleanups EXIT
 cd "$TEST_TMP"
+# Debian's python3, the one whose modules scripts/install-deps.sh installs
+# (python3-nacl, python3-jsonschema, ...), ahead of a version manager's
+# shim on PATH: pyenv's costs up to a second a call, and the tests call
+# python3 hundreds of times (the chain lint of every test body included).
+if [ -x /usr/bin/python3 ]; then
+  mkdir -p "$TEST_TMP/.bin" && ln -sf /usr/bin/python3 "$TEST_TMP/.bin/python3"
+  PATH=$TEST_TMP/.bin:$PATH
+fi
 # sc-build's caches (pulled bases, layers, registry blobs) stay in the test.
 export XDG_CACHE_HOME=$TEST_TMP/.cache
 

@@ -111,7 +111,7 @@ test_expect_success 'push --sign-by-sigstore-private-key attaches a sigstore sig
   openssl dgst -sha256 -verify a.pub -signature sig.der payload.json
 '
 
-test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema, referencing"'
+test_lazy_prereq JSONSCHEMA 'python3 -c "import jsonschema"'
 test_expect_success JSONSCHEMA 'the signed push document matches its schema' '
   python3 "$SC_SOURCE_DIR/tests/cli/check-schema.py" "$SC_SOURCE_DIR/docs/schemas/push.schema.json" push.json
 '
