@@ -92,6 +92,13 @@ test_failure_() {
   printf '%s\n' "$@" | sed 's/^/#   /'
 }
 
+# A TAP comment before the result of a test that took 5 s or more, so that
+# the suite's time can be read test by test from ctest's output.
+test_report_slow_() {
+  local ms=$(( (${EPOCHREALTIME/./} - ${1/./}) / 1000 ))
+  [ "$ms" -lt 5000 ] || echo "# slow: $((ms / 1000)).$(( (ms % 1000) / 100 )) s"
+}
+
 # Run a test body with errexit and pipefail in a subshell that is not the
 # condition of an `if` or an operand of `||` (bash ignores errexit there),
 # after the chain lint (tests/cli/chainlint.py) has checked that every
@@ -110,6 +117,7 @@ test_expect_success() {
     test_failure_ "$desc" "bug in the test script: $lint" "$body"
     return 0
   fi
+  local started=$EPOCHREALTIME
   set +e
   (
     exec 9>"$trace"
@@ -119,6 +127,7 @@ test_expect_success() {
     eval "$body"
   ) >"$log" 2>&1 </dev/null
   rc=$?
+  test_report_slow_ "$started"
   if [ "$rc" = 0 ]; then
     test_ok_ "$desc"
   else
