@@ -165,14 +165,36 @@ static int run_debootstrap(const sc_systemd_host_template *t, const char *target
 typedef int (*host_fill_fn)(const sc_systemd_host_template *t, const char *tmp, const char *target,
                             sc_error *err);
 
-/* A host made by fill in a flocked temporary directory beside path and
- * renamed into place: path is a whole host or absent, also when this run
- * is killed.  A run that lost the race to another uses the other's. */
-static int make_cached_host(const sc_systemd_host_template *t, const char *cache, const char *key,
-                            const char *path, host_fill_fn fill, sc_error *err)
+/* The host at path in the cache, made by fill when missing: in a flocked
+ * temporary directory beside path and renamed into place, so that path is
+ * a whole host or absent, also when this run is killed.  Making one holds
+ * the cache's lock: a second run that needs the same host waits for the
+ * first and uses what it made, rather than making it again beside it (two
+ * debootstraps of minutes each, or two unpacks of one image).  making
+ * and using are the progress steps for the two cases. */
+static int cached_host(const sc_systemd_host_template *t, const char *cache, const char *key,
+                       const char *path, host_fill_fn fill, const char *making, const char *using,
+                       sc_error *err)
 {
+  if (access(path, F_OK) == 0) {
+    if (using)
+      emit(t, "step", "%s", using);
+    return 0;
+  }
   if (sc_mkdir_p_at(AT_FDCWD, cache, 0700, err) < 0)
     return sc_error_prefix(err, "cache %s", cache);
+  _cleanup_close_ int cache_fd = open(cache, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (cache_fd < 0)
+    return sc_error_set_errno(err, errno, "cannot open the cache %s", cache);
+  _cleanup_free_ char *what = xasprintf("the systemd host cache %s", cache);
+  if (sc_store_lock(cache_fd, what, t->interrupted, err) < 0)
+    return -1;
+  if (access(path, F_OK) == 0) {
+    if (using)
+      emit(t, "step", "%s", using);
+    return 0;
+  }
+  emit(t, "step", "%s", making);
   char *tmp = NULL;
   _cleanup_free_ char *prefix = xasprintf(".%s.tmp-", key);
   int lock_fd = sc_store_tmp_dir(cache, prefix, 0755, NULL, &tmp, err);
@@ -180,6 +202,8 @@ static int make_cached_host(const sc_systemd_host_template *t, const char *cache
     return -1;
   _cleanup_free_ char *target = sc_path_join(tmp, "rootfs");
   int r = fill(t, tmp, target, err);
+  /* One made by a run that does not take the lock (an older sc-build) is
+   * as good as ours. */
   if (r == 0 && rename(target, path) < 0 && errno != EEXIST && errno != ENOTEMPTY)
     r = sc_error_set_errno(err, errno, "cannot rename %s to %s", target, path);
   sc_store_tmp_dir_remove(&tmp, &lock_fd);
@@ -222,12 +246,11 @@ static int image_template(const sc_systemd_host_template *t, char **made, sc_err
                         t->given);
   _cleanup_free_ char *key = xasprintf("sha256-%s", sc_image_id(t->image));
   *made = sc_path_join(t->cache_dir, key);
-  if (access(*made, F_OK) == 0) {
-    emit(t, "step", "using the systemd host %s unpacked before into %s", t->given, *made);
-    return 0;
-  }
-  emit(t, "step", "unpacking the systemd host %s into %s (once: it is cached)", t->given, *made);
-  return make_cached_host(t, t->cache_dir, key, *made, fill_from_image, err);
+  _cleanup_free_ char *making =
+      xasprintf("unpacking the systemd host %s into %s (once: it is cached)", t->given, *made);
+  _cleanup_free_ char *using =
+      xasprintf("using the systemd host %s unpacked before into %s", t->given, *made);
+  return cached_host(t, t->cache_dir, key, *made, fill_from_image, making, using, err);
 }
 
 int sc_systemd_host_given_kind(const char *given, sc_systemd_host_kind *kind, sc_error *err)
@@ -308,11 +331,10 @@ int sc_systemd_host_template_path(const sc_systemd_host_template *t, char **path
   if (key == NULL)
     return -1;
   made = sc_path_join(cache, key);
-  if (access(made, F_OK) < 0) {
-    emit(t, "step", "making the systemd host %s with debootstrap (once: it is cached)", made);
-    if (make_cached_host(t, cache, key, made, fill_by_debootstrap, err) < 0)
-      return -1;
-  }
+  _cleanup_free_ char *making =
+      xasprintf("making the systemd host %s with debootstrap (once: it is cached)", made);
+  if (cached_host(t, cache, key, made, fill_by_debootstrap, making, NULL, err) < 0)
+    return -1;
   return resolve_template(made, path, err);
 }
 

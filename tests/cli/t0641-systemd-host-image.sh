@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # t0641-systemd-host-image: `sc-build test --systemd --host IMAGE` unpacks
 # the image's rootfs once into the cache (keyed by its manifest digest),
-# boots it as it boots a --host DIR, reuses it on the next run, and refuses
+# boots it as it boots a --host DIR, reuses it on the next run (two runs
+# at once unpack it once: the second waits for the first), and refuses
 # a value that is neither a directory nor a readable image with /sbin/init.
 #
 # The image is t0640's cached bookworm host as one uncompressed layer of an
@@ -55,14 +56,21 @@ test_expect_success 'setup: hello-world, the cached host (made when missing) as 
   mk_host_layout no-init.oci plain no-init >/dev/null
 '
 
-test_expect_success '--host oci:LAYOUT:TAG is unpacked once into the cache and passes' '
-  hex=$(cat manifest-hex) && port=$(test_free_port) &&
+test_expect_success '--host oci:LAYOUT:TAG is unpacked once into the cache, by two runs at once too' '
+  hex=$(cat manifest-hex) && p1=$(test_free_port) && p2=$(test_free_port) &&
+  { sc_build test hello-world --systemd --host "oci:$TEST_TMP/host.oci:bookworm" \
+      --set PORT=$p1 --set RECEIVER=Img$$ >out1 2>err1 & } && first=$! &&
   sc_build test hello-world --systemd --host "oci:$TEST_TMP/host.oci:bookworm" \
-    --set PORT=$port --set RECEIVER=Img$$ >out 2>err &&
-  expect_grep "^PASS http http://127.0.0.1:$port/" out &&
-  expect_grep "^PASS: 1 of 1 probes passed" out &&
-  expect_grep "^unpacking the systemd host oci:$TEST_TMP/host.oci:bookworm into $UNPACKED/sha256-$hex \(once: it is cached\)$" err &&
-  expect_grep "^booting systemd in an overlay of $UNPACKED/sha256-$hex$" err &&
+    --set PORT=$p2 --set RECEIVER=Img$$ >out2 2>err2 &&
+  wait $first &&
+  expect_grep "^PASS http http://127.0.0.1:$p1/" out1 &&
+  expect_grep "^PASS http http://127.0.0.1:$p2/" out2 &&
+  expect_grep "^PASS: 1 of 1 probes passed" out1 &&
+  expect_grep "^PASS: 1 of 1 probes passed" out2 &&
+  cat err1 err2 >err &&
+  test "$(grep -cE "^unpacking the systemd host oci:$TEST_TMP/host.oci:bookworm into $UNPACKED/sha256-$hex \(once: it is cached\)$" err)" = 1 &&
+  test "$(grep -cE "^using the systemd host oci:$TEST_TMP/host.oci:bookworm unpacked before into $UNPACKED/sha256-$hex$" err)" = 1 &&
+  test "$(grep -cE "^booting systemd in an overlay of $UNPACKED/sha256-$hex$" err)" = 2 &&
   expect_grep "^systemctl start hello-world-test-[0-9a-f]+\.service" err &&
   test -L "$UNPACKED/sha256-$hex/sbin/init" &&
   test "$(ls -A "$UNPACKED")" = "sha256-$hex" &&
