@@ -15,7 +15,7 @@ fuzz_build=${FUZZ_BUILD_DIR:-build-fuzz}
 cmake -S . -B "$build" -DSC_SANITIZE=ON -DSC_WERROR=ON
 cmake --build "$build" -j2
 cmake -S . -B "$fuzz_build" -DCMAKE_C_COMPILER=clang -DSC_FUZZ=ON -DSC_BUILD_TESTS=OFF
-cmake --build "$fuzz_build" -j2
+cmake --build "$fuzz_build" -j2 --target fuzz-targets
 
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
