@@ -9,6 +9,11 @@ shell keyword, and a loop body whose last command does not `|| exit`
 (a failure inside a loop that is not the last iteration is otherwise lost).
 
 Exit status 0 when the body is chained, 1 with one message a problem.
+
+With --serve it lints body after body for one test script (lib.sh runs it
+as a coprocess, one python for the script instead of one per test): each
+body ends with a NUL on stdin, and its problems, one a line, are answered
+with a NUL after them (nothing before the NUL when it is chained).
 """
 import re
 import sys
@@ -191,7 +196,24 @@ def lint(text):
     return problems
 
 
+def serve():
+    pending = b""
+    while True:
+        chunk = sys.stdin.buffer.read1(65536)
+        if not chunk:
+            return 0
+        pending += chunk
+        *bodies, pending = pending.split(b"\0")
+        for body in bodies:
+            problems = lint(body.decode("utf-8", "surrogateescape"))
+            answer = "".join(p + "\n" for p in problems) + "\0"
+            sys.stdout.buffer.write(answer.encode("utf-8", "surrogateescape"))
+            sys.stdout.buffer.flush()
+
+
 def main():
+    if sys.argv[1:] == ["--serve"]:
+        return serve()
     problems = lint(sys.stdin.read())
     for p in problems:
         print(p)

@@ -99,6 +99,22 @@ test_report_slow_() {
   [ "$ms" -lt 5000 ] || echo "# slow: $((ms / 1000)).$(( (ms % 1000) / 100 )) s"
 }
 
+# The chain lint of a test body: 0 when chained, else 1 with the problems
+# in TEST_LINT_OUT.  One chainlint.py --serve per script answers every
+# body (a python per body cost a tenth of a second or more each).  Bash
+# does not pass a coprocess's descriptors to the commands it runs.
+test_lint_() {
+  TEST_LINT_OUT=
+  if [ -z "${TEST_LINT_PID:-}" ]; then
+    coproc TEST_LINT { exec python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" --serve 2>&1; }
+  fi
+  if ! { printf '%s\0' "$1" >&"${TEST_LINT[1]}" && IFS= read -r -d '' TEST_LINT_OUT <&"${TEST_LINT[0]}"; }; then
+    TEST_LINT_OUT="tests/cli/chainlint.py --serve did not answer${TEST_LINT_OUT:+: $TEST_LINT_OUT}"
+    return 1
+  fi
+  [ -z "$TEST_LINT_OUT" ]
+}
+
 # Run a test body with errexit and pipefail in a subshell that is not the
 # condition of an `if` or an operand of `||` (bash ignores errexit there),
 # after the chain lint (tests/cli/chainlint.py) has checked that every
@@ -113,8 +129,8 @@ test_expect_success() {
     test_skip_ "$desc" "missing prerequisite $TEST_MISSING_PREREQ"
     return 0
   fi
-  if ! lint=$(printf '%s' "$body" | python3 "$SC_SOURCE_DIR/tests/cli/chainlint.py" 2>&1); then
-    test_failure_ "$desc" "bug in the test script: $lint" "$body"
+  if ! test_lint_ "$body"; then
+    test_failure_ "$desc" "bug in the test script: $TEST_LINT_OUT" "$body"
     return 0
   fi
   local started=$EPOCHREALTIME

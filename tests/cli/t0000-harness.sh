@@ -49,6 +49,21 @@ test_expect_success 'a broken && chain is refused before the body runs' '
   test ! -e ran
 '
 
+test_expect_success 'one lint process answers each body of a script on its own' '
+  run_sub "test_expect_success \"t1\" \"true
+  true\"" "test_expect_success \"t2\" \"touch $TEST_TMP/ran2 && true\"" \
+    "test_expect_success \"t3\" \"false
+  true\"" &&
+  test "$(cat sub.rc)" = 1 &&
+  expect_grep "^not ok 1 - t1" sub.out &&
+  expect_grep "^ok 2 - t2" sub.out &&
+  expect_grep "^not ok 3 - t3" sub.out &&
+  expect_grep "bug in the test script: line 1: true: missing && after this command" sub.out &&
+  expect_grep "bug in the test script: line 1: false: missing && after this command" sub.out &&
+  test "$(grep -c "bug in the test script" sub.out)" = 2 &&
+  test -e ran2
+'
+
 test_expect_success 'a loop body that does not exit on failure is refused' '
   run_sub "test_expect_success \"t\" \"for i in 1 2; do
     false
