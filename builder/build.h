@@ -61,7 +61,7 @@ typedef struct sc_build_options {
   bool allow_special;           /* device nodes and FIFOs in rootfs */
   sc_compression compression;
   int compression_level; /* 0: the format's default */
-  unsigned threads;      /* compression threads, 0: one per online CPU */
+  unsigned threads;      /* compression (and rootfs/ walk) threads, 0: one per online CPU */
   volatile const int *interrupted;
   sc_diags *warnings;            /* may be NULL */
   sc_layer_progress_fn progress; /* the layer's progress, or NULL */

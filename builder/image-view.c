@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "descriptor.h"
+#include "dir-walk.h"
 #include "layer-reader.h"
 #include "sha256.h"
 #include "util.h"
@@ -70,6 +71,7 @@ struct sc_image_view {
   size_t keep_left;         /* of the total kept files may take (an image holds many) */
   sc_view_entry_fn observe; /* during sc_image_view_add_rootfs_observed */
   void *observe_user;
+  unsigned threads; /* of the walk of rootfs/ (sc_image_view_set_threads) */
 };
 
 /* ---- nodes ---- */
@@ -170,6 +172,11 @@ sc_image_view *sc_image_view_new(void)
   v->root = node_new("", SC_VIEW_DIR, 0755, 0);
   v->rootfs_fd = -1;
   return v;
+}
+
+void sc_image_view_set_threads(sc_image_view *view, unsigned threads)
+{
+  view->threads = threads;
 }
 
 void sc_image_view_free(sc_image_view *view)
@@ -641,30 +648,99 @@ static int add_disk_dir(sc_image_view *v, int fd, view_node *dir, sc_buf *rel, i
   return 0;
 }
 
+/* The node of an entry lstat() described (after telling the observer),
+ * placed in dir; the one now at its place. */
+static view_node *place_disk_entry(sc_image_view *v, view_node *dir, const char *name,
+                                   const char *rel, const struct stat *st, char *target)
+{
+  if (v->observe)
+    v->observe(v->observe_user, rel, st);
+  view_node *node = node_new(name, stat_type(st->st_mode), st->st_mode, v->layer);
+  if (node->type == SC_VIEW_SYMLINK)
+    node->target = target;
+  else
+    free(target);
+  if (node->type == SC_VIEW_REG)
+    node->disk_path = xstrdup(rel);
+  return place_node(dir, node);
+}
+
 static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, view_node *dir,
                           sc_buf *rel, int depth, sc_error *err)
 {
   struct stat st;
   if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel->data);
-  if (v->observe)
-    v->observe(v->observe_user, rel->data, &st);
-  view_node *node = node_new(name, stat_type(st.st_mode), st.st_mode, v->layer);
-  if (node->type == SC_VIEW_SYMLINK) {
-    char target[4096];
-    ssize_t len = readlinkat(dirfd, name, target, sizeof target - 1);
-    target[len > 0 ? len : 0] = '\0';
-    node->target = xstrdup(target);
+  char *target = NULL;
+  if (S_ISLNK(st.st_mode)) {
+    char buf[4096];
+    ssize_t len = readlinkat(dirfd, name, buf, sizeof buf - 1);
+    buf[len > 0 ? len : 0] = '\0';
+    target = xstrdup(buf);
   }
-  if (node->type == SC_VIEW_REG)
-    node->disk_path = xstrdup(rel->data);
-  node = place_node(dir, node);
+  view_node *node = place_disk_entry(v, dir, name, rel->data, &st, target);
   if (node->type != SC_VIEW_DIR)
     return 0;
   _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "cannot open rootfs/%s", rel->data);
   return add_disk_dir(v, fd, node, rel, depth + 1, err);
+}
+
+/* add_disk_dir with the system calls made ahead on other threads
+ * (dir-walk.h): the same nodes, observer calls and errors, in the same
+ * order.  The walker's next directory is the one this call is about. */
+static int take_disk_dir(sc_image_view *v, sc_dir_walk *w, view_node *dir, sc_buf *rel,
+                         sc_error *err)
+{
+  sc_dir_walk_dir *d = sc_dir_walk_next(w);
+  if (d == NULL) /* cannot be: the walker stops only where this walk does */
+    return sc_error_set(err, EIO, "cannot read rootfs/%s", rel->data);
+  int r = 0;
+  switch (d->state) {
+  case SC_DIR_WALK_OPEN_FAILED:
+    r = sc_error_set_errno(err, d->error, "cannot open rootfs/%s", rel->data);
+    break;
+  case SC_DIR_WALK_TOO_DEEP:
+    left_out(v, rel->data);
+    break;
+  case SC_DIR_WALK_LIST_FAILED:
+    if (err)
+      sc_error_move(err, &d->list_error);
+    r = sc_error_prefix(err, "cannot read rootfs/%s", rel->data);
+    break;
+  case SC_DIR_WALK_LISTED: {
+    size_t at = rel->len;
+    for (size_t i = 0; r == 0 && i < d->count; i++) {
+      sc_dir_walk_entry *e = &d->entries[i];
+      if (at > 0)
+        sc_buf_putc(rel, '/');
+      sc_buf_puts(rel, e->name);
+      if (e->error != 0) {
+        r = sc_error_set_errno(err, e->error, "cannot stat rootfs/%s", rel->data);
+      } else {
+        view_node *node = place_disk_entry(v, dir, e->name, rel->data, &e->st, e->target);
+        e->target = NULL; /* the node's, or freed */
+        if (node->type == SC_VIEW_DIR)
+          r = take_disk_dir(v, w, node, rel, err);
+      }
+      rel->len = at;
+      rel->data[at] = '\0';
+    }
+    break;
+  }
+  }
+  sc_dir_walk_release(w, d);
+  return r;
+}
+
+/* The number of threads the walk of rootfs/ uses, counting this one. */
+static unsigned walk_threads(const sc_image_view *v)
+{
+  if (v->threads > 0)
+    return v->threads;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
 }
 
 int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
@@ -679,7 +755,15 @@ int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_vie
   view->observe_user = user;
   sc_buf rel = SC_BUF_INIT;
   sc_buf_puts(&rel, "");
-  int r = add_disk_dir(view, view->rootfs_fd, view->root, &rel, 0, err);
+  sc_dir_walk *w = NULL;
+  unsigned threads = walk_threads(view);
+  int r;
+  if (threads > 1 && sc_dir_walk_start(view->rootfs_fd, MAX_DEPTH, threads, &w, NULL) == 0) {
+    r = take_disk_dir(view, w, view->root, &rel, err);
+    sc_dir_walk_free(w);
+  } else { /* one thread, or none to be had */
+    r = add_disk_dir(view, view->rootfs_fd, view->root, &rel, 0, err);
+  }
   sc_buf_free(&rel);
   view->observe = NULL;
   view->observe_user = NULL;

@@ -86,6 +86,11 @@ int sc_image_view_add_rootfs(sc_image_view *view, int rootfs_fd, sc_error *err);
 typedef void (*sc_view_entry_fn)(void *user, const char *rel, const struct stat *st);
 int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
                                       void *user, sc_error *err);
+/* The threads that walk rootfs/ (the two above), counting the caller's:
+ * 1 walks on the caller's thread alone; 0 (the default) one per online
+ * CPU.  The view, the observer's calls and the errors are the same with
+ * any number (dir-walk.h). */
+void sc_image_view_set_threads(sc_image_view *view, unsigned threads);
 
 /* What is at path, symlinks followed inside the image: 0, or -ENOENT,
  * -ENOTDIR or -ELOOP. */

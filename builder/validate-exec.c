@@ -729,6 +729,8 @@ static int add_rootfs(sc_validation *v, sc_image_view *view, sc_error *err)
 static sc_image_view *open_view(sc_validation *v, const char *from, const sc_platform *platform)
 {
   sc_image_view *view = sc_image_view_new();
+  if (v->options)
+    sc_image_view_set_threads(view, v->options->threads);
   sc_error err = SC_ERROR_INIT;
   if (from && add_base(v, view, from, platform, &err) < 0) {
     if (platform) {

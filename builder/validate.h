@@ -29,6 +29,9 @@ typedef struct sc_validate_options {
    * walk of rootfs/ that checks the programs stamps it for the layer
    * cache (layer-cache.h), and finishes it. */
   struct sc_tree_stamp *rootfs_stamp;
+  /* Threads for the walk of rootfs/ (sc_image_view_set_threads); 0: one
+   * per online CPU.  Nothing found depends on it. */
+  unsigned threads;
 } sc_validate_options;
 
 /* The platforms whose images validate checks and build builds, from what

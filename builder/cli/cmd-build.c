@@ -301,7 +301,8 @@ static const sc_cli_option build_options[] = {
     {"compression-level", required_argument, OPT_COMPRESSION_LEVEL, "N",
      "gzip 1-12 (default 1), zstd 1-19 (default 3); the digest depends on it"},
     {"threads", required_argument, OPT_THREADS, "N",
-     "compression threads (default: one per CPU); the digest does not depend on it"},
+     "threads compressing and reading rootfs/ (default: one per CPU); the digest does not "
+     "depend on it"},
     {"no-cache", no_argument, OPT_NO_CACHE, NULL,
      "build the rootfs layer even when rootfs/ is unchanged"},
     {"repo", required_argument, OPT_REPO, "REPO",
@@ -387,7 +388,8 @@ static int validate_first(sc_cli *cli, const sc_project *project, build_args *a,
                             .pull = a->build.pull,
                             .platforms = a->build.platforms,
                             .tmpdir = a->build.tmpdir,
-                            .rootfs_stamp = a->build.rootfs_stamp ? &a->stamp : NULL};
+                            .rootfs_stamp = a->build.rootfs_stamp ? &a->stamp : NULL,
+                            .threads = a->build.threads};
   if (sc_validate_before_build(project, &vo, diags, &err) == 0)
     return 0;
   if (err.code != SC_E_CHECK) {

@@ -2,7 +2,8 @@
  * (image-view.h): whiteouts and opaque whiteouts hide the layers below
  * only, a directory replaces a file and merges with a directory, hard
  * links share content, an entry under a symlink is dropped, and lookups
- * resolve symlinks inside the image. */
+ * resolve symlinks inside the image.  rootfs/ read on threads gives what
+ * it gives on one, to the order of the observer's calls and the errors. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,9 +14,13 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "elf-builder.h"
@@ -280,29 +285,292 @@ static void test_observed_walk_stamps_as_layer_cache(void **state)
 {
   (void)state;
   static const int depths[] = {3, 140}; /* 140: below the view's depth limit */
+  static const unsigned threads[] = {1, 2, 4};
   for (size_t k = 0; k < 2; k++) {
     char dir[] = "/tmp/test-image-view-XXXXXX";
     int fd = make_tree(dir, depths[k]);
     sc_error err = SC_ERROR_INIT;
-    sc_tree_stamp walked, observed;
+    sc_tree_stamp walked;
     assert_int_equal(sc_tree_stamp_walk(fd, 0, &walked, &err), 0);
     assert_true(walked.done);
-    sc_tree_stamp_begin(&observed, 0);
-    sc_image_view *view = sc_image_view_new();
-    assert_int_equal(
-        sc_image_view_add_rootfs_observed(view, fd, sc_tree_stamp_add, &observed, &err), 0);
-    sc_tree_stamp_finish(&observed);
-    if (k == 0) {
-      assert_true(observed.done);
-      assert_string_equal(observed.hex, walked.hex);
-    } else {
-      assert_false(observed.done);
-      assert_true(observed.incomplete);
+    for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+      sc_tree_stamp observed;
+      sc_tree_stamp_begin(&observed, 0);
+      sc_image_view *view = sc_image_view_new();
+      sc_image_view_set_threads(view, threads[t]);
+      assert_int_equal(
+          sc_image_view_add_rootfs_observed(view, fd, sc_tree_stamp_add, &observed, &err), 0);
+      sc_tree_stamp_finish(&observed);
+      if (k == 0) {
+        assert_true(observed.done);
+        assert_string_equal(observed.hex, walked.hex);
+      } else {
+        assert_false(observed.done);
+        assert_true(observed.incomplete);
+      }
+      sc_image_view_free(view);
     }
-    sc_image_view_free(view);
     close(fd);
     assert_int_equal(sc_rm_rf_at(AT_FDCWD, dir, NULL), 0);
   }
+}
+
+/* ---- rootfs/ read on threads (dir-walk.h) ---- */
+
+typedef struct walk_log {
+  sc_buf text;
+  sc_image_view *view;
+} walk_log;
+
+/* Every field of lstat's that the layer cache's stamp hashes but st_dev
+ * (the same for the whole tree) and the ctime (touched by the test's own
+ * chmods between walks). */
+static void log_observed(void *user, const char *rel, const struct stat *st)
+{
+  sc_buf *b = user;
+  if (st == NULL) {
+    sc_buf_printf(b, "observed %s: left out\n", rel);
+    return;
+  }
+  sc_buf_printf(
+      b, "observed %s: mode %o uid %u gid %u size %lld mtime %lld.%09ld ino %llu nlink %llu\n", rel,
+      (unsigned)st->st_mode, (unsigned)st->st_uid, (unsigned)st->st_gid, (long long)st->st_size,
+      (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec, (unsigned long long)st->st_ino,
+      (unsigned long long)st->st_nlink);
+}
+
+/* An entry of the view as every lookup sees it. */
+static int log_view(const sc_view_entry *e, void *user)
+{
+  walk_log *l = user;
+  _cleanup_free_ char *path = xasprintf("/%s", e->path);
+  sc_buf_printf(&l->text, "view %s: type %d mode %o", e->path, (int)e->type, (unsigned)e->mode);
+  sc_view_file f;
+  int r = sc_image_view_stat(l->view, path, &f);
+  sc_buf_printf(&l->text, " stat %d rootfs %d", r, r == 0 && f.from_rootfs);
+  sc_view_file_clear(&f);
+  if (e->type == SC_VIEW_SYMLINK) {
+    _cleanup_free_ char *target = sc_image_view_readlink(l->view, path);
+    sc_buf_printf(&l->text, " -> %s", target ? target : "(none)");
+  }
+  if (e->type == SC_VIEW_REG) {
+    sc_view_content c;
+    sc_error err = SC_ERROR_INIT;
+    if (sc_image_view_content(l->view, path, &c, &err) == 0)
+      sc_buf_printf(&l->text, " head [%.*s] elf %d", (int)c.head_len,
+                    c.head ? (const char *)c.head : "", c.elf != NULL);
+    else
+      sc_buf_printf(&l->text, " content: %s", err.msg);
+    sc_error_clear(&err);
+  }
+  sc_buf_putc(&l->text, '\n');
+  return 0;
+}
+
+/* Everything a walk of rootfs/ with `threads` threads gives, as text: the
+ * observer's calls, what it returned and its error, then the view. */
+static char *rootfs_log(int rootfs_fd, unsigned threads)
+{
+  /* A base below, that rootfs/ merges with (etc), replaces a directory of
+   * (usr/lib) and replaces a file of with a directory (opt). */
+  static const tar_entry base[] = {DIR_ENTRY("etc/"), FILE_ENTRY("etc/base.conf", "base"),
+                                   FILE_ENTRY("usr/lib/libx.so", "x"), FILE_ENTRY("opt", "file")};
+  walk_log l = {.text = SC_BUF_INIT, .view = sc_image_view_new()};
+  sc_image_view_set_threads(l.view, threads);
+  add_layer(l.view, base, sizeof base / sizeof base[0]);
+  sc_error err = SC_ERROR_INIT;
+  int r = sc_image_view_add_rootfs_observed(l.view, rootfs_fd, log_observed, &l.text, &err);
+  sc_buf_printf(&l.text, "returned %d code %d: %s\n", r, err.code, err.msg ? err.msg : "");
+  if (r == 0)
+    assert_int_equal(sc_image_view_walk(l.view, log_view, &l), 0);
+  sc_error_clear(&err);
+  sc_image_view_free(l.view);
+  return sc_buf_steal(&l.text);
+}
+
+static void put_file(int dirfd, const char *path, const char *text)
+{
+  assert_int_equal(sc_write_file_at(dirfd, path, text, strlen(text), 0644, NULL), 0);
+}
+
+/* A chain of `depth` directories "d" from dirfd/path; its last one, open. */
+static int make_chain(int dirfd, const char *path, int depth)
+{
+  assert_int_equal(mkdirat(dirfd, path, 0755), 0);
+  int cur = openat(dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(cur >= 0);
+  for (int i = 1; i < depth; i++) {
+    assert_int_equal(mkdirat(cur, "d", 0755), 0);
+    int next = openat(cur, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(next >= 0);
+    close(cur);
+    cur = next;
+  }
+  return cur;
+}
+
+/* Directories of every size around the walk's chunks (up to 90 entries),
+ * names in an order a locale would sort otherwise, subdirectories, empty
+ * ones, symlinks (one with a long target, one dangling), a FIFO, a hard
+ * link, a script and a chain below the view's depth limit followed by
+ * more entries. */
+static int make_wide_tree(char *dir)
+{
+  assert_non_null(mkdtemp(dir));
+  int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true(fd >= 0);
+  for (int i = 0; i < 31; i++) {
+    char name[32], path[96];
+    snprintf(name, sizeof name, "dir%02d", i);
+    assert_int_equal(mkdirat(fd, name, 0755), 0);
+    for (int j = 0; j < i * 3; j++) {
+      snprintf(path, sizeof path, "%s/%s%03d%s", name, j % 2 ? "F" : "f", j, j % 3 ? ".txt" : "");
+      put_file(fd, path, j % 4 ? "text\n" : "#!/bin/sh\necho\n");
+    }
+    if (i % 3 == 0) {
+      snprintf(path, sizeof path, "%s/up", name);
+      assert_int_equal(symlinkat("../dir00", fd, path), 0);
+    }
+    if (i % 5 == 1) {
+      snprintf(path, sizeof path, "%s/sub", name);
+      assert_int_equal(mkdirat(fd, path, 0700), 0);
+      snprintf(path, sizeof path, "%s/sub/inner", name);
+      assert_int_equal(mkdirat(fd, path, 0755), 0);
+      snprintf(path, sizeof path, "%s/sub/inner/leaf", name);
+      put_file(fd, path, "leaf\n");
+      snprintf(path, sizeof path, "%s/sub/zz", name);
+      put_file(fd, path, "zz\n");
+    }
+  }
+  static const char *const odd_names[] = {"B", "a", "a-b", "a.b", "a0", "_x", "\xc3\xa9t\xc3\xa9"};
+  for (size_t i = 0; i < sizeof odd_names / sizeof odd_names[0]; i++)
+    put_file(fd, odd_names[i], odd_names[i]);
+  char target[3001];
+  memset(target, 'x', sizeof target - 1);
+  target[sizeof target - 1] = '\0';
+  assert_int_equal(symlinkat(target, fd, "long"), 0);
+  assert_int_equal(symlinkat("/nowhere", fd, "dangling"), 0);
+  assert_int_equal(mkfifoat(fd, "fifo", 0600), 0);
+  assert_int_equal(linkat(fd, "dir01/f000", fd, "hard", 0), 0);
+  assert_int_equal(mkdirat(fd, "empty", 0755), 0);
+  assert_int_equal(mkdirat(fd, "etc", 0750), 0);
+  put_file(fd, "etc/rootfs.conf", "rootfs\n");
+  assert_int_equal(mkdirat(fd, "usr", 0755), 0);
+  put_file(fd, "usr/lib", "a file over a directory\n");
+  assert_int_equal(mkdirat(fd, "opt", 0755), 0);
+  put_file(fd, "opt/x", "x\n");
+  /* 135 levels: what is below the 128th is left out, not what follows. */
+  int last = make_chain(fd, "deep", 135);
+  put_file(last, "bottom", "bottom\n");
+  close(last);
+  put_file(fd, "deepz", "after the chain\n");
+  assert_int_equal(mkdirat(fd, "zz", 0755), 0);
+  put_file(fd, "zz/last", "last\n");
+  return fd;
+}
+
+/* The threads find what one thread finds, in the same order, whatever the
+ * scheduling: every count of threads, over and over. */
+static void test_threaded_walk_as_serial(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/test-image-view-XXXXXX";
+  int fd = make_wide_tree(dir);
+  _cleanup_free_ char *serial = rootfs_log(fd, 1);
+  assert_non_null(strstr(serial, "returned 0 code 0: \n"));
+  assert_non_null(strstr(serial, "observed deep/d/d/")); /* the chain is walked ... */
+  assert_non_null(strstr(serial, ": left out\n"));       /* ... down to the limit */
+  assert_non_null(strstr(serial, "observed zz/last: ")); /* and what follows it */
+  assert_non_null(strstr(serial, "view dir30/F089.txt: type"));
+  assert_non_null(strstr(serial, "view etc/base.conf: type"));
+  static const unsigned threads[] = {2, 3, 4, 8, 0};
+  for (size_t t = 0; t < sizeof threads / sizeof threads[0]; t++) {
+    for (int round = 0; round < (threads[t] == 2 ? 20 : 5); round++) {
+      _cleanup_free_ char *threaded = rootfs_log(fd, threads[t]);
+      assert_string_equal(threaded, serial);
+    }
+  }
+  close(fd);
+  assert_int_equal(sc_rm_rf_at(AT_FDCWD, dir, NULL), 0);
+}
+
+/* As root, permission bits stop nothing: drop the capabilities that pass
+ * them by from this thread (and the threads it starts), or take them
+ * back.  False when that cannot be done. */
+static bool set_dac_override(bool on)
+{
+  if (geteuid() != 0)
+    return true;
+  struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+  struct __user_cap_data_struct d[2];
+  if (syscall(SYS_capget, &h, d) != 0)
+    return false;
+  unsigned bits = (1u << CAP_DAC_OVERRIDE) | (1u << CAP_DAC_READ_SEARCH);
+  if (on)
+    d[0].effective |= bits & d[0].permitted;
+  else
+    d[0].effective &= ~bits;
+  return syscall(SYS_capset, &h, d) == 0;
+}
+
+/* A directory that cannot be opened or read ends the walk at the same
+ * entry, with the same error, whatever the threads: one in the middle of
+ * the tree, and one too deep to be read but opened all the same. */
+static void test_threaded_walk_errors(void **state)
+{
+  (void)state;
+  char dir[] = "/tmp/test-image-view-XXXXXX";
+  int fd = make_wide_tree(dir);
+  put_file(fd, "dir07/sub-x", "after the locked one\n");
+  assert_int_equal(mkdirat(fd, "dir07/locked", 0755), 0);
+  put_file(fd, "dir07/locked/f", "f\n");
+  assert_int_equal(mkdirat(fd, "dir09/unlisted", 0755), 0);
+  put_file(fd, "dir09/unlisted/f", "f\n");
+  int last = make_chain(fd, "deeper", 129); /* the last is the first left out */
+  close(last);
+  _cleanup_free_ char *chain = xstrdup("deeper");
+  for (int i = 1; i < 129; i++) {
+    char *longer = xasprintf("%s/d", chain);
+    free(chain);
+    chain = longer;
+  }
+  static const struct {
+    const char *path;
+    mode_t mode;
+    const char *error;
+  } cases[] = {
+      {"dir07/locked", 0, "cannot open rootfs/dir07/locked: Permission denied\n"},
+      {"dir09/unlisted", 0444,
+       "cannot read rootfs/dir09/unlisted: cannot read directory: "
+       "Permission denied\n"},
+      {NULL, 0, "cannot open rootfs/deeper/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/d/"},
+  };
+  bool checked = false;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const char *path = cases[k].path ? cases[k].path : chain;
+    assert_int_equal(fchmodat(fd, path, cases[k].mode, 0), 0);
+    assert_true(set_dac_override(false));
+    int probe = openat(fd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (probe >= 0) { /* permission bits do not hold here */
+      close(probe);
+    } else {
+      _cleanup_free_ char *serial = rootfs_log(fd, 1);
+      assert_non_null(strstr(serial, cases[k].error));
+      for (unsigned threads = 2; threads <= 4; threads++) {
+        for (int round = 0; round < 5; round++) {
+          _cleanup_free_ char *threaded = rootfs_log(fd, threads);
+          assert_string_equal(threaded, serial);
+        }
+      }
+      checked = true;
+    }
+    assert_true(set_dac_override(true));
+    assert_int_equal(fchmodat(fd, path, 0755, 0), 0);
+  }
+  close(fd);
+  assert_int_equal(sc_rm_rf_at(AT_FDCWD, dir, NULL), 0);
+  if (!checked)
+    skip();
 }
 
 int main(void)
@@ -313,6 +581,8 @@ int main(void)
       cmocka_unit_test(test_layer_without_padding),
       cmocka_unit_test(test_record_files),
       cmocka_unit_test(test_observed_walk_stamps_as_layer_cache),
+      cmocka_unit_test(test_threaded_walk_as_serial),
+      cmocka_unit_test(test_threaded_walk_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
