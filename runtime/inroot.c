@@ -36,9 +36,71 @@ static int open_or_make_dir(int dirfd, const char *name, bool create)
   return fd;
 }
 
+/* Whether each of the len first bytes' components is a file name (none
+ * empty, "." or ".."), as the walk below checks one at a time. */
+static bool components_valid(const char *path, size_t len)
+{
+  for (size_t start = 0; start <= len;) {
+    const char *slash = memchr(path + start, '/', len - start);
+    size_t end = slash ? (size_t)(slash - path) : len;
+    size_t n = end - start;
+    if (n == 0 || (n == 1 && path[start] == '.') ||
+        (n == 2 && path[start] == '.' && path[start + 1] == '.'))
+      return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+/* The directory made of path's len first bytes by openat2(2), a piece
+ * of up to PATH_MAX at a time, when every directory on the way is there:
+ * RESOLVE_BENEATH and RESOLVE_NO_SYMLINKS refuse what the walk refuses.
+ * The walk costs a system call per component for every entry, and so the
+ * square of the depth for a deep tree (4.5 million openat() for a
+ * 3000-deep layer).  -1 when it cannot (a directory to make, a symlink, an
+ * older kernel): the walk then makes what is missing and names what is
+ * refused. */
+static int open_parent_at_once(int root_fd, const char *path, size_t len)
+{
+  if (len == 0 || !components_valid(path, len))
+    return -1;
+  struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                         .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS};
+  char piece[PATH_MAX];
+  int fd = -1;
+  for (size_t start = 0; start < len;) {
+    size_t n = len - start;
+    if (n >= PATH_MAX) {
+      const char *cut = memrchr(path + start, '/', PATH_MAX - 1);
+      if (cut == NULL) {
+        sc_closep(&fd);
+        return -1;
+      }
+      n = (size_t)(cut - (path + start));
+    }
+    memcpy(piece, path + start, n);
+    piece[n] = '\0';
+    int next = (int)syscall(SYS_openat2, fd < 0 ? root_fd : fd, piece, &how, sizeof how);
+    sc_closep(&fd);
+    if (next < 0)
+      return -1;
+    fd = next;
+    start += n + 1;
+  }
+  return fd;
+}
+
 int sc_open_parent_beneath(int root_fd, const char *path, bool create, const char **base,
                            sc_error *err)
 {
+  const char *last = strrchr(path, '/');
+  if (last) {
+    int at_once = open_parent_at_once(root_fd, path, (size_t)(last - path));
+    if (at_once >= 0) {
+      *base = last + 1;
+      return at_once;
+    }
+  }
   int fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
   if (fd < 0)
     return sc_error_set_errno(err, errno, "cannot duplicate the root directory fd");

@@ -273,6 +273,70 @@ static int install_hostfs_without_openat2(fixture *f)
   return fstatat(f->root_fd, "etc/app.conf", &st, 0) == 0 ? 0 : 5;
 }
 
+/* A chain of "d" directories depth deep under dirfd, opened all the way
+ * one at a time; returns the deepest one's fd. */
+static int make_chain(int dirfd, int depth)
+{
+  int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+  for (int i = 0; i < depth; i++) {
+    assert_int_equal(mkdirat(fd, "d", 0755), 0);
+    int next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    assert_true(next >= 0);
+    close(fd);
+    fd = next;
+  }
+  return fd;
+}
+
+static char *chain_path(int depth, const char *rest)
+{
+  sc_buf b = SC_BUF_INIT;
+  for (int i = 0; i < depth; i++)
+    sc_buf_puts(&b, "d/");
+  sc_buf_puts(&b, rest);
+  return b.data;
+}
+
+/* Past PATH_MAX the parent is opened a piece at a time, and a symlink in
+ * a later piece is refused as one in the first is. */
+static void test_parent_beneath_deeper_than_path_max(void **state)
+{
+  fixture *f = *state;
+  int depth = PATH_MAX; /* "d/" each: twice PATH_MAX long */
+  int deepest = make_chain(f->root_fd, depth);
+  make_file(deepest, "leaf", "x");
+  sc_error err = SC_ERROR_INIT;
+  const char *base = NULL;
+  _cleanup_free_ char *path = chain_path(depth, "leaf");
+  int fd = sc_open_parent_beneath(f->root_fd, path, false, &base, &err);
+  assert_true(fd >= 0);
+  assert_string_equal(base, "leaf");
+  struct stat want, got;
+  assert_int_equal(fstat(deepest, &want), 0);
+  assert_int_equal(fstat(fd, &got), 0);
+  assert_true(want.st_ino == got.st_ino && want.st_dev == got.st_dev);
+  close(fd);
+  close(deepest);
+
+  /* d/.../d (past the first piece) is a symlink to the root's parent. */
+  int above = make_chain(f->root_fd, 0);
+  int at = PATH_MAX / 2 + 10;
+  int holder = above;
+  for (int i = 0; i < at; i++) {
+    int next = openat(holder, "d", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    assert_true(next >= 0);
+    close(holder);
+    holder = next;
+  }
+  assert_int_equal(sc_rm_rf_at(holder, "d", NULL), 0);
+  assert_int_equal(symlinkat("/", holder, "d"), 0);
+  close(holder);
+  fd = sc_open_parent_beneath(f->root_fd, path, false, &base, &err);
+  assert_int_equal(fd, -1);
+  assert_non_null(strstr(err.msg, "is a symlink or not a directory"));
+  sc_error_clear(&err);
+}
+
 static void test_hostfs_installs_without_openat2(void **state)
 {
   fixture *f = *state;
@@ -291,6 +355,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_name_is_valid),
       cmocka_unit_test_setup_teardown(test_parent_beneath_follows_no_symlink, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_parent_beneath_deeper_than_path_max, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_resolves_as_openat2, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_never_leaves_the_root, setup, teardown),
       cmocka_unit_test_setup_teardown(test_walk_creates_as_openat2, setup, teardown),
