@@ -21,6 +21,7 @@
 #include "descriptor.h"
 #include "dir-walk.h"
 #include "layer-reader.h"
+#include "parallel.h"
 #include "sha256.h"
 #include "util.h"
 
@@ -734,15 +735,6 @@ static int take_disk_dir(sc_image_view *v, sc_dir_walk *w, view_node *dir, sc_bu
   return r;
 }
 
-/* The number of threads the walk of rootfs/ uses, counting this one. */
-static unsigned walk_threads(const sc_image_view *v)
-{
-  if (v->threads > 0)
-    return v->threads;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1;
-}
-
 int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_view_entry_fn observe,
                                       void *user, sc_error *err)
 {
@@ -756,7 +748,7 @@ int sc_image_view_add_rootfs_observed(sc_image_view *view, int rootfs_fd, sc_vie
   sc_buf rel = SC_BUF_INIT;
   sc_buf_puts(&rel, "");
   sc_dir_walk *w = NULL;
-  unsigned threads = walk_threads(view);
+  unsigned threads = sc_threads_or_cpus(view->threads); /* this one counted */
   int r;
   if (threads > 1 && sc_dir_walk_start(view->rootfs_fd, MAX_DEPTH, threads, &w, NULL) == 0) {
     r = take_disk_dir(view, w, view->root, &rel, err);

@@ -22,6 +22,7 @@
 
 #include "digest.h"
 #include "oci.h"
+#include "parallel.h"
 #include "compressor.h"
 #include "util.h"
 
@@ -123,14 +124,6 @@ static int compressed_sink(void *user, const void *buf, size_t len, sc_error *er
   return sc_digest_writer_write(&c->blob, buf, len, err);
 }
 
-static unsigned compression_threads(const sc_layer_options *o)
-{
-  if (o->threads > 0)
-    return o->threads;
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n > 0 ? (unsigned)n : 1;
-}
-
 #define PROGRESS_STEP (1u << 20)
 
 static void report_progress(layer_ctx *c)
@@ -164,7 +157,7 @@ static int open_compressor(layer_ctx *c, sc_error *err)
   const sc_compressor_kind *kind =
       c->opts->compression == SC_COMPRESSION_ZSTD ? &sc_compressor_zstd : &sc_compressor_gzip;
   return sc_compressor_open(&c->compressor, kind, c->opts->compression_level,
-                            compression_threads(c->opts), compressed_sink, c, err);
+                            sc_threads_or_cpus(c->opts->threads), compressed_sink, c, err);
 }
 
 static int open_tar(layer_ctx *c, sc_error *err)

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "registry.h"
 #include "util.h"
@@ -122,4 +123,12 @@ int sc_parallel_transfer(const sc_registry *registry, int jobs, size_t count, sc
                      .work = transfer_item,
                      .user = &t};
   return sc_parallel_run(&run, err);
+}
+
+unsigned sc_threads_or_cpus(unsigned threads)
+{
+  if (threads > 0)
+    return threads;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (unsigned)n : 1;
 }

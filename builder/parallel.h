@@ -23,6 +23,10 @@ typedef struct sc_parallel {
 /* Run every item; the first failure is returned in err. */
 int sc_parallel_run(const sc_parallel *p, sc_error *err);
 
+/* The threads a --threads value asks for: itself, or for 0 one per online
+ * CPU (at least 1). */
+unsigned sc_threads_or_cpus(unsigned threads);
+
 /* ---- blob transfers with a registry (push uploads, pull downloads) ---- */
 
 #define SC_TRANSFER_DEFAULT_JOBS 4
