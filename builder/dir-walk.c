@@ -73,21 +73,25 @@ static void batch_unref(sc_dir_walk *w, batch *b)
     batch_free(b);
 }
 
-/* What the serial walk (image-view.c add_disk_entry) asks of each entry. */
+int sc_dir_walk_lstat(int dirfd, const char *name, struct stat *st, char **target)
+{
+  *target = NULL;
+  if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno;
+  if (S_ISLNK(st->st_mode)) {
+    char buf[4096];
+    ssize_t len = readlinkat(dirfd, name, buf, sizeof buf - 1);
+    buf[len > 0 ? len : 0] = '\0';
+    *target = xstrdup(buf);
+  }
+  return 0;
+}
+
 static void stat_entries(batch *b, size_t from, size_t to)
 {
   for (size_t i = from; i < to; i++) {
     sc_dir_walk_entry *e = &b->dir.entries[i];
-    if (fstatat(b->fd, e->name, &e->st, AT_SYMLINK_NOFOLLOW) < 0) {
-      e->error = errno;
-      continue;
-    }
-    if (S_ISLNK(e->st.st_mode)) {
-      char target[4096];
-      ssize_t len = readlinkat(b->fd, e->name, target, sizeof target - 1);
-      target[len > 0 ? len : 0] = '\0';
-      e->target = xstrdup(target);
-    }
+    e->error = sc_dir_walk_lstat(b->fd, e->name, &e->st, &e->target);
   }
 }
 

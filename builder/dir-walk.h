@@ -49,6 +49,11 @@ typedef struct sc_dir_walk_dir {
   size_t count;
 } sc_dir_walk_dir;
 
+/* What either walk asks of one entry: fstatat(AT_SYMLINK_NOFOLLOW) into
+ * *st and, for a symlink, its target into *target ("" when unreadable;
+ * else NULL).  0, or the errno of the fstatat. */
+int sc_dir_walk_lstat(int dirfd, const char *name, struct stat *st, char **target);
+
 /* Walk the tree at root_fd (depth 0; each subdirectory one deeper) with
  * `threads` threads in all, counting the caller's (at least 2; a few are
  * used at most).  root_fd must stay open until sc_dir_walk_free.  -1 when

@@ -670,15 +670,10 @@ static int add_disk_entry(sc_image_view *v, int dirfd, const char *name, view_no
                           sc_buf *rel, int depth, sc_error *err)
 {
   struct stat st;
-  if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return sc_error_set_errno(err, errno, "cannot stat rootfs/%s", rel->data);
   char *target = NULL;
-  if (S_ISLNK(st.st_mode)) {
-    char buf[4096];
-    ssize_t len = readlinkat(dirfd, name, buf, sizeof buf - 1);
-    buf[len > 0 ? len : 0] = '\0';
-    target = xstrdup(buf);
-  }
+  int e = sc_dir_walk_lstat(dirfd, name, &st, &target);
+  if (e != 0)
+    return sc_error_set_errno(err, e, "cannot stat rootfs/%s", rel->data);
   view_node *node = place_disk_entry(v, dir, name, rel->data, &st, target);
   if (node->type != SC_VIEW_DIR)
     return 0;
